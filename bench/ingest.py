@@ -1,0 +1,207 @@
+"""Benchmark ``workbench ingest`` against the naive notebook-style pipeline and the JSON floor.
+
+Usage::
+
+    .venv/bin/python bench/ingest.py                 # 200,000 messages (~150 MB), 25 channels
+    .venv/bin/python bench/ingest.py --messages 20000
+
+Three contenders run on the same generated exports, each in its own subprocess so peak memory
+(max RSS) is measured per contender:
+
+(a) ``workbench``: the whole ingest (parse, clean, extract, stats, write Parquet + manifests);
+(b) ``naive``: the same work written the way the original notebooks did it: ``json.load``, a
+    Python loop, pandas ``.apply`` with per-row Python functions, ``collections.Counter`` stats;
+(c) ``orjson``: ``orjson.loads`` of every file and nothing else, the floor for any parser.
+
+It also times the parse step alone (``parse``) against (c). Targets: (a) >= 5x faster than (b);
+``parse`` within 1.5x of (c).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def generate(out: Path, n_messages: int, n_channels: int) -> list[Path]:
+    from workbench.ingest.synthetic import generate_corpus, write_export
+
+    paths = []
+    for i, (exp, _labels) in enumerate(generate_corpus(n_messages, n_channels=n_channels, seed=1)):
+        path = out / f"channel_{i:02d}" / "result.json"
+        write_export(exp, path)
+        paths.append(path)
+    return paths
+
+
+# --- (b) the naive baseline, notebook style --------------------------------------------------
+
+def run_naive(paths: list[Path], out: Path) -> None:
+    import re
+    from collections import Counter
+
+    import pandas as pd
+
+    homophones = {}
+    for src, dst in ((0x1210, 0x1200), (0x1280, 0x1200), (0x1220, 0x1230), (0x12D0, 0x12A0),
+                     (0x1338, 0x1340)):
+        for order in range(7):
+            homophones[chr(src + order)] = chr(dst + order)
+    hashtag_re = re.compile(r"#(\w+)")
+    mention_re = re.compile(r"@(\w+)")
+    link_re = re.compile(r"(?:https?://|www\.|t\.me/)\S+")
+    emoji_re = re.compile(
+        "(?:[\U0001F1E6-\U0001F1FF]{2}|[0-9#*]\uFE0F?\u20E3|"
+        "[\u2600-\u27BF\U0001F300-\U0001FAFF](?:[\uFE0F\U0001F3FB-\U0001F3FF]|"
+        "\u200D[\u2600-\u27BF\U0001F300-\U0001FAFF])*)"
+    )
+    phone_re = re.compile(r"(?:\+?251|\b0)(?:[ \-.]?\d){9}")
+    price_re = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(?:ብር|birr|br|ETB)", re.IGNORECASE)
+    symbol_re = re.compile(r"[•►➡★✔■□▪◆→←↑↓⇒☛✅]")
+
+    rows = []
+    for path in paths:
+        with path.open(encoding="utf-8") as fh:
+            exp = json.load(fh)
+        for m in exp["messages"]:
+            if m.get("type") != "message":
+                continue
+            t = m.get("text", "")
+            if isinstance(t, list):
+                t = "".join(p if isinstance(p, str) else p.get("text", "") for p in t)
+            rows.append({"uid": f"{exp['id']}:{m['id']}", "channel": exp["name"], "text": t,
+                         "date": m.get("date")})
+    df = pd.DataFrame(rows)
+
+    def clean(t: str) -> str:
+        t = link_re.sub(" ", t)
+        t = mention_re.sub(" ", t)
+        t = hashtag_re.sub(" ", t)
+        t = emoji_re.sub(" ", t)
+        t = symbol_re.sub(" ", t)
+        return " ".join(t.split())
+
+    def normalize(t: str) -> str:
+        for a, b in homophones.items():
+            t = t.replace(a, b)
+        return t.lower()
+
+    def phones(t: str) -> list[str]:
+        return ["+251" + re.sub(r"\D", "", p)[-9:] for p in phone_re.findall(t)]
+
+    def prices(t: str) -> list[float]:
+        return [float(p.replace(",", "")) for p in price_re.findall(t)]
+
+    def ethiopic_ratio(t: str) -> float:
+        letters = [c for c in t if c.isalpha()]
+        return sum(1 for c in letters if "\u1200" <= c <= "\u137f") / len(letters) if letters else 0.0
+
+    df["text_clean"] = df["text"].apply(clean)
+    df["text_norm"] = df["text_clean"].apply(normalize)
+    df["hashtags"] = df["text"].apply(hashtag_re.findall)
+    df["mentions"] = df["text"].apply(mention_re.findall)
+    df["links"] = df["text"].apply(link_re.findall)
+    df["emojis"] = df["text"].apply(emoji_re.findall)
+    df["phones"] = df["text"].apply(phones)
+    df["prices"] = df["text"].apply(prices)
+    df["ethiopic_ratio"] = df["text_clean"].apply(ethiopic_ratio)
+    df["n_chars"] = df["text_clean"].apply(len)
+    df["is_empty"] = df["n_chars"] == 0
+
+    words: Counter[str] = Counter()
+    ngrams: Counter[tuple[str, ...]] = Counter()
+    per_channel: dict[str, Counter[str]] = {}
+    for channel, text in zip(df["channel"], df["text_norm"], strict=True):
+        toks = re.split(r"[\s።፣፤፥፦፧፡.,!?:;()\"']+", text)
+        toks = [t for t in toks if t]
+        words.update(toks)
+        per_channel.setdefault(channel, Counter()).update(toks)
+        for n in (1, 2, 3):
+            ngrams.update(tuple(toks[i:i + n]) for i in range(len(toks) - n + 1))
+    out.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(out / "cleaned.parquet")
+    pd.DataFrame(words.most_common(), columns=["token", "count"]).to_parquet(out / "words.parquet")
+    pd.DataFrame([(" ".join(k), v) for k, v in ngrams.items()],
+                 columns=["ngram", "count"]).to_parquet(out / "ngrams.parquet")
+
+
+# --- contenders, each in a subprocess ---------------------------------------------------------
+
+def contender(name: str, paths: list[Path], out: Path) -> None:
+    if name == "workbench":
+        from workbench.config import CleaningConfig
+        from workbench.ingest.pipeline import run_ingest
+
+        run_ingest(paths, out, CleaningConfig())
+    elif name == "parse":
+        from workbench.ingest.parse import parse_export
+
+        for p in paths:
+            parse_export(p.read_bytes(), str(p), "-")
+    elif name == "orjson":
+        import orjson
+
+        for p in paths:
+            orjson.loads(p.read_bytes())
+    elif name == "naive":
+        run_naive(paths, out)
+    else:
+        raise SystemExit(f"unknown contender {name}")
+
+
+def measure(name: str, corpus: Path) -> tuple[float, float]:
+    """Run one contender in a fresh interpreter; return (seconds, its peak RSS in MB)."""
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [sys.executable, __file__, "--run", name, "--corpus", str(corpus), "--out", out]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        seconds, peak_kb = proc.stdout.strip().splitlines()[-1].split()
+    return float(seconds), float(peak_kb) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--messages", type=int, default=200_000)
+    parser.add_argument("--channels", type=int, default=25)
+    parser.add_argument("--run", help=argparse.SUPPRESS)
+    parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.run:  # child process: time one contender, print seconds last
+        paths = sorted(args.corpus.rglob("result.json"))
+        start = time.perf_counter()
+        contender(args.run, paths, args.out)
+        elapsed = time.perf_counter() - start
+        # The child's own peak RSS (KiB on Linux), so each contender's memory is its own.
+        print(f"{elapsed:.3f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
+        return
+
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "exports"
+        t0 = time.perf_counter()
+        paths = generate(corpus, args.messages, args.channels)
+        size_mb = sum(p.stat().st_size for p in paths) / 1e6
+        print(f"generated {args.messages:,} messages in {len(paths)} exports, {size_mb:.0f} MB "
+              f"({time.perf_counter() - t0:.1f} s)")
+        results = {}
+        for name in ("orjson", "parse", "workbench", "naive"):
+            results[name] = measure(name, corpus)
+            print(f"  {name:<10} {results[name][0]:8.2f} s   peak RSS {results[name][1]:7.0f} MB",
+                  flush=True)
+    wb, naive = results["workbench"][0], results["naive"][0]
+    parse, floor = results["parse"][0], results["orjson"][0]
+    print(f"workbench ingest vs naive notebook pipeline: {naive / wb:.1f}x faster (target >= 5x)")
+    print(f"parse step vs orjson.loads floor: {parse / floor:.2f}x the floor's time (target <= 1.5x)")
+
+
+if __name__ == "__main__":
+    main()

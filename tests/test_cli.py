@@ -1,0 +1,64 @@
+"""The ``workbench`` command through a real subprocess: help, user errors, import hygiene."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.exports import export, message, write
+
+HEAVY = ("torch", "trl", "transformers", "lancedb", "peft", "bitsandbytes")
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "workbench", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=120, check=False)
+
+
+def test_help_lists_stages_without_heavy_imports() -> None:
+    code = (
+        "import sys\nfrom workbench.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit as e:\n    assert e.code == 0\n"
+        f"print('HEAVY', sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout
+    for command in ("ingest", "demo"):
+        assert command in out.stdout
+
+
+def test_ingest_via_cli(tmp_path: Path) -> None:
+    src = write(tmp_path / "e" / "result.json", export([message(1, "ሰላም 0911223344")]))
+    out = run("ingest", str(src), "--data-dir", str(tmp_path / "data"))
+    assert out.returncode == 0, out.stderr
+    assert "1 content messages" in out.stdout
+    assert (tmp_path / "data" / "cleaned" / "messages.parquet").exists()
+
+
+def test_user_errors_are_one_line_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"messages": [', encoding="utf-8")
+    cases = [
+        ("ingest", str(bad)),
+        ("ingest", str(tmp_path / "missing.json")),
+        ("ingest",),
+        ("ingest", "--no-such-flag", "x"),
+        ("no-such-command",),
+    ]
+    for args in cases:
+        out = run(*args, "--data-dir", str(tmp_path / "d"))
+        assert out.returncode == 2, (args, out.stderr)
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1, (args, out.stderr)
+        assert lines[0].startswith("error: ")
+        assert "Traceback" not in out.stderr
+
+
+def test_bad_config_is_a_user_error(tmp_path: Path) -> None:
+    (tmp_path / "workbench.yaml").write_text("cleaning:\n  remove_emoji: no\n", encoding="utf-8")
+    src = write(tmp_path / "e" / "result.json", export([message(1, "x")]))
+    out = run("ingest", str(src), cwd=tmp_path)
+    assert out.returncode == 2
+    assert "workbench.yaml: unknown key 'cleaning.remove_emoji'" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1

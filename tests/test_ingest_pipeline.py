@@ -1,0 +1,161 @@
+"""``workbench ingest`` end to end: folders, zips, merge, idempotence, atomic writes, lineage."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.exports import BASE_TS, export, message, service, write
+from workbench.config import CleaningConfig
+from workbench.errors import InputFileError
+from workbench.ingest.pipeline import run_ingest
+from workbench.io import sha256_file
+from workbench.schemas import CLEANED_SCHEMA, PARSED_SCHEMA
+
+
+@pytest.fixture
+def exports(tmp_path: Path) -> Path:
+    root = tmp_path / "exports"
+    write(root / "shop" / "result.json", export([
+        message(1, ["ቅናሽ! ", {"type": "phone", "text": "0911 23 45 67"}, " 1,500 ብር"]),
+        message(2, "", photo="photos/1.jpg"),
+        service(3),
+        message(4, "ሰላም #ቅናሽ @addis_shop 🔥"),
+    ], cid=100, name="Addis Shop"))
+    write(root / "news" / "result.json", export([
+        message(10, "ዜና: ዛሬ ዝናብ ይጥላል"),
+        {"id": 11, "type": "message", "text": 5, "date_unixtime": "1"},  # malformed
+    ], cid=200, name="ዜና"))
+    return root
+
+
+def test_folder_ingest_writes_every_stage(exports: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    summary = run_ingest([exports], data, CleaningConfig())
+    assert (summary.files, summary.content_messages, summary.service_skipped) == (2, 4, 1)
+    assert summary.quarantined == 1
+    parsed = pl.read_parquet(data / "parsed" / "messages.parquet")
+    assert dict(parsed.schema) == PARSED_SCHEMA
+    assert parsed.get_column("uid").to_list() == ["100:1", "100:2", "100:4", "200:10"]
+    cleaned = pl.read_parquet(data / "cleaned" / "messages.parquet")
+    assert dict(cleaned.schema) == CLEANED_SCHEMA
+    assert cleaned.filter(pl.col("uid") == "100:1").item(0, "phones").to_list() == ["+251911234567"]
+    assert cleaned.filter(pl.col("uid") == "100:2").item(0, "is_empty")
+    quarantine = pl.read_parquet(data / "parsed" / "quarantine.parquet")
+    assert quarantine.height == 1
+    assert quarantine.item(0, "source").endswith("news/result.json")
+    for name in ("word_freq.parquet", "ngrams.parquet", "channel_stats.parquet"):
+        assert (data / "final" / name).exists()
+    # Raw copies are content-addressed and byte-identical.
+    for src in exports.rglob("result.json"):
+        raw = data / "raw" / f"{sha256_file(src)}.json"
+        assert raw.read_bytes() == src.read_bytes()
+    manifest = json.loads((data / "parsed" / "manifest.json").read_text())
+    assert {i["sha256"] for i in manifest["inputs"]} == {
+        sha256_file(p) for p in exports.rglob("result.json")}
+    assert manifest["outputs"]["messages.parquet"]["rows"] == 4
+    assert manifest["versions"]["polars"]
+    cleaned_manifest = json.loads((data / "cleaned" / "manifest.json").read_text())
+    assert cleaned_manifest["inputs"][0]["sha256"] == sha256_file(data / "parsed" / "messages.parquet")
+    assert cleaned_manifest["config"]["tsa_series_target"] == "ፀ"
+
+
+def test_reingest_is_idempotent(exports: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    run_ingest([exports], data, CleaningConfig())
+    first = pl.read_parquet(data / "cleaned" / "messages.parquet")
+    again = run_ingest([exports], data, CleaningConfig())
+    assert again.new_messages == 0
+    assert again.updated_messages == 0
+    assert again.duplicates_merged == 4
+    assert pl.read_parquet(data / "cleaned" / "messages.parquet").equals(first)
+    assert pl.read_parquet(data / "parsed" / "quarantine.parquet").height == 1
+
+
+def test_overlapping_export_newer_edit_wins(exports: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    run_ingest([exports], data, CleaningConfig())
+    newer = write(tmp_path / "later" / "result.json", export([
+        message(4, "ሰላም ተስተካክሏል", edited="x", edited_unixtime=str(BASE_TS + 99_999)),
+        message(5, "አዲስ መልእክት"),
+    ], cid=100, name="Addis Shop"))
+    summary = run_ingest([newer], data, CleaningConfig())
+    assert (summary.new_messages, summary.updated_messages) == (1, 1)
+    parsed = pl.read_parquet(data / "parsed" / "messages.parquet")
+    assert parsed.height == 5
+    assert parsed.filter(pl.col("uid") == "100:4").item(0, "text") == "ሰላም ተስተካክሏል"
+    # Ingesting the OLDER export again must not undo the edit.
+    run_ingest([exports], data, CleaningConfig())
+    parsed = pl.read_parquet(data / "parsed" / "messages.parquet")
+    assert parsed.filter(pl.col("uid") == "100:4").item(0, "text") == "ሰላም ተስተካክሏል"
+
+
+def test_zip_and_file_inputs(exports: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "all.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(exports / "shop" / "result.json", "shop/result.json")
+    data = tmp_path / "data"
+    summary = run_ingest([archive, exports / "news" / "result.json"], data, CleaningConfig())
+    assert summary.files == 2
+    parsed = pl.read_parquet(data / "parsed" / "messages.parquet")
+    sources = set(parsed.get_column("source").to_list())
+    assert f"{archive}:shop/result.json" in sources
+    assert (data / "raw" / f"{sha256_file(archive)}.zip").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'{"name": "x", "messages": [', "truncated JSON"),
+        (b"\xff\xfe\x00", "not UTF-8"),
+        (b'{"hello": 1}', "not a Telegram export"),
+        (b"[]", "top level is a JSON list"),
+    ],
+)
+def test_broken_file_among_several_writes_nothing(
+    exports: Path, tmp_path: Path, content: bytes, expected: str
+) -> None:
+    bad = tmp_path / "bad" / "result.json"
+    bad.parent.mkdir()
+    bad.write_bytes(content)
+    data = tmp_path / "data"
+    with pytest.raises(InputFileError) as info:
+        run_ingest([exports, bad], data, CleaningConfig())
+    assert str(bad) in str(info.value)
+    assert expected in str(info.value)
+    assert not data.exists()
+
+
+def test_bad_paths(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputFileError, match=r"no \.json or \.zip"):
+        run_ingest([tmp_path / "empty"], tmp_path / "d", CleaningConfig())
+    with pytest.raises(InputFileError, match="no such file"):
+        run_ingest([tmp_path / "missing.json"], tmp_path / "d", CleaningConfig())
+    (tmp_path / "x.zip").write_bytes(b"not a zip")
+    with pytest.raises(InputFileError, match="not a readable zip"):
+        run_ingest([tmp_path / "x.zip"], tmp_path / "d", CleaningConfig())
+
+
+def test_crash_while_writing_keeps_previous_outputs(
+    exports: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    run_ingest([exports], data, CleaningConfig())
+    before = (data / "cleaned" / "messages.parquet").read_bytes()
+    extra = write(tmp_path / "more" / "result.json", export([message(50, "አዲስ")], cid=300))
+
+    def boom(self: pl.DataFrame, path: Path, **_: object) -> None:
+        Path(path).write_bytes(b"partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", boom)
+    with pytest.raises(OSError, match="disk full"):
+        run_ingest([extra], data, CleaningConfig())
+    monkeypatch.undo()
+    assert (data / "cleaned" / "messages.parquet").read_bytes() == before
+    assert not list(data.rglob("*.tmp"))

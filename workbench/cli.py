@@ -1,0 +1,96 @@
+"""The ``workbench`` command: one subcommand per stage, each a thin wrapper over a plain function.
+
+Keep this module cheap to import: ``workbench --help`` must not import torch, trl, transformers
+or lancedb. Stage modules are imported inside the command bodies.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+# Typer >= 0.20 vendors its own click; its exception classes live here, not in `click`.
+from typer._click import exceptions as click_exc
+
+from workbench.cli_common import ConfigOption, DataDirOption, resolve
+from workbench.errors import WorkbenchError
+from workbench.training.cli import app as train_app
+
+app = typer.Typer(
+    name="workbench",
+    help="Amharic ad workbench: ingest Telegram exports, label, curate, train, generate, evaluate.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(train_app, name="train")
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="result.json files, folders (searched recursively) and .zip files."),
+    ],
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Parse, clean and summarise Telegram Desktop exports into Parquet stage folders.
+
+    Example: workbench ingest data/samples/telegram --data-dir data
+    """
+    from workbench.ingest.pipeline import run_ingest
+
+    cfg, root = resolve(data_dir, config)
+    summary = run_ingest(paths, root, cfg.cleaning)
+    typer.echo(summary.line())
+
+
+@app.command()
+def demo(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    """Run every available stage on the committed samples and say what was produced where.
+
+    Example: workbench demo --data-dir /tmp/wb-demo
+    """
+    from workbench.demo import run_demo
+
+    cfg, root = resolve(data_dir, config)
+    run_demo(root, cfg)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: user errors become one line on stderr and exit code 2.
+
+    Bugs (any other exception) keep their traceback, so they get reported and fixed.
+    """
+    command = typer.main.get_command(app)
+    try:
+        rv = command.main(args=argv, prog_name="workbench", standalone_mode=False)
+    except WorkbenchError as exc:
+        typer.echo(f"error: {_one_line(str(exc))}", err=True)
+        sys.exit(exc.exit_code)
+    except click_exc.NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        sys.exit(0)
+    except click_exc.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "workbench"
+        typer.echo(f"error: {where}: {_one_line(exc.format_message())} (see '{where} --help')",
+                   err=True)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click_exc.ClickException as exc:
+        typer.echo(f"error: {_one_line(exc.format_message())}", err=True)
+        sys.exit(2)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    sys.exit(rv if isinstance(rv, int) else 0)

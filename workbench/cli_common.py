@@ -1,0 +1,30 @@
+"""Options shared by every ``workbench`` subcommand (kept apart so stage CLIs can import them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workbench.config import ProjectConfig
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", help="Root of the stage folders (default: workbench.yaml's data_dir, else data/).",
+        file_okay=False,
+    ),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="Project config (default: ./workbench.yaml if present).", dir_okay=False),
+]
+
+
+def resolve(data_dir: Path | None, config: Path | None) -> tuple[ProjectConfig, Path]:
+    """Load the project config and decide the data dir (flag > config > ``data/``)."""
+    from workbench.config import load_config
+
+    cfg = load_config(config)
+    return cfg, data_dir if data_dir is not None else cfg.data_dir

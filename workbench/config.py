@@ -1,0 +1,223 @@
+"""Project configuration (``workbench.yaml``), validated by pydantic.
+
+Every key is optional: a project without a config file gets the defaults below. Unknown keys are
+rejected by name (with a "did you mean" hint), so a typo never silently falls back to a default.
+
+Examples
+--------
+>>> cfg = ProjectConfig()
+>>> cfg.cleaning.remove_emojis
+True
+>>> cfg.cleaning.tsa_series_target
+'ፀ'
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from workbench.curation.config import CurationConfig
+from workbench.errors import ConfigError
+from workbench.generation.config import GenerationConfig
+from workbench.labeling.config import LabelingConfig
+from workbench.rag.config import RagConfig
+
+DEFAULT_CONFIG_NAME = "workbench.yaml"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChannelConfig(_Strict):
+    """A channel the team works with."""
+
+    name: str = Field(description="Channel title as it appears in the export's `name`.")
+    id: int | None = Field(default=None, description="Telegram channel id (the export's `id`).")
+    language: Literal["am", "en", "mixed"] = Field(default="am", description="Main language.")
+
+
+class MessageSlice(_Strict):
+    """An inclusive range of message ids of one channel."""
+
+    channel: str = Field(description="Channel name (or id as a string).")
+    first_id: int = Field(ge=0, description="First message id, inclusive.")
+    last_id: int = Field(ge=0, description="Last message id, inclusive.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MessageSlice:
+        if self.last_id < self.first_id:
+            msg = f"last_id ({self.last_id}) is smaller than first_id ({self.first_id})"
+            raise ValueError(msg)
+        return self
+
+
+class AnnotatorGroup(_Strict):
+    """One annotator group: a set of message-id slices plus whole channels (the brief's plan)."""
+
+    id: int = Field(ge=1, description="Group number, as used by `--group N`.")
+    slices: list[MessageSlice] = Field(default_factory=list, description="Message-id slices.")
+    channels: list[str] = Field(default_factory=list, description="Whole channels, by name or id.")
+    annotators: list[str] = Field(default_factory=list, description="Annotator e-mails.")
+
+
+class CleaningConfig(_Strict):
+    """What `text_clean` and `text_norm` do. The original `text` is never modified."""
+
+    remove_hashtags: bool = Field(default=True, description="Drop #hashtags from text_clean.")
+    remove_emojis: bool = Field(default=True, description="Drop emoji sequences from text_clean.")
+    remove_links: bool = Field(default=True, description="Drop URLs from text_clean.")
+    remove_mentions: bool = Field(default=True, description="Drop @mentions from text_clean.")
+    remove_symbols: bool = Field(
+        default=True, description="Drop stray symbols (bullets, arrows, box drawing) from text_clean."
+    )
+    collapse_whitespace: bool = Field(
+        default=True, description="Turn newlines and runs of spaces into one space."
+    )
+    unify_homophones: bool = Field(
+        default=True, description="Unify Ge'ez homophone series in text_norm (never in text)."
+    )
+    tsa_series_target: Literal["ፀ", "ጸ"] = Field(
+        default="ፀ",
+        description="Direction for the ጸ/ፀ series: the brief maps ጸ->ፀ; some tools map ፀ->ጸ.",
+    )
+    casefold_latin: bool = Field(default=True, description="Lower-case Latin letters in text_norm.")
+
+
+def _default_groups() -> list[AnnotatorGroup]:
+    # The brief's plan: each group takes a 15,000-id slice of TIKVAH plus one whole channel.
+    whole = ["Sheger Press", "Wasu Mohammed", "ኢትዮ መረጃ - NEWS", "አዲስ ነገር መረጃ", "YeneTube",
+             "ዳጉ ስፖርት DAGU SPORT"]
+    return [
+        AnnotatorGroup(
+            id=i + 1,
+            slices=[MessageSlice(channel="TIKVAH-ETHIOPIA", first_id=i * 15000 + 1,
+                                 last_id=(i + 1) * 15000)],
+            channels=[name],
+        )
+        for i, name in enumerate(whole)
+    ]
+
+
+class ProjectConfig(_Strict):
+    """The whole project config (`workbench.yaml`)."""
+
+    data_dir: Path = Field(default=Path("data"), description="Root of the stage folders.")
+    channels: list[ChannelConfig] = Field(default_factory=list, description="Known channels.")
+    annotator_groups: list[AnnotatorGroup] = Field(
+        default_factory=_default_groups, description="Annotator groups (see DOMAIN.md)."
+    )
+    cleaning: CleaningConfig = Field(default_factory=CleaningConfig)
+    labeling: LabelingConfig = Field(
+        default_factory=LabelingConfig, description="`workbench label`: backend, server, overlap."
+    )
+    curation: CurationConfig = Field(
+        default_factory=CurationConfig, description="Label issues, dedup, outliers, splits."
+    )
+    rag: RagConfig = Field(
+        default_factory=RagConfig, description="Retrieval index over channel ads and briefs."
+    )
+    generation: GenerationConfig = Field(
+        default_factory=GenerationConfig, description="Candidate ads: models, prompt, checks."
+    )
+
+    @model_validator(mode="after")
+    def _unique_group_ids(self) -> ProjectConfig:
+        ids = [g.id for g in self.annotator_groups]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            msg = f"annotator group ids must be unique, repeated: {dupes}"
+            raise ValueError(msg)
+        return self
+
+
+def format_validation_error(err: ValidationError, model: type[BaseModel], source: str) -> str:
+    """Turn a pydantic error into one line naming the file, the key path and what was expected."""
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"]) or "<top level>"
+    if first["type"] == "extra_forbidden":
+        key = str(first["loc"][-1])
+        parent = _model_at(model, first["loc"][:-1])
+        allowed = sorted(parent.model_fields) if parent else []
+        hint = difflib.get_close_matches(key, allowed, n=1)
+        did_you_mean = f" (did you mean '{hint[0]}'?)" if hint else ""
+        return f"{source}: unknown key '{loc}'{did_you_mean}; allowed: {', '.join(allowed)}"
+    more = f" (+{err.error_count() - 1} more)" if err.error_count() > 1 else ""
+    return f"{source}: {loc}: {first['msg']}{more}"
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """Walk field annotations along ``loc`` to find the nested model (list indices skipped)."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return None
+        current = _first_model(field.annotation)
+    return current
+
+
+def _first_model(annotation: object) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _first_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def load_yaml_model(path: Path, model: type[M]) -> M:
+    """Read a YAML file and validate it as ``model``; every failure is a one-line ConfigError."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        msg = f"{path}: file not found"
+        raise ConfigError(msg) from None
+    except UnicodeDecodeError as exc:
+        msg = f"{path}: not UTF-8 text (byte {exc.start})"
+        raise ConfigError(msg) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        msg = f"{path}:{where} invalid YAML: {getattr(exc, 'problem', exc)}"
+        raise ConfigError(msg) from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        msg = f"{path}: expected a mapping at the top level, got {type(raw).__name__}"
+        raise ConfigError(msg)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, model, str(path))) from None
+
+
+def load_config(path: Path | None = None) -> ProjectConfig:
+    """Load the project config.
+
+    Parameters
+    ----------
+    path
+        Explicit config file. When None, ``./workbench.yaml`` is used if it exists, else defaults.
+
+    Returns
+    -------
+    ProjectConfig
+        The validated config.
+    """
+    if path is None:
+        candidate = Path(DEFAULT_CONFIG_NAME)
+        if not candidate.exists():
+            return ProjectConfig()
+        path = candidate
+    return load_yaml_model(path, ProjectConfig)

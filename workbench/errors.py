@@ -1,0 +1,30 @@
+"""The workbench's error hierarchy.
+
+A ``WorkbenchError`` is a *user* error: bad input, bad config, a bad argument. The CLI prints its
+message as one line and exits with code 2, without a traceback. Any other exception is a bug and
+keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class WorkbenchError(Exception):
+    """Base class of every error the user can fix (exit code 2, one line, no traceback)."""
+
+    exit_code = 2
+
+
+class ConfigError(WorkbenchError):
+    """A config or recipe file is missing, unreadable or invalid."""
+
+
+class InputFileError(WorkbenchError):
+    """An input file is unreadable, not UTF-8, not valid JSON or not of the expected shape."""
+
+
+class DataContractError(WorkbenchError):
+    """A stage input lacks a column or has the wrong type (usually: a previous stage was not run)."""
+
+
+class ServiceError(WorkbenchError):
+    """An external service the workbench manages (Label Studio, Argilla) failed or is unreachable."""

@@ -1,0 +1,1 @@
+"""Ingest: Telegram Desktop exports -> parsed -> cleaned -> final Parquet datasets."""

@@ -1,0 +1,278 @@
+r"""Amharic / Ge'ez facts as data, and the regular expressions the cleaning stage uses.
+
+Every pattern here is written for the Rust ``regex`` engine that Polars runs (no look-around, no
+backreferences); Unicode properties such as ``\p{Ethiopic}`` and ``\p{Extended_Pictographic}``
+are supported there (checked against Polars 2.1). Python's :mod:`re` does not know ``\p{..}``, so
+the few pure-Python helpers below only use patterns both engines accept.
+
+Examples
+--------
+>>> unify_homophones("ሐሳብ ፀሐይ ጸሎት")
+'ሀሳብ ፀሀይ ፀሎት'
+>>> unify_homophones("ፀሐይ", tsa_target="ጸ")
+'ጸሀይ'
+>>> normalize_phone("0911-22 33 44")
+'+251911223344'
+>>> parse_price_amount("2,500.50 ብር")
+2500.5
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+TsaTarget = Literal["ፀ", "ጸ"]
+
+# --- Script ranges -----------------------------------------------------------------------------
+
+#: Unicode blocks of the Ethiopic script, ``(first, last, block name)``, inclusive.
+ETHIOPIC_RANGES: tuple[tuple[int, int, str], ...] = (
+    (0x1200, 0x137F, "Ethiopic"),
+    (0x1380, 0x139F, "Ethiopic Supplement"),
+    (0x2D80, 0x2DDF, "Ethiopic Extended"),
+    (0xAB00, 0xAB2F, "Ethiopic Extended-A"),
+    (0x1E7E0, 0x1E7FF, "Ethiopic Extended-B"),
+)
+
+#: Ethiopic punctuation kept in ``text_clean``: wordspace ፡, full stop ።, comma ፣, semicolon ፤,
+#: colon ፥, preface colon ፦, question mark ፧. (፠ section mark and ፨ paragraph separator are
+#: decorative and count as stray symbols.)
+ETHIOPIC_PUNCTUATION = "፡።፣፤፥፦፧"
+
+#: Every Ethiopic punctuation sign (U+1360..U+1368), used as a token boundary.
+ETHIOPIC_PUNCTUATION_ALL = "".join(chr(c) for c in range(0x1360, 0x1369))
+
+
+def is_ethiopic(char: str) -> bool:
+    """True when ``char`` (one character) lies in an Ethiopic block."""
+    code = ord(char)
+    return any(lo <= code <= hi for lo, hi, _ in ETHIOPIC_RANGES)
+
+
+# --- Homophone series --------------------------------------------------------------------------
+
+#: Number of vowel orders unified per series (ä, u, i, a, e, ə, o: offsets 0..6 of a series).
+ORDERS = 7
+
+#: First code point of each consonant series involved in unification.
+SERIES_HA = 0x1200  # ሀ
+SERIES_HHA = 0x1210  # ሐ
+SERIES_SZA = 0x1220  # ሠ
+SERIES_SA = 0x1230  # ሰ
+SERIES_XA = 0x1280  # ኀ
+SERIES_GLOTTAL_A = 0x12A0  # አ
+SERIES_PHARYNGEAL_A = 0x12D0  # ዐ
+SERIES_TSA = 0x1338  # ጸ
+SERIES_TZA = 0x1340  # ፀ
+
+#: (source series, target series) pairs that never depend on configuration.
+FIXED_SERIES_MAP: tuple[tuple[int, int], ...] = (
+    (SERIES_HHA, SERIES_HA),
+    (SERIES_XA, SERIES_HA),
+    (SERIES_SZA, SERIES_SA),
+    (SERIES_PHARYNGEAL_A, SERIES_GLOTTAL_A),
+)
+
+
+def homophone_table(tsa_target: TsaTarget = "ፀ") -> dict[str, str]:
+    """The character map that unifies Ge'ez homophone series, order by order.
+
+    Parameters
+    ----------
+    tsa_target
+        Direction of the ጸ/ፀ pair: ``"ፀ"`` (the brief's default) maps the ጸ-series onto the
+        ፀ-series, ``"ጸ"`` maps ፀ onto ጸ.
+
+    Returns
+    -------
+    dict[str, str]
+        35 single-character entries (5 series x 7 orders), built from code points so every vowel
+        order lines up (e.g. ሑ -> ሁ, ኆ -> ሆ, ዑ -> ኡ).
+
+    Raises
+    ------
+    ValueError
+        When ``tsa_target`` is neither ``"ፀ"`` nor ``"ጸ"``.
+    """
+    if tsa_target == "ፀ":
+        tsa = (SERIES_TSA, SERIES_TZA)
+    elif tsa_target == "ጸ":
+        tsa = (SERIES_TZA, SERIES_TSA)
+    else:
+        msg = f"tsa_target must be 'ፀ' or 'ጸ', got {tsa_target!r}"
+        raise ValueError(msg)
+    table: dict[str, str] = {}
+    for src, dst in (*FIXED_SERIES_MAP, tsa):
+        for order in range(ORDERS):
+            table[chr(src + order)] = chr(dst + order)
+    return table
+
+
+def unify_homophones(text: str, tsa_target: TsaTarget = "ፀ") -> str:
+    """Apply :func:`homophone_table` to one string (for queries; frames use Polars)."""
+    return text.translate(str.maketrans(homophone_table(tsa_target)))
+
+
+# --- Phones --------------------------------------------------------------------------------------
+
+# A separator people put inside numbers: space, dash or dot (at most one between two digits).
+_SEP = r"[ .\-]?"
+
+#: Ethiopian phone numbers. The first group is one non-digit (or the start) so a number glued to
+#: an Amharic word ("ስልክ0911223344") is found but one inside a longer digit run is not; trailing
+#: digits are swallowed (``[0-9]*``) so that an over-long run fails normalisation instead of
+#: yielding its first ten digits. Prefixes: +251 / 251 (optionally "(0)") or a national 0; then
+#: a mobile (9.., 7..) or landline (1..5 area code) subscriber part of 9 digits.
+PHONE_PATTERN = (
+    r"(?:^|[^0-9+])(?:\+?251" + _SEP + r"(?:\(0\)" + _SEP + r"|0)?|0)"
+    r"[1-57-9](?:" + _SEP + r"[0-9]){8}[0-9]*"
+)
+
+#: A normalised national significant number: 9 digits, mobile (7, 9) or landline (1..5).
+NATIONAL_NUMBER_PATTERN = r"^[1-57-9][0-9]{8}$"
+
+#: What to strip from the digits of a match to get the national number: country code, trunk 0.
+PHONE_PREFIX_PATTERN = r"^(?:251)?0?"
+
+
+def normalize_phone(raw: str) -> str | None:
+    """E.164 form (``+2519XXXXXXXX``) of one matched phone string, or None when not valid.
+
+    Parameters
+    ----------
+    raw
+        A match of :data:`PHONE_PATTERN` (leading non-digit and separators allowed).
+
+    Returns
+    -------
+    str or None
+        ``"+251"`` followed by the 9-digit national number; None for a wrong digit count.
+    """
+    digits = re.sub(r"[^0-9]", "", raw)
+    national = re.sub(PHONE_PREFIX_PATTERN, "", digits, count=1)
+    if re.fullmatch(NATIONAL_NUMBER_PATTERN, national) is None:
+        return None
+    return "+251" + national
+
+
+# --- Prices --------------------------------------------------------------------------------------
+
+#: An amount: thousands with commas ("1,500") or a plain digit run, optional decimals.
+AMOUNT_PATTERN = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?"
+
+# Currency words: the Ge'ez ብር and the Latin spellings (case-insensitive).
+_CURRENCY = r"(?:ብር|(?i:birr|etb|br))"
+
+#: Birr prices written amount-first: "1,500 ብር", "1500br", "500 birr", "2,500.50 ብር". The
+#: currency word must end the word: ብርሃን ("light") starts with ብር and "1500 brand" is no price,
+#: so a non-letter (or the end) must follow. That character is part of the match because the
+#: engine has no look-ahead (Unicode ``\b`` would do, but it forces the slow regex engine on
+#: non-ASCII text: ~8x slower here); the amount is re-extracted from the match.
+PRICE_AMOUNT_FIRST_PATTERN = AMOUNT_PATTERN + r"[ \t]*" + _CURRENCY + r"(?:[^\p{L}\p{M}]|$)"
+
+#: Birr prices written currency-first: "ብር 500", "ETB 300", "Br. 40", "ETB:300". The currency
+#: must start a word (not ገብር), so the preceding character (or the start) is part of the match;
+#: it may not be a digit either ("1500ብር 20" is an amount-first price), which also keeps the
+#: match's only amount the price.
+PRICE_CURRENCY_FIRST_PATTERN = (
+    r"(?:^|[^\p{L}\p{M}\p{N}])" + _CURRENCY + r"\.?[ \t]*:?[ \t]*" + AMOUNT_PATTERN
+)
+
+# The two forms are matched in separate passes: in one alternation, the character consumed
+# after "500 birr" could be the one that must precede a following "ETB 300".
+#: Both price forms, for callers that only need to know whether a text has a price.
+PRICE_PATTERN = PRICE_AMOUNT_FIRST_PATTERN + "|" + PRICE_CURRENCY_FIRST_PATTERN
+
+
+def parse_price_amount(raw: str) -> float | None:
+    """The amount in a matched price string as a float ("2,500.50 ብር" -> 2500.5)."""
+    found = re.search(AMOUNT_PATTERN, raw)
+    if found is None:
+        return None
+    return float(found.group(0).replace(",", ""))
+
+
+# --- Emoji ---------------------------------------------------------------------------------------
+
+# A pictographic emoji character: Emoji AND Extended_Pictographic, which excludes digits, '#'
+# and '*' (Emoji but not pictographic) and reserved or text-only pictographs such as ★ ► (which
+# the symbol rule removes instead).
+_PICTO = r"[\p{Emoji}&&\p{Extended_Pictographic}]"
+# What may follow a pictograph inside one emoji: skin tones, VS16, a tag sequence (subdivision
+# flags like England's: black flag + tag letters + cancel tag).
+_PICTO_TAIL = r"(?:\p{Emoji_Modifier}|\x{FE0F})*(?:[\x{E0020}-\x{E007E}]+\x{E007F})?"
+_PICTO_ELEMENT = _PICTO + _PICTO_TAIL
+
+#: One whole emoji: keycap (1️⃣ #️⃣), flag (🇪🇹: two regional indicators), ZWJ sequence of
+#: pictographs each with optional skin tone / VS16 (👨‍👩‍👧, 👍🏽, ❤️); then lone skin tones and
+#: lone regional indicators, so nothing half-emoji survives extraction.
+EMOJI_PATTERN = (
+    r"[0-9#*]\x{FE0F}?\x{20E3}"
+    r"|\p{Regional_Indicator}{2}"
+    r"|" + _PICTO_ELEMENT + r"(?:\x{200D}" + _PICTO_ELEMENT + r")*"
+    r"|\p{Emoji_Modifier}|\p{Regional_Indicator}"
+)
+
+#: Emoji glue that can be left over after the sequences are gone (VS15/VS16, ZWJ, keycap mark,
+#: tag characters): removed from ``text_clean`` together with the emojis.
+EMOJI_RESIDUE_PATTERN = r"[\x{FE0E}\x{FE0F}\x{200D}\x{20E3}\x{E0020}-\x{E007F}]"
+
+#: Characters of an emoji, for the symbol rule to leave alone when emojis are kept.
+EMOJI_CHARS_CLASS = (
+    r"\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}"
+    r"\x{FE0E}\x{FE0F}\x{200D}\x{20E3}\x{E0020}-\x{E007F}"
+)
+
+# --- Hashtags, mentions, links -----------------------------------------------------------------
+
+#: A hashtag: '#' then a letter, digit or '_' (so "#️⃣" is not one), then letters, marks,
+#: digits, '_' (Ge'ez works: "#ቅናሽ").
+HASHTAG_PATTERN = r"#[\p{L}\p{N}_][\p{L}\p{M}\p{N}_]*"
+
+#: Characters that may not precede '@' in a mention: they make it an e-mail ("a@b.com") or part
+#: of a URL path. Ethiopic letters may precede it: prefixes attach to handles ("በ@shop").
+_MENTION_BLOCKERS = r"A-Za-z0-9_.@/+%\-"
+
+#: A Telegram @mention: the preceding character (or start) is part of the match because the
+#: engine has no look-behind; the handle is then taken from after the '@'. Handles are 4+ word
+#: characters; over-long ones (> 32) are dropped after matching rather than cut short.
+MENTION_PREFIX_PATTERN = r"^|[^" + _MENTION_BLOCKERS + r"]"
+#: The '@handle' part of a mention.
+MENTION_HANDLE_PATTERN = r"@[A-Za-z0-9_]{4,}"
+MENTION_PATTERN = r"(?:" + MENTION_PREFIX_PATTERN + r")" + MENTION_HANDLE_PATTERN
+
+#: Longest Telegram handle kept as a mention.
+MAX_HANDLE_LEN = 32
+
+#: Characters a URL body may hold: no whitespace, quotes or angle brackets, and no Ethiopic
+#: script (Amharic text glued to a link, "t.me/shopይቀላቀሉ", is not part of the URL).
+_URL_BODY = r"[^\s<>\"\p{Ethiopic}]"
+#: Trailing characters a URL does not end with (sentence punctuation after a link).
+_URL_END = r"[^\s<>\"\p{Ethiopic}.,;:!?)\]}'’”»]"
+
+#: Links: http(s)://..., www...., t.me/... (also telegram.me, telegram.dog).
+LINK_PATTERN = (
+    r"(?i:https?://|(?-u:\b)www\.|(?-u:\b)(?:t|telegram)\.(?:me|dog)/)"
+    r"(?:" + _URL_BODY + r"*" + _URL_END + r")?"
+)
+
+# --- Stray symbols -----------------------------------------------------------------------------
+
+#: What ``text_clean`` keeps when symbols are removed: letters, marks, digits, whitespace,
+#: Ethiopic punctuation and ordinary punctuation. Everything else (bullets •, arrows ► ➡, stars ★,
+#: box drawing, check marks, currency signs, '#', '@', '_', invisible format characters) goes.
+KEEP_CHARS_CLASS = r"\p{L}\p{M}\p{N}\s" + ETHIOPIC_PUNCTUATION + r".,!?:;()/'\"%+\-"
+
+#: One stray symbol character (the complement of :data:`KEEP_CHARS_CLASS`).
+SYMBOL_PATTERN = r"[^" + KEEP_CHARS_CLASS + r"]"
+
+#: A stray symbol when emojis are kept: the emoji characters are taken out of the set.
+SYMBOL_KEEPING_EMOJI_PATTERN = r"[^" + KEEP_CHARS_CLASS + EMOJI_CHARS_CLASS + r"]"
+
+# --- Tokens --------------------------------------------------------------------------------------
+
+#: A word token for frequencies and n-grams: letters/marks/digits, with '.', ',' or ':' kept
+#: only between digits ("1,500", "2.5", "3:30"). Whitespace, Latin and Ethiopic punctuation and
+#: symbols separate tokens.
+TOKEN_PATTERN = r"[0-9]+(?:[.,:][0-9]+)+|[\p{L}\p{M}\p{N}]+"

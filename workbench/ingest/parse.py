@@ -1,0 +1,333 @@
+"""Parse one Telegram Desktop export (``result.json`` bytes) into columns and a quarantine.
+
+Two paths, one result:
+
+* the fast path decodes the whole file with typed ``msgspec`` structs (about as fast as a bare
+  ``orjson.loads``, see ``bench/ingest.py``);
+* if anything in the file does not fit the types (a message without an id, a number where text
+  belongs...), the slow path decodes it generically and validates message by message, so the bad
+  messages go to the quarantine with a reason and every good one is kept.
+
+A file that is not UTF-8, not JSON, or not an export at all is an :class:`InputFileError`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+import polars as pl
+
+from workbench.errors import InputFileError
+from workbench.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA
+
+_INT64_MAX = 2**63 - 1
+
+
+class Piece(msgspec.Struct):
+    """A typed piece of a message's ``text`` list (bold, link, mention, phone...)."""
+
+    type: str
+    text: str
+    href: str | None = None
+
+
+class RawMessage(msgspec.Struct):
+    """The fields of a Telegram Desktop message the workbench keeps (others are ignored)."""
+
+    id: int
+    type: str
+    date: str | None = None
+    date_unixtime: str | None = None
+    edited: str | None = None
+    edited_unixtime: str | None = None
+    from_: str | None = msgspec.field(name="from", default=None)
+    from_id: str | None = None
+    author: str | None = None
+    photo: str | None = None
+    file: str | None = None
+    media_type: str | None = None
+    forwarded_from: str | None = None
+    reply_to_message_id: int | None = None
+    text: str | list[str | Piece] = ""
+
+
+class RawExport(msgspec.Struct):
+    """A single-chat export: the shape Telegram Desktop writes for one channel."""
+
+    type: str
+    id: int
+    messages: list[RawMessage]
+    name: str | None = None
+
+
+_FAST_DECODER = msgspec.json.Decoder(RawExport)
+
+
+@dataclass
+class ParsedExport:
+    """What one export file yields."""
+
+    messages: pl.DataFrame
+    quarantine: pl.DataFrame
+    n_service: int = 0
+    channels: list[str] = field(default_factory=list)
+
+
+class _Columns:
+    """Column-wise accumulator: appending to lists beats building one dict per row."""
+
+    def __init__(self, source: str, sha: str) -> None:
+        self.source, self.sha = source, sha
+        self.cols: dict[str, list[Any]] = {name: [] for name in PARSED_SCHEMA}
+        self.quarantine: dict[str, list[Any]] = {name: [] for name in QUARANTINE_SCHEMA}
+        self.n_service = 0
+
+    def reject(self, index: int, channel_id: int | None, reason: str, raw: Any) -> None:
+        q = self.quarantine
+        q["source"].append(self.source)
+        q["source_sha256"].append(self.sha)
+        q["index"].append(index)
+        q["channel_id"].append(channel_id)
+        q["reason"].append(reason.encode("utf-8", "backslashreplace").decode("utf-8"))
+        # Unpaired surrogates cannot be stored as UTF-8: keep them as visible escapes.
+        q["raw"].append(_dump_raw(raw).encode("utf-8", "backslashreplace").decode("utf-8"))
+
+    def add(self, index: int, chat: tuple[int, str, str], msg: RawMessage, raw: Any = None) -> None:
+        """Validate the semantic rules types cannot express, then append one row."""
+        channel_id, channel_name, channel_type = chat
+        if msg.type == "service":
+            self.n_service += 1
+            return
+        reason = _semantic_problem(msg)
+        if reason is None:
+            try:
+                date = _timestamp(msg.date_unixtime, msg.date)
+                edited = (
+                    _timestamp(msg.edited_unixtime, msg.edited)
+                    if (msg.edited_unixtime or msg.edited) else None
+                )
+            except ValueError as exc:
+                reason = str(exc)
+        if reason is not None:
+            self.reject(index, channel_id, reason, raw if raw is not None else msg)
+            return
+        text, entities = _flatten_text(msg.text)
+        c = self.cols
+        c["uid"].append(f"{channel_id}:{msg.id}")
+        c["channel_id"].append(channel_id)
+        c["channel_name"].append(channel_name)
+        c["channel_type"].append(channel_type)
+        c["message_id"].append(msg.id)
+        c["date"].append(date)
+        c["edited"].append(edited)
+        c["sender"].append(msg.from_)
+        c["sender_id"].append(msg.from_id)
+        c["author"].append(msg.author)
+        c["forwarded_from"].append(msg.forwarded_from)
+        c["reply_to"].append(msg.reply_to_message_id)
+        c["media_type"].append(_media_type(msg))
+        c["text"].append(text)
+        c["entities"].append(entities)
+        c["source"].append(self.source)
+        c["source_sha256"].append(self.sha)
+
+    def frames(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        cols = dict(self.cols)
+        # Seconds since the epoch -> UTC datetimes, vectorised.
+        for name in ("date", "edited"):
+            cols[name] = pl.Series(name, cols[name], dtype=pl.Int64)
+        df = pl.DataFrame(
+            {k: v for k, v in cols.items() if k not in ("date", "edited")},
+            schema={k: v for k, v in PARSED_SCHEMA.items() if k not in ("date", "edited")},
+        )
+        df = df.with_columns(
+            pl.from_epoch(cols["date"], "s").dt.replace_time_zone("UTC").cast(PARSED_SCHEMA["date"]),
+            pl.from_epoch(cols["edited"], "s").dt.replace_time_zone("UTC")
+            .cast(PARSED_SCHEMA["edited"]),
+        ).select(list(PARSED_SCHEMA))
+        quarantine = pl.DataFrame(self.quarantine, schema=QUARANTINE_SCHEMA)
+        return df, quarantine
+
+
+def _semantic_problem(msg: RawMessage) -> str | None:
+    if not 0 <= msg.id <= _INT64_MAX:
+        return f"message id {msg.id} out of range"
+    if msg.reply_to_message_id is not None and not 0 <= msg.reply_to_message_id <= _INT64_MAX:
+        return f"reply_to_message_id {msg.reply_to_message_id} out of range"
+    if msg.date_unixtime is None and msg.date is None:
+        return "missing date and date_unixtime"
+    return None
+
+
+def _timestamp(unixtime: str | None, iso: str | None) -> int:
+    """Seconds since the epoch; ``date_unixtime`` is exact, ``date`` (local time) is the fallback."""
+    if unixtime is not None:
+        try:
+            value = int(unixtime)
+        except ValueError:
+            msg = f"date_unixtime {unixtime[:40]!r} is not an integer"
+            raise ValueError(msg) from None
+        if not -(2**40) < value < 2**40:
+            msg = f"date_unixtime {value} out of range"
+            raise ValueError(msg)
+        return value
+    try:
+        # Exports without date_unixtime (very old Desktop versions) only carry local time; we
+        # read it as UTC, which is off by the exporter's offset but keeps ordering.
+        parsed = datetime.fromisoformat(iso or "")
+    except ValueError:
+        msg = f"date {str(iso)[:40]!r} is not an ISO timestamp"
+        raise ValueError(msg) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp())
+
+
+def _flatten_text(text: str | list[str | Piece]) -> tuple[str, list[dict[str, str | None]]]:
+    """Exact concatenation of the pieces, in order, and the typed pieces as entities."""
+    if isinstance(text, str):
+        return text, []
+    parts: list[str] = []
+    entities: list[dict[str, str | None]] = []
+    for piece in text:
+        if isinstance(piece, str):
+            parts.append(piece)
+        else:
+            parts.append(piece.text)
+            entities.append({"type": piece.type, "text": piece.text, "href": piece.href})
+    return "".join(parts), entities
+
+
+def _media_type(msg: RawMessage) -> str | None:
+    if msg.media_type:
+        return msg.media_type
+    if msg.photo is not None:
+        return "photo"
+    if msg.file is not None:
+        return "document"
+    return None
+
+
+def _dump_raw(raw: Any) -> str:
+    if isinstance(raw, msgspec.Struct):
+        return msgspec.json.encode(raw).decode()
+    try:
+        return json.dumps(raw, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(raw)
+
+
+def parse_export(data: bytes, source: str, sha: str) -> ParsedExport:
+    """Parse the bytes of one export file.
+
+    Parameters
+    ----------
+    data
+        File content (UTF-8 JSON written by Telegram Desktop).
+    source
+        Human-readable origin, e.g. ``"exports/tikvah/result.json"`` or ``"all.zip:a/result.json"``.
+    sha
+        SHA-256 of ``data`` (recorded on every row, for lineage).
+
+    Returns
+    -------
+    ParsedExport
+        Messages in :data:`~workbench.schemas.PARSED_SCHEMA`, the quarantine, the number of
+        service messages skipped and the channel names seen.
+
+    Raises
+    ------
+    InputFileError
+        When the file is not UTF-8, not JSON, or not a Telegram export.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    acc = _Columns(source, sha)
+    try:
+        export = _FAST_DECODER.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        channels = _parse_slow(data, source, acc)
+    else:
+        chat = (export.id, export.name or "", export.type)
+        for index, msg in enumerate(export.messages):
+            acc.add(index, chat, msg)
+        channels = [export.name or str(export.id)]
+        if acc.quarantine["index"]:
+            # A semantic problem (bad date, id out of range): redo the file on the slow path so
+            # the quarantine keeps each bad message's raw JSON exactly as exported.
+            acc = _Columns(source, sha)
+            channels = _parse_slow(data, source, acc)
+    messages, quarantine = acc.frames()
+    return ParsedExport(messages, quarantine, acc.n_service, channels)
+
+
+def _parse_slow(data: bytes, source: str, acc: _Columns) -> list[str]:
+    """Generic decode + per-message validation; bad messages are quarantined, not fatal."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        msg = f"{source}: not UTF-8 (invalid byte at offset {exc.start})"
+        raise InputFileError(msg) from None
+    try:
+        # The stdlib decoder, unlike msgspec/orjson, accepts escaped unpaired surrogates, so one
+        # odd string costs one quarantined message instead of the whole file.
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        what = "truncated JSON" if exc.pos >= len(text.rstrip()) else f"invalid JSON ({exc.msg})"
+        msg = f"{source}: {what} at line {exc.lineno}, column {exc.colno}"
+        raise InputFileError(msg) from None
+    except RecursionError:
+        msg = f"{source}: JSON nested too deeply"
+        raise InputFileError(msg) from None
+    chats = _chats_of(obj, source)
+    names = []
+    for chat_obj in chats:
+        chat = _chat_header(chat_obj, source)
+        names.append(chat[1] or str(chat[0]))
+        for index, raw in enumerate(chat_obj["messages"]):
+            try:
+                msg_struct = msgspec.convert(raw, RawMessage)
+                # Strings must be encodable as UTF-8 to be stored (unpaired surrogates are not).
+                msgspec.json.encode(msg_struct).decode("utf-8").encode("utf-8")
+            except msgspec.ValidationError as exc:
+                acc.reject(index, chat[0], f"invalid message: {exc}", raw)
+                continue
+            except UnicodeError:
+                acc.reject(index, chat[0], "invalid message: unpaired surrogate in a string", raw)
+                continue
+            acc.add(index, chat, msg_struct, raw)
+    return names
+
+
+def _chats_of(obj: Any, source: str) -> list[dict[str, Any]]:
+    """The chats in a single-chat export or a full-account export (``chats.list``)."""
+    if not isinstance(obj, dict):
+        msg = f"{source}: not a Telegram export (top level is a JSON {type(obj).__name__}, expected an object)"
+        raise InputFileError(msg)
+    if "messages" in obj:
+        chats = [obj]
+    elif isinstance(obj.get("chats"), dict) and isinstance(obj["chats"].get("list"), list):
+        chats = [c for c in obj["chats"]["list"] if isinstance(c, dict) and "messages" in c]
+    else:
+        msg = f"{source}: not a Telegram export (no 'messages' list and no 'chats.list')"
+        raise InputFileError(msg)
+    for chat in chats:
+        if not isinstance(chat["messages"], list):
+            msg = f"{source}: not a Telegram export ('messages' is a {type(chat['messages']).__name__}, expected a list)"
+            raise InputFileError(msg)
+    return chats
+
+
+def _chat_header(chat: dict[str, Any], source: str) -> tuple[int, str, str]:
+    cid, name, ctype = chat.get("id"), chat.get("name"), chat.get("type")
+    if not isinstance(cid, int) or isinstance(cid, bool) or not 0 <= cid <= _INT64_MAX:
+        msg = f"{source}: export has no valid integer channel 'id' (got {str(cid)[:40]!r})"
+        raise InputFileError(msg)
+    if name is not None and not isinstance(name, str):
+        msg = f"{source}: export 'name' must be a string, got {type(name).__name__}"
+        raise InputFileError(msg)
+    return cid, name or "", ctype if isinstance(ctype, str) else "unknown"

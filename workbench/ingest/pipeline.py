@@ -1,0 +1,272 @@
+"""``workbench ingest``: exports -> ``raw/`` -> ``parsed/`` -> ``cleaned/`` -> ``final/``.
+
+Everything is parsed and checked before anything is written, so a broken input writes nothing.
+Outputs are merged with what is already there (key ``uid``; the newest edit wins), which makes
+re-running on the same or overlapping exports safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from tqdm.auto import tqdm
+
+from workbench.config import CleaningConfig
+from workbench.errors import InputFileError
+from workbench.ingest.parse import ParsedExport, parse_export
+from workbench.ingest.sources import ExportFile, discover
+from workbench.io import (
+    build_manifest,
+    read_manifest,
+    sha256_file,
+    write_bytes_atomic,
+    write_json_atomic,
+    write_parquet_atomic,
+)
+from workbench.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA, empty_frame
+
+
+@dataclass
+class IngestSummary:
+    """Counts reported after an ingest."""
+
+    files: int
+    content_messages: int
+    service_skipped: int
+    quarantined: int
+    duplicates_merged: int
+    new_messages: int
+    updated_messages: int
+    total_messages: int
+    data_dir: Path
+
+    def line(self) -> str:
+        """The one-line summary the CLI prints."""
+        return (
+            f"ingested {self.files} file(s): {self.content_messages} content messages "
+            f"({self.new_messages} new, {self.updated_messages} updated), "
+            f"{self.service_skipped} service skipped, {self.quarantined} quarantined, "
+            f"{self.duplicates_merged} duplicates merged; "
+            f"{self.total_messages} messages in {self.data_dir / 'parsed' / 'messages.parquet'}"
+        )
+
+
+@dataclass(frozen=True)
+class StagePaths:
+    """Where each stage lives under a data dir."""
+
+    root: Path
+
+    @property
+    def raw(self) -> Path:  # noqa: D102
+        return self.root / "raw"
+
+    @property
+    def parsed(self) -> Path:  # noqa: D102
+        return self.root / "parsed"
+
+    @property
+    def cleaned(self) -> Path:  # noqa: D102
+        return self.root / "cleaned"
+
+    @property
+    def final(self) -> Path:  # noqa: D102
+        return self.root / "final"
+
+
+def parse_all(files: Sequence[ExportFile]) -> list[ParsedExport]:
+    """Parse every export, failing on the first broken file (naming it) before any write."""
+    results = []
+    for export in tqdm(files, desc="parse", unit="file", disable=None, leave=False):
+        results.append(parse_export(export.data, export.source, export.sha256))
+    return results
+
+
+def merge_messages(existing: pl.DataFrame, incoming: pl.DataFrame) -> pl.DataFrame:
+    """Union on ``uid``; per uid the newest edit wins, and on a tie the incoming row.
+
+    Returns the merged frame sorted by channel and message id (a stable, diffable order).
+    """
+    both = pl.concat(
+        [
+            existing.with_columns(pl.lit(0, pl.Int32).alias("_order")),
+            incoming.with_row_index("_i").with_columns((pl.col("_i") + 1).cast(pl.Int32)
+                                                       .alias("_order")).drop("_i"),
+        ],
+        how="vertical",
+    )
+    version = pl.coalesce("edited", "date")
+    return (
+        both.sort([version, "_order"], nulls_last=False)
+        .unique(subset="uid", keep="last", maintain_order=False)
+        .drop("_order")
+        .sort(["channel_id", "message_id"])
+    )
+
+
+def run_ingest(paths: Sequence[Path], data_dir: Path, cleaning: CleaningConfig) -> IngestSummary:
+    """Ingest exports into ``data_dir``.
+
+    Parameters
+    ----------
+    paths
+        Export files, folders and zips.
+    data_dir
+        Root of the stage folders.
+    cleaning
+        Cleaning options for ``cleaned/``.
+
+    Returns
+    -------
+    IngestSummary
+        What was read, kept, skipped and merged.
+    """
+    from workbench.ingest.clean import clean_messages
+    from workbench.ingest.stats import build_final
+
+    if not paths:
+        msg = "no input paths given"
+        raise InputFileError(msg)
+    stages = StagePaths(data_dir)
+    files = discover(paths)
+    parsed = parse_all(files)
+
+    incoming = pl.concat([p.messages for p in parsed], how="vertical") if parsed else empty_frame(
+        PARSED_SCHEMA)
+    new_quarantine = pl.concat([p.quarantine for p in parsed], how="vertical")
+    existing = _read_or_empty(stages.parsed / "messages.parquet", PARSED_SCHEMA)
+    old_quarantine = _read_or_empty(stages.parsed / "quarantine.parquet", QUARANTINE_SCHEMA)
+
+    merged = merge_messages(existing, incoming)
+    quarantine = (
+        pl.concat([old_quarantine, new_quarantine], how="vertical")
+        .unique(subset=["source_sha256", "index"], keep="last", maintain_order=True)
+    )
+    existing_uids = set(existing.get_column("uid").to_list()) if existing.height else set()
+    incoming_uids = set(incoming.get_column("uid").to_list())
+    new_uids = incoming_uids - existing_uids
+    updated = _count_updated(existing, merged, incoming_uids & existing_uids)
+
+    cleaned = clean_messages(merged, cleaning)
+    final_tables = build_final(cleaned)
+
+    # Every input is valid: now write, raw copies first (content-addressed, never modified).
+    _write_raw(stages.raw, files)
+    _write_parsed(stages, merged, quarantine, files)
+    _write_cleaned(stages, cleaned, cleaning)
+    _write_final(stages, final_tables)
+
+    return IngestSummary(
+        files=len(files),
+        content_messages=incoming.height,
+        service_skipped=sum(p.n_service for p in parsed),
+        quarantined=new_quarantine.height,
+        duplicates_merged=existing.height + incoming.height - merged.height,
+        new_messages=len(new_uids),
+        updated_messages=updated,
+        total_messages=merged.height,
+        data_dir=data_dir,
+    )
+
+
+def _read_or_empty(path: Path, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    if not path.exists():
+        return empty_frame(schema)
+    df = pl.read_parquet(path)
+    missing = [c for c in schema if c not in df.columns]
+    if missing:
+        msg = f"{path}: written by an incompatible version (missing {', '.join(missing)}); move it away and re-ingest"
+        raise InputFileError(msg)
+    return df.select(list(schema)).cast(schema)  # type: ignore[arg-type]
+
+
+def _count_updated(existing: pl.DataFrame, merged: pl.DataFrame, overlap: set[str]) -> int:
+    if not overlap:
+        return 0
+    cols = ["uid", "text", "edited"]
+    before = existing.filter(pl.col("uid").is_in(list(overlap))).select(cols)
+    after = merged.filter(pl.col("uid").is_in(list(overlap))).select(cols)
+    joined = before.join(after, on="uid", suffix="_new")
+    changed = joined.filter(
+        (pl.col("text") != pl.col("text_new"))
+        | (pl.col("edited").is_null() != pl.col("edited_new").is_null())
+        | (pl.col("edited") != pl.col("edited_new")).fill_null(value=False)
+    )
+    return changed.height
+
+
+def _write_raw(raw_dir: Path, files: Sequence[ExportFile]) -> None:
+    containers: dict[Path, None] = {}
+    for f in files:
+        if f.container is not None:
+            containers[f.container] = None
+            continue
+        dest = raw_dir / f"{f.sha256}.json"
+        if not dest.exists():
+            write_bytes_atomic(dest, f.data)
+    for zip_path in containers:
+        sha = sha256_file(zip_path)
+        dest = raw_dir / f"{sha}.zip"
+        if not dest.exists():
+            write_bytes_atomic(dest, zip_path.read_bytes())
+        # The JSON members are stored too, so every row's source_sha256 has its raw file.
+        for f in files:
+            if f.container == zip_path and not (raw_dir / f"{f.sha256}.json").exists():
+                write_bytes_atomic(raw_dir / f"{f.sha256}.json", f.data)
+
+
+def _write_parsed(
+    stages: StagePaths, merged: pl.DataFrame, quarantine: pl.DataFrame, files: Sequence[ExportFile]
+) -> None:
+    previous = read_manifest(stages.parsed) or {}
+    inputs = {i["sha256"]: i for i in previous.get("inputs", [])}
+    for f in files:
+        inputs[f.sha256] = {"path": f.source, "sha256": f.sha256, "bytes": len(f.data),
+                            "raw": f"raw/{f.sha256}.json"}
+    write_parquet_atomic(stages.parsed / "messages.parquet", merged)
+    write_parquet_atomic(stages.parsed / "quarantine.parquet", quarantine)
+    counts = merged.group_by("channel_id", "channel_name").len().sort("channel_id")
+    manifest = build_manifest(
+        "parsed",
+        inputs=sorted(inputs.values(), key=lambda i: i["path"]),
+        outputs={
+            "messages.parquet": {"rows": merged.height,
+                                 "sha256": sha256_file(stages.parsed / "messages.parquet")},
+            "quarantine.parquet": {"rows": quarantine.height,
+                                   "sha256": sha256_file(stages.parsed / "quarantine.parquet")},
+        },
+        extra={"channels": counts.to_dicts()},
+    )
+    write_json_atomic(stages.parsed / "manifest.json", manifest)
+
+
+def _write_cleaned(stages: StagePaths, cleaned: pl.DataFrame, cleaning: CleaningConfig) -> None:
+    out = stages.cleaned / "messages.parquet"
+    write_parquet_atomic(out, cleaned)
+    parsed_file = stages.parsed / "messages.parquet"
+    manifest = build_manifest(
+        "cleaned",
+        inputs=[{"path": "parsed/messages.parquet", "sha256": sha256_file(parsed_file)}],
+        outputs={"messages.parquet": {"rows": cleaned.height, "sha256": sha256_file(out),
+                                      "empty_texts": int(cleaned.get_column("is_empty").sum())}},
+        config=cleaning.model_dump(),
+    )
+    write_json_atomic(stages.cleaned / "manifest.json", manifest)
+
+
+def _write_final(stages: StagePaths, tables: dict[str, pl.DataFrame]) -> None:
+    outputs = {}
+    for name, table in tables.items():
+        path = stages.final / name
+        write_parquet_atomic(path, table)
+        outputs[name] = {"rows": table.height, "sha256": sha256_file(path)}
+    manifest = build_manifest(
+        "final",
+        inputs=[{"path": "cleaned/messages.parquet",
+                 "sha256": sha256_file(stages.cleaned / "messages.parquet")}],
+        outputs=outputs,
+    )
+    write_json_atomic(stages.final / "manifest.json", manifest)

@@ -1,0 +1,132 @@
+"""The annotation taxonomy (``labeling/taxonomy.yaml``): tasks, labels, conditions.
+
+Everything label-related is generated from or validated against this one declaration: the Label
+Studio XML, the Argilla settings, pulled annotations and curation.
+
+Examples
+--------
+>>> tax = load_taxonomy()
+>>> tax.task("is_ad").values
+['Ad', 'Non-Ad']
+>>> tax.validate("vertical", ["Travel"]) is None
+True
+>>> tax.validate("is_ad", ["Ad", "Non-Ad"])
+"task 'is_ad' takes exactly one label, got 2"
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from workbench.config import load_yaml_model
+from workbench.errors import ConfigError
+
+DEFAULT_TAXONOMY = Path(__file__).resolve().parents[1] / "labeling" / "taxonomy.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Label(_Strict):
+    """One label of a task."""
+
+    value: str = Field(min_length=1, description="The label as stored and shown.")
+    hotkey: str | None = Field(default=None, description="Keyboard shortcut in the labeling UI.")
+    guideline: str = Field(default="", description="One line for annotators: when to use it.")
+
+
+class Condition(_Strict):
+    """Ask a task only when another task has a given label."""
+
+    task: str = Field(description="The other task's name.")
+    equals: str = Field(description="The label that task must have.")
+
+
+class Task(_Strict):
+    """One choice task."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Identifier used everywhere.")
+    title: str = Field(description="The question shown to annotators.")
+    kind: Literal["single", "multi"] = Field(description="single: one label; multi: any number.")
+    labels: list[Label] = Field(min_length=1, description="The allowed labels.")
+    when: Condition | None = Field(default=None, description="Asked only under this condition.")
+
+    @property
+    def values(self) -> list[str]:
+        """The label values, in declaration order."""
+        return [label.value for label in self.labels]
+
+    @model_validator(mode="after")
+    def _unique_values(self) -> Task:
+        if len(set(self.values)) != len(self.values):
+            msg = f"task '{self.name}' repeats a label value"
+            raise ValueError(msg)
+        return self
+
+
+class Taxonomy(_Strict):
+    """All tasks."""
+
+    version: int = Field(default=1, description="Bump when labels change meaning.")
+    tasks: list[Task] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Taxonomy:
+        names = [t.name for t in self.tasks]
+        if len(set(names)) != len(names):
+            msg = "task names must be unique"
+            raise ValueError(msg)
+        keys = [lab.hotkey for t in self.tasks for lab in t.labels if lab.hotkey]
+        if len(set(keys)) != len(keys):
+            msg = f"hotkeys must be unique, repeated: {sorted({k for k in keys if keys.count(k) > 1})}"
+            raise ValueError(msg)
+        for t in self.tasks:
+            if t.when is None:
+                continue
+            parent = next((p for p in self.tasks if p.name == t.when.task), None)
+            if parent is None or t.when.equals not in parent.values:
+                msg = f"task '{t.name}': condition refers to unknown {t.when.task}={t.when.equals}"
+                raise ValueError(msg)
+        return self
+
+    @property
+    def names(self) -> list[str]:
+        """Task names in declaration order."""
+        return [t.name for t in self.tasks]
+
+    def task(self, name: str) -> Task:
+        """The task called ``name``; a one-line error with a suggestion otherwise."""
+        for t in self.tasks:
+            if t.name == name:
+                return t
+        hint = difflib.get_close_matches(name, self.names, n=1)
+        did = f" (did you mean '{hint[0]}'?)" if hint else ""
+        msg = f"unknown task '{name}'{did}; the taxonomy has: {', '.join(self.names)}"
+        raise ConfigError(msg)
+
+    def validate(self, task: str, values: list[str]) -> str | None:
+        """Why ``values`` is not a valid answer to ``task`` (None when it is valid)."""
+        t = self.task(task)
+        unknown = [v for v in values if v not in t.values]
+        if unknown:
+            return f"task '{task}': unknown label(s) {unknown}; allowed: {t.values}"
+        if len(set(values)) != len(values):
+            return f"task '{task}': repeated label"
+        if t.kind == "single" and len(values) != 1:
+            return f"task '{task}' takes exactly one label, got {len(values)}"
+        return None
+
+    def applies(self, task: str, answers: dict[str, list[str]]) -> bool:
+        """Whether ``task`` should be answered given the other answers of the same item."""
+        cond = self.task(task).when
+        return cond is None or cond.equals in answers.get(cond.task, [])
+
+
+def load_taxonomy(path: Path | None = None) -> Taxonomy:
+    """Load and validate the taxonomy (default: the project's ``labeling/taxonomy.yaml``)."""
+    return load_yaml_model(path or DEFAULT_TAXONOMY, Taxonomy)
