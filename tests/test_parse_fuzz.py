@@ -83,11 +83,11 @@ def test_truncated_or_corrupted_file_is_a_user_error(cut: int, junk: bytes) -> N
     try:
         out = parse_export(damaged, "cut.json", "h")
     except InputFileError as exc:
-        message = str(exc)
+        error_text = str(exc)
     else:
-        message = None
+        error_text = None
         # Rarely the damage still leaves a valid export: then nothing valid may be lost.
         assert out.messages.height + out.quarantine.height <= len(msgs)
-    if message is not None:
-        assert message.startswith("cut.json: ")
-        assert "\n" not in message
+    if error_text is not None:
+        assert error_text.startswith("cut.json: ")
+        assert "\n" not in error_text
