@@ -21,11 +21,7 @@ from typing import Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from workbench.curation.config import CurationConfig
 from workbench.errors import ConfigError
-from workbench.generation.config import GenerationConfig
-from workbench.labeling.config import LabelingConfig
-from workbench.rag.config import RagConfig
 
 DEFAULT_CONFIG_NAME = "workbench.yaml"
 
@@ -115,18 +111,6 @@ class ProjectConfig(_Strict):
         default_factory=_default_groups, description="Annotator groups (see DOMAIN.md)."
     )
     cleaning: CleaningConfig = Field(default_factory=CleaningConfig)
-    labeling: LabelingConfig = Field(
-        default_factory=LabelingConfig, description="`workbench label`: backend, server, overlap."
-    )
-    curation: CurationConfig = Field(
-        default_factory=CurationConfig, description="Label issues, dedup, outliers, splits."
-    )
-    rag: RagConfig = Field(
-        default_factory=RagConfig, description="Retrieval index over channel ads and briefs."
-    )
-    generation: GenerationConfig = Field(
-        default_factory=GenerationConfig, description="Candidate ads: models, prompt, checks."
-    )
 
     @model_validator(mode="after")
     def _unique_group_ids(self) -> ProjectConfig:
