@@ -74,7 +74,7 @@ def test_mutated_messages_are_kept_or_quarantined(plan: list[tuple[str, str]]) -
         assert kept[mid] == ("a t.me/x b" if name == "list_text" else text)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(cut=st.integers(min_value=0, max_value=10_000), junk=st.binary(max_size=8))
 def test_truncated_or_corrupted_file_is_a_user_error(cut: int, junk: bytes) -> None:
     msgs = [message(i, f"መልእክት {i} 🇪🇹") for i in range(1, 20)]

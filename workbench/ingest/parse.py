@@ -249,7 +249,7 @@ def parse_export(data: bytes, source: str, sha: str) -> ParsedExport:
     acc = _Columns(source, sha)
     try:
         export = _FAST_DECODER.decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
         channels = _parse_slow(data, source, acc)
     else:
         chat = (export.id, export.name or "", export.type)
