@@ -40,7 +40,7 @@ ETHIOPIC_RANGES: tuple[tuple[int, int, str], ...] = (
 #: decorative and count as stray symbols.)
 ETHIOPIC_PUNCTUATION = "፡።፣፤፥፦፧"
 
-#: Every Ethiopic punctuation sign (U+1360..U+1368), used as a token boundary.
+#: Every Ethiopic punctuation sign (U+1360..U+1368); none is ever part of a token.
 ETHIOPIC_PUNCTUATION_ALL = "".join(chr(c) for c in range(0x1360, 0x1369))
 
 
@@ -123,14 +123,14 @@ _SEP = r"[ .\-]?"
 #: an Amharic word ("ስልክ0911223344") is found but one inside a longer digit run is not; trailing
 #: digits are swallowed (``[0-9]*``) so that an over-long run fails normalisation instead of
 #: yielding its first ten digits. Prefixes: +251 / 251 (optionally "(0)") or a national 0; then
-#: a mobile (9.., 7..) or landline (1..5 area code) subscriber part of 9 digits.
+#: a mobile (9.. Ethio Telecom, 7.. Safaricom) or landline (area codes 11..58) part of 9 digits.
 PHONE_PATTERN = (
     r"(?:^|[^0-9+])(?:\+?251" + _SEP + r"(?:\(0\)" + _SEP + r"|0)?|0)"
-    r"[1-57-9](?:" + _SEP + r"[0-9]){8}[0-9]*"
+    r"[1-579](?:" + _SEP + r"[0-9]){8}[0-9]*"
 )
 
 #: A normalised national significant number: 9 digits, mobile (7, 9) or landline (1..5).
-NATIONAL_NUMBER_PATTERN = r"^[1-57-9][0-9]{8}$"
+NATIONAL_NUMBER_PATTERN = r"^[1-579][0-9]{8}$"
 
 #: What to strip from the digits of a match to get the national number: country code, trunk 0.
 PHONE_PREFIX_PATTERN = r"^(?:251)?0?"
@@ -179,8 +179,10 @@ PRICE_CURRENCY_FIRST_PATTERN = (
     r"(?:^|[^\p{L}\p{M}\p{N}])" + _CURRENCY + r"\.?[ \t]*:?[ \t]*" + AMOUNT_PATTERN
 )
 
-# The two forms are matched in separate passes: in one alternation, the character consumed
-# after "500 birr" could be the one that must precede a following "ETB 300".
+# The two forms are matched in two passes: amount-first on the text, then currency-first on the
+# text with the amount-first prices blanked out, so "100 ብር 200 ብር" is [100, 200] (not also the
+# currency-first reading "ብር 200") and "500 birr ETB 300" still finds both. One alternation
+# cannot do this: the character consumed after "500 birr" may be the one "ETB" needs before it.
 #: Both price forms, for callers that only need to know whether a text has a price.
 PRICE_PATTERN = PRICE_AMOUNT_FIRST_PATTERN + "|" + PRICE_CURRENCY_FIRST_PATTERN
 

@@ -69,22 +69,29 @@ def _dedupe(expr: pl.Expr) -> pl.Expr:
     return expr.list.unique(maintain_order=True)
 
 
-def extract_hashtags(text: pl.Expr) -> pl.Expr:
-    """Hashtags (without '#'), de-duplicated, in order; hashtags inside URLs are ignored."""
-    # Matching links in the same alternation consumes them, so "site.com/#top" is no hashtag.
-    found = text.str.extract_all(f"{LINK_PATTERN}|{HASHTAG_PATTERN}")
-    return _dedupe(
-        found.list.eval(_EL.filter(_EL.str.starts_with("#")).str.slice(1))
-    )
+# Links, hashtags and mentions in one scan. Links come first in the alternation so the '#' and
+# '@' inside a URL ("site.com/#top", "medium.com/@user") are consumed with it and never read as
+# a hashtag or mention; the three kinds are then told apart by their first characters.
+_TAGS_PATTERN = f"{LINK_PATTERN}|{HASHTAG_PATTERN}|{MENTION_PATTERN}"
+_LINK_START = r"^(?i:https?://|www\.|(?:t|telegram)\.(?:me|dog)/)"
+# A mention match is "<one prefix char>@handle" or "@handle"; links and hashtags never look so.
+_MENTION_MATCH = r"^(?s:.)?@[A-Za-z0-9_]+$"
 
 
-def extract_mentions(text: pl.Expr) -> pl.Expr:
-    """@handles (without '@') in the text plus ``mention`` entities, de-duplicated."""
-    found = text.str.extract_all(f"{LINK_PATTERN}|{MENTION_PATTERN}")
-    # A mention match is "<one prefix char>@handle" or "@handle"; a link match never looks so.
-    handles = found.list.eval(
-        _EL.filter(_EL.str.contains(r"^(?s:.)?@[A-Za-z0-9_]+$"))
-        .str.replace(r"^(?s:.)?@", "")
+def find_tags(text: pl.Expr) -> pl.Expr:
+    """Raw link / hashtag / mention matches of each text, for the ``*_from_tags`` helpers."""
+    return text.str.extract_all(_TAGS_PATTERN)
+
+
+def hashtags_from_tags(tags: pl.Expr) -> pl.Expr:
+    """Hashtags (without '#') from :func:`find_tags`, de-duplicated, in order."""
+    return _dedupe(tags.list.eval(_EL.filter(_EL.str.starts_with("#")).str.slice(1)))
+
+
+def mentions_from_tags(tags: pl.Expr) -> pl.Expr:
+    """@handles (without '@') from :func:`find_tags` plus ``mention`` entities, de-duplicated."""
+    handles = tags.list.eval(
+        _EL.filter(_EL.str.contains(_MENTION_MATCH)).str.replace(r"^(?s:.)?@", "")
     )
     from_entities = _entity_field("mention", "text").list.eval(
         _EL.str.strip_chars().str.strip_prefix("@")
@@ -97,10 +104,26 @@ def extract_mentions(text: pl.Expr) -> pl.Expr:
     return _dedupe(both)
 
 
+def links_from_tags(tags: pl.Expr) -> pl.Expr:
+    """URLs from :func:`find_tags`, then ``text_link`` entity hrefs, de-duplicated."""
+    hrefs = _entity_field("text_link", "href").list.eval(_EL.drop_nulls())
+    urls = tags.list.eval(_EL.filter(_EL.str.contains(_LINK_START)))
+    return _dedupe(pl.concat_list(urls, hrefs))
+
+
+def extract_hashtags(text: pl.Expr) -> pl.Expr:
+    """Hashtags (without '#'), de-duplicated, in order; hashtags inside URLs are ignored."""
+    return hashtags_from_tags(find_tags(text))
+
+
+def extract_mentions(text: pl.Expr) -> pl.Expr:
+    """@handles (without '@') in the text plus ``mention`` entities, de-duplicated."""
+    return mentions_from_tags(find_tags(text))
+
+
 def extract_links(text: pl.Expr) -> pl.Expr:
     """URLs in the text, then ``text_link`` entity hrefs, de-duplicated."""
-    hrefs = _entity_field("text_link", "href").list.eval(_EL.drop_nulls())
-    return _dedupe(pl.concat_list(text.str.extract_all(LINK_PATTERN), hrefs))
+    return links_from_tags(find_tags(text))
 
 
 def extract_emojis(text: pl.Expr) -> pl.Expr:
@@ -123,12 +146,14 @@ def extract_prices(text: pl.Expr) -> pl.Expr:
     """Birr amounts as floats: amount-first prices in order, then currency-first ones.
 
     Repeats are kept. The two notations are matched in two passes (see
-    :data:`~workbench.ingest.amharic.PRICE_PATTERN`), hence the order.
+    :data:`~workbench.ingest.amharic.PRICE_PATTERN`), hence the order; a currency word already
+    used by an amount-first price is not read again as currency-first.
     """
     amount = _EL.str.extract(AMOUNT_PATTERN, 0).str.replace_all(",", "").cast(pl.Float64)
+    rest = text.str.replace_all(PRICE_AMOUNT_FIRST_PATTERN, " ")
     return pl.concat_list(
         text.str.extract_all(PRICE_AMOUNT_FIRST_PATTERN).list.eval(amount),
-        text.str.extract_all(PRICE_CURRENCY_FIRST_PATTERN).list.eval(amount),
+        rest.str.extract_all(PRICE_CURRENCY_FIRST_PATTERN).list.eval(amount),
     )
 
 
@@ -140,8 +165,9 @@ def clean_text(text: pl.Expr, cfg: CleaningConfig) -> pl.Expr:
     never glue together; hashtags and mentions are deleted (their greedy match already ends at
     a non-letter; a mention's preceding character is put back). Phones and prices stay. With
     ``remove_links`` off, links are protected from the later rules by matching them first in the
-    same pass and putting them back (``$1``); a kept link is then followed by one space when
-    symbols are removed (invisible once whitespace is collapsed).
+    same pass and putting them back (``$1``); kept hashtags and mentions are protected from the
+    symbol rule the same way. A protected item is then followed by one space when symbols are
+    removed (invisible once whitespace is collapsed).
     """
     out = text
     # Links first: they contain '#', '@' and symbols the later rules would otherwise cut up.
@@ -164,16 +190,27 @@ def clean_text(text: pl.Expr, cfg: CleaningConfig) -> pl.Expr:
             out = out.str.replace_all(HASHTAG_PATTERN, "")
     # Emojis and symbols share one pass (one scan instead of two). Whole sequences and their
     # leftover glue (a VS16 after a non-emoji, a lone ZWJ) go; kept emojis are spared by the
-    # symbol rule.
-    removals = []
+    # symbol rule's character class, kept links/hashtags/mentions by matching them first and
+    # putting them back (their '/', '#', '@', '_' are "symbols" otherwise).
+    removals: list[str] = []
     if cfg.remove_emojis:
         removals += [EMOJI_PATTERN, EMOJI_RESIDUE_PATTERN]
+    protect: list[str] = []
     if cfg.remove_symbols:
         removals.append(SYMBOL_PATTERN if cfg.remove_emojis else SYMBOL_KEEPING_EMOJI_PATTERN)
+        protect = [
+            pattern
+            for pattern, kept in (
+                (LINK_PATTERN, keep_links),
+                (HASHTAG_PATTERN, not cfg.remove_hashtags),
+                (MENTION_HANDLE_PATTERN, not cfg.remove_mentions),
+            )
+            if kept
+        ]
     if removals:
         pattern = "|".join(removals)
-        if keep_links and cfg.remove_symbols:
-            out = out.str.replace_all(f"({LINK_PATTERN})|{pattern}", "${1} ")
+        if protect:
+            out = out.str.replace_all(f"({'|'.join(protect)})|{pattern}", "${1} ")
         else:
             out = out.str.replace_all(pattern, " ")
     if cfg.collapse_whitespace:
@@ -274,15 +311,16 @@ def clean_messages(df: pl.DataFrame, cfg: CleaningConfig | None = None) -> pl.Da
     extras = (
         df.lazy()
         .with_columns(
+            _tags=find_tags(text),
             text_clean=clean_text(text, cfg),
-            hashtags=extract_hashtags(text),
-            mentions=extract_mentions(text),
-            links=extract_links(text),
             emojis=extract_emojis(text),
             phones=extract_phones(text),
             prices=extract_prices(text),
         )
         .with_columns(
+            hashtags=hashtags_from_tags(pl.col("_tags")),
+            mentions=mentions_from_tags(pl.col("_tags")),
+            links=links_from_tags(pl.col("_tags")),
             _letters=letters,
             _other_letters=other_letters,
             text_norm=normalize_text(pl.col("text_clean"), cfg),

@@ -54,12 +54,12 @@ FINAL_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
 
 #: Columns of the cleaned frame that :func:`build_final` reads.
 REQUIRED_COLUMNS = (
-    "uid", "channel_id", "channel_name", "date", "forwarded_from", "text_norm", "phones",
+    "channel_id", "channel_name", "date", "forwarded_from", "text_norm", "phones",
     "links", "prices", "n_chars", "is_empty", "ethiopic_ratio",
 )
 
 #: N-gram orders written to ``ngrams*.parquet``.
-NGRAM_ORDERS = (1, 2, 3)  # 1 must stay: unigrams are reused from the word counts
+NGRAM_ORDERS = (1, 2, 3)  # 1 must come first: the word tables are the unigram tables
 
 
 def tokenize(text: pl.Expr) -> pl.Expr:
