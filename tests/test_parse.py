@@ -160,3 +160,20 @@ def test_broken_file_is_a_one_line_user_error(data: bytes, expected: str) -> Non
     assert text.startswith("bad/result.json: ")
     assert expected in text
     assert "\n" not in text
+
+
+def test_fast_and_slow_paths_agree_on_the_samples() -> None:
+    from pathlib import Path
+
+    from workbench.ingest.parse import _Columns, _parse_slow
+
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples" / "telegram"
+    for path in sorted(samples.rglob("result.json")):
+        data = path.read_bytes()
+        fast = parse_export(data, str(path), "h")
+        acc = _Columns(str(path), "h")
+        _parse_slow(data, str(path), acc)
+        slow, slow_q = acc.frames()
+        assert fast.messages.equals(slow), path
+        assert fast.n_service == acc.n_service
+        assert slow_q.height == fast.quarantine.height == 0

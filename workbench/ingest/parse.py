@@ -123,7 +123,6 @@ class _Columns:
             self.reject(index, channel_id, reason, raw if raw is not None else msg)
             return
         text = _flatten_text(msg.text, self)
-        self.ent_offsets.append(len(self.ent_type))
         c = self.cols
         c["uid"].append(f"{channel_id}:{msg.id}")
         c["channel_id"].append(channel_id)
@@ -142,6 +141,17 @@ class _Columns:
         c["source"].append(self.source)
         c["source_sha256"].append(self.sha)
 
+    def entities_array(self) -> pa.ListArray:
+        """The entities of every accepted message as one Arrow list-of-structs array."""
+        return pa.ListArray.from_arrays(
+            pa.array(self.ent_offsets, pa.int32()),
+            pa.StructArray.from_arrays(
+                [pa.array(self.ent_type, pa.string()), pa.array(self.ent_text, pa.string()),
+                 pa.array(self.ent_href, pa.string())],
+                names=["type", "text", "href"],
+            ),
+        )
+
     def frames(self) -> tuple[pl.DataFrame, pl.DataFrame]:
         cols = dict(self.cols)
         # Seconds since the epoch -> UTC datetimes, vectorised.
@@ -152,14 +162,7 @@ class _Columns:
             {k: v for k, v in cols.items() if k not in skip},
             schema={k: v for k, v in PARSED_SCHEMA.items() if k not in skip},
         )
-        entities = pa.ListArray.from_arrays(
-            pa.array(self.ent_offsets, pa.int32()),
-            pa.StructArray.from_arrays(
-                [pa.array(self.ent_type, pa.string()), pa.array(self.ent_text, pa.string()),
-                 pa.array(self.ent_href, pa.string())],
-                names=["type", "text", "href"],
-            ),
-        )
+        entities = self.entities_array()
         df = df.with_columns(
             pl.Series("entities", entities).cast(PARSED_SCHEMA["entities"]),
             pl.from_epoch(cols["date"], "s").dt.replace_time_zone("UTC").cast(PARSED_SCHEMA["date"]),
@@ -206,8 +209,9 @@ def _timestamp(unixtime: str | None, iso: str | None) -> int:
 
 def _flatten_text(text: str | list[str | Piece], acc: _Columns) -> str:
     """Exact concatenation of the pieces, in order; typed pieces are appended as entities."""
-    if isinstance(text, str):
-        return text
+    if text.__class__ is str:
+        acc.ent_offsets.append(len(acc.ent_type))
+        return text  # type: ignore[return-value]
     parts: list[str] = []
     for piece in text:
         if isinstance(piece, str):
@@ -217,6 +221,7 @@ def _flatten_text(text: str | list[str | Piece], acc: _Columns) -> str:
             acc.ent_type.append(piece.type)
             acc.ent_text.append(piece.text)
             acc.ent_href.append(piece.href)
+    acc.ent_offsets.append(len(acc.ent_type))
     return "".join(parts)
 
 
@@ -264,23 +269,87 @@ def parse_export(data: bytes, source: str, sha: str) -> ParsedExport:
     """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    acc = _Columns(source, sha)
     try:
         export = _FAST_DECODER.decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
-        channels = _parse_slow(data, source, acc)
-    else:
-        chat = (export.id, export.name or "", export.type)
-        for index, msg in enumerate(export.messages):
-            acc.add(index, chat, msg)
-        channels = [export.name or str(export.id)]
-        if acc.quarantine["index"]:
-            # A semantic problem (bad date, id out of range): redo the file on the slow path so
-            # the quarantine keeps each bad message's raw JSON exactly as exported.
-            acc = _Columns(source, sha)
-            channels = _parse_slow(data, source, acc)
+        export = None
+    if export is not None:
+        fast = _columnar(export, source, sha)
+        if fast is not None:
+            return fast
+    # Something does not fit (types or semantics): validate message by message, so the
+    # quarantine keeps each bad message's raw JSON exactly as exported and the rest is kept.
+    acc = _Columns(source, sha)
+    channels = _parse_slow(data, source, acc)
     messages, quarantine = acc.frames()
     return ParsedExport(messages, quarantine, acc.n_service, channels)
+
+
+def _columnar(export: RawExport, source: str, sha: str) -> ParsedExport | None:
+    """Columns straight from the typed structs; None when any message needs the slow path.
+
+    One list comprehension per field is several times faster than appending row by row, and
+    the checks run vectorised in Polars.
+    """
+    if not 0 <= export.id <= _INT64_MAX:
+        return None
+    msgs = [m for m in export.messages if m.type != "service"]
+    ids = [m.id for m in msgs]
+    replies = [m.reply_to_message_id for m in msgs]
+    unix = [m.date_unixtime for m in msgs]
+    edited_unix = [m.edited_unixtime for m in msgs]
+    if (
+        (ids and (min(ids) < 0 or max(ids) > _INT64_MAX))
+        or any(r is not None and not 0 <= r <= _INT64_MAX for r in replies)
+        or any(u is None for u in unix)
+        or any(e is None and m.edited is not None for e, m in zip(edited_unix, msgs, strict=True))
+    ):
+        return None
+    dates = pl.Series(unix, dtype=pl.Utf8).cast(pl.Int64, strict=False)
+    edits = pl.Series(edited_unix, dtype=pl.Utf8).cast(pl.Int64, strict=False)
+    bad_date = dates.is_null() | (dates.abs() >= 2**40)
+    bad_edit = (edits.is_null() & pl.Series(edited_unix, dtype=pl.Utf8).is_not_null()) | (
+        edits.abs() >= 2**40).fill_null(value=False)
+    if (bad_date | bad_edit).any():
+        return None
+
+    acc = _Columns(source, sha)
+    texts = [_flatten_text(m.text, acc) for m in msgs]
+    entities = acc.entities_array()
+    n = len(msgs)
+    df = pl.DataFrame(
+        {
+            "channel_id": pl.Series([export.id] * n, dtype=pl.Int64),
+            "message_id": pl.Series(ids, dtype=pl.Int64),
+            "date": dates,
+            "edited": edits,
+            "sender": pl.Series([m.from_ for m in msgs], dtype=pl.Utf8),
+            "sender_id": pl.Series([m.from_id for m in msgs], dtype=pl.Utf8),
+            "author": pl.Series([m.author for m in msgs], dtype=pl.Utf8),
+            "forwarded_from": pl.Series([m.forwarded_from for m in msgs], dtype=pl.Utf8),
+            "reply_to": pl.Series(replies, dtype=pl.Int64),
+            "_media": pl.Series([m.media_type for m in msgs], dtype=pl.Utf8),
+            "_photo": pl.Series([m.photo is not None for m in msgs], dtype=pl.Boolean),
+            "_file": pl.Series([m.file is not None for m in msgs], dtype=pl.Boolean),
+            "text": pl.Series(texts, dtype=pl.Utf8),
+            "entities": pl.Series(entities).cast(PARSED_SCHEMA["entities"]),
+        }
+    )
+    df = df.with_columns(
+        pl.concat_str(pl.col("channel_id"), pl.lit(":"), pl.col("message_id")).alias("uid"),
+        pl.lit(export.name or "", pl.Utf8).alias("channel_name"),
+        pl.lit(export.type, pl.Utf8).alias("channel_type"),
+        pl.from_epoch("date", "s").dt.replace_time_zone("UTC").cast(PARSED_SCHEMA["date"]),
+        pl.from_epoch("edited", "s").dt.replace_time_zone("UTC").cast(PARSED_SCHEMA["edited"]),
+        pl.when(pl.col("_media").is_not_null() & (pl.col("_media") != "")).then(pl.col("_media"))
+        .when(pl.col("_photo")).then(pl.lit("photo"))
+        .when(pl.col("_file")).then(pl.lit("document"))
+        .otherwise(None).alias("media_type"),
+        pl.lit(source, pl.Utf8).alias("source"),
+        pl.lit(sha, pl.Utf8).alias("source_sha256"),
+    ).select(list(PARSED_SCHEMA))
+    quarantine = pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    return ParsedExport(df, quarantine, len(export.messages) - n, [export.name or str(export.id)])
 
 
 def _parse_slow(data: bytes, source: str, acc: _Columns) -> list[str]:

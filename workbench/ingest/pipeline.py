@@ -90,6 +90,8 @@ def merge_messages(existing: pl.DataFrame, incoming: pl.DataFrame) -> pl.DataFra
 
     Returns the merged frame sorted by channel and message id (a stable, diffable order).
     """
+    if existing.is_empty() and incoming.get_column("uid").is_unique().all():
+        return incoming.sort(["channel_id", "message_id"])
     both = pl.concat(
         [
             existing.with_columns(pl.lit(0, pl.Int32).alias("_order")),
@@ -145,10 +147,10 @@ def run_ingest(paths: Sequence[Path], data_dir: Path, cleaning: CleaningConfig) 
         pl.concat([old_quarantine, new_quarantine], how="vertical")
         .unique(subset=["source_sha256", "index"], keep="last", maintain_order=True)
     )
-    existing_uids = set(existing.get_column("uid").to_list()) if existing.height else set()
-    incoming_uids = set(incoming.get_column("uid").to_list())
-    new_uids = incoming_uids - existing_uids
-    updated = _count_updated(existing, merged, incoming_uids & existing_uids)
+    incoming_uids = incoming.get_column("uid").unique()
+    seen = incoming_uids.is_in(existing.get_column("uid").implode())
+    n_new = int((~seen).sum())
+    updated = _count_updated(existing, merged, incoming_uids.filter(seen))
 
     cleaned = clean_messages(merged, cleaning)
     final_tables = build_final(cleaned)
@@ -165,7 +167,7 @@ def run_ingest(paths: Sequence[Path], data_dir: Path, cleaning: CleaningConfig) 
         service_skipped=sum(p.n_service for p in parsed),
         quarantined=new_quarantine.height,
         duplicates_merged=existing.height + incoming.height - merged.height,
-        new_messages=len(new_uids),
+        new_messages=n_new,
         updated_messages=updated,
         total_messages=merged.height,
         data_dir=data_dir,
@@ -183,17 +185,16 @@ def _read_or_empty(path: Path, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return df.select(list(schema)).cast(schema)  # type: ignore[arg-type]
 
 
-def _count_updated(existing: pl.DataFrame, merged: pl.DataFrame, overlap: set[str]) -> int:
-    if not overlap:
+def _count_updated(existing: pl.DataFrame, merged: pl.DataFrame, overlap: pl.Series) -> int:
+    """How many already-known messages changed text or edit time in this ingest."""
+    if overlap.is_empty():
         return 0
     cols = ["uid", "text", "edited"]
-    before = existing.filter(pl.col("uid").is_in(list(overlap))).select(cols)
-    after = merged.filter(pl.col("uid").is_in(list(overlap))).select(cols)
+    before = existing.filter(pl.col("uid").is_in(overlap.implode())).select(cols)
+    after = merged.filter(pl.col("uid").is_in(overlap.implode())).select(cols)
     joined = before.join(after, on="uid", suffix="_new")
     changed = joined.filter(
-        (pl.col("text") != pl.col("text_new"))
-        | (pl.col("edited").is_null() != pl.col("edited_new").is_null())
-        | (pl.col("edited") != pl.col("edited_new")).fill_null(value=False)
+        (pl.col("text") != pl.col("text_new")) | pl.col("edited").ne_missing(pl.col("edited_new"))
     )
     return changed.height
 
