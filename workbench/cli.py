@@ -16,6 +16,7 @@ import typer
 from typer._click import exceptions as click_exc
 
 from workbench.cli_common import ConfigOption, DataDirOption, resolve
+from workbench.curation.cli import app as curate_app
 from workbench.errors import WorkbenchError
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app.add_typer(curate_app, name="curate")
 
 @app.command()
 def ingest(

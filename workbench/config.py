@@ -21,6 +21,7 @@ from typing import Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from workbench.curation.config import CurationConfig
 from workbench.errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "workbench.yaml"
@@ -111,6 +112,9 @@ class ProjectConfig(_Strict):
         default_factory=_default_groups, description="Annotator groups (see DOMAIN.md)."
     )
     cleaning: CleaningConfig = Field(default_factory=CleaningConfig)
+    curation: CurationConfig = Field(
+        default_factory=CurationConfig, description="Label issues, dedup, outliers, splits."
+    )
 
     @model_validator(mode="after")
     def _unique_group_ids(self) -> ProjectConfig:

@@ -1,0 +1,63 @@
+"""Shared builders for the curation tests: seeded synthetic corpora written as stage files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from workbench.curation.inputs import (
+    CurationInputs,
+    InputRecord,
+    add_implicit_empty,
+    normalise_annotations,
+    resolve_tasks,
+)
+from workbench.taxonomy import load_taxonomy
+
+
+def write_stage(root: Path, messages: pl.DataFrame, annotations: pl.DataFrame) -> Path:
+    """Write ``cleaned/messages.parquet`` and ``labels/annotations.parquet`` under ``root``."""
+    (root / "cleaned").mkdir(parents=True, exist_ok=True)
+    (root / "labels").mkdir(parents=True, exist_ok=True)
+    messages.write_parquet(root / "cleaned" / "messages.parquet")
+    annotations.write_parquet(root / "labels" / "annotations.parquet")
+    return root
+
+
+def in_memory(messages: pl.DataFrame, annotations: pl.DataFrame) -> CurationInputs:
+    """Validated inputs without files (the flag logic alone)."""
+    ann = normalise_annotations(annotations, source="test")
+    tasks = resolve_tasks(ann, load_taxonomy())
+    ann = add_implicit_empty(ann, tasks)
+    records = [InputRecord("texts", "mem", "0" * 64, messages.height),
+               InputRecord("annotations", "mem", "1" * 64, annotations.height)]
+    return CurationInputs(messages, ann, tasks, records, [], tasks)
+
+
+def precision_recall(flagged: set[str], truth: set[str]) -> tuple[float, float]:
+    tp = len(flagged & truth)
+    return tp / max(len(flagged), 1), tp / max(len(truth), 1)
+
+
+def flagged_uids(issues: pl.DataFrame, task: str) -> set[str]:
+    return set(issues.filter((pl.col("task") == task) & pl.col("is_issue"))
+               .get_column("uid").to_list())
+
+
+def cleaned_frame(texts: list[str], *, channels: list[int] | None = None) -> pl.DataFrame:
+    """Cleaned messages (every column) for hand-written texts, via the real ingest cleaning."""
+    from datetime import UTC, datetime, timedelta
+
+    from workbench.ingest.clean import clean_messages
+    from workbench.schemas import PARSED_SCHEMA
+
+    channels = channels or [100] * len(texts)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    rows = [{"uid": f"{c}:{i + 1}", "channel_id": c, "channel_name": f"channel {c}",
+             "message_id": i + 1, "date": start + timedelta(hours=i), "text": t}
+            for i, (t, c) in enumerate(zip(texts, channels, strict=True))]
+    parsed = pl.DataFrame(rows).with_columns(
+        [pl.lit(None).alias(k) for k in PARSED_SCHEMA if k not in rows[0]]
+    ).select([pl.col(k).cast(v) for k, v in PARSED_SCHEMA.items()])
+    return clean_messages(parsed)

@@ -1,0 +1,115 @@
+"""``workbench curate`` through the CLI: the whole flow, user errors, import hygiene, the demo."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.curation_helpers import write_stage
+from workbench.cli import app
+from workbench.config import ProjectConfig
+from workbench.curation.demo import SEED_LABELS, run_demo_step, seed_annotations
+from workbench.curation.synthetic import annotations_from_labels, flip_labels, make_corpus
+
+HEAVY = ("sklearn", "cleanlab", "scipy", "matplotlib", "pandas", "torch", "transformers", "trl",
+         "lancedb")
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples" / "telegram"
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "workbench", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=180, check=False)
+
+
+def test_curate_help_imports_nothing_heavy() -> None:
+    code = (
+        "import sys\nfrom workbench.cli import main\n"
+        "for args in (['--help'], ['curate', '--help'], ['curate', 'flag', '--help']):\n"
+        "    try:\n        main(args)\n    except SystemExit as e:\n        assert e.code == 0\n"
+        f"print('HEAVY', sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout
+    for command in ("flag", "dedup", "split", "check"):
+        assert command in out.stdout
+
+
+def test_whole_flow_through_the_cli(tmp_path: Path) -> None:
+    corpus = make_corpus(400, seed=6, repost_share=0.1, difficulty=0.3)
+    labels, _ = flip_labels(corpus.truth, rate=0.05, seed=6)
+    root = write_stage(tmp_path, corpus.messages, annotations_from_labels(labels, annotator="a"))
+    runner = CliRunner()
+    for command in (["dedup"], ["flag", "--folds", "3"], ["split", "--ratios", "0.7,0.15,0.15"],
+                    ["check"]):
+        result = runner.invoke(app, ["curate", *command, "--data-dir", str(root)])
+        assert result.exit_code == 0, (command, result.output)
+    assert "check: OK, no leakage" in result.output
+    for name in ("label_issues", "annotator_quality", "predictions", "dup_clusters", "outliers"):
+        assert (root / "curated" / f"{name}.parquet").exists()
+    assert (root / "curated" / "splits" / "DATASET_CARD.md").exists()
+
+
+def test_user_errors_are_one_line_exit_2(tmp_path: Path) -> None:
+    corpus = make_corpus(40, seed=1)
+    root = write_stage(tmp_path, corpus.messages, annotations_from_labels(corpus.truth,
+                                                                          annotator="a"))
+    cases = [
+        (["curate", "flag", "--classifier", "tfidf_rl"], "did you mean 'tfidf_lr'"),
+        (["curate", "flag", "--task", "is_add"], "did you mean 'is_ad'"),
+        (["curate", "split"], "run `workbench curate flag` first"),
+        (["curate", "split", "--ratios", "0.8,0.2"], "--ratios expects three numbers"),
+        (["curate", "split", "--by", "month"], "invalid option by"),
+        (["curate", "check"], "run `workbench curate split` first"),
+        (["curate", "flag", "--annotations", str(tmp_path / "nope.csv")], "file not found"),
+    ]
+    for args, expected in cases:
+        out = run(*args, "--data-dir", str(root))
+        assert out.returncode == 2, (args, out.stdout, out.stderr)
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1, (args, out.stderr)
+        assert lines[0].startswith("error: "), (args, lines)
+        assert expected in lines[0], (args, lines)
+    missing = run("curate", "flag", "--data-dir", str(tmp_path / "empty"))
+    assert missing.returncode == 2
+    assert "run `workbench ingest` first" in missing.stderr
+
+
+def test_seed_annotations_follow_the_contract() -> None:
+    if not SEED_LABELS.exists():
+        pytest.skip("samples not present")
+    seeds = seed_annotations()
+    assert seeds.columns == ["uid", "project", "task", "annotator", "value", "lead_time",
+                             "created_at", "updated_at", "annotation_id"]
+    assert set(seeds.get_column("task")) <= {"is_ad", "vertical", "tags"}
+    assert seeds.get_column("annotator").unique().to_list() == ["seed@samples"]
+
+
+def test_demo_step_on_the_samples(tmp_path: Path) -> None:
+    if not (SAMPLES / "seed_labels.jsonl").exists():
+        pytest.skip("samples not present")
+    from workbench.ingest.pipeline import run_ingest
+
+    cfg = ProjectConfig()
+    run_ingest([SAMPLES], tmp_path, cfg.cleaning)
+    lines = run_demo_step(tmp_path, cfg)
+    text = "\n".join(lines)
+    assert "seed-labeled item(s)" in text
+    for marker in ("dedup:", "flag:", "split (random):", "check: OK, no leakage"):
+        assert marker in text, text
+    assert (tmp_path / "curated" / "splits" / "train.parquet").exists()
+
+
+def test_curation_config_section_is_validated(tmp_path: Path) -> None:
+    (tmp_path / "workbench.yaml").write_text("curation:\n  flag:\n    fold: 3\n", encoding="utf-8")
+    out = run("curate", "flag", "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
+    assert out.returncode == 2
+    assert "unknown key 'curation.flag.fold' (did you mean 'folds'?)" in out.stderr
+    (tmp_path / "workbench.yaml").write_text(
+        "curation:\n  split:\n    ratios: [0.7, 0.2, 0.2]\n", encoding="utf-8")
+    out = run("curate", "split", "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
+    assert out.returncode == 2
+    assert "sum to 1" in out.stderr

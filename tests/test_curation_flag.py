@@ -1,0 +1,236 @@
+"""``curate flag``: flips injected at known rows are found, bad annotators rank last, contracts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tests.curation_helpers import flagged_uids, in_memory, precision_recall, write_stage
+from workbench.config import ProjectConfig
+from workbench.curation.classifiers import get_classifier
+from workbench.curation.config import FlagConfig
+from workbench.curation.flag import FlagResult, flag_duplicate_conflicts, flag_labels, run_flag
+from workbench.curation.inputs import normalise_annotations, resolve_tasks
+from workbench.curation.outputs import (
+    ANNOTATOR_QUALITY_SCHEMA,
+    LABEL_ISSUES_SCHEMA,
+    PREDICTIONS_SCHEMA,
+)
+from workbench.curation.synthetic import (
+    annotations_from_labels,
+    flip_labels,
+    make_corpus,
+    simulate_annotators,
+)
+from workbench.errors import ConfigError, DataContractError
+from workbench.taxonomy import load_taxonomy
+
+FLIP_RATE = 0.1
+
+
+@pytest.fixture(scope="module")
+def noisy() -> tuple[pl.DataFrame, dict[str, set[str]], FlagResult]:
+    corpus = make_corpus(1500, seed=11, difficulty=0.3)
+    labels, flipped = flip_labels(corpus.truth, rate=FLIP_RATE, seed=11)
+    ann = annotations_from_labels(labels, annotator="a1@example.org")
+    result = flag_labels(in_memory(corpus.messages, ann), cfg=FlagConfig())
+    return corpus.messages, flipped, result
+
+
+@pytest.mark.parametrize(("task", "min_precision", "min_recall"), [
+    ("is_ad", 0.6, 0.5),
+    ("vertical", 0.5, 0.3),
+    ("tags", 0.5, 0.3),
+])
+def test_flips_are_found_well_above_chance(noisy, task: str, min_precision: float,
+                                           min_recall: float) -> None:
+    _, flipped, result = noisy
+    precision, recall = precision_recall(flagged_uids(result.label_issues, task), flipped[task])
+    # Chance precision is the flip rate (0.1): flagging at random finds flips that often.
+    assert precision >= min_precision, (task, precision, recall)
+    assert recall >= min_recall, (task, precision, recall)
+
+
+def test_cleanlab_is_more_precise_than_predicted_not_given(noisy) -> None:
+    _, flipped, result = noisy
+    rows = result.label_issues.filter(pl.col("task") == "is_ad")
+    naive = set(rows.filter(pl.col("given") != pl.col("suggested")).get_column("uid").to_list())
+    p_naive, _ = precision_recall(naive, flipped["is_ad"])
+    p_clean, _ = precision_recall(flagged_uids(result.label_issues, "is_ad"), flipped["is_ad"])
+    assert p_clean > p_naive + 0.1
+
+
+def test_output_contracts(noisy) -> None:
+    messages, _, result = noisy
+    issues = result.label_issues
+    assert dict(issues.schema) == LABEL_ISSUES_SCHEMA
+    assert dict(result.annotator_quality.schema) == ANNOTATOR_QUALITY_SCHEMA
+    assert dict(result.predictions.schema) == PREDICTIONS_SCHEMA
+    assert issues.select("uid", "task").is_duplicated().sum() == 0
+    q = issues.get_column("label_quality")
+    assert q.null_count() == 0
+    assert q.min() >= 0.0
+    assert q.max() <= 1.0
+    assert issues.filter(pl.col("is_issue") & pl.col("reason").is_null()).height == 0
+    assert set(issues.get_column("label_source").unique()) == {"single"}
+    # vertical only among ads: every vertical row belongs to an item labeled Ad.
+    ads = set(issues.filter((pl.col("task") == "is_ad") & (pl.col("label") == ["Ad"]))
+              .get_column("uid").to_list())
+    assert set(issues.filter(pl.col("task") == "vertical").get_column("uid").to_list()) <= ads
+    # Predictions: every message (labeled or not) for every task, uncertainty in 0..1.
+    preds = result.predictions
+    assert preds.height == messages.height * 3
+    assert preds.group_by("task").len().get_column("len").to_list() == [messages.height] * 3
+    u = preds.get_column("uncertainty")
+    assert u.min() >= 0.0
+    assert u.max() <= 1.0
+    assert preds.get_column("model_version").n_unique() == 1
+    lines = result.summary_lines()
+    assert lines[0].startswith("flag: 3 task(s)")
+    assert any("worst item" in line for line in lines)
+
+
+def test_crowdlab_ranks_the_bad_annotator_last() -> None:
+    corpus = make_corpus(400, seed=5, difficulty=0.3)
+    accuracy = {"ann_a": 0.95, "ann_b": 0.92, "ann_c": 0.9, "sloppy": 0.6}
+    ann = simulate_annotators(corpus.truth, accuracy, per_item=3, seed=5)
+    result = flag_labels(in_memory(corpus.messages, ann), cfg=FlagConfig(folds=4))
+    quality = result.annotator_quality.filter(pl.col("task") == "is_ad").sort("quality")
+    assert quality.item(0, "annotator") == "sloppy"
+    assert set(quality.get_column("method")) == {"crowdlab"}
+    rows = result.label_issues.filter(pl.col("task") == "is_ad").join(
+        corpus.truth.select("uid", "is_ad"), on="uid")
+    assert rows.get_column("consensus").null_count() == 0
+    assert rows.get_column("answers").list.len().min() == 3  # the review screen shows them all
+    assert rows.item(0, "answers")[0].split(": ")[0] in accuracy
+    assert rows.get_column("label_source").unique().to_list() == ["consensus"]
+    consensus_acc = (rows.get_column("consensus").list.first() == rows.get_column("is_ad")).mean()
+    majority_acc = (rows.get_column("given").list.first() == rows.get_column("is_ad")).mean()
+    assert consensus_acc >= majority_acc
+    assert consensus_acc >= 0.95
+
+
+def test_crowdlab_multilabel_consensus() -> None:
+    corpus = make_corpus(300, seed=8, difficulty=0.3, tag_rate=0.3)
+    ads = corpus.truth.filter(pl.col("is_ad") == "Ad")
+    parts = [annotations_from_labels(corpus.truth, annotator="good1", tasks=("is_ad", "tags")),
+             annotations_from_labels(corpus.truth, annotator="good2", tasks=("is_ad", "tags"))]
+    rng = np.random.default_rng(0)
+    bad = ads.with_columns(tags=pl.Series([
+        [t for t in ["Gambling", "Politics", "Profanity", "Religious"] if rng.random() < 0.5]
+        for _ in range(ads.height)], dtype=pl.List(pl.Utf8)))
+    parts.append(annotations_from_labels(bad, annotator="random", tasks=("tags",)))
+    result = flag_labels(in_memory(corpus.messages, pl.concat(parts)), cfg=FlagConfig(folds=3))
+    tags = result.annotator_quality.filter(pl.col("task") == "tags").sort("quality")
+    assert tags.item(0, "annotator") == "random"
+    rows = result.label_issues.filter(pl.col("task") == "tags").join(
+        corpus.truth.select("uid", pl.col("tags").alias("truth")), on="uid")
+    agree = (rows.get_column("consensus").list.sort() == rows.get_column("truth").list.sort()).mean()
+    assert agree >= 0.9
+
+
+def test_adjudicated_answer_wins_and_closes_the_issue(tmp_path: Path) -> None:
+    corpus = make_corpus(300, seed=3, difficulty=0.3)
+    labels, flipped = flip_labels(corpus.truth, rate=0.1, seed=3, tasks=("is_ad",))
+    ann = annotations_from_labels(labels, annotator="a1")
+    root = write_stage(tmp_path, corpus.messages, ann)
+    first = run_flag(root, ProjectConfig(), tasks=["is_ad"])
+    uid = sorted(flagged_uids(first.label_issues, "is_ad") & flipped["is_ad"])[0]
+    truth = corpus.truth.filter(pl.col("uid") == uid).item(0, "is_ad")
+    when = datetime(2025, 1, 1, tzinfo=UTC)
+    review = pl.DataFrame({"uid": [uid], "project": ["review"], "task": ["is_ad"],
+                           "annotator": ["reviewer"], "value": [[truth]], "lead_time": [3.0],
+                           "created_at": [when], "updated_at": [when],
+                           "annotation_id": ["review-1"]}).cast(ann.schema)
+    write_stage(tmp_path, corpus.messages, pl.concat([ann, review]))
+    second = run_flag(root, ProjectConfig(), tasks=["is_ad"])
+    row = second.label_issues.filter(pl.col("uid") == uid).row(0, named=True)
+    assert row["is_issue"] is False
+    assert row["label_source"] == "adjudicated"
+    assert row["label"] == [truth]
+    assert row["reason"] == "adjudicated in review"
+    # The reviewer is not rated against the model: only annotators are.
+    assert "reviewer" not in second.annotator_quality.get_column("annotator").to_list()
+
+
+def test_duplicate_conflicts_flag_the_odd_one_out() -> None:
+    rows = pl.DataFrame({
+        "uid": ["1", "2", "3", "4", "5", "6", "7"],
+        "task": ["is_ad"] * 7,
+        "label": [["Ad"], ["Ad"], ["Non-Ad"], ["Ad"], ["Non-Ad"], ["Non-Ad"], ["Ad"]],
+        "label_quality": [0.9, 0.8, 0.2, 0.9, 0.1, 0.5, 0.9],
+        "is_issue": [False] * 7,
+        "reason": [None] * 7,
+        "label_source": ["single"] * 5 + ["adjudicated", "single"],
+    })
+    clusters = pl.DataFrame({"uid": ["1", "2", "3", "4", "5", "6", "7"],
+                             "cluster_id": ["a", "a", "a", "b", "b", "c", "c"]})
+    out = flag_duplicate_conflicts(rows, clusters)
+    flagged = out.filter(pl.col("_dup_conflict")).get_column("uid").to_list()
+    # a: 2 vs 1 -> the one; b: tie -> the one the model likes less; c: the adjudicated wins.
+    assert flagged == ["3", "5", "7"]
+    assert "near-duplicate conflict: cluster a has Ad×2, Non-Ad×1" in out.item(2, "reason")
+
+
+def test_unknown_names_fail_with_a_suggestion() -> None:
+    with pytest.raises(ConfigError, match="did you mean 'tfidf_lr'"):
+        get_classifier("tfidf_rl")
+    ann = normalise_annotations(pl.DataFrame({
+        "uid": ["1"], "task": ["is_ad"], "annotator": ["a"], "value": ["Ad"]}), source="x.csv")
+    with pytest.raises(DataContractError, match="did you mean 'is_ad'"):
+        resolve_tasks(ann, load_taxonomy(), only=["is_add"])
+
+
+def test_csv_inputs_labels_outside_the_taxonomy_and_pipe_separated_values(tmp_path: Path) -> None:
+    corpus = make_corpus(120, seed=2, difficulty=0.2)
+    texts = tmp_path / "texts.csv"
+    corpus.messages.select("uid", "text").write_csv(texts)
+    truth = corpus.truth
+    rows = truth.select("uid", task=pl.lit("sentiment"), annotator=pl.lit("x"),
+                        value=pl.when(pl.col("is_ad") == "Ad").then(pl.lit("promo"))
+                        .otherwise(pl.lit("other")))
+    tags = truth.filter(pl.col("is_ad") == "Ad").select(
+        "uid", task=pl.lit("topics"), annotator=pl.lit("x"),
+        value=pl.col("tags").list.join("|"))
+    annotations = tmp_path / "ann.csv"
+    pl.concat([rows, tags]).write_csv(annotations)
+    result = run_flag(tmp_path / "data", ProjectConfig(), texts=texts, annotations=annotations,
+                      out=tmp_path / "out")
+    tasks = {o.task: o for o in result.outcomes}
+    assert set(tasks) == {"sentiment", "topics"}
+    assert tasks["topics"].kind == "multi"
+    assert (tmp_path / "out" / "label_issues.parquet").exists()
+    assert result.predictions.filter(pl.col("task") == "sentiment").height == 120
+
+
+def test_bad_annotation_values_are_one_line_errors(tmp_path: Path) -> None:
+    corpus = make_corpus(30, seed=1)
+    bad = pl.DataFrame({"uid": [corpus.truth.item(0, "uid")], "task": ["is_ad"],
+                        "annotator": ["a"], "value": ["Add"]})
+    path = tmp_path / "ann.csv"
+    bad.write_csv(path)
+    root = write_stage(tmp_path, corpus.messages, annotations_from_labels(corpus.truth,
+                                                                          annotator="a"))
+    with pytest.raises(DataContractError, match=r"unknown label\(s\) \['Add'\]"):
+        run_flag(root, ProjectConfig(), annotations=path)
+    two = bad.with_columns(value=pl.lit("Ad|Non-Ad"))
+    two.write_csv(path)
+    with pytest.raises(DataContractError, match="takes one label"):
+        run_flag(root, ProjectConfig(), annotations=path)
+    with pytest.raises(ConfigError, match="folds"):
+        run_flag(root, ProjectConfig(), folds=1)
+
+
+def test_rerun_of_one_task_keeps_the_others(tmp_path: Path) -> None:
+    corpus = make_corpus(200, seed=4, difficulty=0.3)
+    root = write_stage(tmp_path, corpus.messages,
+                       annotations_from_labels(corpus.truth, annotator="a"))
+    run_flag(root, ProjectConfig())
+    again = run_flag(root, ProjectConfig(), tasks=["vertical"])
+    assert set(again.label_issues.get_column("task")) == {"is_ad", "vertical", "tags"}
+    written = pl.read_parquet(root / "curated" / "label_issues.parquet")
+    assert written.height == again.label_issues.height

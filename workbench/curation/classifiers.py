@@ -1,0 +1,267 @@
+"""Text classifiers by name, and the K-fold out-of-fold probabilities cleanlab needs.
+
+A classifier is a featurizer (texts -> sparse matrix, fitted without labels) plus a model
+factory (a scikit-learn classifier with ``predict_proba``). The featurizer is fitted once on
+every text of the run, labeled or not: it never sees a label, so sharing it between folds leaks
+nothing, and it is the slow half (character n-grams of 46,000 posts), so it is worth sharing.
+
+The default, ``tfidf_lr``, is character n-gram TF-IDF (``char_wb``, 2..4) + logistic regression:
+it needs no Amharic tokenizer and measured best here (STACK.md).
+
+Examples
+--------
+>>> get_classifier("tfidf_lr").name
+'tfidf_lr'
+>>> get_classifier("tfidf_rl")
+Traceback (most recent call last):
+...
+workbench.errors.ConfigError: unknown classifier 'tfidf_rl' (did you mean 'tfidf_lr'?); available: tfidf_lr, tfidf_nb, tfidf_sgd
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from workbench.errors import ConfigError
+
+if TYPE_CHECKING:
+    from scipy.sparse import spmatrix
+
+
+@dataclass(frozen=True)
+class ClassifierSpec:
+    """A named classifier.
+
+    Attributes
+    ----------
+    name
+        Registry name (``flag.classifier`` in the config, ``--classifier`` on the CLI).
+    description
+        One line shown in listings.
+    featurizer
+        Builds an unfitted transformer: ``fit_transform(texts) -> (n, d)`` sparse matrix.
+    model
+        Builds an unfitted classifier for a seed; it must have ``predict_proba``.
+    """
+
+    name: str
+    description: str
+    featurizer: Callable[[], Any]
+    model: Callable[[int], Any]
+
+
+def _char_tfidf() -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    # char_wb keeps n-grams inside words (padded by spaces): Ge'ez syllables carry the
+    # morphology, so no tokenizer is needed. min_df=2 drops hapax n-grams (typos, numbers).
+    return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2, sublinear_tf=True,
+                           dtype=np.float32)
+
+
+def _logreg(seed: int) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=4.0, max_iter=100, tol=1e-3, random_state=seed)
+
+
+def _complement_nb(seed: int) -> Any:  # deterministic: the seed is unused, same signature
+    from sklearn.naive_bayes import ComplementNB
+
+    return ComplementNB(alpha=0.3)
+
+
+def _sgd(seed: int) -> Any:
+    from sklearn.linear_model import SGDClassifier
+
+    return SGDClassifier(loss="log_loss", alpha=2e-5, max_iter=30, tol=1e-4, random_state=seed)
+
+
+REGISTRY: dict[str, ClassifierSpec] = {
+    spec.name: spec
+    for spec in (
+        ClassifierSpec("tfidf_lr", "char_wb(2,4) TF-IDF + logistic regression (default)",
+                       _char_tfidf, _logreg),
+        ClassifierSpec("tfidf_nb", "char_wb(2,4) TF-IDF + complement naive Bayes (fastest)",
+                       _char_tfidf, _complement_nb),
+        ClassifierSpec("tfidf_sgd", "char_wb(2,4) TF-IDF + SGD logistic loss",
+                       _char_tfidf, _sgd),
+    )
+}
+
+
+def get_classifier(name: str) -> ClassifierSpec:
+    """The classifier registered as ``name``; a did-you-mean ConfigError otherwise."""
+    if name in REGISTRY:
+        return REGISTRY[name]
+    hint = difflib.get_close_matches(name, REGISTRY, n=1)
+    did = f" (did you mean '{hint[0]}'?)" if hint else ""
+    msg = f"unknown classifier '{name}'{did}; available: {', '.join(REGISTRY)}"
+    raise ConfigError(msg)
+
+
+def featurize(texts: Sequence[str], spec: ClassifierSpec) -> spmatrix:
+    """Fit the featurizer on ``texts`` and return the ``(n, d)`` feature matrix."""
+    return spec.featurizer().fit_transform(texts)
+
+
+def _proba_full(model: Any, x: spmatrix, n_classes: int) -> np.ndarray:
+    """``predict_proba`` widened to all ``n_classes`` columns (a fold may miss a rare class)."""
+    proba = model.predict_proba(x)
+    full = np.zeros((x.shape[0], n_classes), dtype=np.float64)
+    full[:, np.asarray(model.classes_, dtype=int)] = proba
+    return full
+
+
+def _fit_fold(spec: ClassifierSpec, seed: int, x_train: spmatrix, y_train: np.ndarray,
+              x_pred: spmatrix, n_classes: int) -> np.ndarray:
+    if np.unique(y_train).size < 2:
+        # One class in this fold's training data: the only honest prediction is that class.
+        out = np.zeros((x_pred.shape[0], n_classes))
+        out[:, int(y_train[0])] = 1.0
+        return out
+    from threadpoolctl import threadpool_limits
+
+    model = spec.model(seed)
+    # One BLAS thread: these problems are small, and OpenBLAS threads busy-waiting on a shared
+    # 2-core machine made lbfgs 4-8x slower (measured); folds run in parallel instead.
+    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
+        warnings.simplefilter("ignore", category=UserWarning)
+        model.fit(x_train, y_train)
+        return _proba_full(model, x_pred, n_classes)
+
+
+def out_of_fold_probs(
+    x: spmatrix,
+    y: np.ndarray,
+    *,
+    spec: ClassifierSpec,
+    n_classes: int,
+    folds: int = 5,
+    seed: int = 0,
+    x_unlabeled: spmatrix | None = None,
+    n_jobs: int = 1,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """K-fold out-of-fold class probabilities for labeled items, and fold-averaged ones for the rest.
+
+    Parameters
+    ----------
+    x
+        ``(n, d)`` features of the labeled items.
+    y
+        ``(n,)`` integer labels in ``0..n_classes-1``.
+    spec
+        The classifier.
+    n_classes
+        K, the number of classes (columns of the output).
+    folds
+        Number of folds; lowered to the size of the rarest class when that is smaller (never
+        below 2), so every fold keeps a member of every class that has two.
+    seed
+        Seed of the stratified fold assignment and of the model.
+    x_unlabeled
+        ``(u, d)`` features of items without a label; each fold's model predicts them and the
+        K predictions are averaged (no extra fit on all the data).
+    n_jobs
+        Folds fitted in parallel processes.
+
+    Returns
+    -------
+    tuple
+        ``(n, K)`` out-of-fold probabilities (rows sum to 1; each row comes from a model that never
+        saw that item) and ``(u, K)`` probabilities for ``x_unlabeled`` (None without it).
+    """
+    from joblib import Parallel, delayed
+    from scipy.sparse import vstack
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.asarray(y, dtype=int)
+    counts = np.bincount(y, minlength=n_classes)
+    present = counts[counts > 0]
+    k = int(max(2, min(folds, present.min()))) if present.size else 2
+    if y.size < k:
+        msg = f"{y.size} labeled items cannot be split into {k} folds"
+        raise ValueError(msg)
+    with warnings.catch_warnings():
+        # "The least populated class has only 1 member": expected for rare labels, handled below.
+        warnings.simplefilter("ignore", category=UserWarning)
+        splits = list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(
+            np.zeros(y.size), y))
+    n_unlab = 0 if x_unlabeled is None else x_unlabeled.shape[0]
+    jobs = []
+    for train_idx, test_idx in splits:
+        x_pred = x[test_idx] if not n_unlab else vstack([x[test_idx], x_unlabeled], format="csr")
+        jobs.append(delayed(_fit_fold)(spec, seed, x[train_idx], y[train_idx], x_pred, n_classes))
+    if n_jobs > 1:
+        results = Parallel(n_jobs=n_jobs)(jobs)
+    else:
+        results = [fn(*args, **kwargs) for fn, args, kwargs in
+                   tqdm(jobs, desc="folds", unit="fold", disable=None, leave=False)]
+    oof = np.zeros((y.size, n_classes))
+    unlabeled = np.zeros((n_unlab, n_classes)) if n_unlab else None
+    for (_, test_idx), proba in zip(splits, results, strict=True):
+        oof[test_idx] = proba[: test_idx.size]
+        if unlabeled is not None:
+            unlabeled += proba[test_idx.size:] / len(splits)
+    return _renormalise(oof), None if unlabeled is None else _renormalise(unlabeled)
+
+
+def _renormalise(p: np.ndarray) -> np.ndarray:
+    # cleanlab requires rows that sum to 1 and dislikes exact zeros in log-based scores.
+    p = np.clip(p, 1e-6, None)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def out_of_fold_multilabel(
+    x: spmatrix,
+    y: np.ndarray,
+    *,
+    spec: ClassifierSpec,
+    folds: int = 5,
+    seed: int = 0,
+    x_unlabeled: spmatrix | None = None,
+    n_jobs: int = 1,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Out-of-fold probabilities of each label of a multi-label task, one binary model per label.
+
+    Parameters
+    ----------
+    x
+        ``(n, d)`` features of the labeled items.
+    y
+        ``(n, K)`` 0/1 matrix: ``y[i, k] = 1`` when item i has label k.
+    spec, folds, seed, x_unlabeled, n_jobs
+        As in :func:`out_of_fold_probs`.
+
+    Returns
+    -------
+    tuple
+        ``(n, K)`` probabilities that each label applies (columns do not sum to 1) and
+        ``(u, K)`` for ``x_unlabeled`` (None without it).
+    """
+    y = np.asarray(y, dtype=int)
+    n_labels = y.shape[1]
+    oof = np.zeros(y.shape)
+    unlabeled = None if x_unlabeled is None else np.zeros((x_unlabeled.shape[0], n_labels))
+    for k in range(n_labels):
+        col = y[:, k]
+        if col.min() == col.max():
+            # Nobody ever (or always) chose this label: no model can learn it; keep the prior.
+            oof[:, k] = col[0]
+            if unlabeled is not None:
+                unlabeled[:, k] = col[0]
+            continue
+        p, pu = out_of_fold_probs(x, col, spec=spec, n_classes=2, folds=folds, seed=seed,
+                                  x_unlabeled=x_unlabeled, n_jobs=n_jobs)
+        oof[:, k] = p[:, 1]
+        if unlabeled is not None and pu is not None:
+            unlabeled[:, k] = pu[:, 1]
+    return np.clip(oof, 1e-6, 1 - 1e-6), None if unlabeled is None else np.clip(
+        unlabeled, 1e-6, 1 - 1e-6)

@@ -1,0 +1,169 @@
+"""``workbench curate``: flag, dedup, split, check. Each command wraps one plain function.
+
+Cheap to import (``workbench --help`` loads it): scikit-learn, cleanlab, scipy and matplotlib are
+imported inside the functions the commands call.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workbench.cli_common import ConfigOption, DataDirOption, resolve
+
+app = typer.Typer(
+    name="curate",
+    help="Find noisy labels and weak annotators (cleanlab), near-duplicates and outliers; "
+    "make leakage-free train/val/test splits and check them.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+TextsOption = Annotated[
+    Path | None,
+    typer.Option("--texts", help="Parquet/CSV with uid, text (default: DIR/cleaned/messages.parquet).",
+                 dir_okay=False),
+]
+AnnotationsOption = Annotated[
+    Path | None,
+    typer.Option("--annotations",
+                 help="Parquet/CSV with uid, task, annotator, value ('|' separates multi-labels) "
+                 "(default: DIR/labels/annotations.parquet).", dir_okay=False),
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", help="Curated folder (default: DIR/curated).", file_okay=False),
+]
+
+
+def _echo(lines: list[str]) -> None:
+    for line in lines:
+        typer.echo(line)
+
+
+@app.command()
+def flag(
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+    texts: TextsOption = None,
+    annotations: AnnotationsOption = None,
+    task: Annotated[
+        list[str] | None,
+        typer.Option("--task", help="Only this task (repeatable; default: every annotated task)."),
+    ] = None,
+    out: OutOption = None,
+    classifier: Annotated[
+        str | None, typer.Option("--classifier", help="Classifier by name (default: tfidf_lr).")
+    ] = None,
+    folds: Annotated[int | None, typer.Option("--folds", help="K of K-fold (default: 5).")] = None,
+) -> None:
+    """Flag label issues per task (cleanlab) and rate annotators (CROWDLAB where they overlap).
+
+    Writes label_issues.parquet, annotator_quality.parquet and predictions.parquet.
+
+    Example: workbench curate flag --data-dir data --task is_ad
+    """
+    from workbench.curation.flag import run_flag
+
+    cfg, root = resolve(data_dir, config)
+    result = run_flag(root, cfg, texts=texts, annotations=annotations, tasks=task, out=out,
+                      classifier=classifier, folds=folds)
+    _echo(result.summary_lines())
+
+
+@app.command()
+def dedup(
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+    texts: TextsOption = None,
+    out: OutOption = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option("--threshold", help="Jaccard similarity that links two posts (default: 0.6)."),
+    ] = None,
+) -> None:
+    """Cluster near-duplicate posts (MinHash on text_norm) and list outliers with a reason.
+
+    Writes dup_clusters.parquet and outliers.parquet.
+
+    Example: workbench curate dedup --data-dir data
+    """
+    from workbench.curation.dedup import run_dedup
+
+    cfg, root = resolve(data_dir, config)
+    _echo(run_dedup(root, cfg, texts=texts, out=out, threshold=threshold).summary_lines())
+
+
+def _ratios(text: str | None) -> tuple[float, float, float] | None:
+    if text is None:
+        return None
+    from workbench.errors import ConfigError
+
+    try:
+        parts = tuple(float(p) for p in text.split(","))
+    except ValueError:
+        parts = ()
+    if len(parts) != 3:
+        msg = f"--ratios expects three numbers like 0.8,0.1,0.1 (train,val,test), got '{text}'"
+        raise ConfigError(msg)
+    return parts  # type: ignore[return-value]
+
+
+@app.command()
+def split(
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+    texts: TextsOption = None,
+    annotations: AnnotationsOption = None,
+    out: OutOption = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="random (stratified, grouped by cluster), channel or time."),
+    ] = None,
+    ratios: Annotated[
+        str | None, typer.Option("--ratios", help="train,val,test shares (default: 0.8,0.1,0.1).")
+    ] = None,
+    holdout_channel: Annotated[
+        list[str] | None,
+        typer.Option("--holdout-channel", help="Send this channel (name or id) whole to test; "
+                     "repeatable."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the assignment.")] = None,
+) -> None:
+    """Resolve final labels and write leakage-free train/val/test splits with a dataset card.
+
+    Example: workbench curate split --data-dir data --by channel
+    """
+    from workbench.curation.split import run_split
+
+    cfg, root = resolve(data_dir, config)
+    result = run_split(root, cfg, texts=texts, annotations=annotations, out=out, by=by,
+                       ratios=_ratios(ratios), holdout_channels=holdout_channel, seed=seed)
+    _echo(result.summary_lines())
+
+
+@app.command()
+def check(
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+    out: OutOption = None,
+    splits: Annotated[
+        Path | None,
+        typer.Option("--splits", help="Folder with train/val/test.parquet (default: OUT/splits).",
+                     file_okay=False),
+    ] = None,
+) -> None:
+    """Fail (exit 1) when any uid, near-duplicate cluster or exact text crosses splits.
+
+    Example: workbench curate check --data-dir data
+    """
+    from workbench.curation.check import run_check
+
+    cfg, root = resolve(data_dir, config)
+    result = run_check(root, splits_dir=splits, out=out, dedup=cfg.curation.dedup)
+    _echo(result.summary_lines())
+    if not result.ok:
+        raise typer.Exit(code=1)

@@ -1,0 +1,166 @@
+"""The ``curation:`` section of ``workbench.yaml``, one model per concern.
+
+Every field is optional; command-line flags override the matching field for one run.
+
+Examples
+--------
+>>> cfg = CurationConfig()
+>>> (cfg.flag.classifier, cfg.flag.folds, cfg.flag.filter_by)
+('tfidf_lr', 5, 'low_self_confidence')
+>>> cfg.split.ratios
+(0.8, 0.1, 0.1)
+>>> try:
+...     SplitConfig(ratios=(0.5, 0.4, 0.2))
+... except ValueError as exc:
+...     print("sum to 1" in str(exc))
+True
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+FilterBy = Literal[
+    "low_self_confidence", "low_normalized_margin", "prune_by_noise_rate", "prune_by_class", "both",
+    "confident_learning", "predicted_neq_given",
+]
+
+SplitBy = Literal["random", "channel", "time"]
+
+OutlierReason = Literal["empty", "non_amharic", "flood", "repetitive"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FlagConfig(_Strict):
+    """``workbench curate flag``: classifier, folds and the cleanlab method."""
+
+    classifier: str = Field(
+        default="tfidf_lr",
+        description="Text classifier by registry name (see workbench.curation.classifiers).",
+    )
+    folds: int = Field(default=5, ge=2, le=20, description="K of the K-fold out-of-fold probabilities.")
+    seed: int = Field(default=0, description="Seed of the fold assignment and the classifier.")
+    filter_by: FilterBy = Field(
+        default="low_self_confidence",
+        description="cleanlab find_label_issues method (low_self_confidence measured best here).",
+    )
+    text_column: str = Field(
+        default="text_norm",
+        description="Column the classifier reads (text_norm: homophones unified, for scoring).",
+    )
+    min_labeled: int = Field(
+        default=10, ge=2, description="A task with fewer labeled items is reported, not flagged."
+    )
+    min_consensus_quality: float = Field(
+        default=0.5, ge=0.0, le=1.0,
+        description="Multi-annotator items whose CROWDLAB consensus quality is lower are issues.",
+    )
+    duplicate_conflicts: bool = Field(
+        default=True, description="Flag near-duplicates whose labels disagree with their cluster.",
+    )
+    n_jobs: int = Field(default=1, ge=1, description="Folds fitted in parallel (processes).")
+
+
+class DedupConfig(_Strict):
+    """``workbench curate dedup``: MinHash over character shingles of ``text_norm``."""
+
+    threshold: float = Field(
+        default=0.6, gt=0.0, le=1.0,
+        description="Estimated Jaccard similarity of shingle sets at which two texts are one cluster.",
+    )
+    shingle: int = Field(default=5, ge=2, le=16, description="Characters per shingle.")
+    num_perm: int = Field(default=128, ge=16, le=1024, description="MinHash permutations.")
+    seed: int = Field(default=1, description="Seed of the MinHash permutations.")
+
+
+class OutlierConfig(_Strict):
+    """What counts as an outlier; outliers are listed with a reason, never deleted."""
+
+    min_chars: int = Field(
+        default=8, ge=0, description="Texts (text_clean) shorter than this are 'empty'."
+    )
+    min_ethiopic_ratio: float = Field(
+        default=0.3, ge=0.0, le=1.0,
+        description="Texts with fewer Ethiopic letters among letters are 'non_amharic'.",
+    )
+    flood_copies: int = Field(
+        default=5, ge=2,
+        description="A near-duplicate posted this many times in one channel is a 'flood'.",
+    )
+    min_char_diversity: float = Field(
+        default=0.08, ge=0.0, le=1.0,
+        description="Texts of 40+ chars with fewer distinct chars per char are 'repetitive'.",
+    )
+
+
+class SplitConfig(_Strict):
+    """``workbench curate split``: ratios, grouping and hold-outs."""
+
+    ratios: tuple[float, float, float] = Field(
+        default=(0.8, 0.1, 0.1), description="Shares of train, val, test (sum to 1)."
+    )
+    by: SplitBy = Field(
+        default="random",
+        description="random: stratified by label, grouped by cluster; channel: whole channels "
+        "per split; time: oldest to train, newest to test.",
+    )
+    holdout_channels: list[str] = Field(
+        default_factory=list,
+        description="Channels (name or id) sent whole to test, whatever 'by' says.",
+    )
+    seed: int = Field(default=0, description="Seed of the group assignment.")
+    exclude_outliers: list[OutlierReason] = Field(
+        default_factory=list,
+        description="Outlier reasons (empty, non_amharic, flood, repetitive) whose items are left out.",
+    )
+
+    @model_validator(mode="after")
+    def _ratios_sum_to_one(self) -> SplitConfig:
+        if any(r < 0 for r in self.ratios) or not math.isclose(sum(self.ratios), 1.0, abs_tol=1e-6):
+            msg = f"split ratios must be >= 0 and sum to 1 (train, val, test), got {self.ratios}"
+            raise ValueError(msg)
+        if self.ratios[0] <= 0:
+            msg = "the train ratio must be > 0"
+            raise ValueError(msg)
+        return self
+
+
+class CurationConfig(_Strict):
+    """The whole ``curation:`` section."""
+
+    flag: FlagConfig = Field(default_factory=FlagConfig, description="Label-issue detection.")
+    dedup: DedupConfig = Field(default_factory=DedupConfig, description="Near-duplicate clusters.")
+    outliers: OutlierConfig = Field(default_factory=OutlierConfig, description="Outlier rules.")
+    split: SplitConfig = Field(default_factory=SplitConfig, description="Train/val/test splits.")
+
+
+def with_overrides(model: M, **overrides: object) -> M:
+    """``model`` with the non-None ``overrides`` applied and validated (CLI flags over config).
+
+    Raises
+    ------
+    ConfigError
+        When an override is invalid (one line naming the field).
+    """
+    from pydantic import ValidationError
+
+    from workbench.errors import ConfigError
+
+    update = {k: v for k, v in overrides.items() if v is not None}
+    if not update:
+        return model
+    try:
+        return type(model).model_validate({**model.model_dump(), **update})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or type(model).__name__
+        msg = f"invalid option {where}: {first['msg']}"
+        raise ConfigError(msg) from None

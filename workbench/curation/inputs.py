@@ -1,0 +1,393 @@
+"""Read and validate curation inputs once: texts, annotations, and the tasks to curate.
+
+Texts come from ``DIR/cleaned/messages.parquet`` or a user file (Parquet or CSV with ``uid`` and
+``text``; the cleaned columns are computed with the ingest cleaning when absent). Annotations come
+from ``DIR/labels/annotations.parquet`` (the labeling contract) or a user file with ``uid``,
+``task``, ``annotator`` and ``value``, where ``value`` may be a list or a string with multiple labels
+separated by ``|``. Everything downstream can then trust the frames returned here.
+
+Examples
+--------
+>>> raw = pl.DataFrame({"uid": ["1:1", "1:1"], "task": ["tags", "tags"],
+...                     "annotator": ["a", "a"], "value": ["Gambling|Politics", "Politics"]})
+>>> normalise_annotations(raw, source="x.csv").get_column("value").to_list()
+[['Politics']]
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+
+from workbench.config import CleaningConfig
+from workbench.errors import DataContractError, InputFileError
+from workbench.io import sha256_file
+from workbench.schemas import CLEANED_SCHEMA, PARSED_SCHEMA, UTC_DATETIME, read_parquet_checked
+from workbench.taxonomy import Taxonomy
+
+#: Project name of adjudicated answers from the review loop; they win over every other answer.
+REVIEW_PROJECT = "review"
+
+#: Separator of multiple labels in a CSV ``value`` cell.
+MULTI_SEPARATOR = "|"
+
+#: Columns of the normalised annotations frame.
+ANNOTATION_COLUMNS: dict[str, pl.DataType] = {
+    "uid": pl.Utf8,
+    "task": pl.Utf8,
+    "annotator": pl.Utf8,
+    "value": pl.List(pl.Utf8),
+    "review": pl.Boolean,
+    "updated_at": UTC_DATETIME,
+}
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task to curate.
+
+    Attributes
+    ----------
+    name
+        Task name.
+    kind
+        ``single`` (exactly one label) or ``multi`` (any number).
+    labels
+        Allowed labels in taxonomy order (or sorted, for a task known only from the data).
+    when
+        ``(task, label)``: the task applies only when that task has that label.
+    in_taxonomy
+        False for a task found only in the annotations.
+    """
+
+    name: str
+    kind: Literal["single", "multi"]
+    labels: list[str]
+    when: tuple[str, str] | None = None
+    in_taxonomy: bool = True
+
+
+@dataclass(frozen=True)
+class InputRecord:
+    """An input file as the manifest records it."""
+
+    role: str
+    path: str
+    sha256: str
+    rows: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The manifest entry."""
+        return {"role": self.role, "path": self.path, "sha256": self.sha256, "rows": self.rows}
+
+
+@dataclass
+class CurationInputs:
+    """Validated inputs of one curation command.
+
+    Attributes
+    ----------
+    texts
+        ``(n, ...)`` cleaned messages, one row per unique ``uid``.
+    annotations
+        Normalised annotations (:data:`ANNOTATION_COLUMNS`), only for uids present in ``texts``.
+    tasks
+        Tasks to curate, in taxonomy order then data order.
+    records
+        The input files (for manifests); the annotations record's sha256 is the label snapshot id.
+    notes
+        Things the user should know (ignored rows and why).
+    all_tasks
+        Every task with annotations (``tasks`` plus the gates a chosen task depends on).
+    """
+
+    texts: pl.DataFrame
+    annotations: pl.DataFrame
+    tasks: list[TaskSpec]
+    records: list[InputRecord]
+    notes: list[str] = field(default_factory=list)
+    all_tasks: list[TaskSpec] = field(default_factory=list)
+
+    @property
+    def snapshot_id(self) -> str:
+        """SHA-256 of the annotations file: the label snapshot these results come from."""
+        return next(r.sha256 for r in self.records if r.role == "annotations")
+
+    @property
+    def texts_sha(self) -> str:
+        """SHA-256 of the texts file."""
+        return next(r.sha256 for r in self.records if r.role == "texts")
+
+    def task(self, name: str) -> TaskSpec:
+        """The spec of task ``name``."""
+        return next(t for t in self.tasks if t.name == name)
+
+
+def read_table(path: Path, *, what: str) -> pl.DataFrame:
+    """Read a Parquet or CSV file given by the user; one clear line on failure."""
+    if not path.is_file():
+        msg = f"{path}: {what} file not found"
+        raise InputFileError(msg)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pl.read_parquet(path)
+        if suffix in {".csv", ".tsv"}:
+            # Everything as text: uids such as "100:7" or "0012" must not become numbers.
+            return pl.read_csv(path, infer_schema=False, separator="\t" if suffix == ".tsv" else ",")
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        msg = f"{path}: cannot read {what} ({str(exc).splitlines()[0]})"
+        raise InputFileError(msg) from None
+    msg = f"{path}: {what} must be a .parquet or .csv file, got '{suffix or 'no extension'}'"
+    raise InputFileError(msg)
+
+
+def _require(df: pl.DataFrame, columns: Sequence[str], source: str, what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        msg = (f"{source}: {what} needs column(s) {', '.join(missing)}; "
+               f"found: {', '.join(df.columns) or 'none'}")
+        raise DataContractError(msg)
+
+
+def _check_uids(df: pl.DataFrame, source: str) -> None:
+    uid = df.get_column("uid")
+    if uid.null_count() or (uid == "").any():
+        msg = f"{source}: {uid.null_count() + int((uid == '').sum())} row(s) have an empty uid"
+        raise DataContractError(msg)
+    dupes = df.filter(pl.col("uid").is_duplicated()).get_column("uid").unique().sort()
+    if dupes.len():
+        msg = (f"{source}: uid must be unique, {dupes.len()} repeated "
+               f"(e.g. {', '.join(dupes.head(3).to_list())})")
+        raise DataContractError(msg)
+
+
+def load_texts(
+    path: Path | None, data_dir: Path, *, cleaning: CleaningConfig | None = None
+) -> tuple[pl.DataFrame, InputRecord]:
+    """The messages to curate, with every cleaned column.
+
+    Parameters
+    ----------
+    path
+        A user file (Parquet/CSV with ``uid``, ``text``); None reads
+        ``data_dir/cleaned/messages.parquet``.
+    data_dir
+        Root of the stage folders.
+    cleaning
+        Cleaning used to compute missing cleaned columns of a user file.
+
+    Returns
+    -------
+    tuple
+        ``(n, >=len(CLEANED_SCHEMA))`` frame and the input record.
+    """
+    if path is None:
+        path = data_dir / "cleaned" / "messages.parquet"
+        df = read_parquet_checked(path, ["uid", "text", "text_norm"],
+                                  hint="run `workbench ingest` first, or pass --texts FILE")
+        _check_uids(df, str(path))
+        missing = [c for c in CLEANED_SCHEMA if c not in df.columns]
+        if missing:
+            df = _complete_cleaned(df, cleaning)
+    else:
+        df = read_table(path, what="texts")
+        _require(df, ["uid", "text"], str(path), "a texts file")
+        df = df.with_columns(pl.col("uid").cast(pl.Utf8), pl.col("text").cast(pl.Utf8))
+        _check_uids(df, str(path))
+        df = _complete_cleaned(df, cleaning)
+    return df, InputRecord("texts", str(path), sha256_file(path), df.height)
+
+
+def _complete_cleaned(df: pl.DataFrame, cleaning: CleaningConfig | None) -> pl.DataFrame:
+    """Compute the cleaned columns a user file lacks, exactly as ``workbench ingest`` would."""
+    from workbench.ingest.clean import clean_messages
+
+    parsed = df.with_columns([
+        pl.lit(None, dtype=dtype).alias(name)
+        for name, dtype in PARSED_SCHEMA.items() if name not in df.columns
+    ]).with_columns([pl.col(name).cast(dtype) for name, dtype in PARSED_SCHEMA.items()])
+    cleaned = clean_messages(parsed.select(list(PARSED_SCHEMA)), cleaning)
+    own = [c for c in CLEANED_SCHEMA if c in df.columns and c not in PARSED_SCHEMA]
+    extra = [c for c in df.columns if c not in CLEANED_SCHEMA]
+    # A text_norm the user computed is kept: it is what they match on elsewhere.
+    keep = df.select("uid", *own, *extra)
+    return cleaned.drop(own).join(keep, on="uid", how="left", maintain_order="left").select(
+        *CLEANED_SCHEMA, *extra)
+
+
+def normalise_annotations(raw: pl.DataFrame, *, source: str) -> pl.DataFrame:
+    """Bring annotations to :data:`ANNOTATION_COLUMNS`, one row per (uid, task, annotator, review).
+
+    ``value`` strings are split on ``|``; labels are stripped, empty ones dropped, repeats removed.
+    Rows from project ``review`` get ``review=True``. When an annotator answered the same item and
+    task more than once, the latest ``updated_at`` (else the last row) wins.
+    """
+    _require(raw, ["uid", "task", "annotator", "value"], source, "annotations")
+    value = raw.schema["value"]
+    if value == pl.Utf8:
+        split = pl.col("value").fill_null("").str.split(MULTI_SEPARATOR)
+    elif isinstance(value, pl.List) and value.inner in (pl.Utf8, pl.String):
+        split = pl.col("value").fill_null([])
+    else:
+        msg = f"{source}: column 'value' must be a list of strings or a '|'-separated string, got {value}"
+        raise DataContractError(msg)
+    updated = (pl.col("updated_at").cast(UTC_DATETIME, strict=False) if "updated_at" in raw.columns
+               else pl.lit(None, dtype=UTC_DATETIME))
+    review = (pl.col("project").fill_null("") == REVIEW_PROJECT) if "project" in raw.columns else (
+        pl.lit(value=False))
+    df = raw.with_row_index("_row").select(
+        pl.col("uid").cast(pl.Utf8),
+        pl.col("task").cast(pl.Utf8),
+        pl.col("annotator").cast(pl.Utf8).fill_null(""),
+        split.list.eval(pl.element().str.strip_chars()).list.eval(
+            pl.element().filter(pl.element() != "")).list.unique(maintain_order=True).alias("value"),
+        review.alias("review"),
+        updated.alias("updated_at"),
+        "_row",
+    )
+    bad = df.filter(pl.col("uid").is_null() | pl.col("task").is_null() | (pl.col("task") == ""))
+    if bad.height:
+        msg = f"{source}: {bad.height} annotation row(s) lack a uid or task (first at row {bad.item(0, '_row') + 1})"
+        raise DataContractError(msg)
+    return (
+        df.sort(["updated_at", "_row"], nulls_last=False)
+        .unique(subset=["uid", "task", "annotator", "review"], keep="last", maintain_order=True)
+        .sort("_row")
+        .select(list(ANNOTATION_COLUMNS))
+    )
+
+
+def load_annotations(path: Path | None, data_dir: Path) -> tuple[pl.DataFrame, InputRecord]:
+    """Read and normalise annotations (default ``data_dir/labels/annotations.parquet``)."""
+    if path is None:
+        path = data_dir / "labels" / "annotations.parquet"
+        raw = read_parquet_checked(
+            path, ["uid", "task", "annotator", "value"],
+            hint="run `workbench label pull` first, or pass --annotations FILE")
+    else:
+        raw = read_table(path, what="annotations")
+    df = normalise_annotations(raw, source=str(path))
+    return df, InputRecord("annotations", str(path), sha256_file(path), raw.height)
+
+
+def resolve_tasks(
+    annotations: pl.DataFrame, taxonomy: Taxonomy, *, only: Sequence[str] | None = None
+) -> list[TaskSpec]:
+    """The tasks to curate: taxonomy tasks that have annotations, then tasks known only from data.
+
+    A task outside the taxonomy takes its labels from the data (sorted) and is ``multi`` when any
+    answer has more than one label. ``only`` restricts to the named tasks; an unknown name is a
+    one-line error with a suggestion.
+    """
+    present = annotations.get_column("task").unique().to_list()
+    specs = [
+        TaskSpec(t.name, t.kind, t.values, (t.when.task, t.when.equals) if t.when else None)
+        for t in taxonomy.tasks if t.name in present
+    ]
+    for name in sorted(set(present) - set(taxonomy.names)):
+        rows = annotations.filter(pl.col("task") == name)
+        labels = sorted(set(rows.get_column("value").explode().drop_nulls().to_list()))
+        multi = bool((rows.get_column("value").list.len() > 1).any())
+        specs.append(TaskSpec(name, "multi" if multi else "single", labels, None, in_taxonomy=False))
+    if only:
+        known = [s.name for s in specs]
+        for name in only:
+            if name not in known:
+                everything = sorted(set(known) | set(taxonomy.names))
+                hint = difflib.get_close_matches(name, everything, n=1)
+                did = f" (did you mean '{hint[0]}'?)" if hint else ""
+                where = "has no annotations" if name in taxonomy.names else "is unknown"
+                msg = f"task '{name}' {where}{did}; tasks with annotations: {', '.join(known) or 'none'}"
+                raise DataContractError(msg)
+        specs = [s for s in specs if s.name in only]
+    return specs
+
+
+def validate_annotations(annotations: pl.DataFrame, tasks: Sequence[TaskSpec], source: str) -> None:
+    """Fail on labels outside a task's label set and on several labels for a single-choice task."""
+    for spec in tasks:
+        rows = annotations.filter(pl.col("task") == spec.name)
+        flat = rows.select("uid", "value").explode("value").drop_nulls("value")
+        unknown = flat.filter(~pl.col("value").is_in(spec.labels))
+        if unknown.height:
+            seen = unknown.get_column("value").unique(maintain_order=True).head(3).to_list()
+            msg = (f"{source}: task '{spec.name}' has {unknown.height} unknown label(s) {seen} "
+                   f"(e.g. uid {unknown.item(0, 'uid')}); allowed: {', '.join(spec.labels)}")
+            raise DataContractError(msg)
+        if spec.kind == "single":
+            many = rows.filter(pl.col("value").list.len() > 1)
+            if many.height:
+                msg = (f"{source}: task '{spec.name}' takes one label but {many.height} answer(s) "
+                       f"have several (e.g. uid {many.item(0, 'uid')}: {many.item(0, 'value').to_list()})")
+                raise DataContractError(msg)
+
+
+def add_implicit_empty(annotations: pl.DataFrame, tasks: Sequence[TaskSpec]) -> pl.DataFrame:
+    """Give conditional multi-label tasks an explicit empty answer where the annotator saw them.
+
+    An annotator who answered the gate (``is_ad = Ad``) and left every tag unchecked has said
+    "no tags"; tools store that as no row at all. Without the empty answer those items would
+    drop out of the tags task and never count as a negative.
+    """
+    extra = []
+    for spec in tasks:
+        if spec.kind != "multi" or spec.when is None:
+            continue
+        gate, label = spec.when
+        opened = annotations.filter(
+            (pl.col("task") == gate) & pl.col("value").list.contains(label)
+        ).select("uid", "annotator", "review", "updated_at")
+        answered = annotations.filter(pl.col("task") == spec.name).select("uid", "annotator", "review")
+        missing = opened.join(answered, on=["uid", "annotator", "review"], how="anti")
+        if missing.height:
+            extra.append(missing.with_columns(
+                task=pl.lit(spec.name), value=pl.lit([], dtype=pl.List(pl.Utf8))
+            ).select(list(ANNOTATION_COLUMNS)))
+    return pl.concat([annotations, *extra], how="vertical") if extra else annotations
+
+
+def load_inputs(
+    data_dir: Path,
+    *,
+    texts: Path | None = None,
+    annotations: Path | None = None,
+    tasks: Sequence[str] | None = None,
+    taxonomy: Taxonomy | None = None,
+    cleaning: CleaningConfig | None = None,
+) -> CurationInputs:
+    """Read texts and annotations, validate them against the taxonomy, and pick the tasks.
+
+    Annotations of uids absent from the texts are dropped (and counted in ``notes``).
+    """
+    from workbench.taxonomy import load_taxonomy
+
+    taxonomy = taxonomy or load_taxonomy()
+    text_df, text_rec = load_texts(texts, data_dir, cleaning=cleaning)
+    ann_df, ann_rec = load_annotations(annotations, data_dir)
+    notes = []
+    known = ann_df.join(text_df.select("uid"), on="uid", how="semi")
+    if known.height < ann_df.height:
+        lost = ann_df.height - known.height
+        notes.append(f"{lost} annotation(s) name uids missing from {text_rec.path}: ignored")
+    specs = resolve_tasks(known, taxonomy, only=tasks)
+    # Every task is validated, not only the chosen ones: a chosen task's gate must be sound too.
+    validate_annotations(known, resolve_tasks(known, taxonomy), ann_rec.path)
+    empty_single = (pl.col("value").list.len() == 0) & pl.col("task").is_in(
+        [s.name for s in resolve_tasks(known, taxonomy) if s.kind == "single"])
+    n_empty = known.filter(empty_single).height
+    if n_empty:
+        notes.append(f"{n_empty} empty answer(s) to single-choice tasks: ignored")
+        known = known.filter(~empty_single)
+    if tasks:
+        # Gates of the chosen tasks stay available: "vertical among ads" needs is_ad.
+        needed = {s.name for s in specs} | {s.when[0] for s in specs if s.when}
+        known = known.filter(pl.col("task").is_in(list(needed)))
+    every = resolve_tasks(known, taxonomy)
+    known = add_implicit_empty(known, every)
+    return CurationInputs(text_df, known, specs, [text_rec, ann_rec], notes, every)
