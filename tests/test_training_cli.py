@@ -1,0 +1,67 @@
+"""``workbench train ...`` through the real entry point: help, import hygiene, user errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from workbench.training.synthetic import write_synthetic_splits
+
+HEAVY = ("torch", "trl", "transformers", "peft", "bitsandbytes", "datasets")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "workbench", *args], capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+def test_train_help_and_ls_import_nothing_heavy(tmp_path: Path) -> None:
+    code = (
+        "import sys\nfrom workbench.cli import main\n"
+        "for argv in (['--help'], ['train', '--help'], ['train', 'run', '--help'],\n"
+        f"             ['train', 'ls', '--data-dir', {str(tmp_path)!r}]):\n"
+        "    try:\n        main(argv)\n    except SystemExit as e:\n        assert e.code == 0, argv\n"
+        f"print('HEAVY', sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout
+    for command in ("train", "build-data", "tokenizer", "merge", "ls", "--resume", "--set"):
+        assert command in out.stdout
+    assert "no runs yet" in out.stdout
+
+
+def test_build_data_and_tokenizer_via_cli(tmp_path: Path) -> None:
+    write_synthetic_splits(tmp_path, n_ads=30, n_non_ads=5, seed=2)
+    out = run("train", "build-data", "tiny-cpu", "--data-dir", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("SFT examples: train ")
+    assert (tmp_path / "training" / "data" / "tiny-cpu" / "sft" / "train.parquet").exists()
+
+    out = run("train", "tokenizer", "--vocab-size", "800", "--held-out", "0.2",
+              "--data-dir", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert "| bpe | 800 |" in out.stdout
+    assert (tmp_path / "training" / "tokenizers" / "bpe-800" / "tokenizer.json").exists()
+
+
+def test_user_errors_are_one_line_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nmethod: qlora\nmodel: {base: tiny}\nlora: {r: 8}\n", encoding="utf-8")
+    cases = [
+        ("train", "build-data", "tiny-cpo"),
+        ("train", "build-data", "tiny-cpu"),  # no curated splits
+        ("train", "run", str(bad)),
+        ("train", "run", "tiny-cpu", "--set", "lora.rank=2"),
+        ("train", "run", "tiny-cpu", "--resume"),
+        ("train", "run", "tiny-cpu", "--resume", "--set", "training.max_steps=3"),
+        ("train", "merge", "no-such-run"),
+        ("train", "tokenizer", "--kind", "wordpiece"),
+    ]
+    for args in cases:
+        out = run(*args, "--data-dir", str(tmp_path / "d"))
+        assert out.returncode == 2, (args, out.stderr)
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1, (args, out.stderr)
+        assert lines[0].startswith("error: ")
+        assert "Traceback" not in out.stderr
