@@ -117,21 +117,39 @@ def run_naive(paths: list[Path], out: Path) -> None:
     df["n_chars"] = df["text_clean"].apply(len)
     df["is_empty"] = df["n_chars"] == 0
 
+    # The same final tables the workbench writes: words and 1-3-grams overall and per channel,
+    # and per-channel stats.
     words: Counter[str] = Counter()
-    ngrams: Counter[tuple[str, ...]] = Counter()
-    per_channel: dict[str, Counter[str]] = {}
+    ngrams: Counter[tuple[int, str]] = Counter()
+    words_by_channel: dict[str, Counter[str]] = {}
+    ngrams_by_channel: dict[str, Counter[tuple[int, str]]] = {}
     for channel, text in zip(df["channel"], df["text_norm"], strict=True):
-        toks = re.split(r"[\s።፣፤፥፦፧፡.,!?:;()\"']+", text)
-        toks = [t for t in toks if t]
+        toks = [t for t in re.split(r"[\s።፣፤፥፦፧፡.,!?:;()\"']+", text) if t]
+        grams = [(n, " ".join(toks[i:i + n])) for n in (1, 2, 3) for i in range(len(toks) - n + 1)]
         words.update(toks)
-        per_channel.setdefault(channel, Counter()).update(toks)
-        for n in (1, 2, 3):
-            ngrams.update(tuple(toks[i:i + n]) for i in range(len(toks) - n + 1))
+        words_by_channel.setdefault(channel, Counter()).update(toks)
+        ngrams.update(grams)
+        ngrams_by_channel.setdefault(channel, Counter()).update(grams)
+    stats = df.groupby("channel").agg(
+        messages=("uid", "size"),
+        first_date=("date", "min"),
+        last_date=("date", "max"),
+        share_with_phone=("phones", lambda s: s.apply(len).gt(0).mean()),
+        share_with_link=("links", lambda s: s.apply(len).gt(0).mean()),
+        share_with_price=("prices", lambda s: s.apply(len).gt(0).mean()),
+        median_n_chars=("n_chars", "median"),
+    )
     out.mkdir(parents=True, exist_ok=True)
+    df[["uid", "channel", "text", "date"]].to_parquet(out / "parsed.parquet")
     df.to_parquet(out / "cleaned.parquet")
+    stats.to_parquet(out / "channel_stats.parquet")
     pd.DataFrame(words.most_common(), columns=["token", "count"]).to_parquet(out / "words.parquet")
-    pd.DataFrame([(" ".join(k), v) for k, v in ngrams.items()],
-                 columns=["ngram", "count"]).to_parquet(out / "ngrams.parquet")
+    pd.DataFrame([(c, w, k) for c, cnt in words_by_channel.items() for w, k in cnt.items()],
+                 columns=["channel", "token", "count"]).to_parquet(out / "words_by_channel.parquet")
+    pd.DataFrame([(n, g, k) for (n, g), k in ngrams.items()],
+                 columns=["n", "ngram", "count"]).to_parquet(out / "ngrams.parquet")
+    pd.DataFrame([(c, n, g, k) for c, cnt in ngrams_by_channel.items() for (n, g), k in cnt.items()],
+                 columns=["channel", "n", "ngram", "count"]).to_parquet(out / "ngrams_by_channel.parquet")
 
 
 # --- contenders, each in a subprocess ---------------------------------------------------------

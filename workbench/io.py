@@ -85,7 +85,8 @@ def write_json_atomic(dest: Path, obj: Any) -> None:
 def write_parquet_atomic(dest: Path, df: pl.DataFrame) -> None:
     """Write a Polars frame to Parquet (zstd) atomically."""
     with atomic_path(dest) as tmp:
-        df.write_parquet(tmp, compression="zstd", statistics=True)
+        # zstd level 1: within 10% of the default size at about half the write time.
+        df.write_parquet(tmp, compression="zstd", compression_level=1, statistics=True)
 
 
 def package_versions(names: Sequence[str] = TRACKED_PACKAGES) -> dict[str, str]:
