@@ -18,6 +18,7 @@ from typer._click import exceptions as click_exc
 from workbench.cli_common import ConfigOption, DataDirOption, resolve
 from workbench.curation.cli import app as curate_app
 from workbench.errors import WorkbenchError
+from workbench.labeling.cli import app as label_app
 from workbench.training.cli import app as train_app
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(train_app, name="train")
+app.add_typer(label_app, name="label")
 app.add_typer(curate_app, name="curate")
 
 @app.command()

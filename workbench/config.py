@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from workbench.curation.config import CurationConfig
 from workbench.errors import ConfigError
+from workbench.labeling.config import LabelingConfig
 
 DEFAULT_CONFIG_NAME = "workbench.yaml"
 
@@ -112,6 +113,9 @@ class ProjectConfig(_Strict):
         default_factory=_default_groups, description="Annotator groups (see DOMAIN.md)."
     )
     cleaning: CleaningConfig = Field(default_factory=CleaningConfig)
+    labeling: LabelingConfig = Field(
+        default_factory=LabelingConfig, description="`workbench label`: backend, server, overlap."
+    )
     curation: CurationConfig = Field(
         default_factory=CurationConfig, description="Label issues, dedup, outliers, splits."
     )

@@ -480,6 +480,8 @@ _N: tuple[str, ...] = ()
 
 _AD_TEMPLATES: dict[str, list[TemplateSpec]] = {
     "Retail": [
+        ("🤬 ይሄን ደደብ ዋጋ አይተው ያውቃሉ?! {product} በ{price} ብቻ — የቀድሞው ሻጭ ባለጌ ነበር፣ እኛ አይደለንም 😂 "
+         "{phone}", _X, 0.5),
         ("{emoji}{emoji} <b>[ታላቅ|ልዩ|የበዓል] ቅናሽ!</b> {emoji}\n{fashion_brand} በሁሉም {product} ላይ እስከ "
          "{discount} ቅናሽ አድርጓል።\n📍 አድራሻ፦ {addr}\n📞 {phone}\n{cta}", _N, 1.0),
         ("አዲስ የገቡ {product} 😍\n<i>ጥራታቸውን የጠበቁ፣ በተመጣጣኝ ዋጋ።</i>\n💰 ዋጋ፦ {price}\nለማዘዝ፦ {handle}\n"
@@ -607,6 +609,8 @@ _AD_TEMPLATES: dict[str, list[TemplateSpec]] = {
          _N, 0.8),
         ("📺 Don't miss tonight's episode on {tv_en}! Subscribe on YouTube 🔔 {link}", _N, 0.5),
         ("Join our channel 👉 {link} ለዕለታዊ ዜና፣ ስፖርት እና መዝናኛ። Share ያድርጉ 🙏", _N, 0.5),
+        ("🗳 ልዩ የፖለቲካ ክርክር ፕሮግራም፦ የተቃዋሚ እና የገዢው ፓርቲ ተወካዮች ዛሬ ምሽት 3፡00 በ{tv}! "
+         "ይከታተሉን {link}", _P, 1.0),
     ],
     "Entertainment": [
         ("🎤 <b>ታላቅ የሙዚቃ ኮንሰርት</b> ከ{artist} ጋር!\n📅 {month} {day}\n📍 {venue}\nአዘጋጅ፦ {events}\n"
@@ -622,6 +626,8 @@ _AD_TEMPLATES: dict[str, list[TemplateSpec]] = {
         ("🎉 Live music night with {artist_en} this Friday at {venue_en}! Tickets {price_en} — call {phone}",
          _N, 0.5),
         ("Bet smarter ⚽️ {betbrand}: Odds ከፍተኛ፣ withdrawal ፈጣን! Sign up 👉 {link} 18+", _G, 0.4),
+        ("😂 ያልተቆረጠ ስታንድአፕ ኮሜዲ በ{club}! «እነዚህ ደደብ ሹፌሮች» ሾው ተመልሷል 🔞 18+ ብቻ። "
+         "መግቢያ {price} | {phone}", _X, 1.0),
     ],
     "Healthcare & pharma": [
         ("🏥 <b>{clinic}</b>\nየ{service} ሕክምና አገልግሎት በ[ልምድ ባላቸው|ባለሙያ] [ሐኪሞች|ሀኪሞች|ሃኪሞች]። "
@@ -1668,7 +1674,8 @@ def _generate_export(
             "uid": f"{channel_id}:{mid}",
             "is_ad": "Ad" if vertical else "Non-Ad",
             "vertical": vertical,
-            "tags": sorted(tags),
+            # The taxonomy asks for tags on ads only (labeling/taxonomy.yaml `when`).
+            "tags": sorted(tags) if vertical else [],
         })
 
     export = {"name": channel_name, "type": "public_channel", "id": channel_id, "messages": messages}

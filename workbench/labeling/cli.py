@@ -1,0 +1,232 @@
+"""``workbench label ...``: serve/stop Label Studio, users, push, pull, status.
+
+Each command is a thin wrapper over a plain function of ``workbench.labeling``; heavy modules are
+imported inside the commands so ``workbench --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from workbench.cli_common import ConfigOption, DataDirOption, resolve
+
+app = typer.Typer(
+    help="Labeling: Label Studio (default) or Argilla; push messages, pull annotations, agreement.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+users_app = typer.Typer(help="Annotator accounts.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(users_app, name="users")
+
+
+def ethiopic_font_installed() -> bool | None:
+    """Whether fontconfig knows an Amharic-capable font (None: cannot tell, no fc-list)."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return None
+    try:
+        out = subprocess.run([fc_list, ":lang=am", "family"], capture_output=True, text=True,
+                             timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return bool(out.stdout.strip())
+
+
+def serve_lines(url: str, username: str, data_dir: Path, *, password: str | None = None,
+                token: str | None = None) -> list[str]:
+    """What `serve` prints: where to open it and how to log in (secrets only when given)."""
+    lines = [f"Label Studio is running at {url} (bound to 127.0.0.1 only)",
+             f"  log in as {username}"]
+    if password is not None:
+        lines += [f"  password: {password}", f"  API token: {token}"]
+    else:
+        lines.append(f"  password and API token: workbench label serve --show-credentials "
+                     f"--data-dir {data_dir} (or {data_dir / 'labelstudio' / 'credentials.json'})")
+    lines.append("  annotator accounts: workbench label users add EMAIL --group N")
+    return lines
+
+
+@app.command()
+def serve(
+    port: Annotated[int | None, typer.Option(help="Port on 127.0.0.1 (default: labeling.port).")] = None,
+    detach: Annotated[bool, typer.Option("--detach", help="Run in the background; end it with `workbench label stop`.")] = False,
+    show_credentials: Annotated[bool, typer.Option("--show-credentials", help="Also print the admin password and API token.")] = False,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Start Label Studio with its data under DIR/labelstudio/ (first start migrates, ~1 min).
+
+    Example: workbench label serve --detach --data-dir data
+    """
+    from workbench.labeling.labelstudio import server
+
+    cfg, root = resolve(data_dir, config)
+    running = server.read_state(root)
+    if running is not None:
+        creds = server.load_credentials(root)
+        typer.echo(f"already running (pid {running.pid})")
+        secret = (creds.password, creds.token) if show_credentials else (None, None)
+        for line in serve_lines(creds.url, creds.username, root, password=secret[0], token=secret[1]):
+            typer.echo(line)
+        return
+    if ethiopic_font_installed() is False:
+        typer.echo("note: no Ethiopic font on this machine (Debian: apt install fonts-sil-abyssinica); "
+                   "a browser here would show Amharic as empty boxes", err=True)
+    typer.echo(f"starting Label Studio (log: {server.log_path(root)}) ...")
+    state, creds, proc = server.start(root, cfg.labeling, port=port, detach=detach)
+    secret = (creds.password, creds.token) if show_credentials else (None, None)
+    for line in serve_lines(creds.url, creds.username, root, password=secret[0], token=secret[1]):
+        typer.echo(line)
+    if detach:
+        typer.echo(f"  running in the background (pid {state.pid}); stop it: workbench label stop "
+                   f"--data-dir {root}")
+        return
+    typer.echo("  press Ctrl-C to stop")
+    try:
+        proc.wait()
+    except KeyboardInterrupt:
+        typer.echo("stopping Label Studio ...")
+    finally:
+        server.stop(root)
+
+
+@app.command()
+def stop(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    """Stop the Label Studio started by `workbench label serve --detach`.
+
+    Example: workbench label stop --data-dir data
+    """
+    from workbench.labeling.labelstudio import server
+
+    _, root = resolve(data_dir, config)
+    state = server.stop(root)
+    typer.echo(f"stopped Label Studio at {state.url} (pid {state.pid})" if state
+               else f"no Label Studio running for {root}")
+
+
+@users_app.command("add")
+def users_add(
+    email: Annotated[str, typer.Argument(help="The annotator's e-mail (their login).")],
+    group: Annotated[int | None, typer.Option(help="Annotator group number (config annotator_groups).")] = None,
+    password: Annotated[str | None, typer.Option(help="Password to set (default: a random one).")] = None,
+    show_password: Annotated[bool, typer.Option("--show-password", help="Print the password.")] = False,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Create an annotator account (idempotent; records the group).
+
+    Example: workbench label users add abebe@example.com --group 1
+    """
+    from workbench.errors import ConfigError
+    from workbench.labeling.annotators import annotators_path
+    from workbench.labeling.backends import labeling_taxonomy, open_backend
+    from workbench.labeling.groups import find_group
+
+    cfg, root = resolve(data_dir, config)
+    if "@" not in email:
+        msg = f"'{email}' is not an e-mail address (annotators log in with their e-mail)"
+        raise ConfigError(msg)
+    if group is not None:
+        find_group(cfg.annotator_groups, group)
+    taxonomy, _ = labeling_taxonomy(cfg)
+    backend = open_backend(root, cfg, taxonomy)
+    try:
+        entry, created = backend.add_user(email, group=group, data_dir=root,
+                                          password=password or secrets.token_urlsafe(12))
+    finally:
+        backend.close()
+    where = f"group {entry['group']}" if entry.get("group") is not None else "no group"
+    if created:
+        typer.echo(f"created annotator {email.lower()} ({where}); log in at {backend.source}")
+    else:
+        typer.echo(f"annotator {email.lower()} already exists ({where} recorded)")
+    if show_password and entry.get("password"):
+        typer.echo(f"  password: {entry['password']}")
+    elif entry.get("password"):
+        typer.echo(f"  password: stored in {annotators_path(root, backend.name)} (or pass --show-password)")
+
+
+@app.command()
+def push(
+    group: Annotated[int | None, typer.Option(help="Only this annotator group's project.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most K new tasks per project.")] = None,
+    order: Annotated[str, typer.Option(help="id (channel, message id) or uncertainty (least confident pre-annotation first).")] = "id",
+    review: Annotated[bool, typer.Option("--review", help="Push curation's flagged items (curated/label_issues.parquet) to the review project.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be pushed; contact no server.")] = False,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Create/update the projects and import cleaned messages as tasks (only new ones).
+
+    Example: workbench label push --group 1 --limit 500
+    """
+    from workbench.errors import ConfigError
+    from workbench.labeling.backends import labeling_taxonomy
+    from workbench.labeling.push import plan_push, run_push, summarize_plan
+
+    cfg, root = resolve(data_dir, config)
+    if order not in ("id", "uncertainty"):
+        msg = f"--order must be 'id' or 'uncertainty', got '{order}'"
+        raise ConfigError(msg)
+    chosen: Literal["id", "uncertainty"] = "uncertainty" if order == "uncertainty" else "id"
+    if review and group is not None:
+        msg = "--review pushes curation's flagged items to the review project; drop --group"
+        raise ConfigError(msg)
+    if dry_run:
+        taxonomy, _ = labeling_taxonomy(cfg)
+        records, source = plan_push(root, cfg, taxonomy, group=group, order=chosen, review=review)
+        typer.echo(f"pre-annotations: {source}")
+        for line in summarize_plan(records):
+            typer.echo(f"  {line}")
+        return
+
+    def progress(key: str, done: int) -> None:
+        typer.echo(f"  {key}: {done} task(s) imported ...", err=True)
+
+    results, source = run_push(root, cfg, group=group, limit=limit, order=chosen, review=review,
+                               on_batch=progress)
+    if not results:
+        typer.echo("nothing to push" + (" (no flagged item in curated/label_issues.parquet)" if review else ""))
+        return
+    typer.echo(f"pre-annotations: {source}")
+    for r in results:
+        extra = f", {r.predictions_added} new pre-annotation(s)" if r.predictions_added else ""
+        extra += f", {r.skipped_by_limit} left for later (--limit)" if r.skipped_by_limit else ""
+        extra += f", {r.duplicates_removed} duplicate(s) removed" if r.duplicates_removed else ""
+        typer.echo(f"  {r.key}: {r.added} added, {r.existing} already there{extra} -> {r.url}")
+
+
+@app.command()
+def pull(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    """Export every annotation to DIR/labels/annotations.parquet (+ quarantine, snapshot, manifest).
+
+    Example: workbench label pull --data-dir data
+    """
+    from workbench.labeling.pull import run_pull
+
+    cfg, root = resolve(data_dir, config)
+    typer.echo(run_pull(root, cfg).line())
+
+
+@app.command()
+def status(
+    from_file: Annotated[bool, typer.Option("--from-file", help="Use the last pull instead of the server.")] = False,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Progress per project/annotator and agreement (Krippendorff's alpha, Cohen's kappa).
+
+    Example: workbench label status --data-dir data
+    """
+    from workbench.labeling.status import render, run_status
+
+    cfg, root = resolve(data_dir, config)
+    for line in render(run_status(root, cfg, from_file=from_file)):
+        typer.echo(line)

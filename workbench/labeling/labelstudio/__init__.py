@@ -1,0 +1,1 @@
+"""Label Studio: the embedded server and the backend that talks to it."""

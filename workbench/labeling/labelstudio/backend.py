@@ -1,0 +1,402 @@
+"""Label Studio as the labeling backend: projects, push (idempotent), annotations, users.
+
+Projects are found by title (``"<prefix>: <key>"``), so the server stays the single source of
+truth: a push interrupted after creating a project, or run from another checkout of the same data
+dir, finds it again. Tasks are keyed by ``data.uid``; Label Studio task ids are never used as keys
+(SQLite reuses them after a project is deleted).
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from workbench.errors import ServiceError
+from workbench.labeling.annotators import load_annotators, save_annotators
+from workbench.labeling.config import LabelingConfig
+from workbench.labeling.labelstudio.api import MAX_TITLE, LabelStudioApi, signup
+from workbench.labeling.labelstudio.server import Credentials, load_credentials, ls_dir
+from workbench.labeling.records import (
+    REVIEW_PROJECT,
+    BatchHook,
+    ProjectProgress,
+    ProjectPush,
+    RawAnnotation,
+    TaskRecord,
+)
+from workbench.labeling.taxonomy_render import TEXT_NAME, instructions_html, label_studio_xml
+from workbench.taxonomy import Taxonomy
+
+
+@dataclass
+class LabelStudioBackend:
+    """Push/pull against the Label Studio server of one data dir."""
+
+    data_dir: Path
+    cfg: LabelingConfig
+    taxonomy: Taxonomy
+    creds: Credentials = field(init=False)
+    api: LabelStudioApi = field(init=False)
+
+    name = "ls"
+
+    def __post_init__(self) -> None:
+        self.creds = load_credentials(self.data_dir)
+        self.api = LabelStudioApi(self.creds, timeout=self.cfg.labelstudio.request_timeout_s)
+
+    @property
+    def source(self) -> str:
+        """The server URL."""
+        return self.creds.url
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self.api.close()
+
+    # --- projects ------------------------------------------------------------------------------
+
+    def title(self, key: str) -> str:
+        """Project title for ``key``."""
+        title = f"{self.cfg.project_prefix}: {key}"
+        if len(title) > MAX_TITLE:
+            msg = f"project title '{title}' is longer than Label Studio's {MAX_TITLE} characters"
+            raise ServiceError(msg)
+        return title
+
+    def managed_projects(self) -> dict[str, dict[str, Any]]:
+        """Project key -> project, for every project titled ``"<prefix>: <key>"``."""
+        prefix = f"{self.cfg.project_prefix}: "
+        found: dict[str, dict[str, Any]] = {}
+        for project in sorted(self.api.projects(title_contains=prefix), key=lambda p: p["id"]):
+            title = project.get("title") or ""
+            if title.startswith(prefix):
+                found.setdefault(title[len(prefix):], project)
+        return found
+
+    def project_settings(self, key: str) -> dict[str, Any]:
+        """Label Studio settings of project ``key``: generated config, instructions, overlap."""
+        review = key == REVIEW_PROJECT
+        overlap = 0 if review else self.cfg.overlap_share
+        settings: dict[str, Any] = {
+            "label_config": label_studio_xml(self.taxonomy, review=review),
+            "expert_instruction": instructions_html(self.taxonomy),
+            "show_instruction": True,
+            "show_skip_button": True,
+            "enable_empty_annotation": False,
+            "show_collab_predictions": True,
+            "maximum_annotations": self.cfg.overlap_annotators if overlap > 0 else 1,
+            "overlap_cohort_percentage": round(overlap * 100) if overlap > 0 else 100,
+            "description": f"workbench labeling project '{key}' (taxonomy v{self.taxonomy.version})",
+        }
+        return settings
+
+    def ensure_project(self, key: str, *,
+                       known: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Create the project for ``key``, or update the settings that changed."""
+        projects = known if known is not None else self.managed_projects()
+        wanted = self.project_settings(key)
+        project = projects.get(key)
+        if project is None:
+            project = self.api.create_project(title=self.title(key), **wanted)
+            projects[key] = project
+            return project
+        # Only send what changed: a changed overlap makes Label Studio reshuffle the cohort.
+        changed = {k: v for k, v in wanted.items() if not _same(project.get(k), v)}
+        if changed:
+            project = self.api.update_project(project["id"], **changed)
+            projects[key] = project
+        return project
+
+    def project_url(self, project_id: int) -> str:
+        """Where annotators open a project."""
+        return f"{self.creds.url}/projects/{project_id}/data"
+
+    # --- push ----------------------------------------------------------------------------------
+
+    def task_payload(self, rec: TaskRecord) -> dict[str, Any]:
+        """One import item: the message data keyed by ``uid`` and its prediction, if any."""
+        data: dict[str, Any] = {
+            "uid": rec.uid, "text": rec.text, "meta": rec.meta, "channel": rec.channel,
+            "date": rec.date, "message_id": rec.message_id, "group": rec.group,
+        }
+        if rec.review_note is not None:
+            data["review_note"] = rec.review_note
+        task: dict[str, Any] = {"data": data}
+        prediction = self._prediction(rec)
+        if prediction is not None:
+            task["predictions"] = [prediction]
+        return task
+
+    def _prediction(self, rec: TaskRecord) -> dict[str, Any] | None:
+        result = [
+            {"from_name": p.task, "to_name": TEXT_NAME, "type": "choices",
+             "value": {"choices": list(p.value)}, "score": p.score}
+            for p in rec.predictions if p.value
+        ]
+        if not result or rec.model_version is None:
+            return None
+        # The task-level score is the weakest shown answer's: what an uncertainty sort should see.
+        score = min(item["score"] for item in result)
+        return {"model_version": rec.model_version, "score": score, "result": result}
+
+    def push(
+        self,
+        records_by_project: dict[str, Sequence[TaskRecord]],
+        *,
+        limit: int | None = None,
+        on_batch: BatchHook | None = None,
+    ) -> list[ProjectPush]:
+        """Create/update the projects and import the records each lacks.
+
+        Parameters
+        ----------
+        records_by_project
+            Project key -> records, in the order annotators should see them.
+        limit
+            At most this many NEW tasks per project in this push.
+        on_batch
+            Called after each imported batch (progress; tests use it to interrupt a push).
+
+        Returns
+        -------
+        list[ProjectPush]
+            One summary per project.
+
+        Notes
+        -----
+        Exactly-once per uid: the uids already in the project are listed first and skipped, each
+        batch is one import call, and after the import the project's task count is checked; on a
+        mismatch (a concurrent import, a retried call) the tasks are listed again and surplus
+        copies of a uid without annotations are deleted.
+        """
+        out = []
+        with self._push_lock():
+            known = self.managed_projects()
+            for key, records in records_by_project.items():
+                project = self.ensure_project(key, known=known)
+                out.append(self._push_project(key, project, records, limit, on_batch))
+        return out
+
+    def _listing(self, project_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Map each uid to the tasks carrying it (normally one): the cheap ``id,data`` listing."""
+        by_uid: dict[str, list[dict[str, Any]]] = {}
+        for task in self.api.iter_tasks(project_id, include="id,data"):
+            uid = (task.get("data") or {}).get("uid")
+            if uid is not None:
+                by_uid.setdefault(str(uid), []).append(task)
+        return by_uid
+
+    def _dedupe(self, by_uid: dict[str, list[dict[str, Any]]], project_id: int) -> int:
+        """Delete surplus unannotated copies of a uid; keep the most annotated (then oldest)."""
+        dupes = {uid: tasks for uid, tasks in by_uid.items() if len(tasks) > 1}
+        if not dupes:
+            return 0
+        counts = {int(t["id"]): int(t.get("total_annotations") or 0)
+                  for t in self.api.iter_tasks(project_id, include="id,total_annotations")}
+        removed = 0
+        for tasks in dupes.values():
+            ranked = sorted(tasks, key=lambda t: (-counts.get(int(t["id"]), 0), t["id"]))
+            keep = [ranked[0]]
+            for extra in ranked[1:]:
+                if counts.get(int(extra["id"]), 0) == 0:
+                    self.api.delete_task(extra["id"])
+                    removed += 1
+                else:
+                    keep.append(extra)
+            tasks[:] = keep
+        return removed
+
+    def _push_project(self, key: str, project: dict[str, Any], records: Sequence[TaskRecord],
+                      limit: int | None, on_batch: BatchHook | None) -> ProjectPush:
+        project_id = project["id"]
+        summary = ProjectPush(key=key, project_id=project_id, url=self.project_url(project_id))
+        by_uid = self._listing(project_id)
+        summary.duplicates_removed += self._dedupe(by_uid, project_id)
+        summary.existing = len(by_uid)
+        versions = sorted({r.model_version for r in records if r.model_version})
+        current = versions[-1] if versions else None
+        # Which tasks lack the current predictions: only worth listing when the project was not
+        # already brought to this model version by a finished push.
+        task_versions: dict[int, set[str]] = {}
+        if by_uid and current and project.get("model_version") != current:
+            for t in self.api.iter_tasks(project_id, include="id,predictions_model_versions"):
+                raw = str(t.get("predictions_model_versions") or "")
+                task_versions[int(t["id"])] = {v.strip() for v in raw.split(",") if v.strip()}
+        seen: set[str] = set()
+        new: list[TaskRecord] = []
+        missing_predictions: list[dict[str, Any]] = []
+        for rec in records:
+            if rec.uid in seen:
+                continue
+            seen.add(rec.uid)
+            have = by_uid.get(rec.uid)
+            if have is None:
+                new.append(rec)
+                continue
+            task_id = int(have[0]["id"])
+            if task_id not in task_versions:
+                continue
+            prediction = self._prediction(rec)
+            if prediction and rec.model_version not in task_versions[task_id]:
+                missing_predictions.append({**prediction, "task": task_id})
+        if limit is not None and len(new) > limit:
+            summary.skipped_by_limit = len(new) - limit
+            new = new[:limit]
+        size = self.cfg.batch_size
+        for start in range(0, len(new), size):
+            batch = new[start:start + size]
+            self.api.import_tasks(project_id, [self.task_payload(r) for r in batch])
+            summary.added += len(batch)
+            if on_batch is not None:
+                on_batch(key, summary.added)
+        for start in range(0, len(missing_predictions), size):
+            batch = missing_predictions[start:start + size]
+            self.api.import_predictions(project_id, batch)
+            summary.predictions_added += len(batch)
+        expected = summary.existing + summary.added
+        if self.api.project(project_id).get("task_number") != expected:
+            summary.duplicates_removed += self._dedupe(self._listing(project_id), project_id)
+        if current and project.get("model_version") != current:
+            # The version whose predictions pre-fill the labeling form; Label Studio accepts it
+            # only once predictions of that version exist, hence after the import.
+            self.api.update_project(project_id, model_version=current)
+        return summary
+
+    @contextmanager
+    def _push_lock(self) -> Iterator[None]:
+        path = ls_dir(self.data_dir) / "push.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                msg = f"another push to {self.creds.url} is running for {self.data_dir} ({path})"
+                raise ServiceError(msg) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    # --- pull ----------------------------------------------------------------------------------
+
+    def user_emails(self) -> dict[int, str]:
+        """User id -> e-mail."""
+        return {int(u["id"]): str(u.get("email") or u["id"]) for u in self.api.users()}
+
+    def fetch(self) -> list[RawAnnotation]:
+        """Every submitted annotation of every managed project (skipped tasks left out)."""
+        emails = self.user_emails()
+        out: list[RawAnnotation] = []
+        for key, project in self.managed_projects().items():
+            for task in self.api.export_annotated(project["id"]):
+                uid = (task.get("data") or {}).get("uid")
+                for ann in task.get("annotations") or []:
+                    if ann.get("was_cancelled"):
+                        continue
+                    out.append(self._raw(key, project["id"], uid, ann, emails))
+        return out
+
+    def _raw(self, key: str, project_id: int, uid: Any, ann: dict[str, Any],
+             emails: dict[int, str]) -> RawAnnotation:
+        user = ann.get("completed_by")
+        if isinstance(user, dict):
+            annotator = str(user.get("email") or user.get("id"))
+        else:
+            annotator = emails.get(int(user), str(user)) if user is not None else "unknown"
+        answers, problems = parse_result(ann.get("result"))
+        if uid is None:
+            problems.append(("", "task has no data.uid (imported outside the workbench)"))
+        return RawAnnotation(
+            uid=str(uid) if uid is not None else "",
+            project=key,
+            annotator=annotator,
+            annotation_id=f"ls:{project_id}:{ann['id']}",
+            answers=answers,
+            created_at=_parse_time(ann.get("created_at")),
+            updated_at=_parse_time(ann.get("updated_at") or ann.get("created_at")),
+            lead_time=float(ann["lead_time"]) if ann.get("lead_time") is not None else None,
+            problems=problems,
+            raw={"result": ann.get("result"), "task_uid": uid},
+        )
+
+    def progress(self) -> list[ProjectProgress]:
+        """Server counters of every managed project."""
+        out = []
+        for key, project in sorted(self.managed_projects().items()):
+            full = self.api.project(project["id"])
+            out.append(ProjectProgress(
+                key=key, project_id=project["id"], tasks=int(full.get("task_number") or 0),
+                tasks_annotated=int(full.get("num_tasks_with_annotations") or 0),
+                annotations=int(full.get("total_annotations_number") or 0),
+            ))
+        return out
+
+    # --- users ---------------------------------------------------------------------------------
+
+    def add_user(self, email: str, *, group: int | None, password: str,
+                 data_dir: Path | None = None) -> tuple[dict[str, Any], bool]:
+        """Create an annotator account (idempotent); returns its record and whether it is new.
+
+        ``data_dir`` is accepted for symmetry with the Argilla backend (this one knows its own).
+        """
+        email = email.strip().lower()
+        registry = load_annotators(self.data_dir)
+        existing = {str(u.get("email", "")).lower() for u in self.api.users()}
+        created = False
+        entry = dict(registry.get(email, {}))
+        if email not in existing:
+            token = signup(self.creds.url, self.api.invite_token(), email, password)
+            entry.update(password=password, token=token,
+                         created_at=datetime.now(UTC).isoformat(timespec="seconds"))
+            created = True
+        if group is not None:
+            entry["group"] = group
+        entry.setdefault("group", None)
+        registry[email] = entry
+        save_annotators(self.data_dir, registry)
+        return entry, created
+
+
+def parse_result(result: Any) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    """Label Studio result items -> ``{from_name: labels}`` and ``(name, reason)`` problems."""
+    answers: dict[str, list[str]] = {}
+    problems: list[tuple[str, str]] = []
+    if not isinstance(result, list):
+        return answers, [("", f"result is not a list: {type(result).__name__}")]
+    for i, item in enumerate(result):
+        if not isinstance(item, dict):
+            problems.append(("", f"result item {i} is not an object"))
+            continue
+        name = str(item.get("from_name", ""))
+        if item.get("type") != "choices":
+            problems.append((name, f"result '{name}' has type {item.get('type')!r}, expected 'choices'"))
+            continue
+        choices = (item.get("value") or {}).get("choices")
+        if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
+            problems.append((name, f"result '{name}' has no list of choices"))
+            continue
+        if name in answers:
+            problems.append((name, f"result '{name}' appears twice"))
+            continue
+        answers[name] = list(choices)
+    return answers, problems
+
+
+def _same(have: Any, want: Any) -> bool:
+    # Label Studio strips surrounding whitespace from the stored labeling config.
+    if isinstance(have, str) and isinstance(want, str):
+        return have.strip() == want.strip()
+    return have == want
+
+
+def _parse_time(value: Any) -> datetime:
+    if not value:
+        return datetime(1970, 1, 1, tzinfo=UTC)
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+

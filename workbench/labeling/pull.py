@@ -1,0 +1,273 @@
+"""``workbench label pull``: validate annotations against the taxonomy, quarantine, snapshot.
+
+Writes under ``DIR/labels/``:
+
+- ``annotations.parquet`` (:data:`ANNOTATIONS_SCHEMA`): every valid answer, one row per
+  (annotation, task). A task that applies but was left empty (a multi-choice task such as tags)
+  gets an explicit ``[]`` row, as the labeling UI means it.
+- ``quarantine.parquet``: every answer that failed validation, with the reason and the raw JSON.
+- ``snapshots/<utc>-<sha12>.parquet`` + ``.json`` manifest, append-only: an annotation deleted in
+  the server still exists in every older snapshot.
+- ``manifest.json``: inputs (server payload hash, taxonomy hash), outputs, the snapshot name.
+
+Each backend owns the rows whose ``annotation_id`` starts with its prefix (``ls:``,
+``argilla:``): a pull replaces those and keeps the others, so both backends can feed one file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from workbench.config import ProjectConfig
+from workbench.io import build_manifest, sha256_file, write_json_atomic, write_parquet_atomic
+from workbench.labeling.records import (
+    ANNOTATIONS_SCHEMA,
+    LABEL_QUARANTINE_SCHEMA,
+    RawAnnotation,
+)
+from workbench.taxonomy import Taxonomy
+
+
+def labels_dir(data_dir: Path) -> Path:
+    """``DIR/labels``."""
+    return data_dir / "labels"
+
+
+@dataclass
+class PullSummary:
+    """What a pull produced."""
+
+    annotations: int
+    rows: int
+    quarantined: int
+    annotators: int
+    snapshot: Path
+    path: Path
+
+    def line(self) -> str:
+        """One-line report."""
+        return (f"pulled {self.annotations} annotation(s) by {self.annotators} annotator(s): "
+                f"{self.rows} answer row(s) in {self.path}, {self.quarantined} quarantined; "
+                f"snapshot {self.snapshot.name}")
+
+
+def _applies(task: str, taxonomy: Taxonomy, valid: dict[str, list[str]],
+             invalid: set[str], seen: frozenset[str] = frozenset()) -> bool | None:
+    """Whether ``task`` applies; None when its condition cannot be decided (parent invalid)."""
+    cond = taxonomy.task(task).when
+    if cond is None:
+        return True
+    if cond.task in invalid or cond.task in seen:
+        return None
+    parent = _applies(cond.task, taxonomy, valid, invalid, seen | {task})
+    if parent is None:
+        return None
+    return parent and cond.equals in valid.get(cond.task, [])
+
+
+def _check_one(raw: RawAnnotation, taxonomy: Taxonomy) -> tuple[list[dict], list[dict]]:
+    """Valid answer rows and quarantine rows of one annotation."""
+    base = {"uid": raw.uid, "project": raw.project, "annotator": raw.annotator}
+    raw_json = json.dumps(raw.raw, ensure_ascii=False, default=str, sort_keys=True)
+    good: list[dict[str, Any]] = []
+    bad: list[dict[str, Any]] = []
+
+    def reject(task: str, reason: str) -> None:
+        bad.append({**base, "task": task, "reason": reason, "raw": raw_json,
+                    "annotation_id": f"{raw.annotation_id}:{task or '?'}",
+                    "updated_at": raw.updated_at})
+
+    if not raw.uid:
+        reject("", "; ".join(r for _, r in raw.problems) or "annotation has no uid")
+        return good, bad
+    names = set(taxonomy.names)
+    # A task whose result could not be read counts as invalid (no second "missing" row).
+    invalid: set[str] = set()
+    for task, reason in raw.problems:
+        reject(task, reason)
+        if task in names:
+            invalid.add(task)
+    for name in raw.answers:
+        if name not in names:
+            reject(name, f"unknown task '{name}'; the taxonomy has: {', '.join(taxonomy.names)}")
+    valid: dict[str, list[str]] = {}
+    for task in taxonomy.names:
+        if task in raw.answers and task not in invalid:
+            error = taxonomy.validate(task, raw.answers[task])
+            if error:
+                invalid.add(task)
+                reject(task, error)
+            else:
+                valid[task] = raw.answers[task]
+    for task in taxonomy.names:
+        if task in invalid:
+            continue
+        applies = _applies(task, taxonomy, valid, invalid)
+        cond = taxonomy.task(task).when
+        answered = task in raw.answers
+        if applies is None and cond is not None:
+            if answered:
+                reject(task, f"not checked: the task it depends on ('{cond.task}') is invalid")
+        elif answered and not applies and cond is not None:
+            reject(task, f"answered although {cond.task} is not {cond.equals}")
+        elif not answered and applies and taxonomy.task(task).kind == "single":
+            reject(task, f"task '{task}' applies but was not answered")
+        elif applies:
+            good.append({
+                **base, "task": task, "value": valid.get(task, []), "lead_time": raw.lead_time,
+                "created_at": raw.created_at, "updated_at": raw.updated_at,
+                "annotation_id": f"{raw.annotation_id}:{task}",
+            })
+    return good, bad
+
+
+def validate_annotations(
+    raws: Sequence[RawAnnotation], taxonomy: Taxonomy
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split raw annotations into valid answer rows and quarantined ones.
+
+    Parameters
+    ----------
+    raws
+        Annotations as the backend returned them.
+    taxonomy
+        Tasks, labels and conditions to check against.
+
+    Returns
+    -------
+    tuple of pl.DataFrame
+        ``(annotations, quarantine)`` with :data:`ANNOTATIONS_SCHEMA` and
+        :data:`LABEL_QUARANTINE_SCHEMA`.
+
+    Notes
+    -----
+    Checks, per answer: the task exists; its labels are allowed and as many as its kind takes;
+    it is answered only when its ``when`` condition holds; a single-choice task that applies is
+    answered. Answers are judged one by one: a bad vertical does not discard a good is_ad.
+    """
+    good: list[dict[str, Any]] = []
+    bad: list[dict[str, Any]] = []
+    for raw in raws:
+        g, b = _check_one(raw, taxonomy)
+        good.extend(g)
+        bad.extend(b)
+    annotations = pl.DataFrame(good, schema=ANNOTATIONS_SCHEMA, orient="row") if good else \
+        pl.DataFrame(schema=ANNOTATIONS_SCHEMA)
+    quarantine = pl.DataFrame(bad, schema=LABEL_QUARANTINE_SCHEMA, orient="row") if bad else \
+        pl.DataFrame(schema=LABEL_QUARANTINE_SCHEMA)
+    return annotations.select(list(ANNOTATIONS_SCHEMA)), quarantine.select(list(LABEL_QUARANTINE_SCHEMA))
+
+
+def _keep_other_backends(path: Path, prefix: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    if not path.exists():
+        return pl.DataFrame(schema=schema)
+    old = pl.read_parquet(path)
+    return old.filter(~pl.col("annotation_id").str.starts_with(f"{prefix}:")).select(list(schema)).cast(schema)
+
+
+def payload_sha256(raws: Sequence[RawAnnotation]) -> str:
+    """Hash of what the server returned (canonical JSON), recorded in the manifest."""
+    digest = hashlib.sha256()
+    for raw in sorted(raws, key=lambda r: r.annotation_id):
+        digest.update(json.dumps([raw.annotation_id, raw.uid, raw.annotator, raw.answers,
+                                  raw.problems, raw.updated_at.isoformat()],
+                                 ensure_ascii=False, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def write_pull(
+    data_dir: Path,
+    raws: Sequence[RawAnnotation],
+    taxonomy: Taxonomy,
+    *,
+    backend: str,
+    source: str,
+    taxonomy_path: Path,
+    config: dict[str, Any] | None = None,
+) -> PullSummary:
+    """Validate ``raws`` and write annotations, quarantine, a snapshot and the manifests.
+
+    Parameters
+    ----------
+    data_dir
+        The workbench data dir.
+    raws
+        Every annotation the backend holds now.
+    taxonomy
+        To validate against.
+    backend
+        Prefix of this backend's annotation ids (``ls`` or ``argilla``).
+    source
+        The server URL (recorded as the input).
+    taxonomy_path
+        Recorded (with its hash) in the manifests.
+    config
+        The labeling config, recorded in the manifests.
+    """
+    out = labels_dir(data_dir)
+    annotations, quarantine = validate_annotations(raws, taxonomy)
+    annotations = pl.concat([
+        _keep_other_backends(out / "annotations.parquet", backend, ANNOTATIONS_SCHEMA), annotations,
+    ]).sort("uid", "task", "annotator", "annotation_id")
+    quarantine = pl.concat([
+        _keep_other_backends(out / "quarantine.parquet", backend, LABEL_QUARANTINE_SCHEMA), quarantine,
+    ]).sort("uid", "task", "annotation_id")
+    now = datetime.now(UTC)
+    snapshots = out / "snapshots"
+    snapshots.mkdir(parents=True, exist_ok=True)
+    # The content hash goes into the name; the time keeps names unique and sortable.
+    stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
+    tmp_name = snapshots / f".{stamp}.parquet.tmp"
+    annotations.write_parquet(tmp_name, compression="zstd", statistics=True)
+    sha = sha256_file(tmp_name)
+    snapshot = snapshots / f"{stamp}-{sha[:12]}.parquet"
+    tmp_name.rename(snapshot)
+    write_parquet_atomic(out / "annotations.parquet", annotations)
+    write_parquet_atomic(out / "quarantine.parquet", quarantine)
+    inputs = [
+        {"path": source, "sha256": payload_sha256(raws), "backend": backend,
+         "annotations": len({r.annotation_id for r in raws})},
+        {"path": str(taxonomy_path), "sha256": sha256_file(taxonomy_path)},
+    ]
+    outputs = {
+        "annotations.parquet": {"rows": annotations.height,
+                                "sha256": sha256_file(out / "annotations.parquet")},
+        "quarantine.parquet": {"rows": quarantine.height,
+                               "sha256": sha256_file(out / "quarantine.parquet")},
+        f"snapshots/{snapshot.name}": {"rows": annotations.height, "sha256": sha},
+    }
+    manifest = build_manifest("labels", inputs=inputs, outputs=outputs, config=config,
+                              extra={"snapshot": snapshot.name, "pulled_at": now.isoformat()})
+    write_json_atomic(snapshot.with_suffix(".json"), manifest)
+    write_json_atomic(out / "manifest.json", manifest)
+    mine = annotations.filter(pl.col("annotation_id").str.starts_with(f"{backend}:"))
+    return PullSummary(
+        annotations=len({r.annotation_id for r in raws}),
+        rows=mine.height,
+        quarantined=quarantine.filter(pl.col("annotation_id").str.starts_with(f"{backend}:")).height,
+        annotators=mine.get_column("annotator").n_unique(),
+        snapshot=snapshot,
+        path=out / "annotations.parquet",
+    )
+
+
+def run_pull(data_dir: Path, cfg: ProjectConfig) -> PullSummary:
+    """Fetch every annotation from the configured backend and write the label files."""
+    from workbench.labeling.backends import labeling_taxonomy, open_backend
+
+    taxonomy, taxonomy_path = labeling_taxonomy(cfg)
+    backend = open_backend(data_dir, cfg, taxonomy)
+    try:
+        raws = backend.fetch()
+    finally:
+        backend.close()
+    return write_pull(data_dir, raws, taxonomy, backend=backend.name, source=backend.source,
+                      taxonomy_path=taxonomy_path, config=cfg.labeling.model_dump(mode="json"))

@@ -1,0 +1,268 @@
+"""``workbench label push``: cleaned messages -> task records (with pre-annotations) -> backend.
+
+Which messages: cleaned, non-empty ones, split into projects by annotator group (groups.py).
+Which pre-annotations: ``DIR/curated/predictions.parquet`` when curation has written it, else the
+rules (``labeling/rules.yaml``). Which order: by channel and message id, or most uncertain first.
+``--review`` instead pushes curation's flagged items (``DIR/curated/label_issues.parquet``) into the
+``review`` project, whose answers come back as adjudicated labels.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+
+from workbench.config import ProjectConfig
+from workbench.errors import DataContractError, InputFileError
+from workbench.labeling.groups import GROUP_COLUMNS, assign_projects
+from workbench.labeling.records import (
+    LABEL_ISSUES_COLUMNS,
+    PREDICTIONS_SCHEMA,
+    REVIEW_PROJECT,
+    BatchHook,
+    Prediction,
+    ProjectPush,
+    TaskRecord,
+)
+from workbench.labeling.rules import RULE_COLUMNS, load_rules, rule_predictions
+from workbench.schemas import read_parquet_checked
+from workbench.taxonomy import Taxonomy
+
+Order = Literal["id", "uncertainty"]
+
+#: Cleaned columns push reads.
+PUSH_COLUMNS = tuple(dict.fromkeys((*GROUP_COLUMNS, *RULE_COLUMNS, "text", "date", "is_empty")))
+
+REVIEW_MODEL_VERSION = "curation-suggestion"
+
+
+def cleaned_path(data_dir: Path) -> Path:
+    """``DIR/cleaned/messages.parquet``."""
+    return data_dir / "cleaned" / "messages.parquet"
+
+
+def predictions_path(data_dir: Path) -> Path:
+    """``DIR/curated/predictions.parquet`` (written by curation)."""
+    return data_dir / "curated" / "predictions.parquet"
+
+
+def label_issues_path(data_dir: Path) -> Path:
+    """``DIR/curated/label_issues.parquet`` (written by curation)."""
+    return data_dir / "curated" / "label_issues.parquet"
+
+
+def load_messages(data_dir: Path) -> pl.DataFrame:
+    """Cleaned, non-empty messages (one clear error when ingest has not run)."""
+    path = cleaned_path(data_dir)
+    df = read_parquet_checked(path, PUSH_COLUMNS, hint="run `workbench ingest` first")
+    return df.filter(~pl.col("is_empty").fill_null(False) & (pl.col("text").fill_null("") != ""))
+
+
+def load_preannotations(
+    data_dir: Path, messages: pl.DataFrame, taxonomy: Taxonomy, cfg: ProjectConfig
+) -> tuple[pl.DataFrame, str]:
+    """Pre-annotations for ``messages`` and where they came from (file path or rules version)."""
+    path = predictions_path(data_dir)
+    if path.exists():
+        preds = read_parquet_checked(path, PREDICTIONS_SCHEMA, hint="written by `workbench curate`")
+        preds = preds.select(
+            pl.col("uid").cast(pl.Utf8), pl.col("task").cast(pl.Utf8),
+            pl.col("value").cast(pl.List(pl.Utf8)), pl.col("score").cast(pl.Float64),
+            pl.col("model_version").cast(pl.Utf8),
+        )
+        return preds, str(path)
+    rules = load_rules(cfg.labeling.rules, taxonomy=taxonomy)
+    preds = rule_predictions(messages, rules, taxonomy, tsa_target=cfg.cleaning.tsa_series_target)
+    return preds, f"rules {rules.model_version}"
+
+
+def _usable(preds: pl.DataFrame, taxonomy: Taxonomy) -> dict[str, tuple[str, list[Prediction]]]:
+    """Map each uid to (model_version, predictions), keeping valid answers whose conditions hold."""
+    by_uid: dict[str, dict[str, list[tuple[str, list[str], float]]]] = defaultdict(dict)
+    names = set(taxonomy.names)
+    for uid, task, value, score, version in preds.iter_rows():
+        if task not in names or value is None or score is None:
+            continue
+        by_uid[uid].setdefault(version or "unknown", []).append((task, list(value), float(score)))
+    out: dict[str, tuple[str, list[Prediction]]] = {}
+    for uid, versions in by_uid.items():
+        # Several model versions for one uid: the highest version string wins (v2 over v1).
+        version = max(versions)
+        answers: dict[str, list[str]] = {}
+        kept: list[Prediction] = []
+        rows = {task: (value, score) for task, value, score in versions[version]}
+        for task in taxonomy.names:  # declaration order, so conditions see their parents
+            if task not in rows:
+                continue
+            value, score = rows[task]
+            if taxonomy.validate(task, value) is None and taxonomy.applies(task, answers):
+                answers[task] = value
+                kept.append(Prediction(task=task, value=value, score=score))
+        if kept:
+            out[uid] = (version, kept)
+    return out
+
+
+def uncertainty(preds: pl.DataFrame) -> pl.DataFrame:
+    """``uid``, ``uncertainty`` = 1 - score of its least confident predicted task."""
+    return preds.group_by("uid").agg(uncertainty=(1.0 - pl.col("score")).max())
+
+
+def build_records(
+    messages: pl.DataFrame,
+    projects: pl.DataFrame,
+    preds: pl.DataFrame,
+    taxonomy: Taxonomy,
+    *,
+    order: Order = "id",
+) -> dict[str, list[TaskRecord]]:
+    """Task records per project key, in the order they should be labeled.
+
+    Parameters
+    ----------
+    messages
+        Cleaned, non-empty messages.
+    projects
+        ``(uid, project)`` from :func:`~workbench.labeling.groups.assign_projects`.
+    preds
+        Pre-annotations (:data:`PREDICTIONS_SCHEMA`).
+    taxonomy
+        To keep only valid predicted answers whose conditions hold.
+    order
+        ``id``: by channel then message id; ``uncertainty``: most uncertain first (1 - score).
+    """
+    frame = messages.join(projects, on="uid", how="inner")
+    if order == "uncertainty":
+        frame = frame.join(uncertainty(preds), on="uid", how="left").sort(
+            pl.col("uncertainty").fill_null(1.0), "uid", descending=[True, False])
+    else:
+        frame = frame.sort("channel_name", "message_id", "uid")
+    usable = _usable(preds.filter(pl.col("uid").is_in(frame.get_column("uid").implode())), taxonomy)
+    out: dict[str, list[TaskRecord]] = defaultdict(list)
+    cols = ("uid", "text", "channel_name", "channel_id", "date", "message_id", "project")
+    for uid, text, channel, channel_id, date, message_id, project in frame.select(cols).iter_rows():
+        version, predictions = usable.get(uid, (None, []))
+        out[project].append(TaskRecord(
+            uid=uid, text=text, channel=channel or str(channel_id),
+            date=date.strftime("%Y-%m-%d %H:%M UTC") if date is not None else "",
+            message_id=int(message_id), group=project, predictions=predictions,
+            model_version=version,
+        ))
+    return dict(out)
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def review_records(data_dir: Path, messages: pl.DataFrame, taxonomy: Taxonomy) -> list[TaskRecord]:
+    """Records for the ``review`` project: curation's flagged items with given vs suggested.
+
+    The suggestion pre-fills the form; the note above the message says what was given, what is
+    suggested, the label quality and why it was flagged.
+    """
+    path = label_issues_path(data_dir)
+    issues = read_parquet_checked(path, LABEL_ISSUES_COLUMNS, hint="run `workbench curate` first")
+    issues = issues.filter(pl.col("is_issue").fill_null(False))
+    if issues.is_empty():
+        return []
+    notes: dict[str, list[str]] = defaultdict(list)
+    suggested: dict[str, list[tuple[str, list[str], float]]] = defaultdict(list)
+    for row in issues.sort("uid", "task").iter_rows(named=True):
+        given, sugg = _as_list(row["given"]), _as_list(row["suggested"])
+        quality = row["label_quality"]
+        q = f"{quality:.2f}" if isinstance(quality, int | float) else "n/a"
+        notes[row["uid"]].append(
+            f"{row['task']}: given {given or '[]'}, suggested {sugg or '[]'} "
+            f"(label quality {q}; {row['reason'] or 'flagged'})"
+        )
+        if row["task"] in taxonomy.names:
+            score = 1.0 - float(quality) if isinstance(quality, int | float) else 0.5
+            suggested[row["uid"]].append((row["task"], sugg, min(max(score, 0.0), 1.0)))
+    missing = set(notes) - set(messages.get_column("uid").to_list())
+    if missing:
+        msg = (f"{path}: {len(missing)} flagged uid(s) are not in {cleaned_path(data_dir)} "
+               f"(e.g. {sorted(missing)[0]}); re-run ingest or curation")
+        raise DataContractError(msg)
+    preds = pl.DataFrame(
+        [{"uid": u, "task": t, "value": v, "score": s, "model_version": REVIEW_MODEL_VERSION}
+         for u, rows in suggested.items() for t, v, s in rows],
+        schema=PREDICTIONS_SCHEMA,
+    )
+    projects = pl.DataFrame({"uid": sorted(notes), "project": [REVIEW_PROJECT] * len(notes)})
+    records = build_records(messages, projects, preds, taxonomy).get(REVIEW_PROJECT, [])
+    for rec in records:
+        rec.review_note = "Flagged by curation: " + " | ".join(notes[rec.uid])
+    return records
+
+
+def plan_push(
+    data_dir: Path,
+    cfg: ProjectConfig,
+    taxonomy: Taxonomy,
+    *,
+    group: int | None = None,
+    order: Order = "id",
+    review: bool = False,
+) -> tuple[dict[str, list[TaskRecord]], str]:
+    """Everything a push sends, per project, and the pre-annotation source (no server needed)."""
+    messages = load_messages(data_dir)
+    if review:
+        records = review_records(data_dir, messages, taxonomy)
+        return ({REVIEW_PROJECT: records} if records else {}), str(label_issues_path(data_dir))
+    projects = assign_projects(messages, cfg.annotator_groups, only_group=group,
+                               ungrouped=cfg.labeling.push_ungrouped)
+    if projects.is_empty():
+        where = f"annotator group {group}" if group is not None else "any project"
+        msg = f"{cleaned_path(data_dir)}: no non-empty message belongs to {where}; check annotator_groups"
+        raise InputFileError(msg)
+    preds, source = load_preannotations(data_dir, messages, taxonomy, cfg)
+    return build_records(messages, projects, preds, taxonomy, order=order), source
+
+
+def summarize_plan(records: dict[str, Sequence[TaskRecord]]) -> list[str]:
+    """One line per project: how many records and how many carry pre-annotations."""
+    lines = []
+    for key, recs in records.items():
+        with_pred = sum(1 for r in recs if r.predictions)
+        lines.append(f"{key}: {len(recs)} message(s), {with_pred} with pre-annotations")
+    return lines
+
+
+
+def run_push(
+    data_dir: Path,
+    cfg: ProjectConfig,
+    *,
+    group: int | None = None,
+    limit: int | None = None,
+    order: Order = "id",
+    review: bool = False,
+    on_batch: BatchHook | None = None,
+) -> tuple[list[ProjectPush], str]:
+    """Plan the push and send it to the configured backend.
+
+    Returns
+    -------
+    tuple
+        One :class:`ProjectPush` per project, and the pre-annotation source.
+    """
+    from workbench.labeling.backends import labeling_taxonomy, open_backend
+
+    taxonomy, _ = labeling_taxonomy(cfg)
+    records, source = plan_push(data_dir, cfg, taxonomy, group=group, order=order, review=review)
+    if not records:
+        return [], source
+    backend = open_backend(data_dir, cfg, taxonomy)
+    try:
+        return backend.push(records, limit=limit, on_batch=on_batch), source
+    finally:
+        backend.close()

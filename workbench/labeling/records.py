@@ -1,0 +1,146 @@
+"""Data contracts of the labeling stage (Parquet schemas) and the backend-neutral records.
+
+``labels/annotations.parquet`` is what curation and training read: long format, one row per
+(annotation, task). ``curated/predictions.parquet`` (written by curation) and the rule
+pre-annotations share :data:`PREDICTIONS_SCHEMA`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from workbench.schemas import UTC_DATETIME
+
+#: ``labels/annotations.parquet``: every valid annotation, one row per (annotation, task).
+#: ``annotation_id`` is unique per row and stable across pulls:
+#: ``"<backend>:<project id>:<annotation id>:<task>"`` (e.g. ``ls:3:1207:is_ad``).
+ANNOTATIONS_SCHEMA: dict[str, pl.DataType] = {
+    "uid": pl.Utf8,
+    "project": pl.Utf8,
+    "task": pl.Utf8,
+    "annotator": pl.Utf8,
+    "value": pl.List(pl.Utf8),
+    "lead_time": pl.Float64,
+    "created_at": UTC_DATETIME,
+    "updated_at": UTC_DATETIME,
+    "annotation_id": pl.Utf8,
+}
+
+#: ``labels/quarantine.parquet``: answers that failed validation, with the reason and raw JSON.
+LABEL_QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
+    "uid": pl.Utf8,
+    "project": pl.Utf8,
+    "task": pl.Utf8,
+    "annotator": pl.Utf8,
+    "annotation_id": pl.Utf8,
+    "reason": pl.Utf8,
+    "raw": pl.Utf8,
+    "updated_at": UTC_DATETIME,
+}
+
+#: Pre-annotations: rules (``labeling/rules.yaml``) or ``curated/predictions.parquet``.
+PREDICTIONS_SCHEMA: dict[str, pl.DataType] = {
+    "uid": pl.Utf8,
+    "task": pl.Utf8,
+    "value": pl.List(pl.Utf8),
+    "score": pl.Float64,
+    "model_version": pl.Utf8,
+}
+
+#: ``curated/label_issues.parquet`` columns the review push needs (written by curation).
+LABEL_ISSUES_COLUMNS = ("uid", "task", "given", "suggested", "label_quality", "is_issue", "reason")
+
+#: Project key of the curation review loop; its answers count as adjudicated downstream.
+REVIEW_PROJECT = "review"
+
+#: Project key of messages that belong to no annotator group.
+UNGROUPED_PROJECT = "ungrouped"
+
+
+def group_project(group_id: int) -> str:
+    """Project key of annotator group ``group_id``."""
+    return f"group-{group_id}"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One pre-annotated answer of one task."""
+
+    task: str
+    value: list[str]
+    score: float
+
+
+@dataclass
+class TaskRecord:
+    """One message to label, as every backend receives it."""
+
+    uid: str
+    text: str
+    channel: str
+    date: str
+    message_id: int
+    group: str
+    predictions: list[Prediction] = field(default_factory=list)
+    model_version: str | None = None
+    review_note: str | None = None
+
+    @property
+    def meta(self) -> str:
+        """The one line shown above the message: where and when it was posted."""
+        return f"{self.channel} · #{self.message_id} · {self.date} · {self.uid}"
+
+
+@dataclass
+class RawAnnotation:
+    """One annotation as a backend returned it, before validation.
+
+    ``answers`` maps a result name to its labels; ``problems`` lists ``(result name, reason)``
+    for what could not be read at all (a result of another type, a malformed value). ``raw`` is the backend's JSON, kept for
+    the quarantine file.
+    """
+
+    uid: str
+    project: str
+    annotator: str
+    annotation_id: str
+    answers: dict[str, list[str]]
+    created_at: datetime
+    updated_at: datetime
+    lead_time: float | None = None
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+#: Called after each imported batch with (project key, tasks imported so far in this project).
+BatchHook = Callable[[str, int], None]
+
+
+@dataclass
+class ProjectPush:
+    """What one push did to one project."""
+
+    key: str
+    project_id: int
+    url: str
+    existing: int = 0
+    added: int = 0
+    predictions_added: int = 0
+    duplicates_removed: int = 0
+    skipped_by_limit: int = 0
+
+
+@dataclass
+class ProjectProgress:
+    """Counters of one project, from the server."""
+
+    key: str
+    project_id: int
+    tasks: int
+    tasks_annotated: int
+    annotations: int

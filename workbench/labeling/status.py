@@ -1,0 +1,125 @@
+"""``workbench label status``: progress per project / group / annotator, and agreement.
+
+Progress counts come from the server (tasks, tasks with annotations); per-annotator counts and
+agreement from the annotations themselves: fetched live and validated like a pull (nothing is
+written), or read from ``DIR/labels/annotations.parquet`` with ``--from-file``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from workbench.config import ProjectConfig
+from workbench.labeling.agreement import PairKappa, TaskAlpha, agreement_report
+from workbench.labeling.pull import labels_dir, validate_annotations
+from workbench.labeling.records import ANNOTATIONS_SCHEMA, ProjectProgress
+from workbench.schemas import read_parquet_checked
+
+
+@dataclass
+class StatusReport:
+    """Everything ``label status`` shows."""
+
+    source: str
+    projects: list[ProjectProgress]
+    annotators: pl.DataFrame
+    alphas: list[TaskAlpha]
+    kappas: list[PairKappa]
+    expected: dict[str, list[str]] = field(default_factory=dict)
+
+
+def annotator_progress(annotations: pl.DataFrame) -> pl.DataFrame:
+    """Per (project, annotator): items annotated, answers given, median seconds per item."""
+    if annotations.is_empty():
+        return pl.DataFrame(schema={"project": pl.Utf8, "annotator": pl.Utf8, "items": pl.UInt32,
+                                    "answers": pl.UInt32, "median_lead_time_s": pl.Float64})
+    per_item = annotations.group_by("project", "annotator", "uid").agg(
+        answers=pl.len(), lead_time=pl.col("lead_time").first())
+    return per_item.group_by("project", "annotator").agg(
+        items=pl.len(), answers=pl.col("answers").sum().cast(pl.UInt32),
+        median_lead_time_s=pl.col("lead_time").median(),
+    ).sort("project", "annotator")
+
+
+def run_status(data_dir: Path, cfg: ProjectConfig, *, from_file: bool = False) -> StatusReport:
+    """Collect the status report (server counters + annotations)."""
+    from workbench.labeling.backends import labeling_taxonomy, open_backend
+
+    taxonomy, _ = labeling_taxonomy(cfg)
+    if from_file:
+        path = labels_dir(data_dir) / "annotations.parquet"
+        annotations = read_parquet_checked(path, ANNOTATIONS_SCHEMA, hint="run `workbench label pull`")
+        projects: list[ProjectProgress] = []
+        source = str(path)
+    else:
+        backend = open_backend(data_dir, cfg, taxonomy)
+        try:
+            projects = backend.progress()
+            annotations, _ = validate_annotations(backend.fetch(), taxonomy)
+            source = backend.source
+        finally:
+            backend.close()
+    alphas, kappas = agreement_report(annotations, taxonomy.names)
+    expected = _expected_annotators(data_dir, cfg)
+    return StatusReport(source=source, projects=projects, annotators=annotator_progress(annotations),
+                        alphas=alphas, kappas=kappas, expected=expected)
+
+
+def _expected_annotators(data_dir: Path, cfg: ProjectConfig) -> dict[str, list[str]]:
+    """Project key -> annotators assigned (config groups + `label users add --group`)."""
+    from workbench.labeling.annotators import all_groups
+    from workbench.labeling.records import group_project
+
+    out: dict[str, set[str]] = {}
+    for group in cfg.annotator_groups:
+        out.setdefault(group_project(group.id), set()).update(a.lower() for a in group.annotators)
+    for email, group_id in all_groups(data_dir).items():
+        out.setdefault(group_project(group_id), set()).add(email)
+    return {k: sorted(v) for k, v in out.items() if v}
+
+
+def _fmt(value: float) -> str:
+    return "n/a" if value is None or math.isnan(value) else f"{value:.3f}"
+
+
+def table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """A plain fixed-width text table."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out.extend("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
+    return out
+
+
+def render(report: StatusReport) -> list[str]:
+    """The report as lines of text tables."""
+    lines = [f"source: {report.source}", ""]
+    if report.projects:
+        rows = [[p.key, str(p.project_id) if p.project_id else "-", str(p.tasks), str(p.tasks_annotated),
+                 f"{100 * p.tasks_annotated / p.tasks:.1f}%" if p.tasks else "-", str(p.annotations)]
+                for p in report.projects]
+        lines += [*table(["project", "id", "tasks", "annotated", "done", "annotations"], rows), ""]
+    rows = [[r["project"], r["annotator"], str(r["items"]), str(r["answers"]),
+             _fmt(r["median_lead_time_s"]) if r["median_lead_time_s"] is not None else "n/a"]
+            for r in report.annotators.iter_rows(named=True)]
+    seen = {(r[0], r[1]) for r in rows}
+    rows += [[proj, email, "0", "0", "n/a"] for proj, emails in sorted(report.expected.items())
+             for email in emails if (proj, email) not in seen]
+    lines += [*table(["project", "annotator", "items", "answers", "median s/item"], rows), ""]
+    lines.append("agreement on items with 2+ annotators (Krippendorff's alpha, nominal):")
+    lines += table(["task", "items", "annotators", "alpha"],
+                   [[a.task, str(a.items), str(a.annotators), _fmt(a.alpha)] for a in report.alphas])
+    lines.append("")
+    lines.append("Cohen's kappa per annotator pair:")
+    if report.kappas:
+        lines += table(["task", "annotator A", "annotator B", "items", "kappa"],
+                       [[k.task, k.annotator_a, k.annotator_b, str(k.items), _fmt(k.kappa)]
+                        for k in report.kappas])
+    else:
+        lines.append("(no item labeled by two annotators yet)")
+    return lines
