@@ -18,7 +18,10 @@ from typer._click import exceptions as click_exc
 from workbench.cli_common import ConfigOption, DataDirOption, resolve
 from workbench.curation.cli import app as curate_app
 from workbench.errors import WorkbenchError
+from workbench.evaluation.cli import eval_app, report_command
+from workbench.generation.cli import generate_command
 from workbench.labeling.cli import app as label_app
+from workbench.rag.cli import app as rag_app
 from workbench.training.cli import app as train_app
 
 app = typer.Typer(
@@ -32,7 +35,11 @@ app = typer.Typer(
 )
 app.add_typer(train_app, name="train")
 app.add_typer(label_app, name="label")
+app.add_typer(rag_app, name="rag")
 app.add_typer(curate_app, name="curate")
+app.command("generate")(generate_command)
+app.add_typer(eval_app, name="eval")
+app.command("report")(report_command)
 
 @app.command()
 def ingest(

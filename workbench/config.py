@@ -23,7 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from workbench.curation.config import CurationConfig
 from workbench.errors import ConfigError
+from workbench.generation.config import GenerationConfig
 from workbench.labeling.config import LabelingConfig
+from workbench.rag.config import RagConfig
 
 DEFAULT_CONFIG_NAME = "workbench.yaml"
 
@@ -118,6 +120,12 @@ class ProjectConfig(_Strict):
     )
     curation: CurationConfig = Field(
         default_factory=CurationConfig, description="Label issues, dedup, outliers, splits."
+    )
+    rag: RagConfig = Field(
+        default_factory=RagConfig, description="Retrieval index over channel ads and briefs."
+    )
+    generation: GenerationConfig = Field(
+        default_factory=GenerationConfig, description="Candidate ads: models, prompt, checks."
     )
 
     @model_validator(mode="after")

@@ -1,0 +1,288 @@
+"""Benchmark the retrieval index: latency at 10k and 100k ads, recall@10 of each search mode.
+
+Usage::
+
+    .venv/bin/python bench/rag.py                          # 10,000 and 100,000 ads
+    .venv/bin/python bench/rag.py --sizes 10000 --queries 200
+    .venv/bin/python bench/rag.py --sib200 ../shared/data/external/sib200-amh   # + real text
+
+Corpus: synthetic Amharic ads in the curated-split contract (30 channels, the 10 verticals), each
+naming one unique product (a made-up Ge'ez word with a homophone-series letter in it) among real
+Amharic vertical and ad words, a price and a phone; ``text_norm`` comes from the real cleaning
+code. The index is built by ``workbench.rag.index.build_index`` with the default config
+(tfidf-svd, 256 dims; an IVF-HNSW-SQ vector index from 20,000 rows).
+
+Queries whose answer is known (the ad they were made from), three kinds:
+
+* ``exact``: three words of the ad as written (the product and two others);
+* ``variant``: the same words the way people type them: a preposition attached ("ለ", "በ", "የ",
+  "ከ") and the other spelling of a homophone letter (ሀ/ሐ, ሰ/ሠ, አ/ዐ, ፀ/ጸ);
+* ``typo``: the product misspelt (one syllable's vowel changed) plus two words of the ad.
+
+Reported: build time (per phase); p50/p95 wall time of ``RagIndex.search`` (query normalisation
+and embedding included, k = 10) for hybrid / vector / text, unfiltered and filtered by channel,
+with the process CPU time per query beside it (on a shared machine wall time includes waiting
+for a core; the load average is printed); recall@10 per mode and query kind. Target: hybrid p95
+under 10 ms at 100k ads.
+
+With ``--sib200 DIR`` (SIB-200 Amharic TSVs, FLORES-200 sentences) the same recall comparison is
+run on real Amharic sentences: each sentence is one "ad", a query is three of its words with the
+``variant`` or ``typo`` treatment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+VERTICAL_WORDS = {
+    "Retail": "ቀሚስ ጫማ ልብስ ቦርሳ ሸሚዝ ሱሪ ጃኬት ጌጣጌጥ ሰዓት መነፅር",
+    "Automotive": "መኪና ጎማ ባትሪ ሞዴል ሞተር ዘይት እጥበት መለዋወጫ ኪራይ ሽያጭ",
+    "Financial services": "ባንክ ብድር ቁጠባ ወለድ ሂሳብ ገንዘብ ኢንሹራንስ ክፍያ ካርድ ብር",
+    "Telecom": "ጥቅል ኢንተርኔት ዳታ ደቂቃ ሲም ኔትወርክ ስልክ መልዕክት ጊጋ ሞባይል",
+    "CPG & consumer products": "ሳሙና ዘይት ቡና ሻይ ዱቄት ስኳር ውሃ ሻምፖ ማር ቅቤ",
+    "Travel": "ጉዞ ትኬት ሆቴል በረራ ቪዛ ጉብኝት ፓኬጅ ሪዞርት አውቶቡስ ቦታ",
+    "Computing products & consumer electronics": "ላፕቶፕ ኮምፒውተር ቻርጀር ቴሌቪዥን ታብሌት "
+                                                   "ካሜራ ፕሪንተር ሃርድ ዲስክ ሶፍትዌር",
+    "Media": "ዜና ፊልም ቻናል ፕሮግራም መፅሄት ሬዲዮ ድራማ ተከታታይ ዩቲዩብ ፖድካስት",
+    "Entertainment": "ኮንሰርት ሙዚቃ ቲያትር ጨዋታ ፌስቲቫል ዳንስ ምሽት ትርኢት ካራኦኬ ክለብ",
+    "Healthcare & pharma": "ክሊኒክ መድሃኒት ሕክምና ጥርስ ምርመራ ሆስፒታል ፋርማሲ ቫይታሚን ዶክተር ላብራቶሪ",
+}
+AD_WORDS = ["ዋጋ", "ቅናሽ", "ይደውሉ", "አሁኑኑ", "ይዘዙ", "ለበለጠ", "መረጃ", "አዲስ", "ጥራት", "ያለው", "በተመጣጣኝ", "ልዩ", "ቅናሽ", "ነፃ", "አቅርቦት", "ብቻ", "ዛሬ", "ይጎብኙን", "ያግኙን", "እንኳን", "ደስ", "አላችሁ", "በዓል", "ሳምንት", "ሙሉ"]
+PREFIXES = ("ለ", "በ", "የ", "ከ")
+
+# Consonant series used in product names (first code point of each): no homophone series, so a
+# name is unique, plus the homophone pairs used to write one letter of each name.
+PLAIN_SERIES = [0x1208, 0x1218, 0x1228, 0x1238, 0x1240, 0x1260, 0x1270, 0x1290, 0x12A8,
+                0x12C8, 0x12D8, 0x12E8, 0x12F0, 0x1300, 0x1308, 0x1320, 0x1328, 0x1348]
+HOMOPHONE_PAIRS = [(0x1200, 0x1210), (0x1230, 0x1220), (0x12A0, 0x12D0), (0x1340, 0x1338)]
+
+
+def syllable(rng: random.Random, series: int) -> str:
+    return chr(series + rng.randrange(7))
+
+
+def product_name(rng: random.Random, used: set[str]) -> str:
+    """Three plain syllables plus one from a homophone series (written in its first spelling)."""
+    while True:
+        sylls = [syllable(rng, rng.choice(PLAIN_SERIES)) for _ in range(3)]
+        sylls.insert(rng.randrange(4), syllable(rng, rng.choice(HOMOPHONE_PAIRS)[0]))
+        name = "".join(sylls)
+        if name not in used:
+            used.add(name)
+            return name
+
+
+def swap_homophone(word: str) -> str:
+    """Write the first homophone-series letter of ``word`` in its other series."""
+    for i, ch in enumerate(word):
+        code = ord(ch)
+        for a, b in HOMOPHONE_PAIRS:
+            for src, dst in ((a, b), (b, a)):
+                if src <= code < src + 7:
+                    return word[:i] + chr(dst + code - src) + word[i + 1:]
+    return word
+
+
+def misspell(word: str, rng: random.Random) -> str:
+    """Change the vowel (order) of one Ethiopic syllable."""
+    positions = [i for i, ch in enumerate(word) if 0x1200 <= ord(ch) <= 0x1357]
+    i = rng.choice(positions)
+    code = ord(word[i])
+    base = code - (code - 0x1200) % 8
+    order = (code - base + rng.randrange(1, 7)) % 7
+    return word[:i] + chr(base + order) + word[i + 1:]
+
+
+def synthetic_ads(n: int, seed: int = 0) -> list[dict]:
+    rng = random.Random(seed)
+    verticals = list(VERTICAL_WORDS)
+    channels = [f"ቻናል {i:02d}" for i in range(30)]
+    brands = [product_name(rng, set())[:3] + " " + rng.choice(["ሱቅ", "ትሬዲንግ", "ሴንተር", "ሾፕ"])
+              for _ in range(300)]
+    used: set[str] = set()
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    ads = []
+    for i in range(n):
+        vertical = verticals[i % len(verticals)]
+        words = VERTICAL_WORDS[vertical].split()
+        product = product_name(rng, used)
+        body = rng.sample(words, 3) + rng.sample(AD_WORDS, 5)
+        rng.shuffle(body)
+        text = (f"{rng.choice(['🔥', '✨', '📢', '🛍'])} {rng.choice(brands)} {product} "
+                f"{' '.join(body)} ዋጋ {rng.randrange(100, 90000):,} ብር "
+                f"ይደውሉ 09{rng.randrange(10**7, 10**8)}")
+        ads.append({"uid": f"{i % 30}:{i}", "channel": channels[i % 30], "vertical": vertical,
+                    "date": t0 + timedelta(minutes=i), "text": text, "product": product,
+                    "words": body})
+    return ads
+
+
+def write_split(data: Path, ads: list[dict]) -> None:
+    import polars as pl
+
+    from workbench.ingest.clean import clean_messages
+    from workbench.schemas import PARSED_SCHEMA
+
+    parsed = pl.DataFrame([{
+        "uid": a["uid"], "channel_id": int(a["uid"].split(":")[0]), "channel_name": a["channel"],
+        "channel_type": "public_channel", "message_id": int(a["uid"].split(":")[1]),
+        "date": a["date"], "edited": None, "sender": None, "sender_id": None, "author": None,
+        "forwarded_from": None, "reply_to": None, "media_type": None, "text": a["text"],
+        "entities": [], "source": "bench", "source_sha256": "0" * 64,
+    } for a in ads], schema=PARSED_SCHEMA)
+    curated = clean_messages(parsed).with_columns(
+        is_ad=pl.lit("Ad"), vertical=pl.Series([a["vertical"] for a in ads]),
+        tags=pl.lit([], dtype=pl.List(pl.Utf8)), split=pl.lit("train"),
+        cluster_id=pl.int_range(pl.len()), label_source=pl.lit("synthetic"))
+    folder = data / "curated" / "splits"
+    folder.mkdir(parents=True, exist_ok=True)
+    curated.write_parquet(folder / "train.parquet")
+
+
+def make_queries(ads: list[dict], n: int, seed: int = 1) -> dict[str, list[tuple[str, str]]]:
+    """``kind -> [(query, answer uid)]`` for the three query kinds."""
+    rng = random.Random(seed)
+    picked = rng.sample(ads, min(n, len(ads)))
+    out: dict[str, list[tuple[str, str]]] = {"exact": [], "variant": [], "typo": []}
+    for ad in picked:
+        others = rng.sample(ad["words"], 2)
+        out["exact"].append((" ".join([ad["product"], *others]), ad["uid"]))
+        variant = [rng.choice(PREFIXES) + swap_homophone(ad["product"])]
+        variant += [rng.choice(PREFIXES) + w for w in others]
+        out["variant"].append((" ".join(variant), ad["uid"]))
+        out["typo"].append((" ".join([misspell(ad["product"], rng), *others]), ad["uid"]))
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def recall_at(index: object, queries: list[tuple[str, str]], mode: str, k: int = 10) -> float:
+    hits = sum(answer in {h.key for h in index.search(q, k=k, mode=mode)}  # type: ignore[attr-defined]
+               for q, answer in queries)
+    return hits / len(queries)
+
+
+def bench_size(n: int, n_queries: int, work: Path) -> dict:
+    from workbench.config import ProjectConfig
+    from workbench.rag.index import build_index
+    from workbench.rag.search import RagIndex
+
+    data = work / f"ads-{n}"
+    ads = synthetic_ads(n)
+    write_split(data, ads)
+    cfg = ProjectConfig()
+    start = time.perf_counter()
+    summary = build_index(data, cfg)
+    build_s = time.perf_counter() - start
+    index = RagIndex(data, cfg)
+    queries = make_queries(ads, n_queries)
+    latency: dict[str, dict[str, float]] = {}
+    all_queries = [q for kind in queries.values() for q, _ in kind]
+    for mode in ("hybrid", "vector", "text"):
+        for q in all_queries[:20]:  # warm caches
+            index.search(q, k=10, mode=mode)
+        for label, channel in ((mode, None), (f"{mode}+channel", "ቻናል 07")):
+            times, cpu = [], []
+            for q in all_queries:
+                t, c = time.perf_counter(), time.process_time()
+                index.search(q, k=10, mode=mode, channel=channel)
+                times.append((time.perf_counter() - t) * 1000)
+                cpu.append((time.process_time() - c) * 1000)
+            latency[label] = {"p50_ms": round(percentile(times, 0.5), 2),
+                              "p95_ms": round(percentile(times, 0.95), 2),
+                              "mean_ms": round(statistics.fmean(times), 2),
+                              "cpu_p50_ms": round(percentile(cpu, 0.5), 2),
+                              "cpu_p95_ms": round(percentile(cpu, 0.95), 2)}
+    recall = {kind: {mode: round(recall_at(index, qs, mode), 3)
+                     for mode in ("hybrid", "vector", "text")}
+              for kind, qs in queries.items()}
+    return {"ads": n, "build_s": round(build_s, 1),
+            "build_phases_s": {k: round(v, 1) for k, v in summary.timings.items()}, "vector_index": n >= cfg.rag.vector_index_min_rows,
+            "dims": summary.embedder["dim"], "queries": len(all_queries),
+            "latency": latency, "recall@10": recall}
+
+
+def bench_sib200(folder: Path, work: Path) -> dict:
+    import polars as pl
+
+    from workbench.config import ProjectConfig
+    from workbench.rag.index import build_index
+    from workbench.rag.search import RagIndex
+
+    texts = []
+    for name in ("amh_train.tsv", "amh_dev.tsv", "amh_test.tsv"):
+        frame = pl.read_csv(folder / name, separator="\t", quote_char=None)
+        texts += frame["text"].to_list()
+    rng = random.Random(2)
+    ads = [{"uid": f"1:{i}", "channel": "sib200", "vertical": "Media",
+            "date": datetime(2024, 1, 1, tzinfo=UTC) + timedelta(minutes=i), "text": t,
+            "product": "", "words": []} for i, t in enumerate(texts)]
+    data = work / "sib200"
+    write_split(data, ads)
+    cfg = ProjectConfig()
+    build_index(data, cfg)
+    index = RagIndex(data, cfg)
+    queries: dict[str, list[tuple[str, str]]] = {"variant": [], "typo": []}
+    for ad in rng.sample(ads, 300):
+        words = [w for w in ad["text"].split() if len(w) >= 3 and 0x1200 <= ord(w[0]) <= 0x137F]
+        if len(words) < 3:
+            continue
+        picked = rng.sample(words, 3)
+        queries["variant"].append((" ".join(rng.choice(PREFIXES) + swap_homophone(w)
+                                            for w in picked), ad["uid"]))
+        queries["typo"].append((" ".join(misspell(w, rng) for w in picked), ad["uid"]))
+    return {"sentences": len(ads),
+            "recall@10": {kind: {mode: round(recall_at(index, qs, mode), 3)
+                                 for mode in ("hybrid", "vector", "text")}
+                          for kind, qs in queries.items()}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--queries", type=int, default=300, help="answers known, per kind")
+    parser.add_argument("--sib200", type=Path, default=None, help="SIB-200 Amharic TSV folder")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    args = parser.parse_args()
+    results: dict = {"sizes": []}
+    with tempfile.TemporaryDirectory(prefix="bench-rag-") as tmp:
+        for n in args.sizes:
+            res = bench_size(n, args.queries, Path(tmp))
+            results["sizes"].append(res)
+            print(f"\n== {n:,} ads: built in {res['build_s']} s {res['build_phases_s']} "
+                  f"({res['dims']} dims, vector index: {res['vector_index']}), "
+                  f"{res['queries']} queries; load average {os.getloadavg()[0]:.1f} on "
+                  f"{os.cpu_count()} CPUs", flush=True)
+            for label, lat in res["latency"].items():
+                print(f"  {label:<16} p50 {lat['p50_ms']:6.2f} ms   p95 {lat['p95_ms']:6.2f} ms"
+                      f"   (CPU time p50 {lat['cpu_p50_ms']:.2f}, p95 {lat['cpu_p95_ms']:.2f})",
+                      flush=True)
+            for kind, rec in res["recall@10"].items():
+                print(f"  recall@10 {kind:<8} " + "  ".join(f"{m} {v:.3f}" for m, v in rec.items()))
+        if args.sib200:
+            res = bench_sib200(args.sib200, Path(tmp))
+            results["sib200"] = res
+            print(f"\n== SIB-200 Amharic: {res['sentences']} real sentences")
+            for kind, rec in res["recall@10"].items():
+                print(f"  recall@10 {kind:<8} " + "  ".join(f"{m} {v:.3f}" for m, v in rec.items()))
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

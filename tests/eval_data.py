@@ -1,0 +1,84 @@
+"""Fixture builders for the evaluation tests: synthetic splits, a tiny base and a fake run.
+
+The "run" has the layout a training run leaves (``adapter/`` with its tokenizer, ``manifest.json``,
+``run.json``, ``metrics.jsonl``) but an untrained, randomly initialised LoRA adapter: the
+evaluation only needs something loadable that behaves like a run, built in about a second.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+
+from workbench.training.synthetic import write_synthetic_splits
+
+CHAT_TEMPLATE = (
+    "{{ bos_token }}{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}\n"
+    "{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}"
+)
+
+
+def make_splits(data_dir: Path, *, n_ads: int = 60, seed: int = 3) -> Path:
+    """Synthetic curated splits (and cleaned messages) under ``data_dir``."""
+    return write_synthetic_splits(data_dir, n_ads=n_ads, n_non_ads=8, seed=seed)
+
+
+def make_tiny_base(out: Path, data_dir: Path) -> Path:
+    """A tiny random Llama whose tokenizer knows every character of the splits."""
+    from workbench.training.recipe import TinyModelConfig
+    from workbench.training.tiny_model import build_tiny_base
+
+    texts = []
+    for split in ("train", "val", "test"):
+        texts += pl.read_parquet(data_dir / "curated" / "splits" / f"{split}.parquet")["text"].to_list()
+    # Prompt words too (the brief template is English-framed).
+    texts += ["Write an Amharic Telegram ad for the channel Industry Product and brand words "
+              "Contact Price Call to action Past ads of this channel call order buy join"] * 5
+    spec = TinyModelConfig(vocab_size=600, hidden_size=64, intermediate_size=128,
+                           num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1,
+                           max_position_embeddings=512)
+    return build_tiny_base(out, texts, spec, chat_template=CHAT_TEMPLATE, seed=0)
+
+
+def make_fake_run(data_dir: Path, base: Path, run_id: str = "tiny-20260101-000000-abcd",
+                  *, losses: int = 12) -> Path:
+    """``DIR/runs/<run_id>/`` with a random LoRA adapter on ``base`` and a loss history."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from workbench.io import build_manifest, sha256_file
+
+    run_dir = data_dir / "runs" / run_id
+    adapter = run_dir / "adapter"
+    model = AutoModelForCausalLM.from_pretrained(base, local_files_only=True)
+    torch.manual_seed(1)
+    peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"],
+                                                  init_lora_weights=False))
+    peft_model.save_pretrained(adapter)
+    AutoTokenizer.from_pretrained(base).save_pretrained(adapter)
+    cfg = json.loads((adapter / "adapter_config.json").read_text(encoding="utf-8"))
+    cfg["base_model_name_or_path"] = str(base)
+    (adapter / "adapter_config.json").write_text(json.dumps(cfg), encoding="utf-8")
+    split_manifest = data_dir / "curated" / "splits" / "manifest.json"
+    manifest = build_manifest(
+        "training-run", inputs=[], config={"name": "tiny-test"},
+        outputs={"adapter/adapter_model.safetensors": {
+            "sha256": sha256_file(adapter / "adapter_model.safetensors")}},
+        extra={"run_id": run_id, "status": "finished", "base_model": "tiny",
+               "base_model_path": str(base),
+               "split_manifest_sha256": sha256_file(split_manifest),
+               "label_snapshot_id": "synthetic-3"})
+    (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (run_dir / "run.json").write_text(json.dumps({"status": "finished", "recipe": "tiny-test",
+                                                  "global_step": losses}), encoding="utf-8")
+    lines = [{"step": s, "loss": 6.0 / s} for s in range(1, losses + 1)]
+    lines += [{"step": s, "eval_loss": 5.0 / s ** 0.5} for s in range(4, losses + 1, 4)]
+    (run_dir / "metrics.jsonl").write_text("\n".join(json.dumps(r) for r in lines) + "\n",
+                                           encoding="utf-8")
+    (run_dir / "recipe.yaml").write_text(
+        "name: tiny-test\ndata:\n  system_prompt: You write Amharic Telegram ads.\n",
+        encoding="utf-8")
+    return run_dir

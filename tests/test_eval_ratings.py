@@ -1,0 +1,196 @@
+"""Rating projects pushed to, annotated in, and pulled from a real Label Studio.
+
+The server is started once per session in a temporary folder (STACK.md: LABEL_STUDIO_* variables,
+``--internal-host 127.0.0.1``, a free port, wait for ``/api/version``; the first migration takes
+about 30 s). Annotations are created through the SDK as two annotator users.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+pytestmark = pytest.mark.labelstudio
+
+START_TIMEOUT_S = 240
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _answers(url: str) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(f"{url}/api/version", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A Label Studio on 127.0.0.1 with a known token; stopped (its process group) at the end."""
+    pytest.importorskip("label_studio")
+    root = tmp_path_factory.mktemp("labelstudio")
+    port = _free_port()
+    creds = {"url": f"http://127.0.0.1:{port}", "username": "eval-admin@wb.local",
+             "password": secrets.token_urlsafe(12), "token": secrets.token_hex(20)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LABEL_STUDIO_")}
+    env.update({
+        "LABEL_STUDIO_BASE_DATA_DIR": str(root / "data"), "LABEL_STUDIO_USERNAME": creds["username"],
+        "LABEL_STUDIO_PASSWORD": creds["password"], "LABEL_STUDIO_USER_TOKEN": creds["token"],
+        "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true", "SENTRY_DSN": "", "FRONTEND_SENTRY_DSN": "",
+        "COLLECT_ANALYTICS": "false", "LATEST_VERSION_CHECK": "false", "DJANGO_DB": "sqlite",
+        # A start always writes ~/.config/label-studio: keep it in the temporary folder.
+        "HOME": str(root / "home"), "XDG_CONFIG_HOME": str(root / "config"),
+    })
+    log = (root / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "label_studio.server", "start", "--no-browser", "--internal-host",
+         "127.0.0.1", "--port", str(port), "--data-dir", str(root / "data")],
+        env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=root,
+        start_new_session=True)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not _answers(creds["url"]):
+            if proc.poll() is not None:
+                pytest.fail(f"Label Studio exited ({proc.returncode}); see {root / 'server.log'}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"Label Studio did not answer within {START_TIMEOUT_S} s")
+            time.sleep(0.5)
+        yield creds
+    finally:
+        # Only the process group this fixture started.
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+QUALITY = {"good": 4.5, "fair": 3.0, "poor": 1.5}
+
+
+@pytest.fixture
+def eval_dir(tmp_path: Path, label_studio: dict[str, str]) -> tuple[Path, Path]:
+    """A data dir with Label Studio credentials and an evaluation's generations (3 systems)."""
+    from workbench.evaluation.run import GENERATIONS_SCHEMA
+
+    data_dir = tmp_path / "data"
+    (data_dir / "labelstudio").mkdir(parents=True)
+    (data_dir / "labelstudio" / "credentials.json").write_text(json.dumps(label_studio))
+    folder = data_dir / "eval" / f"ratings-{secrets.token_hex(3)}"
+    folder.mkdir(parents=True)
+    rows = []
+    for i in range(6):
+        brief = {"channel": "ሸገር ገበያ", "vertical": "Retail", "words": ["ጫማ", "Nike"],
+                 "prices": ["1,200 ብር"], "contacts": ["0911223344"], "cta": [["ይደውሉ", "call"]]}
+        for system in QUALITY:
+            rows.append({"eval_id": folder.name, "task": "brief_to_ad",
+                         "item_id": f"brief_to_ad:1000:{i}", "uid": f"1000:{i}",
+                         "system": system, "sample": 0, "seed": i, "prompt": "p",
+                         "brief": json.dumps(brief, ensure_ascii=False),
+                         "text": f"{system} ጫማ በቅናሽ {i}", "reference": "ref"})
+    pl.DataFrame(rows, schema=GENERATIONS_SCHEMA).write_parquet(folder / "generations.parquet")
+    return data_dir, folder
+
+
+def _annotate(creds: dict[str, str], push: dict[str, Any], keys: pl.DataFrame) -> None:
+    """Two annotators: Likert scores by system quality; pairwise for the better one, or a tie."""
+    from label_studio_sdk import LabelStudio
+
+    ls = LabelStudio(base_url=creds["url"], api_key=creds["token"])
+    tag = secrets.token_hex(3)
+    users = [ls.users.create(username=f"rater{i}-{tag}", email=f"rater{i}-{tag}@wb.local").id
+             for i in range(2)]
+    by_key = {r["key"]: r for r in keys.iter_rows(named=True)}
+    for task in ls.tasks.list(project=push["projects"]["likert"]):
+        meta = by_key[task.data["key"]]
+        for n, user in enumerate(users):
+            score = round(QUALITY[meta["system"]]) - (n if meta["system"] == "fair" else 0)
+            result = [{"from_name": c, "to_name": "ad", "type": "rating",
+                       "value": {"rating": max(1, min(5, score))}}
+                      for c in ("fluency", "relevance", "catchiness", "amharic")]
+            ls.annotations.create(id=task.id, result=result, completed_by=user)
+    for task in ls.tasks.list(project=push["projects"]["pairwise"]):
+        meta = by_key[task.data["key"]]
+        left, right = meta["left_system"], meta["right_system"]
+        for user in users:
+            if {left, right} == {"good", "fair"} and user == users[1]:
+                result = [{"from_name": "tie", "to_name": "left", "type": "choices",
+                           "value": {"choices": ["Equally good or bad"]}}]
+            else:
+                side = "left" if QUALITY[left] > QUALITY[right] else "right"
+                result = [{"from_name": "preference", "to_name": "left,right", "type": "pairwise",
+                           "value": {"selected": side}}]
+            ls.annotations.create(id=task.id, result=result, completed_by=user)
+    # One invalid rating (Label Studio accepts it; the pull must not).
+    first = next(iter(ls.tasks.list(project=push["projects"]["likert"])))
+    ls.annotations.create(id=first.id, result=[{"from_name": "fluency", "to_name": "ad",
+                                                "type": "rating", "value": {"rating": 9}}])
+
+
+def test_push_is_blind_and_pull_round_trips(eval_dir: tuple[Path, Path],
+                                            label_studio: dict[str, str]) -> None:
+    from label_studio_sdk import LabelStudio
+
+    from workbench.errors import DataContractError
+    from workbench.evaluation.ratings import pull_ratings, push_ratings
+    from workbench.evaluation.report import human_results
+
+    data_dir, folder = eval_dir
+    pushed = push_ratings(data_dir, folder, n_items=4, seed=1)
+    assert (pushed.likert_tasks, pushed.pairwise_tasks, pushed.items) == (12, 12, 4)
+    push = json.loads((folder / "ratings" / "push.json").read_text())
+    keys = pl.read_parquet(folder / "ratings" / "keys.parquet")
+    ls = LabelStudio(base_url=label_studio["url"], api_key=label_studio["token"])
+    # Blind: the tasks hold texts and an opaque key, never a system name.
+    pair_tasks = list(ls.tasks.list(project=push["projects"]["pairwise"]))
+    for task in pair_tasks:
+        assert set(task.data) == {"brief", "left", "right", "key"}
+        assert not any(s in task.data["key"] for s in QUALITY)
+    # Sides are randomised: the better system is not always on the same side.
+    pairs = keys.filter(pl.col("kind") == "pairwise")
+    assert 0 < pairs.filter(pl.col("left_system") == "good").height < pairs.filter(
+        (pl.col("left_system") == "good") | (pl.col("right_system") == "good")).height
+    with pytest.raises(DataContractError, match="already pushed"):
+        push_ratings(data_dir, folder, n_items=4, seed=1)
+
+    _annotate(label_studio, push, keys)
+    pulled = pull_ratings(data_dir, folder)
+    assert pulled.likert_ratings == 12 * 2 * 4
+    assert pulled.pairwise_votes == 12 * 2
+    assert pulled.annotators == 2
+    assert pulled.skipped.get("invalid_rating") == 1
+    ratings = pl.read_parquet(folder / "ratings.parquet")
+    assert all(a.startswith("rater") and a.endswith("@wb.local") for a in ratings["annotator"])
+    votes = ratings.filter(pl.col("kind") == "pairwise")
+    assert votes.filter(pl.col("outcome") == "tie").height == 4  # good vs fair, second rater
+    for vote in votes.filter(pl.col("outcome") != "tie").iter_rows(named=True):
+        # Sides mapped back to systems: the better system of the pair won.
+        assert vote["winner"] == max(vote["left_system"], vote["right_system"], key=QUALITY.get)
+        assert vote["winner"] == vote[f"{vote['outcome']}_system"]
+    human = human_results(ratings, list(QUALITY))
+    assert [r["system"] for r in human.bt] == ["good", "fair", "poor"]
+    likert = human.likert.filter(pl.col("criterion") == "fluency").sort("mean", descending=True)
+    assert likert["system"].to_list() == ["good", "fair", "poor"]
+    alphas = dict(zip(human.agreement["criterion"].to_list(), human.agreement["alpha"].to_list(),
+                      strict=True))
+    assert alphas["fluency"] > 0.5
+    assert alphas["preference"] < 1.0  # the tie disagreement shows

@@ -1,0 +1,230 @@
+"""The LanceDB index: build, incremental rebuild, Amharic full-text hits, hybrid ranking, filters."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.rag_data import ADS, curated_frame, write_brief, write_splits
+from workbench.config import ProjectConfig
+from workbench.errors import DataContractError
+from workbench.rag.briefs import load_briefs
+from workbench.rag.config import RagConfig
+from workbench.rag.index import build_index, read_ads
+from workbench.rag.search import RagIndex, UnknownFilterError, fuse
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RagIndex]:
+    data = tmp_path_factory.mktemp("rag")
+    write_splits(data, test=[("Sheger Gebeya", "Retail", "የሙከራ ማስታወቂያ ላፕቶፕ ዴል በቅናሽ")])
+    write_brief(data / "briefs", "shoes")
+    cfg = ProjectConfig()
+    summary = build_index(data, cfg, briefs=load_briefs([data / "briefs"]))
+    assert summary.rebuilt
+    return data, RagIndex(data, cfg)
+
+
+def keys(hits: list) -> list[str]:
+    return [h.key for h in hits]
+
+
+def uid_of(text_start: str) -> str:
+    i = next(i for i, (_, _, t) in enumerate(ADS, start=1) if t.startswith(text_start))
+    return f"{1000 if ADS[i - 1][0] == 'Sheger Gebeya' else 1001}:{i}"
+
+
+def test_only_train_ads_are_indexed_by_default(built: tuple[Path, RagIndex]) -> None:
+    data, index = built
+    n_ads = sum(1 for _, v, _ in ADS if v)
+    assert index.table("ads").count_rows() == n_ads
+    assert index.search("ላፕቶፕ ዴል", mode="text") == []  # the test-split ad stays out
+    manifest = json.loads((data / "rag" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["splits"] == ["train"]
+    assert manifest["embedder"]["name"] == "tfidf-svd"
+    assert manifest["label_snapshot_id"] == "snap-test"
+    assert {i["path"].rsplit("/", 1)[-1] for i in manifest["inputs"]} >= {"train.parquet",
+                                                                          "shoes.yaml"}
+
+
+def test_fulltext_finds_word_through_attached_prefix(built: tuple[Path, RagIndex]) -> None:
+    _, index = built
+    # The ad writes "ለኪራይ" (prefix attached); the query is the bare word.
+    hits = index.search("ኪራይ", mode="text")
+    assert uid_of("ቤት ለኪራይ") in keys(hits)
+    # Plural + object suffix on the query side: "ክሬሞችን" -> "ክሬም".
+    assert keys(index.search("ክሬሞችን", mode="text"))[0] == uid_of("ለጸሐይ")
+
+
+def test_fulltext_finds_homophone_spelling(built: tuple[Path, RagIndex]) -> None:
+    _, index = built
+    # The ad writes "ጸሐይ" (ጸ and ሐ series); the query writes "ፀሀይ".
+    assert keys(index.search("ፀሀይ", mode="text")) == [uid_of("ለጸሐይ")]
+    assert keys(index.search("ጸሃይ መከላከያ", mode="text"))[0] == uid_of("ለጸሐይ")
+
+
+def test_hybrid_fuses_both_rankings(built: tuple[Path, RagIndex]) -> None:
+    _, index = built
+    query = "መኪና ኪራይ ለሰርግ"
+    text = keys(index.search(query, mode="text", k=40))
+    vector = keys(index.search(query, mode="vector", k=40))
+    hybrid = index.search(query, mode="hybrid", k=5)
+    assert keys(hybrid)[0] == uid_of("ሀዩንዳይ")  # the ad holding every query word
+    assert set(keys(hybrid)) <= set(text) | set(vector)
+    top = hybrid[0]
+    assert top.bm25 is not None
+    assert top.cosine is not None
+    # RRF of the two rankings is kept beside the coverage that ordered the hits.
+    expected_rrf = sum(1 / (60 + ranks.index(top.key) + 1) for ranks in (text, vector))
+    assert top.rrf == pytest.approx(expected_rrf)
+    assert [h.score for h in hybrid] == sorted((h.score for h in hybrid), reverse=True)
+    assert 0.0 < hybrid[-1].score <= top.score <= 1.0
+
+
+def test_rrf_fusion() -> None:
+    rows = fuse([[{"uid": "a", "_score": 3.0}, {"uid": "b", "_score": 1.0}],
+                 [{"uid": "b", "_distance": 0.1}, {"uid": "c", "_distance": 0.2}]],
+                key="uid", rrf_k=60)
+    assert [r["uid"] for r in rows] == ["b", "a", "c"]
+    assert rows[0]["_score"] == 1.0
+    assert rows[0]["_distance"] == 0.1
+    assert rows[0]["_relevance_score"] == pytest.approx(1 / 62 + 1 / 61)
+
+
+def test_hybrid_recovers_a_misspelt_query(built: tuple[Path, RagIndex]) -> None:
+    _, index = built
+    # "ሳፋሪኮሞ" is no word of any ad: full-text finds nothing, n-gram vectors still do.
+    assert index.search("ሳፋሪኮሞ", mode="text") == []
+    assert keys(index.search("ሳፋሪኮሞ", mode="hybrid"))[0] == uid_of("ሳፋሪኮም")
+
+
+def test_filters_by_channel_and_vertical(built: tuple[Path, RagIndex]) -> None:
+    _, index = built
+    hits = index.search("ዋጋ ብር", k=20, channel="Addis Cars")
+    assert hits
+    assert {h.channel for h in hits} == {"Addis Cars"}
+    hits = index.search("ዋጋ", k=20, channel="Sheger Gebeya", vertical="Telecom", mode="vector")
+    assert {h.vertical for h in hits} == {"Telecom"}
+    assert len(hits) == 2
+    assert {h.channel for h in index.search("ዋጋ", channel="1001", k=20)} == {"Addis Cars"}
+    assert index.canonical_channel("addis cars") == "Addis Cars"
+    assert index.canonical_channel("Gebeya") == "Sheger Gebeya"
+    assert index.canonical_vertical("telecom") == "Telecom"
+    with pytest.raises(UnknownFilterError, match="did you mean 'Addis Cars'"):
+        index.canonical_channel("Adis Cars")
+
+
+def test_briefs_table(built: tuple[Path, RagIndex]) -> None:
+    _, index = built
+    hits = index.search("ጫማ", table="briefs")
+    assert keys(hits) == ["shoes"]
+    assert hits[0].channel == "Sheger Gebeya"
+
+
+def test_incremental_rebuild_by_uid(tmp_path: Path) -> None:
+    cfg = ProjectConfig()
+    write_splits(tmp_path)
+    first = build_index(tmp_path, cfg)
+    state = json.loads((tmp_path / "rag" / "embedder" / "embedder.json").read_text())
+    n_ads = sum(1 for _, v, _ in ADS if v)
+    assert (first.ads.added, first.ads.total) == (n_ads, n_ads)
+
+    again = build_index(tmp_path, cfg)
+    assert not again.rebuilt
+    assert (again.ads.added, again.ads.updated, again.ads.removed) == (0, 0, 0)
+
+    # One ad relabelled (Telecom -> Media), one removed, two added.
+    frame = pl.read_parquet(tmp_path / "curated" / "splits" / "train.parquet")
+    kept = frame.filter(pl.col("uid") != uid_of("ሳፋሪኮም")).with_columns(
+        vertical=pl.when(pl.col("uid") == uid_of("ኢትዮ ቴሌኮም")).then(pl.lit("Media"))
+        .otherwise(pl.col("vertical")))
+    extra = curated_frame([("Addis Cars", "Automotive", "ላፕቶፕ ዴል በቅናሽ ዋጋ 30,000 ብር"),
+                           ("Addis Cars", "Automotive", "ኒሳን ፓትሮል ለኪራይ በቀን 5,000 ብር")],
+                          "train", start_id=500)
+    pl.concat([kept, extra.select(kept.columns)]).write_parquet(
+        tmp_path / "curated" / "splits" / "train.parquet")
+
+    third = build_index(tmp_path, cfg)
+    assert not third.rebuilt
+    assert (third.ads.added, third.ads.updated, third.ads.removed) == (2, 1, 1)
+    assert third.ads.total == n_ads + 1
+    assert json.loads((tmp_path / "rag" / "embedder" / "embedder.json").read_text()) == state
+    index = RagIndex(tmp_path, cfg)
+    assert keys(index.search("ላፕቶፕ", mode="text")) == ["1001:500"]
+    assert "1001:501" in keys(index.search("ኪራይ", mode="text"))
+    assert index.search("ኢትዮ ቴሌኮም", mode="text", k=1)[0].vertical == "Media"
+    assert uid_of("ሳፋሪኮም") not in keys(index.search("ሳፋሪኮም ኤም-ፔሳ", k=20))
+
+
+def test_growth_or_new_embedder_settings_refit(tmp_path: Path) -> None:
+    write_splits(tmp_path, ADS[:6])
+    cfg = ProjectConfig(rag=RagConfig(refit_growth=0.5))
+    assert build_index(tmp_path, cfg).reason == "new index"
+    write_splits(tmp_path, ADS)
+    grown = build_index(tmp_path, cfg)
+    assert grown.rebuilt
+    assert "grew" in grown.reason
+    # An embedder saved by a build that died before rewriting the tables is noticed.
+    state_file = tmp_path / "rag" / "embedder" / "embedder.json"
+    state = json.loads(state_file.read_text())
+    state_file.write_text(json.dumps({**state, "fitted_at": "2000-01-01T00:00:00+00:00"}))
+    assert build_index(tmp_path, cfg).reason == "the previous build did not finish"
+    changed = ProjectConfig(rag=RagConfig(tfidf={"ngram_max": 5}))
+    assert build_index(tmp_path, changed).reason == "tfidf settings changed"
+    assert build_index(tmp_path, changed, refit=True).reason == "--refit"
+
+
+def test_other_splits_on_request(tmp_path: Path) -> None:
+    write_splits(tmp_path, test=[("Addis Cars", "Automotive", "ላፕቶፕ ዴል በቅናሽ")])
+    ads, inputs = read_ads(tmp_path, ProjectConfig(), ["train", "test"])
+    assert "test" in set(ads["split"])
+    assert len(inputs) == 2
+
+
+def test_missing_or_adless_splits_are_user_errors(tmp_path: Path) -> None:
+    with pytest.raises(DataContractError, match="curate"):
+        build_index(tmp_path, ProjectConfig())
+    write_splits(tmp_path, [("Addis Cars", None, "ዜና ብቻ")])
+    with pytest.raises(DataContractError, match="no ads"):
+        build_index(tmp_path, ProjectConfig())
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "workbench", *args], capture_output=True,
+                          text=True, timeout=180, check=False)
+
+
+def test_cli_index_and_search(built: tuple[Path, RagIndex]) -> None:
+    data, _ = built
+    out = run_cli("rag", "index", "--data-dir", str(data))
+    assert out.returncode == 0, out.stderr
+    assert "incremental" in out.stdout
+    out = run_cli("rag", "search", "ኪራይ", "--mode", "text", "--data-dir", str(data))
+    assert out.returncode == 0, out.stderr
+    assert uid_of("ቤት ለኪራይ") in out.stdout
+    assert "bm25" in out.stdout
+    out = run_cli("rag", "search", "ኪራይ", "--channel", "Adis Cars", "--data-dir", str(data))
+    assert out.returncode == 2
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert "did you mean 'Addis Cars'" in out.stderr
+
+
+def test_ann_vector_index_from_the_configured_size(tmp_path: Path) -> None:
+    write_splits(tmp_path, ADS[:8])
+    cfg = ProjectConfig(rag=RagConfig(vector_index_min_rows=10))
+    build_index(tmp_path, cfg)
+    index = RagIndex(tmp_path, cfg)
+    assert "IvfHnswSq" not in {i.index_type for i in index.table("ads").list_indices()}
+    write_splits(tmp_path, ADS)  # grows past 10 rows: the ANN index is added
+    build_index(tmp_path, cfg, refit=True)
+    index = RagIndex(tmp_path, cfg)
+    assert "IvfHnswSq" in {i.index_type for i in index.table("ads").list_indices()}
+    own = index.table("ads").search().select(["uid", "vector"]).limit(1).to_list()[0]
+    nearest = index.table("ads").search(own["vector"]).distance_type("cosine").limit(1)
+    assert nearest.select(["uid"]).to_list()[0]["uid"] == own["uid"]
+    assert keys(index.search("ፀሀይ", mode="hybrid"))[0] == uid_of("ለጸሐይ")

@@ -1,0 +1,1 @@
+"""Evaluation: suites, metrics, human ratings and the leaderboard report (``workbench eval``)."""

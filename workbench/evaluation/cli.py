@@ -1,0 +1,131 @@
+"""``workbench eval run|rate push|rate pull`` and ``workbench report``: thin wrappers.
+
+Cheap to import (``workbench --help`` loads it): evaluate, torch, transformers and the Label
+Studio SDK are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workbench.cli_common import ConfigOption, DataDirOption, resolve
+
+eval_app = typer.Typer(
+    help="Evaluate systems on held-out ads (suites in eval/suites), collect human ratings.",
+    no_args_is_help=True,
+)
+rate_app = typer.Typer(
+    help="Human ratings in Label Studio: Likert 1-5 and blind pairwise A/B.", no_args_is_help=True
+)
+eval_app.add_typer(rate_app, name="rate")
+
+EvalIdOption = Annotated[
+    str | None, typer.Option("--eval-id", help="Evaluation id under DIR/eval (default: newest).")
+]
+
+
+@eval_app.command("run")
+def run_command(
+    suite: Annotated[str, typer.Argument(help="Suite name under eval/suites (e.g. demo) or a path.")],
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="At most this many items per task.")
+    ] = None,
+    system: Annotated[
+        list[str] | None,
+        typer.Option("--system", help="Evaluate only this system of the suite (repeatable)."),
+    ] = None,
+    eval_id: Annotated[
+        str | None, typer.Option("--eval-id", help="Output folder name (default: a new id).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Only the final summary.")] = False,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Generate with every system of a suite, score, and write scores + CIs + lineage.
+
+    Example: workbench eval run demo --data-dir data --limit 8
+    """
+    from workbench.evaluation.run import run_suite
+    from workbench.evaluation.suite import load_suite
+
+    cfg, root = resolve(data_dir, config)
+    parsed, path = load_suite(suite)
+    log = None if quiet else (lambda line: typer.echo(line, err=True))
+    result = run_suite(parsed, path, root, cfg, eval_id=eval_id, limit=limit, only=system,
+                       log=log)
+    for line in result.lines(parsed.headline):
+        typer.echo(line)
+
+
+@rate_app.command("push")
+def push_command(
+    eval_id: EvalIdOption = None,
+    items: Annotated[
+        int, typer.Option("--items", min=1, help="Items (briefs) to rate, sampled with the seed.")
+    ] = 20,
+    task: Annotated[
+        str, typer.Option("--task", help="Which task's generations to rate.")
+    ] = "brief_to_ad",
+    seed: Annotated[int, typer.Option("--seed", help="Item sample, sides, task order.")] = 0,
+    system: Annotated[
+        list[str] | None, typer.Option("--system", help="Rate only these systems (repeatable).")
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Push new projects even if pushed before.")
+    ] = False,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Create the Likert and blind pairwise rating projects of an evaluation in Label Studio.
+
+    Example: workbench eval rate push --items 20 --data-dir data
+    """
+    from workbench.evaluation.ratings import push_ratings
+    from workbench.evaluation.run import find_eval
+
+    _cfg, root = resolve(data_dir, config)
+    result = push_ratings(root, find_eval(root, eval_id), task=task, n_items=items, seed=seed,
+                          systems=system, replace=replace)
+    typer.echo(result.line())
+
+
+@rate_app.command("pull")
+def pull_command(
+    eval_id: EvalIdOption = None,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Export the rating projects of an evaluation into DIR/eval/<eval_id>/ratings.parquet.
+
+    Example: workbench eval rate pull --data-dir data
+    """
+    from workbench.evaluation.ratings import pull_ratings
+    from workbench.evaluation.run import find_eval
+
+    _cfg, root = resolve(data_dir, config)
+    typer.echo(pull_ratings(root, find_eval(root, eval_id)).line())
+
+
+def report_command(
+    eval_id: EvalIdOption = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder of leaderboard.html and leaderboard.md.",
+                           file_okay=False)
+    ] = Path("reports"),
+    examples: Annotated[
+        int, typer.Option("--examples", min=0, help="Example items per task, side by side.")
+    ] = 3,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write the leaderboard (self-contained HTML + Markdown) of an evaluation.
+
+    Example: workbench report --data-dir data --out reports
+    """
+    from workbench.evaluation.report import build_report
+
+    _cfg, root = resolve(data_dir, config)
+    typer.echo(build_report(root, eval_id=eval_id, out_dir=out, examples=examples).line())

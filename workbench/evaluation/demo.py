@@ -1,0 +1,82 @@
+"""The evaluation step of ``workbench demo``: evaluate, push ratings if possible, write the report.
+
+Runs the ``demo`` suite on ``DIR/curated/splits``: the tiny fine-tuned run (the newest finished
+run in ``DIR/runs``, when the training step made one), its untuned base, and the retrieval and
+template baselines. When a Label Studio of this data dir is running (credentials present and the
+server answering), the rating projects are pushed too. The samples' curated test split is tiny
+(a handful of seed labels): when it holds fewer than ``DEMO_MIN_ADS`` ads, the half-continuation
+task also takes its non-ad texts, so the demo still shows every stage (brief -> ad is skipped
+when there is no ad at all; the numbers are then a pipeline check, not a verdict). The
+leaderboard goes to
+``DIR/reports/leaderboard.html`` (and ``.md``), inside the data dir so a demo never writes into
+the working directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workbench.config import ProjectConfig
+from workbench.errors import DataContractError, ServiceError
+
+DEMO_SUITE = "demo"
+DEMO_RATING_ITEMS = 8
+DEMO_MIN_ADS = 4
+
+
+def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
+    """Evaluate, maybe push ratings, write the leaderboard; return lines to print.
+
+    Parameters
+    ----------
+    data_dir
+        Root of the stage folders; ``curated/splits`` must exist (the curation step makes it).
+    cfg
+        Project config.
+
+    Returns
+    -------
+    list of str
+        What was evaluated, pushed and written, and where.
+    """
+    import polars as pl
+
+    from workbench.evaluation.ratings import push_ratings, server_answers
+    from workbench.evaluation.report import build_report
+    from workbench.evaluation.run import run_suite
+    from workbench.evaluation.suite import load_suite
+
+    splits = data_dir / "curated" / "splits"
+    if not (splits / "test.parquet").exists():
+        msg = f"{splits}/test.parquet: not found; run the curation step (`workbench curate split`) first"
+        raise DataContractError(msg)
+    suite, path = load_suite(DEMO_SUITE)
+    lines: list[str] = []
+    test = pl.read_parquet(splits / "test.parquet", columns=["is_ad"])
+    n_ads = test.filter(pl.col("is_ad") == "Ad").height
+    if n_ads < DEMO_MIN_ADS:
+        suite = suite.model_copy(update={
+            "items": suite.items.model_copy(update={"ads_only": False})})
+        lines.append(f"note: the test split holds {test.height} messages, {n_ads} of them ads: "
+                     "half-continuation also uses the non-ads (a pipeline check, not a verdict)")
+    logged: list[str] = []
+    result = run_suite(suite, path, data_dir, cfg, log=logged.append)
+    first, *rest = result.lines(suite.headline)
+    lines += [f"eval: {first}", *rest]
+    if server_answers(data_dir):
+        try:
+            task = max(result.items, key=lambda t: (result.items[t], t == "brief_to_ad"))
+            pushed = push_ratings(data_dir, result.out_dir, task=task,
+                                  n_items=DEMO_RATING_ITEMS, seed=suite.seed)
+            lines.append(f"ratings: {pushed.line()}")
+            lines.append(f"  next: rate in Label Studio, then `workbench eval rate pull "
+                         f"--eval-id {result.eval_id} --data-dir {data_dir}`")
+        except ServiceError as exc:
+            lines.append(f"ratings: not pushed ({exc})")
+    else:
+        lines.append("ratings: no Label Studio answering for this data dir (start one with "
+                     "`workbench label serve`, then `workbench eval rate push`)")
+    report = build_report(data_dir, eval_id=result.eval_id, out_dir=data_dir / "reports")
+    lines.append(f"report: {report.line()}")
+    lines.append(f"  open {report.html}")
+    return lines

@@ -1,0 +1,432 @@
+"""Human ratings in Label Studio: ``workbench eval rate push`` and ``workbench eval rate pull``.
+
+Push makes two projects from an evaluation's generations (one sample per item and system):
+
+``Likert``
+    One task per (item, system): the brief and the ad, rated 1-5 for fluency, relevance to the
+    brief, catchiness and Amharic correctness.
+``Pairwise``
+    One task per (item, pair of systems): the brief and two ads, sides drawn at random with the
+    seed; the annotator picks the better ad (Label Studio's ``<Pairwise>``) or ticks "equally
+    good or bad" (a tie).
+
+Blind by construction: Label Studio only ever sees the texts and an opaque ``key``; which system
+wrote which side is kept in ``DIR/eval/<eval_id>/ratings/keys.parquet`` (Label Studio's data
+manager shows every task field to annotators, so the mapping must not be a field). Task ids are
+never used as keys (SQLite reuses them after a project is deleted).
+
+Pull exports both projects and writes ``DIR/eval/<eval_id>/ratings.parquet``, one row per rating
+(Likert: one per criterion; pairwise: one per vote) with the annotator's e-mail; results are
+checked on the client (Label Studio accepts anything: STACK.md), invalid ones counted and left
+out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from workbench.errors import DataContractError, ServiceError
+from workbench.evaluation.agreement import LIKERT_CRITERIA
+from workbench.io import sha256_file, write_json_atomic, write_parquet_atomic
+from workbench.schemas import read_parquet_checked
+
+CRITERIA_HELP = {
+    "fluency": "Fluency: reads as natural, grammatical Amharic (1 = broken, 5 = native)",
+    "relevance": "Relevance: advertises what the brief asks: product, brand, contacts, offer",
+    "catchiness": "Catchiness: would make a reader stop and act (1 = dull, 5 = compelling)",
+    "amharic": "Amharic correctness: spelling, script and word choice (1 = many errors, 5 = none)",
+}
+TIE_CHOICE = "Equally good or bad"
+MAX_TITLE = 50  # Label Studio's limit on project titles
+
+RATINGS_SCHEMA: dict[str, pl.DataType] = {
+    "eval_id": pl.Utf8, "kind": pl.Utf8, "key": pl.Utf8, "item_id": pl.Utf8, "uid": pl.Utf8,
+    "task": pl.Utf8, "annotator": pl.Utf8, "annotation_id": pl.Int64,
+    "created_at": pl.Datetime("us", "UTC"), "lead_time": pl.Float64, "criterion": pl.Utf8,
+    "system": pl.Utf8, "score": pl.Float64, "left_system": pl.Utf8, "right_system": pl.Utf8,
+    "outcome": pl.Utf8, "winner": pl.Utf8,
+}
+
+KEYS_SCHEMA: dict[str, pl.DataType] = {
+    "key": pl.Utf8, "kind": pl.Utf8, "item_id": pl.Utf8, "uid": pl.Utf8, "task": pl.Utf8,
+    "system": pl.Utf8, "left_system": pl.Utf8, "right_system": pl.Utf8,
+}
+
+
+def likert_config() -> str:
+    """Label config of the Likert project."""
+    ratings = "\n".join(
+        f'  <Header value="{CRITERIA_HELP[c]}" size="5"/>\n'
+        f'  <Rating name="{c}" toName="ad" maxRating="5" required="true"/>'
+        for c in LIKERT_CRITERIA)
+    return ("<View>\n"
+            '  <Header value="Brief" size="4"/>\n  <Text name="brief" value="$brief"/>\n'
+            '  <Header value="Ad" size="4"/>\n  <Text name="ad" value="$ad"/>\n'
+            f"{ratings}\n</View>")
+
+
+def pairwise_config() -> str:
+    """Label config of the pairwise project (pick a side, or tick the tie box)."""
+    return ("<View>\n"
+            '  <Header value="Brief" size="4"/>\n  <Text name="brief" value="$brief"/>\n'
+            '  <Header value="Which ad is better for this brief? Click it." size="4"/>\n'
+            '  <Text name="left" value="$left"/>\n  <Text name="right" value="$right"/>\n'
+            '  <Pairwise name="preference" toName="left,right"/>\n'
+            f'  <Choices name="tie" toName="left" choice="single" required="false">\n'
+            f'    <Choice value="{TIE_CHOICE}"/>\n  </Choices>\n</View>')
+
+
+def human_brief(brief: dict[str, Any]) -> str:
+    """The brief as a rater reads it (not the model prompt with its context ads)."""
+    lines = []
+    if brief.get("channel"):
+        lines.append(f"Channel / ቻናል: {brief['channel']}")
+    if brief.get("vertical"):
+        lines.append(f"Industry / ዘርፍ: {brief['vertical']}")
+    if brief.get("words"):
+        lines.append(f"Product & brand / ምርት: {', '.join(brief['words'])}")
+    if brief.get("prices"):
+        lines.append(f"Price / ዋጋ: {', '.join(brief['prices'])}")
+    if brief.get("contacts"):
+        lines.append(f"Contact / አድራሻ: {', '.join(brief['contacts'])}")
+    if brief.get("cta"):
+        lines.append(f"Call to action: {', '.join(g[0] for g in brief['cta'] if g)}")
+    return "\n".join(lines) or "(no brief)"
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def ratings_dir(eval_dir: Path) -> Path:
+    """``DIR/eval/<eval_id>/ratings``."""
+    return eval_dir / "ratings"
+
+
+@dataclass
+class PushResult:
+    """What was pushed."""
+
+    url: str
+    likert_project: int
+    pairwise_project: int
+    likert_tasks: int
+    pairwise_tasks: int
+    items: int
+    systems: list[str]
+
+    def line(self) -> str:
+        """One-line summary."""
+        return (f"pushed {self.items} items x {len(self.systems)} systems: "
+                f"{self.likert_tasks} Likert tasks (project {self.likert_project}), "
+                f"{self.pairwise_tasks} pairwise tasks (project {self.pairwise_project}) "
+                f"-> {self.url}/projects/{self.likert_project}")
+
+
+def _client(data_dir: Path) -> tuple[Any, str]:
+    from workbench.labeling.labelstudio.server import load_credentials
+
+    creds = load_credentials(data_dir)
+    from label_studio_sdk import LabelStudio
+
+    return LabelStudio(base_url=creds.url, api_key=creds.token), creds.url
+
+
+def _call(what: str, url: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run an SDK call; connection and API failures become one-line ServiceErrors."""
+    import httpx
+    from label_studio_sdk.core.api_error import ApiError
+
+    try:
+        return fn(*args, **kwargs)
+    except httpx.ConnectError:
+        msg = f"Label Studio is not reachable at {url}; start it: workbench label serve"
+        raise ServiceError(msg) from None
+    except ApiError as exc:
+        body = " ".join(str(exc.body).split())[:300]
+        msg = f"Label Studio at {url}: {what} failed: HTTP {exc.status_code}: {body}"
+        raise ServiceError(msg) from None
+    except httpx.HTTPError as exc:
+        msg = f"Label Studio at {url}: {what} failed: {exc}"
+        raise ServiceError(msg) from None
+
+
+def rating_tasks(generations: pl.DataFrame, *, eval_id: str, task: str, n_items: int | None,
+                 seed: int, systems: list[str] | None = None
+                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], pl.DataFrame]:
+    """Likert tasks, pairwise tasks (both shuffled) and the key table, from generations.
+
+    Parameters
+    ----------
+    generations
+        ``generations.parquet`` of an evaluation.
+    eval_id
+        Mixed into the keys, so two evaluations never share one.
+    task
+        Which task's generations are rated (``brief_to_ad``).
+    n_items
+        Items sampled with ``seed`` (None: all).
+    seed
+        Seeds the item sample, the sides of each pair and the task order.
+    systems
+        Restrict to these systems (default: all in the generations).
+    """
+    frame = generations.filter((pl.col("task") == task) & (pl.col("sample") == 0))
+    if systems:
+        frame = frame.filter(pl.col("system").is_in(systems))
+    if frame.height == 0:
+        msg = f"no {task} generations to rate in evaluation {eval_id}"
+        raise DataContractError(msg)
+    names = list(dict.fromkeys(frame["system"].to_list()))
+    items = sorted(frame["item_id"].unique().to_list())
+    rng = np.random.default_rng(seed)
+    if n_items is not None and n_items < len(items):
+        items = sorted(rng.choice(items, size=n_items, replace=False).tolist())
+    by_item: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in frame.filter(pl.col("item_id").is_in(items)).iter_rows(named=True):
+        by_item.setdefault(row["item_id"], {})[row["system"]] = row
+    likert, pairwise, keys = [], [], []
+    for item_id in items:
+        rows = by_item.get(item_id, {})
+        first = next(iter(rows.values()))
+        brief = human_brief(json.loads(first["brief"] or "{}"))
+        for system, row in rows.items():
+            key = "L-" + _key(eval_id, item_id, system)
+            likert.append({"brief": brief, "ad": row["text"] or "", "key": key})
+            keys.append({"key": key, "kind": "likert", "item_id": item_id, "uid": row["uid"],
+                         "task": task, "system": system})
+        for a, b in combinations([s for s in names if s in rows], 2):
+            left, right = (a, b) if rng.random() < 0.5 else (b, a)  # a coin
+            key = "P-" + _key(eval_id, item_id, a, b)
+            pairwise.append({"brief": brief, "left": rows[left]["text"] or "",
+                             "right": rows[right]["text"] or "", "key": key})
+            keys.append({"key": key, "kind": "pairwise", "item_id": item_id,
+                         "uid": first["uid"], "task": task, "left_system": left,
+                         "right_system": right})
+    # Shuffled so annotators never see one system's ads in a block.
+    likert = [likert[i] for i in rng.permutation(len(likert))]
+    pairwise = [pairwise[i] for i in rng.permutation(len(pairwise))]
+    return likert, pairwise, pl.DataFrame(keys, schema=KEYS_SCHEMA)
+
+
+def push_ratings(data_dir: Path, eval_dir: Path, *, task: str = "brief_to_ad",
+                 n_items: int | None = 20, seed: int = 0, systems: list[str] | None = None,
+                 replace: bool = False) -> PushResult:
+    """Create the Likert and pairwise projects of an evaluation in Label Studio.
+
+    Raises
+    ------
+    DataContractError
+        No generations, or a push already recorded (pass ``replace`` to push again).
+    ServiceError
+        Label Studio unreachable or refusing.
+    """
+    out = ratings_dir(eval_dir)
+    if (out / "push.json").exists() and not replace:
+        previous = json.loads((out / "push.json").read_text(encoding="utf-8"))
+        msg = (f"{eval_dir.name} was already pushed (projects {previous['projects']}); pull with "
+               "`workbench eval rate pull`, or push again with --replace")
+        raise DataContractError(msg)
+    gen_path = eval_dir / "generations.parquet"
+    generations = read_parquet_checked(
+        gen_path, ("task", "item_id", "uid", "system", "sample", "brief", "text"),
+        "run `workbench eval run SUITE` first")
+    eval_id = eval_dir.name
+    likert, pairwise, keys = rating_tasks(generations, eval_id=eval_id, task=task,
+                                          n_items=n_items, seed=seed, systems=systems)
+    ls, url = _client(data_dir)
+    stamp = datetime.now(UTC).strftime("%m%d-%H%M")
+    title = f"{eval_id}"[: MAX_TITLE - 20]
+    likert_project = _call("create Likert project", url, ls.projects.create,
+                           title=f"{title} Likert {stamp}", label_config=likert_config(),
+                           description=f"Rate each ad 1-5 on four criteria ({eval_id}).")
+    pair_project = _call("create pairwise project", url, ls.projects.create,
+                         title=f"{title} A/B {stamp}", label_config=pairwise_config(),
+                         description=f"Pick the better ad for the brief ({eval_id}).")
+    _call("import Likert tasks", url, ls.projects.import_tasks, likert_project.id,
+          request=likert, return_task_ids=False)
+    if pairwise:
+        _call("import pairwise tasks", url, ls.projects.import_tasks, pair_project.id,
+              request=pairwise, return_task_ids=False)
+    write_parquet_atomic(out / "keys.parquet", keys)
+    systems_used = sorted(set(keys["system"].drop_nulls().to_list()))
+    write_json_atomic(out / "push.json", {
+        "url": url, "projects": {"likert": likert_project.id, "pairwise": pair_project.id},
+        "eval_id": eval_id, "task": task, "seed": seed, "items": int(keys["item_id"].n_unique()),
+        "systems": systems_used, "likert_tasks": len(likert), "pairwise_tasks": len(pairwise),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "keys_sha256": sha256_file(out / "keys.parquet"),
+    })
+    return PushResult(url=url, likert_project=likert_project.id,
+                      pairwise_project=pair_project.id, likert_tasks=len(likert),
+                      pairwise_tasks=len(pairwise), items=int(keys["item_id"].n_unique()),
+                      systems=systems_used)
+
+
+@dataclass
+class PullResult:
+    """What was pulled."""
+
+    path: Path
+    likert_ratings: int
+    pairwise_votes: int
+    annotators: int
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def line(self) -> str:
+        """One-line summary."""
+        skipped = ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items()) if v) or "none"
+        return (f"{self.likert_ratings} Likert ratings, {self.pairwise_votes} pairwise votes from "
+                f"{self.annotators} annotators (skipped: {skipped}) -> {self.path}")
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def _annotator(completed_by: Any, emails: dict[int, str]) -> str:
+    if isinstance(completed_by, dict):
+        return str(completed_by.get("email") or completed_by.get("id"))
+    return emails.get(int(completed_by), str(completed_by)) if completed_by is not None else "?"
+
+
+def parse_export(tasks: list[dict[str, Any]], keys: pl.DataFrame, *, eval_id: str,
+                 emails: dict[int, str], skipped: dict[str, int]) -> list[dict[str, Any]]:
+    """Rating rows from a Label Studio JSON export (both projects' tasks may be mixed).
+
+    Invalid results are counted in ``skipped`` by reason and left out: an unknown key, a rating
+    outside 1-5, a pairwise task with neither a side nor the tie box.
+    """
+    by_key = {r["key"]: r for r in keys.iter_rows(named=True)}
+    rows: list[dict[str, Any]] = []
+    for task in tasks:
+        meta = by_key.get((task.get("data") or {}).get("key"))
+        if meta is None:
+            skipped["unknown_key"] = skipped.get("unknown_key", 0) + 1
+            continue
+        for ann in task.get("annotations") or []:
+            if ann.get("was_cancelled"):
+                skipped["cancelled"] = skipped.get("cancelled", 0) + 1
+                continue
+            base = {"eval_id": eval_id, "kind": meta["kind"], "key": meta["key"],
+                    "item_id": meta["item_id"], "uid": meta["uid"], "task": meta["task"],
+                    "annotator": _annotator(ann.get("completed_by"), emails),
+                    "annotation_id": ann.get("id"),
+                    "created_at": _timestamp(ann.get("updated_at") or ann.get("created_at")),
+                    "lead_time": ann.get("lead_time")}
+            results = ann.get("result") or []
+            if meta["kind"] == "likert":
+                rows.extend(_likert_rows(results, base, meta, skipped))
+            else:
+                row = _pairwise_row(results, base, meta, skipped)
+                if row is not None:
+                    rows.append(row)
+    return rows
+
+
+def _likert_rows(results: list[dict[str, Any]], base: dict[str, Any], meta: dict[str, Any],
+                 skipped: dict[str, int]) -> list[dict[str, Any]]:
+    out = []
+    for res in results:
+        name = res.get("from_name")
+        if res.get("type") != "rating" or name not in LIKERT_CRITERIA:
+            continue
+        value = (res.get("value") or {}).get("rating")
+        if not isinstance(value, int | float) or not 1 <= value <= 5 or value != int(value):
+            skipped["invalid_rating"] = skipped.get("invalid_rating", 0) + 1
+            continue
+        out.append({**base, "criterion": name, "system": meta["system"], "score": float(value)})
+    if not out:
+        skipped["empty_likert"] = skipped.get("empty_likert", 0) + 1
+    return out
+
+
+def _pairwise_row(results: list[dict[str, Any]], base: dict[str, Any], meta: dict[str, Any],
+                  skipped: dict[str, int]) -> dict[str, Any] | None:
+    selected = None
+    tie = False
+    for res in results:
+        value = res.get("value") or {}
+        if res.get("type") == "pairwise":
+            selected = value.get("selected")
+        elif res.get("type") == "choices" and res.get("from_name") == "tie":
+            tie = TIE_CHOICE in (value.get("choices") or [])
+    if tie:
+        outcome, winner = "tie", "tie"
+    elif selected in ("left", "right"):
+        outcome = selected
+        winner = meta["left_system"] if selected == "left" else meta["right_system"]
+    else:
+        skipped["no_preference"] = skipped.get("no_preference", 0) + 1
+        return None
+    return {**base, "criterion": "preference", "left_system": meta["left_system"],
+            "right_system": meta["right_system"], "outcome": outcome, "winner": winner}
+
+
+def pull_ratings(data_dir: Path, eval_dir: Path) -> PullResult:
+    """Export both projects and write ``ratings.parquet``.
+
+    Raises
+    ------
+    DataContractError
+        Nothing was pushed for this evaluation.
+    ServiceError
+        Label Studio unreachable or refusing.
+    """
+    out = ratings_dir(eval_dir)
+    if not (out / "push.json").exists():
+        msg = f"{eval_dir.name}: no rating projects pushed yet; run `workbench eval rate push` first"
+        raise DataContractError(msg)
+    push = json.loads((out / "push.json").read_text(encoding="utf-8"))
+    keys = read_parquet_checked(out / "keys.parquet", ("key", "kind"))
+    ls, url = _client(data_dir)
+    users = _call("list users", url, ls.users.list)
+    emails = {int(u.id): str(u.email or u.username or u.id) for u in users}
+    skipped: dict[str, int] = {}
+    rows: list[dict[str, Any]] = []
+    for kind in ("likert", "pairwise"):
+        project = push["projects"][kind]
+        tasks = _call(f"export project {project}", url, ls.projects.exports.as_json, project)
+        rows += parse_export(tasks, keys, eval_id=eval_dir.name, emails=emails, skipped=skipped)
+    frame = pl.DataFrame(rows, schema=RATINGS_SCHEMA)
+    path = eval_dir / "ratings.parquet"
+    write_parquet_atomic(path, frame)
+    likert = frame.filter(pl.col("kind") == "likert")
+    write_json_atomic(out / "pull.json", {
+        "pulled_at": datetime.now(UTC).isoformat(timespec="seconds"), "url": url,
+        "projects": push["projects"], "rows": frame.height, "skipped": skipped,
+        "sha256": sha256_file(path),
+    })
+    return PullResult(path=path, likert_ratings=likert.height,
+                      pairwise_votes=frame.height - likert.height,
+                      annotators=int(frame["annotator"].n_unique()) if frame.height else 0,
+                      skipped=skipped)
+
+
+def server_answers(data_dir: Path, timeout: float = 2.0) -> bool:
+    """Whether ``credentials.json`` exists and its server answers ``/api/version``."""
+    import httpx
+
+    from workbench.labeling.labelstudio.server import credentials_path, load_credentials
+
+    if not credentials_path(data_dir).exists():
+        return False
+    try:
+        creds = load_credentials(data_dir)
+        return httpx.get(f"{creds.url}/api/version", timeout=timeout).status_code == 200
+    except (ServiceError, httpx.HTTPError):
+        return False

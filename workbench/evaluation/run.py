@@ -1,0 +1,510 @@
+"""``workbench eval run SUITE``: generate with every system, score, bootstrap, record lineage.
+
+Output, under ``DIR/eval/<eval_id>/`` (``eval_id`` = ``<suite>-<UTC time>-<4 hex>``)::
+
+    suite.yaml           the suite as run (every default spelled out)
+    items.parquet        the evaluation items: prompt, reference, brief
+    generations.parquet  item x system x sample: the text each system wrote
+    scores.parquet       item x system x metric: per-item scores (mean over samples)
+    summary.parquet      task x system x metric: mean, 95% bootstrap CI, corpus value, rank
+    paired.parquet       task x metric x system pair: paired bootstrap difference, CI, p-value
+    summary.json         the same summary in JSON, plus notes
+    manifest.json        inputs' hashes (split manifest, splits, suite, metric modules, runs),
+                         every system's lineage (run id, base, split manifest and label snapshot
+                         it was trained on), the label snapshot of the evaluation split, versions
+
+Scores are computed on normalised text by default (homophones unified, Latin lower-cased on both
+sides, ``score_on: normalized``), as DOMAIN.md asks: normalise for comparison, never for training.
+Per-item scores are sentence-level; the summary's ``mean`` is their mean (the quantity the
+bootstrap resamples), and ``corpus`` is the metric's own corpus-level value (corpus chrF, corpus
+BLEU, pooled distinct-n, token-weighted perplexity) for comparison with published numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from workbench.config import ProjectConfig
+from workbench.errors import ConfigError, DataContractError
+from workbench.evaluation.bootstrap import bootstrap_ci, paired_bootstrap
+from workbench.evaluation.metrics import MetricDef, compute, module_path, resolve_metric
+from workbench.evaluation.suite import Suite, project_path
+from workbench.evaluation.systems import System, resolve_system
+from workbench.evaluation.tasks import EvalItem, build_items
+from workbench.io import (
+    build_manifest,
+    read_manifest,
+    sha256_file,
+    write_json_atomic,
+    write_parquet_atomic,
+    write_text_atomic,
+)
+from workbench.schemas import read_parquet_checked
+
+Log = Callable[[str], None]
+
+REQUIRED_COLUMNS = ("uid", "channel_name", "text", "is_ad")
+
+GENERATIONS_SCHEMA: dict[str, pl.DataType] = {
+    "eval_id": pl.Utf8, "task": pl.Utf8, "item_id": pl.Utf8, "uid": pl.Utf8, "system": pl.Utf8,
+    "sample": pl.Int64, "seed": pl.Int64, "prompt": pl.Utf8, "brief": pl.Utf8, "text": pl.Utf8,
+    "reference": pl.Utf8, "source_uid": pl.Utf8, "seconds": pl.Float64,
+}
+SCORES_SCHEMA: dict[str, pl.DataType] = {
+    "eval_id": pl.Utf8, "task": pl.Utf8, "item_id": pl.Utf8, "uid": pl.Utf8, "system": pl.Utf8,
+    "metric": pl.Utf8, "value": pl.Float64, "samples": pl.Int64,
+}
+SUMMARY_SCHEMA: dict[str, pl.DataType] = {
+    "task": pl.Utf8, "system": pl.Utf8, "metric": pl.Utf8, "mean": pl.Float64,
+    "ci_low": pl.Float64, "ci_high": pl.Float64, "n": pl.Int64, "corpus": pl.Float64,
+    "higher_is_better": pl.Boolean, "rank": pl.Int64,
+}
+PAIRED_SCHEMA: dict[str, pl.DataType] = {
+    "task": pl.Utf8, "metric": pl.Utf8, "system_a": pl.Utf8, "system_b": pl.Utf8,
+    "delta": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64, "p_value": pl.Float64,
+    "n": pl.Int64, "better": pl.Utf8,
+}
+
+
+def eval_root(data_dir: Path) -> Path:
+    """``DIR/eval``."""
+    return data_dir / "eval"
+
+
+def list_evals(data_dir: Path) -> list[str]:
+    """Finished evaluations (with a summary), oldest first (ids sort by time within a suite)."""
+    root = eval_root(data_dir)
+    if not root.is_dir():
+        return []
+    done = [p for p in root.iterdir() if (p / "summary.json").exists()]
+    return [p.name for p in sorted(done, key=lambda p: (p / "summary.json").stat().st_mtime)]
+
+
+def find_eval(data_dir: Path, eval_id: str | None) -> Path:
+    """An evaluation folder by id (default: the newest finished one)."""
+    import difflib
+
+    known = list_evals(data_dir)
+    if eval_id is None:
+        if not known:
+            msg = f"no evaluation under {eval_root(data_dir)}; run `workbench eval run SUITE` first"
+            raise DataContractError(msg)
+        return eval_root(data_dir) / known[-1]
+    path = eval_root(data_dir) / eval_id
+    if (path / "summary.json").exists():
+        return path
+    hint = difflib.get_close_matches(eval_id, known, n=1)
+    did = f" (did you mean '{hint[0]}'?)" if hint else ""
+    msg = f"evaluation '{eval_id}' not found{did}; latest: {', '.join(known[-3:]) or 'none'}"
+    raise DataContractError(msg)
+
+
+def new_eval_id(suite: Suite) -> str:
+    """``<suite>-<UTC time>-<4 hex>``."""
+    return f"{suite.name}-{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+def label_snapshot_of(manifest: dict[str, Any]) -> str | None:
+    """The label snapshot id a split manifest records (the spellings seen in this project)."""
+    for key in ("label_snapshot_id", "label_snapshot", "labels_snapshot_id", "snapshot_id"):
+        if manifest.get(key):
+            return str(manifest[key])
+    return None
+
+
+@dataclass
+class EvalResult:
+    """A finished evaluation."""
+
+    eval_id: str
+    out_dir: Path
+    summary: pl.DataFrame
+    paired: pl.DataFrame
+    systems: list[str]
+    items: dict[str, int]
+    notes: list[str] = field(default_factory=list)
+
+    def lines(self, headline: str) -> list[str]:
+        """The leaderboard of each task on the headline metric, as text lines."""
+        out = [f"evaluation {self.eval_id}: {len(self.systems)} systems, items "
+               + ", ".join(f"{t} {n}" for t, n in self.items.items())]
+        for task in self.items:
+            part = self.summary.filter((pl.col("task") == task) & (pl.col("metric") == headline))
+            if part.height == 0:
+                continue
+            out.append(f"  {task} ({headline}, 95% CI):")
+            for row in part.sort("rank", nulls_last=True).iter_rows(named=True):
+                out.append(f"    {row['rank'] or '-'}. {row['system']:<20} {_fmt(row['mean'])} "
+                           f"[{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]  n={row['n']}")
+        out.extend(f"  note: {n}" for n in self.notes)
+        out.append(f"  -> {self.out_dir}")
+        return out
+
+
+def _fmt(value: float | None) -> str:
+    return "nan" if value is None or not math.isfinite(value) else f"{value:.2f}"
+
+
+def load_splits(data_dir: Path, suite: Suite) -> tuple[dict[str, pl.DataFrame], Path, dict]:
+    """The train and held-out splits and the split manifest (one clear error when absent)."""
+    folder = data_dir / suite.items.splits_dir
+    hint = "run the curation step (`workbench curate split`) first"
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.exists():
+        msg = f"{manifest_path}: not found; {hint}"
+        raise DataContractError(msg)
+    splits = {name: read_parquet_checked(folder / f"{name}.parquet", REQUIRED_COLUMNS, hint)
+              for name in sorted({"train", suite.items.split})}
+    return splits, manifest_path, read_manifest(folder) or {}
+
+
+def _split_facts(frame: pl.DataFrame, suite: Suite) -> str:
+    ads = frame.filter(pl.col("is_ad") == "Ad").height
+    return (f"{frame.height} messages, {ads} labelled Ad; texts need {suite.items.min_chars}+ "
+            "characters")
+
+
+def _normalizer(suite: Suite, cfg: ProjectConfig) -> Callable[[str], str]:
+    if suite.score_on == "original":
+        return lambda text: text
+    from workbench.rag.text import normalize_query
+
+    cleaning = cfg.cleaning
+
+    def norm(text: str) -> str:
+        # Line by line: normalize_query collapses whitespace, and line breaks are kept.
+        return "\n".join(normalize_query(line, tsa_target=cleaning.tsa_series_target,
+                                         unify_homophones=cleaning.unify_homophones,
+                                         casefold=cleaning.casefold_latin)
+                         for line in text.splitlines())
+
+    return norm
+
+
+def _generate(system: System, items: list[EvalItem], suite: Suite, max_new_tokens: int,
+              eval_id: str) -> list[dict[str, Any]]:
+    from workbench.evaluation.systems import item_seed
+
+    rows = []
+    prompts = [it.prompt for it in items]
+    briefs = [it.brief for it in items]
+    for sample in range(suite.samples):
+        seed = suite.seed + sample
+        start = time.perf_counter()
+        texts = system.generate(prompts, seed=seed, max_new_tokens=max_new_tokens,
+                                task=items[0].task, briefs=briefs)
+        per_item = (time.perf_counter() - start) / max(1, len(items))
+        sources = getattr(system, "last_sources", None) or [None] * len(items)
+        for it, text, source in zip(items, texts, sources, strict=True):
+            rows.append({"eval_id": eval_id, "task": it.task, "item_id": it.item_id,
+                         "uid": it.uid, "system": system.name, "sample": sample,
+                         "seed": item_seed(seed, it.prompt), "prompt": it.prompt,
+                         "brief": it.brief_json(), "text": text, "reference": it.reference,
+                         "source_uid": source, "seconds": per_item})
+    return rows
+
+
+def _score(system: System, metric: MetricDef, items: list[EvalItem], gens: list[dict[str, Any]],
+           norm: Callable[[str], str], suite: Suite) -> tuple[list[float], float, dict[str, Any]]:
+    """Per-item scores (mean over samples) and the corpus value of one metric."""
+    by_item: dict[str, list[float]] = {it.item_id: [] for it in items}
+    corpus_values = []
+    extra: dict[str, Any] = {}
+    if "model" in metric.needs:
+        # Perplexity is a property of the system's model on the reference: samples do not matter.
+        args = system.scoring_model([it.prompt for it in items], items[0].task)
+        res = compute(metric, [""] * len(items), references=[it.reference for it in items],
+                      model=args)
+        return res.items, res.corpus, res.extra
+    for sample in range(suite.samples):
+        rows = [g for g in gens if g["sample"] == sample]
+        texts = {g["item_id"]: g["text"] or "" for g in rows}
+        preds = [norm(texts[it.item_id]) for it in items]
+        refs = [norm(it.reference) for it in items]
+        briefs = [norm(it.brief_json()) for it in items]
+        res = compute(metric, preds, references=refs, briefs=briefs)
+        for it, value in zip(items, res.items, strict=True):
+            by_item[it.item_id].append(value)
+        corpus_values.append(res.corpus)
+        extra = res.extra
+    values = []
+    for it in items:
+        finite = [v for v in by_item[it.item_id] if math.isfinite(v)]
+        values.append(sum(finite) / len(finite) if finite else math.nan)
+    finite_corpus = [c for c in corpus_values if math.isfinite(c)]
+    corpus = sum(finite_corpus) / len(finite_corpus) if finite_corpus else math.nan
+    return values, corpus, extra
+
+
+def summarise(scores: pl.DataFrame, metrics: dict[str, dict[str, MetricDef]],
+              corpus: dict[tuple[str, str, str], float], suite: Suite
+              ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Bootstrap CIs per (task, system, metric) and paired tests per (task, metric, pair).
+
+    Parameters
+    ----------
+    scores
+        ``scores.parquet`` rows.
+    metrics
+        task -> metric name -> definition (direction of "better").
+    corpus
+        (task, system, metric) -> corpus value.
+    suite
+        Seed and bootstrap settings.
+    """
+    boot = suite.bootstrap
+    rows, paired = [], []
+    for task, defs in metrics.items():
+        for name, metric in defs.items():
+            part = scores.filter((pl.col("task") == task) & (pl.col("metric") == name))
+            systems = list(dict.fromkeys(part["system"].to_list()))
+            wide = part.pivot(on="system", index="item_id", values="value").sort("item_id")
+            stats = []
+            for system in systems:
+                ci = bootstrap_ci(wide[system].to_numpy(), n_resamples=boot.n_resamples,
+                                  confidence=boot.confidence, seed=suite.seed)
+                stats.append((system, ci))
+            ranked = [s for s, ci in stats if math.isfinite(ci.mean)]
+            if metric.higher_is_better is not None:
+                means = {s: ci.mean for s, ci in stats}
+                ranked.sort(key=lambda s: -means[s] if metric.higher_is_better else means[s])
+            for system, ci in stats:
+                rank = (ranked.index(system) + 1
+                        if metric.higher_is_better is not None and system in ranked else None)
+                rows.append({"task": task, "system": system, "metric": name, "mean": ci.mean,
+                             "ci_low": ci.low, "ci_high": ci.high, "n": ci.n,
+                             "corpus": corpus.get((task, system, name), math.nan),
+                             "higher_is_better": metric.higher_is_better, "rank": rank})
+            order = ranked + [s for s in systems if s not in ranked]
+            for a, b in combinations(order, 2):
+                res = paired_bootstrap(wide[a].to_numpy(), wide[b].to_numpy(),
+                                       n_resamples=boot.n_resamples, confidence=boot.confidence,
+                                       seed=suite.seed)
+                better = None
+                if metric.higher_is_better is not None and math.isfinite(res.delta) \
+                        and res.delta != 0:
+                    better = a if (res.delta > 0) == metric.higher_is_better else b
+                paired.append({"task": task, "metric": name, "system_a": a, "system_b": b,
+                               "delta": res.delta, "ci_low": res.low, "ci_high": res.high,
+                               "p_value": res.p_value, "n": res.n, "better": better})
+    return (pl.DataFrame(rows, schema=SUMMARY_SCHEMA),
+            pl.DataFrame(paired, schema=PAIRED_SCHEMA))
+
+
+def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: ProjectConfig, *,
+              eval_id: str | None = None, limit: int | None = None,
+              only: Sequence[str] | None = None, log: Log | None = None) -> EvalResult:
+    """Run an evaluation suite end to end.
+
+    Parameters
+    ----------
+    suite
+        The validated suite.
+    suite_path
+        Its file (hashed into the manifest), if any.
+    data_dir
+        Root of the stage folders (reads ``curated/splits``, ``runs``; writes ``eval``).
+    cfg
+        Project config (normalisation, generation registry settings).
+    eval_id
+        Output folder name (default: a new id).
+    limit
+        Cap on items per task (overrides ``items.n`` when smaller).
+    only
+        Evaluate only these systems (names from the suite).
+    log
+        Progress lines (default: none).
+
+    Returns
+    -------
+    EvalResult
+        Summary, paired tests, output folder.
+    """
+    say = log or (lambda _line: None)
+    started = time.perf_counter()
+    if limit is not None:
+        n = min(limit, suite.items.n) if suite.items.n else limit
+        suite = suite.model_copy(update={"items": suite.items.model_copy(update={"n": n})})
+    entries = suite.system_entries()
+    if only:
+        unknown = [s for s in only if s not in {e.name for e in entries}]
+        if unknown:
+            msg = (f"--system {unknown[0]}: not in suite '{suite.name}' "
+                   f"(systems: {', '.join(e.name for e in entries)})")
+            raise ConfigError(msg)
+        entries = [e for e in entries if e.name in only]
+    metric_defs = {t.name: {m.name: m for m in (resolve_metric(e) for e in t.metrics)}
+                   for t in suite.tasks}
+    if suite.headline not in {m for defs in metric_defs.values() for m in defs}:
+        msg = f"headline metric '{suite.headline}' is not computed by any task of the suite"
+        raise ConfigError(msg)
+    splits, split_manifest_path, split_manifest = load_splits(data_dir, suite)
+    train_path = data_dir / suite.items.splits_dir / "train.parquet"
+    held_path = data_dir / suite.items.splits_dir / f"{suite.items.split}.parquet"
+    eval_id = eval_id or new_eval_id(suite)
+    out = eval_root(data_dir) / eval_id
+    if (out / "summary.json").exists():
+        msg = f"{out} already holds an evaluation; pick another --eval-id"
+        raise ConfigError(msg)
+    notes: list[str] = []
+    items: dict[str, list[EvalItem]] = {}
+    for task in suite.tasks:
+        template = str(project_path(task.prompt_template))
+        items[task.name] = build_items(splits, task, suite.items, seed=suite.seed,
+                                       template_path=template)
+        if not items[task.name]:
+            notes.append(f"{task.name}: skipped, no eligible item in the {suite.items.split} split"
+                         f" ({_split_facts(splits[suite.items.split], suite)})")
+        say(f"{task.name}: {len(items[task.name])} items")
+    if not any(items.values()):
+        msg = (f"nothing to evaluate: no task has an eligible item in the {suite.items.split} "
+               f"split ({_split_facts(splits[suite.items.split], suite)})")
+        raise DataContractError(msg)
+    train_sha = sha256_file(train_path)
+    systems: list[System] = []
+    lineage: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        try:
+            system = resolve_system(entry, data_dir, cfg, train=splits["train"],
+                                    decoding=suite.decoding,
+                                    suite_system_prompt=suite.system_prompt,
+                                    train_sha256=train_sha, cpu_threads=suite.cpu_threads)
+        except ConfigError as exc:
+            if not entry.optional:
+                raise
+            notes.append(f"system '{entry.name}' skipped: {exc}")
+            say(f"skip {entry.name}: {exc}")
+            continue
+        systems.append(system)
+    if not systems:
+        msg = f"suite '{suite.name}': no system could be resolved ({'; '.join(notes)})"
+        raise ConfigError(msg)
+    norm = _normalizer(suite, cfg)
+    gen_rows: list[dict[str, Any]] = []
+    score_rows: list[dict[str, Any]] = []
+    corpus: dict[tuple[str, str, str], float] = {}
+    metric_extra: dict[str, Any] = {}
+    timings: dict[str, float] = {}
+    for system in systems:
+        t0 = time.perf_counter()
+        generated: dict[str, list[dict[str, Any]]] = {}
+        for task in suite.tasks:
+            if items[task.name]:
+                say(f"{system.name}: {task.name} ({len(items[task.name])} items x "
+                    f"{suite.samples})")
+                generated[task.name] = _generate(system, items[task.name], suite,
+                                                 task.max_new_tokens, eval_id)
+                gen_rows += generated[task.name]
+        lineage[system.name] = dict(system.lineage)
+        # Free the generating model before the perplexity metric loads its own copy.
+        system.close()
+        for task in suite.tasks:
+            task_items = items[task.name]
+            if not task_items:
+                continue
+            gens = generated[task.name]
+            for name, metric in metric_defs[task.name].items():
+                values, corpus_value, extra = _score(system, metric, task_items, gens, norm,
+                                                     suite)
+                corpus[(task.name, system.name, name)] = corpus_value
+                if extra:
+                    metric_extra[f"{task.name}/{system.name}/{name}"] = extra
+                score_rows += [{"eval_id": eval_id, "task": task.name, "item_id": it.item_id,
+                                "uid": it.uid, "system": system.name, "metric": name,
+                                "value": v if math.isfinite(v) else None,
+                                "samples": 1 if "model" in metric.needs else suite.samples}
+                               for it, v in zip(task_items, values, strict=True)]
+        timings[system.name] = round(time.perf_counter() - t0, 2)
+    scores = pl.DataFrame(score_rows, schema=SCORES_SCHEMA)
+    summary, paired = summarise(scores, metric_defs, corpus, suite)
+    item_frame = pl.DataFrame(
+        [{"task": it.task, "item_id": it.item_id, "uid": it.uid, "channel": it.channel,
+          "vertical": it.vertical, "prompt": it.prompt, "reference": it.reference,
+          "brief": it.brief_json(), "context_uids": it.context_uids}
+         for task_items in items.values() for it in task_items],
+        schema={"task": pl.Utf8, "item_id": pl.Utf8, "uid": pl.Utf8, "channel": pl.Utf8,
+                "vertical": pl.Utf8, "prompt": pl.Utf8, "reference": pl.Utf8, "brief": pl.Utf8,
+                "context_uids": pl.List(pl.Utf8)})
+    files = {
+        "items.parquet": item_frame,
+        "generations.parquet": pl.DataFrame(gen_rows, schema=GENERATIONS_SCHEMA),
+        "scores.parquet": scores, "summary.parquet": summary, "paired.parquet": paired,
+    }
+    outputs: dict[str, dict[str, Any]] = {}
+    for name, frame in files.items():
+        write_parquet_atomic(out / name, frame)
+        outputs[name] = {"rows": frame.height, "sha256": sha256_file(out / name)}
+    import yaml
+
+    write_text_atomic(out / "suite.yaml", yaml.safe_dump(suite.model_dump(mode="json"),
+                                                         allow_unicode=True, sort_keys=False))
+    item_counts = {t: len(v) for t, v in items.items()}
+    _write_manifest(out, suite, suite_path, split_manifest_path, split_manifest,
+                    [train_path, held_path], metric_defs, lineage, outputs, timings, notes,
+                    eval_id, item_counts, metric_extra)
+    write_json_atomic(out / "summary.json", {
+        "eval_id": eval_id, "suite": suite.name, "headline": suite.headline,
+        "systems": [s.name for s in systems], "items": item_counts,
+        "summary": summary.to_dicts(), "paired": paired.to_dicts(), "notes": notes,
+        "seconds": round(time.perf_counter() - started, 2),
+    })
+    return EvalResult(eval_id=eval_id, out_dir=out, summary=summary, paired=paired,
+                      systems=[s.name for s in systems], items=item_counts, notes=notes)
+
+
+def _write_manifest(out: Path, suite: Suite, suite_path: Path | None, split_manifest_path: Path,
+                    split_manifest: dict[str, Any], split_files: list[Path],
+                    metric_defs: dict[str, dict[str, MetricDef]],
+                    lineage: dict[str, dict[str, Any]], outputs: dict[str, dict[str, Any]],
+                    timings: dict[str, float], notes: list[str], eval_id: str,
+                    item_counts: dict[str, int], metric_extra: dict[str, Any]) -> None:
+    inputs: list[dict[str, Any]] = [
+        {"path": str(split_manifest_path), "sha256": sha256_file(split_manifest_path),
+         "role": "split-manifest"},
+        *[{"path": str(p), "sha256": sha256_file(p), "role": "split"} for p in split_files],
+    ]
+    if suite_path is not None:
+        inputs.append({"path": str(suite_path), "sha256": sha256_file(suite_path), "role": "suite"})
+    for task in suite.tasks:
+        if task.name == "brief_to_ad":
+            template = project_path(task.prompt_template)
+            inputs.append({"path": str(template), "sha256": sha256_file(template),
+                           "role": "prompt-template"})
+    modules = sorted({m.module for defs in metric_defs.values() for m in defs.values()})
+    inputs += [{"path": str(module_path(m)), "sha256": sha256_file(module_path(m)),
+                "role": "metric-module"} for m in modules]
+    for name, facts in lineage.items():
+        run_dir = facts.get("run_dir")
+        if run_dir and (Path(run_dir) / "manifest.json").exists():
+            inputs.append({"path": str(Path(run_dir) / "manifest.json"),
+                           "sha256": sha256_file(Path(run_dir) / "manifest.json"),
+                           "role": f"training-run:{name}"})
+    manifest = build_manifest(
+        "evaluation", inputs=inputs, outputs=outputs, config=suite.model_dump(mode="json"),
+        extra={
+            "eval_id": eval_id,
+            "split_manifest": str(split_manifest_path),
+            "split_manifest_sha256": sha256_file(split_manifest_path),
+            "label_snapshot_id": label_snapshot_of(split_manifest),
+            "items": item_counts,
+            "systems": lineage,
+            "run_ids": {n: f.get("run_id") for n, f in lineage.items() if f.get("run_id")},
+            "metrics": {t: {n: {"module": m.module, "args": dict(m.args),
+                                "higher_is_better": m.higher_is_better}
+                            for n, m in defs.items()} for t, defs in metric_defs.items()},
+            "metric_facts": metric_extra,
+            "seconds_per_system": timings,
+            "notes": notes,
+        },
+    )
+    write_json_atomic(out / "manifest.json", manifest)

@@ -1,0 +1,231 @@
+"""Evaluation suites: ``eval/suites/*.yaml``, validated like the training recipes.
+
+A suite says which systems to compare, on which held-out items, with which tasks and metrics,
+under which seed::
+
+    name: demo
+    systems: [retrieval, template, base, "run:latest"]   # registry names (see systems.py)
+    items: {split: test, n: 24}                          # sampled with the seed
+    tasks:
+      - name: brief_to_ad
+        metrics: [chrf, chrf++, bleu, rouge_l, brief_coverage, ethiopic_share, length]
+      - name: half_continuation
+        metrics: [chrf, bleu, perplexity]
+    seed: 1234
+
+Unknown keys fail with a "did you mean"; a suite is found by name under ``eval/suites/`` or by
+path. Every field is described below and in the example suites.
+
+Examples
+--------
+>>> s = Suite.model_validate({"name": "x", "systems": ["template"],
+...                           "tasks": [{"name": "brief_to_ad", "metrics": ["chrf"]}]})
+>>> (s.items.split, s.seed, s.system_entries()[0].name)
+('test', 1234, 'template')
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from workbench.config import load_yaml_model
+from workbench.errors import ConfigError
+
+#: The project checkout (suites and metric modules live in its ``eval/`` folder).
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SUITES_DIR = PROJECT_ROOT / "eval" / "suites"
+
+TASKS = ("brief_to_ad", "half_continuation")
+TaskName = Literal["brief_to_ad", "half_continuation"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SystemEntry(_Strict):
+    """One system to evaluate."""
+
+    name: str = Field(description="Display name in scores and the report (default: the ref).")
+    ref: str = Field(
+        description="Registry name: retrieval, template, base, run:<run_id>, run:latest, or a "
+        "local model / peft adapter folder."
+    )
+    optional: bool = Field(
+        default=False,
+        description="Skip this system (with a note) when it cannot be resolved, e.g. no run yet.",
+    )
+    system_prompt: str | None = Field(
+        default=None,
+        description="System message for local models (default: a run's recipe system prompt, "
+        "else the suite's).",
+    )
+
+
+class ItemsConfig(_Strict):
+    """Which held-out messages become evaluation items."""
+
+    splits_dir: str = Field(
+        default="curated/splits", description="Curated splits folder, relative to the data dir."
+    )
+    split: Literal["test", "val"] = Field(default="test", description="The held-out split.")
+    ads_only: bool = Field(
+        default=True,
+        description="half_continuation: only messages labelled Ad (brief_to_ad always takes ads).",
+    )
+    min_chars: int = Field(default=20, ge=1, description="Shorter texts are skipped.")
+    n: int | None = Field(
+        default=None, ge=1, description="Items per task, sampled with the seed (None: all)."
+    )
+
+
+class DecodingConfig(_Strict):
+    """Sampling for local models (baselines are deterministic)."""
+
+    temperature: float = Field(default=0.7, ge=0.0, le=5.0, description="0: greedy decoding.")
+    top_p: float = Field(default=0.9, gt=0.0, le=1.0, description="Nucleus sampling mass.")
+    repetition_penalty: float = Field(
+        default=1.1, ge=1.0, le=3.0, description="Above 1 discourages repeats."
+    )
+
+
+class MetricEntry(_Strict):
+    """A registered metric under another name with other arguments (e.g. chrF with order 4)."""
+
+    name: str = Field(description="Name used in scores and the report.")
+    metric: str = Field(description="Registered metric it is based on (see metrics.py).")
+    args: dict[str, Any] = Field(
+        default_factory=dict, description="Extra keyword arguments for the metric's compute."
+    )
+
+
+class TaskConfig(_Strict):
+    """One task and its metrics."""
+
+    name: TaskName = Field(description="brief_to_ad or half_continuation.")
+    metrics: list[str | MetricEntry] = Field(
+        min_length=1, description="Registered metric names (or entries with arguments)."
+    )
+    max_new_tokens: int = Field(default=160, ge=1, le=4096, description="Tokens per generation.")
+    prompt_template: str = Field(
+        default="training/templates/brief.jinja",
+        description="brief_to_ad: Jinja template of the user message (the training template, so "
+        "fine-tuned runs see prompts shaped like their training data). Relative paths: to the "
+        "working directory, else to the project checkout.",
+    )
+    context_ads: int = Field(
+        default=2, ge=0, le=20, description="brief_to_ad: earlier train ads of the channel shown."
+    )
+    context_chars: int = Field(default=200, ge=20, description="Each context ad cut to this.")
+    brief_words: int = Field(
+        default=6, ge=0, le=30, description="brief_to_ad: product/brand words taken into the brief."
+    )
+    min_tokens: int = Field(
+        default=6, ge=2, description="half_continuation: texts with fewer words are skipped."
+    )
+
+
+class BootstrapConfig(_Strict):
+    """Confidence intervals and paired tests."""
+
+    n_resamples: int = Field(default=1000, ge=100, le=100_000, description="Bootstrap resamples.")
+    confidence: float = Field(default=0.95, gt=0.5, lt=1.0, description="CI level.")
+
+
+class Suite(_Strict):
+    """An evaluation suite (``eval/suites/<name>.yaml``)."""
+
+    name: str = Field(description="Suite name (part of the eval id).")
+    description: str = Field(default="", description="What the suite is for.")
+    systems: list[str | SystemEntry] = Field(
+        min_length=1, description="Systems to compare (registry names or entries)."
+    )
+    items: ItemsConfig = Field(default_factory=ItemsConfig)
+    tasks: list[TaskConfig] = Field(min_length=1, description="Tasks and their metrics.")
+    seed: int = Field(default=1234, description="Seeds item sampling, decoding and bootstrap.")
+    samples: int = Field(
+        default=1, ge=1, le=32,
+        description="Generations per item and system; an item's score is their mean.",
+    )
+    decoding: DecodingConfig = Field(default_factory=DecodingConfig)
+    system_prompt: str = Field(
+        default="You write Amharic Telegram ads. Keep the brief's contact details exactly.",
+        description="System message for local models that are not runs (runs use their recipe's).",
+    )
+    score_on: Literal["normalized", "original"] = Field(
+        default="normalized",
+        description="normalized: homophones unified and Latin lower-cased on both sides before "
+        "scoring (DOMAIN.md: normalise for comparison, never for training); original: as written.",
+    )
+    headline: str = Field(default="chrf", description="Metric that ranks the leaderboard.")
+    cpu_threads: int | None = Field(
+        default=None, ge=1,
+        description="torch threads for local models on CPU (None: torch's default). Tiny models "
+        "gain nothing from more threads, and on a busy machine 1 thread was 3x faster here.",
+    )
+    bootstrap: BootstrapConfig = Field(default_factory=BootstrapConfig)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if not value or any(c in value for c in "/\\ :"):
+            msg = f"'{value}' must be one word without slashes, spaces or colons"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _unique(self) -> Suite:
+        names = [e.name for e in self.system_entries()]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            msg = f"system names must be unique, repeated: {dupes} (give entries a `name`)"
+            raise ValueError(msg)
+        tasks = [t.name for t in self.tasks]
+        if len(set(tasks)) != len(tasks):
+            msg = f"each task may appear once, got {tasks}"
+            raise ValueError(msg)
+        return self
+
+    def system_entries(self) -> list[SystemEntry]:
+        """Systems as entries (a bare string is its own name and ref)."""
+        return [SystemEntry(name=s, ref=s) if isinstance(s, str) else s for s in self.systems]
+
+
+def suite_names() -> list[str]:
+    """Suites shipped under ``eval/suites``."""
+    if not SUITES_DIR.is_dir():
+        return []
+    return sorted(p.stem for p in SUITES_DIR.glob("*.yaml"))
+
+
+def find_suite(ref: str | Path) -> Path:
+    """A suite file from a path or a name under ``eval/suites`` (unknown: did-you-mean)."""
+    path = Path(ref).expanduser()
+    if path.is_file():
+        return path
+    by_name = SUITES_DIR / f"{ref}.yaml"
+    if by_name.is_file():
+        return by_name
+    known = suite_names()
+    hint = difflib.get_close_matches(str(ref), known, n=1)
+    did = f" (did you mean '{hint[0]}'?)" if hint else ""
+    msg = f"suite '{ref}' not found{did}; suites in {SUITES_DIR}: {', '.join(known) or 'none'}"
+    raise ConfigError(msg)
+
+
+def load_suite(ref: str | Path) -> tuple[Suite, Path]:
+    """Find and validate a suite; every problem is a one-line ConfigError."""
+    path = find_suite(ref)
+    return load_yaml_model(path, Suite), path
+
+
+def project_path(value: str) -> Path:
+    """A path from a suite: absolute, else relative to the working dir, else to the project."""
+    path = Path(value).expanduser()
+    if path.is_absolute() or path.exists():
+        return path
+    return PROJECT_ROOT / path

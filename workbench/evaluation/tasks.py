@@ -1,0 +1,223 @@
+"""The two evaluation tasks, built from the held-out split.
+
+``brief_to_ad``
+    For each held-out ad, the brief the training data would derive from it (channel, vertical,
+    salient product/brand words, contact details, prices, calls to action:
+    :func:`workbench.training.sft_data.derive_brief`) plus the channel's most recent *earlier*
+    ads from the train split, rendered with the training prompt template. The system writes an
+    ad; it is scored against the real ad. Using the training code for the brief keeps the
+    fine-tuned model's prompts in distribution and every system gets the same prompt.
+``half_continuation``
+    Each held-out text is cut at half its length in whitespace tokens (model-independent, so
+    every system gets the same cut): the first half is the prompt, the second half the
+    reference. Nothing random happens in the cut; the suite's seed fixes which items are
+    sampled and the decoding.
+
+Examples
+--------
+>>> cut_half("ጫማ በቅናሽ ዋጋ ለበለጠ መረጃ ይደውሉ 0911223344")
+('ጫማ በቅናሽ ዋጋ', 'ለበለጠ መረጃ ይደውሉ 0911223344')
+>>> cut_half("ሀ ለ ሐ መ ሠ ረ")
+('ሀ ለ ሐ', 'መ ሠ ረ')
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+if TYPE_CHECKING:
+    from workbench.evaluation.suite import ItemsConfig, TaskConfig
+
+BRIEF_TO_AD = "brief_to_ad"
+HALF_CONTINUATION = "half_continuation"
+
+_TOKEN = re.compile(r"\S+")
+#: A Latin word that looks like a brand name ("Samsung", "HP"): the brief's brand.
+_LATIN_BRAND = re.compile(r"^[A-Z][A-Za-z0-9&']+$|^[A-Z0-9]{2,}$")
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    """One prompt and its reference."""
+
+    item_id: str
+    task: str
+    uid: str
+    channel: str
+    vertical: str | None
+    #: brief_to_ad: the rendered user message; half_continuation: the first half.
+    prompt: str
+    #: brief_to_ad: the real ad; half_continuation: the real second half.
+    reference: str
+    #: What the brief asks for (brand, product words, contacts, prices, CTA phrases, channel,
+    #: vertical): read by brief_coverage and by the baselines.
+    brief: dict[str, Any] = field(default_factory=dict)
+    context_uids: list[str] = field(default_factory=list)
+
+    def brief_json(self) -> str:
+        """The brief as one JSON object string."""
+        return json.dumps(self.brief, ensure_ascii=False)
+
+
+def cut_half(text: str) -> tuple[str, str]:
+    """Split ``text`` before its middle whitespace token (``n // 2`` tokens stay in the prefix).
+
+    Original spacing and line breaks are kept on both sides; the ends are trimmed.
+    """
+    tokens = list(_TOKEN.finditer(text))
+    if len(tokens) < 2:  # one token cannot be cut
+        return text.strip(), ""
+    start = tokens[len(tokens) // 2].start()
+    return text[:start].rstrip(), text[start:].strip()
+
+
+def coverage_brief(words: list[str], contacts: list[str], prices: list[str], cta: list[str],
+                   channel: str, vertical: str | None) -> dict[str, Any]:
+    """The JSON brief brief_coverage and the baselines read (CTA keys expanded to phrases)."""
+    from workbench.training.sft_data import CTA_LEXICON
+
+    brand = next((w for w in words if _LATIN_BRAND.match(w)), None)
+    product = [w for w in words if w != brand]
+    return {
+        "brand": brand, "product": product, "words": words, "contacts": contacts,
+        "prices": prices, "cta": [list(CTA_LEXICON.get(key, (key,))) for key in cta],
+        "cta_keys": cta, "channel": channel, "vertical": vertical,
+    }
+
+
+def eligible(frame: pl.DataFrame, items: ItemsConfig, *, ads_only: bool) -> pl.DataFrame:
+    """Held-out rows with text (and labelled Ad when ``ads_only``), sorted by uid."""
+    out = frame.filter(pl.col("text").is_not_null()
+                       & (pl.col("text").str.strip_chars().str.len_chars() >= items.min_chars))
+    if ads_only:
+        out = out.filter(pl.col("is_ad") == "Ad")
+    return out.sort("uid")
+
+
+def sample(frame: pl.DataFrame, n: int | None, seed: int) -> pl.DataFrame:
+    """``n`` rows drawn without replacement with ``seed`` (all when ``n`` is None or larger)."""
+    if n is None or n >= frame.height:
+        return frame
+    idx = np.sort(np.random.default_rng(seed).choice(frame.height, size=n, replace=False))
+    return frame[idx.tolist()]
+
+
+def brief_to_ad_items(test: pl.DataFrame, train: pl.DataFrame, task: TaskConfig,
+                      *, template_path: str) -> list[EvalItem]:
+    """``brief_to_ad`` items for the rows of ``test`` (already filtered and sampled).
+
+    Parameters
+    ----------
+    test
+        Held-out rows (curated-split columns).
+    train
+        The train split: idf of brief words and the context ads come from it only, so no
+        held-out text reaches a prompt.
+    task
+        Context size and brief words.
+    template_path
+        The Jinja user-message template.
+    """
+    from workbench.training.sft_data import (
+        ContextPool,
+        derive_brief,
+        document_idf,
+        load_template,
+        render_prompt,
+    )
+
+    train_ads = train.filter((pl.col("is_ad") == "Ad") & pl.col("text").is_not_null())
+    clean_col = "text_clean" if "text_clean" in train_ads.columns else "text"
+    idf = document_idf(train_ads[clean_col].fill_null("").to_list())
+    pool = ContextPool(train_ads.filter(pl.col("date").is_not_null())) if "date" in train_ads.columns \
+        else None
+    template = load_template(template_path)
+    items = []
+    for row in test.iter_rows(named=True):
+        row = {**row, "vertical": row.get("vertical") or ""}
+        brief = derive_brief(row, idf, task.brief_words)
+        context = []
+        if pool is not None and row.get("date") is not None:
+            context = pool.before(row["channel_name"], row["date"], task.context_ads, row["uid"])
+        prompt = render_prompt(template, brief,
+                               [_cut(t, task.context_chars) for _, t in context],
+                               where=template_path)
+        items.append(EvalItem(
+            item_id=f"{BRIEF_TO_AD}:{row['uid']}", task=BRIEF_TO_AD, uid=row["uid"],
+            channel=row["channel_name"] or "", vertical=row["vertical"] or None, prompt=prompt,
+            reference=row["text"].strip(),
+            brief=coverage_brief(brief.words, brief.contacts, brief.prices, brief.cta,
+                                 brief.channel, brief.vertical or None),
+            context_uids=[uid for uid, _ in context],
+        ))
+    return items
+
+
+def half_continuation_items(test: pl.DataFrame, task: TaskConfig) -> list[EvalItem]:
+    """``half_continuation`` items; texts with fewer than ``task.min_tokens`` words are skipped.
+
+    The item's brief is derived from the *first half only* (contacts, prices, CTAs written
+    there), so a baseline reading it never sees the reference.
+    """
+    from workbench.ingest.amharic import PHONE_PATTERN, normalize_phone
+    from workbench.training.sft_data import cta_of
+
+    phone_re = re.compile(PHONE_PATTERN)
+    handle_re = re.compile(r"@[A-Za-z0-9_]{4,32}")
+    price_re = re.compile(r"\d[\d,]*(?:\.\d+)?\s*ብር")
+    items = []
+    for row in test.iter_rows(named=True):
+        text = row["text"].strip()
+        if len(text.split()) < task.min_tokens:
+            continue
+        prefix, rest = cut_half(text)
+        # The pattern consumes the character before a number: drop it.
+        phones = [_drop_lead(m.group(0)) for m in phone_re.finditer(prefix)
+                  if normalize_phone(m.group(0))]
+        contacts = list(dict.fromkeys(phones + handle_re.findall(prefix)))
+        prices = [" ".join(p.split()) for p in price_re.findall(prefix)]
+        items.append(EvalItem(
+            item_id=f"{HALF_CONTINUATION}:{row['uid']}", task=HALF_CONTINUATION, uid=row["uid"],
+            channel=row["channel_name"] or "", vertical=row.get("vertical"), prompt=prefix,
+            reference=rest,
+            brief=coverage_brief([], contacts, prices, cta_of(prefix), row["channel_name"] or "",
+                                 row.get("vertical")),
+        ))
+    return items
+
+
+def build_items(splits: dict[str, pl.DataFrame], task: TaskConfig, items_cfg: ItemsConfig,
+                *, seed: int, template_path: str) -> list[EvalItem]:
+    """Items of one task: eligible held-out rows, sampled with ``seed``, then built.
+
+    brief_to_ad always takes ads only (a brief for a news post is meaningless);
+    half_continuation follows ``items_cfg.ads_only``. An empty list means no row is eligible.
+    """
+    ads_only = items_cfg.ads_only or task.name == BRIEF_TO_AD
+    held = eligible(splits[items_cfg.split], items_cfg, ads_only=ads_only)
+    if held.height == 0:
+        return []
+    if task.name == HALF_CONTINUATION:
+        # Cut before sampling, so n items come back whenever n texts are long enough.
+        items = half_continuation_items(held, task)
+        if items_cfg.n is not None and len(items) > items_cfg.n:
+            keep = np.sort(np.random.default_rng(seed).choice(len(items), size=items_cfg.n,
+                                                              replace=False))
+            items = [items[i] for i in keep]
+        return items
+    return brief_to_ad_items(sample(held, items_cfg.n, seed), splits["train"], task,
+                             template_path=template_path)
+
+
+def _drop_lead(match: str) -> str:
+    return (match if match[:1] in tuple("+0123456789") else match[1:]).strip()
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,72 @@
+"""``workbench generate``: a thin wrapper over :func:`workbench.generation.generate.generate`.
+
+Cheap to import (``workbench --help`` loads it): torch, transformers and LanceDB are imported
+inside the command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workbench.cli_common import ConfigOption, DataDirOption, resolve
+
+
+def generate_command(
+    brief: Annotated[
+        list[Path],
+        typer.Option("--brief", help="Brief YAML file, or a folder of them (repeatable)."),
+    ],
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", help="Registry name (repeatable): retrieval, template, base, "
+                     "run:<run_id>, an endpoint name, or a local model/adapter folder "
+                     "(default: generation.models)."),
+    ] = None,
+    n: Annotated[
+        int | None, typer.Option("--n", min=1, max=64, help="Candidates per brief and model.")
+    ] = None,
+    k: Annotated[
+        int | None, typer.Option("--k", min=0, max=20, help="Retrieved ads in the prompt.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of candidate 0.")] = None,
+    temperature: Annotated[
+        float | None, typer.Option("--temperature", min=0.0, help="0: greedy decoding.")
+    ] = None,
+    max_new_tokens: Annotated[
+        int | None, typer.Option("--max-new-tokens", min=1, help="Tokens per candidate.")
+    ] = None,
+    caption: Annotated[
+        bool, typer.Option("--caption", help="Check the 1024-unit caption limit, not 4096.")
+    ] = False,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write candidate ads for a brief, grounded in the target channel's past ads.
+
+    Example: workbench generate --brief data/samples/briefs/01-retail-lucy-fashion.yaml --model template
+    """
+    from workbench.generation.generate import generate
+    from workbench.rag.briefs import load_briefs
+
+    cfg, root = resolve(data_dir, config)
+    gcfg = cfg.generation
+    updates = {key: value for key, value in (("seed", seed), ("temperature", temperature),
+                                             ("max_new_tokens", max_new_tokens))
+               if value is not None}
+    decoding = gcfg.decoding.model_copy(update=updates)
+    if caption:
+        checks = gcfg.checks.model_copy(update={"caption": True})
+        cfg = cfg.model_copy(update={"generation": gcfg.model_copy(update={"checks": checks})})
+    briefs = load_briefs(brief)
+    outputs = generate(briefs, model or gcfg.models, root, cfg, n=n, k=k, decoding=decoding)
+    for out in outputs:
+        typer.echo(out.line())
+        for row in out.frame.iter_rows(named=True):
+            status = "ok" if row["checks_passed"] else "FAIL " + ",".join(row["check_failures"])
+            first = " ".join((row["text"] or "").split())[:70]
+            typer.echo(f"  [{row['candidate_index']}] {status:<28} {first}")
+        for note in out.notes:
+            typer.echo(f"  note: {note}")

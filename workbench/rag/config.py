@@ -1,0 +1,89 @@
+"""The ``rag:`` section of ``workbench.yaml``: where the index lives, what it holds, how it embeds.
+
+Every field is optional; command-line flags override the matching field for one run.
+
+Examples
+--------
+>>> cfg = RagConfig()
+>>> (cfg.embedder, cfg.splits, cfg.tfidf.dims)
+('tfidf-svd', ('train',), 256)
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SplitName = Literal["train", "val", "test"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TfidfConfig(_Strict):
+    """The default embedder: character n-gram TF-IDF reduced with truncated SVD."""
+
+    ngram_min: int = Field(default=2, ge=1, le=8, description="Shortest character n-gram.")
+    ngram_max: int = Field(default=4, ge=1, le=8, description="Longest character n-gram.")
+    max_features: int = Field(
+        default=200_000, ge=100, description="Vocabulary cap (most frequent n-grams kept)."
+    )
+    dims: int = Field(
+        default=256, ge=2, le=2048,
+        description="SVD dimensions (fewer when the corpus is smaller than this).",
+    )
+    fit_sample: int = Field(
+        default=20_000, ge=10,
+        description="At most this many ads are used to fit TF-IDF and SVD (all are embedded).",
+    )
+    seed: int = Field(default=0, description="Seed of the fit sample and the randomized SVD.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TfidfConfig:
+        if self.ngram_max < self.ngram_min:
+            msg = f"ngram_max ({self.ngram_max}) is smaller than ngram_min ({self.ngram_min})"
+            raise ValueError(msg)
+        return self
+
+
+class RagConfig(_Strict):
+    """``workbench rag index`` / ``search`` and the retrieval step of ``workbench generate``."""
+
+    db_dir: str = Field(default="rag", description="Index folder, relative to the data dir.")
+    splits_dir: str = Field(
+        default="curated/splits", description="Curated splits, relative to the data dir."
+    )
+    splits: tuple[SplitName, ...] = Field(
+        default=("train",), min_length=1,
+        description="Splits whose ads are indexed. Train only by default, so that evaluating "
+        "on test never retrieves the very ad being scored.",
+    )
+    briefs_dir: str = Field(
+        default="briefs",
+        description="Brief YAML files indexed by default, relative to the data dir (if present).",
+    )
+    embedder: str = Field(
+        default="tfidf-svd",
+        description="Embedder by registry name: tfidf-svd, st:<local dir>, hf-mean:<local dir or "
+        "run:<id>> (see workbench.rag.embedders).",
+    )
+    tfidf: TfidfConfig = Field(default_factory=TfidfConfig)
+    refit_growth: float = Field(
+        default=0.5, ge=0.0,
+        description="Refit a fitted embedder (and re-embed everything) once the corpus has grown "
+        "by this fraction since the fit; below it new ads are embedded with the old fit.",
+    )
+    vector_index_min_rows: int = Field(
+        default=5_000, ge=1,
+        description="Build an ANN vector index (IVF-HNSW-SQ) from this many rows; fewer rows are "
+        "searched exactly (perfect recall; an exact search over 10k rows already costs ~12 ms).",
+    )
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
+    hybrid_depth: int = Field(
+        default=40, ge=1, le=1000,
+        description="Hits fetched from each of the two searches of a hybrid search before fusion "
+        "and re-ranking (at least 2k). Deeper finds more misspelt words' ads, at some latency.",
+    )
+    k: int = Field(default=10, ge=1, le=1000, description="Hits shown by `rag search`.")
