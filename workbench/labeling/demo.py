@@ -2,8 +2,9 @@
 
 The seeded answers come from the samples' ``seed_labels.jsonl`` (the synthetic generator's
 intended labels, not human work). They are entered as the account ``seed-labels@workbench.local``
-so nobody mistakes them for an annotator's, and only a few per project, so the UI still shows
-open tasks with their pre-annotations.
+so nobody mistakes them for an annotator's. Every task but the last few of each project is seeded:
+enough labeled items for the curation and training steps after it, while the UI still shows open
+tasks with their pre-annotations.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ SEED_LABELS = Path(__file__).resolve().parents[2] / "data" / "samples" / "telegr
 #: The account that enters seed labels (clearly not a person).
 SEED_ANNOTATOR = "seed-labels@workbench.local"
 
-#: Seeded tasks per project.
-SEED_PER_PROJECT = 3
+#: Tasks left open (unseeded) at the end of each project, so annotators see pre-annotated work.
+LEAVE_OPEN_PER_PROJECT = 5
 
 
 def _server_up(data_dir: Path) -> bool:
@@ -133,25 +134,24 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig, *, seed_labels: Path = SEE
             raise ServiceError(msg)
         done = {(r.project, r.uid) for r in backend.fetch() if r.annotator == SEED_ANNOTATOR}
         seeded = 0
+        client = httpx.Client(headers={"Authorization": f"Token {token}"}, timeout=60)
         for res in results:
-            picked = 0
-            for task in backend.api.iter_tasks(res.project_id, include="id,data"):
-                uid = task["data"].get("uid")
-                if picked >= SEED_PER_PROJECT:
-                    break
-                if uid not in seeds:
-                    continue
-                picked += 1
+            tasks = [t for t in backend.api.iter_tasks(res.project_id, include="id,data")
+                     if t["data"].get("uid") in seeds]
+            if len(tasks) > 2 * LEAVE_OPEN_PER_PROJECT:
+                tasks = tasks[:-LEAVE_OPEN_PER_PROJECT]
+            for task in tasks:
+                uid = task["data"]["uid"]
                 if (res.key, uid) in done:
                     continue
                 result = seed_result(seeds[uid], taxonomy)
-                resp = httpx.post(f"{url}/api/tasks/{task['id']}/annotations/",
-                                  json={"result": result}, headers={"Authorization": f"Token {token}"},
-                                  timeout=60)
+                resp = client.post(f"{url}/api/tasks/{task['id']}/annotations/",
+                                   json={"result": result})
                 if resp.status_code != 201:
                     msg = f"Label Studio refused a seed annotation (HTTP {resp.status_code}): {resp.text[:200]}"
                     raise ServiceError(msg)
                 seeded += 1
+        client.close()
     finally:
         backend.close()
     lines.append(f"entered {seeded} seed label(s) as {SEED_ANNOTATOR} (the samples' synthetic "
