@@ -28,7 +28,7 @@ from workbench.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA
 _INT64_MAX = 2**63 - 1
 
 
-class Piece(msgspec.Struct):
+class Piece(msgspec.Struct, gc=False):
     """A typed piece of a message's ``text`` list (bold, link, mention, phone...)."""
 
     type: str
@@ -36,7 +36,7 @@ class Piece(msgspec.Struct):
     href: str | None = None
 
 
-class RawMessage(msgspec.Struct):
+class RawMessage(msgspec.Struct, gc=False):
     """The fields of a Telegram Desktop message the workbench keeps (others are ignored)."""
 
     id: int
@@ -56,7 +56,7 @@ class RawMessage(msgspec.Struct):
     text: str | list[str | Piece] = ""
 
 
-class RawExport(msgspec.Struct):
+class RawExport(msgspec.Struct, gc=False):
     """A single-chat export: the shape Telegram Desktop writes for one channel."""
 
     type: str
