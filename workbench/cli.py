@@ -33,13 +33,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(train_app, name="train")
-app.add_typer(label_app, name="label")
-app.add_typer(rag_app, name="rag")
-app.add_typer(curate_app, name="curate")
-app.command("generate")(generate_command)
-app.add_typer(eval_app, name="eval")
-app.command("report")(report_command)
 
 @app.command()
 def ingest(
@@ -59,6 +52,15 @@ def ingest(
     cfg, root = resolve(data_dir, config)
     summary = run_ingest(paths, root, cfg.cleaning)
     typer.echo(summary.line())
+
+# One subcommand per stage, listed in pipeline order by `workbench --help`.
+app.add_typer(label_app, name="label")
+app.add_typer(curate_app, name="curate")
+app.add_typer(train_app, name="train")
+app.add_typer(rag_app, name="rag")
+app.command("generate")(generate_command)
+app.add_typer(eval_app, name="eval")
+app.command("report")(report_command)
 
 
 @app.command()
