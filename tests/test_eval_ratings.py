@@ -1,87 +1,28 @@
 """Rating projects pushed to, annotated in, and pulled from a real Label Studio.
 
-The server is started once per session in a temporary folder (STACK.md: LABEL_STUDIO_* variables,
-``--internal-host 127.0.0.1``, a free port, wait for ``/api/version``; the first migration takes
-about 30 s). Annotations are created through the SDK as two annotator users.
+The server is the session's one Label Studio (``ls_server`` in tests/conftest.py, migrated once
+and reused from a template DB). Annotations are created through the SDK as two annotator users.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
 
+from tests.conftest import SessionServer
+
 pytestmark = pytest.mark.labelstudio
-
-START_TIMEOUT_S = 240
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _answers(url: str) -> bool:
-    import httpx
-
-    try:
-        return httpx.get(f"{url}/api/version", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 @pytest.fixture(scope="session")
-def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A Label Studio on 127.0.0.1 with a known token; stopped (its process group) at the end."""
-    pytest.importorskip("label_studio")
-    root = tmp_path_factory.mktemp("labelstudio")
-    port = _free_port()
-    creds = {"url": f"http://127.0.0.1:{port}", "username": "eval-admin@wb.local",
-             "password": secrets.token_urlsafe(12), "token": secrets.token_hex(20)}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LABEL_STUDIO_")}
-    env.update({
-        "LABEL_STUDIO_BASE_DATA_DIR": str(root / "data"), "LABEL_STUDIO_USERNAME": creds["username"],
-        "LABEL_STUDIO_PASSWORD": creds["password"], "LABEL_STUDIO_USER_TOKEN": creds["token"],
-        "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true", "SENTRY_DSN": "", "FRONTEND_SENTRY_DSN": "",
-        "COLLECT_ANALYTICS": "false", "LATEST_VERSION_CHECK": "false", "DJANGO_DB": "sqlite",
-        # A start always writes ~/.config/label-studio: keep it in the temporary folder.
-        "HOME": str(root / "home"), "XDG_CONFIG_HOME": str(root / "config"),
-    })
-    log = (root / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "label_studio.server", "start", "--no-browser", "--internal-host",
-         "127.0.0.1", "--port", str(port), "--data-dir", str(root / "data")],
-        env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=root,
-        start_new_session=True)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not _answers(creds["url"]):
-            if proc.poll() is not None:
-                pytest.fail(f"Label Studio exited ({proc.returncode}); see {root / 'server.log'}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"Label Studio did not answer within {START_TIMEOUT_S} s")
-            time.sleep(0.5)
-        yield creds
-    finally:
-        # Only the process group this fixture started.
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+def label_studio(ls_server: SessionServer) -> dict[str, str]:
+    """The session's real Label Studio (tests/conftest.py): its url, admin and API token."""
+    return json.loads(ls_server.credentials.read_text(encoding="utf-8"))
 
 
 QUALITY = {"good": 4.5, "fair": 3.0, "poor": 1.5}
