@@ -19,24 +19,21 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from workbench.curation.config import CurationConfig
 from workbench.errors import ConfigError
 from workbench.generation.config import GenerationConfig
 from workbench.labeling.config import LabelingConfig
 from workbench.rag.config import RagConfig
+from workbench.strict_model import StrictModel
 
 DEFAULT_CONFIG_NAME = "workbench.yaml"
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ChannelConfig(_Strict):
+class ChannelConfig(StrictModel):
     """A channel the team works with."""
 
     name: str = Field(description="Channel title as it appears in the export's `name`.")
@@ -44,7 +41,7 @@ class ChannelConfig(_Strict):
     language: Literal["am", "en", "mixed"] = Field(default="am", description="Main language.")
 
 
-class MessageSlice(_Strict):
+class MessageSlice(StrictModel):
     """An inclusive range of message ids of one channel."""
 
     channel: str = Field(description="Channel name (or id as a string).")
@@ -59,7 +56,7 @@ class MessageSlice(_Strict):
         return self
 
 
-class AnnotatorGroup(_Strict):
+class AnnotatorGroup(StrictModel):
     """One annotator group: a set of message-id slices plus whole channels (the brief's plan)."""
 
     id: int = Field(ge=1, description="Group number, as used by `--group N`.")
@@ -68,7 +65,7 @@ class AnnotatorGroup(_Strict):
     annotators: list[str] = Field(default_factory=list, description="Annotator e-mails.")
 
 
-class CleaningConfig(_Strict):
+class CleaningConfig(StrictModel):
     """What `text_clean` and `text_norm` do. The original `text` is never modified."""
 
     remove_hashtags: bool = Field(default=True, description="Drop #hashtags from text_clean.")
@@ -106,7 +103,7 @@ def _default_groups() -> list[AnnotatorGroup]:
     ]
 
 
-class ProjectConfig(_Strict):
+class ProjectConfig(StrictModel):
     """The whole project config (`workbench.yaml`)."""
 
     data_dir: Path = Field(default=Path("data"), description="Root of the stage folders.")

@@ -20,19 +20,16 @@ import difflib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from workbench.config import load_yaml_model
 from workbench.errors import ConfigError
+from workbench.strict_model import StrictModel
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parents[1] / "labeling" / "taxonomy.yaml"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Label(_Strict):
+class Label(StrictModel):
     """One label of a task."""
 
     value: str = Field(min_length=1, description="The label as stored and shown.")
@@ -40,14 +37,14 @@ class Label(_Strict):
     guideline: str = Field(default="", description="One line for annotators: when to use it.")
 
 
-class Condition(_Strict):
+class Condition(StrictModel):
     """Ask a task only when another task has a given label."""
 
     task: str = Field(description="The other task's name.")
     equals: str = Field(description="The label that task must have.")
 
 
-class Task(_Strict):
+class Task(StrictModel):
     """One choice task."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Identifier used everywhere.")
@@ -69,7 +66,7 @@ class Task(_Strict):
         return self
 
 
-class Taxonomy(_Strict):
+class Taxonomy(StrictModel):
     """All tasks."""
 
     version: int = Field(default=1, description="Bump when labels change meaning.")

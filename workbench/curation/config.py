@@ -21,7 +21,9 @@ from __future__ import annotations
 import math
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
+
+from workbench.strict_model import StrictModel
 
 FilterBy = Literal[
     "low_self_confidence", "low_normalized_margin", "prune_by_noise_rate", "prune_by_class", "both",
@@ -35,11 +37,7 @@ OutlierReason = Literal["empty", "non_amharic", "flood", "repetitive"]
 M = TypeVar("M", bound=BaseModel)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FlagConfig(_Strict):
+class FlagConfig(StrictModel):
     """``workbench curate flag``: classifier, folds and the cleanlab method."""
 
     classifier: str = Field(
@@ -69,7 +67,7 @@ class FlagConfig(_Strict):
     n_jobs: int = Field(default=1, ge=1, description="Folds fitted in parallel (processes).")
 
 
-class DedupConfig(_Strict):
+class DedupConfig(StrictModel):
     """``workbench curate dedup``: MinHash over character shingles of ``text_norm``."""
 
     threshold: float = Field(
@@ -81,7 +79,7 @@ class DedupConfig(_Strict):
     seed: int = Field(default=1, description="Seed of the MinHash permutations.")
 
 
-class OutlierConfig(_Strict):
+class OutlierConfig(StrictModel):
     """What counts as an outlier; outliers are listed with a reason, never deleted."""
 
     min_chars: int = Field(
@@ -101,7 +99,7 @@ class OutlierConfig(_Strict):
     )
 
 
-class SplitConfig(_Strict):
+class SplitConfig(StrictModel):
     """``workbench curate split``: ratios, grouping and hold-outs."""
 
     ratios: tuple[float, float, float] = Field(
@@ -133,7 +131,7 @@ class SplitConfig(_Strict):
         return self
 
 
-class CurationConfig(_Strict):
+class CurationConfig(StrictModel):
     """The whole ``curation:`` section."""
 
     flag: FlagConfig = Field(default_factory=FlagConfig, description="Label-issue detection.")

@@ -30,10 +30,11 @@ import difflib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from workbench.config import load_yaml_model
 from workbench.errors import ConfigError
+from workbench.strict_model import StrictModel
 
 #: The project checkout (suites and metric modules live in its ``eval/`` folder).
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -43,11 +44,7 @@ TASKS = ("brief_to_ad", "half_continuation")
 TaskName = Literal["brief_to_ad", "half_continuation"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SystemEntry(_Strict):
+class SystemEntry(StrictModel):
     """One system to evaluate."""
 
     name: str = Field(description="Display name in scores and the report (default: the ref).")
@@ -66,7 +63,7 @@ class SystemEntry(_Strict):
     )
 
 
-class ItemsConfig(_Strict):
+class ItemsConfig(StrictModel):
     """Which held-out messages become evaluation items."""
 
     splits_dir: str = Field(
@@ -83,7 +80,7 @@ class ItemsConfig(_Strict):
     )
 
 
-class DecodingConfig(_Strict):
+class DecodingConfig(StrictModel):
     """Sampling for local models (baselines are deterministic)."""
 
     temperature: float = Field(default=0.7, ge=0.0, le=5.0, description="0: greedy decoding.")
@@ -93,7 +90,7 @@ class DecodingConfig(_Strict):
     )
 
 
-class MetricEntry(_Strict):
+class MetricEntry(StrictModel):
     """A registered metric under another name with other arguments (e.g. chrF with order 4)."""
 
     name: str = Field(description="Name used in scores and the report.")
@@ -103,7 +100,7 @@ class MetricEntry(_Strict):
     )
 
 
-class TaskConfig(_Strict):
+class TaskConfig(StrictModel):
     """One task and its metrics."""
 
     name: TaskName = Field(description="brief_to_ad or half_continuation.")
@@ -129,14 +126,14 @@ class TaskConfig(_Strict):
     )
 
 
-class BootstrapConfig(_Strict):
+class BootstrapConfig(StrictModel):
     """Confidence intervals and paired tests."""
 
     n_resamples: int = Field(default=1000, ge=100, le=100_000, description="Bootstrap resamples.")
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0, description="CI level.")
 
 
-class Suite(_Strict):
+class Suite(StrictModel):
     """An evaluation suite (``eval/suites/<name>.yaml``)."""
 
     name: str = Field(description="Suite name (part of the eval id).")

@@ -16,17 +16,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from workbench.strict_model import StrictModel
 
 #: Model names the registry itself defines; an endpoint may not take them.
 RESERVED_MODEL_NAMES = ("base", "retrieval", "template")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DecodingConfig(_Strict):
+class DecodingConfig(StrictModel):
     """Sampling parameters (recorded with every candidate)."""
 
     temperature: float = Field(
@@ -42,7 +40,7 @@ class DecodingConfig(_Strict):
     )
 
 
-class EndpointConfig(_Strict):
+class EndpointConfig(StrictModel):
     """An OpenAI-compatible chat-completions endpoint, registered as a (hosted) model."""
 
     base_url: str = Field(description="Up to and including /v1, e.g. http://127.0.0.1:8000/v1.")
@@ -66,7 +64,7 @@ class EndpointConfig(_Strict):
         return value.rstrip("/")
 
 
-class ChecksConfig(_Strict):
+class ChecksConfig(StrictModel):
     """Output checks run on every candidate (reported, never used to hide a candidate)."""
 
     min_ethiopic_share: dict[Literal["am", "en", "mixed"], float] = Field(
@@ -89,7 +87,7 @@ class ChecksConfig(_Strict):
     )
 
 
-class GenerationConfig(_Strict):
+class GenerationConfig(StrictModel):
     """``workbench generate``: which models, which prompt, how to decode, what to check."""
 
     models: list[str] = Field(

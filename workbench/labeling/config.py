@@ -16,14 +16,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from workbench.strict_model import StrictModel
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DatabaseConfig(_Strict):
+class DatabaseConfig(StrictModel):
     """Where the embedded Label Studio keeps its data (SQLite, or PostgreSQL for larger teams)."""
 
     engine: Literal["sqlite", "postgresql"] = Field(
@@ -40,7 +38,7 @@ class DatabaseConfig(_Strict):
     )
 
 
-class LabelStudioConfig(_Strict):
+class LabelStudioConfig(StrictModel):
     """The embedded Label Studio server."""
 
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
@@ -53,7 +51,7 @@ class LabelStudioConfig(_Strict):
     )
 
 
-class ArgillaConfig(_Strict):
+class ArgillaConfig(StrictModel):
     """The Argilla backend (an argilla-server you run; see labeling/README.md)."""
 
     url: str = Field(default="http://127.0.0.1:6900", description="argilla-server base URL.")
@@ -63,7 +61,7 @@ class ArgillaConfig(_Strict):
     workspace: str = Field(default="workbench", description="Workspace holding the datasets.")
 
 
-class LabelingConfig(_Strict):
+class LabelingConfig(StrictModel):
     """``workbench label ...``: which backend, which server, how tasks are spread."""
 
     backend: Literal["labelstudio", "argilla"] = Field(

@@ -30,13 +30,14 @@ from pathlib import Path
 from typing import Literal
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from workbench.config import load_yaml_model
 from workbench.errors import ConfigError
 from workbench.ingest.amharic import TsaTarget, unify_homophones
 from workbench.labeling.records import PREDICTIONS_SCHEMA
 from workbench.schemas import require_columns
+from workbench.strict_model import StrictModel
 from workbench.taxonomy import Taxonomy
 
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "labeling" / "rules.yaml"
@@ -49,11 +50,7 @@ RULE_COLUMNS = ("uid", "text_norm", "phones", "prices", "links", "mentions")
 _LATIN_ONLY = re.compile(r"^[\x00-\x7f]+$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Gate(_Strict):
+class Gate(StrictModel):
     """The yes/no task decided by weighted signals (is_ad by default)."""
 
     task: str = Field(description="Taxonomy task the signals decide.")
@@ -72,7 +69,7 @@ class Gate(_Strict):
         return self
 
 
-class Rules(_Strict):
+class Rules(StrictModel):
     """``labeling/rules.yaml``."""
 
     model_version: str = Field(default="rules-v1", min_length=1, description="Shown with each prediction.")

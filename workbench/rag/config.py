@@ -13,16 +13,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from workbench.strict_model import StrictModel
 
 SplitName = Literal["train", "val", "test"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TfidfConfig(_Strict):
+class TfidfConfig(StrictModel):
     """The default embedder: character n-gram TF-IDF reduced with truncated SVD."""
 
     ngram_min: int = Field(default=2, ge=1, le=8, description="Shortest character n-gram.")
@@ -48,7 +46,7 @@ class TfidfConfig(_Strict):
         return self
 
 
-class RagConfig(_Strict):
+class RagConfig(StrictModel):
     """``workbench rag index`` / ``search`` and the retrieval step of ``workbench generate``."""
 
     db_dir: str = Field(default="rag", description="Index folder, relative to the data dir.")

@@ -30,10 +30,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from workbench.config import format_validation_error, load_yaml_model
 from workbench.errors import ConfigError
+from workbench.strict_model import StrictModel
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RECIPES_DIR = PROJECT_ROOT / "training" / "recipes"
@@ -58,11 +59,7 @@ RESERVED_TRAINING_KEYS: dict[str, str] = {
 LORA_TARGETS_LLAMA = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TinyModelConfig(_Strict):
+class TinyModelConfig(StrictModel):
     """Shape of the tiny Llama built locally when ``model.base`` is ``tiny`` (tests, CPU demo)."""
 
     vocab_size: int = Field(default=2000, ge=500, description="BPE vocabulary trained on the data.")
@@ -84,7 +81,7 @@ class TinyModelConfig(_Strict):
         return self
 
 
-class ModelConfig(_Strict):
+class ModelConfig(StrictModel):
     """The base model and its tokenizer."""
 
     base: str = Field(
@@ -132,7 +129,7 @@ class ModelConfig(_Strict):
         return self.base == TINY_BASE
 
 
-class QuantizationConfig(_Strict):
+class QuantizationConfig(StrictModel):
     """bitsandbytes loading of the frozen base (works on CPU and CUDA)."""
 
     load_in_4bit: bool = Field(default=False, description="Load the base in 4 bits (QLoRA).")
@@ -158,7 +155,7 @@ class QuantizationConfig(_Strict):
         return self.load_in_4bit or self.load_in_8bit
 
 
-class LoraConfig(_Strict):
+class LoraConfig(StrictModel):
     """The LoRA adapter (peft)."""
 
     r: int = Field(default=16, ge=1, description="Rank of the update matrices.")
@@ -187,7 +184,7 @@ class LoraConfig(_Strict):
         return value
 
 
-class DataConfig(_Strict):
+class DataConfig(StrictModel):
     """How SFT examples and the continued-pretraining set are built from the curated splits."""
 
     objective: Literal["sft", "cpt"] = Field(
@@ -240,7 +237,7 @@ class DataConfig(_Strict):
         return self.model_copy(update=fields)
 
 
-class Recipe(_Strict):
+class Recipe(StrictModel):
     """A whole training recipe."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="Names runs and data.")
