@@ -121,41 +121,17 @@ def write_brief(folder: Path, name: str = "shoes", **override: Any) -> Path:
 
 
 def build_tiny_llama(out: Path, texts: list[str]) -> Path:
-    """A random 2-layer Llama and a Metaspace BPE tokenizer with the Ethiopic alphabet (~1 s).
+    """A random 2-layer Llama and a Metaspace BPE tokenizer with the Ethiopic alphabet (~1 s)."""
+    from workbench.training.recipe import TinyModelConfig
+    from workbench.training.tiny_model import build_tiny_base
 
-    Built the way STACK.md describes, without the training package (it is written in parallel).
-    """
-    import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-
-    specials = ["<unk>", "<s>", "</s>", "<pad>", "<|user|>", "<|assistant|>", "<|system|>"]
-    tok = Tokenizer(models.BPE(unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.Metaspace()
-    tok.decoder = decoders.Metaspace()
-    alphabet = [chr(c) for c in range(0x1200, 0x1380)]
-    trainer = trainers.BpeTrainer(vocab_size=700, special_tokens=specials,
-                                  initial_alphabet=alphabet, show_progress=False)
-    tok.train_from_iterator(texts, trainer=trainer)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>",
-                                   unk_token="<unk>", pad_token="<pad>",
-                                   extra_special_tokens=specials[4:])
-    fast.chat_template = (
+    chat_template = (
         "{{ bos_token }}{% for m in messages %}{% if m['role'] == 'user' %}<|user|>\n"
         "{{ m['content'] }}\n{% elif m['role'] == 'system' %}<|system|>\n{{ m['content'] }}\n"
         "{% endif %}{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}"
     )
-    config = LlamaConfig(vocab_size=len(fast), hidden_size=128, intermediate_size=256,
-                         num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
-                         max_position_embeddings=512, bos_token_id=fast.bos_token_id,
-                         eos_token_id=fast.eos_token_id, pad_token_id=fast.pad_token_id,
-                         tie_word_embeddings=False)
-    torch.manual_seed(0)
-    model = LlamaForCausalLM(config)
-    out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out)
-    fast.save_pretrained(out)
-    return out
+    spec = TinyModelConfig(vocab_size=700, max_position_embeddings=512)
+    return build_tiny_base(out, texts, spec, chat_template=chat_template, seed=0)
 
 
 def build_run(data_dir: Path, run_id: str, base: Path) -> Path:
