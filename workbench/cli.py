@@ -23,6 +23,7 @@ from workbench.generation.cli import generate_command
 from workbench.labeling.cli import app as label_app
 from workbench.rag.cli import app as rag_app
 from workbench.training.cli import app as train_app
+from workbench.webapp.cli import serve_command, users_app
 
 app = typer.Typer(
     name="workbench",
@@ -61,6 +62,9 @@ app.add_typer(rag_app, name="rag")
 app.command("generate")(generate_command)
 app.add_typer(eval_app, name="eval")
 app.command("report")(report_command)
+# The web app: advertiser- and team-facing pages over the stages' outputs.
+app.command("serve")(serve_command)
+app.add_typer(users_app, name="users")
 
 
 @app.command()

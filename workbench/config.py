@@ -27,6 +27,7 @@ from workbench.generation.config import GenerationConfig
 from workbench.labeling.config import LabelingConfig
 from workbench.rag.config import RagConfig
 from workbench.strict_model import StrictModel
+from workbench.webapp.config import WebConfig
 
 DEFAULT_CONFIG_NAME = "workbench.yaml"
 
@@ -123,6 +124,9 @@ class ProjectConfig(StrictModel):
     )
     generation: GenerationConfig = Field(
         default_factory=GenerationConfig, description="Candidate ads: models, prompt, checks."
+    )
+    web: WebConfig = Field(
+        default_factory=WebConfig, description="`workbench serve`: binding, sessions, throttle."
     )
 
     @model_validator(mode="after")

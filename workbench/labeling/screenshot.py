@@ -100,7 +100,7 @@ def screenshot_task(creds: Credentials, project_id: int, task_id: int, out: Path
             crop = out.with_name(f"{out.stem}-message.png")
             message.screenshot(path=str(crop))
             text = message.inner_text()
-            fonts = _fonts_of(page, ".wb-message *")
+            fonts = fonts_of(page, ".wb-message *")
             checked = page.eval_on_selector_all(
                 "input:checked",
                 "els => els.map(e => (e.closest('label')?.innerText || e.value)"
@@ -113,7 +113,7 @@ def screenshot_task(creds: Credentials, project_id: int, task_id: int, out: Path
                            checked_choices=[c for c in checked if c], ink_stddev=stddev)
 
 
-def _fonts_of(page: object, selector: str) -> dict[str, int]:
+def fonts_of(page: object, selector: str) -> dict[str, int]:
     """Font family -> glyphs drawn, over the nodes matching ``selector`` (DevTools protocol)."""
     cdp = page.context.new_cdp_session(page)  # type: ignore[attr-defined]
     root = cdp.send("DOM.getDocument", {"depth": -1, "pierce": True})["root"]["nodeId"]

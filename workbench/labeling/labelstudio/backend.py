@@ -182,6 +182,10 @@ class LabelStudioBackend:
                 out.append(self._push_project(key, project, records, limit, on_batch))
         return out
 
+    def task_ids(self, project_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Map each uid to its tasks in a project (for links to an item in the labeling UI)."""
+        return self._listing(project_id)
+
     def _listing(self, project_id: int) -> dict[str, list[dict[str, Any]]]:
         """Map each uid to the tasks carrying it (normally one): the cheap ``id,data`` listing."""
         by_uid: dict[str, list[dict[str, Any]]] = {}

@@ -1,0 +1,438 @@
+"""The FastAPI application behind ``workbench serve``.
+
+Pages (HTML, forms with CSRF tokens) and a JSON API under ``/api`` share one set of rules:
+
+- Nothing but ``/login`` and ``/static`` answers an anonymous user: pages redirect to the
+  sign-in form, the API answers 401.
+- A role opens only its areas (:data:`workbench.webapp.accounts.ROLE_AREAS`; otherwise 403), and a
+  company reads only its own briefs and generations (otherwise 404, the same as a missing id).
+- Every state-changing request carries the session's CSRF token (form field or
+  ``X-CSRF-Token``), else 403.
+- Generation runs on worker threads, at most ``web.generation_workers`` at once; the rest queue.
+
+No ``from __future__ import annotations`` here: FastAPI reads the route signatures' annotations
+at run time, and the dependency aliases are local to :func:`create_app`.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import anyio
+from fastapi import Depends, FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ConfigDict, Field
+
+from workbench.config import ProjectConfig
+from workbench.errors import WorkbenchError
+from workbench.webapp import dashboard as dash
+from workbench.webapp import leaderboard as board
+from workbench.webapp import studio
+from workbench.webapp.accounts import ROLE_AREAS
+from workbench.webapp.passwords import dummy_hash, needs_rehash, verify_password
+from workbench.webapp.security import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    LOGIN_CSRF_COOKIE,
+    SECURITY_HEADERS,
+    SESSION_COOKIE,
+    LoginThrottle,
+    Sessions,
+    User,
+    cookie_args,
+    new_token,
+    same_token,
+)
+from workbench.webapp.store import Store, db_path
+
+log = logging.getLogger("workbench.webapp")
+HERE = Path(__file__).parent
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class Anonymous(Exception):
+    """No valid session."""
+
+
+class Forbidden(Exception):
+    """Signed in, but the role does not open this area, or the CSRF token is wrong."""
+
+
+def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = False) -> FastAPI:
+    """Build the app for one data dir.
+
+    Parameters
+    ----------
+    data_dir
+        Root of the stage folders; the app's own state is in ``DIR/webapp/``.
+    cfg
+        Project config (its ``web`` section: sessions, throttle, models).
+    secure_cookies
+        Mark cookies Secure (serve over HTTPS, or behind a TLS proxy).
+    """
+    store = Store(db_path(data_dir))
+    sessions = Sessions(store, cfg.web)
+    throttle = LoginThrottle(store, cfg.web)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app = FastAPI(title="Amharic ad workbench", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.limiter = anyio.CapacityLimiter(cfg.web.generation_workers)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    cookies = cookie_args(secure_cookies)
+
+    # --- cross-cutting ---------------------------------------------------------------------
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]
+                    ) -> Response:
+        # Browsers label cross-site requests; refusing them is a second wall behind CSRF tokens.
+        if (request.method in UNSAFE
+                and request.headers.get("sec-fetch-site") == "cross-site"):
+            response: Response = JSONResponse({"detail": "cross-site request refused"}, 403)
+        else:
+            response = await call_next(request)
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    def is_api(request: Request) -> bool:
+        return request.url.path.startswith("/api/")
+
+    @app.exception_handler(Anonymous)
+    async def _anonymous(request: Request, _exc: Anonymous) -> Response:
+        if is_api(request):
+            return JSONResponse({"detail": "sign in first"}, 401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", 303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        if is_api(request):
+            return JSONResponse({"detail": str(exc)}, 403)
+        return page(request, "error.html", None, status=403, title="Not allowed",
+                    message=str(exc))
+
+    @app.exception_handler(studio.NotFoundError)
+    async def _not_found(request: Request, _exc: studio.NotFoundError) -> Response:
+        if is_api(request):
+            return JSONResponse({"detail": "not found"}, 404)
+        return page(request, "error.html", None, status=404, title="Not found",
+                    message="There is nothing here, or it belongs to another company.")
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        if is_api(request):
+            return JSONResponse({"detail": exc.detail}, exc.status_code)
+        return page(request, "error.html", None, status=exc.status_code, title="Error",
+                    message=str(exc.detail))
+
+    def page(request: Request, name: str, user: User | None, *, status: int = 200,
+             **context: Any) -> Response:
+        return templates.TemplateResponse(request, name, {
+            "user": user, "areas": sorted(ROLE_AREAS[user.role]) if user else [],
+            "csrf_field": CSRF_FIELD, **context}, status_code=status)
+
+    # --- who is asking -----------------------------------------------------------------------
+
+    def current_user(request: Request) -> User:
+        user = sessions.user(request.cookies.get(SESSION_COOKIE))
+        if user is None:
+            raise Anonymous
+        return user
+
+    async def checked_user(request: Request) -> User:
+        """The user of a state-changing request whose CSRF token matches the session's."""
+        user = current_user(request)
+        sent = request.headers.get(CSRF_HEADER)
+        if sent is None and "form" in (request.headers.get("content-type") or ""):
+            sent = (await request.form()).get(CSRF_FIELD)  # type: ignore[assignment]
+        if not same_token(sent if isinstance(sent, str) else None, user.csrf_token):
+            msg = "missing or wrong CSRF token; reload the page and try again"
+            raise Forbidden(msg)
+        return user
+
+    def area(name: str) -> Callable[[User], User]:
+        def check(user: Annotated[User, Depends(current_user)]) -> User:
+            if name not in ROLE_AREAS[user.role]:
+                msg = f"the {user.role} role cannot open the {name}"
+                raise Forbidden(msg)
+            return user
+        return check
+
+    def checked_area(name: str) -> Callable[..., Awaitable[User]]:
+        async def check(user: Annotated[User, Depends(checked_user)]) -> User:
+            if name not in ROLE_AREAS[user.role]:
+                msg = f"the {user.role} role cannot open the {name}"
+                raise Forbidden(msg)
+            return user
+        return check
+
+    StudioUser = Annotated[User, Depends(area("studio"))]
+    StudioWriter = Annotated[User, Depends(checked_area("studio"))]
+    AnalystUser = Annotated[User, Depends(area("leaderboard"))]
+
+    # --- sign in / out -----------------------------------------------------------------------
+
+    def login_page(request: Request, *, status: int = 200, error: str | None = None,
+                   email: str = "", next_url: str = "/") -> Response:
+        token = new_token()
+        response = page(request, "login.html", None, status=status, error=error, email=email,
+                        login_csrf=token, next_url=next_url)
+        response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, **cookies)
+        return response
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_form(request: Request, next: str = "/") -> Response:
+        return login_page(request, next_url=_local_path(next))
+
+    @app.post("/login")
+    def login(request: Request, email: Annotated[str, Form(max_length=320)] = "",
+              password: Annotated[str, Form(max_length=1024)] = "",
+              csrf_token: Annotated[str, Form(max_length=100)] = "",
+              next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
+        next_url = _local_path(next)
+        if not same_token(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE)):
+            return login_page(request, status=403, email=email, next_url=next_url,
+                              error="The form expired; please sign in again.")
+        client = request.client.host if request.client else "unknown"
+        verdict = throttle.check(email, client)
+        if not verdict.allowed:
+            log.warning("sign-in throttled for %s from %s", email, client)
+            response = login_page(request, status=429, email=email, next_url=next_url,
+                                  error=f"Too many failed sign-ins. Try again in "
+                                        f"{verdict.retry_after_s} s.")
+            response.headers["Retry-After"] = str(verdict.retry_after_s)
+            return response
+        account = store.one("SELECT id, email, password_hash FROM users WHERE email = ?",
+                            email.strip())
+        # Verify against a dummy hash for unknown e-mails: the same time either way.
+        ok = verify_password(account["password_hash"] if account else dummy_hash(), password)
+        if account is None or not ok:
+            throttle.failed(email, client)
+            log.info("failed sign-in for %s from %s", email, client)
+            return login_page(request, status=401, email=email, next_url=next_url,
+                              error="Wrong e-mail or password.")
+        throttle.succeeded(email)
+        if needs_rehash(account["password_hash"]):
+            from workbench.webapp.passwords import hash_password
+
+            store.write("UPDATE users SET password_hash = ? WHERE id = ?",
+                        hash_password(password), account["id"])
+        log.info("signed in: %s", account["email"])
+        response = RedirectResponse(next_url, 303)
+        response.set_cookie(SESSION_COOKIE, sessions.create(account["id"]),
+                            max_age=cfg.web.session_max_hours * 3600, **cookies)
+        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+        return response
+
+    @app.post("/logout")
+    async def logout(request: Request, user: Annotated[User, Depends(checked_user)]) -> Response:
+        sessions.end(request.cookies.get(SESSION_COOKIE))
+        log.info("signed out: %s", user.email)
+        response = RedirectResponse("/login", 303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @app.get("/")
+    def home(user: Annotated[User, Depends(current_user)]) -> Response:
+        first = "studio" if "studio" in ROLE_AREAS[user.role] else "leaderboard"
+        return RedirectResponse(f"/{first}", 303)
+
+    # --- ad studio: pages --------------------------------------------------------------------
+
+    def studio_context(user: User) -> dict[str, Any]:
+        return {"briefs": studio.list_briefs(store, user),
+                "models": studio.studio_models(data_dir, cfg),
+                "channels": studio.index_channels(data_dir, cfg),
+                "verticals": studio.verticals(), "max_candidates": cfg.web.max_candidates}
+
+    @app.get("/studio", response_class=HTMLResponse)
+    def studio_page(request: Request, user: StudioUser) -> Response:
+        return page(request, "studio.html", user, form={}, error=None, **studio_context(user))
+
+    @app.post("/studio/briefs")
+    async def studio_new_brief(request: Request, user: StudioWriter,
+                               brief_file: Annotated[UploadFile | None, File()] = None) -> Response:
+        form = await request.form()
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        model = fields.pop("model", "")
+        n = _int(fields.pop("n", "3"), 3)
+        fields.pop(CSRF_FIELD, None)
+        try:
+            if brief_file is not None and brief_file.filename:
+                data = await brief_file.read(studio.MAX_UPLOAD_BYTES + 1)
+                brief = studio.brief_from_upload(data, brief_file.filename)
+            else:
+                brief = studio.brief_from_form(fields)
+        except WorkbenchError as exc:
+            return page(request, "studio.html", user, status=400, form=fields, error=str(exc),
+                        **studio_context(user))
+        row = studio.save_brief(store, data_dir, user, brief)
+        try:
+            await run_generation(user, row, model, n)
+        except WorkbenchError as exc:
+            return RedirectResponse(f"/studio/briefs/{row}?error={quote(str(exc))}", 303)
+        return RedirectResponse(f"/studio/briefs/{row}", 303)
+
+    @app.get("/studio/briefs/{row}", response_class=HTMLResponse)
+    def studio_brief(request: Request, row: int, user: StudioUser, error: str = "") -> Response:
+        found = studio.brief_row(store, user, row)
+        brief = studio.load_brief_row(found).brief
+        views = [studio.view_generation(data_dir, cfg, g)
+                 for g in studio.generations_of(store, user, row)]
+        return page(request, "brief.html", user, row=found, brief=brief, generations=views,
+                    models=studio.studio_models(data_dir, cfg), error=error[:500] or None,
+                    max_candidates=cfg.web.max_candidates)
+
+    @app.post("/studio/briefs/{row}/generate")
+    async def studio_regenerate(request: Request, row: int, user: StudioWriter) -> Response:
+        form = await request.form()
+        model = str(form.get("model") or "")
+        n = _int(str(form.get("n") or "3"), 3)
+        try:
+            await run_generation(user, row, model, n)
+        except WorkbenchError as exc:
+            return RedirectResponse(f"/studio/briefs/{row}?error={quote(str(exc))}", 303)
+        return RedirectResponse(f"/studio/briefs/{row}", 303)
+
+    @app.post("/studio/generations/{gen_id}/pick")
+    async def studio_pick(request: Request, gen_id: int, user: StudioWriter) -> Response:
+        form = await request.form()
+        index = _int(str(form.get("candidate_index") or "-1"), -1)
+        await anyio.to_thread.run_sync(studio.pick_candidate, store, data_dir, user, gen_id, index)
+        found = studio.generation_row(store, user, gen_id)
+        return RedirectResponse(f"/studio/briefs/{found['brief_row']}#gen-{gen_id}", 303)
+
+    async def run_generation(user: User, row: int, model: str, n: int) -> int:
+        return await anyio.to_thread.run_sync(
+            studio.generate_for_brief, store, data_dir, cfg, user, row, model, n,
+            limiter=app.state.limiter)
+
+    # --- ad studio: JSON API -----------------------------------------------------------------
+
+    @app.get("/api/me")
+    def api_me(user: Annotated[User, Depends(current_user)]) -> dict[str, Any]:
+        return {"email": user.email, "company": user.company, "role": user.role,
+                "csrf_token": user.csrf_token}
+
+    @app.get("/api/models")
+    def api_models(user: StudioUser) -> dict[str, Any]:
+        return {"models": studio.studio_models(data_dir, cfg)}
+
+    @app.get("/api/briefs")
+    def api_briefs(user: StudioUser) -> dict[str, Any]:
+        return {"briefs": [{k: r[k] for k in ("id", "brief_id", "brand", "product",
+                                              "target_channel", "created_at", "generations")}
+                           for r in studio.list_briefs(store, user)]}
+
+    @app.post("/api/briefs", status_code=201)
+    async def api_new_brief(body: dict[str, Any], user: StudioWriter) -> dict[str, Any]:
+        try:
+            brief = studio.brief_from_form(body)
+        except WorkbenchError as exc:
+            raise HTTPException(400, str(exc)) from None
+        return {"id": studio.save_brief(store, data_dir, user, brief)}
+
+    @app.get("/api/briefs/{row}")
+    def api_brief(row: int, user: StudioUser) -> dict[str, Any]:
+        found = studio.brief_row(store, user, row)
+        return {"id": row, "brief": studio.load_brief_row(found).brief.model_dump(mode="json"),
+                "generations": [g["id"] for g in studio.generations_of(store, user, row)]}
+
+    @app.post("/api/briefs/{row}/generations", status_code=201)
+    async def api_generate(row: int, body: GenerateBody, user: StudioWriter) -> dict[str, Any]:
+        try:
+            gen_id = await run_generation(user, row, body.model, body.n)
+        except WorkbenchError as exc:
+            raise HTTPException(400, str(exc)) from None
+        return generation_json(user, gen_id)
+
+    @app.get("/api/generations/{gen_id}")
+    def api_generation(gen_id: int, user: StudioUser) -> dict[str, Any]:
+        return generation_json(user, gen_id)
+
+    @app.post("/api/generations/{gen_id}/pick")
+    async def api_pick(gen_id: int, body: PickBody, user: StudioWriter) -> dict[str, Any]:
+        await anyio.to_thread.run_sync(studio.pick_candidate, store, data_dir, user, gen_id,
+                                       body.candidate_index)
+        return {"generation": gen_id, "picked": body.candidate_index}
+
+    def generation_json(user: User, gen_id: int) -> dict[str, Any]:
+        view = studio.view_generation(data_dir, cfg, studio.generation_row(store, user, gen_id))
+        return {"id": view.id, "model": view.model, "created_at": view.created_at,
+                "seconds": round(view.seconds, 4), "picked": view.picked,
+                "candidates": [{"index": c["candidate_index"], "text": c["text"],
+                                "checks_passed": c["checks_passed"],
+                                "check_failures": c["check_failures"]} for c in view.candidates],
+                "retrieved": [{"uid": r["uid"], "channel": r["channel"], "text": r["text"]}
+                              for r in view.retrieved]}
+
+    # --- analyst pages -----------------------------------------------------------------------
+
+    @app.get("/leaderboard", response_class=HTMLResponse)
+    def leaderboard_page(request: Request, user: AnalystUser) -> Response:
+        lb = board.latest_leaderboard(data_dir)
+        return page(request, "leaderboard.html", user, lb=lb)
+
+    @app.get("/leaderboard/figures/{eval_id}/{name}.png")
+    def leaderboard_figure(eval_id: str, name: str, user: AnalystUser) -> Response:
+        path = board.figure_path(data_dir, eval_id, name)
+        if path is None:
+            raise studio.NotFoundError
+        return FileResponse(path, media_type="image/png")
+
+    @app.get("/runs/{run_id}", response_class=HTMLResponse)
+    def run_page(request: Request, run_id: str, user: AnalystUser) -> Response:
+        run = board.run_lineage(data_dir, run_id)
+        if run is None:
+            raise studio.NotFoundError
+        return page(request, "run.html", user, run=run)
+
+    @app.get("/runs/{run_id}/loss.png")
+    def run_plot(run_id: str, user: AnalystUser) -> Response:
+        path = board.run_plot_path(data_dir, run_id)
+        if path is None:
+            raise studio.NotFoundError
+        return FileResponse(path, media_type="image/png")
+
+    @app.get("/dashboard", response_class=HTMLResponse)
+    def dashboard_page(request: Request, user: Annotated[User, Depends(area("dashboard"))]
+                       ) -> Response:
+        return page(request, "dashboard.html", user,
+                    board=dash.build_dashboard(data_dir, cfg))
+
+    return app
+
+
+class GenerateBody(BaseModel):
+    """``POST /api/briefs/{id}/generations``."""
+
+    model_config = ConfigDict(extra="forbid")
+    model: str = Field(min_length=1, max_length=200)
+    n: int = Field(default=3, ge=1, le=20)
+
+
+class PickBody(BaseModel):
+    """``POST /api/generations/{id}/pick``."""
+
+    model_config = ConfigDict(extra="forbid")
+    candidate_index: int = Field(ge=0)
+
+
+def _int(value: str, default: int) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        return default
+
+
+def _local_path(target: str) -> str:
+    """``target`` when it is a path on this site, else ``/`` (no open redirect after sign-in)."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"

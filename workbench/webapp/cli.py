@@ -1,0 +1,142 @@
+"""``workbench serve`` and ``workbench users``: thin wrappers over the web app modules."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import sys
+from typing import Annotated
+
+import typer
+
+from workbench.cli_common import ConfigOption, DataDirOption, resolve
+from workbench.errors import ConfigError
+
+users_app = typer.Typer(help="Web app accounts (company, role) for `workbench serve`.",
+                        no_args_is_help=True)
+
+
+def _read_password(password_stdin: bool, email: str) -> str:
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            msg = "--password-stdin: nothing on standard input"
+            raise ConfigError(msg)
+        return password
+    return str(typer.prompt(f"password for {email}", hide_input=True,
+                            confirmation_prompt=True))
+
+
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
+]
+
+
+@users_app.command("add")
+def users_add(
+    email: Annotated[str, typer.Argument(help="Sign-in e-mail.")],
+    company: Annotated[str, typer.Option("--company", help="Company: the unit of data isolation.")],
+    role: Annotated[str, typer.Option("--role", help="admin, marketer or analyst.")] = "marketer",
+    password_stdin: PasswordStdin = False,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Create an account (the password is asked twice, or read from stdin).
+
+    Example: echo 'a long passphrase' | workbench users add hanna@abebe.et --company "Abebe Shoes" --role marketer --password-stdin
+    """
+    from workbench.webapp.accounts import add_user
+    from workbench.webapp.store import Store, db_path
+
+    _, root = resolve(data_dir, config)
+    password = _read_password(password_stdin, email)
+    add_user(Store(db_path(root)), email, company=company, role=role, password=password)
+    typer.echo(f"added {email} ({role}, {company})")
+
+
+@users_app.command("ls")
+def users_ls(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    """List accounts and their live sessions (never a hash).
+
+    Example: workbench users ls --data-dir data
+    """
+    from workbench.webapp.accounts import list_users
+    from workbench.webapp.store import Store, db_path
+
+    _, root = resolve(data_dir, config)
+    rows = list_users(Store(db_path(root)))
+    if not rows:
+        typer.echo("no accounts yet: workbench users add EMAIL --company C --role R")
+        return
+    for r in rows:
+        typer.echo(f"{r['email']:<32} {r['role']:<9} {r['company']:<24} sessions {r['sessions']}")
+
+
+@users_app.command("remove")
+def users_remove(email: Annotated[str, typer.Argument(help="Account to delete.")],
+                 data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    """Delete an account and end its sessions (its company's briefs stay).
+
+    Example: workbench users remove hanna@abebe.et
+    """
+    from workbench.webapp.accounts import remove_user
+    from workbench.webapp.store import Store, db_path
+
+    _, root = resolve(data_dir, config)
+    remove_user(Store(db_path(root)), email)
+    typer.echo(f"removed {email}")
+
+
+@users_app.command("passwd")
+def users_passwd(email: Annotated[str, typer.Argument(help="Account.")],
+                 password_stdin: PasswordStdin = False,
+                 data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    """Set a new password and end every session of the account.
+
+    Example: workbench users passwd hanna@abebe.et
+    """
+    from workbench.webapp.accounts import set_password
+    from workbench.webapp.store import Store, db_path
+
+    _, root = resolve(data_dir, config)
+    set_password(Store(db_path(root)), email, _read_password(password_stdin, email))
+    typer.echo(f"password changed for {email}; its sessions are ended")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve_command(
+    port: Annotated[int | None, typer.Option("--port", help="TCP port (default: web.port, 8400).")] = None,
+    host: Annotated[str | None, typer.Option(
+        "--host", help="Bind address (default 127.0.0.1; 0.0.0.0 exposes the app: use TLS).")] = None,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Start the web app: ad studio, leaderboard, curation dashboard (sign-in required).
+
+    Example: workbench serve --data-dir data --port 8400
+    """
+    import uvicorn
+
+    from workbench.webapp.app import create_app
+
+    cfg, root = resolve(data_dir, config)
+    host = host or cfg.web.host
+    port = port or cfg.web.port
+    loopback = is_loopback(host)
+    secure = cfg.web.secure_cookies if cfg.web.secure_cookies is not None else not loopback
+    if not loopback:
+        typer.echo(f"warning: binding {host}: the app is reachable from other machines; "
+                   "put it behind HTTPS (cookies are marked Secure)", err=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = create_app(root, cfg, secure_cookies=secure)
+    typer.echo(f"workbench web app on http://{host}:{port}/ (data dir {root}); Ctrl+C stops it")
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)

@@ -1,0 +1,177 @@
+"""What the curation dashboard shows: labeling progress, agreement, flagged items, split sizes.
+
+Progress comes from the labeling server when it answers (live counters), else from the last
+pull (``DIR/labels/annotations.parquet``); flagged items from ``DIR/curated/label_issues.parquet``
+and ``outliers.parquet``, each linked to its task in Label Studio's review project when that
+project exists; split sizes from ``DIR/curated/splits/manifest.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from workbench.config import ProjectConfig
+from workbench.errors import WorkbenchError
+
+#: Flagged items listed per reason (the worst first); the counts cover all of them.
+ITEMS_PER_REASON = 10
+
+
+@dataclass
+class Dashboard:
+    """Everything the dashboard page renders."""
+
+    progress_source: str
+    projects: list[dict[str, Any]] = field(default_factory=list)
+    annotators: list[dict[str, Any]] = field(default_factory=list)
+    alphas: list[dict[str, Any]] = field(default_factory=list)
+    kappas: list[dict[str, Any]] = field(default_factory=list)
+    flagged: list[dict[str, Any]] = field(default_factory=list)
+    outliers: list[dict[str, Any]] = field(default_factory=list)
+    splits: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+_cache: dict[str, tuple[float, Dashboard]] = {}
+
+
+def build_dashboard(data_dir: Path, cfg: ProjectConfig, *, max_age_s: float = 30.0) -> Dashboard:
+    """Collect the dashboard (cached ``max_age_s``: the live counters cost server calls)."""
+    key = str(data_dir.resolve())
+    hit = _cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < max_age_s:
+        return hit[1]
+    board = Dashboard(progress_source="")
+    _progress(board, data_dir, cfg)
+    task_links = _review_links(data_dir, cfg, board)
+    _flagged(board, data_dir, task_links)
+    _splits(board, data_dir)
+    _cache[key] = (time.monotonic(), board)
+    return board
+
+
+def _progress(board: Dashboard, data_dir: Path, cfg: ProjectConfig) -> None:
+    from workbench.evaluation.ratings import server_answers
+    from workbench.labeling.status import run_status
+
+    live = server_answers(data_dir, timeout=1.0)
+    annotations = data_dir / "labels" / "annotations.parquet"
+    if not live and not annotations.exists():
+        board.progress_source = "none"
+        board.notes.append("No labels yet: start Label Studio (`workbench label serve`) and push.")
+        return
+    try:
+        report = run_status(data_dir, cfg, from_file=not live)
+    except WorkbenchError as exc:
+        board.progress_source = "unavailable"
+        board.notes.append(f"Labeling progress unavailable: {exc}")
+        return
+    board.progress_source = report.source
+    board.projects = [{"key": p.key, "project_id": p.project_id, "tasks": p.tasks,
+                       "annotated": p.tasks_annotated, "annotations": p.annotations,
+                       "share": p.tasks_annotated / p.tasks if p.tasks else 0.0}
+                      for p in report.projects]
+    board.annotators = report.annotators.to_dicts()
+    board.alphas = [asdict(a) for a in report.alphas]
+    board.kappas = [asdict(k) for k in report.kappas]
+
+
+def _review_links(data_dir: Path, cfg: ProjectConfig, board: Dashboard) -> dict[str, str]:
+    """Uid -> URL of its task in the review project (empty when the server is not up)."""
+    from workbench.evaluation.ratings import server_answers
+
+    if not server_answers(data_dir, timeout=1.0) or cfg.labeling.backend != "labelstudio":
+        return {}
+    from workbench.labeling.backends import labeling_taxonomy
+    from workbench.labeling.labelstudio.backend import LabelStudioBackend
+    from workbench.labeling.records import REVIEW_PROJECT
+
+    taxonomy, _ = labeling_taxonomy(cfg)
+    backend = LabelStudioBackend(data_dir, cfg.labeling, taxonomy)
+    try:
+        project = backend.managed_projects().get(REVIEW_PROJECT)
+        if project is None:
+            board.notes.append("Flagged items are not in a review project yet: "
+                               "`workbench label push --review`.")
+            return {}
+        base = backend.project_url(project["id"])
+        return {uid: f"{base}?task={tasks[0]['id']}"
+                for uid, tasks in backend.task_ids(project["id"]).items() if tasks}
+    except WorkbenchError as exc:
+        board.notes.append(f"Links to the review project unavailable: {exc}")
+        return {}
+    finally:
+        backend.close()
+
+
+def _flagged(board: Dashboard, data_dir: Path, links: dict[str, str]) -> None:
+    curated = data_dir / "curated"
+    issues_path = curated / "label_issues.parquet"
+    texts = _texts(data_dir)
+    if issues_path.exists():
+        issues = pl.read_parquet(issues_path).filter(pl.col("is_issue"))
+        for (task, reason), part in sorted(issues.group_by("task", "reason"),
+                                           key=lambda kv: (-kv[1].height, str(kv[0]))):
+            worst = part.sort("label_quality").head(ITEMS_PER_REASON).to_dicts()
+            board.flagged.append({
+                "task": task, "reason": reason, "count": part.height,
+                "items": [{"uid": r["uid"], "given": _show(r.get("given")),
+                           "suggested": _show(r.get("suggested")),
+                           "quality": r.get("label_quality"), "text": texts.get(r["uid"], ""),
+                           "link": links.get(r["uid"])} for r in worst]})
+    else:
+        board.notes.append("No curation output yet: `workbench curate flag`.")
+    outliers_path = curated / "outliers.parquet"
+    if outliers_path.exists():
+        outliers = pl.read_parquet(outliers_path)
+        reason = "reason" if "reason" in outliers.columns else outliers.columns[-1]
+        board.outliers = (outliers.group_by(reason).len().sort("len", descending=True)
+                          .rename({reason: "reason", "len": "count"}).to_dicts())
+
+
+def _texts(data_dir: Path) -> dict[str, str]:
+    """Uid -> text of the messages curation flagged: the texts input its manifest names."""
+    path = data_dir / "cleaned" / "messages.parquet"
+    manifest = data_dir / "curated" / "manifest.json"
+    if manifest.exists():
+        inputs = json.loads(manifest.read_text(encoding="utf-8")).get("inputs") or []
+        named = [Path(i["path"]) for i in inputs if i.get("role") == "texts" and i.get("path")]
+        if named:
+            path = named[0]
+    if not path.exists() or path.suffix != ".parquet":
+        return {}
+    frame = pl.read_parquet(path, columns=["uid", "text"])
+    return dict(zip(frame["uid"].to_list(), frame["text"].to_list(), strict=True))
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "(none)"
+    return str(value)
+
+
+def _splits(board: Dashboard, data_dir: Path) -> None:
+    path = data_dir / "curated" / "splits" / "manifest.json"
+    if not path.exists():
+        board.notes.append("No splits yet: `workbench curate split`.")
+        return
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    counts: dict[str, dict[str, dict[str, int]]] = manifest.get("counts") or {}
+    # The manifest is split -> task -> label -> n; the page wants task -> label -> split -> n.
+    by_task: dict[str, dict[str, dict[str, int]]] = {}
+    for split, tasks in counts.items():
+        for task, labels in (tasks or {}).items():
+            for label, n in (labels or {}).items():
+                by_task.setdefault(task, {}).setdefault(label, {})[split] = int(n)
+    board.splits = {"split_names": list(counts), "counts_by_task": by_task,
+                    "excluded": manifest.get("excluded") or {},
+                    "label_snapshot": manifest.get("label_snapshot"),
+                    "created_at": manifest.get("created_at")}

@@ -1,0 +1,144 @@
+"""What the leaderboard and run pages show: the newest evaluation, and each run's lineage.
+
+The leaderboard reuses the report stage: :func:`workbench.evaluation.report.build_report` writes
+the newest evaluation's report (tables, figures) into ``DIR/webapp/reports/<eval_id>/`` once,
+again only when the evaluation changed; the page shows its tables and figures, and each system's
+lineage with a link to the training run it came from.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.errors import DataContractError
+
+_NAME = re.compile(r"^[\w.-]{1,120}$")
+
+
+@dataclass
+class Leaderboard:
+    """The newest evaluation, ready to render."""
+
+    eval_id: str
+    facts: dict[str, Any]
+    tables: list[tuple[str, str]]  # (task, HTML table built and escaped by the report stage)
+    figures: list[str]
+    lineage: list[dict[str, Any]]
+    notes: list[str] = field(default_factory=list)
+
+
+def report_cache(data_dir: Path, eval_id: str) -> Path:
+    """``DIR/webapp/reports/<eval_id>/``."""
+    return data_dir / "webapp" / "reports" / eval_id
+
+
+def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
+    """The newest finished evaluation's leaderboard, or None when there is none."""
+    from workbench.evaluation.report import build_report, leaderboard_table, load_eval
+    from workbench.evaluation.run import find_eval
+
+    try:
+        eval_dir = find_eval(data_dir, None)
+    except DataContractError:
+        return None
+    data = load_eval(eval_dir)
+    out = report_cache(data_dir, eval_dir.name)
+    stamp = out / "summary.stamp"
+    summary_mtime = str((eval_dir / "summary.json").stat().st_mtime_ns)
+    ratings = eval_dir / "ratings.parquet"
+    if ratings.exists():
+        summary_mtime += f"/{ratings.stat().st_mtime_ns}"
+    if not stamp.exists() or stamp.read_text(encoding="utf-8") != summary_mtime:
+        result = build_report(data_dir, eval_id=eval_dir.name, out_dir=out)
+        stamp.write_text(summary_mtime, encoding="utf-8")
+        figures = result.figures
+    else:
+        figures = sorted(p.stem for p in (out / "leaderboard_files").glob("*.png"))
+    tasks = list(dict.fromkeys(data.summary["task"].to_list()))
+    manifest = data.manifest
+    systems = manifest.get("systems") or {}
+    lineage = []
+    for name in data.systems:
+        facts = systems.get(name) or {}
+        lineage.append({"system": name, "kind": facts.get("kind"), "run_id": facts.get("run_id"),
+                        "recipe": facts.get("recipe"), "base_model": facts.get("base_model"),
+                        "label_snapshot_id": facts.get("label_snapshot_id"),
+                        "split_manifest_sha256": facts.get("split_manifest_sha256")})
+    return Leaderboard(
+        eval_id=eval_dir.name,
+        facts={"suite": data.summary_json.get("suite"), "created_at": manifest.get("created_at"),
+               "git_commit": (manifest.get("git_commit") or "")[:10],
+               "label_snapshot_id": manifest.get("label_snapshot_id"),
+               "split_manifest_sha256": (manifest.get("split_manifest_sha256") or "")[:12],
+               "headline": data.headline},
+        tables=[(task, leaderboard_table(data, task)[0]) for task in tasks],
+        figures=figures, lineage=lineage, notes=list(data.summary_json.get("notes") or []))
+
+
+def figure_path(data_dir: Path, eval_id: str, name: str) -> Path | None:
+    """A cached report figure, or None (names are checked: no path tricks)."""
+    if not (_NAME.match(eval_id) and _NAME.match(name)):
+        return None
+    path = report_cache(data_dir, eval_id) / "leaderboard_files" / f"{name}.png"
+    return path if path.is_file() else None
+
+
+@dataclass
+class RunLineage:
+    """A training run and everything it was made from."""
+
+    run_id: str
+    status: str
+    manifest: dict[str, Any]
+    last_metrics: dict[str, Any]
+    split_manifest: dict[str, Any] | None
+    has_plot: bool
+
+
+def run_lineage(data_dir: Path, run_id: str) -> RunLineage | None:
+    """A run's manifest, last logged metrics and the split manifest it trained on (or None)."""
+    from workbench.generation.registry import runs_root
+    from workbench.training.run import read_status
+
+    if not _NAME.match(run_id):
+        return None
+    run_dir = runs_root(data_dir) / run_id
+    manifest_path = run_dir / "manifest.json"
+    if not manifest_path.is_file():
+        return None
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    last: dict[str, Any] = {}
+    metrics = run_dir / "metrics.jsonl"
+    if metrics.exists():
+        for line in metrics.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                last.update(json.loads(line))
+    split_manifest = None
+    split_path = _split_manifest_path(manifest)
+    if split_path is not None and split_path.is_file():
+        split_manifest = json.loads(split_path.read_text(encoding="utf-8"))
+    status = str(read_status(run_dir).get("status") or "unknown")
+    return RunLineage(run_id=run_id, status=status, manifest=manifest, last_metrics=last,
+                      split_manifest=split_manifest, has_plot=(run_dir / "loss.png").is_file())
+
+
+def _split_manifest_path(manifest: dict[str, Any]) -> Path | None:
+    for item in manifest.get("inputs") or []:
+        path = str(item.get("path") or "")
+        if path.endswith("splits/manifest.json"):
+            return Path(path)
+    return None
+
+
+def run_plot_path(data_dir: Path, run_id: str) -> Path | None:
+    """A run's loss plot, or None."""
+    from workbench.generation.registry import runs_root
+
+    if not _NAME.match(run_id):
+        return None
+    path = runs_root(data_dir) / run_id / "loss.png"
+    return path if path.is_file() else None

@@ -1,0 +1,188 @@
+"""Sessions, CSRF tokens, the login throttle and the headers every response carries.
+
+Sessions
+    A random 256-bit token in an HttpOnly, SameSite=Strict cookie; the database keeps only its
+    SHA-256, so a leaked database copy cannot be replayed. A session ends on logout, after
+    ``session_idle_minutes`` without a request, after ``session_max_hours`` anyway, and when the
+    password changes. Signing in always makes a new token (no session fixation).
+CSRF
+    Synchronizer tokens: each session has its own random token, put in every form as a hidden
+    field and sent by the page's scripts as ``X-CSRF-Token``; a state-changing request without
+    the right one is refused (403). The sign-in form, which has no session yet, uses a
+    double-submit cookie. Requests a browser marks ``Sec-Fetch-Site: cross-site`` are refused
+    before any of that.
+Throttle
+    Failed sign-ins are recorded per e-mail and per client address; past the limits of the
+    window, sign-in is refused with 429 and ``Retry-After`` without even checking the password.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from workbench.webapp.config import WebConfig
+from workbench.webapp.store import Store
+
+SESSION_COOKIE = "wb_session"
+LOGIN_CSRF_COOKIE = "wb_login_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+#: Every response: no framing, no sniffing, only same-origin assets (the app ships its own CSS,
+#: JS and fonts stack; nothing comes from a CDN), no referrer to other sites.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                                "script-src 'self'; object-src 'none'; base-uri 'none'; "
+                                "form-action 'self'; frame-ancestors 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def digest(token: str) -> str:
+    """SHA-256 hex of a token (what the database stores)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    """A random URL-safe token with 256 bits of entropy."""
+    return secrets.token_urlsafe(32)
+
+
+def same_token(a: str | None, b: str | None) -> bool:
+    """Constant-time comparison; False when either is missing."""
+    return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
+
+
+@dataclass(frozen=True)
+class User:
+    """The signed-in account, as the routes see it."""
+
+    id: int
+    email: str
+    company: str
+    role: str
+    csrf_token: str
+
+
+class Sessions:
+    """Create, look up and end sessions.
+
+    Parameters
+    ----------
+    store
+        The app database.
+    cfg
+        Timeouts.
+    """
+
+    def __init__(self, store: Store, cfg: WebConfig) -> None:
+        self.store = store
+        self.idle_s = cfg.session_idle_minutes * 60
+        self.max_s = cfg.session_max_hours * 3600
+
+    def create(self, user_id: int) -> str:
+        """A new session for the user; the cookie value (returned once, never stored)."""
+        token = new_token()
+        now = time.time()
+        with self.store.connect() as db:
+            # Sweep expired sessions of everyone now and then: the table stays small.
+            db.execute("DELETE FROM sessions WHERE last_seen < ? OR created_at < ?",
+                       (now - self.idle_s, now - self.max_s))
+            db.execute("INSERT INTO sessions (token_sha256, user_id, csrf_token, created_at, "
+                       "last_seen) VALUES (?,?,?,?,?)", (digest(token), user_id, new_token(),
+                                                         now, now))
+        return token
+
+    def user(self, token: str | None) -> User | None:
+        """The account behind a cookie value, or None (unknown, expired, or account gone)."""
+        if not token or len(token) > 100:
+            return None
+        key = digest(token)
+        now = time.time()
+        with self.store.connect() as db:
+            row = db.execute(
+                "SELECT s.created_at, s.last_seen, s.csrf_token, u.id, u.email, u.company, u.role "
+                "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_sha256 = ?",
+                (key,)).fetchone()
+            if row is None:
+                return None
+            if now - row["last_seen"] > self.idle_s or now - row["created_at"] > self.max_s:
+                db.execute("DELETE FROM sessions WHERE token_sha256 = ?", (key,))
+                return None
+            # Only write when a minute has passed: most requests stay read-only.
+            if now - row["last_seen"] > 60:
+                db.execute("UPDATE sessions SET last_seen = ? WHERE token_sha256 = ?", (now, key))
+        return User(id=row["id"], email=row["email"], company=row["company"], role=row["role"],
+                    csrf_token=row["csrf_token"])
+
+    def end(self, token: str | None) -> None:
+        """Delete the session (logout)."""
+        if token:
+            self.store.write("DELETE FROM sessions WHERE token_sha256 = ?", digest(token))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The throttle's answer before a sign-in attempt."""
+
+    allowed: bool
+    retry_after_s: int = 0
+
+
+class LoginThrottle:
+    """Counts failed sign-ins per e-mail and per client address in a sliding window.
+
+    Parameters
+    ----------
+    store
+        The app database (the counters survive a restart).
+    cfg
+        Window and limits.
+    """
+
+    def __init__(self, store: Store, cfg: WebConfig) -> None:
+        self.store = store
+        self.window_s = cfg.login_window_minutes * 60
+        self.per_email = cfg.max_failures_per_email
+        self.per_client = cfg.max_failures_per_client
+
+    def check(self, email: str, client: str) -> Verdict:
+        """Whether an attempt may be checked now; if not, for how long to wait."""
+        since = time.time() - self.window_s
+        waits = []
+        for column, value, limit in (("email", email, self.per_email),
+                                     ("client", client, self.per_client)):
+            rows = self.store.all(
+                f"SELECT at FROM login_failures WHERE {column} = ? AND at > ? ORDER BY at DESC",
+                value, since)
+            if len(rows) >= limit:
+                # Allowed again when the oldest failure that still counts leaves the window.
+                waits.append(rows[limit - 1]["at"] + self.window_s - time.time())
+        if waits:
+            return Verdict(allowed=False, retry_after_s=max(1, int(max(waits)) + 1))
+        return Verdict(allowed=True)
+
+    def failed(self, email: str, client: str) -> None:
+        """Record a failed attempt (old records are swept at the same time)."""
+        now = time.time()
+        with self.store.connect() as db:
+            db.execute("DELETE FROM login_failures WHERE at < ?", (now - self.window_s,))
+            db.execute("INSERT INTO login_failures (email, client, at) VALUES (?,?,?)",
+                       (email.strip().lower()[:320], client, now))
+
+    def succeeded(self, email: str) -> None:
+        """Forget the e-mail's failures (the address's stay: it may be guessing others)."""
+        self.store.write("DELETE FROM login_failures WHERE email = ?", email.strip().lower())
+
+
+def cookie_args(secure: bool) -> dict[str, Any]:
+    """Attributes of every cookie the app sets."""
+    return {"httponly": True, "samesite": "strict", "secure": secure, "path": "/"}
