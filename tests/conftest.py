@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.webapp_world import WebWorld
 from workbench.config import ProjectConfig
 from workbench.labeling.config import LabelingConfig
 
@@ -132,3 +133,11 @@ def labeling_env(ls_server: SessionServer, tmp_path: Path) -> LabelingEnv:
     cfg = ProjectConfig(labeling=LabelingConfig(
         port=ls_server.port, project_prefix=f"t{secrets.token_hex(4)}", batch_size=50))
     return LabelingEnv(data_dir=data_dir, cfg=cfg, server=ls_server)
+
+
+@pytest.fixture(scope="session")
+def web_world(tmp_path_factory: pytest.TempPathFactory) -> WebWorld:
+    """One data dir with every stage output the web app shows (built once, about 25 s)."""
+    from tests.webapp_world import build_world
+
+    return build_world(tmp_path_factory.mktemp("web"))

@@ -28,7 +28,6 @@ from tests.webapp_world import (
     PASSWORD,
     RUN_ID,
     WebWorld,
-    build_world,
     csrf_of,
 )
 from workbench.config import ProjectConfig
@@ -39,8 +38,8 @@ from workbench.webapp.store import db_path
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> WebWorld:
-    return build_world(tmp_path_factory.mktemp("web"))
+def world(web_world: WebWorld) -> WebWorld:
+    return web_world
 
 
 @pytest.fixture(scope="module")

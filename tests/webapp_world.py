@@ -33,12 +33,17 @@ bootstrap: {{n_resamples: 100}}
 """
 
 
+#: The project config the app runs with: short candidates keep the tiny model quick.
+CONFIG = "generation:\n  decoding: {max_new_tokens: 40}\n"
+
+
 @dataclass
 class WebWorld:
     """Paths and facts of the built data dir."""
 
     root: Path
     cfg: ProjectConfig
+    config_path: Path
     channel: str
     eval_id: str
 
@@ -47,6 +52,7 @@ def build_world(root: Path) -> WebWorld:
     """Build every stage output the web app reads under ``root``."""
     from tests.curation_helpers import write_stage
     from tests.eval_data import make_fake_run, make_splits, make_tiny_base
+    from workbench.config import load_config
     from workbench.curation.flag import run_flag
     from workbench.curation.synthetic import annotations_from_labels, flip_labels, make_corpus
     from workbench.evaluation.run import run_suite
@@ -55,7 +61,9 @@ def build_world(root: Path) -> WebWorld:
     from workbench.webapp.accounts import add_user
     from workbench.webapp.store import Store, db_path
 
-    cfg = ProjectConfig()
+    config_path = root / "workbench.yaml"
+    config_path.write_text(CONFIG, encoding="utf-8")
+    cfg = load_config(config_path)
     make_splits(root)
     build_index(root, cfg)
     base = make_tiny_base(root / "tiny-base", root)
@@ -77,7 +85,7 @@ def build_world(root: Path) -> WebWorld:
     add_user(store, ANALYST, company="Workbench team", role="analyst", password=PASSWORD)
     from workbench.webapp.studio import index_channels
 
-    return WebWorld(root=root, cfg=cfg, channel=index_channels(root, cfg)[0],
+    return WebWorld(root=root, cfg=cfg, config_path=config_path, channel=index_channels(root, cfg)[0],
                     eval_id=result.out_dir.name)
 
 

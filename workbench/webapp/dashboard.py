@@ -21,6 +21,8 @@ from workbench.errors import WorkbenchError
 
 #: Flagged items listed per reason (the worst first); the counts cover all of them.
 ITEMS_PER_REASON = 10
+SPLITS = ("train", "val", "test")
+LABEL_COLUMNS = ("is_ad", "vertical", "tags")
 
 
 @dataclass
@@ -159,19 +161,32 @@ def _show(value: Any) -> str:
 
 
 def _splits(board: Dashboard, data_dir: Path) -> None:
-    path = data_dir / "curated" / "splits" / "manifest.json"
-    if not path.exists():
+    folder = data_dir / "curated" / "splits"
+    files = {name: folder / f"{name}.parquet" for name in SPLITS}
+    if not any(f.exists() for f in files.values()):
         board.notes.append("No splits yet: `workbench curate split`.")
         return
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    counts: dict[str, dict[str, dict[str, int]]] = manifest.get("counts") or {}
-    # The manifest is split -> task -> label -> n; the page wants task -> label -> split -> n.
+    # Counted from the split files themselves, so the table is right whoever wrote them.
     by_task: dict[str, dict[str, dict[str, int]]] = {}
-    for split, tasks in counts.items():
-        for task, labels in (tasks or {}).items():
-            for label, n in (labels or {}).items():
-                by_task.setdefault(task, {}).setdefault(label, {})[split] = int(n)
-    board.splits = {"split_names": list(counts), "counts_by_task": by_task,
+    for split, path in files.items():
+        if not path.exists():
+            continue
+        frame = pl.read_parquet(path, columns=[c for c in LABEL_COLUMNS
+                                               if c in pl.read_parquet_schema(path)])
+        for task in frame.columns:
+            column = frame[task]
+            if column.dtype == pl.List(pl.Utf8):
+                # Multilabel: one count per tag; "(no tag)" for items without any.
+                column = column.list.eval(pl.element()).explode().fill_null("(no tag)")
+            counts = column.drop_nulls().value_counts()
+            for label, n in counts.iter_rows():
+                by_task.setdefault(task, {}).setdefault(str(label), {})[split] = int(n)
+    manifest_path = folder / "manifest.json"
+    manifest = (json.loads(manifest_path.read_text(encoding="utf-8"))
+                if manifest_path.exists() else {})
+    board.splits = {"split_names": [s for s, f in files.items() if f.exists()],
+                    "counts_by_task": {t: dict(sorted(v.items())) for t, v in by_task.items()},
                     "excluded": manifest.get("excluded") or {},
-                    "label_snapshot": manifest.get("label_snapshot"),
+                    "label_snapshot": manifest.get("label_snapshot")
+                    or manifest.get("label_snapshot_id"),
                     "created_at": manifest.get("created_at")}

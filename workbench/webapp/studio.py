@@ -34,6 +34,8 @@ from workbench.webapp.security import User
 from workbench.webapp.store import Store, now_iso
 
 MAX_UPLOAD_BYTES = 64 * 1024
+#: Retrieved ads shown when none was in the prompt (the model's context was too small).
+RETRIEVED_SHOWN = 3
 
 #: Columns of ``preferences.parquet``.
 PREFERENCE_SCHEMA: dict[str, pl.DataType] = {
@@ -245,6 +247,7 @@ class GenerationView:
     candidates: list[dict[str, Any]]
     retrieved: list[dict[str, Any]]
     picked: int | None
+    retrieved_in_prompt: bool = True
 
 
 def generations_of(store: Store, user: User, row: int) -> list[dict[str, Any]]:
@@ -277,9 +280,14 @@ def view_generation(data_dir: Path, cfg: ProjectConfig, found: dict[str, Any]) -
     frame = pl.read_parquet(found["parquet_path"], columns=list(CANDIDATE_COLUMNS))
     candidates = frame.sort("candidate_index").to_dicts()
     uids = list(dict.fromkeys(u for c in candidates for u in (c["context_uids"] or [])))
+    in_prompt = bool(uids)
+    if not uids and candidates:
+        # A model whose context holds no past ad still had them retrieved: show those, saying so.
+        uids = list(candidates[0]["retrieved_uids"] or [])[:RETRIEVED_SHOWN]
     return GenerationView(id=found["id"], model=found["model"], created_at=found["created_at"],
                           seconds=float(found["seconds"]), candidates=candidates,
-                          retrieved=past_ads(data_dir, cfg, uids), picked=found["picked"])
+                          retrieved=past_ads(data_dir, cfg, uids), picked=found["picked"],
+                          retrieved_in_prompt=in_prompt)
 
 
 def past_ads(data_dir: Path, cfg: ProjectConfig, uids: list[str]) -> list[dict[str, Any]]:
