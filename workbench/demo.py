@@ -67,3 +67,6 @@ def run_demo(data_dir: Path, cfg: ProjectConfig) -> None:
             typer.echo(f"      {line}")
         typer.echo(f"      ({time.perf_counter() - t0:.1f} s)")
     typer.echo(f"demo finished in {time.perf_counter() - start:.0f} s; everything is under {data_dir}/")
+    # The web app needs an account, and a password is the user's to choose: show how.
+    typer.echo(f"web app on this data: workbench users add you@example.com --company Demo "
+               f"--role admin --data-dir {data_dir}; then workbench serve --data-dir {data_dir}")
