@@ -417,3 +417,21 @@ def test_web_config_is_validated(tmp_path: Path) -> None:
     cfg = load_config(path)
     assert cfg.web.port == 9000
     assert isinstance(cfg, ProjectConfig)
+
+
+def test_user_text_is_escaped_in_pages(app: Any) -> None:
+    client = sign_in(app, MARKETER_A)
+    row = new_brief(client, brand="<script>alert(1)</script>", notes='"><img src=x onerror=alert(2)>')
+    page = client.get(f"/studio/briefs/{row}").text
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page
+    assert "<script>alert" not in client.get("/studio").text
+
+
+def test_oversized_bodies_are_refused_before_parsing(app: Any) -> None:
+    client = sign_in(app, MARKETER_A)
+    csrf = csrf_of(client.get("/studio").text)
+    response = client.post("/studio/briefs", data={"csrf_token": csrf, "model": "template"},
+                           files={"brief_file": ("big.yaml", b"#" * (2 * 1024 * 1024), "text/yaml")})
+    assert response.status_code == 413

@@ -52,6 +52,7 @@ from workbench.webapp.store import Store, db_path
 log = logging.getLogger("workbench.webapp")
 HERE = Path(__file__).parent
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+MAX_BODY_BYTES = 1024 * 1024
 
 
 class Anonymous(Exception):
@@ -89,9 +90,13 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]
                     ) -> Response:
         # Browsers label cross-site requests; refusing them is a second wall behind CSRF tokens.
+        length = request.headers.get("content-length") or "0"
         if (request.method in UNSAFE
                 and request.headers.get("sec-fetch-site") == "cross-site"):
             response: Response = JSONResponse({"detail": "cross-site request refused"}, 403)
+        elif not length.isdigit() or int(length) > MAX_BODY_BYTES:
+            # Briefs are small: refuse big bodies before anything parses or spools them.
+            response = JSONResponse({"detail": f"request body over {MAX_BODY_BYTES} bytes"}, 413)
         else:
             response = await call_next(request)
         for key, value in SECURITY_HEADERS.items():

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import DataContractError
+from workbench.io import write_text_atomic
 
 _NAME = re.compile(r"^[\w.-]{1,120}$")
 
@@ -54,7 +55,7 @@ def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
         summary_mtime += f"/{ratings.stat().st_mtime_ns}"
     if not stamp.exists() or stamp.read_text(encoding="utf-8") != summary_mtime:
         result = build_report(data_dir, eval_id=eval_dir.name, out_dir=out)
-        stamp.write_text(summary_mtime, encoding="utf-8")
+        write_text_atomic(stamp, summary_mtime)
         figures = result.figures
     else:
         figures = sorted(p.stem for p in (out / "leaderboard_files").glob("*.png"))

@@ -107,19 +107,18 @@ class Sessions:
             return None
         key = digest(token)
         now = time.time()
-        with self.store.connect() as db:
-            row = db.execute(
-                "SELECT s.created_at, s.last_seen, s.csrf_token, u.id, u.email, u.company, u.role "
-                "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_sha256 = ?",
-                (key,)).fetchone()
-            if row is None:
-                return None
-            if now - row["last_seen"] > self.idle_s or now - row["created_at"] > self.max_s:
-                db.execute("DELETE FROM sessions WHERE token_sha256 = ?", (key,))
-                return None
-            # Only write when a minute has passed: most requests stay read-only.
-            if now - row["last_seen"] > 60:
-                db.execute("UPDATE sessions SET last_seen = ? WHERE token_sha256 = ?", (now, key))
+        # Read first, without the write lock: almost every request only reads its session.
+        row = self.store.one(
+            "SELECT s.created_at, s.last_seen, s.csrf_token, u.id, u.email, u.company, u.role "
+            "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_sha256 = ?", key)
+        if row is None:
+            return None
+        if now - row["last_seen"] > self.idle_s or now - row["created_at"] > self.max_s:
+            self.store.write("DELETE FROM sessions WHERE token_sha256 = ?", key)
+            return None
+        # Refresh the idle clock at most once a minute.
+        if now - row["last_seen"] > 60:
+            self.store.write("UPDATE sessions SET last_seen = ? WHERE token_sha256 = ?", now, key)
         return User(id=row["id"], email=row["email"], company=row["company"], role=row["role"],
                     csrf_token=row["csrf_token"])
 
@@ -157,6 +156,7 @@ class LoginThrottle:
     def check(self, email: str, client: str) -> Verdict:
         """Whether an attempt may be checked now; if not, for how long to wait."""
         since = time.time() - self.window_s
+        email = email.strip().lower()[:320]
         waits = []
         for column, value, limit in (("email", email, self.per_email),
                                      ("client", client, self.per_client)):
@@ -180,7 +180,7 @@ class LoginThrottle:
 
     def succeeded(self, email: str) -> None:
         """Forget the e-mail's failures (the address's stay: it may be guessing others)."""
-        self.store.write("DELETE FROM login_failures WHERE email = ?", email.strip().lower())
+        self.store.write("DELETE FROM login_failures WHERE email = ?", email.strip().lower()[:320])
 
 
 def cookie_args(secure: bool) -> dict[str, Any]:

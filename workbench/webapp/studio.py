@@ -330,8 +330,20 @@ def preferences_path(data_dir: Path) -> Path:
     return data_dir / "webapp" / "preferences.parquet"
 
 
+_export_lock = threading.Lock()
+
+
 def export_preferences(store: Store, data_dir: Path) -> Path:
-    """Rewrite ``preferences.parquet`` from every pick (idempotent)."""
+    """Rewrite ``preferences.parquet`` from every pick (idempotent).
+
+    Serialised: two picks at once must not race, the slower writing a file read before the
+    other's pick was committed.
+    """
+    with _export_lock:
+        return _export_preferences(store, data_dir)
+
+
+def _export_preferences(store: Store, data_dir: Path) -> Path:
     picks = store.all("SELECT p.*, g.parquet_path, g.model, u.email FROM picks p "
                       "JOIN generations g ON g.id = p.generation_id "
                       "LEFT JOIN users u ON u.id = p.user_id ORDER BY p.generation_id")
