@@ -435,3 +435,15 @@ def test_oversized_bodies_are_refused_before_parsing(app: Any) -> None:
     response = client.post("/studio/briefs", data={"csrf_token": csrf, "model": "template"},
                            files={"brief_file": ("big.yaml", b"#" * (2 * 1024 * 1024), "text/yaml")})
     assert response.status_code == 413
+
+
+def test_generation_failure_is_shown_on_the_brief_page(app: Any) -> None:
+    client = sign_in(app, MARKETER_A)
+    row = new_brief(client)
+    csrf = csrf_of(client.get(f"/studio/briefs/{row}").text)
+    response = client.post(f"/studio/briefs/{row}/generate",
+                           data={"csrf_token": csrf, "model": "no-such-model", "n": "1"})
+    assert response.status_code == 400
+    assert "not offered" in re.search(r'id="generate-error">([^<]+)<', response.text).group(1)
+    # Messages come from the server's own outcome, never from the URL.
+    assert "injected" not in client.get(f"/studio/briefs/{row}?error=injected").text

@@ -281,28 +281,34 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
         try:
             await run_generation(user, row, model, n)
         except WorkbenchError as exc:
-            return RedirectResponse(f"/studio/briefs/{row}?error={quote(str(exc))}", 303)
+            # The brief is saved; say why nothing was generated on its page.
+            return brief_page(request, user, row, error=str(exc), status=400)
         return RedirectResponse(f"/studio/briefs/{row}", 303)
 
-    @app.get("/studio/briefs/{row}", response_class=HTMLResponse)
-    def studio_brief(request: Request, row: int, user: StudioUser, error: str = "") -> Response:
+    def brief_page(request: Request, user: User, row: int, *, error: str | None = None,
+                   status: int = 200) -> Response:
         found = studio.brief_row(store, user, row)
         brief = studio.load_brief_row(found).brief
         views = [studio.view_generation(data_dir, cfg, g)
                  for g in studio.generations_of(store, user, row)]
-        return page(request, "brief.html", user, row=found, brief=brief, generations=views,
-                    models=studio.studio_models(data_dir, cfg), error=error[:500] or None,
+        return page(request, "brief.html", user, status=status, row=found, brief=brief,
+                    generations=views, models=studio.studio_models(data_dir, cfg), error=error,
                     max_candidates=cfg.web.max_candidates)
+
+    @app.get("/studio/briefs/{row}", response_class=HTMLResponse)
+    def studio_brief(request: Request, row: int, user: StudioUser) -> Response:
+        return brief_page(request, user, row)
 
     @app.post("/studio/briefs/{row}/generate")
     async def studio_regenerate(request: Request, row: int, user: StudioWriter) -> Response:
         form = await request.form()
         model = str(form.get("model") or "")
         n = _int(str(form.get("n") or "3"), 3)
+        studio.brief_row(store, user, row)  # another company's brief: 404 before any work
         try:
             await run_generation(user, row, model, n)
         except WorkbenchError as exc:
-            return RedirectResponse(f"/studio/briefs/{row}?error={quote(str(exc))}", 303)
+            return brief_page(request, user, row, error=str(exc), status=400)
         return RedirectResponse(f"/studio/briefs/{row}", 303)
 
     @app.post("/studio/generations/{gen_id}/pick")
