@@ -89,8 +89,8 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]
                     ) -> Response:
-        # Browsers label cross-site requests; refusing them is a second wall behind CSRF tokens.
         length = request.headers.get("content-length") or "0"
+        # Browsers label cross-site requests; refusing them is a second wall behind CSRF tokens.
         if (request.method in UNSAFE
                 and request.headers.get("sec-fetch-site") == "cross-site"):
             response: Response = JSONResponse({"detail": "cross-site request refused"}, 403)
