@@ -106,14 +106,15 @@ def check_frames(
     frames
         Split name -> frame with ``uid`` (and ``cluster_id``, ``text``, ``text_norm`` when present).
     dedup
-        MinHash settings of the fresh near-duplicate pass (default: the project default).
+        Settings (method included) of the fresh near-duplicate pass (default: the project
+        default).
 
     Returns
     -------
     CheckResult
         Leaks (empty when the splits are clean) and the rows per split.
     """
-    from workbench.curation.dedup import cluster_texts
+    from workbench.curation.dedup import cluster_with
 
     dedup = dedup or DedupConfig()
     leaks = _duplicated_uids(frames)
@@ -125,8 +126,7 @@ def check_frames(
              for name, f in frames.items() if "text_norm" in f.columns]
     if parts:
         both = pl.concat(parts)
-        labels, _ = cluster_texts(both.get_column("text_norm").to_list(), threshold=dedup.threshold,
-                                  shingle=dedup.shingle, num_perm=dedup.num_perm, seed=dedup.seed)
+        labels, _ = cluster_with(both.get_column("text_norm").to_list(), dedup)
         fresh = both.with_columns(group=pl.Series(labels).cast(pl.Utf8))
         leaks += _crossing({name: fresh.filter(pl.col("split") == name).select(
             "uid", pl.col("group")) for name in frames}, "group", "near_duplicate")
@@ -146,7 +146,7 @@ def run_check(data_dir: Path, *, splits_dir: Path | None = None, out: Path | Non
     out
         The curated folder (default ``data_dir/curated``).
     dedup
-        MinHash settings of the fresh near-duplicate pass.
+        Settings (method included) of the fresh near-duplicate pass.
 
     Returns
     -------

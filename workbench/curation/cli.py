@@ -80,21 +80,28 @@ def dedup(
     config: ConfigOption = None,
     texts: TextsOption = None,
     out: OutOption = None,
+    method: Annotated[
+        str | None,
+        typer.Option("--method", help="minhash (default: measured better) or embedding "
+                     "(offline embedder + LanceDB cosine neighbours)."),
+    ] = None,
     threshold: Annotated[
         float | None,
-        typer.Option("--threshold", help="Jaccard similarity that links two posts (default: 0.6)."),
+        typer.Option("--threshold", help="Similarity that links two posts: Jaccard for minhash "
+                     "(default: 0.6), cosine for embedding (default: 0.85)."),
     ] = None,
 ) -> None:
-    """Cluster near-duplicate posts (MinHash on text_norm) and list outliers with a reason.
+    """Cluster near-duplicate posts (on text_norm) and list outliers with a reason.
 
     Writes dup_clusters.parquet and outliers.parquet.
 
-    Example: workbench curate dedup --data-dir data
+    Example: workbench curate dedup --data-dir data --method embedding
     """
     from workbench.curation.dedup import run_dedup
 
     cfg, root = resolve(data_dir, config)
-    _echo(run_dedup(root, cfg, texts=texts, out=out, threshold=threshold).summary_lines())
+    result = run_dedup(root, cfg, texts=texts, out=out, threshold=threshold, method=method)
+    _echo(result.summary_lines())
 
 
 def _ratios(text: str | None) -> tuple[float, float, float] | None:

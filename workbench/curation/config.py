@@ -23,6 +23,7 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, Field, model_validator
 
+from workbench.rag.config import TfidfConfig
 from workbench.strict_model import StrictModel
 
 FilterBy = Literal[
@@ -33,6 +34,10 @@ FilterBy = Literal[
 SplitBy = Literal["random", "channel", "time"]
 
 OutlierReason = Literal["empty", "non_amharic", "flood", "repetitive"]
+
+DedupMethod = Literal["minhash", "embedding"]
+
+NeighbourSearch = Literal["exact", "ann"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -68,8 +73,17 @@ class FlagConfig(StrictModel):
 
 
 class DedupConfig(StrictModel):
-    """``workbench curate dedup``: MinHash over character shingles of ``text_norm``."""
+    """``workbench curate dedup``: near-duplicate clusters of ``text_norm``, by one of two methods.
 
+    ``minhash`` (MinHash over character shingles, banded LSH) uses ``threshold``, ``shingle``,
+    ``num_perm`` and ``seed``; ``embedding`` (offline embedder, vectors in LanceDB, cosine
+    neighbours) uses ``cosine_threshold``, ``embedder``, ``tfidf``, ``search`` and ``ann_k``.
+    """
+
+    method: DedupMethod = Field(
+        default="minhash",
+        description="minhash (measured better on reposts: bench/dedup.py) or embedding.",
+    )
     threshold: float = Field(
         default=0.6, gt=0.0, le=1.0,
         description="Estimated Jaccard similarity of shingle sets at which two texts are one cluster.",
@@ -77,6 +91,30 @@ class DedupConfig(StrictModel):
     shingle: int = Field(default=5, ge=2, le=16, description="Characters per shingle.")
     num_perm: int = Field(default=128, ge=16, le=1024, description="MinHash permutations.")
     seed: int = Field(default=1, description="Seed of the MinHash permutations.")
+    cosine_threshold: float = Field(
+        default=0.85, gt=0.0, le=1.0,
+        description="Cosine similarity of two texts' embeddings at which they are one cluster "
+        "(method: embedding).",
+    )
+    embedder: str = Field(
+        default="tfidf-svd",
+        description="Embedder by registry name (see workbench.rag.embedders); it embeds text_norm.",
+    )
+    tfidf: TfidfConfig = Field(
+        # Fewer dimensions than retrieval: dedup compares near-copies, and the SVD fit and the
+        # all-pairs search both scale with the dimension.
+        default_factory=lambda: TfidfConfig(dims=128),
+        description="The tfidf-svd embedder's settings for dedup (fitted on the texts deduplicated).",
+    )
+    search: NeighbourSearch = Field(
+        default="exact",
+        description="exact: blocked all-pairs cosine over the vectors (no missed pair); ann: "
+        "LanceDB IVF-HNSW-SQ index, ann_k neighbours per text (for corpora far beyond 46k).",
+    )
+    ann_k: int = Field(
+        default=20, ge=2, le=1000,
+        description="Neighbours fetched per text by the ann search (clusters chain beyond it).",
+    )
 
 
 class OutlierConfig(StrictModel):

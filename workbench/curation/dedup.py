@@ -1,4 +1,9 @@
-"""Near-duplicate clusters: MinHash over character shingles of ``text_norm``, banded LSH.
+"""Near-duplicate clusters of ``text_norm``: MinHash over character shingles, banded LSH.
+
+Two methods share this module's output (``curation.dedup.method``): ``minhash`` (below, the
+default: it measured better, see ``bench/dedup.py``) and ``embedding`` (cosine neighbours of
+offline embeddings stored in LanceDB, :mod:`workbench.curation.dedup_embedding`).
+:func:`cluster_with` picks one from the config.
 
 Reposts of one ad across channels differ by an emoji, a changed price, a dropped word or a
 homophone spelling. ``text_norm`` already unifies homophones and drops emojis and links, and
@@ -173,7 +178,7 @@ def cluster_texts(
     num_perm: int = 128,
     seed: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Cluster near-duplicate texts.
+    """Cluster near-duplicate texts with MinHash.
 
     Parameters
     ----------
@@ -194,9 +199,6 @@ def cluster_texts(
         ``(n,)`` cluster label per text (the smallest index in its cluster), and ``(n,)`` the
         estimated similarity of each text to that first member (1.0 for the member itself).
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     n = len(texts)
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -209,24 +211,71 @@ def cluster_texts(
     if cand.size:
         est = (sig[cand[:, 0]] == sig[cand[:, 1]]).mean(axis=1)
         cand = cand[est >= threshold]
-    # Exact duplicates always link, whatever the estimate says.
-    exact = pl.DataFrame({"t": stripped, "i": np.arange(n)}).filter(pl.col("t") != "").group_by(
-        "t").agg(pl.col("i").min().alias("first"), pl.col("i")).explode("i").filter(
-        pl.col("i") != pl.col("first"))
-    edges = np.concatenate([cand, exact.select("first", "i").to_numpy().astype(np.int64)])
-    graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
-    _, comp = connected_components(graph, directed=False)
-    first_of = pl.DataFrame({"c": comp, "i": np.arange(n)}).group_by("c").agg(
-        pl.col("i").min().alias("f"))
-    first = dict(zip(first_of.get_column("c").to_list(), first_of.get_column("f").to_list(),
-                     strict=True))
-    labels = np.array([first[c] for c in comp.tolist()], dtype=np.int64)
+    labels = first_member_labels(n, np.concatenate([cand, exact_duplicate_edges(stripped)]))
     similarity = (sig == sig[labels]).mean(axis=1)
     similarity[labels == np.arange(n)] = 1.0
     return labels, similarity
 
 
-def dedup_messages(messages: pl.DataFrame, cfg: DedupConfig | None = None) -> pl.DataFrame:
+def exact_duplicate_edges(stripped: Sequence[str]) -> np.ndarray:
+    """``(P, 2)`` edges from each non-empty text to the first text equal to it.
+
+    Exact duplicates always link, whatever a similarity estimate says; blank texts never do.
+    """
+    exact = pl.DataFrame({"t": stripped, "i": np.arange(len(stripped))}).filter(
+        pl.col("t") != "").group_by("t").agg(
+        pl.col("i").min().alias("first"), pl.col("i")).explode("i").filter(
+        pl.col("i") != pl.col("first"))
+    return exact.select("first", "i").to_numpy().astype(np.int64).reshape(-1, 2)
+
+
+def first_member_labels(n: int, edges: np.ndarray) -> np.ndarray:
+    """Connected components of ``edges`` over ``n`` nodes, each named by its smallest index.
+
+    Connected components (A~B and B~C put A, B, C together) are conservative for leakage.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+    # The smallest index of each component, looked up per node.
+    first = np.full(int(comp.max()) + 1 if n else 0, n, dtype=np.int64)
+    np.minimum.at(first, comp, np.arange(n))
+    return first[comp]
+
+
+def cluster_with(
+    texts: Sequence[str], cfg: DedupConfig, *, data_dir: Path | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster near-duplicate texts with the method ``cfg.method`` names.
+
+    Parameters
+    ----------
+    texts
+        ``n`` normalised texts.
+    cfg
+        Dedup settings.
+    data_dir
+        Resolves model references of the embedding method (``hf-mean:run:<id>``).
+
+    Returns
+    -------
+    tuple
+        ``(n,)`` cluster labels (the smallest index in each cluster) and ``(n,)`` similarity to
+        that first member: estimated Jaccard (minhash) or cosine (embedding).
+    """
+    if cfg.method == "embedding":
+        from workbench.curation.dedup_embedding import cluster_texts_embedding
+
+        return cluster_texts_embedding(texts, cfg, data_dir=data_dir)
+    return cluster_texts(texts, threshold=cfg.threshold, shingle=cfg.shingle,
+                         num_perm=cfg.num_perm, seed=cfg.seed)
+
+
+def dedup_messages(
+    messages: pl.DataFrame, cfg: DedupConfig | None = None, *, data_dir: Path | None = None
+) -> pl.DataFrame:
     """``dup_clusters.parquet`` rows for every message.
 
     Parameters
@@ -235,20 +284,22 @@ def dedup_messages(messages: pl.DataFrame, cfg: DedupConfig | None = None) -> pl
         Frame with ``uid`` and ``text_norm`` (``date`` optional: the earliest post names its
         cluster).
     cfg
-        MinHash settings.
+        Dedup settings (method and its parameters).
+    data_dir
+        Resolves model references of the embedding method.
 
     Returns
     -------
     pl.DataFrame
         ``uid``, ``cluster_id`` (uid of the cluster's earliest member), ``similarity`` (estimated
-        Jaccard to that member), ``cluster_size``; same rows as ``messages``.
+        Jaccard or cosine to that member, by method), ``cluster_size``; same rows as
+        ``messages``.
     """
     cfg = cfg or DedupConfig()
     order_cols = ["date", "uid"] if "date" in messages.columns else ["uid"]
     ordered = messages.select("uid", "text_norm", *order_cols[:-1]).sort(order_cols, nulls_last=True)
-    labels, similarity = cluster_texts(
-        ordered.get_column("text_norm").fill_null("").to_list(), threshold=cfg.threshold,
-        shingle=cfg.shingle, num_perm=cfg.num_perm, seed=cfg.seed)
+    labels, similarity = cluster_with(
+        ordered.get_column("text_norm").fill_null("").to_list(), cfg, data_dir=data_dir)
     uids = ordered.get_column("uid")
     out = pl.DataFrame({
         "uid": uids,
@@ -259,7 +310,8 @@ def dedup_messages(messages: pl.DataFrame, cfg: DedupConfig | None = None) -> pl
 
 
 def load_or_compute_clusters(
-    messages: pl.DataFrame, texts_sha: str, folder: Path, cfg: DedupConfig
+    messages: pl.DataFrame, texts_sha: str, folder: Path, cfg: DedupConfig,
+    *, data_dir: Path | None = None,
 ) -> tuple[pl.DataFrame, bool]:
     """Clusters from ``folder/dup_clusters.parquet`` if still valid, else computed afresh.
 
@@ -275,7 +327,9 @@ def load_or_compute_clusters(
     folder
         The curated folder holding an earlier ``workbench curate dedup`` output.
     cfg
-        The dedup config in force.
+        The dedup config in force (a file made by another method or setting is not reused).
+    data_dir
+        Resolves model references of the embedding method.
 
     Returns
     -------
@@ -291,7 +345,7 @@ def load_or_compute_clusters(
         clusters = pl.read_parquet(path)
         if clusters.height == messages.height:
             return clusters, True
-    return dedup_messages(messages, cfg), False
+    return dedup_messages(messages, cfg, data_dir=data_dir), False
 
 
 @dataclass
@@ -301,14 +355,16 @@ class DedupResult:
     clusters: pl.DataFrame
     outliers: pl.DataFrame
     out_dir: Path | None = None
+    method: str = ""
 
     def summary_lines(self) -> list[str]:
         """Cluster and outlier counts, and where the files went."""
         multi = self.clusters.filter(pl.col("cluster_size") > 1)
         n_clusters = multi.get_column("cluster_id").n_unique()
         largest = int(multi.get_column("cluster_size").max() or 0) if multi.height else 0
+        how = f" by {self.method}" if self.method else ""
         lines = [f"dedup: {self.clusters.height} message(s), {n_clusters} near-duplicate "
-                 f"cluster(s) covering {multi.height} message(s) (largest {largest})"]
+                 f"cluster(s){how} covering {multi.height} message(s) (largest {largest})"]
         reasons = (self.outliers.get_column("reason").str.split(";").explode().value_counts(sort=True)
                    if self.outliers.height else None)
         shown = ", ".join(f"{r} {n}" for r, n in reasons.iter_rows()) if reasons is not None else "none"
@@ -325,6 +381,7 @@ def run_dedup(
     texts: Path | None = None,
     out: Path | None = None,
     threshold: float | None = None,
+    method: str | None = None,
 ) -> DedupResult:
     """Cluster near-duplicates and list outliers; write ``dup_clusters`` and ``outliers``.
 
@@ -339,7 +396,10 @@ def run_dedup(
     out
         Output folder (default ``data_dir/curated``).
     threshold
-        Override ``curation.dedup.threshold``.
+        Override the similarity threshold of the method used: ``curation.dedup.threshold``
+        (Jaccard, minhash) or ``curation.dedup.cosine_threshold`` (embedding).
+    method
+        Override ``curation.dedup.method`` (``minhash`` or ``embedding``).
 
     Returns
     -------
@@ -356,12 +416,15 @@ def run_dedup(
         write_outputs,
     )
 
-    dcfg = with_overrides(cfg.curation.dedup, threshold=threshold)
+    dcfg = with_overrides(cfg.curation.dedup, method=method)
+    # One --threshold for both methods: it sets the threshold of the method in force.
+    key = "cosine_threshold" if dcfg.method == "embedding" else "threshold"
+    dcfg = with_overrides(dcfg, **{key: threshold})
     messages, record = load_texts(texts, data_dir, cleaning=cfg.cleaning)
-    clusters = conform(dedup_messages(messages, dcfg), DUP_CLUSTERS_SCHEMA)
+    clusters = conform(dedup_messages(messages, dcfg, data_dir=data_dir), DUP_CLUSTERS_SCHEMA)
     outliers = conform(find_outliers(messages, clusters, cfg.curation.outliers), OUTLIERS_SCHEMA)
     out_dir = out or data_dir / "curated"
-    result = DedupResult(clusters, outliers)
+    result = DedupResult(clusters, outliers, method=dcfg.method)
     n_multi = clusters.filter(pl.col("cluster_size") > 1)
     write_outputs(
         out_dir, {"dup_clusters.parquet": clusters, "outliers.parquet": outliers},

@@ -674,7 +674,7 @@ def run_flag(
     clusters = None
     if fcfg.duplicate_conflicts:
         clusters, _ = load_or_compute_clusters(inputs.texts, inputs.texts_sha, out_dir,
-                                               cfg.curation.dedup)
+                                               cfg.curation.dedup, data_dir=data_dir)
     result = flag_labels(inputs, cfg=fcfg, clusters=clusters)
     issues, annotators, predictions = result.label_issues, result.annotator_quality, result.predictions
     if tasks:

@@ -364,7 +364,7 @@ def run_split(
     if scfg.holdout_channels:
         _check_channels(inputs.texts, scfg.holdout_channels)
     clusters, reused = load_or_compute_clusters(inputs.texts, inputs.texts_sha, out_dir,
-                                                cfg.curation.dedup)
+                                                cfg.curation.dedup, data_dir=data_dir)
     labels, excluded = final_labels(inputs, issues)
 
     items = inputs.texts.join(labels, on="uid", how="inner").join(

@@ -177,8 +177,12 @@ def _render(words: list[str], rng: np.random.Generator, is_ad: bool) -> str:
     return text
 
 
-def _edit(text: str, rng: np.random.Generator) -> str:
-    """A repost: the same message with a few small edits."""
+def repost_edit(text: str, rng: np.random.Generator) -> str:
+    """A repost: the same message with one or two small edits.
+
+    Each edit drops a word, inserts a filler word, respells a word with homophone letters or
+    appends an emoji (the benchmark of ``curate dedup`` also applies it to real texts).
+    """
     words = text.split(" ")
     for _ in range(int(rng.integers(1, 3))):
         op = rng.integers(4)
@@ -255,7 +259,7 @@ def make_corpus(
         when = start + timedelta(seconds=span * (i + rng.random()) / n)
         if i > 0 and rng.random() < repost_share:
             j = int(rng.integers(max(0, i - 2000), i))
-            text = _edit(str(rows[j]["text"]), rng)
+            text = repost_edit(str(rows[j]["text"]), rng)
             label = dict(truth[j], uid=uid)
             reposts.append((uid, str(rows[j]["uid"])))
         else:

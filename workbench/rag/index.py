@@ -69,12 +69,16 @@ def rag_dir(data_dir: Path, cfg: ProjectConfig) -> Path:
 
 def connect(data_dir: Path, cfg: ProjectConfig) -> Any:
     """The LanceDB connection of the index (the folder is created if needed)."""
+    return connect_folder(rag_dir(data_dir, cfg) / "lancedb")
+
+
+def connect_folder(folder: Path) -> Any:
+    """A LanceDB connection on ``folder`` (created if needed); also used by ``curate dedup``."""
     # Opt in to Lance's coming default (no IVF centroids in index statistics): it silences a
     # warning printed on stderr at every listing of the indices.
     os.environ.setdefault("LANCE_INCLUDE_VECTOR_CENTROIDS", "false")
     import lancedb
 
-    folder = rag_dir(data_dir, cfg) / "lancedb"
     folder.mkdir(parents=True, exist_ok=True)
     return lancedb.connect(folder)
 
@@ -208,7 +212,8 @@ def briefs_frame(briefs: Sequence[BriefFile], cfg: ProjectConfig) -> pl.DataFram
 # --- Writing -------------------------------------------------------------------------------------
 
 
-def _with_vectors(frame: pl.DataFrame, vectors: np.ndarray) -> pa.Table:
+def with_vectors(frame: pl.DataFrame, vectors: np.ndarray) -> pa.Table:
+    """``frame`` as an Arrow table plus a fixed-size-list ``vector`` column (LanceDB's layout)."""
     import numpy as np
     import pyarrow as pa
 
@@ -305,7 +310,7 @@ def sync_table(
                 db.drop_table(name)
             return TableChange()
         # "overwrite" on a missing table makes Lance log a warning on stderr: "create" then.
-        table = db.create_table(name, _with_vectors(frame, embed(frame)),
+        table = db.create_table(name, with_vectors(frame, embed(frame)),
                                 mode="overwrite" if exists else "create")
         _create_indices(table, cfg, filter_columns)
         return TableChange(added=frame.height, total=frame.height)
@@ -326,7 +331,7 @@ def sync_table(
         table.delete(f"{key} IN ({_quoted(to_delete[start:start + _DELETE_CHUNK])})")
     fresh = pl.concat([updated, added])
     if fresh.height:
-        table.add(_with_vectors(fresh, embed(fresh)))
+        table.add(with_vectors(fresh, embed(fresh)))
     if to_delete or fresh.height:
         # Folds the new rows into the existing indices (unindexed rows are searched meanwhile).
         table.optimize()
