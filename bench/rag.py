@@ -19,11 +19,21 @@ Queries whose answer is known (the ad they were made from), three kinds:
   "ከ") and the other spelling of a homophone letter (ሀ/ሐ, ሰ/ሠ, አ/ዐ, ፀ/ጸ);
 * ``typo``: the product misspelt (one syllable's vowel changed) plus two words of the ad.
 
-Reported: build time (per phase); p50/p95 wall time of ``RagIndex.search`` (query normalisation
-and embedding included, k = 10) for hybrid / vector / text, unfiltered and filtered by channel,
-with the process CPU time per query beside it (on a shared machine wall time includes waiting
-for a core; the load average is printed); recall@10 per mode and query kind. Target: hybrid p95
-under 10 ms at 100k ads.
+Reported: build time (per phase); opening the index plus its first search (which reads the row
+snapshot, see ``workbench.rag.search``) and the snapshot's size; p50/p95 wall time of
+``RagIndex.search`` (query normalisation and embedding included, k = 10) for hybrid / vector /
+text, unfiltered and filtered by channel, with the process CPU time per query beside it (on a
+shared machine wall time includes waiting for a core; the load average is printed); recall@10
+per mode and query kind. Target: hybrid p95 under 10 ms at 100k ads.
+
+Two baselines are timed in the same run, query by query in turn with the workbench's hybrid
+search (so both see the same load), and the hybrid search's ratio to each is printed:
+
+* ``hybrid, rows from LanceDB``: the same search with ``rag.row_cache_max_rows = 0``, reading
+  the rows back from LanceDB at each query (what every search did before the snapshot);
+* ``LanceDB hybrid query``: LanceDB's own hybrid query through its documented API
+  (``table.search(query_type="hybrid")`` with ``RRFReranker``, the same six columns, k = 10),
+  whose recall@10 is reported too.
 
 With ``--sib200 DIR`` (SIB-200 Amharic TSVs, FLORES-200 sentences) the same recall comparison is
 run on real Amharic sentences: each sentence is one "ad", a query is three of its words with the
@@ -40,8 +50,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -61,6 +73,10 @@ VERTICAL_WORDS = {
 }
 AD_WORDS = ["ዋጋ", "ቅናሽ", "ይደውሉ", "አሁኑኑ", "ይዘዙ", "ለበለጠ", "መረጃ", "አዲስ", "ጥራት", "ያለው", "በተመጣጣኝ", "ልዩ", "ቅናሽ", "ነፃ", "አቅርቦት", "ብቻ", "ዛሬ", "ይጎብኙን", "ያግኙን", "እንኳን", "ደስ", "አላችሁ", "በዓል", "ሳምንት", "ሙሉ"]
 PREFIXES = ("ለ", "በ", "የ", "ከ")
+
+#: The two baselines timed beside the workbench's hybrid search (see the module docstring).
+HYBRID_FROM_LANCE = "hybrid, rows from LanceDB"
+LANCEDB_HYBRID = "LanceDB hybrid query"
 
 # Consonant series used in product names (first code point of each): no homophone series, so a
 # name is unique, plus the homophone pairs used to write one letter of each name.
@@ -171,14 +187,68 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def recall_at(index: object, queries: list[tuple[str, str]], mode: str, k: int = 10) -> float:
-    hits = sum(answer in {h.key for h in index.search(q, k=k, mode=mode)}  # type: ignore[attr-defined]
-               for q, answer in queries)
-    return hits / len(queries)
+def recall_at(search: Callable[[str], list[str]], queries: list[tuple[str, str]]) -> float:
+    """Share of ``queries`` whose answer is among the keys ``search`` returns."""
+    return sum(answer in search(q) for q, answer in queries) / len(queries)
 
 
-def bench_size(n: int, n_queries: int, work: Path) -> dict:
+def lancedb_hybrid(index: Any) -> Callable[[str], list[str]]:
+    """LanceDB's own hybrid query (sync API, RRFReranker) over the index's table: uids, k = 10.
+
+    Query normalisation, full-text terms and the query vector are made as in ``RagIndex.search``.
+    """
+    from lancedb.rerankers import RRFReranker
+
+    from workbench.rag.embedders import query_form
+    from workbench.rag.search import _AD_COLUMNS
+    from workbench.rag.text import fts_terms
+
+    table = index.table("ads")
+    reranker = RRFReranker()
+
+    def search(query: str) -> list[str]:
+        norm = index._normalise(query)
+        vector = index.embedder.encode([query_form(index.embedder, query, norm)])[0]
+        found = (table.search(query_type="hybrid", vector_column_name="vector",
+                              fts_columns="text_fts")
+                 .vector(vector).text(fts_terms(norm)).distance_type("cosine")
+                 .rerank(reranker).select(_AD_COLUMNS).limit(10).to_arrow())
+        return found["uid"].to_pylist()
+
+    return search
+
+
+def summarise(times: list[float], cpu: list[float]) -> dict[str, float]:
+    """p50 / p95 / mean wall time and p50 / p95 CPU time, in ms."""
+    return {"p50_ms": round(percentile(times, 0.5), 2), "p95_ms": round(percentile(times, 0.95), 2),
+            "mean_ms": round(statistics.fmean(times), 2),
+            "cpu_p50_ms": round(percentile(cpu, 0.5), 2),
+            "cpu_p95_ms": round(percentile(cpu, 0.95), 2)}
+
+
+def time_contenders(contenders: dict[str, Callable[[str], object]], queries: list[str],
+                    rounds: int) -> dict[str, dict[str, float]]:
+    """Latency of each contender, running them in turn on each query (they share the load).
+
+    Every query is timed ``rounds`` times per contender; the percentiles pool all of them.
+    """
+    for q in queries[:20]:  # warm caches (and read the row snapshot)
+        for run in contenders.values():
+            run(q)
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    cpu: dict[str, list[float]] = {name: [] for name in contenders}
+    for q in queries * rounds:
+        for name, run in contenders.items():
+            t, c = time.perf_counter(), time.process_time()
+            run(q)
+            times[name].append((time.perf_counter() - t) * 1000)
+            cpu[name].append((time.process_time() - c) * 1000)
+    return {name: summarise(times[name], cpu[name]) for name in contenders}
+
+
+def bench_size(n: int, n_queries: int, work: Path, rounds: int) -> dict:
     from workbench.config import ProjectConfig
+    from workbench.rag.config import RagConfig
     from workbench.rag.index import build_index
     from workbench.rag.search import RagIndex
 
@@ -189,30 +259,38 @@ def bench_size(n: int, n_queries: int, work: Path) -> dict:
     start = time.perf_counter()
     summary = build_index(data, cfg)
     build_s = time.perf_counter() - start
+    start = time.perf_counter()
     index = RagIndex(data, cfg)
+    index.search("ዋጋ", k=10)
+    first_ms = (time.perf_counter() - start) * 1000
+    unsnapped = RagIndex(data, ProjectConfig(rag=RagConfig(row_cache_max_rows=0)))
+    native = lancedb_hybrid(index)
     queries = make_queries(ads, n_queries)
-    latency: dict[str, dict[str, float]] = {}
     all_queries = [q for kind in queries.values() for q, _ in kind]
-    for mode in ("hybrid", "vector", "text"):
-        for q in all_queries[:20]:  # warm caches
-            index.search(q, k=10, mode=mode)
-        for label, channel in ((mode, None), (f"{mode}+channel", "ቻናል 07")):
-            times, cpu = [], []
-            for q in all_queries:
-                t, c = time.perf_counter(), time.process_time()
-                index.search(q, k=10, mode=mode, channel=channel)
-                times.append((time.perf_counter() - t) * 1000)
-                cpu.append((time.process_time() - c) * 1000)
-            latency[label] = {"p50_ms": round(percentile(times, 0.5), 2),
-                              "p95_ms": round(percentile(times, 0.95), 2),
-                              "mean_ms": round(statistics.fmean(times), 2),
-                              "cpu_p50_ms": round(percentile(cpu, 0.5), 2),
-                              "cpu_p95_ms": round(percentile(cpu, 0.95), 2)}
-    recall = {kind: {mode: round(recall_at(index, qs, mode), 3)
-                     for mode in ("hybrid", "vector", "text")}
+
+    def workbench(mode: str, channel: str | None = None,
+                  idx: RagIndex = index) -> Callable[[str], object]:
+        return lambda q: idx.search(q, k=10, mode=mode, channel=channel)  # type: ignore[arg-type]
+
+    contenders: dict[str, Callable[[str], object]] = {
+        "hybrid": workbench("hybrid"), HYBRID_FROM_LANCE: workbench("hybrid", idx=unsnapped),
+        LANCEDB_HYBRID: native}
+    contenders |= {mode: workbench(mode) for mode in ("vector", "text")}
+    contenders |= {f"{mode}+channel": workbench(mode, "ቻናል 07")
+                   for mode in ("hybrid", "vector", "text")}
+    latency = time_contenders(contenders, all_queries, rounds)
+
+    def keys(mode: str) -> Callable[[str], list[str]]:
+        return lambda q: [h.key for h in index.search(q, k=10, mode=mode)]  # type: ignore[arg-type]
+
+    modes: dict[str, Callable[[str], list[str]]] = {m: keys(m) for m in ("hybrid", "vector", "text")}
+    modes[LANCEDB_HYBRID] = native
+    recall = {kind: {mode: round(recall_at(search, qs), 3) for mode, search in modes.items()}
               for kind, qs in queries.items()}
     return {"ads": n, "build_s": round(build_s, 1),
-            "build_phases_s": {k: round(v, 1) for k, v in summary.timings.items()}, "vector_index": n >= cfg.rag.vector_index_min_rows,
+            "build_phases_s": {k: round(v, 1) for k, v in summary.timings.items()},
+            "vector_index": n >= cfg.rag.vector_index_min_rows,
+            "first_search_ms": round(first_ms), "snapshot": index.snapshot_info("ads"),
             "dims": summary.embedder["dim"], "queries": len(all_queries),
             "latency": latency, "recall@10": recall}
 
@@ -246,10 +324,24 @@ def bench_sib200(folder: Path, work: Path) -> dict:
         queries["variant"].append((" ".join(rng.choice(PREFIXES) + swap_homophone(w)
                                             for w in picked), ad["uid"]))
         queries["typo"].append((" ".join(misspell(w, rng) for w in picked), ad["uid"]))
+    def keys(mode: str) -> Callable[[str], list[str]]:
+        return lambda q: [h.key for h in index.search(q, k=10, mode=mode)]  # type: ignore[arg-type]
+
     return {"sentences": len(ads),
-            "recall@10": {kind: {mode: round(recall_at(index, qs, mode), 3)
+            "recall@10": {kind: {mode: round(recall_at(keys(mode), qs), 3)
                                  for mode in ("hybrid", "vector", "text")}
                           for kind, qs in queries.items()}}
+
+
+def print_latency(latency: dict[str, dict[str, float]]) -> None:
+    """One line per contender, then the hybrid search's ratios to the two baselines."""
+    for label, lat in latency.items():
+        print(f"  {label:<26} p50 {lat['p50_ms']:6.2f} ms   p95 {lat['p95_ms']:6.2f} ms"
+              f"   (CPU time p50 {lat['cpu_p50_ms']:.2f}, p95 {lat['cpu_p95_ms']:.2f})", flush=True)
+    ours = latency["hybrid"]
+    for base in (HYBRID_FROM_LANCE, LANCEDB_HYBRID):
+        print(f"  hybrid vs {base}: p50 x{ours['p50_ms'] / latency[base]['p50_ms']:.2f}, "
+              f"p95 x{ours['p95_ms'] / latency[base]['p95_ms']:.2f}")
 
 
 def main() -> None:
@@ -257,21 +349,22 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=300, help="answers known, per kind")
     parser.add_argument("--sib200", type=Path, default=None, help="SIB-200 Amharic TSV folder")
+    parser.add_argument("--rounds", type=int, default=2, help="timing passes over the queries")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
     results: dict = {"sizes": []}
     with tempfile.TemporaryDirectory(prefix="bench-rag-") as tmp:
         for n in args.sizes:
-            res = bench_size(n, args.queries, Path(tmp))
+            res = bench_size(n, args.queries, Path(tmp), args.rounds)
             results["sizes"].append(res)
+            res["load_average"] = [round(x, 1) for x in os.getloadavg()]
+            snap = res["snapshot"] or {"bytes": 0}
             print(f"\n== {n:,} ads: built in {res['build_s']} s {res['build_phases_s']} "
-                  f"({res['dims']} dims, vector index: {res['vector_index']}), "
-                  f"{res['queries']} queries; load average {os.getloadavg()[0]:.1f} on "
-                  f"{os.cpu_count()} CPUs", flush=True)
-            for label, lat in res["latency"].items():
-                print(f"  {label:<16} p50 {lat['p50_ms']:6.2f} ms   p95 {lat['p95_ms']:6.2f} ms"
-                      f"   (CPU time p50 {lat['cpu_p50_ms']:.2f}, p95 {lat['cpu_p95_ms']:.2f})",
-                      flush=True)
+                  f"({res['dims']} dims, vector index: {res['vector_index']}); opening + first "
+                  f"search {res['first_search_ms']} ms (row snapshot "
+                  f"{snap['bytes'] / 1e6:.1f} MB); {res['queries']} queries x {args.rounds}; "
+                  f"load average {res['load_average']} on {os.cpu_count()} CPUs", flush=True)
+            print_latency(res["latency"])
             for kind, rec in res["recall@10"].items():
                 print(f"  recall@10 {kind:<8} " + "  ".join(f"{m} {v:.3f}" for m, v in rec.items()))
         if args.sib200:

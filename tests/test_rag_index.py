@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 import pytest
 
 from tests.rag_data import ADS, curated_frame, write_brief, write_splits
@@ -16,7 +18,7 @@ from workbench.errors import DataContractError
 from workbench.rag.briefs import load_briefs
 from workbench.rag.config import RagConfig
 from workbench.rag.index import build_index, read_ads
-from workbench.rag.search import RagIndex, UnknownFilterError, fuse
+from workbench.rag.search import RagIndex, RowSnapshot, UnknownFilterError, fuse
 
 
 @pytest.fixture(scope="module")
@@ -228,3 +230,51 @@ def test_ann_vector_index_from_the_configured_size(tmp_path: Path) -> None:
     nearest = index.table("ads").search(own["vector"]).distance_type("cosine").limit(1)
     assert nearest.select(["uid"]).to_list()[0]["uid"] == own["uid"]
     assert keys(index.search("ፀሀይ", mode="hybrid"))[0] == uid_of("ለጸሐይ")
+
+
+def test_row_snapshot_gives_the_hits_lancedb_reads_give(built: tuple[Path, RagIndex]) -> None:
+    data, index = built
+    # Same index, rows read back from LanceDB at every search instead of from the snapshot.
+    direct = RagIndex(data, ProjectConfig(rag=RagConfig(row_cache_max_rows=0)))
+    cases = [("ads", q, ch) for q in ("መኪና ኪራይ ለሰርግ", "ሳፋሪኮሞ", "ፀሀይ")
+             for ch in (None, "Addis Cars")] + [("briefs", "ጫማ", None)]
+    for table, query, channel in cases:
+        for mode in ("hybrid", "vector", "text"):
+            got = index.search(query, k=5, mode=mode, channel=channel, table=table)
+            assert got == direct.search(query, k=5, mode=mode, channel=channel, table=table)
+    assert keys(index.search("ፀሀይ"))[0] == uid_of("ለጸሐይ")
+    assert direct.snapshot_info("ads") is None
+    # The snapshot was read by a plain scan: it must hold every row, not a default page of them.
+    assert index.snapshot_info("ads")["rows"] == index.table("ads").count_rows()
+    assert index.snapshot_info("briefs")["rows"] == 1
+
+
+def test_tables_over_the_row_cache_limit_are_read_from_lancedb(built: tuple[Path, RagIndex]) -> None:
+    data, index = built
+    small = RagIndex(data, ProjectConfig(rag=RagConfig(row_cache_max_rows=3)))
+    assert small.search("መኪና ኪራይ", k=5) == index.search("መኪና ኪራይ", k=5)
+    assert small.snapshot_info("ads") is None
+
+
+def test_search_from_inside_a_running_event_loop(built: tuple[Path, RagIndex]) -> None:
+    data, index = built
+    fresh = RagIndex(data, ProjectConfig())
+
+    async def inside() -> list:
+        return fresh.search("ኪራይ")
+
+    # A notebook's loop: the search runs on a worker thread with a table of its own (no snapshot).
+    assert asyncio.run(inside()) == index.search("ኪራይ")
+    assert fresh.snapshot_info("ads") is None
+
+
+def test_row_snapshot_takes_rows_by_lancedb_row_id() -> None:
+    table = pa.table({"_rowid": pa.array([9, 2, 5], pa.uint64()), "uid": ["c", "a", "b"],
+                      "n": [3, 1, 2]})
+    snap = RowSnapshot(table)
+    assert snap.take([5, 9, 2], ["uid", "n"]) == [{"uid": "b", "n": 2}, {"uid": "c", "n": 3},
+                                                  {"uid": "a", "n": 1}]
+    assert snap.take([], ["uid"]) == []
+    for missing in ([4], [10], [2, 7]):
+        with pytest.raises(KeyError, match="not in the snapshot"):
+            snap.take(missing, ["uid"])

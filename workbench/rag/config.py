@@ -82,6 +82,16 @@ class RagConfig(StrictModel):
     hybrid_depth: int = Field(
         default=40, ge=1, le=1000,
         description="Hits fetched from each of the two searches of a hybrid search before fusion "
-        "and re-ranking (at least 2k). Deeper finds more misspelt words' ads, at some latency.",
+        "and re-ranking (at least 2k). Deeper finds more misspelt words' ads, at some latency "
+        "(bench/rag.py, 100k ads: 80 took misspelt-query recall@10 from 0.12 to 0.21 for ~1 ms "
+        "more per search).",
+    )
+    row_cache_max_rows: int = Field(
+        default=250_000, ge=0,
+        description="A table of at most this many rows keeps the columns a hit shows (key, "
+        "channel, vertical, date, text, text_norm) in memory, read by the first search (about "
+        "twice the ads' UTF-8 text size; 43 MB and 0.3 s for the benchmark's 100k ads): a "
+        "search then reads no row back from LanceDB, which was most of its time. Larger "
+        "tables, or 0, read the rows from LanceDB at each search (same hits, slower).",
     )
     k: int = Field(default=10, ge=1, le=1000, description="Hits shown by `rag search`.")

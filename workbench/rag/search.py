@@ -13,10 +13,22 @@
   it lifted hybrid recall@10 above both single searches on every query kind, for ~0.2 ms.
   With other embedders (semantic vectors) the RRF order is kept.
 
+Each LanceDB query asks only for row ids and scores (``_rowid`` with ``_score`` /
+``_distance``); ``text_norm`` (for the coverage) and the columns a hit shows come from a
+:class:`RowSnapshot`: those six columns of every row of the opened table version, read by the
+first search (one scan) and held as Arrow arrays. Reading rows back from Lance by random access
+was most of a search's time: ~1.4 ms per ``take`` plus ~10-20 us per row and column, so the
+40 + 40 six-column rows of a hybrid search cost about twice the two searches themselves. The
+snapshot is a copy of a few columns held for the life of the ``RagIndex``, not a second store:
+LanceDB keeps the rows and the full-text and vector indices and answers every search. Tables over
+``rag.row_cache_max_rows`` rows (and searches run on a one-off loop, see ``RagIndex._run``) read
+the rows from LanceDB instead, with the same hits. On bench/rag.py (100k ads, 2 cores) a hybrid
+search took 5.7 / 8.5 ms p50 / p95 this way against 10.5 / 14.3 ms reading the rows from
+LanceDB, and 11.1 / 16.0 ms through LanceDB's own hybrid query (sync API, ``RRFReranker``).
+
 The searches go through LanceDB's async API on a private event loop, the two of a hybrid search
-gathered, and are fused here rather than by LanceDB's hybrid query and ``RRFReranker`` (same RRF
-formula): measured on 10k ads, a hybrid search took 7 ms this way against 13-15 ms through the
-synchronous API, where each query pays a fixed ~3 ms.
+gathered (the synchronous API adds a thread hop to every query). They are fused here, with the
+RRF formula of LanceDB's ``RRFReranker``, so that the coverage re-ranking can follow the fusion.
 
 Filters (``channel``, ``vertical``) are applied before ranking (pre-filter), so asking for 10 hits
 of one channel gives 10 hits of that channel when it has them.
@@ -34,18 +46,21 @@ from __future__ import annotations
 import asyncio
 import difflib
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.config import ProjectConfig
 from workbench.errors import DataContractError, WorkbenchError
 from workbench.rag.embedders import Embedder, load_embedder, query_form
 from workbench.rag.index import ADS_TABLE, BRIEFS_TABLE, connect, rag_dir
 from workbench.rag.text import fts_terms, normalize_query
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 SearchMode = Literal["hybrid", "vector", "text"]
 TableName = Literal["ads", "briefs"]
@@ -56,6 +71,58 @@ _BRIEF_COLUMNS = ["brief_id", "target_channel", "vertical", "brand", "text", "te
 
 class UnknownFilterError(WorkbenchError):
     """A channel or vertical filter names nothing in the index."""
+
+
+class RowSnapshot:
+    """Some columns of every row of one table version, looked up by LanceDB row id.
+
+    Parameters
+    ----------
+    table
+        The columns plus ``_rowid`` (any row order), as a scan of the table returns them.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> snap = RowSnapshot(pa.table({"_rowid": pa.array([7, 3], pa.uint64()), "uid": ["b", "a"]}))
+    >>> snap.take([7, 3, 7], ["uid"])
+    [{'uid': 'b'}, {'uid': 'a'}, {'uid': 'b'}]
+    """
+
+    def __init__(self, table: pa.Table) -> None:
+        import numpy as np
+
+        ids = table["_rowid"].to_numpy()
+        order = np.argsort(ids, kind="stable")
+        self._ids = ids[order]
+        self._rows = table.drop_columns(["_rowid"]).take(order).combine_chunks()
+
+    @property
+    def num_rows(self) -> int:
+        """Rows held."""
+        return self._rows.num_rows
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the Arrow buffers."""
+        return int(self._rows.nbytes + self._ids.nbytes)
+
+    def take(self, row_ids: Sequence[int], columns: Sequence[str]) -> list[dict[str, Any]]:
+        """``columns`` of the rows ``row_ids``, in that order.
+
+        Raises
+        ------
+        KeyError
+            A row id that is not in the snapshot (a bug: ids come from the same table version).
+        """
+        import numpy as np
+
+        wanted = np.asarray(row_ids, dtype=self._ids.dtype)
+        pos = np.searchsorted(self._ids, wanted)
+        if len(wanted) and (pos.max() >= len(self._ids) or (self._ids[pos] != wanted).any()):
+            msg = f"row ids not in the snapshot: {sorted(set(row_ids) - set(self._ids.tolist()))[:5]}"
+            raise KeyError(msg)
+        return self._rows.select(list(columns)).take(pos).to_pylist()
 
 
 @dataclass(frozen=True)
@@ -99,7 +166,10 @@ def where_clause(*, channel: str | None = None, vertical: str | None = None,
 
 
 class RagIndex:
-    """An opened index: embedder loaded once, tables opened once (generation reuses it).
+    """An opened index: embedder loaded once, tables opened and row snapshots read once.
+
+    Generation and the web app keep one per thread and reuse it; the snapshots (see the module
+    docstring) live as long as the object.
 
     Parameters
     ----------
@@ -127,6 +197,7 @@ class RagIndex:
         self._db_path = str(self.folder / "lancedb")
         self._tables: dict[str, Any] = {}
         self._async_tables: dict[tuple[int, str], Any] = {}
+        self._snapshots: dict[str, RowSnapshot | None] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def _run(self, make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
@@ -146,11 +217,12 @@ class RagIndex:
             return pool.submit(lambda: asyncio.run(make())).result()
 
     def close(self) -> None:
-        """Close the private event loop."""
+        """Close the private event loop and drop the row snapshots."""
         if self._loop is not None:
             self._loop.close()
             self._loop = None
             self._async_tables.clear()
+        self._snapshots.clear()
 
     async def _async_table(self, real: str) -> Any:
         import lancedb
@@ -163,6 +235,42 @@ class RagIndex:
                 return table  # a one-off loop: nothing to cache
             self._async_tables[slot] = table
         return self._async_tables[slot]
+
+    async def _snapshot(self, atbl: Any, real: str) -> RowSnapshot | None:
+        """The snapshot of table ``real`` (read by the first search), or None to read LanceDB.
+
+        Only the private loop's tables get one: their version never changes (no read-consistency
+        interval), so the row ids of every later search are those of the snapshot.
+        """
+        if asyncio.get_running_loop() is not self._loop:
+            return None
+        if real not in self._snapshots:
+            limit = self.cfg.rag.row_cache_max_rows
+            snapshot = None
+            if limit and await atbl.count_rows() <= limit:
+                columns = _AD_COLUMNS if real == ADS_TABLE else _BRIEF_COLUMNS
+                # No limit: a plain query scans every row.
+                snapshot = RowSnapshot(await atbl.query().select(columns).with_row_id().to_arrow())
+            self._snapshots[real] = snapshot
+        return self._snapshots[real]
+
+    async def _rows(self, atbl: Any, real: str, row_ids: Sequence[int],
+                    columns: Sequence[str]) -> list[dict[str, Any]]:
+        """``columns`` of the rows ``row_ids`` (in that order): from the snapshot, else LanceDB."""
+        if not row_ids:
+            return []
+        snapshot = await self._snapshot(atbl, real)
+        if snapshot is not None:
+            return snapshot.take(row_ids, columns)
+        found = await atbl.take_row_ids(list(row_ids)).select(list(columns)).with_row_id().to_arrow()
+        by_id = dict(zip(found["_rowid"].to_pylist(),
+                         found.drop_columns(["_rowid"]).to_pylist(), strict=True))
+        return [by_id[i] for i in row_ids]
+
+    def snapshot_info(self, name: TableName = "ads") -> dict[str, int] | None:
+        """Rows and bytes of a table's row snapshot once a search read it (None: no snapshot)."""
+        snapshot = self._snapshots.get(ADS_TABLE if name == "ads" else BRIEFS_TABLE)
+        return None if snapshot is None else {"rows": snapshot.num_rows, "bytes": snapshot.nbytes}
 
     @property
     def channels(self) -> list[str]:
@@ -263,7 +371,6 @@ class RagIndex:
         norm = self._normalise(query)
         terms = fts_terms(norm)
         columns = _AD_COLUMNS if table == "ads" else _BRIEF_COLUMNS
-        key = columns[0]
         vector = None
         if mode != "text":
             vector = self.embedder.encode([query_form(self.embedder, query, norm)])[0]
@@ -278,34 +385,37 @@ class RagIndex:
         depth = max(2 * k, self.cfg.rag.hybrid_depth) if use_text and use_vector else k
         real = ADS_TABLE if table == "ads" else BRIEFS_TABLE
 
-        async def fetch() -> list[list[dict[str, Any]]]:
+        async def fetch() -> list[dict[str, Any]]:
             atbl = await self._async_table(real)
             queries = []
             if use_text:
-                # Naming the score columns keeps Lance from warning about auto-projection.
-                query = atbl.query().nearest_to_text(terms, columns=["text_fts"])
-                query = query.select([*columns, "_score"])
+                # Row ids and scores only: the columns come from _rows (see the module docstring).
+                query = atbl.query().nearest_to_text(terms, columns=["text_fts"]).select(["_score"])
                 queries.append(query.where(where) if where else query)
             if use_vector:
                 query = atbl.query().nearest_to(vector).column("vector").distance_type("cosine")
-                query = query.select([*columns, "_distance"])
+                query = query.select(["_distance"])
                 queries.append(query.where(where) if where else query)
-            return await asyncio.gather(*(q.limit(depth).to_arrow() for q in queries))
+            tables = await asyncio.gather(*(q.with_row_id().limit(depth).to_arrow()
+                                            for q in queries))
+            ranked = [_scored_rows(t) for t in tables]
+            if len(ranked) == 1:
+                top = ranked[0][:k]
+            else:
+                top = fuse(ranked, key="_rowid", rrf_k=self.cfg.rag.rrf_k)
+                weights = query_ngram_weights(self.embedder, norm)
+                if weights:
+                    ids = [r["_rowid"] for r in top]
+                    texts = await self._rows(atbl, real, ids, ["text_norm"])
+                    for row, found in zip(top, texts, strict=True):
+                        row["_coverage"] = ngram_coverage(weights, found["text_norm"] or "")
+                    top.sort(key=lambda r: (-r["_coverage"], -r["_relevance_score"]))
+                top = top[:k]
+            rows = await self._rows(atbl, real, [r["_rowid"] for r in top], columns)
+            return [{**row, **scores} for row, scores in zip(rows, top, strict=True)]
 
-        tables: list[Any] = self._run(fetch)
-        if len(tables) == 1:
-            rows = tables[0].to_pylist()
-        else:
-            # Rank on a few light columns; only the k hits shown get every column converted.
-            light = [_light_rows(t, key, n) for n, t in enumerate(tables)]
-            rows = fuse(light, key=key, rrf_k=self.cfg.rag.rrf_k)
-            weights = query_ngram_weights(self.embedder, norm)
-            if weights:
-                for row in rows:
-                    row["_coverage"] = ngram_coverage(weights, row.get("text_norm") or "")
-                rows.sort(key=lambda r: (-r["_coverage"], -r["_relevance_score"]))
-            rows = _materialise(tables, rows[:k])
-        return [self._hit(i, row, table) for i, row in enumerate(rows[:k], start=1)]
+        rows: list[dict[str, Any]] = self._run(fetch)
+        return [self._hit(i, row, table) for i, row in enumerate(rows, start=1)]
 
     @staticmethod
     def _hit(rank: int, row: dict[str, Any], table: TableName) -> Hit:
@@ -330,22 +440,10 @@ class RagIndex:
                    text=row.get("text") or "")
 
 
-def _light_rows(table: Any, key: str, source: int) -> list[dict[str, Any]]:
-    """Key, ``text_norm`` and score columns of an Arrow result, with the row's position."""
-    names = [c for c in (key, "text_norm", "_score", "_distance") if c in table.column_names]
-    columns = {c: table[c].to_pylist() for c in names}
-    return [{**{c: columns[c][i] for c in names}, "_src": (source, i)}
-            for i in range(table.num_rows)]
-
-
-def _materialise(tables: list[Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every column of the chosen light rows: one ``take`` per source table."""
-    wanted: dict[int, list[int]] = {}
-    for row in rows:
-        wanted.setdefault(row["_src"][0], []).append(row["_src"][1])
-    full = {(n, i): values for n, idx in wanted.items()
-            for i, values in zip(idx, tables[n].take(idx).to_pylist(), strict=True)}
-    return [{**full[row["_src"]], **row} for row in rows]
+def _scored_rows(table: pa.Table) -> list[dict[str, Any]]:
+    """``_rowid`` and the score column (``_score`` or ``_distance``) of each row of a result."""
+    names = [c for c in ("_rowid", "_score", "_distance") if c in table.column_names]
+    return table.select(names).to_pylist()
 
 
 def query_ngram_weights(embedder: Embedder, query_norm: str) -> dict[str, float]:
