@@ -447,3 +447,51 @@ def test_generation_failure_is_shown_on_the_brief_page(app: Any) -> None:
     assert "not offered" in re.search(r'id="generate-error">([^<]+)<', response.text).group(1)
     # Messages come from the server's own outcome, never from the URL.
     assert "injected" not in client.get(f"/studio/briefs/{row}?error=injected").text
+
+
+def test_a_pick_across_models_is_a_vote_for_the_picked_model(app: Any, world: WebWorld) -> None:
+    client = sign_in(app, MARKETER_A)
+    row = new_brief(client, brand="Cross Model Shoes", n="2")  # first generation: template
+    csrf = csrf_of(client.get(f"/studio/briefs/{row}").text)
+    second = client.post(f"/api/briefs/{row}/generations", headers={"x-csrf-token": csrf},
+                         json={"model": "retrieval", "n": 2})
+    assert second.status_code == 201
+    gen_template, gen_retrieval = sorted(client.get(f"/api/briefs/{row}").json()["generations"])
+    # Pick a template ad, then change one's mind: the retrieval ad. One pick per brief.
+    for gen_id in (gen_template, gen_retrieval):
+        assert client.post(f"/api/generations/{gen_id}/pick", json={"candidate_index": 0},
+                           headers={"x-csrf-token": csrf}).status_code == 200
+    assert client.get(f"/api/generations/{gen_template}").json()["picked"] is None
+    assert client.get(f"/api/generations/{gen_retrieval}").json()["picked"] == 0
+    prefs = pl.read_parquet(world.root / "webapp" / "preferences.parquet")
+    mine = prefs.filter(pl.col("brief_id") == f"studio-{row}").to_dicts()
+    assert len(mine) == 1
+    assert mine[0]["model"] == "retrieval"
+    assert sorted(mine[0]["rejected_models"]) == ["retrieval", "template", "template"]
+    assert set(mine[0]["models_shown"]) == {"template", "retrieval"}
+    # The analyst's leaderboard counts it: retrieval picked on this brief, template not.
+    page = sign_in(app, ANALYST).get("/leaderboard").text
+    table = re.search(r'<table id="studio-picks">(.*?)</table>', page, re.S).group(1)
+    cells = {m.group(1): m.group(2) for m in re.finditer(
+        r"<tr><td>([^<]+)</td>(.*?)</tr>", table, re.S)}
+    assert {"retrieval", "template"} <= set(cells)
+    retrieval_picks = int(re.findall(r'class="num">(\d+)<', cells["retrieval"])[1])
+    assert retrieval_picks >= 1
+
+
+def test_studio_votes_and_their_bradley_terry_order() -> None:
+    from workbench.evaluation.bradley_terry import fit_bradley_terry
+    from workbench.webapp.studio import PREFERENCE_SCHEMA, studio_votes
+
+    rows = [{"model": "run:new", "models_shown": ["template", "run:new", "retrieval"]},
+            {"model": "run:new", "models_shown": ["run:new", "template"]},
+            {"model": "template", "models_shown": ["template", "retrieval"]},
+            {"model": "retrieval", "models_shown": ["retrieval"]}]  # one model: no vote
+    prefs = pl.DataFrame(rows, schema={k: PREFERENCE_SCHEMA[k] for k in ("model", "models_shown")})
+    a, b, outcomes = studio_votes(prefs)
+    assert list(zip(a, b, strict=True)) == [("run:new", "template"), ("run:new", "retrieval"),
+                                            ("run:new", "template"), ("template", "retrieval")]
+    assert set(outcomes) == {"a"}
+    fit = fit_bradley_terry(a, b, outcomes)
+    rating = dict(zip(fit.systems, fit.rating, strict=True))
+    assert rating["run:new"] > rating["template"] > rating["retrieval"]

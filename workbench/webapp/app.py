@@ -388,7 +388,8 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
     @app.get("/leaderboard", response_class=HTMLResponse)
     def leaderboard_page(request: Request, user: AnalystUser) -> Response:
         lb = board.latest_leaderboard(data_dir)
-        return page(request, "leaderboard.html", user, lb=lb)
+        return page(request, "leaderboard.html", user, lb=lb,
+                    prefs=board.studio_preferences(data_dir))
 
     @app.get("/leaderboard/figures/{eval_id}/{name}.png")
     def leaderboard_figure(eval_id: str, name: str, user: AnalystUser) -> Response:

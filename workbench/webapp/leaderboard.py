@@ -143,3 +143,44 @@ def run_plot_path(data_dir: Path, run_id: str) -> Path | None:
         return None
     path = runs_root(data_dir) / run_id / "loss.png"
     return path if path.is_file() else None
+
+
+@dataclass
+class StudioPreferences:
+    """What marketers' picks in the ad studio say about the models."""
+
+    picks: int
+    models: list[dict[str, Any]]  # model, briefs shown, picks, pick rate, BT rating (or None)
+    votes: int
+
+
+def studio_preferences(data_dir: Path) -> StudioPreferences | None:
+    """The studio's picks per model (None before the first pick).
+
+    Per model: briefs where it was shown, how often its ad was picked, and a Bradley-Terry rating
+    from the pairwise votes the picks imply (:func:`workbench.webapp.studio.studio_votes`).
+    """
+    import polars as pl
+
+    from workbench.evaluation.bradley_terry import fit_bradley_terry
+    from workbench.webapp.studio import preferences_path, studio_votes
+
+    path = preferences_path(data_dir)
+    if not path.exists():
+        return None
+    prefs = pl.read_parquet(path)
+    if prefs.is_empty():
+        return None
+    a, b, outcomes = studio_votes(prefs)
+    ratings: dict[str, float] = {}
+    if a:
+        fit = fit_bradley_terry(a, b, outcomes)
+        ratings = dict(zip(fit.systems, (float(r) for r in fit.rating), strict=True))
+    shown = prefs.select(pl.col("models_shown").list.unique()).explode("models_shown")
+    shown_counts = dict(shown.group_by("models_shown").len().iter_rows())
+    pick_counts = dict(prefs.group_by("model").len().iter_rows())
+    models = [{"model": m, "briefs": int(n), "picks": int(pick_counts.get(m, 0)),
+               "pick_rate": pick_counts.get(m, 0) / n, "rating": ratings.get(m)}
+              for m, n in shown_counts.items()]
+    models.sort(key=lambda r: (-(r["rating"] or 0.0), -r["pick_rate"], r["model"]))
+    return StudioPreferences(picks=prefs.height, models=models, votes=len(a))

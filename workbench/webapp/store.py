@@ -61,8 +61,10 @@ CREATE TABLE IF NOT EXISTS generations (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS generations_brief ON generations (company, brief_row);
+-- One pick per brief, among the candidates of all its generations (every model tried).
 CREATE TABLE IF NOT EXISTS picks (
-    generation_id INTEGER PRIMARY KEY REFERENCES generations(id),
+    brief_row INTEGER PRIMARY KEY REFERENCES briefs(id),
+    generation_id INTEGER NOT NULL REFERENCES generations(id),
     candidate_index INTEGER NOT NULL,
     candidate_id TEXT NOT NULL,
     user_id INTEGER NOT NULL,

@@ -5,9 +5,12 @@ Files a company's work produces live apart from the team's:
 (the same generation files, with the same provenance columns, as ``workbench generate`` writes).
 Every read takes the signed-in user's company: another company's row is "not found".
 
-Picking the best candidate is stored as a human preference: ``DIR/webapp/preferences.parquet``
-(one row per pick: the chosen text and the rejected ones with their models, ready for the
-evaluation stage or preference tuning), rewritten atomically from the database after each pick.
+Picking the best candidate is stored as a human preference. A brief has one pick among the
+candidates of all its generations, so when a marketer tried several models on a brief, the pick
+says which model's ad they preferred over the others': ``DIR/webapp/preferences.parquet`` (one row
+per pick: the chosen text and model, every rejected text with its model; ready for preference
+tuning), rewritten atomically from the database after each pick, and :func:`studio_votes` turns
+the picks into pairwise votes between models for a Bradley-Terry fit (the leaderboard shows it).
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ PREFERENCE_SCHEMA: dict[str, pl.DataType] = {
     "generation_id": pl.Int64, "company": pl.Utf8, "brief_id": pl.Utf8, "model": pl.Utf8,
     "run_id": pl.Utf8, "prompt_sha256": pl.Utf8, "chosen_candidate_id": pl.Utf8,
     "chosen_text": pl.Utf8, "rejected_candidate_ids": pl.List(pl.Utf8),
-    "rejected_texts": pl.List(pl.Utf8), "picked_by": pl.Utf8, "picked_at": pl.Utf8,
+    "rejected_texts": pl.List(pl.Utf8), "rejected_models": pl.List(pl.Utf8),
+    "models_shown": pl.List(pl.Utf8), "picked_by": pl.Utf8, "picked_at": pl.Utf8,
 }
 
 
@@ -307,7 +311,7 @@ def past_ads(data_dir: Path, cfg: ProjectConfig, uids: list[str]) -> list[dict[s
 
 
 def pick_candidate(store: Store, data_dir: Path, user: User, gen_id: int, index: int) -> None:
-    """Mark one candidate as the best of its generation (a later pick replaces it).
+    """Mark one candidate as the best for its brief (a later pick replaces it).
 
     Raises
     ------
@@ -319,9 +323,10 @@ def pick_candidate(store: Store, data_dir: Path, user: User, gen_id: int, index:
     match = frame.filter(pl.col("candidate_index") == index)
     if match.is_empty():
         raise NotFoundError
-    store.write("INSERT OR REPLACE INTO picks (generation_id, candidate_index, candidate_id, "
-                "user_id, company, created_at) VALUES (?,?,?,?,?,?)", gen_id, index,
-                match["candidate_id"][0], user.id, user.company, now_iso())
+    store.write("INSERT OR REPLACE INTO picks (brief_row, generation_id, candidate_index, "
+                "candidate_id, user_id, company, created_at) VALUES (?,?,?,?,?,?,?)",
+                found["brief_row"], gen_id, index, match["candidate_id"][0], user.id,
+                user.company, now_iso())
     export_preferences(store, data_dir)
 
 
@@ -344,29 +349,57 @@ def export_preferences(store: Store, data_dir: Path) -> Path:
 
 
 def _export_preferences(store: Store, data_dir: Path) -> Path:
-    picks = store.all("SELECT p.*, g.parquet_path, g.model, u.email FROM picks p "
-                      "JOIN generations g ON g.id = p.generation_id "
-                      "LEFT JOIN users u ON u.id = p.user_id ORDER BY p.generation_id")
+    picks = store.all("SELECT p.*, u.email FROM picks p LEFT JOIN users u ON u.id = p.user_id "
+                      "ORDER BY p.brief_row")
     rows = []
     for p in picks:
-        path = Path(p["parquet_path"])
-        if not path.exists():
+        shown = store.all("SELECT id, model, parquet_path FROM generations "
+                          "WHERE brief_row = ? AND company = ? ORDER BY id", p["brief_row"],
+                          p["company"])
+        frames = [pl.read_parquet(g["parquet_path"], columns=[
+                      "candidate_index", "candidate_id", "text", "brief_id", "run_id",
+                      "prompt_sha256"]).with_columns(generation=pl.lit(g["id"]),
+                                                     model=pl.lit(g["model"]))
+                  for g in shown if Path(g["parquet_path"]).exists()]
+        if not frames:
             continue
-        frame = pl.read_parquet(path, columns=["candidate_index", "candidate_id", "text",
-                                               "brief_id", "run_id", "prompt_sha256"])
-        chosen = frame.filter(pl.col("candidate_index") == p["candidate_index"])
-        rejected = frame.filter(pl.col("candidate_index") != p["candidate_index"])
+        everything = pl.concat(frames)
+        is_chosen = ((pl.col("generation") == p["generation_id"])
+                     & (pl.col("candidate_index") == p["candidate_index"]))
+        chosen = everything.filter(is_chosen)
+        rejected = everything.filter(~is_chosen)
         if chosen.is_empty():
             continue
         rows.append({
             "generation_id": p["generation_id"], "company": p["company"],
-            "brief_id": chosen["brief_id"][0], "model": p["model"], "run_id": chosen["run_id"][0],
-            "prompt_sha256": chosen["prompt_sha256"][0],
+            "brief_id": chosen["brief_id"][0], "model": chosen["model"][0],
+            "run_id": chosen["run_id"][0], "prompt_sha256": chosen["prompt_sha256"][0],
             "chosen_candidate_id": chosen["candidate_id"][0], "chosen_text": chosen["text"][0],
             "rejected_candidate_ids": rejected["candidate_id"].to_list(),
             "rejected_texts": rejected["text"].to_list(),
+            "rejected_models": rejected["model"].to_list(),
+            "models_shown": list(dict.fromkeys(everything["model"].to_list())),
             "picked_by": p["email"] or f"user {p['user_id']}", "picked_at": p["created_at"],
         })
     path = preferences_path(data_dir)
     write_parquet_atomic(path, pl.DataFrame(rows, schema=PREFERENCE_SCHEMA))
     return path
+
+
+def studio_votes(prefs: pl.DataFrame) -> tuple[list[str], list[str], list[str]]:
+    """Pairwise votes from picks: the chosen model beat every other model shown for that brief.
+
+    Returns
+    -------
+    tuple
+        ``(systems_a, systems_b, outcomes)`` for
+        :func:`workbench.evaluation.bradley_terry.fit_bradley_terry` (outcome ``"a"``: a won).
+    """
+    a: list[str] = []
+    b: list[str] = []
+    for row in prefs.iter_rows(named=True):
+        for other in dict.fromkeys(row["models_shown"] or []):
+            if other != row["model"]:
+                a.append(row["model"])
+                b.append(other)
+    return a, b, ["a"] * len(a)
