@@ -495,3 +495,14 @@ def test_studio_votes_and_their_bradley_terry_order() -> None:
     fit = fit_bradley_terry(a, b, outcomes)
     rating = dict(zip(fit.systems, fit.rating, strict=True))
     assert rating["run:new"] > rating["template"] > rating["retrieval"]
+
+
+def test_loopback_detection_decides_secure_cookies() -> None:
+    from workbench.webapp.cli import is_loopback
+
+    assert is_loopback("127.0.0.1")
+    assert is_loopback("::1")
+    assert is_loopback("localhost")
+    assert not is_loopback("0.0.0.0")
+    assert not is_loopback("192.168.1.10")
+    assert not is_loopback("example.org")
