@@ -6,6 +6,9 @@ right after its first start its SQLite DB is copied (sqlite3 backup API, safe wh
 pytest's cache as a template, keyed by the Label Studio version. A later session starts from that
 copy in seconds. Each test gets its own data dir pointing at the session server and its own project
 prefix, so tests never see each other's projects.
+
+``web_world`` (session): one data dir with every stage output the web app shows, built once by the
+real stages (see ``tests/webapp_world.py``) and shared by the web app's tests.
 """
 
 from __future__ import annotations
