@@ -27,6 +27,7 @@ import polars as pl
 import pytest
 
 from tests.webapp_world import ANALYST, MARKETER_A, PASSWORD, RUN_ID, WebWorld, csrf_of
+from workbench.labeling.labelstudio.server import free_port
 from workbench.labeling.screenshot import CHROMIUM_ARGS, ETHIOPIC_FAMILIES, chromium_path, fonts_of
 
 needs_chromium = pytest.mark.skipif(chromium_path() is None,
@@ -38,12 +39,6 @@ class Server:
     url: str
     log: Path
     proc: subprocess.Popen[bytes]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -163,18 +163,12 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
 
     def area(name: str) -> Callable[[User], User]:
         def check(user: Annotated[User, Depends(current_user)]) -> User:
-            if name not in ROLE_AREAS[user.role]:
-                msg = f"the {user.role} role cannot open the {name}"
-                raise Forbidden(msg)
-            return user
+            return _in_area(user, name)
         return check
 
     def checked_area(name: str) -> Callable[..., Awaitable[User]]:
         async def check(user: Annotated[User, Depends(checked_user)]) -> User:
-            if name not in ROLE_AREAS[user.role]:
-                msg = f"the {user.role} role cannot open the {name}"
-                raise Forbidden(msg)
-            return user
+            return _in_area(user, name)
         return check
 
     StudioUser = Annotated[User, Depends(area("studio"))]
@@ -434,6 +428,14 @@ class PickBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     candidate_index: int = Field(ge=0)
+
+
+def _in_area(user: User, name: str) -> User:
+    """The user, when the role opens area ``name``; else Forbidden."""
+    if name not in ROLE_AREAS[user.role]:
+        msg = f"the {user.role} role cannot open the {name}"
+        raise Forbidden(msg)
+    return user
 
 
 def _int(value: str, default: int) -> int:

@@ -49,20 +49,21 @@ def build_dashboard(data_dir: Path, cfg: ProjectConfig, *, max_age_s: float = 30
     hit = _cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < max_age_s:
         return hit[1]
+    from workbench.evaluation.ratings import server_answers
+
     board = Dashboard(progress_source="")
-    _progress(board, data_dir, cfg)
-    task_links = _review_links(data_dir, cfg, board)
+    live = server_answers(data_dir, timeout=1.0)  # one probe for progress and links alike
+    _progress(board, data_dir, cfg, live=live)
+    task_links = _review_links(data_dir, cfg, board) if live else {}
     _flagged(board, data_dir, task_links)
     _splits(board, data_dir)
     _cache[key] = (time.monotonic(), board)
     return board
 
 
-def _progress(board: Dashboard, data_dir: Path, cfg: ProjectConfig) -> None:
-    from workbench.evaluation.ratings import server_answers
+def _progress(board: Dashboard, data_dir: Path, cfg: ProjectConfig, *, live: bool) -> None:
     from workbench.labeling.status import run_status
 
-    live = server_answers(data_dir, timeout=1.0)
     annotations = data_dir / "labels" / "annotations.parquet"
     if not live and not annotations.exists():
         board.progress_source = "none"
@@ -85,10 +86,8 @@ def _progress(board: Dashboard, data_dir: Path, cfg: ProjectConfig) -> None:
 
 
 def _review_links(data_dir: Path, cfg: ProjectConfig, board: Dashboard) -> dict[str, str]:
-    """Uid -> URL of its task in the review project (empty when the server is not up)."""
-    from workbench.evaluation.ratings import server_answers
-
-    if not server_answers(data_dir, timeout=1.0) or cfg.labeling.backend != "labelstudio":
+    """Uid -> URL of its task in the review project (the server answers: checked by the caller)."""
+    if cfg.labeling.backend != "labelstudio":
         return {}
     from workbench.labeling.backends import labeling_taxonomy
     from workbench.labeling.labelstudio.backend import LabelStudioBackend

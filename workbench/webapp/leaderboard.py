@@ -102,14 +102,11 @@ class RunLineage:
 
 def run_lineage(data_dir: Path, run_id: str) -> RunLineage | None:
     """A run's manifest, last logged metrics and the split manifest it trained on (or None)."""
-    from workbench.generation.registry import runs_root
     from workbench.training.run import read_status
 
-    if not _NAME.match(run_id):
-        return None
-    run_dir = runs_root(data_dir) / run_id
-    manifest_path = run_dir / "manifest.json"
-    if not manifest_path.is_file():
+    run_dir = _run_dir(data_dir, run_id)
+    manifest_path = run_dir / "manifest.json" if run_dir is not None else None
+    if manifest_path is None or not manifest_path.is_file():
         return None
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     last: dict[str, Any] = {}
@@ -135,14 +132,18 @@ def _split_manifest_path(manifest: dict[str, Any]) -> Path | None:
     return None
 
 
-def run_plot_path(data_dir: Path, run_id: str) -> Path | None:
-    """A run's loss plot, or None."""
+def _run_dir(data_dir: Path, run_id: str) -> Path | None:
+    """``DIR/runs/<run_id>``, or None for a name that is not a plain run id (no path tricks)."""
     from workbench.generation.registry import runs_root
 
-    if not _NAME.match(run_id):
-        return None
-    path = runs_root(data_dir) / run_id / "loss.png"
-    return path if path.is_file() else None
+    return runs_root(data_dir) / run_id if _NAME.match(run_id) else None
+
+
+def run_plot_path(data_dir: Path, run_id: str) -> Path | None:
+    """A run's loss plot, or None."""
+    run_dir = _run_dir(data_dir, run_id)
+    path = run_dir / "loss.png" if run_dir is not None else None
+    return path if path is not None and path.is_file() else None
 
 
 @dataclass
