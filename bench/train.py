@@ -6,6 +6,7 @@ Usage::
     .venv/bin/python bench/train.py --models tiny --steps 20
     .venv/bin/python bench/train.py --threads 1           # pin torch threads (busy machines)
     .venv/bin/python bench/train.py --gpu                 # CUDA: ~1B random model, QLoRA vs bf16 LoRA
+    python bench/train.py --gpu --models 1b,7b --work /tmp/bt   # + a 7B (Mistral 7B's shape)
     .venv/bin/python bench/train.py --out bench-train.json
     .venv/bin/python bench/train.py --texts ../shared/data/external/afrisenti-amh/amh_train.tsv
         # continued pretraining on real Amharic tweets (varied lengths: packing matters)
@@ -22,12 +23,18 @@ Reported per configuration:
   packing, padding-free).
 
 Models are randomly initialised Llamas built locally (no download): ``tiny`` (hidden 128,
-2 layers), ``small`` (hidden 512, 8 layers), ``1b`` (hidden 2048, 22 layers; GPU only).
+2 layers), ``small`` (hidden 512, 8 layers), ``1b`` (hidden 2048, 22 layers; GPU only) and ``7b``
+(Mistral 7B's shape: hidden 4096, MLP 14336, 32 layers, 8 key/value heads; GPU only; its
+vocabulary is the one BPE trains on the benchmark's texts, so ~7.0B parameters instead of 7.24B).
+Random weights train at the speed and memory of real ones: the figures plan a real 7B run. With
+``--gpu`` the bases are initialised on the GPU and saved in bfloat16. ``--work DIR`` keeps the
+data and bases between runs (``--prepare-only`` stops after building them).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -42,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 #: model -> (timed steps, warmup steps) when not given: 4-bit matmuls on CPU dequantize every
 #: weight on every call, so the small model takes tens of seconds per step there.
-DEFAULT_STEPS = {"tiny": (12, 3), "small": (4, 1), "1b": (10, 3)}
+DEFAULT_STEPS = {"tiny": (12, 3), "small": (4, 1), "1b": (10, 3), "7b": (8, 2)}
 
 MODELS = {
     "tiny": {"vocab_size": 2000, "hidden_size": 128, "intermediate_size": 256,
@@ -51,6 +58,8 @@ MODELS = {
               "num_hidden_layers": 8, "num_attention_heads": 8, "num_key_value_heads": 4},
     "1b": {"vocab_size": 4000, "hidden_size": 2048, "intermediate_size": 5632,
            "num_hidden_layers": 22, "num_attention_heads": 32, "num_key_value_heads": 4},
+    "7b": {"vocab_size": 32000, "hidden_size": 4096, "intermediate_size": 14336,
+           "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8},
 }
 
 #: method name -> recipe fields
@@ -166,13 +175,13 @@ def child(cfg: dict) -> dict:
 # --- Parent ----------------------------------------------------------------------------------
 
 
-def prepare(work: Path, models: list[str]) -> tuple[Path, dict[str, Path]]:
-    """Synthetic curated splits -> SFT data; one random base per model size."""
+def prepare(work: Path, models: list[str], *, gpu: bool) -> tuple[Path, dict[str, Path]]:
+    """Synthetic curated splits -> SFT data; one random base per model size (kept if built)."""
     from workbench.training.recipe import TinyModelConfig, load_recipe
     from workbench.training.run import tokenizer_texts
     from workbench.training.sft_data import build_data
     from workbench.training.synthetic import write_synthetic_splits
-    from workbench.training.tiny_model import build_tiny_base
+    from workbench.training.tiny_model import MARKER, build_tiny_base
 
     write_synthetic_splits(work, n_ads=400, n_non_ads=40, n_channels=5, seed=0)
     recipe = load_recipe("tiny-cpu")
@@ -181,14 +190,20 @@ def prepare(work: Path, models: list[str]) -> tuple[Path, dict[str, Path]]:
     template = Path(recipe.data.chat_template).read_text(encoding="utf-8")
     bases = {}
     for name in models:
+        folder = work / "bases" / name
+        if (folder / MARKER).exists():
+            bases[name] = folder
+            continue
         spec = TinyModelConfig(**MODELS[name])
-        bases[name] = build_tiny_base(work / "bases" / name, texts, spec, chat_template=template)
+        bases[name] = build_tiny_base(folder, texts, spec, chat_template=template,
+                                      dtype="bfloat16" if gpu else "float32",
+                                      device="cuda" if gpu else "cpu")
     return summary.out_dir, bases
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default=None, help="comma list of tiny,small,1b")
+    parser.add_argument("--models", default=None, help="comma list of tiny,small,1b,7b")
     parser.add_argument("--methods", default=",".join(METHODS), help="comma list")
     parser.add_argument("--steps", type=int, default=None,
                         help="timed steps per configuration (default: tiny 12, small 4, 1b 10)")
@@ -199,6 +214,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
     parser.add_argument("--gpu", action="store_true", help="run on CUDA (QLoRA vs bf16 LoRA)")
     parser.add_argument("--out", type=Path, default=None, help="also write the rows as JSON")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="keep data and bases here (default: a temporary folder)")
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="build the data and bases in --work, train nothing")
     parser.add_argument("--texts", type=Path, default=None,
                         help="real texts (TSV with a text/tweet column, Parquet or one per line): "
                              "continued pretraining on them instead of the synthetic SFT set")
@@ -216,12 +235,18 @@ def main() -> None:
 
     tiny = load_recipe("tiny-cpu")
     rows = []
-    with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
-        work = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        if opts.work:
+            work = opts.work.resolve()
+            work.mkdir(parents=True, exist_ok=True)
+        else:
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-train-")))
         t0 = time.perf_counter()
-        data, bases = prepare(work, models)
+        data, bases = prepare(work, models, gpu=opts.gpu)
         print(f"prepared data and {len(bases)} base(s) in {time.perf_counter() - t0:.1f} s",
               file=sys.stderr)
+        if opts.prepare_only:
+            return
         plan = [(m, meth, False) for m in models for meth in methods]
         # Packing on vs off with one method: the first on GPU (QLoRA), plain LoRA on CPU, where
         # 4-bit steps are slow and packing's effect on padding does not depend on the method.
