@@ -278,3 +278,61 @@ def test_row_snapshot_takes_rows_by_lancedb_row_id() -> None:
     for missing in ([4], [10], [2, 7]):
         with pytest.raises(KeyError, match="not in the snapshot"):
             snap.take(missing, ["uid"])
+
+
+def test_term_df_counts_common_words_and_follows_incremental_rebuilds(tmp_path: Path) -> None:
+    cfg = ProjectConfig()
+    write_splits(tmp_path)
+    build_index(tmp_path, cfg)
+    path = tmp_path / "rag" / "term_df.json"
+    stats = json.loads(path.read_text(encoding="utf-8"))["tables"]["channel_ads"]
+    # 12 ads; "ብር" is written in 8 of them (the 2 non-ads are not indexed).
+    assert stats["rows"] == 12
+    assert stats["df"]["ብር"] == 8
+    assert "ቪትዝ" in stats["df"]  # 1 of 12 is above the 1% floor on so small a table
+
+    # One ad without "ብር" removed, two with it added: the counts follow.
+    frame = pl.read_parquet(tmp_path / "curated" / "splits" / "train.parquet")
+    kept = frame.filter(pl.col("uid") != uid_of("ሳፋሪኮም"))
+    extra = curated_frame([("Addis Cars", "Automotive", "ላፕቶፕ ዴል በቅናሽ ዋጋ 30,000 ብር"),
+                           ("Addis Cars", "Automotive", "ኒሳን ፓትሮል ለኪራይ በቀን 5,000 ብር")],
+                          "train", start_id=500)
+    pl.concat([kept, extra.select(kept.columns)]).write_parquet(
+        tmp_path / "curated" / "splits" / "train.parquet")
+    assert not build_index(tmp_path, cfg).rebuilt
+    stats = json.loads(path.read_text(encoding="utf-8"))["tables"]["channel_ads"]
+    assert (stats["rows"], stats["df"]["ብር"]) == (13, 10)
+
+
+def test_fulltext_query_leaves_out_words_most_ads_share(built: tuple[Path, RagIndex],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import workbench.rag.search as search_module
+
+    data, index = built
+    vitz = uid_of("ቶዮታ ቪትዝ")
+    # Below FTS_PRUNE_MIN_ROWS nothing is left out: every ad that says "ብር" matches.
+    assert len(index.search("ቪትዝ ብር", mode="text", k=20)) == 8
+    monkeypatch.setattr(search_module, "FTS_PRUNE_MIN_ROWS", 1)
+    # "ብር" is in 8 of 12 ads (> rag.fts_max_df = 10%): only "ቪትዝ" is searched.
+    assert keys(index.search("ቪትዝ ብር", mode="text", k=20)) == [vitz]
+    # A query of common words only keeps them all.
+    assert len(index.search("ብር", mode="text", k=20)) == 8
+    # The hybrid search still ranks the ad with both words first.
+    assert keys(index.search("ቪትዝ ብር", k=3))[0] == vitz
+    keep_all = RagIndex(data, ProjectConfig(rag=RagConfig(fts_max_df=1.0)))
+    assert len(keep_all.search("ቪትዝ ብር", mode="text", k=20)) == 8
+
+
+@pytest.mark.parametrize("tz", [None, "UTC", "Africa/Addis_Ababa", "+03:00"])
+@pytest.mark.parametrize("unit", ["s", "ms", "us"])
+def test_row_snapshot_gives_the_datetimes_arrow_gives(tz: str | None, unit: str) -> None:
+    from datetime import datetime
+
+    dates = pa.array([datetime(2024, 5, 1, 12, 30, 15, 123456), None, datetime(1960, 1, 1)],
+                     pa.timestamp("us")).cast(pa.timestamp(unit, tz=tz), safe=False)
+    snap = RowSnapshot(pa.table({"_rowid": pa.array([2, 1, 3], pa.uint64()), "date": dates}))
+    want = dates.to_pylist()
+    got = [row["date"] for row in snap.take([2, 1, 3], ["date"])]
+    assert got == want
+    assert [str(d) for d in got] == [str(d) for d in want]  # same time zone, not just instant
+    assert snap.column([3, 2], "date") == [want[2], want[0]]

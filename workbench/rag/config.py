@@ -78,6 +78,15 @@ class RagConfig(StrictModel):
         description="Build an ANN vector index (IVF-HNSW-SQ) from this many rows; fewer rows are "
         "searched exactly (perfect recall; an exact search over 10k rows already costs ~12 ms).",
     )
+    fts_max_df: float = Field(
+        default=0.1, ge=0.01, le=1.0,
+        description="Full-text queries leave out words found in more than this share of a "
+        "table's rows (\"ዋጋ\", \"ብር\" in ads), unless every word of the query is that common. "
+        "Such words add almost nothing to BM25 (a word in 10% of rows weighs ~1/5 of a word in "
+        "0.01%) but make the full-text search walk their long posting lists (bench/rag.py, 100k "
+        "ads: text-search p95 5.4 -> 2.0 ms, recall unchanged). The vector search and the hybrid "
+        "re-ranking still see every word. 1.0 keeps every word.",
+    )
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
     hybrid_depth: int = Field(
         default=40, ge=1, le=1000,

@@ -6,6 +6,7 @@ Layout::
       lancedb/channel_ads.lance   one row per curated ad (is_ad == "Ad") of the indexed splits
       lancedb/briefs.lance        one row per brief file
       embedder/                   the embedder's state (tfidf-svd: vocabulary, IDF, SVD basis)
+      term_df.json                channel_ads: rows, and the words of text_fts in >= 1% of them
       manifest.json               inputs' hashes, embedder, row counts, channels, verticals
 
 ``channel_ads`` columns: ``uid``, ``channel_id``, ``channel_name``, ``vertical``, ``tags``,
@@ -60,6 +61,10 @@ REQUIRED_COLUMNS = ("uid", "channel_name", "date", "text", "text_norm", "is_ad",
 _HASHED = ("channel_name", "vertical", "date", "split", "text", "text_norm", "tags")
 
 _DELETE_CHUNK = 500
+#: Words of ``text_fts`` found in at least this share of a table's rows are listed in
+#: ``term_df.json`` (``rag.fts_max_df`` may then be set anywhere above it without a rebuild).
+TERM_DF_FLOOR = 0.01
+TERM_DF_FILE = "term_df.json"
 
 
 def rag_dir(data_dir: Path, cfg: ProjectConfig) -> Path:
@@ -346,6 +351,25 @@ def sync_table(
 # --- The command ---------------------------------------------------------------------------------
 
 
+def common_terms(text_fts: pl.Series, *, floor: float = TERM_DF_FLOOR) -> dict[str, Any]:
+    """Row count and document frequency of every word in at least ``floor`` of the rows.
+
+    Examples
+    --------
+    >>> common_terms(pl.Series(["ዋጋ ብር", "ዋጋ ቤት", "ዋጋ ዋጋ"]), floor=0.5)
+    {'rows': 3, 'df': {'ዋጋ': 3}}
+    """
+    rows = text_fts.len()
+    if rows == 0:
+        return {"rows": 0, "df": {}}
+    counts = (text_fts.fill_null("").str.split(" ").list.unique().explode()
+              .drop_nulls().value_counts(name="df"))
+    counts = counts.filter((pl.col("df") >= max(1, floor * rows)) & (pl.col(text_fts.name) != ""))
+    counts = counts.sort(["df", text_fts.name], descending=[True, False])
+    return {"rows": rows, "df": dict(zip(counts[text_fts.name].to_list(),
+                                         counts["df"].to_list(), strict=True))}
+
+
 def _rebuild_reason(manifest: dict[str, Any] | None, state: dict[str, Any] | None,
                     embedder_name: str, rows: int, cfg: ProjectConfig, refit: bool) -> str | None:
     if refit:
@@ -445,6 +469,11 @@ def build_index(
         db.drop_table(BRIEFS_TABLE)
     elif BRIEFS_TABLE in db.list_tables().tables:
         brief_change.total = db.open_table(BRIEFS_TABLE).count_rows()
+
+    # The ads frame is what the table now holds (sync_table made it so). Briefs are too few for
+    # common words to cost anything.
+    write_json_atomic(folder / TERM_DF_FILE, {"floor": TERM_DF_FLOOR,
+                                              "tables": {ADS_TABLE: common_terms(ads["text_fts"])}})
 
     split_manifest = data_dir / cfg.rag.splits_dir / "manifest.json"
     split_facts = read_manifest(split_manifest.parent) or {}
