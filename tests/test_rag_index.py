@@ -336,3 +336,27 @@ def test_row_snapshot_gives_the_datetimes_arrow_gives(tz: str | None, unit: str)
     assert got == want
     assert [str(d) for d in got] == [str(d) for d in want]  # same time zone, not just instant
     assert snap.column([3, 2], "date") == [want[2], want[0]]
+
+
+def test_collect_gives_what_to_arrow_gives(built: tuple[Path, RagIndex]) -> None:
+    from workbench.rag.search import collect
+
+    _, index = built
+    vector = index.embedder.encode(["መኪና ኪራይ"])[0]
+
+    async def both() -> list[tuple[pa.Table, pa.Table]]:
+        table = await index._async_table("channel_ads")
+        pairs = []
+        for where in (None, "channel_name = 'Addis Cars'"):
+            for make in (lambda: table.query().nearest_to_text("መኪና ኪራይ", columns=["text_fts"]),
+                         lambda: table.query().nearest_to(vector).column("vector")
+                         .distance_type("cosine")):
+                query = make().select(["uid"]).with_row_id().limit(5)
+                query = query.where(where) if where else query
+                pairs.append((await collect(query), await query.to_arrow()))
+        return pairs
+
+    pairs = index._run(both)
+    assert all(got.num_rows for got, _ in pairs)
+    for got, want in pairs:
+        assert got.equals(want)
