@@ -31,7 +31,8 @@ search (so all see the same load), and the hybrid search's ratio to each is prin
 
 * ``hybrid, every word searched``: the same search with ``rag.fts_max_df = 1.0``, the full-text
   query keeping the words most ads share (what every search did before ``term_df.json``), whose
-  recall@10 is reported too;
+  recall@10 is reported too (at 10k ads the two are the same search: common words are left out
+  only from 50,000 rows, ``workbench.rag.search.FTS_PRUNE_MIN_ROWS``);
 * ``hybrid, rows from LanceDB``: the same search with ``rag.row_cache_max_rows = 0``, reading
   the rows back from LanceDB at each query (what every search did before the snapshot);
 * ``LanceDB hybrid query``: LanceDB's own hybrid query through its documented API
