@@ -15,6 +15,17 @@ from workbench.curation.inputs import (
 )
 from workbench.taxonomy import load_taxonomy
 
+#: A Telegram ad and five reposts of it with the small edits near-duplicate detection must see
+#: through: a price changed, a phrase dropped, emoji/handle/link added, homophone respellings.
+AD = ("ቅናሽ! የሴቶች ልብስ እና ጫማ በ 1,500 ብር ብቻ። አድራሻ ቦሌ መድሃኔዓለም ፊት ለፊት። "
+      "ለበለጠ መረጃ ይደውሉ 0911223344 ሐሙስ እና ዓርብ ክፍት ነን ፀሎት ቤት አጠገብ")
+REPOSTS = [
+    AD,
+    AD.replace("1,500", "1,650"),                                # price changed
+    AD.replace("ለበለጠ መረጃ ", ""),                              # a phrase dropped
+    "🔥🔥 " + AD + " @addis_shop https://t.me/addis_shop",       # emoji, handle, link added
+    AD.replace("ሐሙስ", "ሀሙስ").replace("ዓርብ", "አርብ").replace("ፀሎት", "ጸሎት"),  # homophones
+]
 
 def write_stage(root: Path, messages: pl.DataFrame, annotations: pl.DataFrame) -> Path:
     """Write ``cleaned/messages.parquet`` and ``labels/annotations.parquet`` under ``root``."""

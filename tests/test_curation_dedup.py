@@ -8,23 +8,16 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from tests.curation_helpers import cleaned_frame, write_stage
+from tests.curation_helpers import AD, REPOSTS, cleaned_frame, write_stage
 from workbench.config import ProjectConfig
 from workbench.curation.dedup import cluster_texts, dedup_messages, lsh_params, run_dedup
 from workbench.curation.outliers import find_outliers
 from workbench.curation.synthetic import annotations_from_labels, make_corpus
 
-AD = ("ቅናሽ! የሴቶች ልብስ እና ጫማ በ 1,500 ብር ብቻ። አድራሻ ቦሌ መድሃኔዓለም ፊት ለፊት። "
-      "ለበለጠ መረጃ ይደውሉ 0911223344 ሐሙስ እና ዓርብ ክፍት ነን ፀሎት ቤት አጠገብ")
-
 
 def test_reposts_with_small_edits_and_homophone_spellings_cluster() -> None:
     reposts = [
-        AD,
-        AD.replace("1,500", "1,650"),                                # price changed
-        AD.replace("ለበለጠ መረጃ ", ""),                              # a phrase dropped
-        "🔥🔥 " + AD + " @addis_shop https://t.me/addis_shop",       # emoji, handle, link added
-        AD.replace("ሐሙስ", "ሀሙስ").replace("ዓርብ", "አርብ").replace("ፀሎት", "ጸሎት"),  # homophones
+        *REPOSTS,
         AD.replace("ሰ", "ሠ").replace("ሀ", "ሐ"),                      # whole series respelled
     ]
     others = [

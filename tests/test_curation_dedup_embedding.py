@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from tests.curation_helpers import cleaned_frame, write_stage
+from tests.curation_helpers import AD, REPOSTS, cleaned_frame, write_stage
 from workbench.cli import app
 from workbench.config import ProjectConfig
 from workbench.curation.check import check_frames
@@ -29,8 +29,6 @@ from workbench.curation.synthetic import annotations_from_labels, make_corpus
 
 EMBEDDING = DedupConfig(method="embedding")
 
-AD = ("ቅናሽ! የሴቶች ልብስ እና ጫማ በ 1,500 ብር ብቻ። አድራሻ ቦሌ መድሃኔዓለም ፊት ለፊት። "
-      "ለበለጠ መረጃ ይደውሉ 0911223344 ሐሙስ እና ዓርብ ክፍት ነን ፀሎት ቤት አጠገብ")
 #: Other posts, two of them ads with the same call-to-action words as AD.
 OTHERS = [
     "ዛሬ ጠዋት በአዲስ አበባ ከባድ ዝናብ ጥሏል፤ በበርካታ መንገዶች ላይ የትራፊክ መጨናነቅ ተፈጥሯል።",
@@ -48,13 +46,7 @@ def _with_config(root: Path, text: str) -> Path:
 
 
 def test_embedding_clusters_reposts_with_small_edits_and_keeps_distinct_ads_apart() -> None:
-    reposts = [
-        AD,
-        AD.replace("1,500", "1,650"),                                # price changed
-        AD.replace("ለበለጠ መረጃ ", ""),                              # a phrase dropped
-        "🔥🔥 " + AD + " @addis_shop https://t.me/addis_shop",       # emoji, handle, link added
-        AD.replace("ሐሙስ", "ሀሙስ").replace("ዓርብ", "አርብ").replace("ፀሎት", "ጸሎት"),  # homophones
-    ]
+    reposts = list(REPOSTS)
     msgs = cleaned_frame(reposts + OTHERS, channels=[1, 2, 3, 4, 5, 1, 2, 3, 4, 5])
     clusters = dedup_messages(msgs, EMBEDDING)
     ids = clusters.get_column("cluster_id").to_list()
