@@ -46,7 +46,7 @@ def test_tfidf_svd_equals_the_scikit_learn_pipeline(tmp_path: Path) -> None:
     vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
                           lowercase=False, vocabulary=emb._vocab)
     vec.idf_ = emb._idf
-    reference = vec.transform(TEXTS) @ emb._components.T
+    reference = vec.transform(TEXTS) @ emb._basis
     reference /= np.linalg.norm(reference, axis=1, keepdims=True)
     np.testing.assert_allclose(emb.encode(TEXTS), reference, atol=1e-5)
 

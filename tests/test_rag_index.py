@@ -353,7 +353,7 @@ def test_collect_gives_what_to_arrow_gives(built: tuple[Path, RagIndex]) -> None
                          .distance_type("cosine")):
                 query = make().select(["uid"]).with_row_id().limit(5)
                 query = query.where(where) if where else query
-                pairs.append((await collect(query), await query.to_arrow()))
+                pairs.append((await collect(query, 5), await query.to_arrow()))
         return pairs
 
     pairs = index._run(both)

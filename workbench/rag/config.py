@@ -100,7 +100,7 @@ class RagConfig(StrictModel):
         default=250_000, ge=0,
         description="A table of at most this many rows keeps the columns a hit shows (key, "
         "channel, vertical, date, text, text_norm) in memory, read by the first search (about "
-        "twice the ads' UTF-8 text size; 43 MB and 0.3 s for the benchmark's 100k ads): a "
+        "3.5 times the ads' UTF-8 text size; 72 MB and 0.4 s for the benchmark's 100k ads): a "
         "search then reads no row back from LanceDB, which was most of its time. Larger "
         "tables, or 0, read the rows from LanceDB at each search (same hits, slower).",
     )
