@@ -280,6 +280,47 @@ def test_row_snapshot_takes_rows_by_lancedb_row_id() -> None:
             snap.take(missing, ["uid"])
 
 
+def test_row_snapshot_shares_repeated_values_and_keeps_nulls() -> None:
+    channels = ["Addis Cars", "Sheger Gebeya", None, "Addis Cars"] * 3
+    texts = [f"ማስታወቂያ {i}" if i % 5 else None for i in range(12)]
+    table = pa.table({"_rowid": pa.array(range(12), pa.uint64()), "channel_name": channels,
+                      "text": texts})
+    snap = RowSnapshot(table)
+    rows = snap.take(list(range(12)), ["channel_name", "text"])
+    assert [r["channel_name"] for r in rows] == channels
+    assert [r["text"] for r in rows] == texts
+    # A repeated value is one object, so a big table holds each channel name once.
+    assert rows[0]["channel_name"] is rows[3]["channel_name"] is rows[11]["channel_name"]
+    assert snap.column([4, 5], "text") == [texts[4], None]
+    assert snap.num_rows == 12
+    assert snap.nbytes > 0
+
+
+def test_a_failing_embedder_fails_the_search_cleanly(built: tuple[Path, RagIndex],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+    import warnings
+
+    data, _ = built
+    index = RagIndex(data, ProjectConfig())
+    want = index.search("መኪና ኪራይ", k=3)
+
+    def broken(texts: list[str]) -> None:
+        raise ValueError("embedder broke")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with monkeypatch.context() as patch:
+            patch.setattr(index.embedder, "encode", broken)
+            # The full-text query was already started when the embedding failed.
+            with pytest.raises(ValueError, match="embedder broke"):
+                index.search("መኪና ኪራይ", k=3)
+        gc.collect()
+    # e.g. "coroutine '_read_stream' was never awaited"
+    assert not [str(w.message) for w in caught if w.category is RuntimeWarning]
+    assert index.search("መኪና ኪራይ", k=3) == want
+
+
 def test_term_df_counts_common_words_and_follows_incremental_rebuilds(tmp_path: Path) -> None:
     cfg = ProjectConfig()
     write_splits(tmp_path)

@@ -530,16 +530,23 @@ class RagIndex:
                 text_query = atbl.query().nearest_to_text(words, columns=["text_fts"])
                 text_query = text_query.select(["_score"]).with_row_id().limit(depth)
                 by_text = start_query(text_query.where(where) if where else text_query, depth)
-            if mode != "text":
-                vector = self.embedder.encode([query_form(self.embedder, query, norm)])[0]
-                if vector.any():  # no known n-gram: an all-zero vector ranks nothing
-                    vector_query = atbl.query().nearest_to(vector).column("vector")
-                    vector_query = vector_query.distance_type("cosine").select(["_distance"])
-                    vector_query = vector_query.with_row_id().limit(depth)
-                    by_vector = start_query(
-                        vector_query.where(where) if where else vector_query, depth)
+            try:
+                if mode != "text":
+                    vector = self.embedder.encode([query_form(self.embedder, query, norm)])[0]
+                    if vector.any():  # no known n-gram: an all-zero vector ranks nothing
+                        vector_query = atbl.query().nearest_to(vector).column("vector")
+                        vector_query = vector_query.distance_type("cosine").select(["_distance"])
+                        vector_query = vector_query.with_row_id().limit(depth)
+                        by_vector = start_query(
+                            vector_query.where(where) if where else vector_query, depth)
+                weights = ({} if by_text is None or by_vector is None
+                           else query_ngram_weights(self.embedder, norm))
+            except BaseException:
+                for pending in (by_text, by_vector):
+                    if pending is not None:
+                        pending.close()  # never awaited: no "never awaited" warning
+                raise
             if by_text is not None and by_vector is not None:
-                weights = query_ngram_weights(self.embedder, norm)
                 text_table, vector_table = await asyncio.gather(by_text, by_vector)
                 top = await rerank(atbl, text_table, vector_table, weights)
             elif by_text is not None or by_vector is not None:
@@ -601,7 +608,7 @@ class RagIndex:
                    text=row.get("text") or "")
 
 
-def start_query(query: Any, limit: int) -> Awaitable[pa.Table]:
+def start_query(query: Any, limit: int) -> Coroutine[Any, Any, pa.Table]:
     """Start a LanceDB async query now; await the result to get what ``query.to_arrow()`` gives.
 
     The query's own handle is executed, which LanceDB spawns on its runtime at once: the caller
