@@ -10,7 +10,7 @@
   (RRF breaks ties). Coverage puts an ad that contains the query's rare words first (the SVD
   vectors blur rare words, and RRF alone let them outvote an exact BM25 hit) and still ranks a
   misspelt word's ad high (most of its n-grams survive the typo). On the benchmark (bench/rag.py)
-  it lifted hybrid recall@10 above both single searches on every query kind, for ~0.2 ms.
+  it lifted hybrid recall@10 above both single searches on every query kind, for ~0.4 ms.
   With other embedders (semantic vectors) the RRF order is kept.
 
 Each LanceDB query asks only for row ids and scores (``_rowid`` with ``_score`` /
@@ -23,8 +23,8 @@ snapshot is a copy of a few columns held for the life of the ``RagIndex``, not a
 LanceDB keeps the rows and the full-text and vector indices and answers every search. Tables over
 ``rag.row_cache_max_rows`` rows (and searches run on a one-off loop, see ``RagIndex._run``) read
 the rows from LanceDB instead, with the same hits. On bench/rag.py (100k ads, 2 cores) a hybrid
-search took 0.47x / 0.46x the p50 / p95 of the same search reading the rows from LanceDB, and
-0.43x / 0.42x of LanceDB's own hybrid query (sync API, ``RRFReranker``): README, Benchmarks.
+search took 0.38-0.40x the p50 / p95 of the same search reading the rows from LanceDB, and
+0.32-0.36x of LanceDB's own hybrid query (sync API, ``RRFReranker``): README, Benchmarks.
 
 The searches go through LanceDB's async API on a private event loop (the synchronous API adds a
 thread hop to every query). Each query is started as soon as its input is ready and LanceDB runs
