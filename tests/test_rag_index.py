@@ -121,6 +121,40 @@ def test_filters_by_channel_and_vertical(built: tuple[Path, RagIndex]) -> None:
         index.canonical_channel("Adis Cars")
 
 
+def test_small_filters_get_an_exact_search_that_agrees_with_lancedb(
+        built: tuple[Path, RagIndex]) -> None:
+    data, index = built
+    # The test table is below rag.vector_index_min_rows: LanceDB's own search is exact too.
+    lance = RagIndex(data, ProjectConfig(rag=RagConfig(exact_filter_max_rows=0)))
+    filters = [{"channel": "Addis Cars"}, {"channel": "1001"}, {"vertical": "Telecom"},
+               {"channel": "Sheger Gebeya", "vertical": "Telecom"}]
+    for query in ("መኪና ኪራይ", "ዋጋ ብር", "ሳፋሪኮም"):
+        for where in filters:
+            for mode in ("vector", "hybrid"):
+                got = index.search(query, k=5, mode=mode, **where)
+                want = lance.search(query, k=5, mode=mode, **where)
+                assert keys(got) == keys(want), (query, where, mode)
+                assert [h.cosine for h in got] == pytest.approx([h.cosine for h in want], abs=1e-5)
+    assert all(v is not None for v in index._filtered.values())
+    assert not lance._filtered
+
+
+def test_exact_filter_limits(built: tuple[Path, RagIndex]) -> None:
+    data, _ = built
+    # A filter selecting more rows than rag.exact_filter_max_rows is left to LanceDB.
+    index = RagIndex(data, ProjectConfig(rag=RagConfig(exact_filter_max_rows=3)))
+    assert index.search("መኪና", channel="Addis Cars", mode="vector")
+    assert list(index._filtered.values()) == [None]
+    # All filters together hold at most rag.row_cache_max_rows rows: the least recent goes.
+    index = RagIndex(data, ProjectConfig(rag=RagConfig(row_cache_max_rows=8)))
+    sizes = {}
+    for channel in ("Sheger Gebeya", "Addis Cars", "Sheger Gebeya"):
+        index.search("ዋጋ", channel=channel, mode="vector")
+        sizes = {key[1]: v.num_rows for key, v in index._filtered.items() if v is not None}
+    assert sum(sizes.values()) <= 8
+    assert list(sizes) == ["channel_name = 'Sheger Gebeya'"]
+
+
 def test_briefs_table(built: tuple[Path, RagIndex]) -> None:
     _, index = built
     hits = index.search("ጫማ", table="briefs")

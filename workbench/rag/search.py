@@ -56,6 +56,7 @@ import asyncio
 import difflib
 import functools
 import json
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -225,6 +226,66 @@ class RowSnapshot:
         return pos.tolist()  # type: ignore[no-any-return]
 
 
+class FilteredVectors:
+    """The vectors of the rows one filter selects, searched exactly (``rag.exact_filter_max_rows``).
+
+    Parameters
+    ----------
+    table
+        ``_rowid`` and ``vector`` (fixed-size float lists) of the rows, as a LanceDB query
+        returns them.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> vectors = pa.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]], pa.list_(pa.float32(), 2))
+    >>> fv = FilteredVectors(pa.table({"_rowid": pa.array([4, 9, 7], pa.uint64()),
+    ...                               "vector": vectors}))
+    >>> found = fv.search([0.0, 1.0], limit=2)
+    >>> found["_rowid"].to_pylist(), [round(d, 2) for d in found["_distance"].to_pylist()]
+    ([7, 9], [0.0, 0.2])
+    """
+
+    def __init__(self, table: pa.Table) -> None:
+        import numpy as np
+        import pyarrow.compute as pc
+
+        vectors = table["vector"].combine_chunks()
+        ids = table["_rowid"].combine_chunks()
+        if vectors.null_count:  # a row without a vector cannot be found by a vector search
+            keep = pc.is_valid(vectors)
+            vectors, ids = vectors.filter(keep), ids.filter(keep)
+        self._ids = ids.to_numpy()
+        matrix = vectors.flatten().to_numpy().astype(np.float32, copy=False)
+        matrix = matrix.reshape(len(self._ids), vectors.type.list_size)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        # Unit rows: a dot product is then the cosine LanceDB's "cosine" distance is 1 minus.
+        self._unit = matrix / np.where(norms > 0, norms, 1.0)
+
+    @property
+    def num_rows(self) -> int:
+        """Rows held."""
+        return len(self._ids)
+
+    def search(self, query: Any, limit: int) -> pa.Table:
+        """The ``limit`` nearest rows by cosine distance, as LanceDB's vector query returns them.
+
+        Ordered like LanceDB's top-k: ``_distance`` ascending, then ``_rowid``.
+        """
+        import numpy as np
+        import pyarrow as pa
+
+        q = np.asarray(query, dtype=np.float32)
+        norm = float(np.linalg.norm(q))
+        cosine = self._unit @ (q / norm) if norm > 0 else np.zeros(len(self._ids), np.float32)
+        distance = (1.0 - cosine).astype(np.float32)
+        n = min(limit, len(distance))
+        near = np.argpartition(distance, n - 1)[:n] if 0 < n < len(distance) else np.arange(n)
+        near = near[np.lexsort((self._ids[near], distance[near]))]
+        return pa.table({"_distance": pa.array(distance[near], pa.float32()),
+                         "_rowid": pa.array(self._ids[near], pa.uint64())})
+
+
 _EPOCH = datetime(1970, 1, 1)
 _EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 _UNIT = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": 0.001}
@@ -329,6 +390,9 @@ class RagIndex:
         self._tables: dict[str, Any] = {}
         self._async_tables: dict[tuple[int, str], Any] = {}
         self._snapshots: dict[str, RowSnapshot | None] = {}
+        # (table, filter) -> its rows' vectors, or None when it selects too many rows; least
+        # recently used first.
+        self._filtered: OrderedDict[tuple[str, str], FilteredVectors | None] = OrderedDict()
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def _run(self, make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
@@ -348,12 +412,13 @@ class RagIndex:
             return pool.submit(lambda: asyncio.run(make())).result()
 
     def close(self) -> None:
-        """Close the private event loop and drop the row snapshots."""
+        """Close the private event loop and drop the row snapshots and filtered vectors."""
         if self._loop is not None:
             self._loop.close()
             self._loop = None
             self._async_tables.clear()
         self._snapshots.clear()
+        self._filtered.clear()
 
     async def _async_table(self, real: str) -> Any:
         import lancedb
@@ -384,6 +449,33 @@ class RagIndex:
                 snapshot = RowSnapshot(await atbl.query().select(columns).with_row_id().to_arrow())
             self._snapshots[real] = snapshot
         return self._snapshots[real]
+
+    async def _filtered_vectors(self, atbl: Any, real: str,
+                                where: str) -> FilteredVectors | None:
+        """The vectors of the rows ``where`` selects, or None to search LanceDB's vector index.
+
+        Read by the first search with that filter, on the private loop only (a pinned table
+        version, as for the snapshot), when it selects at most ``rag.exact_filter_max_rows``
+        rows. All filters together keep at most ``rag.row_cache_max_rows`` rows; the least
+        recently used go first.
+        """
+        limit = self.cfg.rag.exact_filter_max_rows
+        if not limit or asyncio.get_running_loop() is not self._loop:
+            return None
+        key = (real, where)
+        if key in self._filtered:
+            self._filtered.move_to_end(key)
+            return self._filtered[key]
+        found = None
+        if await atbl.count_rows(where) <= limit:
+            # No limit: a plain query returns every row the filter selects.
+            table = await atbl.query().where(where).select(["vector"]).with_row_id().to_arrow()
+            found = FilteredVectors(table)
+        self._filtered[key] = found
+        budget = self.cfg.rag.row_cache_max_rows
+        while sum(v.num_rows for v in self._filtered.values() if v is not None) > budget:
+            self._filtered.popitem(last=False)
+        return self._filtered.get(key)
 
     async def _rows(self, atbl: Any, real: str, row_ids: Sequence[int],
                     columns: Sequence[str]) -> list[dict[str, Any]]:
@@ -533,7 +625,11 @@ class RagIndex:
             try:
                 if mode != "text":
                     vector = self.embedder.encode([query_form(self.embedder, query, norm)])[0]
-                    if vector.any():  # no known n-gram: an all-zero vector ranks nothing
+                    exact = (await self._filtered_vectors(atbl, real, where)
+                             if where and vector.any() else None)
+                    if exact is not None:
+                        by_vector = _ready(exact.search(vector, depth))
+                    elif vector.any():  # no known n-gram: an all-zero vector ranks nothing
                         vector_query = atbl.query().nearest_to(vector).column("vector")
                         vector_query = vector_query.distance_type("cosine").select(["_distance"])
                         vector_query = vector_query.with_row_id().limit(depth)
@@ -606,6 +702,11 @@ class RagIndex:
         return Hit(rank=rank, key=row["brief_id"], score=score, bm25=bm25, cosine=cosine, rrf=rrf,
                    channel=row.get("target_channel"), vertical=row.get("vertical"), date=None,
                    text=row.get("text") or "")
+
+
+async def _ready(value: Any) -> Any:
+    """``value``, awaitable like a started query."""
+    return value
 
 
 def start_query(query: Any, limit: int) -> Coroutine[Any, Any, pa.Table]:
