@@ -195,10 +195,10 @@ class TfidfSvdEmbedder:
             tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
             weights = (1.0 + np.log(tf)) * self._idf[cols]
             weights /= np.linalg.norm(weights)
-            # A weighted sum of the n-grams' rows, without BLAS: a BLAS call here (``@``) could
-            # wake OpenBLAS's worker threads, which then spin on a core for a while; during a
-            # search that core is the one LanceDB's two queries needed (bench/rag.py, 100k ads:
-            # hybrid p50 6.6 -> 5.3 ms with BLAS limited to one thread).
+            # A weighted sum of the n-grams' whole rows (~30 contiguous rows, not 256 x 30
+            # scattered values), without BLAS: a BLAS product (``@``) can wake OpenBLAS's worker
+            # threads, which then spin on a core the search's LanceDB queries need (measured
+            # with the larger product of ``search.FilteredVectors``; here within the noise).
             out[row] = (self._basis[cols] * weights[:, None]).sum(axis=0)
         return _normalise_rows(out)
 

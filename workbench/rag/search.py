@@ -487,6 +487,16 @@ class RagIndex:
             self._filtered.popitem(last=False)
         return self._filtered.get(key)
 
+    async def _vector_search(self, atbl: Any, real: str, vector: Any, where: str | None,
+                             depth: int) -> Coroutine[Any, Any, pa.Table]:
+        """The ``depth`` nearest rows, started: exact for a small filter, else LanceDB's index."""
+        exact = await self._filtered_vectors(atbl, real, where) if where else None
+        if exact is not None:
+            return _ready(exact.search(vector, depth))
+        query = atbl.query().nearest_to(vector).column("vector").distance_type("cosine")
+        query = query.select(["_distance"]).with_row_id().limit(depth)
+        return start_query(query.where(where) if where else query, depth)
+
     async def _rows(self, atbl: Any, real: str, row_ids: Sequence[int],
                     columns: Sequence[str]) -> list[dict[str, Any]]:
         """``columns`` of the rows ``row_ids`` (in that order): from the snapshot, else LanceDB."""
@@ -635,16 +645,9 @@ class RagIndex:
             try:
                 if mode != "text":
                     vector = self.embedder.encode([query_form(self.embedder, query, norm)])[0]
-                    exact = (await self._filtered_vectors(atbl, real, where)
-                             if where and vector.any() else None)
-                    if exact is not None:
-                        by_vector = _ready(exact.search(vector, depth))
-                    elif vector.any():  # no known n-gram: an all-zero vector ranks nothing
-                        vector_query = atbl.query().nearest_to(vector).column("vector")
-                        vector_query = vector_query.distance_type("cosine").select(["_distance"])
-                        vector_query = vector_query.with_row_id().limit(depth)
-                        by_vector = start_query(
-                            vector_query.where(where) if where else vector_query, depth)
+                    # No known n-gram: an all-zero vector ranks nothing, so no vector search.
+                    if vector.any():
+                        by_vector = await self._vector_search(atbl, real, vector, where, depth)
                 weights = ({} if by_text is None or by_vector is None
                            else query_ngram_weights(self.embedder, norm))
             except BaseException:
