@@ -1,6 +1,6 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   create .venv, install the pinned stack, run `workbench demo`
-#   make test   same set-up, then the whole test suite
+#   make test   same set-up, the layering check (lint-imports), then the whole test suite
 # Installing is skipped when .venv already matches requirements.txt + pyproject.toml (a stamp).
 
 PYTHON ?= python3
@@ -26,6 +26,7 @@ demo: $(STAMP)
 	$(VENV)/bin/workbench demo
 
 test: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
 
 lint: $(STAMP)

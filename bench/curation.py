@@ -177,8 +177,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
 
-    from workbench.config import ProjectConfig
-    from workbench.curation.config import with_overrides
+    from workbench.core.config import ProjectConfig
+    from workbench.core.settings.curation import with_overrides
 
     base = ProjectConfig()
     flag = with_overrides(base.curation.flag, classifier=args.classifier, n_jobs=args.n_jobs)

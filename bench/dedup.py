@@ -73,7 +73,7 @@ def worker(messages_path: Path, cfg_json: str, out_path: Path) -> None:
     import sklearn.decomposition
     import sklearn.feature_extraction.text  # noqa: F401
 
-    from workbench.curation.config import DedupConfig
+    from workbench.core.settings.curation import DedupConfig
     from workbench.curation.dedup import dedup_messages
 
     cfg = DedupConfig.model_validate_json(cfg_json)
@@ -149,7 +149,7 @@ def score(clusters, family, reposts) -> dict:
 
 def contenders(cosines: list[float], jaccards: list[float], ann: bool) -> list[tuple[str, object]]:
     """``(name, DedupConfig)`` of every contender; the first is the baseline."""
-    from workbench.curation.config import DedupConfig
+    from workbench.core.settings.curation import DedupConfig
 
     base = DedupConfig(method="minhash")
     out: list[tuple[str, object]] = [("minhash", base)]
@@ -206,7 +206,7 @@ def probe_search(messages, queries: int, work: Path) -> dict:
     """
     import numpy as np
 
-    from workbench.curation.config import DedupConfig
+    from workbench.core.settings.curation import DedupConfig
     from workbench.curation.dedup_embedding import embed_texts, read_vectors, store_vectors
 
     texts = [t.strip() for t in messages.get_column("text_norm").fill_null("").to_list()]

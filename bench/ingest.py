@@ -165,7 +165,7 @@ IMPORTS = {
 
 def contender(name: str, paths: list[Path], out: Path) -> None:
     if name == "workbench":
-        from workbench.config import CleaningConfig
+        from workbench.core.config import CleaningConfig
         from workbench.ingest.pipeline import run_ingest
 
         run_ingest(paths, out, CleaningConfig())

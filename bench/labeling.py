@@ -29,10 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workbench.config import ProjectConfig  # noqa: E402
+from workbench.core.config import ProjectConfig  # noqa: E402
+from workbench.core.settings.labeling import LabelingConfig  # noqa: E402
 from workbench.ingest.pipeline import run_ingest  # noqa: E402
 from workbench.labeling.backends import labeling_taxonomy  # noqa: E402
-from workbench.labeling.config import LabelingConfig  # noqa: E402
 from workbench.labeling.labelstudio import server  # noqa: E402
 from workbench.labeling.labelstudio.backend import LabelStudioBackend  # noqa: E402
 from workbench.labeling.pull import run_pull  # noqa: E402

@@ -161,8 +161,8 @@ def synthetic_ads(n: int, seed: int = 0) -> list[dict]:
 def write_split(data: Path, ads: list[dict]) -> None:
     import polars as pl
 
+    from workbench.core.schemas import PARSED_SCHEMA
     from workbench.ingest.clean import clean_messages
-    from workbench.schemas import PARSED_SCHEMA
 
     parsed = pl.DataFrame([{
         "uid": a["uid"], "channel_id": int(a["uid"].split(":")[0]), "channel_name": a["channel"],
@@ -288,8 +288,8 @@ def filtered_vector_recall(index: Any, ann: Any, queries: list[str]) -> dict[str
 
 
 def bench_size(n: int, n_queries: int, work: Path, rounds: int) -> dict:
-    from workbench.config import ProjectConfig
-    from workbench.rag.config import RagConfig
+    from workbench.core.config import ProjectConfig
+    from workbench.core.settings.rag import RagConfig
     from workbench.rag.index import build_index
     from workbench.rag.search import RagIndex
 
@@ -346,7 +346,7 @@ def bench_size(n: int, n_queries: int, work: Path, rounds: int) -> dict:
 def bench_sib200(folder: Path, work: Path) -> dict:
     import polars as pl
 
-    from workbench.config import ProjectConfig
+    from workbench.core.config import ProjectConfig
     from workbench.rag.index import build_index
     from workbench.rag.search import RagIndex
 

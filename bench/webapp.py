@@ -44,7 +44,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def build(root: Path, ads: int) -> str:
-    from workbench.config import ProjectConfig
+    from workbench.core.config import ProjectConfig
     from workbench.rag.index import build_index
     from workbench.training.synthetic import write_synthetic_splits
     from workbench.webapp.accounts import add_user
@@ -99,7 +99,7 @@ def sign_in(url: str) -> tuple[object, str, float]:
 
 
 def direct_baseline(root: Path, row: int, model: str, n: int, repeats: int) -> list[float]:
-    from workbench.config import ProjectConfig
+    from workbench.core.config import ProjectConfig
     from workbench.webapp.security import User
     from workbench.webapp.store import Store, db_path
     from workbench.webapp.studio import generate_for_brief

@@ -30,8 +30,8 @@ from pathlib import Path
 import pytest
 
 from tests.webapp_world import WebWorld
-from workbench.config import ProjectConfig
-from workbench.labeling.config import LabelingConfig
+from workbench.core.config import ProjectConfig
+from workbench.core.settings.labeling import LabelingConfig
 
 
 @dataclass(frozen=True)

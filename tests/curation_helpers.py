@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
+from workbench.core.taxonomy import load_taxonomy
 from workbench.curation.inputs import (
     CurationInputs,
     InputRecord,
@@ -13,7 +14,6 @@ from workbench.curation.inputs import (
     normalise_annotations,
     resolve_tasks,
 )
-from workbench.taxonomy import load_taxonomy
 
 #: A Telegram ad and five reposts of it with the small edits near-duplicate detection must see
 #: through: a price changed, a phrase dropped, emoji/handle/link added, homophone respellings.
@@ -60,8 +60,8 @@ def cleaned_frame(texts: list[str], *, channels: list[int] | None = None) -> pl.
     """Cleaned messages (every column) for hand-written texts, via the real ingest cleaning."""
     from datetime import UTC, datetime, timedelta
 
+    from workbench.core.schemas import PARSED_SCHEMA
     from workbench.ingest.clean import clean_messages
-    from workbench.schemas import PARSED_SCHEMA
 
     channels = channels or [100] * len(texts)
     start = datetime(2024, 1, 1, tzinfo=UTC)

@@ -49,7 +49,7 @@ def make_fake_run(data_dir: Path, base: Path, run_id: str = "tiny-20260101-00000
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from workbench.io import build_manifest, sha256_file
+    from workbench.core.io import build_manifest, sha256_file
 
     run_dir = data_dir / "runs" / run_id
     adapter = run_dir / "adapter"

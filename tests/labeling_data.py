@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.exports import export, message, write
-from workbench.config import CleaningConfig
+from workbench.core.config import CleaningConfig
 from workbench.ingest.pipeline import run_ingest
 
 ADS = [

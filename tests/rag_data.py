@@ -15,8 +15,8 @@ from typing import Any
 
 import polars as pl
 
+from workbench.core.schemas import PARSED_SCHEMA
 from workbench.ingest.clean import clean_messages
-from workbench.schemas import PARSED_SCHEMA
 
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 

@@ -9,8 +9,9 @@ from typing import Any
 import polars as pl
 import pytest
 
-from workbench.config import CleaningConfig
-from workbench.errors import DataContractError
+from workbench.core.config import CleaningConfig
+from workbench.core.errors import DataContractError
+from workbench.core.schemas import CLEANED_SCHEMA, PARSED_SCHEMA
 from workbench.ingest.amharic import (
     ETHIOPIC_PUNCTUATION,
     ORDERS,
@@ -21,7 +22,6 @@ from workbench.ingest.amharic import (
     unify_homophones,
 )
 from workbench.ingest.clean import clean_messages, latin_lowercase_table
-from workbench.schemas import CLEANED_SCHEMA, PARSED_SCHEMA
 
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 

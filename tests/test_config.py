@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.config import ProjectConfig, load_config
-from workbench.errors import ConfigError
+from workbench.core.config import ProjectConfig, load_config
+from workbench.core.errors import ConfigError
 
 
 def test_defaults_without_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from tests.curation_helpers import write_stage
 from workbench.cli import app
-from workbench.config import ProjectConfig
+from workbench.core.config import ProjectConfig
 from workbench.curation.demo import SEED_LABELS, run_demo_step, seed_annotations
 from workbench.curation.synthetic import annotations_from_labels, flip_labels, make_corpus
 

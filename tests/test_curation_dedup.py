@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from tests.curation_helpers import AD, REPOSTS, cleaned_frame, write_stage
-from workbench.config import ProjectConfig
+from workbench.core.config import ProjectConfig
 from workbench.curation.dedup import cluster_texts, dedup_messages, lsh_params, run_dedup
 from workbench.curation.outliers import find_outliers
 from workbench.curation.synthetic import annotations_from_labels, make_corpus

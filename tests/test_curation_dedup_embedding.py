@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from tests.curation_helpers import AD, REPOSTS, cleaned_frame, write_stage
 from workbench.cli import app
-from workbench.config import ProjectConfig
+from workbench.core.config import ProjectConfig
+from workbench.core.settings.curation import CurationConfig, DedupConfig
 from workbench.curation.check import check_frames
-from workbench.curation.config import CurationConfig, DedupConfig
 from workbench.curation.dedup import dedup_messages, run_dedup
 from workbench.curation.dedup_embedding import (
     cluster_texts_embedding,

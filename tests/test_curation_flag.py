@@ -10,9 +10,11 @@ import polars as pl
 import pytest
 
 from tests.curation_helpers import flagged_uids, in_memory, precision_recall, write_stage
-from workbench.config import ProjectConfig
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import ConfigError, DataContractError
+from workbench.core.settings.curation import FlagConfig
+from workbench.core.taxonomy import load_taxonomy
 from workbench.curation.classifiers import get_classifier
-from workbench.curation.config import FlagConfig
 from workbench.curation.flag import FlagResult, flag_duplicate_conflicts, flag_labels, run_flag
 from workbench.curation.inputs import normalise_annotations, resolve_tasks
 from workbench.curation.outputs import (
@@ -26,8 +28,6 @@ from workbench.curation.synthetic import (
     make_corpus,
     simulate_annotators,
 )
-from workbench.errors import ConfigError, DataContractError
-from workbench.taxonomy import load_taxonomy
 
 FLIP_RATE = 0.1
 

@@ -15,15 +15,15 @@ import polars as pl
 import pytest
 
 from tests.curation_helpers import write_stage
-from workbench.config import ProjectConfig
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import ConfigError, DataContractError
+from workbench.core.io import sha256_file
+from workbench.core.schemas import CLEANED_SCHEMA
 from workbench.curation.check import check_frames, run_check
 from workbench.curation.dedup import run_dedup
 from workbench.curation.flag import run_flag
 from workbench.curation.split import assign_groups, run_split
 from workbench.curation.synthetic import annotations_from_labels, flip_labels, make_corpus
-from workbench.errors import ConfigError, DataContractError
-from workbench.io import sha256_file
-from workbench.schemas import CLEANED_SCHEMA
 
 
 @pytest.fixture(scope="module")

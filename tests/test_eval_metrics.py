@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.errors import ConfigError
+from workbench.core.errors import ConfigError
 from workbench.evaluation.metrics import (
     METRICS_DIR,
     available_metrics,

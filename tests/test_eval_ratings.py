@@ -91,7 +91,7 @@ def test_push_is_blind_and_pull_round_trips(eval_dir: tuple[Path, Path],
                                             label_studio: dict[str, str]) -> None:
     from label_studio_sdk import LabelStudio
 
-    from workbench.errors import DataContractError
+    from workbench.core.errors import DataContractError
     from workbench.evaluation.ratings import pull_ratings, push_ratings
     from workbench.evaluation.report import human_results
 

@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from workbench.config import ProjectConfig
+from workbench.core.config import ProjectConfig
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -10,8 +10,8 @@ from typing import Any
 import polars as pl
 import pytest
 
-from workbench.config import ProjectConfig
-from workbench.errors import ConfigError
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import ConfigError
 from workbench.evaluation.suite import Suite, load_suite
 
 SUITE = """
@@ -93,7 +93,7 @@ def test_summary_has_cis_ranks_and_paired_tests(evaluated: dict[str, Any]) -> No
 
 
 def test_manifest_names_runs_split_and_snapshot(evaluated: dict[str, Any]) -> None:
-    from workbench.io import sha256_file
+    from workbench.core.io import sha256_file
 
     root = evaluated["root"]
     manifest = json.loads((evaluated["result"].out_dir / "manifest.json").read_text())
@@ -157,7 +157,7 @@ def test_suite_errors_are_one_line_config_errors(tmp_path: Path,
 def test_nothing_eligible_is_a_data_error(tmp_path: Path, evaluated: dict[str, Any]) -> None:
     import shutil
 
-    from workbench.errors import DataContractError
+    from workbench.core.errors import DataContractError
     from workbench.evaluation.run import run_suite
 
     root = tmp_path / "data"

@@ -19,9 +19,9 @@ import polars as pl
 import pytest
 
 from tests.rag_data import ADS, build_run, build_tiny_llama, write_brief, write_splits
-from workbench.config import ProjectConfig
-from workbench.errors import ConfigError, ServiceError
-from workbench.generation.config import DecodingConfig, GenerationConfig
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import ConfigError, ServiceError
+from workbench.core.settings.generation import DecodingConfig, GenerationConfig
 from workbench.generation.generate import (
     GENERATION_SCHEMA,
     _fit_prompt,

@@ -10,11 +10,11 @@ import polars as pl
 import pytest
 
 from tests.exports import BASE_TS, export, message, service, write
-from workbench.config import CleaningConfig
-from workbench.errors import InputFileError
+from workbench.core.config import CleaningConfig
+from workbench.core.errors import InputFileError
+from workbench.core.io import sha256_file
+from workbench.core.schemas import CLEANED_SCHEMA, PARSED_SCHEMA
 from workbench.ingest.pipeline import run_ingest
-from workbench.io import sha256_file
-from workbench.schemas import CLEANED_SCHEMA, PARSED_SCHEMA
 
 
 @pytest.fixture

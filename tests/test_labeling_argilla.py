@@ -14,8 +14,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench.config import ProjectConfig
-from workbench.errors import ServiceError
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import ServiceError
+from workbench.core.settings.labeling import ArgillaConfig, LabelingConfig
+from workbench.core.taxonomy import load_taxonomy
 from workbench.labeling.argilla_backend import (
     ArgillaBackend,
     dataset_name,
@@ -24,10 +26,8 @@ from workbench.labeling.argilla_backend import (
     raws_from_record,
     record_payload,
 )
-from workbench.labeling.config import ArgillaConfig, LabelingConfig
 from workbench.labeling.pull import validate_annotations
 from workbench.labeling.records import Prediction, TaskRecord
-from workbench.taxonomy import load_taxonomy
 
 
 def test_names_round_trip() -> None:

@@ -10,8 +10,8 @@ import pytest
 
 from tests.conftest import LabelingEnv
 from tests.labeling_data import SHOP_ID, TIKVAH_ID, make_data_dir
+from workbench.core.taxonomy import load_taxonomy
 from workbench.labeling.demo import SEED_ANNOTATOR, run_demo_step, seed_result
-from workbench.taxonomy import load_taxonomy
 
 pytestmark = pytest.mark.labelstudio
 

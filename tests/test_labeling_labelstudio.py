@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import LabelingEnv, SessionServer, run_workbench
 from tests.labeling_data import EXPECTED_PROJECTS, PRESS_ID, SHOP_ID, TIKVAH_ID, make_data_dir
-from workbench.errors import ServiceError
+from workbench.core.errors import ServiceError
 from workbench.labeling.agreement import agreement_report
 from workbench.labeling.backends import labeling_taxonomy
 from workbench.labeling.labelstudio.backend import LabelStudioBackend
@@ -303,7 +303,7 @@ def test_cli_user_errors_are_one_line(labeling_env: LabelingEnv, tmp_path: Path)
 
 
 def test_unreachable_server_is_a_service_error(tmp_path: Path) -> None:
-    from workbench.config import ProjectConfig
+    from workbench.core.config import ProjectConfig
     from workbench.labeling.labelstudio.server import ensure_credentials, free_port
 
     ensure_credentials(tmp_path, free_port())

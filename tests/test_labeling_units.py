@@ -12,8 +12,9 @@ import polars as pl
 import pytest
 
 from tests.labeling_data import EXPECTED_PROJECTS, SHOP_ID, TIKVAH_ID, make_data_dir
-from workbench.config import AnnotatorGroup, MessageSlice, ProjectConfig
-from workbench.errors import ConfigError, DataContractError, InputFileError
+from workbench.core.config import AnnotatorGroup, MessageSlice, ProjectConfig
+from workbench.core.errors import ConfigError, DataContractError, InputFileError
+from workbench.core.taxonomy import DEFAULT_TAXONOMY, load_taxonomy
 from workbench.labeling.agreement import agreement_report, cohen_kappa, krippendorff_alpha
 from workbench.labeling.groups import assign_projects
 from workbench.labeling.pull import validate_annotations, write_pull
@@ -26,7 +27,6 @@ from workbench.labeling.records import (
 )
 from workbench.labeling.rules import load_rules, rule_predictions
 from workbench.labeling.taxonomy_render import argilla_settings_spec, label_studio_xml
-from workbench.taxonomy import DEFAULT_TAXONOMY, load_taxonomy
 
 T0 = datetime(2024, 6, 1, tzinfo=UTC)
 

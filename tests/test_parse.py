@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 
 from tests.exports import BASE_TS, export, message, service
-from workbench.errors import InputFileError
+from workbench.core.errors import InputFileError
+from workbench.core.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA
 from workbench.ingest.parse import parse_export
-from workbench.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA
 
 
 def _parse(obj: object, source: str = "t/result.json") -> tuple[pl.DataFrame, pl.DataFrame, int]:

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.exports import export, message
-from workbench.errors import InputFileError
+from workbench.core.errors import InputFileError
 from workbench.ingest.parse import parse_export
 
 ODD_TEXTS = [

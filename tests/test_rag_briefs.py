@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.rag_data import BRIEF, write_brief
-from workbench.errors import ConfigError, InputFileError
+from workbench.core.errors import ConfigError, InputFileError
 from workbench.rag.briefs import Brief, load_brief, load_briefs
 
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from tests.rag_data import ADS, build_tiny_llama, write_splits
-from workbench.config import ProjectConfig
-from workbench.errors import ConfigError
-from workbench.rag.config import RagConfig
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import ConfigError
+from workbench.core.settings.rag import RagConfig
 from workbench.rag.embedders import (
     TfidfSvdEmbedder,
     char_wb_ngrams,

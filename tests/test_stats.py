@@ -10,11 +10,11 @@ from typing import Any
 import polars as pl
 import pytest
 
-from workbench.config import CleaningConfig
-from workbench.errors import DataContractError
+from workbench.core.config import CleaningConfig
+from workbench.core.errors import DataContractError
+from workbench.core.schemas import PARSED_SCHEMA
 from workbench.ingest.clean import clean_messages
 from workbench.ingest.stats import FINAL_SCHEMAS, _count_ngrams, _Packing, build_final, tokenize
-from workbench.schemas import PARSED_SCHEMA
 
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 

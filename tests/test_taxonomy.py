@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.errors import ConfigError
-from workbench.taxonomy import load_taxonomy
+from workbench.core.errors import ConfigError
+from workbench.core.taxonomy import load_taxonomy
 
 
 def test_committed_taxonomy() -> None:

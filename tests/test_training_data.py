@@ -9,8 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench.errors import ConfigError, DataContractError
-from workbench.io import sha256_file
+from workbench.core.errors import ConfigError, DataContractError
+from workbench.core.io import sha256_file
 from workbench.training.loss_mask import LossMaskError, check_loss_mask, prompt_length
 from workbench.training.recipe import load_recipe
 from workbench.training.sft_data import (

@@ -86,7 +86,7 @@ def test_listing_and_finding_runs(tmp_path: Path) -> None:
     assert latest_run(tmp_path, "nothing") is None
     assert resolve_run_dir(tmp_path, "a") == tmp_path / "runs" / "a"
     assert effective_status({"status": "running", "pid": 1, "host": "elsewhere"}) == "running"
-    from workbench.errors import ConfigError
+    from workbench.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="run 'zzz' not found"):
         resolve_run_dir(tmp_path, "zzz")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workbench.errors import ConfigError
+from workbench.core.errors import ConfigError
 from workbench.training import loss_mask, recipe, run, sft_data
 from workbench.training.recipe import (
     RECIPES_DIR,

@@ -53,7 +53,7 @@ def test_run_layout_and_manifest(reference: Any, data_dir: Path) -> None:
     assert (run_dir / "loss.png").read_bytes()[:4] == b"\x89PNG"
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     split_manifest = data_dir / "curated" / "splits" / "manifest.json"
-    from workbench.io import sha256_file
+    from workbench.core.io import sha256_file
 
     assert manifest["split_manifest_sha256"] == sha256_file(split_manifest)
     assert manifest["label_snapshot_id"] == "synthetic-3"

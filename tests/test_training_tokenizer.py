@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench.errors import ConfigError
+from workbench.core.errors import ConfigError
 from workbench.training import tokenizer as tokenizer_module
 from workbench.training.synthetic import synthetic_splits
 from workbench.training.tokenizer import (

@@ -30,9 +30,9 @@ from tests.webapp_world import (
     WebWorld,
     csrf_of,
 )
-from workbench.config import ProjectConfig
+from workbench.core.config import ProjectConfig
+from workbench.core.settings.web import WebConfig
 from workbench.webapp.app import create_app
-from workbench.webapp.config import WebConfig
 from workbench.webapp.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE
 from workbench.webapp.store import db_path
 
@@ -406,8 +406,8 @@ def test_users_cli(tmp_path: Path) -> None:
 
 
 def test_web_config_is_validated(tmp_path: Path) -> None:
-    from workbench.config import load_config
-    from workbench.errors import ConfigError
+    from workbench.core.config import load_config
+    from workbench.core.errors import ConfigError
 
     path = tmp_path / "workbench.yaml"
     path.write_text("web:\n  prot: 9000\n", encoding="utf-8")

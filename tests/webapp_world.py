@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.config import ProjectConfig
+from workbench.core.config import ProjectConfig
 
 PASSWORD = "correct horse battery staple"
 MARKETER_A = "hanna@abebe.et"
@@ -52,7 +52,7 @@ def build_world(root: Path) -> WebWorld:
     """Build every stage output the web app reads under ``root``."""
     from tests.curation_helpers import write_stage
     from tests.eval_data import make_fake_run, make_splits, make_tiny_base
-    from workbench.config import load_config
+    from workbench.core.config import load_config
     from workbench.curation.flag import run_flag
     from workbench.curation.synthetic import annotations_from_labels, flip_labels, make_corpus
     from workbench.evaluation.run import run_suite

@@ -15,9 +15,9 @@ import typer
 # Typer >= 0.20 vendors its own click; its exception classes live here, not in `click`.
 from typer._click import exceptions as click_exc
 
-from workbench.cli_common import ConfigOption, DataDirOption, resolve
+from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
+from workbench.core.errors import WorkbenchError
 from workbench.curation.cli import app as curate_app
-from workbench.errors import WorkbenchError
 from workbench.evaluation.cli import eval_app, report_command
 from workbench.generation.cli import generate_command
 from workbench.labeling.cli import app as label_app

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import typer
 
-from workbench.config import ProjectConfig
-from workbench.errors import InputFileError
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import InputFileError
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from workbench.io import atomic_path, write_text_atomic
+from workbench.core.io import atomic_path, write_text_atomic
 
 if TYPE_CHECKING:
     from workbench.curation.split import SplitResult

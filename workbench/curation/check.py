@@ -22,10 +22,10 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.curation.config import DedupConfig
-from workbench.errors import DataContractError
-from workbench.io import read_manifest, sha256_file
-from workbench.schemas import read_parquet_checked
+from workbench.core.errors import DataContractError
+from workbench.core.io import read_manifest, sha256_file
+from workbench.core.schemas import read_parquet_checked
+from workbench.core.settings.curation import DedupConfig
 
 SPLITS = ("train", "val", "test")
 

@@ -15,7 +15,7 @@ Examples
 >>> get_classifier("tfidf_rl")
 Traceback (most recent call last):
 ...
-workbench.errors.ConfigError: unknown classifier 'tfidf_rl' (did you mean 'tfidf_lr'?); available: tfidf_lr, tfidf_nb, tfidf_sgd
+workbench.core.errors.ConfigError: unknown classifier 'tfidf_rl' (did you mean 'tfidf_lr'?); available: tfidf_lr, tfidf_nb, tfidf_sgd
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from workbench.errors import ConfigError
+from workbench.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from scipy.sparse import spmatrix

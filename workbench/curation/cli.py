@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli_common import ConfigOption, DataDirOption, resolve
+from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
 
 app = typer.Typer(
     name="curate",
@@ -107,7 +107,7 @@ def dedup(
 def _ratios(text: str | None) -> tuple[float, float, float] | None:
     if text is None:
         return None
-    from workbench.errors import ConfigError
+    from workbench.core.errors import ConfigError
 
     try:
         parts = tuple(float(p) for p in text.split(","))

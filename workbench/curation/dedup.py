@@ -38,10 +38,11 @@ import numpy as np
 import polars as pl
 from tqdm.auto import tqdm
 
-from workbench.curation.config import DedupConfig
+from workbench.core.settings.curation import DedupConfig
+from workbench.curation.components import exact_duplicate_edges, first_member_labels
 
 if TYPE_CHECKING:
-    from workbench.config import ProjectConfig
+    from workbench.core.config import ProjectConfig
 
 _PAD = "\x01"
 
@@ -217,34 +218,6 @@ def cluster_texts(
     return labels, similarity
 
 
-def exact_duplicate_edges(stripped: Sequence[str]) -> np.ndarray:
-    """``(P, 2)`` edges from each non-empty text to the first text equal to it.
-
-    Exact duplicates always link, whatever a similarity estimate says; blank texts never do.
-    """
-    exact = pl.DataFrame({"t": stripped, "i": np.arange(len(stripped))}).filter(
-        pl.col("t") != "").group_by("t").agg(
-        pl.col("i").min().alias("first"), pl.col("i")).explode("i").filter(
-        pl.col("i") != pl.col("first"))
-    return exact.select("first", "i").to_numpy().astype(np.int64).reshape(-1, 2)
-
-
-def first_member_labels(n: int, edges: np.ndarray) -> np.ndarray:
-    """Connected components of ``edges`` over ``n`` nodes, each named by its smallest index.
-
-    Connected components (A~B and B~C put A, B, C together) are conservative for leakage.
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
-    _, comp = connected_components(graph, directed=False)
-    # The smallest index of each component, looked up per node.
-    first = np.full(int(comp.max()) + 1 if n else 0, n, dtype=np.int64)
-    np.minimum.at(first, comp, np.arange(n))
-    return first[comp]
-
-
 def cluster_with(
     texts: Sequence[str], cfg: DedupConfig, *, data_dir: Path | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -406,7 +379,7 @@ def run_dedup(
     DedupResult
         The clusters and outliers written.
     """
-    from workbench.curation.config import with_overrides
+    from workbench.core.settings.curation import with_overrides
     from workbench.curation.inputs import load_texts
     from workbench.curation.outliers import find_outliers
     from workbench.curation.outputs import (

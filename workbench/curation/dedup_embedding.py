@@ -19,7 +19,7 @@ Two neighbour searches (``search``):
 
 Examples
 --------
->>> from workbench.curation.config import DedupConfig
+>>> from workbench.core.settings.curation import DedupConfig
 >>> texts = ["ቅናሽ ልብስ በ 500 ብር ይደውሉ አሁኑኑ", "ቅናሽ ልብስ በ 550 ብር ይደውሉ አሁኑኑ",
 ...          "ዛሬ በአዲስ አበባ ዝናብ ይጥላል", "የእግር ኳስ ቡድኑ ትናንት አሸነፈ", ""]
 >>> labels, sim = cluster_texts_embedding(texts, DedupConfig(method="embedding"))
@@ -37,8 +37,8 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from workbench.curation.config import DedupConfig
-from workbench.curation.dedup import exact_duplicate_edges, first_member_labels
+from workbench.core.settings.curation import DedupConfig
+from workbench.curation.components import exact_duplicate_edges, first_member_labels
 
 TABLE = "dedup_vectors"
 
@@ -73,7 +73,7 @@ def embed_texts(
         ``(n, dim)`` float32; None when a fitted embedder has too few texts to fit on (fewer
         than 3 non-blank): then only exact duplicates can be linked.
     """
-    from workbench.rag.config import RagConfig
+    from workbench.core.settings.rag import RagConfig
     from workbench.rag.embedders import make_embedder
 
     emb = make_embedder(cfg.embedder, RagConfig(tfidf=cfg.tfidf), data_dir or Path())

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.config import ProjectConfig
-from workbench.errors import InputFileError
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import InputFileError
 
 SEED_LABELS = (Path(__file__).resolve().parents[2] / "data" / "samples" / "telegram"
                / "seed_labels.jsonl")
@@ -83,11 +83,11 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
     list[str]
         Summary lines of each command.
     """
+    from workbench.core.io import write_parquet_atomic
     from workbench.curation.check import run_check
     from workbench.curation.dedup import run_dedup
     from workbench.curation.flag import run_flag
     from workbench.curation.split import run_split
-    from workbench.io import write_parquet_atomic
 
     annotations: Path | None = None
     lines = []

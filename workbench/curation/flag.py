@@ -28,6 +28,8 @@ import numpy as np
 import polars as pl
 from tqdm.auto import tqdm
 
+from workbench.core.errors import DataContractError
+from workbench.core.settings.curation import FlagConfig, with_overrides
 from workbench.curation.answers import TaskAnswers, collect_answers, majority
 from workbench.curation.classifiers import (
     ClassifierSpec,
@@ -36,7 +38,6 @@ from workbench.curation.classifiers import (
     out_of_fold_multilabel,
     out_of_fold_probs,
 )
-from workbench.curation.config import FlagConfig, with_overrides
 from workbench.curation.inputs import CurationInputs, TaskSpec, load_inputs
 from workbench.curation.multiannotator import Consensus, crowdlab, crowdlab_multilabel
 from workbench.curation.outputs import (
@@ -48,12 +49,11 @@ from workbench.curation.outputs import (
     previous_run,
     write_outputs,
 )
-from workbench.errors import DataContractError
 
 if TYPE_CHECKING:
     from scipy.sparse import spmatrix
 
-    from workbench.config import ProjectConfig
+    from workbench.core.config import ProjectConfig
 
 
 @dataclass

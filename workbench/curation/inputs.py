@@ -24,11 +24,11 @@ from typing import Any, Literal
 
 import polars as pl
 
-from workbench.config import CleaningConfig
-from workbench.errors import DataContractError, InputFileError
-from workbench.io import sha256_file
-from workbench.schemas import CLEANED_SCHEMA, PARSED_SCHEMA, UTC_DATETIME, read_parquet_checked
-from workbench.taxonomy import Taxonomy
+from workbench.core.config import CleaningConfig
+from workbench.core.errors import DataContractError, InputFileError
+from workbench.core.io import sha256_file
+from workbench.core.schemas import CLEANED_SCHEMA, PARSED_SCHEMA, UTC_DATETIME, read_parquet_checked
+from workbench.core.taxonomy import Taxonomy
 
 #: Project name of adjudicated answers from the review loop; they win over every other answer.
 REVIEW_PROJECT = "review"
@@ -365,7 +365,7 @@ def load_inputs(
 
     Annotations of uids absent from the texts are dropped (and counted in ``notes``).
     """
-    from workbench.taxonomy import load_taxonomy
+    from workbench.core.taxonomy import load_taxonomy
 
     taxonomy = taxonomy or load_taxonomy()
     text_df, text_rec = load_texts(texts, data_dir, cleaning=cleaning)

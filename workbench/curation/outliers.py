@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from workbench.curation.config import OutlierConfig
+from workbench.core.settings.curation import OutlierConfig
 
 _MIN_REPETITIVE_CHARS = 40
 

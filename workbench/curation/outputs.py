@@ -15,14 +15,14 @@ from typing import Any
 
 import polars as pl
 
-from workbench.curation.inputs import InputRecord
-from workbench.io import (
+from workbench.core.io import (
     build_manifest,
     read_manifest,
     sha256_file,
     write_json_atomic,
     write_parquet_atomic,
 )
+from workbench.curation.inputs import InputRecord
 
 #: Schemas of the files in ``curated/`` (the contract other stages read).
 #:

@@ -24,15 +24,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from workbench.core.errors import DataContractError
+from workbench.core.io import build_manifest, sha256_file, write_json_atomic, write_parquet_atomic
+from workbench.core.schemas import read_parquet_checked
+from workbench.core.settings.curation import SplitConfig, with_overrides
 from workbench.curation.answers import collect_answers, majority
-from workbench.curation.config import SplitConfig, with_overrides
 from workbench.curation.inputs import CurationInputs, InputRecord, TaskSpec, load_inputs
-from workbench.errors import DataContractError
-from workbench.io import build_manifest, sha256_file, write_json_atomic, write_parquet_atomic
-from workbench.schemas import read_parquet_checked
 
 if TYPE_CHECKING:
-    from workbench.config import ProjectConfig
+    from workbench.core.config import ProjectConfig
 
 SPLITS = ("train", "val", "test")
 

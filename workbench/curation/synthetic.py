@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import polars as pl
 
-from workbench.schemas import PARSED_SCHEMA
+from workbench.core.schemas import PARSED_SCHEMA
 
 VERTICAL_WORDS: dict[str, list[str]] = {
     "Retail": ["ልብስ", "ጫማ", "ሱቅ", "ቦርሳ", "ሶፋ", "አልጋ", "ምንጣፍ", "ጌጣጌጥ", "ሽያጭ", "ገበያ",

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli_common import ConfigOption, DataDirOption, resolve
+from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
 
 eval_app = typer.Typer(
     help="Evaluate systems on held-out ads (suites in eval/suites), collect human ratings.",

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbench.config import ProjectConfig
-from workbench.errors import DataContractError, ServiceError
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import DataContractError, ServiceError
 
 DEMO_SUITE = "demo"
 DEMO_RATING_ITEMS = 8

@@ -28,7 +28,7 @@ Examples
 >>> get_metric("chrf+")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-workbench.errors.ConfigError: unknown metric 'chrf+' (did you mean 'chrf++'?); ...
+workbench.core.errors.ConfigError: unknown metric 'chrf+' (did you mean 'chrf++'?); ...
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from workbench.errors import ConfigError
+from workbench.core.errors import ConfigError
 
 METRICS_DIR = Path(__file__).resolve().parents[2] / "eval" / "metrics"
 

@@ -34,10 +34,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from workbench.errors import DataContractError, ServiceError
+from workbench.core.errors import DataContractError, ServiceError
+from workbench.core.io import sha256_file, write_json_atomic, write_parquet_atomic
+from workbench.core.schemas import read_parquet_checked
 from workbench.evaluation.agreement import LIKERT_CRITERIA
-from workbench.io import sha256_file, write_json_atomic, write_parquet_atomic
-from workbench.schemas import read_parquet_checked
 
 CRITERIA_HELP = {
     "fluency": "Fluency: reads as natural, grammatical Amharic (1 = broken, 5 = native)",

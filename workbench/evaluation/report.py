@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from workbench.core.io import write_bytes_atomic, write_text_atomic
 from workbench.evaluation.run import find_eval
-from workbench.io import write_bytes_atomic, write_text_atomic
 
 ETHIOPIC_FONTS = ('"Abyssinica SIL", "Noto Sans Ethiopic", "Noto Serif Ethiopic", "Nyala", '
                   '"Ebrima", "Kefa", "Geez Unicode", "Noto Color Emoji", "Apple Color Emoji", '

@@ -34,14 +34,9 @@ from typing import Any
 
 import polars as pl
 
-from workbench.config import ProjectConfig
-from workbench.errors import ConfigError, DataContractError
-from workbench.evaluation.bootstrap import bootstrap_ci, paired_bootstrap
-from workbench.evaluation.metrics import MetricDef, compute, module_path, resolve_metric
-from workbench.evaluation.suite import Suite, project_path
-from workbench.evaluation.systems import System, resolve_system
-from workbench.evaluation.tasks import EvalItem, build_items
-from workbench.io import (
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import ConfigError, DataContractError
+from workbench.core.io import (
     build_manifest,
     read_manifest,
     sha256_file,
@@ -49,7 +44,12 @@ from workbench.io import (
     write_parquet_atomic,
     write_text_atomic,
 )
-from workbench.schemas import read_parquet_checked
+from workbench.core.schemas import read_parquet_checked
+from workbench.evaluation.bootstrap import bootstrap_ci, paired_bootstrap
+from workbench.evaluation.metrics import MetricDef, compute, module_path, resolve_metric
+from workbench.evaluation.suite import Suite, project_path
+from workbench.evaluation.systems import System, resolve_system
+from workbench.evaluation.tasks import EvalItem, build_items
 
 Log = Callable[[str], None]
 

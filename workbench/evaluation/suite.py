@@ -32,9 +32,9 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from workbench.config import load_yaml_model
-from workbench.errors import ConfigError
-from workbench.strict_model import StrictModel
+from workbench.core.config import load_yaml_model
+from workbench.core.errors import ConfigError
+from workbench.core.strict_model import StrictModel
 
 #: The project checkout (suites and metric modules live in its ``eval/`` folder).
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -31,14 +31,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from workbench.errors import ConfigError, DataContractError
+from workbench.core.errors import ConfigError, DataContractError
+from workbench.core.io import sha256_file
 from workbench.evaluation.tasks import BRIEF_TO_AD, HALF_CONTINUATION, cut_half
-from workbench.io import sha256_file
 
 if TYPE_CHECKING:
     import polars as pl
 
-    from workbench.config import ProjectConfig
+    from workbench.core.config import ProjectConfig
     from workbench.evaluation.suite import DecodingConfig, SystemEntry
     from workbench.generation.registry import LocalModel
 

@@ -30,7 +30,7 @@ import time
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from workbench.errors import DataContractError
+from workbench.core.errors import DataContractError
 from workbench.generation.candidates import GenerationRequest, RawCandidate
 from workbench.ingest.amharic import MENTION_PATTERN, PHONE_PATTERN
 from workbench.rag.text import normalize_query

@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from workbench.generation.config import ChecksConfig
+from workbench.core.settings.generation import ChecksConfig
 from workbench.ingest.amharic import MENTION_PATTERN, PHONE_PATTERN, is_ethiopic, normalize_phone
 from workbench.rag.text import normalize_query
 

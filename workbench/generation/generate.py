@@ -61,11 +61,18 @@ from typing import Any
 
 import polars as pl
 
-from workbench.config import ProjectConfig
-from workbench.errors import ConfigError
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import ConfigError
+from workbench.core.io import (
+    build_manifest,
+    sha256_bytes,
+    sha256_file,
+    write_json_atomic,
+    write_parquet_atomic,
+)
+from workbench.core.settings.generation import DecodingConfig
 from workbench.generation.candidates import GenerationRequest, Generator, RawCandidate
 from workbench.generation.checks import check_candidate, leak_lines
-from workbench.generation.config import DecodingConfig
 from workbench.generation.prompts import (
     build_messages,
     load_template,
@@ -73,13 +80,6 @@ from workbench.generation.prompts import (
     render_user_prompt,
 )
 from workbench.generation.registry import ModelSpec, resolve_model
-from workbench.io import (
-    build_manifest,
-    sha256_bytes,
-    sha256_file,
-    write_json_atomic,
-    write_parquet_atomic,
-)
 from workbench.rag.briefs import BriefFile
 from workbench.rag.search import Hit, RagIndex, UnknownFilterError
 

@@ -16,9 +16,9 @@ import time
 import warnings
 from typing import Any
 
-from workbench.errors import ConfigError
+from workbench.core.errors import ConfigError
+from workbench.core.settings.generation import GenerationConfig
 from workbench.generation.candidates import GenerationRequest, RawCandidate
-from workbench.generation.config import GenerationConfig
 from workbench.generation.registry import LocalModel, ModelSpec
 
 

@@ -22,7 +22,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from workbench.errors import ConfigError, ServiceError
+from workbench.core.errors import ConfigError, ServiceError
 from workbench.generation.candidates import GenerationRequest, RawCandidate
 from workbench.generation.registry import ModelSpec
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.errors import ConfigError
+from workbench.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from workbench.rag.briefs import Brief

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from workbench.errors import ConfigError
-from workbench.generation.config import EndpointConfig, GenerationConfig
+from workbench.core.errors import ConfigError
+from workbench.core.settings.generation import EndpointConfig, GenerationConfig
 
 #: Project checkout (templates referenced by relative paths are looked up here too).
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

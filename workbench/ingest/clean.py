@@ -1,6 +1,6 @@
 """The cleaned stage: extracted items, a display text and a normalized text, all vectorised.
 
-``clean_messages`` adds the :data:`~workbench.schemas.CLEANED_EXTRA_SCHEMA` columns to a parsed
+``clean_messages`` adds the :data:`~workbench.core.schemas.CLEANED_EXTRA_SCHEMA` columns to a parsed
 frame. The original ``text`` is never changed (training and display use it: ads need their
 emojis, phones and handles); ``text_clean`` is the tidy display text and ``text_norm`` the
 homophone-unified, case-folded form for search, dedup and scoring only.
@@ -30,7 +30,8 @@ import functools
 
 import polars as pl
 
-from workbench.config import CleaningConfig
+from workbench.core.config import CleaningConfig
+from workbench.core.schemas import CLEANED_SCHEMA, PARSED_SCHEMA, require_columns
 from workbench.ingest.amharic import (
     AMOUNT_PATTERN,
     EMOJI_PATTERN,
@@ -50,7 +51,6 @@ from workbench.ingest.amharic import (
     SYMBOL_PATTERN,
     homophone_table,
 )
-from workbench.schemas import CLEANED_SCHEMA, PARSED_SCHEMA, require_columns
 
 _EL = pl.element()
 
@@ -278,14 +278,14 @@ def clean_messages(df: pl.DataFrame, cfg: CleaningConfig | None = None) -> pl.Da
     Parameters
     ----------
     df
-        A frame with the :data:`~workbench.schemas.PARSED_SCHEMA` columns.
+        A frame with the :data:`~workbench.core.schemas.PARSED_SCHEMA` columns.
     cfg
         What ``text_clean`` / ``text_norm`` do; defaults to ``CleaningConfig()``.
 
     Returns
     -------
     pl.DataFrame
-        The same rows in the same order, columns in :data:`~workbench.schemas.CLEANED_SCHEMA`
+        The same rows in the same order, columns in :data:`~workbench.core.schemas.CLEANED_SCHEMA`
         order and dtypes. ``text`` is untouched. Extracted lists come from the original
         ``text`` (and ``entities``), whatever the removal switches say:
 

@@ -22,8 +22,8 @@ import msgspec
 import polars as pl
 import pyarrow as pa
 
-from workbench.errors import InputFileError
-from workbench.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA
+from workbench.core.errors import InputFileError
+from workbench.core.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA
 
 _INT64_MAX = 2**63 - 1
 
@@ -259,7 +259,7 @@ def parse_export(data: bytes, source: str, sha: str) -> ParsedExport:
     Returns
     -------
     ParsedExport
-        Messages in :data:`~workbench.schemas.PARSED_SCHEMA`, the quarantine, the number of
+        Messages in :data:`~workbench.core.schemas.PARSED_SCHEMA`, the quarantine, the number of
         service messages skipped and the channel names seen.
 
     Raises

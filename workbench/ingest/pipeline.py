@@ -14,11 +14,9 @@ from pathlib import Path
 import polars as pl
 from tqdm.auto import tqdm
 
-from workbench.config import CleaningConfig
-from workbench.errors import InputFileError
-from workbench.ingest.parse import ParsedExport, parse_export
-from workbench.ingest.sources import ExportFile, discover
-from workbench.io import (
+from workbench.core.config import CleaningConfig
+from workbench.core.errors import InputFileError
+from workbench.core.io import (
     build_manifest,
     read_manifest,
     sha256_file,
@@ -26,7 +24,9 @@ from workbench.io import (
     write_json_atomic,
     write_parquet_atomic,
 )
-from workbench.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA, empty_frame
+from workbench.core.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA, empty_frame
+from workbench.ingest.parse import ParsedExport, parse_export
+from workbench.ingest.sources import ExportFile, discover
 
 
 @dataclass

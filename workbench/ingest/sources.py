@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.errors import InputFileError
-from workbench.io import sha256_bytes
+from workbench.core.errors import InputFileError
+from workbench.core.io import sha256_bytes
 
 # Files inside folders/zips that are never exports (Telegram Desktop writes an HTML twin).
 _EXPORT_SUFFIXES = (".json",)

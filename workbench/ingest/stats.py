@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from workbench.core.schemas import UTC_DATETIME, require_columns
 from workbench.ingest.amharic import TOKEN_PATTERN
-from workbench.schemas import UTC_DATETIME, require_columns
 
 #: Schemas of the files written to ``DIR/final/``, keyed by file name.
 FINAL_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
@@ -209,7 +209,7 @@ def build_final(cleaned: pl.DataFrame, *, min_count: int = 1) -> dict[str, pl.Da
     Parameters
     ----------
     cleaned
-        A frame with the :data:`~workbench.schemas.CLEANED_SCHEMA` columns (at least
+        A frame with the :data:`~workbench.core.schemas.CLEANED_SCHEMA` columns (at least
         :data:`REQUIRED_COLUMNS`).
     min_count
         Rows of the frequency and n-gram tables with a smaller count are left out (1 keeps all;

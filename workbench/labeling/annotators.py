@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from workbench.errors import ServiceError
-from workbench.io import write_json_atomic
+from workbench.core.errors import ServiceError
+from workbench.core.io import write_json_atomic
 
 #: Folder under the data dir per backend.
 BACKEND_DIRS = {"ls": "labelstudio", "argilla": "argilla"}

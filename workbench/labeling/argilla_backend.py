@@ -30,9 +30,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from workbench.errors import ServiceError
+from workbench.core.errors import ServiceError
+from workbench.core.settings.labeling import LabelingConfig
+from workbench.core.taxonomy import Taxonomy
 from workbench.labeling.annotators import load_annotators, save_annotators
-from workbench.labeling.config import LabelingConfig
 from workbench.labeling.records import (
     BatchHook,
     ProjectProgress,
@@ -41,7 +42,6 @@ from workbench.labeling.records import (
     TaskRecord,
 )
 from workbench.labeling.taxonomy_render import TEXT_NAME, argilla_settings, argilla_settings_spec
-from workbench.taxonomy import Taxonomy
 
 OVERLAP_SUFFIX = "-overlap"
 

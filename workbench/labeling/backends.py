@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from workbench.config import ProjectConfig
+from workbench.core.config import ProjectConfig
+from workbench.core.taxonomy import DEFAULT_TAXONOMY, Taxonomy, load_taxonomy
 from workbench.labeling.records import (
     BatchHook,
     ProjectProgress,
@@ -14,7 +15,6 @@ from workbench.labeling.records import (
     RawAnnotation,
     TaskRecord,
 )
-from workbench.taxonomy import DEFAULT_TAXONOMY, Taxonomy, load_taxonomy
 
 
 class Backend(Protocol):

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from workbench.cli_common import ConfigOption, DataDirOption, resolve
+from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
 
 app = typer.Typer(
     help="Labeling: Label Studio (default) or Argilla; push messages, pull annotations, agreement.",
@@ -124,7 +124,7 @@ def users_add(
 
     Example: workbench label users add abebe@example.com --group 1
     """
-    from workbench.errors import ConfigError
+    from workbench.core.errors import ConfigError
     from workbench.labeling.annotators import annotators_path
     from workbench.labeling.backends import labeling_taxonomy, open_backend
     from workbench.labeling.groups import find_group
@@ -167,7 +167,7 @@ def push(
 
     Example: workbench label push --group 1 --limit 500
     """
-    from workbench.errors import ConfigError
+    from workbench.core.errors import ConfigError
     from workbench.labeling.backends import labeling_taxonomy
     from workbench.labeling.push import plan_push, run_push, summarize_plan
 

@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from workbench.config import ProjectConfig
-from workbench.errors import InputFileError, ServiceError
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import InputFileError, ServiceError
 
 SEED_LABELS = Path(__file__).resolve().parents[2] / "data" / "samples" / "telegram" / "seed_labels.jsonl"
 

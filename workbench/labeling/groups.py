@@ -8,7 +8,7 @@ config) and is then pushed to each; one in no group goes to the ``ungrouped`` pr
 Examples
 --------
 >>> import polars as pl
->>> from workbench.config import ProjectConfig
+>>> from workbench.core.config import ProjectConfig
 >>> msgs = pl.DataFrame({"uid": ["1:5", "1:15005", "2:1", "3:1"],
 ...                      "channel_id": [1, 1, 2, 3], "message_id": [5, 15005, 1, 1],
 ...                      "channel_name": ["TIKVAH-ETHIOPIA", "tikvah-ethiopia", "Sheger Press", "Other"]})
@@ -22,8 +22,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from workbench.config import AnnotatorGroup
-from workbench.errors import ConfigError
+from workbench.core.config import AnnotatorGroup
+from workbench.core.errors import ConfigError
 from workbench.labeling.records import UNGROUPED_PROJECT, group_project
 
 GROUP_COLUMNS = ("uid", "channel_id", "channel_name", "message_id")

@@ -26,14 +26,14 @@ from typing import Any
 
 import polars as pl
 
-from workbench.config import ProjectConfig
-from workbench.io import build_manifest, sha256_file, write_json_atomic, write_parquet_atomic
+from workbench.core.config import ProjectConfig
+from workbench.core.io import build_manifest, sha256_file, write_json_atomic, write_parquet_atomic
+from workbench.core.taxonomy import Taxonomy
 from workbench.labeling.records import (
     ANNOTATIONS_SCHEMA,
     LABEL_QUARANTINE_SCHEMA,
     RawAnnotation,
 )
-from workbench.taxonomy import Taxonomy
 
 
 def labels_dir(data_dir: Path) -> Path:

@@ -16,8 +16,10 @@ from typing import Any, Literal
 
 import polars as pl
 
-from workbench.config import ProjectConfig
-from workbench.errors import DataContractError, InputFileError
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import DataContractError, InputFileError
+from workbench.core.schemas import read_parquet_checked
+from workbench.core.taxonomy import Taxonomy
 from workbench.labeling.groups import GROUP_COLUMNS, assign_projects
 from workbench.labeling.records import (
     LABEL_ISSUES_COLUMNS,
@@ -29,8 +31,6 @@ from workbench.labeling.records import (
     TaskRecord,
 )
 from workbench.labeling.rules import RULE_COLUMNS, load_rules, rule_predictions
-from workbench.schemas import read_parquet_checked
-from workbench.taxonomy import Taxonomy
 
 Order = Literal["id", "uncertainty"]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from workbench.schemas import UTC_DATETIME
+from workbench.core.schemas import UTC_DATETIME
 
 #: ``labels/annotations.parquet``: every valid annotation, one row per (annotation, task).
 #: ``annotation_id`` is unique per row and stable across pulls:

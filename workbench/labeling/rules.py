@@ -7,7 +7,7 @@ both alike.
 Examples
 --------
 >>> import polars as pl
->>> from workbench.taxonomy import load_taxonomy
+>>> from workbench.core.taxonomy import load_taxonomy
 >>> tax = load_taxonomy()
 >>> rules = load_rules(taxonomy=tax)
 >>> msgs = pl.DataFrame({
@@ -32,13 +32,13 @@ from typing import Literal
 import polars as pl
 from pydantic import Field, model_validator
 
-from workbench.config import load_yaml_model
-from workbench.errors import ConfigError
+from workbench.core.config import load_yaml_model
+from workbench.core.errors import ConfigError
+from workbench.core.schemas import require_columns
+from workbench.core.strict_model import StrictModel
+from workbench.core.taxonomy import Taxonomy
 from workbench.ingest.amharic import TsaTarget, unify_homophones
 from workbench.labeling.records import PREDICTIONS_SCHEMA
-from workbench.schemas import require_columns
-from workbench.strict_model import StrictModel
-from workbench.taxonomy import Taxonomy
 
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "labeling" / "rules.yaml"
 

@@ -12,7 +12,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbench.errors import ServiceError
+from workbench.core.errors import ServiceError
 from workbench.labeling.labelstudio.server import Credentials
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.config import ProjectConfig
+from workbench.core.config import ProjectConfig
+from workbench.core.schemas import read_parquet_checked
 from workbench.labeling.agreement import PairKappa, TaskAlpha, agreement_report
 from workbench.labeling.pull import labels_dir, validate_annotations
 from workbench.labeling.records import ANNOTATIONS_SCHEMA, ProjectProgress
-from workbench.schemas import read_parquet_checked
 
 
 @dataclass

@@ -5,7 +5,7 @@ only edit a team makes to label a new dimension.
 
 Examples
 --------
->>> from workbench.taxonomy import load_taxonomy
+>>> from workbench.core.taxonomy import load_taxonomy
 >>> xml = label_studio_xml(load_taxonomy())
 >>> '<Choices name="is_ad" toName="text" choice="single-radio"' in xml
 True
@@ -21,7 +21,7 @@ from itertools import groupby
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from workbench.taxonomy import Condition, Task, Taxonomy
+from workbench.core.taxonomy import Condition, Task, Taxonomy
 
 #: Name of the Text object every Choices tag points to (the original message text).
 TEXT_NAME = "text"

@@ -42,10 +42,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from workbench.config import load_yaml_model
-from workbench.errors import ConfigError, InputFileError
+from workbench.core.config import load_yaml_model
+from workbench.core.errors import ConfigError, InputFileError
+from workbench.core.io import sha256_file
 from workbench.ingest.amharic import normalize_phone
-from workbench.io import sha256_file
 
 Language = Literal["am", "en", "mixed"]
 
@@ -63,7 +63,7 @@ class _Strict(BaseModel):
 @functools.cache
 def known_verticals() -> tuple[str, ...]:
     """The verticals of the project taxonomy (``labeling/taxonomy.yaml``)."""
-    from workbench.taxonomy import load_taxonomy
+    from workbench.core.taxonomy import load_taxonomy
 
     return tuple(load_taxonomy().task("vertical").values)
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from workbench.cli_common import ConfigOption, DataDirOption, resolve
+from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
 
 if TYPE_CHECKING:
     from workbench.rag.search import SearchMode, TableName
@@ -52,7 +52,7 @@ def index_command(
 
     Example: workbench rag index --data-dir data --briefs data/samples/briefs
     """
-    from workbench.errors import ConfigError
+    from workbench.core.errors import ConfigError
     from workbench.rag.briefs import load_briefs
     from workbench.rag.index import build_index
 
@@ -89,7 +89,7 @@ def search_command(
 
     Example: workbench rag search "ቤት ኪራይ" --channel "Sheger Gebeya" --data-dir data
     """
-    from workbench.errors import ConfigError
+    from workbench.core.errors import ConfigError
     from workbench.rag.search import RagIndex, format_hits
 
     if mode not in ("hybrid", "vector", "text"):

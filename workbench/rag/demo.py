@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbench.config import ProjectConfig
+from workbench.core.config import ProjectConfig
 
 SAMPLE_BRIEFS = Path(__file__).resolve().parents[2] / "data" / "samples" / "briefs"
 

@@ -35,9 +35,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from workbench.errors import ConfigError, DataContractError
-from workbench.io import write_bytes_atomic, write_json_atomic
-from workbench.rag.config import RagConfig
+from workbench.core.errors import ConfigError, DataContractError
+from workbench.core.io import write_bytes_atomic, write_json_atomic
+from workbench.core.settings.rag import RagConfig
 
 if TYPE_CHECKING:
     import numpy as np
@@ -244,7 +244,7 @@ class TfidfSvdEmbedder:
         """Rebuild a fitted embedder from :meth:`save`'s files."""
         import numpy as np
 
-        from workbench.rag.config import TfidfConfig
+        from workbench.core.settings.rag import TfidfConfig
 
         emb = cls(cfg.model_copy(update={"tfidf": TfidfConfig(**state["params"])}))
         emb._vocab = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))

@@ -71,8 +71,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from workbench.config import ProjectConfig
-from workbench.errors import DataContractError, WorkbenchError
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import DataContractError, WorkbenchError
 from workbench.rag.embedders import Embedder, load_embedder, query_form
 from workbench.rag.index import ADS_TABLE, BRIEFS_TABLE, TERM_DF_FILE, connect, rag_dir
 from workbench.rag.text import fts_terms, normalize_query

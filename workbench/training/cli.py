@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli_common import ConfigOption, DataDirOption, resolve
+from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
 
 app = typer.Typer(
     name="train",
@@ -78,7 +78,7 @@ def tokenizer_cmd(
 
     Example: workbench train tokenizer --kind bpe --vocab-size 16000 --base path/to/llama-tokenizer
     """
-    from workbench.errors import ConfigError
+    from workbench.core.errors import ConfigError
     from workbench.training.tokenizer import train_tokenizer
 
     if kind not in ("bpe", "sentencepiece", "extend"):
@@ -111,7 +111,7 @@ def run_cmd(
 
     Example: workbench train run tiny-cpu --data-dir data
     """
-    from workbench.errors import ConfigError
+    from workbench.core.errors import ConfigError
     from workbench.training.recipe import load_recipe
     from workbench.training.run import train_run
 
@@ -140,7 +140,7 @@ def merge_cmd(
 
     Example: workbench train merge tiny-cpu-20260101-120000-ab12
     """
-    from workbench.errors import ConfigError
+    from workbench.core.errors import ConfigError
     from workbench.training.merge import merge_run
 
     if dtype not in ("float32", "bfloat16", "float16"):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbench.config import ProjectConfig
-from workbench.errors import DataContractError
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import DataContractError
 
 DEMO_RECIPE = "tiny-cpu"
 # Short enough for the demo's time budget on 2 cores; the full recipe runs 40 steps.

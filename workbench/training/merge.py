@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from workbench.errors import ConfigError
-from workbench.io import build_manifest, sha256_file, write_json_atomic
+from workbench.core.errors import ConfigError
+from workbench.core.io import build_manifest, sha256_file, write_json_atomic
 from workbench.training.recipe import load_recipe
 from workbench.training.run import load_base_model, read_status, resolve_run_dir
 

@@ -32,9 +32,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from workbench.config import format_validation_error, load_yaml_model
-from workbench.errors import ConfigError
-from workbench.strict_model import StrictModel
+from workbench.core.config import format_validation_error, load_yaml_model
+from workbench.core.errors import ConfigError
+from workbench.core.strict_model import StrictModel
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RECIPES_DIR = PROJECT_ROOT / "training" / "recipes"

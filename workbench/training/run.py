@@ -33,8 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from workbench.errors import ConfigError, WorkbenchError
-from workbench.io import (
+from workbench.core.errors import ConfigError, WorkbenchError
+from workbench.core.io import (
     build_manifest,
     read_manifest,
     sha256_file,

@@ -40,15 +40,15 @@ from typing import Any
 
 import polars as pl
 
-from workbench.errors import ConfigError, DataContractError
-from workbench.io import (
+from workbench.core.errors import ConfigError, DataContractError
+from workbench.core.io import (
     build_manifest,
     read_manifest,
     sha256_file,
     write_json_atomic,
     write_parquet_atomic,
 )
-from workbench.schemas import read_parquet_checked
+from workbench.core.schemas import read_parquet_checked
 from workbench.training.recipe import Recipe
 
 SPLITS = ("train", "val", "test")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.io import build_manifest, sha256_file, write_json_atomic, write_parquet_atomic
+from workbench.core.io import build_manifest, sha256_file, write_json_atomic, write_parquet_atomic
 
 #: vertical -> (products, brands)
 CATALOGUE: dict[str, tuple[list[str], list[str]]] = {

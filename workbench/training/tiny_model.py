@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from workbench.io import write_json_atomic
+from workbench.core.io import write_json_atomic
 from workbench.training.recipe import TinyModelConfig
 from workbench.training.tokenizer import train_bpe
 

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from workbench.errors import ConfigError, DataContractError
-from workbench.io import build_manifest, sha256_file, write_json_atomic, write_text_atomic
+from workbench.core.errors import ConfigError, DataContractError
+from workbench.core.io import build_manifest, sha256_file, write_json_atomic, write_text_atomic
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
@@ -287,7 +287,7 @@ def read_texts(path: Path) -> list[tuple[str, str]]:
     if path.suffix == ".parquet":
         import polars as pl
 
-        from workbench.schemas import read_parquet_checked
+        from workbench.core.schemas import read_parquet_checked
 
         frame = read_parquet_checked(path, ("text",))
         if "is_empty" in frame.columns:

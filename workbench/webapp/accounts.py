@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, get_args
 
-from workbench.errors import ConfigError
+from workbench.core.errors import ConfigError
 from workbench.webapp.passwords import hash_password, password_problem
 from workbench.webapp.store import Store, now_iso
 

@@ -27,8 +27,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 
-from workbench.config import ProjectConfig
-from workbench.errors import WorkbenchError
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import WorkbenchError
 from workbench.webapp import dashboard as dash
 from workbench.webapp import leaderboard as board
 from workbench.webapp import studio

@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli_common import ConfigOption, DataDirOption, resolve
-from workbench.errors import ConfigError
+from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
+from workbench.core.errors import ConfigError
 
 users_app = typer.Typer(help="Web app accounts (company, role) for `workbench serve`.",
                         no_args_is_help=True)

@@ -16,8 +16,8 @@ from typing import Any
 
 import polars as pl
 
-from workbench.config import ProjectConfig
-from workbench.errors import WorkbenchError
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import WorkbenchError
 
 #: Flagged items listed per reason (the worst first); the counts cover all of them.
 ITEMS_PER_REASON = 10

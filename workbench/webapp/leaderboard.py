@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbench.errors import DataContractError
-from workbench.io import write_text_atomic
+from workbench.core.errors import DataContractError
+from workbench.core.io import write_text_atomic
 
 _NAME = re.compile(r"^[\w.-]{1,120}$")
 

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.webapp.config import WebConfig
+from workbench.core.settings.web import WebConfig
 from workbench.webapp.store import Store
 
 SESSION_COOKIE = "wb_session"

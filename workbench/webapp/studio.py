@@ -29,9 +29,9 @@ import polars as pl
 import yaml
 from pydantic import ValidationError
 
-from workbench.config import ProjectConfig, format_validation_error, load_yaml_model
-from workbench.errors import ConfigError, DataContractError
-from workbench.io import write_parquet_atomic, write_text_atomic
+from workbench.core.config import ProjectConfig, format_validation_error, load_yaml_model
+from workbench.core.errors import ConfigError, DataContractError
+from workbench.core.io import write_parquet_atomic, write_text_atomic
 from workbench.rag.briefs import Brief, BriefFile, known_verticals
 from workbench.webapp.security import User
 from workbench.webapp.store import Store, now_iso

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from workbench.errors import ServiceError
+from workbench.core.errors import ServiceError
 from workbench.labeling.labelstudio.server import Credentials
 
 #: Label Studio limits project titles to 50 characters.

@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from workbench.errors import ServiceError
+from workbench.core.errors import ServiceError
+from workbench.core.settings.labeling import LabelingConfig
+from workbench.core.taxonomy import Taxonomy
 from workbench.labeling.annotators import load_annotators, save_annotators
-from workbench.labeling.config import LabelingConfig
 from workbench.labeling.labelstudio.api import MAX_TITLE, LabelStudioApi, signup
 from workbench.labeling.labelstudio.server import Credentials, load_credentials, ls_dir
 from workbench.labeling.records import (
@@ -30,7 +31,6 @@ from workbench.labeling.records import (
     TaskRecord,
 )
 from workbench.labeling.taxonomy_render import TEXT_NAME, instructions_html, label_studio_xml
-from workbench.taxonomy import Taxonomy
 
 
 @dataclass

@@ -27,9 +27,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from workbench.errors import ServiceError
-from workbench.io import write_json_atomic
-from workbench.labeling.config import LabelingConfig
+from workbench.core.errors import ServiceError
+from workbench.core.io import write_json_atomic
+from workbench.core.settings.labeling import LabelingConfig
 
 HOST = "127.0.0.1"
 DEFAULT_USERNAME = "admin@workbench.local"

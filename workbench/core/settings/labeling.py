@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from workbench.strict_model import StrictModel
+from workbench.core.strict_model import StrictModel
 
 
 class DatabaseConfig(StrictModel):

@@ -22,11 +22,11 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from workbench.config import load_yaml_model
-from workbench.errors import ConfigError
-from workbench.strict_model import StrictModel
+from workbench.core.config import load_yaml_model
+from workbench.core.errors import ConfigError
+from workbench.core.strict_model import StrictModel
 
-DEFAULT_TAXONOMY = Path(__file__).resolve().parents[1] / "labeling" / "taxonomy.yaml"
+DEFAULT_TAXONOMY = Path(__file__).resolve().parents[2] / "labeling" / "taxonomy.yaml"
 
 
 class Label(StrictModel):

@@ -23,8 +23,8 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, Field, model_validator
 
-from workbench.rag.config import TfidfConfig
-from workbench.strict_model import StrictModel
+from workbench.core.settings.rag import TfidfConfig
+from workbench.core.strict_model import StrictModel
 
 FilterBy = Literal[
     "low_self_confidence", "low_normalized_margin", "prune_by_noise_rate", "prune_by_class", "both",
@@ -188,7 +188,7 @@ def with_overrides(model: M, **overrides: object) -> M:
     """
     from pydantic import ValidationError
 
-    from workbench.errors import ConfigError
+    from workbench.core.errors import ConfigError
 
     update = {k: v for k, v in overrides.items() if v is not None}
     if not update:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.errors import DataContractError
+from workbench.core.errors import DataContractError
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
 

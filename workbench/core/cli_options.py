@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from workbench.config import ProjectConfig
+from workbench.core.config import ProjectConfig
 
 DataDirOption = Annotated[
     Path | None,
@@ -24,7 +24,7 @@ ConfigOption = Annotated[
 
 def resolve(data_dir: Path | None, config: Path | None) -> tuple[ProjectConfig, Path]:
     """Load the project config and decide the data dir (flag > config > ``data/``)."""
-    from workbench.config import load_config
+    from workbench.core.config import load_config
 
     cfg = load_config(config)
     return cfg, data_dir if data_dir is not None else cfg.data_dir

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from workbench.strict_model import StrictModel
+from workbench.core.strict_model import StrictModel
 
 
 class WebConfig(StrictModel):

@@ -21,13 +21,13 @@ from typing import Literal, TypeVar
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from workbench.curation.config import CurationConfig
-from workbench.errors import ConfigError
-from workbench.generation.config import GenerationConfig
-from workbench.labeling.config import LabelingConfig
-from workbench.rag.config import RagConfig
-from workbench.strict_model import StrictModel
-from workbench.webapp.config import WebConfig
+from workbench.core.errors import ConfigError
+from workbench.core.settings.curation import CurationConfig
+from workbench.core.settings.generation import GenerationConfig
+from workbench.core.settings.labeling import LabelingConfig
+from workbench.core.settings.rag import RagConfig
+from workbench.core.settings.web import WebConfig
+from workbench.core.strict_model import StrictModel
 
 DEFAULT_CONFIG_NAME = "workbench.yaml"
 

@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from workbench.strict_model import StrictModel
+from workbench.core.strict_model import StrictModel
 
 #: Model names the registry itself defines; an endpoint may not take them.
 RESERVED_MODEL_NAMES = ("base", "retrieval", "template")

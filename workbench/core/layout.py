@@ -1,0 +1,248 @@
+"""Every path under the data dir, declared once.
+
+A stage never types a folder name: it asks a :class:`Layout` for the path. Renaming a folder is
+then a one-line change here, and two stages can never disagree on where a file lives.
+
+::
+
+    DIR/
+      raw/                 exports as given, content-addressed
+      parsed/              messages.parquet, quarantine.parquet, manifest.json
+      cleaned/             messages.parquet, manifest.json
+      final/               word frequencies, n-grams, channel stats
+      labelstudio/         the embedded Label Studio (database, credentials, log)
+      argilla/             Argilla backend state
+      labels/              annotations.parquet, quarantine, snapshots/
+      curated/             label issues, predictions, dup clusters, outliers, splits/
+      training/            SFT datasets per recipe, tokenizers/
+      runs/                one folder per training run
+      rag/                 the LanceDB index
+      generations/         candidate ads
+      eval/                one folder per evaluation
+      reports/             leaderboard.html / .md and their figures
+      webapp/              the web app's database, briefs, generations, picks
+
+Examples
+--------
+>>> lay = Layout(Path("data"))
+>>> lay.splits.as_posix()
+'data/curated/splits'
+>>> lay.run("tiny-cpu-20260101").as_posix()
+'data/runs/tiny-cpu-20260101'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.core.errors import InputFileError
+
+#: The name of the manifest every output folder carries.
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The folders and files of one data dir.
+
+    Parameters
+    ----------
+    root
+        The data dir (``--data-dir``).
+    """
+
+    root: Path
+
+    # ingest ----------------------------------------------------------------------------------
+    @property
+    def raw(self) -> Path:
+        """Exports as given, content-addressed by SHA-256."""
+        return self.root / "raw"
+
+    @property
+    def parsed(self) -> Path:
+        """Parsed messages, quarantine and manifest."""
+        return self.root / "parsed"
+
+    @property
+    def parsed_messages(self) -> Path:
+        """``parsed/messages.parquet``."""
+        return self.parsed / "messages.parquet"
+
+    @property
+    def quarantine(self) -> Path:
+        """``parsed/quarantine.parquet``: malformed messages with their reason."""
+        return self.parsed / "quarantine.parquet"
+
+    @property
+    def cleaned(self) -> Path:
+        """Cleaned messages and manifest."""
+        return self.root / "cleaned"
+
+    @property
+    def cleaned_messages(self) -> Path:
+        """``cleaned/messages.parquet``: what labeling, curation and training read."""
+        return self.cleaned / "messages.parquet"
+
+    @property
+    def final(self) -> Path:
+        """Word frequencies, n-grams and channel statistics."""
+        return self.root / "final"
+
+    # labeling --------------------------------------------------------------------------------
+    @property
+    def labelstudio(self) -> Path:
+        """The embedded Label Studio's data, credentials and log."""
+        return self.root / "labelstudio"
+
+    @property
+    def argilla(self) -> Path:
+        """Argilla backend state (dataset ids, annotators)."""
+        return self.root / "argilla"
+
+    @property
+    def labels(self) -> Path:
+        """Pulled annotations, quarantine and snapshots."""
+        return self.root / "labels"
+
+    @property
+    def annotations(self) -> Path:
+        """``labels/annotations.parquet``: the newest pull."""
+        return self.labels / "annotations.parquet"
+
+    @property
+    def label_snapshots(self) -> Path:
+        """``labels/snapshots/``: one immutable Parquet file (+ manifest) per pull."""
+        return self.labels / "snapshots"
+
+    def label_snapshot(self, snapshot_id: str) -> Path:
+        """The snapshot file whose name (without suffix) is ``snapshot_id``."""
+        return self.label_snapshots / f"{safe_name(snapshot_id, 'label snapshot')}.parquet"
+
+    # curation --------------------------------------------------------------------------------
+    @property
+    def curated(self) -> Path:
+        """Label issues, annotator quality, predictions, dup clusters, outliers, splits."""
+        return self.root / "curated"
+
+    @property
+    def label_issues(self) -> Path:
+        """``curated/label_issues.parquet``."""
+        return self.curated / "label_issues.parquet"
+
+    @property
+    def predictions(self) -> Path:
+        """``curated/predictions.parquet``: out-of-fold probabilities, pre-annotations."""
+        return self.curated / "predictions.parquet"
+
+    @property
+    def annotator_quality(self) -> Path:
+        """``curated/annotator_quality.parquet``."""
+        return self.curated / "annotator_quality.parquet"
+
+    @property
+    def dup_clusters(self) -> Path:
+        """``curated/dup_clusters.parquet``."""
+        return self.curated / "dup_clusters.parquet"
+
+    @property
+    def outliers(self) -> Path:
+        """``curated/outliers.parquet``."""
+        return self.curated / "outliers.parquet"
+
+    @property
+    def splits(self) -> Path:
+        """``curated/splits/``: train/val/test Parquet, manifest, dataset card."""
+        return self.curated / "splits"
+
+    def split(self, name: str) -> Path:
+        """One split's Parquet file (``train``, ``val`` or ``test``)."""
+        return self.splits / f"{name}.parquet"
+
+    # training --------------------------------------------------------------------------------
+    @property
+    def training(self) -> Path:
+        """SFT/CPT datasets per recipe and trained tokenizers."""
+        return self.root / "training"
+
+    def training_data(self, recipe_name: str) -> Path:
+        """The built dataset of one recipe."""
+        return self.training / safe_name(recipe_name, "recipe name")
+
+    @property
+    def tokenizers(self) -> Path:
+        """``training/tokenizers/``."""
+        return self.training / "tokenizers"
+
+    @property
+    def runs(self) -> Path:
+        """One folder per training run."""
+        return self.root / "runs"
+
+    def run(self, run_id: str) -> Path:
+        """The folder of one training run."""
+        return self.runs / safe_name(run_id, "run id")
+
+    # generation ------------------------------------------------------------------------------
+    @property
+    def rag(self) -> Path:
+        """The LanceDB index and its manifest."""
+        return self.root / "rag"
+
+    @property
+    def generations(self) -> Path:
+        """Candidate ads written by ``workbench generate``."""
+        return self.root / "generations"
+
+    # evaluation ------------------------------------------------------------------------------
+    @property
+    def evals(self) -> Path:
+        """One folder per evaluation."""
+        return self.root / "eval"
+
+    def eval(self, eval_id: str) -> Path:
+        """The folder of one evaluation."""
+        return self.evals / safe_name(eval_id, "evaluation id")
+
+    @property
+    def reports(self) -> Path:
+        """``workbench report`` output: leaderboard.html / .md and figures."""
+        return self.root / "reports"
+
+    # web app ---------------------------------------------------------------------------------
+    @property
+    def webapp(self) -> Path:
+        """The web app's database, briefs, generations, picks and cached reports."""
+        return self.root / "webapp"
+
+
+def safe_name(value: str, what: str) -> str:
+    """Return ``value`` when it is usable as one folder name under the data dir.
+
+    Parameters
+    ----------
+    value
+        A run id, evaluation id, snapshot id or recipe name.
+    what
+        What the value names, for the error message.
+
+    Raises
+    ------
+    InputFileError
+        When the value is empty, a dot name, or holds a path separator: such an id would
+        resolve outside its folder.
+
+    Examples
+    --------
+    >>> safe_name("tiny-cpu-1", "run id")
+    'tiny-cpu-1'
+    >>> safe_name("..", "run id")
+    Traceback (most recent call last):
+    ...
+    workbench.core.errors.InputFileError: '..' is not a valid run id (a plain name, no '/' and no leading '.')
+    """
+    if not value or value.startswith(".") or "/" in value or "\\" in value or "\0" in value:
+        msg = f"{value!r} is not a valid {what} (a plain name, no '/' and no leading '.')"
+        raise InputFileError(msg)
+    return value
