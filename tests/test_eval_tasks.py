@@ -7,12 +7,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from workbench.core.sampling import item_seed
 from workbench.evaluation.suite import ItemsConfig, TaskConfig
 from workbench.evaluation.systems import (
     RetrievalSystem,
     System,
     TemplateSystem,
-    item_seed,
     swap_contacts,
 )
 from workbench.evaluation.tasks import build_items, cut_half

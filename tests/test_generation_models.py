@@ -22,6 +22,7 @@ from tests.rag_data import ADS, build_run, build_tiny_llama, write_brief, write_
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError, ServiceError
 from workbench.core.settings.generation import DecodingConfig, GenerationConfig
+from workbench.generation.demo import run_demo_step
 from workbench.generation.generate import (
     GENERATION_SCHEMA,
     _fit_prompt,
@@ -31,7 +32,6 @@ from workbench.generation.generate import (
 )
 from workbench.generation.registry import available_models, resolve_model
 from workbench.rag.briefs import BriefFile, load_brief
-from workbench.rag.demo import run_demo_step
 from workbench.rag.index import build_index
 from workbench.rag.search import RagIndex
 

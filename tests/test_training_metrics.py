@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from workbench.training.run import (
+from workbench.core.runs import (
     STATUS_FILE,
-    detect_overfitting,
-    latest_run,
-    plot_losses,
+    effective_status,
+    find_run,
     read_metrics,
     resolve_run_dir,
 )
-from workbench.training.runs_list import effective_status, format_runs, list_runs
+from workbench.training.run import detect_overfitting, latest_run, plot_losses
+from workbench.training.runs_list import format_runs, run_rows
 
 
 def records(train: list[float], evals: dict[int, float]) -> list[dict]:
@@ -63,7 +63,7 @@ def write_status(root: Path, name: str, **status: object) -> Path:
 
 
 def test_listing_and_finding_runs(tmp_path: Path) -> None:
-    assert format_runs(list_runs(tmp_path)).startswith("no runs yet")
+    assert format_runs(run_rows(tmp_path)).startswith("no runs yet")
     import platform
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
@@ -75,7 +75,7 @@ def test_listing_and_finding_runs(tmp_path: Path) -> None:
                  started_at="2026-01-02T00:00:00", pid=int(dead.stdout), host=platform.node(),
                  global_step=12)
     write_status(tmp_path, "c", recipe="other", status="failed", started_at="2026-01-03T00:00:00")
-    rows = {r.run_id: r for r in list_runs(tmp_path)}
+    rows = {r.run_id: r for r in run_rows(tmp_path)}
     assert rows["a"].step == "40/40"
     assert rows["a"].warnings == 1
     assert rows["b"].status == "killed"  # its process is gone
@@ -90,3 +90,25 @@ def test_listing_and_finding_runs(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="run 'zzz' not found"):
         resolve_run_dir(tmp_path, "zzz")
+
+
+def test_run_registry_rejects_names_outside_the_runs_folder(tmp_path: Path) -> None:
+    from workbench.core.errors import InputFileError
+
+    write_status(tmp_path, "a", recipe="tiny-cpu", status="finished")
+    (tmp_path / "runs" / "a" / "manifest.json").write_text(
+        json.dumps({"status": "finished", "split_manifest_sha256": "abc",
+                    "label_snapshot_id": "snap-1", "base_model": "tiny"}), encoding="utf-8")
+    (tmp_path / "secret").mkdir()
+    (tmp_path / "secret" / STATUS_FILE).write_text("{}", encoding="utf-8")
+    for name in ("..", "../secret", ".hidden", "a/b", ""):
+        assert find_run(tmp_path, name) is None
+        with pytest.raises(InputFileError, match="not a valid run id"):
+            resolve_run_dir(tmp_path, name)
+    run = find_run(tmp_path, "a")
+    assert run is not None
+    assert run.status == "finished"
+    assert run.output_dir is None  # nothing saved: not a finished model
+    lineage = run.lineage()
+    assert (lineage["split_manifest_sha256"], lineage["label_snapshot_id"]) == ("abc", "snap-1")
+    assert lineage["run_manifest_sha256"]

@@ -25,7 +25,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("label: Label Studio, push, seed annotations, pull", "workbench.labeling.demo"),
     ("curate: flag label issues, dedup, leakage-free splits", "workbench.curation.demo"),
     ("train: the tiny QLoRA recipe on CPU", "workbench.training.demo"),
-    ("generate: RAG index and candidate ads for the sample briefs", "workbench.rag.demo"),
+    ("generate: RAG index and candidate ads for the sample briefs", "workbench.generation.demo"),
     ("evaluate: metrics, ratings project, leaderboard", "workbench.evaluation.demo"),
 )
 

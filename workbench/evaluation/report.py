@@ -335,17 +335,17 @@ def bt_plot(rows: list[dict[str, Any]]) -> bytes | None:
 
 def run_records(data_dir: Path, lineage: dict[str, dict[str, Any]]) -> dict[str, list[dict]]:
     """metrics.jsonl of every evaluated run (all runs under ``DIR/runs`` when none was)."""
-    from workbench.training.run import read_metrics
+    from workbench.core.runs import METRICS_FILE, list_runs, read_metrics
 
     dirs = {facts["run_id"]: Path(facts["run_dir"]) for facts in lineage.values()
             if facts.get("run_id") and facts.get("run_dir")}
-    if not dirs and (data_dir / "runs").is_dir():
-        dirs = {p.name: p for p in sorted((data_dir / "runs").iterdir())
-                if (p / "metrics.jsonl").exists()}
+    if not dirs:
+        dirs = {run.run_id: run.folder for run in list_runs(data_dir)
+                if (run.folder / METRICS_FILE).exists()}
     out = {}
     for run_id, run_dir in dirs.items():
         try:
-            out[run_id] = read_metrics(run_dir / "metrics.jsonl")
+            out[run_id] = read_metrics(run_dir / METRICS_FILE)
         except (OSError, ValueError):
             continue
     return out

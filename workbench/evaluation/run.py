@@ -193,7 +193,7 @@ def _normalizer(suite: Suite, cfg: ProjectConfig) -> Callable[[str], str]:
 
 def _generate(system: System, items: list[EvalItem], suite: Suite, max_new_tokens: int,
               eval_id: str) -> list[dict[str, Any]]:
-    from workbench.evaluation.systems import item_seed
+    from workbench.core.sampling import item_seed
 
     rows = []
     prompts = [it.prompt for it in items]

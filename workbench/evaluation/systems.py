@@ -13,26 +13,29 @@ base model, the split manifest and label snapshot a run was trained on, weight h
     the half-continuation task, a closing line with the contacts and a call to action.
 ``base``, ``run:<run_id>``, ``run:latest``, a folder
     A local Hugging Face causal LM, optionally with a peft adapter (base from its
-    ``adapter_config.json``), resolved through :mod:`workbench.generation.registry` and loaded
-    with :func:`workbench.generation.hf.load_causal_lm` (adapter merged on a full-precision base).
+    ``adapter_config.json``), resolved and loaded by :mod:`workbench.core.models` (adapter merged
+    on a full-precision base), its run's lineage read by :mod:`workbench.core.runs`.
 
-Each item is generated with its own seed, derived from the suite seed and the prompt text, so an
-item's output does not depend on which other items are in the run.
+Each item is sampled by :func:`workbench.core.sampling.sample_text` with its own seed,
+:func:`~workbench.core.sampling.item_seed` of the suite seed and the prompt text, as
+``workbench generate`` samples, so an item's output does not depend on which other items are in
+the run.
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
-import json
 import re
-import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from workbench.core.errors import ConfigError, DataContractError
 from workbench.core.io import sha256_file
+from workbench.core.models import LocalModel, default_base, local_model_at, run_model
+from workbench.core.runs import finished_runs, run_lineage
+from workbench.core.sampling import item_seed
 from workbench.evaluation.tasks import BRIEF_TO_AD, HALF_CONTINUATION, cut_half
 
 if TYPE_CHECKING:
@@ -40,7 +43,6 @@ if TYPE_CHECKING:
 
     from workbench.core.config import ProjectConfig
     from workbench.evaluation.suite import DecodingConfig, SystemEntry
-    from workbench.generation.registry import LocalModel
 
 BASELINES = ("retrieval", "template")
 
@@ -79,11 +81,6 @@ class System(Protocol):
     def close(self) -> None:
         """Free the model."""
         ...
-
-
-def item_seed(seed: int, prompt: str) -> int:
-    """Seed of one item: the suite seed mixed with a checksum of the prompt."""
-    return (seed * 1_000_003 + zlib.crc32(prompt.encode("utf-8"))) % (2**31 - 1)
 
 
 # --- Baselines -----------------------------------------------------------------------------------
@@ -299,7 +296,7 @@ class HFSystem:
     name
         Display name.
     local
-        Model / adapter / tokenizer folders (from the generation registry).
+        Model / adapter / tokenizer folders (:mod:`workbench.core.models`).
     decoding
         Sampling settings.
     system_prompt
@@ -329,7 +326,7 @@ class HFSystem:
         if self._model is None:
             import torch
 
-            from workbench.generation.hf import load_causal_lm
+            from workbench.core.models import load_causal_lm
 
             if self.cpu_threads and not torch.cuda.is_available():
                 torch.set_num_threads(self.cpu_threads)
@@ -339,10 +336,9 @@ class HFSystem:
 
     def _tok(self) -> Any:
         if self._tokenizer is None:
-            from transformers import AutoTokenizer
+            from workbench.core.models import load_tokenizer
 
-            self._tokenizer = AutoTokenizer.from_pretrained(self.local.tokenizer_dir,
-                                                            local_files_only=True)
+            self._tokenizer = load_tokenizer(self.local)
         return self._tokenizer
 
     def render(self, prompt: str, task: str) -> tuple[str, bool]:
@@ -367,40 +363,17 @@ class HFSystem:
                  task: str = BRIEF_TO_AD,
                  briefs: Sequence[Mapping[str, Any]] | None = None) -> list[str]:
         """Sample one text per prompt (item seed each); the prompt is cut from the left to fit."""
-        import torch
+        from workbench.core.sampling import sample_text
 
         del briefs
         model, tok = self._load()
-        limit = getattr(model.config, "max_position_embeddings", None)
-        eos = tok.eos_token_id
-        pad = tok.pad_token_id if tok.pad_token_id is not None else eos
-        dec = self.decoding
-        kwargs: dict[str, Any] = {"max_new_tokens": max_new_tokens, "pad_token_id": pad,
-                                  "eos_token_id": eos,
-                                  "repetition_penalty": dec.repetition_penalty}
-        if dec.temperature > 0:
-            kwargs |= {"do_sample": True, "temperature": dec.temperature, "top_p": dec.top_p}
-        else:
-            kwargs |= {"do_sample": False}
         out = []
         for prompt in prompts:
             text, special = self.render(prompt, task)
-            ids = tok(text, add_special_tokens=special)["input_ids"]
-            if limit is not None and len(ids) + max_new_tokens > limit:
-                # Keep the end of the prompt: it holds the generation prompt and the brief's tail.
-                ids = ids[-max(1, int(limit) - max_new_tokens):]
-            input_ids = torch.tensor([ids], device=model.device)
-            s = item_seed(seed, prompt)
-            torch.manual_seed(s)
-            if torch.cuda.is_available():
-                torch.cuda.manual_seed_all(s)
-            with torch.inference_mode():
-                new = model.generate(input_ids=input_ids,
-                                     attention_mask=torch.ones_like(input_ids),
-                                     **kwargs)[0, len(ids):].tolist()
-            if eos is not None and eos in new:
-                new = new[: new.index(eos)]
-            out.append(tok.decode(new, skip_special_tokens=True).strip())
+            sample = sample_text(model, tok, text, seed=item_seed(seed, prompt),
+                                 max_new_tokens=max_new_tokens, settings=self.decoding,
+                                 add_special_tokens=special)
+            out.append(sample.text)
         return out
 
     def scoring_model(self, prompts: list[str], task: str) -> dict[str, Any] | None:
@@ -431,35 +404,6 @@ class HFSystem:
 # --- Resolution ----------------------------------------------------------------------------------
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
-
-
-def run_lineage(run_dir: Path) -> dict[str, Any]:
-    """What a training run's folder says about it (manifest, status, recipe)."""
-    manifest = _read_json(run_dir / "manifest.json")
-    status = _read_json(run_dir / "run.json")
-    out: dict[str, Any] = {
-        "run_id": run_dir.name, "run_dir": str(run_dir),
-        "run_status": manifest.get("status") or status.get("status"),
-        "recipe": (manifest.get("config") or {}).get("name") or status.get("recipe"),
-        "base_model": manifest.get("base_model"), "base_model_path": manifest.get("base_model_path"),
-        "split_manifest_sha256": manifest.get("split_manifest_sha256"),
-        "label_snapshot_id": manifest.get("label_snapshot_id"),
-        "data_fingerprint": manifest.get("data_fingerprint"),
-        "run_git_commit": manifest.get("git_commit"),
-        "global_step": status.get("global_step") or status.get("step"),
-        "train_loss": status.get("train_loss"), "best_eval_loss": status.get("best_eval_loss"),
-        "weights": {k: v.get("sha256") for k, v in (manifest.get("outputs") or {}).items()},
-    }
-    if (run_dir / "manifest.json").exists():
-        out["run_manifest_sha256"] = sha256_file(run_dir / "manifest.json")
-    return out
-
-
 def _recipe_system_prompt(run_dir: Path) -> str | None:
     import yaml
 
@@ -473,8 +417,6 @@ def _recipe_system_prompt(run_dir: Path) -> str | None:
 
 def known_refs(data_dir: Path) -> list[str]:
     """Every system ref that could resolve now (for "did you mean")."""
-    from workbench.generation.registry import finished_runs
-
     runs = finished_runs(data_dir)
     return [*BASELINES, "base", *(["run:latest"] if runs else []), *[f"run:{r}" for r in runs]]
 
@@ -490,8 +432,6 @@ def resolve_system(entry: SystemEntry, data_dir: Path, cfg: ProjectConfig, *,
         Unknown ref (with a "did you mean" and what exists), no finished run, a folder that is
         no model.
     """
-    from workbench.generation import registry
-
     ref = entry.ref
     if ref == "retrieval":
         return RetrievalSystem(entry.name, train, train_sha256=train_sha256)
@@ -500,22 +440,15 @@ def resolve_system(entry: SystemEntry, data_dir: Path, cfg: ProjectConfig, *,
     lineage: dict[str, Any] = {"kind": "hf", "ref": ref}
     prompt = entry.system_prompt
     if ref == "base":
-        local = registry.local_model_at(registry.default_base(data_dir, cfg.generation))
+        local = local_model_at(default_base(data_dir, cfg.generation.base_model))
     elif ref.startswith("run:"):
-        run_id = ref.removeprefix("run:")
-        if run_id == "latest":
-            runs = registry.finished_runs(data_dir)
-            if not runs:
-                msg = f"run:latest: no finished training run under {data_dir / 'runs'}"
-                raise ConfigError(msg)
-            run_id = runs[-1]
-        local = registry.resolve_run(run_id, data_dir)
-        run_dir = local.run_dir or data_dir / "runs" / run_id
-        lineage |= run_lineage(run_dir)
+        local = run_model(data_dir, ref.removeprefix("run:"))
+        assert local.run_dir is not None  # run_model always sets it
+        lineage |= run_lineage(local.run_dir)
         if prompt is None:
-            prompt = _recipe_system_prompt(run_dir)
+            prompt = _recipe_system_prompt(local.run_dir)
     elif Path(ref).expanduser().is_dir():
-        local = registry.local_model_at(Path(ref).expanduser())
+        local = local_model_at(Path(ref).expanduser())
     else:
         known = known_refs(data_dir)
         hint = difflib.get_close_matches(ref, known, n=1)

@@ -31,7 +31,8 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from workbench.core.errors import DataContractError
-from workbench.generation.candidates import GenerationRequest, RawCandidate
+from workbench.core.sampling import candidate_seed
+from workbench.generation.candidates import GenerationRequest, RawCandidate, seed_key
 from workbench.ingest.amharic import MENTION_PATTERN, PHONE_PATTERN
 from workbench.rag.text import normalize_query
 
@@ -164,7 +165,8 @@ class RetrievalBaseline:
             start = time.perf_counter()
             hit = request.retrieved[i % len(request.retrieved)]
             text = adapt_ad(hit.text, request.brief)
-            out.append(RawCandidate(text=text, seed=request.decoding.seed + i,
+            seed = candidate_seed(request.decoding.seed, seed_key(request), i)
+            out.append(RawCandidate(text=text, seed=seed,
                                     seconds=time.perf_counter() - start,
                                     finish_reason="baseline", source_uid=hit.key))
         return out
@@ -179,7 +181,8 @@ class TemplateBaseline(RetrievalBaseline):
         for i in range(request.n):
             start = time.perf_counter()
             text = template_ad(request.brief, i)
-            out.append(RawCandidate(text=text, seed=request.decoding.seed + i,
+            seed = candidate_seed(request.decoding.seed, seed_key(request), i)
+            out.append(RawCandidate(text=text, seed=seed,
                                     seconds=time.perf_counter() - start,
                                     finish_reason="baseline"))
         return out

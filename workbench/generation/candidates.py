@@ -32,7 +32,7 @@ class RawCandidate:
     """One generated text before checks."""
 
     text: str
-    #: Seed used for this candidate (``decoding.seed + index``).
+    #: Seed used for this candidate (``candidate_seed(decoding.seed, seed_key(request), index)``).
     seed: int
     #: Wall time of this candidate's generation.
     seconds: float
@@ -64,5 +64,17 @@ class Generator(Protocol):
         ...
 
     def generate(self, request: GenerationRequest) -> list[RawCandidate]:
-        """``request.n`` candidates, in order; candidate i uses seed ``decoding.seed + i``."""
+        """``request.n`` candidates, in order.
+
+        Candidate i uses ``candidate_seed(decoding.seed, seed_key(request), i)``.
+        """
         ...
+
+
+def seed_key(request: GenerationRequest) -> str:
+    """The text candidate seeds are derived from: the user prompt, as the evaluation's items.
+
+    See :func:`workbench.core.sampling.candidate_seed`.
+    """
+    users = [m["content"] for m in request.messages if m["role"] == "user"]
+    return users[-1] if users else request.prompt

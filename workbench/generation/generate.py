@@ -34,7 +34,7 @@ Retrieval
     the retrieval baseline adapted), ``embedder``, ``index_manifest_sha256``.
 Decoding
     ``temperature``, ``top_p``, ``max_new_tokens``, ``repetition_penalty``, ``do_sample``,
-    ``seed`` (this candidate's seed: decoding seed + candidate_index).
+    ``seed`` (this candidate's seed: ``candidate_seed(decoding seed, user prompt, candidate_index)``).
 Timings (seconds)
     ``load_seconds`` (model load, shared by the file's rows), ``retrieval_seconds``,
     ``generate_seconds`` (this candidate); ``completion_tokens``, ``finish_reason``.

@@ -9,8 +9,9 @@ vLLM, llama.cpp's server, TGI or a hosted API, registered in ``generation.endpoi
           model: my-model
           api_key_env: HOSTED_API_KEY     # the key is read from this variable, never stored
 
-One request per candidate (``n`` = 1, ``seed`` = decoding seed + i), because many servers ignore
-``n`` or ``seed``; the seed actually sent is recorded. Uses the standard library only.
+One request per candidate (``n`` = 1, ``seed`` = :func:`~workbench.core.sampling.candidate_seed`,
+the rule local models sample by), because many servers ignore ``n`` or ``seed``; the seed
+actually sent is recorded. Uses the standard library only.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import urllib.request
 from typing import Any
 
 from workbench.core.errors import ConfigError, ServiceError
-from workbench.generation.candidates import GenerationRequest, RawCandidate
+from workbench.core.sampling import candidate_seed
+from workbench.generation.candidates import GenerationRequest, RawCandidate, seed_key
 from workbench.generation.registry import ModelSpec
 
 
@@ -88,7 +90,7 @@ class OpenAICompatGenerator:
         dec = request.decoding
         out = []
         for i in range(request.n):
-            seed = dec.seed + i
+            seed = candidate_seed(dec.seed, seed_key(request), i)
             body: dict[str, Any] = {
                 "model": self.endpoint.model, "messages": request.messages, "n": 1,
                 "temperature": dec.temperature, "top_p": dec.top_p,

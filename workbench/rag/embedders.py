@@ -317,8 +317,7 @@ class MeanPoolEmbedder:
 
     def __init__(self, ref: str, data_dir: Path, *, batch_size: int = 16,
                  max_length: int = 256) -> None:
-        from workbench.generation.hf import load_causal_lm
-        from workbench.generation.registry import resolve_local_model
+        from workbench.core.models import load_causal_lm, resolve_local_model
 
         self.name = f"hf-mean:{ref}"
         self.ref = ref

@@ -157,7 +157,7 @@ def ls_cmd(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
 
     Example: workbench train ls --data-dir data
     """
-    from workbench.training.runs_list import format_runs, list_runs
+    from workbench.training.runs_list import format_runs, run_rows
 
     _, root = resolve(data_dir, config)
-    typer.echo(format_runs(list_runs(root)))
+    typer.echo(format_runs(run_rows(root)))

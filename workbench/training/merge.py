@@ -3,19 +3,22 @@
 Merging happens on a *fresh full-precision reload* of the base, never on the 4-bit model the run
 trained: trl keeps the trainable weights in bf16 for quantized bases, and a merge into the
 quantized model either loses precision or fails at generation with a float/bfloat16 mismatch
-(STACK.md). The merged folder loads with ``AutoModelForCausalLM.from_pretrained`` alone.
+(STACK.md). The reload and merge are :func:`workbench.core.models.load_causal_lm`'s, the loader
+generation and evaluation use. The merged folder loads with ``AutoModelForCausalLM.from_pretrained``
+alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from workbench.core.errors import ConfigError
 from workbench.core.io import build_manifest, sha256_file, write_json_atomic
+from workbench.core.models import LocalModel, load_causal_lm
+from workbench.core.runs import MERGED_DIR, read_status, resolve_run_dir
 from workbench.training.recipe import load_recipe
-from workbench.training.run import load_base_model, read_status, resolve_run_dir
 
 MergeDtype = Literal["float32", "bfloat16", "float16"]
 
@@ -37,7 +40,7 @@ def merge_run(
     run
         Run id or run folder.
     out
-        Output folder (default ``<run>/merged``).
+        Output folder (default ``<run>/merged``, where the run registry looks for it).
     dtype
         dtype of the reloaded base and of the saved merged weights.
     log
@@ -59,16 +62,12 @@ def merge_run(
         msg = (f"run {run_dir.name} has no adapter yet (status: {status}); finish it "
                "(`workbench train run ... --resume`) before merging")
         raise ConfigError(msg)
-    from peft import PeftModel
-    from transformers import AutoTokenizer
-
     base = str(run_dir / "base") if recipe.model.is_tiny else recipe.model.base
-    tokenizer = AutoTokenizer.from_pretrained(adapter)
     # On the CPU: a float32 7B needs ~29 GB, more than most GPUs that trained it in 4-bit.
-    model = load_base_model(recipe, base, vocab_size=len(tokenizer), dtype=dtype, quantize=False,
-                            device_map="cpu")
-    merged = PeftModel.from_pretrained(model, adapter).merge_and_unload()
-    target = out or run_dir / "merged"
+    merged, tokenizer, _ = load_causal_lm(
+        LocalModel(model_dir=Path(base), adapter_dir=adapter, run_id=run_dir.name, run_dir=run_dir),
+        dtype=dtype, device="cpu", trust_remote_code=recipe.model.trust_remote_code)
+    target = out or run_dir / MERGED_DIR
     merged.save_pretrained(target)
     tokenizer.save_pretrained(target)
     weights = sorted(target.glob("*.safetensors"))
@@ -82,28 +81,3 @@ def merge_run(
     write_json_atomic(target / "merge_manifest.json", manifest)
     log(f"merged {run_dir.name} ({recipe.method}, base {recipe.model.base}) into {target}")
     return target
-
-
-def generate(
-    model: Any,
-    tokenizer: Any,
-    messages: Sequence[Mapping[str, str]],
-    *,
-    max_new_tokens: int = 80,
-    do_sample: bool = False,
-    seed: int = 0,
-) -> str:
-    """Complete a chat (system + user brief) with ``model``; returns the new text only."""
-    import torch
-    from transformers import set_seed
-
-    set_seed(seed)
-    prompt = [dict(m) for m in messages if m["role"] != "assistant"]
-    inputs = tokenizer.apply_chat_template(prompt, add_generation_prompt=True, tokenize=True,
-                                           return_dict=True, return_tensors="pt")
-    inputs = {k: v.to(model.device) for k, v in inputs.items()}
-    with torch.no_grad():
-        output = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=do_sample,
-                                pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)
-    new = output[0, inputs["input_ids"].shape[1]:]
-    return tokenizer.decode(new, skip_special_tokens=True)

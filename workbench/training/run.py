@@ -41,13 +41,19 @@ from workbench.core.io import (
     write_json_atomic,
     write_text_atomic,
 )
+from workbench.core.layout import Layout
+from workbench.core.runs import (
+    METRICS_FILE,
+    STATUS_FILE,
+    read_metrics,
+    read_status,
+    resolve_run_dir,
+    run_folder,
+)
 from workbench.training.recipe import Recipe, load_recipe, sft_config_kwargs
 from workbench.training.sft_data import ensure_data, load_split
 
 Log = Callable[[str], None]
-
-STATUS_FILE = "run.json"
-METRICS_FILE = "metrics.jsonl"
 
 
 def _stderr(line: str) -> None:
@@ -58,25 +64,12 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-# --- Run folders ---------------------------------------------------------------------------------
-
-
-def runs_root(data_dir: Path) -> Path:
-    """``DIR/runs``."""
-    return data_dir / "runs"
+# --- Run folders (read by workbench.core.runs) -----------------------------------------------------
 
 
 def new_run_id(recipe: Recipe) -> str:
     """``<recipe>-<UTC time>-<4 hex>`` (sortable; the suffix keeps same-second runs apart)."""
     return f"{recipe.name}-{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
-
-
-def read_status(run_dir: Path) -> dict[str, Any]:
-    """``run.json`` of a run (empty dict when absent or unreadable)."""
-    try:
-        return json.loads((run_dir / STATUS_FILE).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
 
 
 def _update_status(run_dir: Path, **fields: Any) -> dict[str, Any]:
@@ -86,25 +79,11 @@ def _update_status(run_dir: Path, **fields: Any) -> dict[str, Any]:
     return status
 
 
-def resolve_run_dir(data_dir: Path, run: str) -> Path:
-    """A run folder from a run id (under ``DIR/runs``) or a path."""
-    path = Path(run)
-    if (path / STATUS_FILE).exists():
-        return path
-    candidate = runs_root(data_dir) / run
-    if (candidate / STATUS_FILE).exists():
-        return candidate
-    known = sorted(p.name for p in runs_root(data_dir).glob("*") if (p / STATUS_FILE).exists())
-    shown = ", ".join(known[-5:]) or "none"
-    msg = f"run '{run}' not found under {runs_root(data_dir)} (latest: {shown})"
-    raise ConfigError(msg)
-
-
 def latest_run(data_dir: Path, recipe_name: str) -> Path | None:
     """The most recently started run of ``recipe_name`` that did not finish."""
     candidates = []
     # Scan every run: --run-id may have named it anything.
-    for path in runs_root(data_dir).glob("*"):
+    for path in Layout(data_dir).runs.glob("*"):
         status = read_status(path)
         if status.get("recipe") == recipe_name and status.get("status") != "finished":
             candidates.append((status.get("started_at", ""), path.name, path))
@@ -112,22 +91,6 @@ def latest_run(data_dir: Path, recipe_name: str) -> Path | None:
 
 
 # --- Metrics -------------------------------------------------------------------------------------
-
-
-def read_metrics(path: Path) -> list[dict[str, Any]]:
-    """Metric records of a run, with steps redone after a resume counted once (the redo)."""
-    if not path.exists():
-        return []
-    records: list[dict[str, Any]] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        rec = json.loads(line)
-        if rec.get("event") == "resume":
-            # Steps logged after the checkpoint but before the kill were redone: drop them.
-            records = [r for r in records if r.get("step", 0) <= rec["from_step"]]
-        records.append(rec)
-    return records
 
 
 def detect_overfitting(records: Sequence[dict[str, Any]], patience: int = 2) -> str | None:
@@ -416,7 +379,7 @@ def _prepare_run_dir(data_dir: Path, recipe: Recipe, run_id: str | None, resume:
         run_dir = (resolve_run_dir(data_dir, run_id) if run_id
                    else latest_run(data_dir, recipe.name))
         if run_dir is None:
-            msg = (f"no unfinished run of recipe '{recipe.name}' under {runs_root(data_dir)} "
+            msg = (f"no unfinished run of recipe '{recipe.name}' under {Layout(data_dir).runs} "
                    "to resume; start one without --resume")
             raise ConfigError(msg)
         saved = load_recipe(run_dir / "recipe.yaml")
@@ -425,7 +388,7 @@ def _prepare_run_dir(data_dir: Path, recipe: Recipe, run_id: str | None, resume:
             raise ConfigError(msg)
         log(f"resuming {run_dir.name} with its saved recipe")
         return run_dir, saved, True
-    run_dir = runs_root(data_dir) / (run_id or new_run_id(recipe))
+    run_dir = run_folder(data_dir, run_id or new_run_id(recipe))
     if (run_dir / STATUS_FILE).exists():
         msg = f"{run_dir} already exists: use --resume to continue it or pick another --run-id"
         raise ConfigError(msg)

@@ -1,18 +1,16 @@
 """``workbench train ls``: the runs under ``DIR/runs`` with their status and key metrics.
 
-A run whose ``run.json`` says "running" but whose process is gone on this host (killed, machine
-rebooted) is shown as "killed": ``workbench train run RECIPE --resume`` continues it.
+The runs and their effective status come from :mod:`workbench.core.runs`: a run whose ``run.json``
+says "running" but whose process is gone on this host (killed, machine rebooted) is shown as
+"killed", and ``workbench train run RECIPE --resume`` continues it.
 """
 
 from __future__ import annotations
 
-import os
-import platform
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from workbench.training.run import read_status, runs_root
+from workbench.core.runs import RunInfo, list_runs
 
 
 @dataclass(frozen=True)
@@ -29,48 +27,26 @@ class RunRow:
     warnings: int
     started_at: str
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    return True
-
-
-def effective_status(status: dict[str, Any]) -> str:
-    """The stored status, with "running" turned into "killed" when its process is gone."""
-    state = str(status.get("status", "unknown"))
-    pid = status.get("pid")
-    if (state == "running" and isinstance(pid, int) and status.get("host") == platform.node()
-            and not _alive(pid)):
-        return "killed"
-    return state
+    @classmethod
+    def of(cls, run: RunInfo) -> RunRow:
+        """The listing's line of one run."""
+        facts = run.facts
+        step = str(facts.get("global_step", 0))
+        if facts.get("max_steps"):
+            step += f"/{facts['max_steps']}"
+        return cls(run_id=run.run_id, recipe=str(facts.get("recipe", "?")),
+                   method=str(facts.get("method", "?")), status=run.status, step=step,
+                   train_loss=facts.get("train_loss"), best_eval_loss=facts.get("best_eval_loss"),
+                   warnings=len(facts.get("warnings", [])), started_at=run.started_at)
 
 
-def list_runs(data_dir: Path) -> list[RunRow]:
-    """Every run folder with a ``run.json``, oldest first."""
-    rows = []
-    for path in sorted(runs_root(data_dir).glob("*")):
-        status = read_status(path)
-        if not status:
-            continue
-        step = str(status.get("global_step", 0))
-        if status.get("max_steps"):
-            step += f"/{status['max_steps']}"
-        rows.append(RunRow(
-            run_id=path.name, recipe=str(status.get("recipe", "?")),
-            method=str(status.get("method", "?")), status=effective_status(status), step=step,
-            train_loss=status.get("train_loss"), best_eval_loss=status.get("best_eval_loss"),
-            warnings=len(status.get("warnings", [])), started_at=str(status.get("started_at", "")),
-        ))
-    return sorted(rows, key=lambda r: (r.started_at, r.run_id))
+def run_rows(data_dir: Path) -> list[RunRow]:
+    """Every started run as a listing line, oldest first."""
+    return [RunRow.of(run) for run in list_runs(data_dir)]
 
 
 def format_runs(rows: list[RunRow]) -> str:
-    """A fixed-width table of :func:`list_runs` (a message when there is none)."""
+    """A fixed-width table of :func:`run_rows` (a message when there is none)."""
     if not rows:
         return "no runs yet: start one with `workbench train run tiny-cpu`"
 

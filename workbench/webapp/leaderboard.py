@@ -101,48 +101,30 @@ class RunLineage:
 
 
 def run_lineage(data_dir: Path, run_id: str) -> RunLineage | None:
-    """A run's manifest, last logged metrics and the split manifest it trained on (or None)."""
-    from workbench.training.run import read_status
+    """A run's manifest, last logged metrics and the split manifest it trained on (or None).
 
-    run_dir = _run_dir(data_dir, run_id)
-    manifest_path = run_dir / "manifest.json" if run_dir is not None else None
-    if manifest_path is None or not manifest_path.is_file():
+    None too for a name that is not a plain run id (no path tricks) or a run without manifest.
+    """
+    from workbench.core.runs import find_run, split_manifest_path
+
+    run = find_run(data_dir, run_id)
+    if run is None or run.manifest is None:
         return None
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    last: dict[str, Any] = {}
-    metrics = run_dir / "metrics.jsonl"
-    if metrics.exists():
-        for line in metrics.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                last.update(json.loads(line))
     split_manifest = None
-    split_path = _split_manifest_path(manifest)
+    split_path = split_manifest_path(run.manifest)
     if split_path is not None and split_path.is_file():
         split_manifest = json.loads(split_path.read_text(encoding="utf-8"))
-    status = str(read_status(run_dir).get("status") or "unknown")
-    return RunLineage(run_id=run_id, status=status, manifest=manifest, last_metrics=last,
-                      split_manifest=split_manifest, has_plot=(run_dir / "loss.png").is_file())
-
-
-def _split_manifest_path(manifest: dict[str, Any]) -> Path | None:
-    for item in manifest.get("inputs") or []:
-        path = str(item.get("path") or "")
-        if path.endswith("splits/manifest.json"):
-            return Path(path)
-    return None
-
-
-def _run_dir(data_dir: Path, run_id: str) -> Path | None:
-    """``DIR/runs/<run_id>``, or None for a name that is not a plain run id (no path tricks)."""
-    from workbench.generation.registry import runs_root
-
-    return runs_root(data_dir) / run_id if _NAME.match(run_id) else None
+    return RunLineage(run_id=run.run_id, status=run.status, manifest=run.manifest,
+                      last_metrics=run.last_metrics, split_manifest=split_manifest,
+                      has_plot=(run.folder / "loss.png").is_file())
 
 
 def run_plot_path(data_dir: Path, run_id: str) -> Path | None:
     """A run's loss plot, or None."""
-    run_dir = _run_dir(data_dir, run_id)
-    path = run_dir / "loss.png" if run_dir is not None else None
+    from workbench.core.runs import find_run
+
+    run = find_run(data_dir, run_id)
+    path = run.folder / "loss.png" if run is not None else None
     return path if path is not None and path.is_file() else None
 
 

@@ -36,7 +36,9 @@ class DecodingConfig(StrictModel):
         default=1.1, ge=1.0, le=3.0, description="Local models only (>1 discourages repeats)."
     )
     seed: int = Field(
-        default=42, description="Candidate i is sampled with seed + i (each one reproducible)."
+        default=42,
+        description="Candidate i of a brief is sampled with item_seed(seed + i, user prompt) "
+        "(each one reproducible, independent of the other briefs).",
     )
 
 

@@ -1,0 +1,300 @@
+"""The run registry: where training runs live and what each one's folder says about it.
+
+Training writes a run folder (``DIR/runs/<run_id>/``, see :mod:`workbench.training.run`); the
+generation registry, the evaluation, the report and the web app read it, all through this module::
+
+    run.json         status (running / finished / failed / interrupted), step, key metrics
+    manifest.json    inputs (split manifest sha256, label snapshot), base model, outputs
+    metrics.jsonl    one line per log / evaluation (and a line per resume)
+    adapter/         peft adapter + tokenizer (``model/`` for full fine-tuning)
+    merged/          ``workbench train merge`` output, when made
+
+A run id is one plain folder name (:func:`workbench.core.layout.safe_name`): ``..``, dot names
+and separators are rejected before any path is built.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from workbench.core.errors import ConfigError, InputFileError
+from workbench.core.io import sha256_file
+from workbench.core.layout import MANIFEST, Layout
+
+#: Status and key metrics of a run, rewritten while it trains.
+STATUS_FILE = "run.json"
+#: One JSON record per trainer log line.
+METRICS_FILE = "metrics.jsonl"
+#: ``workbench train merge``'s default output folder inside a run.
+MERGED_DIR = "merged"
+
+
+def run_folder(data_dir: Path, run_id: str) -> Path:
+    """``DIR/runs/<run_id>`` (the id checked: no ``..``, no separators).
+
+    Raises
+    ------
+    InputFileError
+        When ``run_id`` is not a plain folder name.
+    """
+    return Layout(data_dir).run(run_id)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_status(folder: Path) -> dict[str, Any]:
+    """``run.json`` of a run folder (empty dict when absent or unreadable)."""
+    return _read_json(folder / STATUS_FILE)
+
+
+def read_run_manifest(folder: Path) -> dict[str, Any] | None:
+    """``manifest.json`` of a run folder (None when absent or unreadable)."""
+    return _read_json(folder / MANIFEST) or None
+
+
+def read_metrics(path: Path) -> list[dict[str, Any]]:
+    """Metric records of a run, with steps redone after a resume counted once (the redo)."""
+    if not path.exists():
+        return []
+    records: list[dict[str, Any]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        rec = json.loads(line)
+        if rec.get("event") == "resume":
+            # Steps logged after the checkpoint but before the kill were redone: drop them.
+            records = [r for r in records if r.get("step", 0) <= rec["from_step"]]
+        records.append(rec)
+    return records
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def effective_status(status: dict[str, Any]) -> str:
+    """The stored status, with "running" turned into "killed" when its process is gone.
+
+    Only a run started on this host can be checked: elsewhere "running" is kept.
+    """
+    state = str(status.get("status", "unknown"))
+    pid = status.get("pid")
+    if (state == "running" and isinstance(pid, int) and status.get("host") == platform.node()
+            and not _alive(pid)):
+        return "killed"
+    return state
+
+
+def run_output_dir(folder: Path) -> Path | None:
+    """``adapter/`` (peft) or ``model/`` (full fine-tuning) of a run, whichever is complete."""
+    if (folder / "adapter" / "adapter_config.json").exists():
+        return folder / "adapter"
+    if (folder / "model" / "config.json").exists():
+        return folder / "model"
+    return None
+
+
+def merged_model_dir(folder: Path) -> Path | None:
+    """``merged/`` of a run when ``workbench train merge`` wrote it, else None."""
+    merged = folder / MERGED_DIR
+    return merged if (merged / "config.json").exists() else None
+
+
+def _run_folders(data_dir: Path) -> list[Path]:
+    root = Layout(data_dir).runs
+    return sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+
+
+def finished_runs(data_dir: Path) -> list[str]:
+    """Run ids under ``DIR/runs`` that have a usable output, oldest first (ids sort by time)."""
+    return [p.name for p in _run_folders(data_dir) if run_output_dir(p)]
+
+
+def resolve_run_dir(data_dir: Path, run: str) -> Path:
+    """The folder of a run that was started: a run id under ``DIR/runs``, or a run folder path.
+
+    Raises
+    ------
+    ConfigError
+        When no started run (a folder with ``run.json``) has that id or path; an id that is not
+        a plain name raises :class:`~workbench.core.errors.InputFileError`.
+    """
+    path = Path(run).expanduser()
+    if ("/" in run or "\\" in run) and (path / STATUS_FILE).exists():
+        return path
+    candidate = run_folder(data_dir, run)
+    if (candidate / STATUS_FILE).exists():
+        return candidate
+    known = [p.name for p in _run_folders(data_dir) if (p / STATUS_FILE).exists()]
+    hint = difflib.get_close_matches(run, known, n=1)
+    did = f" (did you mean '{hint[0]}'?)" if hint else ""
+    shown = ", ".join(known[-5:]) or "none"
+    msg = f"run '{run}' not found under {Layout(data_dir).runs}{did} (latest: {shown})"
+    raise ConfigError(msg)
+
+
+def finished_run_dir(data_dir: Path, run_id: str) -> tuple[Path, Path]:
+    """A finished run's folder and its output (``adapter/`` or ``model/``).
+
+    ``latest`` names the newest finished run.
+
+    Raises
+    ------
+    ConfigError
+        When the run has no output (with a "did you mean" and the finished runs).
+    """
+    known = finished_runs(data_dir)
+    if run_id == "latest":
+        if not known:
+            msg = f"run:latest: no finished training run under {Layout(data_dir).runs}"
+            raise ConfigError(msg)
+        run_id = known[-1]
+    folder = run_folder(data_dir, run_id)
+    out = run_output_dir(folder) if folder.is_dir() else None
+    if out is None:
+        hint = difflib.get_close_matches(run_id, known, n=1)
+        did = f" (did you mean 'run:{hint[0]}'?)" if hint else ""
+        shown = ", ".join(known[-5:]) or "none"
+        msg = (f"run '{run_id}' has no adapter/ or model/ under {Layout(data_dir).runs}{did}; "
+               f"finished runs: {shown}")
+        raise ConfigError(msg)
+    return folder, out
+
+
+def split_manifest_path(manifest: dict[str, Any]) -> Path | None:
+    """The split manifest among a run manifest's inputs (None when it had none)."""
+    for item in manifest.get("inputs") or []:
+        path = str(item.get("path") or "")
+        if path.endswith("splits/manifest.json"):
+            return Path(path)
+    return None
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One run folder as the registry sees it.
+
+    Attributes
+    ----------
+    run_id
+        The folder name.
+    folder
+        ``DIR/runs/<run_id>``.
+    status
+        Effective status (:func:`effective_status`; "unknown" without ``run.json``).
+    facts
+        ``run.json`` as written by training (empty when absent).
+    manifest
+        ``manifest.json`` (None when absent).
+    """
+
+    run_id: str
+    folder: Path
+    status: str
+    facts: dict[str, Any]
+    manifest: dict[str, Any] | None
+
+    @property
+    def output_dir(self) -> Path | None:
+        """``adapter/`` or ``model/`` when the run finished saving one."""
+        return run_output_dir(self.folder)
+
+    @property
+    def merged_dir(self) -> Path | None:
+        """``merged/`` when the adapter was merged into its base."""
+        return merged_model_dir(self.folder)
+
+    @property
+    def metrics(self) -> list[dict[str, Any]]:
+        """Every metric record (:func:`read_metrics`)."""
+        return read_metrics(self.folder / METRICS_FILE)
+
+    @property
+    def last_metrics(self) -> dict[str, Any]:
+        """The newest value of every logged key."""
+        last: dict[str, Any] = {}
+        for record in self.metrics:
+            last.update(record)
+        return last
+
+    @property
+    def started_at(self) -> str:
+        """ISO start time (empty when unknown)."""
+        return str(self.facts.get("started_at", ""))
+
+    def lineage(self) -> dict[str, Any]:
+        """What the run was made from and what it made, JSON-ready (see :func:`run_lineage`)."""
+        return run_lineage(self.folder)
+
+
+def read_run(folder: Path) -> RunInfo:
+    """The :class:`RunInfo` of a run folder."""
+    facts = read_status(folder)
+    return RunInfo(run_id=folder.name, folder=folder,
+                   status=effective_status(facts) if facts else "unknown", facts=facts,
+                   manifest=read_run_manifest(folder))
+
+
+def find_run(data_dir: Path, run_id: str) -> RunInfo | None:
+    """The run ``run_id`` when it has a folder with a status or manifest, else None.
+
+    A name that is not a plain run id is None too (a web request must not reach other folders).
+    """
+    try:
+        folder = run_folder(data_dir, run_id)
+    except InputFileError:
+        return None
+    if not ((folder / STATUS_FILE).is_file() or (folder / MANIFEST).is_file()):
+        return None
+    return read_run(folder)
+
+
+def list_runs(data_dir: Path) -> list[RunInfo]:
+    """Every started run (a folder with ``run.json``), oldest first."""
+    runs = [read_run(p) for p in _run_folders(data_dir) if (p / STATUS_FILE).is_file()]
+    return sorted(runs, key=lambda r: (r.started_at, r.run_id))
+
+
+def run_lineage(folder: Path) -> dict[str, Any]:
+    """What a run folder says about where its model came from, flat and JSON-ready.
+
+    Keys: run id and folder, status, recipe, base model (name and local path), the split
+    manifest's sha256, label snapshot and data fingerprint it trained on, the commit, the last
+    step and losses, the sha256 of each saved weight file and of the run manifest itself.
+    """
+    manifest = read_run_manifest(folder) or {}
+    status = read_status(folder)
+    out: dict[str, Any] = {
+        "run_id": folder.name, "run_dir": str(folder),
+        "run_status": manifest.get("status") or status.get("status"),
+        "recipe": (manifest.get("config") or {}).get("name") or status.get("recipe"),
+        "base_model": manifest.get("base_model"), "base_model_path": manifest.get("base_model_path"),
+        "split_manifest_sha256": manifest.get("split_manifest_sha256"),
+        "label_snapshot_id": manifest.get("label_snapshot_id"),
+        "data_fingerprint": manifest.get("data_fingerprint"),
+        "run_git_commit": manifest.get("git_commit"),
+        "global_step": status.get("global_step") or status.get("step"),
+        "train_loss": status.get("train_loss"), "best_eval_loss": status.get("best_eval_loss"),
+        "weights": {k: v.get("sha256") for k, v in (manifest.get("outputs") or {}).items()},
+    }
+    if (folder / MANIFEST).exists():
+        out["run_manifest_sha256"] = sha256_file(folder / MANIFEST)
+    return out
