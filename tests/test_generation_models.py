@@ -21,6 +21,7 @@ import pytest
 from tests.rag_data import ADS, build_run, build_tiny_llama, write_brief, write_splits
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError, ServiceError
+from workbench.core.sampling import candidate_seed
 from workbench.core.settings.generation import DecodingConfig, GenerationConfig
 from workbench.generation.demo import run_demo_step
 from workbench.generation.generate import (
@@ -78,7 +79,8 @@ def test_template_baseline_is_deterministic_and_clean(world: dict[str, Any]) -> 
     assert a["text"].to_list() == b["text"].to_list()
     assert a["text"].n_unique() == 4
     assert a["checks_passed"].all(), a.select("check_failures").to_series().to_list()
-    assert (a["seed"].to_list()) == [42, 43, 44, 45]
+    # Candidate i: item_seed(seed + i, user prompt); a baseline's prompt is the user prompt.
+    assert a["seed"].to_list() == [candidate_seed(42, a["prompt"][0], i) for i in range(4)]
 
 
 def test_tiny_model_generation_is_seeded(world: dict[str, Any]) -> None:
@@ -86,7 +88,7 @@ def test_tiny_model_generation_is_seeded(world: dict[str, Any]) -> None:
     (a,) = gen(world, [model], n=2, decoding=SHORT)
     (b,) = gen(world, [model], n=2, decoding=SHORT)
     assert a["text"].to_list() == b["text"].to_list()
-    assert a["seed"].to_list() == [7, 8]
+    assert a["seed"].n_unique() == 2
     row = a.row(0, named=True)
     assert row["model_kind"] == "hf"
     assert row["prompt"].startswith("<s><|user|>") or "<|user|>" in row["prompt"]
@@ -95,6 +97,21 @@ def test_tiny_model_generation_is_seeded(world: dict[str, Any]) -> None:
     assert row["finish_reason"] in ("stop", "length")
     assert row["prompt_tokens"] > 10
     assert json.loads(row["model_facts"])["device"] == "cpu"
+
+
+def test_tiny_model_candidates_do_not_depend_on_the_other_briefs(world: dict[str, Any],
+                                                                tmp_path: Path) -> None:
+    model = str(world["tiny"])
+    other = load_brief(write_brief(tmp_path, "other", brand="Sheger Bags"))
+    (alone,) = gen(world, [model], n=2, decoding=SHORT)
+    both = {o.brief_id: o.frame for o in generate([other, world["brief"]], [model], world["data"],
+                                                  world["cfg"], n=2, decoding=SHORT,
+                                                  index=world["index"])}
+    shoes = both[world["brief"].id]
+    assert shoes["seed"].to_list() == alone["seed"].to_list()
+    assert shoes["text"].to_list() == alone["text"].to_list()
+    # Another brief, another prompt: other seeds, though the decoding seed is the same.
+    assert set(both["other"]["seed"].to_list()).isdisjoint(alone["seed"].to_list())
 
 
 def test_run_adapter_by_run_id(world: dict[str, Any]) -> None:
@@ -261,11 +278,13 @@ def test_openai_compatible_endpoint(world: dict[str, Any], server: _Server,
     first = server.requests[0]
     assert first["auth"] == "Bearer sk-test"
     assert first["body"]["model"] == "amharic-7b"
-    assert [r["body"]["seed"] for r in server.requests] == [7, 8]
+    user = first["body"]["messages"][-1]["content"]
+    assert [r["body"]["seed"] for r in server.requests] == [candidate_seed(7, user, i)
+                                                            for i in range(2)]
     assert [m["role"] for m in first["body"]["messages"]] == ["system", "user"]
     assert first["body"]["max_tokens"] == 8
     row = frame.row(0, named=True)
-    assert row["text"].endswith("#7")
+    assert row["text"].endswith(f"#{candidate_seed(7, user, 0)}")
     assert row["model_kind"] == "openai"
     assert row["endpoint_url"] == server.url
     assert row["completion_tokens"] == 12
