@@ -14,8 +14,8 @@ that fail on a 4-bit merge), then is merged so generation runs at plain-model sp
 saved with the adapter (runs save theirs, chat template included) wins over the base's; when it
 is longer than the base's embedding matrix, the embeddings are resized first, as training did.
 
-Endpoint models (OpenAI-compatible servers) load nothing: :mod:`workbench.generation.openai_compat`
-talks to them. Sampling from a loaded model is :mod:`workbench.core.sampling`.
+Endpoint models (OpenAI-compatible servers) load no weights: :class:`workbench.core.endpoints.
+EndpointModel` talks to them. Sampling from a loaded model is :mod:`workbench.core.sampling`.
 
 torch and transformers are imported inside the functions: ``workbench --help`` stays light.
 """

@@ -10,7 +10,8 @@ name                              model
                                   base of the newest training run when it is a local folder
 ``run:<run_id>``                  a training run's output: ``DIR/runs/<run_id>/adapter/`` (peft,
                                   on the base named in its ``adapter_config.json``) or
-                                  ``DIR/runs/<run_id>/model/`` (full fine-tuning)
+                                  ``DIR/runs/<run_id>/model/`` (full fine-tuning);
+                                  ``run:latest`` is the newest finished run
 a folder path                     a local Hugging Face causal LM (merged model) or a peft adapter
                                   folder (base read from ``adapter_config.json``)
 an endpoint name                  an OpenAI-compatible endpoint from ``generation.endpoints``
