@@ -72,6 +72,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     records = [{"step": s, "loss": 5.0 / s} for s in range(1, 21)]
     records += [{"step": s, "eval_loss": 4.0 / s ** 0.5} for s in (5, 10, 15, 20)]
     (run_dir / "metrics.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    # run.json makes it a started run for the run registry, as training writes it first.
+    (run_dir / "run.json").write_text(json.dumps({"status": "finished", "global_step": 20}))
     suite_path = root / "suite.yaml"
     suite_path.write_text(SUITE, encoding="utf-8")
     suite, path = load_suite(suite_path)
