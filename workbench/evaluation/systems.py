@@ -35,7 +35,7 @@ from workbench.core.errors import ConfigError, DataContractError
 from workbench.core.io import sha256_file
 from workbench.core.models import LocalModel, default_base, local_model_at, run_model
 from workbench.core.runs import finished_runs, run_lineage
-from workbench.core.sampling import item_seed
+from workbench.core.sampling import item_seed, sample_text
 from workbench.evaluation.tasks import BRIEF_TO_AD, HALF_CONTINUATION, cut_half
 
 if TYPE_CHECKING:
@@ -363,8 +363,6 @@ class HFSystem:
                  task: str = BRIEF_TO_AD,
                  briefs: Sequence[Mapping[str, Any]] | None = None) -> list[str]:
         """Sample one text per prompt (item seed each); the prompt is cut from the left to fit."""
-        from workbench.core.sampling import sample_text
-
         del briefs
         model, tok = self._load()
         out = []
