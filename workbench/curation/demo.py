@@ -1,7 +1,7 @@
 """The curation step of ``workbench demo``: dedup, flag, split and check the demo data.
 
 Labels come from ``DIR/labels/annotations.parquet`` when the labeling step has written it; if not,
-from the samples' seed labels (``data/samples/telegram/seed_labels.jsonl``), turned into
+from the packaged samples' seed labels (``telegram/seed_labels.jsonl``), turned into
 annotations by the annotator ``seed@samples`` and kept in ``DIR/curated/seed_annotations.parquet``
 (the labeling stage's own file is never written here).
 """
@@ -16,9 +16,9 @@ import polars as pl
 
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import InputFileError
+from workbench.core.resources import sample
 
-SEED_LABELS = (Path(__file__).resolve().parents[2] / "data" / "samples" / "telegram"
-               / "seed_labels.jsonl")
+SEED_LABELS = sample("telegram/seed_labels.jsonl")
 SEED_ANNOTATOR = "seed@samples"
 
 

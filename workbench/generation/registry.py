@@ -28,10 +28,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from workbench.core.errors import ConfigError
+from workbench.core.resources import user_path
 from workbench.core.settings.generation import EndpointConfig, GenerationConfig
-
-#: Project checkout (templates referenced by relative paths are looked up here too).
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 BASELINES = ("retrieval", "template")
 
@@ -202,11 +200,8 @@ def default_base(data_dir: Path, cfg: GenerationConfig) -> Path:
 
 
 def template_path(value: str | Path) -> Path:
-    """A prompt template path: absolute, else relative to the working dir, else to the project."""
-    path = Path(value).expanduser()
-    if path.is_absolute() or path.exists():
-        return path
-    return PROJECT_ROOT / path
+    """A prompt template path: absolute or from the working dir, else the project's, else packaged."""
+    return user_path(value)
 
 
 def _run_prompt(spec: ModelSpec, cfg: GenerationConfig) -> ModelSpec:

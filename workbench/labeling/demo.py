@@ -15,8 +15,9 @@ from typing import Any
 
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import InputFileError, ServiceError
+from workbench.core.resources import sample
 
-SEED_LABELS = Path(__file__).resolve().parents[2] / "data" / "samples" / "telegram" / "seed_labels.jsonl"
+SEED_LABELS = sample("telegram/seed_labels.jsonl")
 
 #: The account that enters seed labels (clearly not a person).
 SEED_ANNOTATOR = "seed-labels@workbench.local"
