@@ -4,7 +4,7 @@ Usage::
 
     .venv/bin/python bench/curation.py                          # generated 46,000 messages
     .venv/bin/python bench/curation.py --messages 5000          # quicker
-    .venv/bin/python bench/curation.py --afrisenti ../shared/data/external/afrisenti-amh
+    .venv/bin/python bench/curation.py --afrisenti /path/to/afrisenti-amh
 
 Two datasets, each with 10% of the labels flipped at known rows (``--flip-rate``):
 

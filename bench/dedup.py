@@ -4,7 +4,7 @@ Usage::
 
     .venv/bin/python bench/dedup.py                               # generated 46,000 messages
     .venv/bin/python bench/dedup.py --messages 5000               # quicker
-    .venv/bin/python bench/dedup.py --real ../shared/data/external/afrisenti-amh
+    .venv/bin/python bench/dedup.py --real /path/to/afrisenti-amh
     .venv/bin/python bench/dedup.py --cosine 0.8,0.85,0.9 --jaccard 0.5,0.6   # threshold sweeps
 
 Datasets, each with reposts injected at known rows:

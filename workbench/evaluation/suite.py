@@ -156,7 +156,7 @@ class Suite(StrictModel):
     score_on: Literal["normalized", "original"] = Field(
         default="normalized",
         description="normalized: homophones unified and Latin lower-cased on both sides before "
-        "scoring (DOMAIN.md: normalise for comparison, never for training); original: as written.",
+        "scoring (normalise for comparison, never for training); original: as written.",
     )
     headline: str = Field(default="chrf", description="Metric that ranks the leaderboard.")
     cpu_threads: int | None = Field(

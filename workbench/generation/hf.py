@@ -1,6 +1,6 @@
 """Local Hugging Face causal LMs: a base, a merged model, or a peft adapter over its base.
 
-Loading follows what STACK.md found on these machines: the adapter goes onto a full-precision
+Loading follows what was measured on this project's machines: the adapter goes onto a full-precision
 load of the base (adapters trained on a 4-bit base carry bfloat16 weights that fail on a 4-bit
 merge), then is merged so generation runs at plain-model speed. A tokenizer saved with the adapter
 (runs save theirs, chat template included) wins over the base's; when it is longer than the base's
