@@ -81,7 +81,7 @@ def test_wheel_runs_the_stages_from_any_folder(tmp_path: Path) -> None:
     source = _tree(tmp_path / "src")
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "--disable-pip-version-check", "-q", "-w", str(wheels), str(source)],
+                    "--no-index", "--disable-pip-version-check", "-q", "-w", str(wheels), str(source)],
                    check=True, capture_output=True, timeout=600)
     (wheel,) = wheels.glob("amharic_ad_workbench-*.whl")
     target = tmp_path / "site"
