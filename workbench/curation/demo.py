@@ -37,7 +37,7 @@ def seed_annotations(path: Path = SEED_LABELS) -> pl.DataFrame:
         empty) for ads; annotator ``seed@samples``, project ``seed``.
     """
     if not path.is_file():
-        msg = f"{path}: seed labels not found (run from a checkout of the project)"
+        msg = f"{path}: seed labels not found (the package was installed without its data)"
         raise InputFileError(msg)
     rows = []
     when = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)

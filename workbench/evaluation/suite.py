@@ -112,7 +112,7 @@ class TaskConfig(StrictModel):
         default="training/templates/brief.jinja",
         description="brief_to_ad: Jinja template of the user message (the training template, so "
         "fine-tuned runs see prompts shaped like their training data). Relative paths: to the "
-        "working directory, else to the project checkout.",
+        "working directory, else the project folder's copy, else the packaged default.",
     )
     context_ads: int = Field(
         default=2, ge=0, le=20, description="brief_to_ad: earlier train ads of the channel shown."
