@@ -88,6 +88,12 @@ def test_wheel_runs_the_stages_from_any_folder(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index",
                     "--disable-pip-version-check", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True, timeout=600)
+    def packaged(root: Path) -> set[Path]:
+        return {p.relative_to(root) for p in root.rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts}
+
+    defaults = Path("workbench") / "defaults"
+    assert packaged(target / defaults) == packaged(CHECKOUT / defaults)
     # The synthetic-data generators stay in the checkout.
     assert not (target / "synthetic").exists()
     assert not list(target.glob("workbench/*/synthetic.py"))
