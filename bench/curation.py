@@ -4,7 +4,7 @@ Usage::
 
     .venv/bin/python bench/curation.py                          # generated 46,000 messages
     .venv/bin/python bench/curation.py --messages 5000          # quicker
-    .venv/bin/python bench/curation.py --afrisenti ../shared/data/external/afrisenti-amh
+    .venv/bin/python bench/curation.py --afrisenti /path/to/afrisenti-amh
 
 Two datasets, each with 10% of the labels flipped at known rows (``--flip-rate``):
 
@@ -86,9 +86,9 @@ def report_task(name: str, task: str, issues, flipped: set[str]) -> dict:
 
 
 def bench_generated(n: int, rate: float, seed: int, work: Path, cfg) -> list[dict]:
+    from synthetic.corpus import annotations_from_labels, flip_labels, make_corpus
     from workbench.curation.dedup import run_dedup
     from workbench.curation.flag import run_flag
-    from workbench.curation.synthetic import annotations_from_labels, flip_labels, make_corpus
 
     t0 = time.perf_counter()
     corpus = make_corpus(n, seed=seed, repost_share=0.05)

@@ -4,13 +4,13 @@ Usage::
 
     .venv/bin/python bench/dedup.py                               # generated 46,000 messages
     .venv/bin/python bench/dedup.py --messages 5000               # quicker
-    .venv/bin/python bench/dedup.py --real ../shared/data/external/afrisenti-amh
+    .venv/bin/python bench/dedup.py --real /path/to/afrisenti-amh
     .venv/bin/python bench/dedup.py --cosine 0.8,0.85,0.9 --jaccard 0.5,0.6   # threshold sweeps
 
 Datasets, each with reposts injected at known rows:
 
 * ``generated``: ``--messages`` synthetic Amharic Telegram posts (46,000 by default, the size of
-  the original corpus) from :func:`workbench.curation.synthetic.make_corpus`, ``--repost-share``
+  the original corpus) from :func:`synthetic.corpus.make_corpus`, ``--repost-share``
   (5%) of them copies of an earlier post (often in another channel) with one or two small edits:
   a word dropped or inserted, a homophone respelling, an emoji. Posts of one vertical share a
   small vocabulary, so unrelated ads are similar in words (the hard case for precision).
@@ -234,7 +234,7 @@ def probe_search(messages, queries: int, work: Path) -> dict:
 
 def generated(args):
     """The synthetic corpus and its injected repost pairs."""
-    from workbench.curation.synthetic import make_corpus
+    from synthetic.corpus import make_corpus
 
     corpus = make_corpus(args.messages, seed=args.seed, repost_share=args.repost_share)
     return corpus.messages, corpus.reposts
@@ -245,8 +245,8 @@ def real(folder: Path, args, work: Path):
     import numpy as np
     import polars as pl
 
+    from synthetic.corpus import repost_edit
     from workbench.curation.inputs import load_texts
-    from workbench.curation.synthetic import repost_edit
 
     frames = []
     for path in sorted(folder.glob("*.tsv")):

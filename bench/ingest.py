@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def generate(out: Path, n_messages: int, n_channels: int) -> list[Path]:
-    from workbench.ingest.synthetic import generate_corpus, write_export
+    from synthetic.exports import generate_corpus, write_export
 
     paths = []
     for i, (exp, _labels) in enumerate(generate_corpus(n_messages, n_channels=n_channels, seed=1)):

@@ -4,7 +4,7 @@ Usage::
 
     .venv/bin/python bench/rag.py                          # 10,000 and 100,000 ads
     .venv/bin/python bench/rag.py --sizes 10000 --queries 200
-    .venv/bin/python bench/rag.py --sib200 ../shared/data/external/sib200-amh   # + real text
+    .venv/bin/python bench/rag.py --sib200 /path/to/sib200-amh   # + real text
 
 Corpus: synthetic Amharic ads in the curated-split contract (30 channels, the 10 verticals), each
 naming one unique product (a made-up Ge'ez word with a homophone-series letter in it) among real

@@ -8,7 +8,7 @@ Usage::
     .venv/bin/python bench/train.py --gpu                 # CUDA: ~1B random model, QLoRA vs bf16 LoRA
     python bench/train.py --gpu --models 1b,7b --work /tmp/bt   # + a 7B (Mistral 7B's shape)
     .venv/bin/python bench/train.py --out bench-train.json
-    .venv/bin/python bench/train.py --texts ../shared/data/external/afrisenti-amh/amh_train.tsv
+    .venv/bin/python bench/train.py --texts /path/to/afrisenti-amh/amh_train.tsv
         # continued pretraining on real Amharic tweets (varied lengths: packing matters)
 
 Every configuration runs in its own subprocess (so peak memory is its own) through the

@@ -6,18 +6,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
+from synthetic.corpus import annotations_from_labels, flip_labels, make_corpus
 from tests.curation_helpers import write_stage
 from workbench.cli import app
 from workbench.core.config import ProjectConfig
-from workbench.curation.demo import SEED_LABELS, run_demo_step, seed_annotations
-from workbench.curation.synthetic import annotations_from_labels, flip_labels, make_corpus
+from workbench.core.resources import sample
+from workbench.curation.demo import run_demo_step, seed_annotations
 
 HEAVY = ("sklearn", "cleanlab", "scipy", "matplotlib", "pandas", "torch", "transformers", "trl",
          "lancedb")
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples" / "telegram"
+SAMPLES = sample("telegram")
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -79,8 +79,6 @@ def test_user_errors_are_one_line_exit_2(tmp_path: Path) -> None:
 
 
 def test_seed_annotations_follow_the_contract() -> None:
-    if not SEED_LABELS.exists():
-        pytest.skip("samples not present")
     seeds = seed_annotations()
     assert seeds.columns == ["uid", "project", "task", "annotator", "value", "lead_time",
                              "created_at", "updated_at", "annotation_id"]
@@ -89,8 +87,6 @@ def test_seed_annotations_follow_the_contract() -> None:
 
 
 def test_demo_step_on_the_samples(tmp_path: Path) -> None:
-    if not (SAMPLES / "seed_labels.jsonl").exists():
-        pytest.skip("samples not present")
     from workbench.ingest.pipeline import run_ingest
 
     cfg = ProjectConfig()

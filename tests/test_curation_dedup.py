@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from synthetic.corpus import annotations_from_labels, make_corpus
 from tests.curation_helpers import AD, REPOSTS, cleaned_frame, write_stage
 from workbench.core.config import ProjectConfig
 from workbench.curation.dedup import cluster_texts, dedup_messages, lsh_params, run_dedup
 from workbench.curation.outliers import find_outliers
-from workbench.curation.synthetic import annotations_from_labels, make_corpus
 
 
 def test_reposts_with_small_edits_and_homophone_spellings_cluster() -> None:

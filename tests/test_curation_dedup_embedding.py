@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from synthetic.corpus import annotations_from_labels, make_corpus
 from tests.curation_helpers import AD, REPOSTS, cleaned_frame, write_stage
 from workbench.cli import app
 from workbench.core.config import ProjectConfig
@@ -25,7 +26,6 @@ from workbench.curation.dedup_embedding import (
     store_vectors,
 )
 from workbench.curation.flag import run_flag
-from workbench.curation.synthetic import annotations_from_labels, make_corpus
 
 EMBEDDING = DedupConfig(method="embedding")
 

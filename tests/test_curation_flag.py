@@ -9,6 +9,12 @@ import numpy as np
 import polars as pl
 import pytest
 
+from synthetic.corpus import (
+    annotations_from_labels,
+    flip_labels,
+    make_corpus,
+    simulate_annotators,
+)
 from tests.curation_helpers import flagged_uids, in_memory, precision_recall, write_stage
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError, DataContractError
@@ -21,12 +27,6 @@ from workbench.curation.outputs import (
     ANNOTATOR_QUALITY_SCHEMA,
     LABEL_ISSUES_SCHEMA,
     PREDICTIONS_SCHEMA,
-)
-from workbench.curation.synthetic import (
-    annotations_from_labels,
-    flip_labels,
-    make_corpus,
-    simulate_annotators,
 )
 
 FLIP_RATE = 0.1

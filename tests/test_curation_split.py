@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from synthetic.corpus import annotations_from_labels, flip_labels, make_corpus
 from tests.curation_helpers import write_stage
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError, DataContractError
@@ -23,7 +24,6 @@ from workbench.curation.check import check_frames, run_check
 from workbench.curation.dedup import run_dedup
 from workbench.curation.flag import run_flag
 from workbench.curation.split import assign_groups, run_split
-from workbench.curation.synthetic import annotations_from_labels, flip_labels, make_corpus
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,11 @@ import pytest
 
 from workbench.core.errors import ConfigError
 from workbench.evaluation.metrics import (
-    METRICS_DIR,
     available_metrics,
     compute,
     get_metric,
     load_module,
+    module_path,
     resolve_metric,
 )
 from workbench.evaluation.suite import MetricEntry
@@ -26,7 +26,7 @@ REFS = ["ጫማ በቅናሽ ዋጋ! ለበለጠ መረጃ ይደውሉ 0911223
 def test_every_module_is_a_local_evaluate_module() -> None:
     modules = {get_metric(name).module for name in available_metrics()}
     for module in modules:
-        path = METRICS_DIR / module / f"{module}.py"
+        path = module_path(module)
         assert path.is_file(), path
         # evaluate parses imports line by line: one plain `import x` per line.
         for line in path.read_text(encoding="utf-8").splitlines():

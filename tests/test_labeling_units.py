@@ -14,7 +14,7 @@ import pytest
 from tests.labeling_data import EXPECTED_PROJECTS, SHOP_ID, TIKVAH_ID, make_data_dir
 from workbench.core.config import AnnotatorGroup, MessageSlice, ProjectConfig
 from workbench.core.errors import ConfigError, DataContractError, InputFileError
-from workbench.core.taxonomy import DEFAULT_TAXONOMY, load_taxonomy
+from workbench.core.taxonomy import load_taxonomy, taxonomy_path
 from workbench.labeling.agreement import agreement_report, cohen_kappa, krippendorff_alpha
 from workbench.labeling.groups import assign_projects
 from workbench.labeling.pull import validate_annotations, write_pull
@@ -34,7 +34,7 @@ T0 = datetime(2024, 6, 1, tzinfo=UTC)
 @pytest.fixture
 def tax_with_extra_task(tmp_path: Path) -> Path:
     """The committed taxonomy plus a team's own task (`tone`), asked only for ads."""
-    text = DEFAULT_TAXONOMY.read_text(encoding="utf-8") + (
+    text = taxonomy_path().read_text(encoding="utf-8") + (
         "\n  - name: tone\n    title: What tone does the ad take?\n    kind: single\n"
         "    when: {task: is_ad, equals: Ad}\n    labels:\n"
         "      - {value: Urgent, hotkey: u}\n      - {value: Calm, hotkey: c}\n"
@@ -205,14 +205,14 @@ def test_pull_files_snapshots_and_other_backends(tmp_path: Path) -> None:
                            "annotation_id": "argilla:ds:1:z:is_ad"}], schema=ANNOTATIONS_SCHEMA)
     other.write_parquet(labels / "annotations.parquet")
     first = write_pull(data, [raw("ls:1:1", {"is_ad": ["Non-Ad"]}), raw("ls:1:2", {"is_ad": ["Ad"]})],
-                       tax, backend="ls", source="http://x", taxonomy_path=DEFAULT_TAXONOMY)
+                       tax, backend="ls", source="http://x", taxonomy_path=taxonomy_path())
     assert (first.annotations, first.quarantined) == (2, 1)  # ls:1:2 lacks its vertical
     ann = pl.read_parquet(labels / "annotations.parquet")
     assert sorted(ann.get_column("annotation_id")) == [
         "argilla:ds:1:z:is_ad", "ls:1:1:is_ad", "ls:1:2:is_ad", "ls:1:2:tags"]
     # ls:1:2 is deleted in the server: gone from the current file, still in the first snapshot.
     second = write_pull(data, [raw("ls:1:1", {"is_ad": ["Non-Ad"]})], tax, backend="ls",
-                        source="http://x", taxonomy_path=DEFAULT_TAXONOMY)
+                        source="http://x", taxonomy_path=taxonomy_path())
     ann = pl.read_parquet(labels / "annotations.parquet")
     assert sorted(ann.get_column("annotation_id")) == ["argilla:ds:1:z:is_ad", "ls:1:1:is_ad"]
     snaps = sorted((labels / "snapshots").glob("*.parquet"))
@@ -224,7 +224,7 @@ def test_pull_files_snapshots_and_other_backends(tmp_path: Path) -> None:
         assert snap.name.split("-")[1].startswith(manifest["outputs"][f"snapshots/{snap.name}"]["sha256"][:12])
     manifest = json.loads((labels / "manifest.json").read_text())
     assert manifest["snapshot"] == second.snapshot.name
-    assert manifest["inputs"][1]["path"] == str(DEFAULT_TAXONOMY)
+    assert manifest["inputs"][1]["path"] == str(taxonomy_path())
     assert pl.read_parquet(labels / "quarantine.parquet").height == 0  # ls:1:2's row went with it
 
 

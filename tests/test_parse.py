@@ -163,11 +163,10 @@ def test_broken_file_is_a_one_line_user_error(data: bytes, expected: str) -> Non
 
 
 def test_fast_and_slow_paths_agree_on_the_samples() -> None:
-    from pathlib import Path
-
+    from workbench.core.resources import sample
     from workbench.ingest.parse import _Columns, _parse_slow
 
-    samples = Path(__file__).resolve().parents[1] / "data" / "samples" / "telegram"
+    samples = sample("telegram")
     for path in sorted(samples.rglob("result.json")):
         data = path.read_bytes()
         fast = parse_export(data, str(path), "h")

@@ -10,6 +10,7 @@ import pytest
 
 from tests.rag_data import BRIEF, write_brief
 from workbench.core.errors import ConfigError, InputFileError
+from workbench.core.resources import sample
 from workbench.rag.briefs import Brief, load_brief, load_briefs
 
 
@@ -77,10 +78,8 @@ def test_folder_loading_and_duplicate_ids(tmp_path: Path) -> None:
 
 
 def test_sample_briefs_validate() -> None:
-    folder = Path(__file__).resolve().parents[1] / "data" / "samples" / "briefs"
-    if not any(folder.glob("*.yaml")):
-        pytest.skip("no sample briefs committed yet")
-    briefs = load_briefs([folder])
+    briefs = load_briefs([sample("briefs")])
+    assert len(briefs) == 5
     assert all(b.brief.contact.items() for b in briefs)
 
 

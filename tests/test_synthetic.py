@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from workbench.ingest.parse import parse_export
-from workbench.ingest.synthetic import (
+from synthetic.exports import (
     SAMPLE_CHANNELS,
     SEED_LABEL_NOTE,
     TAGS,
@@ -25,8 +24,10 @@ from workbench.ingest.synthetic import (
     write_export,
     write_samples,
 )
+from workbench.core.resources import sample
+from workbench.ingest.parse import parse_export
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+SAMPLES = sample()
 TELEGRAM = SAMPLES / "telegram"
 ENTITY_TYPES = {"bold", "italic", "link", "text_link", "mention", "hashtag", "phone",
                 "custom_emoji", "email"}
@@ -104,7 +105,7 @@ def test_committed_samples_match_a_fresh_run(tmp_path: Path) -> None:
     write_samples(tmp_path)
     fresh = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     committed = sorted(p.relative_to(TELEGRAM) for p in TELEGRAM.rglob("*") if p.is_file())
-    assert fresh == committed, "regenerate: python -m workbench.ingest.synthetic --samples data/samples/telegram"
+    assert fresh == committed, "regenerate: python -m synthetic.exports --samples workbench/defaults/samples/telegram"
     for rel in fresh:
         assert (tmp_path / rel).read_bytes() == (TELEGRAM / rel).read_bytes(), rel
 

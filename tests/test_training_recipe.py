@@ -9,9 +9,10 @@ import pytest
 import yaml
 
 from workbench.core.errors import ConfigError
+from workbench.core.resources import available_names
 from workbench.training import loss_mask, recipe, run, sft_data
 from workbench.training.recipe import (
-    RECIPES_DIR,
+    RECIPES_FOLDER,
     Recipe,
     load_recipe,
     sft_config_kwargs,
@@ -169,7 +170,7 @@ def test_fingerprint_follows_data_fields_and_prompt_template(tmp_path: Path) -> 
 
 
 def test_recipe_files_are_listed() -> None:
-    assert sorted(p.stem for p in RECIPES_DIR.glob("*.yaml")) == sorted(SHIPPED)
+    assert available_names(RECIPES_FOLDER) == sorted(SHIPPED)
     assert Recipe.model_fields["training"].description
 
 

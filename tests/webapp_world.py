@@ -50,11 +50,11 @@ class WebWorld:
 
 def build_world(root: Path) -> WebWorld:
     """Build every stage output the web app reads under ``root``."""
+    from synthetic.corpus import annotations_from_labels, flip_labels, make_corpus
     from tests.curation_helpers import write_stage
     from tests.eval_data import make_fake_run, make_splits, make_tiny_base
     from workbench.core.config import load_config
     from workbench.curation.flag import run_flag
-    from workbench.curation.synthetic import annotations_from_labels, flip_labels, make_corpus
     from workbench.evaluation.run import run_suite
     from workbench.evaluation.suite import load_suite
     from workbench.rag.index import build_index

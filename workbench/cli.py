@@ -36,6 +36,29 @@ app = typer.Typer(
 )
 
 @app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Project folder to write (created when missing).")],
+    data_dir: Annotated[
+        str, typer.Option("--data-dir", help="data_dir written into workbench.yaml.")
+    ] = "data",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
+) -> None:
+    """Write a project folder: workbench.yaml plus the editable defaults.
+
+    The defaults are the taxonomy, rules, guidelines, training recipes and templates, eval
+    suites and metric modules; commands run in the folder use them instead of the packaged ones.
+
+    Example: workbench init my-project
+    """
+    from workbench.core.project_folder import init_project
+
+    written = init_project(folder, data_dir=data_dir, force=force)
+    for path in written:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"next: cd {folder} && workbench ingest <Telegram export folder or result.json>")
+
+
+@app.command()
 def ingest(
     paths: Annotated[
         list[Path],
@@ -46,7 +69,7 @@ def ingest(
 ) -> None:
     """Parse, clean and summarise Telegram Desktop exports into Parquet stage folders.
 
-    Example: workbench ingest data/samples/telegram --data-dir data
+    Example: workbench ingest workbench/defaults/samples/telegram --data-dir data
     """
     from workbench.ingest.pipeline import run_ingest
 

@@ -16,8 +16,7 @@ import typer
 
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import InputFileError
-
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+from workbench.core.resources import sample
 
 #: (title, module holding ``run_demo_step``), in pipeline order.
 STEPS: tuple[tuple[str, str], ...] = (
@@ -34,9 +33,9 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
     """The ingest step: the committed sample exports into ``data_dir``."""
     from workbench.ingest.pipeline import run_ingest
 
-    exports = SAMPLES / "telegram"
+    exports = sample("telegram")
     if not exports.is_dir():
-        msg = f"{exports}: sample exports not found (run from a checkout of the project)"
+        msg = f"{exports}: sample exports not found (the package was installed without its data)"
         raise InputFileError(msg)
     summary = run_ingest([exports], data_dir, cfg.cleaning)
     lines = [summary.line()]

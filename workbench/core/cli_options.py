@@ -23,8 +23,15 @@ ConfigOption = Annotated[
 
 
 def resolve(data_dir: Path | None, config: Path | None) -> tuple[ProjectConfig, Path]:
-    """Load the project config and decide the data dir (flag > config > ``data/``)."""
+    """Load the project config and decide the data dir (flag > config > ``data/``).
+
+    The folder holding ``config`` becomes the project folder whose taxonomy, rules, recipes,
+    templates, suites and metric modules win over the packaged defaults (no ``--config``: the
+    current folder); see :mod:`workbench.core.resources`.
+    """
     from workbench.core.config import load_config
+    from workbench.core.resources import use_project
 
     cfg = load_config(config)
+    use_project(config.parent if config is not None else None)
     return cfg, data_dir if data_dir is not None else cfg.data_dir

@@ -110,7 +110,7 @@ class ProjectConfig(StrictModel):
     data_dir: Path = Field(default=Path("data"), description="Root of the stage folders.")
     channels: list[ChannelConfig] = Field(default_factory=list, description="Known channels.")
     annotator_groups: list[AnnotatorGroup] = Field(
-        default_factory=_default_groups, description="Annotator groups (see DOMAIN.md)."
+        default_factory=_default_groups, description="Annotator groups: message-id slices and whole channels each group labels."
     )
     cleaning: CleaningConfig = Field(default_factory=CleaningConfig)
     labeling: LabelingConfig = Field(

@@ -8,7 +8,7 @@ A model is named by a :class:`LocalModel` (folders only: nothing is ever downloa
 - :func:`resolve_local_model`: ``run:<id>`` or a folder path;
 - :func:`default_base`: ``generation.base_model``, else the local base of the newest run.
 
-:func:`load_causal_lm` loads one as STACK.md found works on these machines: the adapter goes
+:func:`load_causal_lm` loads one the way that was measured to work: the adapter goes
 onto a full-precision load of the base (adapters trained on a 4-bit base carry bfloat16 weights
 that fail on a 4-bit merge), then is merged so generation runs at plain-model speed. A tokenizer
 saved with the adapter (runs save theirs, chat template included) wins over the base's; when it

@@ -24,9 +24,13 @@ from pydantic import Field, model_validator
 
 from workbench.core.config import load_yaml_model
 from workbench.core.errors import ConfigError
+from workbench.core.resources import default_file, user_path
 from workbench.core.strict_model import StrictModel
 
-DEFAULT_TAXONOMY = Path(__file__).resolve().parents[2] / "labeling" / "taxonomy.yaml"
+
+def taxonomy_path(explicit: Path | None = None) -> Path:
+    """The taxonomy file: ``explicit``, else the project's ``labeling/taxonomy.yaml``, else the default."""
+    return user_path(explicit) if explicit is not None else default_file("labeling/taxonomy.yaml")
 
 
 class Label(StrictModel):
@@ -125,5 +129,5 @@ class Taxonomy(StrictModel):
 
 
 def load_taxonomy(path: Path | None = None) -> Taxonomy:
-    """Load and validate the taxonomy (default: the project's ``labeling/taxonomy.yaml``)."""
-    return load_yaml_model(path or DEFAULT_TAXONOMY, Taxonomy)
+    """Load and validate the taxonomy (default: see :func:`taxonomy_path`)."""
+    return load_yaml_model(taxonomy_path(path), Taxonomy)

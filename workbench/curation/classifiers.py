@@ -6,7 +6,7 @@ every text of the run, labeled or not: it never sees a label, so sharing it betw
 nothing, and it is the slow half (character n-grams of 46,000 posts), so it is worth sharing.
 
 The default, ``tfidf_lr``, is character n-gram TF-IDF (``char_wb``, 2..4) + logistic regression:
-it needs no Amharic tokenizer and measured best here (STACK.md).
+it needs no Amharic tokenizer and measured best here (the README's curation benchmark).
 
 Examples
 --------

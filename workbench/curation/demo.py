@@ -1,7 +1,7 @@
 """The curation step of ``workbench demo``: dedup, flag, split and check the demo data.
 
 Labels come from ``DIR/labels/annotations.parquet`` when the labeling step has written it; if not,
-from the samples' seed labels (``data/samples/telegram/seed_labels.jsonl``), turned into
+from the packaged samples' seed labels (``telegram/seed_labels.jsonl``), turned into
 annotations by the annotator ``seed@samples`` and kept in ``DIR/curated/seed_annotations.parquet``
 (the labeling stage's own file is never written here).
 """
@@ -16,9 +16,9 @@ import polars as pl
 
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import InputFileError
+from workbench.core.resources import sample
 
-SEED_LABELS = (Path(__file__).resolve().parents[2] / "data" / "samples" / "telegram"
-               / "seed_labels.jsonl")
+SEED_LABELS = sample("telegram/seed_labels.jsonl")
 SEED_ANNOTATOR = "seed@samples"
 
 
@@ -37,7 +37,7 @@ def seed_annotations(path: Path = SEED_LABELS) -> pl.DataFrame:
         empty) for ads; annotator ``seed@samples``, project ``seed``.
     """
     if not path.is_file():
-        msg = f"{path}: seed labels not found (run from a checkout of the project)"
+        msg = f"{path}: seed labels not found (the package was installed without its data)"
         raise InputFileError(msg)
     rows = []
     when = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)

@@ -43,8 +43,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from workbench.core.errors import ConfigError
-
-METRICS_DIR = Path(__file__).resolve().parents[2] / "eval" / "metrics"
+from workbench.core.resources import default_file
 
 Needs = Literal["reference", "brief", "model"]
 
@@ -119,10 +118,10 @@ def resolve_metric(entry: str | Any) -> MetricDef:
 
 
 def module_path(module: str) -> Path:
-    """``eval/metrics/<module>/<module>.py`` (checked)."""
-    path = METRICS_DIR / module / f"{module}.py"
+    """``eval/metrics/<module>/<module>.py``: the project folder's copy, else packaged (checked)."""
+    path = default_file(f"eval/metrics/{module}/{module}.py")
     if not path.is_file():
-        msg = f"metric module {path} not found (run from a checkout of the project)"
+        msg = f"metric module {path} not found"
         raise ConfigError(msg)
     return path
 

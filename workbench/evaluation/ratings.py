@@ -17,7 +17,7 @@ never used as keys (SQLite reuses them after a project is deleted).
 
 Pull exports both projects and writes ``DIR/eval/<eval_id>/ratings.parquet``, one row per rating
 (Likert: one per criterion; pairwise: one per vote) with the annotator's e-mail; results are
-checked on the client (Label Studio accepts anything: STACK.md), invalid ones counted and left
+checked on the client (Label Studio stores whatever a client posts), invalid ones counted and left
 out.
 """
 

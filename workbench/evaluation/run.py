@@ -14,7 +14,7 @@ Output, under ``DIR/eval/<eval_id>/`` (``eval_id`` = ``<suite>-<UTC time>-<4 hex
                          it was trained on), the label snapshot of the evaluation split, versions
 
 Scores are computed on normalised text by default (homophones unified, Latin lower-cased on both
-sides, ``score_on: normalized``), as DOMAIN.md asks: normalise for comparison, never for training.
+sides, ``score_on: normalized``): the project's rule is normalise for comparison, never for training.
 Per-item scores are sentence-level; the summary's ``mean`` is their mean (the quantity the
 bootstrap resamples), and ``corpus`` is the metric's own corpus-level value (corpus chrF, corpus
 BLEU, pooled distinct-n, token-weighted perplexity) for comparison with published numbers.

@@ -34,11 +34,11 @@ from pydantic import Field, field_validator, model_validator
 
 from workbench.core.config import load_yaml_model
 from workbench.core.errors import ConfigError
+from workbench.core.resources import available_names, named_file, project_dir, user_path
 from workbench.core.strict_model import StrictModel
 
-#: The project checkout (suites and metric modules live in its ``eval/`` folder).
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SUITES_DIR = PROJECT_ROOT / "eval" / "suites"
+#: Where suites are looked up by name (project folder, then packaged defaults).
+SUITES_FOLDER = "eval/suites"
 
 TASKS = ("brief_to_ad", "half_continuation")
 TaskName = Literal["brief_to_ad", "half_continuation"]
@@ -112,7 +112,7 @@ class TaskConfig(StrictModel):
         default="training/templates/brief.jinja",
         description="brief_to_ad: Jinja template of the user message (the training template, so "
         "fine-tuned runs see prompts shaped like their training data). Relative paths: to the "
-        "working directory, else to the project checkout.",
+        "working directory, else the project folder's copy, else the packaged default.",
     )
     context_ads: int = Field(
         default=2, ge=0, le=20, description="brief_to_ad: earlier train ads of the channel shown."
@@ -156,7 +156,7 @@ class Suite(StrictModel):
     score_on: Literal["normalized", "original"] = Field(
         default="normalized",
         description="normalized: homophones unified and Latin lower-cased on both sides before "
-        "scoring (DOMAIN.md: normalise for comparison, never for training); original: as written.",
+        "scoring (normalise for comparison, never for training); original: as written.",
     )
     headline: str = Field(default="chrf", description="Metric that ranks the leaderboard.")
     cpu_threads: int | None = Field(
@@ -193,10 +193,8 @@ class Suite(StrictModel):
 
 
 def suite_names() -> list[str]:
-    """Suites shipped under ``eval/suites``."""
-    if not SUITES_DIR.is_dir():
-        return []
-    return sorted(p.stem for p in SUITES_DIR.glob("*.yaml"))
+    """Suites in the project folder's ``eval/suites`` and the packaged defaults."""
+    return available_names(SUITES_FOLDER)
 
 
 def find_suite(ref: str | Path) -> Path:
@@ -204,13 +202,14 @@ def find_suite(ref: str | Path) -> Path:
     path = Path(ref).expanduser()
     if path.is_file():
         return path
-    by_name = SUITES_DIR / f"{ref}.yaml"
-    if by_name.is_file():
+    by_name = named_file(SUITES_FOLDER, str(ref))
+    if by_name is not None:
         return by_name
     known = suite_names()
     hint = difflib.get_close_matches(str(ref), known, n=1)
     did = f" (did you mean '{hint[0]}'?)" if hint else ""
-    msg = f"suite '{ref}' not found{did}; suites in {SUITES_DIR}: {', '.join(known) or 'none'}"
+    msg = (f"suite '{ref}' not found{did}; suites in {project_dir() / SUITES_FOLDER} and the "
+           f"packaged defaults: {', '.join(known) or 'none'}")
     raise ConfigError(msg)
 
 
@@ -221,8 +220,5 @@ def load_suite(ref: str | Path) -> tuple[Suite, Path]:
 
 
 def project_path(value: str) -> Path:
-    """A path from a suite: absolute, else relative to the working dir, else to the project."""
-    path = Path(value).expanduser()
-    if path.is_absolute() or path.exists():
-        return path
-    return PROJECT_ROOT / path
+    """A path from a suite: absolute or from the working dir, else the project's, else packaged."""
+    return user_path(value)

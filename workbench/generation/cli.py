@@ -46,7 +46,7 @@ def generate_command(
 ) -> None:
     """Write candidate ads for a brief, grounded in the target channel's past ads.
 
-    Example: workbench generate --brief data/samples/briefs/01-retail-lucy-fashion.yaml --model template
+    Example: workbench generate --brief workbench/defaults/samples/briefs/01-retail-lucy-fashion.yaml --model template
     """
     from workbench.generation.generate import generate
     from workbench.rag.briefs import load_briefs

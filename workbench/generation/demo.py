@@ -12,8 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbench.core.config import ProjectConfig
+from workbench.core.resources import sample
 
-SAMPLE_BRIEFS = Path(__file__).resolve().parents[2] / "data" / "samples" / "briefs"
+SAMPLE_BRIEFS = sample("briefs")
 
 DEMO_N = 2
 DEMO_MAX_NEW_TOKENS = 128
@@ -30,7 +31,7 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig, *,
     cfg
         Project config.
     briefs_dir
-        Folder of brief YAML files (default: ``data/samples/briefs``).
+        Folder of brief YAML files (default: the packaged sample briefs).
 
     Returns
     -------

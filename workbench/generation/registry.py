@@ -30,11 +30,9 @@ from typing import Any, Literal
 
 from workbench.core.errors import ConfigError
 from workbench.core.models import LocalModel, default_base, local_model_at, run_model
+from workbench.core.resources import user_path
 from workbench.core.runs import finished_runs
 from workbench.core.settings.generation import EndpointConfig, GenerationConfig
-
-#: Project checkout (templates referenced by relative paths are looked up here too).
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 BASELINES = ("retrieval", "template")
 
@@ -73,11 +71,8 @@ class ModelSpec:
 
 
 def template_path(value: str | Path) -> Path:
-    """A prompt template path: absolute, else relative to the working dir, else to the project."""
-    path = Path(value).expanduser()
-    if path.is_absolute() or path.exists():
-        return path
-    return PROJECT_ROOT / path
+    """A prompt template path: absolute or from the working dir, else the project's, else packaged."""
+    return user_path(value)
 
 
 def _run_prompt(spec: ModelSpec, cfg: GenerationConfig) -> ModelSpec:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from workbench.core.config import ProjectConfig
-from workbench.core.taxonomy import DEFAULT_TAXONOMY, Taxonomy, load_taxonomy
+from workbench.core.taxonomy import Taxonomy, load_taxonomy, taxonomy_path
 from workbench.labeling.records import (
     BatchHook,
     ProjectProgress,
@@ -53,7 +53,7 @@ class Backend(Protocol):
 
 def labeling_taxonomy(cfg: ProjectConfig) -> tuple[Taxonomy, Path]:
     """The taxonomy the config points to (default ``labeling/taxonomy.yaml``) and its path."""
-    path = cfg.labeling.taxonomy or DEFAULT_TAXONOMY
+    path = taxonomy_path(cfg.labeling.taxonomy)
     return load_taxonomy(path), path
 
 

@@ -15,8 +15,9 @@ from typing import Any
 
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import InputFileError, ServiceError
+from workbench.core.resources import sample
 
-SEED_LABELS = Path(__file__).resolve().parents[2] / "data" / "samples" / "telegram" / "seed_labels.jsonl"
+SEED_LABELS = sample("telegram/seed_labels.jsonl")
 
 #: The account that enters seed labels (clearly not a person).
 SEED_ANNOTATOR = "seed-labels@workbench.local"
@@ -59,7 +60,7 @@ def ensure_server(data_dir: Path, cfg: ProjectConfig) -> tuple[str, bool]:
 def load_seed_labels(path: Path) -> dict[str, dict[str, Any]]:
     """Uid -> seed row of ``seed_labels.jsonl``."""
     if not path.exists():
-        msg = f"{path}: seed labels not found (run from a checkout of the project)"
+        msg = f"{path}: seed labels not found (the package was installed without its data)"
         raise InputFileError(msg)
     out = {}
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):

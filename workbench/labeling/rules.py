@@ -34,13 +34,18 @@ from pydantic import Field, model_validator
 
 from workbench.core.config import load_yaml_model
 from workbench.core.errors import ConfigError
+from workbench.core.resources import default_file, user_path
 from workbench.core.schemas import require_columns
 from workbench.core.strict_model import StrictModel
 from workbench.core.taxonomy import Taxonomy
 from workbench.ingest.amharic import TsaTarget, unify_homophones
 from workbench.labeling.records import PREDICTIONS_SCHEMA
 
-DEFAULT_RULES = Path(__file__).resolve().parents[2] / "labeling" / "rules.yaml"
+
+def rules_path(explicit: Path | None = None) -> Path:
+    """The rules file: ``explicit``, else the project's ``labeling/rules.yaml``, else the default."""
+    return user_path(explicit) if explicit is not None else default_file("labeling/rules.yaml")
+
 
 Signal = Literal["phone", "price", "call_to_action", "link", "mention"]
 
@@ -82,7 +87,7 @@ class Rules(StrictModel):
 
 def load_rules(path: Path | None = None, *, taxonomy: Taxonomy) -> Rules:
     """Load the rules and check every task and label they name against ``taxonomy``."""
-    source = path or DEFAULT_RULES
+    source = rules_path(path)
     rules = load_yaml_model(source, Rules)
     named = {rules.gate.task: [rules.gate.positive, rules.gate.negative]}
     named |= {task: list(labels) for task, labels in rules.keywords.items()}

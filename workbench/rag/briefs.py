@@ -1,6 +1,6 @@
 """Campaign briefs: the YAML files a campaign team hands over, validated.
 
-A brief (``data/samples/briefs/*.yaml``) says what to advertise, where and how to be reached::
+A brief (``workbench/defaults/samples/briefs/*.yaml``) says what to advertise, where and how to be reached::
 
     id: shoe-sale-2024           # optional; default: the file name without .yaml
     brand: Abebe Shoes

@@ -50,7 +50,7 @@ def index_command(
 ) -> None:
     """Create or update DIR/rag/ from DIR/curated/splits (incremental by uid).
 
-    Example: workbench rag index --data-dir data --briefs data/samples/briefs
+    Example: workbench rag index --data-dir data --briefs workbench/defaults/samples/briefs
     """
     from workbench.core.errors import ConfigError
     from workbench.rag.briefs import load_briefs

@@ -2,10 +2,9 @@
 
 Merging happens on a *fresh full-precision reload* of the base, never on the 4-bit model the run
 trained: trl keeps the trainable weights in bf16 for quantized bases, and a merge into the
-quantized model either loses precision or fails at generation with a float/bfloat16 mismatch
-(STACK.md). The reload and merge are :func:`workbench.core.models.load_causal_lm`'s, the loader
-generation and evaluation use. The merged folder loads with ``AutoModelForCausalLM.from_pretrained``
-alone.
+quantized model either loses precision or fails at generation with a float/bfloat16 mismatch.
+The reload and merge are :func:`workbench.core.models.load_causal_lm`'s, the loader generation
+and evaluation use. The merged folder loads with ``AutoModelForCausalLM.from_pretrained`` alone.
 """
 
 from __future__ import annotations

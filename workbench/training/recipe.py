@@ -34,11 +34,11 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from workbench.core.config import format_validation_error, load_yaml_model
 from workbench.core.errors import ConfigError
+from workbench.core.resources import available_names, named_file
 from workbench.core.strict_model import StrictModel
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-RECIPES_DIR = PROJECT_ROOT / "training" / "recipes"
-TEMPLATES_DIR = PROJECT_ROOT / "training" / "templates"
+#: Where recipes are looked up by name (project folder, then packaged defaults).
+RECIPES_FOLDER = "training/recipes"
 
 #: ``model.base`` value that means "build a tiny Llama and its tokenizer locally from the data".
 TINY_BASE = "tiny"
@@ -333,14 +333,18 @@ def _apply_override(raw: dict[str, Any], assignment: str) -> None:
 
 
 def resolve_recipe_path(name_or_path: str | Path) -> Path:
-    """A recipe file path, or the name of a recipe in ``training/recipes/`` (with did-you-mean)."""
+    """A recipe file path, or the name of a recipe in ``training/recipes/`` (with did-you-mean).
+
+    A name is looked up in the project folder's ``training/recipes/``, then in the packaged
+    defaults (:mod:`workbench.core.resources`).
+    """
     path = Path(name_or_path)
     if path.exists() or path.suffix in (".yaml", ".yml") or len(path.parts) > 1:
         return path
-    candidate = RECIPES_DIR / f"{name_or_path}.yaml"
-    if candidate.exists():
+    candidate = named_file(RECIPES_FOLDER, str(name_or_path))
+    if candidate is not None:
         return candidate
-    known = sorted(p.stem for p in RECIPES_DIR.glob("*.yaml"))
+    known = available_names(RECIPES_FOLDER)
     hint = difflib.get_close_matches(str(name_or_path), known, n=1)
     did_you_mean = f" (did you mean '{hint[0]}'?)" if hint else ""
     msg = f"recipe '{name_or_path}' not found{did_you_mean}; known: {', '.join(known)}"

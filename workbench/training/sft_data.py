@@ -3,7 +3,7 @@
 An SFT example teaches "brief + channel history -> ad". The brief is derived from the ad itself
 (vertical label, channel, salient product/brand words, contact details, prices, calls to action);
 the context is the channel's most recent *earlier* ads from the train split; the completion is the
-original ad text, emojis, phone numbers and @handles included (DOMAIN.md: a generator trained on
+original ad text, emojis, phone numbers and @handles included (a generator trained on
 stripped text cannot write a usable ad).
 
 Leakage rules, by construction:

@@ -5,7 +5,7 @@ an Amharic ad costs 3-10x more tokens than its English translation, shrinks the 
 slows training. The fertility table (tokens per word, characters per token, unknown and
 byte-fallback rates on held-out text) shows what a tokenizer buys before any training run.
 
-Design choices (STACK.md):
+Design choices:
 
 - ``Metaspace`` pre-tokenization, never ``ByteLevel`` (which turns each Ge'ez character into three
   byte symbols before BPE even starts);

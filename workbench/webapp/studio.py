@@ -82,7 +82,7 @@ def brief_from_form(fields: dict[str, Any]) -> Brief:
 
 
 def brief_from_upload(data: bytes, filename: str) -> Brief:
-    """Validate an uploaded brief YAML (the format of ``data/samples/briefs``).
+    """Validate an uploaded brief YAML (the format of ``workbench/defaults/samples/briefs``).
 
     Raises
     ------

@@ -104,7 +104,7 @@ class GenerationConfig(StrictModel):
     prompt_template: str = Field(
         default="training/templates/ad_prompt.j2",
         description="Jinja template of the user message (relative: to the working directory, "
-        "else to the project checkout).",
+        "else the project folder's copy, else the packaged default).",
     )
     system_prompt: str = Field(
         default="You write Amharic Telegram ads. Keep the brief's contact details exactly.",

@@ -20,9 +20,9 @@ annotations.
 
 Output is a pure function of the arguments: the same seed gives the same bytes.
 
-Run ``python -m workbench.ingest.synthetic --out DIR --messages N`` to write a corpus, or
-``python -m workbench.ingest.synthetic --samples data/samples/telegram`` to rewrite the committed
-samples.
+Run ``python -m synthetic.exports --out DIR --messages N`` (from the checkout root) to write a
+corpus, or ``python -m synthetic.exports --samples workbench/defaults/samples/telegram`` to rewrite
+the committed samples.
 """
 
 from __future__ import annotations
@@ -1845,7 +1845,7 @@ def write_corpus(
 
 
 def write_samples(out_dir: Path, *, seed: int = 7) -> list[Path]:
-    """Write the committed sample exports (``data/samples/telegram``) into ``out_dir``.
+    """Write the committed sample exports (``workbench/defaults/samples/telegram``) into ``out_dir``.
 
     Four channels from :data:`SAMPLE_CHANNELS` (720 messages; TIKVAH-ETHIOPIA's ids spread over
     1..90000) as ``out_dir/<slug>/result.json``, plus ``out_dir/seed_labels.jsonl`` with the
@@ -1854,7 +1854,7 @@ def write_samples(out_dir: Path, *, seed: int = 7) -> list[Path]:
     Parameters
     ----------
     out_dir
-        Destination folder, normally ``data/samples/telegram``.
+        Destination folder, normally ``workbench/defaults/samples/telegram``.
     seed
         Random seed (the committed samples use the default).
 
@@ -1882,14 +1882,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         Exit status.
     """
     parser = argparse.ArgumentParser(
-        prog="python -m workbench.ingest.synthetic",
+        prog="python -m synthetic.exports",
         description="Write synthetic Telegram Desktop exports (DIR/<slug>/result.json) and their "
                     "intended labels (DIR/seed_labels.jsonl).",
     )
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--out", type=Path, help="folder for a generated corpus")
     target.add_argument("--samples", type=Path,
-                        help="folder to (re)write the committed samples into, e.g. data/samples/telegram")
+                        help="folder to (re)write the committed samples into, e.g. workbench/defaults/samples/telegram")
     parser.add_argument("--messages", type=int, default=10_000, help="total messages (default 10000)")
     parser.add_argument("--channels", type=int, default=25, help="number of channels (default 25)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default 0; samples: 7)")
