@@ -14,6 +14,7 @@ import pytest
 from tests.labeling_data import EXPECTED_PROJECTS, SHOP_ID, TIKVAH_ID, make_data_dir
 from workbench.core.config import AnnotatorGroup, MessageSlice, ProjectConfig
 from workbench.core.errors import ConfigError, DataContractError, InputFileError
+from workbench.core.schemas import PREDICTIONS_SCHEMA
 from workbench.core.taxonomy import DEFAULT_TAXONOMY, load_taxonomy
 from workbench.labeling.agreement import agreement_report, cohen_kappa, krippendorff_alpha
 from workbench.labeling.groups import assign_projects
@@ -22,7 +23,6 @@ from workbench.labeling.push import build_records, plan_push, review_records, un
 from workbench.labeling.records import (
     ANNOTATIONS_SCHEMA,
     LABEL_QUARANTINE_SCHEMA,
-    PREDICTIONS_SCHEMA,
     RawAnnotation,
 )
 from workbench.labeling.rules import load_rules, rule_predictions
@@ -292,16 +292,19 @@ def test_plan_push_projects_predictions_and_order(tmp_path: Path) -> None:
         "task": ["is_ad", "is_ad", "vertical", "is_ad", "is_ad"],
         "value": [["Ad"], ["Non-Ad"], ["Retail"], ["Ad"], ["Maybe"]],
         "score": [0.99, 0.9, 0.6, 0.51, 0.99], "model_version": ["clf"] * 5,
+        # The calibrated column, deliberately not 1 - score: the order must follow it.
+        "uncertainty": [0.95, 0.2, 0.8, 0.3, 0.01],
     }, schema=PREDICTIONS_SCHEMA)
     assert dict(uncertainty(preds).rows()) == pytest.approx(
-        {f"{SHOP_ID}:1": 0.01, f"{SHOP_ID}:2": 0.4, f"{SHOP_ID}:3": 0.49, f"{SHOP_ID}:4": 0.01})
+        {f"{SHOP_ID}:1": 0.95, f"{SHOP_ID}:2": 0.8, f"{SHOP_ID}:3": 0.3, f"{SHOP_ID}:4": 0.01})
     from workbench.labeling.push import load_messages
 
     msgs = load_messages(data)
     projects = assign_projects(msgs, cfg.annotator_groups, only_group=None).filter(pl.col("project") == "ungrouped")
     recs = build_records(msgs, projects, preds, tax, order="uncertainty")["ungrouped"]
-    # No prediction (item 5) counts as most uncertain; then 3 (0.49), 2 (0.40), then 1 and 4.
-    assert [r.uid.split(":")[1] for r in recs] == ["5", "3", "2", "1", "4"]
+    # No prediction (item 5) counts as most uncertain; then 1 (0.95), 2 (0.8), 3 (0.3), 4
+    # (1 - score would have given 5, 3, 2, 1, 4).
+    assert [r.uid.split(":")[1] for r in recs] == ["5", "1", "2", "3", "4"]
     by_uid = {r.uid: r for r in recs}
     # Non-Ad with a vertical: the vertical is dropped (its condition fails); "Maybe" is invalid.
     assert [(p.task, p.value) for p in by_uid[f"{SHOP_ID}:2"].predictions] == [("is_ad", ["Non-Ad"])]

@@ -34,11 +34,10 @@ from pydantic import Field, model_validator
 
 from workbench.core.config import load_yaml_model
 from workbench.core.errors import ConfigError
-from workbench.core.schemas import require_columns
+from workbench.core.schemas import PREDICTIONS_SCHEMA, require_columns
 from workbench.core.strict_model import StrictModel
 from workbench.core.taxonomy import Taxonomy
 from workbench.ingest.amharic import TsaTarget, unify_homophones
-from workbench.labeling.records import PREDICTIONS_SCHEMA
 
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "labeling" / "rules.yaml"
 
@@ -130,7 +129,7 @@ def rule_predictions(
     *,
     tsa_target: TsaTarget = "ፀ",
 ) -> pl.DataFrame:
-    """Pre-annotations for ``messages`` (cleaned rows) as a :data:`PREDICTIONS_SCHEMA` frame.
+    """Pre-annotations for ``messages`` (cleaned rows) as a :data:`~workbench.core.schemas.PREDICTIONS_SCHEMA` frame.
 
     Parameters
     ----------
@@ -209,6 +208,8 @@ def rule_predictions(
         for task in values
     ]
     out = pl.concat(parts).sort("_row", "_order")
+    # Rule scores are not calibrated: their uncertainty is plainly 1 - score.
     return out.select(
-        "uid", "task", "value", "score", model_version=pl.lit(rules.model_version)
+        "uid", "task", "value", "score", model_version=pl.lit(rules.model_version),
+        uncertainty=1.0 - pl.col("score"),
     ).cast(PREDICTIONS_SCHEMA)
