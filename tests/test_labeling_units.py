@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from tests.labeling_data import EXPECTED_PROJECTS, SHOP_ID, TIKVAH_ID, make_data_dir
-from workbench.core.config import AnnotatorGroup, MessageSlice, ProjectConfig
+from workbench.core.config import AnnotatorGroup, CleaningConfig, MessageSlice, ProjectConfig
 from workbench.core.errors import ConfigError, DataContractError, InputFileError
 from workbench.core.schemas import PREDICTIONS_SCHEMA
 from workbench.core.taxonomy import DEFAULT_TAXONOMY, load_taxonomy
@@ -99,7 +99,7 @@ def test_rules_signals_keywords_and_conditions() -> None:
         ["ሶፋ በቅናሽ ይደውሉ", "ዛሬ ዝናብ ይጥላል", "alphabet soup ቤቲንግ", "the best bet ever", "ፀሎት ቤት ሶፋ"],
         phones=[["+251911223344"], [], [], [], []], prices=[[1500.0], [], [], [], [2000.0]],
     )
-    preds = rule_predictions(msgs, rules, tax)
+    preds = rule_predictions(msgs, rules, tax, cleaning=CleaningConfig())
     assert dict(PREDICTIONS_SCHEMA) == dict(preds.schema)
     got = {(u, t): v for u, t, v in preds.select("uid", "task", "value").rows()}
     assert got[("1:0", "is_ad")] == ["Ad"]
@@ -112,10 +112,12 @@ def test_rules_signals_keywords_and_conditions() -> None:
     # Ge'ez keywords match inside words; Latin ones only as whole words.
     from workbench.labeling.rules import _hits, _pattern
 
-    hits = msgs.select(_hits(_pattern(["bet"], "ፀ")).alias("h"))["h"].to_list()
+    hits = msgs.select(_hits(_pattern(["bet"], CleaningConfig())).alias("h"))["h"].to_list()
     assert hits == [0, 0, 0, 1, 0]
     # Keywords are unified like text_norm: ጸሎት in the lexicon matches ፀሎት in the text.
-    assert msgs.select(_hits(_pattern(["ጸሎት"], "ፀ")).alias("h"))["h"].to_list()[4] == 1
+    assert msgs.select(_hits(_pattern(["ጸሎት"], CleaningConfig())).alias("h"))["h"].to_list()[4] == 1
+    # ... in the project's direction: with ፀ -> ጸ the keyword is spelled ጸሎት, as text_norm is.
+    assert _pattern(["ፀሎት"], CleaningConfig(tsa_series_target="ጸ")) == "(?:ጸሎት)"
 
 
 def test_rules_file_is_checked_against_the_taxonomy(tmp_path: Path) -> None:

@@ -71,7 +71,7 @@ def load_preannotations(
         preds = preds.select([pl.col(name).cast(dtype) for name, dtype in PREDICTIONS_SCHEMA.items()])
         return preds, str(path)
     rules = load_rules(cfg.labeling.rules, taxonomy=taxonomy)
-    preds = rule_predictions(messages, rules, taxonomy, tsa_target=cfg.cleaning.tsa_series_target)
+    preds = rule_predictions(messages, rules, taxonomy, cleaning=cfg.cleaning)
     return preds, f"rules {rules.model_version}"
 
 
