@@ -136,7 +136,9 @@ def extract_price_phrases(text: pl.Expr) -> pl.Expr:
     """Prices as written ("1,500 ብር", "ETB 300"), in :func:`extract_prices`' order.
 
     The neighbouring character each match needs (the engine has no look-around) is cut off and
-    inner whitespace collapsed to one space.
+    inner whitespace collapsed to one space. A currency-first price is read from the text with
+    the amount-first ones blanked out, so in a run such as "ETB:300 Br. 40" (read as "300 Br."
+    and "ETB 40") its phrase spans the blank: "ETB: 40".
     """
     phrase = _EL.str.extract(f"({PRICE_PHRASE_PATTERN})", 1)
     return _price_matches(text).list.eval(
