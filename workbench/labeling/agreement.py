@@ -69,9 +69,12 @@ def task_alpha(annotations: pl.DataFrame, task: str) -> float:
         :func:`~workbench.core.agreement.krippendorff_alpha` (nominal) of the answer sets; NaN
         when fewer than two items overlap or every answer is the same.
     """
-    rows = overlapping(latest_answers(annotations), task)
-    matrix = reliability_matrix(rows, unit="uid", value="key")
-    return krippendorff_alpha(matrix, level="nominal")
+    return _nominal_alpha(overlapping(latest_answers(annotations), task))
+
+
+def _nominal_alpha(rows: pl.DataFrame) -> float:
+    """Alpha of :func:`overlapping` rows, answer sets compared as wholes."""
+    return krippendorff_alpha(reliability_matrix(rows, unit="uid", value="key"), level="nominal")
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ def agreement_report(
         rows = overlapping(answers, task)
         alphas.append(TaskAlpha(task=task, items=rows.get_column("uid").n_unique(),
                                 annotators=rows.get_column("annotator").n_unique(),
-                                alpha=task_alpha(annotations, task)))
+                                alpha=_nominal_alpha(rows)))
         by_annotator = {
             a: dict(zip(g.get_column("uid").to_list(), g.get_column("key").to_list(), strict=True))
             for (a,), g in rows.group_by("annotator")
