@@ -44,6 +44,7 @@ CONFIGS = [
     CleaningConfig(casefold_latin=False),
     CleaningConfig(unify_homophones=False, tsa_series_target="ጸ"),
     CleaningConfig(remove_links=False, remove_mentions=False, remove_emojis=False),
+    CleaningConfig(remove_symbols=False, remove_hashtags=False),
 ]
 
 
