@@ -9,19 +9,20 @@ from typing import Any
 import polars as pl
 import pytest
 
-from workbench.core.config import CleaningConfig
-from workbench.core.errors import DataContractError
-from workbench.core.schemas import CLEANED_SCHEMA, PARSED_SCHEMA
-from workbench.ingest.amharic import (
+from workbench.core.amharic.patterns import (
     ETHIOPIC_PUNCTUATION,
     ORDERS,
     homophone_table,
     is_ethiopic,
+    latin_lowercase_table,
     normalize_phone,
     parse_price_amount,
-    unify_homophones,
 )
-from workbench.ingest.clean import clean_messages, latin_lowercase_table
+from workbench.core.amharic.strings import normalize
+from workbench.core.config import CleaningConfig
+from workbench.core.errors import DataContractError
+from workbench.core.schemas import CLEANED_SCHEMA, PARSED_SCHEMA
+from workbench.ingest.clean import clean_messages
 
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -121,9 +122,11 @@ def test_unknown_tsa_target_rejected() -> None:
         homophone_table("x")  # type: ignore[arg-type]
 
 
-def test_unify_homophones_python_helper() -> None:
-    assert unify_homophones("ሐሳብ ፀሐይ ጸሎት ሠርግ ዐይን") == "ሀሳብ ፀሀይ ፀሎት ሰርግ አይን"
-    assert unify_homophones("ፀሐይ", tsa_target="ጸ") == "ጸሀይ"
+def test_normalize_per_string() -> None:
+    assert normalize("ሐሳብ ፀሐይ ጸሎት ሠርግ ዐይን", CleaningConfig()) == "ሀሳብ ፀሀይ ፀሎት ሰርግ አይን"
+    assert normalize("ፀሐይ", CleaningConfig(tsa_series_target="ጸ")) == "ጸሀይ"
+    assert normalize(" ሐሳብ\n ABC ", CleaningConfig(unify_homophones=False)) == "ሐሳብ abc"
+    assert normalize("ሐሳብ ABC", CleaningConfig(casefold_latin=False)) == "ሀሳብ ABC"
 
 
 def test_text_norm_unifies_all_series_and_text_is_untouched() -> None:

@@ -18,16 +18,13 @@ from synthetic.corpus import (
 from tests.curation_helpers import flagged_uids, in_memory, precision_recall, write_stage
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError, DataContractError
+from workbench.core.schemas import PREDICTIONS_SCHEMA
 from workbench.core.settings.curation import FlagConfig
 from workbench.core.taxonomy import load_taxonomy
 from workbench.curation.classifiers import get_classifier
 from workbench.curation.flag import FlagResult, flag_duplicate_conflicts, flag_labels, run_flag
 from workbench.curation.inputs import normalise_annotations, resolve_tasks
-from workbench.curation.outputs import (
-    ANNOTATOR_QUALITY_SCHEMA,
-    LABEL_ISSUES_SCHEMA,
-    PREDICTIONS_SCHEMA,
-)
+from workbench.curation.outputs import ANNOTATOR_QUALITY_SCHEMA, LABEL_ISSUES_SCHEMA
 
 FLIP_RATE = 0.1
 
@@ -234,3 +231,18 @@ def test_rerun_of_one_task_keeps_the_others(tmp_path: Path) -> None:
     assert set(again.label_issues.get_column("task")) == {"is_ad", "vertical", "tags"}
     written = pl.read_parquet(root / "curated" / "label_issues.parquet")
     assert written.height == again.label_issues.height
+
+
+def test_push_orders_by_the_calibrated_uncertainty_curation_writes(noisy) -> None:
+    from workbench.labeling.push import build_records
+
+    messages, _, result = noisy
+    preds = result.predictions
+    projects = messages.select("uid", project=pl.lit("ungrouped"))
+    order = [r.uid for r in build_records(messages, projects, preds, load_taxonomy(),
+                                          order="uncertainty")["ungrouped"]]
+    most = preds.group_by("uid").agg(pl.col("uncertainty").max())
+    assert order == most.sort("uncertainty", "uid", descending=[True, False])["uid"].to_list()
+    # Recomputing 1 - score (the multi-label tags score averages its labels) orders otherwise.
+    naive = preds.group_by("uid").agg((1.0 - pl.col("score")).max().alias("u"))
+    assert order != naive.sort("u", "uid", descending=[True, False])["uid"].to_list()

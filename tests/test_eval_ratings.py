@@ -1,7 +1,8 @@
 """Rating projects pushed to, annotated in, and pulled from a real Label Studio.
 
 The server is the session's one Label Studio (``ls_server`` in tests/conftest.py, migrated once
-and reused from a template DB). Annotations are created through the SDK as two annotator users.
+and reused from a template DB). Annotations are created through the project's own client
+(``LabelStudioApi``) as two annotator users.
 """
 
 from __future__ import annotations
@@ -9,12 +10,15 @@ from __future__ import annotations
 import json
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pytest
 
 from tests.conftest import SessionServer
+
+if TYPE_CHECKING:
+    from workbench.labeling.labelstudio.api import LabelStudioApi
 
 pytestmark = pytest.mark.labelstudio
 
@@ -52,25 +56,32 @@ def eval_dir(tmp_path: Path, label_studio: dict[str, str]) -> tuple[Path, Path]:
     return data_dir, folder
 
 
+def _api(creds: dict[str, str]) -> LabelStudioApi:
+    from workbench.labeling.labelstudio.api import LabelStudioApi
+    from workbench.labeling.labelstudio.server import Credentials
+
+    return LabelStudioApi(Credentials(**{k: creds[k] for k in ("url", "username", "password",
+                                                               "token")}))
+
+
 def _annotate(creds: dict[str, str], push: dict[str, Any], keys: pl.DataFrame) -> None:
     """Two annotators: Likert scores by system quality; pairwise for the better one, or a tie."""
-    from label_studio_sdk import LabelStudio
-
-    ls = LabelStudio(base_url=creds["url"], api_key=creds["token"])
+    ls = _api(creds)
     tag = secrets.token_hex(3)
-    users = [ls.users.create(username=f"rater{i}-{tag}", email=f"rater{i}-{tag}@wb.local").id
+    users = [ls.request("POST", "/api/users/", json={"username": f"rater{i}-{tag}",
+                                                     "email": f"rater{i}-{tag}@wb.local"})["id"]
              for i in range(2)]
     by_key = {r["key"]: r for r in keys.iter_rows(named=True)}
-    for task in ls.tasks.list(project=push["projects"]["likert"]):
-        meta = by_key[task.data["key"]]
+    for task in ls.iter_tasks(push["projects"]["likert"]):
+        meta = by_key[task["data"]["key"]]
         for n, user in enumerate(users):
             score = round(QUALITY[meta["system"]]) - (n if meta["system"] == "fair" else 0)
             result = [{"from_name": c, "to_name": "ad", "type": "rating",
                        "value": {"rating": max(1, min(5, score))}}
                       for c in ("fluency", "relevance", "catchiness", "amharic")]
-            ls.annotations.create(id=task.id, result=result, completed_by=user)
-    for task in ls.tasks.list(project=push["projects"]["pairwise"]):
-        meta = by_key[task.data["key"]]
+            ls.create_annotation(task["id"], result, completed_by=user)
+    for task in ls.iter_tasks(push["projects"]["pairwise"]):
+        meta = by_key[task["data"]["key"]]
         left, right = meta["left_system"], meta["right_system"]
         for user in users:
             if {left, right} == {"good", "fair"} and user == users[1]:
@@ -80,17 +91,16 @@ def _annotate(creds: dict[str, str], push: dict[str, Any], keys: pl.DataFrame) -
                 side = "left" if QUALITY[left] > QUALITY[right] else "right"
                 result = [{"from_name": "preference", "to_name": "left,right", "type": "pairwise",
                            "value": {"selected": side}}]
-            ls.annotations.create(id=task.id, result=result, completed_by=user)
+            ls.create_annotation(task["id"], result, completed_by=user)
     # One invalid rating (Label Studio accepts it; the pull must not).
-    first = next(iter(ls.tasks.list(project=push["projects"]["likert"])))
-    ls.annotations.create(id=first.id, result=[{"from_name": "fluency", "to_name": "ad",
-                                                "type": "rating", "value": {"rating": 9}}])
+    first = next(ls.iter_tasks(push["projects"]["likert"]))
+    ls.create_annotation(first["id"], [{"from_name": "fluency", "to_name": "ad",
+                                        "type": "rating", "value": {"rating": 9}}])
+    ls.close()
 
 
 def test_push_is_blind_and_pull_round_trips(eval_dir: tuple[Path, Path],
                                             label_studio: dict[str, str]) -> None:
-    from label_studio_sdk import LabelStudio
-
     from workbench.core.errors import DataContractError
     from workbench.evaluation.ratings import pull_ratings, push_ratings
     from workbench.evaluation.report import human_results
@@ -100,12 +110,13 @@ def test_push_is_blind_and_pull_round_trips(eval_dir: tuple[Path, Path],
     assert (pushed.likert_tasks, pushed.pairwise_tasks, pushed.items) == (12, 12, 4)
     push = json.loads((folder / "ratings" / "push.json").read_text())
     keys = pl.read_parquet(folder / "ratings" / "keys.parquet")
-    ls = LabelStudio(base_url=label_studio["url"], api_key=label_studio["token"])
+    with _api(label_studio) as ls:
+        pair_tasks = list(ls.iter_tasks(push["projects"]["pairwise"]))
     # Blind: the tasks hold texts and an opaque key, never a system name.
-    pair_tasks = list(ls.tasks.list(project=push["projects"]["pairwise"]))
+    assert len(pair_tasks) == 12
     for task in pair_tasks:
-        assert set(task.data) == {"brief", "left", "right", "key"}
-        assert not any(s in task.data["key"] for s in QUALITY)
+        assert set(task["data"]) == {"brief", "left", "right", "key"}
+        assert not any(s in task["data"]["key"] for s in QUALITY)
     # Sides are randomised: the better system is not always on the same side.
     pairs = keys.filter(pl.col("kind") == "pairwise")
     assert 0 < pairs.filter(pl.col("left_system") == "good").height < pairs.filter(

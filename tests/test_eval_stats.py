@@ -8,7 +8,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from workbench.evaluation.agreement import alpha, likert_agreement, pairwise_agreement
+from workbench.core.agreement import krippendorff_alpha
+from workbench.evaluation.agreement import likert_agreement, pairwise_agreement
 from workbench.evaluation.bootstrap import bootstrap_ci, paired_bootstrap
 from workbench.evaluation.bradley_terry import (
     bootstrap_bradley_terry,
@@ -126,7 +127,7 @@ def test_alpha_nominal_hand_computed() -> None:
     # Coders A = [1, 1, 2, 2], B = [1, 2, 2, 2]. Coincidences: o11 = 2, o12 = o21 = 1, o22 = 4;
     # n1 = 3, n2 = 5, n = 8. D_o = 2/8; D_e = 2 * 3 * 5 / (8 * 7) = 30/56; alpha = 1 - D_o/D_e.
     expected = 1 - (2 / 8) / (30 / 56)
-    got = alpha(np.array([[1, 1, 2, 2], [1, 2, 2, 2]], dtype=float), level="nominal")
+    got = krippendorff_alpha(np.array([[1, 1, 2, 2], [1, 2, 2, 2]], dtype=float), level="nominal")
     assert got == pytest.approx(expected)
     assert got == pytest.approx(0.5333, abs=1e-4)
 
@@ -135,9 +136,9 @@ def test_alpha_interval_hand_computed() -> None:
     # A = [1, 2, 3], B = [1, 2, 4]. D_o = (1 + 1) / 6 (unit 3: (3-4)^2 both ways, m_u - 1 = 1);
     # D_e = sum over ordered pairs of the 6 values (1,1,2,2,3,4) of squared gaps / (6 * 5) = 82/30.
     expected = 1 - (2 / 6) / (82 / 30)
-    got = alpha(np.array([[1, 2, 3], [1, 2, 4]], dtype=float), level="interval")
+    got = krippendorff_alpha(np.array([[1, 2, 3], [1, 2, 4]], dtype=float), level="interval")
     assert got == pytest.approx(expected)
-    assert math.isnan(alpha(np.array([[1.0, np.nan], [1.0, 2.0]]), level="nominal"))
+    assert math.isnan(krippendorff_alpha(np.array([[1.0, np.nan], [1.0, 2.0]]), level="nominal"))
 
 
 def test_agreement_tables_from_ratings() -> None:

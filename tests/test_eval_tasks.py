@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from workbench.core.config import CleaningConfig
 from workbench.core.sampling import item_seed
 from workbench.evaluation.suite import ItemsConfig, TaskConfig
 from workbench.evaluation.systems import (
@@ -106,7 +107,7 @@ def test_swap_contacts_removes_other_advertisers() -> None:
 def test_baselines(splits: dict[str, pl.DataFrame]) -> None:
     task = TaskConfig(name="brief_to_ad", metrics=["chrf"])
     items = build_items(splits, task, ItemsConfig(n=4), seed=3, template_path=TEMPLATE)
-    retrieval = RetrievalSystem("retrieval", splits["train"])
+    retrieval = RetrievalSystem("retrieval", splits["train"], cleaning=CleaningConfig())
     template = TemplateSystem("template")
     assert isinstance(retrieval, System)
     assert isinstance(template, System)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pytest
 
 from tests.rag_data import BRIEF
+from workbench.core.config import CleaningConfig
 from workbench.core.settings.generation import ChecksConfig
 from workbench.generation.checks import (
     CheckResult,
@@ -18,6 +19,7 @@ from workbench.generation.checks import (
 )
 from workbench.rag.briefs import Brief
 
+CLEANING = CleaningConfig()
 BRIEF_OBJ = Brief.model_validate(BRIEF)  # brand Abebe Shoes, phone 0911 22 33 44, @abebeshoes
 GOOD = "👞 Abebe Shoes የቆዳ ጫማ በቅናሽ ዋጋ! ዛሬውኑ ይደውሉ 0911223344 ወይም @abebeshoes ይጻፉልን"
 AD = "የሴቶች ቀሚስ እና ጫማ አዲስ እቃዎች ገብተዋል ዋጋ 1,200 ብር ይደውሉ 0922334455"
@@ -26,7 +28,7 @@ AD = "የሴቶች ቀሚስ እና ጫማ አዲስ እቃዎች ገብተዋ�
 def check(text: str, brief: Brief = BRIEF_OBJ, *, leak: Sequence[str] = (),
           cfg: ChecksConfig | None = None) -> CheckResult:
     return check_candidate(text, brief, leak=leak, retrieved=[("u1", AD)],
-                           cfg=cfg or ChecksConfig())
+                           cfg=cfg or ChecksConfig(), cleaning=CLEANING)
 
 
 def test_a_good_candidate_passes_everything() -> None:
@@ -80,7 +82,7 @@ def test_telegram_limits_count_utf16_units() -> None:
 def test_prompt_leaks() -> None:
     prompt = ("Write an Amharic Telegram ad for the channel \"Sheger Gebeya\".\n"
               "Brand: Abebe Shoes\nWrite the brand and every contact detail exactly as given.")
-    lines = leak_lines([prompt], allowed=["Abebe Shoes"], min_chars=20)
+    lines = leak_lines([prompt], allowed=["Abebe Shoes"], min_chars=20, cleaning=CLEANING)
     assert "brand: abebe shoes" not in lines  # shorter than 20 characters
     assert check(GOOD, leak=lines).prompt_leak is False
     leaked = check(GOOD + "\nWrite the brand and every contact detail exactly as given.",
@@ -91,7 +93,7 @@ def test_prompt_leaks() -> None:
 
 
 def test_copies_of_retrieved_ads_are_flagged() -> None:
-    assert overlap_ratio(AD, AD) == 1.0
+    assert overlap_ratio(AD, AD, cleaning=CLEANING) == 1.0
     # The ad with its phone swapped and a line added is still a copy.
     copy = "Abebe Shoes — የቆዳ ጫማ\n" + AD.replace("0922334455", "0911223344") + " @abebeshoes"
     result = check(copy)

@@ -131,10 +131,11 @@ def test_against_real_server(tmp_path: Path) -> None:
     # The classifier arrives: suggestions are updated in place; the response survives.
     (data / "curated").mkdir()
     from tests.labeling_data import SHOP_ID
-    from workbench.labeling.records import PREDICTIONS_SCHEMA
+    from workbench.core.schemas import PREDICTIONS_SCHEMA
 
     pl.DataFrame({"uid": [f"{SHOP_ID}:{i}" for i in range(1, 6)], "task": ["is_ad"] * 5,
-                  "value": [["Ad"]] * 5, "score": [0.9] * 5, "model_version": ["clf-v1"] * 5},
+                  "value": [["Ad"]] * 5, "score": [0.9] * 5, "model_version": ["clf-v1"] * 5,
+                  "uncertainty": [0.2] * 5},
                  schema=PREDICTIONS_SCHEMA).write_parquet(data / "curated" / "predictions.parquet")
     again, _ = run_push(data, cfg)
     assert {r.key: r.predictions_added for r in again}["ungrouped"] == 5

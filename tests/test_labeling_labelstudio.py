@@ -14,13 +14,14 @@ import pytest
 from tests.conftest import LabelingEnv, SessionServer, run_workbench
 from tests.labeling_data import EXPECTED_PROJECTS, PRESS_ID, SHOP_ID, TIKVAH_ID, make_data_dir
 from workbench.core.errors import ServiceError
+from workbench.core.schemas import PREDICTIONS_SCHEMA
 from workbench.labeling.agreement import agreement_report
 from workbench.labeling.backends import labeling_taxonomy
 from workbench.labeling.labelstudio.backend import LabelStudioBackend
 from workbench.labeling.labelstudio.server import load_credentials, read_state
 from workbench.labeling.pull import run_pull
 from workbench.labeling.push import run_push
-from workbench.labeling.records import ANNOTATIONS_SCHEMA, PREDICTIONS_SCHEMA
+from workbench.labeling.records import ANNOTATIONS_SCHEMA
 from workbench.labeling.status import render, run_status
 
 pytestmark = pytest.mark.labelstudio
@@ -243,7 +244,7 @@ def test_group_limit_classifier_predictions_and_uncertainty(labeling_env: Labeli
     uids = sorted(EXPECTED_PROJECTS["group-2"])
     preds = pl.DataFrame({
         "uid": uids, "task": ["is_ad", "is_ad"], "value": [["Ad"], ["Non-Ad"]],
-        "score": [0.95, 0.55], "model_version": ["clf-v2", "clf-v2"],
+        "score": [0.95, 0.55], "model_version": ["clf-v2", "clf-v2"], "uncertainty": [0.1, 0.9],
     }, schema=PREDICTIONS_SCHEMA)
     preds.write_parquet(curated / "predictions.parquet")
     results, source = run_push(env.data_dir, env.cfg, group=2, order="uncertainty")

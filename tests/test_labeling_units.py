@@ -12,17 +12,17 @@ import polars as pl
 import pytest
 
 from tests.labeling_data import EXPECTED_PROJECTS, SHOP_ID, TIKVAH_ID, make_data_dir
-from workbench.core.config import AnnotatorGroup, MessageSlice, ProjectConfig
+from workbench.core.config import AnnotatorGroup, CleaningConfig, MessageSlice, ProjectConfig
 from workbench.core.errors import ConfigError, DataContractError, InputFileError
+from workbench.core.schemas import PREDICTIONS_SCHEMA
 from workbench.core.taxonomy import load_taxonomy, taxonomy_path
-from workbench.labeling.agreement import agreement_report, cohen_kappa, krippendorff_alpha
+from workbench.labeling.agreement import agreement_report, task_alpha
 from workbench.labeling.groups import assign_projects
 from workbench.labeling.pull import validate_annotations, write_pull
 from workbench.labeling.push import build_records, plan_push, review_records, uncertainty
 from workbench.labeling.records import (
     ANNOTATIONS_SCHEMA,
     LABEL_QUARANTINE_SCHEMA,
-    PREDICTIONS_SCHEMA,
     RawAnnotation,
 )
 from workbench.labeling.rules import load_rules, rule_predictions
@@ -99,7 +99,7 @@ def test_rules_signals_keywords_and_conditions() -> None:
         ["ሶፋ በቅናሽ ይደውሉ", "ዛሬ ዝናብ ይጥላል", "alphabet soup ቤቲንግ", "the best bet ever", "ፀሎት ቤት ሶፋ"],
         phones=[["+251911223344"], [], [], [], []], prices=[[1500.0], [], [], [], [2000.0]],
     )
-    preds = rule_predictions(msgs, rules, tax)
+    preds = rule_predictions(msgs, rules, tax, cleaning=CleaningConfig())
     assert dict(PREDICTIONS_SCHEMA) == dict(preds.schema)
     got = {(u, t): v for u, t, v in preds.select("uid", "task", "value").rows()}
     assert got[("1:0", "is_ad")] == ["Ad"]
@@ -112,10 +112,12 @@ def test_rules_signals_keywords_and_conditions() -> None:
     # Ge'ez keywords match inside words; Latin ones only as whole words.
     from workbench.labeling.rules import _hits, _pattern
 
-    hits = msgs.select(_hits(_pattern(["bet"], "ፀ")).alias("h"))["h"].to_list()
+    hits = msgs.select(_hits(_pattern(["bet"], CleaningConfig())).alias("h"))["h"].to_list()
     assert hits == [0, 0, 0, 1, 0]
     # Keywords are unified like text_norm: ጸሎት in the lexicon matches ፀሎት in the text.
-    assert msgs.select(_hits(_pattern(["ጸሎት"], "ፀ")).alias("h"))["h"].to_list()[4] == 1
+    assert msgs.select(_hits(_pattern(["ጸሎት"], CleaningConfig())).alias("h"))["h"].to_list()[4] == 1
+    # ... in the project's direction: with ፀ -> ጸ the keyword is spelled ጸሎት, as text_norm is.
+    assert _pattern(["ፀሎት"], CleaningConfig(tsa_series_target="ጸ")) == "(?:ጸሎት)"
 
 
 def test_rules_file_is_checked_against_the_taxonomy(tmp_path: Path) -> None:
@@ -243,7 +245,7 @@ def test_agreement_hand_computed() -> None:
     rows = [("1", "is_ad", "x", ["Ad"]), ("1", "is_ad", "y", ["Ad"]), ("1", "is_ad", "z", ["Ad"]),
             ("2", "is_ad", "x", ["Ad"]), ("2", "is_ad", "y", ["Non-Ad"]), ("2", "is_ad", "z", ["Ad"]),
             ("3", "is_ad", "x", ["Non-Ad"]), ("3", "is_ad", "y", ["Non-Ad"])]
-    assert math.isclose(krippendorff_alpha(_long(rows), "is_ad"), 1 - 14 / 30)
+    assert math.isclose(task_alpha(_long(rows), "is_ad"), 1 - 14 / 30)
     _, kappas = agreement_report(_long(rows), ["is_ad"])
     by_pair = {(k.annotator_a, k.annotator_b): (k.items, k.kappa) for k in kappas}
     # x vs z: identical on items 1, 2 but only "Ad" was used: chance agreement 1 -> undefined.
@@ -258,14 +260,13 @@ def test_agreement_hand_computed() -> None:
 def test_agreement_sets_latest_answer_and_review_excluded() -> None:
     rows = _long([("1", "tags", "x", ["Politics", "Gambling"]), ("1", "tags", "y", ["Gambling", "Politics"]),
                   ("2", "tags", "x", []), ("2", "tags", "y", ["Religious"])])
-    assert math.isclose(cohen_kappa(["a", "b"], ["a", "c"]), 1 / 3)
-    assert not math.isnan(krippendorff_alpha(rows, "tags"))
+    assert not math.isnan(task_alpha(rows, "tags"))
     later = _long([("2", "tags", "y", [])]).with_columns(updated_at=pl.lit(datetime(2025, 1, 1, tzinfo=UTC)))
     review = _long([("1", "tags", "r", ["Profanity"])], project="review")
     all_rows = pl.concat([rows, later, review])
     # y's later answer on item 2 replaces the old one (sets compare unordered): full agreement;
     # the reviewer's answer is not an annotator's.
-    assert krippendorff_alpha(all_rows, "tags") == 1.0
+    assert task_alpha(all_rows, "tags") == 1.0
     alphas, kappas = agreement_report(all_rows, ["tags"])
     assert alphas[0].annotators == 2
     assert [(k.annotator_a, k.annotator_b) for k in kappas] == [("x", "y")]
@@ -292,16 +293,19 @@ def test_plan_push_projects_predictions_and_order(tmp_path: Path) -> None:
         "task": ["is_ad", "is_ad", "vertical", "is_ad", "is_ad"],
         "value": [["Ad"], ["Non-Ad"], ["Retail"], ["Ad"], ["Maybe"]],
         "score": [0.99, 0.9, 0.6, 0.51, 0.99], "model_version": ["clf"] * 5,
+        # The calibrated column, deliberately not 1 - score: the order must follow it.
+        "uncertainty": [0.95, 0.2, 0.8, 0.3, 0.01],
     }, schema=PREDICTIONS_SCHEMA)
     assert dict(uncertainty(preds).rows()) == pytest.approx(
-        {f"{SHOP_ID}:1": 0.01, f"{SHOP_ID}:2": 0.4, f"{SHOP_ID}:3": 0.49, f"{SHOP_ID}:4": 0.01})
+        {f"{SHOP_ID}:1": 0.95, f"{SHOP_ID}:2": 0.8, f"{SHOP_ID}:3": 0.3, f"{SHOP_ID}:4": 0.01})
     from workbench.labeling.push import load_messages
 
     msgs = load_messages(data)
     projects = assign_projects(msgs, cfg.annotator_groups, only_group=None).filter(pl.col("project") == "ungrouped")
     recs = build_records(msgs, projects, preds, tax, order="uncertainty")["ungrouped"]
-    # No prediction (item 5) counts as most uncertain; then 3 (0.49), 2 (0.40), then 1 and 4.
-    assert [r.uid.split(":")[1] for r in recs] == ["5", "3", "2", "1", "4"]
+    # No prediction (item 5) counts as most uncertain; then 1 (0.95), 2 (0.8), 3 (0.3), 4
+    # (1 - score would have given 5, 3, 2, 1, 4).
+    assert [r.uid.split(":")[1] for r in recs] == ["5", "1", "2", "3", "4"]
     by_uid = {r.uid: r for r in recs}
     # Non-Ad with a vertical: the vertical is dropped (its condition fails); "Maybe" is invalid.
     assert [(p.task, p.value) for p in by_uid[f"{SHOP_ID}:2"].predictions] == [("is_ad", ["Non-Ad"])]

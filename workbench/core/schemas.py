@@ -66,6 +66,20 @@ CLEANED_EXTRA_SCHEMA: dict[str, pl.DataType] = {
 
 CLEANED_SCHEMA: dict[str, pl.DataType] = {**PARSED_SCHEMA, **CLEANED_EXTRA_SCHEMA}
 
+#: ``curated/predictions.parquet`` (curation's classifier) and the rule pre-annotations: one row
+#: per (uid, task). ``score`` is the confidence in ``value``; ``uncertainty`` (0 = certain,
+#: 1 = undecided) is what ``label push --order uncertainty`` sorts by: curation writes a
+#: calibrated one (least confidence scaled by the number of classes; for multi-label tasks the
+#: least decided label), rules write ``1 - score``.
+PREDICTIONS_SCHEMA: dict[str, pl.DataType] = {
+    "uid": pl.Utf8,
+    "task": pl.Utf8,
+    "value": pl.List(pl.Utf8),
+    "score": pl.Float64,
+    "model_version": pl.Utf8,
+    "uncertainty": pl.Float64,
+}
+
 
 def empty_frame(schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """An empty frame with ``schema``."""

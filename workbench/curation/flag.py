@@ -29,6 +29,7 @@ import polars as pl
 from tqdm.auto import tqdm
 
 from workbench.core.errors import DataContractError
+from workbench.core.schemas import PREDICTIONS_SCHEMA
 from workbench.core.settings.curation import FlagConfig, with_overrides
 from workbench.curation.answers import TaskAnswers, collect_answers, majority
 from workbench.curation.classifiers import (
@@ -43,7 +44,6 @@ from workbench.curation.multiannotator import Consensus, crowdlab, crowdlab_mult
 from workbench.curation.outputs import (
     ANNOTATOR_QUALITY_SCHEMA,
     LABEL_ISSUES_SCHEMA,
-    PREDICTIONS_SCHEMA,
     conform,
     input_sha,
     previous_run,

@@ -55,15 +55,6 @@ ANNOTATOR_QUALITY_SCHEMA: dict[str, pl.DataType] = {
     "method": pl.Utf8,
 }
 
-PREDICTIONS_SCHEMA: dict[str, pl.DataType] = {
-    "uid": pl.Utf8,
-    "task": pl.Utf8,
-    "value": pl.List(pl.Utf8),
-    "score": pl.Float64,
-    "model_version": pl.Utf8,
-    "uncertainty": pl.Float64,
-}
-
 DUP_CLUSTERS_SCHEMA: dict[str, pl.DataType] = {
     "uid": pl.Utf8,
     "cluster_id": pl.Utf8,

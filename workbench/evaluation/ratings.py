@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import combinations
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -39,6 +39,9 @@ from workbench.core.io import sha256_file, write_json_atomic, write_parquet_atom
 from workbench.core.schemas import read_parquet_checked
 from workbench.evaluation.agreement import LIKERT_CRITERIA
 
+if TYPE_CHECKING:
+    from workbench.labeling.labelstudio.api import LabelStudioApi
+
 CRITERIA_HELP = {
     "fluency": "Fluency: reads as natural, grammatical Amharic (1 = broken, 5 = native)",
     "relevance": "Relevance: advertises what the brief asks: product, brand, contacts, offer",
@@ -46,7 +49,6 @@ CRITERIA_HELP = {
     "amharic": "Amharic correctness: spelling, script and word choice (1 = many errors, 5 = none)",
 }
 TIE_CHOICE = "Equally good or bad"
-MAX_TITLE = 50  # Label Studio's limit on project titles
 
 RATINGS_SCHEMA: dict[str, pl.DataType] = {
     "eval_id": pl.Utf8, "kind": pl.Utf8, "key": pl.Utf8, "item_id": pl.Utf8, "uid": pl.Utf8,
@@ -132,32 +134,12 @@ class PushResult:
                 f"-> {self.url}/projects/{self.likert_project}")
 
 
-def _client(data_dir: Path) -> tuple[Any, str]:
+def _client(data_dir: Path) -> LabelStudioApi:
+    """The project's Label Studio client (failures are one-line ServiceErrors)."""
+    from workbench.labeling.labelstudio.api import LabelStudioApi
     from workbench.labeling.labelstudio.server import load_credentials
 
-    creds = load_credentials(data_dir)
-    from label_studio_sdk import LabelStudio
-
-    return LabelStudio(base_url=creds.url, api_key=creds.token), creds.url
-
-
-def _call(what: str, url: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run an SDK call; connection and API failures become one-line ServiceErrors."""
-    import httpx
-    from label_studio_sdk.core.api_error import ApiError
-
-    try:
-        return fn(*args, **kwargs)
-    except httpx.ConnectError:
-        msg = f"Label Studio is not reachable at {url}; start it: workbench label serve"
-        raise ServiceError(msg) from None
-    except ApiError as exc:
-        body = " ".join(str(exc.body).split())[:300]
-        msg = f"Label Studio at {url}: {what} failed: HTTP {exc.status_code}: {body}"
-        raise ServiceError(msg) from None
-    except httpx.HTTPError as exc:
-        msg = f"Label Studio at {url}: {what} failed: {exc}"
-        raise ServiceError(msg) from None
+    return LabelStudioApi(load_credentials(data_dir))
 
 
 def rating_tasks(generations: pl.DataFrame, *, eval_id: str, task: str, n_items: int | None,
@@ -243,31 +225,32 @@ def push_ratings(data_dir: Path, eval_dir: Path, *, task: str = "brief_to_ad",
     eval_id = eval_dir.name
     likert, pairwise, keys = rating_tasks(generations, eval_id=eval_id, task=task,
                                           n_items=n_items, seed=seed, systems=systems)
-    ls, url = _client(data_dir)
+    from workbench.labeling.labelstudio.api import MAX_TITLE
+
     stamp = datetime.now(UTC).strftime("%m%d-%H%M")
     title = f"{eval_id}"[: MAX_TITLE - 20]
-    likert_project = _call("create Likert project", url, ls.projects.create,
-                           title=f"{title} Likert {stamp}", label_config=likert_config(),
-                           description=f"Rate each ad 1-5 on four criteria ({eval_id}).")
-    pair_project = _call("create pairwise project", url, ls.projects.create,
-                         title=f"{title} A/B {stamp}", label_config=pairwise_config(),
-                         description=f"Pick the better ad for the brief ({eval_id}).")
-    _call("import Likert tasks", url, ls.projects.import_tasks, likert_project.id,
-          request=likert, return_task_ids=False)
-    if pairwise:
-        _call("import pairwise tasks", url, ls.projects.import_tasks, pair_project.id,
-              request=pairwise, return_task_ids=False)
+    with _client(data_dir) as ls:
+        url = ls.url
+        likert_project = ls.create_project(
+            title=f"{title} Likert {stamp}", label_config=likert_config(),
+            description=f"Rate each ad 1-5 on four criteria ({eval_id}).")["id"]
+        pair_project = ls.create_project(
+            title=f"{title} A/B {stamp}", label_config=pairwise_config(),
+            description=f"Pick the better ad for the brief ({eval_id}).")["id"]
+        ls.import_tasks(likert_project, likert)
+        if pairwise:
+            ls.import_tasks(pair_project, pairwise)
     write_parquet_atomic(out / "keys.parquet", keys)
     systems_used = sorted(set(keys["system"].drop_nulls().to_list()))
     write_json_atomic(out / "push.json", {
-        "url": url, "projects": {"likert": likert_project.id, "pairwise": pair_project.id},
+        "url": url, "projects": {"likert": likert_project, "pairwise": pair_project},
         "eval_id": eval_id, "task": task, "seed": seed, "items": int(keys["item_id"].n_unique()),
         "systems": systems_used, "likert_tasks": len(likert), "pairwise_tasks": len(pairwise),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "keys_sha256": sha256_file(out / "keys.parquet"),
     })
-    return PushResult(url=url, likert_project=likert_project.id,
-                      pairwise_project=pair_project.id, likert_tasks=len(likert),
+    return PushResult(url=url, likert_project=likert_project,
+                      pairwise_project=pair_project, likert_tasks=len(likert),
                       pairwise_tasks=len(pairwise), items=int(keys["item_id"].n_unique()),
                       systems=systems_used)
 
@@ -393,15 +376,16 @@ def pull_ratings(data_dir: Path, eval_dir: Path) -> PullResult:
         raise DataContractError(msg)
     push = json.loads((out / "push.json").read_text(encoding="utf-8"))
     keys = read_parquet_checked(out / "keys.parquet", ("key", "kind"))
-    ls, url = _client(data_dir)
-    users = _call("list users", url, ls.users.list)
-    emails = {int(u.id): str(u.email or u.username or u.id) for u in users}
     skipped: dict[str, int] = {}
     rows: list[dict[str, Any]] = []
-    for kind in ("likert", "pairwise"):
-        project = push["projects"][kind]
-        tasks = _call(f"export project {project}", url, ls.projects.exports.as_json, project)
-        rows += parse_export(tasks, keys, eval_id=eval_dir.name, emails=emails, skipped=skipped)
+    with _client(data_dir) as ls:
+        url = ls.url
+        emails = {int(u["id"]): str(u.get("email") or u.get("username") or u["id"])
+                  for u in ls.users()}
+        for kind in ("likert", "pairwise"):
+            tasks = ls.export_annotated(push["projects"][kind])
+            rows += parse_export(tasks, keys, eval_id=eval_dir.name, emails=emails,
+                                 skipped=skipped)
     frame = pl.DataFrame(rows, schema=RATINGS_SCHEMA)
     path = eval_dir / "ratings.parquet"
     write_parquet_atomic(path, frame)

@@ -177,16 +177,11 @@ def _split_facts(frame: pl.DataFrame, suite: Suite) -> str:
 def _normalizer(suite: Suite, cfg: ProjectConfig) -> Callable[[str], str]:
     if suite.score_on == "original":
         return lambda text: text
-    from workbench.rag.text import normalize_query
-
-    cleaning = cfg.cleaning
+    from workbench.core.amharic.strings import normalize
 
     def norm(text: str) -> str:
-        # Line by line: normalize_query collapses whitespace, and line breaks are kept.
-        return "\n".join(normalize_query(line, tsa_target=cleaning.tsa_series_target,
-                                         unify_homophones=cleaning.unify_homophones,
-                                         casefold=cleaning.casefold_latin)
-                         for line in text.splitlines())
+        # Line by line: normalize collapses whitespace, and line breaks are kept.
+        return "\n".join(normalize(line, cfg.cleaning) for line in text.splitlines())
 
     return norm
 

@@ -25,8 +25,6 @@ the run.
 from __future__ import annotations
 
 import difflib
-import functools
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -41,7 +39,7 @@ from workbench.evaluation.tasks import BRIEF_TO_AD, HALF_CONTINUATION, cut_half
 if TYPE_CHECKING:
     import polars as pl
 
-    from workbench.core.config import ProjectConfig
+    from workbench.core.config import CleaningConfig, ProjectConfig
     from workbench.evaluation.suite import DecodingConfig, SystemEntry
 
 BASELINES = ("retrieval", "template")
@@ -85,18 +83,6 @@ class System(Protocol):
 
 # --- Baselines -----------------------------------------------------------------------------------
 
-_HANDLE = re.compile(r"(?<![A-Za-z0-9_.])@[A-Za-z0-9_]{4,32}")
-_LINK = re.compile(r"(?:https?://|www\.|(?:t|telegram)\.(?:me|dog)/)[^\s\u1200-\u137F]*",
-                   re.IGNORECASE)
-
-
-@functools.cache
-def _phone_re() -> re.Pattern[str]:
-    from workbench.ingest.amharic import PHONE_PATTERN
-
-    return re.compile(PHONE_PATTERN)
-
-
 def split_contacts(contacts: Sequence[str]) -> dict[str, list[str]]:
     """Contacts by kind: ``phone``, ``handle``, ``link``."""
     out: dict[str, list[str]] = {"phone": [], "handle": [], "link": []}
@@ -117,22 +103,15 @@ def swap_contacts(text: str, contacts: Sequence[str], *, keep_unmatched: bool = 
     same kind; with none of that kind it is removed (another advertiser's number must not
     survive) unless ``keep_unmatched``. Brief contacts still missing are appended on a line.
     """
+    from workbench.core.amharic.strings import replace_links, replace_mentions, replace_phones
+
     kinds = split_contacts(contacts)
-
-    def sub_keep_lead(m: re.Match[str], new: str) -> str:
-        s = m.group(0)
-        lead = s[0] if s and s[0] not in "+0123456789" else ""
-        return lead + new
-
     if kinds["link"] or not keep_unmatched:
-        new_link = kinds["link"][0] if kinds["link"] else ""
-        text = _LINK.sub(lambda _m: new_link, text)
+        text = replace_links(text, kinds["link"][0] if kinds["link"] else "")
     if kinds["handle"] or not keep_unmatched:
-        new_handle = kinds["handle"][0] if kinds["handle"] else ""
-        text = _HANDLE.sub(lambda _m: new_handle, text)
+        text = replace_mentions(text, kinds["handle"][0] if kinds["handle"] else "")
     if kinds["phone"] or not keep_unmatched:
-        new_phone = kinds["phone"][0] if kinds["phone"] else ""
-        text = _phone_re().sub(lambda m: sub_keep_lead(m, new_phone), text)
+        text = replace_phones(text, kinds["phone"][0] if kinds["phone"] else "")
     text = "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
     missing = [c for c in contacts if c.casefold() not in text.casefold()]
     if missing:
@@ -150,13 +129,18 @@ class RetrievalSystem:
     train
         The train split (``uid``, ``text``, ``is_ad``; ``text_norm`` and ``vertical`` used when
         present).
+    cleaning
+        The project's cleaning config (the one ``text_norm`` was made with).
     """
 
-    def __init__(self, name: str, train: pl.DataFrame, *, train_sha256: str | None = None) -> None:
+    def __init__(self, name: str, train: pl.DataFrame, *, cleaning: CleaningConfig,
+                 train_sha256: str | None = None) -> None:
         import polars as pl
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.name = name
+        #: The project's cleaning config: queries are normalised as ``text_norm`` was.
+        self._cleaning = cleaning
         rows = train.filter(pl.col("text").is_not_null()
                             & (pl.col("text").str.strip_chars() != "")).sort("uid")
         if rows.height == 0:
@@ -183,9 +167,10 @@ class RetrievalSystem:
     def _nearest(self, query: str, *, vertical: str | None, ads_only: bool) -> int:
         import numpy as np
 
-        from workbench.rag.text import normalize_query
+        from workbench.core.amharic.strings import normalize
 
-        sims = (self._matrix @ self._vectorizer.transform([normalize_query(query)]).T).toarray()
+        query_norm = normalize(query, self._cleaning)
+        sims = (self._matrix @ self._vectorizer.transform([query_norm]).T).toarray()
         allowed = np.array([i for i in range(len(self._texts))
                             if (self._is_ad[i] or not ads_only)
                             and (vertical is None or self._vertical[i] == vertical)], dtype=int)
@@ -432,7 +417,7 @@ def resolve_system(entry: SystemEntry, data_dir: Path, cfg: ProjectConfig, *,
     """
     ref = entry.ref
     if ref == "retrieval":
-        return RetrievalSystem(entry.name, train, train_sha256=train_sha256)
+        return RetrievalSystem(entry.name, train, cleaning=cfg.cleaning, train_sha256=train_sha256)
     if ref == "template":
         return TemplateSystem(entry.name)
     lineage: dict[str, Any] = {"kind": "hf", "ref": ref}

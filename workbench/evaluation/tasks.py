@@ -165,12 +165,12 @@ def half_continuation_items(test: pl.DataFrame, task: TaskConfig) -> list[EvalIt
     The item's brief is derived from the *first half only* (contacts, prices, CTAs written
     there), so a baseline reading it never sees the reference.
     """
-    from workbench.ingest.amharic import PHONE_PATTERN, normalize_phone
+    from workbench.core.amharic.patterns import PHONE_PATTERN, normalize_phone
+    from workbench.core.amharic.strings import find_price_phrases
     from workbench.training.sft_data import cta_of
 
     phone_re = re.compile(PHONE_PATTERN)
     handle_re = re.compile(r"@[A-Za-z0-9_]{4,32}")
-    price_re = re.compile(r"\d[\d,]*(?:\.\d+)?\s*ብር")
     items = []
     for row in test.iter_rows(named=True):
         text = row["text"].strip()
@@ -181,7 +181,7 @@ def half_continuation_items(test: pl.DataFrame, task: TaskConfig) -> list[EvalIt
         phones = [_drop_lead(m.group(0)) for m in phone_re.finditer(prefix)
                   if normalize_phone(m.group(0))]
         contacts = list(dict.fromkeys(phones + handle_re.findall(prefix)))
-        prices = [" ".join(p.split()) for p in price_re.findall(prefix)]
+        prices = find_price_phrases(prefix)
         items.append(EvalItem(
             item_id=f"{HALF_CONTINUATION}:{row['uid']}", task=HALF_CONTINUATION, uid=row["uid"],
             channel=row["channel_name"] or "", vertical=row.get("vertical"), prompt=prefix,

@@ -14,36 +14,36 @@ Both are deterministic: the seed is recorded but changes nothing.
 
 Examples
 --------
+>>> from workbench.core.config import CleaningConfig
 >>> from workbench.rag.briefs import Brief
 >>> b = Brief.model_validate({"brand": "Abebe", "product": "ጫማ", "vertical": "Retail",
 ...                           "target_channel": "Shop", "contact": {"phone": "0911223344"}})
->>> print(adapt_ad("ጫማ በቅናሽ ይደውሉ 0922 33 44 55 @oldshop", b))
+>>> print(adapt_ad("ጫማ በቅናሽ ይደውሉ 0922 33 44 55 @oldshop", b, CleaningConfig()))
 Abebe — ጫማ
 ጫማ በቅናሽ ይደውሉ 0911223344
 """
 
 from __future__ import annotations
 
-import re
 import string
 import time
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from workbench.core.amharic.strings import (
+    normalize,
+    replace_links,
+    replace_mentions,
+    replace_phones,
+)
+from workbench.core.config import CleaningConfig
 from workbench.core.errors import DataContractError
 from workbench.core.sampling import candidate_seed
 from workbench.generation.candidates import GenerationRequest, RawCandidate, seed_key
-from workbench.ingest.amharic import MENTION_PATTERN, PHONE_PATTERN
-from workbench.rag.text import normalize_query
 
 if TYPE_CHECKING:
     from workbench.generation.registry import ModelSpec
     from workbench.rag.briefs import Brief
-
-_PHONE = re.compile(PHONE_PATTERN)
-_MENTION = re.compile(MENTION_PATTERN)
-_LINK = re.compile(r"(?:https?://|www\.|(?:t|telegram)\.(?:me|dog)/)[^\s\u1200-\u137F]*",
-                   re.IGNORECASE)
 
 #: Ad templates per language: one line per list item; ``{field}`` from :func:`_fields`.
 TEMPLATES: dict[str, list[list[str]]] = {
@@ -99,24 +99,15 @@ def template_ad(brief: Brief, index: int) -> str:
     return fill_template(templates[index % len(templates)], _fields(brief, lang))
 
 
-def _replace_keep_lead(pattern: re.Pattern[str], text: str, new: str, lead_chars: str) -> str:
-    """Replace matches whose first character may be a consumed neighbour (no look-behind)."""
+def adapt_ad(ad: str, brief: Brief, cleaning: CleaningConfig) -> str:
+    """A past ad with the brief's contact details and brand put in (see the module docstring).
 
-    def sub(m: re.Match[str]) -> str:
-        s = m.group(0)
-        lead = s[0] if s and s[0] not in lead_chars else ""
-        return lead + new
-
-    return pattern.sub(sub, text)
-
-
-def adapt_ad(ad: str, brief: Brief) -> str:
-    """A past ad with the brief's contact details and brand put in (see the module docstring)."""
+    The brand counts as present when it appears in the ad normalised with ``cleaning``.
+    """
     contact = brief.contact
-    text = _LINK.sub(contact.link or "", ad)
-    # The patterns consume the character before a phone / mention: give it back.
-    text = _replace_keep_lead(_MENTION, text, contact.handle or "", "@")
-    text = _replace_keep_lead(_PHONE, text, contact.phone or "", "+0123456789")
+    text = replace_links(ad, contact.link or "")
+    text = replace_mentions(text, contact.handle or "")
+    text = replace_phones(text, contact.phone or "")
     text = "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
     missing = []
     if contact.phone and contact.phone not in text:
@@ -129,7 +120,7 @@ def adapt_ad(ad: str, brief: Brief) -> str:
         missing.append(contact.short_code)
     if missing:
         text += "\n" + " | ".join(missing)
-    if normalize_query(brief.brand).casefold() not in normalize_query(text).casefold():
+    if normalize(brief.brand, cleaning).casefold() not in normalize(text, cleaning).casefold():
         text = f"{brief.brand} — {brief.product}\n{text}"
     return text
 
@@ -139,8 +130,10 @@ class RetrievalBaseline:
 
     load_seconds = 0.0
 
-    def __init__(self, spec: ModelSpec) -> None:
+    def __init__(self, spec: ModelSpec, cleaning: CleaningConfig) -> None:
         self.spec = spec
+        #: The project's cleaning config (the brand check compares normalised text).
+        self.cleaning = cleaning
 
     def render(self, messages: list[dict[str, str]]) -> str:
         """The user prompt (recorded for provenance; the baseline does not read it)."""
@@ -164,7 +157,7 @@ class RetrievalBaseline:
         for i in range(request.n):
             start = time.perf_counter()
             hit = request.retrieved[i % len(request.retrieved)]
-            text = adapt_ad(hit.text, request.brief)
+            text = adapt_ad(hit.text, request.brief, self.cleaning)
             seed = candidate_seed(request.decoding.seed, seed_key(request), i)
             out.append(RawCandidate(text=text, seed=seed,
                                     seconds=time.perf_counter() - start,

@@ -22,7 +22,8 @@ check              passes when
 
 Examples
 --------
->>> overlap_ratio("ቤት ለኪራይ በቦሌ", "ቤት ለኪራይ በቦሌ አካባቢ", n=4)
+>>> from workbench.core.config import CleaningConfig
+>>> overlap_ratio("ቤት ለኪራይ በቦሌ", "ቤት ለኪራይ በቦሌ አካባቢ", n=4, cleaning=CleaningConfig())
 1.0
 >>> round(ethiopic_share("ሰላም hello"), 2)
 0.38
@@ -33,14 +34,20 @@ Examples
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.amharic.strings import (
+    ethiopic_ratio,
+    find_phones,
+    normalize,
+    replace_links,
+    replace_mentions,
+    replace_phones,
+)
+from workbench.core.config import CleaningConfig
 from workbench.core.settings.generation import ChecksConfig
-from workbench.ingest.amharic import MENTION_PATTERN, PHONE_PATTERN, is_ethiopic, normalize_phone
-from workbench.rag.text import normalize_query
 
 if TYPE_CHECKING:
     from workbench.rag.briefs import Brief
@@ -52,10 +59,6 @@ CAPTION_LIMIT = 1024
 ROLE_MARKERS = ("<|system|>", "<|user|>", "<|assistant|>", "[INST]", "[/INST]", "<<SYS>>",
                 "<</SYS>>", "<|im_start|>", "<|im_end|>")
 
-_PHONE = re.compile(PHONE_PATTERN)
-_MENTION = re.compile(MENTION_PATTERN)
-_LINK = re.compile(r"(?:https?://|www\.|(?:t|telegram)\.(?:me|dog)/)[^\s\u1200-\u137F]*",
-                   re.IGNORECASE)
 _NON_WORD = re.compile(r"[^\w]+")
 
 
@@ -100,53 +103,38 @@ def utf16_units(text: str) -> int:
 
 
 def ethiopic_share(text: str) -> float:
-    """Ethiopic letters / all letters (0.0 without letters), as the cleaned stage computes it."""
-    letters = [c for c in text if unicodedata.category(c).startswith("L")]
-    if not letters:
-        return 0.0
-    return sum(1 for c in letters if is_ethiopic(c)) / len(letters)
+    """Ethiopic letters / all letters (0.0 without letters), counted without links and handles.
+
+    Links and @handles are always Latin; ``text_clean`` drops them before its ratio too.
+    """
+    return ethiopic_ratio(replace_mentions(replace_links(text, " "), " "))
 
 
-def phones_in(text: str) -> set[str]:
-    """E.164 forms of the Ethiopian phone numbers written in ``text``."""
-    found = set()
-    for m in _PHONE.finditer(text):
-        e164 = normalize_phone(m.group(0))
-        if e164:
-            found.add(e164)
-    return found
-
-
-def _skeleton(text: str) -> str:
+def _skeleton(text: str, cleaning: CleaningConfig) -> str:
     """Normalised words only: contacts and links masked, punctuation and emojis dropped."""
-    text = _LINK.sub(" ", text)
-    text = _MENTION.sub(" ", text)
-    text = _PHONE.sub(" ", text)
-    return " ".join(_NON_WORD.sub(" ", normalize_query(text)).split())
+    text = replace_phones(replace_mentions(replace_links(text, " "), " "), " ")
+    return " ".join(_NON_WORD.sub(" ", normalize(text, cleaning)).split())
 
 
 def _grams(text: str, n: int) -> set[str]:
     return {text[i:i + n] for i in range(len(text) - n + 1)}
 
 
-def overlap_ratio(candidate: str, ad: str, *, n: int = 6) -> float:
+def overlap_ratio(candidate: str, ad: str, *, cleaning: CleaningConfig, n: int = 6) -> float:
     """Shared character n-grams over the n-grams of the shorter text (0.0 .. 1.0).
 
     1.0 means one text lies wholly inside the other: the candidate is the ad with lines added,
     or a slice of the ad. Both texts are reduced to normalised words, contacts masked, first.
     """
-    cand = _grams(_skeleton(candidate), n)
-    other = _grams(_skeleton(ad), n)
+    cand = _grams(_skeleton(candidate, cleaning), n)
+    other = _grams(_skeleton(ad, cleaning), n)
     if not cand or not other:
         return 0.0
     return len(cand & other) / min(len(cand), len(other))
 
 
-def _norm_line(text: str) -> str:
-    return " ".join(normalize_query(text).split())
-
-
-def leak_lines(prompt_texts: Sequence[str], *, allowed: Sequence[str], min_chars: int) -> list[str]:
+def leak_lines(prompt_texts: Sequence[str], *, allowed: Sequence[str], min_chars: int,
+               cleaning: CleaningConfig) -> list[str]:
     """Prompt lines whose verbatim presence in a candidate counts as a leak.
 
     Parameters
@@ -158,12 +146,14 @@ def leak_lines(prompt_texts: Sequence[str], *, allowed: Sequence[str], min_chars
         is the overlap check's business); a line inside one of them is not a leak line.
     min_chars
         Shorter lines are ignored (they match by chance).
+    cleaning
+        The project's cleaning config: lines and candidates are compared normalised.
     """
-    allowed_norm = [_norm_line(a) for a in allowed if a]
+    allowed_norm = [normalize(a, cleaning) for a in allowed if a]
     lines = []
     for text in prompt_texts:
         for raw in text.splitlines():
-            line = _norm_line(raw)
+            line = normalize(raw, cleaning)
             if len(line) < min_chars or any(line in a for a in allowed_norm):
                 continue
             lines.append(line)
@@ -177,6 +167,7 @@ def check_candidate(
     leak: Sequence[str],
     retrieved: Sequence[tuple[str, str]],
     cfg: ChecksConfig,
+    cleaning: CleaningConfig,
 ) -> CheckResult:
     """Run every check on one candidate.
 
@@ -192,17 +183,19 @@ def check_candidate(
         ``(uid, text)`` of the retrieved ads.
     cfg
         Thresholds.
+    cleaning
+        The project's cleaning config (brand, leak and overlap compare normalised text).
 
     Returns
     -------
     CheckResult
         Every value, plus the names of the failed checks.
     """
-    norm = _norm_line(text)
+    norm = normalize(text, cleaning)
     lowered = text.casefold()
     contact = brief.contact
-    has_brand = bool(brief.brand) and _norm_line(brief.brand) in norm
-    has_phone = None if not contact.phone else contact.phone_e164 in phones_in(text)
+    has_brand = bool(brief.brand) and normalize(brief.brand, cleaning) in norm
+    has_phone = None if not contact.phone else contact.phone_e164 in find_phones(text)
     has_handle = None
     if contact.handle:
         pattern = re.escape(contact.handle.casefold()) + r"(?![A-Za-z0-9_])"
@@ -217,7 +210,7 @@ def check_candidate(
                                    + r"(?![0-9#])", text) is not None
     has_contact = all(v for v in (has_phone, has_handle, has_link, has_short_code)
                       if v is not None)
-    share = ethiopic_share(_MENTION.sub(" ", _LINK.sub(" ", text)))
+    share = ethiopic_share(text)
     ethiopic_ok = share >= cfg.min_ethiopic_share.get(brief.language, 0.0)
     limit = CAPTION_LIMIT if cfg.caption else TEXT_LIMIT
     units = utf16_units(text)
@@ -226,7 +219,7 @@ def check_candidate(
         leaked = next((line for line in leak if line in norm), None)
     best_ratio, best_uid = 0.0, None
     for uid, ad in retrieved:
-        ratio = overlap_ratio(text, ad, n=cfg.overlap_ngram)
+        ratio = overlap_ratio(text, ad, n=cfg.overlap_ngram, cleaning=cleaning)
         if ratio > best_ratio:
             best_ratio, best_uid = ratio, uid
     is_copy = best_ratio >= cfg.max_overlap

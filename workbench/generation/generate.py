@@ -182,7 +182,8 @@ def load_generator(spec: ModelSpec, cfg: ProjectConfig) -> Generator:
     from workbench.generation.baselines import RetrievalBaseline, TemplateBaseline
 
     if spec.kind == "baseline":
-        return RetrievalBaseline(spec) if spec.name == "retrieval" else TemplateBaseline(spec)
+        baseline = RetrievalBaseline if spec.name == "retrieval" else TemplateBaseline
+        return baseline(spec, cfg.cleaning)
     if spec.kind == "openai":
         from workbench.generation.openai_compat import OpenAICompatGenerator
 
@@ -241,7 +242,7 @@ def _rows(
         brief.brand, brief.product, brief.campaign_goal, brief.offer, brief.call_to_action,
         brief.notes, *brief.contact.items()]
     leak = leak_lines([m["content"] for m in messages], allowed=allowed,
-                      min_chars=cfg.generation.checks.min_leak_chars)
+                      min_chars=cfg.generation.checks.min_leak_chars, cleaning=cfg.cleaning)
     base: dict[str, Any] = {
         "created_at": created, "brief_id": brief_file.id, "brief_path": str(brief_file.path),
         "brief_sha256": brief_file.sha256, "brand": brief.brand,
@@ -270,7 +271,7 @@ def _rows(
     rows = []
     for i, cand in enumerate(candidates):
         checks = check_candidate(cand.text, brief, leak=leak, retrieved=retrieved,
-                                 cfg=cfg.generation.checks)
+                                 cfg=cfg.generation.checks, cleaning=cfg.cleaning)
         rows.append({
             **base, "candidate_id": f"{stem}#{i}", "candidate_index": i, "seed": cand.seed,
             "source_uid": cand.source_uid, "generate_seconds": cand.seconds,

@@ -17,11 +17,11 @@ Examples
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.amharic.strings import find_price_phrases
 from workbench.core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -37,7 +37,6 @@ VARIABLES = (
     "context_ads", "retrieved", "words", "prices", "cta",
 )
 
-_PRICE = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:ብር|birr|etb)", re.IGNORECASE)
 
 
 def load_template(path: Path) -> Any:
@@ -92,7 +91,7 @@ def prompt_variables(brief: Brief, ads: Sequence[Hit], *, context_chars: int) ->
         # The names the training prompt template (training/templates/brief.jinja) uses, so a
         # run's own template renders from a brief too.
         "words": [w for w in (brief.brand, brief.product) if w],
-        "prices": [" ".join(p.split()) for p in _PRICE.findall(brief.offer)],
+        "prices": find_price_phrases(brief.offer),
         "cta": [brief.call_to_action] if brief.call_to_action else [],
     }
 

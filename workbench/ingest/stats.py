@@ -2,7 +2,7 @@
 
 All tables come from ``text_norm`` (homophones unified, lower-cased) so spelling variants of the
 same word count together. Tokens are runs of letters, marks and digits (see
-:data:`~workbench.ingest.amharic.TOKEN_PATTERN`): whitespace, Latin and Ethiopic punctuation
+:data:`~workbench.core.amharic.patterns.TOKEN_PATTERN`): whitespace, Latin and Ethiopic punctuation
 (። ፣ ፤ ፥ ፦ ፧ ፡) separate them, and "1,500" stays one token.
 
 N-grams never cross a message boundary: tokens are exploded one row per occurrence (rows of a
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from workbench.core.amharic.patterns import TOKEN_PATTERN
 from workbench.core.schemas import UTC_DATETIME, require_columns
-from workbench.ingest.amharic import TOKEN_PATTERN
 
 #: Schemas of the files written to ``DIR/final/``, keyed by file name.
 FINAL_SCHEMAS: dict[str, dict[str, pl.DataType]] = {

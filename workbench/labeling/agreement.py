@@ -1,5 +1,7 @@
 """Inter-annotator agreement on overlapping items: Krippendorff's alpha, Cohen's kappa.
 
+The statistics are :mod:`workbench.core.agreement`'s; this module decides which answers count.
+
 Only items answered by two or more annotators count. Each annotator's latest answer per (uid, task)
 is used, and the review project is left out (a reviewer adjudicates; agreeing with annotators is
 not what it measures). A multi-choice answer is compared as a whole set (nominal: {Gambling} and
@@ -13,22 +15,19 @@ Examples
 ...     "annotator": ["x"] * 4 + ["y"] * 4,
 ...     "value": [["Ad"], ["Ad"], ["Non-Ad"], ["Non-Ad"], ["Ad"], ["Non-Ad"], ["Non-Ad"], ["Non-Ad"]],
 ... })
->>> round(krippendorff_alpha(ann, "is_ad"), 4)
+>>> round(task_alpha(ann, "is_ad"), 4)
 0.5333
->>> cohen_kappa(["Ad", "Ad", "Non-Ad", "Non-Ad"], ["Ad", "Non-Ad", "Non-Ad", "Non-Ad"])
-0.5
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
 import polars as pl
 
+from workbench.core.agreement import cohen_kappa, krippendorff_alpha, reliability_matrix
 from workbench.labeling.records import REVIEW_PROJECT
 
 
@@ -53,7 +52,7 @@ def overlapping(answers: pl.DataFrame, task: str) -> pl.DataFrame:
     return one.join(multi, on="uid")
 
 
-def krippendorff_alpha(annotations: pl.DataFrame, task: str) -> float:
+def task_alpha(annotations: pl.DataFrame, task: str) -> float:
     """Nominal Krippendorff's alpha of ``task`` over items with 2+ annotators (NaN if undefined).
 
     Parameters
@@ -67,44 +66,15 @@ def krippendorff_alpha(annotations: pl.DataFrame, task: str) -> float:
     Returns
     -------
     float
-        Alpha in [-1, 1]; NaN when fewer than two overlapping items' values vary (no expected
-        disagreement) or nothing overlaps.
+        :func:`~workbench.core.agreement.krippendorff_alpha` (nominal) of the answer sets; NaN
+        when fewer than two items overlap or every answer is the same.
     """
-    import krippendorff
-    import numpy as np
-
-    rows = overlapping(latest_answers(annotations), task)
-    if rows.is_empty():
-        return math.nan
-    keys = sorted(rows.get_column("key").unique().to_list())
-    if len(keys) < 2:
-        # Everyone gave the same answer everywhere: agreement is undefined, not perfect.
-        return math.nan
-    code = {k: i for i, k in enumerate(keys)}
-    annotators = sorted(rows.get_column("annotator").unique().to_list())
-    items = sorted(rows.get_column("uid").unique().to_list())
-    a_idx = {a: i for i, a in enumerate(annotators)}
-    i_idx = {u: i for i, u in enumerate(items)}
-    matrix = np.full((len(annotators), len(items)), np.nan)
-    for uid, annotator, key in rows.select("uid", "annotator", "key").iter_rows():
-        matrix[a_idx[annotator], i_idx[uid]] = code[key]
-    return float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+    return _nominal_alpha(overlapping(latest_answers(annotations), task))
 
 
-def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float:
-    """Cohen's kappa of two annotators' answers to the same items (NaN when chance agreement is 1)."""
-    if len(a) != len(b):
-        msg = f"cohen_kappa needs paired answers, got {len(a)} and {len(b)}"
-        raise ValueError(msg)
-    n = len(a)
-    if n == 0:
-        return math.nan
-    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
-    ca, cb = Counter(a), Counter(b)
-    expected = sum(ca[k] * cb.get(k, 0) for k in ca) / (n * n)
-    if expected == 1.0:
-        return math.nan
-    return (observed - expected) / (1.0 - expected)
+def _nominal_alpha(rows: pl.DataFrame) -> float:
+    """Alpha of :func:`overlapping` rows, answer sets compared as wholes."""
+    return krippendorff_alpha(reliability_matrix(rows, unit="uid", value="key"), level="nominal")
 
 
 @dataclass(frozen=True)
@@ -139,7 +109,7 @@ def agreement_report(
         rows = overlapping(answers, task)
         alphas.append(TaskAlpha(task=task, items=rows.get_column("uid").n_unique(),
                                 annotators=rows.get_column("annotator").n_unique(),
-                                alpha=krippendorff_alpha(annotations, task)))
+                                alpha=_nominal_alpha(rows)))
         by_annotator = {
             a: dict(zip(g.get_column("uid").to_list(), g.get_column("key").to_list(), strict=True))
             for (a,), g in rows.group_by("annotator")

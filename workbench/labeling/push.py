@@ -18,12 +18,11 @@ import polars as pl
 
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import DataContractError, InputFileError
-from workbench.core.schemas import read_parquet_checked
+from workbench.core.schemas import PREDICTIONS_SCHEMA, read_parquet_checked
 from workbench.core.taxonomy import Taxonomy
 from workbench.labeling.groups import GROUP_COLUMNS, assign_projects
 from workbench.labeling.records import (
     LABEL_ISSUES_COLUMNS,
-    PREDICTIONS_SCHEMA,
     REVIEW_PROJECT,
     BatchHook,
     Prediction,
@@ -69,14 +68,10 @@ def load_preannotations(
     path = predictions_path(data_dir)
     if path.exists():
         preds = read_parquet_checked(path, PREDICTIONS_SCHEMA, hint="written by `workbench curate`")
-        preds = preds.select(
-            pl.col("uid").cast(pl.Utf8), pl.col("task").cast(pl.Utf8),
-            pl.col("value").cast(pl.List(pl.Utf8)), pl.col("score").cast(pl.Float64),
-            pl.col("model_version").cast(pl.Utf8),
-        )
+        preds = preds.select([pl.col(name).cast(dtype) for name, dtype in PREDICTIONS_SCHEMA.items()])
         return preds, str(path)
     rules = load_rules(cfg.labeling.rules, taxonomy=taxonomy)
-    preds = rule_predictions(messages, rules, taxonomy, tsa_target=cfg.cleaning.tsa_series_target)
+    preds = rule_predictions(messages, rules, taxonomy, cleaning=cfg.cleaning)
     return preds, f"rules {rules.model_version}"
 
 
@@ -84,7 +79,8 @@ def _usable(preds: pl.DataFrame, taxonomy: Taxonomy) -> dict[str, tuple[str, lis
     """Map each uid to (model_version, predictions), keeping valid answers whose conditions hold."""
     by_uid: dict[str, dict[str, list[tuple[str, list[str], float]]]] = defaultdict(dict)
     names = set(taxonomy.names)
-    for uid, task, value, score, version in preds.iter_rows():
+    for uid, task, value, score, version in preds.select(
+            "uid", "task", "value", "score", "model_version").iter_rows():
         if task not in names or value is None or score is None:
             continue
         by_uid[uid].setdefault(version or "unknown", []).append((task, list(value), float(score)))
@@ -108,8 +104,13 @@ def _usable(preds: pl.DataFrame, taxonomy: Taxonomy) -> dict[str, tuple[str, lis
 
 
 def uncertainty(preds: pl.DataFrame) -> pl.DataFrame:
-    """``uid``, ``uncertainty`` = 1 - score of its least confident predicted task."""
-    return preds.group_by("uid").agg(uncertainty=(1.0 - pl.col("score")).max())
+    """``uid``, ``uncertainty``: the ``uncertainty`` column of its least certain predicted task.
+
+    The column is the calibrated one curation writes (or ``1 - score`` for rules), never
+    recomputed here: ``1 - score`` would rank a multi-label answer that is sure of every label
+    but one as confident.
+    """
+    return preds.group_by("uid").agg(pl.col("uncertainty").max())
 
 
 def build_records(
@@ -133,7 +134,7 @@ def build_records(
     taxonomy
         To keep only valid predicted answers whose conditions hold.
     order
-        ``id``: by channel then message id; ``uncertainty``: most uncertain first (1 - score).
+        ``id``: by channel then message id; ``uncertainty``: most uncertain first (the predictions' ``uncertainty`` column).
     """
     frame = messages.join(projects, on="uid", how="inner")
     if order == "uncertainty":
@@ -193,7 +194,8 @@ def review_records(data_dir: Path, messages: pl.DataFrame, taxonomy: Taxonomy) -
                f"(e.g. {sorted(missing)[0]}); re-run ingest or curation")
         raise DataContractError(msg)
     preds = pl.DataFrame(
-        [{"uid": u, "task": t, "value": v, "score": s, "model_version": REVIEW_MODEL_VERSION}
+        [{"uid": u, "task": t, "value": v, "score": s, "model_version": REVIEW_MODEL_VERSION,
+          "uncertainty": 1.0 - s}
          for u, rows in suggested.items() for t, v, s in rows],
         schema=PREDICTIONS_SCHEMA,
     )

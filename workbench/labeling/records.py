@@ -1,8 +1,8 @@
 """Data contracts of the labeling stage (Parquet schemas) and the backend-neutral records.
 
 ``labels/annotations.parquet`` is what curation and training read: long format, one row per
-(annotation, task). ``curated/predictions.parquet`` (written by curation) and the rule
-pre-annotations share :data:`PREDICTIONS_SCHEMA`.
+(annotation, task). Pre-annotations (``curated/predictions.parquet`` or the rules) follow
+:data:`~workbench.core.schemas.PREDICTIONS_SCHEMA`.
 """
 
 from __future__ import annotations
@@ -41,15 +41,6 @@ LABEL_QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "reason": pl.Utf8,
     "raw": pl.Utf8,
     "updated_at": UTC_DATETIME,
-}
-
-#: Pre-annotations: rules (``labeling/rules.yaml``) or ``curated/predictions.parquet``.
-PREDICTIONS_SCHEMA: dict[str, pl.DataType] = {
-    "uid": pl.Utf8,
-    "task": pl.Utf8,
-    "value": pl.List(pl.Utf8),
-    "score": pl.Float64,
-    "model_version": pl.Utf8,
 }
 
 #: ``curated/label_issues.parquet`` columns the review push needs (written by curation).

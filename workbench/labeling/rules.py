@@ -7,6 +7,7 @@ both alike.
 Examples
 --------
 >>> import polars as pl
+>>> from workbench.core.config import CleaningConfig
 >>> from workbench.core.taxonomy import load_taxonomy
 >>> tax = load_taxonomy()
 >>> rules = load_rules(taxonomy=tax)
@@ -16,7 +17,7 @@ Examples
 ...     "phones": [["+251911234567"], []], "prices": [[1500.0], []],
 ...     "links": [[], []], "mentions": [[], []],
 ... })
->>> preds = rule_predictions(msgs, rules, tax)
+>>> preds = rule_predictions(msgs, rules, tax, cleaning=CleaningConfig())
 >>> preds.filter(pl.col("uid") == "1:1").select("task", "value").rows()
 [('is_ad', ['Ad']), ('vertical', ['Retail']), ('tags', [])]
 >>> preds.filter(pl.col("uid") == "1:2").select("task", "value").rows()
@@ -32,14 +33,13 @@ from typing import Literal
 import polars as pl
 from pydantic import Field, model_validator
 
-from workbench.core.config import load_yaml_model
+from workbench.core.amharic.strings import normalize
+from workbench.core.config import CleaningConfig, load_yaml_model
 from workbench.core.errors import ConfigError
 from workbench.core.resources import default_file, user_path
-from workbench.core.schemas import require_columns
+from workbench.core.schemas import PREDICTIONS_SCHEMA, require_columns
 from workbench.core.strict_model import StrictModel
 from workbench.core.taxonomy import Taxonomy
-from workbench.ingest.amharic import TsaTarget, unify_homophones
-from workbench.labeling.records import PREDICTIONS_SCHEMA
 
 
 def rules_path(explicit: Path | None = None) -> Path:
@@ -105,11 +105,11 @@ def load_rules(path: Path | None = None, *, taxonomy: Taxonomy) -> Rules:
     return rules
 
 
-def _pattern(words: list[str], tsa_target: TsaTarget) -> str | None:
+def _pattern(words: list[str], cleaning: CleaningConfig) -> str | None:
     """One regex for ``words`` as ``text_norm`` spells them (Latin: whole words only)."""
     latin, other = [], []
     for word in words:
-        norm = unify_homophones(word.strip(), tsa_target).lower()
+        norm = normalize(word, cleaning)
         if not norm:
             continue
         (latin if _LATIN_ONLY.match(norm) else other).append(re.escape(norm))
@@ -133,9 +133,9 @@ def rule_predictions(
     rules: Rules,
     taxonomy: Taxonomy,
     *,
-    tsa_target: TsaTarget = "ፀ",
+    cleaning: CleaningConfig,
 ) -> pl.DataFrame:
-    """Pre-annotations for ``messages`` (cleaned rows) as a :data:`PREDICTIONS_SCHEMA` frame.
+    """Pre-annotations for ``messages`` (cleaned rows) as a :data:`~workbench.core.schemas.PREDICTIONS_SCHEMA` frame.
 
     Parameters
     ----------
@@ -145,8 +145,8 @@ def rule_predictions(
         From :func:`load_rules`.
     taxonomy
         Decides which tasks apply given the predicted gate answer (``when`` conditions).
-    tsa_target
-        The cleaning config's ጸ/ፀ direction, so keywords are unified like ``text_norm``.
+    cleaning
+        The project's cleaning config, so keywords are normalised like ``text_norm``.
 
     Returns
     -------
@@ -161,7 +161,7 @@ def rule_predictions(
         "price": pl.col("prices").list.len().fill_null(0) > 0,
         "link": pl.col("links").list.len().fill_null(0) > 0,
         "mention": pl.col("mentions").list.len().fill_null(0) > 0,
-        "call_to_action": _hits(_pattern(gate.call_to_action, tsa_target)) > 0,
+        "call_to_action": _hits(_pattern(gate.call_to_action, cleaning)) > 0,
     }
     # Noisy-OR: P(ad) = 1 - prod(1 - w_s) over the signals present.
     keep = pl.lit(1.0)
@@ -188,7 +188,7 @@ def rule_predictions(
         if task == gate.task or task not in rules.keywords:
             continue
         labels = [lab for lab in taxonomy.task(task).values if lab in rules.keywords[task]]
-        counts = [_hits(_pattern(rules.keywords[task][lab], tsa_target)) for lab in labels]
+        counts = [_hits(_pattern(rules.keywords[task][lab], cleaning)) for lab in labels]
         if taxonomy.task(task).kind == "single":
             best = pl.max_horizontal(counts)
             tied = pl.sum_horizontal([(c == best).cast(pl.UInt32) for c in counts])
@@ -214,6 +214,8 @@ def rule_predictions(
         for task in values
     ]
     out = pl.concat(parts).sort("_row", "_order")
+    # Rule scores are not calibrated: their uncertainty is plainly 1 - score.
     return out.select(
-        "uid", "task", "value", "score", model_version=pl.lit(rules.model_version)
+        "uid", "task", "value", "score", model_version=pl.lit(rules.model_version),
+        uncertainty=1.0 - pl.col("score"),
     ).cast(PREDICTIONS_SCHEMA)

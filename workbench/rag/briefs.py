@@ -42,15 +42,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from workbench.core.amharic.patterns import normalize_phone
+from workbench.core.amharic.strings import is_link
 from workbench.core.config import load_yaml_model
 from workbench.core.errors import ConfigError, InputFileError
 from workbench.core.io import sha256_file
-from workbench.ingest.amharic import normalize_phone
 
 Language = Literal["am", "en", "mixed"]
 
 _HANDLE = re.compile(r"^@?[A-Za-z0-9_]{4,32}$")
-_LINK = re.compile(r"^(?:https?://|www\.|(?:t|telegram)\.(?:me|dog)/)\S+$", re.IGNORECASE)
 _ID = re.compile(r"^[^\s/\\]+$")
 _SHORT_CODE = re.compile(r"^(?:\*\d+(?:\*\d+)*#|\d{3,5})$")
 _PIECE_SEPARATOR = re.compile(r"\s+/\s+|\s*[,;|]\s*")
@@ -102,7 +102,7 @@ class Contact(_Strict):
     @field_validator("link")
     @classmethod
     def _link(cls, value: str | None) -> str | None:
-        if value is not None and not _LINK.match(value):
+        if value is not None and not is_link(value):
             msg = f"'{value}' is not a link (expected http(s)://..., www.... or t.me/...)"
             raise ValueError(msg)
         return value
@@ -138,7 +138,7 @@ class Contact(_Strict):
 def _kind_of(piece: str) -> str:
     if piece.startswith("@") or (_HANDLE.match(piece) and re.search("[A-Za-z]", piece)):
         return "handle"
-    if _LINK.match(piece):
+    if is_link(piece):
         return "link"
     if _SHORT_CODE.match(piece):
         return "short_code"

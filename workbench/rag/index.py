@@ -38,13 +38,14 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from workbench.core.amharic.strings import normalize
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import DataContractError
 from workbench.core.io import build_manifest, read_manifest, sha256_file, write_json_atomic
 from workbench.core.schemas import read_parquet_checked
 from workbench.rag.briefs import BriefFile
 from workbench.rag.embedders import Embedder, load_embedder, make_embedder, read_state
-from workbench.rag.text import fts_terms, normalize_query
+from workbench.rag.text import fts_terms
 
 if TYPE_CHECKING:
     import numpy as np
@@ -199,9 +200,7 @@ def briefs_frame(briefs: Sequence[BriefFile], cfg: ProjectConfig) -> pl.DataFram
     for bf in briefs:
         b = bf.brief
         text = b.query_text()
-        norm = normalize_query(text, tsa_target=cfg.cleaning.tsa_series_target,
-                               unify_homophones=cfg.cleaning.unify_homophones,
-                               casefold=cfg.cleaning.casefold_latin)
+        norm = normalize(text, cfg.cleaning)
         rows.append({
             "brief_id": bf.id, "path": str(bf.path), "row_sha256": bf.sha256, "brand": b.brand,
             "product": b.product, "vertical": b.vertical, "target_channel": b.target_channel,

@@ -71,11 +71,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
+from workbench.core.amharic.strings import normalize
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import DataContractError, WorkbenchError
 from workbench.rag.embedders import Embedder, load_embedder, query_form
 from workbench.rag.index import ADS_TABLE, BRIEFS_TABLE, TERM_DF_FILE, connect, rag_dir
-from workbench.rag.text import fts_terms, normalize_query
+from workbench.rag.text import fts_terms
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -582,9 +583,7 @@ class RagIndex:
         raise UnknownFilterError(msg)
 
     def _normalise(self, query: str) -> str:
-        c = self.cfg.cleaning
-        return normalize_query(query, tsa_target=c.tsa_series_target,
-                               unify_homophones=c.unify_homophones, casefold=c.casefold_latin)
+        return normalize(query, self.cfg.cleaning)
 
     def search(
         self,

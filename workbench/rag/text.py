@@ -1,4 +1,8 @@
-"""Text forms the index needs: a normalised query and the segmented full-text column.
+"""The segmented full-text column the index needs, built on ``text_norm``.
+
+Normalisation itself (homophones, casefold, whitespace) is :mod:`workbench.core.amharic`'s: a
+query goes through :func:`workbench.core.amharic.strings.normalize` with the project's cleaning
+config, then through :func:`fts_terms` like an indexed ``text_norm``.
 
 LanceDB's full-text tokenizers split Ge'ez on spaces and punctuation but never inside a word, and
 Amharic attaches prepositions and clitics to the word: "ለኪራይ" (for rent) holds "ኪራይ" (rent),
@@ -25,7 +29,7 @@ from __future__ import annotations
 import functools
 import re
 
-from workbench.ingest.amharic import TsaTarget, homophone_table, is_ethiopic
+from workbench.core.amharic.patterns import is_ethiopic
 
 #: Prefixes stripped from Ethiopic words, longest first (after homophone unification: no ዐ/ኀ).
 PREFIXES = ("እንደ", "እስከ", "ስለ", "ወደ", "ከነ", "ያለ", "የ", "ለ", "በ", "ከ")
@@ -111,27 +115,3 @@ def fts_terms(text_norm: str) -> str:
     space-separated, for LanceDB's ``whitespace`` tokenizer.
     """
     return " ".join(form for word in _WORD.findall(text_norm) for form in word_forms(word))
-
-
-@functools.cache
-def _query_table(tsa_target: TsaTarget, unify: bool, casefold: bool) -> dict[int, str]:
-    from workbench.ingest.clean import latin_lowercase_table
-
-    table: dict[str, str] = {}
-    if unify:
-        table |= homophone_table(tsa_target)
-    if casefold:
-        table |= latin_lowercase_table()
-    return str.maketrans(table)
-
-
-def normalize_query(
-    text: str, *, tsa_target: TsaTarget = "ፀ", unify_homophones: bool = True, casefold: bool = True
-) -> str:
-    """Normalise free text (a query, a brief) the way ``text_norm`` was normalised.
-
-    Homophone series unified and Latin case folded, with the cleaning config's switches, so a
-    query typed "ፀሐይ" finds an ad written "ጸሀይ". Whitespace is collapsed.
-    """
-    table = _query_table(tsa_target, unify_homophones, casefold)
-    return " ".join(text.translate(table).split())

@@ -1,26 +1,28 @@
-r"""Amharic / Ge'ez facts as data, and the regular expressions the cleaning stage uses.
+r"""Amharic / Ge'ez facts as data: script ranges, character tables and regular expressions.
 
 Every pattern here is written for the Rust ``regex`` engine that Polars runs (no look-around, no
 backreferences); Unicode properties such as ``\p{Ethiopic}`` and ``\p{Extended_Pictographic}``
-are supported there (checked against Polars 2.1). Python's :mod:`re` does not know ``\p{..}``, so
+are supported there (checked against Polars 2.1). Python's :mod:`re` does not know ``\p{..}``:
+per-string code runs these patterns through Polars (:mod:`workbench.core.amharic.strings`), and
 the few pure-Python helpers below only use patterns both engines accept.
 
 Examples
 --------
->>> unify_homophones("ሐሳብ ፀሐይ ጸሎት")
-'ሀሳብ ፀሀይ ፀሎት'
->>> unify_homophones("ፀሐይ", tsa_target="ጸ")
-'ጸሀይ'
 >>> normalize_phone("0911-22 33 44")
 '+251911223344'
 >>> parse_price_amount("2,500.50 ብር")
 2500.5
+>>> normalization_table(CleaningConfig(tsa_series_target="ጸ"))["ፀ"]
+'ጸ'
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Literal
+
+from workbench.core.config import CleaningConfig
 
 TsaTarget = Literal["ፀ", "ጸ"]
 
@@ -109,9 +111,51 @@ def homophone_table(tsa_target: TsaTarget = "ፀ") -> dict[str, str]:
     return table
 
 
-def unify_homophones(text: str, tsa_target: TsaTarget = "ፀ") -> str:
-    """Apply :func:`homophone_table` to one string (for queries; frames use Polars)."""
-    return text.translate(str.maketrans(homophone_table(tsa_target)))
+@functools.cache
+def latin_lowercase_table() -> dict[str, str]:
+    """Upper-case -> lower-case for the Latin blocks (Basic Latin to Latin Extended-B).
+
+    Only one-to-one mappings: "İ" (which lower-cases to two characters) is left alone. Ge'ez has
+    no case, so the full Unicode mapping is not needed.
+    """
+    table = {}
+    for code in range(0x41, 0x250):
+        char = chr(code)
+        lower = char.lower()
+        if lower != char and len(lower) == 1:
+            table[char] = lower
+    return table
+
+
+def normalization_table(cleaning: CleaningConfig) -> dict[str, str]:
+    """The single-character map that turns a clean text into ``text_norm``.
+
+    Homophone series unified (:func:`homophone_table`, in the configured ጸ/ፀ direction) and Latin
+    lower-cased (:func:`latin_lowercase_table`), each when the cleaning config switches it on.
+    Both the Polars form (ingest's ``text_norm``) and the per-string form (queries, briefs,
+    evaluation) apply this table, so the two cannot drift apart.
+    """
+    table: dict[str, str] = {}
+    if cleaning.unify_homophones:
+        table |= homophone_table(cleaning.tsa_series_target)
+    if cleaning.casefold_latin:
+        table |= latin_lowercase_table()
+    return table
+
+
+# --- Whitespace ----------------------------------------------------------------------------------
+
+#: The Unicode White_Space characters (what the Rust engine's ``\s`` matches; Python's
+#: ``str.split()`` also splits on U+001C..U+001F, which are not whitespace here).
+WHITESPACE = "".join(chr(c) for c in (
+    *range(0x09, 0x0E), 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029,
+    0x202F, 0x205F, 0x3000,
+))
+
+#: What collapsing whitespace rewrites to one space: a run of two or more whitespace characters,
+#: or one that is not a plain space (only those need rewriting: far fewer matches than every
+#: single space, about 2x faster in Polars).
+WHITESPACE_RUN_PATTERN = "[" + WHITESPACE + "]{2,}|[" + WHITESPACE.replace(" ", "") + "]"
 
 
 # --- Phones --------------------------------------------------------------------------------------
@@ -119,15 +163,20 @@ def unify_homophones(text: str, tsa_target: TsaTarget = "ፀ") -> str:
 # A separator people put inside numbers: space, dash or dot (at most one between two digits).
 _SEP = r"[ .\-]?"
 
-#: Ethiopian phone numbers. The first group is one non-digit (or the start) so a number glued to
-#: an Amharic word ("ስልክ0911223344") is found but one inside a longer digit run is not; trailing
+#: The character before a phone number (or the start): one that is no digit or '+', so a
+#: number glued to an Amharic word ("ስልክ0911223344") is found but one inside a longer digit run
+#: is not. A replacement puts it back.
+PHONE_PREFIX_CHAR_PATTERN = r"^|[^0-9+]"
+#: The number itself. Prefixes: +251 / 251 (optionally "(0)") or a national 0; then a mobile
+#: (9.. Ethio Telecom, 7.. Safaricom) or landline (area codes 11..58) part of 9 digits. Trailing
 #: digits are swallowed (``[0-9]*``) so that an over-long run fails normalisation instead of
-#: yielding its first ten digits. Prefixes: +251 / 251 (optionally "(0)") or a national 0; then
-#: a mobile (9.. Ethio Telecom, 7.. Safaricom) or landline (area codes 11..58) part of 9 digits.
-PHONE_PATTERN = (
-    r"(?:^|[^0-9+])(?:\+?251" + _SEP + r"(?:\(0\)" + _SEP + r"|0)?|0)"
+#: yielding its first ten digits.
+PHONE_NUMBER_PATTERN = (
+    r"(?:\+?251" + _SEP + r"(?:\(0\)" + _SEP + r"|0)?|0)"
     r"[1-579](?:" + _SEP + r"[0-9]){8}[0-9]*"
 )
+#: Ethiopian phone numbers, each match with the character before it.
+PHONE_PATTERN = r"(?:" + PHONE_PREFIX_CHAR_PATTERN + r")" + PHONE_NUMBER_PATTERN
 
 #: A normalised national significant number: 9 digits, mobile (7, 9) or landline (1..5).
 NATIONAL_NUMBER_PATTERN = r"^[1-579][0-9]{8}$"
@@ -185,6 +234,13 @@ PRICE_CURRENCY_FIRST_PATTERN = (
 # cannot do this: the character consumed after "500 birr" may be the one "ETB" needs before it.
 #: Both price forms, for callers that only need to know whether a text has a price.
 PRICE_PATTERN = PRICE_AMOUNT_FIRST_PATTERN + "|" + PRICE_CURRENCY_FIRST_PATTERN
+
+#: A price as written, without the neighbouring character the two patterns above consume: what
+#: is cut out of their matches to show a price ("1,500 ብር", "ETB 300").
+PRICE_PHRASE_PATTERN = (
+    AMOUNT_PATTERN + r"[ \t]*" + _CURRENCY
+    + "|" + _CURRENCY + r"\.?[ \t]*:?[ \t]*" + AMOUNT_PATTERN
+)
 
 
 def parse_price_amount(raw: str) -> float | None:

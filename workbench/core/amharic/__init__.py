@@ -1,0 +1,9 @@
+"""Amharic text rules, one owner for every stage: normalisation, homophones, ad items.
+
+* :mod:`~workbench.core.amharic.patterns`: the facts as data (script ranges, homophone and
+  casefold tables, whitespace) and the regular expressions for phones, prices, links, mentions,
+  hashtags, emojis and stray symbols.
+* :mod:`~workbench.core.amharic.exprs`: their Polars expression forms (ingest's cleaned columns).
+* :mod:`~workbench.core.amharic.strings`: their per-string forms (queries, briefs, checks,
+  evaluation), built on the same tables and expressions.
+"""
