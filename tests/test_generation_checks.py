@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pytest
 
 from tests.rag_data import BRIEF
+from workbench.core.briefs import Brief
 from workbench.core.settings.generation import ChecksConfig
 from workbench.generation.checks import (
     CheckResult,
@@ -16,7 +17,6 @@ from workbench.generation.checks import (
     overlap_ratio,
     utf16_units,
 )
-from workbench.rag.briefs import Brief
 
 BRIEF_OBJ = Brief.model_validate(BRIEF)  # brand Abebe Shoes, phone 0911 22 33 44, @abebeshoes
 GOOD = "👞 Abebe Shoes የቆዳ ጫማ በቅናሽ ዋጋ! ዛሬውኑ ይደውሉ 0911223344 ወይም @abebeshoes ይጻፉልን"

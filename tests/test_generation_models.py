@@ -19,6 +19,7 @@ import polars as pl
 import pytest
 
 from tests.rag_data import ADS, build_run, build_tiny_llama, write_brief, write_splits
+from workbench.core.briefs import BriefFile, load_brief
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError, ServiceError
 from workbench.core.settings.generation import DecodingConfig, GenerationConfig
@@ -30,7 +31,6 @@ from workbench.generation.generate import (
     retrieve_for_brief,
 )
 from workbench.generation.registry import available_models, resolve_model
-from workbench.rag.briefs import BriefFile, load_brief
 from workbench.rag.demo import run_demo_step
 from workbench.rag.index import build_index
 from workbench.rag.search import RagIndex

@@ -14,7 +14,7 @@ Both are deterministic: the seed is recorded but changes nothing.
 
 Examples
 --------
->>> from workbench.rag.briefs import Brief
+>>> from workbench.core.briefs import Brief
 >>> b = Brief.model_validate({"brand": "Abebe", "product": "ጫማ", "vertical": "Retail",
 ...                           "target_channel": "Shop", "contact": {"phone": "0911223344"}})
 >>> print(adapt_ad("ጫማ በቅናሽ ይደውሉ 0922 33 44 55 @oldshop", b))
@@ -36,8 +36,8 @@ from workbench.ingest.amharic import MENTION_PATTERN, PHONE_PATTERN
 from workbench.rag.text import normalize_query
 
 if TYPE_CHECKING:
+    from workbench.core.briefs import Brief
     from workbench.generation.registry import ModelSpec
-    from workbench.rag.briefs import Brief
 
 _PHONE = re.compile(PHONE_PATTERN)
 _MENTION = re.compile(MENTION_PATTERN)

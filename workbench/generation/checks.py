@@ -43,7 +43,7 @@ from workbench.ingest.amharic import MENTION_PATTERN, PHONE_PATTERN, is_ethiopic
 from workbench.rag.text import normalize_query
 
 if TYPE_CHECKING:
-    from workbench.rag.briefs import Brief
+    from workbench.core.briefs import Brief
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024

@@ -29,10 +29,10 @@ import polars as pl
 import yaml
 from pydantic import ValidationError
 
+from workbench.core.briefs import Brief, BriefFile, known_verticals
 from workbench.core.config import ProjectConfig, format_validation_error, load_yaml_model
 from workbench.core.errors import ConfigError, DataContractError
 from workbench.core.io import write_parquet_atomic, write_text_atomic
-from workbench.rag.briefs import Brief, BriefFile, known_verticals
 from workbench.webapp.security import User
 from workbench.webapp.store import Store, now_iso
 
@@ -131,7 +131,7 @@ def brief_row(store: Store, user: User, row: int) -> dict[str, Any]:
 
 def load_brief_row(found: dict[str, Any]) -> BriefFile:
     """The stored brief file, validated again (it may have been edited on disk)."""
-    from workbench.rag.briefs import load_brief
+    from workbench.core.briefs import load_brief
 
     return load_brief(Path(found["path"]))
 
