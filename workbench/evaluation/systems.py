@@ -16,6 +16,10 @@ base model, the split manifest and label snapshot a run was trained on, weight h
     ``adapter_config.json``), resolved through :mod:`workbench.generation.registry` and loaded
     with :func:`workbench.generation.hf.load_causal_lm` (adapter merged on a full-precision base).
 
+Every brief_to_ad prompt comes from one prompt spec (:func:`eval_prompt_spec`): the spec saved
+in the suite's training runs' folders, else the ``generation:`` section's; local models get its
+system prompt.
+
 Each item is generated with its own seed, derived from the suite seed and the prompt text, so an
 item's output does not depend on which other items are in the run.
 """
@@ -33,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from workbench.core.errors import ConfigError, DataContractError
 from workbench.core.io import sha256_file
+from workbench.core.prompts import PromptSpec, load_prompt_spec
 from workbench.evaluation.tasks import BRIEF_TO_AD, HALF_CONTINUATION, cut_half
 
 if TYPE_CHECKING:
@@ -302,8 +307,8 @@ class HFSystem:
         Model / adapter / tokenizer folders (from the generation registry).
     decoding
         Sampling settings.
-    system_prompt
-        System message of brief_to_ad prompts (empty: none).
+    run_prompt_spec
+        The prompt spec saved in the run folder (None: the model is no training run).
     lineage
         Facts about the system (run id, manifests...).
     dtype
@@ -313,12 +318,15 @@ class HFSystem:
     """
 
     def __init__(self, name: str, local: LocalModel, *, decoding: DecodingConfig,
-                 system_prompt: str, lineage: dict[str, Any], dtype: str = "auto",
-                 cpu_threads: int | None = None) -> None:
+                 run_prompt_spec: PromptSpec | None, lineage: dict[str, Any],
+                 dtype: str = "auto", cpu_threads: int | None = None) -> None:
         self.name = name
         self.local = local
         self.decoding = decoding
-        self.system_prompt = system_prompt
+        self.run_prompt_spec = run_prompt_spec
+        #: System message of brief_to_ad prompts: the evaluation's prompt spec's (set by
+        #: :func:`eval_prompt_spec`).
+        self.system_prompt = ""
         self.lineage = lineage
         self.dtype = dtype
         self.cpu_threads = cpu_threads
@@ -460,15 +468,31 @@ def run_lineage(run_dir: Path) -> dict[str, Any]:
     return out
 
 
-def _recipe_system_prompt(run_dir: Path) -> str | None:
-    import yaml
+def eval_prompt_spec(systems: Sequence[System], cfg: ProjectConfig) -> PromptSpec:
+    """The one prompt spec of an evaluation, handed to its local models.
 
-    try:
-        recipe = yaml.safe_load((run_dir / "recipe.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return None
-    value = (recipe.get("data") or {}).get("system_prompt")
-    return value if isinstance(value, str) else None
+    The spec saved in the training runs' folders (all runs of one suite must share it, so every
+    system is scored on the same prompts), else the ``generation:`` section's.
+
+    Raises
+    ------
+    ConfigError
+        Two runs trained with different prompt specs (evaluate them in separate suites).
+    """
+    from workbench.generation.registry import config_prompt_spec
+
+    hf = [s for s in systems if isinstance(s, HFSystem)]
+    run_specs = {s.name: s.run_prompt_spec for s in hf if s.run_prompt_spec is not None}
+    distinct = {spec.sha256(): name for name, spec in run_specs.items()}
+    if len(distinct) > 1:
+        names = ", ".join(sorted(distinct.values()))
+        msg = (f"systems {names} were trained with different prompt specs; every system of a "
+               "suite is scored on the same prompts, so evaluate them in separate suites")
+        raise ConfigError(msg)
+    spec = next(iter(run_specs.values())) if run_specs else config_prompt_spec(cfg.generation)
+    for system in hf:
+        system.system_prompt = spec.system_prompt
+    return spec
 
 
 def known_refs(data_dir: Path) -> list[str]:
@@ -480,15 +504,15 @@ def known_refs(data_dir: Path) -> list[str]:
 
 
 def resolve_system(entry: SystemEntry, data_dir: Path, cfg: ProjectConfig, *,
-                   train: pl.DataFrame, decoding: DecodingConfig, suite_system_prompt: str,
+                   train: pl.DataFrame, decoding: DecodingConfig,
                    train_sha256: str | None = None, cpu_threads: int | None = None) -> System:
-    """Turn a suite entry into a :class:`System`.
+    """Turn a suite entry into a :class:`System` (a run's with the prompt spec of its folder).
 
     Raises
     ------
     ConfigError
-        Unknown ref (with a "did you mean" and what exists), no finished run, a folder that is
-        no model.
+        Unknown ref (with a "did you mean" and what exists), no finished run, a run folder
+        without a readable prompt spec, a folder that is no model.
     """
     from workbench.generation import registry
 
@@ -498,7 +522,7 @@ def resolve_system(entry: SystemEntry, data_dir: Path, cfg: ProjectConfig, *,
     if ref == "template":
         return TemplateSystem(entry.name)
     lineage: dict[str, Any] = {"kind": "hf", "ref": ref}
-    prompt = entry.system_prompt
+    run_spec: PromptSpec | None = None
     if ref == "base":
         local = registry.local_model_at(registry.default_base(data_dir, cfg.generation))
     elif ref.startswith("run:"):
@@ -512,8 +536,8 @@ def resolve_system(entry: SystemEntry, data_dir: Path, cfg: ProjectConfig, *,
         local = registry.resolve_run(run_id, data_dir)
         run_dir = local.run_dir or data_dir / "runs" / run_id
         lineage |= run_lineage(run_dir)
-        if prompt is None:
-            prompt = _recipe_system_prompt(run_dir)
+        run_spec = load_prompt_spec(run_dir)
+        lineage["prompt_spec_sha256"] = run_spec.sha256()
     elif Path(ref).expanduser().is_dir():
         local = registry.local_model_at(Path(ref).expanduser())
     else:
@@ -529,6 +553,5 @@ def resolve_system(entry: SystemEntry, data_dir: Path, cfg: ProjectConfig, *,
     config_json = local.model_dir / "config.json"
     if config_json.exists():
         lineage["model_config_sha256"] = sha256_file(config_json)
-    return HFSystem(entry.name, local, decoding=decoding,
-                    system_prompt=suite_system_prompt if prompt is None else prompt,
+    return HFSystem(entry.name, local, decoding=decoding, run_prompt_spec=run_spec,
                     lineage=lineage, dtype=cfg.generation.dtype, cpu_threads=cpu_threads)
