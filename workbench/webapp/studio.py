@@ -115,7 +115,7 @@ def save_brief(store: Store, data_dir: Path, user: User, brief: Brief) -> int:
     body = brief.model_dump(mode="json", exclude_none=True)
     body["id"] = brief_id
     body["contact"] = {k: v for k, v in body["contact"].items()
-                       if k in ("phone", "handle", "link", "short_code") and v}
+                       if k in ("phone", "handle", "link", "short_code", "others") and v}
     write_text_atomic(path, yaml.safe_dump(body, allow_unicode=True, sort_keys=False))
     store.write("UPDATE briefs SET brief_id = ?, path = ? WHERE id = ?", brief_id, str(path), row)
     return row
