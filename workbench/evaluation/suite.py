@@ -74,7 +74,10 @@ class ItemsConfig(StrictModel):
         default=True,
         description="half_continuation: only messages labelled Ad (brief_to_ad always takes ads).",
     )
-    min_chars: int = Field(default=20, ge=1, description="Shorter texts are skipped.")
+    min_chars: int = Field(
+        default=20, ge=1,
+        description="Shorter texts are skipped (held-out items, and train ads as past ads).",
+    )
     n: int | None = Field(
         default=None, ge=1, description="Items per task, sampled with the seed (None: all)."
     )

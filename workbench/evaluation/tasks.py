@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from workbench.core.briefs import CTA_LEXICON, Brief, cta_of, derive_brief, document_idf
+from workbench.core.briefs import CTA_LEXICON, Brief, cta_of, derive_brief
 from workbench.core.prompts import PromptSpec, build_prompt
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ def sample(frame: pl.DataFrame, n: int | None, seed: int) -> pl.DataFrame:
 
 
 def brief_to_ad_items(test: pl.DataFrame, train: pl.DataFrame, task: TaskConfig,
-                      *, spec: PromptSpec) -> list[EvalItem]:
+                      *, spec: PromptSpec, min_chars: int) -> list[EvalItem]:
     """``brief_to_ad`` items for the rows of ``test`` (already filtered and sampled).
 
     Parameters
@@ -132,20 +132,18 @@ def brief_to_ad_items(test: pl.DataFrame, train: pl.DataFrame, task: TaskConfig,
         Brief words.
     spec
         The prompt spec (template, system prompt, context size).
+    min_chars
+        Train ads shorter than this are neither context nor idf (as in build-data).
     """
-    from workbench.training.sft_data import ContextPool
+    from workbench.training.sft_data import brief_sources, usable_ads
 
-    train_ads = train.filter((pl.col("is_ad") == "Ad") & pl.col("text").is_not_null())
-    clean_col = "text_clean" if "text_clean" in train_ads.columns else "text"
-    idf = document_idf(train_ads[clean_col].fill_null("").to_list())
-    pool = ContextPool(train_ads.filter(pl.col("date").is_not_null())) if "date" in train_ads.columns \
-        else None
+    idf, pool = brief_sources(usable_ads(train, min_chars))
     items = []
     for row in test.iter_rows(named=True):
         row = {**row, "vertical": row.get("vertical") or ""}
         brief = derive_brief(row, idf, task.brief_words)
         context = []
-        if pool is not None and row.get("date") is not None:
+        if row.get("date") is not None:
             context = pool.before(row["channel_name"], row["date"], spec.context_ads, row["uid"])
         prompt = build_prompt(spec, brief, [t for _, t in context])
         items.append(EvalItem(
@@ -208,7 +206,8 @@ def build_items(splits: dict[str, pl.DataFrame], task: TaskConfig, items_cfg: It
                                                               replace=False))
             items = [items[i] for i in keep]
         return items
-    return brief_to_ad_items(sample(held, items_cfg.n, seed), splits["train"], task, spec=spec)
+    return brief_to_ad_items(sample(held, items_cfg.n, seed), splits["train"], task, spec=spec,
+                             min_chars=items_cfg.min_chars)
 
 
 def _drop_lead(match: str) -> str:

@@ -67,7 +67,10 @@ class ContextPool:
     def __init__(self, ads: pl.DataFrame) -> None:
         self._by_channel: dict[str, tuple[list[datetime], list[str], list[str]]] = {}
         grouped: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)
-        for row in ads.select("channel_name", "date", "uid", "text").iter_rows():
+        if "date" not in ads.columns:  # undated ads have no "earlier"
+            return
+        dated = ads.filter(pl.col("date").is_not_null())
+        for row in dated.select("channel_name", "date", "uid", "text").iter_rows():
             grouped[row[0]].append((row[1], row[2], row[3]))
         for channel, items in grouped.items():
             items.sort(key=lambda t: (t[0], t[1]))
@@ -87,6 +90,16 @@ class ContextPool:
             if len(picked) == k:
                 break
         return picked
+
+
+def brief_sources(train_ads: pl.DataFrame) -> tuple[dict[str, float], ContextPool]:
+    """The idf of brief words and the pool of past ads, from the train split's usable ads.
+
+    Build-data and evaluation both take them from here (on :func:`usable_ads` of the train
+    split), so a held-out ad gets the same brief and past ads, hence the same prompt, in both.
+    """
+    clean_col = "text_clean" if "text_clean" in train_ads.columns else "text"
+    return document_idf(train_ads[clean_col].fill_null("").to_list()), ContextPool(train_ads)
 
 
 def prompt_spec_of(recipe: Recipe) -> PromptSpec:
@@ -152,7 +165,13 @@ def label_snapshot_of(manifest: dict[str, Any]) -> str | None:
     return None
 
 
-def _ads(frame: pl.DataFrame, min_chars: int, dropped: Counter[str]) -> pl.DataFrame:
+def usable_ads(frame: pl.DataFrame, min_chars: int,
+               dropped: Counter[str] | None = None) -> pl.DataFrame:
+    """Rows labelled Ad with a text of ``min_chars`` or more and a vertical.
+
+    ``dropped`` (when given) counts the rows left out per reason.
+    """
+    dropped = Counter() if dropped is None else dropped
     n = frame.height
     ads = frame.filter(pl.col("is_ad") == AD_LABEL)
     dropped["non_ad"] += n - ads.height
@@ -274,13 +293,11 @@ def build_data(
     out = out_dir or data_dir_for(data_dir, recipe)
     dropped: Counter[str] = Counter()
     notes: list[str] = []
-    ads = {s: _ads(frames[s], recipe.data.min_chars, dropped) for s in SPLITS}
+    ads = {s: usable_ads(frames[s], recipe.data.min_chars, dropped) for s in SPLITS}
     if ads["train"].height == 0:
         msg = f"{splits_dir}/train.parquet: no usable ads (is_ad == 'Ad' with text and vertical)"
         raise DataContractError(msg)
-    clean_col = "text_clean" if "text_clean" in ads["train"].columns else "text"
-    idf = document_idf(ads["train"][clean_col].fill_null("").to_list())
-    pool = ContextPool(ads["train"])
+    idf, pool = brief_sources(ads["train"])
     spec = prompt_spec_of(recipe)
     outputs: dict[str, dict[str, Any]] = {}
     sft_rows = {}
