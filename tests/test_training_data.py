@@ -9,7 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench.core.briefs import Brief, cta_of, derive_brief, salient_words
+from workbench.core.brief_derivation import derive_brief, salient_words
+from workbench.core.briefs import Brief, cta_of
 from workbench.core.errors import ConfigError, DataContractError
 from workbench.core.io import sha256_file
 from workbench.core.prompts import PROMPT_SPEC_FILE, load_prompt_spec, messages_sha256

@@ -1,6 +1,7 @@
 """The brief: what an ad must say. One type for a campaign team's brief and for one derived from a past ad.
 
-Training derives a brief from each past ad (:func:`derive_brief`) and teaches "brief -> that
+Training derives a brief from each past ad
+(:func:`workbench.core.brief_derivation.derive_brief`) and teaches "brief -> that
 ad"; evaluation derives one from each held-out ad; generation and the web app read the briefs a
 campaign team writes. All of them are this :class:`Brief`, so every stage renders the same
 prompt from the same brief (:mod:`workbench.core.prompts`).
@@ -23,7 +24,7 @@ A brief (``data/samples/briefs/*.yaml``) says what to advertise, where and how t
     language: am                 # am | en | mixed
     notes: free text, Amharic or English
 
-A brief derived from an ad (:func:`derive_brief`) may leave brand, product, vertical and
+A brief derived from an ad (context :data:`FROM_AD`) may leave brand, product, vertical and
 contact empty (an ad need not name a brand); a brief file may not.
 
 ``contact`` may also be one string holding one or more of them separated by " / ", ",", ";"
@@ -39,18 +40,13 @@ Examples
 ('Retail', '+251911223344', 'am')
 >>> cta_of("አሁኑኑ ይዘዙ! ለበለጠ መረጃ ይደውሉ")
 ['call', 'order']
->>> salient_words("Samsung ስልክ በቅናሽ ዋጋ ስልክ", idf={}, k=2)
-['Samsung', 'ስልክ']
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
-import math
 import re
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -330,7 +326,7 @@ def load_briefs(paths: list[Path]) -> list[BriefFile]:
     return briefs
 
 
-# --- A brief derived from a past ad -------------------------------------------------------------
+# --- Calls to action and an ad's contact details -------------------------------------------
 
 #: Call-to-action key -> phrases that signal it (Amharic stems and Latin words, lower case).
 CTA_LEXICON: dict[str, tuple[str, ...]] = {
@@ -344,27 +340,8 @@ CTA_LEXICON: dict[str, tuple[str, ...]] = {
     "contact": ("ያግኙን", "contact"),
 }
 
-#: Function words and ad boilerplate that are never product or brand words.
-_STOPWORDS_TEXT = """
-እና ላይ ነው ወደ ከ የ በ ለ ይህ ይህን ናቸው ነበር ግን ሁሉ እስከ ጋር ውስጥ ወይም ብቻ ብር ዋጋ መረጃ ለበለጠ
-አሁን አሁኑኑ በቅናሽ ቅናሽ ልዩ ያለው ደግሞ እንዲሁም ነገር ሲሆን
-the and for with only now price call order new
-"""
-STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
-
-_WORD_SPLIT = re.compile(r"[\s\u1360-\u1368.,;:!?()\[\]{}\"'“”‘’/\\|+*=<>~^`#@_-]+")
-_HAS_LETTER = re.compile(r"[^\W\d_]")
-#: A Latin word that looks like a brand name ("Samsung", "HP").
-LATIN_BRAND = re.compile(r"^[A-Z][A-Za-z0-9&']+$|^[A-Z0-9]{2,}$")
-
-
-def words_of(text: str) -> list[str]:
-    """Word tokens of ``text``: split on spaces and punctuation (Ethiopic too), letters only."""
-    return [w for w in _WORD_SPLIT.split(text) if w and _HAS_LETTER.search(w)]
-
-
-def _cta_hits(text: str) -> list[tuple[str, str]]:
-    """(key, phrase) of each call to action in ``text``: the first phrase found per key."""
+def cta_phrases(text: str) -> list[tuple[str, str]]:
+    """``(key, phrase)`` of each call to action in ``text``: the first phrase found per key."""
     low = text.lower()
     found = []
     for key, phrases in CTA_LEXICON.items():
@@ -380,79 +357,15 @@ def _cta_hits(text: str) -> list[tuple[str, str]]:
 
 def cta_of(text: str) -> list[str]:
     """Call-to-action keys found in ``text``, in :data:`CTA_LEXICON` order."""
-    return [key for key, _ in _cta_hits(text)]
+    return [key for key, _ in cta_phrases(text)]
 
 
-def _cta_words() -> frozenset[str]:
-    return frozenset(w for phrases in CTA_LEXICON.values() for p in phrases for w in p.split())
+def contact_of_ad(pieces: list[str]) -> dict[str, Any]:
+    """A :class:`Contact` body from an ad's details (the rest of each kind in ``others``).
 
-
-def salient_words(text: str, idf: dict[str, float], k: int) -> list[str]:
-    """The ``k`` most ad-specific words of ``text`` (tf-idf; Latin brand-like words first).
-
-    Parameters
-    ----------
-    text
-        Ad text, preferably with emojis, links and handles removed (``text_clean``).
-    idf
-        Inverse document frequency per lower-cased word; unseen words get the largest value.
-    k
-        How many words to return.
-
-    Returns
-    -------
-    list of str
-        Words as written in the ad, best first; ties keep the order of appearance.
+    The first valid phone, handle, link and short code take their fields; every other detail,
+    and any that is not valid as its kind, is kept as written in ``others``.
     """
-    if k <= 0:
-        return []
-    cta = _cta_words()
-    top_idf = max(idf.values(), default=1.0)
-    counts: Counter[str] = Counter()
-    first: dict[str, int] = {}
-    shown: dict[str, str] = {}
-    for pos, word in enumerate(words_of(text)):
-        key = word.lower()
-        # Digits are prices and phone numbers (their own brief fields), not product words.
-        if key in STOPWORDS or key in cta or len(word) < 2 or any(c.isdigit() for c in word):
-            continue
-        counts[key] += 1
-        first.setdefault(key, pos)
-        shown.setdefault(key, word)
-
-    def score(key: str) -> tuple[float, int]:
-        brand = 2.0 if LATIN_BRAND.match(shown[key]) else 1.0
-        return (-(counts[key] * idf.get(key, top_idf) * brand), first[key])
-
-    return [shown[key] for key in sorted(counts, key=score)[:k]]
-
-
-def document_idf(texts: Iterable[str]) -> dict[str, float]:
-    """Smoothed inverse document frequency of lower-cased words over ``texts``."""
-    df: Counter[str] = Counter()
-    n = 0
-    for text in texts:
-        n += 1
-        df.update({w.lower() for w in words_of(text)})
-    return {w: math.log((1 + n) / (1 + c)) + 1.0 for w, c in df.items()}
-
-
-def _format_price(value: float) -> str:
-    amount = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-    return f"{amount} ብር"
-
-
-def _phone_as_written(e164: str, text: str) -> str:
-    """The phone number as the ad writes it (09.. / +251 9..), else the E.164 form."""
-    national = e164.removeprefix("+251")
-    sep = r"[ .\-]?"
-    pattern = r"(?:\+?251" + sep + r"|0)" + sep.join(re.escape(d) for d in national)
-    found = re.search(pattern, text)
-    return found.group(0) if found else e164
-
-
-def _contact_of_ad(pieces: list[str]) -> dict[str, Any]:
-    """The first valid phone, handle and link of an ad; every other detail in ``others``."""
     out: dict[str, Any] = {"others": []}
     for piece in dict.fromkeys(pieces):
         kind = _kind_of(piece)
@@ -465,44 +378,3 @@ def _contact_of_ad(pieces: list[str]) -> dict[str, Any]:
         else:
             out["others"].append(piece)
     return out
-
-
-def derive_brief(row: dict[str, Any], idf: dict[str, float], n_words: int) -> Brief:
-    """The brief a campaign team would have handed over for one past ad.
-
-    Parameters
-    ----------
-    row
-        An ad with the curated-split columns (``text``, ``channel_name``, ``vertical``; the
-        ingest columns ``text_clean``, ``phones``, ``mentions``, ``links``, ``prices`` when
-        present).
-    idf
-        Word idf over the train split (:func:`document_idf`).
-    n_words
-        How many salient words become the brand and product.
-
-    Returns
-    -------
-    Brief
-        Brand: the first brand-like Latin word among the salient words (else empty); product:
-        the other salient words; offer: the ad's prices; call to action: the phrases of
-        :data:`CTA_LEXICON` found; contact: the ad's phones (as written), @handles and links.
-    """
-    text = row["text"] or ""
-    clean = row.get("text_clean") or text
-    contacts = [_phone_as_written(p, text) for p in row.get("phones") or []]
-    # Ingest stores handles without the "@"; the brief shows them the way an ad writes them.
-    contacts += [m if m.startswith("@") else f"@{m}" for m in row.get("mentions") or [] if m]
-    contacts += [link for link in row.get("links") or [] if link]
-    words = salient_words(clean, idf, n_words)
-    brand = next((w for w in words if LATIN_BRAND.match(w)), "")
-    prices = [_format_price(p) for p in dict.fromkeys(row.get("prices") or []) if p is not None]
-    return Brief.model_validate({
-        "brand": brand,
-        "product": " ".join(w for w in words if w != brand),
-        "offer": ", ".join(prices),
-        "vertical": row.get("vertical") or "",
-        "target_channel": row["channel_name"] or "",
-        "call_to_action": ", ".join(phrase for _, phrase in _cta_hits(text)),
-        "contact": _contact_of_ad(contacts),
-    }, context=FROM_AD)

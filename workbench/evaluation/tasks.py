@@ -2,7 +2,7 @@
 
 ``brief_to_ad``
     For each held-out ad, the brief training derives from it
-    (:func:`workbench.core.briefs.derive_brief`) plus the channel's most recent *earlier* ads
+    (:func:`workbench.core.brief_derivation.derive_brief`) plus the channel's most recent *earlier* ads
     from the train split, built into a prompt by :func:`workbench.core.prompts.build_prompt`
     with the evaluation's prompt spec (a run's own, from its run folder). The system writes an
     ad; it is scored against the real ad. The same brief, context and spec give the prompt
@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from workbench.core.briefs import CTA_LEXICON, Brief, cta_of, derive_brief
+from workbench.core.brief_derivation import derive_brief
+from workbench.core.briefs import CTA_LEXICON, Brief, cta_of
 from workbench.core.prompts import PromptSpec, build_prompt
 
 if TYPE_CHECKING:

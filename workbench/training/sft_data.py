@@ -17,7 +17,7 @@ Output, under ``DIR/training/data/<recipe>/``: ``sft/{train,val,test}.parquet``,
 ``cpt/{train,val}.parquet``, ``prompt_spec.json`` and a ``manifest.json`` that records the split
 manifest's hash, the label snapshot id and the prompt spec's hash.
 
-The brief (:func:`workbench.core.briefs.derive_brief`) and the prompt
+The brief (:func:`workbench.core.brief_derivation.derive_brief`) and the prompt
 (:func:`workbench.core.prompts.build_prompt`) are the ones generation and evaluation use; the
 prompt spec (the recipe's template, system prompt and context size) is saved beside the data as
 ``prompt_spec.json`` and copied into every run trained on it.
@@ -35,7 +35,7 @@ from typing import Any
 
 import polars as pl
 
-from workbench.core.briefs import derive_brief, document_idf
+from workbench.core.brief_derivation import derive_brief, document_idf
 from workbench.core.errors import DataContractError
 from workbench.core.io import (
     build_manifest,
