@@ -1,4 +1,4 @@
-"""The brief: what an ad must say. One type for a campaign team's brief and for one derived from a past ad.
+"""The brief: what an ad must say (a campaign team's, or one derived from a past ad).
 
 Training derives a brief from each past ad
 (:func:`workbench.core.brief_derivation.derive_brief`) and teaches "brief -> that
