@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
+from tests.rag_data import save_run_prompt_spec
 from workbench.training.synthetic import write_synthetic_splits
 
 CHAT_TEMPLATE = (
@@ -78,7 +79,5 @@ def make_fake_run(data_dir: Path, base: Path, run_id: str = "tiny-20260101-00000
     lines += [{"step": s, "eval_loss": 5.0 / s ** 0.5} for s in range(4, losses + 1, 4)]
     (run_dir / "metrics.jsonl").write_text("\n".join(json.dumps(r) for r in lines) + "\n",
                                            encoding="utf-8")
-    (run_dir / "recipe.yaml").write_text(
-        "name: tiny-test\ndata:\n  system_prompt: You write Amharic Telegram ads.\n",
-        encoding="utf-8")
+    save_run_prompt_spec(run_dir, "data.system_prompt=You write Amharic Telegram ads.")
     return run_dir

@@ -152,4 +152,14 @@ def build_run(data_dir: Path, run_id: str, base: Path) -> Path:
         "stage": "training-run", "run_id": run_id, "status": "finished",
         "base_model": "tiny", "base_model_path": str(base),
     }))
+    save_run_prompt_spec(run_dir)
     return run_dir
+
+
+def save_run_prompt_spec(run_dir: Path, *overrides: str) -> None:
+    """The prompt spec a run of the tiny-cpu recipe (with ``overrides``) saves, via its code."""
+    from workbench.core.prompts import save_prompt_spec
+    from workbench.training.recipe import load_recipe
+    from workbench.training.sft_data import prompt_spec_of
+
+    save_prompt_spec(prompt_spec_of(load_recipe("tiny-cpu", list(overrides))), run_dir)

@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from workbench.core.config import ProjectConfig
+from workbench.core.errors import DataContractError
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -29,13 +30,21 @@ bootstrap: {n_resamples: 200}
 """
 
 
+#: The known quality ranking the fake ratings are drawn from, best first (not the suite's order,
+#: so a report that lists systems as given cannot pass by accident).
+QUALITY_ORDER = ["template", "retrieval", "copy-of-template"]
+
+
 def fake_ratings(eval_dir: Path, systems: list[str]) -> None:
-    """Two annotators' Likert ratings and pairwise votes (retrieval preferred), with ties."""
+    """Two annotators' Likert ratings and pairwise votes drawn from :data:`QUALITY_ORDER`.
+
+    The better system of a pair wins 90% of the votes that are not ties (20% are ties).
+    """
     from workbench.evaluation.ratings import RATINGS_SCHEMA
 
     items = pl.read_parquet(eval_dir / "items.parquet").filter(pl.col("task") == "brief_to_ad")
     rng = np.random.default_rng(0)
-    quality = {s: 4.0 - i for i, s in enumerate(systems)}
+    quality = {s: 4.0 - QUALITY_ORDER.index(s) for s in systems}
     rows: list[dict[str, Any]] = []
     for item in items["item_id"].to_list():
         for annotator in ("a@x", "b@x"):
@@ -48,7 +57,9 @@ def fake_ratings(eval_dir: Path, systems: list[str]) -> None:
             for i, left in enumerate(systems):
                 for right in systems[i + 1:]:
                     tie = rng.random() < 0.2
-                    outcome = "tie" if tie else "left" if rng.random() < 0.8 else "right"
+                    better = "left" if quality[left] > quality[right] else "right"
+                    worse = "right" if better == "left" else "left"
+                    outcome = "tie" if tie else better if rng.random() < 0.9 else worse
                     winner = {"tie": "tie", "left": left, "right": right}[outcome]
                     rows.append({"kind": "pairwise", "key": f"P-{item}-{left}-{right}",
                                  "item_id": item, "annotator": annotator,
@@ -101,6 +112,23 @@ def test_report_files_are_self_contained(report: dict[str, Any]) -> None:
         assert f"leaderboard_files/{fig}.png" in md
     assert "Bradley-Terry" in md
     assert "Krippendorff" in md
+
+
+def test_report_ranks_systems_by_their_known_quality(report: dict[str, Any]) -> None:
+    md = report["out"].markdown.read_text(encoding="utf-8")
+    bt = md.split("### Bradley-Terry strengths", 1)[1].split("\n\n", 2)[1]
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in bt.splitlines()[2:]]
+    assert [r[1] for r in rows] == QUALITY_ORDER
+    assert [r[0] for r in rows] == ["1", "2", "3"]
+    ratings = [float(r[2].split()[0]) for r in rows]
+    assert ratings[0] > ratings[1] > ratings[2]
+    # The report's Likert means follow the same order on every criterion.
+    from workbench.evaluation.report import human_results
+
+    ratings = pl.read_parquet(report["result"].out_dir / "ratings.parquet")
+    likert = human_results(ratings, report["result"].systems).likert
+    for _, per_criterion in likert.group_by("criterion"):
+        assert per_criterion.sort("mean", descending=True)["system"].to_list() == QUALITY_ORDER
 
 
 def test_report_renders_in_headless_chromium(report: dict[str, Any]) -> None:
@@ -171,5 +199,5 @@ def test_report_without_ratings_says_how_to_get_them(report: dict[str, Any],
     html = out.html.read_text(encoding="utf-8")
     assert "No human ratings pulled yet" in html
     assert "win-rate" in out.figures  # from the per-item headline metric instead
-    with pytest.raises(Exception, match="did you mean 'no-ratings'"):
+    with pytest.raises(DataContractError, match="did you mean 'no-ratings'"):
         build_report(root, eval_id="no-rating", out_dir=tmp_path / "r")

@@ -116,7 +116,7 @@ def test_manifest_names_runs_split_and_snapshot(evaluated: dict[str, Any]) -> No
 
 
 def test_generations_are_reproducible_with_the_seed(evaluated: dict[str, Any]) -> None:
-    from workbench.evaluation.systems import resolve_system
+    from workbench.evaluation.systems import eval_prompt_spec, resolve_system
 
     root = evaluated["root"]
     suite: Suite = evaluated["suite"]
@@ -126,11 +126,12 @@ def test_generations_are_reproducible_with_the_seed(evaluated: dict[str, Any]) -
     entry = next(e for e in suite.system_entries() if e.name == "tuned")
     train = pl.read_parquet(root / "curated" / "splits" / "train.parquet")
     system = resolve_system(entry, root, ProjectConfig(), train=train, decoding=suite.decoding,
-                            suite_system_prompt=suite.system_prompt, cpu_threads=1)
+                            cpu_threads=1)
+    eval_prompt_spec([system], ProjectConfig())
     again = system.generate([row["prompt"]], seed=suite.seed, max_new_tokens=12)
     assert again == [row["text"]]
     rendered, special = system.render(row["prompt"], "brief_to_ad")
-    # The run's own chat template and its recipe's system prompt are used.
+    # The run's own chat template and the system prompt of its saved prompt spec are used.
     assert "<|user|>" in rendered
     assert "You write Amharic Telegram ads." in rendered
     assert special is False

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 import pytest
 
 from workbench.core.config import CleaningConfig
+from workbench.core.prompts import PromptSpec, messages_sha256
 from workbench.core.sampling import item_seed
 from workbench.evaluation.suite import ItemsConfig, TaskConfig
 from workbench.evaluation.systems import (
@@ -28,8 +27,8 @@ def test_cut_half_at_half_the_token_length() -> None:
     # Line breaks inside each half are kept; the cut itself never splits a word.
     assert cut_half("ሀ ለ\nሐ መ\nሠ ረ") == ("ሀ ለ\nሐ", "መ\nሠ ረ")
     assert cut_half("ብቻ") == ("ብቻ", "")
-    # Deterministic: the same text always gives the same cut.
-    assert cut_half(text) == cut_half(text)
+    # An odd count keeps the shorter half in the prompt; spaces around the cut are trimmed.
+    assert cut_half("ሀ  ለ  ሐ") == ("ሀ", "ለ  ሐ")
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +39,18 @@ def splits(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:
     return {s: pl.read_parquet(folder / f"{s}.parquet") for s in ("train", "val", "test")}
 
 
-TEMPLATE = str(Path(__file__).resolve().parents[1] / "training" / "templates" / "brief.jinja")
+@pytest.fixture(scope="module")
+def spec() -> PromptSpec:
+    from workbench.training.recipe import load_recipe
+    from workbench.training.sft_data import prompt_spec_of
+
+    return prompt_spec_of(load_recipe("tiny-cpu", ["data.context_ads=2"]))
 
 
-def test_brief_to_ad_items_use_train_context_only(splits: dict[str, pl.DataFrame]) -> None:
-    task = TaskConfig(name="brief_to_ad", metrics=["chrf"], context_ads=2)
-    items = build_items(splits, task, ItemsConfig(), seed=7, template_path=TEMPLATE)
+def test_brief_to_ad_items_use_train_context_only(splits: dict[str, pl.DataFrame],
+                                                  spec: PromptSpec) -> None:
+    task = TaskConfig(name="brief_to_ad", metrics=["chrf"])
+    items = build_items(splits, task, ItemsConfig(), seed=7, spec=spec)
     test_ads = splits["test"].filter(pl.col("is_ad") == "Ad")
     assert len(items) == test_ads.height
     train_uids = set(splits["train"]["uid"].to_list())
@@ -55,26 +60,31 @@ def test_brief_to_ad_items_use_train_context_only(splits: dict[str, pl.DataFrame
         assert it.reference == test_ads.filter(pl.col("uid") == it.uid)["text"][0].strip()
         assert it.prompt.startswith("Write an Amharic Telegram ad")
         assert it.reference not in it.prompt  # the answer is never in the prompt
+        assert len(it.context_uids) <= spec.context_ads
+        system = [{"role": "system", "content": spec.system_prompt}]
+        assert it.prompt_sha256 == messages_sha256([*system, {"role": "user",
+                                                              "content": it.prompt}])
         for contact in it.brief["contacts"]:
             assert contact in it.reference
     assert any(it.context_uids for it in items)
 
 
-def test_item_sampling_is_fixed_by_the_seed(splits: dict[str, pl.DataFrame]) -> None:
+def test_item_sampling_is_fixed_by_the_seed(splits: dict[str, pl.DataFrame],
+                                            spec: PromptSpec) -> None:
     task = TaskConfig(name="half_continuation", metrics=["chrf"])
     cfg = ItemsConfig(n=5)
-    first = [it.item_id for it in build_items(splits, task, cfg, seed=1, template_path=TEMPLATE)]
-    again = [it.item_id for it in build_items(splits, task, cfg, seed=1, template_path=TEMPLATE)]
-    other = [it.item_id for it in build_items(splits, task, cfg, seed=2, template_path=TEMPLATE)]
+    first = [it.item_id for it in build_items(splits, task, cfg, seed=1, spec=spec)]
+    again = [it.item_id for it in build_items(splits, task, cfg, seed=1, spec=spec)]
+    other = [it.item_id for it in build_items(splits, task, cfg, seed=2, spec=spec)]
     assert first == again
     assert len(first) == 5
     assert first != other
 
 
 def test_half_continuation_brief_comes_from_the_first_half(
-        splits: dict[str, pl.DataFrame]) -> None:
+        splits: dict[str, pl.DataFrame], spec: PromptSpec) -> None:
     task = TaskConfig(name="half_continuation", metrics=["chrf"], min_tokens=6)
-    items = build_items(splits, task, ItemsConfig(), seed=0, template_path=TEMPLATE)
+    items = build_items(splits, task, ItemsConfig(), seed=0, spec=spec)
     assert items
     for it in items:
         full = splits["test"].filter(pl.col("uid") == it.uid)["text"][0]
@@ -83,14 +93,14 @@ def test_half_continuation_brief_comes_from_the_first_half(
             assert contact in it.prompt  # never read from the reference half
 
 
-def test_no_ads_skips_brief_to_ad_only(splits: dict[str, pl.DataFrame]) -> None:
+def test_no_ads_skips_brief_to_ad_only(splits: dict[str, pl.DataFrame], spec: PromptSpec) -> None:
     no_ads = {**splits, "test": splits["test"].with_columns(is_ad=pl.lit("Non-Ad"))}
     brief = TaskConfig(name="brief_to_ad", metrics=["chrf"])
     cont = TaskConfig(name="half_continuation", metrics=["chrf"])
     assert build_items(no_ads, brief, ItemsConfig(ads_only=False), seed=0,
-                       template_path=TEMPLATE) == []
-    assert build_items(no_ads, cont, ItemsConfig(), seed=0, template_path=TEMPLATE) == []
-    assert build_items(no_ads, cont, ItemsConfig(ads_only=False), seed=0, template_path=TEMPLATE)
+                       spec=spec) == []
+    assert build_items(no_ads, cont, ItemsConfig(), seed=0, spec=spec) == []
+    assert build_items(no_ads, cont, ItemsConfig(ads_only=False), seed=0, spec=spec)
 
 
 def test_swap_contacts_removes_other_advertisers() -> None:
@@ -104,9 +114,9 @@ def test_swap_contacts_removes_other_advertisers() -> None:
     assert "0922 33 44 55" in kept
 
 
-def test_baselines(splits: dict[str, pl.DataFrame]) -> None:
+def test_baselines(splits: dict[str, pl.DataFrame], spec: PromptSpec) -> None:
     task = TaskConfig(name="brief_to_ad", metrics=["chrf"])
-    items = build_items(splits, task, ItemsConfig(n=4), seed=3, template_path=TEMPLATE)
+    items = build_items(splits, task, ItemsConfig(n=4), seed=3, spec=spec)
     retrieval = RetrievalSystem("retrieval", splits["train"], cleaning=CleaningConfig())
     template = TemplateSystem("template")
     assert isinstance(retrieval, System)
@@ -124,7 +134,7 @@ def test_baselines(splits: dict[str, pl.DataFrame]) -> None:
     assert filled == template.generate(prompts, seed=0, max_new_tokens=10, briefs=briefs)
     assert item_seed(0, "x") == item_seed(0, "x") != item_seed(1, "x")
     cont = build_items(splits, TaskConfig(name="half_continuation", metrics=["chrf"]),
-                       ItemsConfig(n=3), seed=3, template_path=TEMPLATE)
+                       ItemsConfig(n=3), seed=3, spec=spec)
     out = retrieval.generate([c.prompt for c in cont], seed=0, max_new_tokens=10,
                              task="half_continuation", briefs=[c.brief for c in cont])
     assert all(out)

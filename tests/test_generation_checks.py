@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pytest
 
 from tests.rag_data import BRIEF
+from workbench.core.briefs import Brief
 from workbench.core.config import CleaningConfig
 from workbench.core.settings.generation import ChecksConfig
 from workbench.generation.checks import (
@@ -17,7 +18,6 @@ from workbench.generation.checks import (
     overlap_ratio,
     utf16_units,
 )
-from workbench.rag.briefs import Brief
 
 CLEANING = CleaningConfig()
 BRIEF_OBJ = Brief.model_validate(BRIEF)  # brand Abebe Shoes, phone 0911 22 33 44, @abebeshoes

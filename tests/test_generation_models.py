@@ -18,9 +18,18 @@ from typing import Any
 import polars as pl
 import pytest
 
-from tests.rag_data import ADS, build_run, build_tiny_llama, write_brief, write_splits
+from tests.rag_data import (
+    ADS,
+    build_run,
+    build_tiny_llama,
+    save_run_prompt_spec,
+    write_brief,
+    write_splits,
+)
+from workbench.core.briefs import BriefFile, load_brief
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError, ServiceError
+from workbench.core.prompts import PROMPT_SPEC_FILE, build_prompt, cut, messages_sha256
 from workbench.core.sampling import candidate_seed
 from workbench.core.settings.generation import DecodingConfig, GenerationConfig
 from workbench.generation.demo import run_demo_step
@@ -32,7 +41,6 @@ from workbench.generation.generate import (
     retrieve_for_brief,
 )
 from workbench.generation.registry import available_models, resolve_model
-from workbench.rag.briefs import BriefFile, load_brief
 from workbench.rag.index import build_index
 from workbench.rag.search import RagIndex
 
@@ -91,7 +99,12 @@ def test_tiny_model_generation_is_seeded(world: dict[str, Any]) -> None:
     assert a["seed"].n_unique() == 2
     row = a.row(0, named=True)
     assert row["model_kind"] == "hf"
-    assert row["prompt"].startswith("<s><|user|>") or "<|user|>" in row["prompt"]
+    # The tiny tokenizer's chat template: BOS, the system and user turns, the generation prompt.
+    from transformers import AutoTokenizer
+
+    bos = AutoTokenizer.from_pretrained(world["tiny"]).bos_token
+    assert row["prompt"].startswith(f"{bos}<|system|>\n")
+    assert "\n<|user|>\n" in row["prompt"]
     assert row["prompt"].endswith("<|assistant|>")
     assert 0 < row["completion_tokens"] <= 8
     assert row["finish_reason"] in ("stop", "length")
@@ -127,20 +140,21 @@ def test_run_adapter_by_run_id(world: dict[str, Any]) -> None:
         world["tiny"].resolve()
 
 
-def test_run_uses_its_recipe_prompt(world: dict[str, Any], tmp_path: Path) -> None:
+def test_run_uses_its_saved_prompt_spec(world: dict[str, Any], tmp_path: Path) -> None:
     template = tmp_path / "train_prompt.jinja"
-    template.write_text("CUSTOM {{ channel }} | {{ words | join(', ') }} | "
+    template.write_text("CUSTOM {{ channel }} | {{ brand }}, {{ product }} | "
                         "{{ contacts | join(', ') }}\n{% for ad in context_ads %}{{ ad }}\n"
                         "{% endfor %}", encoding="utf-8")
     run_dir = world["data"] / "runs" / RUN_ID
-    recipe = {"name": "tiny-cpu", "data": {"prompt_template": str(template),
-                                           "system_prompt": "", "context_ads": 1,
-                                           "context_chars": 50}}
-    (run_dir / "recipe.yaml").write_text(json.dumps(recipe), encoding="utf-8")
+    saved = (run_dir / PROMPT_SPEC_FILE).read_text(encoding="utf-8")
+    save_run_prompt_spec(run_dir, f"data.prompt_template={template}", "data.system_prompt=''",
+                         "data.context_ads=1", "data.context_chars=50")
+    # The run keeps the template it was trained with, even once the file changes.
+    template.write_text("EDITED AFTER TRAINING", encoding="utf-8")
     try:
         (frame,) = gen(world, [f"run:{RUN_ID}"], n=1, decoding=SHORT)
     finally:
-        (run_dir / "recipe.yaml").unlink()
+        (run_dir / PROMPT_SPEC_FILE).write_text(saved, encoding="utf-8")
     row = frame.row(0, named=True)
     assert "CUSTOM Sheger Gebeya | Abebe Shoes, የቆዳ ጫማ | 0911 22 33 44, @abebeshoes" in row["prompt"]
     assert len(row["context_uids"]) == 1
@@ -148,18 +162,40 @@ def test_run_uses_its_recipe_prompt(world: dict[str, Any], tmp_path: Path) -> No
     assert "<|system|>" not in row["prompt"]
 
 
+def test_run_without_prompt_spec_is_a_one_line_error(world: dict[str, Any]) -> None:
+    spec_file = world["data"] / "runs" / RUN_ID / PROMPT_SPEC_FILE
+    saved = spec_file.read_text(encoding="utf-8")
+    spec_file.unlink()
+    try:
+        with pytest.raises(ConfigError, match=r"prompt_spec\.json: not found") as err:
+            resolve_model(f"run:{RUN_ID}", world["data"], GenerationConfig())
+        assert "\n" not in str(err.value)
+        spec_file.write_text(saved.replace('"context_ads": 2', '"context_ads": 99'),
+                             encoding="utf-8")
+        with pytest.raises(ConfigError, match=r"prompt_spec\.json: context_ads: Input should be"):
+            resolve_model(f"run:{RUN_ID}", world["data"], GenerationConfig())
+    finally:
+        spec_file.write_text(saved, encoding="utf-8")
+
+
 def test_prompt_shrinks_to_fit_the_context(world: dict[str, Any]) -> None:
     spec = resolve_model(str(world["tiny"]), world["data"], GenerationConfig())
     model = load_generator(spec, world["cfg"])
     hits = retrieve_for_brief(world["index"], world["brief"], 3).hits
     assert len(hits) == 3
-    full = _fit_prompt(model, spec, world["brief"], hits, DecodingConfig(max_new_tokens=8), 3)
+    full = _fit_prompt(model, spec, world["brief"], hits, DecodingConfig(max_new_tokens=8))
     assert len(full[2]) == 3
-    # 512 positions - 440 new tokens leaves too little room for three past ads.
-    _, prompt, shown = _fit_prompt(model, spec, world["brief"], hits,
-                                   DecodingConfig(max_new_tokens=440), 3)
-    assert len(shown) < 3
-    assert model.count_tokens(prompt) <= 512 - 440 or not shown
+    sizes = [model.count_tokens(model.render(
+        build_prompt(spec.prompt, world["brief"].brief, [h.text for h in hits[:i]]).messages))
+        for i in range(4)]
+    assert sizes == sorted(sizes)
+    assert sizes[1] < sizes[2]
+    # 512 positions less the new tokens leave room for the brief and exactly one past ad.
+    built, prompt, shown = _fit_prompt(model, spec, world["brief"], hits,
+                                       DecodingConfig(max_new_tokens=512 - sizes[1]))
+    assert [h.key for h in shown] == [hits[0].key]
+    assert model.count_tokens(prompt) == sizes[1]
+    assert built.context_ads == [cut(hits[0].text, spec.prompt.context_chars)]
 
 
 def test_provenance_is_complete(world: dict[str, Any]) -> None:
@@ -182,7 +218,8 @@ def test_provenance_is_complete(world: dict[str, Any]) -> None:
         for row in frame.iter_rows(named=True):
             assert row["brief_sha256"] == hashlib.sha256(world["brief"].path.read_bytes()
                                                          ).hexdigest()
-            assert row["prompt_sha256"] == hashlib.sha256(row["prompt"].encode()).hexdigest()
+            assert row["prompt_sha256"] == messages_sha256(json.loads(row["prompt_messages"]))
+            assert json.loads(row["prompt_messages"])[-1]["content"] in row["prompt"]
             assert set(row["context_uids"]) <= set(row["retrieved_uids"]) <= index_ads
             assert len(row["retrieved_scores"]) == len(row["retrieved_uids"])
         manifest = json.loads(out.path.with_suffix(".manifest.json").read_text())

@@ -14,10 +14,10 @@ import pyarrow as pa
 import pytest
 
 from tests.rag_data import ADS, curated_frame, write_brief, write_splits
+from workbench.core.briefs import load_briefs
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import DataContractError
 from workbench.core.settings.rag import RagConfig
-from workbench.rag.briefs import load_briefs
 from workbench.rag.index import build_index, read_ads
 from workbench.rag.search import RagIndex, RowSnapshot, UnknownFilterError, fuse
 

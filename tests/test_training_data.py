@@ -9,17 +9,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from workbench.core.brief_derivation import derive_brief, salient_words
+from workbench.core.briefs import Brief, cta_of
 from workbench.core.errors import ConfigError, DataContractError
 from workbench.core.io import sha256_file
+from workbench.core.prompts import PROMPT_SPEC_FILE, load_prompt_spec, messages_sha256
 from workbench.training.loss_mask import LossMaskError, check_loss_mask, prompt_length
 from workbench.training.recipe import load_recipe
-from workbench.training.sft_data import (
-    build_data,
-    cta_of,
-    derive_brief,
-    ensure_data,
-    salient_words,
-)
+from workbench.training.sft_data import build_data, ensure_data, prompt_spec_of
 from workbench.training.synthetic import write_synthetic_splits
 
 AD = ("🔥 ኦሪጅናል Samsung ስልክ በቅናሽ ዋጋ!\nዋጋ፦ 15,000 ብር ብቻ\n"
@@ -42,15 +39,28 @@ def test_brief_from_one_ad() -> None:
            "phones": ["+251911223344"], "mentions": ["addis_phones"], "links": [],
            "prices": [15000.0]}
     brief = derive_brief(row, idf={}, n_words=3)
-    assert brief.channel == "Addis Phones"
+    assert isinstance(brief, Brief)  # the same type as a campaign team's brief
+    assert brief.target_channel == "Addis Phones"
     assert brief.vertical.startswith("Computing")
     # As the ad writes them: the phone with its spacing, the handle with its "@" (ingest drops it).
-    assert brief.contacts == ["0911 223344", "@addis_phones"]
-    assert brief.prices == ["15,000 ብር"]
-    assert brief.cta == ["call", "join"]
-    assert brief.words[0] == "Samsung"  # Latin brand-like words rank first
-    assert "ስልክ" in brief.words
-    assert not any(c.isdigit() for w in brief.words for c in w)
+    assert brief.contact.items() == ["0911 223344", "@addis_phones"]
+    assert brief.contact.phone_e164 == "+251911223344"
+    assert brief.prices() == ["15,000 ብር"]
+    assert brief.call_to_action == "ይደውሉ, ይቀላቀሉ"
+    assert brief.cta_keys() == ["call", "join"]
+    assert brief.brand == "Samsung"  # the Latin brand-like word ranks first
+    assert "ስልክ" in brief.product.split()
+    assert not any(c.isdigit() for c in brief.product)
+
+
+def test_brief_of_an_ad_without_brand_or_contact() -> None:
+    row = {"text": "ጥራት ያለው ጫማ በቅናሽ", "channel_name": "Shoes", "vertical": None}
+    brief = derive_brief(row, idf={}, n_words=2)
+    assert (brief.brand, brief.vertical, brief.contact.items()) == ("", "", [])
+    assert brief.product == "ጥራት ጫማ"  # "ያለው" is a stopword
+    # A brief file may not leave them out.
+    with pytest.raises(ValueError, match="give at least one of phone"):
+        Brief.model_validate(brief.model_dump())
 
 
 def test_cta_and_salient_words() -> None:
@@ -82,8 +92,10 @@ def test_build_data_examples(data_dir: Path) -> None:
         assert row["messages"][-1]["content"] == original["text"] == row["completion"]
         assert f'"{original["channel_name"]}"' in row["prompt"]
         assert original["vertical"] in row["prompt"]
-        brief = json.loads(row["brief"])
-        assert set(brief) == {"channel", "vertical", "words", "contacts", "prices", "cta"}
+        brief = Brief.model_validate_json(row["brief"], context={"from_ad": True})
+        assert brief.target_channel == original["channel_name"]
+        system, user = row["messages"][:2]
+        assert row["prompt_sha256"] == messages_sha256([system, user])
 
     # Context: earlier ads of the same channel, from the train split only, at most context_ads.
     all_rows = {r["uid"]: r for f in splits.values() for r in f.iter_rows(named=True)}
@@ -133,6 +145,14 @@ def test_manifest_points_at_the_split_manifest(data_dir: Path) -> None:
     assert manifest["fingerprint"] == recipe.fingerprint()
     assert "sft/train.parquet" in manifest["outputs"]
     assert manifest["outputs"]["sft/train.parquet"]["rows"] == summary.sft_rows["train"]
+    # The prompt spec is saved beside the data and its hash recorded.
+    spec = load_prompt_spec(summary.out_dir)
+    assert spec == prompt_spec_of(recipe)
+    assert (spec.context_ads, spec.context_chars) == (recipe.data.context_ads,
+                                                      recipe.data.context_chars)
+    assert manifest["prompt_spec_sha256"] == spec.sha256()
+    assert manifest["outputs"][PROMPT_SPEC_FILE]["sha256"] == sha256_file(
+        summary.out_dir / PROMPT_SPEC_FILE)
 
 
 def test_ensure_data_rebuilds_only_when_stale(data_dir: Path, tmp_path: Path) -> None:
@@ -145,6 +165,11 @@ def test_ensure_data_rebuilds_only_when_stale(data_dir: Path, tmp_path: Path) ->
     out, rebuilt = ensure_data(data_dir, edited, progress=False)
     assert rebuilt
     assert read(out / "sft" / "train.parquet")["prompt"][0].startswith("Ad for ")
+    # Editing the template file alone (same recipe) also makes the data stale.
+    template.write_text("Edited {{ channel }}", encoding="utf-8")
+    out, rebuilt = ensure_data(data_dir, edited, progress=False)
+    assert rebuilt
+    assert load_prompt_spec(out).template == "Edited {{ channel }}"
 
 
 def test_missing_splits_and_bad_templates_are_user_errors(tmp_path: Path) -> None:

@@ -48,8 +48,15 @@ def test_run_layout_and_manifest(reference: Any, data_dir: Path) -> None:
     run_dir = reference.run_dir
     assert reference.status == "finished"
     assert reference.global_step == 16
-    for name in ("recipe.yaml", "run.json", "manifest.json", "metrics.jsonl", "loss.png"):
+    for name in ("recipe.yaml", "run.json", "manifest.json", "metrics.jsonl", "loss.png",
+                 "prompt_spec.json"):
         assert (run_dir / name).exists(), name
+    # The run keeps the prompt spec its data was built with (generation and evaluation read it).
+    from workbench.core.prompts import load_prompt_spec
+
+    data_manifest = json.loads((data_dir / "training" / "data" / "tiny-cpu" / "manifest.json")
+                               .read_text(encoding="utf-8"))
+    assert load_prompt_spec(run_dir).sha256() == data_manifest["prompt_spec_sha256"]
     assert (run_dir / "loss.png").read_bytes()[:4] == b"\x89PNG"
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     split_manifest = data_dir / "curated" / "splits" / "manifest.json"

@@ -44,11 +44,12 @@ from workbench.core.io import (
     write_parquet_atomic,
     write_text_atomic,
 )
+from workbench.core.prompts import PromptSpec
 from workbench.core.schemas import read_parquet_checked
 from workbench.evaluation.bootstrap import bootstrap_ci, paired_bootstrap
 from workbench.evaluation.metrics import MetricDef, compute, module_path, resolve_metric
-from workbench.evaluation.suite import Suite, project_path
-from workbench.evaluation.systems import System, resolve_system
+from workbench.evaluation.suite import Suite
+from workbench.evaluation.systems import System, eval_prompt_spec, resolve_system
 from workbench.evaluation.tasks import EvalItem, build_items
 
 Log = Callable[[str], None]
@@ -57,7 +58,8 @@ REQUIRED_COLUMNS = ("uid", "channel_name", "text", "is_ad")
 
 GENERATIONS_SCHEMA: dict[str, pl.DataType] = {
     "eval_id": pl.Utf8, "task": pl.Utf8, "item_id": pl.Utf8, "uid": pl.Utf8, "system": pl.Utf8,
-    "sample": pl.Int64, "seed": pl.Int64, "prompt": pl.Utf8, "brief": pl.Utf8, "text": pl.Utf8,
+    "sample": pl.Int64, "seed": pl.Int64, "prompt": pl.Utf8, "prompt_sha256": pl.Utf8,
+    "brief": pl.Utf8, "text": pl.Utf8,
     "reference": pl.Utf8, "source_uid": pl.Utf8, "seconds": pl.Float64,
 }
 SCORES_SCHEMA: dict[str, pl.DataType] = {
@@ -204,7 +206,7 @@ def _generate(system: System, items: list[EvalItem], suite: Suite, max_new_token
             rows.append({"eval_id": eval_id, "task": it.task, "item_id": it.item_id,
                          "uid": it.uid, "system": system.name, "sample": sample,
                          "seed": item_seed(seed, it.prompt), "prompt": it.prompt,
-                         "brief": it.brief_json(), "text": text, "reference": it.reference,
+                         "prompt_sha256": it.prompt_sha256, "brief": it.brief_json(), "text": text, "reference": it.reference,
                          "source_uid": source, "seconds": per_item})
     return rows
 
@@ -352,28 +354,14 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
         msg = f"{out} already holds an evaluation; pick another --eval-id"
         raise ConfigError(msg)
     notes: list[str] = []
-    items: dict[str, list[EvalItem]] = {}
-    for task in suite.tasks:
-        template = str(project_path(task.prompt_template))
-        items[task.name] = build_items(splits, task, suite.items, seed=suite.seed,
-                                       template_path=template)
-        if not items[task.name]:
-            notes.append(f"{task.name}: skipped, no eligible item in the {suite.items.split} split"
-                         f" ({_split_facts(splits[suite.items.split], suite)})")
-        say(f"{task.name}: {len(items[task.name])} items")
-    if not any(items.values()):
-        msg = (f"nothing to evaluate: no task has an eligible item in the {suite.items.split} "
-               f"split ({_split_facts(splits[suite.items.split], suite)})")
-        raise DataContractError(msg)
     train_sha = sha256_file(train_path)
     systems: list[System] = []
     lineage: dict[str, dict[str, Any]] = {}
     for entry in entries:
         try:
             system = resolve_system(entry, data_dir, cfg, train=splits["train"],
-                                    decoding=suite.decoding,
-                                    suite_system_prompt=suite.system_prompt,
-                                    train_sha256=train_sha, cpu_threads=suite.cpu_threads)
+                                    decoding=suite.decoding, train_sha256=train_sha,
+                                    cpu_threads=suite.cpu_threads)
         except ConfigError as exc:
             if not entry.optional:
                 raise
@@ -384,6 +372,20 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
     if not systems:
         msg = f"suite '{suite.name}': no system could be resolved ({'; '.join(notes)})"
         raise ConfigError(msg)
+    # Systems first: the items' prompts come from the runs' prompt spec.
+    prompt_spec = eval_prompt_spec(systems, cfg)
+    items: dict[str, list[EvalItem]] = {}
+    for task in suite.tasks:
+        items[task.name] = build_items(splits, task, suite.items, seed=suite.seed,
+                                       spec=prompt_spec)
+        if not items[task.name]:
+            notes.append(f"{task.name}: skipped, no eligible item in the {suite.items.split} split"
+                         f" ({_split_facts(splits[suite.items.split], suite)})")
+        say(f"{task.name}: {len(items[task.name])} items")
+    if not any(items.values()):
+        msg = (f"nothing to evaluate: no task has an eligible item in the {suite.items.split} "
+               f"split ({_split_facts(splits[suite.items.split], suite)})")
+        raise DataContractError(msg)
     norm = _normalizer(suite, cfg)
     gen_rows: list[dict[str, Any]] = []
     score_rows: list[dict[str, Any]] = []
@@ -424,12 +426,12 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
     summary, paired = summarise(scores, metric_defs, corpus, suite)
     item_frame = pl.DataFrame(
         [{"task": it.task, "item_id": it.item_id, "uid": it.uid, "channel": it.channel,
-          "vertical": it.vertical, "prompt": it.prompt, "reference": it.reference,
-          "brief": it.brief_json(), "context_uids": it.context_uids}
+          "vertical": it.vertical, "prompt": it.prompt, "prompt_sha256": it.prompt_sha256,
+          "reference": it.reference, "brief": it.brief_json(), "context_uids": it.context_uids}
          for task_items in items.values() for it in task_items],
         schema={"task": pl.Utf8, "item_id": pl.Utf8, "uid": pl.Utf8, "channel": pl.Utf8,
-                "vertical": pl.Utf8, "prompt": pl.Utf8, "reference": pl.Utf8, "brief": pl.Utf8,
-                "context_uids": pl.List(pl.Utf8)})
+                "vertical": pl.Utf8, "prompt": pl.Utf8, "prompt_sha256": pl.Utf8,
+                "reference": pl.Utf8, "brief": pl.Utf8, "context_uids": pl.List(pl.Utf8)})
     files = {
         "items.parquet": item_frame,
         "generations.parquet": pl.DataFrame(gen_rows, schema=GENERATIONS_SCHEMA),
@@ -446,7 +448,7 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
     item_counts = {t: len(v) for t, v in items.items()}
     _write_manifest(out, suite, suite_path, split_manifest_path, split_manifest,
                     [train_path, held_path], metric_defs, lineage, outputs, timings, notes,
-                    eval_id, item_counts, metric_extra)
+                    eval_id, item_counts, metric_extra, prompt_spec)
     write_json_atomic(out / "summary.json", {
         "eval_id": eval_id, "suite": suite.name, "headline": suite.headline,
         "systems": [s.name for s in systems], "items": item_counts,
@@ -462,7 +464,8 @@ def _write_manifest(out: Path, suite: Suite, suite_path: Path | None, split_mani
                     metric_defs: dict[str, dict[str, MetricDef]],
                     lineage: dict[str, dict[str, Any]], outputs: dict[str, dict[str, Any]],
                     timings: dict[str, float], notes: list[str], eval_id: str,
-                    item_counts: dict[str, int], metric_extra: dict[str, Any]) -> None:
+                    item_counts: dict[str, int], metric_extra: dict[str, Any],
+                    prompt_spec: PromptSpec | None = None) -> None:
     inputs: list[dict[str, Any]] = [
         {"path": str(split_manifest_path), "sha256": sha256_file(split_manifest_path),
          "role": "split-manifest"},
@@ -470,11 +473,9 @@ def _write_manifest(out: Path, suite: Suite, suite_path: Path | None, split_mani
     ]
     if suite_path is not None:
         inputs.append({"path": str(suite_path), "sha256": sha256_file(suite_path), "role": "suite"})
-    for task in suite.tasks:
-        if task.name == "brief_to_ad":
-            template = project_path(task.prompt_template)
-            inputs.append({"path": str(template), "sha256": sha256_file(template),
-                           "role": "prompt-template"})
+    if prompt_spec is not None:
+        inputs.append({"path": prompt_spec.template_path, "sha256": prompt_spec.template_sha256,
+                       "role": "prompt-template"})
     modules = sorted({m.module for defs in metric_defs.values() for m in defs.values()})
     inputs += [{"path": str(module_path(m)), "sha256": sha256_file(module_path(m)),
                 "role": "metric-module"} for m in modules]
@@ -492,6 +493,9 @@ def _write_manifest(out: Path, suite: Suite, suite_path: Path | None, split_mani
             "split_manifest_sha256": sha256_file(split_manifest_path),
             "label_snapshot_id": label_snapshot_of(split_manifest),
             "items": item_counts,
+            "prompt_spec": (prompt_spec.model_dump(mode="json", exclude={"template"})
+                            if prompt_spec is not None else None),
+            "prompt_spec_sha256": prompt_spec.sha256() if prompt_spec is not None else None,
             "systems": lineage,
             "run_ids": {n: f.get("run_id") for n, f in lineage.items() if f.get("run_id")},
             "metrics": {t: {n: {"module": m.module, "args": dict(m.args),

@@ -13,6 +13,11 @@ under which seed::
         metrics: [chrf, bleu, perplexity]
     seed: 1234
 
+The brief_to_ad prompt (template, system prompt, past ads shown and their length) is not set
+here: it is the prompt spec of the suite's training runs (saved in each run folder), or the
+``generation:`` section's when the suite has no run, so a run is scored on the prompt it was
+trained on and served with.
+
 Unknown keys fail with a "did you mean"; a suite is found by name under ``eval/suites/`` or by
 path. Every field is described below and in the example suites.
 
@@ -34,7 +39,7 @@ from pydantic import Field, field_validator, model_validator
 
 from workbench.core.config import load_yaml_model
 from workbench.core.errors import ConfigError
-from workbench.core.resources import available_names, named_file, project_dir, user_path
+from workbench.core.resources import available_names, named_file, project_dir
 from workbench.core.strict_model import StrictModel
 
 #: Where suites are looked up by name (project folder, then packaged defaults).
@@ -56,11 +61,6 @@ class SystemEntry(StrictModel):
         default=False,
         description="Skip this system (with a note) when it cannot be resolved, e.g. no run yet.",
     )
-    system_prompt: str | None = Field(
-        default=None,
-        description="System message for local models (default: a run's recipe system prompt, "
-        "else the suite's).",
-    )
 
 
 class ItemsConfig(StrictModel):
@@ -74,7 +74,10 @@ class ItemsConfig(StrictModel):
         default=True,
         description="half_continuation: only messages labelled Ad (brief_to_ad always takes ads).",
     )
-    min_chars: int = Field(default=20, ge=1, description="Shorter texts are skipped.")
+    min_chars: int = Field(
+        default=20, ge=1,
+        description="Shorter texts are skipped (held-out items, and train ads as past ads).",
+    )
     n: int | None = Field(
         default=None, ge=1, description="Items per task, sampled with the seed (None: all)."
     )
@@ -108,16 +111,6 @@ class TaskConfig(StrictModel):
         min_length=1, description="Registered metric names (or entries with arguments)."
     )
     max_new_tokens: int = Field(default=160, ge=1, le=4096, description="Tokens per generation.")
-    prompt_template: str = Field(
-        default="training/templates/brief.jinja",
-        description="brief_to_ad: Jinja template of the user message (the training template, so "
-        "fine-tuned runs see prompts shaped like their training data). Relative paths: to the "
-        "working directory, else the project folder's copy, else the packaged default.",
-    )
-    context_ads: int = Field(
-        default=2, ge=0, le=20, description="brief_to_ad: earlier train ads of the channel shown."
-    )
-    context_chars: int = Field(default=200, ge=20, description="Each context ad cut to this.")
     brief_words: int = Field(
         default=6, ge=0, le=30, description="brief_to_ad: product/brand words taken into the brief."
     )
@@ -149,10 +142,6 @@ class Suite(StrictModel):
         description="Generations per item and system; an item's score is their mean.",
     )
     decoding: DecodingConfig = Field(default_factory=DecodingConfig)
-    system_prompt: str = Field(
-        default="You write Amharic Telegram ads. Keep the brief's contact details exactly.",
-        description="System message for local models that are not runs (runs use their recipe's).",
-    )
     score_on: Literal["normalized", "original"] = Field(
         default="normalized",
         description="normalized: homophones unified and Latin lower-cased on both sides before "
@@ -217,8 +206,3 @@ def load_suite(ref: str | Path) -> tuple[Suite, Path]:
     """Find and validate a suite; every problem is a one-line ConfigError."""
     path = find_suite(ref)
     return load_yaml_model(path, Suite), path
-
-
-def project_path(value: str) -> Path:
-    """A path from a suite: absolute or from the working dir, else the project's, else packaged."""
-    return user_path(value)

@@ -16,6 +16,10 @@ base model, the split manifest and label snapshot a run was trained on, weight h
     ``adapter_config.json``), resolved and loaded by :mod:`workbench.core.models` (adapter merged
     on a full-precision base), its run's lineage read by :mod:`workbench.core.runs`.
 
+Every brief_to_ad prompt comes from one prompt spec (:func:`eval_prompt_spec`): the spec saved
+in the suite's training runs' folders, else the ``generation:`` section's; local models get its
+system prompt.
+
 Each item is sampled by :func:`workbench.core.sampling.sample_text` with its own seed,
 :func:`~workbench.core.sampling.item_seed` of the suite seed and the prompt text, as
 ``workbench generate`` samples, so an item's output does not depend on which other items are in
@@ -32,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from workbench.core.errors import ConfigError, DataContractError
 from workbench.core.io import sha256_file
 from workbench.core.models import LocalModel, default_base, local_model_at, run_model
+from workbench.core.prompts import PromptSpec, load_prompt_spec
 from workbench.core.runs import finished_runs, run_lineage
 from workbench.core.sampling import item_seed, sample_text
 from workbench.evaluation.tasks import BRIEF_TO_AD, HALF_CONTINUATION, cut_half
@@ -284,8 +289,8 @@ class HFSystem:
         Model / adapter / tokenizer folders (:mod:`workbench.core.models`).
     decoding
         Sampling settings.
-    system_prompt
-        System message of brief_to_ad prompts (empty: none).
+    run_prompt_spec
+        The prompt spec saved in the run folder (None: the model is no training run).
     lineage
         Facts about the system (run id, manifests...).
     dtype
@@ -295,12 +300,15 @@ class HFSystem:
     """
 
     def __init__(self, name: str, local: LocalModel, *, decoding: DecodingConfig,
-                 system_prompt: str, lineage: dict[str, Any], dtype: str = "auto",
-                 cpu_threads: int | None = None) -> None:
+                 run_prompt_spec: PromptSpec | None, lineage: dict[str, Any],
+                 dtype: str = "auto", cpu_threads: int | None = None) -> None:
         self.name = name
         self.local = local
         self.decoding = decoding
-        self.system_prompt = system_prompt
+        self.run_prompt_spec = run_prompt_spec
+        #: System message of brief_to_ad prompts: the evaluation's prompt spec's (set by
+        #: :func:`eval_prompt_spec`).
+        self.system_prompt = ""
         self.lineage = lineage
         self.dtype = dtype
         self.cpu_threads = cpu_threads
@@ -387,15 +395,31 @@ class HFSystem:
 # --- Resolution ----------------------------------------------------------------------------------
 
 
-def _recipe_system_prompt(run_dir: Path) -> str | None:
-    import yaml
+def eval_prompt_spec(systems: Sequence[System], cfg: ProjectConfig) -> PromptSpec:
+    """The one prompt spec of an evaluation, handed to its local models.
 
-    try:
-        recipe = yaml.safe_load((run_dir / "recipe.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return None
-    value = (recipe.get("data") or {}).get("system_prompt")
-    return value if isinstance(value, str) else None
+    The spec saved in the training runs' folders (all runs of one suite must share it, so every
+    system is scored on the same prompts), else the ``generation:`` section's.
+
+    Raises
+    ------
+    ConfigError
+        Two runs trained with different prompt specs (evaluate them in separate suites).
+    """
+    from workbench.generation.registry import config_prompt_spec
+
+    hf = [s for s in systems if isinstance(s, HFSystem)]
+    run_specs = {s.name: s.run_prompt_spec for s in hf if s.run_prompt_spec is not None}
+    distinct = {spec.sha256(): name for name, spec in run_specs.items()}
+    if len(distinct) > 1:
+        names = ", ".join(sorted(distinct.values()))
+        msg = (f"systems {names} were trained with different prompt specs; every system of a "
+               "suite is scored on the same prompts, so evaluate them in separate suites")
+        raise ConfigError(msg)
+    spec = next(iter(run_specs.values())) if run_specs else config_prompt_spec(cfg.generation)
+    for system in hf:
+        system.system_prompt = spec.system_prompt
+    return spec
 
 
 def known_refs(data_dir: Path) -> list[str]:
@@ -405,15 +429,15 @@ def known_refs(data_dir: Path) -> list[str]:
 
 
 def resolve_system(entry: SystemEntry, data_dir: Path, cfg: ProjectConfig, *,
-                   train: pl.DataFrame, decoding: DecodingConfig, suite_system_prompt: str,
+                   train: pl.DataFrame, decoding: DecodingConfig,
                    train_sha256: str | None = None, cpu_threads: int | None = None) -> System:
-    """Turn a suite entry into a :class:`System`.
+    """Turn a suite entry into a :class:`System` (a run's with the prompt spec of its folder).
 
     Raises
     ------
     ConfigError
-        Unknown ref (with a "did you mean" and what exists), no finished run, a folder that is
-        no model.
+        Unknown ref (with a "did you mean" and what exists), no finished run, a run folder
+        without a readable prompt spec, a folder that is no model.
     """
     ref = entry.ref
     if ref == "retrieval":
@@ -421,15 +445,15 @@ def resolve_system(entry: SystemEntry, data_dir: Path, cfg: ProjectConfig, *,
     if ref == "template":
         return TemplateSystem(entry.name)
     lineage: dict[str, Any] = {"kind": "hf", "ref": ref}
-    prompt = entry.system_prompt
+    run_spec: PromptSpec | None = None
     if ref == "base":
         local = local_model_at(default_base(data_dir, cfg.generation.base_model))
     elif ref.startswith("run:"):
         local = run_model(data_dir, ref.removeprefix("run:"))
         assert local.run_dir is not None  # run_model always sets it
         lineage |= run_lineage(local.run_dir)
-        if prompt is None:
-            prompt = _recipe_system_prompt(local.run_dir)
+        run_spec = load_prompt_spec(local.run_dir)
+        lineage["prompt_spec_sha256"] = run_spec.sha256()
     elif Path(ref).expanduser().is_dir():
         local = local_model_at(Path(ref).expanduser())
     else:
@@ -445,6 +469,5 @@ def resolve_system(entry: SystemEntry, data_dir: Path, cfg: ProjectConfig, *,
     config_json = local.model_dir / "config.json"
     if config_json.exists():
         lineage["model_config_sha256"] = sha256_file(config_json)
-    return HFSystem(entry.name, local, decoding=decoding,
-                    system_prompt=suite_system_prompt if prompt is None else prompt,
+    return HFSystem(entry.name, local, decoding=decoding, run_prompt_spec=run_spec,
                     lineage=lineage, dtype=cfg.generation.dtype, cpu_threads=cpu_threads)

@@ -1,12 +1,13 @@
 """The two evaluation tasks, built from the held-out split.
 
 ``brief_to_ad``
-    For each held-out ad, the brief the training data would derive from it (channel, vertical,
-    salient product/brand words, contact details, prices, calls to action:
-    :func:`workbench.training.sft_data.derive_brief`) plus the channel's most recent *earlier*
-    ads from the train split, rendered with the training prompt template. The system writes an
-    ad; it is scored against the real ad. Using the training code for the brief keeps the
-    fine-tuned model's prompts in distribution and every system gets the same prompt.
+    For each held-out ad, the brief training derives from it
+    (:func:`workbench.core.brief_derivation.derive_brief`) plus the channel's most recent *earlier* ads
+    from the train split, built into a prompt by :func:`workbench.core.prompts.build_prompt`
+    with the evaluation's prompt spec (a run's own, from its run folder). The system writes an
+    ad; it is scored against the real ad. The same brief, context and spec give the prompt
+    build-data gave the run's training examples (equal ``prompt_sha256``), and every system gets
+    the same prompt.
 ``half_continuation``
     Each held-out text is cut at half its length in whitespace tokens (model-independent, so
     every system gets the same cut): the first half is the prompt, the second half the
@@ -31,6 +32,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from workbench.core.brief_derivation import derive_brief
+from workbench.core.briefs import CTA_LEXICON, Brief, cta_of
+from workbench.core.prompts import PromptSpec, build_prompt
+
 if TYPE_CHECKING:
     from workbench.evaluation.suite import ItemsConfig, TaskConfig
 
@@ -38,8 +43,6 @@ BRIEF_TO_AD = "brief_to_ad"
 HALF_CONTINUATION = "half_continuation"
 
 _TOKEN = re.compile(r"\S+")
-#: A Latin word that looks like a brand name ("Samsung", "HP"): the brief's brand.
-_LATIN_BRAND = re.compile(r"^[A-Z][A-Za-z0-9&']+$|^[A-Z0-9]{2,}$")
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ class EvalItem:
     #: vertical): read by brief_coverage and by the baselines.
     brief: dict[str, Any] = field(default_factory=dict)
     context_uids: list[str] = field(default_factory=list)
+    #: brief_to_ad: hash of the prompt's messages (:func:`workbench.core.prompts.build_prompt`).
+    prompt_sha256: str | None = None
 
     def brief_json(self) -> str:
         """The brief as one JSON object string."""
@@ -77,18 +82,23 @@ def cut_half(text: str) -> tuple[str, str]:
     return text[:start].rstrip(), text[start:].strip()
 
 
-def coverage_brief(words: list[str], contacts: list[str], prices: list[str], cta: list[str],
-                   channel: str, vertical: str | None) -> dict[str, Any]:
+def coverage_brief(brand: str | None, product: list[str], contacts: list[str],
+                   prices: list[str], cta: list[str], channel: str,
+                   vertical: str | None) -> dict[str, Any]:
     """The JSON brief brief_coverage and the baselines read (CTA keys expanded to phrases)."""
-    from workbench.training.sft_data import CTA_LEXICON
-
-    brand = next((w for w in words if _LATIN_BRAND.match(w)), None)
-    product = [w for w in words if w != brand]
+    words = [w for w in [brand, *product] if w]
     return {
         "brand": brand, "product": product, "words": words, "contacts": contacts,
         "prices": prices, "cta": [list(CTA_LEXICON.get(key, (key,))) for key in cta],
         "cta_keys": cta, "channel": channel, "vertical": vertical,
     }
+
+
+def coverage_of(brief: Brief) -> dict[str, Any]:
+    """:func:`coverage_brief` of a :class:`~workbench.core.briefs.Brief`."""
+    return coverage_brief(brief.brand or None, brief.product.split(), brief.contact.items(),
+                          brief.prices(), brief.cta_keys(), brief.target_channel,
+                          brief.vertical or None)
 
 
 def eligible(frame: pl.DataFrame, items: ItemsConfig, *, ads_only: bool) -> pl.DataFrame:
@@ -109,7 +119,7 @@ def sample(frame: pl.DataFrame, n: int | None, seed: int) -> pl.DataFrame:
 
 
 def brief_to_ad_items(test: pl.DataFrame, train: pl.DataFrame, task: TaskConfig,
-                      *, template_path: str) -> list[EvalItem]:
+                      *, spec: PromptSpec, min_chars: int) -> list[EvalItem]:
     """``brief_to_ad`` items for the rows of ``test`` (already filtered and sampled).
 
     Parameters
@@ -120,41 +130,28 @@ def brief_to_ad_items(test: pl.DataFrame, train: pl.DataFrame, task: TaskConfig,
         The train split: idf of brief words and the context ads come from it only, so no
         held-out text reaches a prompt.
     task
-        Context size and brief words.
-    template_path
-        The Jinja user-message template.
+        Brief words.
+    spec
+        The prompt spec (template, system prompt, context size).
+    min_chars
+        Train ads shorter than this are neither context nor idf (as in build-data).
     """
-    from workbench.training.sft_data import (
-        ContextPool,
-        derive_brief,
-        document_idf,
-        load_template,
-        render_prompt,
-    )
+    from workbench.training.sft_data import brief_sources, usable_ads
 
-    train_ads = train.filter((pl.col("is_ad") == "Ad") & pl.col("text").is_not_null())
-    clean_col = "text_clean" if "text_clean" in train_ads.columns else "text"
-    idf = document_idf(train_ads[clean_col].fill_null("").to_list())
-    pool = ContextPool(train_ads.filter(pl.col("date").is_not_null())) if "date" in train_ads.columns \
-        else None
-    template = load_template(template_path)
+    idf, pool = brief_sources(usable_ads(train, min_chars))
     items = []
     for row in test.iter_rows(named=True):
         row = {**row, "vertical": row.get("vertical") or ""}
         brief = derive_brief(row, idf, task.brief_words)
         context = []
-        if pool is not None and row.get("date") is not None:
-            context = pool.before(row["channel_name"], row["date"], task.context_ads, row["uid"])
-        prompt = render_prompt(template, brief,
-                               [_cut(t, task.context_chars) for _, t in context],
-                               where=template_path)
+        if row.get("date") is not None:
+            context = pool.before(row["channel_name"], row["date"], spec.context_ads, row["uid"])
+        prompt = build_prompt(spec, brief, [t for _, t in context])
         items.append(EvalItem(
             item_id=f"{BRIEF_TO_AD}:{row['uid']}", task=BRIEF_TO_AD, uid=row["uid"],
-            channel=row["channel_name"] or "", vertical=row["vertical"] or None, prompt=prompt,
-            reference=row["text"].strip(),
-            brief=coverage_brief(brief.words, brief.contacts, brief.prices, brief.cta,
-                                 brief.channel, brief.vertical or None),
-            context_uids=[uid for uid, _ in context],
+            channel=row["channel_name"] or "", vertical=row["vertical"] or None,
+            prompt=prompt.user, reference=row["text"].strip(), brief=coverage_of(brief),
+            context_uids=[uid for uid, _ in context], prompt_sha256=prompt.prompt_sha256,
         ))
     return items
 
@@ -167,7 +164,6 @@ def half_continuation_items(test: pl.DataFrame, task: TaskConfig) -> list[EvalIt
     """
     from workbench.core.amharic.patterns import PHONE_PATTERN, normalize_phone
     from workbench.core.amharic.strings import find_price_phrases
-    from workbench.training.sft_data import cta_of
 
     phone_re = re.compile(PHONE_PATTERN)
     handle_re = re.compile(r"@[A-Za-z0-9_]{4,32}")
@@ -186,14 +182,14 @@ def half_continuation_items(test: pl.DataFrame, task: TaskConfig) -> list[EvalIt
             item_id=f"{HALF_CONTINUATION}:{row['uid']}", task=HALF_CONTINUATION, uid=row["uid"],
             channel=row["channel_name"] or "", vertical=row.get("vertical"), prompt=prefix,
             reference=rest,
-            brief=coverage_brief([], contacts, prices, cta_of(prefix), row["channel_name"] or "",
-                                 row.get("vertical")),
+            brief=coverage_brief(None, [], contacts, prices, cta_of(prefix),
+                                 row["channel_name"] or "", row.get("vertical")),
         ))
     return items
 
 
 def build_items(splits: dict[str, pl.DataFrame], task: TaskConfig, items_cfg: ItemsConfig,
-                *, seed: int, template_path: str) -> list[EvalItem]:
+                *, seed: int, spec: PromptSpec) -> list[EvalItem]:
     """Items of one task: eligible held-out rows, sampled with ``seed``, then built.
 
     brief_to_ad always takes ads only (a brief for a news post is meaningless);
@@ -211,13 +207,9 @@ def build_items(splits: dict[str, pl.DataFrame], task: TaskConfig, items_cfg: It
                                                               replace=False))
             items = [items[i] for i in keep]
         return items
-    return brief_to_ad_items(sample(held, items_cfg.n, seed), splits["train"], task,
-                             template_path=template_path)
+    return brief_to_ad_items(sample(held, items_cfg.n, seed), splits["train"], task, spec=spec,
+                             min_chars=items_cfg.min_chars)
 
 
 def _drop_lead(match: str) -> str:
     return (match if match[:1] in tuple("+0123456789") else match[1:]).strip()
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

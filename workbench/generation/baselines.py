@@ -15,7 +15,7 @@ Both are deterministic: the seed is recorded but changes nothing.
 Examples
 --------
 >>> from workbench.core.config import CleaningConfig
->>> from workbench.rag.briefs import Brief
+>>> from workbench.core.briefs import Brief
 >>> b = Brief.model_validate({"brand": "Abebe", "product": "ጫማ", "vertical": "Retail",
 ...                           "target_channel": "Shop", "contact": {"phone": "0911223344"}})
 >>> print(adapt_ad("ጫማ በቅናሽ ይደውሉ 0922 33 44 55 @oldshop", b, CleaningConfig()))
@@ -42,8 +42,8 @@ from workbench.core.sampling import candidate_seed
 from workbench.generation.candidates import GenerationRequest, RawCandidate, seed_key
 
 if TYPE_CHECKING:
+    from workbench.core.briefs import Brief
     from workbench.generation.registry import ModelSpec
-    from workbench.rag.briefs import Brief
 
 #: Ad templates per language: one line per list item; ``{field}`` from :func:`_fields`.
 TEMPLATES: dict[str, list[list[str]]] = {

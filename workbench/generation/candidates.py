@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from workbench.core.briefs import Brief
     from workbench.core.settings.generation import DecodingConfig
     from workbench.generation.registry import ModelSpec
-    from workbench.rag.briefs import Brief
     from workbench.rag.search import Hit
 
 

@@ -50,7 +50,7 @@ from workbench.core.config import CleaningConfig
 from workbench.core.settings.generation import ChecksConfig
 
 if TYPE_CHECKING:
-    from workbench.rag.briefs import Brief
+    from workbench.core.briefs import Brief
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024

@@ -48,8 +48,8 @@ def generate_command(
 
     Example: workbench generate --brief workbench/defaults/samples/briefs/01-retail-lucy-fashion.yaml --model template
     """
+    from workbench.core.briefs import load_briefs
     from workbench.generation.generate import generate
-    from workbench.rag.briefs import load_briefs
 
     cfg, root = resolve(data_dir, config)
     gcfg = cfg.generation

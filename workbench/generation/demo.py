@@ -38,9 +38,9 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig, *,
     list of str
         Lines to print, one per thing done or skipped (with the reason).
     """
+    from workbench.core.briefs import find_brief_files, load_briefs
     from workbench.generation.generate import generate
     from workbench.generation.registry import available_models
-    from workbench.rag.briefs import find_brief_files, load_briefs
     from workbench.rag.index import build_index
     from workbench.rag.search import RagIndex
 

@@ -3,8 +3,10 @@
 For each brief the index is searched once for past ads of the target channel and vertical (hybrid
 search on the brief's descriptive fields); when that scope has fewer ads than needed, the channel
 alone, then the vertical alone, then every ad top the list up, and the scopes used are recorded. Each model
-then gets the prompt rendered from its template with its top ``k`` ads (fewer when the prompt
-would not fit the model's context), and writes ``n`` candidates.
+then gets the prompt built from its prompt spec (:func:`workbench.core.prompts.build_prompt`: a
+run's own spec from its run folder, else the ``generation:`` section's) with its top
+``context_ads`` ads (fewer when the prompt would not fit the model's context), and writes ``n``
+candidates.
 
 Output: ``DIR/generations/<UTC time>-<brief id>-<model>.parquet`` (one file per brief and model)
 and a ``.manifest.json`` beside it (inputs' hashes: brief, index manifest, prompt template, run
@@ -22,9 +24,11 @@ Model
     (training run, null otherwise), ``model_dir`` (base or merged model folder), ``adapter_dir``,
     ``endpoint_url``, ``endpoint_model``, ``model_facts`` (JSON: dtype, device, merged...).
 Prompt
-    ``prompt_template`` (path), ``prompt_template_sha256``, ``system_prompt``, ``prompt`` (the exact
-    text the model saw: chat template applied for local models, the JSON messages for endpoints,
-    the user message for baselines), ``prompt_sha256``, ``prompt_tokens`` (null without a
+    ``prompt_template`` (path), ``prompt_template_sha256``, ``prompt_spec_sha256``,
+    ``system_prompt``, ``prompt_messages`` (JSON: the system and user messages),
+    ``prompt_sha256`` (of those messages: equal for equal prompts whichever stage built them),
+    ``prompt`` (the exact text the model saw: chat template applied for local models, the JSON
+    messages for endpoints, the user message for baselines), ``prompt_tokens`` (null without a
     tokenizer).
 Retrieval
     ``retrieval_query``, ``retrieval_scope`` (the scopes that supplied ads, narrowest first:
@@ -54,33 +58,27 @@ import json
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from workbench.core.briefs import BriefFile
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError
 from workbench.core.io import (
     build_manifest,
-    sha256_bytes,
     sha256_file,
     write_json_atomic,
     write_parquet_atomic,
 )
+from workbench.core.prompts import Prompt, build_prompt
 from workbench.core.settings.generation import DecodingConfig
 from workbench.generation.candidates import GenerationRequest, Generator, RawCandidate
 from workbench.generation.checks import check_candidate, leak_lines
-from workbench.generation.prompts import (
-    build_messages,
-    load_template,
-    prompt_variables,
-    render_user_prompt,
-)
 from workbench.generation.registry import ModelSpec, resolve_model
-from workbench.rag.briefs import BriefFile
 from workbench.rag.search import Hit, RagIndex, UnknownFilterError
 
 #: Column order and types of a generations file (see the module docstring).
@@ -91,8 +89,9 @@ GENERATION_SCHEMA: dict[str, pl.DataType] = {
     "model": pl.Utf8, "model_kind": pl.Utf8, "run_id": pl.Utf8, "model_dir": pl.Utf8,
     "adapter_dir": pl.Utf8, "endpoint_url": pl.Utf8, "endpoint_model": pl.Utf8,
     "model_facts": pl.Utf8,
-    "prompt_template": pl.Utf8, "prompt_template_sha256": pl.Utf8, "system_prompt": pl.Utf8,
-    "prompt": pl.Utf8, "prompt_sha256": pl.Utf8, "prompt_tokens": pl.Int64,
+    "prompt_template": pl.Utf8, "prompt_template_sha256": pl.Utf8,
+    "prompt_spec_sha256": pl.Utf8, "system_prompt": pl.Utf8, "prompt_messages": pl.Utf8,
+    "prompt_sha256": pl.Utf8, "prompt": pl.Utf8, "prompt_tokens": pl.Int64,
     "retrieval_query": pl.Utf8, "retrieval_scope": pl.Utf8,
     "retrieved_uids": pl.List(pl.Utf8), "retrieved_scores": pl.List(pl.Float64),
     "context_uids": pl.List(pl.Utf8), "source_uid": pl.Utf8, "embedder": pl.Utf8,
@@ -194,21 +193,21 @@ def load_generator(spec: ModelSpec, cfg: ProjectConfig) -> Generator:
 
 
 def _fit_prompt(gen: Generator, spec: ModelSpec, brief_file: BriefFile, hits: list[Hit],
-                decoding: DecodingConfig, k: int) -> tuple[list[dict[str, str]], str, list[Hit]]:
-    """Messages and prompt with as many of the top ``k`` ads as fit the model's context."""
-    template = load_template(spec.prompt_template)
+                decoding: DecodingConfig) -> tuple[Prompt, str, list[Hit]]:
+    """The prompt with as many of the top ``context_ads`` ads as fit the model's context.
+
+    Returns the prompt, the text the model sees (chat template applied) and the ads shown.
+    """
     budget = gen.prompt_budget(decoding.max_new_tokens)
-    shown = hits[:k]
+    shown = hits[: spec.prompt.context_ads]
     while True:
-        variables = prompt_variables(brief_file.brief, shown, context_chars=spec.context_chars)
-        user = render_user_prompt(template, variables, spec.prompt_template)
-        messages = build_messages(spec.system_prompt, user)
-        prompt = gen.render(messages)
+        built = build_prompt(spec.prompt, brief_file.brief, [h.text for h in shown])
+        prompt = gen.render(built.messages)
         if budget is None or not shown:
-            return messages, prompt, shown
+            return built, prompt, shown
         tokens = gen.count_tokens(prompt)
         if tokens is None or tokens <= budget:
-            return messages, prompt, shown
+            return built, prompt, shown
         # Dropping the weakest ad keeps the brief intact, unlike cutting the prompt's head.
         shown = shown[:-1]
 
@@ -231,8 +230,7 @@ def _output_path(folder: Path, brief_id: str, model: str, stamp: str) -> Path:
 def _rows(
     candidates: Sequence[RawCandidate], *, stem: str, created: datetime, brief_file: BriefFile,
     spec: ModelSpec, gen: Generator, retrieval: Retrieval, shown: list[Hit], prompt: str,
-    messages: list[dict[str, str]], decoding: DecodingConfig, cfg: ProjectConfig,
-    index: RagIndex, template_sha: str,
+    built: Prompt, decoding: DecodingConfig, cfg: ProjectConfig, index: RagIndex,
 ) -> list[dict[str, Any]]:
     brief = brief_file.brief
     local = spec.local
@@ -241,7 +239,7 @@ def _rows(
     allowed = [h.text for h in retrieval.hits] + [
         brief.brand, brief.product, brief.campaign_goal, brief.offer, brief.call_to_action,
         brief.notes, *brief.contact.items()]
-    leak = leak_lines([m["content"] for m in messages], allowed=allowed,
+    leak = leak_lines([m["content"] for m in built.messages], allowed=allowed,
                       min_chars=cfg.generation.checks.min_leak_chars, cleaning=cfg.cleaning)
     base: dict[str, Any] = {
         "created_at": created, "brief_id": brief_file.id, "brief_path": str(brief_file.path),
@@ -253,9 +251,11 @@ def _rows(
         "endpoint_url": spec.endpoint.base_url if spec.endpoint else None,
         "endpoint_model": spec.endpoint.model if spec.endpoint else None,
         "model_facts": json.dumps(facts) if facts else None,
-        "prompt_template": str(spec.prompt_template), "prompt_template_sha256": template_sha,
-        "system_prompt": spec.system_prompt, "prompt": prompt,
-        "prompt_sha256": sha256_bytes(prompt.encode("utf-8")),
+        "prompt_template": spec.prompt.template_path,
+        "prompt_template_sha256": spec.prompt.template_sha256,
+        "prompt_spec_sha256": spec.prompt.sha256(), "system_prompt": spec.prompt.system_prompt,
+        "prompt_messages": json.dumps(built.messages, ensure_ascii=False),
+        "prompt_sha256": built.prompt_sha256, "prompt": prompt,
         "prompt_tokens": gen.count_tokens(prompt),
         "retrieval_query": retrieval.query, "retrieval_scope": retrieval.scope,
         "retrieved_uids": [h.key for h in retrieval.hits],
@@ -309,8 +309,8 @@ def generate(
     n
         Candidates per brief and model (default ``generation.n``).
     k
-        Retrieved ads in the prompt (default: ``generation.k``, or a run's recipe
-        ``context_ads`` when its prompt is used).
+        Retrieved ads in the prompt (default: the model's prompt spec's ``context_ads``: a
+        run's recipe, else ``generation.k``).
     decoding
         Sampling parameters (default ``generation.decoding``).
     index
@@ -329,19 +329,18 @@ def generate(
     decoding = decoding or gcfg.decoding
     index = index or RagIndex(data_dir, cfg)
     specs = [resolve_model(name, data_dir, gcfg) for name in dict.fromkeys(models)]
-    depth = max([k if k is not None else s.k for s in specs] + [n])
+    if k is not None:
+        specs = [replace(s, prompt=s.prompt.model_copy(update={"context_ads": k})) for s in specs]
+    depth = max([s.prompt.context_ads for s in specs] + [n])
     retrievals = {b.id: retrieve_for_brief(index, b, depth) for b in briefs}
     folder = data_dir / gcfg.output_dir
     outputs = []
     for spec in specs:
         gen = load_generator(spec, cfg)
-        template_sha = (sha256_file(spec.prompt_template) if spec.prompt_template.exists()
-                        else "")
         for brief_file in briefs:
             retrieval = retrievals[brief_file.id]
-            messages, prompt, shown = _fit_prompt(gen, spec, brief_file, retrieval.hits,
-                                                  decoding, k if k is not None else spec.k)
-            request = GenerationRequest(brief=brief_file.brief, messages=messages,
+            built, prompt, shown = _fit_prompt(gen, spec, brief_file, retrieval.hits, decoding)
+            request = GenerationRequest(brief=brief_file.brief, messages=built.messages,
                                         prompt=prompt, retrieved=retrieval.hits, n=n,
                                         decoding=decoding)
             candidates = gen.generate(request)
@@ -350,14 +349,12 @@ def generate(
                                 created.strftime("%Y%m%dT%H%M%SZ"))
             rows = _rows(candidates, stem=path.stem, created=created, brief_file=brief_file,
                          spec=spec, gen=gen, retrieval=retrieval, shown=shown, prompt=prompt,
-                         messages=messages, decoding=decoding, cfg=cfg, index=index,
-                         template_sha=template_sha)
+                         built=built, decoding=decoding, cfg=cfg, index=index)
             frame = pl.DataFrame(rows, schema=GENERATION_SCHEMA)
             write_parquet_atomic(path, frame)
-            _write_manifest(path, frame, brief_file, spec, gen, index, decoding, cfg,
-                            retrieval, template_sha)
+            _write_manifest(path, frame, brief_file, spec, gen, index, decoding, cfg, retrieval)
             notes = list(spec.notes)
-            if len(shown) < min(len(retrieval.hits), k if k is not None else spec.k):
+            if len(shown) < min(len(retrieval.hits), spec.prompt.context_ads):
                 notes.append(f"{len(shown)} ads fit the context")
             outputs.append(GenerationOutput(path=path, brief_id=brief_file.id, model=spec.name,
                                             frame=frame, notes=notes))
@@ -366,12 +363,13 @@ def generate(
 
 def _write_manifest(path: Path, frame: pl.DataFrame, brief_file: BriefFile, spec: ModelSpec,
                     gen: Generator, index: RagIndex, decoding: DecodingConfig,
-                    cfg: ProjectConfig, retrieval: Retrieval, template_sha: str) -> None:
+                    cfg: ProjectConfig, retrieval: Retrieval) -> None:
     inputs: list[dict[str, Any]] = [
         {"path": str(brief_file.path), "sha256": brief_file.sha256, "role": "brief"},
         {"path": str(index.folder / "manifest.json"),
          "sha256": sha256_file(index.folder / "manifest.json"), "role": "rag-index"},
-        {"path": str(spec.prompt_template), "sha256": template_sha, "role": "prompt-template"},
+        {"path": spec.prompt.template_path, "sha256": spec.prompt.template_sha256,
+         "role": "prompt-template"},
     ]
     local = spec.local
     if local is not None and local.run_dir is not None:
@@ -388,6 +386,7 @@ def _write_manifest(path: Path, frame: pl.DataFrame, brief_file: BriefFile, spec
         outputs={path.name: {"rows": frame.height, "sha256": sha256_file(path)}},
         config=cfg.generation.model_dump(mode="json", exclude={"endpoints"}),
         extra={"model": spec.describe(), "model_facts": getattr(gen, "facts", {}),
+               "prompt_spec": spec.prompt.model_dump(mode="json", exclude={"template"}),
                "decoding": decoding.model_dump(), "brief_id": brief_file.id,
                "retrieval": {"query": retrieval.query, "scope": retrieval.scope,
                              "uids": [h.key for h in retrieval.hits]},

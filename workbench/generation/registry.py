@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 from workbench.core.errors import ConfigError
 from workbench.core.models import LocalModel, default_base, local_model_at, run_model
+from workbench.core.prompts import PromptSpec, load_prompt_spec
 from workbench.core.resources import user_path
 from workbench.core.runs import finished_runs
 from workbench.core.settings.generation import EndpointConfig, GenerationConfig
@@ -45,12 +46,9 @@ class ModelSpec:
 
     name: str
     kind: ModelKind
-    prompt_template: Path
+    prompt: PromptSpec
     local: LocalModel | None = None
     endpoint: EndpointConfig | None = None
-    system_prompt: str = ""
-    k: int = 3
-    context_chars: int = 400
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -60,9 +58,12 @@ class ModelSpec:
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready provenance (no secrets: only the endpoint's URL and model)."""
+        prompt = self.prompt
         out: dict[str, Any] = {"name": self.name, "kind": self.kind, "run_id": self.run_id,
-                               "prompt_template": str(self.prompt_template),
-                               "k": self.k, "context_chars": self.context_chars}
+                               "prompt_template": prompt.template_path,
+                               "prompt_spec_sha256": prompt.sha256(),
+                               "context_ads": prompt.context_ads,
+                               "context_chars": prompt.context_chars}
         if self.local is not None:
             out["local"] = self.local.describe()
         if self.endpoint is not None:
@@ -75,28 +76,20 @@ def template_path(value: str | Path) -> Path:
     return user_path(value)
 
 
-def _run_prompt(spec: ModelSpec, cfg: GenerationConfig) -> ModelSpec:
-    """Use the run recipe's prompt template, system prompt and context size when available."""
-    import yaml
+def config_prompt_spec(cfg: GenerationConfig) -> PromptSpec:
+    """The prompt spec of models with no training run: the ``generation:`` section's."""
+    return PromptSpec.from_file(template_path(cfg.prompt_template), system_prompt=cfg.system_prompt,
+                                context_ads=cfg.k, context_chars=cfg.context_chars)
 
+
+def _run_prompt(spec: ModelSpec, cfg: GenerationConfig) -> ModelSpec:
+    """A run's model with the prompt spec saved in its run folder (``prompt_spec.json``)."""
     if not cfg.use_run_prompt or spec.local is None or spec.local.run_dir is None:
-        return spec
-    recipe_file = spec.local.run_dir / "recipe.yaml"
-    if not recipe_file.exists():
-        return spec
-    try:
-        data = (yaml.safe_load(recipe_file.read_text(encoding="utf-8")) or {}).get("data") or {}
-    except (OSError, yaml.YAMLError):
-        return spec
-    template = data.get("prompt_template")
-    if not template or not Path(template).exists():
         return spec
     return ModelSpec(
         name=spec.name, kind=spec.kind, local=spec.local, endpoint=spec.endpoint,
-        prompt_template=Path(template), system_prompt=data.get("system_prompt", spec.system_prompt),
-        k=int(data.get("context_ads", spec.k)),
-        context_chars=int(data.get("context_chars", spec.context_chars)),
-        notes=[*spec.notes, f"prompt from {recipe_file}"],
+        prompt=load_prompt_spec(spec.local.run_dir),
+        notes=[*spec.notes, f"prompt spec of run {spec.local.run_id}"],
     )
 
 
@@ -115,17 +108,16 @@ def resolve_model(name: str, data_dir: Path, cfg: GenerationConfig) -> ModelSpec
     Returns
     -------
     ModelSpec
-        With the prompt template, system prompt and context size to use.
+        With the prompt spec to use: the run's for ``run:<id>`` (unless
+        ``generation.use_run_prompt`` is false), else the ``generation:`` section's.
 
     Raises
     ------
     ConfigError
-        Unknown name, with a "did you mean" and the list of available models.
+        Unknown name, with a "did you mean" and the list of available models; a run without a
+        readable prompt spec.
     """
-    common: dict[str, Any] = {
-        "prompt_template": template_path(cfg.prompt_template), "system_prompt": cfg.system_prompt,
-        "k": cfg.k, "context_chars": cfg.context_chars,
-    }
+    common: dict[str, Any] = {"prompt": config_prompt_spec(cfg)}
     if name in BASELINES:
         return ModelSpec(name=name, kind="baseline", **common)
     if name in cfg.endpoints:

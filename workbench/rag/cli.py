@@ -52,8 +52,8 @@ def index_command(
 
     Example: workbench rag index --data-dir data --briefs workbench/defaults/samples/briefs
     """
+    from workbench.core.briefs import load_briefs
     from workbench.core.errors import ConfigError
-    from workbench.rag.briefs import load_briefs
     from workbench.rag.index import build_index
 
     cfg, root = resolve(data_dir, config)

@@ -39,11 +39,11 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from workbench.core.amharic.strings import normalize
+from workbench.core.briefs import BriefFile
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import DataContractError
 from workbench.core.io import build_manifest, read_manifest, sha256_file, write_json_atomic
 from workbench.core.schemas import read_parquet_checked
-from workbench.rag.briefs import BriefFile
 from workbench.rag.embedders import Embedder, load_embedder, make_embedder, read_state
 from workbench.rag.text import fts_terms
 

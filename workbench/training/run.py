@@ -7,6 +7,7 @@ trains every weight), and trains with trl's ``SFTTrainer``: completion-only loss
 ``DIR/runs/<run_id>/``::
 
     recipe.yaml      the resolved recipe (every default spelled out)
+    prompt_spec.json the prompt spec the data was built with (generation and evaluation use it)
     run.json         status (running / finished / failed / interrupted), step, key metrics
     manifest.json    inputs' hashes, split manifest hash, label snapshot, base model, versions, git
     metrics.jsonl    one line per log / evaluation (and a line per resume)
@@ -51,7 +52,7 @@ from workbench.core.runs import (
     run_folder,
 )
 from workbench.training.recipe import Recipe, load_recipe, sft_config_kwargs
-from workbench.training.sft_data import ensure_data, load_split
+from workbench.training.sft_data import ensure_data, install_prompt_spec, load_split
 
 Log = Callable[[str], None]
 
@@ -482,6 +483,7 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
     data_out, rebuilt = ensure_data(data_dir, recipe, progress=progress)
     if rebuilt:
         log(f"built training data in {data_out}")
+    install_prompt_spec(data_out, run_dir)
     objective = recipe.data.objective
     base = recipe.model.base
     if recipe.model.is_tiny:

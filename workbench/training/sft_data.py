@@ -14,33 +14,29 @@ Leakage rules, by construction:
   whose normalized text equals one of them (reposts across channels).
 
 Output, under ``DIR/training/data/<recipe>/``: ``sft/{train,val,test}.parquet``,
-``cpt/{train,val}.parquet`` and a ``manifest.json`` that records the split manifest's hash and
-label snapshot id.
+``cpt/{train,val}.parquet``, ``prompt_spec.json`` and a ``manifest.json`` that records the split
+manifest's hash, the label snapshot id and the prompt spec's hash.
 
-Examples
---------
->>> cta_of("አሁኑኑ ይዘዙ! ለበለጠ መረጃ ይደውሉ")
-['call', 'order']
->>> salient_words("Samsung ስልክ በቅናሽ ዋጋ ስልክ", idf={}, k=2)
-['Samsung', 'ስልክ']
+The brief (:func:`workbench.core.brief_derivation.derive_brief`) and the prompt
+(:func:`workbench.core.prompts.build_prompt`) are the ones generation and evaluation use; the
+prompt spec (the recipe's template, system prompt and context size) is saved beside the data as
+``prompt_spec.json`` and copied into every run trained on it.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import re
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from workbench.core.errors import ConfigError, DataContractError
+from workbench.core.brief_derivation import derive_brief, document_idf
+from workbench.core.errors import DataContractError
 from workbench.core.io import (
     build_manifest,
     read_manifest,
@@ -48,197 +44,19 @@ from workbench.core.io import (
     write_json_atomic,
     write_parquet_atomic,
 )
+from workbench.core.prompts import (
+    PROMPT_SPEC_FILE,
+    PromptSpec,
+    build_prompt,
+    load_prompt_spec,
+    save_prompt_spec,
+)
 from workbench.core.schemas import read_parquet_checked
 from workbench.training.recipe import Recipe
 
 SPLITS = ("train", "val", "test")
 REQUIRED_SPLIT_COLUMNS = ("uid", "channel_name", "date", "text", "is_ad", "vertical")
 AD_LABEL = "Ad"
-
-#: Call-to-action key -> phrases that signal it (Amharic stems and Latin words, lower case).
-CTA_LEXICON: dict[str, tuple[str, ...]] = {
-    "call": ("ይደውሉ", "ደውሉ", "ይደውሉልን", "call"),
-    "order": ("ይዘዙ", "እዘዙ", "order"),
-    "join": ("ይቀላቀሉ", "ተቀላቀሉ", "join", "subscribe"),
-    "visit": ("ይጎብኙ", "ጎራ ይበሉ", "visit"),
-    "buy": ("ይግዙ", "የራስዎ ያድርጉ", "buy", "shop now"),
-    "register": ("ይመዝገቡ", "register", "sign up"),
-    "message": ("ያናግሩን", "ይፃፉልን", "ይጻፉልን", "inbox", "dm"),
-    "contact": ("ያግኙን", "contact"),
-}
-
-#: Function words and ad boilerplate that are never product or brand words.
-_STOPWORDS_TEXT = """
-እና ላይ ነው ወደ ከ የ በ ለ ይህ ይህን ናቸው ነበር ግን ሁሉ እስከ ጋር ውስጥ ወይም ብቻ ብር ዋጋ መረጃ ለበለጠ
-አሁን አሁኑኑ በቅናሽ ቅናሽ ልዩ ያለው ደግሞ እንዲሁም ነገር ሲሆን
-the and for with only now price call order new
-"""
-STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
-
-_WORD_SPLIT = re.compile(r"[\s\u1360-\u1368.,;:!?()\[\]{}\"'“”‘’/\\|+*=<>~^`#@_-]+")
-_HAS_LETTER = re.compile(r"[^\W\d_]")
-_LATIN_BRAND = re.compile(r"^[A-Z][A-Za-z0-9&']+$|^[A-Z0-9]{2,}$")
-
-
-# --- Brief -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Brief:
-    """What a campaign team would hand over, reconstructed from one ad."""
-
-    channel: str
-    vertical: str
-    words: list[str] = field(default_factory=list)
-    contacts: list[str] = field(default_factory=list)
-    prices: list[str] = field(default_factory=list)
-    cta: list[str] = field(default_factory=list)
-
-
-def words_of(text: str) -> list[str]:
-    """Word tokens of ``text``: split on spaces and punctuation (Ethiopic too), letters only."""
-    return [w for w in _WORD_SPLIT.split(text) if w and _HAS_LETTER.search(w)]
-
-
-def cta_of(text: str) -> list[str]:
-    """Call-to-action keys found in ``text``, in :data:`CTA_LEXICON` order."""
-    low = text.lower()
-    found = []
-    for key, phrases in CTA_LEXICON.items():
-        for phrase in phrases:
-            # Latin words need word boundaries ("dm" inside "admin" is no call to action);
-            # Ge'ez stems are matched anywhere because prefixes attach to them (ለይደውሉ...).
-            hit = re.search(rf"\b{re.escape(phrase)}\b", low) if phrase.isascii() else phrase in low
-            if hit:
-                found.append(key)
-                break
-    return found
-
-
-def _cta_words() -> frozenset[str]:
-    return frozenset(w for phrases in CTA_LEXICON.values() for p in phrases for w in p.split())
-
-
-def salient_words(text: str, idf: dict[str, float], k: int) -> list[str]:
-    """The ``k`` most ad-specific words of ``text`` (tf-idf; Latin brand-like words first).
-
-    Parameters
-    ----------
-    text
-        Ad text, preferably with emojis, links and handles removed (``text_clean``).
-    idf
-        Inverse document frequency per lower-cased word; unseen words get the largest value.
-    k
-        How many words to return.
-
-    Returns
-    -------
-    list of str
-        Words as written in the ad, best first; ties keep the order of appearance.
-    """
-    if k <= 0:
-        return []
-    cta = _cta_words()
-    top_idf = max(idf.values(), default=1.0)
-    counts: Counter[str] = Counter()
-    first: dict[str, int] = {}
-    shown: dict[str, str] = {}
-    for pos, word in enumerate(words_of(text)):
-        key = word.lower()
-        # Digits are prices and phone numbers (their own brief fields), not product words.
-        if key in STOPWORDS or key in cta or len(word) < 2 or any(c.isdigit() for c in word):
-            continue
-        counts[key] += 1
-        first.setdefault(key, pos)
-        shown.setdefault(key, word)
-
-    def score(key: str) -> tuple[float, int]:
-        brand = 2.0 if _LATIN_BRAND.match(shown[key]) else 1.0
-        return (-(counts[key] * idf.get(key, top_idf) * brand), first[key])
-
-    return [shown[key] for key in sorted(counts, key=score)[:k]]
-
-
-def document_idf(texts: Iterable[str]) -> dict[str, float]:
-    """Smoothed inverse document frequency of lower-cased words over ``texts``."""
-    df: Counter[str] = Counter()
-    n = 0
-    for text in texts:
-        n += 1
-        df.update({w.lower() for w in words_of(text)})
-    return {w: math.log((1 + n) / (1 + c)) + 1.0 for w, c in df.items()}
-
-
-def _format_price(value: float) -> str:
-    amount = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-    return f"{amount} ብር"
-
-
-def _phone_as_written(e164: str, text: str) -> str:
-    """The phone number as the ad writes it (09.. / +251 9..), else the E.164 form."""
-    national = e164.removeprefix("+251")
-    sep = r"[ .\-]?"
-    pattern = r"(?:\+?251" + sep + r"|0)" + sep.join(re.escape(d) for d in national)
-    found = re.search(pattern, text)
-    return found.group(0) if found else e164
-
-
-def derive_brief(row: dict[str, Any], idf: dict[str, float], n_words: int) -> Brief:
-    """Build the :class:`Brief` of one ad row (a dict with the curated-split columns)."""
-    text = row["text"] or ""
-    clean = row.get("text_clean") or text
-    contacts = [_phone_as_written(p, text) for p in row.get("phones") or []]
-    # Ingest stores handles without the "@"; the brief shows them the way an ad writes them.
-    contacts += [m if m.startswith("@") else f"@{m}" for m in row.get("mentions") or [] if m]
-    contacts += [link for link in row.get("links") or [] if link]
-    return Brief(
-        channel=row["channel_name"] or "",
-        vertical=row["vertical"] or "",
-        words=salient_words(clean, idf, n_words),
-        contacts=list(dict.fromkeys(contacts)),
-        prices=[_format_price(p) for p in dict.fromkeys(row.get("prices") or []) if p is not None],
-        cta=cta_of(text),
-    )
-
-
-# --- Templates -----------------------------------------------------------------------------------
-
-
-def load_template(path: str | Path) -> Any:
-    """Compile a user-editable Jinja template (sandboxed; unknown variables fail loudly)."""
-    import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
-
-    path = Path(path)
-    try:
-        source = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        msg = f"{path}: template not found"
-        raise ConfigError(msg) from None
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False,
-                               trim_blocks=False)
-    try:
-        return env.from_string(source)
-    except jinja2.TemplateSyntaxError as exc:
-        msg = f"{path}: line {exc.lineno}: {exc.message}"
-        raise ConfigError(msg) from None
-
-
-def render_prompt(template: Any, brief: Brief, context_ads: Sequence[str], where: str = "") -> str:
-    """Render the user message of one example."""
-    import jinja2
-
-    try:
-        text = template.render(
-            channel=brief.channel, vertical=brief.vertical, words=brief.words,
-            contacts=brief.contacts, prices=brief.prices, cta=brief.cta,
-            context_ads=list(context_ads),
-        )
-    except jinja2.UndefinedError as exc:
-        msg = f"{where}: {exc.message} (variables: channel, vertical, words, contacts, prices, cta, context_ads)"
-        raise ConfigError(msg) from None
-    return text.strip()
-
 
 # --- Context -------------------------------------------------------------------------------------
 
@@ -249,7 +67,10 @@ class ContextPool:
     def __init__(self, ads: pl.DataFrame) -> None:
         self._by_channel: dict[str, tuple[list[datetime], list[str], list[str]]] = {}
         grouped: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)
-        for row in ads.select("channel_name", "date", "uid", "text").iter_rows():
+        if "date" not in ads.columns:  # undated ads have no "earlier"
+            return
+        dated = ads.filter(pl.col("date").is_not_null())
+        for row in dated.select("channel_name", "date", "uid", "text").iter_rows():
             grouped[row[0]].append((row[1], row[2], row[3]))
         for channel, items in grouped.items():
             items.sort(key=lambda t: (t[0], t[1]))
@@ -271,8 +92,28 @@ class ContextPool:
         return picked
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def brief_sources(train_ads: pl.DataFrame) -> tuple[dict[str, float], ContextPool]:
+    """The idf of brief words and the pool of past ads, from the train split's usable ads.
+
+    Build-data and evaluation both take them from here (on :func:`usable_ads` of the train
+    split), so a held-out ad gets the same brief and past ads, hence the same prompt, in both.
+    """
+    clean_col = "text_clean" if "text_clean" in train_ads.columns else "text"
+    return document_idf(train_ads[clean_col].fill_null("").to_list()), ContextPool(train_ads)
+
+
+def prompt_spec_of(recipe: Recipe) -> PromptSpec:
+    """The prompt spec of ``recipe``: its data section's template, system prompt, context size."""
+    data = recipe.data
+    return PromptSpec.from_file(Path(data.prompt_template), system_prompt=data.system_prompt,
+                                context_ads=data.context_ads, context_chars=data.context_chars)
+
+
+def install_prompt_spec(data_out: Path, run_dir: Path) -> PromptSpec:
+    """Copy the prompt spec of the training data in ``data_out`` into a run folder."""
+    spec = load_prompt_spec(data_out)
+    save_prompt_spec(spec, run_dir)
+    return spec
 
 
 # --- Building ------------------------------------------------------------------------------------
@@ -324,7 +165,13 @@ def label_snapshot_of(manifest: dict[str, Any]) -> str | None:
     return None
 
 
-def _ads(frame: pl.DataFrame, min_chars: int, dropped: Counter[str]) -> pl.DataFrame:
+def usable_ads(frame: pl.DataFrame, min_chars: int,
+               dropped: Counter[str] | None = None) -> pl.DataFrame:
+    """Rows labelled Ad with a text of ``min_chars`` or more and a vertical.
+
+    ``dropped`` (when given) counts the rows left out per reason.
+    """
+    dropped = Counter() if dropped is None else dropped
     n = frame.height
     ads = frame.filter(pl.col("is_ad") == AD_LABEL)
     dropped["non_ad"] += n - ads.height
@@ -340,8 +187,8 @@ def _ads(frame: pl.DataFrame, min_chars: int, dropped: Counter[str]) -> pl.DataF
 MESSAGE = pl.Struct({"role": pl.Utf8, "content": pl.Utf8})
 SFT_SCHEMA: dict[str, pl.DataType] = {
     "uid": pl.Utf8, "split": pl.Utf8, "channel_name": pl.Utf8, "vertical": pl.Utf8,
-    "brief": pl.Utf8, "prompt": pl.Utf8, "completion": pl.Utf8, "context_uids": pl.List(pl.Utf8),
-    "messages": pl.List(MESSAGE),
+    "brief": pl.Utf8, "prompt": pl.Utf8, "prompt_sha256": pl.Utf8, "completion": pl.Utf8,
+    "context_uids": pl.List(pl.Utf8), "messages": pl.List(MESSAGE),
 }
 
 
@@ -352,10 +199,14 @@ def build_examples(
     recipe: Recipe,
     pool: ContextPool,
     idf: dict[str, float],
-    template: Any,
+    spec: PromptSpec,
     progress: bool = True,
 ) -> pl.DataFrame:
-    """SFT rows (see :data:`SFT_SCHEMA`) for the ads of one split."""
+    """SFT rows (see :data:`SFT_SCHEMA`) for the ads of one split.
+
+    ``prompt_sha256`` hashes the prompt's messages (system and user, not the completion): the
+    hash generation and evaluation record for the same brief and past ads.
+    """
     from tqdm.auto import tqdm
 
     data = recipe.data
@@ -363,19 +214,16 @@ def build_examples(
     for row in tqdm(frame.sort("date", "uid").iter_rows(named=True), total=frame.height,
                     desc=f"SFT {split}", unit="ad", disable=not progress, leave=False):
         brief = derive_brief(row, idf, data.brief_words)
-        context = pool.before(row["channel_name"], row["date"], data.context_ads, row["uid"])
-        prompt = render_prompt(template, brief, [_cut(t, data.context_chars) for _, t in context],
-                               where=data.prompt_template)
-        messages = []
-        if data.system_prompt:
-            messages.append({"role": "system", "content": data.system_prompt})
-        messages += [{"role": "user", "content": prompt},
-                     {"role": "assistant", "content": row["text"]}]
+        context = pool.before(row["channel_name"], row["date"], spec.context_ads, row["uid"])
+        prompt = build_prompt(spec, brief, [t for _, t in context])
+        messages = [*prompt.messages, {"role": "assistant", "content": row["text"]}]
         rows.append({
             "uid": row["uid"], "split": split, "channel_name": row["channel_name"],
             "vertical": row["vertical"],
-            "brief": json.dumps(brief.__dict__, ensure_ascii=False),
-            "prompt": prompt, "completion": row["text"],
+            "brief": json.dumps(brief.model_dump(mode="json", exclude_none=True),
+                                ensure_ascii=False),
+            "prompt": prompt.user, "prompt_sha256": prompt.prompt_sha256,
+            "completion": row["text"],
             "context_uids": [uid for uid, _ in context], "messages": messages,
         })
     return pl.DataFrame(rows, schema=SFT_SCHEMA)
@@ -445,14 +293,12 @@ def build_data(
     out = out_dir or data_dir_for(data_dir, recipe)
     dropped: Counter[str] = Counter()
     notes: list[str] = []
-    ads = {s: _ads(frames[s], recipe.data.min_chars, dropped) for s in SPLITS}
+    ads = {s: usable_ads(frames[s], recipe.data.min_chars, dropped) for s in SPLITS}
     if ads["train"].height == 0:
         msg = f"{splits_dir}/train.parquet: no usable ads (is_ad == 'Ad' with text and vertical)"
         raise DataContractError(msg)
-    clean_col = "text_clean" if "text_clean" in ads["train"].columns else "text"
-    idf = document_idf(ads["train"][clean_col].fill_null("").to_list())
-    pool = ContextPool(ads["train"])
-    template = load_template(recipe.data.prompt_template)
+    idf, pool = brief_sources(ads["train"])
+    spec = prompt_spec_of(recipe)
     outputs: dict[str, dict[str, Any]] = {}
     sft_rows = {}
     for split in SPLITS:
@@ -460,7 +306,7 @@ def build_data(
         if split == "train" and recipe.data.max_train_examples is not None:
             frame = frame.sort("date", "uid").tail(recipe.data.max_train_examples)
         examples = build_examples(frame, split, recipe=recipe, pool=pool, idf=idf,
-                                  template=template, progress=progress)
+                                  spec=spec, progress=progress)
         path = out / "sft" / f"{split}.parquet"
         write_parquet_atomic(path, examples)
         sft_rows[split] = examples.height
@@ -472,6 +318,8 @@ def build_data(
         write_parquet_atomic(path, frame)
         cpt_rows[split] = frame.height
         outputs[f"cpt/{split}.parquet"] = {"rows": frame.height, "sha256": sha256_file(path)}
+    spec_path = save_prompt_spec(spec, out)
+    outputs[PROMPT_SPEC_FILE] = {"sha256": sha256_file(spec_path)}
     inputs = [{"path": str(manifest_path), "sha256": sha256_file(manifest_path)}]
     inputs += [{"path": str(splits_dir / f"{s}.parquet"),
                 "sha256": sha256_file(splits_dir / f"{s}.parquet")} for s in SPLITS]
@@ -486,6 +334,7 @@ def build_data(
             "split_manifest": str(manifest_path),
             "split_manifest_sha256": inputs[0]["sha256"],
             "label_snapshot_id": label_snapshot_of(split_manifest),
+            "prompt_spec_sha256": spec.sha256(),
             "dropped": dict(dropped),
             "notes": notes,
         },
@@ -495,7 +344,7 @@ def build_data(
 
 
 def ensure_data(data_dir: Path, recipe: Recipe, *, progress: bool = True) -> tuple[Path, bool]:
-    """Build the datasets unless current ones exist (same recipe data fields, same splits).
+    """Build the datasets unless current ones exist (same recipe data fields, splits, prompt).
 
     Returns
     -------
@@ -506,8 +355,11 @@ def ensure_data(data_dir: Path, recipe: Recipe, *, progress: bool = True) -> tup
     manifest = read_manifest(out)
     split_manifest = data_dir / recipe.data.splits_dir / "manifest.json"
     if manifest is not None and split_manifest.exists():
+        # The template file may have been edited without a recipe change: compare its text too.
         current = (manifest.get("fingerprint") == recipe.fingerprint()
-                   and manifest.get("split_manifest_sha256") == sha256_file(split_manifest))
+                   and manifest.get("split_manifest_sha256") == sha256_file(split_manifest)
+                   and manifest.get("prompt_spec_sha256") == prompt_spec_of(recipe).sha256()
+                   and (out / PROMPT_SPEC_FILE).exists())
         if current:
             return out, False
     build_data(data_dir, recipe, progress=progress)

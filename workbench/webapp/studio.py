@@ -29,10 +29,10 @@ import polars as pl
 import yaml
 from pydantic import ValidationError
 
+from workbench.core.briefs import Brief, BriefFile, known_verticals
 from workbench.core.config import ProjectConfig, format_validation_error, load_yaml_model
 from workbench.core.errors import ConfigError, DataContractError
 from workbench.core.io import write_parquet_atomic, write_text_atomic
-from workbench.rag.briefs import Brief, BriefFile, known_verticals
 from workbench.webapp.security import User
 from workbench.webapp.store import Store, now_iso
 
@@ -115,7 +115,7 @@ def save_brief(store: Store, data_dir: Path, user: User, brief: Brief) -> int:
     body = brief.model_dump(mode="json", exclude_none=True)
     body["id"] = brief_id
     body["contact"] = {k: v for k, v in body["contact"].items()
-                       if k in ("phone", "handle", "link", "short_code") and v}
+                       if k in ("phone", "handle", "link", "short_code", "others") and v}
     write_text_atomic(path, yaml.safe_dump(body, allow_unicode=True, sort_keys=False))
     store.write("UPDATE briefs SET brief_id = ?, path = ? WHERE id = ?", brief_id, str(path), row)
     return row
@@ -131,7 +131,7 @@ def brief_row(store: Store, user: User, row: int) -> dict[str, Any]:
 
 def load_brief_row(found: dict[str, Any]) -> BriefFile:
     """The stored brief file, validated again (it may have been edited on disk)."""
-    from workbench.rag.briefs import load_brief
+    from workbench.core.briefs import load_brief
 
     return load_brief(Path(found["path"]))
 

@@ -103,22 +103,29 @@ class GenerationConfig(StrictModel):
     )
     prompt_template: str = Field(
         default="training/templates/ad_prompt.j2",
-        description="Jinja template of the user message (relative: to the working directory, "
-        "else the project folder's copy, else the packaged default).",
+        description="Jinja template of the user message for models with no training run "
+        "(relative: to the working directory, else the project folder's copy, else the packaged "
+        "default).",
     )
     system_prompt: str = Field(
         default="You write Amharic Telegram ads. Keep the brief's contact details exactly.",
-        description="System message (empty: none).",
+        description="System message for models with no training run (empty: none).",
     )
     use_run_prompt: bool = Field(
         default=True,
-        description="For run:<id> models, render the run recipe's own prompt template, system "
-        "prompt and context size, so the model sees prompts shaped like its training data.",
+        description="For run:<id> models, build the prompt from the prompt spec saved in the run "
+        "folder (the recipe's template, system prompt and context size at training time), so the "
+        "model sees prompts shaped like its training data.",
     )
     n: int = Field(default=4, ge=1, le=64, description="Candidates per brief and model.")
-    k: int = Field(default=3, ge=0, le=20, description="Retrieved past ads put in the prompt.")
+    k: int = Field(
+        default=3, ge=0, le=20,
+        description="Retrieved past ads put in the prompt of models with no training run (a "
+        "run's prompt spec says its own).",
+    )
     context_chars: int = Field(
-        default=400, ge=20, description="Each retrieved ad is cut to this many characters."
+        default=400, ge=20,
+        description="Each retrieved ad is cut to this many characters (models with no run).",
     )
     decoding: DecodingConfig = Field(default_factory=DecodingConfig)
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(

@@ -1,4 +1,10 @@
-"""Campaign briefs: the YAML files a campaign team hands over, validated.
+"""The brief: what an ad must say (a campaign team's, or one derived from a past ad).
+
+Training derives a brief from each past ad
+(:func:`workbench.core.brief_derivation.derive_brief`) and teaches "brief -> that
+ad"; evaluation derives one from each held-out ad; generation and the web app read the briefs a
+campaign team writes. All of them are this :class:`Brief`, so every stage renders the same
+prompt from the same brief (:mod:`workbench.core.prompts`).
 
 A brief (``workbench/defaults/samples/briefs/*.yaml``) says what to advertise, where and how to be reached::
 
@@ -18,6 +24,9 @@ A brief (``workbench/defaults/samples/briefs/*.yaml``) says what to advertise, w
     language: am                 # am | en | mixed
     notes: free text, Amharic or English
 
+A brief derived from an ad (context :data:`FROM_AD`) may leave brand, product, vertical and
+contact empty (an ad need not name a brand); a brief file may not.
+
 ``contact`` may also be one string holding one or more of them separated by " / ", ",", ";"
 or "|" (``"@abebeshoes / 0911 22 33 44"``); each piece is recognised by its shape. Unknown keys,
 a missing required key, an invalid phone number, handle or link, or an unknown vertical are
@@ -29,6 +38,8 @@ Examples
 ...                           "target_channel": "Shop", "contact": "0911223344"})
 >>> (b.vertical, b.contact.phone_e164, b.language)
 ('Retail', '+251911223344', 'am')
+>>> cta_of("አሁኑኑ ይዘዙ! ለበለጠ መረጃ ይደውሉ")
+['call', 'order']
 """
 
 from __future__ import annotations
@@ -40,10 +51,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from workbench.core.amharic.patterns import normalize_phone
-from workbench.core.amharic.strings import is_link
+from workbench.core.amharic.strings import find_price_phrases, is_link
 from workbench.core.config import load_yaml_model
 from workbench.core.errors import ConfigError, InputFileError
 from workbench.core.io import sha256_file
@@ -54,6 +72,14 @@ _HANDLE = re.compile(r"^@?[A-Za-z0-9_]{4,32}$")
 _ID = re.compile(r"^[^\s/\\]+$")
 _SHORT_CODE = re.compile(r"^(?:\*\d+(?:\*\d+)*#|\d{3,5})$")
 _PIECE_SEPARATOR = re.compile(r"\s+/\s+|\s*[,;|]\s*")
+#: A price as an offer writes it ("1,500 ብር", "300 birr").
+
+#: Validation context of a brief derived from an ad: the fields an ad may lack may be empty.
+FROM_AD: dict[str, bool] = {"from_ad": True}
+
+
+def _from_ad(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("from_ad"))
 
 
 class _Strict(BaseModel):
@@ -78,6 +104,10 @@ class Contact(_Strict):
     link: str | None = Field(default=None, description="URL or t.me link.")
     short_code: str | None = Field(
         default=None, description="USSD code (*847#) or 3-5 digit short number."
+    )
+    others: list[str] = Field(
+        default_factory=list,
+        description="Further contact details as written (a second phone number, handle...).",
     )
 
     @field_validator("phone")
@@ -119,8 +149,8 @@ class Contact(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _at_least_one(self) -> Contact:
-        if not self.items():
+    def _at_least_one(self, info: ValidationInfo) -> Contact:
+        if not self.items() and not _from_ad(info):
             msg = "give at least one of phone, handle, link, short_code"
             raise ValueError(msg)
         return self
@@ -131,8 +161,9 @@ class Contact(_Strict):
         return normalize_phone(self.phone) if self.phone else None
 
     def items(self) -> list[str]:
-        """The contact details as written: phone, handle, link, short code."""
-        return [v for v in (self.phone, self.handle, self.link, self.short_code) if v]
+        """The contact details as written: phone, handle, link, short code, the others."""
+        return [v for v in (self.phone, self.handle, self.link, self.short_code) if v] + [
+            o for o in self.others if o]
 
 
 def _kind_of(piece: str) -> str:
@@ -166,12 +197,12 @@ class Brief(_Strict):
     id: str | None = Field(
         default=None, description="Stable id (default: the file name without extension)."
     )
-    brand: str = Field(min_length=1, description="Advertiser or brand name, as it should appear.")
-    product: str = Field(min_length=1, description="What is advertised.")
+    brand: str = Field(description="Advertiser or brand name, as it should appear.")
+    product: str = Field(description="What is advertised.")
     campaign_goal: str = Field(default="", description="What the campaign should achieve.")
     offer: str = Field(default="", description="Price, discount, deadline...")
     vertical: str = Field(description="Industry, one of the taxonomy's verticals.")
-    target_channel: str = Field(min_length=1, description="Channel name (or id) the ad is for.")
+    target_channel: str = Field(description="Channel name (or id) the ad is for.")
     call_to_action: str = Field(default="", description="What the reader should do.")
     contact: Contact = Field(description="Phone, handle and/or link (or one of them as a string).")
     language: Language = Field(default="am", description="am, en or mixed.")
@@ -192,9 +223,19 @@ class Brief(_Strict):
             return _contact_from_string(str(value).strip())
         return value
 
+    @field_validator("brand", "product", "target_channel")
+    @classmethod
+    def _not_empty(cls, value: str, info: ValidationInfo) -> str:
+        if not value and not (_from_ad(info) and info.field_name != "target_channel"):
+            msg = "must not be empty"
+            raise ValueError(msg)
+        return value
+
     @field_validator("vertical")
     @classmethod
-    def _vertical(cls, value: str) -> str:
+    def _vertical(cls, value: str, info: ValidationInfo) -> str:
+        if not value and _from_ad(info):
+            return value
         verticals = known_verticals()
         by_lower = {v.lower(): v for v in verticals}
         if value.lower() in by_lower:
@@ -209,6 +250,14 @@ class Brief(_Strict):
         parts = (self.brand, self.product, self.campaign_goal, self.offer, self.call_to_action,
                  self.notes)
         return " ".join(p for p in parts if p)
+
+    def prices(self) -> list[str]:
+        """The prices the offer names, spaces squeezed (``"1,500 ብር"``)."""
+        return find_price_phrases(self.offer)
+
+    def cta_keys(self) -> list[str]:
+        """The call-to-action kinds the brief asks for (:data:`CTA_LEXICON` keys)."""
+        return cta_of(self.call_to_action)
 
 
 @dataclass(frozen=True)
@@ -274,3 +323,57 @@ def load_briefs(paths: list[Path]) -> list[BriefFile]:
             raise ConfigError(msg)
         seen[b.id] = b.path
     return briefs
+
+
+# --- Calls to action and an ad's contact details -------------------------------------------
+
+#: Call-to-action key -> phrases that signal it (Amharic stems and Latin words, lower case).
+CTA_LEXICON: dict[str, tuple[str, ...]] = {
+    "call": ("ይደውሉ", "ደውሉ", "ይደውሉልን", "call"),
+    "order": ("ይዘዙ", "እዘዙ", "order"),
+    "join": ("ይቀላቀሉ", "ተቀላቀሉ", "join", "subscribe"),
+    "visit": ("ይጎብኙ", "ጎራ ይበሉ", "visit"),
+    "buy": ("ይግዙ", "የራስዎ ያድርጉ", "buy", "shop now"),
+    "register": ("ይመዝገቡ", "register", "sign up"),
+    "message": ("ያናግሩን", "ይፃፉልን", "ይጻፉልን", "inbox", "dm"),
+    "contact": ("ያግኙን", "contact"),
+}
+
+def cta_phrases(text: str) -> list[tuple[str, str]]:
+    """``(key, phrase)`` of each call to action in ``text``: the first phrase found per key."""
+    low = text.lower()
+    found = []
+    for key, phrases in CTA_LEXICON.items():
+        for phrase in phrases:
+            # Latin words need word boundaries ("dm" inside "admin" is no call to action);
+            # Ge'ez stems are matched anywhere because prefixes attach to them (ለይደውሉ...).
+            hit = re.search(rf"\b{re.escape(phrase)}\b", low) if phrase.isascii() else phrase in low
+            if hit:
+                found.append((key, phrase))
+                break
+    return found
+
+
+def cta_of(text: str) -> list[str]:
+    """Call-to-action keys found in ``text``, in :data:`CTA_LEXICON` order."""
+    return [key for key, _ in cta_phrases(text)]
+
+
+def contact_of_ad(pieces: list[str]) -> dict[str, Any]:
+    """A :class:`Contact` body from an ad's details (the rest of each kind in ``others``).
+
+    The first valid phone, handle, link and short code take their fields; every other detail,
+    and any that is not valid as its kind, is kept as written in ``others``.
+    """
+    out: dict[str, Any] = {"others": []}
+    for piece in dict.fromkeys(pieces):
+        kind = _kind_of(piece)
+        valid = {"phone": lambda p: normalize_phone(p) is not None,
+                 "handle": lambda p: bool(_HANDLE.match(p)),
+                 "link": is_link,
+                 "short_code": lambda p: bool(_SHORT_CODE.match(p))}[kind](piece)
+        if valid and kind not in out:
+            out[kind] = piece
+        else:
+            out["others"].append(piece)
+    return out

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.rag_data import BRIEF, write_brief
+from workbench.core.briefs import Brief, load_brief, load_briefs
 from workbench.core.errors import ConfigError, InputFileError
 from workbench.core.resources import sample
-from workbench.rag.briefs import Brief, load_brief, load_briefs
 
 
 def test_valid_brief_gets_its_file_stem_as_id(tmp_path: Path) -> None:
