@@ -29,6 +29,7 @@ import polars as pl
 from tqdm.auto import tqdm
 
 from workbench.core.errors import DataContractError
+from workbench.core.layout import Layout
 from workbench.core.settings.curation import FlagConfig, with_overrides
 from workbench.curation.answers import TaskAnswers, collect_answers, majority
 from workbench.curation.classifiers import (
@@ -670,7 +671,7 @@ def run_flag(
     get_classifier(fcfg.classifier)  # an unknown name fails before any data is read
     inputs = load_inputs(data_dir, texts=texts, annotations=annotations, tasks=tasks,
                          cleaning=cfg.cleaning)
-    out_dir = out or data_dir / "curated"
+    out_dir = out or Layout(data_dir).curated
     clusters = None
     if fcfg.duplicate_conflicts:
         clusters, _ = load_or_compute_clusters(inputs.texts, inputs.texts_sha, out_dir,
@@ -691,7 +692,8 @@ def run_flag(
         {"label_issues.parquet": issues, "annotator_quality.parquet": annotators,
          "predictions.parquet": predictions},
         command="flag", inputs=inputs.records, config=fcfg.model_dump(),
-        extra={"label_snapshot": inputs.snapshot_id, "model_version": result.model_version,
+        extra={"label_snapshot": (inputs.label_snapshot.model_dump() if inputs.label_snapshot
+                                  else None), "model_version": result.model_version,
                "tasks": manifest_counts, "notes": inputs.notes},
     )
     result.label_issues, result.annotator_quality, result.predictions = issues, annotators, predictions

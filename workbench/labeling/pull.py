@@ -214,7 +214,6 @@ def write_pull(
         The labeling config, recorded in the manifests.
     """
     lay = Layout(data_dir)
-    out = lay.labels
     annotations, quarantine = validate_annotations(raws, taxonomy)
     annotations = pl.concat([
         _keep_other_backends(lay.annotations, backend, ANNOTATIONS_SCHEMA), annotations,
@@ -222,6 +221,50 @@ def write_pull(
     quarantine = pl.concat([
         _keep_other_backends(lay.label_quarantine, backend, LABEL_QUARANTINE_SCHEMA), quarantine,
     ]).sort("uid", "task", "annotation_id")
+    inputs = [
+        InputFile(path=source, sha256=payload_sha256(raws), backend=backend,
+                  annotations=len({r.annotation_id for r in raws})),
+        InputFile(path=str(taxonomy_path), sha256=sha256_file(taxonomy_path)),
+    ]
+    snapshot = write_snapshot(data_dir, annotations, quarantine, inputs=inputs, config=config)
+    mine = annotations.filter(pl.col("annotation_id").str.starts_with(f"{backend}:"))
+    return PullSummary(
+        annotations=len({r.annotation_id for r in raws}),
+        rows=mine.height,
+        quarantined=quarantine.filter(pl.col("annotation_id").str.starts_with(f"{backend}:")).height,
+        annotators=mine.get_column("annotator").n_unique(),
+        snapshot=snapshot,
+        path=lay.annotations,
+    )
+
+
+def write_snapshot(
+    data_dir: Path,
+    annotations: pl.DataFrame,
+    quarantine: pl.DataFrame,
+    *,
+    inputs: Sequence[InputFile],
+    config: dict[str, Any] | None = None,
+) -> Path:
+    """Write validated annotations as a new snapshot, ``annotations.parquet`` and the manifests.
+
+    Parameters
+    ----------
+    data_dir
+        The workbench data dir.
+    annotations, quarantine
+        Validated rows (:data:`ANNOTATIONS_SCHEMA`) and rejected ones.
+    inputs
+        What the rows came from, for the manifest.
+    config
+        The labeling config, recorded in the manifests.
+
+    Returns
+    -------
+    Path
+        ``labels/snapshots/<utc>-<sha12>.parquet``.
+    """
+    lay = Layout(data_dir)
     now = datetime.now(UTC)
     lay.label_snapshots.mkdir(parents=True, exist_ok=True)
     # The content hash goes into the name; the time keeps names unique and sortable.
@@ -235,31 +278,18 @@ def write_pull(
     # came from by its sha256.
     write_bytes_atomic(lay.annotations, snapshot.read_bytes())
     write_parquet_atomic(lay.label_quarantine, quarantine)
-    inputs = [
-        InputFile(path=source, sha256=payload_sha256(raws), backend=backend,
-                  annotations=len({r.annotation_id for r in raws})),
-        InputFile(path=str(taxonomy_path), sha256=sha256_file(taxonomy_path)),
-    ]
     outputs = {
         "annotations.parquet": OutputFile(rows=annotations.height, sha256=sha),
         "quarantine.parquet": OutputFile(rows=quarantine.height,
                                          sha256=sha256_file(lay.label_quarantine)),
         f"snapshots/{snapshot.name}": OutputFile(rows=annotations.height, sha256=sha),
     }
-    manifest = LabelsManifest(**envelope("labels"), inputs=inputs, outputs=outputs,
+    manifest = LabelsManifest(**envelope("labels"), inputs=list(inputs), outputs=outputs,
                               config=dict(config or {}), snapshot=snapshot.name,
                               pulled_at=now.isoformat())
     write_manifest(snapshot.with_suffix(".json"), manifest)
-    write_manifest(out / MANIFEST, manifest)
-    mine = annotations.filter(pl.col("annotation_id").str.starts_with(f"{backend}:"))
-    return PullSummary(
-        annotations=len({r.annotation_id for r in raws}),
-        rows=mine.height,
-        quarantined=quarantine.filter(pl.col("annotation_id").str.starts_with(f"{backend}:")).height,
-        annotators=mine.get_column("annotator").n_unique(),
-        snapshot=snapshot,
-        path=lay.annotations,
-    )
+    write_manifest(lay.labels / MANIFEST, manifest)
+    return snapshot
 
 
 def run_pull(data_dir: Path, cfg: ProjectConfig) -> PullSummary:
