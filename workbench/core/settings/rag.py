@@ -49,10 +49,6 @@ class TfidfConfig(StrictModel):
 class RagConfig(StrictModel):
     """``workbench rag index`` / ``search`` and the retrieval step of ``workbench generate``."""
 
-    db_dir: str = Field(default="rag", description="Index folder, relative to the data dir.")
-    splits_dir: str = Field(
-        default="curated/splits", description="Curated splits, relative to the data dir."
-    )
     splits: tuple[SplitName, ...] = Field(
         default=("train",), min_length=1,
         description="Splits whose ads are indexed. Train only by default, so that evaluating "
