@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from workbench.core.errors import ConfigError, DataContractError
 from workbench.core.io import sha256_file
+from workbench.core.layout import MANIFEST, Layout
+from workbench.core.manifests import RunManifest, read_manifest
 from workbench.evaluation.tasks import BRIEF_TO_AD, HALF_CONTINUATION, cut_half
 
 if TYPE_CHECKING:
@@ -439,25 +441,25 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def run_lineage(run_dir: Path) -> dict[str, Any]:
-    """What a training run's folder says about it (manifest, status, recipe)."""
-    manifest = _read_json(run_dir / "manifest.json")
+    """What a training run's folder says about it (typed manifest, status)."""
+    manifest_path = run_dir / MANIFEST
+    manifest = read_manifest(manifest_path, RunManifest)
     status = _read_json(run_dir / "run.json")
-    out: dict[str, Any] = {
+    return {
         "run_id": run_dir.name, "run_dir": str(run_dir),
-        "run_status": manifest.get("status") or status.get("status"),
-        "recipe": (manifest.get("config") or {}).get("name") or status.get("recipe"),
-        "base_model": manifest.get("base_model"), "base_model_path": manifest.get("base_model_path"),
-        "split_manifest_sha256": manifest.get("split_manifest_sha256"),
-        "label_snapshot_id": manifest.get("label_snapshot_id"),
-        "data_fingerprint": manifest.get("data_fingerprint"),
-        "run_git_commit": manifest.get("git_commit"),
+        "run_manifest": str(manifest_path), "run_manifest_sha256": sha256_file(manifest_path),
+        "run_status": manifest.status,
+        "recipe": manifest.config.get("name") or status.get("recipe"),
+        "base_model": manifest.base_model, "base_model_path": manifest.base_model_path,
+        "split_manifest": manifest.split_manifest,
+        "split_manifest_sha256": manifest.split_manifest_sha256,
+        "label_snapshot": manifest.label_snapshot.model_dump(),
+        "data_fingerprint": manifest.data_fingerprint,
+        "run_git_commit": manifest.git_commit,
         "global_step": status.get("global_step") or status.get("step"),
         "train_loss": status.get("train_loss"), "best_eval_loss": status.get("best_eval_loss"),
-        "weights": {k: v.get("sha256") for k, v in (manifest.get("outputs") or {}).items()},
+        "weights": {k: v.sha256 for k, v in manifest.outputs.items()},
     }
-    if (run_dir / "manifest.json").exists():
-        out["run_manifest_sha256"] = sha256_file(run_dir / "manifest.json")
-    return out
 
 
 def _recipe_system_prompt(run_dir: Path) -> str | None:
@@ -506,11 +508,11 @@ def resolve_system(entry: SystemEntry, data_dir: Path, cfg: ProjectConfig, *,
         if run_id == "latest":
             runs = registry.finished_runs(data_dir)
             if not runs:
-                msg = f"run:latest: no finished training run under {data_dir / 'runs'}"
+                msg = f"run:latest: no finished training run under {Layout(data_dir).runs}"
                 raise ConfigError(msg)
             run_id = runs[-1]
         local = registry.resolve_run(run_id, data_dir)
-        run_dir = local.run_dir or data_dir / "runs" / run_id
+        run_dir = local.run_dir or Layout(data_dir).run(run_id)
         lineage |= run_lineage(run_dir)
         if prompt is None:
             prompt = _recipe_system_prompt(run_dir)

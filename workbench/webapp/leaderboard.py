@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.errors import DataContractError
-from workbench.core.io import write_text_atomic
+from workbench.core.io import sha256_file, write_text_atomic
+from workbench.core.layout import MANIFEST, Layout
+from workbench.core.manifests import RunManifest, SplitsManifest, read_manifest
 
 _NAME = re.compile(r"^[\w.-]{1,120}$")
 
@@ -34,7 +36,7 @@ class Leaderboard:
 
 def report_cache(data_dir: Path, eval_id: str) -> Path:
     """``DIR/webapp/reports/<eval_id>/``."""
-    return data_dir / "webapp" / "reports" / eval_id
+    return Layout(data_dir).webapp_report(eval_id)
 
 
 def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
@@ -61,20 +63,22 @@ def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
         figures = sorted(p.stem for p in (out / "leaderboard_files").glob("*.png"))
     tasks = list(dict.fromkeys(data.summary["task"].to_list()))
     manifest = data.manifest
-    systems = manifest.get("systems") or {}
     lineage = []
     for name in data.systems:
-        facts = systems.get(name) or {}
+        facts = manifest.systems.get(name) or {}
+        # A fine-tuned system's labels are those of its run; a baseline's, the evaluation's.
+        snapshot = facts.get("label_snapshot") or manifest.label_snapshot.model_dump()
         lineage.append({"system": name, "kind": facts.get("kind"), "run_id": facts.get("run_id"),
                         "recipe": facts.get("recipe"), "base_model": facts.get("base_model"),
-                        "label_snapshot_id": facts.get("label_snapshot_id"),
-                        "split_manifest_sha256": facts.get("split_manifest_sha256")})
+                        "label_snapshot_id": snapshot["id"],
+                        "split_manifest_sha256": facts.get("split_manifest_sha256")
+                        or manifest.split_manifest_sha256})
     return Leaderboard(
         eval_id=eval_dir.name,
-        facts={"suite": data.summary_json.get("suite"), "created_at": manifest.get("created_at"),
-               "git_commit": (manifest.get("git_commit") or "")[:10],
-               "label_snapshot_id": manifest.get("label_snapshot_id"),
-               "split_manifest_sha256": (manifest.get("split_manifest_sha256") or "")[:12],
+        facts={"suite": data.summary_json.get("suite"), "created_at": manifest.created_at,
+               "git_commit": (manifest.git_commit or "")[:10],
+               "label_snapshot_id": manifest.label_snapshot.id,
+               "split_manifest_sha256": manifest.split_manifest_sha256[:12],
                "headline": data.headline},
         tables=[(task, leaderboard_table(data, task)[0]) for task in tasks],
         figures=figures, lineage=lineage, notes=list(data.summary_json.get("notes") or []))
@@ -94,9 +98,9 @@ class RunLineage:
 
     run_id: str
     status: str
-    manifest: dict[str, Any]
+    manifest: RunManifest
     last_metrics: dict[str, Any]
-    split_manifest: dict[str, Any] | None
+    split_manifest: SplitsManifest | None
     has_plot: bool
 
 
@@ -105,10 +109,10 @@ def run_lineage(data_dir: Path, run_id: str) -> RunLineage | None:
     from workbench.training.run import read_status
 
     run_dir = _run_dir(data_dir, run_id)
-    manifest_path = run_dir / "manifest.json" if run_dir is not None else None
+    manifest_path = run_dir / MANIFEST if run_dir is not None else None
     if manifest_path is None or not manifest_path.is_file():
         return None
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest = read_manifest(manifest_path, RunManifest)
     last: dict[str, Any] = {}
     metrics = run_dir / "metrics.jsonl"
     if metrics.exists():
@@ -116,20 +120,13 @@ def run_lineage(data_dir: Path, run_id: str) -> RunLineage | None:
             if line.strip():
                 last.update(json.loads(line))
     split_manifest = None
-    split_path = _split_manifest_path(manifest)
-    if split_path is not None and split_path.is_file():
-        split_manifest = json.loads(split_path.read_text(encoding="utf-8"))
+    # The splits may have been remade since the run: then the page shows the run's own facts.
+    split_path = Path(manifest.split_manifest)
+    if split_path.is_file() and sha256_file(split_path) == manifest.split_manifest_sha256:
+        split_manifest = read_manifest(split_path, SplitsManifest)
     status = str(read_status(run_dir).get("status") or "unknown")
     return RunLineage(run_id=run_id, status=status, manifest=manifest, last_metrics=last,
                       split_manifest=split_manifest, has_plot=(run_dir / "loss.png").is_file())
-
-
-def _split_manifest_path(manifest: dict[str, Any]) -> Path | None:
-    for item in manifest.get("inputs") or []:
-        path = str(item.get("path") or "")
-        if path.endswith("splits/manifest.json"):
-            return Path(path)
-    return None
 
 
 def _run_dir(data_dir: Path, run_id: str) -> Path | None:
