@@ -584,7 +584,7 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
         log(f"resuming from {checkpoint} (step {resumed_from})")
     elif resuming:
         log("no checkpoint saved yet: starting from step 0")
-    _write_manifest(run_dir, recipe, data_out, base, mask.line(), status="running")
+    write_run_manifest(run_dir, recipe, data_out, base, mask.line(), status="running")
 
     trainer.train(resume_from_checkpoint=checkpoint)
 
@@ -605,8 +605,8 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
     )
     warnings = list(dict.fromkeys([*status.get("warnings", []), *([warning] if warning else [])]))
     _update_status(run_dir, warnings=warnings)
-    _write_manifest(run_dir, recipe, data_out, base, mask.line(), status="finished",
-                    final=final)
+    write_run_manifest(run_dir, recipe, data_out, base, mask.line(), status="finished",
+                       final=final)
     return RunResult(
         run_id=run_dir.name, run_dir=run_dir, status="finished",
         global_step=trainer.state.global_step, resumed_from=resumed_from,
@@ -615,8 +615,27 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
     )
 
 
-def _write_manifest(run_dir: Path, recipe: Recipe, data_out: Path, base: str,
-                    mask: str, *, status: str, final: Path | None = None) -> None:
+def write_run_manifest(run_dir: Path, recipe: Recipe, data_out: Path, base: str,
+                       mask: str, *, status: str, final: Path | None = None) -> None:
+    """Write ``run_dir/manifest.json``: the run and the data, splits and labels it trained on.
+
+    Parameters
+    ----------
+    run_dir
+        The run's folder.
+    recipe
+        The resolved recipe.
+    data_out
+        The built dataset (``training/data/<recipe>``), whose manifest names the splits.
+    base
+        Where the base model was loaded from.
+    mask
+        The loss-mask check's line.
+    status
+        ``running`` or ``finished``.
+    final
+        The folder of the final weights (their hashes are recorded).
+    """
     data_manifest_path = data_out / MANIFEST
     data = read_manifest(data_manifest_path, SftDataManifest,
                          hint="run `workbench train build-data` first")
