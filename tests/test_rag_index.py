@@ -232,7 +232,7 @@ def test_missing_or_adless_splits_are_user_errors(tmp_path: Path) -> None:
         build_index(tmp_path, ProjectConfig())
     # Curated without one ad: nobody answered "vertical", so the splits have no such column.
     write_splits(tmp_path, [row for row in ADS if row[1] is None])
-    with pytest.raises(DataContractError, match="train.parquet: missing column.*vertical"):
+    with pytest.raises(DataContractError, match=r"train\.parquet: missing column.*vertical"):
         build_index(tmp_path, ProjectConfig())
 
 
