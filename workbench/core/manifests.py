@@ -284,9 +284,18 @@ def read_manifest(path: Path, model: type[M], *, hint: str = "") -> M:
 
 
 def _one_line(path: Path, model: type[Manifest], exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    key = ".".join(str(p) for p in error["loc"]) or "(top level)"
-    what = {"missing": "missing key", "extra_forbidden": "unknown key"}.get(
-        error["type"], error["msg"].lower())
-    more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{path}: not a valid {model.__name__}: {what} '{key}'{more}"
+    """Missing and unknown keys together (a renamed key is both), else the first error."""
+    def key(error: Any) -> str:
+        return ".".join(str(p) for p in error["loc"]) or "(top level)"
+
+    errors = exc.errors()
+    missing = [key(e) for e in errors if e["type"] == "missing"]
+    unknown = [key(e) for e in errors if e["type"] == "extra_forbidden"]
+    parts = []
+    if missing:
+        parts.append("missing key(s) " + ", ".join(f"'{k}'" for k in missing))
+    if unknown:
+        parts.append("unknown key(s) " + ", ".join(f"'{k}'" for k in unknown))
+    if not parts:
+        parts.append(f"'{key(errors[0])}': {errors[0]['msg'].lower()}")
+    return f"{path}: not a valid {model.__name__}: {'; '.join(parts)}"
