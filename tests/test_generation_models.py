@@ -21,6 +21,7 @@ import pytest
 from tests.rag_data import ADS, build_run, build_tiny_llama, write_brief, write_splits
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError, ServiceError
+from workbench.core.layout import Layout
 from workbench.core.settings.generation import DecodingConfig, GenerationConfig
 from workbench.generation.generate import (
     GENERATION_SCHEMA,
@@ -159,7 +160,7 @@ def test_provenance_is_complete(world: dict[str, Any]) -> None:
         always = ["candidate_id", "created_at", "brief_id", "brief_sha256", "model",
                   "model_kind", "prompt", "prompt_sha256", "prompt_template_sha256",
                   "retrieval_query", "retrieval_scope", "embedder", "index_manifest_sha256",
-                  "temperature", "top_p", "max_new_tokens", "seed", "load_seconds",
+                  "label_snapshot_id", "label_snapshot_sha256", "temperature", "top_p", "max_new_tokens", "seed", "load_seconds",
                   "retrieval_seconds", "generate_seconds", "text", "checks_passed"]
         assert frame.select(always).null_count().sum_horizontal().item() == 0
         for row in frame.iter_rows(named=True):
@@ -175,7 +176,9 @@ def test_provenance_is_complete(world: dict[str, Any]) -> None:
             assert {"training-run", "adapter-weights"} <= roles
             assert manifest["model"]["run_id"] == RUN_ID
         assert manifest["outputs"][out.path.name]["rows"] == 2
-        assert manifest["label_snapshot_id"] == "snap-test"
+        snapshot = json.loads(Layout(world["data"]).splits_manifest.read_text())["label_snapshot"]
+        assert manifest["label_snapshot"] == snapshot
+        assert set(frame["label_snapshot_id"]) == {snapshot["id"]}
 
 
 def test_retrieval_scope_widens(world: dict[str, Any], tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ then a one-line change here, and two stages can never disagree on where a file l
       training/            data/<recipe>/ (SFT/CPT datasets), tokenizers/
       runs/                one folder per training run
       rag/                 the LanceDB index
+      briefs/              brief YAML files indexed with the ads
       generations/         candidate ads
       eval/                one folder per evaluation
       reports/             leaderboard.html / .md and their figures
@@ -209,6 +210,11 @@ class Layout:
     def rag_manifest(self) -> Path:
         """``rag/manifest.json``."""
         return self.rag / MANIFEST
+
+    @property
+    def briefs(self) -> Path:
+        """``briefs/``: brief YAML files ``rag index`` indexes by default."""
+        return self.root / "briefs"
 
     @property
     def generations(self) -> Path:

@@ -65,7 +65,7 @@ import polars as pl
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError
 from workbench.core.io import sha256_bytes, sha256_file, write_parquet_atomic
-from workbench.core.layout import MANIFEST
+from workbench.core.layout import MANIFEST, Layout
 from workbench.core.manifests import (
     GenerationManifest,
     InputFile,
@@ -336,7 +336,7 @@ def generate(
     specs = [resolve_model(name, data_dir, gcfg) for name in dict.fromkeys(models)]
     depth = max([k if k is not None else s.k for s in specs] + [n])
     retrievals = {b.id: retrieve_for_brief(index, b, depth) for b in briefs}
-    folder = data_dir / gcfg.output_dir
+    folder = data_dir / gcfg.output_dir if gcfg.output_dir else Layout(data_dir).generations
     outputs = []
     for spec in specs:
         gen = load_generator(spec, cfg)

@@ -63,7 +63,7 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig, *,
     lines += [f"generate: {out.line()}" for out in outputs]
     if endpoints:
         lines.append(f"generate: endpoints left out of the demo: {', '.join(sorted(endpoints))}")
-    folder = data_dir / cfg.generation.output_dir
+    folder = outputs[0].path.parent if outputs else Layout(data_dir).generations
     lines.append(f"generations: {len(outputs)} files in {folder}/ (columns documented in "
                  "workbench/generation/generate.py)")
     return lines

@@ -226,7 +226,8 @@ def generate_for_brief(store: Store, data_dir: Path, cfg: ProjectConfig, user: U
         raise ConfigError(msg)
     n = max(1, min(int(n), cfg.web.max_candidates))
     brief_file = load_brief_row(found)
-    out_dir = f"webapp/generations/{company_folder(user.company)}"
+    out_dir = (Layout(data_dir).webapp / "generations" / company_folder(user.company)
+               ).relative_to(data_dir).as_posix()
     company_cfg = cfg.model_copy(update={
         "generation": cfg.generation.model_copy(update={"output_dir": out_dir})})
     started = time.perf_counter()

@@ -54,9 +54,10 @@ class RagConfig(StrictModel):
         description="Splits whose ads are indexed. Train only by default, so that evaluating "
         "on test never retrieves the very ad being scored.",
     )
-    briefs_dir: str = Field(
-        default="briefs",
-        description="Brief YAML files indexed by default, relative to the data dir (if present).",
+    briefs_dir: str | None = Field(
+        default=None,
+        description="Brief YAML files indexed by default, relative to the data dir (if present; "
+        "default: the data dir's briefs/ folder).",
     )
     embedder: str = Field(
         default="tfidf-svd",
