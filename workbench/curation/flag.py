@@ -602,7 +602,7 @@ def flag_labels(
         msg = f"cannot build text features ({exc}); are the texts empty?"
         raise DataContractError(msg) from None
     row_of = {u: i for i, u in enumerate(texts.get_column("uid").to_list())}
-    model_version = f"{clf.name}-k{cfg.folds}-{inputs.snapshot_id[:12]}"
+    model_version = f"{clf.name}-k{cfg.folds}-{inputs.annotations_sha[:12]}"
 
     rows, tables, preds, outcomes = [], [], [], []
     for spec in tqdm(inputs.tasks, desc="flag", unit="task", disable=None, leave=False):
@@ -710,7 +710,7 @@ def _keep_other_tasks(
     silently drop the rest, nor keep rows of another snapshot.
     """
     run = previous_run(out_dir, "flag")
-    same = (input_sha(run, "annotations") == inputs.snapshot_id
+    same = (input_sha(run, "annotations") == inputs.annotations_sha
             and input_sha(run, "texts") == inputs.texts_sha)
     if not same:
         return frames

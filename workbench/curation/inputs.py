@@ -101,7 +101,7 @@ class CurationInputs:
     tasks
         Tasks to curate, in taxonomy order then data order.
     records
-        The input files (for manifests); the annotations record's sha256 is the label snapshot id.
+        The input files (for manifests).
     notes
         Things the user should know (ignored rows and why).
     all_tasks
@@ -119,8 +119,8 @@ class CurationInputs:
     label_snapshot: LabelSnapshotRef | None = None
 
     @property
-    def snapshot_id(self) -> str:
-        """SHA-256 of the annotations file: the label snapshot these results come from."""
+    def annotations_sha(self) -> str:
+        """SHA-256 of the annotations file (for a pull's file, its label snapshot's too)."""
         return next(r.sha256 for r in self.records if r.role == "annotations")
 
     @property
