@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -244,6 +245,43 @@ def envelope(stage: str) -> dict[str, Any]:
     """
     return {"stage": stage, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "versions": package_versions(), "git_commit": git_commit()}
+
+
+def build_manifest(
+    stage: str,
+    *,
+    inputs: Sequence[Mapping[str, Any]],
+    outputs: Mapping[str, Mapping[str, Any]],
+    config: Mapping[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A manifest no other stage reads (``final``, ``curated``, tokenizers, merges), as a dict.
+
+    Parameters
+    ----------
+    stage
+        Stage name, e.g. ``"final"``.
+    inputs
+        One mapping per input, each with at least ``path`` and ``sha256``.
+    outputs
+        File name -> facts about it (``rows``, ``sha256``...).
+    config
+        The configuration that produced the outputs.
+    extra
+        Stage-specific facts.
+
+    Returns
+    -------
+    dict
+        JSON-serialisable manifest: :func:`envelope` plus the above.
+    """
+    return {
+        **envelope(stage),
+        "inputs": [dict(i) for i in inputs],
+        "outputs": {k: dict(v) for k, v in outputs.items()},
+        "config": dict(config or {}),
+        **dict(extra or {}),
+    }
 
 
 def write_manifest(path: Path, manifest: Manifest) -> None:

@@ -17,7 +17,6 @@ from tqdm.auto import tqdm
 from workbench.core.config import CleaningConfig
 from workbench.core.errors import InputFileError
 from workbench.core.io import (
-    build_manifest,
     sha256_file,
     write_bytes_atomic,
     write_json_atomic,
@@ -29,6 +28,7 @@ from workbench.core.manifests import (
     InputFile,
     OutputFile,
     ParsedManifest,
+    build_manifest,
     envelope,
     read_manifest,
     write_manifest,

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from workbench.core.errors import ConfigError
-from workbench.core.io import build_manifest, sha256_file, write_json_atomic
+from workbench.core.io import sha256_file, write_json_atomic
+from workbench.core.manifests import build_manifest
 from workbench.training.recipe import load_recipe
 from workbench.training.run import load_base_model, read_status, resolve_run_dir
 
