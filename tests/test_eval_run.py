@@ -191,6 +191,11 @@ def test_cli_run_and_report_in_process(evaluated: dict[str, Any], tmp_path: Path
               str(tmp_path / "r")])
     assert exc.value.code == 0
     assert (tmp_path / "r" / "leaderboard.html").exists()
+    assert not (root / "reports").exists()
+    with pytest.raises(SystemExit) as exc:
+        main(["report", "--data-dir", str(root), "--eval-id", "cli-run"])
+    assert exc.value.code == 0
+    assert (root / "reports" / "leaderboard.html").exists(), "--out defaults to DATA_DIR/reports"
     with pytest.raises(SystemExit) as exc:
         main(["eval", "run", str(suite_path), "--data-dir", str(root), "--system", "nobody"])
     assert exc.value.code == 2
