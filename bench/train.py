@@ -177,10 +177,10 @@ def child(cfg: dict) -> dict:
 
 def prepare(work: Path, models: list[str], *, gpu: bool) -> tuple[Path, dict[str, Path]]:
     """Synthetic curated splits -> SFT data; one random base per model size (kept if built)."""
+    from synthetic.splits import write_synthetic_splits
     from workbench.training.recipe import TinyModelConfig, load_recipe
     from workbench.training.run import tokenizer_texts
     from workbench.training.sft_data import build_data
-    from workbench.training.synthetic import write_synthetic_splits
     from workbench.training.tiny_model import MARKER, build_tiny_base
 
     write_synthetic_splits(work, n_ads=400, n_non_ads=40, n_channels=5, seed=0)

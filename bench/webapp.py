@@ -44,9 +44,9 @@ def pct(values: list[float], q: float) -> float:
 
 
 def build(root: Path, ads: int) -> str:
+    from synthetic.splits import write_synthetic_splits
     from workbench.core.config import ProjectConfig
     from workbench.rag.index import build_index
-    from workbench.training.synthetic import write_synthetic_splits
     from workbench.webapp.accounts import add_user
     from workbench.webapp.store import Store, db_path
     from workbench.webapp.studio import index_channels

@@ -10,6 +10,7 @@ checkout root (pytest puts the root on ``sys.path``; ``bench/`` scripts add it t
   (the committed samples and the ingest benchmark's corpora).
 - :mod:`synthetic.corpus`: cleaned-message corpora with known labels, label noise and reposts,
   for the curation tests and benchmarks.
-- :mod:`synthetic.splits`: curated train/val/test splits of synthetic ads, for the training,
-  generation, evaluation and web app tests.
+- :mod:`synthetic.splits`: curated train/val/test splits of synthetic ads, made by running the
+  real upstream stages (ingest, the pull's writer, ``curate flag``, ``curate split``) on
+  synthetic posts, for the training, generation, evaluation and web app tests.
 """

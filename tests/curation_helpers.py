@@ -6,6 +6,9 @@ from pathlib import Path
 
 import polars as pl
 
+from workbench.core.io import sha256_bytes
+from workbench.core.layout import Layout
+from workbench.core.manifests import InputFile
 from workbench.core.taxonomy import load_taxonomy
 from workbench.curation.inputs import (
     CurationInputs,
@@ -14,6 +17,8 @@ from workbench.curation.inputs import (
     normalise_annotations,
     resolve_tasks,
 )
+from workbench.labeling.pull import write_snapshot
+from workbench.labeling.records import LABEL_QUARANTINE_SCHEMA
 
 #: A Telegram ad and five reposts of it with the small edits near-duplicate detection must see
 #: through: a price changed, a phrase dropped, emoji/handle/link added, homophone respellings.
@@ -28,11 +33,17 @@ REPOSTS = [
 ]
 
 def write_stage(root: Path, messages: pl.DataFrame, annotations: pl.DataFrame) -> Path:
-    """Write ``cleaned/messages.parquet`` and ``labels/annotations.parquet`` under ``root``."""
-    (root / "cleaned").mkdir(parents=True, exist_ok=True)
-    (root / "labels").mkdir(parents=True, exist_ok=True)
-    messages.write_parquet(root / "cleaned" / "messages.parquet")
-    annotations.write_parquet(root / "labels" / "annotations.parquet")
+    """Write ``cleaned/messages.parquet``, and the annotations as ``label pull`` writes them.
+
+    The annotations go through the pull's writer (a snapshot under ``labels/snapshots/``,
+    ``labels/annotations.parquet`` with its bytes, the manifests), so curation finds its label
+    snapshot as it does after a real pull.
+    """
+    lay = Layout(root)
+    lay.cleaned.mkdir(parents=True, exist_ok=True)
+    messages.write_parquet(lay.cleaned_messages)
+    write_snapshot(root, annotations, pl.DataFrame(schema=LABEL_QUARANTINE_SCHEMA),
+                   inputs=[InputFile(path="tests", sha256=sha256_bytes(b"tests"))])
     return root
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import polars as pl
 
-from tests.rag_data import save_run_prompt_spec
-from workbench.training.synthetic import write_synthetic_splits
+from tests.pipeline_data import synthetic_copy
+from workbench.core.layout import Layout
 
 CHAT_TEMPLATE = (
     "{{ bos_token }}{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}\n"
@@ -22,8 +22,8 @@ CHAT_TEMPLATE = (
 
 
 def make_splits(data_dir: Path, *, n_ads: int = 60, seed: int = 3) -> Path:
-    """Synthetic curated splits (and cleaned messages) under ``data_dir``."""
-    return write_synthetic_splits(data_dir, n_ads=n_ads, n_non_ads=8, seed=seed)
+    """Curated splits of synthetic posts, made by the pipeline, under ``data_dir``."""
+    return synthetic_copy(data_dir, n_ads=n_ads, n_non_ads=8, seed=seed)
 
 
 def make_tiny_base(out: Path, data_dir: Path) -> Path:
@@ -33,7 +33,7 @@ def make_tiny_base(out: Path, data_dir: Path) -> Path:
 
     texts = []
     for split in ("train", "val", "test"):
-        texts += pl.read_parquet(data_dir / "curated" / "splits" / f"{split}.parquet")["text"].to_list()
+        texts += pl.read_parquet(Layout(data_dir).split(split))["text"].to_list()
     # Prompt words too (the brief template is English-framed).
     texts += ["Write an Amharic Telegram ad for the channel Industry Product and brand words "
               "Contact Price Call to action Past ads of this channel call order buy join"] * 5
@@ -45,14 +45,20 @@ def make_tiny_base(out: Path, data_dir: Path) -> Path:
 
 def make_fake_run(data_dir: Path, base: Path, run_id: str = "tiny-20260101-000000-abcd",
                   *, losses: int = 12) -> Path:
-    """``DIR/runs/<run_id>/`` with a random LoRA adapter on ``base`` and a loss history."""
+    """``DIR/runs/<run_id>/`` with a random LoRA adapter on ``base`` and a loss history.
+
+    The manifest is the training stage's own (``write_run_manifest`` over data built by
+    ``ensure_data`` from the splits in ``data_dir``), so its lineage is a real run's.
+    """
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from workbench.core.io import build_manifest, sha256_file
+    from workbench.training.recipe import load_recipe
+    from workbench.training.run import write_run_manifest
+    from workbench.training.sft_data import ensure_data, install_prompt_spec
 
-    run_dir = data_dir / "runs" / run_id
+    run_dir = Layout(data_dir).run(run_id)
     adapter = run_dir / "adapter"
     model = AutoModelForCausalLM.from_pretrained(base, local_files_only=True)
     torch.manual_seed(1)
@@ -63,21 +69,16 @@ def make_fake_run(data_dir: Path, base: Path, run_id: str = "tiny-20260101-00000
     cfg = json.loads((adapter / "adapter_config.json").read_text(encoding="utf-8"))
     cfg["base_model_name_or_path"] = str(base)
     (adapter / "adapter_config.json").write_text(json.dumps(cfg), encoding="utf-8")
-    split_manifest = data_dir / "curated" / "splits" / "manifest.json"
-    manifest = build_manifest(
-        "training-run", inputs=[], config={"name": "tiny-test"},
-        outputs={"adapter/adapter_model.safetensors": {
-            "sha256": sha256_file(adapter / "adapter_model.safetensors")}},
-        extra={"run_id": run_id, "status": "finished", "base_model": "tiny",
-               "base_model_path": str(base),
-               "split_manifest_sha256": sha256_file(split_manifest),
-               "label_snapshot_id": "synthetic-3"})
-    (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    recipe = load_recipe("tiny-cpu", ["name=tiny-test",
+                                      "data.system_prompt=You write Amharic Telegram ads."])
+    data_out, _ = ensure_data(data_dir, recipe, progress=False)
+    install_prompt_spec(data_out, run_dir)
+    write_run_manifest(run_dir, recipe, data_out, str(base), "loss mask: not checked (random adapter)",
+                       status="finished", final=adapter)
     (run_dir / "run.json").write_text(json.dumps({"status": "finished", "recipe": "tiny-test",
                                                   "global_step": losses}), encoding="utf-8")
     lines = [{"step": s, "loss": 6.0 / s} for s in range(1, losses + 1)]
     lines += [{"step": s, "eval_loss": 5.0 / s ** 0.5} for s in range(4, losses + 1, 4)]
     (run_dir / "metrics.jsonl").write_text("\n".join(json.dumps(r) for r in lines) + "\n",
                                            encoding="utf-8")
-    save_run_prompt_spec(run_dir, "data.system_prompt=You write Amharic Telegram ads.")
     return run_dir

@@ -1,24 +1,18 @@
-"""Small hand-written curated splits, briefs and a tiny local Llama for the RAG/generation tests.
+"""Small hand-written labeled ads, briefs and a tiny local Llama for the RAG/generation tests.
 
-The curated files are written in the curation stage's contract (every cleaned column plus
-``is_ad``, ``vertical``, ``tags``, ``split``, ``cluster_id``, ``label_source``); the cleaned
-columns come from the real cleaning code so ``text_norm`` is what the pipeline would produce.
+The curated splits are made from the ads by the pipeline itself (ingest, the pull's writer,
+``curate flag``, ``curate split``: :mod:`tests.pipeline_data`).
 """
 
 from __future__ import annotations
 
-import json
 import warnings
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
-from workbench.core.schemas import PARSED_SCHEMA
-from workbench.ingest.clean import clean_messages
-
-T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
+from synthetic.splits import Post
+from tests.pipeline_data import curated_copy
+from workbench.core.layout import Layout
 
 #: (channel, vertical or None for a non-ad, text). Known facts the tests rely on:
 #: - the only ad about rent writes "ለኪራይ" (prefix attached), never the bare "ኪራይ";
@@ -42,57 +36,31 @@ ADS: list[tuple[str, str | None, str]] = [
 ]
 
 
-#: Stable channel ids, so a uid means the same ad in every file a test writes.
+#: Stable channel ids, so a uid means the same ad in every data dir a test writes.
 CHANNEL_IDS = {"Sheger Gebeya": 1000, "Addis Cars": 1001}
 
+Row = tuple[str, str | None, str]
 
-def parsed_frame(rows: list[tuple[str, str | None, str]], *, start_id: int = 1) -> pl.DataFrame:
-    """Parsed-stage rows (one per ad) for the cleaning code."""
+
+def posts(rows: list[Row], split: str, *, start_id: int = 1) -> list[Post]:
+    """``rows`` as labeled posts with message ids from ``start_id`` (uid ``<channel id>:<id>``)."""
     names = [n for n in dict.fromkeys(r[0] for r in rows) if n not in CHANNEL_IDS]
     channel_ids = {**CHANNEL_IDS, **{name: 2000 + i for i, name in enumerate(names)}}
-    records = []
-    for i, (channel, _, text) in enumerate(rows, start=start_id):
-        cid = channel_ids[channel]
-        records.append({
-            "uid": f"{cid}:{i}", "channel_id": cid, "channel_name": channel,
-            "channel_type": "public_channel", "message_id": i, "date": T0 + timedelta(hours=i),
-            "edited": None, "sender": channel, "sender_id": f"channel{cid}", "author": None,
-            "forwarded_from": None, "reply_to": None, "media_type": None, "text": text,
-            "entities": [], "source": "test", "source_sha256": "0" * 64,
-        })
-    return pl.DataFrame(records, schema=PARSED_SCHEMA)
+    return [Post(channel, text, "Ad" if vertical else "Non-Ad", vertical, (), split,
+                 channel_ids[channel], i)
+            for i, (channel, vertical, text) in enumerate(rows, start=start_id)]
 
 
-def curated_frame(rows: list[tuple[str, str | None, str]], split: str,
-                  *, start_id: int = 1) -> pl.DataFrame:
-    """Curated-split rows: cleaned columns plus labels."""
-    cleaned = clean_messages(parsed_frame(rows, start_id=start_id))
-    return cleaned.with_columns(
-        is_ad=pl.Series(["Ad" if v else "Non-Ad" for _, v, _ in rows]),
-        vertical=pl.Series([v for _, v, _ in rows], dtype=pl.Utf8),
-        tags=pl.Series([[] for _ in rows], dtype=pl.List(pl.Utf8)),
-        split=pl.lit(split),
-        cluster_id=pl.Series(range(start_id, start_id + len(rows)), dtype=pl.Int64),
-        label_source=pl.lit("human"),
-    )
-
-
-def write_splits(data_dir: Path, train: list[tuple[str, str | None, str]] | None = None,
-                 *, val: list[tuple[str, str | None, str]] | None = None,
-                 test: list[tuple[str, str | None, str]] | None = None) -> Path:
-    """Write ``DIR/curated/splits/{train,val,test}.parquet`` and a manifest; return the folder."""
-    folder = data_dir / "curated" / "splits"
-    folder.mkdir(parents=True, exist_ok=True)
+def write_splits(data_dir: Path, train: list[Row] | None = None, *, val: list[Row] | None = None,
+                 test: list[Row] | None = None) -> Path:
+    """Curated splits of these rows, made by the pipeline (train ids from 1, then val, test)."""
     train = ADS if train is None else train
-    offset = 1
-    for split, rows in (("train", train), ("val", val or []), ("test", test or [])):
-        frame = curated_frame(rows, split, start_id=offset) if rows else curated_frame(
-            ADS[:1], split, start_id=9000).head(0)
-        frame.write_parquet(folder / f"{split}.parquet")
+    made = posts(train, "train")
+    offset = len(train) + 100
+    for split, rows in (("val", val or []), ("test", test or [])):
+        made += posts(rows, split, start_id=offset)
         offset += len(rows) + 100
-    (folder / "manifest.json").write_text(json.dumps({"stage": "splits",
-                                                       "label_snapshot_id": "snap-test"}))
-    return folder
+    return curated_copy(data_dir, made)
 
 
 BRIEF = {
@@ -135,11 +103,19 @@ def build_tiny_llama(out: Path, texts: list[str]) -> Path:
 
 
 def build_run(data_dir: Path, run_id: str, base: Path) -> Path:
-    """A training run's folder as the training stage leaves it: a LoRA adapter + manifest."""
+    """A training run's folder as the training stage leaves it: a LoRA adapter + manifest.
+
+    The manifest is written by the training stage's own writer over data it built from the
+    splits in ``data_dir``.
+    """
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    run_dir = data_dir / "runs" / run_id
+    from workbench.training.recipe import load_recipe
+    from workbench.training.run import write_run_manifest
+    from workbench.training.sft_data import ensure_data, install_prompt_spec
+
+    run_dir = Layout(data_dir).run(run_id)
     model = AutoModelForCausalLM.from_pretrained(base)
     lora = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"],
                       task_type="CAUSAL_LM")
@@ -148,11 +124,11 @@ def build_run(data_dir: Path, run_id: str, base: Path) -> Path:
         peft_model = get_peft_model(model, lora)
     peft_model.save_pretrained(run_dir / "adapter")
     AutoTokenizer.from_pretrained(base).save_pretrained(run_dir / "adapter")
-    (run_dir / "manifest.json").write_text(json.dumps({
-        "stage": "training-run", "run_id": run_id, "status": "finished",
-        "base_model": "tiny", "base_model_path": str(base),
-    }))
-    save_run_prompt_spec(run_dir)
+    recipe = load_recipe("tiny-cpu")
+    data_out, _ = ensure_data(data_dir, recipe, progress=False)
+    write_run_manifest(run_dir, recipe, data_out, str(base), "loss mask: not checked (random adapter)",
+                       status="finished", final=run_dir / "adapter")
+    install_prompt_spec(data_out, run_dir)
     return run_dir
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.rag_data import ADS, build_run, build_tiny_llama
+from tests.rag_data import ADS, build_run, build_tiny_llama, write_splits
 from workbench.core.errors import ConfigError, InputFileError
 from workbench.core.models import (
     default_base,
@@ -27,6 +27,7 @@ RUN_ID = "tiny-cpu-20240301-080000-abcd"
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     data = tmp_path_factory.mktemp("models")
     tiny = build_tiny_llama(data / "tiny-base", [t for _, _, t in ADS] * 3)
+    write_splits(data)  # the run's manifest names the splits it trained on
     run_dir = build_run(data, RUN_ID, tiny)
     model, tokenizer, facts = load_causal_lm(run_model(data, RUN_ID), dtype="float32",
                                              device="cpu")

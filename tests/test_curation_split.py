@@ -19,11 +19,14 @@ from tests.curation_helpers import write_stage
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError, DataContractError
 from workbench.core.io import sha256_file
+from workbench.core.layout import Layout
+from workbench.core.manifests import InputFile
 from workbench.core.schemas import CLEANED_SCHEMA
 from workbench.curation.check import check_frames, run_check
 from workbench.curation.dedup import run_dedup
 from workbench.curation.flag import run_flag
 from workbench.curation.split import assign_groups, run_split
+from workbench.labeling.pull import write_snapshot
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +76,10 @@ def test_split_files_keep_the_contract(flagged, tmp_path: Path) -> None:
     for frame in frames.values():
         assert abs(frame.get_column("is_ad").eq("Ad").mean() - overall) < 0.06
     manifest = json.loads((splits / "manifest.json").read_text())
-    assert manifest["label_snapshot"] == sha256_file(root / "labels" / "annotations.parquet")
+    snapshot = manifest["label_snapshot"]
+    assert snapshot["sha256"] == sha256_file(root / "labels" / "annotations.parquet")
+    assert Path(snapshot["path"]) == Layout(root).label_snapshot(snapshot["id"])
+    assert sha256_file(Path(snapshot["path"])) == snapshot["sha256"]
     assert manifest["outputs"]["train.parquet"]["rows"] == frames["train"].height
     assert manifest["counts"]["test"]["is_ad"] == result.counts()["test"]["is_ad"]
     assert {i["role"] for i in manifest["inputs"]} >= {"texts", "annotations", "label_issues",
@@ -105,7 +111,8 @@ def test_flagged_items_are_left_out_until_adjudicated(flagged, tmp_path: Path) -
     if suggested == ["Ad"]:
         extra = [review.with_columns(task=pl.lit("vertical"), value=pl.lit(["Retail"]),
                                      annotation_id=pl.lit("r2"))]
-    pl.concat([ann, review, *extra]).write_parquet(root / "labels" / "annotations.parquet")
+    write_snapshot(root, pl.concat([ann, review, *extra]), pl.DataFrame(),
+                   inputs=[InputFile(path="review", sha256="0" * 64)])
     again = run_split(root, ProjectConfig())
     row = pl.concat(again.frames.values()).filter(pl.col("uid") == uid)
     assert row.height == 1
@@ -203,3 +210,11 @@ def test_assign_groups_never_splits_a_group_and_hits_the_ratios() -> None:
         shares = np.bincount(split, minlength=3) / n
         assert np.allclose(shares, (0.8, 0.1, 0.1), atol=0.03), shares
     assert set(assign_groups(np.arange(10), np.zeros(10, dtype=int), (0.5, 0.0, 0.5))) == {0, 2}
+
+
+def test_annotations_not_written_by_a_pull_have_no_snapshot(flagged, tmp_path: Path) -> None:
+    root = _copy(flagged[0], tmp_path / "d")
+    ann = pl.read_parquet(root / "labels" / "annotations.parquet")
+    ann.head(ann.height - 1).write_parquet(root / "labels" / "annotations.parquet")
+    with pytest.raises(DataContractError, match="no label snapshot"):
+        run_split(root, ProjectConfig())

@@ -99,11 +99,14 @@ def test_manifest_names_runs_split_and_snapshot(evaluated: dict[str, Any]) -> No
     manifest = json.loads((evaluated["result"].out_dir / "manifest.json").read_text())
     split_manifest = root / "curated" / "splits" / "manifest.json"
     assert manifest["split_manifest_sha256"] == sha256_file(split_manifest)
-    assert manifest["label_snapshot_id"] == "synthetic-3"
+    snapshot = json.loads(split_manifest.read_text())["label_snapshot"]
+    assert manifest["label_snapshot"] == snapshot
+    assert sha256_file(Path(snapshot["path"])) == snapshot["sha256"]
     assert manifest["run_ids"] == {"tuned": evaluated["run_dir"].name}
     tuned = manifest["systems"]["tuned"]
     assert tuned["split_manifest_sha256"] == sha256_file(split_manifest)
-    assert tuned["label_snapshot_id"] == "synthetic-3"
+    assert tuned["label_snapshot"] == snapshot
+    assert tuned["run_manifest"] == str(evaluated["run_dir"] / "manifest.json")
     assert tuned["adapter_dir"].endswith("adapter")
     assert tuned["load"]["adapter_merged"] is True
     assert manifest["systems"]["base"]["adapter_dir"] is None
@@ -189,6 +192,11 @@ def test_cli_run_and_report_in_process(evaluated: dict[str, Any], tmp_path: Path
               str(tmp_path / "r")])
     assert exc.value.code == 0
     assert (tmp_path / "r" / "leaderboard.html").exists()
+    assert not (root / "reports").exists()
+    with pytest.raises(SystemExit) as exc:
+        main(["report", "--data-dir", str(root), "--eval-id", "cli-run"])
+    assert exc.value.code == 0
+    assert (root / "reports" / "leaderboard.html").exists(), "--out defaults to DATA_DIR/reports"
     with pytest.raises(SystemExit) as exc:
         main(["eval", "run", str(suite_path), "--data-dir", str(root), "--system", "nobody"])
     assert exc.value.code == 2

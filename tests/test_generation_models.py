@@ -29,6 +29,7 @@ from tests.rag_data import (
 from workbench.core.briefs import BriefFile, load_brief
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError, ServiceError
+from workbench.core.layout import Layout
 from workbench.core.prompts import PROMPT_SPEC_FILE, build_prompt, cut, messages_sha256
 from workbench.core.sampling import candidate_seed
 from workbench.core.settings.generation import DecodingConfig, GenerationConfig
@@ -212,7 +213,7 @@ def test_provenance_is_complete(world: dict[str, Any]) -> None:
         always = ["candidate_id", "created_at", "brief_id", "brief_sha256", "model",
                   "model_kind", "prompt", "prompt_sha256", "prompt_template_sha256",
                   "retrieval_query", "retrieval_scope", "embedder", "index_manifest_sha256",
-                  "temperature", "top_p", "max_new_tokens", "seed", "load_seconds",
+                  "label_snapshot_id", "label_snapshot_sha256", "temperature", "top_p", "max_new_tokens", "seed", "load_seconds",
                   "retrieval_seconds", "generate_seconds", "text", "checks_passed"]
         assert frame.select(always).null_count().sum_horizontal().item() == 0
         for row in frame.iter_rows(named=True):
@@ -229,7 +230,9 @@ def test_provenance_is_complete(world: dict[str, Any]) -> None:
             assert {"training-run", "adapter-weights"} <= roles
             assert manifest["model"]["run_id"] == RUN_ID
         assert manifest["outputs"][out.path.name]["rows"] == 2
-        assert manifest["label_snapshot_id"] == "snap-test"
+        snapshot = json.loads(Layout(world["data"]).splits_manifest.read_text())["label_snapshot"]
+        assert manifest["label_snapshot"] == snapshot
+        assert set(frame["label_snapshot_id"]) == {snapshot["id"]}
 
 
 def test_retrieval_scope_widens(world: dict[str, Any], tmp_path: Path) -> None:

@@ -9,14 +9,16 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-import polars as pl
 import pyarrow as pa
 import pytest
 
-from tests.rag_data import ADS, curated_frame, write_brief, write_splits
+from tests.pipeline_data import curated_copy
+from tests.rag_data import ADS, posts, write_brief, write_splits
 from workbench.core.briefs import load_briefs
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import DataContractError
+from workbench.core.io import sha256_file
+from workbench.core.layout import Layout
 from workbench.core.settings.rag import RagConfig
 from workbench.rag.index import build_index, read_ads
 from workbench.rag.search import RagIndex, RowSnapshot, UnknownFilterError, fuse
@@ -31,6 +33,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RagIndex]:
     summary = build_index(data, cfg, briefs=load_briefs([data / "briefs"]))
     assert summary.rebuilt
     return data, RagIndex(data, cfg)
+
+
+#: Two ads a later curation adds (uids 1001:500 and 1001:501).
+EXTRA = posts([("Addis Cars", "Automotive", "ላፕቶፕ ዴል በቅናሽ ዋጋ 30,000 ብር"),
+               ("Addis Cars", "Automotive", "ኒሳን ፓትሮል ለኪራይ በቀን 5,000 ብር")], "train",
+              start_id=500)
 
 
 def keys(hits: list) -> list[str]:
@@ -50,7 +58,9 @@ def test_only_train_ads_are_indexed_by_default(built: tuple[Path, RagIndex]) -> 
     manifest = json.loads((data / "rag" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["splits"] == ["train"]
     assert manifest["embedder"]["name"] == "tfidf-svd"
-    assert manifest["label_snapshot_id"] == "snap-test"
+    split_manifest = json.loads(Layout(data).splits_manifest.read_text(encoding="utf-8"))
+    assert manifest["label_snapshot"] == split_manifest["label_snapshot"]
+    assert manifest["split_manifest_sha256"] == sha256_file(Layout(data).splits_manifest)
     assert {i["path"].rsplit("/", 1)[-1] for i in manifest["inputs"]} >= {"train.parquet",
                                                                           "shoes.yaml"}
 
@@ -175,16 +185,10 @@ def test_incremental_rebuild_by_uid(tmp_path: Path) -> None:
     assert not again.rebuilt
     assert (again.ads.added, again.ads.updated, again.ads.removed) == (0, 0, 0)
 
-    # One ad relabelled (Telecom -> Media), one removed, two added.
-    frame = pl.read_parquet(tmp_path / "curated" / "splits" / "train.parquet")
-    kept = frame.filter(pl.col("uid") != uid_of("ሳፋሪኮም")).with_columns(
-        vertical=pl.when(pl.col("uid") == uid_of("ኢትዮ ቴሌኮም")).then(pl.lit("Media"))
-        .otherwise(pl.col("vertical")))
-    extra = curated_frame([("Addis Cars", "Automotive", "ላፕቶፕ ዴል በቅናሽ ዋጋ 30,000 ብር"),
-                           ("Addis Cars", "Automotive", "ኒሳን ፓትሮል ለኪራይ በቀን 5,000 ብር")],
-                          "train", start_id=500)
-    pl.concat([kept, extra.select(kept.columns)]).write_parquet(
-        tmp_path / "curated" / "splits" / "train.parquet")
+    # Curated again: one ad relabelled (Telecom -> Media), one removed, two added.
+    kept = [replace(p, vertical="Media") if p.text.startswith("ኢትዮ ቴሌኮም") else p
+            for p in posts(ADS, "train") if not p.text.startswith("ሳፋሪኮም")]
+    curated_copy(tmp_path, [*kept, *EXTRA])
 
     third = build_index(tmp_path, cfg)
     assert not third.rebuilt
@@ -226,8 +230,9 @@ def test_other_splits_on_request(tmp_path: Path) -> None:
 def test_missing_or_adless_splits_are_user_errors(tmp_path: Path) -> None:
     with pytest.raises(DataContractError, match="curate"):
         build_index(tmp_path, ProjectConfig())
-    write_splits(tmp_path, [("Addis Cars", None, "ዜና ብቻ")])
-    with pytest.raises(DataContractError, match="no ads"):
+    # Curated without one ad: nobody answered "vertical", so the splits have no such column.
+    write_splits(tmp_path, [row for row in ADS if row[1] is None])
+    with pytest.raises(DataContractError, match=r"train\.parquet: missing column.*vertical"):
         build_index(tmp_path, ProjectConfig())
 
 
@@ -374,14 +379,9 @@ def test_term_df_counts_common_words_and_follows_incremental_rebuilds(tmp_path: 
     assert stats["df"]["ብር"] == 8
     assert "ቪትዝ" in stats["df"]  # 1 of 12 is above the 1% floor on so small a table
 
-    # One ad without "ብር" removed, two with it added: the counts follow.
-    frame = pl.read_parquet(tmp_path / "curated" / "splits" / "train.parquet")
-    kept = frame.filter(pl.col("uid") != uid_of("ሳፋሪኮም"))
-    extra = curated_frame([("Addis Cars", "Automotive", "ላፕቶፕ ዴል በቅናሽ ዋጋ 30,000 ብር"),
-                           ("Addis Cars", "Automotive", "ኒሳን ፓትሮል ለኪራይ በቀን 5,000 ብር")],
-                          "train", start_id=500)
-    pl.concat([kept, extra.select(kept.columns)]).write_parquet(
-        tmp_path / "curated" / "splits" / "train.parquet")
+    # Curated again: one ad without "ብር" removed, two with it added: the counts follow.
+    curated_copy(tmp_path, [p for p in posts(ADS, "train") if not p.text.startswith("ሳፋሪኮም")]
+                 + EXTRA)
     assert not build_index(tmp_path, cfg).rebuilt
     stats = json.loads(path.read_text(encoding="utf-8"))["tables"]["channel_ads"]
     assert (stats["rows"], stats["df"]["ብር"]) == (13, 10)

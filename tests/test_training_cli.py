@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from workbench.training.synthetic import write_synthetic_splits
+from tests.pipeline_data import synthetic_copy
 
 HEAVY = ("torch", "trl", "transformers", "peft", "bitsandbytes", "datasets")
 
@@ -32,7 +32,7 @@ def test_train_help_and_ls_import_nothing_heavy(tmp_path: Path) -> None:
 
 
 def test_build_data_and_tokenizer_via_cli(tmp_path: Path) -> None:
-    write_synthetic_splits(tmp_path, n_ads=30, n_non_ads=5, seed=2)
+    synthetic_copy(tmp_path, n_ads=30, n_non_ads=5, seed=2)
     out = run("train", "build-data", "tiny-cpu", "--data-dir", str(tmp_path))
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("SFT examples: train ")

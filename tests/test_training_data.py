@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.pipeline_data import synthetic_copy
 from workbench.core.brief_derivation import derive_brief, salient_words
 from workbench.core.briefs import Brief, cta_of
 from workbench.core.errors import ConfigError, DataContractError
@@ -17,7 +18,6 @@ from workbench.core.prompts import PROMPT_SPEC_FILE, load_prompt_spec, messages_
 from workbench.training.loss_mask import LossMaskError, check_loss_mask, prompt_length
 from workbench.training.recipe import load_recipe
 from workbench.training.sft_data import build_data, ensure_data, prompt_spec_of
-from workbench.training.synthetic import write_synthetic_splits
 
 AD = ("🔥 ኦሪጅናል Samsung ስልክ በቅናሽ ዋጋ!\nዋጋ፦ 15,000 ብር ብቻ\n"
       "ለበለጠ መረጃ 0911 223344 ላይ ይደውሉ 📞 ወይም @addis_phones ቻናላችንን ይቀላቀሉ")
@@ -25,7 +25,7 @@ AD = ("🔥 ኦሪጅናል Samsung ስልክ በቅናሽ ዋጋ!\nዋጋ፦ 15
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
-    write_synthetic_splits(tmp_path, n_ads=40, n_non_ads=10, n_channels=3, seed=7)
+    synthetic_copy(tmp_path, n_ads=40, n_non_ads=10, n_channels=3, seed=7)
     return tmp_path
 
 
@@ -141,7 +141,7 @@ def test_manifest_points_at_the_split_manifest(data_dir: Path) -> None:
     split_manifest = data_dir / "curated" / "splits" / "manifest.json"
     assert manifest["split_manifest"] == str(split_manifest)
     assert manifest["split_manifest_sha256"] == sha256_file(split_manifest)
-    assert manifest["label_snapshot_id"] == "synthetic-7"
+    assert manifest["label_snapshot"] == json.loads(split_manifest.read_text())["label_snapshot"]
     assert manifest["fingerprint"] == recipe.fingerprint()
     assert "sft/train.parquet" in manifest["outputs"]
     assert manifest["outputs"]["sft/train.parquet"]["rows"] == summary.sft_rows["train"]
@@ -175,7 +175,7 @@ def test_ensure_data_rebuilds_only_when_stale(data_dir: Path, tmp_path: Path) ->
 def test_missing_splits_and_bad_templates_are_user_errors(tmp_path: Path) -> None:
     with pytest.raises(DataContractError, match="run `workbench curate split` first"):
         build_data(tmp_path, load_recipe("tiny-cpu"), progress=False)
-    write_synthetic_splits(tmp_path, n_ads=10, n_non_ads=2, seed=1)
+    synthetic_copy(tmp_path, n_ads=10, n_non_ads=2, seed=1)
     bad = tmp_path / "bad.jinja"
     bad.write_text("{{ chanel }}", encoding="utf-8")
     with pytest.raises(ConfigError, match="'chanel' is undefined"):

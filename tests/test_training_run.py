@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from workbench.training.synthetic import write_synthetic_splits
+from tests.pipeline_data import synthetic_copy
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +24,7 @@ INTERRUPT_AT = 6  # between the checkpoints at steps 4 and 8
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("train-data")
-    write_synthetic_splits(root, n_ads=48, n_non_ads=12, seed=3)
+    synthetic_copy(root, n_ads=48, n_non_ads=12, seed=3)
     return root
 
 
@@ -63,7 +63,10 @@ def test_run_layout_and_manifest(reference: Any, data_dir: Path) -> None:
     from workbench.core.io import sha256_file
 
     assert manifest["split_manifest_sha256"] == sha256_file(split_manifest)
-    assert manifest["label_snapshot_id"] == "synthetic-3"
+    assert manifest["split_manifest"] == str(split_manifest)
+    snapshot = json.loads(split_manifest.read_text(encoding="utf-8"))["label_snapshot"]
+    assert manifest["label_snapshot"] == snapshot
+    assert sha256_file(Path(snapshot["path"])) == snapshot["sha256"]
     assert manifest["base_model"] == "tiny"
     assert {"torch", "transformers", "peft", "trl", "bitsandbytes"} <= set(manifest["versions"])
     assert "git_commit" in manifest

@@ -9,9 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from synthetic.splits import synthetic_posts
 from workbench.core.errors import ConfigError
 from workbench.training import tokenizer as tokenizer_module
-from workbench.training.synthetic import synthetic_splits
 from workbench.training.tokenizer import (
     extend_tokenizer,
     fertility,
@@ -30,8 +30,9 @@ ENGLISH = [
 
 @pytest.fixture(scope="module")
 def texts() -> tuple[list[str], list[str]]:
-    splits = synthetic_splits(n_ads=200, n_non_ads=40, seed=11)
-    return splits["train"]["text"].to_list(), splits["test"]["text"].to_list()
+    posts = synthetic_posts(n_ads=200, n_non_ads=40, seed=11)
+    return ([p.text for p in posts if p.split == "train"],
+            [p.text for p in posts if p.split == "test"])
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +105,10 @@ def test_tokenizer_command_writes_files_and_fertility_table(
 ) -> None:
     from transformers import AutoTokenizer
 
-    splits = synthetic_splits(n_ads=150, n_non_ads=30, seed=5)
+    posts = synthetic_posts(n_ads=150, n_non_ads=30, seed=5)
     cleaned = tmp_path / "messages.parquet"
-    pl.concat(list(splits.values()), how="diagonal_relaxed").write_parquet(cleaned)
+    pl.DataFrame({"uid": [p.uid for p in posts], "text": [p.text for p in posts]}).write_parquet(
+        cleaned)
 
     report = train_tokenizer(cleaned, tmp_path / "bpe", kind="bpe", vocab_size=1000,
                              base=str(english_base), held_out=0.2)

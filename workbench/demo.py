@@ -16,6 +16,7 @@ import typer
 
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import InputFileError
+from workbench.core.layout import Layout
 from workbench.core.resources import sample
 
 #: (title, module holding ``run_demo_step``), in pipeline order.
@@ -39,10 +40,11 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
         raise InputFileError(msg)
     summary = run_ingest([exports], data_dir, cfg.cleaning)
     lines = [summary.line()]
-    for folder in ("raw", "parsed", "cleaned", "final"):
-        files = sorted(p.name for p in (data_dir / folder).iterdir() if p.is_file())
+    lay = Layout(data_dir)
+    for folder in (lay.raw, lay.parsed, lay.cleaned, lay.final):
+        files = sorted(p.name for p in folder.iterdir() if p.is_file())
         shown = ", ".join(files[:5]) + (f" (+{len(files) - 5} more)" if len(files) > 5 else "")
-        lines.append(f"{data_dir / folder}/: {shown}")
+        lines.append(f"{folder}/: {shown}")
     return lines
 
 

@@ -2,7 +2,8 @@
 
 - :mod:`~workbench.core.layout`: every path under the data dir.
 - :mod:`~workbench.core.schemas`: the Parquet schema of every file stages exchange.
-- :mod:`~workbench.core.io`: atomic writes, hashes, manifests.
+- :mod:`~workbench.core.io`: atomic writes, hashes, package versions.
+- :mod:`~workbench.core.manifests`: the typed manifests stages read from each other (lineage).
 - :mod:`~workbench.core.config` and :mod:`~workbench.core.settings`: ``workbench.yaml``.
 - :mod:`~workbench.core.taxonomy`: the annotation taxonomy.
 - :mod:`~workbench.core.errors`: the user-error hierarchy (one line, exit 2).

@@ -1,9 +1,8 @@
-"""Atomic file writes, content hashes and stage manifests.
+"""Atomic file writes, content hashes, and the versions and commit manifests record.
 
 Every stage output is written to a temporary file in the destination folder and renamed into
-place, so a crash never leaves a half-written file where a reader expects a complete one. Each
-stage folder gets a ``manifest.json`` (inputs' hashes, config, package versions, row counts) so any
-downstream artefact traces back to the exports and label snapshot it came from.
+place, so a crash never leaves a half-written file where a reader expects a complete one. The
+manifests themselves are declared in :mod:`workbench.core.manifests`.
 """
 
 from __future__ import annotations
@@ -16,8 +15,7 @@ import os
 import platform
 import subprocess
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -108,51 +106,3 @@ def git_commit(cwd: Path | None = None) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None
-
-
-def build_manifest(
-    stage: str,
-    *,
-    inputs: Sequence[Mapping[str, Any]],
-    outputs: Mapping[str, Mapping[str, Any]],
-    config: Mapping[str, Any] | None = None,
-    extra: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Assemble a stage manifest.
-
-    Parameters
-    ----------
-    stage
-        Stage name, e.g. ``"parsed"``.
-    inputs
-        One mapping per input, each with at least ``path`` and ``sha256``.
-    outputs
-        File name -> facts about it (``rows``, ``sha256``...).
-    config
-        The configuration that produced the outputs.
-    extra
-        Stage-specific facts (counts, ids of upstream manifests...).
-
-    Returns
-    -------
-    dict
-        JSON-serialisable manifest.
-    """
-    return {
-        "stage": stage,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "inputs": [dict(i) for i in inputs],
-        "outputs": {k: dict(v) for k, v in outputs.items()},
-        "config": dict(config or {}),
-        "versions": package_versions(),
-        "git_commit": git_commit(),
-        **dict(extra or {}),
-    }
-
-
-def read_manifest(folder: Path) -> dict[str, Any] | None:
-    """Read ``folder/manifest.json`` if it exists."""
-    path = folder / "manifest.json"
-    if not path.exists():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))

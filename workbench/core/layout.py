@@ -14,9 +14,10 @@ then a one-line change here, and two stages can never disagree on where a file l
       argilla/             Argilla backend state
       labels/              annotations.parquet, quarantine, snapshots/
       curated/             label issues, predictions, dup clusters, outliers, splits/
-      training/            SFT datasets per recipe, tokenizers/
+      training/            data/<recipe>/ (SFT/CPT datasets), tokenizers/
       runs/                one folder per training run
       rag/                 the LanceDB index
+      briefs/              brief YAML files indexed with the ads
       generations/         candidate ads
       eval/                one folder per evaluation
       reports/             leaderboard.html / .md and their figures
@@ -120,6 +121,11 @@ class Layout:
         """The snapshot file whose name (without suffix) is ``snapshot_id``."""
         return self.label_snapshots / f"{safe_name(snapshot_id, 'label snapshot')}.parquet"
 
+    @property
+    def label_quarantine(self) -> Path:
+        """``labels/quarantine.parquet``: answers that failed validation."""
+        return self.labels / "quarantine.parquet"
+
     # curation --------------------------------------------------------------------------------
     @property
     def curated(self) -> Path:
@@ -160,6 +166,16 @@ class Layout:
         """One split's Parquet file (``train``, ``val`` or ``test``)."""
         return self.splits / f"{name}.parquet"
 
+    @property
+    def splits_manifest(self) -> Path:
+        """``curated/splits/manifest.json``: what every consumer of the splits reads first."""
+        return self.splits / MANIFEST
+
+    @property
+    def seed_annotations(self) -> Path:
+        """``curated/seed_annotations.parquet``: the demo's stand-in for a pull."""
+        return self.curated / "seed_annotations.parquet"
+
     # training --------------------------------------------------------------------------------
     @property
     def training(self) -> Path:
@@ -167,8 +183,8 @@ class Layout:
         return self.root / "training"
 
     def training_data(self, recipe_name: str) -> Path:
-        """The built dataset of one recipe."""
-        return self.training / safe_name(recipe_name, "recipe name")
+        """``training/data/<recipe>/``: the built SFT/CPT datasets of one recipe."""
+        return self.training / "data" / safe_name(recipe_name, "recipe name")
 
     @property
     def tokenizers(self) -> Path:
@@ -189,6 +205,16 @@ class Layout:
     def rag(self) -> Path:
         """The LanceDB index and its manifest."""
         return self.root / "rag"
+
+    @property
+    def rag_manifest(self) -> Path:
+        """``rag/manifest.json``."""
+        return self.rag / MANIFEST
+
+    @property
+    def briefs(self) -> Path:
+        """``briefs/``: brief YAML files ``rag index`` indexes by default."""
+        return self.root / "briefs"
 
     @property
     def generations(self) -> Path:
@@ -215,6 +241,10 @@ class Layout:
     def webapp(self) -> Path:
         """The web app's database, briefs, generations, picks and cached reports."""
         return self.root / "webapp"
+
+    def webapp_report(self, eval_id: str) -> Path:
+        """``webapp/reports/<eval_id>/``: the leaderboard page's cached report."""
+        return self.webapp / "reports" / safe_name(eval_id, "evaluation id")
 
 
 def safe_name(value: str, what: str) -> str:

@@ -144,8 +144,8 @@ def default_base(data_dir: Path, base_model: str | None) -> Path:
             raise ConfigError(msg)
         return path.resolve()
     for run_id in reversed(finished_runs(data_dir)):
-        facts = read_run_manifest(run_folder(data_dir, run_id)) or {}
-        base = facts.get("base_model_path") or facts.get("base_model")
+        manifest = read_run_manifest(run_folder(data_dir, run_id))
+        base = (manifest.base_model_path or manifest.base_model) if manifest else None
         if base and (Path(base) / "config.json").exists():
             return Path(base).resolve()
     msg = ("model 'base': set generation.base_model in workbench.yaml to a local model folder "

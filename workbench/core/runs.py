@@ -26,6 +26,7 @@ from typing import Any
 from workbench.core.errors import ConfigError, InputFileError
 from workbench.core.io import sha256_file
 from workbench.core.layout import MANIFEST, Layout
+from workbench.core.manifests import RunManifest, read_manifest
 
 #: Status and key metrics of a run, rewritten while it trains.
 STATUS_FILE = "run.json"
@@ -59,9 +60,16 @@ def read_status(folder: Path) -> dict[str, Any]:
     return _read_json(folder / STATUS_FILE)
 
 
-def read_run_manifest(folder: Path) -> dict[str, Any] | None:
-    """``manifest.json`` of a run folder (None when absent or unreadable)."""
-    return _read_json(folder / MANIFEST) or None
+def read_run_manifest(folder: Path) -> RunManifest | None:
+    """The typed ``manifest.json`` of a run folder (None before training wrote it).
+
+    Raises
+    ------
+    DataContractError
+        When the file exists but is not a valid run manifest (a renamed or missing key).
+    """
+    path = folder / MANIFEST
+    return read_manifest(path, RunManifest) if path.exists() else None
 
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:
@@ -179,13 +187,9 @@ def finished_run_dir(data_dir: Path, run_id: str) -> tuple[Path, Path]:
     return folder, out
 
 
-def split_manifest_path(manifest: dict[str, Any]) -> Path | None:
-    """The split manifest among a run manifest's inputs (None when it had none)."""
-    for item in manifest.get("inputs") or []:
-        path = str(item.get("path") or "")
-        if path.endswith("splits/manifest.json"):
-            return Path(path)
-    return None
+def split_manifest_path(manifest: RunManifest) -> Path:
+    """The split manifest a run trained on."""
+    return Path(manifest.split_manifest)
 
 
 @dataclass(frozen=True)
@@ -210,7 +214,7 @@ class RunInfo:
     folder: Path
     status: str
     facts: dict[str, Any]
-    manifest: dict[str, Any] | None
+    manifest: RunManifest | None
 
     @property
     def output_dir(self) -> Path | None:
@@ -276,25 +280,30 @@ def list_runs(data_dir: Path) -> list[RunInfo]:
 def run_lineage(folder: Path) -> dict[str, Any]:
     """What a run folder says about where its model came from, flat and JSON-ready.
 
-    Keys: run id and folder, status, recipe, base model (name and local path), the split
-    manifest's sha256, label snapshot and data fingerprint it trained on, the commit, the last
-    step and losses, the sha256 of each saved weight file and of the run manifest itself.
+    Keys: run id and folder, the run manifest (path, sha256), status, recipe, base model (name
+    and local path), the split manifest and label snapshot it trained on, the data fingerprint,
+    the commit, the last step and losses, the sha256 of each saved weight file.
+
+    Raises
+    ------
+    DataContractError
+        When the run has no valid manifest: a run without one has no lineage to show.
     """
-    manifest = read_run_manifest(folder) or {}
+    manifest_path = folder / MANIFEST
+    manifest = read_manifest(manifest_path, RunManifest)
     status = read_status(folder)
-    out: dict[str, Any] = {
+    return {
         "run_id": folder.name, "run_dir": str(folder),
-        "run_status": manifest.get("status") or status.get("status"),
-        "recipe": (manifest.get("config") or {}).get("name") or status.get("recipe"),
-        "base_model": manifest.get("base_model"), "base_model_path": manifest.get("base_model_path"),
-        "split_manifest_sha256": manifest.get("split_manifest_sha256"),
-        "label_snapshot_id": manifest.get("label_snapshot_id"),
-        "data_fingerprint": manifest.get("data_fingerprint"),
-        "run_git_commit": manifest.get("git_commit"),
+        "run_manifest": str(manifest_path), "run_manifest_sha256": sha256_file(manifest_path),
+        "run_status": manifest.status,
+        "recipe": manifest.config.get("name") or status.get("recipe"),
+        "base_model": manifest.base_model, "base_model_path": manifest.base_model_path,
+        "split_manifest": manifest.split_manifest,
+        "split_manifest_sha256": manifest.split_manifest_sha256,
+        "label_snapshot": manifest.label_snapshot.model_dump(),
+        "data_fingerprint": manifest.data_fingerprint,
+        "run_git_commit": manifest.git_commit,
         "global_step": status.get("global_step") or status.get("step"),
         "train_loss": status.get("train_loss"), "best_eval_loss": status.get("best_eval_loss"),
-        "weights": {k: v.get("sha256") for k, v in (manifest.get("outputs") or {}).items()},
+        "weights": {k: v.sha256 for k, v in manifest.outputs.items()},
     }
-    if (folder / MANIFEST).exists():
-        out["run_manifest_sha256"] = sha256_file(folder / MANIFEST)
-    return out

@@ -23,7 +23,9 @@ from pathlib import Path
 import polars as pl
 
 from workbench.core.errors import DataContractError
-from workbench.core.io import read_manifest, sha256_file
+from workbench.core.io import sha256_file
+from workbench.core.layout import MANIFEST, Layout
+from workbench.core.manifests import SplitsManifest, read_manifest
 from workbench.core.schemas import read_parquet_checked
 from workbench.core.settings.curation import DedupConfig
 
@@ -153,16 +155,19 @@ def run_check(data_dir: Path, *, splits_dir: Path | None = None, out: Path | Non
     CheckResult
         Leaks, sizes, and a warning per split file changed since the manifest was written.
     """
-    folder = splits_dir or (out or data_dir / "curated") / "splits"
+    lay = Layout(data_dir)
+    folder = splits_dir or (lay.splits if out is None else out / lay.splits.name)
     present = [s for s in SPLITS if (folder / f"{s}.parquet").exists()]
     if not present:
         msg = f"{folder}: no train/val/test .parquet files; run `workbench curate split` first"
         raise DataContractError(msg)
     frames = {s: read_parquet_checked(folder / f"{s}.parquet", ["uid"]) for s in present}
     result = check_frames(frames, dedup=dedup)
-    manifest = read_manifest(folder) or {}
+    # A folder of user splits may have no manifest; one that has must be a splits manifest.
+    outputs = (read_manifest(folder / MANIFEST, SplitsManifest).outputs
+               if (folder / MANIFEST).exists() else {})
     for name in present:
-        recorded = manifest.get("outputs", {}).get(f"{name}.parquet", {}).get("sha256")
+        recorded = outputs[f"{name}.parquet"].sha256 if f"{name}.parquet" in outputs else None
         if recorded and recorded != sha256_file(folder / f"{name}.parquet"):
             result.warnings.append(f"{name}.parquet changed since `curate split` wrote it")
     return result

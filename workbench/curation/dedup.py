@@ -38,6 +38,7 @@ import numpy as np
 import polars as pl
 from tqdm.auto import tqdm
 
+from workbench.core.layout import Layout
 from workbench.core.settings.curation import DedupConfig
 from workbench.curation.components import exact_duplicate_edges, first_member_labels
 
@@ -396,7 +397,7 @@ def run_dedup(
     messages, record = load_texts(texts, data_dir, cleaning=cfg.cleaning)
     clusters = conform(dedup_messages(messages, dcfg, data_dir=data_dir), DUP_CLUSTERS_SCHEMA)
     outliers = conform(find_outliers(messages, clusters, cfg.curation.outliers), OUTLIERS_SCHEMA)
-    out_dir = out or data_dir / "curated"
+    out_dir = out or Layout(data_dir).curated
     result = DedupResult(clusters, outliers, method=dcfg.method)
     n_multi = clusters.filter(pl.col("cluster_size") > 1)
     write_outputs(

@@ -84,6 +84,7 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
         Summary lines of each command.
     """
     from workbench.core.io import write_parquet_atomic
+    from workbench.core.layout import Layout
     from workbench.curation.check import run_check
     from workbench.curation.dedup import run_dedup
     from workbench.curation.flag import run_flag
@@ -91,8 +92,8 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
 
     annotations: Path | None = None
     lines = []
-    if not (data_dir / "labels" / "annotations.parquet").exists():
-        annotations = data_dir / "curated" / "seed_annotations.parquet"
+    if not Layout(data_dir).annotations.exists():
+        annotations = Layout(data_dir).seed_annotations
         seeds = seed_annotations()
         write_parquet_atomic(annotations, seeds)
         lines.append(f"labels: {seeds.get_column('uid').n_unique()} seed-labeled item(s) from "

@@ -29,6 +29,7 @@ import polars as pl
 from tqdm.auto import tqdm
 
 from workbench.core.errors import DataContractError
+from workbench.core.layout import Layout
 from workbench.core.schemas import PREDICTIONS_SCHEMA
 from workbench.core.settings.curation import FlagConfig, with_overrides
 from workbench.curation.answers import TaskAnswers, collect_answers, majority
@@ -601,7 +602,7 @@ def flag_labels(
         msg = f"cannot build text features ({exc}); are the texts empty?"
         raise DataContractError(msg) from None
     row_of = {u: i for i, u in enumerate(texts.get_column("uid").to_list())}
-    model_version = f"{clf.name}-k{cfg.folds}-{inputs.snapshot_id[:12]}"
+    model_version = f"{clf.name}-k{cfg.folds}-{inputs.annotations_sha[:12]}"
 
     rows, tables, preds, outcomes = [], [], [], []
     for spec in tqdm(inputs.tasks, desc="flag", unit="task", disable=None, leave=False):
@@ -670,7 +671,7 @@ def run_flag(
     get_classifier(fcfg.classifier)  # an unknown name fails before any data is read
     inputs = load_inputs(data_dir, texts=texts, annotations=annotations, tasks=tasks,
                          cleaning=cfg.cleaning)
-    out_dir = out or data_dir / "curated"
+    out_dir = out or Layout(data_dir).curated
     clusters = None
     if fcfg.duplicate_conflicts:
         clusters, _ = load_or_compute_clusters(inputs.texts, inputs.texts_sha, out_dir,
@@ -691,7 +692,8 @@ def run_flag(
         {"label_issues.parquet": issues, "annotator_quality.parquet": annotators,
          "predictions.parquet": predictions},
         command="flag", inputs=inputs.records, config=fcfg.model_dump(),
-        extra={"label_snapshot": inputs.snapshot_id, "model_version": result.model_version,
+        extra={"label_snapshot": (inputs.label_snapshot.model_dump() if inputs.label_snapshot
+                                  else None), "model_version": result.model_version,
                "tasks": manifest_counts, "notes": inputs.notes},
     )
     result.label_issues, result.annotator_quality, result.predictions = issues, annotators, predictions
@@ -708,7 +710,7 @@ def _keep_other_tasks(
     silently drop the rest, nor keep rows of another snapshot.
     """
     run = previous_run(out_dir, "flag")
-    same = (input_sha(run, "annotations") == inputs.snapshot_id
+    same = (input_sha(run, "annotations") == inputs.annotations_sha
             and input_sha(run, "texts") == inputs.texts_sha)
     if not same:
         return frames

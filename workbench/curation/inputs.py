@@ -27,6 +27,8 @@ import polars as pl
 from workbench.core.config import CleaningConfig
 from workbench.core.errors import DataContractError, InputFileError
 from workbench.core.io import sha256_file
+from workbench.core.layout import Layout
+from workbench.core.manifests import LabelSnapshotRef
 from workbench.core.schemas import CLEANED_SCHEMA, PARSED_SCHEMA, UTC_DATETIME, read_parquet_checked
 from workbench.core.taxonomy import Taxonomy
 
@@ -99,11 +101,13 @@ class CurationInputs:
     tasks
         Tasks to curate, in taxonomy order then data order.
     records
-        The input files (for manifests); the annotations record's sha256 is the label snapshot id.
+        The input files (for manifests).
     notes
         Things the user should know (ignored rows and why).
     all_tasks
         Every task with annotations (``tasks`` plus the gates a chosen task depends on).
+    label_snapshot
+        The label snapshot the annotations are (None only for inputs built in memory).
     """
 
     texts: pl.DataFrame
@@ -112,10 +116,11 @@ class CurationInputs:
     records: list[InputRecord]
     notes: list[str] = field(default_factory=list)
     all_tasks: list[TaskSpec] = field(default_factory=list)
+    label_snapshot: LabelSnapshotRef | None = None
 
     @property
-    def snapshot_id(self) -> str:
-        """SHA-256 of the annotations file: the label snapshot these results come from."""
+    def annotations_sha(self) -> str:
+        """SHA-256 of the annotations file (for a pull's file, its label snapshot's too)."""
         return next(r.sha256 for r in self.records if r.role == "annotations")
 
     @property
@@ -188,7 +193,7 @@ def load_texts(
         ``(n, >=len(CLEANED_SCHEMA))`` frame and the input record.
     """
     if path is None:
-        path = data_dir / "cleaned" / "messages.parquet"
+        path = Layout(data_dir).cleaned_messages
         df = read_parquet_checked(path, ["uid", "text", "text_norm"],
                                   hint="run `workbench ingest` first, or pass --texts FILE")
         _check_uids(df, str(path))
@@ -263,17 +268,52 @@ def normalise_annotations(raw: pl.DataFrame, *, source: str) -> pl.DataFrame:
     )
 
 
-def load_annotations(path: Path | None, data_dir: Path) -> tuple[pl.DataFrame, InputRecord]:
-    """Read and normalise annotations (default ``data_dir/labels/annotations.parquet``)."""
+def load_annotations(
+    path: Path | None, data_dir: Path
+) -> tuple[pl.DataFrame, InputRecord, LabelSnapshotRef]:
+    """Read and normalise annotations (default ``data_dir/labels/annotations.parquet``).
+
+    Returns
+    -------
+    tuple
+        The normalised frame, its input record, and the label snapshot it is: the pull's file
+        under ``labels/snapshots/`` with the same bytes, or the user's file itself.
+
+    Raises
+    ------
+    DataContractError
+        ``labels/annotations.parquet`` matches no snapshot (it was not written by a pull).
+    """
     if path is None:
-        path = data_dir / "labels" / "annotations.parquet"
+        path = Layout(data_dir).annotations
         raw = read_parquet_checked(
             path, ["uid", "task", "annotator", "value"],
             hint="run `workbench label pull` first, or pass --annotations FILE")
     else:
         raw = read_table(path, what="annotations")
     df = normalise_annotations(raw, source=str(path))
-    return df, InputRecord("annotations", str(path), sha256_file(path), raw.height)
+    record = InputRecord("annotations", str(path), sha256_file(path), raw.height)
+    if path == Layout(data_dir).annotations:
+        snapshot = find_label_snapshot(data_dir, record.sha256)
+    else:
+        snapshot = LabelSnapshotRef(id=path.stem, path=str(path), sha256=record.sha256)
+    return df, record, snapshot
+
+
+def find_label_snapshot(data_dir: Path, sha256: str) -> LabelSnapshotRef:
+    """The snapshot under ``labels/snapshots/`` whose content hash is ``sha256``.
+
+    A pull names each snapshot ``<utc>-<sha256[:12]>.parquet``, so only files with that suffix
+    are hashed.
+    """
+    lay = Layout(data_dir)
+    candidates = sorted(lay.label_snapshots.glob(f"*-{sha256[:12]}.parquet"))
+    for snapshot in candidates:
+        if sha256_file(snapshot) == sha256:
+            return LabelSnapshotRef(id=snapshot.stem, path=str(snapshot), sha256=sha256)
+    msg = (f"{lay.annotations}: no label snapshot under {lay.label_snapshots} has its sha256 "
+           f"({sha256[:12]}); write it with `workbench label pull`, or pass --annotations FILE")
+    raise DataContractError(msg)
 
 
 def resolve_tasks(
@@ -369,7 +409,7 @@ def load_inputs(
 
     taxonomy = taxonomy or load_taxonomy()
     text_df, text_rec = load_texts(texts, data_dir, cleaning=cleaning)
-    ann_df, ann_rec = load_annotations(annotations, data_dir)
+    ann_df, ann_rec, snapshot = load_annotations(annotations, data_dir)
     notes = []
     known = ann_df.join(text_df.select("uid"), on="uid", how="semi")
     if known.height < ann_df.height:
@@ -390,4 +430,4 @@ def load_inputs(
         known = known.filter(pl.col("task").is_in(list(needed)))
     every = resolve_tasks(known, taxonomy)
     known = add_implicit_empty(known, every)
-    return CurationInputs(text_df, known, specs, [text_rec, ann_rec], notes, every)
+    return CurationInputs(text_df, known, specs, [text_rec, ann_rec], notes, every, snapshot)

@@ -9,6 +9,7 @@ uses that to decide whether an earlier output is still valid for the current inp
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,12 @@ from typing import Any
 import polars as pl
 
 from workbench.core.io import (
-    build_manifest,
-    read_manifest,
     sha256_file,
     write_json_atomic,
     write_parquet_atomic,
 )
+from workbench.core.layout import MANIFEST
+from workbench.core.manifests import build_manifest
 from workbench.curation.inputs import InputRecord
 
 #: Schemas of the files in ``curated/`` (the contract other stages read).
@@ -112,7 +113,7 @@ def write_outputs(
         The manifest written.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    previous = read_manifest(folder) or {}
+    previous = _read_curated_manifest(folder)
     outputs = {
         name: facts for name, facts in previous.get("outputs", {}).items()
         if (folder / name).exists() and name not in files
@@ -129,14 +130,19 @@ def write_outputs(
         extra={"runs": runs},
     )
     manifest["runs"][command]["created_at"] = manifest["created_at"]
-    write_json_atomic(folder / "manifest.json", manifest)
+    write_json_atomic(folder / MANIFEST, manifest)
     return manifest
 
 
 def previous_run(folder: Path, command: str) -> dict[str, Any] | None:
     """The manifest entry of the latest ``command`` run in ``folder`` (None if there is none)."""
-    manifest = read_manifest(folder) or {}
-    return manifest.get("runs", {}).get(command)
+    return _read_curated_manifest(folder).get("runs", {}).get(command)
+
+
+def _read_curated_manifest(folder: Path) -> dict[str, Any]:
+    """The folder's merged manifest (empty before the first command)."""
+    path = folder / MANIFEST
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def input_sha(run: Mapping[str, Any] | None, role: str) -> str | None:

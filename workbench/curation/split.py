@@ -25,7 +25,16 @@ import numpy as np
 import polars as pl
 
 from workbench.core.errors import DataContractError
-from workbench.core.io import build_manifest, sha256_file, write_json_atomic, write_parquet_atomic
+from workbench.core.io import sha256_file, write_parquet_atomic
+from workbench.core.layout import Layout
+from workbench.core.manifests import (
+    InputFile,
+    OutputFile,
+    SplitsManifest,
+    SplitTask,
+    envelope,
+    write_manifest,
+)
 from workbench.core.schemas import read_parquet_checked
 from workbench.core.settings.curation import SplitConfig, with_overrides
 from workbench.curation.answers import collect_answers, majority
@@ -48,7 +57,7 @@ class SplitResult:
     excluded: dict[str, int]
     tasks: list[TaskSpec]
     config: SplitConfig
-    manifest: dict[str, Any] = field(default_factory=dict)
+    manifest: SplitsManifest | None = None
     out_dir: Path | None = None
     annotators: list[str] = field(default_factory=list)
 
@@ -340,7 +349,7 @@ def run_split(
         User files instead of the stage files (as for ``flag``).
     out
         The curated folder holding ``label_issues.parquet`` (default ``data_dir/curated``);
-        splits go to ``out/splits``.
+        splits go to ``out/splits`` (by default the layout's splits folder).
     by, ratios, holdout_channels, seed
         Override the matching ``curation.split`` fields for this run.
 
@@ -355,8 +364,9 @@ def run_split(
 
     scfg = with_overrides(cfg.curation.split, by=by, ratios=ratios, seed=seed,
                           holdout_channels=list(holdout_channels) if holdout_channels else None)
-    out_dir = out or data_dir / "curated"
-    issues_path = out_dir / "label_issues.parquet"
+    lay = Layout(data_dir)
+    out_dir = out or lay.curated
+    issues_path = out_dir / lay.label_issues.name
     issues = read_parquet_checked(
         issues_path, ["uid", "task", "given", "is_issue", "label", "label_source"],
         hint="run `workbench curate flag` first")
@@ -387,36 +397,37 @@ def run_split(
                          annotators=sorted(inputs.annotations.filter(~pl.col("review"))
                                            .get_column("annotator").unique().to_list()))
 
-    split_dir = out_dir / "splits"
+    split_dir = lay.splits if out is None else out / lay.splits.name
     outputs = {}
     for name, frame in frames.items():
-        write_parquet_atomic(split_dir / f"{name}.parquet", frame)
-        outputs[f"{name}.parquet"] = {"rows": frame.height,
-                                      "sha256": sha256_file(split_dir / f"{name}.parquet")}
+        path = split_dir / lay.split(name).name
+        write_parquet_atomic(path, frame)
+        outputs[path.name] = OutputFile(rows=frame.height, sha256=sha256_file(path))
     records = [*inputs.records, InputRecord("label_issues", str(issues_path),
                                             sha256_file(issues_path), issues.height)]
     if reused:
-        path = out_dir / "dup_clusters.parquet"
+        path = out_dir / lay.dup_clusters.name
         records.append(InputRecord("dup_clusters", str(path), sha256_file(path), clusters.height))
     outlier_counts = items.join(outliers, on="uid", how="inner").group_by("split").len()
-    manifest = build_manifest(
-        "splits", inputs=[r.as_dict() for r in records], outputs=outputs,
-        config=scfg.model_dump(),
-        extra={
-            "label_snapshot": inputs.snapshot_id,
-            "tasks": {t.name: {"kind": t.kind, "labels": t.labels,
-                               "when": list(t.when) if t.when else None} for t in inputs.tasks},
-            "counts": result.counts(),
-            "excluded": result.excluded,
-            "label_source": {name: dict(f.group_by("label_source").len().iter_rows())
-                             for name, f in frames.items()},
-            "outliers_included": dict(outlier_counts.iter_rows()),
-            "annotators": len(result.annotators),
-            "clusters_from": "dup_clusters.parquet" if reused else "computed by split",
-            "notes": inputs.notes,
-        },
+    if inputs.label_snapshot is None:
+        msg = "curation inputs without a label snapshot cannot be split"
+        raise DataContractError(msg)
+    manifest = SplitsManifest(
+        **envelope("splits"), inputs=[InputFile(**r.as_dict()) for r in records],
+        outputs=outputs, config=scfg.model_dump(mode="json"),
+        label_snapshot=inputs.label_snapshot,
+        tasks={t.name: SplitTask(kind=t.kind, labels=t.labels,
+                                 when=list(t.when) if t.when else None) for t in inputs.tasks},
+        counts=result.counts(),
+        excluded=result.excluded,
+        label_source={name: dict(f.group_by("label_source").len().iter_rows())
+                      for name, f in frames.items()},
+        outliers_included=dict(outlier_counts.iter_rows()),
+        annotators=len(result.annotators),
+        clusters_from=lay.dup_clusters.name if reused else "computed by split",
+        notes=inputs.notes,
     )
-    write_json_atomic(split_dir / "manifest.json", manifest)
+    write_manifest(split_dir / lay.splits_manifest.name, manifest)
     result.manifest = manifest
     write_card(split_dir, result, outliers=outliers)
     result.out_dir = split_dir

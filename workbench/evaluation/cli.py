@@ -112,9 +112,10 @@ def pull_command(
 def report_command(
     eval_id: EvalIdOption = None,
     out: Annotated[
-        Path, typer.Option("--out", help="Folder of leaderboard.html and leaderboard.md.",
-                           file_okay=False)
-    ] = Path("reports"),
+        Path | None,
+        typer.Option("--out", help="Folder of leaderboard.html and leaderboard.md "
+                     "(default: DATA_DIR/reports).", file_okay=False)
+    ] = None,
     examples: Annotated[
         int, typer.Option("--examples", min=0, help="Example items per task, side by side.")
     ] = 3,
@@ -123,9 +124,11 @@ def report_command(
 ) -> None:
     """Write the leaderboard (self-contained HTML + Markdown) of an evaluation.
 
-    Example: workbench report --data-dir data --out reports
+    Example: workbench report --data-dir data
     """
+    from workbench.core.layout import Layout
     from workbench.evaluation.report import build_report
 
     _cfg, root = resolve(data_dir, config)
-    typer.echo(build_report(root, eval_id=eval_id, out_dir=out, examples=examples).line())
+    out_dir = out if out is not None else Layout(root).reports
+    typer.echo(build_report(root, eval_id=eval_id, out_dir=out_dir, examples=examples).line())

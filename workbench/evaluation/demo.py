@@ -41,18 +41,19 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
     """
     import polars as pl
 
+    from workbench.core.layout import Layout
     from workbench.evaluation.ratings import push_ratings, server_answers
     from workbench.evaluation.report import build_report
     from workbench.evaluation.run import run_suite
     from workbench.evaluation.suite import load_suite
 
-    splits = data_dir / "curated" / "splits"
-    if not (splits / "test.parquet").exists():
-        msg = f"{splits}/test.parquet: not found; run the curation step (`workbench curate split`) first"
+    test_path = Layout(data_dir).split("test")
+    if not test_path.exists():
+        msg = f"{test_path}: not found; run the curation step (`workbench curate split`) first"
         raise DataContractError(msg)
     suite, path = load_suite(DEMO_SUITE)
     lines: list[str] = []
-    test = pl.read_parquet(splits / "test.parquet", columns=["is_ad"])
+    test = pl.read_parquet(test_path, columns=["is_ad"])
     n_ads = test.filter(pl.col("is_ad") == "Ad").height
     if n_ads < DEMO_MIN_ADS:
         suite = suite.model_copy(update={
@@ -76,7 +77,7 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
     else:
         lines.append("ratings: no Label Studio answering for this data dir (start one with "
                      "`workbench label serve`, then `workbench eval rate push`)")
-    report = build_report(data_dir, eval_id=result.eval_id, out_dir=data_dir / "reports")
+    report = build_report(data_dir, eval_id=result.eval_id)
     lines.append(f"report: {report.line()}")
     lines.append(f"  open {report.html}")
     return lines

@@ -27,6 +27,8 @@ import numpy as np
 import polars as pl
 
 from workbench.core.io import write_bytes_atomic, write_text_atomic
+from workbench.core.layout import MANIFEST, Layout
+from workbench.core.manifests import EvalManifest, read_manifest
 from workbench.evaluation.run import find_eval
 
 ETHIOPIC_FONTS = ('"Abyssinica SIL", "Noto Sans Ethiopic", "Noto Serif Ethiopic", "Nyala", '
@@ -99,7 +101,7 @@ class EvalData:
 
     eval_dir: Path
     summary_json: dict[str, Any]
-    manifest: dict[str, Any]
+    manifest: EvalManifest
     summary: pl.DataFrame
     paired: pl.DataFrame
     scores: pl.DataFrame
@@ -124,7 +126,7 @@ def load_eval(eval_dir: Path) -> EvalData:
     return EvalData(
         eval_dir=eval_dir,
         summary_json=json.loads((eval_dir / "summary.json").read_text(encoding="utf-8")),
-        manifest=json.loads((eval_dir / "manifest.json").read_text(encoding="utf-8")),
+        manifest=read_manifest(eval_dir / MANIFEST, EvalManifest),
         summary=pl.read_parquet(eval_dir / "summary.parquet"),
         paired=pl.read_parquet(eval_dir / "paired.parquet"),
         scores=pl.read_parquet(eval_dir / "scores.parquet"),
@@ -482,14 +484,14 @@ def example_blocks(data: EvalData, n: int) -> tuple[str, str]:
 
 
 LINEAGE_KEYS = ("kind", "ref", "run_id", "recipe", "run_status", "base_model", "base_model_path",
-                "model_dir", "adapter_dir", "split_manifest_sha256", "label_snapshot_id",
+                "model_dir", "adapter_dir", "split_manifest_sha256", "label_snapshot",
                 "run_manifest_sha256", "weights", "model_config_sha256", "global_step",
                 "best_eval_loss", "run_git_commit", "method", "train_rows", "train_sha256")
 
 
 def lineage_blocks(data: EvalData) -> tuple[str, str]:
     """One table per system: where it came from (HTML, Markdown)."""
-    systems = data.manifest.get("systems") or {}
+    systems = data.manifest.systems
     html_parts, md_parts = [], []
     for name in data.systems:
         facts = systems.get(name, {})
@@ -503,7 +505,7 @@ def lineage_blocks(data: EvalData) -> tuple[str, str]:
     return "\n".join(html_parts), "\n".join(md_parts)
 
 
-def build_report(data_dir: Path, *, eval_id: str | None = None, out_dir: Path = Path("reports"),
+def build_report(data_dir: Path, *, eval_id: str | None = None, out_dir: Path | None = None,
                  examples: int = 3) -> ReportResult:
     """Write ``leaderboard.html`` and ``leaderboard.md`` for an evaluation.
 
@@ -514,7 +516,7 @@ def build_report(data_dir: Path, *, eval_id: str | None = None, out_dir: Path = 
     eval_id
         Evaluation to report (default: the newest finished one).
     out_dir
-        Output folder (created).
+        Output folder (created; default ``DIR/reports``).
     examples
         Items shown side by side per task.
 
@@ -606,7 +608,7 @@ def build_report(data_dir: Path, *, eval_id: str | None = None, out_dir: Path = 
         html_sections.append(_figure_html(fig))
         md_sections.append(_figure_md(fig))
     # Training.
-    lineage = data.manifest.get("systems") or {}
+    lineage = data.manifest.systems
     records = run_records(data_dir, lineage)
     html_sections.append("<h2>Training runs</h2>")
     md_sections.append("## Training runs\n")
@@ -626,7 +628,8 @@ def build_report(data_dir: Path, *, eval_id: str | None = None, out_dir: Path = 
     lin_html, lin_md = lineage_blocks(data)
     html_sections.append("<h2>Lineage</h2>" + lin_html)
     md_sections.append("## Lineage\n\n" + lin_md)
-    return _write(data, out_dir, figures, html_sections, md_sections, eval_id)
+    return _write(data, out_dir or Layout(data_dir).reports, figures, html_sections, md_sections,
+                  eval_id)
 
 
 def _html_table(rows: list[list[str]], cls: str) -> str:
@@ -674,11 +677,12 @@ def _figure_md(fig: Figure) -> str:
 def _write(data: EvalData, out_dir: Path, figures: list[Figure], html_sections: list[str],
            md_sections: list[str], eval_id: str) -> ReportResult:
     manifest = data.manifest
-    versions = manifest.get("versions") or {}
+    versions = manifest.versions
+    snapshot = manifest.label_snapshot
     meta = (f"evaluation <code>{_e(eval_id)}</code> · suite <b>{_e(data.summary_json.get('suite'))}"
-            f"</b> · {_e(manifest.get('created_at'))} · git <code>{_e((manifest.get('git_commit') or '')[:10])}</code>"
-            f" · label snapshot <code>{_e(manifest.get('label_snapshot_id'))}</code> · split manifest "
-            f"<code>{_e((manifest.get('split_manifest_sha256') or '')[:12])}</code>")
+            f"</b> · {_e(manifest.created_at)} · git <code>{_e((manifest.git_commit or '')[:10])}</code>"
+            f" · label snapshot <code>{_e(snapshot.id)}</code> · split manifest "
+            f"<code>{_e(manifest.split_manifest_sha256[:12])}</code>")
     notes = "".join(f"<p class='note'>{_e(n)}</p>" for n in data.summary_json.get("notes") or [])
     foot = " · ".join(f"{_e(k)} {_e(v)}" for k, v in sorted(versions.items()))
     page = (
@@ -699,10 +703,10 @@ def _write(data: EvalData, out_dir: Path, figures: list[Figure], html_sections: 
     for fig in figures:
         write_bytes_atomic(files / f"{fig.name}.png", fig.png)
     md = (f"# Amharic ad generation leaderboard\n\nEvaluation `{eval_id}` · suite "
-          f"`{data.summary_json.get('suite')}` · {manifest.get('created_at')} · git "
-          f"`{(manifest.get('git_commit') or '')[:10]}` · label snapshot "
-          f"`{manifest.get('label_snapshot_id')}` · split manifest "
-          f"`{(manifest.get('split_manifest_sha256') or '')[:12]}`\n\n"
+          f"`{data.summary_json.get('suite')}` · {manifest.created_at} · git "
+          f"`{(manifest.git_commit or '')[:10]}` · label snapshot "
+          f"`{snapshot.id}` · split manifest "
+          f"`{manifest.split_manifest_sha256[:12]}`\n\n"
           + "".join(f"> {n}\n\n" for n in data.summary_json.get("notes") or [])
           + "\n".join(md_sections))
     write_text_atomic(md_path, md)

@@ -37,12 +37,20 @@ import polars as pl
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError, DataContractError
 from workbench.core.io import (
-    build_manifest,
-    read_manifest,
     sha256_file,
     write_json_atomic,
     write_parquet_atomic,
     write_text_atomic,
+)
+from workbench.core.layout import MANIFEST, Layout
+from workbench.core.manifests import (
+    EvalManifest,
+    InputFile,
+    OutputFile,
+    SplitsManifest,
+    envelope,
+    read_manifest,
+    write_manifest,
 )
 from workbench.core.prompts import PromptSpec
 from workbench.core.schemas import read_parquet_checked
@@ -80,7 +88,7 @@ PAIRED_SCHEMA: dict[str, pl.DataType] = {
 
 def eval_root(data_dir: Path) -> Path:
     """``DIR/eval``."""
-    return data_dir / "eval"
+    return Layout(data_dir).evals
 
 
 def list_evals(data_dir: Path) -> list[str]:
@@ -116,14 +124,6 @@ def new_eval_id(suite: Suite) -> str:
     return f"{suite.name}-{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
-def label_snapshot_of(manifest: dict[str, Any]) -> str | None:
-    """The label snapshot id a split manifest records (the spellings seen in this project)."""
-    for key in ("label_snapshot_id", "label_snapshot", "labels_snapshot_id", "snapshot_id"):
-        if manifest.get(key):
-            return str(manifest[key])
-    return None
-
-
 @dataclass
 class EvalResult:
     """A finished evaluation."""
@@ -157,17 +157,14 @@ def _fmt(value: float | None) -> str:
     return "nan" if value is None or not math.isfinite(value) else f"{value:.2f}"
 
 
-def load_splits(data_dir: Path, suite: Suite) -> tuple[dict[str, pl.DataFrame], Path, dict]:
+def load_splits(data_dir: Path, suite: Suite) -> tuple[dict[str, pl.DataFrame], SplitsManifest]:
     """The train and held-out splits and the split manifest (one clear error when absent)."""
-    folder = data_dir / suite.items.splits_dir
+    lay = Layout(data_dir)
     hint = "run the curation step (`workbench curate split`) first"
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.exists():
-        msg = f"{manifest_path}: not found; {hint}"
-        raise DataContractError(msg)
-    splits = {name: read_parquet_checked(folder / f"{name}.parquet", REQUIRED_COLUMNS, hint)
+    manifest = read_manifest(lay.splits_manifest, SplitsManifest, hint=hint)
+    splits = {name: read_parquet_checked(lay.split(name), REQUIRED_COLUMNS, hint)
               for name in sorted({"train", suite.items.split})}
-    return splits, manifest_path, read_manifest(folder) or {}
+    return splits, manifest
 
 
 def _split_facts(frame: pl.DataFrame, suite: Suite) -> str:
@@ -345,9 +342,10 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
     if suite.headline not in {m for defs in metric_defs.values() for m in defs}:
         msg = f"headline metric '{suite.headline}' is not computed by any task of the suite"
         raise ConfigError(msg)
-    splits, split_manifest_path, split_manifest = load_splits(data_dir, suite)
-    train_path = data_dir / suite.items.splits_dir / "train.parquet"
-    held_path = data_dir / suite.items.splits_dir / f"{suite.items.split}.parquet"
+    splits, split_manifest = load_splits(data_dir, suite)
+    split_manifest_path = Layout(data_dir).splits_manifest
+    train_path = Layout(data_dir).split("train")
+    held_path = Layout(data_dir).split(suite.items.split)
     eval_id = eval_id or new_eval_id(suite)
     out = eval_root(data_dir) / eval_id
     if (out / "summary.json").exists():
@@ -460,7 +458,7 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
 
 
 def _write_manifest(out: Path, suite: Suite, suite_path: Path | None, split_manifest_path: Path,
-                    split_manifest: dict[str, Any], split_files: list[Path],
+                    split_manifest: SplitsManifest, split_files: list[Path],
                     metric_defs: dict[str, dict[str, MetricDef]],
                     lineage: dict[str, dict[str, Any]], outputs: dict[str, dict[str, Any]],
                     timings: dict[str, float], notes: list[str], eval_id: str,
@@ -480,30 +478,29 @@ def _write_manifest(out: Path, suite: Suite, suite_path: Path | None, split_mani
     inputs += [{"path": str(module_path(m)), "sha256": sha256_file(module_path(m)),
                 "role": "metric-module"} for m in modules]
     for name, facts in lineage.items():
-        run_dir = facts.get("run_dir")
-        if run_dir and (Path(run_dir) / "manifest.json").exists():
-            inputs.append({"path": str(Path(run_dir) / "manifest.json"),
-                           "sha256": sha256_file(Path(run_dir) / "manifest.json"),
+        if facts.get("run_manifest"):
+            inputs.append({"path": facts["run_manifest"], "sha256": facts["run_manifest_sha256"],
                            "role": f"training-run:{name}"})
-    manifest = build_manifest(
-        "evaluation", inputs=inputs, outputs=outputs, config=suite.model_dump(mode="json"),
-        extra={
-            "eval_id": eval_id,
-            "split_manifest": str(split_manifest_path),
-            "split_manifest_sha256": sha256_file(split_manifest_path),
-            "label_snapshot_id": label_snapshot_of(split_manifest),
-            "items": item_counts,
-            "prompt_spec": (prompt_spec.model_dump(mode="json", exclude={"template"})
-                            if prompt_spec is not None else None),
-            "prompt_spec_sha256": prompt_spec.sha256() if prompt_spec is not None else None,
-            "systems": lineage,
-            "run_ids": {n: f.get("run_id") for n, f in lineage.items() if f.get("run_id")},
-            "metrics": {t: {n: {"module": m.module, "args": dict(m.args),
-                                "higher_is_better": m.higher_is_better}
-                            for n, m in defs.items()} for t, defs in metric_defs.items()},
-            "metric_facts": metric_extra,
-            "seconds_per_system": timings,
-            "notes": notes,
-        },
+    split_manifest_sha256 = sha256_file(split_manifest_path)
+    manifest = EvalManifest(
+        **envelope("evaluation"), inputs=[InputFile(**i) for i in inputs],
+        outputs={k: OutputFile(**v) for k, v in outputs.items()},
+        config=suite.model_dump(mode="json"),
+        eval_id=eval_id,
+        split_manifest=str(split_manifest_path),
+        split_manifest_sha256=split_manifest_sha256,
+        label_snapshot=split_manifest.label_snapshot,
+        items=item_counts,
+        prompt_spec=(prompt_spec.model_dump(mode="json", exclude={"template"})
+                     if prompt_spec is not None else None),
+        prompt_spec_sha256=prompt_spec.sha256() if prompt_spec is not None else None,
+        systems=lineage,
+        run_ids={n: f["run_id"] for n, f in lineage.items() if f.get("run_id")},
+        metrics={t: {n: {"module": m.module, "args": dict(m.args),
+                         "higher_is_better": m.higher_is_better}
+                     for n, m in defs.items()} for t, defs in metric_defs.items()},
+        metric_facts=metric_extra,
+        seconds_per_system=timings,
+        notes=notes,
     )
-    write_json_atomic(out / "manifest.json", manifest)
+    write_manifest(out / MANIFEST, manifest)

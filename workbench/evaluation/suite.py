@@ -66,9 +66,6 @@ class SystemEntry(StrictModel):
 class ItemsConfig(StrictModel):
     """Which held-out messages become evaluation items."""
 
-    splits_dir: str = Field(
-        default="curated/splits", description="Curated splits folder, relative to the data dir."
-    )
     split: Literal["test", "val"] = Field(default="test", description="The held-out split.")
     ads_only: bool = Field(
         default=True,

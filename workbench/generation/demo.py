@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbench.core.config import ProjectConfig
+from workbench.core.layout import Layout
 from workbench.core.resources import sample
 
 SAMPLE_BRIEFS = sample("briefs")
@@ -44,8 +45,8 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig, *,
     from workbench.rag.index import build_index
     from workbench.rag.search import RagIndex
 
-    splits = data_dir / cfg.rag.splits_dir
-    if not (splits / "train.parquet").exists():
+    splits = Layout(data_dir).splits
+    if not Layout(data_dir).split("train").exists():
         return [f"rag: skipped, no curated splits in {splits} (the curation step writes them)"]
     has_briefs = briefs_dir.is_dir() and bool(find_brief_files([briefs_dir]))
     briefs = load_briefs([briefs_dir]) if has_briefs else []
@@ -63,7 +64,7 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig, *,
     lines += [f"generate: {out.line()}" for out in outputs]
     if endpoints:
         lines.append(f"generate: endpoints left out of the demo: {', '.join(sorted(endpoints))}")
-    folder = data_dir / cfg.generation.output_dir
+    folder = outputs[0].path.parent if outputs else Layout(data_dir).generations
     lines.append(f"generations: {len(outputs)} files in {folder}/ (columns documented in "
                  "workbench/generation/generate.py)")
     return lines

@@ -35,7 +35,8 @@ Retrieval
     channel+vertical, channel, vertical, all, comma-separated),
     ``retrieved_uids`` and ``retrieved_scores`` (every ad retrieved, best first: what the overlap
     check compares with), ``context_uids`` (the ads shown in the prompt), ``source_uid`` (the ad
-    the retrieval baseline adapted), ``embedder``, ``index_manifest_sha256``.
+    the retrieval baseline adapted), ``embedder``, ``index_manifest_sha256``,
+    ``label_snapshot_id`` and ``label_snapshot_sha256`` (the labels the index's splits came from).
 Decoding
     ``temperature``, ``top_p``, ``max_new_tokens``, ``repetition_penalty``, ``do_sample``,
     ``seed`` (this candidate's seed: ``candidate_seed(decoding seed, user prompt, candidate_index)``).
@@ -68,11 +69,14 @@ import polars as pl
 from workbench.core.briefs import BriefFile
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError
-from workbench.core.io import (
-    build_manifest,
-    sha256_file,
-    write_json_atomic,
-    write_parquet_atomic,
+from workbench.core.io import sha256_file, write_parquet_atomic
+from workbench.core.layout import MANIFEST, Layout
+from workbench.core.manifests import (
+    GenerationManifest,
+    InputFile,
+    OutputFile,
+    envelope,
+    write_manifest,
 )
 from workbench.core.prompts import Prompt, build_prompt
 from workbench.core.settings.generation import DecodingConfig
@@ -95,7 +99,8 @@ GENERATION_SCHEMA: dict[str, pl.DataType] = {
     "retrieval_query": pl.Utf8, "retrieval_scope": pl.Utf8,
     "retrieved_uids": pl.List(pl.Utf8), "retrieved_scores": pl.List(pl.Float64),
     "context_uids": pl.List(pl.Utf8), "source_uid": pl.Utf8, "embedder": pl.Utf8,
-    "index_manifest_sha256": pl.Utf8,
+    "index_manifest_sha256": pl.Utf8, "label_snapshot_id": pl.Utf8,
+    "label_snapshot_sha256": pl.Utf8,
     "temperature": pl.Float64, "top_p": pl.Float64, "max_new_tokens": pl.Int64,
     "repetition_penalty": pl.Float64, "do_sample": pl.Boolean, "seed": pl.Int64,
     "load_seconds": pl.Float64, "retrieval_seconds": pl.Float64, "generate_seconds": pl.Float64,
@@ -261,7 +266,9 @@ def _rows(
         "retrieved_uids": [h.key for h in retrieval.hits],
         "retrieved_scores": [float(h.score) for h in retrieval.hits],
         "context_uids": [h.key for h in shown], "embedder": index.embedder.name,
-        "index_manifest_sha256": sha256_file(index.folder / "manifest.json"),
+        "index_manifest_sha256": sha256_file(index.manifest_path),
+        "label_snapshot_id": index.manifest.label_snapshot.id,
+        "label_snapshot_sha256": index.manifest.label_snapshot.sha256,
         "temperature": decoding.temperature, "top_p": decoding.top_p,
         "max_new_tokens": decoding.max_new_tokens,
         "repetition_penalty": decoding.repetition_penalty,
@@ -333,7 +340,7 @@ def generate(
         specs = [replace(s, prompt=s.prompt.model_copy(update={"context_ads": k})) for s in specs]
     depth = max([s.prompt.context_ads for s in specs] + [n])
     retrievals = {b.id: retrieve_for_brief(index, b, depth) for b in briefs}
-    folder = data_dir / gcfg.output_dir
+    folder = data_dir / gcfg.output_dir if gcfg.output_dir else Layout(data_dir).generations
     outputs = []
     for spec in specs:
         gen = load_generator(spec, cfg)
@@ -364,33 +371,33 @@ def generate(
 def _write_manifest(path: Path, frame: pl.DataFrame, brief_file: BriefFile, spec: ModelSpec,
                     gen: Generator, index: RagIndex, decoding: DecodingConfig,
                     cfg: ProjectConfig, retrieval: Retrieval) -> None:
-    inputs: list[dict[str, Any]] = [
-        {"path": str(brief_file.path), "sha256": brief_file.sha256, "role": "brief"},
-        {"path": str(index.folder / "manifest.json"),
-         "sha256": sha256_file(index.folder / "manifest.json"), "role": "rag-index"},
-        {"path": spec.prompt.template_path, "sha256": spec.prompt.template_sha256,
-         "role": "prompt-template"},
+    index_manifest_sha256 = sha256_file(index.manifest_path)
+    inputs = [
+        InputFile(path=str(brief_file.path), sha256=brief_file.sha256, role="brief"),
+        InputFile(path=str(index.manifest_path), sha256=index_manifest_sha256, role="rag-index"),
+        InputFile(path=spec.prompt.template_path or "(inline template)",
+                  sha256=spec.prompt.template_sha256, role="prompt-template"),
     ]
     local = spec.local
     if local is not None and local.run_dir is not None:
-        run_manifest = local.run_dir / "manifest.json"
+        run_manifest = local.run_dir / MANIFEST
         if run_manifest.exists():
-            inputs.append({"path": str(run_manifest), "sha256": sha256_file(run_manifest),
-                           "role": "training-run"})
+            inputs.append(InputFile(path=str(run_manifest), sha256=sha256_file(run_manifest),
+                                    role="training-run"))
     if local is not None and local.adapter_dir is not None:
-        for weights in sorted(local.adapter_dir.glob("*.safetensors")):
-            inputs.append({"path": str(weights), "sha256": sha256_file(weights),
-                           "role": "adapter-weights"})
-    manifest = build_manifest(
-        "generation", inputs=inputs,
-        outputs={path.name: {"rows": frame.height, "sha256": sha256_file(path)}},
+        inputs += [InputFile(path=str(weights), sha256=sha256_file(weights), role="adapter-weights")
+                   for weights in sorted(local.adapter_dir.glob("*.safetensors"))]
+    manifest = GenerationManifest(
+        **envelope("generation"), inputs=inputs,
+        outputs={path.name: OutputFile(rows=frame.height, sha256=sha256_file(path))},
         config=cfg.generation.model_dump(mode="json", exclude={"endpoints"}),
-        extra={"model": spec.describe(), "model_facts": getattr(gen, "facts", {}),
-               "prompt_spec": spec.prompt.model_dump(mode="json", exclude={"template"}),
-               "decoding": decoding.model_dump(), "brief_id": brief_file.id,
-               "retrieval": {"query": retrieval.query, "scope": retrieval.scope,
-                             "uids": [h.key for h in retrieval.hits]},
-               "index_embedder": index.manifest.get("embedder"),
-               "label_snapshot_id": index.manifest.get("label_snapshot_id")},
+        model=spec.describe(), model_facts=getattr(gen, "facts", {}),
+        prompt_spec=spec.prompt.model_dump(mode="json", exclude={"template"}),
+        decoding=decoding.model_dump(), brief_id=brief_file.id,
+        retrieval={"query": retrieval.query, "scope": retrieval.scope,
+                   "uids": [h.key for h in retrieval.hits]},
+        index_embedder=index.manifest.embedder,
+        index_manifest_sha256=index_manifest_sha256,
+        label_snapshot=index.manifest.label_snapshot,
     )
-    write_json_atomic(path.with_suffix(".manifest.json"), manifest)
+    write_manifest(path.with_suffix(".manifest.json"), manifest)

@@ -17,12 +17,21 @@ from tqdm.auto import tqdm
 from workbench.core.config import CleaningConfig
 from workbench.core.errors import InputFileError
 from workbench.core.io import (
-    build_manifest,
-    read_manifest,
     sha256_file,
     write_bytes_atomic,
     write_json_atomic,
     write_parquet_atomic,
+)
+from workbench.core.layout import MANIFEST, Layout
+from workbench.core.manifests import (
+    CleanedManifest,
+    InputFile,
+    OutputFile,
+    ParsedManifest,
+    build_manifest,
+    envelope,
+    read_manifest,
+    write_manifest,
 )
 from workbench.core.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA, empty_frame
 from workbench.ingest.parse import ParsedExport, parse_export
@@ -50,31 +59,8 @@ class IngestSummary:
             f"({self.new_messages} new, {self.updated_messages} updated), "
             f"{self.service_skipped} service skipped, {self.quarantined} quarantined, "
             f"{self.duplicates_merged} duplicates merged; "
-            f"{self.total_messages} messages in {self.data_dir / 'parsed' / 'messages.parquet'}"
+            f"{self.total_messages} messages in {Layout(self.data_dir).parsed_messages}"
         )
-
-
-@dataclass(frozen=True)
-class StagePaths:
-    """Where each stage lives under a data dir."""
-
-    root: Path
-
-    @property
-    def raw(self) -> Path:  # noqa: D102
-        return self.root / "raw"
-
-    @property
-    def parsed(self) -> Path:  # noqa: D102
-        return self.root / "parsed"
-
-    @property
-    def cleaned(self) -> Path:  # noqa: D102
-        return self.root / "cleaned"
-
-    @property
-    def final(self) -> Path:  # noqa: D102
-        return self.root / "final"
 
 
 def parse_all(files: Sequence[ExportFile]) -> list[ParsedExport]:
@@ -132,15 +118,15 @@ def run_ingest(paths: Sequence[Path], data_dir: Path, cleaning: CleaningConfig) 
     if not paths:
         msg = "no input paths given"
         raise InputFileError(msg)
-    stages = StagePaths(data_dir)
+    stages = Layout(data_dir)
     files = discover(paths)
     parsed = parse_all(files)
 
     incoming = pl.concat([p.messages for p in parsed], how="vertical") if parsed else empty_frame(
         PARSED_SCHEMA)
     new_quarantine = pl.concat([p.quarantine for p in parsed], how="vertical")
-    existing = _read_or_empty(stages.parsed / "messages.parquet", PARSED_SCHEMA)
-    old_quarantine = _read_or_empty(stages.parsed / "quarantine.parquet", QUARANTINE_SCHEMA)
+    existing = _read_or_empty(stages.parsed_messages, PARSED_SCHEMA)
+    old_quarantine = _read_or_empty(stages.quarantine, QUARANTINE_SCHEMA)
 
     merged = merge_messages(existing, incoming)
     quarantine = (
@@ -220,45 +206,50 @@ def _write_raw(raw_dir: Path, files: Sequence[ExportFile]) -> None:
 
 
 def _write_parsed(
-    stages: StagePaths, merged: pl.DataFrame, quarantine: pl.DataFrame, files: Sequence[ExportFile]
+    stages: Layout, merged: pl.DataFrame, quarantine: pl.DataFrame, files: Sequence[ExportFile]
 ) -> None:
-    previous = read_manifest(stages.parsed) or {}
-    inputs = {i["sha256"]: i for i in previous.get("inputs", [])}
+    previous_path = stages.parsed / MANIFEST
+    previous = (read_manifest(previous_path, ParsedManifest).inputs
+                if previous_path.exists() else [])
+    inputs = {i.sha256: i for i in previous}
     for f in files:
-        inputs[f.sha256] = {"path": f.source, "sha256": f.sha256, "bytes": len(f.data),
-                            "raw": f"raw/{f.sha256}.json"}
-    write_parquet_atomic(stages.parsed / "messages.parquet", merged)
-    write_parquet_atomic(stages.parsed / "quarantine.parquet", quarantine)
+        inputs[f.sha256] = InputFile(path=f.source, sha256=f.sha256, bytes=len(f.data),
+                                     raw=(stages.raw / f"{f.sha256}.json")
+                                     .relative_to(stages.root).as_posix())
+    write_parquet_atomic(stages.parsed_messages, merged)
+    write_parquet_atomic(stages.quarantine, quarantine)
     counts = merged.group_by("channel_id", "channel_name").len().sort("channel_id")
-    manifest = build_manifest(
-        "parsed",
-        inputs=sorted(inputs.values(), key=lambda i: i["path"]),
+    manifest = ParsedManifest(
+        **envelope("parsed"),
+        inputs=sorted(inputs.values(), key=lambda i: i.path),
         outputs={
-            "messages.parquet": {"rows": merged.height,
-                                 "sha256": sha256_file(stages.parsed / "messages.parquet")},
-            "quarantine.parquet": {"rows": quarantine.height,
-                                   "sha256": sha256_file(stages.parsed / "quarantine.parquet")},
+            stages.parsed_messages.name: OutputFile(
+                rows=merged.height, sha256=sha256_file(stages.parsed_messages)),
+            stages.quarantine.name: OutputFile(
+                rows=quarantine.height, sha256=sha256_file(stages.quarantine)),
         },
-        extra={"channels": counts.to_dicts()},
+        config={},
+        channels=counts.to_dicts(),
     )
-    write_json_atomic(stages.parsed / "manifest.json", manifest)
+    write_manifest(stages.parsed / MANIFEST, manifest)
 
 
-def _write_cleaned(stages: StagePaths, cleaned: pl.DataFrame, cleaning: CleaningConfig) -> None:
-    out = stages.cleaned / "messages.parquet"
+def _write_cleaned(stages: Layout, cleaned: pl.DataFrame, cleaning: CleaningConfig) -> None:
+    out = stages.cleaned_messages
     write_parquet_atomic(out, cleaned)
-    parsed_file = stages.parsed / "messages.parquet"
-    manifest = build_manifest(
-        "cleaned",
-        inputs=[{"path": "parsed/messages.parquet", "sha256": sha256_file(parsed_file)}],
-        outputs={"messages.parquet": {"rows": cleaned.height, "sha256": sha256_file(out),
-                                      "empty_texts": int(cleaned.get_column("is_empty").sum())}},
-        config=cleaning.model_dump(),
+    parsed_file = stages.parsed_messages
+    manifest = CleanedManifest(
+        **envelope("cleaned"),
+        inputs=[InputFile(path=parsed_file.relative_to(stages.root).as_posix(),
+                          sha256=sha256_file(parsed_file))],
+        outputs={out.name: OutputFile(rows=cleaned.height, sha256=sha256_file(out),
+                                      empty_texts=int(cleaned.get_column("is_empty").sum()))},
+        config=cleaning.model_dump(mode="json"),
     )
-    write_json_atomic(stages.cleaned / "manifest.json", manifest)
+    write_manifest(stages.cleaned / MANIFEST, manifest)
 
 
-def _write_final(stages: StagePaths, tables: dict[str, pl.DataFrame]) -> None:
+def _write_final(stages: Layout, tables: dict[str, pl.DataFrame]) -> None:
     outputs = {}
     for name, table in tables.items():
         path = stages.final / name
@@ -266,8 +257,8 @@ def _write_final(stages: StagePaths, tables: dict[str, pl.DataFrame]) -> None:
         outputs[name] = {"rows": table.height, "sha256": sha256_file(path)}
     manifest = build_manifest(
         "final",
-        inputs=[{"path": "cleaned/messages.parquet",
-                 "sha256": sha256_file(stages.cleaned / "messages.parquet")}],
+        inputs=[{"path": stages.cleaned_messages.relative_to(stages.root).as_posix(),
+                 "sha256": sha256_file(stages.cleaned_messages)}],
         outputs=outputs,
     )
     write_json_atomic(stages.final / "manifest.json", manifest)

@@ -12,14 +12,13 @@ from typing import Any
 
 from workbench.core.errors import ServiceError
 from workbench.core.io import write_json_atomic
-
-#: Folder under the data dir per backend.
-BACKEND_DIRS = {"ls": "labelstudio", "argilla": "argilla"}
+from workbench.core.layout import Layout
 
 
 def annotators_path(data_dir: Path, backend: str = "ls") -> Path:
     """``DIR/<backend folder>/annotators.json``."""
-    return data_dir / BACKEND_DIRS[backend] / "annotators.json"
+    lay = Layout(data_dir)
+    return (lay.argilla if backend == "argilla" else lay.labelstudio) / "annotators.json"
 
 
 def load_annotators(data_dir: Path, backend: str = "ls") -> dict[str, dict[str, Any]]:
@@ -44,7 +43,7 @@ def save_annotators(data_dir: Path, registry: dict[str, dict[str, Any]], backend
 def all_groups(data_dir: Path) -> dict[str, int]:
     """E-mail -> group over every backend's registry (annotators without a group left out)."""
     out: dict[str, int] = {}
-    for backend in BACKEND_DIRS:
+    for backend in ("ls", "argilla"):
         for email, entry in load_annotators(data_dir, backend).items():
             if entry.get("group") is not None:
                 out[email] = int(entry["group"])

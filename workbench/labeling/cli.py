@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 import typer
 
 from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
+from workbench.core.layout import Layout
 
 app = typer.Typer(
     help="Labeling: Label Studio (default) or Argilla; push messages, pull annotations, agreement.",
@@ -48,7 +49,7 @@ def serve_lines(url: str, username: str, data_dir: Path, *, password: str | None
         lines += [f"  password: {password}", f"  API token: {token}"]
     else:
         lines.append(f"  password and API token: workbench label serve --show-credentials "
-                     f"--data-dir {data_dir} (or {data_dir / 'labelstudio' / 'credentials.json'})")
+                     f"--data-dir {data_dir} (or {Layout(data_dir).labelstudio / 'credentials.json'})")
     lines.append("  annotator accounts: workbench label users add EMAIL --group N")
     return lines
 

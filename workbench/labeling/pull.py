@@ -27,18 +27,19 @@ from typing import Any
 import polars as pl
 
 from workbench.core.config import ProjectConfig
-from workbench.core.io import build_manifest, sha256_file, write_json_atomic, write_parquet_atomic
+from workbench.core.io import (
+    sha256_file,
+    write_bytes_atomic,
+    write_parquet_atomic,
+)
+from workbench.core.layout import MANIFEST, Layout
+from workbench.core.manifests import InputFile, LabelsManifest, OutputFile, envelope, write_manifest
 from workbench.core.taxonomy import Taxonomy
 from workbench.labeling.records import (
     ANNOTATIONS_SCHEMA,
     LABEL_QUARANTINE_SCHEMA,
     RawAnnotation,
 )
-
-
-def labels_dir(data_dir: Path) -> Path:
-    """``DIR/labels``."""
-    return data_dir / "labels"
 
 
 @dataclass
@@ -212,42 +213,20 @@ def write_pull(
     config
         The labeling config, recorded in the manifests.
     """
-    out = labels_dir(data_dir)
+    lay = Layout(data_dir)
     annotations, quarantine = validate_annotations(raws, taxonomy)
     annotations = pl.concat([
-        _keep_other_backends(out / "annotations.parquet", backend, ANNOTATIONS_SCHEMA), annotations,
+        _keep_other_backends(lay.annotations, backend, ANNOTATIONS_SCHEMA), annotations,
     ]).sort("uid", "task", "annotator", "annotation_id")
     quarantine = pl.concat([
-        _keep_other_backends(out / "quarantine.parquet", backend, LABEL_QUARANTINE_SCHEMA), quarantine,
+        _keep_other_backends(lay.label_quarantine, backend, LABEL_QUARANTINE_SCHEMA), quarantine,
     ]).sort("uid", "task", "annotation_id")
-    now = datetime.now(UTC)
-    snapshots = out / "snapshots"
-    snapshots.mkdir(parents=True, exist_ok=True)
-    # The content hash goes into the name; the time keeps names unique and sortable.
-    stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
-    tmp_name = snapshots / f".{stamp}.parquet.tmp"
-    annotations.write_parquet(tmp_name, compression="zstd", statistics=True)
-    sha = sha256_file(tmp_name)
-    snapshot = snapshots / f"{stamp}-{sha[:12]}.parquet"
-    tmp_name.rename(snapshot)
-    write_parquet_atomic(out / "annotations.parquet", annotations)
-    write_parquet_atomic(out / "quarantine.parquet", quarantine)
     inputs = [
-        {"path": source, "sha256": payload_sha256(raws), "backend": backend,
-         "annotations": len({r.annotation_id for r in raws})},
-        {"path": str(taxonomy_path), "sha256": sha256_file(taxonomy_path)},
+        InputFile(path=source, sha256=payload_sha256(raws), backend=backend,
+                  annotations=len({r.annotation_id for r in raws})),
+        InputFile(path=str(taxonomy_path), sha256=sha256_file(taxonomy_path)),
     ]
-    outputs = {
-        "annotations.parquet": {"rows": annotations.height,
-                                "sha256": sha256_file(out / "annotations.parquet")},
-        "quarantine.parquet": {"rows": quarantine.height,
-                               "sha256": sha256_file(out / "quarantine.parquet")},
-        f"snapshots/{snapshot.name}": {"rows": annotations.height, "sha256": sha},
-    }
-    manifest = build_manifest("labels", inputs=inputs, outputs=outputs, config=config,
-                              extra={"snapshot": snapshot.name, "pulled_at": now.isoformat()})
-    write_json_atomic(snapshot.with_suffix(".json"), manifest)
-    write_json_atomic(out / "manifest.json", manifest)
+    snapshot = write_snapshot(data_dir, annotations, quarantine, inputs=inputs, config=config)
     mine = annotations.filter(pl.col("annotation_id").str.starts_with(f"{backend}:"))
     return PullSummary(
         annotations=len({r.annotation_id for r in raws}),
@@ -255,8 +234,62 @@ def write_pull(
         quarantined=quarantine.filter(pl.col("annotation_id").str.starts_with(f"{backend}:")).height,
         annotators=mine.get_column("annotator").n_unique(),
         snapshot=snapshot,
-        path=out / "annotations.parquet",
+        path=lay.annotations,
     )
+
+
+def write_snapshot(
+    data_dir: Path,
+    annotations: pl.DataFrame,
+    quarantine: pl.DataFrame,
+    *,
+    inputs: Sequence[InputFile],
+    config: dict[str, Any] | None = None,
+) -> Path:
+    """Write validated annotations as a new snapshot, ``annotations.parquet`` and the manifests.
+
+    Parameters
+    ----------
+    data_dir
+        The workbench data dir.
+    annotations, quarantine
+        Validated rows (:data:`ANNOTATIONS_SCHEMA`) and rejected ones.
+    inputs
+        What the rows came from, for the manifest.
+    config
+        The labeling config, recorded in the manifests.
+
+    Returns
+    -------
+    Path
+        ``labels/snapshots/<utc>-<sha12>.parquet``.
+    """
+    lay = Layout(data_dir)
+    now = datetime.now(UTC)
+    lay.label_snapshots.mkdir(parents=True, exist_ok=True)
+    # The content hash goes into the name; the time keeps names unique and sortable.
+    stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
+    tmp_name = lay.label_snapshots / f".{stamp}.parquet.tmp"
+    annotations.write_parquet(tmp_name, compression="zstd", statistics=True)
+    sha = sha256_file(tmp_name)
+    snapshot = lay.label_snapshot(f"{stamp}-{sha[:12]}")
+    tmp_name.rename(snapshot)
+    # annotations.parquet is the snapshot's bytes: curation reads it and finds the snapshot it
+    # came from by its sha256.
+    write_bytes_atomic(lay.annotations, snapshot.read_bytes())
+    write_parquet_atomic(lay.label_quarantine, quarantine)
+    outputs = {
+        "annotations.parquet": OutputFile(rows=annotations.height, sha256=sha),
+        "quarantine.parquet": OutputFile(rows=quarantine.height,
+                                         sha256=sha256_file(lay.label_quarantine)),
+        f"snapshots/{snapshot.name}": OutputFile(rows=annotations.height, sha256=sha),
+    }
+    manifest = LabelsManifest(**envelope("labels"), inputs=list(inputs), outputs=outputs,
+                              config=dict(config or {}), snapshot=snapshot.name,
+                              pulled_at=now.isoformat())
+    write_manifest(snapshot.with_suffix(".json"), manifest)
+    write_manifest(lay.labels / MANIFEST, manifest)
+    return snapshot
 
 
 def run_pull(data_dir: Path, cfg: ProjectConfig) -> PullSummary:

@@ -18,6 +18,7 @@ import polars as pl
 
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import DataContractError, InputFileError
+from workbench.core.layout import Layout
 from workbench.core.schemas import PREDICTIONS_SCHEMA, read_parquet_checked
 from workbench.core.taxonomy import Taxonomy
 from workbench.labeling.groups import GROUP_COLUMNS, assign_projects
@@ -39,24 +40,9 @@ PUSH_COLUMNS = tuple(dict.fromkeys((*GROUP_COLUMNS, *RULE_COLUMNS, "text", "date
 REVIEW_MODEL_VERSION = "curation-suggestion"
 
 
-def cleaned_path(data_dir: Path) -> Path:
-    """``DIR/cleaned/messages.parquet``."""
-    return data_dir / "cleaned" / "messages.parquet"
-
-
-def predictions_path(data_dir: Path) -> Path:
-    """``DIR/curated/predictions.parquet`` (written by curation)."""
-    return data_dir / "curated" / "predictions.parquet"
-
-
-def label_issues_path(data_dir: Path) -> Path:
-    """``DIR/curated/label_issues.parquet`` (written by curation)."""
-    return data_dir / "curated" / "label_issues.parquet"
-
-
 def load_messages(data_dir: Path) -> pl.DataFrame:
     """Cleaned, non-empty messages (one clear error when ingest has not run)."""
-    path = cleaned_path(data_dir)
+    path = Layout(data_dir).cleaned_messages
     df = read_parquet_checked(path, PUSH_COLUMNS, hint="run `workbench ingest` first")
     return df.filter(~pl.col("is_empty").fill_null(False) & (pl.col("text").fill_null("") != ""))
 
@@ -65,7 +51,7 @@ def load_preannotations(
     data_dir: Path, messages: pl.DataFrame, taxonomy: Taxonomy, cfg: ProjectConfig
 ) -> tuple[pl.DataFrame, str]:
     """Pre-annotations for ``messages`` and where they came from (file path or rules version)."""
-    path = predictions_path(data_dir)
+    path = Layout(data_dir).predictions
     if path.exists():
         preds = read_parquet_checked(path, PREDICTIONS_SCHEMA, hint="written by `workbench curate`")
         preds = preds.select([pl.col(name).cast(dtype) for name, dtype in PREDICTIONS_SCHEMA.items()])
@@ -170,7 +156,7 @@ def review_records(data_dir: Path, messages: pl.DataFrame, taxonomy: Taxonomy) -
     The suggestion pre-fills the form; the note above the message says what was given, what is
     suggested, the label quality and why it was flagged.
     """
-    path = label_issues_path(data_dir)
+    path = Layout(data_dir).label_issues
     issues = read_parquet_checked(path, LABEL_ISSUES_COLUMNS, hint="run `workbench curate` first")
     issues = issues.filter(pl.col("is_issue").fill_null(False))
     if issues.is_empty():
@@ -190,7 +176,7 @@ def review_records(data_dir: Path, messages: pl.DataFrame, taxonomy: Taxonomy) -
             suggested[row["uid"]].append((row["task"], sugg, min(max(score, 0.0), 1.0)))
     missing = set(notes) - set(messages.get_column("uid").to_list())
     if missing:
-        msg = (f"{path}: {len(missing)} flagged uid(s) are not in {cleaned_path(data_dir)} "
+        msg = (f"{path}: {len(missing)} flagged uid(s) are not in {Layout(data_dir).cleaned_messages} "
                f"(e.g. {sorted(missing)[0]}); re-run ingest or curation")
         raise DataContractError(msg)
     preds = pl.DataFrame(
@@ -219,12 +205,12 @@ def plan_push(
     messages = load_messages(data_dir)
     if review:
         records = review_records(data_dir, messages, taxonomy)
-        return ({REVIEW_PROJECT: records} if records else {}), str(label_issues_path(data_dir))
+        return ({REVIEW_PROJECT: records} if records else {}), str(Layout(data_dir).label_issues)
     projects = assign_projects(messages, cfg.annotator_groups, only_group=group,
                                ungrouped=cfg.labeling.push_ungrouped)
     if projects.is_empty():
         where = f"annotator group {group}" if group is not None else "any project"
-        msg = f"{cleaned_path(data_dir)}: no non-empty message belongs to {where}; check annotator_groups"
+        msg = f"{Layout(data_dir).cleaned_messages}: no non-empty message belongs to {where}; check annotator_groups"
         raise InputFileError(msg)
     preds, source = load_preannotations(data_dir, messages, taxonomy, cfg)
     return build_records(messages, projects, preds, taxonomy, order=order), source

@@ -14,9 +14,10 @@ from pathlib import Path
 import polars as pl
 
 from workbench.core.config import ProjectConfig
+from workbench.core.layout import Layout
 from workbench.core.schemas import read_parquet_checked
 from workbench.labeling.agreement import PairKappa, TaskAlpha, agreement_report
-from workbench.labeling.pull import labels_dir, validate_annotations
+from workbench.labeling.pull import validate_annotations
 from workbench.labeling.records import ANNOTATIONS_SCHEMA, ProjectProgress
 
 
@@ -51,7 +52,7 @@ def run_status(data_dir: Path, cfg: ProjectConfig, *, from_file: bool = False) -
 
     taxonomy, _ = labeling_taxonomy(cfg)
     if from_file:
-        path = labels_dir(data_dir) / "annotations.parquet"
+        path = Layout(data_dir).annotations
         annotations = read_parquet_checked(path, ANNOTATIONS_SCHEMA, hint="run `workbench label pull`")
         projects: list[ProjectProgress] = []
         source = str(path)

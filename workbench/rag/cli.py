@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 
 from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
+from workbench.core.layout import Layout
 
 if TYPE_CHECKING:
     from workbench.rag.search import SearchMode, TableName
@@ -62,8 +63,9 @@ def index_command(
         msg = f"--split: unknown split '{bad[0]}'; choose from train, val, test"
         raise ConfigError(msg)
     brief_paths = list(briefs or [])
-    if not brief_paths and (root / cfg.rag.briefs_dir).is_dir():
-        brief_paths = [root / cfg.rag.briefs_dir]
+    default_briefs = root / cfg.rag.briefs_dir if cfg.rag.briefs_dir else Layout(root).briefs
+    if not brief_paths and default_briefs.is_dir():
+        brief_paths = [default_briefs]
     loaded = load_briefs(brief_paths) if brief_paths else []
     summary = build_index(root, cfg, splits=split or None, briefs=loaded, embedder=embedder,
                           refit=refit)

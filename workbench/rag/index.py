@@ -42,7 +42,17 @@ from workbench.core.amharic.strings import normalize
 from workbench.core.briefs import BriefFile
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import DataContractError
-from workbench.core.io import build_manifest, read_manifest, sha256_file, write_json_atomic
+from workbench.core.io import sha256_file, write_json_atomic
+from workbench.core.layout import Layout
+from workbench.core.manifests import (
+    InputFile,
+    OutputFile,
+    RagIndexManifest,
+    SplitsManifest,
+    envelope,
+    read_manifest,
+    write_manifest,
+)
 from workbench.core.schemas import read_parquet_checked
 from workbench.rag.embedders import Embedder, load_embedder, make_embedder, read_state
 from workbench.rag.text import fts_terms
@@ -68,14 +78,9 @@ TERM_DF_FLOOR = 0.01
 TERM_DF_FILE = "term_df.json"
 
 
-def rag_dir(data_dir: Path, cfg: ProjectConfig) -> Path:
-    """``DIR/rag`` (``rag.db_dir``)."""
-    return data_dir / cfg.rag.db_dir
-
-
-def connect(data_dir: Path, cfg: ProjectConfig) -> Any:
+def connect(data_dir: Path) -> Any:
     """The LanceDB connection of the index (the folder is created if needed)."""
-    return connect_folder(rag_dir(data_dir, cfg) / "lancedb")
+    return connect_folder(Layout(data_dir).rag / "lancedb")
 
 
 def connect_folder(folder: Path) -> Any:
@@ -151,11 +156,11 @@ def read_ads(data_dir: Path, cfg: ProjectConfig,
         A split file is missing or lacks a column, or no split holds an ad.
     """
     splits = list(splits or cfg.rag.splits)
-    folder = data_dir / cfg.rag.splits_dir
+    lay = Layout(data_dir)
     hint = "run the curation stage first (`workbench curate split`)"
     frames, inputs = [], []
     for split in splits:
-        path = folder / f"{split}.parquet"
+        path = lay.split(split)
         raw = read_parquet_checked(path, REQUIRED_COLUMNS, hint)
         inputs.append({"path": str(path), "sha256": sha256_file(path), "rows": raw.height})
         have = set(raw.columns)
@@ -184,7 +189,7 @@ def read_ads(data_dir: Path, cfg: ProjectConfig,
         )
     ads = pl.concat(frames).unique("uid", keep="first", maintain_order=True)
     if ads.height == 0:
-        msg = (f"{folder}: no ads (is_ad == 'Ad' with text) in split(s) {', '.join(splits)}; "
+        msg = (f"{lay.splits}: no ads (is_ad == 'Ad' with text) in split(s) {', '.join(splits)}; "
                "nothing to index")
         raise DataContractError(msg)
     ads = ads.with_columns(
@@ -369,6 +374,16 @@ def common_terms(text_fts: pl.Series, *, floor: float = TERM_DF_FLOOR) -> dict[s
                                          counts["df"].to_list(), strict=True))}
 
 
+def _previous_manifest(path: Path) -> dict[str, Any] | None:
+    """The index's own last manifest, or None when absent or of an older format (rebuild)."""
+    if not path.exists():
+        return None
+    try:
+        return read_manifest(path, RagIndexManifest).model_dump()
+    except DataContractError:
+        return None
+
+
 def _rebuild_reason(manifest: dict[str, Any] | None, state: dict[str, Any] | None,
                     embedder_name: str, rows: int, cfg: ProjectConfig, refit: bool) -> str | None:
     if refit:
@@ -423,13 +438,16 @@ def build_index(
         What changed, and whether everything was rebuilt (and why).
     """
     start = time.perf_counter()
-    folder = rag_dir(data_dir, cfg)
+    lay = Layout(data_dir)
+    folder = lay.rag
     emb_dir = folder / "embedder"
     name = embedder or cfg.rag.embedder
     used_splits = list(splits or cfg.rag.splits)
     ads, inputs = read_ads(data_dir, cfg, used_splits)
     timings = {"read": time.perf_counter() - start}
-    manifest = read_manifest(folder)
+    split_manifest = read_manifest(lay.splits_manifest, SplitsManifest,
+                                   hint="run `workbench curate split` first")
+    manifest = _previous_manifest(lay.rag_manifest)
     state = read_state(emb_dir)
     reason = _rebuild_reason(manifest, state, name, ads.height, cfg, refit)
     if reason is not None:
@@ -444,7 +462,7 @@ def build_index(
         emb = load_embedder(emb_dir, cfg.rag, data_dir)
         fit_rows = int((manifest or {}).get("fit_corpus_rows") or ads.height)
 
-    db = connect(data_dir, cfg)
+    db = connect(data_dir)
     mark = time.perf_counter()
 
     def embed_timed(frame: pl.DataFrame) -> np.ndarray:
@@ -474,26 +492,26 @@ def build_index(
     write_json_atomic(folder / TERM_DF_FILE, {"floor": TERM_DF_FLOOR,
                                               "tables": {ADS_TABLE: common_terms(ads["text_fts"])}})
 
-    split_manifest = data_dir / cfg.rag.splits_dir / "manifest.json"
-    split_facts = read_manifest(split_manifest.parent) or {}
     channels = sorted(set(ads["channel_name"].drop_nulls().to_list()))
     verticals = sorted(set(ads["vertical"].drop_nulls().to_list()))
     describe = emb.describe()
-    out = build_manifest(
-        "rag-index", inputs=inputs,
-        outputs={ADS_TABLE: {"rows": ads_change.total}, BRIEFS_TABLE: {"rows": brief_change.total}},
+    split_manifest_sha256 = sha256_file(lay.splits_manifest)
+    out = RagIndexManifest(
+        **envelope("rag-index"),
+        inputs=[InputFile(path=str(lay.splits_manifest), sha256=split_manifest_sha256,
+                          role="split-manifest"), *(InputFile(**i) for i in inputs)],
+        outputs={ADS_TABLE: OutputFile(rows=ads_change.total),
+                 BRIEFS_TABLE: OutputFile(rows=brief_change.total)},
         config=cfg.rag.model_dump(mode="json"),
-        extra={
-            "embedder": describe, "fit_corpus_rows": fit_rows, "splits": used_splits,
-            "channels": channels, "verticals": verticals,
-            "split_manifest_sha256": sha256_file(split_manifest) if split_manifest.exists() else None,
-            "label_snapshot_id": split_facts.get("label_snapshot_id"),
-            "last_sync": {"rebuilt": reason is not None, "reason": reason,
-                          "seconds": {k: round(v, 2) for k, v in timings.items()},
-                          ADS_TABLE: ads_change.__dict__, BRIEFS_TABLE: brief_change.__dict__},
-        },
+        embedder=describe, fit_corpus_rows=fit_rows, splits=used_splits,
+        channels=channels, verticals=verticals,
+        split_manifest=str(lay.splits_manifest), split_manifest_sha256=split_manifest_sha256,
+        label_snapshot=split_manifest.label_snapshot,
+        last_sync={"rebuilt": reason is not None, "reason": reason,
+                   "seconds": {k: round(v, 2) for k, v in timings.items()},
+                   ADS_TABLE: ads_change.__dict__, BRIEFS_TABLE: brief_change.__dict__},
     )
-    write_json_atomic(folder / "manifest.json", out)
+    write_manifest(lay.rag_manifest, out)
     return IndexSummary(folder=folder, embedder=describe, rebuilt=reason is not None,
                         reason=reason or "", ads=ads_change, briefs=brief_change,
                         seconds=time.perf_counter() - start, timings=timings)

@@ -74,8 +74,10 @@ from zoneinfo import ZoneInfo
 from workbench.core.amharic.strings import normalize
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import DataContractError, WorkbenchError
+from workbench.core.layout import Layout
+from workbench.core.manifests import RagIndexManifest, read_manifest
 from workbench.rag.embedders import Embedder, load_embedder, query_form
-from workbench.rag.index import ADS_TABLE, BRIEFS_TABLE, TERM_DF_FILE, connect, rag_dir
+from workbench.rag.index import ADS_TABLE, BRIEFS_TABLE, TERM_DF_FILE, connect
 from workbench.rag.text import fts_terms
 
 if TYPE_CHECKING:
@@ -385,18 +387,17 @@ class RagIndex:
 
     def __init__(self, data_dir: Path, cfg: ProjectConfig) -> None:
         self.cfg = cfg
-        self.folder = rag_dir(data_dir, cfg)
-        manifest_path = self.folder / "manifest.json"
-        if not manifest_path.exists():
-            msg = f"{manifest_path}: not found; run `workbench rag index` first"
-            raise DataContractError(msg)
-        self.manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
+        lay = Layout(data_dir)
+        self.folder = lay.rag
+        self.manifest_path = lay.rag_manifest
+        self.manifest: RagIndexManifest = read_manifest(
+            lay.rag_manifest, RagIndexManifest, hint="run `workbench rag index` first")
         self.embedder: Embedder = load_embedder(self.folder / "embedder", cfg.rag, data_dir)
         term_df_path = self.folder / TERM_DF_FILE
         self._term_df: dict[str, Any] = (
             json.loads(term_df_path.read_text(encoding="utf-8")).get("tables", {})
             if term_df_path.exists() else {})
-        self._db = connect(data_dir, cfg)
+        self._db = connect(data_dir)
         self._db_path = str(self.folder / "lancedb")
         self._tables: dict[str, Any] = {}
         self._async_tables: dict[tuple[int, str], Any] = {}
@@ -527,12 +528,12 @@ class RagIndex:
     @property
     def channels(self) -> list[str]:
         """Channel names present in the ads table."""
-        return list(self.manifest.get("channels", []))
+        return list(self.manifest.channels)
 
     @property
     def verticals(self) -> list[str]:
         """Verticals present in the ads table."""
-        return list(self.manifest.get("verticals", []))
+        return list(self.manifest.verticals)
 
     def table(self, name: TableName) -> Any:
         """The LanceDB table behind ``ads`` / ``briefs`` (opened once)."""

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
+from workbench.core.layout import Layout
 
 app = typer.Typer(
     name="train",
@@ -85,9 +86,9 @@ def tokenizer_cmd(
         msg = f"--kind must be bpe, sentencepiece or extend, got '{kind}'"
         raise ConfigError(msg)
     _, root = resolve(data_dir, config)
-    source = input_path or root / "cleaned" / "messages.parquet"
+    source = input_path or Layout(root).cleaned_messages
     label = name or (f"extend-{n_new}" if kind == "extend" else f"{kind}-{vocab_size}")
-    report = train_tokenizer(source, root / "training" / "tokenizers" / label, kind=kind,  # type: ignore[arg-type]
+    report = train_tokenizer(source, Layout(root).tokenizers / label, kind=kind,  # type: ignore[arg-type]
                              vocab_size=vocab_size, base=base, n_new=n_new, held_out=held_out)
     typer.echo(report.table())
     if report.added:

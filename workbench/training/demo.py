@@ -10,6 +10,7 @@ from pathlib import Path
 
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import DataContractError
+from workbench.core.layout import Layout
 
 DEMO_RECIPE = "tiny-cpu"
 # Short enough for the demo's time budget on 2 cores; the full recipe runs 40 steps.
@@ -36,9 +37,9 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
     from workbench.training.sft_data import build_data
 
     del cfg
-    splits = data_dir / "curated" / "splits"
-    if not (splits / "train.parquet").exists():
-        msg = f"{splits}/train.parquet: not found; run the curation step (`workbench curate split`) first"
+    train = Layout(data_dir).split("train")
+    if not train.exists():
+        msg = f"{train}: not found; run the curation step (`workbench curate split`) first"
         raise DataContractError(msg)
     recipe = load_recipe(DEMO_RECIPE, DEMO_OVERRIDES)
     lines = []

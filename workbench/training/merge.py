@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Literal
 
 from workbench.core.errors import ConfigError
-from workbench.core.io import build_manifest, sha256_file, write_json_atomic
+from workbench.core.io import sha256_file, write_json_atomic
+from workbench.core.manifests import build_manifest
 from workbench.core.models import LocalModel, load_causal_lm
 from workbench.core.runs import MERGED_DIR, read_status, resolve_run_dir
 from workbench.training.recipe import load_recipe

@@ -192,13 +192,6 @@ class DataConfig(StrictModel):
         description="sft: brief -> ad, loss on the ad only; cpt: continued pretraining on all "
         "cleaned text, loss on every token.",
     )
-    splits_dir: str = Field(
-        default="curated/splits", description="Curated splits, relative to the data dir."
-    )
-    cleaned: str = Field(
-        default="cleaned/messages.parquet",
-        description="All cleaned messages (continued-pretraining text), relative to the data dir.",
-    )
     chat_template: str = Field(
         default="../templates/chat.jinja",
         description="Jinja chat template with {% generation %} markers (relative to the recipe).",

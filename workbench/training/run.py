@@ -35,14 +35,17 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.errors import ConfigError, WorkbenchError
-from workbench.core.io import (
-    build_manifest,
+from workbench.core.io import sha256_file, write_json_atomic, write_text_atomic
+from workbench.core.layout import MANIFEST, Layout
+from workbench.core.manifests import (
+    InputFile,
+    OutputFile,
+    RunManifest,
+    SftDataManifest,
+    envelope,
     read_manifest,
-    sha256_file,
-    write_json_atomic,
-    write_text_atomic,
+    write_manifest,
 )
-from workbench.core.layout import Layout
 from workbench.core.runs import (
     METRICS_FILE,
     STATUS_FILE,
@@ -545,7 +548,7 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
         log(f"resuming from {checkpoint} (step {resumed_from})")
     elif resuming:
         log("no checkpoint saved yet: starting from step 0")
-    _write_manifest(data_dir, run_dir, recipe, data_out, base, mask.line(), status="running")
+    write_run_manifest(run_dir, recipe, data_out, base, mask.line(), status="running")
 
     trainer.train(resume_from_checkpoint=checkpoint)
 
@@ -566,8 +569,8 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
     )
     warnings = list(dict.fromkeys([*status.get("warnings", []), *([warning] if warning else [])]))
     _update_status(run_dir, warnings=warnings)
-    _write_manifest(data_dir, run_dir, recipe, data_out, base, mask.line(), status="finished",
-                    final=final)
+    write_run_manifest(run_dir, recipe, data_out, base, mask.line(), status="finished",
+                       final=final)
     return RunResult(
         run_id=run_dir.name, run_dir=run_dir, status="finished",
         global_step=trainer.state.global_step, resumed_from=resumed_from,
@@ -576,36 +579,59 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
     )
 
 
-def _write_manifest(data_dir: Path, run_dir: Path, recipe: Recipe, data_out: Path, base: str,
-                    mask: str, *, status: str, final: Path | None = None) -> None:
-    data_manifest = read_manifest(data_out) or {}
-    inputs = [{"path": str(data_out / "manifest.json"),
-               "sha256": sha256_file(data_out / "manifest.json")}]
-    split_manifest = data_dir / recipe.data.splits_dir / "manifest.json"
-    if split_manifest.exists():
-        inputs.append({"path": str(split_manifest), "sha256": sha256_file(split_manifest)})
-    outputs: dict[str, dict[str, Any]] = {}
+def write_run_manifest(run_dir: Path, recipe: Recipe, data_out: Path, base: str,
+                       mask: str, *, status: str, final: Path | None = None) -> None:
+    """Write ``run_dir/manifest.json``: the run and the data, splits and labels it trained on.
+
+    Parameters
+    ----------
+    run_dir
+        The run's folder.
+    recipe
+        The resolved recipe.
+    data_out
+        The built dataset (``training/data/<recipe>``), whose manifest names the splits.
+    base
+        Where the base model was loaded from.
+    mask
+        The loss-mask check's line.
+    status
+        ``running`` or ``finished``.
+    final
+        The folder of the final weights (their hashes are recorded).
+    """
+    data_manifest_path = data_out / MANIFEST
+    data = read_manifest(data_manifest_path, SftDataManifest,
+                         hint="run `workbench train build-data` first")
+    inputs = [InputFile(path=str(data_manifest_path), sha256=sha256_file(data_manifest_path),
+                        role="training-data"),
+              InputFile(path=data.split_manifest, sha256=data.split_manifest_sha256,
+                        role="split-manifest")]
+    outputs: dict[str, OutputFile] = {}
     if final is not None:
         for path in sorted(final.glob("*.safetensors")):
-            outputs[f"{final.name}/{path.name}"] = {"sha256": sha256_file(path),
-                                                    "bytes": path.stat().st_size}
-    manifest = build_manifest(
-        "training-run", inputs=inputs, outputs=outputs, config=recipe.model_dump(mode="json"),
-        extra={
-            "run_id": run_dir.name,
-            "status": status,
-            "base_model": recipe.model.base,
-            "base_model_path": base,
-            "base_model_revision": recipe.model.revision,
-            "split_manifest_sha256": data_manifest.get("split_manifest_sha256"),
-            "label_snapshot_id": data_manifest.get("label_snapshot_id"),
-            "data_fingerprint": data_manifest.get("fingerprint"),
-            "loss_mask": mask,
-        },
-    )
+            outputs[f"{final.name}/{path.name}"] = OutputFile(sha256=sha256_file(path),
+                                                              bytes=path.stat().st_size)
+    device = None
     with contextlib.suppress(ImportError):
         import torch
 
-        manifest["device"] = (torch.cuda.get_device_name(0) if torch.cuda.is_available()
-                              else f"cpu ({os.cpu_count()} cores)")
-    write_json_atomic(run_dir / "manifest.json", manifest)
+        device = (torch.cuda.get_device_name(0) if torch.cuda.is_available()
+                  else f"cpu ({os.cpu_count()} cores)")
+    manifest = RunManifest(
+        **envelope("training-run"), inputs=inputs, outputs=outputs,
+        config=recipe.model_dump(mode="json"),
+        run_id=run_dir.name,
+        status=status,
+        base_model=recipe.model.base,
+        base_model_path=base,
+        base_model_revision=recipe.model.revision,
+        data_manifest=str(data_manifest_path),
+        split_manifest=data.split_manifest,
+        split_manifest_sha256=data.split_manifest_sha256,
+        label_snapshot=data.label_snapshot,
+        data_fingerprint=data.fingerprint,
+        loss_mask=mask,
+        device=device,
+    )
+    write_manifest(run_dir / MANIFEST, manifest)

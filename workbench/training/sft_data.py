@@ -37,12 +37,16 @@ import polars as pl
 
 from workbench.core.brief_derivation import derive_brief, document_idf
 from workbench.core.errors import DataContractError
-from workbench.core.io import (
-    build_manifest,
+from workbench.core.io import sha256_file, write_parquet_atomic
+from workbench.core.layout import MANIFEST, Layout
+from workbench.core.manifests import (
+    InputFile,
+    OutputFile,
+    SftDataManifest,
+    SplitsManifest,
+    envelope,
     read_manifest,
-    sha256_file,
-    write_json_atomic,
-    write_parquet_atomic,
+    write_manifest,
 )
 from workbench.core.prompts import (
     PROMPT_SPEC_FILE,
@@ -137,32 +141,13 @@ class DataSummary:
         return f"SFT examples: {sft}; CPT texts: {cpt}; skipped: {dropped} -> {self.out_dir}"
 
 
-def data_dir_for(data_dir: Path, recipe: Recipe) -> Path:
-    """Where ``build-data`` writes the datasets of ``recipe``."""
-    return data_dir / "training" / "data" / recipe.name
-
-
-def read_splits(splits_dir: Path) -> tuple[dict[str, pl.DataFrame], dict[str, Any], Path]:
-    """Read the curated splits and their manifest (one clear error when absent)."""
-    manifest_path = splits_dir / "manifest.json"
+def read_splits(data_dir: Path) -> tuple[dict[str, pl.DataFrame], SplitsManifest]:
+    """Read the curated splits and their manifest (one clear error when absent or invalid)."""
+    lay = Layout(data_dir)
     hint = "run `workbench curate split` first"
-    if not manifest_path.exists():
-        msg = f"{manifest_path}: not found; {hint}"
-        raise DataContractError(msg)
-    frames = {
-        s: read_parquet_checked(splits_dir / f"{s}.parquet", REQUIRED_SPLIT_COLUMNS, hint)
-        for s in SPLITS
-    }
-    return frames, read_manifest(splits_dir) or {}, manifest_path
-
-
-def label_snapshot_of(manifest: dict[str, Any]) -> str | None:
-    """The label snapshot id a split manifest records (several spellings accepted)."""
-    for key in ("label_snapshot_id", "label_snapshot", "labels_snapshot_id", "snapshot_id"):
-        value = manifest.get(key)
-        if value:
-            return str(value)
-    return None
+    manifest = read_manifest(lay.splits_manifest, SplitsManifest, hint=hint)
+    frames = {s: read_parquet_checked(lay.split(s), REQUIRED_SPLIT_COLUMNS, hint) for s in SPLITS}
+    return frames, manifest
 
 
 def usable_ads(frame: pl.DataFrame, min_chars: int,
@@ -235,7 +220,7 @@ def build_cpt(
     """Continued-pretraining texts: all cleaned messages minus held-out ones and their reposts."""
     data = recipe.data
     held = pl.concat([splits["val"], splits["test"]], how="diagonal_relaxed")
-    cleaned_path = data_dir / data.cleaned
+    cleaned_path = Layout(data_dir).cleaned_messages
     source: dict[str, Any] | None = None
     if cleaned_path.exists():
         cleaned = read_parquet_checked(cleaned_path, ("uid", "text"))
@@ -288,14 +273,14 @@ def build_data(
     DataSummary
         Rows written per split and rows skipped per reason.
     """
-    splits_dir = data_dir / recipe.data.splits_dir
-    frames, split_manifest, manifest_path = read_splits(splits_dir)
-    out = out_dir or data_dir_for(data_dir, recipe)
+    lay = Layout(data_dir)
+    frames, split_manifest = read_splits(data_dir)
+    out = out_dir or lay.training_data(recipe.name)
     dropped: Counter[str] = Counter()
     notes: list[str] = []
     ads = {s: usable_ads(frames[s], recipe.data.min_chars, dropped) for s in SPLITS}
     if ads["train"].height == 0:
-        msg = f"{splits_dir}/train.parquet: no usable ads (is_ad == 'Ad' with text and vertical)"
+        msg = f"{lay.split('train')}: no usable ads (is_ad == 'Ad' with text and vertical)"
         raise DataContractError(msg)
     idf, pool = brief_sources(ads["train"])
     spec = prompt_spec_of(recipe)
@@ -320,26 +305,27 @@ def build_data(
         outputs[f"cpt/{split}.parquet"] = {"rows": frame.height, "sha256": sha256_file(path)}
     spec_path = save_prompt_spec(spec, out)
     outputs[PROMPT_SPEC_FILE] = {"sha256": sha256_file(spec_path)}
-    inputs = [{"path": str(manifest_path), "sha256": sha256_file(manifest_path)}]
-    inputs += [{"path": str(splits_dir / f"{s}.parquet"),
-                "sha256": sha256_file(splits_dir / f"{s}.parquet")} for s in SPLITS]
+    split_manifest_sha256 = sha256_file(lay.splits_manifest)
+    inputs = [InputFile(path=str(lay.splits_manifest), sha256=split_manifest_sha256,
+                        role="split-manifest")]
+    inputs += [InputFile(path=str(lay.split(s)), sha256=sha256_file(lay.split(s)), role="split")
+               for s in SPLITS]
     if cleaned_source:
-        inputs.append(cleaned_source)
-    manifest = build_manifest(
-        "training-data", inputs=inputs, outputs=outputs,
+        inputs.append(InputFile(**cleaned_source, role="cleaned"))
+    manifest = SftDataManifest(
+        **envelope("training-data"), inputs=inputs,
+        outputs={k: OutputFile(**v) for k, v in outputs.items()},
         config=recipe.data.model_dump(mode="json"),
-        extra={
-            "recipe": recipe.name,
-            "fingerprint": recipe.fingerprint(),
-            "split_manifest": str(manifest_path),
-            "split_manifest_sha256": inputs[0]["sha256"],
-            "label_snapshot_id": label_snapshot_of(split_manifest),
-            "prompt_spec_sha256": spec.sha256(),
-            "dropped": dict(dropped),
-            "notes": notes,
-        },
+        recipe=recipe.name,
+        fingerprint=recipe.fingerprint(),
+        split_manifest=str(lay.splits_manifest),
+        split_manifest_sha256=split_manifest_sha256,
+        label_snapshot=split_manifest.label_snapshot,
+        prompt_spec_sha256=spec.sha256(),
+        dropped=dict(dropped),
+        notes=notes,
     )
-    write_json_atomic(out / "manifest.json", manifest)
+    write_manifest(out / MANIFEST, manifest)
     return DataSummary(out, sft_rows, cpt_rows, dict(dropped), notes)
 
 
@@ -351,16 +337,18 @@ def ensure_data(data_dir: Path, recipe: Recipe, *, progress: bool = True) -> tup
     (Path, bool)
         The data folder and whether it was (re)built now.
     """
-    out = data_dir_for(data_dir, recipe)
-    manifest = read_manifest(out)
-    split_manifest = data_dir / recipe.data.splits_dir / "manifest.json"
-    if manifest is not None and split_manifest.exists():
-        # The template file may have been edited without a recipe change: compare its text too.
-        current = (manifest.get("fingerprint") == recipe.fingerprint()
-                   and manifest.get("split_manifest_sha256") == sha256_file(split_manifest)
-                   and manifest.get("prompt_spec_sha256") == prompt_spec_of(recipe).sha256()
-                   and (out / PROMPT_SPEC_FILE).exists())
-        if current:
+    lay = Layout(data_dir)
+    out = lay.training_data(recipe.name)
+    if (out / MANIFEST).exists() and lay.splits_manifest.exists():
+        try:
+            manifest = read_manifest(out / MANIFEST, SftDataManifest)
+        except DataContractError:
+            manifest = None  # built by an older version: build again
+        if (manifest is not None and manifest.fingerprint == recipe.fingerprint()
+                and manifest.split_manifest_sha256 == sha256_file(lay.splits_manifest)
+                # The template file may be edited without a recipe change: compare its text too.
+                and manifest.prompt_spec_sha256 == prompt_spec_of(recipe).sha256()
+                and (out / PROMPT_SPEC_FILE).exists()):
             return out, False
     build_data(data_dir, recipe, progress=progress)
     return out, True

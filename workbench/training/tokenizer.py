@@ -39,7 +39,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.core.errors import ConfigError, DataContractError
-from workbench.core.io import build_manifest, sha256_file, write_json_atomic, write_text_atomic
+from workbench.core.io import sha256_file, write_json_atomic, write_text_atomic
+from workbench.core.manifests import build_manifest
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast

@@ -18,6 +18,8 @@ import polars as pl
 
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import WorkbenchError
+from workbench.core.layout import MANIFEST, Layout
+from workbench.core.manifests import SplitsManifest, read_manifest
 
 #: Flagged items listed per reason (the worst first); the counts cover all of them.
 ITEMS_PER_REASON = 10
@@ -64,7 +66,7 @@ def build_dashboard(data_dir: Path, cfg: ProjectConfig, *, max_age_s: float = 30
 def _progress(board: Dashboard, data_dir: Path, cfg: ProjectConfig, *, live: bool) -> None:
     from workbench.labeling.status import run_status
 
-    annotations = data_dir / "labels" / "annotations.parquet"
+    annotations = Layout(data_dir).annotations
     if not live and not annotations.exists():
         board.progress_source = "none"
         board.notes.append("No labels yet: start Label Studio (`workbench label serve`) and push.")
@@ -112,8 +114,8 @@ def _review_links(data_dir: Path, cfg: ProjectConfig, board: Dashboard) -> dict[
 
 
 def _flagged(board: Dashboard, data_dir: Path, links: dict[str, str]) -> None:
-    curated = data_dir / "curated"
-    issues_path = curated / "label_issues.parquet"
+    lay = Layout(data_dir)
+    issues_path = lay.label_issues
     texts = _texts(data_dir)
     if issues_path.exists():
         issues = pl.read_parquet(issues_path).filter(pl.col("is_issue"))
@@ -128,7 +130,7 @@ def _flagged(board: Dashboard, data_dir: Path, links: dict[str, str]) -> None:
                            "link": links.get(r["uid"])} for r in worst]})
     else:
         board.notes.append("No curation output yet: `workbench curate flag`.")
-    outliers_path = curated / "outliers.parquet"
+    outliers_path = lay.outliers
     if outliers_path.exists():
         outliers = pl.read_parquet(outliers_path)
         reason = "reason" if "reason" in outliers.columns else outliers.columns[-1]
@@ -138,8 +140,8 @@ def _flagged(board: Dashboard, data_dir: Path, links: dict[str, str]) -> None:
 
 def _texts(data_dir: Path) -> dict[str, str]:
     """Uid -> text of the messages curation flagged: the texts input its manifest names."""
-    path = data_dir / "cleaned" / "messages.parquet"
-    manifest = data_dir / "curated" / "manifest.json"
+    path = Layout(data_dir).cleaned_messages
+    manifest = Layout(data_dir).curated / MANIFEST
     if manifest.exists():
         inputs = json.loads(manifest.read_text(encoding="utf-8")).get("inputs") or []
         named = [Path(i["path"]) for i in inputs if i.get("role") == "texts" and i.get("path")]
@@ -160,8 +162,8 @@ def _show(value: Any) -> str:
 
 
 def _splits(board: Dashboard, data_dir: Path) -> None:
-    folder = data_dir / "curated" / "splits"
-    files = {name: folder / f"{name}.parquet" for name in SPLITS}
+    lay = Layout(data_dir)
+    files = {name: lay.split(name) for name in SPLITS}
     if not any(f.exists() for f in files.values()):
         board.notes.append("No splits yet: `workbench curate split`.")
         return
@@ -180,12 +182,15 @@ def _splits(board: Dashboard, data_dir: Path) -> None:
             counts = column.drop_nulls().value_counts()
             for label, n in counts.iter_rows():
                 by_task.setdefault(task, {}).setdefault(str(label), {})[split] = int(n)
-    manifest_path = folder / "manifest.json"
-    manifest = (json.loads(manifest_path.read_text(encoding="utf-8"))
-                if manifest_path.exists() else {})
+    try:
+        manifest = read_manifest(lay.splits_manifest, SplitsManifest,
+                                 hint="run `workbench curate split` first")
+    except WorkbenchError as exc:
+        # The counts above stand on their own; the page says why the provenance is missing.
+        board.notes.append(str(exc))
+        manifest = None
     board.splits = {"split_names": [s for s, f in files.items() if f.exists()],
                     "counts_by_task": {t: dict(sorted(v.items())) for t, v in by_task.items()},
-                    "excluded": manifest.get("excluded") or {},
-                    "label_snapshot": manifest.get("label_snapshot")
-                    or manifest.get("label_snapshot_id"),
-                    "created_at": manifest.get("created_at")}
+                    "excluded": manifest.excluded if manifest else {},
+                    "label_snapshot": manifest.label_snapshot.id if manifest else None,
+                    "created_at": manifest.created_at if manifest else None}

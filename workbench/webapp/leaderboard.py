@@ -8,14 +8,15 @@ lineage with a link to the training run it came from.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from workbench.core.errors import DataContractError
-from workbench.core.io import write_text_atomic
+from workbench.core.io import sha256_file, write_text_atomic
+from workbench.core.layout import Layout
+from workbench.core.manifests import RunManifest, SplitsManifest, read_manifest
 
 _NAME = re.compile(r"^[\w.-]{1,120}$")
 
@@ -34,7 +35,7 @@ class Leaderboard:
 
 def report_cache(data_dir: Path, eval_id: str) -> Path:
     """``DIR/webapp/reports/<eval_id>/``."""
-    return data_dir / "webapp" / "reports" / eval_id
+    return Layout(data_dir).webapp_report(eval_id)
 
 
 def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
@@ -61,20 +62,22 @@ def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
         figures = sorted(p.stem for p in (out / "leaderboard_files").glob("*.png"))
     tasks = list(dict.fromkeys(data.summary["task"].to_list()))
     manifest = data.manifest
-    systems = manifest.get("systems") or {}
     lineage = []
     for name in data.systems:
-        facts = systems.get(name) or {}
+        facts = manifest.systems.get(name) or {}
+        # A fine-tuned system's labels are those of its run; a baseline's, the evaluation's.
+        snapshot = facts.get("label_snapshot") or manifest.label_snapshot.model_dump()
         lineage.append({"system": name, "kind": facts.get("kind"), "run_id": facts.get("run_id"),
                         "recipe": facts.get("recipe"), "base_model": facts.get("base_model"),
-                        "label_snapshot_id": facts.get("label_snapshot_id"),
-                        "split_manifest_sha256": facts.get("split_manifest_sha256")})
+                        "label_snapshot_id": snapshot["id"],
+                        "split_manifest_sha256": facts.get("split_manifest_sha256")
+                        or manifest.split_manifest_sha256})
     return Leaderboard(
         eval_id=eval_dir.name,
-        facts={"suite": data.summary_json.get("suite"), "created_at": manifest.get("created_at"),
-               "git_commit": (manifest.get("git_commit") or "")[:10],
-               "label_snapshot_id": manifest.get("label_snapshot_id"),
-               "split_manifest_sha256": (manifest.get("split_manifest_sha256") or "")[:12],
+        facts={"suite": data.summary_json.get("suite"), "created_at": manifest.created_at,
+               "git_commit": (manifest.git_commit or "")[:10],
+               "label_snapshot_id": manifest.label_snapshot.id,
+               "split_manifest_sha256": manifest.split_manifest_sha256[:12],
                "headline": data.headline},
         tables=[(task, leaderboard_table(data, task)[0]) for task in tasks],
         figures=figures, lineage=lineage, notes=list(data.summary_json.get("notes") or []))
@@ -94,9 +97,9 @@ class RunLineage:
 
     run_id: str
     status: str
-    manifest: dict[str, Any]
+    manifest: RunManifest
     last_metrics: dict[str, Any]
-    split_manifest: dict[str, Any] | None
+    split_manifest: SplitsManifest | None
     has_plot: bool
 
 
@@ -111,9 +114,10 @@ def run_lineage(data_dir: Path, run_id: str) -> RunLineage | None:
     if run is None or run.manifest is None:
         return None
     split_manifest = None
+    # The splits may have been remade since the run: then the page shows the run's own facts.
     split_path = split_manifest_path(run.manifest)
-    if split_path is not None and split_path.is_file():
-        split_manifest = json.loads(split_path.read_text(encoding="utf-8"))
+    if split_path.is_file() and sha256_file(split_path) == run.manifest.split_manifest_sha256:
+        split_manifest = read_manifest(split_path, SplitsManifest)
     return RunLineage(run_id=run.run_id, status=run.status, manifest=run.manifest,
                       last_metrics=run.last_metrics, split_manifest=split_manifest,
                       has_plot=(run.folder / "loss.png").is_file())

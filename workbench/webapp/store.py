@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from workbench.core.layout import Layout
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     id INTEGER PRIMARY KEY,
@@ -81,7 +83,7 @@ def now_iso() -> str:
 
 def db_path(data_dir: Path) -> Path:
     """``DIR/webapp/app.sqlite3``."""
-    return data_dir / "webapp" / "app.sqlite3"
+    return Layout(data_dir).webapp / "app.sqlite3"
 
 
 class Store:

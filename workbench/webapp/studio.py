@@ -16,7 +16,6 @@ the picks into pairwise votes between models for a Bradley-Terry fit (the leader
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import tempfile
 import threading
@@ -33,6 +32,7 @@ from workbench.core.briefs import Brief, BriefFile, known_verticals
 from workbench.core.config import ProjectConfig, format_validation_error, load_yaml_model
 from workbench.core.errors import ConfigError, DataContractError
 from workbench.core.io import write_parquet_atomic, write_text_atomic
+from workbench.core.layout import Layout
 from workbench.webapp.security import User
 from workbench.webapp.store import Store, now_iso
 
@@ -111,7 +111,7 @@ def save_brief(store: Store, data_dir: Path, user: User, brief: Brief) -> int:
     row = store.write("INSERT INTO briefs (company, user_id, brief_id, path, created_at) "
                       "VALUES (?,?,?,?,?)", user.company, user.id, "", "", now_iso())
     brief_id = f"studio-{row}"
-    path = data_dir / "webapp" / "briefs" / company_folder(user.company) / f"{brief_id}.yaml"
+    path = Layout(data_dir).webapp / "briefs" / company_folder(user.company) / f"{brief_id}.yaml"
     body = brief.model_dump(mode="json", exclude_none=True)
     body["id"] = brief_id
     body["contact"] = {k: v for k, v in body["contact"].items()
@@ -158,12 +158,12 @@ def list_briefs(store: Store, user: User) -> list[dict[str, Any]]:
 
 def index_channels(data_dir: Path, cfg: ProjectConfig) -> list[str]:
     """Channels in the RAG index (read from its manifest: no LanceDB needed)."""
-    from workbench.rag.index import rag_dir
+    from workbench.core.manifests import RagIndexManifest, read_manifest
 
-    path = rag_dir(data_dir, cfg) / "manifest.json"
+    path = Layout(data_dir).rag_manifest
     if not path.exists():
         return []
-    return list(json.loads(path.read_text(encoding="utf-8")).get("channels") or [])
+    return list(read_manifest(path, RagIndexManifest).channels)
 
 
 def studio_models(data_dir: Path, cfg: ProjectConfig) -> list[str]:
@@ -192,10 +192,9 @@ def _thread_index(data_dir: Path, cfg: ProjectConfig) -> Any:
     A ``RagIndex`` is not meant to be shared by threads; opening one per request would reload
     the embedder every time.
     """
-    from workbench.rag.index import rag_dir
     from workbench.rag.search import RagIndex
 
-    manifest = rag_dir(data_dir, cfg) / "manifest.json"
+    manifest = Layout(data_dir).rag_manifest
     if not manifest.exists():
         msg = "no retrieval index yet: an analyst must run `workbench rag index` first"
         raise DataContractError(msg)
@@ -227,7 +226,8 @@ def generate_for_brief(store: Store, data_dir: Path, cfg: ProjectConfig, user: U
         raise ConfigError(msg)
     n = max(1, min(int(n), cfg.web.max_candidates))
     brief_file = load_brief_row(found)
-    out_dir = f"webapp/generations/{company_folder(user.company)}"
+    out_dir = (Layout(data_dir).webapp / "generations" / company_folder(user.company)
+               ).relative_to(data_dir).as_posix()
     company_cfg = cfg.model_copy(update={
         "generation": cfg.generation.model_copy(update={"output_dir": out_dir})})
     started = time.perf_counter()
@@ -332,7 +332,7 @@ def pick_candidate(store: Store, data_dir: Path, user: User, gen_id: int, index:
 
 def preferences_path(data_dir: Path) -> Path:
     """``DIR/webapp/preferences.parquet``."""
-    return data_dir / "webapp" / "preferences.parquet"
+    return Layout(data_dir).webapp / "preferences.parquet"
 
 
 _export_lock = threading.Lock()

@@ -138,8 +138,10 @@ class GenerationConfig(StrictModel):
         default_factory=dict, description="Hosted baselines by name (OpenAI-compatible)."
     )
     checks: ChecksConfig = Field(default_factory=ChecksConfig)
-    output_dir: str = Field(
-        default="generations", description="Where candidates are written, relative to the data dir."
+    output_dir: str | None = Field(
+        default=None,
+        description="Where candidates are written, relative to the data dir (default: the data "
+        "dir's generations/ folder).",
     )
 
     @model_validator(mode="after")

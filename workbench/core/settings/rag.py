@@ -49,18 +49,15 @@ class TfidfConfig(StrictModel):
 class RagConfig(StrictModel):
     """``workbench rag index`` / ``search`` and the retrieval step of ``workbench generate``."""
 
-    db_dir: str = Field(default="rag", description="Index folder, relative to the data dir.")
-    splits_dir: str = Field(
-        default="curated/splits", description="Curated splits, relative to the data dir."
-    )
     splits: tuple[SplitName, ...] = Field(
         default=("train",), min_length=1,
         description="Splits whose ads are indexed. Train only by default, so that evaluating "
         "on test never retrieves the very ad being scored.",
     )
-    briefs_dir: str = Field(
-        default="briefs",
-        description="Brief YAML files indexed by default, relative to the data dir (if present).",
+    briefs_dir: str | None = Field(
+        default=None,
+        description="Brief YAML files indexed by default, relative to the data dir (if present; "
+        "default: the data dir's briefs/ folder).",
     )
     embedder: str = Field(
         default="tfidf-svd",

@@ -29,6 +29,7 @@ from typing import Any
 
 from workbench.core.errors import ServiceError
 from workbench.core.io import write_json_atomic
+from workbench.core.layout import Layout
 from workbench.core.settings.labeling import LabelingConfig
 
 HOST = "127.0.0.1"
@@ -37,7 +38,7 @@ DEFAULT_USERNAME = "admin@workbench.local"
 
 def ls_dir(data_dir: Path) -> Path:
     """``DIR/labelstudio``."""
-    return data_dir / "labelstudio"
+    return Layout(data_dir).labelstudio
 
 
 def credentials_path(data_dir: Path) -> Path:
