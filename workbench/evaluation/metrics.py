@@ -176,7 +176,7 @@ def compute(
     briefs
         Briefs as JSON object strings, shape (n,), for ``brief_coverage``.
     model
-        For ``perplexity``: ``model_path``, ``adapter_path``, ``tokenizer_path``, ``contexts``
+        For ``perplexity``: ``model_path``, ``adapter_path``, ``contexts``
         (shape (n,)), ``add_special_tokens``. None: the metric does not apply (all NaN).
 
     Returns

@@ -373,7 +373,6 @@ class HFSystem:
         return {
             "model_path": str(self.local.model_dir),
             "adapter_path": str(self.local.adapter_dir) if self.local.adapter_dir else None,
-            "tokenizer_path": str(self.local.tokenizer_dir),
             "contexts": [text for text, _ in rendered],
             "add_special_tokens": rendered[0][1] if rendered else True,
         }

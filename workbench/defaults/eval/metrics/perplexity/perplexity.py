@@ -1,7 +1,8 @@
 """Perplexity of texts under a LOCAL causal language model, optionally after a context.
 
 ``evaluate``'s hub perplexity downloads its model by name; this one only opens local folders
-(``local_files_only``): a model folder, or a peft adapter folder on top of one (``adapter_path``;
+(``local_files_only``, through ``workbench.core.models.load_causal_lm``, the loader generation
+and evaluation use): a model folder, or a peft adapter folder on top of one (``adapter_path``;
 the base is ``model_path``). With ``contexts``, each text is scored as the continuation of its
 context (the context's tokens condition the model and are not scored), which is how the
 half-continuation task scores the true second half after the first half, and how the brief -> ad
@@ -16,7 +17,6 @@ Returns per-text perplexities and the token-weighted corpus perplexity, exp(tota
 """
 
 import math
-import os
 
 import datasets
 import evaluate
@@ -29,8 +29,6 @@ Args:
     predictions (list of str): texts to score.
     model_path (str): local model folder (required).
     adapter_path (str, optional): local peft adapter folder applied on model_path.
-    tokenizer_path (str, optional): tokenizer folder (default: adapter_path if it has one,
-        else model_path).
     contexts (list of str, optional): text before each prediction (conditions, not scored).
     add_special_tokens (bool): encode contexts with special tokens (default True).
     max_length (int, optional): tokens per sequence (default: the model's context size).
@@ -44,33 +42,21 @@ Returns:
 _CACHE = {}
 
 
-def _has_tokenizer(path):
-    return any(os.path.exists(os.path.join(path, f))
-               for f in ("tokenizer.json", "tokenizer_config.json"))
+def load(model_path, adapter_path=None, dtype="auto"):
+    """Model and tokenizer through the workbench's one loader (cached per paths in the process).
 
+    The tokenizer is the adapter folder's when it has one (runs save theirs), else the model's.
+    """
+    from pathlib import Path
 
-def load(model_path, adapter_path=None, tokenizer_path=None, dtype="auto"):
-    """Model and tokenizer (cached per paths for the life of the process)."""
-    key = (model_path, adapter_path, tokenizer_path, dtype)
+    from workbench.core.models import LocalModel, load_causal_lm
+
+    key = (model_path, adapter_path, dtype)
     if key in _CACHE:
         return _CACHE[key]
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    tok_dir = tokenizer_path or (adapter_path if adapter_path and _has_tokenizer(adapter_path)
-                                 else model_path)
-    tokenizer = AutoTokenizer.from_pretrained(tok_dir, local_files_only=True)
-    cuda = torch.cuda.is_available()
-    if dtype == "auto":
-        dtype = "bfloat16" if cuda else "float32"
-    model = AutoModelForCausalLM.from_pretrained(model_path, local_files_only=True,
-                                                 dtype=getattr(torch, dtype))
-    if len(tokenizer) > model.get_input_embeddings().weight.shape[0]:
-        model.resize_token_embeddings(len(tokenizer), mean_resizing=True)
-    if adapter_path:
-        from peft import PeftModel
-
-        model = PeftModel.from_pretrained(model, adapter_path).merge_and_unload()
-    model = model.to("cuda" if cuda else "cpu").eval()
+    local = LocalModel(model_dir=Path(model_path),
+                       adapter_dir=Path(adapter_path) if adapter_path else None)
+    model, tokenizer, _ = load_causal_lm(local, dtype=dtype)
     _CACHE.clear()  # one model at a time: a 7B model twice would not fit
     _CACHE[key] = (model, tokenizer)
     return model, tokenizer
@@ -88,13 +74,13 @@ class Perplexity(evaluate.Metric):
             features=datasets.Features({"predictions": datasets.Value("string")}),
         )
 
-    def _compute(self, predictions, model_path=None, adapter_path=None, tokenizer_path=None,
+    def _compute(self, predictions, model_path=None, adapter_path=None,
                  contexts=None, add_special_tokens=True, max_length=None, dtype="auto"):
         if not model_path:
             raise ValueError("perplexity needs model_path (a local model folder)")
         if contexts is not None and len(contexts) != len(predictions):
             raise ValueError("contexts must have one entry per prediction")
-        model, tokenizer = load(model_path, adapter_path, tokenizer_path, dtype)
+        model, tokenizer = load(model_path, adapter_path, dtype)
         limit = max_length or getattr(model.config, "max_position_embeddings", None) or 2048
         bos = tokenizer.bos_token_id
         scores, tokens, total_nll, total_tokens = [], [], 0.0, 0
