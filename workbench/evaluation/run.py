@@ -4,11 +4,15 @@ Output, under ``DIR/eval/<eval_id>/`` (``eval_id`` = ``<suite>-<UTC time>-<4 hex
 
     suite.yaml           the suite as run (every default spelled out)
     items.parquet        the evaluation items: prompt, reference, brief
-    generations.parquet  item x system x sample: the text each system wrote
+    generations.parquet  item x system x sample: the text each system wrote, the output checks
+                         ``workbench generate`` runs (one column per check, ``checks_passed``,
+                         the failed kinds; see output_checks.py), novelty and moderation flags
     scores.parquet       item x system x metric: per-item scores (mean over samples)
     summary.parquet      task x system x metric: mean, 95% bootstrap CI, corpus value, rank
     paired.parquet       task x metric x system pair: paired bootstrap difference, CI, p-value
-    summary.json         the same summary in JSON, plus notes
+    summary.json         the same summary in JSON, plus notes, the ranking metric, the check
+                         failures per system and kind with examples (``errors``) and the
+                         moderation flags per system and tag (``moderation``; see errors.py)
     manifest.json        inputs' hashes (split manifest, splits, suite, metric modules, runs),
                          every system's lineage (run id, base, split manifest and label snapshot
                          it was trained on), the label snapshot of the evaluation split, versions
@@ -18,6 +22,14 @@ sides, ``score_on: normalized``): the project's rule is normalise for comparison
 Per-item scores are sentence-level; the summary's ``mean`` is their mean (the quantity the
 bootstrap resamples), and ``corpus`` is the metric's own corpus-level value (corpus chrF, corpus
 BLEU, pooled distinct-n, token-weighted perplexity) for comparison with published numbers.
+
+Beside the suite's metrics every task gets three derived per-item metrics (:data:`DERIVED`):
+``novelty`` (1 - the largest n-gram overlap with any train text or ad shown in the prompt),
+``check_pass_rate`` (share of the item's samples passing every check) and the ranking metric
+``<metric>@checked`` (the suite's ``ranking``: the plain metric where the checks pass,
+``failed_checks_score`` where they fail), so they get CIs and paired tests like the others. The
+leaderboard ranks by the ranking metric; a system whose share of copies exceeds
+``ranking.mostly_copies`` is flagged ``mostly_copies`` in the summary.
 """
 
 from __future__ import annotations
@@ -55,12 +67,38 @@ from workbench.core.manifests import (
 from workbench.core.prompts import PromptSpec
 from workbench.core.schemas import read_parquet_checked
 from workbench.evaluation.bootstrap import bootstrap_ci, paired_bootstrap
+from workbench.evaluation.errors import check_failures, moderation_flags
 from workbench.evaluation.metrics import MetricDef, compute, module_path, resolve_metric
+from workbench.evaluation.moderation import (
+    MODERATION_SCHEMA,
+    TagModeration,
+    fit_tag_moderation,
+    moderation_columns,
+)
+from workbench.evaluation.output_checks import CHECK_SCHEMA, OutputChecker
 from workbench.evaluation.suite import Suite
 from workbench.evaluation.systems import System, eval_prompt_spec, resolve_system
 from workbench.evaluation.tasks import EvalItem, build_items
 
 Log = Callable[[str], None]
+
+NOVELTY = "novelty"
+CHECK_PASS_RATE = "check_pass_rate"
+
+
+def derived_metrics(suite: Suite) -> dict[str, MetricDef]:
+    """The per-item metrics every task gets beside the suite's own (no metric module)."""
+    ranking = suite.ranking
+    return {m.name: m for m in (
+        MetricDef(NOVELTY, "", "1 - largest char n-gram overlap with a train text or a shown ad "
+                  "(0: a copy, 1: nothing shared)", True),
+        MetricDef(CHECK_PASS_RATE, "", "share of generations passing every output check (0-1)",
+                  True),
+        MetricDef(suite.ranking_metric, "",
+                  f"{suite.ranking_base} where every output check passes, "
+                  f"{ranking.failed_checks_score:g} where one fails (ranks the leaderboard)",
+                  True),
+    )}
 
 REQUIRED_COLUMNS = ("uid", "channel_name", "text", "is_ad")
 
@@ -69,6 +107,7 @@ GENERATIONS_SCHEMA: dict[str, pl.DataType] = {
     "sample": pl.Int64, "seed": pl.Int64, "prompt": pl.Utf8, "prompt_sha256": pl.Utf8,
     "brief": pl.Utf8, "text": pl.Utf8,
     "reference": pl.Utf8, "source_uid": pl.Utf8, "seconds": pl.Float64,
+    **CHECK_SCHEMA, **MODERATION_SCHEMA,
 }
 SCORES_SCHEMA: dict[str, pl.DataType] = {
     "eval_id": pl.Utf8, "task": pl.Utf8, "item_id": pl.Utf8, "uid": pl.Utf8, "system": pl.Utf8,
@@ -78,6 +117,9 @@ SUMMARY_SCHEMA: dict[str, pl.DataType] = {
     "task": pl.Utf8, "system": pl.Utf8, "metric": pl.Utf8, "mean": pl.Float64,
     "ci_low": pl.Float64, "ci_high": pl.Float64, "n": pl.Int64, "corpus": pl.Float64,
     "higher_is_better": pl.Boolean, "rank": pl.Int64,
+    # Share of the system's generations of the task failing the copy check, and whether it
+    # exceeds the suite's ranking.mostly_copies (same value on every metric row of the system).
+    "copy_share": pl.Float64, "mostly_copies": pl.Boolean,
 }
 PAIRED_SCHEMA: dict[str, pl.DataType] = {
     "task": pl.Utf8, "metric": pl.Utf8, "system_a": pl.Utf8, "system_b": pl.Utf8,
@@ -135,26 +177,50 @@ class EvalResult:
     systems: list[str]
     items: dict[str, int]
     notes: list[str] = field(default_factory=list)
+    #: The metric that ranks (``<metric>@checked``).
+    ranking: str = "chrf@checked"
 
     def lines(self, headline: str) -> list[str]:
-        """The leaderboard of each task on the headline metric, as text lines."""
+        """Each task's leaderboard, ranked by the ranking metric, as text lines.
+
+        Columns: the ranking metric with its 95% CI, the plain ``headline`` metric, the check
+        pass rate, novelty; a system flagged ``mostly_copies`` is marked ``COPIES``.
+        """
         out = [f"evaluation {self.eval_id}: {len(self.systems)} systems, items "
                + ", ".join(f"{t} {n}" for t, n in self.items.items())]
         for task in self.items:
-            part = self.summary.filter((pl.col("task") == task) & (pl.col("metric") == headline))
+            part = self.summary.filter((pl.col("task") == task)
+                                       & (pl.col("metric") == self.ranking))
             if part.height == 0:
                 continue
-            out.append(f"  {task} ({headline}, 95% CI):")
+            plain = self._means(task, headline)
+            passed = self._means(task, CHECK_PASS_RATE)
+            novelty = self._means(task, NOVELTY)
+            out.append(f"  {task} ({self.ranking}, 95% CI | {headline} | checks passed | "
+                       "novelty):")
             for row in part.sort("rank", nulls_last=True).iter_rows(named=True):
-                out.append(f"    {row['rank'] or '-'}. {row['system']:<20} {_fmt(row['mean'])} "
-                           f"[{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]  n={row['n']}")
+                system = row["system"]
+                mark = "  COPIES" if row["mostly_copies"] else ""
+                out.append(f"    {row['rank'] or '-'}. {system:<20} {_fmt(row['mean'])} "
+                           f"[{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]  "
+                           f"{headline} {_fmt(plain.get(system))}  "
+                           f"passed {_pct(passed.get(system))}  "
+                           f"novelty {_fmt(novelty.get(system))}  n={row['n']}{mark}")
         out.extend(f"  note: {n}" for n in self.notes)
         out.append(f"  -> {self.out_dir}")
         return out
 
+    def _means(self, task: str, metric: str) -> dict[str, float]:
+        part = self.summary.filter((pl.col("task") == task) & (pl.col("metric") == metric))
+        return dict(zip(part["system"].to_list(), part["mean"].to_list(), strict=True))
+
 
 def _fmt(value: float | None) -> str:
     return "nan" if value is None or not math.isfinite(value) else f"{value:.2f}"
+
+
+def _pct(value: float | None) -> str:
+    return "nan" if value is None or not math.isfinite(value) else f"{100 * value:.0f}%"
 
 
 def load_splits(data_dir: Path, suite: Suite) -> tuple[dict[str, pl.DataFrame], SplitsManifest]:
@@ -209,8 +275,12 @@ def _generate(system: System, items: list[EvalItem], suite: Suite, max_new_token
 
 
 def _score(system: System, metric: MetricDef, items: list[EvalItem], gens: list[dict[str, Any]],
-           norm: Callable[[str], str], suite: Suite) -> tuple[list[float], float, dict[str, Any]]:
-    """Per-item scores (mean over samples) and the corpus value of one metric."""
+           norm: Callable[[str], str], suite: Suite
+           ) -> tuple[list[float], float, dict[str, Any], dict[str, list[float]]]:
+    """Per-item scores (mean over samples), the corpus value, facts, and item -> per-sample values.
+
+    The per-sample values are empty for model metrics (perplexity ignores the samples).
+    """
     by_item: dict[str, list[float]] = {it.item_id: [] for it in items}
     corpus_values = []
     extra: dict[str, Any] = {}
@@ -219,7 +289,7 @@ def _score(system: System, metric: MetricDef, items: list[EvalItem], gens: list[
         args = system.scoring_model([it.prompt for it in items], items[0].task)
         res = compute(metric, [""] * len(items), references=[it.reference for it in items],
                       model=args)
-        return res.items, res.corpus, res.extra
+        return res.items, res.corpus, res.extra, {}
     for sample in range(suite.samples):
         rows = [g for g in gens if g["sample"] == sample]
         texts = {g["item_id"]: g["text"] or "" for g in rows}
@@ -237,7 +307,38 @@ def _score(system: System, metric: MetricDef, items: list[EvalItem], gens: list[
         values.append(sum(finite) / len(finite) if finite else math.nan)
     finite_corpus = [c for c in corpus_values if math.isfinite(c)]
     corpus = sum(finite_corpus) / len(finite_corpus) if finite_corpus else math.nan
-    return values, corpus, extra
+    return values, corpus, extra, by_item
+
+
+def _mean(values: Sequence[float]) -> float:
+    finite = [v for v in values if math.isfinite(v)]
+    return sum(finite) / len(finite) if finite else math.nan
+
+
+def _derived_scores(items: list[EvalItem], gens: list[dict[str, Any]],
+                    per_sample: dict[str, list[float]] | None, suite: Suite
+                    ) -> dict[str, list[float]]:
+    """Per-item novelty, check pass rate and ranking metric (means over samples).
+
+    ``per_sample`` holds the ranking's plain metric per item and sample (None: the task does
+    not compute it, so it has no ranking metric).
+    """
+    by_item: dict[str, list[dict[str, Any]]] = {it.item_id: [] for it in items}
+    for g in sorted(gens, key=lambda g: g["sample"]):
+        by_item[g["item_id"]].append(g)
+    out: dict[str, list[float]] = {NOVELTY: [], CHECK_PASS_RATE: []}
+    if per_sample is not None:
+        out[suite.ranking_metric] = []
+    for it in items:
+        rows = by_item[it.item_id]
+        out[NOVELTY].append(_mean([g["novelty"] for g in rows]))
+        out[CHECK_PASS_RATE].append(_mean([float(g["checks_passed"]) for g in rows]))
+        if per_sample is not None:
+            plain = per_sample[it.item_id]
+            out[suite.ranking_metric].append(_mean([
+                value if g["checks_passed"] else suite.ranking.failed_checks_score
+                for g, value in zip(rows, plain, strict=True)]))
+    return out
 
 
 def summarise(scores: pl.DataFrame, metrics: dict[str, dict[str, MetricDef]],
@@ -342,6 +443,11 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
     if suite.headline not in {m for defs in metric_defs.values() for m in defs}:
         msg = f"headline metric '{suite.headline}' is not computed by any task of the suite"
         raise ConfigError(msg)
+    if suite.ranking_base not in {m for defs in metric_defs.values() for m in defs}:
+        msg = (f"ranking metric '{suite.ranking_base}' is not computed by any task of the suite "
+               f"(ranking.metric)")
+        raise ConfigError(msg)
+    derived = derived_metrics(suite)
     splits, split_manifest = load_splits(data_dir, suite)
     split_manifest_path = Layout(data_dir).splits_manifest
     train_path = Layout(data_dir).split("train")
@@ -385,6 +491,12 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
                f"split ({_split_facts(splits[suite.items.split], suite)})")
         raise DataContractError(msg)
     norm = _normalizer(suite, cfg)
+    checker = OutputChecker(splits["train"], cfg, system_prompt=(
+        prompt_spec.system_prompt if prompt_spec is not None else None))
+    moderation = fit_tag_moderation(splits["train"], seed=suite.seed)
+    if not moderation.measured:
+        notes.append("moderation: not measured ("
+                     + "; ".join(sorted(set(moderation.skipped.values()))) + ")")
     gen_rows: list[dict[str, Any]] = []
     score_rows: list[dict[str, Any]] = []
     corpus: dict[tuple[str, str, str], float] = {}
@@ -399,6 +511,7 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
                     f"{suite.samples})")
                 generated[task.name] = _generate(system, items[task.name], suite,
                                                  task.max_new_tokens, eval_id)
+                _annotate(generated[task.name], items[task.name], checker, moderation)
                 gen_rows += generated[task.name]
         lineage[system.name] = dict(system.lineage)
         # Free the generating model before the perplexity metric loads its own copy.
@@ -408,9 +521,12 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
             if not task_items:
                 continue
             gens = generated[task.name]
+            ranking_plain: dict[str, list[float]] | None = None
             for name, metric in metric_defs[task.name].items():
-                values, corpus_value, extra = _score(system, metric, task_items, gens, norm,
-                                                     suite)
+                values, corpus_value, extra, per_sample = _score(system, metric, task_items,
+                                                                 gens, norm, suite)
+                if name == suite.ranking_base:
+                    ranking_plain = per_sample
                 corpus[(task.name, system.name, name)] = corpus_value
                 if extra:
                     metric_extra[f"{task.name}/{system.name}/{name}"] = extra
@@ -419,9 +535,23 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
                                 "value": v if math.isfinite(v) else None,
                                 "samples": 1 if "model" in metric.needs else suite.samples}
                                for it, v in zip(task_items, values, strict=True)]
+            for name, values in _derived_scores(task_items, gens, ranking_plain,
+                                                suite).items():
+                score_rows += [{"eval_id": eval_id, "task": task.name, "item_id": it.item_id,
+                                "uid": it.uid, "system": system.name, "metric": name,
+                                "value": v if math.isfinite(v) else None,
+                                "samples": suite.samples}
+                               for it, v in zip(task_items, values, strict=True)]
         timings[system.name] = round(time.perf_counter() - t0, 2)
     scores = pl.DataFrame(score_rows, schema=SCORES_SCHEMA)
-    summary, paired = summarise(scores, metric_defs, corpus, suite)
+    generations = pl.DataFrame(gen_rows, schema=GENERATIONS_SCHEMA)
+    ranked_defs = {task: {**defs, **{n: d for n, d in derived.items()
+                                     if n != suite.ranking_metric or suite.ranking_base in defs}}
+                   for task, defs in metric_defs.items()}
+    summary, paired = summarise(scores, ranked_defs, corpus, suite)
+    summary = _flag_copies(summary, generations, suite.ranking.mostly_copies)
+    errors = check_failures(generations)
+    flagged = moderation_flags(generations, moderation.facts())
     item_frame = pl.DataFrame(
         [{"task": it.task, "item_id": it.item_id, "uid": it.uid, "channel": it.channel,
           "vertical": it.vertical, "prompt": it.prompt, "prompt_sha256": it.prompt_sha256,
@@ -432,7 +562,7 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
                 "reference": pl.Utf8, "brief": pl.Utf8, "context_uids": pl.List(pl.Utf8)})
     files = {
         "items.parquet": item_frame,
-        "generations.parquet": pl.DataFrame(gen_rows, schema=GENERATIONS_SCHEMA),
+        "generations.parquet": generations,
         "scores.parquet": scores, "summary.parquet": summary, "paired.parquet": paired,
     }
     outputs: dict[str, dict[str, Any]] = {}
@@ -446,15 +576,45 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
     item_counts = {t: len(v) for t, v in items.items()}
     _write_manifest(out, suite, suite_path, split_manifest_path, split_manifest,
                     [train_path, held_path], metric_defs, lineage, outputs, timings, notes,
-                    eval_id, item_counts, metric_extra, prompt_spec)
+                    eval_id, item_counts,
+                    {**metric_extra,
+                     "derived": {n: d.description for n, d in derived.items()},
+                     "moderation": moderation.facts()},
+                    prompt_spec)
     write_json_atomic(out / "summary.json", {
         "eval_id": eval_id, "suite": suite.name, "headline": suite.headline,
+        "ranking": suite.ranking_metric, "ranking_config": suite.ranking.model_dump(),
         "systems": [s.name for s in systems], "items": item_counts,
         "summary": summary.to_dicts(), "paired": paired.to_dicts(), "notes": notes,
+        "errors": errors, "moderation": flagged,
         "seconds": round(time.perf_counter() - started, 2),
     })
     return EvalResult(eval_id=eval_id, out_dir=out, summary=summary, paired=paired,
-                      systems=[s.name for s in systems], items=item_counts, notes=notes)
+                      systems=[s.name for s in systems], items=item_counts, notes=notes,
+                      ranking=suite.ranking_metric)
+
+
+def _annotate(gens: list[dict[str, Any]], items: list[EvalItem], checker: OutputChecker,
+              moderation: TagModeration) -> None:
+    """Add the output checks, novelty and moderation columns to generation rows (in place)."""
+    by_id = {it.item_id: it for it in items}
+    for g in gens:
+        g.update(checker.check(by_id[g["item_id"]], g["text"]))
+    for g, cols in zip(gens, moderation_columns(moderation, [g["text"] or "" for g in gens]),
+                       strict=True):
+        g.update(cols)
+
+
+def _flag_copies(summary: pl.DataFrame, generations: pl.DataFrame, threshold: float
+                 ) -> pl.DataFrame:
+    """Fill ``copy_share`` / ``mostly_copies`` per (task, system) from the copy check."""
+    shares = generations.group_by("task", "system").agg(
+        pl.col("check_not_copy").not_().mean().alias("share"))
+    facts = {(r["task"], r["system"]): r["share"] for r in shares.iter_rows(named=True)}
+    rows = [{**row, "copy_share": facts.get((row["task"], row["system"])),
+             "mostly_copies": (facts.get((row["task"], row["system"])) or 0.0) > threshold}
+            for row in summary.iter_rows(named=True)]
+    return pl.DataFrame(rows, schema=SUMMARY_SCHEMA)
 
 
 def _write_manifest(out: Path, suite: Suite, suite_path: Path | None, split_manifest_path: Path,

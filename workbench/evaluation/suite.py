@@ -123,6 +123,26 @@ class BootstrapConfig(StrictModel):
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0, description="CI level.")
 
 
+class RankingConfig(StrictModel):
+    """What ranks the leaderboard: a metric a copy cannot win."""
+
+    metric: str | None = Field(
+        default=None,
+        description="Plain metric the ranking is built on (None: the suite's headline).",
+    )
+    failed_checks_score: float = Field(
+        default=0.0,
+        description="Score of a generation that fails an output check (copy, no contact, ...); "
+        "the ranking metric is '<metric>@checked': the plain metric where the checks pass, this "
+        "value where they fail, averaged per item like any metric (CIs, paired tests).",
+    )
+    mostly_copies: float = Field(
+        default=0.5, ge=0.0, le=1.0,
+        description="A system whose share of generations failing the copy check exceeds this is "
+        "flagged `mostly_copies` in the summary and marked in the printed table.",
+    )
+
+
 class Suite(StrictModel):
     """An evaluation suite (``eval/suites/<name>.yaml``)."""
 
@@ -144,7 +164,10 @@ class Suite(StrictModel):
         description="normalized: homophones unified and Latin lower-cased on both sides before "
         "scoring (normalise for comparison, never for training); original: as written.",
     )
-    headline: str = Field(default="chrf", description="Metric that ranks the leaderboard.")
+    headline: str = Field(
+        default="chrf", description="The plain metric shown beside the ranking metric."
+    )
+    ranking: RankingConfig = Field(default_factory=RankingConfig)
     cpu_threads: int | None = Field(
         default=None, ge=1,
         description="torch threads for local models on CPU (None: torch's default). Tiny models "
@@ -172,6 +195,16 @@ class Suite(StrictModel):
             msg = f"each task may appear once, got {tasks}"
             raise ValueError(msg)
         return self
+
+    @property
+    def ranking_metric(self) -> str:
+        """Name of the metric that ranks: ``<metric>@checked`` (e.g. ``chrf@checked``)."""
+        return f"{self.ranking.metric or self.headline}@checked"
+
+    @property
+    def ranking_base(self) -> str:
+        """The plain metric the ranking metric is built on."""
+        return self.ranking.metric or self.headline
 
     def system_entries(self) -> list[SystemEntry]:
         """Systems as entries (a bare string is its own name and ref)."""

@@ -64,6 +64,8 @@ class EvalItem:
     context_uids: list[str] = field(default_factory=list)
     #: brief_to_ad: hash of the prompt's messages (:func:`workbench.core.prompts.build_prompt`).
     prompt_sha256: str | None = None
+    #: brief_to_ad: the derived brief itself (what the output checks read); None otherwise.
+    derived_brief: Brief | None = None
 
     def brief_json(self) -> str:
         """The brief as one JSON object string."""
@@ -152,6 +154,7 @@ def brief_to_ad_items(test: pl.DataFrame, train: pl.DataFrame, task: TaskConfig,
             channel=row["channel_name"] or "", vertical=row["vertical"] or None,
             prompt=prompt.user, reference=row["text"].strip(), brief=coverage_of(brief),
             context_uids=[uid for uid, _ in context], prompt_sha256=prompt.prompt_sha256,
+            derived_brief=brief,
         ))
     return items
 

@@ -110,13 +110,14 @@ def ethiopic_share(text: str) -> float:
     return ethiopic_ratio(replace_mentions(replace_links(text, " "), " "))
 
 
-def _skeleton(text: str, cleaning: CleaningConfig) -> str:
+def skeleton(text: str, cleaning: CleaningConfig) -> str:
     """Normalised words only: contacts and links masked, punctuation and emojis dropped."""
     text = replace_phones(replace_mentions(replace_links(text, " "), " "), " ")
     return " ".join(_NON_WORD.sub(" ", normalize(text, cleaning)).split())
 
 
-def _grams(text: str, n: int) -> set[str]:
+def char_grams(text: str, n: int) -> set[str]:
+    """The distinct character ``n``-grams of ``text`` (what :func:`overlap_ratio` compares)."""
     return {text[i:i + n] for i in range(len(text) - n + 1)}
 
 
@@ -126,8 +127,8 @@ def overlap_ratio(candidate: str, ad: str, *, cleaning: CleaningConfig, n: int =
     1.0 means one text lies wholly inside the other: the candidate is the ad with lines added,
     or a slice of the ad. Both texts are reduced to normalised words, contacts masked, first.
     """
-    cand = _grams(_skeleton(candidate, cleaning), n)
-    other = _grams(_skeleton(ad, cleaning), n)
+    cand = char_grams(skeleton(candidate, cleaning), n)
+    other = char_grams(skeleton(ad, cleaning), n)
     if not cand or not other:
         return 0.0
     return len(cand & other) / min(len(cand), len(other))
