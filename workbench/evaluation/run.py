@@ -67,13 +67,19 @@ from workbench.core.manifests import (
 from workbench.core.prompts import PromptSpec
 from workbench.core.schemas import read_parquet_checked
 from workbench.evaluation.bootstrap import bootstrap_ci, paired_bootstrap
+from workbench.evaluation.copy_aware import (
+    CHECK_PASS_RATE,
+    NOVELTY,
+    annotate,
+    copy_shares,
+    derived_metrics,
+    derived_scores,
+)
 from workbench.evaluation.errors import check_failures, moderation_flags
 from workbench.evaluation.metrics import MetricDef, compute, module_path, resolve_metric
 from workbench.evaluation.moderation import (
     MODERATION_SCHEMA,
-    TagModeration,
     fit_tag_moderation,
-    moderation_columns,
 )
 from workbench.evaluation.output_checks import CHECK_SCHEMA, OutputChecker
 from workbench.evaluation.suite import Suite
@@ -81,24 +87,6 @@ from workbench.evaluation.systems import System, eval_prompt_spec, resolve_syste
 from workbench.evaluation.tasks import EvalItem, build_items
 
 Log = Callable[[str], None]
-
-NOVELTY = "novelty"
-CHECK_PASS_RATE = "check_pass_rate"
-
-
-def derived_metrics(suite: Suite) -> dict[str, MetricDef]:
-    """The per-item metrics every task gets beside the suite's own (no metric module)."""
-    ranking = suite.ranking
-    return {m.name: m for m in (
-        MetricDef(NOVELTY, "", "1 - largest char n-gram overlap with a train text or a shown ad "
-                  "(0: a copy, 1: nothing shared)", True),
-        MetricDef(CHECK_PASS_RATE, "", "share of generations passing every output check (0-1)",
-                  True),
-        MetricDef(suite.ranking_metric, "",
-                  f"{suite.ranking_base} where every output check passes, "
-                  f"{ranking.failed_checks_score:g} where one fails (ranks the leaderboard)",
-                  True),
-    )}
 
 REQUIRED_COLUMNS = ("uid", "channel_name", "text", "is_ad")
 
@@ -310,37 +298,6 @@ def _score(system: System, metric: MetricDef, items: list[EvalItem], gens: list[
     return values, corpus, extra, by_item
 
 
-def _mean(values: Sequence[float]) -> float:
-    finite = [v for v in values if math.isfinite(v)]
-    return sum(finite) / len(finite) if finite else math.nan
-
-
-def _derived_scores(items: list[EvalItem], gens: list[dict[str, Any]],
-                    per_sample: dict[str, list[float]] | None, suite: Suite
-                    ) -> dict[str, list[float]]:
-    """Per-item novelty, check pass rate and ranking metric (means over samples).
-
-    ``per_sample`` holds the ranking's plain metric per item and sample (None: the task does
-    not compute it, so it has no ranking metric).
-    """
-    by_item: dict[str, list[dict[str, Any]]] = {it.item_id: [] for it in items}
-    for g in sorted(gens, key=lambda g: g["sample"]):
-        by_item[g["item_id"]].append(g)
-    out: dict[str, list[float]] = {NOVELTY: [], CHECK_PASS_RATE: []}
-    if per_sample is not None:
-        out[suite.ranking_metric] = []
-    for it in items:
-        rows = by_item[it.item_id]
-        out[NOVELTY].append(_mean([g["novelty"] for g in rows]))
-        out[CHECK_PASS_RATE].append(_mean([float(g["checks_passed"]) for g in rows]))
-        if per_sample is not None:
-            plain = per_sample[it.item_id]
-            out[suite.ranking_metric].append(_mean([
-                value if g["checks_passed"] else suite.ranking.failed_checks_score
-                for g, value in zip(rows, plain, strict=True)]))
-    return out
-
-
 def summarise(scores: pl.DataFrame, metrics: dict[str, dict[str, MetricDef]],
               corpus: dict[tuple[str, str, str], float], suite: Suite
               ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -511,7 +468,7 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
                     f"{suite.samples})")
                 generated[task.name] = _generate(system, items[task.name], suite,
                                                  task.max_new_tokens, eval_id)
-                _annotate(generated[task.name], items[task.name], checker, moderation)
+                annotate(generated[task.name], items[task.name], checker, moderation)
                 gen_rows += generated[task.name]
         lineage[system.name] = dict(system.lineage)
         # Free the generating model before the perplexity metric loads its own copy.
@@ -535,7 +492,7 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
                                 "value": v if math.isfinite(v) else None,
                                 "samples": 1 if "model" in metric.needs else suite.samples}
                                for it, v in zip(task_items, values, strict=True)]
-            for name, values in _derived_scores(task_items, gens, ranking_plain,
+            for name, values in derived_scores(task_items, gens, ranking_plain,
                                                 suite).items():
                 score_rows += [{"eval_id": eval_id, "task": task.name, "item_id": it.item_id,
                                 "uid": it.uid, "system": system.name, "metric": name,
@@ -549,7 +506,12 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
                                      if n != suite.ranking_metric or suite.ranking_base in defs}}
                    for task, defs in metric_defs.items()}
     summary, paired = summarise(scores, ranked_defs, corpus, suite)
-    summary = _flag_copies(summary, generations, suite.ranking.mostly_copies)
+    copies = copy_shares(generations)
+    summary = pl.DataFrame(
+        [{**row, "copy_share": copies.get((row["task"], row["system"])),
+          "mostly_copies": copies.get((row["task"], row["system"]), 0.0)
+          > suite.ranking.mostly_copies} for row in summary.iter_rows(named=True)],
+        schema=SUMMARY_SCHEMA)
     errors = check_failures(generations)
     flagged = moderation_flags(generations, moderation.facts())
     item_frame = pl.DataFrame(
@@ -592,29 +554,6 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
     return EvalResult(eval_id=eval_id, out_dir=out, summary=summary, paired=paired,
                       systems=[s.name for s in systems], items=item_counts, notes=notes,
                       ranking=suite.ranking_metric)
-
-
-def _annotate(gens: list[dict[str, Any]], items: list[EvalItem], checker: OutputChecker,
-              moderation: TagModeration) -> None:
-    """Add the output checks, novelty and moderation columns to generation rows (in place)."""
-    by_id = {it.item_id: it for it in items}
-    for g in gens:
-        g.update(checker.check(by_id[g["item_id"]], g["text"]))
-    for g, cols in zip(gens, moderation_columns(moderation, [g["text"] or "" for g in gens]),
-                       strict=True):
-        g.update(cols)
-
-
-def _flag_copies(summary: pl.DataFrame, generations: pl.DataFrame, threshold: float
-                 ) -> pl.DataFrame:
-    """Fill ``copy_share`` / ``mostly_copies`` per (task, system) from the copy check."""
-    shares = generations.group_by("task", "system").agg(
-        pl.col("check_not_copy").not_().mean().alias("share"))
-    facts = {(r["task"], r["system"]): r["share"] for r in shares.iter_rows(named=True)}
-    rows = [{**row, "copy_share": facts.get((row["task"], row["system"])),
-             "mostly_copies": (facts.get((row["task"], row["system"])) or 0.0) > threshold}
-            for row in summary.iter_rows(named=True)]
-    return pl.DataFrame(rows, schema=SUMMARY_SCHEMA)
 
 
 def _write_manifest(out: Path, suite: Suite, suite_path: Path | None, split_manifest_path: Path,
