@@ -106,6 +106,11 @@ def test_check_columns_and_error_counts(evaluated: dict[str, Any]) -> None:
     half = gens.filter(pl.col("task") == "half_continuation")
     assert half["check_has_brand"].null_count() == half.height
     assert half["check_has_contact"].null_count() == half.height
+    # A brief derived from an ad without a brand has no brand to look for.
+    no_brand = gens.filter((pl.col("task") == "brief_to_ad")
+                           & pl.col("brief").str.contains('"brand": null', literal=True))
+    assert no_brand.height > 0
+    assert no_brand["check_has_brand"].null_count() == no_brand.height
     # checks_passed agrees with the failed kinds, and each failed kind's column is False.
     for row in gens.iter_rows(named=True):
         assert row["checks_passed"] == (not row["check_failures"])

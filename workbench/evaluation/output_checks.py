@@ -12,7 +12,9 @@ Which checks apply:
 check              brief_to_ad      half_continuation
 =================  ===============  ======================================================
 ``not_empty``      yes              yes
-``has_brand``      yes              no (no brief: the output continues a text)
+``has_brand``      yes (when the    no (no brief: the output continues a text)
+                   derived brief
+                   has a brand)
 ``has_contact``    yes              no (contacts stay in the given first half)
 ``ethiopic_ok``    yes (brief's     yes (the ``am`` threshold: the held-out texts are
                    language)        Amharic posts)
@@ -117,8 +119,7 @@ class OutputChecker:
             "length_ok": res.length_ok, "no_leak": not res.prompt_leak,
             "not_copy": not res.is_copy,
         }
-        applied = CHECK_KINDS if brief is not None else tuple(
-            k for k in CHECK_KINDS if k not in BRIEF_CHECKS)
+        applied = applicable_checks(brief)
         failures = [k for k in res.failures if k in applied]
         return {
             **{f"check_{k}": (values[k] if k in applied else None) for k in CHECK_KINDS},
@@ -126,6 +127,14 @@ class OutputChecker:
             "leaked_text": res.leaked_text, "overlap_ratio": res.overlap_ratio,
             "overlap_uid": res.overlap_uid, "novelty": round(1.0 - res.overlap_ratio, 4),
         }
+
+
+def applicable_checks(brief: Brief | None) -> tuple[str, ...]:
+    """The checks that apply to an output of an item with ``brief`` (None: no brief)."""
+    if brief is None:
+        return tuple(k for k in CHECK_KINDS if k not in BRIEF_CHECKS)
+    # A brief derived from an ad may have found no brand: nothing to look for then.
+    return tuple(k for k in CHECK_KINDS if k != "has_brand" or brief.brand)
 
 
 def _no_brief(channel: str) -> Brief:
