@@ -127,7 +127,8 @@ def test_check_columns_and_error_counts(evaluated: dict[str, Any]) -> None:
     moderation = evaluated["summary"]["moderation"]
     assert moderation["measured_any"] is False
     assert set(moderation["not_measured"]) == {"Gambling", "Politics", "Profanity", "Religious"}
-    assert any(n.startswith("moderation: not measured") for n in evaluated["result"].notes)
+    assert any(n.startswith("moderation: Gambling, Politics, Profanity, Religious not measured")
+               for n in evaluated["result"].notes)
 
 
 def test_checker_on_known_outputs(evaluated: dict[str, Any]) -> None:

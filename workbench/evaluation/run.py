@@ -451,8 +451,8 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
     checker = OutputChecker(splits["train"], cfg, system_prompt=(
         prompt_spec.system_prompt if prompt_spec is not None else None))
     moderation = fit_tag_moderation(splits["train"], seed=suite.seed)
-    if not moderation.measured:
-        notes.append("moderation: not measured ("
+    if moderation.skipped:
+        notes.append(f"moderation: {', '.join(moderation.skipped)} not measured ("
                      + "; ".join(sorted(set(moderation.skipped.values()))) + ")")
     gen_rows: list[dict[str, Any]] = []
     score_rows: list[dict[str, Any]] = []
