@@ -212,3 +212,16 @@ def test_moderation_flags_a_gambling_text(tmp_path: Path) -> None:
     assert gambling["moderation_flags"] == ["Gambling"]
     assert ordinary["moderation_flags"] == []
     assert json.loads(gambling["moderation_scores"])["Gambling"] >= 0.5
+
+
+def test_ranking_on_a_metric_no_task_computes_is_a_config_error(tmp_path: Path) -> None:
+    from workbench.core.errors import ConfigError
+    from workbench.evaluation.run import run_suite
+    from workbench.evaluation.suite import Suite
+
+    suite = Suite.model_validate({
+        "name": "x", "systems": ["template"], "ranking": {"metric": "bleu"},
+        "tasks": [{"name": "brief_to_ad", "metrics": ["chrf"]}]})
+    assert suite.ranking_metric == "bleu@checked"
+    with pytest.raises(ConfigError, match="ranking metric 'bleu'"):
+        run_suite(suite, None, tmp_path, ProjectConfig())
