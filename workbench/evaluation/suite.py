@@ -123,6 +123,30 @@ class BootstrapConfig(StrictModel):
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0, description="CI level.")
 
 
+class GateConfig(StrictModel):
+    """The verdict rule of ``workbench eval compare``: when a challenger beats the champion."""
+
+    metric: str | None = Field(
+        default=None,
+        description="Metric of the headline task the challenger must improve (None: `headline`).",
+    )
+    min_delta: float = Field(
+        default=0.0,
+        description="The improvement's CI lower bound must be above this (in the metric's units; "
+        "for a lower-is-better metric the improvement is champion minus challenger).",
+    )
+    max_check_drop_points: float = Field(
+        default=2.0, ge=0.0, le=100.0,
+        description="The challenger's check pass rate may be at most this many percentage points "
+        "below the champion's (not measured: the condition is reported as such and passes).",
+    )
+    min_human_win_rate: float = Field(
+        default=0.5, ge=0.0, le=1.0,
+        description="When pairwise ratings exist, the CI of the challenger's human win rate over "
+        "the champion must not lie wholly below this (its upper bound >= it).",
+    )
+
+
 class Suite(StrictModel):
     """An evaluation suite (``eval/suites/<name>.yaml``)."""
 
@@ -151,6 +175,7 @@ class Suite(StrictModel):
         "gain nothing from more threads, and on a busy machine 1 thread was 3x faster here.",
     )
     bootstrap: BootstrapConfig = Field(default_factory=BootstrapConfig)
+    gate: GateConfig = Field(default_factory=GateConfig)
 
     @field_validator("name")
     @classmethod
