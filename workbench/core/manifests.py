@@ -300,6 +300,7 @@ class CompareResult(_Strict):
     eval_id: str
     created_at: str
     task: str
+    confidence: float = Field(description="Level of every interval, e.g. 0.95.")
     challenger: str
     champion: str
     champion_record: ChampionEntry | None = Field(

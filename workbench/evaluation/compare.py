@@ -162,7 +162,7 @@ def compare_eval(eval_dir: Path, challenger: str, champion: str, *,
                          gate.metric or suite.headline)
     result = CompareResult(
         eval_id=eval_dir.name, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        task=task, challenger=ch, champion=cp, champion_record=champion_record, metrics=metrics,
+        task=task, confidence=suite.bootstrap.confidence, challenger=ch, champion=cp, champion_record=champion_record, metrics=metrics,
         baselines=baselines, check_pass_rate=checks, human=human,
         gate=gate.model_dump(mode="json"), conditions=conditions,
         wins=all(c.passed for c in conditions))
@@ -255,7 +255,7 @@ def verdict(metrics: list[CompareMetric], challenger_checks: float | None,
     sense = " (lower is better: gain = champion - challenger)" if lower_better else ""
     conditions = [GateCondition(
         name=f"{metric} improves", passed=improved,
-        detail=f"difference {m.delta:+.3f}, {_pct(m.ci_low, m.ci_high)}, p {m.p_value:.3f}, "
+        detail=f"difference {m.delta:+.3f}, CI [{m.ci_low:+.3f}, {m.ci_high:+.3f}], p {m.p_value:.3f}, "
                f"n {m.n}: gain's CI lower bound {gain_low:+.3f} "
                f"{'>' if improved else 'is not >'} min_delta {gate.min_delta:g}{sense}")]
     if challenger_checks is None or champion_checks is None:
@@ -278,14 +278,10 @@ def verdict(metrics: list[CompareMetric], challenger_checks: float | None,
         ok = human.ci_high >= gate.min_human_win_rate
         conditions.append(GateCondition(
             name="human win rate", passed=ok,
-            detail=f"{human.win_rate:.2f} {_pct(human.ci_low, human.ci_high)} over "
+            detail=f"{human.win_rate:.2f} CI [{human.ci_low:.2f}, {human.ci_high:.2f}] over "
                    f"{human.votes} votes: CI {'not wholly' if ok else 'wholly'} below "
                    f"{gate.min_human_win_rate:g}"))
     return conditions
-
-
-def _pct(low: float, high: float) -> str:
-    return f"95% CI [{low:+.3f}, {high:+.3f}]"
 
 
 def _num(value: float | None, fmt: str = ".3f") -> str:
@@ -298,7 +294,7 @@ def result_lines(result: CompareResult) -> list[str]:
     out = [f"compare {ch} (challenger) vs {cp} (champion) on {result.task}, "
            f"evaluation {result.eval_id}:",
            f"  {'metric':<16} {'challenger':>10} {'champion':>10} {'diff':>8} "
-           f"{'95% CI':>19} {'p':>6}  n"]
+           f"{f'{100 * result.confidence:g}% CI':>19} {'p':>6}  n"]
     for m in result.metrics:
         out.append(f"  {m.metric:<16} {_num(m.challenger):>10} {_num(m.champion):>10} "
                    f"{_num(m.delta, '+.3f'):>8} [{_num(m.ci_low, '+.3f')}, "
