@@ -197,3 +197,16 @@ def test_gate_conditions() -> None:
     assert verdict([_metric(-3.0, -0.5, higher=False)], None, None, None, gate, "chrf")[0].passed
     with pytest.raises(Exception, match="gate metric 'bleu'"):
         verdict([_metric(0.5, 3.0)], None, None, None, gate, "bleu")
+
+
+def test_suite_rejects_too_few_resamples_for_its_level() -> None:
+    from pydantic import ValidationError
+
+    from workbench.evaluation.suite import Suite
+
+    with pytest.raises(ValidationError, match=r"too few for a 0\.999 interval"):
+        Suite.model_validate({"name": "x", "systems": ["template"],
+                              "tasks": [{"name": "brief_to_ad", "metrics": ["chrf"]}],
+                              "bootstrap": {"n_resamples": 100, "confidence": 0.999}})
+    assert Suite.model_validate({"name": "x", "systems": ["template"], "tasks": [
+        {"name": "brief_to_ad", "metrics": ["chrf"]}]}).gate.max_check_drop_points == 2

@@ -41,6 +41,7 @@ from workbench.core.config import load_yaml_model
 from workbench.core.errors import ConfigError
 from workbench.core.resources import available_names, named_file, project_dir
 from workbench.core.strict_model import StrictModel
+from workbench.evaluation.bootstrap import order_index
 
 #: Where suites are looked up by name (project folder, then packaged defaults).
 SUITES_FOLDER = "eval/suites"
@@ -121,6 +122,13 @@ class BootstrapConfig(StrictModel):
 
     n_resamples: int = Field(default=1000, ge=100, le=100_000, description="Bootstrap resamples.")
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0, description="CI level.")
+
+    @model_validator(mode="after")
+    def _enough_resamples(self) -> BootstrapConfig:
+        # The interval's ends are order statistics of the resamples: too few for the level and
+        # no interval could exclude anything (bootstrap.order_index raises then).
+        order_index(self.n_resamples, 1.0 - self.confidence)
+        return self
 
 
 class GateConfig(StrictModel):
