@@ -111,6 +111,7 @@ def test_better_challenger_wins_and_worse_loses(world: dict[str, Any],
     assert chrf.ci_low > 0
     assert chrf.p_value < 0.05
     assert saved.baselines["retrieval"]["chrf"] > 0, "baselines shown for scale"
+    assert "baselines for scale (chrf): retrieval" in out
     # Roles swapped: the worse system does not win, exit 1.
     code, out, _ = _cli(["eval", "compare", "template", "--against", "oracle", "--eval-id",
                          oracle, "--data-dir", root], capsys)
@@ -210,3 +211,51 @@ def test_suite_rejects_too_few_resamples_for_its_level() -> None:
                               "bootstrap": {"n_resamples": 100, "confidence": 0.999}})
     assert Suite.model_validate({"name": "x", "systems": ["template"], "tasks": [
         {"name": "brief_to_ad", "metrics": ["chrf"]}]}).gate.max_check_drop_points == 2
+
+
+def _simulated_votes(root: Path, eval_id: str, prefer: str) -> None:
+    """ratings.parquet as `eval rate pull` writes it: the rating stage's own tasks and export
+    parser, with an annotator who always picks ``prefer``'s side."""
+    import polars as pl
+
+    from workbench.evaluation.ratings import RATINGS_SCHEMA, parse_export, rating_tasks
+
+    eval_dir = Layout(root).eval(eval_id)
+    _likert, pairwise, keys = rating_tasks(pl.read_parquet(eval_dir / "generations.parquet"),
+                                           eval_id=eval_id, task="brief_to_ad", n_items=None,
+                                           seed=0)
+    sides = {r["key"]: r for r in keys.iter_rows(named=True)}
+    export = [{"data": {"key": t["key"]}, "annotations": [{
+        "id": i, "completed_by": 1, "result": [{"type": "pairwise", "value": {
+            "selected": "left" if sides[t["key"]]["left_system"] == prefer else "right"}}]}]}
+        for i, t in enumerate(pairwise)]
+    rows = parse_export(export, keys, eval_id=eval_id, emails={1: "rater@example.org"},
+                        skipped={})
+    pl.DataFrame(rows, schema=RATINGS_SCHEMA).write_parquet(eval_dir / "ratings.parquet")
+
+
+def test_human_preference_enters_the_gate(world: dict[str, Any],
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from workbench.core.config import ProjectConfig
+    from workbench.evaluation.compare import compare_eval
+    from workbench.evaluation.run import run_suite
+    from workbench.evaluation.suite import load_suite
+
+    suite, path = load_suite(world["suite"])
+    run_suite(suite, path, world["root"], ProjectConfig(), eval_id="rated")
+    _simulated_votes(world["root"], "rated", prefer="template")
+    liked = compare_eval(world["root"], "rated", "template", "retrieval")
+    assert liked.human is not None
+    assert liked.human.win_rate == 1.0
+    assert liked.human.votes == liked.metrics[0].n, "one vote per item"
+    assert liked.conditions[2].passed
+    disliked = compare_eval(world["root"], "rated", "retrieval", "template")
+    assert disliked.human is not None
+    assert disliked.human.win_rate == 0.0
+    assert not disliked.conditions[2].passed
+    assert not disliked.wins
+    code, out, _ = _cli(["eval", "compare", "retrieval", "--against", "template", "--eval-id",
+                         "rated", "--data-dir", str(world["root"])], capsys)
+    assert code == 1
+    assert "human win rate of retrieval over template: 0.00 [0.00, 0.00] " in out
+    assert "[FAIL] human win rate" in out

@@ -305,6 +305,7 @@ class CompareResult(_Strict):
     champion: str
     champion_record: ChampionEntry | None = Field(
         default=None, description="The promoted champion compared against, if it was the default.")
+    gate_metric: str = Field(description="The metric the gate's improvement condition reads.")
     metrics: list[CompareMetric]
     baselines: dict[str, dict[str, float]] = Field(
         description="Baseline -> metric -> mean, for scale.")

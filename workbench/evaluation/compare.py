@@ -90,10 +90,10 @@ def compare(data_dir: Path, cfg: ProjectConfig, challenger: str, *, against: str
     if against is None:
         record = current_champion(data_dir)
         against = record.ref
-    if eval_id is not None:
-        eval_dir = find_eval(data_dir, eval_id)
-        return compare_eval(eval_dir, challenger, against, champion_record=record)
     challenger, against = pin_ref(data_dir, challenger), pin_ref(data_dir, against)
+    if eval_id is not None:
+        return compare_eval(data_dir, find_eval(data_dir, eval_id).name, challenger, against,
+                            champion_record=record)
     if challenger == against:
         msg = f"challenger and champion are the same system '{challenger}'"
         raise ConfigError(msg)
@@ -105,7 +105,7 @@ def compare(data_dir: Path, cfg: ProjectConfig, challenger: str, *, against: str
                SystemEntry(name=against, ref=against), *baselines]
     result = run_suite(suite.model_copy(update={"systems": entries}), path, data_dir, cfg,
                        log=log)
-    return compare_eval(result.out_dir, challenger, against, champion_record=record)
+    return compare_eval(data_dir, result.eval_id, challenger, against, champion_record=record)
 
 
 def _system_name(eval_dir: Path, ref: str, systems: list[str]) -> str:
@@ -116,26 +116,30 @@ def _system_name(eval_dir: Path, ref: str, systems: list[str]) -> str:
         manifest = read_manifest(eval_dir / "manifest.json", EvalManifest)
         run_id = ref.removeprefix("run:")
         for name, rid in manifest.run_ids.items():
-            if rid == run_id or (run_id == "latest" and name in systems):
+            if rid == run_id and name in systems:
                 return name
     msg = (f"system '{ref}' is not in evaluation {eval_dir.name} (systems: {', '.join(systems)}); "
            "run the compare without --eval-id to evaluate it")
     raise DataContractError(msg)
 
 
-def compare_eval(eval_dir: Path, challenger: str, champion: str, *,
+def compare_eval(data_dir: Path, eval_id: str, challenger: str, champion: str, *,
                  champion_record: ChampionEntry | None = None) -> CompareResult:
     """Compare two systems of one finished evaluation, apply its suite's gate, write compare.json.
 
     Parameters
     ----------
-    eval_dir
-        ``DIR/eval/<eval_id>``.
+    data_dir
+        Root of the stage folders.
+    eval_id
+        The evaluation (``DIR/eval/<eval_id>``).
     challenger, champion
         System names (or run refs) of that evaluation.
     champion_record
         The promoted champion, when it is the one compared against.
     """
+    lay = Layout(data_dir)
+    eval_dir = lay.eval(eval_id)
     suite = load_yaml_model(eval_dir / "suite.yaml", Suite)
     scores = pl.read_parquet(eval_dir / "scores.parquet")
     systems = list(dict.fromkeys(scores["system"].to_list()))
@@ -158,15 +162,16 @@ def compare_eval(eval_dir: Path, challenger: str, champion: str, *,
     checks = _check_pass_rates(eval_dir, task, [ch, cp])
     human = _human_preference(eval_dir, task, ch, cp, suite)
     gate = suite.gate
-    conditions = verdict(metrics, checks.get(ch), checks.get(cp), human, gate,
-                         gate.metric or suite.headline)
+    gate_metric = gate.metric or suite.headline
+    conditions = verdict(metrics, checks.get(ch), checks.get(cp), human, gate, gate_metric)
     result = CompareResult(
         eval_id=eval_dir.name, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        task=task, confidence=suite.bootstrap.confidence, challenger=ch, champion=cp, champion_record=champion_record, metrics=metrics,
+        task=task, confidence=suite.bootstrap.confidence, challenger=ch, champion=cp,
+        champion_record=champion_record, gate_metric=gate_metric, metrics=metrics,
         baselines=baselines, check_pass_rate=checks, human=human,
         gate=gate.model_dump(mode="json"), conditions=conditions,
         wins=all(c.passed for c in conditions))
-    write_manifest(Layout(eval_dir.parent.parent).compare(eval_dir.name), result)
+    write_manifest(lay.compare(eval_id), result)
     return result
 
 
@@ -299,9 +304,10 @@ def result_lines(result: CompareResult) -> list[str]:
         out.append(f"  {m.metric:<16} {_num(m.challenger):>10} {_num(m.champion):>10} "
                    f"{_num(m.delta, '+.3f'):>8} [{_num(m.ci_low, '+.3f')}, "
                    f"{_num(m.ci_high, '+.3f')}] {_num(m.p_value):>6}  {m.n}")
-    for name, means in result.baselines.items():
-        shown = ", ".join(f"{k} {_num(v)}" for k, v in list(means.items())[:3])
-        out.append(f"  baseline {name}: {shown}")
+    if result.baselines:
+        out.append(f"  baselines for scale ({result.gate_metric}): " + ", ".join(
+            f"{name} {_num(means.get(result.gate_metric))}"
+            for name, means in result.baselines.items()))
     rates = result.check_pass_rate
     if all(v is None for v in rates.values()):
         out.append("  check pass rate: not measured")

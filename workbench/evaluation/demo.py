@@ -70,7 +70,7 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
     result = run_suite(suite, path, data_dir, cfg, log=logged.append)
     first, *rest = result.lines(suite.headline)
     lines += [f"eval: {first}", *rest]
-    lines += _compare_lines(data_dir, result.out_dir, suite, result.systems)
+    lines += _compare_lines(data_dir, result.eval_id, suite, result.systems)
     if server_answers(data_dir):
         try:
             task = max(result.items, key=lambda t: (result.items[t], t == "brief_to_ad"))
@@ -90,14 +90,14 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
     return lines
 
 
-def _compare_lines(data_dir: Path, eval_dir: Path, suite: Suite, evaluated: list[str]) -> list[str]:
+def _compare_lines(data_dir: Path, eval_id: str, suite: Suite, evaluated: list[str]) -> list[str]:
     """The tiny run against the base on the evaluation just made, with the gate's verdict."""
     from workbench.evaluation.compare import compare_eval, result_lines
 
     by_ref = {e.ref: e.name for e in suite.system_entries() if e.name in evaluated}
     if "run:latest" not in by_ref or "base" not in by_ref:
         return ["compare: skipped (needs both the tiny run and the base model in the evaluation)"]
-    result = compare_eval(eval_dir, by_ref["run:latest"], by_ref["base"])
+    result = compare_eval(data_dir, eval_id, by_ref["run:latest"], by_ref["base"])
     first, *rest = result_lines(result)
     return [f"compare: {first}", *rest,
             f"  -> {Layout(data_dir).compare(result.eval_id)} (a gate for CI: `workbench eval "
