@@ -157,3 +157,66 @@ def test_agreement_tables_from_ratings() -> None:
         "winner": ["x", "y", "tie", "x", "y", "tie"],
     })
     assert pairwise_agreement(votes)["alpha"][0] == pytest.approx(1.0)
+
+
+# --- one procedure: the interval excludes 0 exactly when p < alpha --------------------------------
+
+
+def _paired_samples(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Paired scores of many shapes: shifts near the detection limit, ties, sparse differences."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 60))
+    kind = seed % 4
+    a = rng.normal(0.5, 0.2, size=n)
+    if kind == 0:  # a small shift, around the edge of significance
+        b = a + rng.normal(rng.normal(0, 0.02), 0.05, size=n)
+    elif kind == 1:  # mostly identical outputs, a few items differ (like distinct_1 rows)
+        b = a.copy()
+        hit = rng.random(n) < 0.15
+        b[hit] += rng.choice([-0.1, 0.05, 0.1], size=int(hit.sum()))
+    elif kind == 2:  # discrete scores (many tied resampled means)
+        a = rng.integers(0, 3, size=n).astype(float)
+        b = rng.integers(0, 3, size=n).astype(float)
+    else:  # one-sided differences: every item moves the same way or not at all
+        b = a - np.abs(rng.normal(0, 0.01, size=n)) * (rng.random(n) < 0.5)
+    return a, b
+
+
+@pytest.mark.parametrize(("n_resamples", "confidence"),
+                         [(100, 0.95), (999, 0.95), (1000, 0.95), (1000, 0.9), (500, 0.99)])
+def test_interval_excludes_zero_exactly_when_p_below_alpha(n_resamples: int,
+                                                           confidence: float) -> None:
+    alpha = 1.0 - confidence
+    significant = 0
+    for seed in range(300):
+        a, b = _paired_samples(seed)
+        res = paired_bootstrap(a, b, n_resamples=n_resamples, confidence=confidence, seed=seed)
+        excludes = res.low > 0 or res.high < 0
+        assert excludes == (res.p_value < alpha), (seed, res)
+        assert res.low <= res.high
+        significant += excludes
+    # The property is not vacuous: both outcomes occur across the samples.
+    assert 0 < significant < 300
+
+
+def test_boundary_rows_from_the_issue_agree() -> None:
+    # distinct_1 tiny-run vs leader: 16 items, 3 slightly worse, the rest identical -> the old
+    # procedures printed "-0.010 [-0.025, -0.000] p 0.186".
+    a = np.zeros(16)
+    b = np.zeros(16)
+    b[[2, 7, 11]] = [0.05, 0.05, 0.06]
+    res = paired_bootstrap(a, b, n_resamples=1000, seed=1234)
+    assert res.delta == pytest.approx(-0.01)
+    assert res.high <= 0
+    assert (res.high < 0) == (res.p_value < 0.05)
+    # A one-sided difference whose interval touches 0: p is not below alpha.
+    c = np.zeros(16)
+    c[0] = -0.16
+    touch = paired_bootstrap(c, np.zeros(16), n_resamples=1000, seed=0)
+    assert touch.high == 0.0
+    assert touch.p_value >= 0.05
+
+
+def test_too_few_resamples_for_the_level_is_an_error() -> None:
+    with pytest.raises(ValueError, match="too few"):
+        paired_bootstrap([1.0, 2.0, 3.0], [0.0, 0.0, 0.0], n_resamples=100, confidence=0.999)

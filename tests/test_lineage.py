@@ -164,3 +164,14 @@ def test_a_renamed_lineage_key_is_an_error_naming_file_and_key(demo_dir: Path,
     assert str(renamed) in message
     assert "label_snapshot" in message
     assert "\n" not in message
+
+
+def test_demo_evaluation_ends_with_a_compare(demo_dir: Path) -> None:
+    from workbench.core.manifests import CompareResult
+    from workbench.evaluation.run import find_eval
+
+    eval_dir = find_eval(demo_dir, None)
+    result = read_manifest(Layout(demo_dir).compare(eval_dir.name), CompareResult)
+    assert (result.challenger, result.champion) == ("tiny-run", "base")
+    assert result.conditions[0].name.endswith("improves")
+    assert result.wins == all(c.passed for c in result.conditions)

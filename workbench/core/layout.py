@@ -232,6 +232,15 @@ class Layout:
         return self.evals / safe_name(eval_id, "evaluation id")
 
     @property
+    def champion(self) -> Path:
+        """``eval/champion.json``: the model in use and every previous champion."""
+        return self.evals / "champion.json"
+
+    def compare(self, eval_id: str) -> Path:
+        """``eval/<eval_id>/compare.json``: challenger vs champion and the verdict."""
+        return self.eval(eval_id) / "compare.json"
+
+    @property
     def reports(self) -> Path:
         """``workbench report`` output: leaderboard.html / .md and figures."""
         return self.root / "reports"

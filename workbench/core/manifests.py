@@ -234,9 +234,92 @@ class EvalManifest(Manifest):
     notes: list[str]
 
 
+class ChampionEntry(_Strict):
+    """One promotion: the system ref that became the champion, its lineage, who and when."""
+
+    ref: str = Field(description="The system ref as pinned: run:<id> (never run:latest), base...")
+    run_id: str | None = None
+    run_manifest: str | None = Field(default=None, description="The run's manifest path.")
+    run_manifest_sha256: str | None = None
+    label_snapshot: LabelSnapshotRef | None = Field(
+        default=None, description="The label snapshot the run was trained on.")
+    base_model: str | None = None
+    promoted_by: str
+    promoted_at: str
+    note: str = ""
+
+
+class ChampionRecord(_Strict):
+    """``eval/champion.json``: every champion, oldest first; the last is the model in use.
+
+    Append-only: a promotion adds an entry, none is ever edited or removed.
+    """
+
+    history: list[ChampionEntry] = Field(min_length=1)
+
+    @property
+    def current(self) -> ChampionEntry:
+        """The model in use."""
+        return self.history[-1]
+
+
+class CompareMetric(_Strict):
+    """One metric of a compare: both means and the paired difference challenger - champion."""
+
+    metric: str
+    higher_is_better: bool | None
+    challenger: float
+    champion: float
+    delta: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n: int
+
+
+class HumanPreference(_Strict):
+    """Pairwise votes between challenger and champion (a tie counts half)."""
+
+    win_rate: float
+    ci_low: float
+    ci_high: float
+    votes: int
+
+
+class GateCondition(_Strict):
+    """One condition of the suite's gate, with its outcome and why."""
+
+    name: str
+    passed: bool
+    detail: str
+
+
+class CompareResult(_Strict):
+    """``eval/<eval_id>/compare.json``: challenger vs champion on the same items, and the verdict."""
+
+    eval_id: str
+    created_at: str
+    task: str
+    confidence: float = Field(description="Level of every interval, e.g. 0.95.")
+    challenger: str
+    champion: str
+    champion_record: ChampionEntry | None = Field(
+        default=None, description="The promoted champion compared against, if it was the default.")
+    gate_metric: str = Field(description="The metric the gate's improvement condition reads.")
+    metrics: list[CompareMetric]
+    baselines: dict[str, dict[str, float]] = Field(
+        description="Baseline -> metric -> mean, for scale.")
+    check_pass_rate: dict[str, float | None] = Field(
+        description="System -> share of candidates passing the checks (None: not measured).")
+    human: HumanPreference | None
+    gate: dict[str, Any] = Field(description="The suite's gate as applied.")
+    conditions: list[GateCondition]
+    wins: bool
+
+
 # --- reading and writing -------------------------------------------------------------------------
 
-M = TypeVar("M", bound=Manifest)
+M = TypeVar("M", bound=_Strict)
 
 
 def envelope(stage: str) -> dict[str, Any]:
@@ -288,7 +371,7 @@ def build_manifest(
     }
 
 
-def write_manifest(path: Path, manifest: Manifest) -> None:
+def write_manifest(path: Path, manifest: _Strict) -> None:
     """Write ``manifest`` as indented UTF-8 JSON, atomically."""
     write_json_atomic(path, manifest.model_dump(mode="json"))
 
@@ -325,7 +408,7 @@ def read_manifest(path: Path, model: type[M], *, hint: str = "") -> M:
         raise DataContractError(_one_line(path, model, exc)) from None
 
 
-def _one_line(path: Path, model: type[Manifest], exc: ValidationError) -> str:
+def _one_line(path: Path, model: type[_Strict], exc: ValidationError) -> str:
     """Missing and unknown keys together (a renamed key is both), else the first error."""
     def key(error: Any) -> str:
         return ".".join(str(p) for p in error["loc"]) or "(top level)"

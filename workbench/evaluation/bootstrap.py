@@ -5,9 +5,14 @@ interval is the percentile interval of that mean over item resamples. Two system
 on the items both have a score for, resampling the *same* items for both (paired), which cancels
 the per-item difficulty both share and is far tighter than comparing two separate intervals.
 
-The paired p-value is two-sided and computed from the resampled differences shifted to mean
-zero (the null): p = (1 + #{|d* - d| >= |d|}) / (B + 1), where d is the observed mean difference
-and d* the resampled ones (Efron and Tibshirani's shift method; the +1s keep p above zero).
+The paired interval and p-value come from the *same* B resampled mean differences d*, so they
+cannot contradict each other. The two-sided p-value is the share of d* on the far side of zero,
+doubled and smoothed: p = min(1, 2 * (1 + min(#{d* <= 0}, #{d* >= 0})) / (B + 1)) (the +1s keep p
+above zero). The interval is read off the sorted d* at the order statistic chosen so that, by
+construction, the (1 - alpha) interval excludes 0 exactly when p < alpha: its low end is the k-th
+smallest d*, its high end the k-th largest, where k is the number of counts m >= 0 with
+2 * (1 + m) / (B + 1) < alpha (the p-value's own formula, so float rounding agrees too). The
+one-sample interval of :func:`bootstrap_ci` uses the same order-statistic convention.
 
 Examples
 --------
@@ -69,6 +74,39 @@ def _resampled_means(values: np.ndarray, n_resamples: int, rng: np.random.Genera
     return out
 
 
+def order_index(n_resamples: int, alpha: float) -> int:
+    """The k whose k-th smallest / largest resample bounds the (1 - alpha) interval.
+
+    k counts the m >= 0 with ``2 * (1 + m) / (B + 1) < alpha``: the tail counts whose smoothed
+    two-sided p-value is below alpha, so "interval excludes 0" and "p < alpha" are one event.
+
+    Raises
+    ------
+    ValueError
+        Too few resamples for this level (k would be 0: no interval could exclude anything).
+    """
+    k = 0
+    while _two_sided_p(k, n_resamples) < alpha:
+        k += 1
+    if k == 0:
+        msg = (f"{n_resamples} resamples are too few for a {1 - alpha:.3g} interval; "
+               f"use at least {math.ceil(2 / alpha)}")
+        raise ValueError(msg)
+    return k
+
+
+def _two_sided_p(tail_count: int, n_resamples: int) -> float:
+    """Smoothed two-sided p-value of a tail holding ``tail_count`` of ``n_resamples`` draws."""
+    return min(1.0, 2 * (1 + tail_count) / (n_resamples + 1))
+
+
+def _interval(draws: np.ndarray, alpha: float) -> tuple[float, float]:
+    """k-th smallest and k-th largest of ``draws`` (k from :func:`order_index`)."""
+    k = order_index(draws.size, alpha)
+    ordered = np.sort(draws)
+    return float(ordered[k - 1]), float(ordered[draws.size - k])
+
+
 def bootstrap_ci(values: Sequence[float] | np.ndarray, *, n_resamples: int = 1000,
                  confidence: float = 0.95, seed: int = 0) -> Interval:
     """Mean and percentile bootstrap interval of ``values`` (NaN and inf left out).
@@ -96,9 +134,8 @@ def bootstrap_ci(values: Sequence[float] | np.ndarray, *, n_resamples: int = 100
     if arr.size == 1:
         return Interval(mean, mean, mean, 1)
     means = _resampled_means(arr, n_resamples, np.random.default_rng(seed))
-    alpha = (1.0 - confidence) / 2.0
-    low, high = np.quantile(means, [alpha, 1.0 - alpha])
-    return Interval(mean, float(low), float(high), int(arr.size))
+    low, high = _interval(means, 1.0 - confidence)
+    return Interval(mean, low, high, int(arr.size))
 
 
 def paired_bootstrap(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, *,
@@ -116,8 +153,9 @@ def paired_bootstrap(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.nd
     Returns
     -------
     PairedResult
-        ``delta`` = mean(a - b), its percentile interval, and the two-sided p-value of the
-        shift method (see the module docstring). NaN when no item has both scores.
+        ``delta`` = mean(a - b), its interval and two-sided p-value, both from the same resampled
+        differences (see the module docstring): the interval excludes 0 exactly when
+        ``p_value < 1 - confidence``. NaN when no item has both scores.
     """
     x = np.asarray(a, dtype=float).ravel()
     y = np.asarray(b, dtype=float).ravel()
@@ -128,14 +166,8 @@ def paired_bootstrap(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.nd
     diff = x[both] - y[both]
     if diff.size == 0:
         return PairedResult(math.nan, math.nan, math.nan, math.nan, 0)
-    delta = float(diff.mean())
-    if diff.size == 1 or np.all(diff == diff[0]):
-        # No spread: the difference is what it is (p = 1 when it is zero, else tiny).
-        p = 1.0 if delta == 0 else 1.0 / (n_resamples + 1)
-        return PairedResult(delta, delta, delta, p, int(diff.size))
     means = _resampled_means(diff, n_resamples, np.random.default_rng(seed))
-    alpha = (1.0 - confidence) / 2.0
-    low, high = np.quantile(means, [alpha, 1.0 - alpha])
-    extreme = int(np.sum(np.abs(means - delta) >= abs(delta)))
-    p = (1 + extreme) / (n_resamples + 1)
-    return PairedResult(delta, float(low), float(high), float(min(1.0, p)), int(diff.size))
+    low, high = _interval(means, 1.0 - confidence)
+    tail = min(int(np.sum(means <= 0)), int(np.sum(means >= 0)))
+    return PairedResult(float(diff.mean()), low, high, _two_sided_p(tail, n_resamples),
+                        int(diff.size))

@@ -1,4 +1,4 @@
-"""``workbench eval run|rate push|rate pull`` and ``workbench report``: thin wrappers.
+"""``workbench eval run|promote|compare|rate push|rate pull`` and ``workbench report``: thin wrappers.
 
 Cheap to import (``workbench --help`` loads it): evaluate, torch, transformers and the Label
 Studio SDK are imported inside the commands.
@@ -58,6 +58,61 @@ def run_command(
                        log=log)
     for line in result.lines(parsed.headline):
         typer.echo(line)
+
+
+@eval_app.command("promote")
+def promote_command(
+    run: Annotated[str, typer.Argument(
+        help="System to mark as the model in use: run:<id>, run:latest, base, or another ref.")],
+    note: Annotated[str, typer.Option("--note", help="Why, kept in the history.")] = "",
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Mark a model as the champion (the one in use), with its lineage; the history is kept.
+
+    Example: workbench eval promote run:latest --data-dir data
+    """
+    from workbench.core.layout import Layout
+    from workbench.evaluation.champion import promote
+
+    cfg, root = resolve(data_dir, config)
+    record = promote(root, run, cfg, note=note)
+    now = record.current
+    typer.echo(f"champion: {now.ref} (promoted by {now.promoted_by} at {now.promoted_at}; "
+               f"{len(record.history)} promotion(s)) -> {Layout(root).champion}")
+    if now.run_manifest:
+        snap = now.label_snapshot.id if now.label_snapshot else "none"
+        typer.echo(f"  run manifest {now.run_manifest} (sha256 {now.run_manifest_sha256}), "
+                   f"label snapshot {snap}, base {now.base_model}")
+
+
+@eval_app.command("compare")
+def compare_command(
+    challenger: Annotated[str, typer.Argument(
+        help="The challenger: run:<id>, run:latest, base... (with --eval-id: a system of it).")],
+    against: Annotated[str | None, typer.Option(
+        "--against", help="The champion to beat (default: the promoted one).")] = None,
+    suite: Annotated[str, typer.Option(
+        "--suite", help="Suite whose items, metrics, baselines and gate are used.")] = "demo",
+    eval_id: Annotated[str | None, typer.Option(
+        "--eval-id", help="Compare on this existing evaluation (holding both systems).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No evaluation progress.")] = False,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Challenger vs champion on the same items; exits 0 when the suite's gate says it wins, else 1.
+
+    Example: workbench eval compare run:latest --against base --data-dir data
+    """
+    from workbench.evaluation.compare import compare, result_lines
+
+    cfg, root = resolve(data_dir, config)
+    log = None if quiet else (lambda line: typer.echo(line, err=True))
+    result = compare(root, cfg, challenger, against=against, suite_ref=suite, eval_id=eval_id,
+                     log=log)
+    for line in result_lines(result):
+        typer.echo(line)
+    raise typer.Exit(code=0 if result.wins else 1)
 
 
 @rate_app.command("push")

@@ -2,7 +2,9 @@
 
 Runs the ``demo`` suite on ``DIR/curated/splits``: the tiny fine-tuned run (the newest finished
 run in ``DIR/runs``, when the training step made one), its untuned base, and the retrieval and
-template baselines. When a Label Studio of this data dir is running (credentials present and the
+template baselines, then compares the tiny run (challenger) against the base (champion) with the
+suite's gate and prints the verdict (a random-initialised tiny model is not expected to win; the
+demo exits 0 whatever the verdict). When a Label Studio of this data dir is running (credentials present and the
 server answering), the rating projects are pushed too. The samples' curated test split is tiny
 (a handful of seed labels): when it holds fewer than ``DEMO_MIN_ADS`` ads, the half-continuation
 task also takes its non-ad texts, so the demo still shows every stage (brief -> ad is skipped
@@ -15,9 +17,14 @@ the working directory.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import DataContractError, ServiceError
+from workbench.core.layout import Layout
+
+if TYPE_CHECKING:
+    from workbench.evaluation.suite import Suite
 
 DEMO_SUITE = "demo"
 DEMO_RATING_ITEMS = 8
@@ -41,7 +48,6 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
     """
     import polars as pl
 
-    from workbench.core.layout import Layout
     from workbench.evaluation.ratings import push_ratings, server_answers
     from workbench.evaluation.report import build_report
     from workbench.evaluation.run import run_suite
@@ -64,6 +70,7 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
     result = run_suite(suite, path, data_dir, cfg, log=logged.append)
     first, *rest = result.lines(suite.headline)
     lines += [f"eval: {first}", *rest]
+    lines += _compare_lines(data_dir, result.eval_id, suite, result.systems)
     if server_answers(data_dir):
         try:
             task = max(result.items, key=lambda t: (result.items[t], t == "brief_to_ad"))
@@ -81,3 +88,17 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
     lines.append(f"report: {report.line()}")
     lines.append(f"  open {report.html}")
     return lines
+
+
+def _compare_lines(data_dir: Path, eval_id: str, suite: Suite, evaluated: list[str]) -> list[str]:
+    """The tiny run against the base on the evaluation just made, with the gate's verdict."""
+    from workbench.evaluation.compare import compare_eval, result_lines
+
+    by_ref = {e.ref: e.name for e in suite.system_entries() if e.name in evaluated}
+    if "run:latest" not in by_ref or "base" not in by_ref:
+        return ["compare: skipped (needs both the tiny run and the base model in the evaluation)"]
+    result = compare_eval(data_dir, eval_id, by_ref["run:latest"], by_ref["base"])
+    first, *rest = result_lines(result)
+    return [f"compare: {first}", *rest,
+            f"  -> {Layout(data_dir).compare(result.eval_id)} (a gate for CI: `workbench eval "
+            f"compare run:latest --against base`, exit 0 when the challenger wins)"]

@@ -41,6 +41,7 @@ from workbench.core.config import load_yaml_model
 from workbench.core.errors import ConfigError
 from workbench.core.resources import available_names, named_file, project_dir
 from workbench.core.strict_model import StrictModel
+from workbench.evaluation.bootstrap import order_index
 
 #: Where suites are looked up by name (project folder, then packaged defaults).
 SUITES_FOLDER = "eval/suites"
@@ -122,6 +123,38 @@ class BootstrapConfig(StrictModel):
     n_resamples: int = Field(default=1000, ge=100, le=100_000, description="Bootstrap resamples.")
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0, description="CI level.")
 
+    @model_validator(mode="after")
+    def _enough_resamples(self) -> BootstrapConfig:
+        # The interval's ends are order statistics of the resamples: too few for the level and
+        # no interval could exclude anything (bootstrap.order_index raises then).
+        order_index(self.n_resamples, 1.0 - self.confidence)
+        return self
+
+
+class GateConfig(StrictModel):
+    """The verdict rule of ``workbench eval compare``: when a challenger beats the champion."""
+
+    metric: str | None = Field(
+        default=None,
+        description="Metric of the headline task the challenger must improve (None: the copy-aware "
+        "ranking metric, e.g. `chrf@checked`, so a challenger cannot win by copying).",
+    )
+    min_delta: float = Field(
+        default=0.0,
+        description="The improvement's CI lower bound must be above this (in the metric's units; "
+        "for a lower-is-better metric the improvement is champion minus challenger).",
+    )
+    max_check_drop_points: float = Field(
+        default=2.0, ge=0.0, le=100.0,
+        description="The challenger's check pass rate may be at most this many percentage points "
+        "below the champion's (not measured: the condition is reported as such and passes).",
+    )
+    min_human_win_rate: float = Field(
+        default=0.5, ge=0.0, le=1.0,
+        description="When pairwise ratings exist, the CI of the challenger's human win rate over "
+        "the champion must not lie wholly below this (its upper bound >= it).",
+    )
+
 
 class RankingConfig(StrictModel):
     """What ranks the leaderboard: a metric a copy cannot win."""
@@ -174,6 +207,7 @@ class Suite(StrictModel):
         "gain nothing from more threads, and on a busy machine 1 thread was 3x faster here.",
     )
     bootstrap: BootstrapConfig = Field(default_factory=BootstrapConfig)
+    gate: GateConfig = Field(default_factory=GateConfig)
 
     @field_validator("name")
     @classmethod

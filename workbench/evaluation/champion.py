@@ -1,0 +1,126 @@
+"""``workbench eval promote RUN``: the model in use (the champion), with its lineage and history.
+
+The champion is recorded in ``DIR/eval/champion.json`` (:class:`ChampionRecord`): every
+promotion is appended, none is edited or removed, so the report can show who held the title when.
+A run is pinned by id (``run:latest`` is resolved at promotion time) and recorded with its run
+manifest (path and sha256), the label snapshot it was trained on and its base model.
+
+Examples
+--------
+>>> entry = ChampionEntry(ref="base", promoted_by="abebe", promoted_at="2026-01-01T00:00:00+00:00")
+>>> ChampionRecord(history=[entry]).current.ref
+'base'
+"""
+
+from __future__ import annotations
+
+import difflib
+import getpass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import ConfigError, DataContractError
+from workbench.core.layout import Layout
+from workbench.core.manifests import (
+    ChampionEntry,
+    ChampionRecord,
+    LabelSnapshotRef,
+    read_manifest,
+    write_manifest,
+)
+from workbench.core.runs import finished_run_dir, run_lineage
+from workbench.evaluation.systems import known_refs
+
+
+def read_champion(data_dir: Path) -> ChampionRecord | None:
+    """The champion record, or None when nothing was ever promoted."""
+    path = Layout(data_dir).champion
+    if not path.exists():
+        return None
+    return read_manifest(path, ChampionRecord)
+
+
+def current_champion(data_dir: Path) -> ChampionEntry:
+    """The model in use.
+
+    Raises
+    ------
+    DataContractError
+        Nothing was promoted yet.
+    """
+    record = read_champion(data_dir)
+    if record is None:
+        msg = ("no champion promoted yet; run `workbench eval promote RUN` first or pass "
+               "`--against SYSTEM`")
+        raise DataContractError(msg)
+    return record.current
+
+
+def champion_entry(data_dir: Path, ref: str, cfg: ProjectConfig, *, by: str,
+                   note: str = "") -> ChampionEntry:
+    """The entry a promotion of ``ref`` records (a run pinned by id, with its lineage).
+
+    Raises
+    ------
+    ConfigError
+        Unknown ref or a run without output (with what exists).
+    """
+    when = datetime.now(UTC).isoformat(timespec="seconds")
+    if ref.startswith("run:"):
+        folder, _out = finished_run_dir(data_dir, ref.removeprefix("run:"))
+        lineage = run_lineage(folder)
+        return ChampionEntry(
+            ref=f"run:{folder.name}", run_id=folder.name, run_manifest=lineage["run_manifest"],
+            run_manifest_sha256=lineage["run_manifest_sha256"],
+            label_snapshot=LabelSnapshotRef.model_validate(lineage["label_snapshot"]),
+            base_model=lineage["base_model"], promoted_by=by, promoted_at=when, note=note)
+    if ref == "base":
+        return ChampionEntry(ref=ref, base_model=cfg.generation.base_model, promoted_by=by,
+                             promoted_at=when, note=note)
+    if ref in known_refs(data_dir):
+        return ChampionEntry(ref=ref, promoted_by=by, promoted_at=when, note=note)
+    if Path(ref).expanduser().is_dir():
+        return ChampionEntry(ref=str(Path(ref).expanduser().resolve()), promoted_by=by,
+                             promoted_at=when, note=note)
+    known = known_refs(data_dir)
+    hint = difflib.get_close_matches(ref, known, n=1)
+    did = f" (did you mean '{hint[0]}'?)" if hint else ""
+    msg = f"unknown system '{ref}'{did}; available: {', '.join(known)} (or a model folder)"
+    raise ConfigError(msg)
+
+
+def promote(data_dir: Path, ref: str, cfg: ProjectConfig, *, by: str | None = None,
+            note: str = "") -> ChampionRecord:
+    """Append ``ref`` to the champion history (it becomes the model in use) and save it.
+
+    Parameters
+    ----------
+    data_dir
+        Root of the stage folders.
+    ref
+        ``run:<id>``, ``run:latest``, ``base``, a baseline, or a model folder.
+    cfg
+        Project config (the base model's name).
+    by
+        Who promotes (default: the login name).
+    note
+        Why, shown in the history.
+
+    Returns
+    -------
+    ChampionRecord
+        The record as written.
+    """
+    entry = champion_entry(data_dir, ref, cfg, by=by or _login(), note=note)
+    previous = read_champion(data_dir)
+    record = ChampionRecord(history=[*(previous.history if previous else []), entry])
+    write_manifest(Layout(data_dir).champion, record)
+    return record
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "unknown"
