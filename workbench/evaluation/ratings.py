@@ -477,6 +477,22 @@ def pull_ratings(data_dir: Path, eval_dir: Path) -> PullResult:
                       skipped=skipped)
 
 
+def rating_votes(ratings: pl.DataFrame) -> tuple[list[str], list[str], list[str]]:
+    """The pairwise votes of ``ratings.parquet``, each annotator's latest per task.
+
+    Returns
+    -------
+    tuple
+        ``(systems_a, systems_b, outcomes)`` (left system, right system, ``a``/``b``/``tie``) for
+        :mod:`workbench.evaluation.bradley_terry`.
+    """
+    from workbench.evaluation.agreement import latest
+
+    votes = latest(ratings.filter(pl.col("kind") == "pairwise"))
+    outcomes = [{"left": "a", "right": "b"}.get(o, "tie") for o in votes["outcome"].to_list()]
+    return votes["left_system"].to_list(), votes["right_system"].to_list(), outcomes
+
+
 def server_answers(data_dir: Path, timeout: float = 2.0) -> bool:
     """Whether ``credentials.json`` exists and its server answers ``/api/version``."""
     import httpx
