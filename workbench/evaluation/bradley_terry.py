@@ -41,6 +41,8 @@ ELO_SCALE = 400.0 / math.log(10.0)
 #: A bootstrap of a handful of votes resamples the same few outcomes, so its interval is far too
 #: narrow (zero-width for a single vote) and the fitted gap is the prior's, not the data's.
 MIN_VOTES = 10
+#: Pseudo-count per outcome of each compared pair when resampling (see bootstrap_bradley_terry).
+PSEUDO_VOTE = 0.5
 
 
 @dataclass(frozen=True)
@@ -170,7 +172,8 @@ def _fit_counts(counts: np.ndarray, ties: TieMode, prior: float,
         if float(np.abs(grad).max()) < 1e-9 or float(np.abs(size * step).max()) < 1e-10:
             break
     theta = params[:k] - params[:k].mean()
-    nu = float(np.exp(params[k])) if davidson else math.nan
+    # All ties (a resample can draw them) send log nu off to infinity: cap it, no overflow.
+    nu = math.exp(min(float(params[k]), 50.0)) if davidson else math.nan
     return theta, nu
 
 
@@ -239,6 +242,12 @@ def bootstrap_bradley_terry(systems_a: Sequence[str], systems_b: Sequence[str],
     Resampling n votes with replacement is the same as drawing the (pair, outcome) cell counts
     from a multinomial with the observed cell shares, which is what is done: cheap whatever the
     number of votes. Each refit starts from the full fit.
+
+    The shares are smoothed with :data:`PSEUDO_VOTE` per outcome of every compared pair (a
+    Jeffreys-style half vote): with plain shares, a pair whose votes all agree resamples to the
+    same counts every time, so one vote or ten unanimous ones got a zero-width interval around
+    a gap set by the prior alone. The point estimate is the unsmoothed fit; with many votes the
+    smoothing is negligible.
     """
     names, a, b, o = _encode(systems_a, systems_b, outcomes, systems)
     k = len(names)
@@ -250,7 +259,8 @@ def bootstrap_bradley_terry(systems_a: Sequence[str], systems_b: Sequence[str],
     theta, nu = _fit_counts(counts, ties, prior)
     start = _start(theta, nu)
     rng = np.random.default_rng(seed)
-    flat = counts.ravel()
+    compared = counts.sum(axis=2, keepdims=True) > 0
+    flat = (counts + PSEUDO_VOTE * compared).ravel()
     draws = np.empty((n_resamples, k))
     for r in range(n_resamples):
         resampled = rng.multinomial(a.size, flat / flat.sum()).astype(float).reshape(counts.shape)

@@ -183,15 +183,16 @@ def preference_rows(a: list[str], b: list[str], outcomes: list[str],
     """:func:`~workbench.evaluation.bradley_terry.preference_table` with display texts.
 
     ``win_text``: ``"67% [21%, 94%]"``; ``rating_text``: ``"1130 [1010, 1260]"``, or, below
-    :data:`~workbench.evaluation.bradley_terry.MIN_VOTES` votes, ``"too few votes"`` (never a
-    bare rating from a handful of votes).
+    :data:`~workbench.evaluation.bradley_terry.MIN_VOTES` votes, ``"too few votes (95% CI
+    [660, 1340])"`` (never a bare rating from a handful of votes).
     """
     from workbench.evaluation.bradley_terry import preference_table
 
     rows = []
     for row in preference_table(a, b, outcomes, systems=systems):
-        rating = (f"{row['rating']:.0f} [{row['rating_low']:.0f}, {row['rating_high']:.0f}]"
-                  if row["enough_votes"] else "too few votes")
+        interval = f"[{row['rating_low']:.0f}, {row['rating_high']:.0f}]"
+        rating = (f"{row['rating']:.0f} {interval}" if row["enough_votes"]
+                  else f"too few votes (95% CI {interval})")
         win = (f"{_pct(row['win_rate'])} [{_pct(row['win_low'])}, {_pct(row['win_high'])}]"
                if row["votes"] else "—")
         rows.append({**row, "rating_text": rating, "win_text": win})
