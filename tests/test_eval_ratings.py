@@ -8,6 +8,7 @@ and reused from a template DB). Annotations are created through the project's ow
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -161,6 +162,15 @@ def test_push_is_blind_and_pull_round_trips(eval_dir: tuple[Path, Path],
                       strict=True))
     assert alphas["fluency"] > 0.5
     assert alphas["preference"] < 1.0  # the tie disagreement shows
+    # What the web leaderboard shows of them: every system with its votes and both intervals.
+    from workbench.evaluation.ratings import rating_votes
+    from workbench.webapp.leaderboard import preference_rows
+
+    rows = preference_rows(*rating_votes(ratings))
+    assert [r["system"] for r in rows] == ["good", "fair", "poor"]
+    assert {r["votes"] for r in rows} == {2 * 2 * 4}  # 2 pairs per item, 4 items, 2 raters
+    assert all(re.fullmatch(r"-?\d+ \[-?\d+, -?\d+\]", r["rating_text"]) for r in rows)
+    assert all(re.fullmatch(r"\d+% \[\d+%, \d+%\]", r["win_text"]) for r in rows)
 
 
 def test_no_pushed_task_shows_an_empty_ad(eval_dir: tuple[Path, Path],
