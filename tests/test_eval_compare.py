@@ -224,9 +224,9 @@ def _simulated_votes(root: Path, eval_id: str, prefer: str) -> None:
     from workbench.evaluation.ratings import RATINGS_SCHEMA, parse_export, rating_tasks
 
     eval_dir = Layout(root).eval(eval_id)
-    _likert, pairwise, keys = rating_tasks(pl.read_parquet(eval_dir / "generations.parquet"),
-                                           eval_id=eval_id, task="brief_to_ad", n_items=None,
-                                           seed=0)
+    made = rating_tasks(pl.read_parquet(eval_dir / "generations.parquet"), eval_id=eval_id,
+                        task="brief_to_ad", n_items=None, seed=0)
+    pairwise, keys = made.pairwise, made.keys
     sides = {r["key"]: r for r in keys.iter_rows(named=True)}
     export = [{"data": {"key": t["key"]}, "annotations": [{
         "id": i, "completed_by": 1, "result": [{"type": "pairwise", "value": {
@@ -260,5 +260,5 @@ def test_human_preference_enters_the_gate(world: dict[str, Any],
     code, out, _ = _cli(["eval", "compare", "retrieval", "--against", "template", "--eval-id",
                          "rated", "--data-dir", str(world["root"])], capsys)
     assert code == 1
-    assert "human win rate of retrieval over template: 0.00 [0.00, 0.00] " in out
+    assert "human win rate of retrieval over template: 0.00 [0.00, 0.28] " in out
     assert "[FAIL] human win rate" in out

@@ -8,6 +8,7 @@ and reused from a template DB). Annotations are created through the project's ow
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,9 @@ QUALITY = {"good": 4.5, "fair": 3.0, "poor": 1.5}
 @pytest.fixture
 def eval_dir(tmp_path: Path, label_studio: dict[str, str]) -> tuple[Path, Path]:
     """A data dir with Label Studio credentials and an evaluation's generations (3 systems)."""
+    from workbench.core.briefs import Brief
     from workbench.evaluation.run import GENERATIONS_SCHEMA
+    from workbench.evaluation.tasks import coverage_of
 
     data_dir = tmp_path / "data"
     (data_dir / "labelstudio").mkdir(parents=True)
@@ -44,8 +47,9 @@ def eval_dir(tmp_path: Path, label_studio: dict[str, str]) -> tuple[Path, Path]:
     folder.mkdir(parents=True)
     rows = []
     for i in range(6):
-        brief = {"channel": "ሸገር ገበያ", "vertical": "Retail", "words": ["ጫማ", "Nike"],
-                 "prices": ["1,200 ብር"], "contacts": ["0911223344"], "cta": [["ይደውሉ", "call"]]}
+        brief = coverage_of(Brief.model_validate({
+            "brand": "Nike", "product": "ጫማ", "offer": "1,200 ብር ብቻ", "vertical": "Retail",
+            "target_channel": "ሸገር ገበያ", "call_to_action": "ይደውሉ", "contact": "0911223344"}))
         for system in QUALITY:
             rows.append({"eval_id": folder.name, "task": "brief_to_ad",
                          "item_id": f"brief_to_ad:1000:{i}", "uid": f"1000:{i}",
@@ -54,6 +58,17 @@ def eval_dir(tmp_path: Path, label_studio: dict[str, str]) -> tuple[Path, Path]:
                          "text": f"{system} ጫማ በቅናሽ {i}", "reference": "ref"})
     pl.DataFrame(rows, schema=GENERATIONS_SCHEMA).write_parquet(folder / "generations.parquet")
     return data_dir, folder
+
+
+def _with_blank_candidates(folder: Path) -> None:
+    """A fourth system whose candidates are blank, null (a failed generation) or real."""
+    gens = pl.read_parquet(folder / "generations.parquet")
+    broken = gens.filter(pl.col("system") == "good").with_columns(
+        system=pl.lit("broken"),
+        text=pl.when(pl.col("seed") % 3 == 0).then(pl.lit(" \n "))
+        .when(pl.col("seed") % 3 == 1).then(pl.lit(None, dtype=pl.Utf8))
+        .otherwise(pl.lit("broken ጫማ")))
+    pl.concat([gens, broken]).write_parquet(folder / "generations.parquet")
 
 
 def _api(creds: dict[str, str]) -> LabelStudioApi:
@@ -106,8 +121,9 @@ def test_push_is_blind_and_pull_round_trips(eval_dir: tuple[Path, Path],
     from workbench.evaluation.report import human_results
 
     data_dir, folder = eval_dir
-    pushed = push_ratings(data_dir, folder, n_items=4, seed=1)
+    pushed = push_ratings(data_dir, folder, n_items=4, seed=1, systems=list(QUALITY))
     assert (pushed.likert_tasks, pushed.pairwise_tasks, pushed.items) == (12, 12, 4)
+    assert pushed.excluded.total == 0
     push = json.loads((folder / "ratings" / "push.json").read_text())
     keys = pl.read_parquet(folder / "ratings" / "keys.parquet")
     with _api(label_studio) as ls:
@@ -146,3 +162,66 @@ def test_push_is_blind_and_pull_round_trips(eval_dir: tuple[Path, Path],
                       strict=True))
     assert alphas["fluency"] > 0.5
     assert alphas["preference"] < 1.0  # the tie disagreement shows
+    # What the web leaderboard shows of them: every system with its votes and both intervals.
+    from workbench.evaluation.ratings import rating_votes
+    from workbench.webapp.leaderboard import preference_rows
+
+    rows = preference_rows(*rating_votes(ratings))
+    assert [r["system"] for r in rows] == ["good", "fair", "poor"]
+    assert {r["votes"] for r in rows} == {2 * 2 * 4}  # 2 pairs per item, 4 items, 2 raters
+    assert all(re.fullmatch(r"-?\d+ \[-?\d+, -?\d+\]", r["rating_text"]) for r in rows)
+    assert all(re.fullmatch(r"\d+% \[\d+%, \d+%\]", r["win_text"]) for r in rows)
+
+
+def test_no_pushed_task_shows_an_empty_ad(eval_dir: tuple[Path, Path],
+                                          label_studio: dict[str, str]) -> None:
+    """Blank and failed candidates are left out (with their pairs) and counted; every task
+    Label Studio holds has text on each side; projects carry instructions and say what to do."""
+    from workbench.evaluation.ratings import push_ratings
+    from workbench.labeling.labelstudio.api import MAX_TITLE
+
+    data_dir, folder = eval_dir
+    _with_blank_candidates(folder)
+    gens = pl.read_parquet(folder / "generations.parquet").filter(pl.col("system") == "broken")
+    blank = gens.filter(pl.col("text").is_not_null()
+                        & (pl.col("text").str.strip_chars() == "")).height
+    failed = gens["text"].null_count()
+    assert blank > 0
+    assert failed > 0
+    pushed = push_ratings(data_dir, folder, n_items=None, seed=2)
+    assert pushed.excluded.candidates == {"broken": {"empty": blank, "failed": failed}}
+    # Each left-out candidate drops its pairs with the three other systems.
+    assert pushed.excluded.pairs == 3 * (blank + failed)
+    assert pushed.likert_tasks == 6 * 4 - blank - failed
+    assert pushed.pairwise_tasks == 6 * 6 - pushed.excluded.pairs
+    assert f"broken {blank} empty, {failed} failed" in pushed.line()
+    push = json.loads((folder / "ratings" / "push.json").read_text())
+    assert push["excluded"]["candidates"] == {"broken": {"empty": blank, "failed": failed}}
+    assert push["excluded"]["pairs"] == pushed.excluded.pairs
+    with _api(label_studio) as ls:
+        likert = list(ls.iter_tasks(push["projects"]["likert"]))
+        pairwise = list(ls.iter_tasks(push["projects"]["pairwise"]))
+        projects = {kind: ls.project(push["projects"][kind]) for kind in ("likert", "pairwise")}
+    assert (len(likert), len(pairwise)) == (pushed.likert_tasks, pushed.pairwise_tasks)
+    for task in likert:
+        assert task["data"]["ad"].strip()
+    for task in pairwise:
+        assert task["data"]["left"].strip()
+        assert task["data"]["right"].strip()
+    # The brief shows as its fields, not a keyword list.
+    brief = likert[0]["data"]["brief"]
+    assert brief.splitlines() == ["Brand / ብራንድ: Nike", "Product / ምርት: ጫማ",
+                                  "Offer / ቅናሽ: 1,200 ብር ብቻ", "Call to action / ጥሪ: ይደውሉ",
+                                  "Contact / አድራሻ: 0911223344", "Channel / ቻናል: ሸገር ገበያ",
+                                  "Industry / ዘርፍ: Retail"]
+    for project in projects.values():
+        assert project["show_instruction"] is True
+        text = project["expert_instruction"]
+        assert all(part in text for part in ("ቅናሽ", "good ad", "bad ad"))
+        assert len(project["title"]) <= MAX_TITLE
+        assert folder.name in project["title"]
+    assert projects["likert"]["title"].startswith("Score ads 1-5")
+    assert all(c in projects["likert"]["expert_instruction"]
+               for c in ("Fluency", "Relevance", "Catchiness"))
+    assert projects["pairwise"]["title"].startswith("Pick the better ad")
+    assert "rather publish" in projects["pairwise"]["expert_instruction"]

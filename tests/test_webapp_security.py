@@ -473,7 +473,7 @@ def test_a_pick_across_models_is_a_vote_for_the_picked_model(app: Any, world: We
     page = sign_in(app, ANALYST).get("/leaderboard").text
     table = re.search(r'<table id="studio-picks">(.*?)</table>', page, re.S).group(1)
     cells = {m.group(1): m.group(2) for m in re.finditer(
-        r"<tr><td>([^<]+)</td>(.*?)</tr>", table, re.S)}
+        r'<tr data-model="([^"]+)">(.*?)</tr>', table, re.S)}
     assert {"retrieval", "template"} <= set(cells)
     retrieval_picks = int(re.findall(r'class="num">(\d+)<', cells["retrieval"])[1])
     assert retrieval_picks >= 1

@@ -13,7 +13,9 @@ The maximum-likelihood fit adds a weak Gaussian prior on theta (``prior``, defau
 squared unit): a system that never lost would otherwise run off to infinity. Strengths are
 centred (mean 0). ``rating`` puts them on the Elo-like scale arenas report:
 1000 + 400 * theta / ln(10) (a 400-point gap: 10:1 odds). Confidence intervals resample the
-votes with replacement and refit (the Chatbot Arena method).
+votes with replacement and refit (the Chatbot Arena method); with fewer than :data:`MIN_VOTES`
+votes for a system they mean little, which ``BTResult.rows`` says (``enough_votes``). Win rates
+come with Wilson intervals (:func:`win_rate_intervals`), honest down to a single vote.
 
 Examples
 --------
@@ -27,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Literal
 
 import numpy as np
@@ -34,6 +37,12 @@ import numpy as np
 TieMode = Literal["davidson", "half"]
 OUTCOMES = ("a", "b", "tie")
 ELO_SCALE = 400.0 / math.log(10.0)
+#: Fewer votes than this for a system: show its votes and win rate with an interval, no rating.
+#: A bootstrap of a handful of votes resamples the same few outcomes, so its interval is far too
+#: narrow (zero-width for a single vote) and the fitted gap is the prior's, not the data's.
+MIN_VOTES = 10
+#: Pseudo-count per outcome of each compared pair when resampling (see bootstrap_bradley_terry).
+PSEUDO_VOTE = 0.5
 
 
 @dataclass(frozen=True)
@@ -61,18 +70,25 @@ class BTResult:
     #: Percentile interval of theta per system, shape (k, 2).
     theta_ci: np.ndarray
     n_resamples: int
+    #: Votes each system took part in, shape (k,).
+    votes: np.ndarray
 
-    def rows(self) -> list[dict[str, float | str | int]]:
-        """One dict per system, strongest first."""
+    def rows(self) -> list[dict[str, float | str | int | bool]]:
+        """One dict per system, strongest first, with its vote count.
+
+        ``enough_votes`` is False below :data:`MIN_VOTES`: show the count, not the rating.
+        """
         order = np.argsort(-self.fit.theta)
-        out = []
+        out: list[dict[str, float | str | int | bool]] = []
         for rank, i in enumerate(order, start=1):
             lo, hi = self.theta_ci[i]
             out.append({"rank": rank, "system": self.fit.systems[i],
                         "theta": float(self.fit.theta[i]), "theta_low": float(lo),
                         "theta_high": float(hi), "rating": float(self.fit.rating[i]),
                         "rating_low": 1000.0 + ELO_SCALE * float(lo),
-                        "rating_high": 1000.0 + ELO_SCALE * float(hi)})
+                        "rating_high": 1000.0 + ELO_SCALE * float(hi),
+                        "votes": int(self.votes[i]),
+                        "enough_votes": bool(self.votes[i] >= MIN_VOTES)})
         return out
 
 
@@ -156,7 +172,8 @@ def _fit_counts(counts: np.ndarray, ties: TieMode, prior: float,
         if float(np.abs(grad).max()) < 1e-9 or float(np.abs(size * step).max()) < 1e-10:
             break
     theta = params[:k] - params[:k].mean()
-    nu = float(np.exp(params[k])) if davidson else math.nan
+    # All ties (a resample can draw them) send log nu off to infinity: cap it, no overflow.
+    nu = math.exp(min(float(params[k]), 50.0)) if davidson else math.nan
     return theta, nu
 
 
@@ -225,34 +242,100 @@ def bootstrap_bradley_terry(systems_a: Sequence[str], systems_b: Sequence[str],
     Resampling n votes with replacement is the same as drawing the (pair, outcome) cell counts
     from a multinomial with the observed cell shares, which is what is done: cheap whatever the
     number of votes. Each refit starts from the full fit.
+
+    The shares are smoothed with :data:`PSEUDO_VOTE` per outcome of every compared pair (a
+    Jeffreys-style half vote): with plain shares, a pair whose votes all agree resamples to the
+    same counts every time, so one vote or ten unanimous ones got a zero-width interval around
+    a gap set by the prior alone. The point estimate is the unsmoothed fit; with many votes the
+    smoothing is negligible.
     """
     names, a, b, o = _encode(systems_a, systems_b, outcomes, systems)
     k = len(names)
+    votes = np.bincount(np.concatenate([a, b]), minlength=k)
     if a.size == 0:
         fit = BTFit(names, np.zeros(k), math.nan, 0)
-        return BTResult(fit, np.full((k, 2), np.nan), 0)
+        return BTResult(fit, np.full((k, 2), np.nan), 0, votes)
     counts = _counts(a, b, o, k)
     theta, nu = _fit_counts(counts, ties, prior)
     start = _start(theta, nu)
     rng = np.random.default_rng(seed)
-    flat = counts.ravel()
+    compared = counts.sum(axis=2, keepdims=True) > 0
+    flat = (counts + PSEUDO_VOTE * compared).ravel()
     draws = np.empty((n_resamples, k))
     for r in range(n_resamples):
         resampled = rng.multinomial(a.size, flat / flat.sum()).astype(float).reshape(counts.shape)
         draws[r], _ = _fit_counts(resampled, ties, prior, start)
     alpha = (1.0 - confidence) / 2.0
     ci = np.quantile(draws, [alpha, 1.0 - alpha], axis=0).T
-    return BTResult(BTFit(names, theta, nu, int(a.size)), ci, n_resamples)
+    return BTResult(BTFit(names, theta, nu, int(a.size)), ci, n_resamples, votes)
 
 
-def win_rates(systems_a: Sequence[str], systems_b: Sequence[str], outcomes: Sequence[str],
-              systems: Sequence[str] | None = None) -> tuple[list[str], np.ndarray]:
-    """Observed win rate of row over column (a tie counts half), NaN where never compared.
+def wilson_interval(wins: float, games: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a win rate (a tie counts half a win).
 
-    Returns
-    -------
-    (names, matrix)
-        Matrix of shape (k, k).
+    Used for win rates rather than a bootstrap: it stays honest for a handful of games (one win
+    in one game: [0.21, 1.00] at 95%, where a bootstrap gives [1, 1]). NaNs for no game.
+    """
+    if games <= 0:
+        return math.nan, math.nan
+    z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
+    p = wins / games
+    denom = 1.0 + z * z / games
+    centre = (p + z * z / (2 * games)) / denom
+    half = z * math.sqrt(p * (1 - p) / games + z * z / (4 * games * games)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass(frozen=True)
+class WinRates:
+    """Observed win rates with Wilson intervals: per pair, and per system against all others."""
+
+    systems: list[str]
+    #: Win rate of row over column (a tie counts half), NaN where never compared, shape (k, k).
+    rate: np.ndarray
+    #: Interval bounds of ``rate``, shape (k, k) each.
+    low: np.ndarray
+    high: np.ndarray
+    #: Votes between row and column, shape (k, k).
+    games: np.ndarray
+    confidence: float
+
+    @property
+    def votes(self) -> np.ndarray:
+        """Votes each system took part in, shape (k,)."""
+        return self.games.sum(axis=1).astype(int)
+
+    def overall(self, i: int) -> tuple[float, float, float]:
+        """System ``i``'s win rate over all its votes, with its interval (NaNs without votes)."""
+        games = int(self.games[i].sum())
+        if games == 0:
+            return math.nan, math.nan, math.nan
+        wins = float(np.nansum(self.rate[i] * self.games[i]))
+        return (wins / games, *wilson_interval(wins, games, self.confidence))
+
+    def rows(self) -> list[dict[str, float | str | int]]:
+        """One dict per system (in ``systems`` order): votes, win rate, its interval."""
+        out: list[dict[str, float | str | int]] = []
+        for i, name in enumerate(self.systems):
+            rate, low, high = self.overall(i)
+            out.append({"system": name, "votes": int(self.votes[i]), "win_rate": rate,
+                        "win_low": low, "win_high": high})
+        return out
+
+
+def win_rate_intervals(systems_a: Sequence[str], systems_b: Sequence[str],
+                       outcomes: Sequence[str], *, systems: Sequence[str] | None = None,
+                       confidence: float = 0.95) -> WinRates:
+    """Win rates of every pair and of every system overall, with Wilson intervals.
+
+    Parameters
+    ----------
+    systems_a, systems_b, outcomes
+        Votes, as for :func:`fit_bradley_terry`.
+    systems
+        Order of the systems (default: sorted names).
+    confidence
+        Of the intervals.
     """
     names, a, b, o = _encode(systems_a, systems_b, outcomes, systems)
     k = len(names)
@@ -265,4 +348,45 @@ def win_rates(systems_a: Sequence[str], systems_b: Sequence[str], outcomes: Sequ
         games[x, y] += 1
         games[y, x] += 1
     with np.errstate(invalid="ignore", divide="ignore"):
-        return names, np.where(games > 0, wins / games, np.nan)
+        rate = np.where(games > 0, wins / games, np.nan)
+    low = np.full((k, k), np.nan)
+    high = np.full((k, k), np.nan)
+    for i, j in zip(*np.nonzero(games), strict=True):
+        low[i, j], high[i, j] = wilson_interval(wins[i, j], int(games[i, j]), confidence)
+    return WinRates(names, rate, low, high, games.astype(int), confidence)
+
+
+def win_rates(systems_a: Sequence[str], systems_b: Sequence[str], outcomes: Sequence[str],
+              systems: Sequence[str] | None = None) -> tuple[list[str], np.ndarray]:
+    """Observed win rate of row over column (a tie counts half), NaN where never compared.
+
+    Returns
+    -------
+    (names, matrix)
+        Matrix of shape (k, k). :func:`win_rate_intervals` adds intervals and counts.
+    """
+    found = win_rate_intervals(systems_a, systems_b, outcomes, systems=systems)
+    return found.systems, found.rate
+
+
+def preference_table(systems_a: Sequence[str], systems_b: Sequence[str],
+                     outcomes: Sequence[str], *, systems: Sequence[str] | None = None,
+                     n_resamples: int = 200, seed: int = 0,
+                     confidence: float = 0.95) -> list[dict[str, float | str | int | bool]]:
+    """Per system, strongest first: votes, win rate and Bradley-Terry rating with intervals.
+
+    The win rate has its Wilson interval, the rating its bootstrap interval, and
+    ``enough_votes`` says whether there are enough votes to read the rating. What every human-preference table shows (the report's, the web app's), so a rating never
+    appears without its interval and its vote count.
+
+    Examples
+    --------
+    >>> row = {r["system"]: r for r in preference_table(["x"], ["y"], ["a"])}["x"]
+    >>> row["votes"], row["enough_votes"], round(row["win_low"], 2), row["win_high"]
+    (1, False, 0.21, 1.0)
+    """
+    bt = bootstrap_bradley_terry(systems_a, systems_b, outcomes, systems=systems,
+                                 n_resamples=n_resamples, seed=seed, confidence=confidence)
+    wins = {r["system"]: r for r in win_rate_intervals(
+        systems_a, systems_b, outcomes, systems=bt.fit.systems, confidence=confidence).rows()}
+    return [{**row, **wins[str(row["system"])]} for row in bt.rows()]

@@ -34,7 +34,7 @@ from workbench.core.manifests import (
     write_manifest,
 )
 from workbench.core.runs import finished_run_dir
-from workbench.evaluation.bootstrap import bootstrap_ci, paired_bootstrap
+from workbench.evaluation.bootstrap import paired_bootstrap
 from workbench.evaluation.champion import current_champion
 from workbench.evaluation.suite import GateConfig, Suite, SystemEntry, load_suite
 from workbench.evaluation.systems import BASELINES
@@ -210,20 +210,28 @@ def _check_pass_rates(eval_dir: Path, task: str, systems: list[str]) -> dict[str
 
 def _human_preference(eval_dir: Path, task: str, ch: str, cp: str,
                       suite: Suite) -> HumanPreference | None:
-    """Challenger's pairwise win rate over the champion (tie = half), CI over votes."""
+    """Challenger's pairwise win rate over the champion (tie = half), with its Wilson interval.
+
+    Each annotator's latest vote per task counts once, and the interval is the one the report
+    and the web app show for win rates (:func:`~workbench.evaluation.bradley_terry.win_rate_intervals`).
+    """
+    from workbench.evaluation.bradley_terry import win_rate_intervals
+    from workbench.evaluation.ratings import rating_votes
+
     path = eval_dir / "ratings.parquet"
     if not path.exists():
         return None
-    votes = pl.read_parquet(path).filter(
-        (pl.col("kind") == "pairwise") & (pl.col("task") == task)
+    ratings = pl.read_parquet(path).filter(
+        (pl.col("task") == task)
         & (((pl.col("left_system") == ch) & (pl.col("right_system") == cp))
            | ((pl.col("left_system") == cp) & (pl.col("right_system") == ch))))
-    if votes.height == 0:
+    systems_a, systems_b, outcomes = rating_votes(ratings)
+    if not outcomes:
         return None
-    points = [1.0 if w == ch else 0.5 if w == "tie" else 0.0 for w in votes["winner"].to_list()]
-    ci = bootstrap_ci(points, n_resamples=suite.bootstrap.n_resamples,
-                      confidence=suite.bootstrap.confidence, seed=suite.seed)
-    return HumanPreference(win_rate=ci.mean, ci_low=ci.low, ci_high=ci.high, votes=ci.n)
+    rates = win_rate_intervals(systems_a, systems_b, outcomes, systems=[ch, cp],
+                               confidence=suite.bootstrap.confidence)
+    return HumanPreference(win_rate=float(rates.rate[0, 1]), ci_low=float(rates.low[0, 1]),
+                           ci_high=float(rates.high[0, 1]), votes=int(rates.games[0, 1]))
 
 
 def verdict(metrics: list[CompareMetric], challenger_checks: float | None,

@@ -10,6 +10,10 @@ Push makes two projects from an evaluation's generations (one sample per item an
     seed; the annotator picks the better ad (Label Studio's ``<Pairwise>``) or ticks "equally
     good or bad" (a tie).
 
+A candidate that failed or is blank is never shown: it is left out, with every pair it is in,
+and counted per system and reason (``push.json`` ``excluded``, and the push's summary line).
+Both projects carry the raters' instructions (:mod:`workbench.evaluation.rating_guide`).
+
 Blind by construction: Label Studio only ever sees the texts and an opaque ``key``; which system
 wrote which side is kept in ``DIR/eval/<eval_id>/ratings/keys.parquet`` (Label Studio's data
 manager shows every task field to annotators, so the mapping must not be a field). Task ids are
@@ -38,16 +42,18 @@ from workbench.core.errors import DataContractError, ServiceError
 from workbench.core.io import sha256_file, write_json_atomic, write_parquet_atomic
 from workbench.core.schemas import read_parquet_checked
 from workbench.evaluation.agreement import LIKERT_CRITERIA
+from workbench.evaluation.rating_guide import (
+    CRITERIA_HELP,
+    human_brief,
+    likert_instructions,
+    pairwise_instructions,
+    project_title,
+)
+from workbench.evaluation.tasks import HALF_CONTINUATION
 
 if TYPE_CHECKING:
     from workbench.labeling.labelstudio.api import LabelStudioApi
 
-CRITERIA_HELP = {
-    "fluency": "Fluency: reads as natural, grammatical Amharic (1 = broken, 5 = native)",
-    "relevance": "Relevance: advertises what the brief asks: product, brand, contacts, offer",
-    "catchiness": "Catchiness: would make a reader stop and act (1 = dull, 5 = compelling)",
-    "amharic": "Amharic correctness: spelling, script and word choice (1 = many errors, 5 = none)",
-}
 TIE_CHOICE = "Equally good or bad"
 
 RATINGS_SCHEMA: dict[str, pl.DataType] = {
@@ -87,24 +93,6 @@ def pairwise_config() -> str:
             f'    <Choice value="{TIE_CHOICE}"/>\n  </Choices>\n</View>')
 
 
-def human_brief(brief: dict[str, Any]) -> str:
-    """The brief as a rater reads it (not the model prompt with its context ads)."""
-    lines = []
-    if brief.get("channel"):
-        lines.append(f"Channel / ቻናል: {brief['channel']}")
-    if brief.get("vertical"):
-        lines.append(f"Industry / ዘርፍ: {brief['vertical']}")
-    if brief.get("words"):
-        lines.append(f"Product & brand / ምርት: {', '.join(brief['words'])}")
-    if brief.get("prices"):
-        lines.append(f"Price / ዋጋ: {', '.join(brief['prices'])}")
-    if brief.get("contacts"):
-        lines.append(f"Contact / አድራሻ: {', '.join(brief['contacts'])}")
-    if brief.get("cta"):
-        lines.append(f"Call to action: {', '.join(g[0] for g in brief['cta'] if g)}")
-    return "\n".join(lines) or "(no brief)"
-
-
 def _key(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
@@ -112,6 +100,60 @@ def _key(*parts: str) -> str:
 def ratings_dir(eval_dir: Path) -> Path:
     """``DIR/eval/<eval_id>/ratings``."""
     return eval_dir / "ratings"
+
+
+#: Why a candidate is left out of the rating projects (raters must never see a blank ad).
+EXCLUSION_REASONS = ("failed", "empty")
+
+
+def exclusion_reason(text: str | None) -> str | None:
+    """``failed`` (no text: generation failed), ``empty`` (blank after strip), or None."""
+    if text is None:
+        return "failed"
+    return "empty" if not text.strip() else None
+
+
+@dataclass
+class Excluded:
+    """Candidates left out of the rating projects, and the pairs that would have shown them."""
+
+    #: system -> reason -> candidates left out.
+    candidates: dict[str, dict[str, int]] = field(default_factory=dict)
+    pairs: int = 0
+
+    def add(self, system: str, reason: str) -> None:
+        """Count one candidate of ``system`` left out for ``reason``."""
+        per = self.candidates.setdefault(system, {})
+        per[reason] = per.get(reason, 0) + 1
+
+    @property
+    def total(self) -> int:
+        """Candidates left out, all systems."""
+        return sum(n for per in self.candidates.values() for n in per.values())
+
+    def text(self) -> str:
+        """``tiny-run 2 empty, 1 failed; template 1 empty (5 pairs)``, or ``none``."""
+        if not self.total:
+            return "none"
+        parts = [f"{system} " + ", ".join(f"{n} {r}" for r, n in sorted(per.items()))
+                 for system, per in sorted(self.candidates.items())]
+        return "; ".join(parts) + f" ({self.pairs} pairs)"
+
+    def as_json(self) -> dict[str, Any]:
+        """What ``push.json`` records under ``excluded``."""
+        return {"candidates": {s: dict(sorted(per.items()))
+                               for s, per in sorted(self.candidates.items())},
+                "pairs": self.pairs, "total": self.total}
+
+
+@dataclass
+class RatingTasks:
+    """The tasks of both projects and the key table (see :func:`rating_tasks`)."""
+
+    likert: list[dict[str, Any]]
+    pairwise: list[dict[str, Any]]
+    keys: pl.DataFrame
+    excluded: Excluded
 
 
 @dataclass
@@ -125,12 +167,14 @@ class PushResult:
     pairwise_tasks: int
     items: int
     systems: list[str]
+    excluded: Excluded = field(default_factory=Excluded)
 
     def line(self) -> str:
         """One-line summary."""
         return (f"pushed {self.items} items x {len(self.systems)} systems: "
                 f"{self.likert_tasks} Likert tasks (project {self.likert_project}), "
-                f"{self.pairwise_tasks} pairwise tasks (project {self.pairwise_project}) "
+                f"{self.pairwise_tasks} pairwise tasks (project {self.pairwise_project}); "
+                f"excluded empty or failed candidates: {self.excluded.text()} "
                 f"-> {self.url}/projects/{self.likert_project}")
 
 
@@ -143,9 +187,11 @@ def _client(data_dir: Path) -> LabelStudioApi:
 
 
 def rating_tasks(generations: pl.DataFrame, *, eval_id: str, task: str, n_items: int | None,
-                 seed: int, systems: list[str] | None = None
-                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], pl.DataFrame]:
+                 seed: int, systems: list[str] | None = None) -> RatingTasks:
     """Likert tasks, pairwise tasks (both shuffled) and the key table, from generations.
+
+    A candidate that failed (no text) or is blank is never shown to raters: it gets no Likert
+    task, and no pair involving it is made; each is counted in ``excluded`` by system and reason.
 
     Parameters
     ----------
@@ -154,13 +200,19 @@ def rating_tasks(generations: pl.DataFrame, *, eval_id: str, task: str, n_items:
     eval_id
         Mixed into the keys, so two evaluations never share one.
     task
-        Which task's generations are rated (``brief_to_ad``).
+        Which task's generations are rated (``brief_to_ad`` or ``half_continuation``; the
+        latter shows raters the ad's first half instead of brief fields).
     n_items
         Items sampled with ``seed`` (None: all).
     seed
         Seeds the item sample, the sides of each pair and the task order.
     systems
         Restrict to these systems (default: all in the generations).
+
+    Raises
+    ------
+    DataContractError
+        No generations of ``task``, or none with a text to rate.
     """
     frame = generations.filter((pl.col("task") == task) & (pl.col("sample") == 0))
     if systems:
@@ -176,34 +228,53 @@ def rating_tasks(generations: pl.DataFrame, *, eval_id: str, task: str, n_items:
     by_item: dict[str, dict[str, dict[str, Any]]] = {}
     for row in frame.filter(pl.col("item_id").is_in(items)).iter_rows(named=True):
         by_item.setdefault(row["item_id"], {})[row["system"]] = row
+    excluded = Excluded()
     likert, pairwise, keys = [], [], []
     for item_id in items:
         rows = by_item.get(item_id, {})
         first = next(iter(rows.values()))
-        brief = human_brief(json.loads(first["brief"] or "{}"))
+        brief = human_brief(json.loads(first["brief"] or "{}"),
+                            first_half=first["prompt"] if task == HALF_CONTINUATION else None)
+        shown = {}
         for system, row in rows.items():
+            reason = exclusion_reason(row["text"])
+            if reason is not None:
+                excluded.add(system, reason)
+                continue
+            shown[system] = row
             key = "L-" + _key(eval_id, item_id, system)
-            likert.append({"brief": brief, "ad": row["text"] or "", "key": key})
+            likert.append({"brief": brief, "ad": row["text"], "key": key})
             keys.append({"key": key, "kind": "likert", "item_id": item_id, "uid": row["uid"],
                          "task": task, "system": system})
         for a, b in combinations([s for s in names if s in rows], 2):
+            if a not in shown or b not in shown:
+                excluded.pairs += 1
+                continue
             left, right = (a, b) if rng.random() < 0.5 else (b, a)  # a coin
             key = "P-" + _key(eval_id, item_id, a, b)
-            pairwise.append({"brief": brief, "left": rows[left]["text"] or "",
-                             "right": rows[right]["text"] or "", "key": key})
+            pairwise.append({"brief": brief, "left": rows[left]["text"],
+                             "right": rows[right]["text"], "key": key})
             keys.append({"key": key, "kind": "pairwise", "item_id": item_id,
                          "uid": first["uid"], "task": task, "left_system": left,
                          "right_system": right})
+    if not likert:
+        msg = (f"every sampled {task} candidate of evaluation {eval_id} is empty or failed "
+               f"({excluded.text()}): nothing to rate")
+        raise DataContractError(msg)
     # Shuffled so annotators never see one system's ads in a block.
     likert = [likert[i] for i in rng.permutation(len(likert))]
     pairwise = [pairwise[i] for i in rng.permutation(len(pairwise))]
-    return likert, pairwise, pl.DataFrame(keys, schema=KEYS_SCHEMA)
+    return RatingTasks(likert, pairwise, pl.DataFrame(keys, schema=KEYS_SCHEMA), excluded)
 
 
 def push_ratings(data_dir: Path, eval_dir: Path, *, task: str = "brief_to_ad",
                  n_items: int | None = 20, seed: int = 0, systems: list[str] | None = None,
                  replace: bool = False) -> PushResult:
     """Create the Likert and pairwise projects of an evaluation in Label Studio.
+
+    Each project carries the raters' instructions (shown before the first task) and a title
+    saying what raters do. ``push.json`` records the projects and the candidates left out
+    (``excluded``: per system and reason, and the pairs dropped with them).
 
     Raises
     ------
@@ -220,23 +291,27 @@ def push_ratings(data_dir: Path, eval_dir: Path, *, task: str = "brief_to_ad",
         raise DataContractError(msg)
     gen_path = eval_dir / "generations.parquet"
     generations = read_parquet_checked(
-        gen_path, ("task", "item_id", "uid", "system", "sample", "brief", "text"),
+        gen_path, ("task", "item_id", "uid", "system", "sample", "prompt", "brief", "text"),
         "run `workbench eval run SUITE` first")
     eval_id = eval_dir.name
-    likert, pairwise, keys = rating_tasks(generations, eval_id=eval_id, task=task,
-                                          n_items=n_items, seed=seed, systems=systems)
+    made = rating_tasks(generations, eval_id=eval_id, task=task, n_items=n_items, seed=seed,
+                        systems=systems)
+    likert, pairwise, keys = made.likert, made.pairwise, made.keys
     from workbench.labeling.labelstudio.api import MAX_TITLE
 
     stamp = datetime.now(UTC).strftime("%m%d-%H%M")
-    title = f"{eval_id}"[: MAX_TITLE - 20]
     with _client(data_dir) as ls:
         url = ls.url
         likert_project = ls.create_project(
-            title=f"{title} Likert {stamp}", label_config=likert_config(),
-            description=f"Rate each ad 1-5 on four criteria ({eval_id}).")["id"]
+            title=project_title("likert", eval_id, stamp, MAX_TITLE),
+            label_config=likert_config(),
+            description=f"Score each ad 1-5 on four criteria ({eval_id}, {task}).",
+            expert_instruction=likert_instructions(), show_instruction=True)["id"]
         pair_project = ls.create_project(
-            title=f"{title} A/B {stamp}", label_config=pairwise_config(),
-            description=f"Pick the better ad for the brief ({eval_id}).")["id"]
+            title=project_title("pairwise", eval_id, stamp, MAX_TITLE),
+            label_config=pairwise_config(),
+            description=f"Pick the ad you would rather publish ({eval_id}, {task}).",
+            expert_instruction=pairwise_instructions(), show_instruction=True)["id"]
         ls.import_tasks(likert_project, likert)
         if pairwise:
             ls.import_tasks(pair_project, pairwise)
@@ -246,13 +321,14 @@ def push_ratings(data_dir: Path, eval_dir: Path, *, task: str = "brief_to_ad",
         "url": url, "projects": {"likert": likert_project, "pairwise": pair_project},
         "eval_id": eval_id, "task": task, "seed": seed, "items": int(keys["item_id"].n_unique()),
         "systems": systems_used, "likert_tasks": len(likert), "pairwise_tasks": len(pairwise),
+        "excluded": made.excluded.as_json(),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "keys_sha256": sha256_file(out / "keys.parquet"),
     })
     return PushResult(url=url, likert_project=likert_project,
                       pairwise_project=pair_project, likert_tasks=len(likert),
                       pairwise_tasks=len(pairwise), items=int(keys["item_id"].n_unique()),
-                      systems=systems_used)
+                      systems=systems_used, excluded=made.excluded)
 
 
 @dataclass
@@ -399,6 +475,22 @@ def pull_ratings(data_dir: Path, eval_dir: Path) -> PullResult:
                       pairwise_votes=frame.height - likert.height,
                       annotators=int(frame["annotator"].n_unique()) if frame.height else 0,
                       skipped=skipped)
+
+
+def rating_votes(ratings: pl.DataFrame) -> tuple[list[str], list[str], list[str]]:
+    """The pairwise votes of ``ratings.parquet``, each annotator's latest per task.
+
+    Returns
+    -------
+    tuple
+        ``(systems_a, systems_b, outcomes)`` (left system, right system, ``a``/``b``/``tie``) for
+        :mod:`workbench.evaluation.bradley_terry`.
+    """
+    from workbench.evaluation.agreement import latest
+
+    votes = latest(ratings.filter(pl.col("kind") == "pairwise"))
+    outcomes = [{"left": "a", "right": "b"}.get(o, "tie") for o in votes["outcome"].to_list()]
+    return votes["left_system"].to_list(), votes["right_system"].to_list(), outcomes
 
 
 def server_answers(data_dir: Path, timeout: float = 2.0) -> bool:

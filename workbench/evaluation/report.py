@@ -450,7 +450,7 @@ def _md_table(rows: list[list[str]]) -> str:
 
 def example_blocks(data: EvalData, n: int) -> tuple[str, str]:
     """Side-by-side generations for the first ``n`` items of each task (HTML, Markdown)."""
-    from workbench.evaluation.ratings import human_brief
+    from workbench.evaluation.rating_guide import human_brief
 
     html_parts, md_parts = [], []
     gens = data.generations.filter(pl.col("sample") == 0)

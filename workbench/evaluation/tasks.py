@@ -97,10 +97,16 @@ def coverage_brief(brand: str | None, product: list[str], contacts: list[str],
 
 
 def coverage_of(brief: Brief) -> dict[str, Any]:
-    """:func:`coverage_brief` of a :class:`~workbench.core.briefs.Brief`."""
-    return coverage_brief(brief.brand or None, brief.product.split(), brief.contact.items(),
-                          brief.prices(), brief.cta_keys(), brief.target_channel,
-                          brief.vertical or None)
+    """:func:`coverage_brief` of a :class:`~workbench.core.briefs.Brief`, with its ``fields``.
+
+    ``fields`` is the brief as written, which raters read field by field
+    (:func:`workbench.evaluation.rating_guide.human_brief`).
+    """
+    out = coverage_brief(brief.brand or None, brief.product.split(), brief.contact.items(),
+                         brief.prices(), brief.cta_keys(), brief.target_channel,
+                         brief.vertical or None)
+    out["fields"] = brief.model_dump(mode="json", exclude={"id"})
+    return out
 
 
 def eligible(frame: pl.DataFrame, items: ItemsConfig, *, ads_only: bool) -> pl.DataFrame:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from workbench.core.errors import DataContractError
 from workbench.core.io import sha256_file, write_text_atomic
 from workbench.core.layout import Layout
@@ -31,6 +33,13 @@ class Leaderboard:
     figures: list[str]
     lineage: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
+    #: The evaluation's paired tests on the headline metric (``paired.parquet`` rows).
+    paired: list[dict[str, Any]] = field(default_factory=list)
+    #: Human pairwise ratings pulled from Label Studio (:func:`preference_rows`), if any.
+    human: list[dict[str, Any]] = field(default_factory=list)
+    human_votes: int = 0
+    #: Votes a system needs before its rating is shown.
+    min_votes: int = 0
 
 
 def report_cache(data_dir: Path, eval_id: str) -> Path:
@@ -40,6 +49,7 @@ def report_cache(data_dir: Path, eval_id: str) -> Path:
 
 def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
     """The newest finished evaluation's leaderboard, or None when there is none."""
+    from workbench.evaluation.bradley_terry import MIN_VOTES
     from workbench.evaluation.report import build_report, leaderboard_table, load_eval
     from workbench.evaluation.run import find_eval
 
@@ -72,7 +82,19 @@ def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
                         "label_snapshot_id": snapshot["id"],
                         "split_manifest_sha256": facts.get("split_manifest_sha256")
                         or manifest.split_manifest_sha256})
+    paired = data.paired.filter(pl.col("metric") == data.headline).sort("task", "system_a",
+                                                                        "system_b")
+    votes: tuple[list[str], list[str], list[str]] = ([], [], [])
+    if data.ratings is not None:
+        from workbench.evaluation.ratings import rating_votes
+
+        votes = rating_votes(data.ratings)
     return Leaderboard(
+        paired=[{**r, "text": _paired_text(r)} for r in paired.iter_rows(named=True)],
+        human=preference_rows(*votes, systems=[s for s in data.systems
+                                               if s in {*votes[0], *votes[1]}])
+        if votes[0] else [],
+        human_votes=len(votes[0]), min_votes=MIN_VOTES,
         eval_id=eval_dir.name,
         facts={"suite": data.summary_json.get("suite"), "created_at": manifest.created_at,
                "git_commit": (manifest.git_commit or "")[:10],
@@ -81,6 +103,15 @@ def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
                "headline": data.headline},
         tables=[(task, leaderboard_table(data, task)[0]) for task in tasks],
         figures=figures, lineage=lineage, notes=list(data.summary_json.get("notes") or []))
+
+
+def _paired_text(row: dict[str, Any]) -> str:
+    """``+0.031 [+0.012, +0.050]`` (the difference A - B and its interval)."""
+    values = [row.get(k) for k in ("delta", "ci_low", "ci_high")]
+    if any(v is None or v != v for v in values):  # None or NaN
+        return "—"
+    delta, low, high = values
+    return f"{delta:+.3f} [{low:+.3f}, {high:+.3f}]"
 
 
 def figure_path(data_dir: Path, eval_id: str, name: str) -> Path | None:
@@ -137,19 +168,46 @@ class StudioPreferences:
     """What marketers' picks in the ad studio say about the models."""
 
     picks: int
-    models: list[dict[str, Any]]  # model, briefs shown, picks, pick rate, BT rating (or None)
+    #: model, briefs shown, picks, pick rate, and :func:`preference_rows` columns.
+    models: list[dict[str, Any]]
     votes: int
+    min_votes: int
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def preference_rows(a: list[str], b: list[str], outcomes: list[str],
+                    systems: list[str] | None = None) -> list[dict[str, Any]]:
+    """:func:`~workbench.evaluation.bradley_terry.preference_table` with display texts.
+
+    ``win_text``: ``"67% [21%, 94%]"``; ``rating_text``: ``"1130 [1010, 1260]"``, or, below
+    :data:`~workbench.evaluation.bradley_terry.MIN_VOTES` votes, ``"too few votes (95% CI
+    [660, 1340])"`` (never a bare rating from a handful of votes).
+    """
+    from workbench.evaluation.bradley_terry import preference_table
+
+    rows = []
+    for row in preference_table(a, b, outcomes, systems=systems):
+        interval = f"[{row['rating_low']:.0f}, {row['rating_high']:.0f}]"
+        rating = (f"{row['rating']:.0f} {interval}" if row["enough_votes"]
+                  else f"too few votes (95% CI {interval})")
+        win = (f"{_pct(row['win_rate'])} [{_pct(row['win_low'])}, {_pct(row['win_high'])}]"
+               if row["votes"] else "—")
+        rows.append({**row, "rating_text": rating, "win_text": win})
+    return rows
 
 
 def studio_preferences(data_dir: Path) -> StudioPreferences | None:
     """The studio's picks per model (None before the first pick).
 
-    Per model: briefs where it was shown, how often its ad was picked, and a Bradley-Terry rating
-    from the pairwise votes the picks imply (:func:`workbench.webapp.studio.studio_votes`).
+    Per model: briefs where it was shown, how often its ad was picked, and from the pairwise
+    votes the picks imply (:func:`workbench.webapp.studio.studio_votes`): its vote count, win
+    rate with its interval, and a Bradley-Terry rating with its bootstrap interval once it has
+    enough votes.
     """
-    import polars as pl
-
-    from workbench.evaluation.bradley_terry import fit_bradley_terry
+    from workbench.evaluation.bradley_terry import MIN_VOTES
     from workbench.webapp.studio import preferences_path, studio_votes
 
     path = preferences_path(data_dir)
@@ -159,15 +217,17 @@ def studio_preferences(data_dir: Path) -> StudioPreferences | None:
     if prefs.is_empty():
         return None
     a, b, outcomes = studio_votes(prefs)
-    ratings: dict[str, float] = {}
-    if a:
-        fit = fit_bradley_terry(a, b, outcomes)
-        ratings = dict(zip(fit.systems, (float(r) for r in fit.rating), strict=True))
+    voted = {r["system"]: r for r in preference_rows(a, b, outcomes)} if a else {}
     shown = prefs.select(pl.col("models_shown").list.unique()).explode("models_shown")
     shown_counts = dict(shown.group_by("models_shown").len().iter_rows())
     pick_counts = dict(prefs.group_by("model").len().iter_rows())
-    models = [{"model": m, "briefs": int(n), "picks": int(pick_counts.get(m, 0)),
-               "pick_rate": pick_counts.get(m, 0) / n, "rating": ratings.get(m)}
+    no_votes = {"votes": 0, "enough_votes": False, "rating": None, "win_text": "—",
+                "rating_text": "no vote yet"}
+    models = [{**voted.get(m, no_votes), "model": m, "briefs": int(n),
+               "picks": int(pick_counts.get(m, 0)), "pick_rate": pick_counts.get(m, 0) / n}
               for m, n in shown_counts.items()]
-    models.sort(key=lambda r: (-(r["rating"] or 0.0), -r["pick_rate"], r["model"]))
-    return StudioPreferences(picks=prefs.height, models=models, votes=len(a))
+    # Rated models first (strongest first), then by pick rate.
+    models.sort(key=lambda r: (not r["enough_votes"], -(r["rating"] or 0.0)
+                               if r["enough_votes"] else 0.0, -r["pick_rate"], r["model"]))
+    return StudioPreferences(picks=prefs.height, models=models, votes=len(a),
+                             min_votes=MIN_VOTES)

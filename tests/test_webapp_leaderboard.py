@@ -1,0 +1,127 @@
+"""The web leaderboard's human preferences and paired tests, in process (FastAPI's TestClient).
+
+Picks are made through the studio like a marketer makes them (a brief, ads from two models, one
+picked), in a copy of the shared web world with no pick yet, so the counts are known exactly.
+A rating never shows without its vote count and interval; one pick shows as one vote with a
+wide interval and "too few votes", never as a bare 1340 vs 660.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.webapp_world import ANALYST, MARKETER_A, PASSWORD, WebWorld, csrf_of
+from workbench.webapp.app import create_app
+from workbench.webapp.store import db_path
+
+
+@pytest.fixture
+def app(web_world: WebWorld, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The app over a fresh copy of the web world whose picks are all removed."""
+    root = tmp_path_factory.mktemp("board") / "data"
+    shutil.copytree(web_world.root, root)
+    (root / "webapp" / "preferences.parquet").unlink(missing_ok=True)
+    with sqlite3.connect(db_path(root)) as db:
+        db.execute("DELETE FROM picks")
+    return create_app(root, web_world.cfg)
+
+
+def sign_in(app: Any, email: str) -> TestClient:
+    client = TestClient(app)
+    response = client.post("/login", data={"email": email, "password": PASSWORD,
+                                           "csrf_token": csrf_of(client.get("/login").text)},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text[:500]
+    return client
+
+
+def pick(client: TestClient, n: int, winner: str) -> None:
+    """A brief with ads from template and retrieval; the marketer picks ``winner``'s first ad."""
+    csrf = csrf_of(client.get("/studio").text)
+    made = client.post("/api/briefs", headers={"x-csrf-token": csrf}, json={
+        "brand": f"Board Shoes {n}", "product": "የቆዳ ጫማ", "vertical": "Retail",
+        "target_channel": "Addis Deals", "contact": "0911223344"})
+    assert made.status_code == 201, made.text
+    row = made.json()["id"]
+    gens = {}
+    for model in ("template", "retrieval"):
+        response = client.post(f"/api/briefs/{row}/generations", headers={"x-csrf-token": csrf},
+                               json={"model": model, "n": 1})
+        assert response.status_code == 201, response.text
+        gens[model] = response.json()["id"]
+    assert client.post(f"/api/generations/{gens[winner]}/pick", json={"candidate_index": 0},
+                       headers={"x-csrf-token": csrf}).status_code == 200
+
+
+def picks_table(app: Any) -> dict[str, dict[str, str]]:
+    """The analyst's studio-picks table: model -> votes, win, rating cells."""
+    page = sign_in(app, ANALYST).get("/leaderboard").text
+    table = re.search(r'<table id="studio-picks">(.*?)</table>', page, re.S).group(1)
+    rows = {}
+    for model, body in re.findall(r'<tr data-model="([^"]+)">(.*?)</tr>', table, re.S):
+        rows[model] = {name: re.search(rf'class="num {name}">([^<]*)<', body).group(1)
+                       for name in ("votes", "win", "rating")}
+    return rows
+
+
+def interval(text: str) -> tuple[float, float]:
+    low, high = re.search(r"\[(-?[\d.]+)%?, (-?[\d.]+)%?\]", text).groups()
+    return float(low), float(high)
+
+
+def test_one_pick_shows_one_vote_and_a_wide_interval(app: Any) -> None:
+    pick(sign_in(app, MARKETER_A), 0, "retrieval")
+    rows = picks_table(app)
+    assert set(rows) == {"retrieval", "template"}
+    for model, row in rows.items():
+        assert row["votes"] == "1"
+        assert row["rating"].startswith("too few votes")
+        low, high = interval(row["rating"])
+        assert high - low >= 400, (model, row)  # 10:1 odds either way: nothing is known
+    assert rows["retrieval"]["win"] == "100% [21%, 100%]"
+    assert rows["template"]["win"] == "0% [0%, 79%]"
+
+
+def test_enough_picks_show_ratings_with_intervals_and_counts(app: Any) -> None:
+    from workbench.evaluation.bradley_terry import MIN_VOTES
+
+    client = sign_in(app, MARKETER_A)
+    total = MIN_VOTES + 2
+    for n in range(total):
+        pick(client, n, "template" if n % 3 == 2 else "retrieval")
+    template_wins = sum(1 for n in range(total) if n % 3 == 2)
+    rows = picks_table(app)
+    assert {r["votes"] for r in rows.values()} == {str(total)}
+    for row in rows.values():
+        found = re.fullmatch(r"(\d+) \[(\d+), (\d+)\]", row["rating"])
+        assert found, row
+        rating, low, high = map(int, found.groups())
+        assert low < rating < high
+    share = template_wins / total
+    assert rows["template"]["win"].startswith(f"{100 * share:.0f}% [")
+    assert int(rows["retrieval"]["rating"].split()[0]) > int(rows["template"]["rating"].split()[0])
+
+
+def test_leaderboard_shows_the_evaluations_paired_tests(app: Any, web_world: WebWorld) -> None:
+    from workbench.evaluation.report import load_eval
+    from workbench.evaluation.run import find_eval
+
+    data = load_eval(find_eval(web_world.root, None))
+    expected = data.paired.filter(data.paired["metric"] == data.headline)
+    assert expected.height > 0
+    page = sign_in(app, ANALYST).get("/leaderboard").text
+    assert f"Paired tests on {data.headline}" in page
+    table = re.search(r'<table id="paired">(.*?)</table>', page, re.S).group(1)
+    rows = re.findall(r'<tr data-a="([^"]+)" data-b="([^"]+)">(.*?)</tr>', table, re.S)
+    assert sorted((a, b) for a, b, _ in rows) == sorted(
+        zip(expected["system_a"], expected["system_b"], strict=True))
+    for row in expected.iter_rows(named=True):
+        body = next(body for a, b, body in rows if (a, b) == (row["system_a"], row["system_b"]))
+        assert f"{row['delta']:+.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]" in body
+        assert f"{row['p_value']:.3f}" in body
