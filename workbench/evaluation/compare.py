@@ -278,11 +278,12 @@ def verdict(metrics: list[CompareMetric], challenger_checks: float | None,
     else:
         drop = 100.0 * (champion_checks - challenger_checks)
         ok = drop <= gate.max_check_drop_points
+        change = (f"drop {drop:.1f} points {'<=' if ok else '>'} {gate.max_check_drop_points:g}"
+                  if drop > 0 else f"no drop ({-drop:+.1f} points)")
         conditions.append(GateCondition(
             name="check pass rate", passed=ok,
             detail=f"challenger {100 * challenger_checks:.1f}% vs champion "
-                   f"{100 * champion_checks:.1f}%: drop {drop:.1f} points "
-                   f"{'<=' if ok else '>'} {gate.max_check_drop_points:g}"))
+                   f"{100 * champion_checks:.1f}%: {change}"))
     if human is None:
         conditions.append(GateCondition(
             name="human win rate", passed=True,
