@@ -50,7 +50,9 @@ def report_cache(data_dir: Path, eval_id: str) -> Path:
 def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
     """The newest finished evaluation's leaderboard, or None when there is none."""
     from workbench.evaluation.bradley_terry import MIN_VOTES
-    from workbench.evaluation.report import build_report, leaderboard_table, load_eval
+    from workbench.evaluation.report import build_report
+    from workbench.evaluation.report_data import load_eval
+    from workbench.evaluation.report_leaderboard import leaderboard_table
     from workbench.evaluation.run import find_eval
 
     try:
@@ -100,8 +102,8 @@ def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
                "git_commit": (manifest.git_commit or "")[:10],
                "label_snapshot_id": manifest.label_snapshot.id,
                "split_manifest_sha256": manifest.split_manifest_sha256[:12],
-               "headline": data.headline},
-        tables=[(task, leaderboard_table(data, task)[0]) for task in tasks],
+               "headline": data.headline, "ranking": data.ranking},
+        tables=[(task, leaderboard_table(data, task).html()) for task in tasks],
         figures=figures, lineage=lineage, notes=list(data.summary_json.get("notes") or []))
 
 
