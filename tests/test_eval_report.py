@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from html import escape as html_escape
 import shutil
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
@@ -202,7 +202,8 @@ def test_report_renders_in_headless_chromium(report: dict[str, Any]) -> None:
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
         boxes = page.locator("div.scroll").evaluate_all(
             "ds => ds.map(d => d.getBoundingClientRect().right)")
-        assert boxes and max(boxes) <= 1280
+        assert boxes
+        assert max(boxes) <= 1280
         # Clicking a header sorts the rows (by the cells' numbers), twice: the other way.
         table = "#leaderboard-brief_to_ad"
         column = page.locator(f"{table} thead th").all_inner_texts().index("novelty ↑")
@@ -261,7 +262,8 @@ def test_every_significance_mark_follows_the_legend(report: dict[str, Any]) -> N
     assert "green</b> (Markdown: <code>*</code>) exactly when the interval excludes 0 and p &lt; 0.05" in html
     rows = _rows(html, "paired")
     marked = [r for r in rows if r["p_cell_sig"] == "1"]
-    assert len(rows) > 20 and 0 < len(marked) < len(rows)  # both kinds of row are checked
+    assert len(rows) > 20  # both kinds of row are checked
+    assert 0 < len(marked) < len(rows)
     for row in rows:
         low, high, p = float(row["low"]), float(row["high"]), float(row["p"])
         assert float(row["alpha"]) == pytest.approx(0.05)
@@ -282,13 +284,15 @@ def test_report_leads_with_the_comparison(report: dict[str, Any]) -> None:
     for condition in compare.conditions:
         assert html_escape(condition.detail) in first
     assert f"Verdict: challenger {'wins' if compare.wins else 'does not win'}" in first
-    assert "check pass rate" in first and "human win rate" in first
+    assert "check pass rate" in first
+    assert "human win rate" in first
     md = out.markdown.read_text(encoding="utf-8")
     assert md.index("## Challenger vs champion") < md.index("## Leaderboard")
     # The items where the challenger lost most: reference, both outputs, scores, worst first.
     lost = html.split('<section id="lost-items">', 1)[1].split("</section>", 1)[0]
     losses = [float(x) for x in re.findall(r"lost by ([\d.]+)</h3>", lost)]
-    assert losses and losses == sorted(losses, reverse=True)
+    assert losses
+    assert losses == sorted(losses, reverse=True)
     assert lost.count('class="card ref"') == lost.count('class="card champion"') == len(losses)
 
 
@@ -310,6 +314,7 @@ def test_history_shows_the_champion_over_time(report: dict[str, Any], tmp_path: 
     # A second evaluation kept beside the first (a copy: same scores, a later date).
     copy = root / "eval" / "later"
     shutil.copytree(report["result"].out_dir, copy)
+    (copy / "compare.json").unlink()
     out = build_report(root, eval_id="later", out_dir=tmp_path / "r")
     html = out.html.read_text(encoding="utf-8")
     history = html.split('<section id="history">', 1)[1].split("</section>", 1)[0]

@@ -34,7 +34,7 @@ def comparison_section(data: EvalData, result: CompareResult | None) -> Section:
     ch, cp = result.challenger, result.champion
     verdict = "challenger wins" if result.wins else "challenger does not win"
     level = f"{100 * result.confidence:g}%"
-    alpha = 1.0 - result.confidence
+    alpha = round(1.0 - result.confidence, 10)
     head = (f"<b>{esc(ch)}</b> (challenger) vs <b>{esc(cp)}</b> (champion) on "
             f"<b>{esc(result.task)}</b>, compared {esc(result.created_at)}")
     if result.champion_record is not None:

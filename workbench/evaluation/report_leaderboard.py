@@ -118,7 +118,7 @@ def paired_table(data: EvalData, task: str) -> Table | None:
         return None
     leader = ranked_systems(data, task)[0]
     rows = part.filter((pl.col("system_a") == leader) | (pl.col("system_b") == leader))
-    alpha = 1.0 - data.confidence
+    alpha = round(1.0 - data.confidence, 10)
     level = f"{100 * data.confidence:g}%"
     table = Table(f"paired-{task}", "paired",
                   ["metric", f"{leader} vs", "Δ (leader − other)", f"{level} CI", "p", "items"])
@@ -166,7 +166,7 @@ def leaderboard_section(data: EvalData, human: HumanResults | None) -> Section:
                f"bootstrap CI]); plain {data.headline} beside it.\n", table.markdown()]
         paired = paired_table(data, task)
         if paired is not None:
-            alpha = 1.0 - data.confidence
+            alpha = round(1.0 - data.confidence, 10)
             html += [f"<h4>Paired bootstrap tests against the leader ({esc(task)})</h4>"
                      "<p class='meta'>Same items resampled for both systems; green p: the "
                      f"interval excludes 0 and p &lt; {alpha:g}.</p>", paired.html()]
