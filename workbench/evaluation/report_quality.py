@@ -41,7 +41,7 @@ def _examples(rows: list[dict[str, Any]], key: str) -> tuple[str, str]:
                       f"{ex['excerpt']} ({ex['detail']})")
     if not html:
         return "", ""
-    return (f"<details><summary>Examples ({len(html)})</summary><ul class='examples-list'>"
+    return (f"<details open><summary>Examples ({len(html)})</summary><ul class='examples-list'>"
             f"{''.join(html)}</ul></details>", "\n".join(md) + "\n")
 
 
