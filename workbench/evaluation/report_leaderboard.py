@@ -36,14 +36,14 @@ def _arrow(row: dict[str, Any] | None) -> str:
 
 
 def _value(metric: str, row: dict[str, Any] | None, *, best: bool = False,
-           share: bool = False) -> Cell:
+           share: bool = False, digits: int | None = None) -> Cell:
     """Mean with its interval underneath (a share as a percentage)."""
     if row is None or not finite(row.get("mean")):
         return Cell("—", cls="num", sort=float("-inf"))
     if share:
         text, sub = pct(row["mean"]), f"[{pct(row['ci_low'])}, {pct(row['ci_high'])}]"
     else:
-        d = digits_for(metric, row["mean"])
+        d = digits if digits is not None else digits_for(metric, row["mean"])
         text, sub = num(row["mean"], d), f"[{num(row['ci_low'], d)}, {num(row['ci_high'], d)}]"
     return Cell(text, sub=sub, cls="num best" if best else "num", sort=row["mean"])
 
@@ -81,6 +81,10 @@ def leaderboard_table(data: EvalData, task: str) -> Table:
     front = [m for m in dict.fromkeys([rank_metric, data.headline]) if m in metrics]
     rest = [m for m in metrics if m not in (*front, CHECK_PASS_RATE, NOVELTY)]
     sample = {m: by.get((order[0], m)) for m in metrics}
+    # One number of decimals per column, from its largest mean (0.000 beside 41.3 reads oddly).
+    digits = {m: digits_for(m, max((abs(r["mean"]) for r in part.filter(pl.col("metric") == m)
+                                    .iter_rows(named=True) if finite(r["mean"])), default=0.0))
+              for m in metrics}
     header = ["#", "system", *[m + _arrow(sample[m]) for m in front]]
     if CHECK_PASS_RATE in metrics:
         header.append("checks passed ↑")
@@ -92,16 +96,18 @@ def leaderboard_table(data: EvalData, task: str) -> Table:
     for rank, system in enumerate(order, start=1):
         row = by.get((system, rank_metric)) or {}
         cells: list[Cell | str] = [Cell(str(rank), cls="num", sort=rank), system]
-        cells += [_value(m, by.get((system, m)), best=best.get(m) == system) for m in front]
+        cells += [_value(m, by.get((system, m)), best=best.get(m) == system, digits=digits[m])
+                  for m in front]
         if CHECK_PASS_RATE in metrics:
             cells.append(_value(CHECK_PASS_RATE, by.get((system, CHECK_PASS_RATE)), share=True))
         if NOVELTY in metrics:
-            cells.append(_value(NOVELTY, by.get((system, NOVELTY))))
+            cells.append(_value(NOVELTY, by.get((system, NOVELTY)), digits=3))
         share = row.get("copy_share")
         cells.append(Cell(f"copies ({pct(share, 0)})", cls="copies", sort=share)
                      if row.get("mostly_copies") else
                      Cell(f"no ({pct(share, 0)})" if finite(share) else "—", sort=share or 0.0))
-        cells += [_value(m, by.get((system, m)), best=best.get(m) == system) for m in rest]
+        cells += [_value(m, by.get((system, m)), best=best.get(m) == system, digits=digits[m])
+                  for m in rest]
         table.add(cells, {"system": system, "copies": "1" if row.get("mostly_copies") else "0"},
                   cls="top" if rank == 1 else "")
     return table
