@@ -53,6 +53,7 @@ def fake_ratings(eval_dir: Path, systems: list[str]) -> None:
                 for c in ("fluency", "relevance", "catchiness", "amharic"):
                     score = float(np.clip(round(quality[s] + rng.normal(0, 0.5)), 1, 5))
                     rows.append({"kind": "likert", "key": f"L-{item}-{s}", "item_id": item,
+                                 "task": "brief_to_ad",
                                  "annotator": annotator, "criterion": c, "system": s,
                                  "score": score})
             for i, left in enumerate(systems):
@@ -63,6 +64,7 @@ def fake_ratings(eval_dir: Path, systems: list[str]) -> None:
                     outcome = "tie" if tie else better if rng.random() < 0.9 else worse
                     winner = {"tie": "tie", "left": left, "right": right}[outcome]
                     rows.append({"kind": "pairwise", "key": f"P-{item}-{left}-{right}",
+                                 "task": "brief_to_ad",
                                  "item_id": item, "annotator": annotator,
                                  "criterion": "preference", "left_system": left,
                                  "right_system": right, "outcome": outcome, "winner": winner})
@@ -285,7 +287,10 @@ def test_report_leads_with_the_comparison(report: dict[str, Any]) -> None:
         assert html_escape(condition.detail) in first
     assert f"Verdict: challenger {'wins' if compare.wins else 'does not win'}" in first
     assert "check pass rate" in first
-    assert "human win rate" in first
+    human = compare.human
+    assert human is not None  # the fake votes between the two
+    assert (f"{100 * human.win_rate:.0f}% [{100 * human.ci_low:.0f}%, "
+            f"{100 * human.ci_high:.0f}%], {human.votes} votes") in first
     md = out.markdown.read_text(encoding="utf-8")
     assert md.index("## Challenger vs champion") < md.index("## Leaderboard")
     # The items where the challenger lost most: reference, both outputs, scores, worst first.

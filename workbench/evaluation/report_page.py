@@ -156,7 +156,7 @@ def write_report(data: EvalData, out_dir: Path, sections: list[Section]) -> Repo
         f"<p class='note'>{LEGEND}</p>"
         + "".join(f"<p class='note'>{esc(n)}</p>" for n in notes)
         + f"</header>{body}<script>{SORT_SCRIPT}</script></body></html>\n")
-    legend_md = LEGEND.replace("<b class='sig'>", "**").replace("</b>", "**").replace(
+    legend_md = LEGEND.removesuffix(" Click a column header to sort.").replace("<b class='sig'>", "**").replace("</b>", "**").replace(
         "<code>", "`").replace("</code>", "`").replace("&lt;", "<")
     md = (f"# Amharic ad generation leaderboard\n\n{meta_md}\n\n> {legend_md}\n\n"
           + "".join(f"> {n}\n\n" for n in notes)
