@@ -7,19 +7,16 @@ point: the champion's ranking metric (mean and interval) on the lead task.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from workbench.core.manifests import ChampionEntry, ChampionRecord
-from workbench.evaluation.report_data import (
-    EvalData,
-    lead_task,
-    load_champions,
-    load_eval,
-    system_for_ref,
-)
+from workbench.core.errors import DataContractError
+from workbench.core.layout import MANIFEST, Layout
+from workbench.core.manifests import ChampionEntry, ChampionRecord, EvalManifest, read_manifest
+from workbench.evaluation.report_data import EvalData, lead_task, load_champions, system_for_ref
 from workbench.evaluation.report_figures import Figure, history_plot
 from workbench.evaluation.report_tables import Cell, Section, Table, digits_for, esc, note, num
 
@@ -32,24 +29,26 @@ def champion_at(record: ChampionRecord, when: str) -> ChampionEntry | None:
 
 def history_points(data_dir: Path, record: ChampionRecord) -> list[dict[str, Any]]:
     """One point per evaluation (oldest first) that scored the champion of its date."""
-    from workbench.core.layout import Layout
     from workbench.evaluation.run import list_evals
 
     points = []
     for eval_id in list_evals(data_dir):
-        try:
-            data = load_eval(Layout(data_dir).eval(eval_id))
-        except (OSError, ValueError):
-            continue  # an unreadable evaluation is not history (it is not the report's to fix)
-        when = data.manifest.created_at
+        folder = Layout(data_dir).eval(eval_id)
+        try:  # only the manifest and the summary: every kept evaluation is read
+            manifest = read_manifest(folder / MANIFEST, EvalManifest)
+            summary_json = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+            summary = pl.read_parquet(folder / "summary.parquet")
+        except (OSError, ValueError, DataContractError):
+            continue  # an unreadable evaluation is no point of history (not the report's to fix)
+        when = manifest.created_at
         entry = champion_at(record, when)
-        task = lead_task(data.tasks)
+        task = lead_task(list(dict.fromkeys(summary["task"].to_list())))
         if entry is None or task is None:
             continue
-        system = system_for_ref(data.manifest, data.systems, entry.ref)
-        metric = data.ranking
-        row = data.summary.filter((pl.col("task") == task) & (pl.col("system") == system)
-                                  & (pl.col("metric") == metric))
+        system = system_for_ref(manifest, list(summary_json.get("systems") or []), entry.ref)
+        metric = str(summary_json.get("ranking") or summary_json.get("headline") or "chrf")
+        row = summary.filter((pl.col("task") == task) & (pl.col("system") == system)
+                             & (pl.col("metric") == metric))
         if system is None or row.height == 0:
             continue
         r = row.row(0, named=True)
