@@ -118,7 +118,7 @@ def test_push_is_blind_and_pull_round_trips(eval_dir: tuple[Path, Path],
                                             label_studio: dict[str, str]) -> None:
     from workbench.core.errors import DataContractError
     from workbench.evaluation.ratings import pull_ratings, push_ratings
-    from workbench.evaluation.report import human_results
+    from workbench.evaluation.report_human import human_results
 
     data_dir, folder = eval_dir
     pushed = push_ratings(data_dir, folder, n_items=4, seed=1, systems=list(QUALITY))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ def fake_ratings(eval_dir: Path, systems: list[str]) -> None:
                 for c in ("fluency", "relevance", "catchiness", "amharic"):
                     score = float(np.clip(round(quality[s] + rng.normal(0, 0.5)), 1, 5))
                     rows.append({"kind": "likert", "key": f"L-{item}-{s}", "item_id": item,
+                                 "task": "brief_to_ad",
                                  "annotator": annotator, "criterion": c, "system": s,
                                  "score": score})
             for i, left in enumerate(systems):
@@ -62,6 +64,7 @@ def fake_ratings(eval_dir: Path, systems: list[str]) -> None:
                     outcome = "tie" if tie else better if rng.random() < 0.9 else worse
                     winner = {"tie": "tie", "left": left, "right": right}[outcome]
                     rows.append({"kind": "pairwise", "key": f"P-{item}-{left}-{right}",
+                                 "task": "brief_to_ad",
                                  "item_id": item, "annotator": annotator,
                                  "criterion": "preference", "left_system": left,
                                  "right_system": right, "outcome": outcome, "winner": winner})
@@ -71,6 +74,8 @@ def fake_ratings(eval_dir: Path, systems: list[str]) -> None:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     from tests.eval_data import make_splits
+    from workbench.evaluation.champion import promote
+    from workbench.evaluation.compare import compare_eval
     from workbench.evaluation.report import build_report
     from workbench.evaluation.run import run_suite
     from workbench.evaluation.suite import load_suite
@@ -88,25 +93,29 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     suite_path = root / "suite.yaml"
     suite_path.write_text(SUITE, encoding="utf-8")
     suite, path = load_suite(suite_path)
+    # The model in use before the evaluation; the report leads with the compare against it.
+    promote(root, "template", ProjectConfig(), by="tester", note="first champion")
     result = run_suite(suite, path, root, ProjectConfig())
     fake_ratings(result.out_dir, result.systems)
+    compare = compare_eval(root, result.eval_id, "retrieval", "template")
     out = build_report(root, out_dir=root / "reports", examples=2)
-    return {"root": root, "result": result, "out": out}
+    return {"root": root, "result": result, "out": out, "compare": compare}
 
 
 def test_report_files_are_self_contained(report: dict[str, Any]) -> None:
     out = report["out"]
     html = out.html.read_text(encoding="utf-8")
-    assert out.figures == ["metrics-brief_to_ad", "metrics-half_continuation", "bradley-terry",
-                           "win-rate", "loss-curves"]
+    assert out.figures == ["metrics-brief_to_ad", "metrics-half_continuation", "win-rate",
+                           "bradley-terry", "champion-history", "loss-curves"]
     assert html.count('src="data:image/png;base64,') == len(out.figures)
     # Nothing to fetch: no external URL in any src/href, no stylesheet or script link.
     assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", html)
-    for tag in ("<script", "<link", "@import"):
+    for tag in ("<script src", "<link", "@import"):
         assert tag not in html
+    assert html.count("<script>") == 1  # the table sorter, inline
     assert "Abyssinica SIL" in html
     md = out.markdown.read_text(encoding="utf-8")
-    assert "| # | system | chrf ↑" in md
+    assert "| # | system | chrf@checked ↑ | chrf ↑ | checks passed ↑ | novelty ↑ | copies" in md
     for fig in out.figures:
         assert (out.html.parent / "leaderboard_files" / f"{fig}.png").read_bytes()[:4] == b"\x89PNG"
         assert f"leaderboard_files/{fig}.png" in md
@@ -116,14 +125,20 @@ def test_report_files_are_self_contained(report: dict[str, Any]) -> None:
 
 def test_report_ranks_systems_by_their_known_quality(report: dict[str, Any]) -> None:
     md = report["out"].markdown.read_text(encoding="utf-8")
-    bt = md.split("### Bradley-Terry strengths", 1)[1].split("\n\n", 2)[1]
-    rows = [[c.strip() for c in line.strip("|").split("|")] for line in bt.splitlines()[2:]]
+    bt = md.split("### Bradley-Terry strengths", 1)[1].split("\n### ", 1)[0]
+    lines = [line for line in bt.splitlines() if line.startswith("| ")]
+    assert lines[0] == "| # | system | rating [95% CI] | votes | win rate [95% CI] |"
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in lines[1:]]
+    # Never a bare rating: each with its interval, its vote count and a win rate with interval.
+    assert all(re.fullmatch(r"\d+ \[\d+, \d+\]", r[2]) for r in rows)
+    assert all(int(r[3]) == 2 * 6 * 2 for r in rows)  # 2 annotators x 6 items x 2 opponents
+    assert all(re.fullmatch(r"\d+% \[\d+%, \d+%\]", r[4]) for r in rows)
     assert [r[1] for r in rows] == QUALITY_ORDER
     assert [r[0] for r in rows] == ["1", "2", "3"]
     ratings = [float(r[2].split()[0]) for r in rows]
     assert ratings[0] > ratings[1] > ratings[2]
     # The report's Likert means follow the same order on every criterion.
-    from workbench.evaluation.report import human_results
+    from workbench.evaluation.report_human import human_results
 
     ratings = pl.read_parquet(report["result"].out_dir / "ratings.parquet")
     likert = human_results(ratings, report["result"].systems).likert
@@ -162,7 +177,7 @@ def test_report_renders_in_headless_chromium(report: dict[str, Any]) -> None:
         # Every plot decoded to a real image.
         sizes = page.locator("figure img").evaluate_all(
             "imgs => imgs.map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
-        assert len(sizes) == 5
+        assert len(sizes) == len(out.figures)
         assert all(ok and w > 100 and h > 100 for ok, w, h in sizes)
         # Ethiopic text is drawn with real glyphs: its width differs from the same number of
         # "tofu" boxes (an unassigned code point, drawn as the missing-glyph box). Without an
@@ -181,6 +196,29 @@ def test_report_renders_in_headless_chromium(report: dict[str, Any]) -> None:
         assert len(widths["geez"]) >= 3
         assert widths["w"] > 0
         assert abs(widths["w"] - widths["tofu"]) > 1.0
+        # The comparison leads: the first section, with its verdict.
+        first = page.evaluate("() => document.querySelector('body > section').id")
+        assert first == "comparison"
+        assert "does not win" in page.locator("#verdict").inner_text()
+        # Every table fits a 1280 px window: wide ones scroll inside their own box.
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
+        boxes = page.locator("div.scroll").evaluate_all(
+            "ds => ds.map(d => d.getBoundingClientRect().right)")
+        assert boxes
+        assert max(boxes) <= 1280
+        # Clicking a header sorts the rows (by the cells' numbers), twice: the other way.
+        table = "#leaderboard-brief_to_ad"
+        column = page.locator(f"{table} thead th").all_inner_texts().index("novelty ↑")
+
+        def novelty() -> list[float]:
+            return page.locator(f"{table} tbody tr").evaluate_all(
+                f"rs => rs.map(r => Number(r.cells[{column}].dataset.sort))")
+
+        before = novelty()
+        page.locator(f"{table} thead th").nth(column).click()
+        assert novelty() == sorted(before)
+        page.locator(f"{table} thead th").nth(column).click()
+        assert novelty() == sorted(before, reverse=True)
         png = page.screenshot(full_page=True)
         assert png[:4] == b"\x89PNG"
         browser.close()
@@ -201,3 +239,109 @@ def test_report_without_ratings_says_how_to_get_them(report: dict[str, Any],
     assert "win-rate" in out.figures  # from the per-item headline metric instead
     with pytest.raises(DataContractError, match="did you mean 'no-ratings'"):
         build_report(root, eval_id="no-rating", out_dir=tmp_path / "r")
+
+
+def _rows(html: str, table_class: str) -> list[dict[str, str]]:
+    """Each row of every ``<table class="... table_class ...">``: data attributes and p cell."""
+    out = []
+    for table in re.findall(rf'<table[^>]*class="[^"]*\b{table_class}\b[^"]*">(.*?)</table>',
+                            html, re.S):
+        for attrs, body in re.findall(r"<tr((?: data-[\w-]+=\"[^\"]*\")+)[^>]*>(.*?)</tr>",
+                                      table, re.S):
+            row = dict(re.findall(r'data-([\w-]+)="([^"]*)"', attrs))
+            cells = re.findall(r"<td([^>]*)>(.*?)</td>", body, re.S)
+            row["p_cell_sig"] = "1" if any("sig" in a.split('"')[1].split() for a, _ in cells
+                                           if 'class="' in a) else "0"
+            row["p_text"] = next(t for a, t in cells if 'data-sort="' in a and
+                                 a.split('data-sort="')[1].split('"')[0] == row["p"])
+            out.append(row)
+    return out
+
+
+def test_every_significance_mark_follows_the_legend(report: dict[str, Any]) -> None:
+    """Green p exactly when the interval excludes 0 and p < 0.05, on the report's own rows."""
+    html = report["out"].html.read_text(encoding="utf-8")
+    assert "green</b> (Markdown: <code>*</code>) exactly when the interval excludes 0 and p &lt; 0.05" in html
+    rows = _rows(html, "paired")
+    marked = [r for r in rows if r["p_cell_sig"] == "1"]
+    assert len(rows) > 20  # both kinds of row are checked
+    assert 0 < len(marked) < len(rows)
+    for row in rows:
+        low, high, p = float(row["low"]), float(row["high"]), float(row["p"])
+        assert float(row["alpha"]) == pytest.approx(0.05)
+        rule = p < 0.05 and (low > 0 or high < 0)
+        assert (row["p_cell_sig"] == "1") == rule == (row["sig"] == "1"), row
+        assert row["p_text"] == f"{p:.3f}"
+    # The compare's rows are among them: one per metric of the compared task.
+    compare = report["compare"]
+    assert sum(1 for r in rows if r.get("metric") and "low" in r) >= len(compare.metrics)
+
+
+def test_report_leads_with_the_comparison(report: dict[str, Any]) -> None:
+    out, compare = report["out"], report["compare"]
+    assert out.sections[:3] == ["comparison", "lost-items", "leaderboard"]
+    html = out.html.read_text(encoding="utf-8")
+    first = html.split('<section id="', 2)[1]
+    assert first.startswith("comparison")
+    for condition in compare.conditions:
+        assert html_escape(condition.detail) in first
+    assert f"Verdict: challenger {'wins' if compare.wins else 'does not win'}" in first
+    assert "check pass rate" in first
+    human = compare.human
+    assert human is not None  # the fake votes between the two
+    assert (f"{100 * human.win_rate:.0f}% [{100 * human.ci_low:.0f}%, "
+            f"{100 * human.ci_high:.0f}%], {human.votes} votes") in first
+    md = out.markdown.read_text(encoding="utf-8")
+    assert md.index("## Challenger vs champion") < md.index("## Leaderboard")
+    # The items where the challenger lost most: reference, both outputs, scores, worst first.
+    lost = html.split('<section id="lost-items">', 1)[1].split("</section>", 1)[0]
+    losses = [float(x) for x in re.findall(r"lost by ([\d.]+)</h3>", lost)]
+    assert losses
+    assert losses == sorted(losses, reverse=True)
+    assert lost.count('class="card ref"') == lost.count('class="card champion"') == len(losses)
+
+
+def test_copying_system_is_marked_and_cannot_lead(report: dict[str, Any]) -> None:
+    html = report["out"].html.read_text(encoding="utf-8")
+    table = re.search(r'<table id="leaderboard-brief_to_ad"[^>]*>(.*?)</table>', html, re.S)[1]
+    rows = re.findall(r'<tr data-system="([^"]+)" data-copies="(\d)"', table)
+    copies = [s for s, c in rows if c == "1"]
+    assert "retrieval" in copies  # the baseline that returns a past ad
+    assert rows[0][0] not in copies
+    assert table.count('class="copies"') == len(copies)
+    assert re.search(r'<td class="copies"[^>]*>copies \(\d+%\)', table)
+
+
+def test_history_shows_the_champion_over_time(report: dict[str, Any], tmp_path: Path) -> None:
+    from workbench.evaluation.report import build_report
+
+    root = report["root"]
+    # A second evaluation kept beside the first (a copy: same scores, a later date).
+    copy = root / "eval" / "later"
+    shutil.copytree(report["result"].out_dir, copy)
+    (copy / "compare.json").unlink()
+    out = build_report(root, eval_id="later", out_dir=tmp_path / "r")
+    html = out.html.read_text(encoding="utf-8")
+    history = html.split('<section id="history">', 1)[1].split("</section>", 1)[0]
+    points = re.findall(r'<tr data-eval="([^"]+)" data-champion="([^"]+)"', history)
+    assert {c for _, c in points} == {"template"}
+    assert {report["result"].eval_id, "later"} <= {e for e, _ in points}
+    assert 'id="fig-champion-history"' in history
+    assert re.search(r'<tr data-ref="template">.*?first champion', history, re.S)
+    # No compare in that copy: the report says how to make one.
+    assert "workbench eval compare" in html.split('<section id="comparison">', 1)[1][:2000]
+    shutil.rmtree(copy)
+
+
+def test_errors_and_moderation_sections(report: dict[str, Any]) -> None:
+    summary = json.loads((report["result"].out_dir / "summary.json").read_text())
+    html = report["out"].html.read_text(encoding="utf-8")
+    errors = html.split('<section id="errors">', 1)[1].split("</section>", 1)[0]
+    failed = [e for e in summary["errors"] if e["task"] == "brief_to_ad" and e["count"]]
+    assert failed
+    for e in failed:
+        assert f"{e['count']}/{e['n']}" in errors
+    moderation = html.split('<section id="moderation">', 1)[1].split("</section>", 1)[0]
+    for tag, reason in summary["moderation"]["not_measured"].items():
+        assert f'data-tag="{tag}"' in moderation
+        assert html_escape(reason) in moderation

@@ -185,6 +185,13 @@ def test_analyst_sees_leaderboard_lineage_and_dashboard(server: Server, web_worl
             rows = page.locator("#leaderboard-brief_to_ad tbody tr")
             systems = sorted(rows.evaluate_all("rs => rs.map(r => r.dataset.system)"))
             assert systems == sorted(["retrieval", "template", f"run:{RUN_ID}"])
+            # The report's sorter, served same-origin under the CSP: a header click sorts.
+            page.locator("#leaderboard-brief_to_ad thead th", has_text="system").click()
+            shown = rows.evaluate_all("rs => rs.map(r => r.dataset.system)")
+            assert shown == sorted(systems, key=str.lower)
+            page.locator("#leaderboard-brief_to_ad thead th", has_text="system").click()
+            shown = rows.evaluate_all("rs => rs.map(r => r.dataset.system)")
+            assert shown == sorted(systems, key=str.lower, reverse=True)
             sizes = page.locator("figure img").evaluate_all(
                 "imgs => imgs.map(i => [i.complete, i.naturalWidth])")
             assert len(sizes) >= 2

@@ -109,7 +109,7 @@ def test_enough_picks_show_ratings_with_intervals_and_counts(app: Any) -> None:
 
 
 def test_leaderboard_shows_the_evaluations_paired_tests(app: Any, web_world: WebWorld) -> None:
-    from workbench.evaluation.report import load_eval
+    from workbench.evaluation.report_data import load_eval
     from workbench.evaluation.run import find_eval
 
     data = load_eval(find_eval(web_world.root, None))
@@ -117,7 +117,7 @@ def test_leaderboard_shows_the_evaluations_paired_tests(app: Any, web_world: Web
     assert expected.height > 0
     page = sign_in(app, ANALYST).get("/leaderboard").text
     assert f"Paired tests on {data.headline}" in page
-    table = re.search(r'<table id="paired">(.*?)</table>', page, re.S).group(1)
+    table = re.search(r'<table id="paired"[^>]*>(.*?)</table>', page, re.S).group(1)
     rows = re.findall(r'<tr data-a="([^"]+)" data-b="([^"]+)">(.*?)</tr>', table, re.S)
     assert sorted((a, b) for a, b, _ in rows) == sorted(
         zip(expected["system_a"], expected["system_b"], strict=True))
@@ -125,3 +125,22 @@ def test_leaderboard_shows_the_evaluations_paired_tests(app: Any, web_world: Web
         body = next(body for a, b, body in rows if (a, b) == (row["system_a"], row["system_b"]))
         assert f"{row['delta']:+.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]" in body
         assert f"{row['p_value']:.3f}" in body
+
+
+def test_leaderboard_tables_sort_with_a_same_origin_script(app: Any) -> None:
+    """The report's sortable tables work under the app's CSP: the sorter is a served file."""
+    from workbench.evaluation.report_page import SORT_SCRIPT
+
+    client = sign_in(app, ANALYST)
+    response = client.get("/leaderboard")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    page = response.text
+    assert re.search(r'<table id="leaderboard-brief_to_ad" class="sortable', page)
+    assert '<script src="/leaderboard/sort.js" defer></script>' in page
+    assert not re.search(r"<script>(?!</script>)", page)  # no inline script: the CSP drops it
+    script = client.get("/leaderboard/sort.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert script.text == SORT_SCRIPT

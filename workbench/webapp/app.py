@@ -385,6 +385,11 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
         return page(request, "leaderboard.html", user, lb=lb,
                     prefs=board.studio_preferences(data_dir))
 
+    @app.get("/leaderboard/sort.js")
+    def leaderboard_sort_script(user: AnalystUser) -> Response:
+        # The report's table sorter, same-origin: the CSP allows no inline script.
+        return Response(board.sort_script(), media_type="text/javascript")
+
     @app.get("/leaderboard/figures/{eval_id}/{name}.png")
     def leaderboard_figure(eval_id: str, name: str, user: AnalystUser) -> Response:
         path = board.figure_path(data_dir, eval_id, name)

@@ -2,7 +2,8 @@
 
 The leaderboard reuses the report stage: :func:`workbench.evaluation.report.build_report` writes
 the newest evaluation's report (tables, figures) into ``DIR/webapp/reports/<eval_id>/`` once,
-again only when the evaluation changed; the page shows its tables and figures, and each system's
+again only when the evaluation changed; the page shows its copy-aware tables (sortable with the
+report's own script, served as a file: :func:`sort_script`) and figures, and each system's
 lineage with a link to the training run it came from.
 """
 
@@ -50,7 +51,9 @@ def report_cache(data_dir: Path, eval_id: str) -> Path:
 def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
     """The newest finished evaluation's leaderboard, or None when there is none."""
     from workbench.evaluation.bradley_terry import MIN_VOTES
-    from workbench.evaluation.report import build_report, leaderboard_table, load_eval
+    from workbench.evaluation.report import build_report
+    from workbench.evaluation.report_data import load_eval
+    from workbench.evaluation.report_leaderboard import leaderboard_table
     from workbench.evaluation.run import find_eval
 
     try:
@@ -100,9 +103,20 @@ def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
                "git_commit": (manifest.git_commit or "")[:10],
                "label_snapshot_id": manifest.label_snapshot.id,
                "split_manifest_sha256": manifest.split_manifest_sha256[:12],
-               "headline": data.headline},
-        tables=[(task, leaderboard_table(data, task)[0]) for task in tasks],
+               "headline": data.headline, "ranking": data.ranking},
+        tables=[(task, leaderboard_table(data, task).html()) for task in tasks],
         figures=figures, lineage=lineage, notes=list(data.summary_json.get("notes") or []))
+
+
+def sort_script() -> str:
+    """The report's table sorter (:data:`~workbench.evaluation.report_page.SORT_SCRIPT`).
+
+    The report inlines it; the app serves it as a same-origin file, since its CSP allows no
+    inline script.
+    """
+    from workbench.evaluation.report_page import SORT_SCRIPT
+
+    return SORT_SCRIPT
 
 
 def _paired_text(row: dict[str, Any]) -> str:
