@@ -175,3 +175,11 @@ def test_demo_evaluation_ends_with_a_compare(demo_dir: Path) -> None:
     assert (result.challenger, result.champion) == ("tiny-run", "base")
     assert result.conditions[0].name.endswith("improves")
     assert result.wins == all(c.passed for c in result.conditions)
+    # The demo promoted the base as the model in use: the report's history has its title.
+    from workbench.evaluation.champion import read_champion
+
+    record = read_champion(demo_dir)
+    assert record is not None
+    assert [e.ref for e in record.history] == ["base"]
+    assert result.champion_record is not None
+    assert result.champion_record.ref == "base"

@@ -70,7 +70,7 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
     result = run_suite(suite, path, data_dir, cfg, log=logged.append)
     first, *rest = result.lines(suite.headline)
     lines += [f"eval: {first}", *rest]
-    lines += _compare_lines(data_dir, result.eval_id, suite, result.systems)
+    lines += _compare_lines(data_dir, result.eval_id, suite, result.systems, cfg)
     if server_answers(data_dir):
         try:
             task = max(result.items, key=lambda t: (result.items[t], t == "brief_to_ad"))
@@ -90,15 +90,31 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
     return lines
 
 
-def _compare_lines(data_dir: Path, eval_id: str, suite: Suite, evaluated: list[str]) -> list[str]:
-    """The tiny run against the base on the evaluation just made, with the gate's verdict."""
+def _compare_lines(data_dir: Path, eval_id: str, suite: Suite, evaluated: list[str],
+                   cfg: ProjectConfig) -> list[str]:
+    """The tiny run (challenger) against the model in use on the evaluation just made.
+
+    A fresh demo has no model in use yet: the untuned base is promoted first, as a team would
+    before its first fine-tuning run, so the compare and the report's history have a champion.
+    """
+    from workbench.evaluation.champion import promote, read_champion
     from workbench.evaluation.compare import compare_eval, result_lines
 
     by_ref = {e.ref: e.name for e in suite.system_entries() if e.name in evaluated}
     if "run:latest" not in by_ref or "base" not in by_ref:
         return ["compare: skipped (needs both the tiny run and the base model in the evaluation)"]
-    result = compare_eval(data_dir, eval_id, by_ref["run:latest"], by_ref["base"])
+    lines = []
+    record = read_champion(data_dir)
+    if record is None:
+        record = promote(data_dir, "base", cfg, note="demo: the untuned base is the model in use")
+        lines.append(f"promote: base is the model in use -> {Layout(data_dir).champion}")
+    champion = record.current
+    if champion.ref != "base":
+        return [*lines, f"compare: skipped (the model in use is {champion.ref}, not the base "
+                        "this demo evaluated)"]
+    result = compare_eval(data_dir, eval_id, by_ref["run:latest"], by_ref["base"],
+                          champion_record=champion)
     first, *rest = result_lines(result)
-    return [f"compare: {first}", *rest,
+    return [*lines, f"compare: {first}", *rest,
             f"  -> {Layout(data_dir).compare(result.eval_id)} (a gate for CI: `workbench eval "
-            f"compare run:latest --against base`, exit 0 when the challenger wins)"]
+            f"compare run:latest`, exit 0 when the challenger wins)"]
