@@ -13,7 +13,7 @@ from workbench.core.taxonomy import load_taxonomy
 def test_committed_taxonomy() -> None:
     tax = load_taxonomy()
     assert tax.names == ["is_ad", "vertical", "tags"]
-    assert len(tax.task("vertical").values) == 10
+    assert len(tax.task("vertical").values) == 13
     assert tax.task("tags").kind == "multi"
     assert tax.applies("vertical", {"is_ad": ["Ad"]})
     assert not tax.applies("tags", {"is_ad": ["Non-Ad"]})

@@ -1,5 +1,8 @@
-"""Rule pre-annotations from the cleaned extractions (phones, prices, links, mentions), price
-expressions (multipliers, per square metre, negotiable), declared regex signals and keywords.
+"""Rule pre-annotations: cleaned extractions, price expressions, declared signals and keywords.
+
+The gate reads phones, prices, links and mentions, price expressions (multipliers, per square
+metre, negotiable) and the regex signals rules.yaml declares (sale/rent stems, "for more
+information" lines, news language against).
 
 Why hand-set weights and not a learned label model (Snorkel-style): a generative label model
 learns each rule's accuracy from the agreements among rules on unlabeled posts of the *user's*
@@ -36,11 +39,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+
 import polars as pl
 from pydantic import Field, model_validator
 
 from workbench.core.amharic import exprs as ax
-from workbench.core.amharic.patterns import NEGOTIABLE_PATTERN, PER_AREA_PATTERN, SCALED_AMOUNT_PATTERN, homophone_table
+from workbench.core.amharic.patterns import (
+    NEGOTIABLE_PATTERN,
+    PER_AREA_PATTERN,
+    SCALED_AMOUNT_PATTERN,
+    homophone_table,
+)
 from workbench.core.amharic.strings import normalize
 from workbench.core.config import CleaningConfig, load_yaml_model
 from workbench.core.errors import ConfigError
@@ -180,10 +189,10 @@ def _pattern(words: list[str], cleaning: CleaningConfig) -> str | None:
 
 
 def signal_pattern(patterns: list[str], cleaning: CleaningConfig) -> str | None:
-    """One regex for a declared signal, its Ge'ez letters spelt as ``text_norm`` spells them.
+    r"""One regex for a declared signal, its Ge'ez letters spelt as ``text_norm`` spells them.
 
-    Only the homophone map is applied (not Latin lower-casing, which would turn ``\\S`` into
-    ``\\s``): write Latin parts in lower case, as ``text_norm`` holds them.
+    Only the homophone map is applied (not Latin lower-casing, which would turn ``\S`` into
+    ``\s``): write Latin parts in lower case, as ``text_norm`` holds them.
     """
     table = str.maketrans(homophone_table(cleaning.tsa_series_target)) if cleaning.unify_homophones else {}
     parts = [f"(?:{p.translate(table)})" for p in patterns if p]
