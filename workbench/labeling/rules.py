@@ -253,6 +253,10 @@ def rule_predictions(
     p_gate = 1.0 - keep
     for name, weight in gate.against.items():
         p_gate = p_gate * pl.when(signals[name]).then(1.0 - weight).otherwise(1.0)
+    # Computed once into a column: every task's expressions below refer to the gate (its value,
+    # score and the `when` conditions), and eager Polars would run the signal regexes each time.
+    messages = messages.with_columns(_p_gate=p_gate)
+    p_gate = pl.col("_p_gate")
     gate_pos = p_gate >= gate.threshold
     values: dict[str, pl.Expr] = {
         gate.task: pl.concat_list(pl.when(gate_pos).then(pl.lit(gate.positive))
@@ -273,7 +277,11 @@ def rule_predictions(
         if task == gate.task or task not in rules.keywords:
             continue
         labels = [lab for lab in taxonomy.task(task).values if lab in rules.keywords[task]]
-        counts = [_hits(_pattern(rules.keywords[task][lab], cleaning)) for lab in labels]
+        # Materialised for the same reason as the gate: each count is read several times.
+        names = [f"_{task}_{i}" for i in range(len(labels))]
+        messages = messages.with_columns(
+            [_hits(_pattern(rules.keywords[task][lab], cleaning)).alias(n) for lab, n in zip(labels, names, strict=True)])
+        counts = [pl.col(n) for n in names]
         if taxonomy.task(task).kind == "single":
             best = pl.max_horizontal(counts)
             tied = pl.sum_horizontal([(c == best).cast(pl.UInt32) for c in counts])
