@@ -65,6 +65,9 @@ def test_curation_predictions_for_known_uids_rules_for_the_rest(tmp_path: Path) 
     assert got[("1:1", "vertical")] == (["Travel"], "clf-v3")
     assert got[("x", "is_ad")] == (["Ad"], "rules-v2")
     assert result.sources == {"clf-v3": 1, "rules-v2": 1}
+    # None of the texts known to curation: all get the rules.
+    result = preannotate(texts.filter(pl.col("uid") == "x"), data, ProjectConfig(), load_taxonomy())
+    assert result.sources == {"rules-v2": 1}
 
 
 @pytest.mark.parametrize(("name", "content", "expected"), [
