@@ -14,6 +14,8 @@ Reports, for each rule set, the share of texts marked Ad:
   lower is better;
 * ``afrisenti`` (optional): every AfriSenti Amharic tweet (train+dev+test TSV): lower is better,
   target <= 5%;
+* ``round-2``: ads and chat/news written after a first freeze of rules-v2 and used to extend it;
+* ``held-out``: ads and chat/news written after the second freeze, never tuned to;
 * ``samples``: the packaged synthetic samples, ingested, split by their seed labels (the
   generator's intended is_ad): recall on the seed ads, share of seed non-ads marked Ad (the
   samples are synthetic: shown for continuity, not tuned to);
@@ -37,7 +39,14 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.rules_fixtures import ADS_WITHOUT_PHONE, NEWS_WITH_PRICES  # noqa: E402
+from tests.rules_fixtures import (  # noqa: E402
+    ADS_WITHOUT_PHONE,
+    HELD_OUT_ADS,
+    HELD_OUT_NON_ADS,
+    NEWS_WITH_PRICES,
+    ROUND2_ADS,
+    ROUND2_NON_ADS,
+)
 from workbench.core.config import CleaningConfig  # noqa: E402
 from workbench.core.taxonomy import load_taxonomy  # noqa: E402
 from workbench.labeling.rules import load_rules, rule_inputs, rule_predictions  # noqa: E402
@@ -115,6 +124,10 @@ def main() -> None:
     sets: dict[str, tuple[list[str], str]] = {
         "ads without phone (recall)": (ADS_WITHOUT_PHONE, "higher"),
         "news quoting prices": (NEWS_WITH_PRICES, "lower"),
+        "round-2 ads (recall)": (ROUND2_ADS, "higher"),
+        "round-2 chat/news": (ROUND2_NON_ADS, "lower"),
+        "held-out ads (recall)": (HELD_OUT_ADS, "higher"),
+        "held-out chat/news": (HELD_OUT_NON_ADS, "lower"),
     }
     seed_ads, seed_non_ads = _samples()
     sets["synthetic samples, seed ads"] = (seed_ads, "higher")
