@@ -118,7 +118,8 @@ def test_pulled_old_labels_are_mapped_before_validation(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("migrations", "error"), [
     ("  - {from: 3, map: {}}\n", "below version 3"),
     ("  - {from: 2, map: {verticle: {a: b}}}\n", "unknown task 'verticle'"),
-    ("  - {from: 2, map: {vertical: {a: Nope}}}\n", "maps to unknown label"),
+    ("  - {from: 2, map: {vertical: {a: Nope}}}\n", r"maps to label\(s\) \['Nope'\]"),
+    ("  - {from: 1, map: {vertical: {a: Gone}}}\n", r"\['Gone'\] that no later step maps"),
 ])
 def test_bad_migrations_are_rejected(tmp_path: Path, migrations: str, error: str) -> None:
     path = tmp_path / "taxonomy.yaml"

@@ -109,19 +109,24 @@ class Taxonomy(StrictModel):
         if len(set(froms)) != len(froms) or any(f >= self.version for f in froms):
             msg = f"migrations: each 'from' must be unique and below version {self.version}, got {froms}"
             raise ValueError(msg)
-        for m in self.migrations:
+        ordered = sorted(self.migrations, key=lambda m: m.from_version)
+        for i, m in enumerate(ordered):
             for task, mapping in m.map.items():
                 if task not in names:
                     msg = f"migrations from {m.from_version}: unknown task '{task}'"
                     raise ValueError(msg)
-                if m.from_version == self.version - 1:
-                    # The last step must land on current labels (earlier steps land on the next
-                    # version's, which the file no longer declares).
-                    values = next(t for t in self.tasks if t.name == task).values
-                    bad = sorted(set(mapping.values()) - set(values))
-                    if bad:
-                        msg = f"migrations from {m.from_version}: task '{task}' maps to unknown label(s) {bad}"
-                        raise ValueError(msg)
+                # Every old label must land on a current one after the later steps too.
+                values = next(t for t in self.tasks if t.name == task).values
+                bad = []
+                for target in mapping.values():
+                    for later in ordered[i + 1:]:
+                        target = later.map.get(task, {}).get(target, target)
+                    if target not in values:
+                        bad.append(target)
+                if bad:
+                    msg = (f"migrations from {m.from_version}: task '{task}' maps to label(s) "
+                           f"{sorted(set(bad))} that no later step maps to a current label")
+                    raise ValueError(msg)
         return self
 
     @property
