@@ -129,3 +129,42 @@ def test_a_non_default_tsa_target_reaches_queries_and_evaluation(tsa: str) -> No
     scoring = _normalizer(suite, cfg)
     assert [scoring(t) for t in texts] == text_norm
     assert [strings.normalize(t, cfg.cleaning) for t in texts] == text_norm
+
+
+# --- price expressions (multipliers, per area, negotiable) ---------------------------------------
+
+def test_scaled_amounts_polars_and_string_forms_agree() -> None:
+    import polars as pl
+
+    from workbench.core.amharic.exprs import extract_scaled_amounts
+    from workbench.core.amharic.patterns import parse_scaled_amount
+    from workbench.core.amharic.strings import find_scaled_amounts
+
+    cases = {
+        "ዋጋ 2.5 ሚሊዮን": [2_500_000.0],
+        "850ሺ ብር እና 3 Million": [850_000.0, 3_000_000.0],
+        "1.2-1.5 ሚሊየን ብር": [1_200_000.0],  # a range reads as its low end
+        "900k, 1,200 ሺህ።": [900_000.0, 1_200_000.0],
+        "5 ሺዎች ሰዎች ተገኙ": [],  # "thousands of people": the word does not end at ሺ
+        "500 ሚሊ ውሃ 5m ገመድ": [],  # millilitres and metres are sizes
+    }
+    frame = pl.DataFrame({"t": list(cases)}).select(a=extract_scaled_amounts(pl.col("t")))
+    assert frame["a"].to_list() == list(cases.values())
+    for text, want in cases.items():
+        assert find_scaled_amounts(text) == want
+    assert parse_scaled_amount("4.5 ሚሊዮን") == 4_500_000.0
+    assert parse_scaled_amount("4.5") is None
+
+
+def test_per_area_and_negotiable_patterns() -> None:
+    import polars as pl
+
+    from workbench.core.amharic.patterns import NEGOTIABLE_PATTERN, PER_AREA_PATTERN
+
+    def hits(pattern: str, texts: list[str]) -> list[bool]:
+        return pl.DataFrame({"t": texts}).select(pl.col("t").str.contains(pattern))["t"].to_list()
+
+    assert hits(PER_AREA_PATTERN, ["በካሬ 85,000 ብር", "200 ካሬ ላይ ያረፈ", "85 m2 flat", "price per sqm",
+                                   "300 ካሬ ኪ.ሜ ስፋት", "ካሬ ብቻ"]) == [True, True, True, True, False, False]
+    assert hits(NEGOTIABLE_PATTERN, ["ዋጋ ድርድር አለው", "ዋጋው በድርድር", "price negotiable",
+                                     "የግድቡ ድርድር ተጀመረ"]) == [True, True, True, False]

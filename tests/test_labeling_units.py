@@ -108,7 +108,7 @@ def test_rules_signals_keywords_and_conditions() -> None:
     assert ("1:1", "vertical") not in got  # conditional tasks only for predicted ads
     assert ("1:1", "tags") not in got
     assert preds.get_column("score").max() <= rules.max_score
-    assert preds.get_column("model_version").unique().to_list() == ["rules-v1"]
+    assert preds.get_column("model_version").unique().to_list() == ["rules-v2"]
     # Ge'ez keywords match inside words; Latin ones only as whole words.
     from workbench.labeling.rules import _hits, _pattern
 
@@ -128,7 +128,7 @@ def test_rules_file_is_checked_against_the_taxonomy(tmp_path: Path) -> None:
         load_rules(bad, taxonomy=load_taxonomy())
     bad.write_text("gate: {task: is_ad, positive: Ad, negative: Non-Ad, weights: {fone: 0.5}}\n",
                    encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"gate\.weights\.fone"):
+    with pytest.raises(ConfigError, match=r"unknown signal\(s\) \['fone'\]"):
         load_rules(bad, taxonomy=load_taxonomy())
 
 
@@ -279,11 +279,11 @@ def test_plan_push_projects_predictions_and_order(tmp_path: Path) -> None:
     cfg = ProjectConfig()
     tax = load_taxonomy()
     records, source = plan_push(data, cfg, tax)
-    assert source == "rules rules-v1"
+    assert source == "rules rules-v2"
     assert {k: {r.uid for r in v} for k, v in records.items()} == EXPECTED_PROJECTS
     shop = records["ungrouped"]
     assert [r.message_id for r in shop] == [1, 2, 3, 4, 5]
-    assert all(r.model_version == "rules-v1" and r.predictions for r in shop)
+    assert all(r.model_version == "rules-v2" and r.predictions for r in shop)
     assert "Addis Shop" in shop[0].meta
     # The photo-only post (empty text) is not pushed.
     assert "200:9" not in {r.uid for v in records.values() for r in v}

@@ -12,6 +12,8 @@ Examples
 True
 >>> tax.validate("is_ad", ["Ad", "Non-Ad"])
 "task 'is_ad' takes exactly one label, got 2"
+>>> tax.version, "Real estate" in tax.task("vertical").values
+(2, True)
 """
 
 from __future__ import annotations
@@ -70,10 +72,20 @@ class Task(StrictModel):
         return self
 
 
+class Migration(StrictModel):
+    """How labels given under version ``from`` map to version ``from + 1``."""
+
+    from_version: int = Field(alias="from", ge=1, description="The older version.")
+    map: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="task -> old label -> label of the next version.")
+
+
 class Taxonomy(StrictModel):
     """All tasks."""
 
-    version: int = Field(default=1, description="Bump when labels change meaning.")
+    version: int = Field(default=1, ge=1, description="Bump when labels change meaning.")
+    migrations: list[Migration] = Field(
+        default_factory=list, description="One per earlier version: how its labels map forward.")
     tasks: list[Task] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -93,6 +105,28 @@ class Taxonomy(StrictModel):
             if parent is None or t.when.equals not in parent.values:
                 msg = f"task '{t.name}': condition refers to unknown {t.when.task}={t.when.equals}"
                 raise ValueError(msg)
+        froms = [m.from_version for m in self.migrations]
+        if len(set(froms)) != len(froms) or any(f >= self.version for f in froms):
+            msg = f"migrations: each 'from' must be unique and below version {self.version}, got {froms}"
+            raise ValueError(msg)
+        ordered = sorted(self.migrations, key=lambda m: m.from_version)
+        for i, m in enumerate(ordered):
+            for task, mapping in m.map.items():
+                if task not in names:
+                    msg = f"migrations from {m.from_version}: unknown task '{task}'"
+                    raise ValueError(msg)
+                # Every old label must land on a current one after the later steps too.
+                values = next(t for t in self.tasks if t.name == task).values
+                bad = []
+                for target in mapping.values():
+                    for later in ordered[i + 1:]:
+                        target = later.map.get(task, {}).get(target, target)
+                    if target not in values:
+                        bad.append(target)
+                if bad:
+                    msg = (f"migrations from {m.from_version}: task '{task}' maps to label(s) "
+                           f"{sorted(set(bad))} that no later step maps to a current label")
+                    raise ValueError(msg)
         return self
 
     @property
@@ -121,6 +155,34 @@ class Taxonomy(StrictModel):
         if t.kind == "single" and len(values) != 1:
             return f"task '{task}' takes exactly one label, got {len(values)}"
         return None
+
+    def migrate(self, task: str, values: list[str], from_version: int | None = None) -> list[str]:
+        """``values`` given under an older version, mapped forward to this version's labels.
+
+        Parameters
+        ----------
+        task
+            The task answered.
+        values
+            The labels as given.
+        from_version
+            The version they were given under; None (unknown, e.g. a pull from a server that
+            does not record it): every step is applied, but only to labels this version does not
+            declare, so a current label is never remapped.
+
+        Returns
+        -------
+        list[str]
+            The mapped labels, de-duplicated in order (two old labels merged into one count once).
+        """
+        current = set(self.task(task).values)
+        out = list(values)
+        for m in sorted(self.migrations, key=lambda m: m.from_version):
+            if from_version is not None and m.from_version < from_version:
+                continue
+            mapping = m.map.get(task, {})
+            out = [mapping.get(v, v) if from_version is not None or v not in current else v for v in out]
+        return list(dict.fromkeys(out))
 
     def applies(self, task: str, answers: dict[str, list[str]]) -> bool:
         """Whether ``task`` should be answered given the other answers of the same item."""

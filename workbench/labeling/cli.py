@@ -155,6 +155,37 @@ def users_add(
 
 
 @app.command()
+def preannotate(
+    texts: Annotated[Path, typer.Option("--texts", help="CSV, Parquet or JSONL file with a 'text' column (optional 'uid').")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write the pre-annotations here (.csv, .parquet or .jsonl); default: print a summary only.")] = None,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Show the pre-annotations push would send for any file of texts (task, value, score, model_version).
+
+    Curation's predictions are used for uids the data dir has them for, the rules for every
+    other text. Example: workbench label preannotate --texts posts.csv --out preannotations.csv
+    """
+    from workbench.labeling.backends import labeling_taxonomy
+    from workbench.labeling.preannotate import preannotate as run
+    from workbench.labeling.preannotate import read_texts, summary_lines, write_preannotations
+
+    cfg, root = resolve(data_dir, config)
+    if out is not None:
+        from workbench.labeling.preannotate import file_format
+
+        file_format(out, "output")  # a bad --out fails before any work
+    frame = read_texts(texts)
+    taxonomy, _ = labeling_taxonomy(cfg)
+    result = run(frame, root, cfg, taxonomy)
+    for line in summary_lines(result):
+        typer.echo(line)
+    if out is not None:
+        write_preannotations(result.rows, out)
+        typer.echo(f"{result.rows.height} pre-annotation(s) -> {out}")
+
+
+@app.command()
 def push(
     group: Annotated[int | None, typer.Option(help="Only this annotator group's project.")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="At most K new tasks per project.")] = None,

@@ -99,21 +99,24 @@ def _check_one(raw: RawAnnotation, taxonomy: Taxonomy) -> tuple[list[dict], list
     for name in raw.answers:
         if name not in names:
             reject(name, f"unknown task '{name}'; the taxonomy has: {', '.join(taxonomy.names)}")
+    # Labels given under an older taxonomy version are mapped forward before validation.
+    answers = {task: taxonomy.migrate(task, values, raw.taxonomy_version) if task in names else values
+               for task, values in raw.answers.items()}
     valid: dict[str, list[str]] = {}
     for task in taxonomy.names:
-        if task in raw.answers and task not in invalid:
-            error = taxonomy.validate(task, raw.answers[task])
+        if task in answers and task not in invalid:
+            error = taxonomy.validate(task, answers[task])
             if error:
                 invalid.add(task)
                 reject(task, error)
             else:
-                valid[task] = raw.answers[task]
+                valid[task] = answers[task]
     for task in taxonomy.names:
         if task in invalid:
             continue
         applies = _applies(task, taxonomy, valid, invalid)
         cond = taxonomy.task(task).when
-        answered = task in raw.answers
+        answered = task in answers
         if applies is None and cond is not None:
             if answered:
                 reject(task, f"not checked: the task it depends on ('{cond.task}') is invalid")

@@ -61,7 +61,7 @@ def load_preannotations(
     return preds, f"rules {rules.model_version}"
 
 
-def _usable(preds: pl.DataFrame, taxonomy: Taxonomy) -> dict[str, tuple[str, list[Prediction]]]:
+def usable_predictions(preds: pl.DataFrame, taxonomy: Taxonomy) -> dict[str, tuple[str, list[Prediction]]]:
     """Map each uid to (model_version, predictions), keeping valid answers whose conditions hold."""
     by_uid: dict[str, dict[str, list[tuple[str, list[str], float]]]] = defaultdict(dict)
     names = set(taxonomy.names)
@@ -128,7 +128,7 @@ def build_records(
             pl.col("uncertainty").fill_null(1.0), "uid", descending=[True, False])
     else:
         frame = frame.sort("channel_name", "message_id", "uid")
-    usable = _usable(preds.filter(pl.col("uid").is_in(frame.get_column("uid").implode())), taxonomy)
+    usable = usable_predictions(preds.filter(pl.col("uid").is_in(frame.get_column("uid").implode())), taxonomy)
     out: dict[str, list[TaskRecord]] = defaultdict(list)
     cols = ("uid", "text", "channel_name", "channel_id", "date", "message_id", "project")
     for uid, text, channel, channel_id, date, message_id, project in frame.select(cols).iter_rows():

@@ -106,6 +106,9 @@ class RawAnnotation:
     lead_time: float | None = None
     problems: list[tuple[str, str]] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
+    #: Taxonomy version the labels were given under, when the backend records it (None: unknown,
+    #: only labels the current taxonomy lacks are mapped forward).
+    taxonomy_version: int | None = None
 
 
 #: Called after each imported batch with (project key, tasks imported so far in this project).

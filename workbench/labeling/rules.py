@@ -1,4 +1,15 @@
-"""Rule pre-annotations from the cleaned extractions (phones, prices, links, mentions) and keywords.
+"""Rule pre-annotations: cleaned extractions, price expressions, declared signals and keywords.
+
+The gate reads phones, prices, links and mentions, price expressions (multipliers, per square
+metre, negotiable) and the regex signals rules.yaml declares (sale/rent stems, "for more
+information" lines, news language against).
+
+Why hand-set weights and not a learned label model (Snorkel-style): a generative label model
+learns each rule's accuracy from the agreements among rules on unlabeled posts of the *user's*
+channels; the unlabeled real posts available to measure here are tweets and news sentences with
+no ads among them, so nothing would be learned about the ad signals. snorkel 0.10 would also add
+unpinned dependencies (tensorboard, munkres). The weights are set by hand and measured
+(``bench/rules.py``, README).
 
 The rules live in ``labeling/rules.yaml`` (validated here against the taxonomy); the output has the
 same shape as the curation classifier's ``curated/predictions.parquet``, so ``label push`` treats
@@ -28,11 +39,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
 
 import polars as pl
 from pydantic import Field, model_validator
 
+from workbench.core.amharic import exprs as ax
+from workbench.core.amharic.patterns import (
+    NEGOTIABLE_PATTERN,
+    PER_AREA_PATTERN,
+    SCALED_AMOUNT_PATTERN,
+    homophone_table,
+)
 from workbench.core.amharic.strings import normalize
 from workbench.core.config import CleaningConfig, load_yaml_model
 from workbench.core.errors import ConfigError
@@ -42,12 +59,34 @@ from workbench.core.strict_model import StrictModel
 from workbench.core.taxonomy import Taxonomy
 
 
+def rule_inputs(frame: pl.DataFrame, cleaning: CleaningConfig) -> pl.DataFrame:
+    """:data:`RULE_COLUMNS` computed from a plain ``text`` column (texts that were not ingested).
+
+    The same core expressions ingest's cleaning uses (no entities: a foreign file has none), so a
+    text scores the same here as after ``workbench ingest``. A missing ``uid`` is the row number.
+    """
+    text = pl.col("text").cast(pl.Utf8).fill_null("")
+    out = frame.with_columns(
+        _tags=ax.find_tags(text), text_clean=ax.clean_text(text, cleaning),
+        phones=ax.extract_phones(text), prices=ax.extract_prices(text),
+    ).with_columns(
+        mentions=ax.mentions_from_tags(pl.col("_tags")), links=ax.links_from_tags(pl.col("_tags")),
+        text_norm=ax.normalize_text(pl.col("text_clean"), cleaning),
+    ).drop("_tags", "text_clean")
+    if "uid" not in out.columns:
+        out = out.with_columns(uid=pl.int_range(pl.len()).cast(pl.Utf8))
+    return out.with_columns(pl.col("uid").cast(pl.Utf8))
+
+
 def rules_path(explicit: Path | None = None) -> Path:
     """The rules file: ``explicit``, else the project's ``labeling/rules.yaml``, else the default."""
     return user_path(explicit) if explicit is not None else default_file("labeling/rules.yaml")
 
 
-Signal = Literal["phone", "price", "call_to_action", "link", "mention"]
+#: Signals computed from the cleaned columns and the core price patterns; rules.yaml may declare
+#: more under ``gate.signals`` (named regex patterns).
+BUILTIN_SIGNALS = ("phone", "price", "scaled_amount", "per_area", "negotiable", "link", "mention",
+                   "call_to_action")
 
 #: Cleaned columns the rules read.
 RULE_COLUMNS = ("uid", "text_norm", "phones", "prices", "links", "mentions")
@@ -56,20 +95,40 @@ _LATIN_ONLY = re.compile(r"^[\x00-\x7f]+$")
 
 
 class Gate(StrictModel):
-    """The yes/no task decided by weighted signals (is_ad by default)."""
+    """The yes/no task decided by weighted signals (is_ad by default).
+
+    Score: the noisy-OR of the ``weights`` of the signals present, times ``1 - w`` for each
+    ``against`` signal present (news and chat language: evidence that a post is not an ad, so a
+    news post quoting prices does not pass).
+    """
 
     task: str = Field(description="Taxonomy task the signals decide.")
     positive: str = Field(description="Label predicted at or above the threshold.")
     negative: str = Field(description="Label predicted below the threshold.")
     threshold: float = Field(default=0.5, gt=0.0, lt=1.0, description="Noisy-OR cut-off.")
-    weights: dict[Signal, float] = Field(description="Evidence weight of each signal, in [0, 1).")
+    weights: dict[str, float] = Field(description="Evidence weight of each signal, in [0, 1).")
+    against: dict[str, float] = Field(
+        default_factory=dict, description="Evidence against, in [0, 1): the score is multiplied by 1 - w.")
+    signals: dict[str, list[str]] = Field(
+        default_factory=dict, description="Declared signals: name -> regex patterns matched in text_norm.")
     call_to_action: list[str] = Field(default_factory=list, description="Call-to-action keywords.")
 
     @model_validator(mode="after")
     def _weights_in_range(self) -> Gate:
-        bad = {k: v for k, v in self.weights.items() if not 0.0 <= v < 1.0}
+        both = {**self.weights, **{f"against.{k}": v for k, v in self.against.items()}}
+        bad = {k: v for k, v in both.items() if not 0.0 <= v < 1.0}
         if bad:
             msg = f"gate weights must lie in [0, 1), got {bad}"
+            raise ValueError(msg)
+        clash = sorted(set(self.signals) & set(BUILTIN_SIGNALS))
+        if clash:
+            msg = f"gate.signals may not redefine built-in signal(s) {clash}"
+            raise ValueError(msg)
+        known = set(BUILTIN_SIGNALS) | set(self.signals)
+        unknown = sorted((set(self.weights) | set(self.against)) - known)
+        if unknown:
+            msg = (f"gate weights name unknown signal(s) {unknown}; built-in: {list(BUILTIN_SIGNALS)}, "
+                   f"declared under gate.signals: {sorted(self.signals)}")
             raise ValueError(msg)
         return self
 
@@ -77,7 +136,7 @@ class Gate(StrictModel):
 class Rules(StrictModel):
     """``labeling/rules.yaml``."""
 
-    model_version: str = Field(default="rules-v1", min_length=1, description="Shown with each prediction.")
+    model_version: str = Field(default="rules-v2", min_length=1, description="Shown with each prediction.")
     max_score: float = Field(default=0.9, gt=0.0, le=1.0, description="Ceiling of any rule score.")
     gate: Gate
     keywords: dict[str, dict[str, list[str]]] = Field(
@@ -99,6 +158,13 @@ def load_rules(path: Path | None = None, *, taxonomy: Taxonomy) -> Rules:
             msg = (f"{source}: task '{task}' has no label(s) {unknown}; "
                    f"the taxonomy has: {taxonomy.task(task).values}")
             raise ConfigError(msg)
+    for name, patterns in rules.gate.signals.items():
+        for pattern in patterns:
+            try:
+                pl.select(pl.lit("").str.contains(pattern))
+            except pl.exceptions.PolarsError as exc:
+                msg = f"{source}: gate.signals.{name}: bad pattern {pattern!r}: {str(exc).splitlines()[0]}"
+                raise ConfigError(msg) from None
     if taxonomy.task(rules.gate.task).kind != "single":
         msg = f"{source}: gate task '{rules.gate.task}' must be a single-choice task"
         raise ConfigError(msg)
@@ -119,6 +185,17 @@ def _pattern(words: list[str], cleaning: CleaningConfig) -> str | None:
         parts.append(r"(?-u:\b)(?:" + "|".join(sorted(latin, key=len, reverse=True)) + r")(?-u:\b)")
     if other:
         parts.append("(?:" + "|".join(sorted(other, key=len, reverse=True)) + ")")
+    return "|".join(parts) or None
+
+
+def signal_pattern(patterns: list[str], cleaning: CleaningConfig) -> str | None:
+    r"""One regex for a declared signal, its Ge'ez letters spelt as ``text_norm`` spells them.
+
+    Only the homophone map is applied (not Latin lower-casing, which would turn ``\S`` into
+    ``\s``): write Latin parts in lower case, as ``text_norm`` holds them.
+    """
+    table = str.maketrans(homophone_table(cleaning.tsa_series_target)) if cleaning.unify_homophones else {}
+    parts = [f"(?:{p.translate(table)})" for p in patterns if p]
     return "|".join(parts) or None
 
 
@@ -162,13 +239,25 @@ def rule_predictions(
         "link": pl.col("links").list.len().fill_null(0) > 0,
         "mention": pl.col("mentions").list.len().fill_null(0) > 0,
         "call_to_action": _hits(_pattern(gate.call_to_action, cleaning)) > 0,
+        "scaled_amount": _hits(SCALED_AMOUNT_PATTERN) > 0,
+        "per_area": _hits(PER_AREA_PATTERN) > 0,
+        "negotiable": _hits(NEGOTIABLE_PATTERN) > 0,
     }
-    # Noisy-OR: P(ad) = 1 - prod(1 - w_s) over the signals present.
+    for name, patterns in gate.signals.items():
+        signals[name] = _hits(signal_pattern(patterns, cleaning)) > 0
+    # Noisy-OR: P(ad) = 1 - prod(1 - w_s) over the signals present, then damped by the evidence
+    # against (news / chat language): P *= prod(1 - a_s).
     keep = pl.lit(1.0)
     for name, weight in gate.weights.items():
         keep = keep * pl.when(signals[name]).then(1.0 - weight).otherwise(1.0)
-    gate_pos = (1.0 - keep) >= gate.threshold
     p_gate = 1.0 - keep
+    for name, weight in gate.against.items():
+        p_gate = p_gate * pl.when(signals[name]).then(1.0 - weight).otherwise(1.0)
+    # Computed once into a column: every task's expressions below refer to the gate (its value,
+    # score and the `when` conditions), and eager Polars would run the signal regexes each time.
+    messages = messages.with_columns(_p_gate=p_gate)
+    p_gate = pl.col("_p_gate")
+    gate_pos = p_gate >= gate.threshold
     values: dict[str, pl.Expr] = {
         gate.task: pl.concat_list(pl.when(gate_pos).then(pl.lit(gate.positive))
                                   .otherwise(pl.lit(gate.negative)))}
@@ -188,7 +277,11 @@ def rule_predictions(
         if task == gate.task or task not in rules.keywords:
             continue
         labels = [lab for lab in taxonomy.task(task).values if lab in rules.keywords[task]]
-        counts = [_hits(_pattern(rules.keywords[task][lab], cleaning)) for lab in labels]
+        # Materialised for the same reason as the gate: each count is read several times.
+        names = [f"_{task}_{i}" for i in range(len(labels))]
+        messages = messages.with_columns(
+            [_hits(_pattern(rules.keywords[task][lab], cleaning)).alias(n) for lab, n in zip(labels, names, strict=True)])
+        counts = [pl.col(n) for n in names]
         if taxonomy.task(task).kind == "single":
             best = pl.max_horizontal(counts)
             tied = pl.sum_horizontal([(c == best).cast(pl.UInt32) for c in counts])

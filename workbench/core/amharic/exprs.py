@@ -31,12 +31,15 @@ from workbench.core.amharic.patterns import (
     MENTION_HANDLE_PATTERN,
     MENTION_PATTERN,
     MENTION_PREFIX_PATTERN,
+    MULTIPLIERS,
     NATIONAL_NUMBER_PATTERN,
     PHONE_PATTERN,
     PHONE_PREFIX_PATTERN,
     PRICE_AMOUNT_FIRST_PATTERN,
     PRICE_CURRENCY_FIRST_PATTERN,
     PRICE_PHRASE_PATTERN,
+    SCALED_AMOUNT_PATTERN,
+    SCALED_AMOUNT_WORD_PATTERN,
     SYMBOL_KEEPING_EMOJI_PATTERN,
     SYMBOL_PATTERN,
     WHITESPACE,
@@ -144,6 +147,19 @@ def extract_price_phrases(text: pl.Expr) -> pl.Expr:
     return _price_matches(text).list.eval(
         phrase.str.replace_all(f"[{WHITESPACE}]+", " ")
     )
+
+
+def extract_scaled_amounts(text: pl.Expr) -> pl.Expr:
+    """Amounts written with a multiplier word, as floats ("2.5 ሚሊዮን" -> 2500000.0), in order.
+
+    A range ("1.2-1.5 ሚሊዮን") reads as its low end. No currency is required: real ads write
+    "ዋጋ 4.5 ሚሊዮን" without ብር, so this is a price *expression*, not a price in birr (the
+    ``prices`` column stays currency-marked amounts only).
+    """
+    factor = (_EL.str.extract(SCALED_AMOUNT_WORD_PATTERN, 1).str.to_lowercase()
+              .replace_strict(MULTIPLIERS, default=None, return_dtype=pl.Float64))
+    amount = _EL.str.extract(AMOUNT_PATTERN, 0).str.replace_all(",", "").cast(pl.Float64)
+    return text.str.extract_all(SCALED_AMOUNT_PATTERN).list.eval(amount * factor)
 
 
 def collapse_whitespace(text: pl.Expr) -> pl.Expr:

@@ -243,6 +243,65 @@ PRICE_PHRASE_PATTERN = (
 )
 
 
+# "ሚሊ" (millilitre, too) and "m" (metre) are left out: both are sizes as often as prices.
+# Real ads (and not only the samples) write large prices with a multiplier word and no currency:
+# "2.5 ሚሊዮን", "850 ሺ", "1.2-1.5 ሚሊየን", "3 million". The multiplier must end the word (ሺዎች,
+# "thousands of", is a count of people in news, not a price), hence the trailing non-letter.
+_MULTIPLIERS = {
+    "ሺህ": 1e3, "ሺ": 1e3, "ሚሊዮን": 1e6, "ሚሊየን": 1e6, "ሚልዮን": 1e6,
+    "ቢሊዮን": 1e9, "ቢሊየን": 1e9,
+    "thousand": 1e3, "k": 1e3, "million": 1e6, "mil": 1e6, "billion": 1e9, "bn": 1e9,
+}
+_ETHIOPIC_MULTIPLIER = "|".join(sorted((k for k in _MULTIPLIERS if not k.isascii()), key=len, reverse=True))
+_LATIN_MULTIPLIER = "|".join(sorted((k for k in _MULTIPLIERS if k.isascii()), key=len, reverse=True))
+_MULTIPLIER = rf"(?:{_ETHIOPIC_MULTIPLIER}|(?i:{_LATIN_MULTIPLIER}))"
+
+#: An amount with a multiplier word, a range allowed ("1.2-1.5 ሚሊዮን" reads as its low end):
+#: "2.5 ሚሊዮን", "850ሺ", "3 million", "900k". The character after the word is part of the match.
+SCALED_AMOUNT_PATTERN = (
+    AMOUNT_PATTERN + r"(?:[ \t]*[-–][ \t]*" + AMOUNT_PATTERN + r")?[ \t]*" + _MULTIPLIER
+    + r"(?:[^\p{L}\p{M}]|$)"
+)
+
+#: A price or size per area: "በካሬ 45,000", "200 ካሬ ላይ", "120 ካሬ ሜትር", "per sqm", "85 m2". Square
+#: kilometres ("300 ካሬ ኪ.ሜ", geography, not property) are not matched: after ካሬ comes any
+#: character but ኪ (the engine has no look-ahead, so that character is part of the match).
+PER_AREA_PATTERN = (
+    r"በ[ \t]?ካሬ[ \t]*[0-9]|" + AMOUNT_PATTERN + r"[ \t]*ካሬ[ \t]*(?:[^ኪ \t]|$)"
+    + "|" + AMOUNT_PATTERN + r"[ \t]*(?i:m2|m²|sqm|sq\.?[ \t]?m)(?:[^\p{L}\p{N}]|$)"
+    + r"|(?i:per[ \t]+(?:sq(?:uare)?[ \t]*m(?:etre|eter)?|sqm|m2))"
+)
+
+#: "Negotiable" as a price term: ድርድር right after a price word or with አለው / ይቻላል ("ዋጋ ድርድር
+#: አለው", "ዋጋው በድርድር", "ድርድር ይቻላል"), "negotiable", "nego". ድርድር alone is "negotiation", the
+#: word of every news story about talks, so it does not count on its own.
+NEGOTIABLE_PATTERN = (
+    r"ዋጋ(?:ው|ችን)?[ \t:፦]*(?:በ|ለ)?ድርድር|ዋጋ(?:ው)?[ \t]*(?:ይደራደራል|ያደራድራል)"
+    r"|ድርድር[ \t]*(?:አለው|አለ|ይቻላል|አለን)|(?i:negotiable|\bnego\b)"
+)
+
+
+def parse_scaled_amount(raw: str) -> float | None:
+    """The value of a matched scaled amount ("2.5 ሚሊዮን" -> 2500000.0; a range: its low end)."""
+    found = re.search(AMOUNT_PATTERN, raw)
+    if found is None:
+        return None
+    rest = raw[found.end():]
+    word = re.search(rf"({_ETHIOPIC_MULTIPLIER}|{_LATIN_MULTIPLIER})(?![^\W\d_])", rest, re.IGNORECASE)
+    if word is None:
+        return None
+    return float(found.group(0).replace(",", "")) * _MULTIPLIERS[word.group(1).lower()]
+
+
+#: The multiplier words (lower case) and their factors.
+MULTIPLIERS: dict[str, float] = dict(_MULTIPLIERS)
+
+#: The multiplier word of a scaled amount, as group 1 (for reading its factor).
+SCALED_AMOUNT_WORD_PATTERN = (
+    AMOUNT_PATTERN + r"(?:[ \t]*[-–][ \t]*" + AMOUNT_PATTERN + r")?[ \t]*(" + _MULTIPLIER + ")"
+)
+
+
 def parse_price_amount(raw: str) -> float | None:
     """The amount in a matched price string as a float ("2,500.50 ብር" -> 2500.5)."""
     found = re.search(AMOUNT_PATTERN, raw)

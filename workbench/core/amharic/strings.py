@@ -91,6 +91,11 @@ def find_prices(text: str) -> list[float]:
     return _as_list(_on_one(exprs.extract_prices, text))
 
 
+def find_scaled_amounts(text: str) -> list[float]:
+    """Amounts with a multiplier word ("2.5 ሚሊዮን" -> 2500000.0), in order; see :func:`~workbench.core.amharic.exprs.extract_scaled_amounts`."""
+    return _as_list(_on_one(exprs.extract_scaled_amounts, text))
+
+
 def find_price_phrases(text: str) -> list[str]:
     """Prices as written ("1,500 ብር"), in :func:`find_prices`' order, whitespace collapsed."""
     return _as_list(_on_one(exprs.extract_price_phrases, text))

@@ -123,6 +123,8 @@ class LabelStudioBackend:
         data: dict[str, Any] = {
             "uid": rec.uid, "text": rec.text, "meta": rec.meta, "channel": rec.channel,
             "date": rec.date, "message_id": rec.message_id, "group": rec.group,
+            # Pull maps labels given under an older taxonomy version forward (Taxonomy.migrate).
+            "taxonomy_version": self.taxonomy.version,
         }
         if rec.review_note is not None:
             data["review_note"] = rec.review_note
@@ -298,11 +300,14 @@ class LabelStudioBackend:
         out: list[RawAnnotation] = []
         for key, project in self.managed_projects().items():
             for task in self.api.export_annotated(project["id"]):
-                uid = (task.get("data") or {}).get("uid")
+                data = task.get("data") or {}
+                version = data.get("taxonomy_version")
                 for ann in task.get("annotations") or []:
                     if ann.get("was_cancelled"):
                         continue
-                    out.append(self._raw(key, project["id"], uid, ann, emails))
+                    raw = self._raw(key, project["id"], data.get("uid"), ann, emails)
+                    raw.taxonomy_version = version if isinstance(version, int) else None
+                    out.append(raw)
         return out
 
     def _raw(self, key: str, project_id: int, uid: Any, ann: dict[str, Any],

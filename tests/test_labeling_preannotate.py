@@ -1,0 +1,108 @@
+"""``workbench label preannotate``: every file type, the curation/rules choice, bad input (one line, exit 2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.test_cli import run
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import InputFileError
+from workbench.core.layout import Layout
+from workbench.core.schemas import PREDICTIONS_SCHEMA
+from workbench.core.taxonomy import load_taxonomy
+from workbench.labeling.preannotate import preannotate, read_texts
+
+AD = "ቦሌ ባለ 2 መኝታ አፓርትመንት ለኪራይ፤ ለበለጠ መረጃ @bole_homes"
+NEWS = "የነዳጅ ዋጋ በሊትር 5 ብር ጭማሪ እንደሚኖረው ሚኒስቴሩ ገልጿል"
+
+
+def _write(path: Path, rows: list[dict]) -> Path:
+    frame = pl.DataFrame(rows)
+    {".csv": frame.write_csv, ".parquet": frame.write_parquet, ".jsonl": frame.write_ndjson}[path.suffix](path)
+    return path
+
+
+@pytest.mark.parametrize("ext", [".csv", ".parquet", ".jsonl"])
+def test_each_file_type_in_and_out(tmp_path: Path, ext: str) -> None:
+    src = _write(tmp_path / f"posts{ext}", [{"uid": "a", "text": AD}, {"uid": "b", "text": NEWS}])
+    out = tmp_path / f"pre{ext}"
+    res = run("label", "preannotate", "--texts", str(src), "--out", str(out),
+              "--data-dir", str(tmp_path / "data"))
+    assert res.returncode == 0, res.stderr
+    assert "2 text(s); pre-annotations from: rules-v2 (2)" in res.stdout
+    assert "is_ad: Ad 1, Non-Ad 1" in res.stdout
+    got = {".csv": pl.read_csv, ".parquet": pl.read_parquet, ".jsonl": pl.read_ndjson}[ext](out)
+    assert got.columns == ["uid", "text", "task", "value", "score", "model_version"]
+    rows = {(u, t): v for u, t, v in got.select("uid", "task", "value").rows()}
+    ad_vertical = rows[("a", "vertical")]
+    assert (ad_vertical if ext == ".csv" else ad_vertical[0]) == "Real estate"
+    assert (rows[("b", "is_ad")] if ext == ".csv" else rows[("b", "is_ad")][0]) == "Non-Ad"
+    assert ("b", "vertical") not in rows  # conditional tasks only for predicted ads, as push
+
+
+def test_without_out_prints_a_summary_and_writes_nothing(tmp_path: Path) -> None:
+    src = _write(tmp_path / "posts.csv", [{"text": AD}])
+    res = run("label", "preannotate", "--texts", str(src), "--data-dir", str(tmp_path / "data"))
+    assert res.returncode == 0, res.stderr
+    assert "vertical: Real estate 1" in res.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["posts.csv"]
+
+
+def test_curation_predictions_for_known_uids_rules_for_the_rest(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    path = Layout(data).predictions
+    path.parent.mkdir(parents=True)
+    pl.DataFrame({"uid": ["1:1", "1:1"], "task": ["is_ad", "vertical"], "value": [["Ad"], ["Travel"]],
+                  "score": [0.97, 0.8], "model_version": ["clf-v3"] * 2, "uncertainty": [0.05, 0.3]},
+                 schema=PREDICTIONS_SCHEMA).write_parquet(path)
+    texts = pl.DataFrame({"uid": ["1:1", "x"], "text": ["ሌላ ጽሑፍ", AD]})
+    result = preannotate(texts, data, ProjectConfig(), load_taxonomy())
+    got = {(u, t): (v, m) for u, t, v, m in result.rows.select("uid", "task", "value", "model_version").rows()}
+    assert got[("1:1", "vertical")] == (["Travel"], "clf-v3")
+    assert got[("x", "is_ad")] == (["Ad"], "rules-v2")
+    assert result.sources == {"clf-v3": 1, "rules-v2": 1}
+    # None of the texts known to curation: all get the rules.
+    result = preannotate(texts.filter(pl.col("uid") == "x"), data, ProjectConfig(), load_taxonomy())
+    assert result.sources == {"rules-v2": 1}
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), [
+    ("missing.csv", None, "no such file"),
+    ("posts.txt", "text\nx\n", "unknown input file type '.txt'"),
+    ("posts.csv", "body,uid\nx,1\n", "no 'text' column (columns found: body, uid)"),
+    ("posts.csv", "uid,text\n1,ok\n2,too,many\n", "malformed CSV at line 3: 3 field(s), the header has 2"),
+    ("posts.jsonl", '{"text": "ok"}\n{"text": "broken\n', "malformed JSONL at line 2"),
+    ("posts.jsonl", '{"text": "ok"}\n[1, 2]\n', "malformed JSONL at line 2: not a JSON object"),
+    ("posts.jsonl", '{"body": "x"}\n', "no 'text' column"),
+    ("posts.csv", "uid,text\n1,a\n1,b\n", "column 'uid' must be unique"),
+])
+def test_bad_input_is_one_line_exit_2(tmp_path: Path, name: str, content: str | None, expected: str) -> None:
+    src = tmp_path / name
+    if content is not None:
+        src.write_text(content, encoding="utf-8")
+    res = run("label", "preannotate", "--texts", str(src), "--data-dir", str(tmp_path / "data"))
+    assert res.returncode == 2, res.stdout + res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    assert expected in lines[0]
+    assert str(src) in lines[0]
+
+
+def test_bad_out_extension_fails_before_reading(tmp_path: Path) -> None:
+    res = run("label", "preannotate", "--texts", str(tmp_path / "missing.csv"), "--out",
+              str(tmp_path / "pre.xlsx"), "--data-dir", str(tmp_path / "data"))
+    assert res.returncode == 2
+    assert "unknown output file type '.xlsx'" in res.stderr
+
+
+def test_parquet_without_text_column_and_non_string_text(tmp_path: Path) -> None:
+    pl.DataFrame({"uid": [1], "body": ["x"]}).write_parquet(tmp_path / "a.parquet")
+    with pytest.raises(InputFileError, match=r"no 'text' column \(columns found: uid, body\)"):
+        read_texts(tmp_path / "a.parquet")
+    (tmp_path / "b.jsonl").write_text(json.dumps({"text": 5}) + "\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="'text' must be a string"):
+        read_texts(tmp_path / "b.jsonl")

@@ -1,0 +1,196 @@
+"""``workbench label preannotate``: the pre-annotations push would send, for any file of texts.
+
+A team checks the pre-annotations on its own posts before pushing: read a CSV, Parquet or JSONL
+file with a ``text`` column (and an optional ``uid``), compute the rule inputs with the same core
+expressions ingest uses, and take the pre-annotations from the same place push does
+(:func:`workbench.labeling.push.load_preannotations`): curation's predictions for the uids the
+data dir has predictions for, the rules (``labeling/rules.yaml``) for every other text. The
+workbench persists no classifier model, so a text curation has not seen always gets the rules.
+Only answers push would send are kept: valid labels whose taxonomy conditions hold.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from workbench.core.config import ProjectConfig
+from workbench.core.errors import InputFileError
+from workbench.core.layout import Layout
+from workbench.core.taxonomy import Taxonomy
+from workbench.labeling.push import load_preannotations, usable_predictions
+from workbench.labeling.rules import load_rules, rule_inputs, rule_predictions
+
+#: File types by extension (lower case).
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+#: Columns of the output, one row per (text, task) pre-annotated.
+OUTPUT_COLUMNS = ("uid", "text", "task", "value", "score", "model_version")
+
+
+def file_format(path: Path, role: str) -> str:
+    """``csv``, ``parquet`` or ``jsonl`` by ``path``'s extension; a one-line error naming ``role`` otherwise."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        msg = (f"{path}: unknown {role} file type '{path.suffix or '(none)'}'; "
+               f"use one of {', '.join(sorted(FORMATS))}")
+        raise InputFileError(msg)
+    return fmt
+
+
+def _read_csv(path: Path) -> pl.DataFrame:
+    # Python's csv module (not Polars) so a malformed line is named by its line number.
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None:
+            msg = f"{path}: empty CSV file (no header line)"
+            raise InputFileError(msg)
+        rows: list[list[str]] = []
+        for row in reader:
+            if len(row) != len(header):
+                msg = (f"{path}: malformed CSV at line {reader.line_num}: {len(row)} field(s), "
+                       f"the header has {len(header)}")
+                raise InputFileError(msg)
+            rows.append(row)
+    if len(set(header)) != len(header):
+        msg = f"{path}: repeated column name in the CSV header {header}"
+        raise InputFileError(msg)
+    return pl.DataFrame(dict(zip(header, zip(*rows, strict=True), strict=True)) if rows else
+                        {name: [] for name in header}, schema=dict.fromkeys(header, pl.Utf8))
+
+
+def _read_jsonl(path: Path) -> pl.DataFrame:
+    records: list[dict] = []
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                msg = f"{path}: malformed JSONL at line {number}: {exc.msg}"
+                raise InputFileError(msg) from None
+            if not isinstance(obj, dict):
+                msg = f"{path}: malformed JSONL at line {number}: not a JSON object"
+                raise InputFileError(msg)
+            records.append({k: obj.get(k) for k in ("uid", "text") if k in obj})
+            if "text" in obj and obj["text"] is not None and not isinstance(obj["text"], str):
+                msg = f"{path}: line {number}: 'text' must be a string, got {type(obj['text']).__name__}"
+                raise InputFileError(msg)
+    if not any("text" in r for r in records):
+        return pl.DataFrame({"_": []})
+    return pl.DataFrame(records, schema={"uid": pl.Utf8, "text": pl.Utf8}
+                        if any("uid" in r for r in records) else {"text": pl.Utf8})
+
+
+def read_texts(path: Path) -> pl.DataFrame:
+    """The ``uid`` (optional) and ``text`` columns of a CSV, Parquet or JSONL file.
+
+    Raises
+    ------
+    InputFileError
+        Missing file, unknown extension, malformed CSV or JSONL line (named by number), not
+        UTF-8, or no ``text`` column (the columns found are listed).
+    """
+    if not path.is_file():
+        msg = f"{path}: no such file"
+        raise InputFileError(msg)
+    fmt = file_format(path, "input")
+    try:
+        if fmt == "csv":
+            frame = _read_csv(path)
+        elif fmt == "jsonl":
+            frame = _read_jsonl(path)
+        else:
+            try:
+                frame = pl.read_parquet(path)
+            except (pl.exceptions.PolarsError, OSError) as exc:
+                msg = f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})"
+                raise InputFileError(msg) from None
+    except UnicodeDecodeError as exc:
+        msg = f"{path}: not UTF-8 text (byte {exc.start})"
+        raise InputFileError(msg) from None
+    if "text" not in frame.columns:
+        found = ", ".join(c for c in frame.columns if c != "_") or "none"
+        msg = f"{path}: no 'text' column (columns found: {found})"
+        raise InputFileError(msg)
+    if frame.schema["text"] != pl.Utf8:
+        msg = f"{path}: column 'text' must hold strings, got {frame.schema['text']}"
+        raise InputFileError(msg)
+    if "uid" not in frame.columns:
+        return frame.select("text")
+    frame = frame.select(pl.col("uid").cast(pl.Utf8), "text")
+    if frame["uid"].null_count() or frame["uid"].n_unique() != frame.height:
+        msg = f"{path}: column 'uid' must be unique and non-empty in every row (or left out)"
+        raise InputFileError(msg)
+    return frame
+
+
+@dataclass(frozen=True)
+class Preannotated:
+    """What :func:`preannotate` returns."""
+
+    rows: pl.DataFrame
+    """One row per (text, task): :data:`OUTPUT_COLUMNS`."""
+    texts: int
+    """Texts read."""
+    sources: dict[str, int]
+    """model_version -> texts pre-annotated by it."""
+
+
+def preannotate(texts: pl.DataFrame, data_dir: Path, cfg: ProjectConfig, taxonomy: Taxonomy) -> Preannotated:
+    """Pre-annotations for ``texts`` (columns ``text``, optional ``uid``), as push makes them.
+
+    Curation's predictions (``DIR/curated/predictions.parquet``) are used for the uids they
+    cover; every other text gets the rules.
+    """
+    frame = rule_inputs(texts, cfg.cleaning)
+    preds, _ = load_preannotations(data_dir, frame, taxonomy, cfg)
+    if Layout(data_dir).predictions.exists():
+        covered = list(set(preds["uid"].to_list()) & set(frame["uid"].to_list()))
+        preds = preds.filter(pl.col("uid").is_in(covered))
+        rest = frame.filter(~pl.col("uid").is_in(covered))
+        if rest.height:
+            # Texts curation has not seen: the rules, as for a data dir without predictions.
+            rules = load_rules(cfg.labeling.rules, taxonomy=taxonomy)
+            preds = pl.concat([preds, rule_predictions(rest, rules, taxonomy, cleaning=cfg.cleaning)])
+    usable = usable_predictions(preds, taxonomy)
+    text_of = dict(zip(frame["uid"].to_list(), texts["text"].to_list(), strict=True))
+    rows = [(uid, text_of[uid], p.task, p.value, p.score, version)
+            for uid in frame["uid"].to_list() if uid in usable
+            for version, predictions in [usable[uid]] for p in predictions]
+    out = pl.DataFrame(rows, schema={"uid": pl.Utf8, "text": pl.Utf8, "task": pl.Utf8,
+                                     "value": pl.List(pl.Utf8), "score": pl.Float64,
+                                     "model_version": pl.Utf8}, orient="row")
+    sources = Counter(usable[uid][0] for uid in frame["uid"].to_list() if uid in usable)
+    return Preannotated(rows=out, texts=frame.height, sources=dict(sources))
+
+
+def write_preannotations(rows: pl.DataFrame, out: Path) -> None:
+    """Write by extension: Parquet and JSONL keep ``value`` a list, CSV joins it with ``|``."""
+    fmt = file_format(out, "output")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "parquet":
+        rows.write_parquet(out)
+    elif fmt == "jsonl":
+        rows.write_ndjson(out)
+    else:
+        rows.with_columns(pl.col("value").list.join("|")).write_csv(out)
+
+
+def summary_lines(result: Preannotated) -> list[str]:
+    """What the command prints: texts, sources, and per task the predicted labels with counts."""
+    lines = [f"{result.texts} text(s); pre-annotations from: "
+             + (", ".join(f"{v} ({n})" for v, n in sorted(result.sources.items())) or "none")]
+    for task in result.rows["task"].unique(maintain_order=True).to_list():
+        part = result.rows.filter(pl.col("task") == task)
+        counts = Counter("|".join(v) or "(none)" for v in part["value"].to_list())
+        shown = ", ".join(f"{label} {n}" for label, n in counts.most_common())
+        lines.append(f"  {task}: {shown}")
+    return lines
