@@ -180,8 +180,9 @@ def _proba_full(model: Any, x: spmatrix, n_classes: int) -> np.ndarray:
     return full
 
 
-def _fit_fold(spec: ClassifierSpec, seed: int, x_train: spmatrix, y_train: np.ndarray,
-              x_pred: spmatrix, n_classes: int) -> np.ndarray:
+def fit_predict(spec: ClassifierSpec, seed: int, x_train: spmatrix, y_train: np.ndarray,
+                x_pred: spmatrix, n_classes: int) -> np.ndarray:
+    """Fit ``spec``'s model on one training set; ``(m, n_classes)`` probabilities of ``x_pred``."""
     if np.unique(y_train).size < 2:
         # One class in this fold's training data: the only honest prediction is that class.
         out = np.zeros((x_pred.shape[0], n_classes))
@@ -257,7 +258,7 @@ def out_of_fold_probs(
     jobs = []
     for train_idx, test_idx in splits:
         x_pred = x[test_idx] if not n_unlab else _stack(x[test_idx], x_unlabeled)
-        jobs.append(delayed(_fit_fold)(spec, seed, x[train_idx], y[train_idx], x_pred, n_classes))
+        jobs.append(delayed(fit_predict)(spec, seed, x[train_idx], y[train_idx], x_pred, n_classes))
     if n_jobs > 1:
         results = Parallel(n_jobs=n_jobs)(jobs)
     else:

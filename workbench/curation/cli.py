@@ -97,6 +97,35 @@ def flag(
 
 
 @app.command()
+def curve(
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+    texts: TextsOption = None,
+    annotations: AnnotationsOption = None,
+    task: Annotated[
+        list[str] | None,
+        typer.Option("--task", help="Only this task (repeatable; default: every annotated task)."),
+    ] = None,
+    out: OutOption = None,
+    classifier: Annotated[
+        str | None, typer.Option("--classifier", help="Classifier by name (default: the flag's; "
+                                 "tfidf_lr for auto).")
+    ] = None,
+) -> None:
+    """Learning curve: out-of-fold accuracy vs number of labels, random vs uncertainty order.
+
+    Writes learning_curve.parquet and learning_curve.png (shown in the dataset card).
+
+    Example: workbench curate curve --data-dir data --task vertical
+    """
+    from workbench.curation.learning_curve import run_curve
+
+    cfg, root = resolve(data_dir, config)
+    _echo(run_curve(root, cfg, texts=texts, annotations=annotations, tasks=task, out=out,
+                    classifier=classifier))
+
+
+@app.command()
 def dedup(
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
