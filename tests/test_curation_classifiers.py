@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from synthetic.corpus import annotations_from_labels, flip_labels, make_corpus
 from tests.curation_helpers import in_memory, write_stage
 from workbench.cli import app
+from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError
 from workbench.core.settings.curation import FlagConfig
 from workbench.curation.choose import choose
@@ -27,6 +28,7 @@ from workbench.curation.classifiers import (
 from workbench.curation.flag import flag_labels
 from workbench.curation.learning_curve import curve, sizes
 from workbench.curation.selfcheck import self_check
+from workbench.webapp.dashboard import build_dashboard
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +192,6 @@ def test_curve_is_written_and_shown_in_the_dataset_card(tmp_path: Path, corpus) 
     assert "## How many labels are enough" in card
     assert "](../learning_curve.png)" in card
     assert "| is_ad | uncertainty |" in card
+    board = build_dashboard(root, ProjectConfig(), max_age_s=0)
+    assert [c["task"] for c in board.curve] == ["is_ad"]
+    assert board.curve[0]["rows"][-1]["random"] > board.curve[0]["rows"][0]["random"]
