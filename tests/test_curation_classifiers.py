@@ -197,3 +197,21 @@ def test_curve_is_written_and_shown_in_the_dataset_card(tmp_path: Path, corpus) 
     board = build_dashboard(root, ProjectConfig(), max_age_s=0)
     assert [c["task"] for c in board.curve] == ["is_ad"]
     assert board.curve[0]["rows"][-1]["random"] > board.curve[0]["rows"][0]["random"]
+
+
+def test_calibrated_nb_is_less_overconfident_than_plain_nb(corpus) -> None:
+    ads = corpus.truth.filter(pl.col("vertical").is_not_null())
+    texts = corpus.messages.join(ads.select("uid"), on="uid").get_column("text").to_list()
+    classes = sorted(set(ads.get_column("vertical").to_list()))
+    y = np.array([classes.index(v) for v in ads.get_column("vertical").to_list()])
+    x = REGISTRY["tfidf_nb"].featurizer().fit_transform(texts)
+    losses = {}
+    for name in ("tfidf_nb", "tfidf_nb_cal"):
+        probs, _ = out_of_fold_probs(x, y, spec=REGISTRY[name], n_classes=len(classes), seed=0)
+        losses[name] = log_loss_of(y, probs)
+    assert losses["tfidf_nb_cal"] < losses["tfidf_nb"], losses
+    # A class with one example leaves no inner folds: the plain model is fitted instead.
+    one = np.array([0] * 6 + [1] * 5 + [2])
+    model = REGISTRY["tfidf_nb_cal"].model(0).fit(x[:12], one)
+    assert type(model.model_).__name__ == "ComplementNB"
+    assert model.predict_proba(x[:3]).shape == (3, 3)
