@@ -94,18 +94,25 @@ def report_task(name: str, task: str, issues, flipped: set[str]) -> dict:
 
 
 def bench_generated(n: int, rate: float, seed: int, work: Path, cfg) -> list[dict]:
+    import polars as pl
+
     from synthetic.corpus import annotations_from_labels, flip_labels, make_corpus
+    from workbench.core.io import sha256_bytes
+    from workbench.core.manifests import InputFile
     from workbench.curation.dedup import run_dedup
     from workbench.curation.flag import run_flag
+    from workbench.labeling.pull import write_snapshot
+    from workbench.labeling.records import LABEL_QUARANTINE_SCHEMA
 
     t0 = time.perf_counter()
     corpus = make_corpus(n, seed=seed, repost_share=0.05)
     noisy, flipped = flip_labels(corpus.truth, rate=rate, seed=seed + 1)
     (work / "cleaned").mkdir(parents=True)
-    (work / "labels").mkdir()
     corpus.messages.write_parquet(work / "cleaned" / "messages.parquet")
-    annotations_from_labels(noisy, annotator="annotator@bench").write_parquet(
-        work / "labels" / "annotations.parquet")
+    # Through the pull's writer: curation reads annotations with their label snapshot.
+    write_snapshot(work, annotations_from_labels(noisy, annotator="annotator@bench"),
+                   pl.DataFrame(schema=LABEL_QUARANTINE_SCHEMA),
+                   inputs=[InputFile(path="bench", sha256=sha256_bytes(b"bench"))])
     print(f"generated: {n} messages, {corpus.reposts.height} reposts, flips "
           f"{ {k: len(v) for k, v in flipped.items()} } ({time.perf_counter() - t0:.1f} s)")
 
