@@ -57,7 +57,7 @@ def flag(
     out: OutOption = None,
     classifier: Annotated[
         str | None, typer.Option("--classifier", help="Classifier by name (tfidf_lr, tfidf_nb, "
-                                 "tfidf_sgd, word_char_lr, embed_lr) or 'auto': per task, the "
+                                 "tfidf_sgd, tfidf_nb_cal, word_char_lr, embed_lr) or 'auto': per task, the "
                                  "lowest out-of-fold log loss (default: tfidf_lr).")
     ] = None,
     folds: Annotated[int | None, typer.Option("--folds", help="K of K-fold (default: 5).")] = None,
