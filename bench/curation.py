@@ -5,6 +5,8 @@ Usage::
     .venv/bin/python bench/curation.py                          # generated 46,000 messages
     .venv/bin/python bench/curation.py --messages 5000          # quicker
     .venv/bin/python bench/curation.py --afrisenti /path/to/afrisenti-amh
+    .venv/bin/python bench/curation.py --messages 0 --compare \
+        --afrisenti /path/to/afrisenti-amh --sib200 /path/to/sib200-amh   # classifier table
 
 Two datasets, each with 10% of the labels flipped at known rows (``--flip-rate``):
 
@@ -15,6 +17,12 @@ Two datasets, each with 10% of the labels flipped at known rows (``--flip-rate``
 * ``afrisenti`` (optional): AfriSenti Amharic tweets (train+dev+test TSV, 3-class sentiment),
   given as ``--texts`` / ``--annotations`` CSV files, the way data labeled elsewhere comes in;
   the task is not in the taxonomy, so its labels come from the data.
+
+``--compare`` (on the real sets: AfriSenti, and SIB-200 Amharic, 7 topics, ``--sib200``): every
+registry classifier (``embed_lr`` with ``--encoder``) and ``auto`` in one run: 5-fold accuracy and
+log loss on the labels as given, and cleanlab's precision/recall at ``--flip-rate`` injected flips
+(``auto`` picks by out-of-fold log loss on the *flipped* labels, as it would on a user's noisy
+ones), with the wall time of each.
 
 For every task it reports precision and recall of the flipped rows for cleanlab
 (``filter_by=low_self_confidence``) and for the naive baseline that flags every item whose
@@ -86,18 +94,25 @@ def report_task(name: str, task: str, issues, flipped: set[str]) -> dict:
 
 
 def bench_generated(n: int, rate: float, seed: int, work: Path, cfg) -> list[dict]:
+    import polars as pl
+
     from synthetic.corpus import annotations_from_labels, flip_labels, make_corpus
+    from workbench.core.io import sha256_bytes
+    from workbench.core.manifests import InputFile
     from workbench.curation.dedup import run_dedup
     from workbench.curation.flag import run_flag
+    from workbench.labeling.pull import write_snapshot
+    from workbench.labeling.records import LABEL_QUARANTINE_SCHEMA
 
     t0 = time.perf_counter()
     corpus = make_corpus(n, seed=seed, repost_share=0.05)
     noisy, flipped = flip_labels(corpus.truth, rate=rate, seed=seed + 1)
     (work / "cleaned").mkdir(parents=True)
-    (work / "labels").mkdir()
     corpus.messages.write_parquet(work / "cleaned" / "messages.parquet")
-    annotations_from_labels(noisy, annotator="annotator@bench").write_parquet(
-        work / "labels" / "annotations.parquet")
+    # Through the pull's writer: curation reads annotations with their label snapshot.
+    write_snapshot(work, annotations_from_labels(noisy, annotator="annotator@bench"),
+                   pl.DataFrame(schema=LABEL_QUARANTINE_SCHEMA),
+                   inputs=[InputFile(path="bench", sha256=sha256_bytes(b"bench"))])
     print(f"generated: {n} messages, {corpus.reposts.height} reposts, flips "
           f"{ {k: len(v) for k, v in flipped.items()} } ({time.perf_counter() - t0:.1f} s)")
 
@@ -165,6 +180,80 @@ def bench_afrisenti(path: Path, rate: float, seed: int, work: Path, cfg) -> list
     return [line]
 
 
+def load_real(name: str, path: Path):
+    """``(texts, labels)`` of a real labeled set: AfriSenti (tweet, label) or SIB-200 (text, category)."""
+    import polars as pl
+
+    col = {"afrisenti": ("tweet", "label"), "sib200": ("text", "category")}[name]
+    frames = [pl.read_csv(f, separator="\t", quote_char=None, infer_schema=False)
+              for split in ("train", "dev", "test") if (f := path / f"amh_{split}.tsv").exists()]
+    if not frames:
+        msg = f"{path}: no amh_train/dev/test.tsv found"
+        raise SystemExit(msg)
+    data = pl.concat([f.select(pl.col(col[0]).alias("text"), pl.col(col[1]).alias("label"))
+                      for f in frames]).drop_nulls()
+    return data.get_column("text").to_list(), data.get_column("label").to_list()
+
+
+def compare_classifiers(name: str, texts: list[str], labels: list[str], rate: float, seed: int,
+                        encoder: Path | None) -> list[dict]:
+    """Each classifier's 5-fold accuracy / log loss, and cleanlab P/R at ``rate`` flips."""
+    import numpy as np
+    import polars as pl
+
+    from workbench.curation.choose import choose, featurize_all
+    from workbench.curation.classifiers import auto_candidates, log_loss_of, out_of_fold_probs
+    from workbench.curation.flag import _cleanlab_single
+    from workbench.curation.inputs import _complete_cleaned
+
+    classes = sorted(set(labels))
+    y = np.array([classes.index(v) for v in labels])
+    rng = np.random.default_rng(seed)
+    flip = rng.choice(y.size, size=round(rate * y.size), replace=False)
+    noisy = y.copy()
+    for i in flip:
+        noisy[i] = rng.choice([c for c in range(len(classes)) if c != y[i]])
+    truth = set(flip.tolist())
+    # text_norm, computed exactly as curation does for a user's texts file (what flag reads).
+    corpus = _complete_cleaned(pl.DataFrame({"uid": [str(i) for i in range(len(texts))],
+                                             "text": texts}), None).get_column("text_norm")
+    corpus = corpus.fill_null("").to_list()
+    specs = auto_candidates(encoder)
+    with Clock() as c_feat:
+        feats = featurize_all(corpus, specs)
+    print(f"{name}: {y.size} texts, {len(classes)} classes, {len(truth)} flipped "
+          f"(features {c_feat.wall:.1f} s)")
+    results, rows = {}, []
+    for spec in specs:
+        clean, _ = out_of_fold_probs(feats[spec.name], y, spec=spec, n_classes=len(classes),
+                                     seed=seed)
+        with Clock() as clock:  # what a flag run costs: out-of-fold on the labels + cleanlab
+            probs, _ = out_of_fold_probs(feats[spec.name], noisy, spec=spec,
+                                         n_classes=len(classes), seed=seed)
+            mask, _ = _cleanlab_single(noisy, probs, "low_self_confidence")
+        flagged = set(np.flatnonzero(mask).tolist())
+        p, r = score(flagged, truth)
+        results[spec.name] = line = {
+            "dataset": name, "classifier": spec.name, "items": int(y.size),
+            "accuracy": round(float((clean.argmax(1) == y).mean()), 3),
+            "log_loss": round(log_loss_of(y, clean), 3),
+            "noisy_log_loss": round(log_loss_of(noisy, probs), 4),
+            "flag_precision": round(p, 3), "flag_recall": round(r, 3),
+            "seconds": round(clock.wall, 1)}
+        rows.append(line)
+    with Clock() as c_auto:
+        pick = choose(specs, feats, noisy, task=name, n_classes=len(classes), folds=5, seed=seed)
+    # auto's flag run = scoring every candidate + the picked one's run (as flag does it).
+    auto = {**results[pick.picked], "classifier": f"auto -> {pick.picked}",
+            "seconds": round(c_auto.wall + results[pick.picked]["seconds"], 1)}
+    rows.append(auto)
+    for line in rows:
+        print(f"  {line['classifier']:<22} acc {line['accuracy']:.3f}  log loss "
+              f"{line['log_loss']:.3f}  flags P {line['flag_precision']:.3f} "
+              f"R {line['flag_recall']:.3f}  (flag {line['seconds']} s)")
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=46_000)
@@ -172,6 +261,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--afrisenti", type=Path, default=None,
                         help="folder with amh_{train,dev,test}.tsv (optional)")
+    parser.add_argument("--sib200", type=Path, default=None,
+                        help="folder with SIB-200 amh_{train,dev,test}.tsv (optional, --compare)")
+    parser.add_argument("--compare", action="store_true",
+                        help="classifier table on the real sets instead of the flag runs")
+    parser.add_argument("--encoder", type=Path, default=None,
+                        help="local encoder folder: adds embed_lr to --compare")
     parser.add_argument("--classifier", default=None, help="classifier name (default tfidf_lr)")
     parser.add_argument("--n-jobs", type=int, default=1, help="folds fitted in parallel")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
@@ -186,11 +281,16 @@ def main() -> None:
     print(f"cpus: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}, classifier {flag.classifier}, {flag.folds}-fold, "
           f"n_jobs {flag.n_jobs}, filter_by {flag.filter_by}")
     results = []
+    if args.compare:
+        for name, path in (("afrisenti", args.afrisenti), ("sib200", args.sib200)):
+            if path is not None:
+                results += compare_classifiers(name, *load_real(name, path), args.flip_rate,
+                                               args.seed, args.encoder)
     with tempfile.TemporaryDirectory(prefix="bench-curation-") as tmp:
         work = Path(tmp)
-        if args.afrisenti is not None:
+        if args.afrisenti is not None and not args.compare:
             results += bench_afrisenti(args.afrisenti, args.flip_rate, args.seed, work / "a", cfg)
-        if args.messages > 0:
+        if args.messages > 0 and not args.compare:
             results += bench_generated(args.messages, args.flip_rate, args.seed, work / "g", cfg)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -148,6 +148,16 @@ class Layout:
         return self.curated / "annotator_quality.parquet"
 
     @property
+    def learning_curve(self) -> Path:
+        """``curated/learning_curve.parquet``: accuracy vs number of labels (``curate curve``)."""
+        return self.curated / "learning_curve.parquet"
+
+    @property
+    def learning_curve_chart(self) -> Path:
+        """``curated/learning_curve.png``: the learning curves as a figure."""
+        return self.curated / "learning_curve.png"
+
+    @property
     def dup_clusters(self) -> Path:
         """``curated/dup_clusters.parquet``."""
         return self.curated / "dup_clusters.parquet"

@@ -6,7 +6,10 @@ every text of the run, labeled or not: it never sees a label, so sharing it betw
 nothing, and it is the slow half (character n-grams of 46,000 posts), so it is worth sharing.
 
 The default, ``tfidf_lr``, is character n-gram TF-IDF (``char_wb``, 2..4) + logistic regression:
-it needs no Amharic tokenizer and measured best here (the README's curation benchmark).
+it needs no Amharic tokenizer. ``word_char_lr`` adds word uni/bigrams to longer character
+n-grams; ``embed_lr`` classifies the vectors of a local encoder (``curation.flag.encoder``, see
+:mod:`workbench.curation.encoders`). ``auto`` is not an entry but a choice among them, per task,
+by out-of-fold log loss (:func:`choose_by_log_loss`).
 
 Examples
 --------
@@ -15,7 +18,7 @@ Examples
 >>> get_classifier("tfidf_rl")
 Traceback (most recent call last):
 ...
-workbench.core.errors.ConfigError: unknown classifier 'tfidf_rl' (did you mean 'tfidf_lr'?); available: tfidf_lr, tfidf_nb, tfidf_sgd
+workbench.core.errors.ConfigError: unknown classifier 'tfidf_rl' (did you mean 'tfidf_lr'?); available: tfidf_lr, tfidf_nb, tfidf_sgd, tfidf_nb_cal, word_char_lr, embed_lr, auto
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from __future__ import annotations
 import difflib
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -66,6 +71,27 @@ def _char_tfidf() -> Any:
                            dtype=np.float32)
 
 
+def _word_char_tfidf() -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
+    # Whole words carry the topic (a brand, a place, a verb form seen before); character
+    # n-grams up to 5 carry the morphology the words' many forms share. Ethiopic letters are
+    # \w, so the default token pattern splits on spaces and Ethiopic punctuation.
+    return FeatureUnion([
+        ("word", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=2, sublinear_tf=True,
+                                 dtype=np.float32)),
+        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2,
+                                 sublinear_tf=True, dtype=np.float32)),
+    ])
+
+
+def _encoder_missing() -> Any:
+    msg = ("classifier 'embed_lr' needs a local encoder: set curation.flag.encoder (or --encoder) "
+           "to a sentence-transformers or Hugging Face model folder")
+    raise ConfigError(msg)
+
+
 def _logreg(seed: int) -> Any:
     from sklearn.linear_model import LogisticRegression
 
@@ -76,6 +102,41 @@ def _complement_nb(seed: int) -> Any:  # deterministic: the seed is unused, same
     from sklearn.naive_bayes import ComplementNB
 
     return ComplementNB(alpha=0.3)
+
+
+class CalibratedNB:
+    """Complement naive Bayes with sigmoid-calibrated probabilities (inner stratified CV).
+
+    Naive Bayes ranks well on short texts (the most accurate entry on the real topic set) but its
+    probabilities are far too sure, which cleanlab and ``auto``'s log loss read; Platt scaling on
+    inner folds fixes the probabilities and keeps the ranking. With fewer than two examples of
+    some class, inner folds are impossible and the plain model is used for that fit.
+    """
+
+    def __init__(self, seed: int = 0, folds: int = 3, alpha: float = 0.3) -> None:
+        self.seed, self.folds, self.alpha = seed, folds, alpha
+
+    def fit(self, x: Any, y: np.ndarray) -> CalibratedNB:
+        """Fit NB and its calibration on ``(x, y)``."""
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.model_selection import StratifiedKFold
+        from sklearn.naive_bayes import ComplementNB
+
+        k = min(self.folds, int(np.bincount(y)[np.unique(y)].min()))
+        nb = ComplementNB(alpha=self.alpha)
+        self.model_ = nb if k < 2 else CalibratedClassifierCV(
+            nb, method="sigmoid", cv=StratifiedKFold(k, shuffle=True, random_state=self.seed))
+        self.model_.fit(x, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, x: Any) -> np.ndarray:
+        """``(n, len(classes_))`` calibrated probabilities."""
+        return self.model_.predict_proba(x)
+
+
+def _calibrated_nb(seed: int) -> Any:
+    return CalibratedNB(seed)
 
 
 def _sgd(seed: int) -> Any:
@@ -93,18 +154,54 @@ REGISTRY: dict[str, ClassifierSpec] = {
                        _char_tfidf, _complement_nb),
         ClassifierSpec("tfidf_sgd", "char_wb(2,4) TF-IDF + SGD logistic loss",
                        _char_tfidf, _sgd),
+        ClassifierSpec("tfidf_nb_cal", "char_wb(2,4) TF-IDF + complement naive Bayes, "
+                       "sigmoid-calibrated", _char_tfidf, _calibrated_nb),
+        ClassifierSpec("word_char_lr", "word(1,2) + char_wb(2,5) TF-IDF + logistic regression",
+                       _word_char_tfidf, _logreg),
+        ClassifierSpec("embed_lr", "local encoder vectors (curation.flag.encoder) + logistic "
+                       "regression", _encoder_missing, _logreg),
     )
 }
 
+#: Not a registry entry: ``flag`` picks one per task by out-of-fold log loss.
+AUTO = "auto"
 
-def get_classifier(name: str) -> ClassifierSpec:
-    """The classifier registered as ``name``; a did-you-mean ConfigError otherwise."""
+
+def get_classifier(name: str, *, encoder: Path | str | None = None) -> ClassifierSpec:
+    """The classifier registered as ``name``; a did-you-mean ConfigError otherwise.
+
+    ``encoder`` is the local model folder of ``embed_lr`` (ignored by the others).
+    """
     if name in REGISTRY:
-        return REGISTRY[name]
-    hint = difflib.get_close_matches(name, REGISTRY, n=1)
+        spec = REGISTRY[name]
+        if name == "embed_lr" and encoder is not None:
+            from workbench.curation.encoders import LocalEncoder
+
+            LocalEncoder(encoder)  # a wrong folder fails here, before any data is read
+            return replace(spec, featurizer=partial(LocalEncoder, encoder))
+        return spec
+    names = [*REGISTRY, AUTO]
+    hint = difflib.get_close_matches(name, names, n=1)
     did = f" (did you mean '{hint[0]}'?)" if hint else ""
-    msg = f"unknown classifier '{name}'{did}; available: {', '.join(REGISTRY)}"
+    msg = f"unknown classifier '{name}'{did}; available: {', '.join(names)}"
     raise ConfigError(msg)
+
+
+def auto_candidates(encoder: Path | str | None = None) -> list[ClassifierSpec]:
+    """The entries ``auto`` compares: every registry entry, ``embed_lr`` only with an encoder."""
+    return [get_classifier(n, encoder=encoder) for n in REGISTRY
+            if n != "embed_lr" or encoder is not None]
+
+
+def log_loss_of(y: np.ndarray, probs: np.ndarray) -> float:
+    """Mean negative log probability of the given labels: ``(n,)`` ints or ``(n, K)`` 0/1.
+
+    A 0/1 matrix (multi-label) is scored as the mean binary log loss over its labels.
+    """
+    p = np.clip(probs, 1e-6, 1 - 1e-6)
+    if y.ndim == 2:
+        return float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).mean())
+    return float(-np.log(p[np.arange(y.size), y]).mean())
 
 
 def featurize(texts: Sequence[str], spec: ClassifierSpec) -> spmatrix:
@@ -120,8 +217,9 @@ def _proba_full(model: Any, x: spmatrix, n_classes: int) -> np.ndarray:
     return full
 
 
-def _fit_fold(spec: ClassifierSpec, seed: int, x_train: spmatrix, y_train: np.ndarray,
-              x_pred: spmatrix, n_classes: int) -> np.ndarray:
+def fit_predict(spec: ClassifierSpec, seed: int, x_train: spmatrix, y_train: np.ndarray,
+                x_pred: spmatrix, n_classes: int) -> np.ndarray:
+    """Fit ``spec``'s model on one training set; ``(m, n_classes)`` probabilities of ``x_pred``."""
     if np.unique(y_train).size < 2:
         # One class in this fold's training data: the only honest prediction is that class.
         out = np.zeros((x_pred.shape[0], n_classes))
@@ -179,7 +277,6 @@ def out_of_fold_probs(
         saw that item) and ``(u, K)`` probabilities for ``x_unlabeled`` (None without it).
     """
     from joblib import Parallel, delayed
-    from scipy.sparse import vstack
     from sklearn.model_selection import StratifiedKFold
 
     y = np.asarray(y, dtype=int)
@@ -197,8 +294,8 @@ def out_of_fold_probs(
     n_unlab = 0 if x_unlabeled is None else x_unlabeled.shape[0]
     jobs = []
     for train_idx, test_idx in splits:
-        x_pred = x[test_idx] if not n_unlab else vstack([x[test_idx], x_unlabeled], format="csr")
-        jobs.append(delayed(_fit_fold)(spec, seed, x[train_idx], y[train_idx], x_pred, n_classes))
+        x_pred = x[test_idx] if not n_unlab else _stack(x[test_idx], x_unlabeled)
+        jobs.append(delayed(fit_predict)(spec, seed, x[train_idx], y[train_idx], x_pred, n_classes))
     if n_jobs > 1:
         results = Parallel(n_jobs=n_jobs)(jobs)
     else:
@@ -211,6 +308,13 @@ def out_of_fold_probs(
         if unlabeled is not None:
             unlabeled += proba[test_idx.size:] / len(splits)
     return _renormalise(oof), None if unlabeled is None else _renormalise(unlabeled)
+
+
+def _stack(a: Any, b: Any) -> Any:
+    """Rows of ``a`` then ``b``: sparse TF-IDF matrices or dense encoder vectors."""
+    from scipy.sparse import issparse, vstack
+
+    return vstack([a, b], format="csr") if issparse(a) else np.vstack([a, b])
 
 
 def _renormalise(p: np.ndarray) -> np.ndarray:

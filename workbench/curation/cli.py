@@ -56,9 +56,25 @@ def flag(
     ] = None,
     out: OutOption = None,
     classifier: Annotated[
-        str | None, typer.Option("--classifier", help="Classifier by name (default: tfidf_lr).")
+        str | None, typer.Option("--classifier", help="Classifier by name (tfidf_lr, tfidf_nb, "
+                                 "tfidf_sgd, tfidf_nb_cal, word_char_lr, embed_lr) or 'auto': per task, the "
+                                 "lowest out-of-fold log loss (default: tfidf_lr).")
     ] = None,
     folds: Annotated[int | None, typer.Option("--folds", help="K of K-fold (default: 5).")] = None,
+    encoder: Annotated[
+        Path | None,
+        typer.Option("--encoder", help="Local encoder folder for embed_lr (sentence-transformers "
+                     "or Hugging Face model).", file_okay=False),
+    ] = None,
+    self_check: Annotated[
+        bool,
+        typer.Option("--self-check", help="Flip a known share of confidently labeled items and "
+                     "report the flagger's precision/recall on them; writes nothing."),
+    ] = False,
+    flip_rate: Annotated[
+        float | None,
+        typer.Option("--flip-rate", help="Share of labels the self-check flips (default: 0.1)."),
+    ] = None,
 ) -> None:
     """Flag label issues per task (cleanlab) and rate annotators (CROWDLAB where they overlap).
 
@@ -66,12 +82,47 @@ def flag(
 
     Example: workbench curate flag --data-dir data --task is_ad
     """
+    cfg, root = resolve(data_dir, config)
+    if self_check:
+        from workbench.curation.selfcheck import run_self_check
+
+        _echo(run_self_check(root, cfg, texts=texts, annotations=annotations, tasks=task,
+                             classifier=classifier, folds=folds, encoder=encoder, rate=flip_rate))
+        return
     from workbench.curation.flag import run_flag
 
-    cfg, root = resolve(data_dir, config)
     result = run_flag(root, cfg, texts=texts, annotations=annotations, tasks=task, out=out,
-                      classifier=classifier, folds=folds)
+                      classifier=classifier, folds=folds, encoder=encoder)
     _echo(result.summary_lines())
+
+
+@app.command()
+def curve(
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+    texts: TextsOption = None,
+    annotations: AnnotationsOption = None,
+    task: Annotated[
+        list[str] | None,
+        typer.Option("--task", help="Only this task (repeatable; default: every annotated task)."),
+    ] = None,
+    out: OutOption = None,
+    classifier: Annotated[
+        str | None, typer.Option("--classifier", help="Classifier by name (default: the flag's; "
+                                 "tfidf_lr for auto).")
+    ] = None,
+) -> None:
+    """Learning curve: out-of-fold accuracy vs number of labels, random vs uncertainty order.
+
+    Writes learning_curve.parquet and learning_curve.png (shown in the dataset card).
+
+    Example: workbench curate curve --data-dir data --task vertical
+    """
+    from workbench.curation.learning_curve import run_curve
+
+    cfg, root = resolve(data_dir, config)
+    _echo(run_curve(root, cfg, texts=texts, annotations=annotations, tasks=task, out=out,
+                    classifier=classifier))
 
 
 @app.command()

@@ -33,9 +33,11 @@ from workbench.core.layout import Layout
 from workbench.core.schemas import PREDICTIONS_SCHEMA
 from workbench.core.settings.curation import FlagConfig, with_overrides
 from workbench.curation.answers import TaskAnswers, collect_answers, majority
+from workbench.curation.choose import Choice, choose, featurize_all
 from workbench.curation.classifiers import (
+    AUTO,
     ClassifierSpec,
-    featurize,
+    auto_candidates,
     get_classifier,
     out_of_fold_multilabel,
     out_of_fold_probs,
@@ -71,6 +73,8 @@ class TaskOutcome:
     n_gate_excluded: int = 0
     n_duplicate_conflicts: int = 0
     skipped: str | None = None
+    classifier: str | None = None
+    choice: Choice | None = None
 
     def line(self) -> str:
         """One summary line."""
@@ -111,6 +115,7 @@ class FlagResult:
         lines = [f"flag: {len(self.outcomes)} task(s), {n_items} labeled item(s), "
                  f"model {self.model_version}"]
         lines += [f"  {o.line()}" for o in self.outcomes]
+        lines += [f"  {o.choice.line()}" for o in self.outcomes if o.choice is not None]
         if not self.outcomes:
             lines.append("  no annotations to assess: label some messages first (workbench label)")
         worst_annotators = self.annotator_quality.sort("quality").head(3)
@@ -212,13 +217,18 @@ def list_series(name: str, values: Sequence[Sequence[str] | None]) -> pl.Series:
 def _assess_task(
     spec: TaskSpec,
     answers: TaskAnswers,
-    x: spmatrix,
+    features: dict[str, spmatrix],
     row_of: dict[str, int],
     *,
     cfg: FlagConfig,
-    clf: ClassifierSpec,
+    clfs: Sequence[ClassifierSpec],
 ) -> _TaskResult:
-    """Assess one task: classifier, CROWDLAB where items overlap, cleanlab, reasons."""
+    """Assess one task: classifier, CROWDLAB where items overlap, cleanlab, reasons.
+
+    With several ``clfs`` (``auto``), the one with the lowest out-of-fold log loss is used.
+    """
+    clf = clfs[0]
+    x = features[clf.name]
     given = [majority([v for _, v in vs], spec.kind, spec.labels) for vs in answers.votes]
     train = [a if a is not None else g for a, g in zip(answers.adjudicated, given, strict=True)]
     if spec.kind == "single":
@@ -243,6 +253,11 @@ def _assess_task(
             consensus_quality=[None] * data.n, label=train)
         return _TaskResult(rows, pl.DataFrame(schema=ANNOTATOR_QUALITY_SCHEMA), None, classes,
                            outcome)
+    if len(clfs) > 1:
+        outcome.choice = _choose(data, features, clfs, cfg)
+        clf = next(c for c in clfs if c.name == outcome.choice.picked)
+        x = features[clf.name]
+    outcome.classifier = clf.name
     x_items = x[data.rows.items]
     x_other = x[data.rows.other] if data.rows.other.size else None
     assess = _assess_single if spec.kind == "single" else _assess_multi
@@ -250,6 +265,21 @@ def _assess_task(
     _count_issues(outcome, rows)
     return _TaskResult(rows, table.with_columns(task=pl.lit(spec.name)), probs_all, classes,
                        outcome)
+
+
+def _choose(data: _TaskData, features: dict[str, spmatrix], clfs: Sequence[ClassifierSpec],
+            cfg: FlagConfig) -> Choice:
+    """``auto``: the candidate with the lowest out-of-fold log loss on this task's labels."""
+    index = {lab: i for i, lab in enumerate(data.classes)}
+    if data.spec.kind == "single":
+        y = np.array([index[t[0]] for t in data.train])
+    else:
+        y = np.zeros((data.n, len(data.classes)), dtype=int)
+        for i, t in enumerate(data.train):
+            y[i, [index[lab] for lab in t]] = 1
+    items = {name: x[data.rows.items] for name, x in features.items()}
+    return choose(clfs, items, y, task=data.spec.name, n_classes=len(data.classes),
+                  folds=cfg.folds, seed=cfg.seed, n_jobs=cfg.n_jobs)
 
 
 @dataclass(frozen=True)
@@ -589,7 +619,8 @@ def flag_labels(
         ``predictions`` (every text, every assessed task).
     """
     cfg = cfg or FlagConfig()
-    clf = get_classifier(cfg.classifier)
+    clfs = (auto_candidates(cfg.encoder) if cfg.classifier == AUTO
+            else [get_classifier(cfg.classifier, encoder=cfg.encoder)])
     texts = inputs.texts
     if cfg.text_column not in texts.columns:
         msg = (f"flag.text_column '{cfg.text_column}' is not a column of the texts; "
@@ -597,19 +628,19 @@ def flag_labels(
         raise DataContractError(msg)
     corpus = texts.get_column(cfg.text_column).fill_null("").to_list()
     try:
-        x = featurize(corpus, clf)
+        features = featurize_all(corpus, clfs)
     except ValueError as exc:
         msg = f"cannot build text features ({exc}); are the texts empty?"
         raise DataContractError(msg) from None
     row_of = {u: i for i, u in enumerate(texts.get_column("uid").to_list())}
-    model_version = f"{clf.name}-k{cfg.folds}-{inputs.annotations_sha[:12]}"
+    model_version = f"{cfg.classifier}-k{cfg.folds}-{inputs.annotations_sha[:12]}"
 
     rows, tables, preds, outcomes = [], [], [], []
     for spec in tqdm(inputs.tasks, desc="flag", unit="task", disable=None, leave=False):
         items = collect_answers(inputs.annotations, spec, inputs.all_tasks)
         if not items.uids:
             continue
-        result = _assess_task(spec, items, x, row_of, cfg=cfg, clf=clf)
+        result = _assess_task(spec, items, features, row_of, cfg=cfg, clfs=clfs)
         rows.append(result.rows)
         tables.append(result.annotators)
         outcomes.append(result.outcome)
@@ -642,6 +673,7 @@ def run_flag(
     out: Path | None = None,
     classifier: str | None = None,
     folds: int | None = None,
+    encoder: Path | None = None,
 ) -> FlagResult:
     """Read inputs, flag, and write ``label_issues``, ``annotator_quality`` and ``predictions``.
 
@@ -657,8 +689,8 @@ def run_flag(
         Only these tasks (default: every task with annotations).
     out
         Output folder (default ``data_dir/curated``).
-    classifier, folds
-        Override ``curation.flag.classifier`` / ``folds`` for this run.
+    classifier, folds, encoder
+        Override ``curation.flag.classifier`` / ``folds`` / ``encoder`` for this run.
 
     Returns
     -------
@@ -667,8 +699,10 @@ def run_flag(
     """
     from workbench.curation.dedup import load_or_compute_clusters
 
-    fcfg = with_overrides(cfg.curation.flag, classifier=classifier, folds=folds)
-    get_classifier(fcfg.classifier)  # an unknown name fails before any data is read
+    fcfg = with_overrides(cfg.curation.flag, classifier=classifier, folds=folds,
+                          encoder=None if encoder is None else str(encoder))
+    if fcfg.classifier != AUTO:  # an unknown name or encoder fails before any data is read
+        get_classifier(fcfg.classifier, encoder=fcfg.encoder)
     inputs = load_inputs(data_dir, texts=texts, annotations=annotations, tasks=tasks,
                          cleaning=cfg.cleaning)
     out_dir = out or Layout(data_dir).curated
@@ -684,7 +718,8 @@ def run_flag(
     manifest_counts = {
         o.task: {"items": o.n_items, "issues": o.n_issues, "multi_annotator": o.n_multi,
                  "adjudicated": o.n_adjudicated, "duplicate_conflicts": o.n_duplicate_conflicts,
-                 "skipped": o.skipped}
+                 "skipped": o.skipped, "classifier": o.classifier,
+                 "auto_log_loss": None if o.choice is None else o.choice.log_loss}
         for o in result.outcomes
     }
     write_outputs(

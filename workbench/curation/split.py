@@ -429,7 +429,7 @@ def run_split(
     )
     write_manifest(split_dir / lay.splits_manifest.name, manifest)
     result.manifest = manifest
-    write_card(split_dir, result, outliers=outliers)
+    write_card(split_dir, result, outliers=outliers, curve=out_dir / lay.learning_curve.name)
     result.out_dir = split_dir
     return result
 

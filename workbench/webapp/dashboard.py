@@ -2,6 +2,7 @@
 
 Progress comes from the labeling server when it answers (live counters), else from the last
 pull (``DIR/labels/annotations.parquet``); flagged items from ``DIR/curated/label_issues.parquet``
+(the learning curve from ``learning_curve.parquet``, when ``curate curve`` ran)
 and ``outliers.parquet``, each linked to its task in Label Studio's review project when that
 project exists; split sizes from ``DIR/curated/splits/manifest.json``.
 """
@@ -39,6 +40,7 @@ class Dashboard:
     flagged: list[dict[str, Any]] = field(default_factory=list)
     outliers: list[dict[str, Any]] = field(default_factory=list)
     splits: dict[str, Any] = field(default_factory=dict)
+    curve: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -59,6 +61,7 @@ def build_dashboard(data_dir: Path, cfg: ProjectConfig, *, max_age_s: float = 30
     task_links = _review_links(data_dir, cfg, board) if live else {}
     _flagged(board, data_dir, task_links)
     _splits(board, data_dir)
+    _curve(board, data_dir)
     _cache[key] = (time.monotonic(), board)
     return board
 
@@ -85,6 +88,17 @@ def _progress(board: Dashboard, data_dir: Path, cfg: ProjectConfig, *, live: boo
     board.annotators = report.annotators.to_dicts()
     board.alphas = [asdict(a) for a in report.alphas]
     board.kappas = [asdict(k) for k in report.kappas]
+
+
+def _curve(board: Dashboard, data_dir: Path) -> None:
+    """Per task: accuracy at each label count, random vs uncertainty order side by side."""
+    path = Layout(data_dir).learning_curve
+    if not path.exists():
+        return
+    wide = (pl.read_parquet(path).pivot(on="order", index=["task", "n_labels"], values="accuracy")
+            .sort("task", "n_labels"))
+    for (task,), part in wide.group_by("task", maintain_order=True):
+        board.curve.append({"task": task, "rows": part.drop("task").to_dicts()})
 
 
 def _review_links(data_dir: Path, cfg: ProjectConfig, board: Dashboard) -> dict[str, str]:

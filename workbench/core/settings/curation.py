@@ -47,7 +47,19 @@ class FlagConfig(StrictModel):
 
     classifier: str = Field(
         default="tfidf_lr",
-        description="Text classifier by registry name (see workbench.curation.classifiers).",
+        description="Text classifier by registry name (see workbench.curation.classifiers), or "
+        "'auto': per task, the entry with the lowest out-of-fold log loss on the task's labels.",
+    )
+    encoder: str | None = Field(
+        default=None,
+        description="Local encoder folder for the embed_lr classifier (a sentence-transformers "
+        "model, or a Hugging Face model mean-pooled, e.g. a training run's merged model); with "
+        "'auto', embed_lr is a candidate only when this is set.",
+    )
+    self_check_rate: float = Field(
+        default=0.1, gt=0.0, lt=0.5,
+        description="Share of the confidently labeled items whose label `curate flag "
+        "--self-check` flips to measure the flagger.",
     )
     folds: int = Field(default=5, ge=2, le=20, description="K of the K-fold out-of-fold probabilities.")
     seed: int = Field(default=0, description="Seed of the fold assignment and the classifier.")
