@@ -148,14 +148,14 @@ def _sgd(seed: int) -> Any:
 REGISTRY: dict[str, ClassifierSpec] = {
     spec.name: spec
     for spec in (
-        ClassifierSpec("tfidf_lr", "char_wb(2,4) TF-IDF + logistic regression (default)",
+        ClassifierSpec("tfidf_lr", "char_wb(2,4) TF-IDF + logistic regression (default, multi-label)",
                        _char_tfidf, _logreg),
         ClassifierSpec("tfidf_nb", "char_wb(2,4) TF-IDF + complement naive Bayes (fastest)",
                        _char_tfidf, _complement_nb),
         ClassifierSpec("tfidf_sgd", "char_wb(2,4) TF-IDF + SGD logistic loss",
                        _char_tfidf, _sgd),
         ClassifierSpec("tfidf_nb_cal", "char_wb(2,4) TF-IDF + complement naive Bayes, "
-                       "sigmoid-calibrated", _char_tfidf, _calibrated_nb),
+                       "sigmoid-calibrated (default, single choice)", _char_tfidf, _calibrated_nb),
         ClassifierSpec("word_char_lr", "word(1,2) + char_wb(2,5) TF-IDF + logistic regression",
                        _word_char_tfidf, _logreg),
         ClassifierSpec("embed_lr", "local encoder vectors (curation.flag.encoder) + logistic "
@@ -191,6 +191,18 @@ def auto_candidates(encoder: Path | str | None = None) -> list[ClassifierSpec]:
     """The entries ``auto`` compares: every registry entry, ``embed_lr`` only with an encoder."""
     return [get_classifier(n, encoder=encoder) for n in REGISTRY
             if n != "embed_lr" or encoder is not None]
+
+
+def specs_for(name: str, encoder: Path | str | None = None) -> list[ClassifierSpec]:
+    """The candidates of one setting value: every ``auto`` candidate, else the one entry."""
+    return auto_candidates(encoder) if name == AUTO else [get_classifier(name, encoder=encoder)]
+
+
+def check_names(names: Sequence[str], encoder: Path | str | None = None) -> None:
+    """Fail (one-line ConfigError naming the entry) on an unknown name, before any data is read."""
+    for name in names:
+        if name != AUTO:
+            get_classifier(name, encoder=encoder)
 
 
 def log_loss_of(y: np.ndarray, probs: np.ndarray) -> float:

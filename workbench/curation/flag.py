@@ -35,12 +35,11 @@ from workbench.core.settings.curation import FlagConfig, with_overrides
 from workbench.curation.answers import TaskAnswers, collect_answers, majority
 from workbench.curation.choose import Choice, choose, featurize_all
 from workbench.curation.classifiers import (
-    AUTO,
     ClassifierSpec,
-    auto_candidates,
-    get_classifier,
+    check_names,
     out_of_fold_multilabel,
     out_of_fold_probs,
+    specs_for,
 )
 from workbench.curation.inputs import CurationInputs, TaskSpec, load_inputs
 from workbench.curation.multiannotator import Consensus, crowdlab, crowdlab_multilabel
@@ -619,8 +618,9 @@ def flag_labels(
         ``predictions`` (every text, every assessed task).
     """
     cfg = cfg or FlagConfig()
-    clfs = (auto_candidates(cfg.encoder) if cfg.classifier == AUTO
-            else [get_classifier(cfg.classifier, encoder=cfg.encoder)])
+    # One candidate list per task kind (curation.flag.classifier may differ by kind).
+    by_kind = {k: specs_for(cfg.classifier_for(k), cfg.encoder) for k in ("single", "multi")}
+    clfs = list({c.name: c for specs in by_kind.values() for c in specs}.values())
     texts = inputs.texts
     if cfg.text_column not in texts.columns:
         msg = (f"flag.text_column '{cfg.text_column}' is not a column of the texts; "
@@ -633,14 +633,15 @@ def flag_labels(
         msg = f"cannot build text features ({exc}); are the texts empty?"
         raise DataContractError(msg) from None
     row_of = {u: i for i, u in enumerate(texts.get_column("uid").to_list())}
-    model_version = f"{cfg.classifier}-k{cfg.folds}-{inputs.annotations_sha[:12]}"
+    model_version = f"{cfg.classifier_label()}-k{cfg.folds}-{inputs.annotations_sha[:12]}"
 
     rows, tables, preds, outcomes = [], [], [], []
     for spec in tqdm(inputs.tasks, desc="flag", unit="task", disable=None, leave=False):
         items = collect_answers(inputs.annotations, spec, inputs.all_tasks)
         if not items.uids:
             continue
-        result = _assess_task(spec, items, features, row_of, cfg=cfg, clfs=clfs)
+        result = _assess_task(spec, items, features, row_of, cfg=cfg,
+                              clfs=by_kind["single" if spec.kind == "single" else "multi"])
         rows.append(result.rows)
         tables.append(result.annotators)
         outcomes.append(result.outcome)
@@ -701,8 +702,7 @@ def run_flag(
 
     fcfg = with_overrides(cfg.curation.flag, classifier=classifier, folds=folds,
                           encoder=None if encoder is None else str(encoder))
-    if fcfg.classifier != AUTO:  # an unknown name or encoder fails before any data is read
-        get_classifier(fcfg.classifier, encoder=fcfg.encoder)
+    check_names(fcfg.classifier_names(), fcfg.encoder)  # fails before any data is read
     inputs = load_inputs(data_dir, texts=texts, annotations=annotations, tasks=tasks,
                          cleaning=cfg.cleaning)
     out_dir = out or Layout(data_dir).curated

@@ -25,9 +25,15 @@ import numpy as np
 import polars as pl
 
 from workbench.core.layout import Layout
-from workbench.core.settings.curation import FlagConfig, with_overrides
+from workbench.core.settings.curation import DEFAULT_CLASSIFIERS, FlagConfig, with_overrides
 from workbench.curation.answers import collect_answers, majority
-from workbench.curation.classifiers import AUTO, ClassifierSpec, fit_predict, get_classifier
+from workbench.curation.classifiers import (
+    AUTO,
+    ClassifierSpec,
+    check_names,
+    fit_predict,
+    get_classifier,
+)
 from workbench.curation.inputs import CurationInputs, load_inputs
 
 if TYPE_CHECKING:
@@ -112,7 +118,10 @@ def learning_curves(inputs: CurationInputs, cfg: FlagConfig) -> pl.DataFrame:
     """:func:`curve` for every single-choice task with enough labels (:data:`CURVE_SCHEMA`)."""
     from workbench.curation.classifiers import featurize
 
-    name = "tfidf_lr" if cfg.classifier == AUTO else cfg.classifier
+    # The curve covers single-choice tasks, so it uses their classifier; auto would mean one
+    # out-of-fold run per candidate and label count, so it falls back to the default entry.
+    name = cfg.classifier_for("single")
+    name = DEFAULT_CLASSIFIERS["single"] if name == AUTO else name
     spec = get_classifier(name, encoder=cfg.encoder)
     texts = inputs.texts
     x = featurize(texts.get_column(cfg.text_column).fill_null("").to_list(), spec)
@@ -178,6 +187,7 @@ def run_curve(data_dir: Path, cfg: ProjectConfig, *, texts: Path | None = None,
     from workbench.curation.outputs import write_outputs
 
     fcfg = with_overrides(cfg.curation.flag, classifier=classifier)
+    check_names(fcfg.classifier_names(), fcfg.encoder)
     inputs = load_inputs(data_dir, texts=texts, annotations=annotations, tasks=tasks,
                          cleaning=cfg.cleaning)
     curves = learning_curves(inputs, fcfg)

@@ -168,13 +168,12 @@ def run_self_check(data_dir: Path, cfg: ProjectConfig, *, texts: Path | None = N
                    encoder: Path | None = None, rate: float | None = None) -> list[str]:
     """Read inputs as ``curate flag`` does, self-check, and return the report lines (no writes)."""
     from workbench.core.settings.curation import with_overrides
-    from workbench.curation.classifiers import AUTO, get_classifier
+    from workbench.curation.classifiers import check_names
     from workbench.curation.inputs import load_inputs
 
     fcfg = with_overrides(cfg.curation.flag, classifier=classifier, folds=folds,
                           encoder=None if encoder is None else str(encoder), self_check_rate=rate)
-    if fcfg.classifier != AUTO:
-        get_classifier(fcfg.classifier, encoder=fcfg.encoder)
+    check_names(fcfg.classifier_names(), fcfg.encoder)
     inputs = load_inputs(data_dir, texts=texts, annotations=annotations, tasks=tasks,
                          cleaning=cfg.cleaning)
     checks = self_check(inputs, cfg=fcfg, seed=fcfg.seed)
