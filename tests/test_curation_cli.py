@@ -109,3 +109,22 @@ def test_curation_config_section_is_validated(tmp_path: Path) -> None:
     out = run("curate", "split", "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
     assert out.returncode == 2
     assert "sum to 1" in out.stderr
+
+
+def test_classifier_per_task_kind_is_validated_in_one_line(tmp_path: Path) -> None:
+    corpus = make_corpus(40, seed=1)
+    root = write_stage(tmp_path / "d", corpus.messages,
+                       annotations_from_labels(corpus.truth, annotator="a"))
+    cases = [
+        ("{single: tfidf_nb_cal, mult: tfidf_lr}", "unknown task kind(s) mult"),
+        ("{single: tfidf_nb_cal, multi: tfidf_rl}", "unknown classifier 'tfidf_rl'"),
+    ]
+    for setting, expected in cases:
+        (tmp_path / "workbench.yaml").write_text(
+            f"curation:\n  flag:\n    classifier: {setting}\n", encoding="utf-8")
+        for cmd in (["flag"], ["flag", "--self-check"], ["curve"]):
+            out = run("curate", *cmd, "--data-dir", str(root), cwd=tmp_path)
+            assert out.returncode == 2, (setting, cmd, out.stderr)
+            lines = out.stderr.strip().splitlines()
+            assert len(lines) == 1, (setting, cmd, lines)
+            assert expected in lines[0], (setting, cmd, lines)
