@@ -51,6 +51,29 @@ class LabelStudioConfig(StrictModel):
     )
 
 
+class LiveConfig(StrictModel):
+    """Pre-annotations that learn while annotators label (``label serve --live``)."""
+
+    enabled: bool = Field(
+        default=False, description="Start the refresher with `label serve` (same as --live)."
+    )
+    poll_s: float = Field(
+        default=5.0, gt=0, description="How often the refresher asks for the annotation count."
+    )
+    min_interval_s: float = Field(
+        default=30.0, ge=0, description="At most one refresh per this many seconds (debounce)."
+    )
+    min_new: int = Field(
+        default=5, ge=1, description="Refresh only after at least this many new annotations."
+    )
+    classifier: str = Field(
+        default="tfidf_lr", description="Curation registry classifier fitted on the labels."
+    )
+    model_version_prefix: str = Field(
+        default="live", min_length=1, description="Predictions carry '<prefix>-<labels>-<hash>'."
+    )
+
+
 class ArgillaConfig(StrictModel):
     """The Argilla backend (an argilla-server you run; see labeling/README.md)."""
 
@@ -97,6 +120,7 @@ class LabelingConfig(StrictModel):
         default=None, description="Pre-annotation rules (default: labeling/rules.yaml)."
     )
     labelstudio: LabelStudioConfig = Field(default_factory=LabelStudioConfig)
+    live: LiveConfig = Field(default_factory=LiveConfig)
     argilla: ArgillaConfig = Field(default_factory=ArgillaConfig)
 
     @model_validator(mode="after")

@@ -1,0 +1,209 @@
+"""Pre-annotations that learn while annotators label: a polling refresher for Label Studio.
+
+``workbench label serve --live`` starts this module detached (``python -m
+workbench.curation.live --data-dir DIR``); ``label stop`` stops it. It lives in curation, not
+labeling, because it fits a curation-registry classifier and labeling sits below curation.
+
+Polling, not webhooks: the annotator's request never waits on anything of ours (Label Studio
+serves the annotation exactly as without the refresher; the refresher only reads a counter per
+project every ``poll_s``), nothing listens on a port, and a refresher that was down catches up on
+its next poll. A refresh runs when at least ``min_new`` annotations were added since the last one
+and ``min_interval_s`` has passed (debounce).
+
+A refresh: read and validate every annotation (``LabelStudioBackend.fetch`` +
+``validate_annotations``, no snapshot written), fit the classifier per top-level single-choice
+task (``is_ad``) on the majority label of each labeled message, predict the tasks nobody has
+annotated yet, delete their old predictions in one call, and import the new ones in one call
+with ``model_version = "<prefix>-<n labels>-<hash of the labels>"``. Answers of other tasks in
+an old prediction (``vertical``...) are carried over, so annotators see one prediction per task.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import signal
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.taxonomy import Taxonomy
+from workbench.curation.classifiers import featurize, fit_predict, get_classifier
+from workbench.labeling.labelstudio.backend import LabelStudioBackend
+from workbench.labeling.pull import validate_annotations
+from workbench.labeling.taxonomy_render import TEXT_NAME
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """What one refresh did."""
+
+    model_version: str
+    labeled: int
+    predicted: int
+    seconds: float
+
+    def line(self) -> str:
+        """One log line."""
+        return (f"refresh {self.model_version}: {self.labeled} labeled messages, "
+                f"{self.predicted} tasks re-predicted in {self.seconds:.2f}s")
+
+
+def annotation_count(backend: LabelStudioBackend) -> int:
+    """Total annotations over the managed projects (one cheap listing call)."""
+    return sum(int(p.get("total_annotations_number") or 0)
+               for p in backend.managed_projects().values())
+
+
+def _majority(labels: dict[str, list[str]]) -> dict[str, str]:
+    # Ties go to the label sorted first: deterministic, and rare on the tasks that matter.
+    out = {}
+    for uid, values in labels.items():
+        counts = Counter(values)
+        best = max(counts.values())
+        out[uid] = sorted(v for v, c in counts.items() if c == best)[0]
+    return out
+
+
+def _version(prefix: str, targets: dict[str, dict[str, str]]) -> tuple[str, int]:
+    items = sorted((t, u, v) for t, by_uid in targets.items() for u, v in by_uid.items())
+    digest = hashlib.sha256(repr(items).encode()).hexdigest()[:8]
+    labeled = len({u for _, u, _ in items})
+    return f"{prefix}-{labeled}-{digest}", labeled
+
+
+def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *, classifier: str = "tfidf_lr",
+                 prefix: str = "live", seed: int = 0) -> Refresh | None:
+    """Retrain on the current annotations and replace the unlabeled tasks' predictions.
+
+    Returns
+    -------
+    Refresh or None
+        None when no task has two labels yet to learn from (nothing is changed then).
+    """
+    start = time.perf_counter()
+    annotations, _ = validate_annotations(backend.fetch(), taxonomy)
+    tasks = [t for t in taxonomy.tasks if t.kind == "single" and t.when is None]
+    targets: dict[str, dict[str, str]] = {}
+    for task in tasks:
+        rows = annotations.filter(annotations["task"] == task.name)
+        by_uid: dict[str, list[str]] = {}
+        for uid, value in zip(rows["uid"].to_list(), rows["value"].to_list(), strict=True):
+            if value:
+                by_uid.setdefault(uid, []).append(value[0])
+        majority = _majority(by_uid)
+        if len(set(majority.values())) >= 2:
+            targets[task.name] = majority
+    if not targets:
+        return None
+    version, labeled = _version(prefix, targets)
+    # Every task of every managed project: texts to featurize, the unlabeled ones to predict.
+    projects = backend.managed_projects()
+    listing: list[tuple[int, dict[str, Any]]] = []
+    for project in projects.values():
+        for t in backend.api.iter_tasks(project["id"], include="id,data,total_annotations,predictions"):
+            listing.append((int(project["id"]), t))
+    texts = [str((t.get("data") or {}).get("text") or "") for _, t in listing]
+    uids = [str((t.get("data") or {}).get("uid")) for _, t in listing]
+    unlabeled = [i for i, (_, t) in enumerate(listing) if not int(t.get("total_annotations") or 0)]
+    if not unlabeled:
+        return Refresh(version, labeled, 0, time.perf_counter() - start)
+    spec = get_classifier(classifier)
+    x = featurize(texts, spec)
+    index = {u: i for i, u in enumerate(uids)}
+    results: dict[int, list[dict[str, Any]]] = {i: [] for i in unlabeled}
+    for task in tasks:
+        majority = targets.get(task.name)
+        if majority is None:
+            continue
+        train = [(index[u], v) for u, v in majority.items() if u in index]
+        values = task.values
+        y = np.array([values.index(v) for _, v in train])
+        probs = fit_predict(spec, seed, x[[i for i, _ in train]], y, x[unlabeled], len(values))
+        for row, i in enumerate(unlabeled):
+            k = int(probs[row].argmax())
+            results[i].append({"from_name": task.name, "to_name": TEXT_NAME, "type": "choices",
+                               "value": {"choices": [values[k]]}, "score": float(probs[row, k])})
+    predictions = []
+    for i in unlabeled:
+        project_id, t = listing[i]
+        fresh = results[i]
+        learned = {r["from_name"] for r in fresh}
+        # Keep the other tasks' answers of the newest old prediction (rules' vertical, tags...).
+        old = sorted(t.get("predictions") or [], key=lambda p: p.get("id") or 0)
+        kept = [r for r in (old[-1].get("result") or [] if old else [])
+                if isinstance(r, dict) and r.get("from_name") not in learned]
+        predictions.append((project_id, {
+            "task": int(t["id"]), "model_version": version,
+            "score": min(r["score"] for r in fresh), "result": fresh + kept,
+        }))
+    for project_id in sorted({p for p, _ in predictions}):
+        mine = [p for pid, p in predictions if pid == project_id]
+        backend.api.delete_predictions(project_id, [p["task"] for p in mine])
+        backend.api.import_predictions(project_id, mine)
+        # The labeling UI shows the project's model version first.
+        backend.api.update_project(project_id, model_version=version)
+    return Refresh(version, labeled, len(predictions), time.perf_counter() - start)
+
+
+def run(backend: LabelStudioBackend, taxonomy: Taxonomy, *, poll_s: float, min_interval_s: float,
+        min_new: int, classifier: str, prefix: str, stop: threading.Event,
+        log: Any = print) -> None:
+    """Poll the annotation count; refresh when debouncing allows, until ``stop`` is set."""
+    seen = -1  # the first poll refreshes once when labels exist (predictions may predate them)
+    last = float("-inf")
+    while not stop.is_set():
+        try:
+            count = annotation_count(backend)
+            if (seen < 0 or count - seen >= min_new) and time.monotonic() - last >= min_interval_s:
+                done = refresh_once(backend, taxonomy, classifier=classifier, prefix=prefix)
+                seen, last = count, time.monotonic()
+                if done is not None:
+                    log(done.line())
+        except WorkbenchError as exc:  # a server restart: try again on the next poll
+            log(f"refresh failed: {exc}")
+        stop.wait(poll_s)
+
+
+def live_pid_path(data_dir: Path) -> Path:
+    """``DIR/labelstudio/live.pid``: the refresher's process id."""
+    return data_dir / "labelstudio" / "live.pid"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the detached refresher process."""
+    from workbench.core.config import load_config
+    from workbench.labeling.backends import labeling_taxonomy
+
+    parser = argparse.ArgumentParser(prog="python -m workbench.curation.live")
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--config", type=Path, default=None)
+    args = parser.parse_args(argv)
+    cfg = load_config(args.config)
+    taxonomy, _ = labeling_taxonomy(cfg)
+    live = cfg.labeling.live
+    backend = LabelStudioBackend(args.data_dir, cfg.labeling, taxonomy)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    pid = live_pid_path(args.data_dir)
+    pid.write_text(str(os.getpid()), encoding="utf-8")
+    try:
+        run(backend, taxonomy, poll_s=live.poll_s, min_interval_s=live.min_interval_s,
+            min_new=live.min_new, classifier=live.classifier, prefix=live.model_version_prefix,
+            stop=stop, log=lambda line: print(line, flush=True))
+    finally:
+        backend.close()
+        pid.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
