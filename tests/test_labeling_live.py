@@ -32,6 +32,7 @@ def test_annotations_retrain_and_replace_predictions(labeling_env: LabelingEnv, 
     ids, shop_ids = group1.uid_to_task(), shop.uid_to_task()
     token = group1.backend.creds.token
     tax, _ = labeling_taxonomy(env.cfg)
+    rules_before = {tid: shop.backend.api.predictions(tid)[0]["result"] for tid in shop_ids.values()}
     # Nothing to learn from yet: no change.
     assert refresh_once(group1.backend, tax) is None
     assert all(t["predictions_model_versions"] == "rules-v2" for t in group1.tasks())
@@ -66,8 +67,21 @@ def test_annotations_retrain_and_replace_predictions(labeling_env: LabelingEnv, 
     press1, values = _is_ad(group1, ids[f"{PRESS_ID}:1"])  # the same text as TIKVAH:1
     assert len(press1) == 1 and values == ["Ad"]
     assert _is_ad(shop, shop_ids[f"{SHOP_ID}:1"])[1] == ["Non-Ad"]  # the same text as TIKVAH:5
-    # Other tasks' answers of the rules' prediction are carried over, not dropped.
-    names = {r["from_name"] for r in press1[0]["result"]}
-    assert "is_ad" in names
+    # Other tasks' answers of the rules' prediction are carried over only while their `when`
+    # holds: rules said Ad + a vertical for this shop post; now Non-Ad, so no vertical.
+    rules_shop = [r["from_name"] for r in rules_before[shop_ids[f"{SHOP_ID}:1"]]]
+    assert "vertical" in rules_shop
+    shop1, _ = _is_ad(shop, shop_ids[f"{SHOP_ID}:1"])
+    assert {r["from_name"] for r in shop1[0]["result"]} == {"is_ad"}
+    # Where the model agrees with the rules (Ad), their vertical stays.
+    agreeing = 0
+    for tid in shop_ids.values():
+        preds, values = _is_ad(shop, tid)
+        if values == ["Ad"]:
+            agreeing += 1
+            names = {r["from_name"] for r in preds[0]["result"]}
+            had = {r["from_name"] for r in rules_before[tid]}
+            assert names == had | {"is_ad"}
+    assert agreeing > 0
     project = group1.backend.api.project(group1.id)
     assert project["model_version"].startswith("live-3-")

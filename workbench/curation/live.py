@@ -80,6 +80,19 @@ def _version(prefix: str, targets: dict[str, dict[str, str]]) -> tuple[str, int]
     return f"{prefix}-{labeled}-{digest}", labeled
 
 
+def _consistent(fresh: list[dict[str, Any]], kept: list[dict[str, Any]],
+                conditions: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
+    """Drop carried-over answers whose ``when`` no longer holds (a vertical once is_ad is Non-Ad)."""
+    out = list(kept)
+    while True:  # conditions chain: dropping one answer may unsettle another
+        answers = {r["from_name"]: set((r.get("value") or {}).get("choices") or []) for r in fresh + out}
+        nxt = [r for r in out if r["from_name"] not in conditions
+               or conditions[r["from_name"]][1] in answers.get(conditions[r["from_name"]][0], set())]
+        if len(nxt) == len(out):
+            return out
+        out = nxt
+
+
 def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *, classifier: str = "tfidf_lr",
                  prefix: str = "live", seed: int = 0) -> Refresh | None:
     """Retrain on the current annotations and replace the unlabeled tasks' predictions.
@@ -132,6 +145,7 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *, classifier:
             k = int(probs[row].argmax())
             results[i].append({"from_name": task.name, "to_name": TEXT_NAME, "type": "choices",
                                "value": {"choices": [values[k]]}, "score": float(probs[row, k])})
+    conditions = {t.name: (t.when.task, t.when.equals) for t in taxonomy.tasks if t.when}
     predictions = []
     for i in unlabeled:
         project_id, t = listing[i]
@@ -141,6 +155,7 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *, classifier:
         old = sorted(t.get("predictions") or [], key=lambda p: p.get("id") or 0)
         kept = [r for r in (old[-1].get("result") or [] if old else [])
                 if isinstance(r, dict) and r.get("from_name") not in learned]
+        kept = _consistent(fresh, kept, conditions)
         predictions.append((project_id, {
             "task": int(t["id"]), "model_version": version,
             "score": min(r["score"] for r in fresh), "result": fresh + kept,
