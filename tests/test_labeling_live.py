@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LabelingEnv
+from tests.conftest import LabelingEnv, run_workbench
 from tests.labeling_data import PRESS_ID, SHOP_ID, TIKVAH_ID, make_data_dir
 from tests.test_labeling_labelstudio import Project, annotate, choices
 from workbench.curation.live import annotation_count, refresh_once, run
 from workbench.labeling.backends import labeling_taxonomy
+from workbench.labeling.labelstudio.live_process import live_log_path, live_pid, live_pid_path, start_live, stop_live
 from workbench.labeling.push import run_push
 
 pytestmark = pytest.mark.labelstudio
@@ -61,11 +62,13 @@ def test_annotations_retrain_and_replace_predictions(labeling_env: LabelingEnv, 
     labeled = {ids[f"{TIKVAH_ID}:{i}"] for i in (1, 2, 5)}
     versions = {t["id"]: t["predictions_model_versions"] for t in group1.tasks() + shop.tasks()}
     live = {v for tid, v in versions.items() if tid not in labeled}
-    assert len(live) == 1 and live.pop().startswith("live-3-")
+    assert len(live) == 1
+    assert live.pop().startswith("live-3-")
     # Annotated tasks keep what they had; unlabeled ones have exactly one prediction each.
     assert all(versions[tid] == "rules-v2" for tid in labeled)
     press1, values = _is_ad(group1, ids[f"{PRESS_ID}:1"])  # the same text as TIKVAH:1
-    assert len(press1) == 1 and values == ["Ad"]
+    assert len(press1) == 1
+    assert values == ["Ad"]
     assert _is_ad(shop, shop_ids[f"{SHOP_ID}:1"])[1] == ["Non-Ad"]  # the same text as TIKVAH:5
     # Other tasks' answers of the rules' prediction are carried over only while their `when`
     # holds: rules said Ad + a vertical for this shop post; now Non-Ad, so no vertical.
@@ -85,3 +88,47 @@ def test_annotations_retrain_and_replace_predictions(labeling_env: LabelingEnv, 
     assert agreeing > 0
     project = group1.backend.api.project(group1.id)
     assert project["model_version"].startswith("live-3-")
+
+
+def test_serve_live_starts_a_refresher_that_stop_ends(labeling_env: LabelingEnv, tmp_path: Path) -> None:
+    env = labeling_env
+    make_data_dir(env.data_dir, tmp_path / "exports")
+    run_push(env.data_dir, env.cfg)
+    config = tmp_path / "project" / "workbench.yaml"
+    config.parent.mkdir()
+    config.write_text(
+        "labeling:\n"
+        f"  port: {env.server.port}\n"
+        f"  project_prefix: {env.cfg.labeling.project_prefix}\n"
+        "  live: {poll_s: 0.2, min_interval_s: 0, min_new: 2}\n", encoding="utf-8")
+    # The session server runs already: `serve --live` adds the refresher to it.
+    root = env.server.data_dir
+    out = run_workbench("label", "serve", "--live", "--data-dir", str(root), "--config", str(config))
+    assert out.returncode == 0, out.stderr
+    assert "already running" in out.stdout
+    assert "refresher running" in out.stdout
+    pid = live_pid(root)
+    assert pid is not None
+    try:
+        group1 = Project(env, "group-1")
+        ids = group1.uid_to_task()
+        token = group1.backend.creds.token
+        annotate(env.server.url, token, ids[f"{TIKVAH_ID}:1"], choices(is_ad=["Non-Ad"]))
+        annotate(env.server.url, token, ids[f"{TIKVAH_ID}:5"], choices(is_ad=["Ad"], vertical=["Retail"]))
+        deadline = time.monotonic() + 120
+        # The log line comes after the last call of a refresh: wait for it, then look.
+        while "refresh live-2-" not in live_log_path(root).read_text(encoding="utf-8"):
+            assert time.monotonic() < deadline, live_log_path(root).read_text(encoding="utf-8")
+            time.sleep(0.2)
+        unlabeled = [t for t in group1.tasks() if t["id"] not in {ids[f"{TIKVAH_ID}:{i}"] for i in (1, 5)}]
+        assert all(t["predictions_model_versions"].startswith("live-2-") for t in unlabeled)
+    finally:
+        assert stop_live(root) == pid
+    assert live_pid(root) is None
+    assert not live_pid_path(root).exists()
+    assert not Path(f"/proc/{pid}").exists() or b"workbench" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+    # `label stop` stops a refresher too (here one without a server of its own).
+    start_live(env.data_dir, config)
+    stopped = run_workbench("label", "stop", "--data-dir", str(env.data_dir))
+    assert "stopped the live refresher" in stopped.stdout
+    assert live_pid(env.data_dir) is None

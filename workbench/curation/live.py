@@ -188,32 +188,34 @@ def run(backend: LabelStudioBackend, taxonomy: Taxonomy, *, poll_s: float, min_i
         stop.wait(poll_s)
 
 
-def live_pid_path(data_dir: Path) -> Path:
-    """``DIR/labelstudio/live.pid``: the refresher's process id."""
-    return data_dir / "labelstudio" / "live.pid"
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the detached refresher process."""
-    from workbench.core.config import load_config
+    from workbench.core.cli_options import resolve
     from workbench.labeling.backends import labeling_taxonomy
+    from workbench.labeling.labelstudio.live_process import live_pid_path
 
     parser = argparse.ArgumentParser(prog="python -m workbench.curation.live")
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--config", type=Path, default=None)
     args = parser.parse_args(argv)
-    cfg = load_config(args.config)
-    taxonomy, _ = labeling_taxonomy(cfg)
+    try:
+        cfg, root = resolve(args.data_dir, args.config)
+        taxonomy, _ = labeling_taxonomy(cfg)
+        get_classifier(cfg.labeling.live.classifier)  # a typo fails now, not on every poll
+        backend = LabelStudioBackend(root, cfg.labeling, taxonomy)
+    except WorkbenchError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 2
     live = cfg.labeling.live
-    backend = LabelStudioBackend(args.data_dir, cfg.labeling, taxonomy)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    pid = live_pid_path(args.data_dir)
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    pid = live_pid_path(root)
     pid.write_text(str(os.getpid()), encoding="utf-8")
     try:
         run(backend, taxonomy, poll_s=live.poll_s, min_interval_s=live.min_interval_s,
             min_new=live.min_new, classifier=live.classifier, prefix=live.model_version_prefix,
-            stop=stop, log=lambda line: print(line, flush=True))
+            stop=stop, log=lambda line: print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {line}", flush=True))
     finally:
         backend.close()
         pid.unlink(missing_ok=True)
