@@ -13,7 +13,13 @@ from tests.labeling_data import PRESS_ID, SHOP_ID, TIKVAH_ID, make_data_dir
 from tests.test_labeling_labelstudio import Project, annotate, choices
 from workbench.curation.live import annotation_count, refresh_once, run
 from workbench.labeling.backends import labeling_taxonomy
-from workbench.labeling.labelstudio.live_process import live_log_path, live_pid, live_pid_path, start_live, stop_live
+from workbench.labeling.labelstudio.live_process import (
+    live_log_path,
+    live_pid,
+    live_pid_path,
+    start_live,
+    stop_live,
+)
 from workbench.labeling.push import run_push
 
 pytestmark = pytest.mark.labelstudio
