@@ -66,7 +66,7 @@ def pct(values: list[float], q: float) -> float:
     return sorted(values)[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
-def main() -> None:  # noqa: PLR0915 - one linear benchmark script
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tsv", type=Path, nargs="+")
     parser.add_argument("--data-dir", type=Path, help="reuse the Label Studio of this data dir")
@@ -95,7 +95,9 @@ def main() -> None:  # noqa: PLR0915 - one linear benchmark script
         pid = project["id"]
         initial = [{"from_name": "is_ad", "to_name": "text", "type": "choices",
                     "value": {"choices": ["Non-Ad"]}, "score": 0.5}]
-        payload = [{"data": {"uid": f"afrisenti:{i}", "text": t},
+        payload = [{"data": {"uid": f"afrisenti:{i}", "text": t, "meta": "", "channel": "AfriSenti",
+                             "date": "2024-03-01", "message_id": i, "group": None,
+                             "taxonomy_version": taxonomy.version},
                     "predictions": [{"model_version": "rules-v0", "score": 0.5, "result": initial}]}
                    for i, (t, _) in enumerate(texts)]
         for start in range(0, len(payload), 5000):

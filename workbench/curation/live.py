@@ -34,9 +34,11 @@ from typing import Any
 
 import numpy as np
 
+from workbench.core.amharic.strings import normalize
+from workbench.core.config import CleaningConfig
 from workbench.core.errors import WorkbenchError
 from workbench.core.taxonomy import Taxonomy
-from workbench.curation.classifiers import featurize, fit_predict, get_classifier
+from workbench.curation.classifiers import AUTO, featurize, fit_predict, get_classifier
 from workbench.labeling.labelstudio.backend import LabelStudioBackend
 from workbench.labeling.pull import validate_annotations
 from workbench.labeling.taxonomy_render import TEXT_NAME
@@ -94,7 +96,8 @@ def _consistent(fresh: list[dict[str, Any]], kept: list[dict[str, Any]],
 
 
 def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *, classifier: str = "tfidf_lr",
-                 prefix: str = "live", seed: int = 0) -> Refresh | None:
+                 prefix: str = "live", seed: int = 0, encoder: str | None = None,
+                 cleaning: CleaningConfig | None = None) -> Refresh | None:
     """Retrain on the current annotations and replace the unlabeled tasks' predictions.
 
     Returns
@@ -124,12 +127,14 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *, classifier:
     for project in projects.values():
         for t in backend.api.iter_tasks(project["id"], include="id,data,total_annotations,predictions"):
             listing.append((int(project["id"]), t))
-    texts = [str((t.get("data") or {}).get("text") or "") for _, t in listing]
+    # The classifier reads text as curation's does (text_norm: homophones unified).
+    clean = cleaning or CleaningConfig()
+    texts = [normalize(str((t.get("data") or {}).get("text") or ""), clean) for _, t in listing]
     uids = [str((t.get("data") or {}).get("uid")) for _, t in listing]
     unlabeled = [i for i, (_, t) in enumerate(listing) if not int(t.get("total_annotations") or 0)]
     if not unlabeled:
         return Refresh(version, labeled, 0, time.perf_counter() - start)
-    spec = get_classifier(classifier)
+    spec = get_classifier(classifier, encoder=encoder)
     x = featurize(texts, spec)
     index = {u: i for i, u in enumerate(uids)}
     results: dict[int, list[dict[str, Any]]] = {i: [] for i in unlabeled}
@@ -171,7 +176,7 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *, classifier:
 
 def run(backend: LabelStudioBackend, taxonomy: Taxonomy, *, poll_s: float, min_interval_s: float,
         min_new: int, classifier: str, prefix: str, stop: threading.Event,
-        log: Any = print) -> None:
+        log: Any = print, encoder: str | None = None, cleaning: CleaningConfig | None = None) -> None:
     """Poll the annotation count; refresh when debouncing allows, until ``stop`` is set."""
     seen = -1  # the first poll refreshes once when labels exist (predictions may predate them)
     last = float("-inf")
@@ -179,13 +184,24 @@ def run(backend: LabelStudioBackend, taxonomy: Taxonomy, *, poll_s: float, min_i
         try:
             count = annotation_count(backend)
             if (seen < 0 or count - seen >= min_new) and time.monotonic() - last >= min_interval_s:
-                done = refresh_once(backend, taxonomy, classifier=classifier, prefix=prefix)
+                done = refresh_once(backend, taxonomy, classifier=classifier, prefix=prefix,
+                                    encoder=encoder, cleaning=cleaning)
                 seen, last = count, time.monotonic()
                 if done is not None:
                     log(done.line())
         except WorkbenchError as exc:  # a server restart: try again on the next poll
             log(f"refresh failed: {exc}")
         stop.wait(poll_s)
+
+
+def live_classifier(live: str | None, flag: str) -> str:
+    """The registry name to fit: the live setting, else curate flag's (its ``auto``: tfidf_lr).
+
+    >>> live_classifier(None, "auto"), live_classifier(None, "tfidf_nb"), live_classifier("word_char_lr", "auto")
+    ('tfidf_lr', 'tfidf_nb', 'word_char_lr')
+    """
+    name = live or flag
+    return "tfidf_lr" if name == AUTO else name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,7 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg, root = resolve(args.data_dir, args.config)
         taxonomy, _ = labeling_taxonomy(cfg)
-        get_classifier(cfg.labeling.live.classifier)  # a typo fails now, not on every poll
+        classifier = live_classifier(cfg.labeling.live.classifier, cfg.curation.flag.classifier)
+        encoder = cfg.curation.flag.encoder
+        get_classifier(classifier, encoder=encoder)  # a typo fails now, not on every poll
         backend = LabelStudioBackend(root, cfg.labeling, taxonomy)
     except WorkbenchError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
@@ -214,8 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     pid.write_text(str(os.getpid()), encoding="utf-8")
     try:
         run(backend, taxonomy, poll_s=live.poll_s, min_interval_s=live.min_interval_s,
-            min_new=live.min_new, classifier=live.classifier, prefix=live.model_version_prefix,
-            stop=stop, log=lambda line: print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {line}", flush=True))
+            min_new=live.min_new, classifier=classifier, prefix=live.model_version_prefix,
+            encoder=encoder, cleaning=cfg.cleaning, stop=stop, log=lambda line: print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {line}", flush=True))
     finally:
         backend.close()
         pid.unlink(missing_ok=True)

@@ -66,8 +66,10 @@ class LiveConfig(StrictModel):
     min_new: int = Field(
         default=5, ge=1, description="Refresh only after at least this many new annotations."
     )
-    classifier: str = Field(
-        default="tfidf_lr", description="Curation registry classifier fitted on the labels."
+    classifier: str | None = Field(
+        default=None,
+        description="Curation registry classifier fitted on the labels (default: "
+        "curation.flag.classifier; its 'auto' means tfidf_lr here, too slow to compare live).",
     )
     model_version_prefix: str = Field(
         default="live", min_length=1, description="Predictions carry '<prefix>-<labels>-<hash>'."
