@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +52,14 @@ class Refresh:
     labeled: int
     predicted: int
     seconds: float
+    #: Seconds per phase: read (annotations + task listing), fit (features, model), write.
+    phases: dict[str, float] = field(default_factory=dict)
 
     def line(self) -> str:
         """One log line."""
+        parts = ", ".join(f"{k} {v:.2f}s" for k, v in self.phases.items())
         return (f"refresh {self.model_version}: {self.labeled} labeled messages, "
-                f"{self.predicted} tasks re-predicted in {self.seconds:.2f}s")
+                f"{self.predicted} tasks re-predicted in {self.seconds:.2f}s ({parts})")
 
 
 def annotation_count(backend: LabelStudioBackend) -> int:
@@ -97,7 +100,7 @@ def _consistent(fresh: list[dict[str, Any]], kept: list[dict[str, Any]],
 
 def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *, classifier: str = "tfidf_lr",
                  prefix: str = "live", seed: int = 0, encoder: str | None = None,
-                 cleaning: CleaningConfig | None = None) -> Refresh | None:
+                 cleaning: CleaningConfig | None = None, write_batch: int = 200) -> Refresh | None:
     """Retrain on the current annotations and replace the unlabeled tasks' predictions.
 
     Returns
@@ -132,8 +135,9 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *, classifier:
     texts = [normalize(str((t.get("data") or {}).get("text") or ""), clean) for _, t in listing]
     uids = [str((t.get("data") or {}).get("uid")) for _, t in listing]
     unlabeled = [i for i, (_, t) in enumerate(listing) if not int(t.get("total_annotations") or 0)]
+    phases = {"read": time.perf_counter() - start}
     if not unlabeled:
-        return Refresh(version, labeled, 0, time.perf_counter() - start)
+        return Refresh(version, labeled, 0, time.perf_counter() - start, phases)
     spec = get_classifier(classifier, encoder=encoder)
     x = featurize(texts, spec)
     index = {u: i for i, u in enumerate(uids)}
@@ -151,6 +155,7 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *, classifier:
             results[i].append({"from_name": task.name, "to_name": TEXT_NAME, "type": "choices",
                                "value": {"choices": [values[k]]}, "score": float(probs[row, k])})
     conditions = {t.name: (t.when.task, t.when.equals) for t in taxonomy.tasks if t.when}
+    phases["fit"] = time.perf_counter() - start - phases["read"]
     predictions = []
     for i in unlabeled:
         project_id, t = listing[i]
@@ -167,16 +172,25 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *, classifier:
         }))
     for project_id in sorted({p for p, _ in predictions}):
         mine = [p for pid, p in predictions if pid == project_id]
-        backend.api.delete_predictions(project_id, [p["task"] for p in mine])
-        backend.api.import_predictions(project_id, mine)
+        # Small batches: SQLite has one writer, and one 9,000-prediction write held the lock so
+        # long that an annotator's Submit failed with "database is locked" (bench/live.py).
+        for lo in range(0, len(mine), write_batch):
+            batch = mine[lo:lo + write_batch]
+            t0 = time.perf_counter()
+            backend.api.delete_predictions(project_id, [p["task"] for p in batch])
+            t1 = time.perf_counter()
+            backend.api.import_predictions(project_id, batch)
+            phases["delete"] = phases.get("delete", 0.0) + t1 - t0
+            phases["import"] = phases.get("import", 0.0) + time.perf_counter() - t1
         # The labeling UI shows the project's model version first.
         backend.api.update_project(project_id, model_version=version)
-    return Refresh(version, labeled, len(predictions), time.perf_counter() - start)
+    return Refresh(version, labeled, len(predictions), time.perf_counter() - start, phases)
 
 
 def run(backend: LabelStudioBackend, taxonomy: Taxonomy, *, poll_s: float, min_interval_s: float,
         min_new: int, classifier: str, prefix: str, stop: threading.Event,
-        log: Any = print, encoder: str | None = None, cleaning: CleaningConfig | None = None) -> None:
+        log: Any = print, encoder: str | None = None, cleaning: CleaningConfig | None = None,
+        write_batch: int = 200) -> None:
     """Poll the annotation count; refresh when debouncing allows, until ``stop`` is set."""
     seen = -1  # the first poll refreshes once when labels exist (predictions may predate them)
     last = float("-inf")
@@ -185,7 +199,7 @@ def run(backend: LabelStudioBackend, taxonomy: Taxonomy, *, poll_s: float, min_i
             count = annotation_count(backend)
             if (seen < 0 or count - seen >= min_new) and time.monotonic() - last >= min_interval_s:
                 done = refresh_once(backend, taxonomy, classifier=classifier, prefix=prefix,
-                                    encoder=encoder, cleaning=cleaning)
+                                    encoder=encoder, cleaning=cleaning, write_batch=write_batch)
                 seen, last = count, time.monotonic()
                 if done is not None:
                     log(done.line())
@@ -233,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run(backend, taxonomy, poll_s=live.poll_s, min_interval_s=live.min_interval_s,
             min_new=live.min_new, classifier=classifier, prefix=live.model_version_prefix,
-            encoder=encoder, cleaning=cfg.cleaning, stop=stop, log=lambda line: print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {line}", flush=True))
+            encoder=encoder, cleaning=cfg.cleaning, write_batch=live.write_batch, stop=stop,
+            log=lambda line: print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {line}", flush=True))
     finally:
         backend.close()
         pid.unlink(missing_ok=True)

@@ -71,6 +71,11 @@ class LiveConfig(StrictModel):
         description="Curation registry classifier fitted on the labels (default: "
         "curation.flag.classifier; its 'auto' means tfidf_lr here, too slow to compare live).",
     )
+    write_batch: int = Field(
+        default=200, ge=1, le=5000,
+        description="Tasks per predictions delete+import call: short writes leave SQLite's one "
+        "write lock free for annotators' submits (one 9,000-task write made them fail).",
+    )
     model_version_prefix: str = Field(
         default="live", min_length=1, description="Predictions carry '<prefix>-<labels>-<hash>'."
     )
