@@ -100,7 +100,8 @@ def _consistent(fresh: list[dict[str, Any]], kept: list[dict[str, Any]],
 
 def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *, classifier: str = "tfidf_lr",
                  prefix: str = "live", seed: int = 0, encoder: str | None = None,
-                 cleaning: CleaningConfig | None = None, write_batch: int = 200) -> Refresh | None:
+                 cleaning: CleaningConfig | None = None, write_batch: int = 500,
+                 max_tasks: int = 1000) -> Refresh | None:
     """Retrain on the current annotations and replace the unlabeled tasks' predictions.
 
     Returns
@@ -134,7 +135,12 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *, classifier:
     clean = cleaning or CleaningConfig()
     texts = [normalize(str((t.get("data") or {}).get("text") or ""), clean) for _, t in listing]
     uids = [str((t.get("data") or {}).get("uid")) for _, t in listing]
-    unlabeled = [i for i, (_, t) in enumerate(listing) if not int(t.get("total_annotations") or 0)]
+    # The next max_tasks unlabeled tasks of each project in queue order (task id = push order).
+    unlabeled, per_project = [], Counter()
+    for i, (project_id, t) in sorted(enumerate(listing), key=lambda it: (it[1][0], int(it[1][1]["id"]))):
+        if not int(t.get("total_annotations") or 0) and per_project[project_id] < max_tasks:
+            per_project[project_id] += 1
+            unlabeled.append(i)
     phases = {"read": time.perf_counter() - start}
     if not unlabeled:
         return Refresh(version, labeled, 0, time.perf_counter() - start, phases)
@@ -190,7 +196,7 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *, classifier:
 def run(backend: LabelStudioBackend, taxonomy: Taxonomy, *, poll_s: float, min_interval_s: float,
         min_new: int, classifier: str, prefix: str, stop: threading.Event,
         log: Any = print, encoder: str | None = None, cleaning: CleaningConfig | None = None,
-        write_batch: int = 200) -> None:
+        write_batch: int = 500, max_tasks: int = 1000) -> None:
     """Poll the annotation count; refresh when debouncing allows, until ``stop`` is set."""
     seen = -1  # the first poll refreshes once when labels exist (predictions may predate them)
     last = float("-inf")
@@ -199,7 +205,8 @@ def run(backend: LabelStudioBackend, taxonomy: Taxonomy, *, poll_s: float, min_i
             count = annotation_count(backend)
             if (seen < 0 or count - seen >= min_new) and time.monotonic() - last >= min_interval_s:
                 done = refresh_once(backend, taxonomy, classifier=classifier, prefix=prefix,
-                                    encoder=encoder, cleaning=cleaning, write_batch=write_batch)
+                                    encoder=encoder, cleaning=cleaning, write_batch=write_batch,
+                                    max_tasks=max_tasks)
                 seen, last = count, time.monotonic()
                 if done is not None:
                     log(done.line())
@@ -247,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run(backend, taxonomy, poll_s=live.poll_s, min_interval_s=live.min_interval_s,
             min_new=live.min_new, classifier=classifier, prefix=live.model_version_prefix,
-            encoder=encoder, cleaning=cfg.cleaning, write_batch=live.write_batch, stop=stop,
+            encoder=encoder, cleaning=cfg.cleaning, write_batch=live.write_batch,
+            max_tasks=live.max_tasks, stop=stop,
             log=lambda line: print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {line}", flush=True))
     finally:
         backend.close()

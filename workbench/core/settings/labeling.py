@@ -71,8 +71,14 @@ class LiveConfig(StrictModel):
         description="Curation registry classifier fitted on the labels (default: "
         "curation.flag.classifier; its 'auto' means tfidf_lr here, too slow to compare live).",
     )
+    max_tasks: int = Field(
+        default=1000, ge=1,
+        description="Re-predict at most this many unlabeled tasks per project, the next ones in "
+        "the queue (task order): Label Studio takes ~5 s per predictions import call, so all "
+        "9,400 of a large project took minutes (bench/live.py).",
+    )
     write_batch: int = Field(
-        default=200, ge=1, le=5000,
+        default=500, ge=1, le=5000,
         description="Tasks per predictions delete+import call: short writes leave SQLite's one "
         "write lock free for annotators' submits (one 9,000-task write made them fail).",
     )
