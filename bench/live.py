@@ -168,7 +168,7 @@ def main() -> None:
               f"{pct(during, 0.95) * 1000:.0f} ms")
         print("\n".join(live_log_path(data).read_text(encoding="utf-8").splitlines()[-6:]))
         print(f"failed annotation POSTs: {FAILED}")
-        print(f"one refresh ({len(ids)} tasks): median {statistics.median(refresh_s):.2f} s "
+        print(f"one refresh ({len(ids)} tasks in the project): median {statistics.median(refresh_s):.2f} s "
               f"(min {min(refresh_s):.2f}, max {max(refresh_s):.2f}, n={len(refresh_s)})")
         print(f"annotation -> refreshed predictions, poll {defaults.poll_s:g} s: "
               + ", ".join(f"{d:.1f}" for d in delays) + " s")
