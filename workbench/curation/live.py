@@ -12,10 +12,12 @@ and ``min_interval_s`` has passed (debounce).
 
 A refresh: read and validate every annotation (``LabelStudioBackend.fetch`` +
 ``validate_annotations``, no snapshot written), fit the classifier per top-level single-choice
-task (``is_ad``) on the majority label of each labeled message, predict the tasks nobody has
-annotated yet, delete their old predictions in one call, and import the new ones in one call
-with ``model_version = "<prefix>-<n labels>-<hash of the labels>"``. Answers of other tasks in
-an old prediction (``vertical``...) are carried over, so annotators see one prediction per task.
+task (``is_ad``) on the majority label of each labeled message, predict the next ``max_tasks``
+tasks per project nobody has annotated yet, delete their old predictions and import the new ones
+(``write_batch`` tasks per call) with ``model_version = "<prefix>-<n labels>-<hash of the
+labels>"``. Answers of other tasks in an old prediction (``vertical``...) are carried over while
+their ``when`` holds, so annotators see one prediction per task. Only a new annotation count
+triggers a refresh: an edited annotation waits for the next new one.
 """
 
 from __future__ import annotations
