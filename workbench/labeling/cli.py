@@ -59,6 +59,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port on 127.0.0.1 (default: labeling.port).")] = None,
     detach: Annotated[bool, typer.Option("--detach", help="Run in the background; end it with `workbench label stop`.")] = False,
     show_credentials: Annotated[bool, typer.Option("--show-credentials", help="Also print the admin password and API token.")] = False,
+    live: Annotated[bool | None, typer.Option("--live/--no-live", help="Also run the refresher that retrains pre-annotations on new annotations (default: labeling.live.enabled).")] = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -76,6 +77,8 @@ def serve(
         secret = (creds.password, creds.token) if show_credentials else (None, None)
         for line in serve_lines(creds.url, creds.username, root, password=secret[0], token=secret[1]):
             typer.echo(line)
+        if live if live is not None else cfg.labeling.live.enabled:
+            _start_live(root, config)
         return
     if ethiopic_font_installed() is False:
         typer.echo("note: no Ethiopic font on this machine (Debian: apt install fonts-sil-abyssinica); "
@@ -85,6 +88,8 @@ def serve(
     secret = (creds.password, creds.token) if show_credentials else (None, None)
     for line in serve_lines(creds.url, creds.username, root, password=secret[0], token=secret[1]):
         typer.echo(line)
+    if live if live is not None else cfg.labeling.live.enabled:
+        _start_live(root, config)
     if detach:
         typer.echo(f"  running in the background (pid {state.pid}); stop it: workbench label stop "
                    f"--data-dir {root}")
@@ -95,7 +100,17 @@ def serve(
     except KeyboardInterrupt:
         typer.echo("stopping Label Studio ...")
     finally:
+        from workbench.labeling.labelstudio.live_process import stop_live
+
+        stop_live(root)
         server.stop(root)
+
+
+def _start_live(root: Path, config: Path | None) -> None:
+    from workbench.labeling.labelstudio.live_process import live_log_path, start_live
+
+    pid = start_live(root, config)
+    typer.echo(f"  live pre-annotations: refresher running (pid {pid}, log: {live_log_path(root)})")
 
 
 @app.command()
@@ -105,8 +120,12 @@ def stop(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
     Example: workbench label stop --data-dir data
     """
     from workbench.labeling.labelstudio import server
+    from workbench.labeling.labelstudio.live_process import stop_live
 
     _, root = resolve(data_dir, config)
+    live_pid = stop_live(root)
+    if live_pid is not None:
+        typer.echo(f"stopped the live refresher (pid {live_pid})")
     state = server.stop(root)
     typer.echo(f"stopped Label Studio at {state.url} (pid {state.pid})" if state
                else f"no Label Studio running for {root}")

@@ -51,6 +51,42 @@ class LabelStudioConfig(StrictModel):
     )
 
 
+class LiveConfig(StrictModel):
+    """Pre-annotations that learn while annotators label (``label serve --live``)."""
+
+    enabled: bool = Field(
+        default=False, description="Start the refresher with `label serve` (same as --live)."
+    )
+    poll_s: float = Field(
+        default=5.0, gt=0, description="How often the refresher asks for the annotation count."
+    )
+    min_interval_s: float = Field(
+        default=30.0, ge=0, description="At most one refresh per this many seconds (debounce)."
+    )
+    min_new: int = Field(
+        default=5, ge=1, description="Refresh only after at least this many new annotations."
+    )
+    classifier: str | None = Field(
+        default=None,
+        description="Curation registry classifier fitted on the labels (default: "
+        "curation.flag.classifier; its 'auto' means tfidf_lr here, too slow to compare live).",
+    )
+    max_tasks: int = Field(
+        default=1000, ge=1,
+        description="Re-predict at most this many unlabeled tasks per project, the next ones in "
+        "the queue (task order): Label Studio takes ~5 s per predictions import call, so all "
+        "9,400 of a large project took minutes (bench/live.py).",
+    )
+    write_batch: int = Field(
+        default=500, ge=1, le=5000,
+        description="Tasks per predictions delete+import call: short writes leave SQLite's one "
+        "write lock free for annotators' submits (one 9,000-task write made them fail).",
+    )
+    model_version_prefix: str = Field(
+        default="live", min_length=1, description="Predictions carry '<prefix>-<labels>-<hash>'."
+    )
+
+
 class ArgillaConfig(StrictModel):
     """The Argilla backend (an argilla-server you run; see labeling/README.md)."""
 
@@ -97,6 +133,7 @@ class LabelingConfig(StrictModel):
         default=None, description="Pre-annotation rules (default: labeling/rules.yaml)."
     )
     labelstudio: LabelStudioConfig = Field(default_factory=LabelStudioConfig)
+    live: LiveConfig = Field(default_factory=LiveConfig)
     argilla: ArgillaConfig = Field(default_factory=ArgillaConfig)
 
     @model_validator(mode="after")

@@ -1,0 +1,183 @@
+"""Live pre-annotations: what the refresher costs annotators (refresh delay, request latency).
+
+Usage:
+    .venv/bin/python bench/live.py TSV [TSV ...]            # throw-away Label Studio (~1 min)
+    .venv/bin/python bench/live.py TSV ... --data-dir DIR   # reuse the server of DIR
+
+TSV: files with a ``tweet`` column and a ``label`` column (AfriSenti Amharic: train/dev/test).
+Every text becomes one task of a fresh project with an initial prediction; the sentiment label
+stands in for is_ad (positive -> Ad, else Non-Ad): the figures are about time, not accuracy.
+
+Measured, with the refresher running as `label serve --live` runs it (its own process):
+- request latency: POST of one annotation (what the annotator's Submit waits for), without the
+  refresher and with it refreshing continuously (min_new 1, no debounce: the worst case);
+- refresh delay: from an annotation to the unlabeled tasks carrying the new model version, with
+  the default poll interval; and one refresh's own duration (from the refresher's log).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from workbench.core.config import ProjectConfig  # noqa: E402
+from workbench.core.settings.labeling import LabelingConfig, LiveConfig  # noqa: E402
+from workbench.labeling.backends import labeling_taxonomy  # noqa: E402
+from workbench.labeling.labelstudio import server  # noqa: E402
+from workbench.labeling.labelstudio.backend import LabelStudioBackend  # noqa: E402
+from workbench.labeling.labelstudio.live_process import (  # noqa: E402
+    live_log_path,
+    start_live,
+    stop_live,
+)
+
+
+def read_tsv(paths: list[Path]) -> list[tuple[str, str]]:
+    rows = []
+    for path in paths:
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+                if row.get("tweet"):
+                    rows.append((row["tweet"], "Ad" if row.get("label") == "positive" else "Non-Ad"))
+    return rows
+
+
+FAILED: list[int] = []
+
+
+def post_annotation(client: httpx.Client, task_id: int, label: str) -> float:
+    result = [{"from_name": "is_ad", "to_name": "text", "type": "choices", "value": {"choices": [label]}}]
+    t0 = time.perf_counter()
+    resp = client.post(f"/api/tasks/{task_id}/annotations/", json={"result": result, "lead_time": 3.0})
+    elapsed = time.perf_counter() - t0
+    if resp.status_code != 201:  # e.g. 500 "database is locked" under a long refresh write
+        FAILED.append(resp.status_code)
+    return elapsed
+
+
+def pct(values: list[float], q: float) -> float:
+    return sorted(values)[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("tsv", type=Path, nargs="+")
+    parser.add_argument("--data-dir", type=Path, help="reuse the Label Studio of this data dir")
+    parser.add_argument("--posts", type=int, default=40, help="annotations per latency phase")
+    parser.add_argument("--delays", type=int, default=3, help="refresh-delay measurements")
+    args = parser.parse_args()
+    texts = read_tsv(args.tsv)
+    tmp = Path(tempfile.mkdtemp(prefix="wb-bench-live-"))
+    started = False
+    base = args.data_dir or tmp / "server"
+    try:
+        if args.data_dir is None:
+            print("starting a throw-away Label Studio (fresh DB: about a minute of migrations) ...")
+            server.start(base, LabelingConfig(), port=server.free_port(), detach=True)
+            started = True
+        creds = server.load_credentials(base)
+        port = int(creds.url.rsplit(":", 1)[1])
+        prefix = f"live{time.strftime('%H%M%S')}"
+        cfg = ProjectConfig(annotator_groups=[], labeling=LabelingConfig(port=port, project_prefix=prefix))
+        taxonomy, _ = labeling_taxonomy(cfg)
+        data = tmp / "data"
+        (data / "labelstudio").mkdir(parents=True)
+        shutil.copy2(server.credentials_path(base), data / "labelstudio" / "credentials.json")
+        backend = LabelStudioBackend(data, cfg.labeling, taxonomy)
+        project = backend.ensure_project("ungrouped")
+        pid = project["id"]
+        initial = [{"from_name": "is_ad", "to_name": "text", "type": "choices",
+                    "value": {"choices": ["Non-Ad"]}, "score": 0.5}]
+        payload = [{"data": {"uid": f"afrisenti:{i}", "text": t, "meta": "", "channel": "AfriSenti",
+                             "date": "2024-03-01", "message_id": i, "group": None,
+                             "taxonomy_version": taxonomy.version},
+                    "predictions": [{"model_version": "rules-v0", "score": 0.5, "result": initial}]}
+                   for i, (t, _) in enumerate(texts)]
+        for start in range(0, len(payload), 5000):
+            backend.api.import_tasks(pid, payload[start:start + 5000])
+        ids = [int(t["id"]) for t in backend.api.iter_tasks(pid, include="id")]
+        label_of = {int(t["id"]): texts[int(t["data"]["uid"].split(":")[1])][1]
+                    for t in backend.api.iter_tasks(pid, include="id,data")}
+        print(f"{len(ids)} tasks in project {pid}")
+        client = httpx.Client(base_url=creds.url, headers={"Authorization": f"Token {creds.token}"},
+                              timeout=120)
+        queue = iter(ids)
+        # Seed: enough labels of both kinds for the first fit.
+        seeded = 0
+        while seeded < 20:
+            tid = next(queue)
+            post_annotation(client, tid, label_of[tid] if seeded % 2 else ("Ad" if seeded % 4 else "Non-Ad"))
+            seeded += 1
+
+        without = [post_annotation(client, (tid := next(queue)), label_of[tid]) for _ in range(args.posts)]
+
+        def config_file(live: LiveConfig) -> Path:
+            path = tmp / "project" / "workbench.yaml"
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(
+                f"annotator_groups: []\nlabeling:\n  port: {port}\n  project_prefix: {prefix}\n"
+                f"  live: {{poll_s: {live.poll_s}, min_interval_s: {live.min_interval_s}, "
+                f"min_new: {live.min_new}}}\n", encoding="utf-8")
+            return path
+
+        # Worst case for latency: refreshing back to back while the annotator submits.
+        start_live(data, config_file(LiveConfig(poll_s=0.2, min_interval_s=0, min_new=1)))
+        while "refresh " not in live_log_path(data).read_text(encoding="utf-8"):
+            time.sleep(0.2)
+        during = []
+        for _ in range(args.posts):
+            tid = next(queue)
+            during.append(post_annotation(client, tid, label_of[tid]))
+            time.sleep(0.5)  # an annotator's pace is slower still; keeps refreshes overlapping
+        stop_live(data)
+        log = live_log_path(data).read_text(encoding="utf-8").splitlines()
+        refresh_s = [float(line.split(" re-predicted in ", 1)[1].split("s", 1)[0]) for line in log if " re-predicted in " in line]
+
+        # Refresh delay with the default poll interval (debounce off: min_new 1, no interval).
+        defaults = LiveConfig()
+        start_live(data, config_file(LiveConfig(poll_s=defaults.poll_s, min_interval_s=0, min_new=1)))
+        while len(live_log_path(data).read_text(encoding="utf-8").splitlines()) <= len(log):
+            time.sleep(0.5)  # let its first refresh pass
+        delays = []
+        for _ in range(args.delays):
+            before = backend.api.project(pid).get("model_version")
+            tid = next(queue)
+            post_annotation(client, tid, label_of[tid])
+            t0 = time.perf_counter()
+            while backend.api.project(pid).get("model_version") == before:
+                time.sleep(0.1)
+            delays.append(time.perf_counter() - t0)
+            time.sleep(1.0)
+        stop_live(data)
+        client.close()
+        backend.close()
+        print(f"annotation POST latency, median / p95 over {args.posts}: without refresher "
+              f"{statistics.median(without) * 1000:.0f} / {pct(without, 0.95) * 1000:.0f} ms; "
+              f"while refreshing back to back {statistics.median(during) * 1000:.0f} / "
+              f"{pct(during, 0.95) * 1000:.0f} ms")
+        print("\n".join(live_log_path(data).read_text(encoding="utf-8").splitlines()[-6:]))
+        print(f"failed annotation POSTs: {FAILED}")
+        print(f"one refresh ({len(ids)} tasks in the project): median {statistics.median(refresh_s):.2f} s "
+              f"(min {min(refresh_s):.2f}, max {max(refresh_s):.2f}, n={len(refresh_s)})")
+        print(f"annotation -> refreshed predictions, poll {defaults.poll_s:g} s: "
+              + ", ".join(f"{d:.1f}" for d in delays) + " s")
+    finally:
+        stop_live(tmp / "data")
+        if started:
+            server.stop(base)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
