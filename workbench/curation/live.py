@@ -218,7 +218,9 @@ def run(backend: LabelStudioBackend, taxonomy: Taxonomy, *, poll_s: float, min_i
 
 
 def live_classifier(live: str | None, flag: str) -> str:
-    """The registry name to fit: the live setting, else curate flag's (its ``auto``: tfidf_lr).
+    """The registry name to fit: the live setting, else curate flag's single-choice entry.
+
+    Curate flag's ``auto`` becomes tfidf_lr: comparing models at every refresh is too slow.
 
     >>> live_classifier(None, "auto"), live_classifier(None, "tfidf_nb"), live_classifier("word_char_lr", "auto")
     ('tfidf_lr', 'tfidf_nb', 'word_char_lr')
@@ -240,7 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg, root = resolve(args.data_dir, args.config)
         taxonomy, _ = labeling_taxonomy(cfg)
-        classifier = live_classifier(cfg.labeling.live.classifier, cfg.curation.flag.classifier)
+        # The live loop retrains single-choice tasks only: their entry of the per-kind setting.
+        classifier = live_classifier(cfg.labeling.live.classifier,
+                                     cfg.curation.flag.classifier_for("single"))
         encoder = cfg.curation.flag.encoder
         get_classifier(classifier, encoder=encoder)  # a typo fails now, not on every poll
         backend = LabelStudioBackend(root, cfg.labeling, taxonomy)

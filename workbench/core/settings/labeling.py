@@ -69,7 +69,8 @@ class LiveConfig(StrictModel):
     classifier: str | None = Field(
         default=None,
         description="Curation registry classifier fitted on the labels (default: "
-        "curation.flag.classifier; its 'auto' means tfidf_lr here, too slow to compare live).",
+        "curation.flag.classifier's entry for single-choice tasks; its 'auto' means tfidf_lr "
+        "here, too slow to compare live).",
     )
     max_tasks: int = Field(
         default=1000, ge=1,
