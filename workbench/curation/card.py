@@ -17,7 +17,7 @@ import polars as pl
 from workbench.core.io import atomic_path, write_text_atomic
 
 if TYPE_CHECKING:
-    from workbench.curation.split import SplitResult
+    from workbench.curation.split_result import SplitResult
 
 CHART_NAME = "label_distribution.png"
 

@@ -17,7 +17,6 @@ channels (and every cluster touching them) to test and splits the rest into trai
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,61 +38,14 @@ from workbench.core.schemas import read_parquet_checked
 from workbench.core.settings.curation import SplitConfig, with_overrides
 from workbench.curation.answers import collect_answers, majority
 from workbench.curation.inputs import CurationInputs, InputRecord, TaskSpec, load_inputs
+from workbench.curation.split_result import SPLITS, SplitResult
 
 if TYPE_CHECKING:
     from workbench.core.config import ProjectConfig
 
-SPLITS = ("train", "val", "test")
 
 #: Weakest first: an item's ``label_source`` is the weakest source among its task labels.
 SOURCE_ORDER = ("single", "consensus", "adjudicated")
-
-
-@dataclass
-class SplitResult:
-    """The splits and the facts the manifest and dataset card report."""
-
-    frames: dict[str, pl.DataFrame]
-    excluded: dict[str, int]
-    tasks: list[TaskSpec]
-    config: SplitConfig
-    manifest: SplitsManifest | None = None
-    out_dir: Path | None = None
-    annotators: list[str] = field(default_factory=list)
-
-    def counts(self) -> dict[str, dict[str, dict[str, int]]]:
-        """``{split: {task: {label: n}}}`` (multi-label: items per label; ``(none)`` when empty)."""
-        out: dict[str, dict[str, dict[str, int]]] = {}
-        for name, frame in self.frames.items():
-            out[name] = {}
-            for spec in self.tasks:
-                col = frame.get_column(spec.name)
-                if spec.kind == "multi":
-                    values = col.drop_nulls().to_list()
-                    labels = [lab for v in values for lab in (v or ["(none)"])]
-                else:
-                    labels = col.drop_nulls().to_list()
-                out[name][spec.name] = dict(sorted(
-                    {lab: labels.count(lab) for lab in set(labels)}.items()))
-        return out
-
-    def summary_lines(self) -> list[str]:
-        """Split sizes, label shares, exclusions, where the files went."""
-        sizes = ", ".join(f"{k} {v.height}" for k, v in self.frames.items())
-        lines = [f"split ({self.config.by}): {sizes}"]
-        root = next((t for t in self.tasks if t.when is None and t.kind == "single"), None)
-        if root is not None:
-            for name, counts in self.counts().items():
-                c = counts[root.name]
-                total = sum(c.values()) or 1
-                shares = ", ".join(f"{k} {v / total:.0%}" for k, v in c.items())
-                lines.append(f"  {name}: {shares or '(empty)'}")
-        if self.excluded:
-            lines.append("  excluded: " + ", ".join(f"{k} {v}" for k, v in self.excluded.items()))
-        if self.out_dir is not None:
-            lines.append(f"  wrote {', '.join(f'{s}.parquet' for s in SPLITS)}, manifest.json, "
-                         f"DATASET_CARD.md to {self.out_dir}")
-        return lines
 
 
 # --- final labels -------------------------------------------------------------------------------
