@@ -7,7 +7,12 @@ Pages (HTML, forms with CSRF tokens) and a JSON API under ``/api`` share one set
 - A role opens only its areas (:data:`workbench.webapp.accounts.ROLE_AREAS`; otherwise 403), and a
   company reads only its own briefs and generations (otherwise 404, the same as a missing id).
 - Every state-changing request carries the session's CSRF token (form field or
-  ``X-CSRF-Token``), else 403.
+  ``X-CSRF-Token``), else 403; before that, :mod:`workbench.webapp.guard` refuses foreign
+  origins, anonymous posts (before their body is read) and bodies over ``web.max_body_bytes``.
+- Crafted input is a 400 naming the field (:mod:`workbench.webapp.inputs`), never a 500: ids are
+  bounded to SQLite's integer, JSON is depth-checked, numbers Python cannot hold are refused.
+- Run, evaluation and figure names are plain names, and a served file must resolve inside its
+  folder.
 - Generation runs on worker threads, at most ``web.generation_workers`` at once; the rest queue.
 
 No ``from __future__ import annotations`` here: FastAPI reads the route signatures' annotations
@@ -18,27 +23,44 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 import anyio
 from fastapi import Depends, FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, ConfigDict, Field
 
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import WorkbenchError
+from workbench.core.layout import Layout
 from workbench.webapp import dashboard as dash
 from workbench.webapp import leaderboard as board
 from workbench.webapp import studio
 from workbench.webapp.accounts import ROLE_AREAS
-from workbench.webapp.passwords import dummy_hash, needs_rehash, verify_password
+from workbench.webapp.guard import RequestGuard, anonymous_response, is_api
+from workbench.webapp.inputs import (
+    MAX_ROW_ID,
+    BadInputError,
+    GenerateBody,
+    PickBody,
+    form_int,
+    inside,
+    parse_json_object,
+    parse_model,
+    plain_name,
+)
+from workbench.webapp.passwords import (
+    PasswordChecks,
+    PasswordChecksBusyError,
+    dummy_hash,
+    needs_rehash,
+)
 from workbench.webapp.security import (
     CSRF_FIELD,
     CSRF_HEADER,
     LOGIN_CSRF_COOKIE,
-    SECURITY_HEADERS,
     SESSION_COOKIE,
     LoginThrottle,
     Sessions,
@@ -51,8 +73,10 @@ from workbench.webapp.store import Store, db_path
 
 log = logging.getLogger("workbench.webapp")
 HERE = Path(__file__).parent
-UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-MAX_BODY_BYTES = 1024 * 1024
+#: What the id parameters of the routes are called in messages.
+ID_NAMES = {"row": "brief id", "gen_id": "generation id"}
+BriefId = Annotated[int, PathParam(ge=1, le=MAX_ROW_ID)]
+GenerationId = Annotated[int, PathParam(ge=1, le=MAX_ROW_ID)]
 
 
 class Anonymous(Exception):
@@ -76,8 +100,11 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
         Mark cookies Secure (serve over HTTPS, or behind a TLS proxy).
     """
     store = Store(db_path(data_dir))
+    layout = Layout(data_dir)
     sessions = Sessions(store, cfg.web)
     throttle = LoginThrottle(store, cfg.web)
+    password_checks = PasswordChecks(cfg.web.password_checks_at_once,
+                                     cfg.web.password_checks_waiting)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     app = FastAPI(title="Amharic ad workbench", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.limiter = anyio.CapacityLimiter(cfg.web.generation_workers)
@@ -86,52 +113,49 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
 
     # --- cross-cutting ---------------------------------------------------------------------
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]
-                    ) -> Response:
-        length = request.headers.get("content-length") or "0"
-        # Browsers label cross-site requests; refusing them is a second wall behind CSRF tokens.
-        if (request.method in UNSAFE
-                and request.headers.get("sec-fetch-site") == "cross-site"):
-            response: Response = JSONResponse({"detail": "cross-site request refused"}, 403)
-        elif not length.isdigit() or int(length) > MAX_BODY_BYTES:
-            # Briefs are small: refuse big bodies before anything parses or spools them.
-            response = JSONResponse({"detail": f"request body over {MAX_BODY_BYTES} bytes"}, 413)
-        else:
-            response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
-    def is_api(request: Request) -> bool:
-        return request.url.path.startswith("/api/")
+    app.add_middleware(RequestGuard, max_body_bytes=cfg.web.max_body_bytes,
+                       signed_in=lambda token: sessions.user(token) is not None,
+                       allowed_origins=cfg.web.allowed_origins)
 
     @app.exception_handler(Anonymous)
     async def _anonymous(request: Request, _exc: Anonymous) -> Response:
-        if is_api(request):
-            return JSONResponse({"detail": "sign in first"}, 401)
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target, safe='')}", 303)
+        return anonymous_response(request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # FastAPI's own answer echoes the input (an inf or a huge number cannot even be JSON).
+        errors = exc.errors()
+        loc = [str(part) for part in errors[0].get("loc", ()) if part not in ("path", "body")]
+        field = ID_NAMES.get(loc[-1], loc[-1]) if loc else "request"
+        message = f"{field}: {errors[0].get('msg', 'invalid')}"
+        return bad_request(request, message)
+
+    @app.exception_handler(BadInputError)
+    async def _bad_input(request: Request, exc: BadInputError) -> Response:
+        return bad_request(request, str(exc))
+
+    def bad_request(request: Request, message: str) -> Response:
+        if is_api(request.url.path):
+            return JSONResponse({"detail": message}, 400)
+        return page(request, "error.html", None, status=400, title="Bad request", message=message)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
-        if is_api(request):
+        if is_api(request.url.path):
             return JSONResponse({"detail": str(exc)}, 403)
         return page(request, "error.html", None, status=403, title="Not allowed",
                     message=str(exc))
 
     @app.exception_handler(studio.NotFoundError)
     async def _not_found(request: Request, _exc: studio.NotFoundError) -> Response:
-        if is_api(request):
+        if is_api(request.url.path):
             return JSONResponse({"detail": "not found"}, 404)
         return page(request, "error.html", None, status=404, title="Not found",
                     message="There is nothing here, or it belongs to another company.")
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
-        if is_api(request):
+        if is_api(request.url.path):
             return JSONResponse({"detail": exc.detail}, exc.status_code)
         return page(request, "error.html", None, status=exc.status_code, title="Error",
                     message=str(exc.detail))
@@ -190,7 +214,7 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
         return login_page(request, next_url=_local_path(next))
 
     @app.post("/login")
-    def login(request: Request, email: Annotated[str, Form(max_length=320)] = "",
+    async def login(request: Request, email: Annotated[str, Form(max_length=320)] = "",
               password: Annotated[str, Form(max_length=1024)] = "",
               csrf_token: Annotated[str, Form(max_length=100)] = "",
               next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
@@ -199,7 +223,8 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
             return login_page(request, status=403, email=email, next_url=next_url,
                               error="The form expired; please sign in again.")
         client = request.client.host if request.client else "unknown"
-        verdict = throttle.check(email, client)
+        # Counted before the password is checked: a burst sent at once cannot pass the limit.
+        verdict = await anyio.to_thread.run_sync(throttle.attempt, email, client)
         if not verdict.allowed:
             log.warning("sign-in throttled for %s from %s", email, client)
             response = login_page(request, status=429, email=email, next_url=next_url,
@@ -207,27 +232,40 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
                                         f"{verdict.retry_after_s} s.")
             response.headers["Retry-After"] = str(verdict.retry_after_s)
             return response
-        account = store.one("SELECT id, email, password_hash FROM users WHERE email = ?",
-                            email.strip())
-        # Verify against a dummy hash for unknown e-mails: the same time either way.
-        ok = verify_password(account["password_hash"] if account else dummy_hash(), password)
+        account = await anyio.to_thread.run_sync(
+            store.one, "SELECT id, email, password_hash FROM users WHERE email = ?", email.strip())
+        try:
+            # Verify against a dummy hash for unknown e-mails: the same time either way.
+            ok = await password_checks.verify(
+                account["password_hash"] if account else dummy_hash(), password)
+        except PasswordChecksBusyError:
+            await anyio.to_thread.run_sync(throttle.withdraw, verdict.attempt_id)
+            log.warning("sign-in refused while busy: %s from %s", email, client)
+            response = login_page(request, status=503, email=email, next_url=next_url,
+                                  error="The server is busy signing others in; try again.")
+            response.headers["Retry-After"] = "5"
+            return response
         if account is None or not ok:
-            throttle.failed(email, client)
             log.info("failed sign-in for %s from %s", email, client)
             return login_page(request, status=401, email=email, next_url=next_url,
                               error="Wrong e-mail or password.")
-        throttle.succeeded(email)
+        session = await anyio.to_thread.run_sync(signed_in, account, password)
+        response = RedirectResponse(next_url, 303)
+        response.set_cookie(SESSION_COOKIE, session,
+                            max_age=cfg.web.session_max_hours * 3600, **cookies)
+        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+        return response
+
+    def signed_in(account: dict[str, Any], password: str) -> str:
+        """After a right password: clear the failures, upgrade the hash; the new session."""
+        throttle.succeeded(account["email"])
         if needs_rehash(account["password_hash"]):
             from workbench.webapp.passwords import hash_password
 
             store.write("UPDATE users SET password_hash = ? WHERE id = ?",
                         hash_password(password), account["id"])
         log.info("signed in: %s", account["email"])
-        response = RedirectResponse(next_url, 303)
-        response.set_cookie(SESSION_COOKIE, sessions.create(account["id"]),
-                            max_age=cfg.web.session_max_hours * 3600, **cookies)
-        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
-        return response
+        return sessions.create(account["id"])
 
     @app.post("/logout")
     async def logout(request: Request, user: Annotated[User, Depends(checked_user)]) -> Response:
@@ -260,7 +298,7 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
         form = await request.form()
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         model = fields.pop("model", "")
-        n = _int(fields.pop("n", "3"), 3)
+        n = form_int(fields.pop("n", None), "n", default=3, low=1, high=cfg.web.max_candidates)
         fields.pop(CSRF_FIELD, None)
         try:
             if brief_file is not None and brief_file.filename:
@@ -290,14 +328,14 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
                     max_candidates=cfg.web.max_candidates)
 
     @app.get("/studio/briefs/{row}", response_class=HTMLResponse)
-    def studio_brief(request: Request, row: int, user: StudioUser) -> Response:
+    def studio_brief(request: Request, row: BriefId, user: StudioUser) -> Response:
         return brief_page(request, user, row)
 
     @app.post("/studio/briefs/{row}/generate")
-    async def studio_regenerate(request: Request, row: int, user: StudioWriter) -> Response:
+    async def studio_regenerate(request: Request, row: BriefId, user: StudioWriter) -> Response:
         form = await request.form()
         model = str(form.get("model") or "")
-        n = _int(str(form.get("n") or "3"), 3)
+        n = form_int(form.get("n"), "n", default=3, low=1, high=cfg.web.max_candidates)
         studio.brief_row(store, user, row)  # another company's brief: 404 before any work
         try:
             await run_generation(user, row, model, n)
@@ -306,9 +344,10 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
         return RedirectResponse(f"/studio/briefs/{row}", 303)
 
     @app.post("/studio/generations/{gen_id}/pick")
-    async def studio_pick(request: Request, gen_id: int, user: StudioWriter) -> Response:
+    async def studio_pick(request: Request, gen_id: GenerationId, user: StudioWriter) -> Response:
         form = await request.form()
-        index = _int(str(form.get("candidate_index") or "-1"), -1)
+        index = form_int(form.get("candidate_index"), "candidate_index", default=-1, low=0,
+                         high=MAX_ROW_ID)
         await anyio.to_thread.run_sync(studio.pick_candidate, store, data_dir, user, gen_id, index)
         found = studio.generation_row(store, user, gen_id)
         return RedirectResponse(f"/studio/briefs/{found['brief_row']}#gen-{gen_id}", 303)
@@ -336,7 +375,8 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
                            for r in studio.list_briefs(store, user)]}
 
     @app.post("/api/briefs", status_code=201)
-    async def api_new_brief(body: dict[str, Any], user: StudioWriter) -> dict[str, Any]:
+    async def api_new_brief(request: Request, user: StudioWriter) -> dict[str, Any]:
+        body = parse_json_object(await request.body())
         try:
             brief = studio.brief_from_form(body)
         except WorkbenchError as exc:
@@ -344,13 +384,14 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
         return {"id": studio.save_brief(store, data_dir, user, brief)}
 
     @app.get("/api/briefs/{row}")
-    def api_brief(row: int, user: StudioUser) -> dict[str, Any]:
+    def api_brief(row: BriefId, user: StudioUser) -> dict[str, Any]:
         found = studio.brief_row(store, user, row)
         return {"id": row, "brief": studio.load_brief_row(found).brief.model_dump(mode="json"),
                 "generations": [g["id"] for g in studio.generations_of(store, user, row)]}
 
     @app.post("/api/briefs/{row}/generations", status_code=201)
-    async def api_generate(row: int, body: GenerateBody, user: StudioWriter) -> dict[str, Any]:
+    async def api_generate(request: Request, row: BriefId, user: StudioWriter) -> dict[str, Any]:
+        body = parse_model(await request.body(), GenerateBody)
         try:
             gen_id = await run_generation(user, row, body.model, body.n)
         except WorkbenchError as exc:
@@ -358,11 +399,13 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
         return generation_json(user, gen_id)
 
     @app.get("/api/generations/{gen_id}")
-    def api_generation(gen_id: int, user: StudioUser) -> dict[str, Any]:
+    def api_generation(gen_id: GenerationId, user: StudioUser) -> dict[str, Any]:
         return generation_json(user, gen_id)
 
     @app.post("/api/generations/{gen_id}/pick")
-    async def api_pick(gen_id: int, body: PickBody, user: StudioWriter) -> dict[str, Any]:
+    async def api_pick(request: Request, gen_id: GenerationId, user: StudioWriter
+                       ) -> dict[str, Any]:
+        body = parse_model(await request.body(), PickBody)
         await anyio.to_thread.run_sync(studio.pick_candidate, store, data_dir, user, gen_id,
                                        body.candidate_index)
         return {"generation": gen_id, "picked": body.candidate_index}
@@ -392,24 +435,20 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
 
     @app.get("/leaderboard/figures/{eval_id}/{name}.png")
     def leaderboard_figure(eval_id: str, name: str, user: AnalystUser) -> Response:
-        path = board.figure_path(data_dir, eval_id, name)
-        if path is None:
-            raise studio.NotFoundError
-        return FileResponse(path, media_type="image/png")
+        path = board.figure_path(data_dir, plain_name(eval_id), plain_name(name))
+        return FileResponse(inside(path, layout.webapp / "reports"), media_type="image/png")
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse)
     def run_page(request: Request, run_id: str, user: AnalystUser) -> Response:
-        run = board.run_lineage(data_dir, run_id)
+        run = board.run_lineage(data_dir, plain_name(run_id))
         if run is None:
             raise studio.NotFoundError
         return page(request, "run.html", user, run=run)
 
     @app.get("/runs/{run_id}/loss.png")
     def run_plot(run_id: str, user: AnalystUser) -> Response:
-        path = board.run_plot_path(data_dir, run_id)
-        if path is None:
-            raise studio.NotFoundError
-        return FileResponse(path, media_type="image/png")
+        path = board.run_plot_path(data_dir, plain_name(run_id))
+        return FileResponse(inside(path, layout.runs), media_type="image/png")
 
     @app.get("/dashboard", response_class=HTMLResponse)
     def dashboard_page(request: Request, user: Annotated[User, Depends(area("dashboard"))]
@@ -420,34 +459,12 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
     return app
 
 
-class GenerateBody(BaseModel):
-    """``POST /api/briefs/{id}/generations``."""
-
-    model_config = ConfigDict(extra="forbid")
-    model: str = Field(min_length=1, max_length=200)
-    n: int = Field(default=3, ge=1, le=20)
-
-
-class PickBody(BaseModel):
-    """``POST /api/generations/{id}/pick``."""
-
-    model_config = ConfigDict(extra="forbid")
-    candidate_index: int = Field(ge=0)
-
-
 def _in_area(user: User, name: str) -> User:
     """The user, when the role opens area ``name``; else Forbidden."""
     if name not in ROLE_AREAS[user.role]:
         msg = f"the {user.role} role cannot open the {name}"
         raise Forbidden(msg)
     return user
-
-
-def _int(value: str, default: int) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        return default
 
 
 def _local_path(target: str) -> str:

@@ -117,6 +117,10 @@ def serve_command(
     port: Annotated[int | None, typer.Option("--port", help="TCP port (default: web.port, 8400).")] = None,
     host: Annotated[str | None, typer.Option(
         "--host", help="Bind address (default 127.0.0.1; 0.0.0.0 exposes the app: use TLS).")] = None,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        "--forwarded-allow-ips",
+        help="Comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto are "
+             "believed (default: web.trusted_proxies, none: the headers are ignored).")] = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -136,7 +140,35 @@ def serve_command(
     if not loopback:
         typer.echo(f"warning: binding {host}: the app is reachable from other machines; "
                    "put it behind HTTPS (cookies are marked Secure)", err=True)
+    proxies = trusted_proxies(forwarded_allow_ips, cfg.web.trusted_proxies)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = create_app(root, cfg, secure_cookies=secure)
     typer.echo(f"workbench web app on http://{host}:{port}/ (data dir {root}); Ctrl+C stops it")
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+    if proxies:
+        typer.echo(f"believing X-Forwarded-For/-Proto from {', '.join(proxies)}")
+    # uvicorn believes X-Forwarded-For from 127.0.0.1 by default: a local client could then
+    # claim any address and dodge the per-client sign-in throttle. Only named proxies count.
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False,
+                proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
+
+
+def trusted_proxies(option: str | None, configured: list[str]) -> list[str]:
+    """The proxy addresses to believe: the option's comma-separated list, else the config's.
+
+    Raises
+    ------
+    ConfigError
+        An entry that is neither ``*``, an IP address nor a network (one line, exit 2).
+    """
+    entries = [e.strip() for e in option.split(",")] if option is not None else list(configured)
+    entries = [e for e in entries if e]
+    for entry in entries:
+        if entry == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            msg = (f"trusted proxy {entry!r} is not an IP address or network "
+                   "(e.g. 10.0.0.5 or 10.0.0.0/24, or * for any)")
+            raise ConfigError(msg) from None
+    return entries

@@ -57,3 +57,45 @@ def password_problem(password: str, email: str) -> str | None:
     if password.strip().lower() == email.strip().lower():
         return "password must not be the e-mail address"
     return None
+
+
+class PasswordChecksBusyError(Exception):
+    """Every verification slot is taken and the waiting line is full."""
+
+
+class PasswordChecks:
+    """Argon2 verifications, a few at a time: memory stays bounded under a burst of sign-ins.
+
+    Each verification holds 64 MiB while it runs; a burst of sign-ins would otherwise run one per
+    worker thread at once. Requests beyond the slots wait their turn (without holding a thread);
+    beyond the waiting line they are refused at once.
+
+    Parameters
+    ----------
+    at_once
+        Verifications running at the same time.
+    waiting
+        Requests that may wait for a slot.
+    """
+
+    def __init__(self, at_once: int, waiting: int) -> None:
+        import anyio
+
+        self.limiter = anyio.CapacityLimiter(at_once)
+        self.waiting = waiting
+
+    async def verify(self, encoded: str, password: str) -> bool:
+        """Whether ``password`` matches ``encoded``, checked on a worker thread.
+
+        Raises
+        ------
+        PasswordChecksBusyError
+            When the waiting line is full.
+        """
+        import anyio
+
+        stats = self.limiter.statistics()
+        if stats.borrowed_tokens >= self.limiter.total_tokens and stats.tasks_waiting >= self.waiting:
+            raise PasswordChecksBusyError
+        return await anyio.to_thread.run_sync(verify_password, encoded, password,
+                                              limiter=self.limiter)

@@ -9,11 +9,15 @@ CSRF
     Synchronizer tokens: each session has its own random token, put in every form as a hidden
     field and sent by the page's scripts as ``X-CSRF-Token``; a state-changing request without
     the right one is refused (403). The sign-in form, which has no session yet, uses a
-    double-submit cookie. Requests a browser marks ``Sec-Fetch-Site: cross-site`` are refused
-    before any of that.
+    double-submit cookie. Requests a browser marks ``Sec-Fetch-Site: cross-site``, or whose
+    ``Origin``/``Referer`` is another site, are refused before any of that
+    (:mod:`workbench.webapp.guard`).
 Throttle
-    Failed sign-ins are recorded per e-mail and per client address; past the limits of the
-    window, sign-in is refused with 429 and ``Retry-After`` without even checking the password.
+    Sign-in attempts are counted per e-mail and per client address (the connection's address;
+    ``X-Forwarded-For`` only from a configured proxy) before the password is checked, atomically;
+    past the limits of the window, sign-in is refused with 429 and ``Retry-After`` without
+    checking the password. Password checks (Argon2id, 64 MiB each) run a few at a time
+    (:class:`workbench.webapp.passwords.PasswordChecks`).
 """
 
 from __future__ import annotations
@@ -130,14 +134,21 @@ class Sessions:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The throttle's answer before a sign-in attempt."""
+    """The throttle's answer to a sign-in attempt."""
 
     allowed: bool
     retry_after_s: int = 0
+    #: The attempt's row, already counted as a failure (None when refused).
+    attempt_id: int | None = None
 
 
 class LoginThrottle:
     """Counts failed sign-ins per e-mail and per client address in a sliding window.
+
+    An attempt is recorded as a failure before its password is checked, in the same transaction
+    that counts the earlier ones (``BEGIN IMMEDIATE``: attempts arriving together queue on the
+    write lock), so a burst sent at once gets exactly the limit of password checks; a right
+    password then clears the e-mail's failures.
 
     Parameters
     ----------
@@ -153,34 +164,41 @@ class LoginThrottle:
         self.per_email = cfg.max_failures_per_email
         self.per_client = cfg.max_failures_per_client
 
-    def check(self, email: str, client: str) -> Verdict:
-        """Whether an attempt may be checked now; if not, for how long to wait."""
-        since = time.time() - self.window_s
-        email = email.strip().lower()[:320]
-        waits = []
-        for column, value, limit in (("email", email, self.per_email),
-                                     ("client", client, self.per_client)):
-            rows = self.store.all(
-                f"SELECT at FROM login_failures WHERE {column} = ? AND at > ? ORDER BY at DESC",
-                value, since)
-            if len(rows) >= limit:
-                # Allowed again when the oldest failure that still counts leaves the window.
-                waits.append(rows[limit - 1]["at"] + self.window_s - time.time())
-        if waits:
-            return Verdict(allowed=False, retry_after_s=max(1, int(max(waits)) + 1))
-        return Verdict(allowed=True)
-
-    def failed(self, email: str, client: str) -> None:
-        """Record a failed attempt (old records are swept at the same time)."""
+    def attempt(self, email: str, client: str) -> Verdict:
+        """Count an attempt, or refuse it (and say for how long) when a limit is reached."""
         now = time.time()
+        since = now - self.window_s
+        email = _email_key(email)
         with self.store.connect() as db:
-            db.execute("DELETE FROM login_failures WHERE at < ?", (now - self.window_s,))
-            db.execute("INSERT INTO login_failures (email, client, at) VALUES (?,?,?)",
-                       (email.strip().lower()[:320], client, now))
+            db.execute("DELETE FROM login_failures WHERE at < ?", (since,))
+            waits = []
+            for column, value, limit in (("email", email, self.per_email),
+                                         ("client", client, self.per_client)):
+                rows = db.execute(
+                    f"SELECT at FROM login_failures WHERE {column} = ? AND at > ? "
+                    "ORDER BY at DESC LIMIT ?", (value, since, limit)).fetchall()
+                if len(rows) >= limit:
+                    # Allowed again when the oldest failure that still counts leaves the window.
+                    waits.append(rows[limit - 1]["at"] + self.window_s - now)
+            if waits:
+                return Verdict(allowed=False, retry_after_s=max(1, int(max(waits)) + 1))
+            cursor = db.execute("INSERT INTO login_failures (email, client, at) VALUES (?,?,?)",
+                                (email, client, now))
+            return Verdict(allowed=True, attempt_id=cursor.lastrowid)
+
+    def withdraw(self, attempt_id: int | None) -> None:
+        """Uncount an attempt whose password was never checked (the server was busy)."""
+        if attempt_id is not None:
+            self.store.write("DELETE FROM login_failures WHERE id = ?", attempt_id)
 
     def succeeded(self, email: str) -> None:
         """Forget the e-mail's failures (the address's stay: it may be guessing others)."""
-        self.store.write("DELETE FROM login_failures WHERE email = ?", email.strip().lower()[:320])
+        self.store.write("DELETE FROM login_failures WHERE email = ?", _email_key(email))
+
+
+def _email_key(email: str) -> str:
+    """The e-mail as the throttle counts it (case and spaces do not make a new account)."""
+    return email.strip().lower()[:320]
 
 
 def cookie_args(secure: bool) -> dict[str, Any]:

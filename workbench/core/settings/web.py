@@ -30,3 +30,21 @@ class WebConfig(StrictModel):
     max_candidates: int = Field(default=6, ge=1, le=20, description="Most candidates per request.")
     generation_workers: int = Field(
         default=2, ge=1, description="Generations running at once (the rest wait their turn).")
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024,
+        description="Largest request body, counted as it arrives (chunked too); more gets 413.")
+    password_checks_at_once: int = Field(
+        default=2, ge=1,
+        description="Argon2 verifications running at once (64 MiB each); more sign-ins wait.")
+    password_checks_waiting: int = Field(
+        default=16, ge=0,
+        description="Sign-ins that may wait for a verification slot; more get 503 at once.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies whose X-Forwarded-For/-Proto are believed "
+        "(default none: the client address is the connection's, so a header cannot dodge the "
+        "sign-in throttle). '*' trusts any.")
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins (scheme://host[:port]) accepted on state-changing requests besides "
+        "the app's own Host, e.g. the public URL when a proxy rewrites Host.")
