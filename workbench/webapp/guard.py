@@ -54,6 +54,11 @@ def anonymous_response(request: Request) -> Response:
     return RedirectResponse(f"/login?next={quote(target, safe='')}", 303)
 
 
+def _has_body(headers: Headers) -> bool:
+    """Whether the request says a body follows."""
+    return headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
+
+
 def _origin_of(url: str) -> tuple[str, str]:
     """``(scheme, netloc)`` of a URL, lower-cased; empty strings when it has none."""
     parts = urlsplit(url.strip())
@@ -92,23 +97,32 @@ class RequestGuard:
         send = self._with_headers(scope, send)
         refusal = await self._refusal(request)
         if refusal is not None:
+            if _has_body(request.headers):
+                # Otherwise the server reads (and drops) the rest of the body to keep the
+                # connection: a 200 MiB upload would still be received in full.
+                refusal.headers["Connection"] = "close"
             await refusal(scope, receive, send)
             return
         started = False
+        over = False
         received = 0
 
         async def counted_receive() -> Message:
-            nonlocal received
+            nonlocal received, over
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
+                    over = True
                     raise BodyTooLargeError(self.max_body_bytes)
             return message
 
         async def tracked_send(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                if over:
+                    MutableHeaders(scope=message)["Connection"] = "close"
             await send(message)
 
         try:
@@ -117,7 +131,8 @@ class RequestGuard:
             # Raised where no exception handler answered (a body read outside a route).
             if started:
                 raise
-            await JSONResponse({"detail": exc.detail}, 413)(scope, receive, send)
+            await JSONResponse({"detail": exc.detail}, 413,
+                               headers={"Connection": "close"})(scope, receive, send)
 
     async def _refusal(self, request: Request) -> Response | None:
         """The response that ends the request here, or None to let it through."""
