@@ -133,7 +133,7 @@ def test_marketer_generates_with_the_tiny_model_and_picks_one(
             page.fill("input[name=n]", "2")
             # Generation takes seconds on a loaded 2-core machine: wait for the page it leads to.
             with page.expect_navigation(url=re.compile(r".*/studio/briefs/\d+$"), timeout=180_000):
-                page.click("#generate")
+                page.click("#generate", timeout=180_000)  # the click waits for the post too
             generation = page.locator("section.generation").first
             assert f"run:{RUN_ID}" in generation.locator("h2").inner_text()
             candidates = generation.locator("article.candidate")

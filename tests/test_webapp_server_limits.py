@@ -170,6 +170,22 @@ def test_forwarded_for_does_not_reset_the_client_limit(server: Server) -> None:
     assert sign_in(server)[0].get("/api/me").status_code == 200
 
 
+def test_a_configured_proxy_is_believed(make_server: object) -> None:
+    server = make_server("web:\n  max_failures_per_client: 3\n"  # type: ignore[operator]
+                         "  trusted_proxies: [127.0.0.1]\n")
+
+    def attempt(forwarded_for: str, email: str) -> int:
+        client, csrf = login_form(server)
+        return client.post("/login", headers={"X-Forwarded-For": forwarded_for},
+                           data={"email": email, "password": "wrong guess",
+                                 "csrf_token": csrf}).status_code
+
+    assert [attempt("203.0.113.1", f"guess{i}@x.et") for i in range(3)] == [401, 401, 401]
+    assert attempt("203.0.113.1", "guess9@x.et") == 429  # that client's limit
+    assert attempt("203.0.113.2", "guess9@x.et") == 401  # another client behind the proxy
+    assert "believing X-Forwarded-For/-Proto from 127.0.0.1" in server.log.read_text()
+
+
 def test_many_sign_ins_at_once_run_their_password_checks_a_few_at_a_time(
         make_server: object) -> None:
     server = make_server("web:\n  max_failures_per_client: 1000\n"  # type: ignore[operator]

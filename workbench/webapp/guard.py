@@ -50,6 +50,8 @@ def anonymous_response(request: Request) -> Response:
     """What a request without a valid session gets: 401 from the API, else the sign-in form."""
     if is_api(request.url.path):
         return JSONResponse({"detail": "sign in first"}, 401)
+    if request.method != "GET":
+        return RedirectResponse("/login", 303)  # a form post cannot be replayed after sign-in
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/login?next={quote(target, safe='')}", 303)
 
