@@ -4,7 +4,7 @@
   checks and 429 for the rest; a burst of sign-ins for many e-mails runs its Argon2 checks a few
   at a time, so the server's peak memory stays far below one 64 MiB check per request.
 - ``X-Forwarded-For`` is ignored unless a proxy is configured: changing it does not reset the
-  per-client limit.
+  per-client limit; from a configured proxy it names the client.
 - A chunked body is counted as it arrives: 413 once over the limit, and a post without a session
   is refused before its body is read.
 
