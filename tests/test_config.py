@@ -60,3 +60,21 @@ def test_bad_config_is_one_line(tmp_path: Path, text: str, expected: str) -> Non
 def test_missing_explicit_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("seed: " + "9" * 5000 + "\n", "invalid YAML: Exceeds the limit"),
+        ("a: " + "[" * 5000 + "]" * 5000 + "\n", "invalid YAML: nested too deeply"),
+    ],
+)
+def test_yaml_the_reader_cannot_hold_is_one_line(tmp_path: Path, text: str, expected: str) -> None:
+    """A number past Python's int-string limit or nesting past the recursion limit is a bad file."""
+    path = tmp_path / "workbench.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert expected in message
+    assert "\n" not in message

@@ -192,6 +192,13 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
         where = f" line {mark.line + 1}" if mark is not None else ""
         msg = f"{path}:{where} invalid YAML: {getattr(exc, 'problem', exc)}"
         raise ConfigError(msg) from None
+    except RecursionError:
+        msg = f"{path}: invalid YAML: nested too deeply"
+        raise ConfigError(msg) from None
+    except ValueError as exc:
+        # PyYAML converts integers itself: a number past Python's int-string limit lands here.
+        msg = f"{path}: invalid YAML: {str(exc).splitlines()[0]}"
+        raise ConfigError(msg) from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):

@@ -306,12 +306,8 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
                 brief = studio.brief_from_upload(data, brief_file.filename)
             else:
                 brief = studio.brief_from_form(fields)
-        except (WorkbenchError, ValueError, RecursionError) as exc:
-            # The YAML reader itself fails on a number over Python's int-string limit (ValueError)
-            # and on very deep nesting (RecursionError): a bad file all the same.
-            error = (str(exc) if isinstance(exc, WorkbenchError) else
-                     "brief file: a value YAML cannot read (a number thousands of digits long, "
-                     "or nesting hundreds of levels deep)")
+        except WorkbenchError as exc:
+            error = str(exc)
             return page(request, "studio.html", user, status=400, form=fields, error=error,
                         **studio_context(user))
         row = studio.save_brief(store, data_dir, user, brief)
