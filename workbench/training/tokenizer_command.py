@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,8 +188,11 @@ def trained_tokenizers(folder: Path) -> list[TokenizerBase]:
     """Tokenizers trained or extended here (``DIR/training/tokenizers/<name>/``)."""
     if not folder.is_dir():
         return []
+    def natural(path: Path) -> list[int | str]:  # extend-4000 before extend-16000
+        return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
+
     return [TokenizerBase(sub.name, f"{sub.name} (trained here)", sub, "transformers")
-            for sub in sorted(folder.iterdir()) if (sub / "tokenizer.json").is_file()]
+            for sub in sorted(folder.iterdir(), key=natural) if (sub / "tokenizer.json").is_file()]
 
 
 def fertility_report(texts_path: Path, out_dir: Path, *, bases: Sequence[str] = (),
