@@ -7,6 +7,7 @@ learnt from the pipeline's cleaned posts by ``train tokenizer --kind extend``.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -29,8 +30,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
 
     root = tmp_path_factory.mktemp("extended-run")
     synthetic_copy(root, n_ads=48, n_non_ads=12, seed=3)
-    base = save_random_llama(root / "mistral-random", packaged_tokenizer("mistral-v1").load(),
-                             SHAPE)
+    mistral = packaged_tokenizer("mistral-v1")
+    base = save_random_llama(root / "mistral-random", mistral.load(), SHAPE)
+    # As a hub checkpoint of Mistral 7B ships it, beside tokenizer.json.
+    shutil.copyfile(mistral.path, base / "tokenizer.model")
     extended = Layout(root).tokenizers / "mistral-am"
     train_tokenizer(Layout(root).cleaned_messages, extended, kind="extend",
                     bases=["mistral-v1"], n_new=300)
@@ -88,3 +91,19 @@ def test_one_training_step_with_the_extended_vocabulary(world: tuple[Path, Path,
     losses = [m["loss"] for m in metrics if "loss" in m and "eval_loss" not in m]
     assert losses
     assert all(loss == loss and loss > 0 for loss in losses)  # finite, not NaN
+
+
+def test_extend_the_local_base_of_a_recipe(world: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    from workbench.training.tokenizer_command import train_tokenizer
+
+    root, base, extended = world
+    recipe = tmp_path / "local-mistral.yaml"
+    recipe.write_text(f"name: local-mistral\nmethod: lora\nmodel: {{base: {base}}}\n"
+                      "lora: {r: 8}\n", encoding="utf-8")
+    report = train_tokenizer(Layout(root).cleaned_messages, tmp_path / "ext", kind="extend",
+                             bases=[str(recipe)], n_new=300)
+    assert report.rows[0][0] == f"base: {recipe} ({base})"
+    # The recipe's folder holds Mistral's SentencePiece model: the same pieces are merged into it.
+    ours = json.loads((tmp_path / "ext" / "extension.json").read_text(encoding="utf-8"))
+    packaged = json.loads((extended / "extension.json").read_text(encoding="utf-8"))
+    assert ours["pieces"] == packaged["pieces"]
