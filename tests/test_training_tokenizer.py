@@ -13,6 +13,7 @@ from synthetic.splits import synthetic_posts
 from workbench.core.errors import ConfigError
 from workbench.training import fertility as fertility_module
 from workbench.training import tokenizer as tokenizer_module
+from workbench.training import tokenizer_bases as bases_module
 from workbench.training.fertility import fertility
 from workbench.training.tokenizer import train_bpe, train_sentencepiece
 from workbench.training.tokenizer_command import train_tokenizer
@@ -168,3 +169,4 @@ def test_run_resizes_embeddings_for_an_extended_tokenizer(
 def test_tokenizer_doctests() -> None:
     assert doctest.testmod(tokenizer_module).failed == 0
     assert doctest.testmod(fertility_module).failed == 0
+    assert doctest.testmod(bases_module).failed == 0

@@ -65,7 +65,7 @@ def tokenizer_cmd(
                       "of every base found locally (or of each --base) on all posts, with a "
                       "plot.")] = False,
     vocab_size: Annotated[int, typer.Option(min=500, help="Vocabulary size (bpe, sentencepiece).")] = 16000,
-    base: Annotated[list[str] | None, typer.Option(help="Base tokenizer: a packaged one "
+    base: Annotated[list[str] | None, typer.Option(metavar="BASE", help="Base tokenizer: a packaged one "
                     "(mistral-v1, mistral-v3, mistral-tekken, qwen2.5), a recipe, a tokenizer "
                     "folder or hub id. Compared against; --kind extend needs exactly one. "
                     "Repeatable.")] = None,
