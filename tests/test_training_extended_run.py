@@ -74,8 +74,9 @@ def test_new_embeddings_start_as_the_mean_of_the_pieces_they_replace(
 
 
 def test_one_training_step_with_the_extended_vocabulary(world: tuple[Path, Path, Path]) -> None:
-    from transformers import AutoTokenizer
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from workbench.training.merge import merge_run
     from workbench.training.run import train_run
 
     root, base, extended = world
@@ -91,6 +92,11 @@ def test_one_training_step_with_the_extended_vocabulary(world: tuple[Path, Path,
     losses = [m["loss"] for m in metrics if "loss" in m and "eval_loss" not in m]
     assert losses
     assert all(loss == loss and loss > 0 for loss in losses)  # finite, not NaN
+    # The merged model keeps the extended vocabulary and its trained embedding rows.
+    merged = merge_run(root, "extended", log=lambda _l: None)
+    model = AutoModelForCausalLM.from_pretrained(merged)
+    assert model.get_input_embeddings().weight.shape[0] == len(saved)
+    assert len(AutoTokenizer.from_pretrained(merged)) == len(saved)
 
 
 def test_extend_the_local_base_of_a_recipe(world: tuple[Path, Path, Path], tmp_path: Path) -> None:
