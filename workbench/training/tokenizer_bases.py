@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.core.errors import ConfigError
+from workbench.core.io import write_bytes_atomic, write_json_atomic
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -191,11 +192,10 @@ def write_sentencepiece_folder(model: bytes, out_dir: Path) -> Path:
 
     ``legacy: false`` keeps the text after a special token from gaining a spurious ``▁``.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "tokenizer.model").write_bytes(model)
+    write_bytes_atomic(out_dir / "tokenizer.model", model)
     config = {"tokenizer_class": "LlamaTokenizer", **LLAMA_SPECIALS, "add_bos_token": True,
               "add_eos_token": False, "legacy": False, "clean_up_tokenization_spaces": False}
-    (out_dir / "tokenizer_config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+    write_json_atomic(out_dir / "tokenizer_config.json", config)
     return out_dir
 
 

@@ -17,7 +17,12 @@ from pathlib import Path
 from typing import Literal
 
 from workbench.core.errors import ConfigError, DataContractError
-from workbench.core.io import sha256_file, write_json_atomic, write_text_atomic
+from workbench.core.io import (
+    sha256_file,
+    write_bytes_atomic,
+    write_json_atomic,
+    write_text_atomic,
+)
 from workbench.core.manifests import build_manifest
 from workbench.training.fertility import fertility, fertility_table, plot_fertility
 from workbench.training.tokenizer_bases import (
@@ -159,7 +164,7 @@ def train_tokenizer(
         tok = train_bpe(train, vocab_size)
     elif kind == "sentencepiece":
         tok, proto = train_sentencepiece(train, vocab_size)
-        (out_dir / "sentencepiece.model").write_bytes(proto)
+        write_bytes_atomic(out_dir / "sentencepiece.model", proto)
     else:
         extension = extend_base(resolved[0], train, n_new, work_dir=out_dir)
         tok, added = extension.tokenizer, extension.pieces
