@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -113,3 +114,37 @@ def test_extend_the_local_base_of_a_recipe(world: tuple[Path, Path, Path], tmp_p
     ours = json.loads((tmp_path / "ext" / "extension.json").read_text(encoding="utf-8"))
     packaged = json.loads((extended / "extension.json").read_text(encoding="utf-8"))
     assert ours["pieces"] == packaged["pieces"]
+
+
+def _random_llama(vocab_size: int) -> Any:
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    return LlamaForCausalLM(LlamaConfig(
+        vocab_size=vocab_size, hidden_size=SHAPE.hidden_size,
+        intermediate_size=SHAPE.intermediate_size, num_hidden_layers=1, num_attention_heads=2,
+        num_key_value_heads=1, tie_word_embeddings=False))
+
+
+def test_padded_vocabularies_and_mismatched_bases(world: tuple[Path, Path, Path]) -> None:
+    import torch
+
+    from workbench.core.errors import ConfigError
+    from workbench.training.tokenizer_extend import resize_embeddings
+
+    _, _, extended = world
+    record = json.loads((extended / "extension.json").read_text(encoding="utf-8"))
+    size = 32000 + record["added"]
+    # Embeddings padded past the extended vocabulary: nothing to add, the new ids' rows still
+    # start from the pieces they replace.
+    padded = _random_llama(size + 64)
+    before = padded.get_input_embeddings().weight.detach().clone()
+    assert resize_embeddings(padded, size, extended) == record["added"]
+    weight = padded.get_input_embeddings().weight
+    assert weight.shape[0] == size + 64
+    entry = record["pieces"][-1]
+    torch.testing.assert_close(weight[entry["id"]], before[entry["replaces"]].mean(dim=0))
+    # A tokenizer extended from Mistral on a model with a smaller vocabulary: one-line error.
+    with pytest.raises(ConfigError, match="extends a base of 32,000 pieces but the model has 600"):
+        resize_embeddings(_random_llama(600), size, extended)

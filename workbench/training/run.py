@@ -56,7 +56,7 @@ from workbench.core.runs import (
 )
 from workbench.training.recipe import Recipe, load_recipe, sft_config_kwargs
 from workbench.training.sft_data import ensure_data, install_prompt_spec, load_split
-from workbench.training.tokenizer_extend import init_new_embeddings, read_extension
+from workbench.training.tokenizer_extend import resize_embeddings
 
 Log = Callable[[str], None]
 
@@ -255,11 +255,8 @@ def load_base_model(recipe: Recipe, base: str, *, vocab_size: int | None = None,
     except OSError as exc:
         msg = f"cannot load base model '{base}': {str(exc).splitlines()[0]}"
         raise ConfigError(msg) from None
-    if vocab_size is not None and vocab_size > model.get_input_embeddings().weight.shape[0]:
-        model.resize_token_embeddings(vocab_size, mean_resizing=True)
-        extension = read_extension(recipe.model.tokenizer)
-        if extension is not None:
-            init_new_embeddings(model, extension)
+    if vocab_size is not None:
+        resize_embeddings(model, vocab_size, recipe.model.tokenizer)
     return model
 
 

@@ -241,6 +241,37 @@ def read_extension(tokenizer_dir: str | Path | None) -> dict[str, Any] | None:
     return record
 
 
+def resize_embeddings(model: Any, vocab_size: int, tokenizer_dir: str | Path | None) -> int:
+    """Fit the model's embeddings to a tokenizer of ``vocab_size`` ids; initialise new pieces.
+
+    Rows are added when the tokenizer is longer than the embeddings (mean of all rows, the
+    library's default). When ``tokenizer_dir`` holds an extended tokenizer, each new piece's row
+    (input and output) is then set to the mean of the rows of the base pieces it replaces, also
+    when it falls in rows the base had already (vocabularies padded to a multiple of 64).
+
+    Returns
+    -------
+    int
+        How many rows were set from the pieces they replace.
+
+    Raises
+    ------
+    ConfigError
+        When the tokenizer extends a base with more pieces than the model has rows (a tokenizer
+        extended from another base).
+    """
+    rows = model.get_input_embeddings().weight.shape[0]
+    extension = read_extension(tokenizer_dir)
+    if extension is not None and extension["base_vocab_size"] > rows:
+        msg = (f"tokenizer {tokenizer_dir} extends a base of {extension['base_vocab_size']:,} "
+               f"pieces but the model has {rows:,} embedding rows: extend this model's own "
+               "tokenizer")
+        raise ConfigError(msg)
+    if vocab_size > rows:
+        model.resize_token_embeddings(vocab_size, mean_resizing=True)
+    return 0 if extension is None else init_new_embeddings(model, extension)
+
+
 def init_new_embeddings(model: Any, extension: dict[str, Any]) -> int:
     """Set each new embedding row (input and output) to the mean of the rows it replaces.
 
