@@ -122,7 +122,7 @@ def child(cfg: dict) -> dict:
     if recipe.quantization.enabled:
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=gpu)
     if cfg["texts"]:
-        from workbench.training.tokenizer import read_texts
+        from workbench.training.tokenizer_command import read_texts
 
         rows = [{"text": t} for _, t in read_texts(Path(cfg["texts"]))[:4000]]
     else:

@@ -41,7 +41,7 @@ def test_build_data_and_tokenizer_via_cli(tmp_path: Path) -> None:
     out = run("train", "tokenizer", "--vocab-size", "800", "--held-out", "0.2",
               "--data-dir", str(tmp_path))
     assert out.returncode == 0, out.stderr
-    assert "| bpe | 800 |" in out.stdout
+    assert "| bpe 800 | 800 |" in out.stdout
     assert (tmp_path / "training" / "tokenizers" / "bpe-800" / "tokenizer.json").exists()
 
 
@@ -57,6 +57,8 @@ def test_user_errors_are_one_line_exit_2(tmp_path: Path) -> None:
         ("train", "run", "tiny-cpu", "--resume", "--set", "training.max_steps=3"),
         ("train", "merge", "no-such-run"),
         ("train", "tokenizer", "--kind", "wordpiece"),
+        ("train", "tokenizer", "--kind", "extend"),
+        ("train", "tokenizer", "--report", "--base", "mistral-v1"),  # no cleaned posts yet
     ]
     for args in cases:
         out = run(*args, "--data-dir", str(tmp_path / "d"))

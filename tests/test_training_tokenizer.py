@@ -11,14 +11,13 @@ import pytest
 
 from synthetic.splits import synthetic_posts
 from workbench.core.errors import ConfigError
+from workbench.training import fertility as fertility_module
 from workbench.training import tokenizer as tokenizer_module
-from workbench.training.tokenizer import (
-    extend_tokenizer,
-    fertility,
-    train_bpe,
-    train_sentencepiece,
-    train_tokenizer,
-)
+from workbench.training import tokenizer_bases as bases_module
+from workbench.training.fertility import fertility
+from workbench.training.tokenizer import train_bpe, train_sentencepiece
+from workbench.training.tokenizer_command import train_tokenizer
+from workbench.training.tokenizer_extend import extend_tokenizer
 
 ENGLISH = [
     "The quick brown fox jumps over the lazy dog near the river bank.",
@@ -111,29 +110,35 @@ def test_tokenizer_command_writes_files_and_fertility_table(
         cleaned)
 
     report = train_tokenizer(cleaned, tmp_path / "bpe", kind="bpe", vocab_size=1000,
-                             base=str(english_base), held_out=0.2)
+                             bases=[str(english_base)], held_out=0.2)
     names = [name for name, _ in report.rows]
-    assert names == [f"base ({english_base})", "bpe"]
+    assert names == [f"base: {english_base}", "bpe 1,000"]
     base_stats, ours = report.rows[0][1], report.rows[1][1]
     assert ours["tokens_per_word"] < base_stats["tokens_per_word"]
     table = (tmp_path / "bpe" / "fertility.md").read_text(encoding="utf-8")
-    assert table.startswith("| tokenizer | vocab_size | tokens_per_word")
+    assert table.startswith("| tokenizer | vocab | tokens/word | chars/token | unk share |")
     assert json.loads((tmp_path / "bpe" / "manifest.json").read_text())["held_out_texts"] > 0
     reloaded = AutoTokenizer.from_pretrained(tmp_path / "bpe")
     assert len(reloaded) == ours["vocab_size"]
 
     sp = train_tokenizer(cleaned, tmp_path / "sp", kind="sentencepiece", vocab_size=600)
     assert (tmp_path / "sp" / "sentencepiece.model").exists()
-    assert sp.rows[0][0] == "sentencepiece"
+    assert sp.rows[0][0] == "sentencepiece 600"
 
-    ext = train_tokenizer(cleaned, tmp_path / "ext", kind="extend", base=str(english_base), n_new=100)
+    ext = train_tokenizer(cleaned, tmp_path / "ext", kind="extend", bases=[str(english_base)],
+                          n_new=100)
     assert ext.added
+    record = json.loads((tmp_path / "ext" / "extension.json").read_text(encoding="utf-8"))
+    base_tok = AutoTokenizer.from_pretrained(english_base)
+    assert record["base_vocab_size"] == len(base_tok)
+    for entry in record["pieces"][:20]:  # byte-level base: the pieces spell out in its ids
+        assert base_tok.decode(entry["replaces"]) == entry["piece"]
     assert ext.rows[1][1]["tokens_per_word"] < ext.rows[0][1]["tokens_per_word"]
 
-    with pytest.raises(ConfigError, match="--kind extend needs --base"):
+    with pytest.raises(ConfigError, match="--kind extend needs one --base"):
         train_tokenizer(cleaned, tmp_path / "x", kind="extend")
     with pytest.raises(ConfigError, match="cannot load tokenizer"):
-        train_tokenizer(cleaned, tmp_path / "x", base=str(tmp_path / "missing"))
+        train_tokenizer(cleaned, tmp_path / "x", bases=[str(tmp_path / "missing")])
 
 
 def test_run_resizes_embeddings_for_an_extended_tokenizer(
@@ -163,3 +168,5 @@ def test_run_resizes_embeddings_for_an_extended_tokenizer(
 
 def test_tokenizer_doctests() -> None:
     assert doctest.testmod(tokenizer_module).failed == 0
+    assert doctest.testmod(fertility_module).failed == 0
+    assert doctest.testmod(bases_module).failed == 0

@@ -14,7 +14,7 @@ then a one-line change here, and two stages can never disagree on where a file l
       argilla/             Argilla backend state
       labels/              annotations.parquet, quarantine, snapshots/
       curated/             label issues, predictions, dup clusters, outliers, splits/
-      training/            data/<recipe>/ (SFT/CPT datasets), tokenizers/
+      training/            data/<recipe>/ (SFT/CPT datasets), tokenizers/, tokenizer-report/
       runs/                one folder per training run
       rag/                 the LanceDB index
       briefs/              brief YAML files indexed with the ads
@@ -200,6 +200,11 @@ class Layout:
     def tokenizers(self) -> Path:
         """``training/tokenizers/``."""
         return self.training / "tokenizers"
+
+    @property
+    def tokenizer_report(self) -> Path:
+        """``training/tokenizer-report/``: ``train tokenizer --report`` (table, JSON, plot)."""
+        return self.training / "tokenizer-report"
 
     @property
     def runs(self) -> Path:

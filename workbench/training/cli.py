@@ -61,39 +61,55 @@ def build_data_cmd(
 def tokenizer_cmd(
     kind: Annotated[str, typer.Option(help="bpe, sentencepiece (unigram, byte fallback) or "
                                             "extend (add Amharic pieces to --base).")] = "bpe",
+    report: Annotated[bool, typer.Option("--report", help="Train nothing: compare the fertility "
+                      "of every base found locally (or of each --base) on all posts, with a "
+                      "plot.")] = False,
     vocab_size: Annotated[int, typer.Option(min=500, help="Vocabulary size (bpe, sentencepiece).")] = 16000,
-    base: Annotated[str | None, typer.Option(help="Base tokenizer (folder or hub id) to compare "
-                                                  "against; required by --kind extend.")] = None,
-    n_new: Annotated[int, typer.Option(min=1, help="Pieces added by --kind extend.")] = 4000,
+    base: Annotated[list[str] | None, typer.Option(metavar="BASE", help="Base tokenizer: a packaged one "
+                    "(mistral-v1, mistral-v3, mistral-tekken, qwen2.5), a recipe, a tokenizer "
+                    "folder or hub id. Compared against; --kind extend needs exactly one. "
+                    "Repeatable.")] = None,
+    n_new: Annotated[int, typer.Option(min=1, help="Most pieces added by --kind extend.")] = 4000,
     held_out: Annotated[float, typer.Option(help="Share of texts held out for the fertility "
                                                  "table (chosen by id hash).")] = 0.05,
     input_path: Annotated[Path | None, typer.Option("--input", help="Texts: Parquet with a text "
-                          "column, or one text per line (default: DIR/cleaned/messages.parquet).",
+                          "column, TSV/CSV with a text, tweet or sentence column, or one text "
+                          "per line (default: DIR/cleaned/messages.parquet).",
                           dir_okay=False)] = None,
     name: Annotated[str | None, typer.Option(help="Output name under DIR/training/tokenizers/ "
                                                   "(default: the kind and size).")] = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Train an Amharic tokenizer (or extend a base) and print the fertility table.
+    """Train an Amharic tokenizer, extend a real base, or compare tokenizers (--report).
 
-    Example: workbench train tokenizer --kind bpe --vocab-size 16000 --base path/to/llama-tokenizer
+    Examples: workbench train tokenizer --report --data-dir data;
+    workbench train tokenizer --kind extend --base mistral-v1 --n-new 16000 --data-dir data
     """
     from workbench.core.errors import ConfigError
-    from workbench.training.tokenizer import train_tokenizer
+    from workbench.training.tokenizer_command import fertility_report, train_tokenizer
 
+    _, root = resolve(data_dir, config)
+    layout = Layout(root)
+    source = input_path or layout.cleaned_messages
+    bases = list(base or [])
+    if report:
+        result = fertility_report(source, layout.tokenizer_report, bases=bases,
+                                  trained=layout.tokenizers)
+        typer.echo(result.table())
+        typer.echo(f"plot -> {result.plot}")
+        return
     if kind not in ("bpe", "sentencepiece", "extend"):
         msg = f"--kind must be bpe, sentencepiece or extend, got '{kind}'"
         raise ConfigError(msg)
-    _, root = resolve(data_dir, config)
-    source = input_path or Layout(root).cleaned_messages
     label = name or (f"extend-{n_new}" if kind == "extend" else f"{kind}-{vocab_size}")
-    report = train_tokenizer(source, Layout(root).tokenizers / label, kind=kind,  # type: ignore[arg-type]
-                             vocab_size=vocab_size, base=base, n_new=n_new, held_out=held_out)
-    typer.echo(report.table())
-    if report.added:
-        typer.echo(f"added {len(report.added)} pieces, e.g. {' '.join(report.added[:8])}")
-    typer.echo(f"tokenizer -> {report.out_dir}")
+    result = train_tokenizer(source, layout.tokenizers / label, kind=kind,  # type: ignore[arg-type]
+                             vocab_size=vocab_size, bases=bases, n_new=n_new, held_out=held_out)
+    typer.echo(result.table())
+    if result.added:
+        sample = [p for p in result.added if len(p.strip("▁")) > 1][:8]
+        typer.echo(f"added {len(result.added):,} pieces, e.g. {' '.join(sample)}")
+    typer.echo(f"tokenizer -> {result.out_dir}")
 
 
 @app.command("run")

@@ -56,6 +56,7 @@ from workbench.core.runs import (
 )
 from workbench.training.recipe import Recipe, load_recipe, sft_config_kwargs
 from workbench.training.sft_data import ensure_data, install_prompt_spec, load_split
+from workbench.training.tokenizer_extend import resize_embeddings
 
 Log = Callable[[str], None]
 
@@ -226,7 +227,9 @@ def load_base_model(recipe: Recipe, base: str, *, vocab_size: int | None = None,
     base
         Hub id or directory (the tiny base's folder for ``base: tiny``).
     vocab_size
-        Tokenizer length; embeddings are resized (mean-initialised) when it is larger.
+        Tokenizer length; embeddings are resized when it is larger: each new row is the mean of
+        the base pieces it replaces for a tokenizer from ``train tokenizer --kind extend``, else
+        the mean of all rows.
     dtype
         Override ``model.dtype`` (merging reloads the base in float32).
     quantize
@@ -252,8 +255,8 @@ def load_base_model(recipe: Recipe, base: str, *, vocab_size: int | None = None,
     except OSError as exc:
         msg = f"cannot load base model '{base}': {str(exc).splitlines()[0]}"
         raise ConfigError(msg) from None
-    if vocab_size is not None and vocab_size > model.get_input_embeddings().weight.shape[0]:
-        model.resize_token_embeddings(vocab_size, mean_resizing=True)
+    if vocab_size is not None:
+        resize_embeddings(model, vocab_size, recipe.model.tokenizer)
     return model
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from workbench.core.io import write_json_atomic
 from workbench.training.recipe import TinyModelConfig
@@ -62,11 +63,31 @@ def build_tiny_base(
     Path
         ``out_dir``, loadable with ``AutoModelForCausalLM.from_pretrained``.
     """
+    tokenizer = train_bpe(texts, spec.vocab_size)
+    tokenizer.chat_template = chat_template
+    save_random_llama(out_dir, tokenizer, spec, seed=seed, dtype=dtype, device=device)
+    write_json_atomic(out_dir / MARKER, {"spec": spec.model_dump(), "seed": seed,
+                                         "vocab_size": len(tokenizer)})
+    return out_dir
+
+
+def save_random_llama(
+    out_dir: Path,
+    tokenizer: Any,
+    spec: TinyModelConfig,
+    *,
+    seed: int = 0,
+    dtype: str = "float32",
+    device: str = "cpu",
+) -> Path:
+    """Save a randomly initialised Llama of ``spec``'s shape for ``tokenizer``, and the tokenizer.
+
+    The vocabulary is the tokenizer's (``spec.vocab_size`` is ignored), so a real tokenizer
+    (Mistral's 32,000 pieces, or an extended one) gets a tiny model of its own.
+    """
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    tokenizer = train_bpe(texts, spec.vocab_size)
-    tokenizer.chat_template = chat_template
     config = LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=spec.hidden_size,
@@ -88,6 +109,4 @@ def build_tiny_base(
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
-    write_json_atomic(out_dir / MARKER, {"spec": spec.model_dump(), "seed": seed,
-                                         "vocab_size": len(tokenizer)})
     return out_dir
