@@ -77,3 +77,54 @@ def run_callbacks(run_dir: Path, recipe: Recipe, log: Log) -> list[Any]:
 
     return [RunLog()]
 
+
+
+def format_duration(seconds: float) -> str:
+    """``42 s``, ``7 min``, ``2.5 h``: rounded for a human.
+
+    Examples
+    --------
+    >>> format_duration(42.4), format_duration(420), format_duration(9000)
+    ('42 s', '7 min', '2.5 h')
+    """
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def time_estimate(run_dir: Path, log: Log, *, measured_steps: int = 3) -> Any:
+    """A callback that times the first optimizer steps and prints how long the run will take.
+
+    The first step is left out of the timing (kernel selection, lazy allocations); the next
+    ``measured_steps`` are averaged and multiplied by the steps left. The estimate lands in
+    ``run.json`` (``seconds_per_step``, ``estimated_seconds``) as well as on the log.
+    """
+    import time
+
+    from transformers import TrainerCallback
+
+    class TimeEstimate(TrainerCallback):
+        def __init__(self) -> None:
+            self.marks: list[float] = []
+            self.done = False
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if self.done or not state.is_world_process_zero:
+                return
+            self.marks.append(time.perf_counter())
+            if len(self.marks) < measured_steps + 1:
+                return
+            self.done = True
+            per_step = (self.marks[-1] - self.marks[0]) / measured_steps
+            left = max(0, state.max_steps - state.global_step)
+            evals = (left // args.eval_steps if args.eval_strategy != "no" and args.eval_steps
+                     else 0)
+            log(f"time estimate: {per_step:.2f} s per step over {measured_steps} steps -> about "
+                f"{format_duration(per_step * left)} for the {left} steps left"
+                + (f" (plus {evals} evaluations)" if evals else ""))
+            update_status(run_dir, seconds_per_step=round(per_step, 4),
+                          estimated_seconds=round(per_step * state.max_steps, 1))
+
+    return TimeEstimate()

@@ -104,6 +104,12 @@ class ModelConfig(StrictModel):
     tiny: TinyModelConfig | None = Field(
         default=None, description="Shape of the tiny model (only with base: tiny)."
     )
+    architecture: dict[str, Any] | None = Field(
+        default=None,
+        description="The base's transformers config fields (model_type, sizes), as in its "
+        "config.json: the memory estimate and the recipe tests use it when the base is not a "
+        "local folder (a local base's own config.json wins).",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -112,6 +118,14 @@ class ModelConfig(StrictModel):
         if isinstance(data, dict) and data.get("base") == TINY_BASE and data.get("tiny") is None:
             return {**data, "tiny": {}}
         return data
+
+    @field_validator("architecture")
+    @classmethod
+    def _has_model_type(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and not isinstance(value.get("model_type"), str):
+            msg = "model.architecture needs a model_type (llama, mistral, stablelm, falcon...)"
+            raise ValueError(msg)
+        return value
 
     @model_validator(mode="after")
     def _tiny_shape(self) -> ModelConfig:
@@ -244,6 +258,12 @@ class Recipe(StrictModel):
         default=None, ge=1,
         description="torch intra-op threads when training on CPU (None: torch's default, one per "
         "core). Tiny models gain nothing from more, and busy machines lose a lot.",
+    )
+    from_run: str | None = Field(
+        default=None,
+        description="Run id whose output this run starts from (`workbench train run --from`): "
+        "its merged model, or its adapter merged into its base, replaces model.base; the "
+        "tokenizer is the parent run's. Continued pretraining, then SFT.",
     )
     model: ModelConfig
     quantization: QuantizationConfig = Field(default_factory=QuantizationConfig)

@@ -41,7 +41,8 @@ from workbench.core.runs import (
     resolve_run_dir,
     run_folder,
 )
-from workbench.training.callbacks import progress_bar, run_callbacks
+from workbench.training.callbacks import progress_bar, run_callbacks, time_estimate
+from workbench.training.lineage import finished_parent, parent_inputs, starting_point
 from workbench.training.model_loading import (
     bnb_config,
     load_base_model,
@@ -122,6 +123,10 @@ def _prepare_run_dir(data_dir: Path, recipe: Recipe, run_id: str | None, resume:
             raise ConfigError(msg)
         log(f"resuming {run_dir.name} with its saved recipe")
         return run_dir, saved, True
+    if recipe.from_run:
+        # Settled before the folder exists: a typo in --from leaves nothing behind.
+        parent = finished_parent(data_dir, recipe.from_run)
+        recipe = recipe.model_copy(update={"from_run": parent.name})
     run_dir = run_folder(data_dir, run_id or new_run_id(recipe))
     if (run_dir / STATUS_FILE).exists():
         msg = f"{run_dir} already exists: use --resume to continue it or pick another --run-id"
@@ -187,7 +192,8 @@ def train_run(
     transformers.set_seed(recipe.seed)
     status = read_status(run_dir)
     update_status(run_dir, run_id=run_dir.name, recipe=recipe.name, method=recipe.method,
-                   base=recipe.model.base, status="running", pid=os.getpid(),
+                   base=recipe.model.base, parent_run=recipe.from_run, status="running",
+                   pid=os.getpid(),
                    host=platform.node(), started_at=status.get("started_at", now()))
     try:
         result = _train(data_dir, run_dir, recipe, resuming, progress, log, callbacks)
@@ -219,7 +225,13 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
     install_prompt_spec(data_out, run_dir)
     objective = recipe.data.objective
     base = recipe.model.base
-    if recipe.model.is_tiny:
+    if recipe.from_run:
+        merge_dtype = recipe.model.dtype if recipe.model.dtype != "auto" else "float32"
+        base = str(starting_point(data_dir, recipe.from_run, run_dir, dtype=merge_dtype, log=log))
+        # The parent's folder is local: a hub revision pin no longer applies.
+        recipe = recipe.model_copy(update={"model": recipe.model.model_copy(update={"revision": None})})
+        log(f"starting from run {recipe.from_run}: {base}")
+    elif recipe.model.is_tiny:
         base_dir = run_dir / "base"
         if not (base_dir / "config.json").exists():
             assert recipe.model.tiny is not None  # set by the recipe validator
@@ -246,7 +258,7 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
     if not progress:
         args.disable_tqdm = True
         datasets.disable_progress_bars()
-        transformers.utils.logging.disableprogress_bar()
+        transformers.utils.logging.disable_progress_bar()
 
     tokenizer = load_tokenizer(recipe, base)
     model = load_base_model(recipe, base, vocab_size=len(tokenizer))
@@ -258,7 +270,7 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
         model=model, args=args, train_dataset=Dataset.from_list(train_rows),
         eval_dataset=Dataset.from_list(eval_rows) if eval_rows else None,
         processing_class=tokenizer, peft_config=peft_config(recipe),
-        callbacks=[*run_callbacks(run_dir, recipe, log), *callbacks],
+        callbacks=[*run_callbacks(run_dir, recipe, log), time_estimate(run_dir, log), *callbacks],
     )
     # metrics.jsonl has every log line; printing them as dicts too is noise.
     trainer.remove_callback(PrinterCallback)
@@ -278,7 +290,9 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
         log(f"resuming from {checkpoint} (step {resumed_from})")
     elif resuming:
         log("no checkpoint saved yet: starting from step 0")
-    write_run_manifest(run_dir, recipe, data_out, base, mask.line(), status="running")
+    lineage = parent_inputs(data_dir, recipe.from_run) if recipe.from_run else None
+    write_run_manifest(run_dir, recipe, data_out, base, mask.line(), status="running",
+                       parent_inputs=lineage)
 
     trainer.train(resume_from_checkpoint=checkpoint)
 
@@ -300,7 +314,7 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
     warnings = list(dict.fromkeys([*status.get("warnings", []), *([warning] if warning else [])]))
     update_status(run_dir, warnings=warnings)
     write_run_manifest(run_dir, recipe, data_out, base, mask.line(), status="finished",
-                       final=final)
+                       final=final, parent_inputs=lineage)
     return RunResult(
         run_id=run_dir.name, run_dir=run_dir, status="finished",
         global_step=trainer.state.global_step, resumed_from=resumed_from,

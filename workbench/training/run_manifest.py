@@ -21,7 +21,8 @@ from workbench.training.recipe import Recipe
 
 
 def write_run_manifest(run_dir: Path, recipe: Recipe, data_out: Path, base: str,
-                       mask: str, *, status: str, final: Path | None = None) -> None:
+                       mask: str, *, status: str, final: Path | None = None,
+                       parent_inputs: list[InputFile] | None = None) -> None:
     """Write ``run_dir/manifest.json``: the run and the data, splits and labels it trained on.
 
     Parameters
@@ -40,6 +41,9 @@ def write_run_manifest(run_dir: Path, recipe: Recipe, data_out: Path, base: str,
         ``running`` or ``finished``.
     final
         The folder of the final weights (their hashes are recorded).
+    parent_inputs
+        The parent run's manifest and inputs, for a run started ``--from`` another
+        (:func:`workbench.training.lineage.parent_inputs`).
     """
     data_manifest_path = data_out / MANIFEST
     data = read_manifest(data_manifest_path, SftDataManifest,
@@ -48,6 +52,7 @@ def write_run_manifest(run_dir: Path, recipe: Recipe, data_out: Path, base: str,
                         role="training-data"),
               InputFile(path=data.split_manifest, sha256=data.split_manifest_sha256,
                         role="split-manifest")]
+    inputs += parent_inputs or []
     outputs: dict[str, OutputFile] = {}
     if final is not None:
         for path in sorted(final.glob("*.safetensors")):
@@ -74,5 +79,6 @@ def write_run_manifest(run_dir: Path, recipe: Recipe, data_out: Path, base: str,
         data_fingerprint=data.fingerprint,
         loss_mask=mask,
         device=device,
+        parent_run=recipe.from_run,
     )
     write_manifest(run_dir / MANIFEST, manifest)
