@@ -60,12 +60,23 @@ class MemoryEstimate:
         return self.weights + self.trainable + self.activations
 
     def line(self) -> str:
-        """One line: total and components, in GiB."""
-        return (f"estimated GPU memory {self.total / GIB:.2f} GiB = weights {self.weights / GIB:.2f}"
-                f" + trainable {self.trainable / GIB:.2f} ({self.trainable_parameters / 1e6:.1f} M "
-                f"params with gradients and optimizer) + activations {self.activations / GIB:.2f}"
-                f" ({self.tokens_per_step} tokens per micro-batch); base "
-                f"{self.parameters / 1e9:.2f} B params")
+        """One line: total and components."""
+        return (f"estimated GPU memory {size(self.total)} = weights {size(self.weights)} + "
+                f"trainable {size(self.trainable)} ({self.trainable_parameters / 1e6:.1f} M params "
+                f"with gradients and optimizer) + activations {size(self.activations)} "
+                f"({self.tokens_per_step} tokens per micro-batch); base "
+                f"{self.parameters / 1e6:,.1f} M params")
+
+
+def size(n_bytes: int) -> str:
+    """Bytes for a human: ``1.25 GiB``, ``37 MiB``.
+
+    Examples
+    --------
+    >>> size(3 * 2**30 // 2), size(37 * 2**20)
+    ('1.50 GiB', '37 MiB')
+    """
+    return f"{n_bytes / GIB:.2f} GiB" if n_bytes >= GIB else f"{n_bytes / 2**20:.0f} MiB"
 
 
 def base_config(recipe: Recipe, base: str | None = None) -> Any:
@@ -76,8 +87,11 @@ def base_config(recipe: Recipe, base: str | None = None) -> Any:
     ConfigError
         When the base is not local and the recipe has no ``model.architecture``.
     """
-    from transformers import AutoConfig
+    from transformers import AutoConfig, LlamaConfig
 
+    if recipe.model.is_tiny and base is None:
+        assert recipe.model.tiny is not None  # set by the recipe validator
+        return LlamaConfig(**recipe.model.tiny.model_dump(), tie_word_embeddings=False)
     folder = Path(base or recipe.model.base).expanduser()
     if (folder / "config.json").is_file():
         fields = json.loads((folder / "config.json").read_text(encoding="utf-8"))

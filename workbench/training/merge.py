@@ -72,6 +72,7 @@ def merge_run(
     *,
     out: Path | None = None,
     dtype: MergeDtype = "float32",
+    push_to_hub: str | None = None,
     log: Callable[[str], None] = print,
 ) -> Path:
     """Merge the adapter of ``run`` into its base and save the result with a model card.
@@ -86,6 +87,9 @@ def merge_run(
         Output folder (default ``<run>/merged``, where the run registry looks for it).
     dtype
         dtype of the reloaded base and of the saved merged weights.
+    push_to_hub
+        ``org/name`` of a private hub model repository to upload the folder to (needs a hub
+        token: ``huggingface-cli login``).
     log
         Where progress lines go.
 
@@ -101,4 +105,29 @@ def merge_run(
     write_model_card(data_dir, run_dir, target)
     recipe = load_recipe(run_dir / "recipe.yaml")
     log(f"merged {run_dir.name} ({recipe.method}, base {recipe.model.base}) into {target}")
+    if push_to_hub:
+        log(f"pushed to {push_model_folder(target, push_to_hub)}")
     return target
+
+
+def push_model_folder(folder: Path, repo_id: str) -> str:
+    """Upload a merged model folder (weights, tokenizer, card) to a private hub repository.
+
+    Raises
+    ------
+    ConfigError
+        A malformed id, or the hub's refusal (no token, no access, no network), in one line.
+    """
+    if repo_id.count("/") != 1:
+        msg = f"--push-to-hub {repo_id!r}: expected ORG/NAME"
+        raise ConfigError(msg)
+    try:
+        from huggingface_hub import HfApi
+
+        api = HfApi()
+        api.create_repo(repo_id, repo_type="model", private=True, exist_ok=True)
+        api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="model")
+    except Exception as exc:  # any hub failure (token, access, network) is one line to the user
+        msg = f"--push-to-hub {repo_id}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        raise ConfigError(msg) from None
+    return f"https://huggingface.co/{repo_id}"

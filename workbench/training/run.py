@@ -14,13 +14,20 @@ trains every weight), and trains with trl's ``SFTTrainer``: completion-only loss
     loss.png         training and validation loss
     checkpoints/     trainer checkpoints (``--resume`` continues from the last one)
     adapter/         the LoRA adapter and tokenizer (``model/`` for full fine-tuning)
-    base/            the tiny base, when the recipe builds one
+    base/            the tiny base, when the recipe builds one, or the parent run's adapter
+                     merged into its base, for a run started ``--from`` an unmerged run
+
+A run started ``--from`` another (continued pretraining, then SFT) loads that run's output as
+its base and names it in ``run.json`` and ``manifest.json`` (:mod:`workbench.training.lineage`).
+After a few steps the run prints how long it will take (and on a GPU, before loading, the
+estimated memory: :mod:`workbench.training.memory`).
 
 Killed at step k and resumed, a run restarts from its last checkpoint, not from zero.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -209,6 +216,7 @@ def train_run(
 def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progress: bool,
            log: Log, callbacks: Sequence[Any]) -> RunResult:
     import datasets
+    import torch
     import transformers
     from datasets import Dataset
     from peft import prepare_model_for_kbit_training
@@ -217,6 +225,7 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
     from trl import SFTConfig, SFTTrainer
 
     from workbench.training.loss_mask import check_trainer_batch
+    from workbench.training.memory import base_config, estimate_memory
     from workbench.training.tiny_model import build_tiny_base
 
     data_out, rebuilt = ensure_data(data_dir, recipe, progress=progress)
@@ -260,6 +269,9 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
         datasets.disable_progress_bars()
         transformers.utils.logging.disable_progress_bar()
 
+    if torch.cuda.is_available():
+        with contextlib.suppress(ConfigError):  # no local config.json and no architecture
+            log(estimate_memory(recipe, base_config(recipe, base)).line())
     tokenizer = load_tokenizer(recipe, base)
     model = load_base_model(recipe, base, vocab_size=len(tokenizer))
     if recipe.quantization.enabled:
