@@ -6,6 +6,7 @@ imports torch, transformers, peft or trl.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,11 @@ import typer
 
 from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
 from workbench.core.layout import Layout
+
+# On CPUs with AVX512-BF16, importing bitsandbytes logs that an optional kernel package (which
+# downloads code from the hub) is missing; the built-in CPU path it falls back to is the one the
+# workbench uses, so the message means nothing to a user.
+logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
 
 app = typer.Typer(
     name="train",

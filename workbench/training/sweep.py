@@ -35,7 +35,7 @@ from workbench.training.compare import (
     format_comparison,
     plot_comparison,
 )
-from workbench.training.recipe import load_recipe
+from workbench.training.recipe import load_recipe, sft_config_kwargs
 
 SWEEP_FILE = "sweep.json"
 COMPARE_PNG = "compare.png"
@@ -201,7 +201,9 @@ def run_sweep(
     recipes = []
     for combo in combos:
         sets = [*overrides, *(f"{k}={v}" for k, v in combo.items())]
-        recipes.append((combo, load_recipe(recipe_ref, sets)))
+        recipe = load_recipe(recipe_ref, sets)
+        sft_config_kwargs(recipe, Path("checkpoints"))  # training.* keys exist in trl.SFTConfig
+        recipes.append((combo, recipe))
     sid = sweep_id(base.name, axes, overrides, random_n, seed)
     folder = Layout(data_dir).sweep(sid)
     manifest_path = folder / SWEEP_FILE
