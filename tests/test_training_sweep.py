@@ -77,19 +77,23 @@ def test_sweep_resumes_skips_finished_and_compares(tmp_path: Path) -> None:
                        log=lines.append)
     assert any(f"{first} (lora.r=4, training.learning_rate=0.003): finished, skipped" in line
                for line in lines)
-    assert any("resuming" in line and result.runs[1]["run_id"] in line for line in lines)
-    assert any(line.startswith("resuming from ") and "checkpoint-2" in line for line in lines)
+    assert any("resuming" in line and result.runs[1]["run_id"] in line
+               for line in lines)
+    assert any(line.startswith("resuming from ") and "checkpoint-2" in line
+               for line in lines)
     assert (tmp_path / "runs" / first / "run.json").stat().st_mtime_ns == first_mtime
     assert [r["status"] for r in result.runs] == ["finished", "finished"]
     # Each run trained with its combination.
     recipes = [(tmp_path / "runs" / r["run_id"] / "recipe.yaml").read_text() for r in result.runs]
-    assert "  r: 4\n" in recipes[0] and "  r: 8\n" in recipes[1]
+    assert "  r: 4\n" in recipes[0]
+    assert "  r: 8\n" in recipes[1]
     assert all("learning_rate: 0.003" in text for text in recipes)
     table = result.table()
     assert "lora.r" in table.splitlines()[3] or any(line.startswith("lora.r ") for line in
                                                       table.splitlines())
     assert "2/2 runs finished" in table
-    assert result.plot is not None and result.plot.read_bytes()[:4] == b"\x89PNG"
+    assert result.plot is not None
+    assert result.plot.read_bytes()[:4] == b"\x89PNG"
     assert all(r.best_eval_loss is not None for r in result.comparison)
 
 
@@ -109,5 +113,6 @@ def test_sweep_cli_validates_every_combination_first(tmp_path: Path) -> None:
     for args, expected in cases:
         out = cli(*args)
         assert out.returncode == 2, (args, out.stderr)
-        assert out.stderr.count("\n") == 1 and expected in out.stderr, (args, out.stderr)
+        assert out.stderr.count("\n") == 1, (args, out.stderr)
+        assert expected in out.stderr, (args, out.stderr)
     assert not (tmp_path / "runs").exists(), "nothing trains before every combination is valid"

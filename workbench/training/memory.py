@@ -15,8 +15,8 @@ What is counted, in bytes:
   them) and float32 otherwise, with its gradient and the optimizer's state (8-bit Adam:
   2 bytes/param, 32-bit Adam: 8); ``modules_to_save`` likewise;
 - **activations** for rows of ``max_length`` tokens (the worst case): with activation
-  checkpointing, each layer's input (16-bit) plus one layer's recomputed activations; without,
-  every layer's; the logits (16-bit, their float32 copy for the loss and its gradient); and the
+  checkpointing, each layer's input (16-bit) plus one layer's recomputed activations and their
+  gradients; without, every layer's activations plus one layer's gradients; the logits (16-bit, their float32 copy for the loss and its gradient); and the
   dequantized copy of the largest weight matrix in the forward and the backward pass.
 
 Attention scores are not counted: the sdpa and flash-attention kernels never materialise them.
@@ -202,7 +202,9 @@ def estimate_memory(recipe: Recipe, config: Any | None = None, *,
     per_layer = 2 * (5 * hidden + kv_dim + 4 * intermediate) + 8 * hidden
     checkpointing = bool(training.get("activation_checkpointing",
                                       training.get("gradient_checkpointing", False)))
-    stored = tokens * (layers * 2 * hidden + per_layer) if checkpointing else tokens * layers * per_layer
+    # The layer being back-propagated holds its activations and their gradients at once.
+    stored = (tokens * (layers * 2 * hidden + 2 * per_layer) if checkpointing
+              else tokens * (layers * per_layer + per_layer))
     logits = tokens * config.vocab_size * (2 + 4 + 4)
     workspace = 2 * largest * 2 if quant.enabled else 0
     return MemoryEstimate(parameters=parameters, weights=weights,
