@@ -102,10 +102,8 @@ def test_parameter_count_of_the_real_configuration(name: str) -> None:
     recipe = load_recipe(name)
     estimate = estimate_memory(recipe)
     key = next((k for k in PUBLISHED_PARAMS if name.startswith(k)), None)
-    if key is None:  # the Amharic Llama-2: Llama-2 7B plus 19,008 embedding and head rows
-        expected = 6.74 + 2 * 19008 * 4096 / 1e9
-    else:
-        expected = PUBLISHED_PARAMS[key]
+    # The Amharic Llama-2: Llama-2 7B plus 19,008 rows of embeddings and of the head.
+    expected = PUBLISHED_PARAMS[key] if key else 6.74 + 2 * 19008 * 4096 / 1e9
     assert estimate.parameters / 1e9 == pytest.approx(expected, abs=0.01)
     assert estimate.total < 16 * 2**30, f"{name} should fit a 16 GB GPU as configured"
 
@@ -143,7 +141,7 @@ def test_estimate_needs_a_shape(tmp_path: Path) -> None:
 
     recipe = load_recipe("mistral-7b-qlora").model_dump()
     recipe["model"]["architecture"] = None
-    with pytest.raises(ConfigError, match="no model.architecture"):
+    with pytest.raises(ConfigError, match=r"no model\.architecture"):
         estimate_memory(Recipe.model_validate(recipe))
     # A local base's config.json is used instead.
     from transformers import LlamaConfig
