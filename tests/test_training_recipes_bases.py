@@ -121,10 +121,10 @@ def test_memory_estimate_matches_bench_measurements(shape: str, rows: int, packi
     from workbench.training.memory import GIB, estimate_memory
 
     # bench/train.py's random Llamas (its MODELS table; the 7B's BPE vocabulary came out at
-    # ~2,700 pieces, hence its 7.0 B parameters).
+    # 3,064 pieces, training/README.md says, hence its 7.0 B parameters).
     shapes = {"1b": {"vocab_size": 4000, "hidden_size": 2048, "intermediate_size": 5632,
                      "num_hidden_layers": 22, "num_attention_heads": 32, "num_key_value_heads": 4},
-              "7b": {"vocab_size": 2700, "hidden_size": 4096, "intermediate_size": 14336,
+              "7b": {"vocab_size": 3064, "hidden_size": 4096, "intermediate_size": 14336,
                      "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8}}
     recipe = Recipe.model_validate({
         "name": "bench", "method": "qlora", "model": {"base": "x", "dtype": "bfloat16"},
