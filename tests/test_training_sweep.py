@@ -38,6 +38,10 @@ def test_grid_parsing_and_draws() -> None:
     assert sweep_id("r", axes, [], None, 0) == sweep_id("r", parse_grid(
         ["lora.r=8,16", "lora.target_modules=[q_proj,v_proj],all-linear"]), [], None, 0)
     assert sweep_id("r", axes, [], None, 0) != sweep_id("r", axes, [], 2, 0)
+    # Exponent notation is a number (YAML 1.1 alone would read "1e-4" as a string).
+    from workbench.training.recipe import load_recipe
+
+    assert load_recipe("tiny-cpu", ["training.learning_rate=1e-4"]).training["learning_rate"] == 1e-4
     for bad in (["lora.r"], ["lora.r="], ["=8"], ["lora.r=8,,16"], ["lora.r=8", "lora.r=16"], []):
         with pytest.raises(ConfigError):
             parse_grid(bad)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -342,7 +343,25 @@ def _apply_override(raw: dict[str, Any], assignment: str) -> None:
             msg = f"override {assignment!r}: '{part}' is not a section"
             raise ConfigError(msg)
         node = child
-    node[parts[-1]] = yaml.safe_load(value)
+    node[parts[-1]] = parse_value(value)
+
+
+#: A number in exponent notation without a dot (``1e-4``), which YAML 1.1 reads as a string.
+_EXPONENT_FLOAT = re.compile(r"^[-+]?\d+[eE][-+]?\d+$")
+
+
+def parse_value(text: str) -> Any:
+    """A ``--set``/``--grid`` value as YAML, with ``1e-4`` read as the number it means.
+
+    Examples
+    --------
+    >>> parse_value("1e-4"), parse_value("2.0e-4"), parse_value("true"), parse_value("[q, v]")
+    (0.0001, 0.0002, True, ['q', 'v'])
+    """
+    value = yaml.safe_load(text)
+    if isinstance(value, str) and _EXPONENT_FLOAT.match(value.strip()):
+        return float(value)
+    return value
 
 
 def resolve_recipe_path(name_or_path: str | Path) -> Path:

@@ -32,6 +32,7 @@ import json
 import os
 import platform
 import sys
+import warnings as python_warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,6 +229,9 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
     from workbench.training.memory import base_config, estimate_memory
     from workbench.training.tiny_model import build_tiny_base
 
+    if not progress:
+        datasets.disable_progress_bars()
+        transformers.utils.logging.disable_progress_bar()
     data_out, rebuilt = ensure_data(data_dir, recipe, progress=progress)
     if rebuilt:
         log(f"built training data in {data_out}")
@@ -266,8 +270,6 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
         raise ConfigError(msg.splitlines()[0]) from None
     if not progress:
         args.disable_tqdm = True
-        datasets.disable_progress_bars()
-        transformers.utils.logging.disable_progress_bar()
 
     if torch.cuda.is_available():
         with contextlib.suppress(ConfigError):  # no local config.json and no architecture
@@ -278,12 +280,16 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
         model = prepare_model_for_kbit_training(
             model, use_gradient_checkpointing=bool(args.gradient_checkpointing))
 
-    trainer = SFTTrainer(
-        model=model, args=args, train_dataset=Dataset.from_list(train_rows),
-        eval_dataset=Dataset.from_list(eval_rows) if eval_rows else None,
-        processing_class=tokenizer, peft_config=peft_config(recipe),
-        callbacks=[*run_callbacks(run_dir, recipe, log), time_estimate(run_dir, log), *callbacks],
-    )
+    with python_warnings.catch_warnings():
+        # peft reads a deprecated transformers property (is_gradient_checkpointing): harmless.
+        python_warnings.filterwarnings("ignore", ".*is_gradient_checkpointing.*", FutureWarning)
+        trainer = SFTTrainer(
+            model=model, args=args, train_dataset=Dataset.from_list(train_rows),
+            eval_dataset=Dataset.from_list(eval_rows) if eval_rows else None,
+            processing_class=tokenizer, peft_config=peft_config(recipe),
+            callbacks=[*run_callbacks(run_dir, recipe, log), time_estimate(run_dir, log),
+                       *callbacks],
+        )
     # metrics.jsonl has every log line; printing them as dicts too is noise.
     trainer.remove_callback(PrinterCallback)
     if progress:
