@@ -26,9 +26,7 @@ from workbench.core.runs import (
     read_status,
     resolve_run_dir,
 )
-
-#: Folder of a run that holds the base it loaded, when the run made it (tiny, or from a parent).
-RUN_BASE_DIR = "base"
+from workbench.training.merge import RUN_BASE_DIR, merge_adapter
 
 
 def finished_parent(data_dir: Path, run: str) -> Path:
@@ -80,8 +78,6 @@ def starting_point(data_dir: Path, parent_run: str, run_dir: Path, *, dtype: str
         return ready
     target = run_dir / RUN_BASE_DIR
     if not (target / "config.json").exists():
-        from workbench.training.merge import merge_adapter
-
         merge_adapter(parent, target, dtype=dtype)  # type: ignore[arg-type]
         log(f"merged the adapter of {parent.name} into its base: {target}")
     return target
@@ -99,11 +95,3 @@ def parent_inputs(data_dir: Path, parent_run: str) -> list[InputFile]:
     inputs += [item.model_copy(update={"role": f"parent-run:{item.role or 'input'}"})
                for item in manifest.inputs]
     return inputs
-
-
-def loaded_base(run_dir: Path, base_model: str, *, is_tiny: bool) -> str:
-    """The base a run loaded (as its manifest records it), for merging its adapter later."""
-    manifest = read_run_manifest(run_dir)
-    if manifest is not None and manifest.base_model_path:
-        return manifest.base_model_path
-    return str(run_dir / RUN_BASE_DIR) if is_tiny else base_model

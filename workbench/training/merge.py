@@ -18,11 +18,21 @@ from workbench.core.errors import ConfigError
 from workbench.core.io import sha256_file, write_json_atomic
 from workbench.core.manifests import build_manifest
 from workbench.core.models import LocalModel, load_causal_lm
-from workbench.core.runs import MERGED_DIR, read_status, resolve_run_dir
-from workbench.training.lineage import loaded_base
+from workbench.core.runs import MERGED_DIR, read_run_manifest, read_status, resolve_run_dir
 from workbench.training.recipe import load_recipe
 
 MergeDtype = Literal["float32", "bfloat16", "float16"]
+#: Folder of a run that holds the base it loaded, when the run made it: the tiny base, or the
+#: parent's adapter merged into its base for a run started ``--from`` (:mod:`.lineage`).
+RUN_BASE_DIR = "base"
+
+
+def loaded_base(run_dir: Path, base_model: str, *, is_tiny: bool) -> str:
+    """The base a run loaded (as its manifest records it), for merging its adapter later."""
+    manifest = read_run_manifest(run_dir)
+    if manifest is not None and manifest.base_model_path:
+        return manifest.base_model_path
+    return str(run_dir / RUN_BASE_DIR) if is_tiny else base_model
 
 
 def merge_adapter(run_dir: Path, target: Path, *, dtype: MergeDtype = "float32") -> Path:
