@@ -150,3 +150,39 @@ def test_estimate_needs_a_shape(tmp_path: Path) -> None:
     recipe["model"]["base"] = str(tmp_path)
     estimate = estimate_memory(Recipe.model_validate(recipe))
     assert 0 < estimate.parameters < 1e6
+
+
+def test_each_recipe_template_trains_the_ad_only() -> None:
+    """Every recipe's chat template masks the brief and trains the ad and what ends it."""
+    import torch
+
+    from workbench.training.loss_mask import check_loss_mask, prompt_length
+    from workbench.training.tokenizer import train_bpe
+
+    rows = [[{"role": "system", "content": "You write Amharic Telegram ads."},
+             {"role": "user", "content": f"Brief {i}: ስልክ ዋጋ {1000 + i} ብር 0911 22334{i}"},
+             {"role": "assistant", "content": f"ኦሪጅናል ስልክ በ{1000 + i} ብር ብቻ! ይደውሉ 0911 22334{i}"}]
+            for i in range(3)]
+    tokenizer = train_bpe([m["content"] for r in rows for m in r] * 20, vocab_size=600)
+    templates = sorted({load_recipe(n).data.chat_template for n in available_names(RECIPES_FOLDER)})
+    assert any(t.endswith("chat-llama3.jinja") for t in templates)
+    for template in templates:
+        tokenizer.chat_template = Path(template).read_text(encoding="utf-8")
+        encoded = [tokenizer.apply_chat_template(r, tokenize=True, return_dict=True,
+                                                 return_assistant_tokens_mask=True) for r in rows]
+        width = max(len(e["input_ids"]) for e in encoded)
+        ids = torch.zeros(len(rows), width, dtype=torch.long)
+        labels = torch.full_like(ids, -100)
+        attention = torch.zeros_like(ids)
+        for i, e in enumerate(encoded):
+            n = len(e["input_ids"])
+            ids[i, :n] = torch.tensor(e["input_ids"])
+            attention[i, :n] = 1
+            keep = torch.tensor(e["assistant_masks"]).bool()
+            labels[i, :n] = torch.where(keep, ids[i, :n], torch.tensor(-100))
+        batch = {"input_ids": ids, "attention_mask": attention, "labels": labels}
+        report = check_loss_mask(batch, prompt_lengths=[prompt_length(tokenizer, r) for r in rows])
+        assert report.rows_checked == 3, template
+        trained = tokenizer.decode(labels[0][labels[0] != -100].tolist())
+        assert trained.replace(" ", "").startswith(rows[0][-1]["content"].replace(" ", "")), template
+        assert trained.rstrip().endswith(tokenizer.eos_token), template
