@@ -172,7 +172,9 @@ def test_from_errors_are_one_line(data_dir: Path, chain: Any) -> None:
     (data_dir / "runs" / "unfinished" / "run.json").write_text('{"status": "interrupted"}')
     for args, expected in [(("run", "tiny-cpu", "--from", "no-such-run"), "not found"),
                            (("run", "tiny-cpu", "--from", "unfinished"), "not finished"),
-                           (("run", "tiny-cpu", "--resume", "--from", "cpt"), "--from cannot")]:
+                           (("run", "tiny-cpu", "--resume", "--from", "cpt"), "--from cannot"),
+                           (("run", "mistral-7b-qlora", "--from", "cpt"),
+                            "that run trained base 'tiny'")]:
         out = cli(*args)
         assert out.returncode == 2, out.stderr
         assert out.stderr.count("\n") == 1, out.stderr

@@ -184,7 +184,7 @@ def ls_cmd(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
 
 @app.command("compare")
 def compare_cmd(
-    runs: Annotated[list[str], typer.Argument(help="Two or more run ids (see `workbench train ls`).")],
+    runs: Annotated[list[str], typer.Argument(help="Run ids (see `workbench train ls`).")],
     plot: Annotated[Path | None, typer.Option(help="Where to write the overlaid loss curves "
                                                    "(PNG; default DIR/training/compare.png).",
                                               dir_okay=False)] = None,

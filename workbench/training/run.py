@@ -134,6 +134,14 @@ def _prepare_run_dir(data_dir: Path, recipe: Recipe, run_id: str | None, resume:
     if recipe.from_run:
         # Settled before the folder exists: a typo in --from leaves nothing behind.
         parent = finished_parent(data_dir, recipe.from_run)
+        parent_base = load_recipe(parent / "recipe.yaml").model.base
+        if parent_base != recipe.model.base:
+            # Another family's weights under this recipe's LoRA targets and template would
+            # train, and mean nothing.
+            msg = (f"--from {parent.name}: that run trained base '{parent_base}', recipe "
+                   f"'{recipe.name}' names '{recipe.model.base}'; use a recipe of the same base "
+                   f"(or --set model.base={parent_base})")
+            raise ConfigError(msg)
         recipe = recipe.model_copy(update={"from_run": parent.name})
     run_dir = run_folder(data_dir, run_id or new_run_id(recipe))
     if (run_dir / STATUS_FILE).exists():
