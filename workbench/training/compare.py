@@ -30,8 +30,9 @@ from workbench.training.run_metrics import detect_overfitting
 #: learning rate); any other hyperparameter is shown when the compared runs differ on it.
 KNOBS = ("lora.r", "lora.alpha", "lora.use_rslora", "training.packing",
          "training.warmup_steps", "training.learning_rate")
-#: Recipe fields that say where a run lives, not how it trains (left out of the comparison).
-NOT_HYPERPARAMETERS = ("data.chat_template", "data.prompt_template", "description")
+#: Recipe fields that say where a run lives or starts from, not how it trains (left out of the
+#: hyperparameters; the parent run has its own line).
+NOT_HYPERPARAMETERS = ("data.chat_template", "data.prompt_template", "description", "from_run")
 
 
 def flatten(mapping: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -102,7 +103,7 @@ def compare_run(run_dir: Path) -> RunComparison:
     best = min(evals, key=lambda pair: pair[1]) if evals else None
     return RunComparison(
         run_id=run_dir.name, recipe=str(hyper.get("name", status.get("recipe", "?"))),
-        status=effective_status(status), parent_run=hyper.get("from_run"),
+        status=effective_status(status), parent_run=raw.get("from_run"),
         hyperparameters=hyper, best_eval_loss=best[1] if best else None,
         best_eval_step=best[0] if best else None, last_train_loss=train[-1][1] if train else None,
         overfitting=detect_overfitting(records, int(hyper.get("overfit_patience", 2))),
