@@ -170,6 +170,12 @@ def test_ensure_data_rebuilds_only_when_stale(data_dir: Path, tmp_path: Path) ->
     out, rebuilt = ensure_data(data_dir, edited, progress=False)
     assert rebuilt
     assert load_prompt_spec(out).template == "Edited {{ channel }}"
+    # The same text at another path (each run reads its own copy of the templates) is current.
+    copy = tmp_path / "run-copy" / "brief.jinja"
+    copy.parent.mkdir()
+    copy.write_text("Edited {{ channel }}", encoding="utf-8")
+    moved = load_recipe("tiny-cpu", [f"data.prompt_template={copy}"])
+    assert ensure_data(data_dir, moved, progress=False)[1] is False
 
 
 def test_missing_splits_and_bad_templates_are_user_errors(tmp_path: Path) -> None:

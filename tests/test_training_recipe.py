@@ -18,7 +18,9 @@ from workbench.training.recipe import (
     sft_config_kwargs,
 )
 
-SHIPPED = ("tiny-cpu", "mistral-7b-qlora", "llama2-amharic-qlora")
+SHIPPED = ("tiny-cpu", "tiny-cpu-cpt", "mistral-7b-qlora", "mistral-7b-instruct-qlora",
+           "mistral-7b-cpt", "llama2-7b-chat-qlora", "llama2-amharic-qlora", "llama-3.2-1b-qlora",
+           "llama-3.2-3b-qlora", "llama-3.1-8b-qlora", "stablelm2-1.6b-qlora", "falcon-7b-qlora")
 
 GOOD = {
     "name": "ok",
@@ -58,7 +60,9 @@ def test_shipped_recipes_validate(name: str) -> None:
     assert "{% generation %}" in Path(r.data.chat_template).read_text(encoding="utf-8")
     # Every passthrough key is a real trl.SFTConfig field (values are trl's to validate).
     kwargs = sft_config_kwargs(r, Path("/tmp/out"))
-    assert kwargs["assistant_only_loss"] is True
+    # SFT trains the ad only; continued pretraining every token.
+    assert kwargs["assistant_only_loss"] is (r.data.objective == "sft")
+    assert r.data.objective == ("cpt" if name.endswith("-cpt") else "sft")
     assert kwargs["output_dir"] == "/tmp/out"
 
 

@@ -14,7 +14,8 @@ then a one-line change here, and two stages can never disagree on where a file l
       argilla/             Argilla backend state
       labels/              annotations.parquet, quarantine, snapshots/
       curated/             label issues, predictions, dup clusters, outliers, splits/
-      training/            data/<recipe>/ (SFT/CPT datasets), tokenizers/, tokenizer-report/
+      training/            data/<recipe>/ (SFT/CPT datasets), tokenizers/, tokenizer-report/,
+                           export/<recipe>/ (HF datasets), sweeps/<sweep>/ (sweep manifest, loss curves)
       runs/                one folder per training run
       rag/                 the LanceDB index
       briefs/              brief YAML files indexed with the ads
@@ -195,6 +196,14 @@ class Layout:
     def training_data(self, recipe_name: str) -> Path:
         """``training/data/<recipe>/``: the built SFT/CPT datasets of one recipe."""
         return self.training / "data" / safe_name(recipe_name, "recipe name")
+
+    def training_export(self, recipe_name: str) -> Path:
+        """``training/export/<recipe>/``: a recipe's datasets in Hugging Face ``datasets`` format."""
+        return self.training / "export" / safe_name(recipe_name, "recipe name")
+
+    def sweep(self, sweep_id: str) -> Path:
+        """``training/sweeps/<sweep>/``: a hyperparameter sweep's manifest and comparison plot."""
+        return self.training / "sweeps" / safe_name(sweep_id, "sweep id")
 
     @property
     def tokenizers(self) -> Path:

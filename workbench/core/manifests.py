@@ -175,6 +175,8 @@ class RunManifest(Manifest):
     data_fingerprint: str
     loss_mask: str
     device: str | None = None
+    parent_run: str | None = Field(
+        default=None, description="The run this one started from (`train run --from`).")
 
 
 # --- RAG and generation --------------------------------------------------------------------------

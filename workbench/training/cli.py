@@ -6,6 +6,7 @@ imports torch, transformers, peft or trl.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,11 @@ import typer
 
 from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
 from workbench.core.layout import Layout
+
+# On CPUs with AVX512-BF16, importing bitsandbytes logs that an optional kernel package (which
+# downloads code from the hub) is missing; the built-in CPU path it falls back to is the one the
+# workbench uses, so the message means nothing to a user.
+logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
 
 app = typer.Typer(
     name="train",
@@ -26,8 +32,9 @@ app = typer.Typer(
 
 RecipeArg = Annotated[
     str,
-    typer.Argument(help="Recipe name in training/recipes/ (tiny-cpu, mistral-7b-qlora, "
-                        "llama2-amharic-qlora) or a path to a recipe YAML file."),
+    typer.Argument(help="Recipe name in training/recipes/ (tiny-cpu, tiny-cpu-cpt, "
+                        "mistral-7b-qlora, llama-3.2-1b-qlora...; `workbench train recipes` "
+                        "lists them) or a path to a recipe YAML file."),
 ]
 SetOption = Annotated[
     list[str] | None,
@@ -120,24 +127,31 @@ def run_cmd(
     run_id: Annotated[str | None, typer.Option(help="Run folder name under DIR/runs "
                                                     "(default: recipe-time).")] = None,
     overrides: SetOption = None,
+    from_run: Annotated[str | None, typer.Option(
+        "--from", help="Start from this finished run's output (its merged model, or its "
+                       "adapter merged into its base): continued pretraining, then SFT.")] = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Train a recipe: data (built if missing), base, LoRA, SFT with eval and checkpoints.
 
-    Example: workbench train run tiny-cpu --data-dir data
+    Example: workbench train run tiny-cpu --from cpt --data-dir data
     """
     from workbench.core.errors import ConfigError
     from workbench.training.recipe import load_recipe
     from workbench.training.run import train_run
 
-    if resume and overrides:
+    if resume and (overrides or from_run):
         # A resumed run keeps the recipe it was started with; a silent override would lie.
-        msg = "--set cannot change a run being resumed (it continues with its saved recipe.yaml)"
+        flag = "--set" if overrides else "--from"
+        msg = f"{flag} cannot change a run being resumed (it continues with its saved recipe.yaml)"
         raise ConfigError(msg)
     _, root = resolve(data_dir, config)
-    result = train_run(root, load_recipe(recipe, overrides), run_id=run_id, resume=resume,
+    loaded = load_recipe(recipe, overrides)
+    if from_run:
+        loaded = loaded.model_copy(update={"from_run": from_run})
+    result = train_run(root, loaded, run_id=run_id, resume=resume,
                        progress=progress, log=lambda line: typer.echo(line, err=True))
     typer.echo(result.line())
     for warning in result.warnings:
@@ -150,10 +164,13 @@ def merge_cmd(
     out: Annotated[Path | None, typer.Option(help="Output folder (default: <run>/merged).",
                                              file_okay=False)] = None,
     dtype: Annotated[str, typer.Option(help="float32, bfloat16 or float16.")] = "float32",
+    push_to_hub: Annotated[str | None, typer.Option(
+        "--push-to-hub", help="Upload the merged folder to this private hub model repository "
+                              "(ORG/NAME; needs `huggingface-cli login`).")] = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Merge a run's LoRA adapter into a full-precision reload of its base.
+    """Merge a run's LoRA adapter into a full-precision reload of its base (with a model card).
 
     Example: workbench train merge tiny-cpu-20260101-120000-ab12
     """
@@ -164,7 +181,8 @@ def merge_cmd(
         msg = f"--dtype must be float32, bfloat16 or float16, got '{dtype}'"
         raise ConfigError(msg)
     _, root = resolve(data_dir, config)
-    target = merge_run(root, run, out=out, dtype=dtype, log=lambda line: typer.echo(line, err=True))  # type: ignore[arg-type]
+    target = merge_run(root, run, out=out, dtype=dtype, push_to_hub=push_to_hub,  # type: ignore[arg-type]
+                       log=lambda line: typer.echo(line, err=True))
     typer.echo(f"merged model -> {target}")
 
 
@@ -178,3 +196,118 @@ def ls_cmd(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
 
     _, root = resolve(data_dir, config)
     typer.echo(format_runs(run_rows(root)))
+
+
+@app.command("compare")
+def compare_cmd(
+    runs: Annotated[list[str], typer.Argument(help="Run ids (see `workbench train ls`).")],
+    plot: Annotated[Path | None, typer.Option(help="Where to write the overlaid loss curves "
+                                                   "(PNG; default DIR/training/compare.png).",
+                                              dir_okay=False)] = None,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Runs side by side: hyperparameters, best validation loss, overfitting, loss curves.
+
+    Example: workbench train compare run-a run-b --data-dir data
+    """
+    from workbench.training.compare import compare_runs, format_comparison, plot_comparison
+
+    _, root = resolve(data_dir, config)
+    rows = compare_runs(root, runs)
+    typer.echo(format_comparison(rows))
+    out = plot_comparison(rows, plot or Layout(root).training / "compare.png",
+                          "loss: " + ", ".join(r.run_id for r in rows))
+    typer.echo(f"loss curves -> {out}" if out else "no loss logged yet: no plot")
+
+
+@app.command("sweep", context_settings={"allow_extra_args": True,
+                                       "ignore_unknown_options": True})
+def sweep_cmd(
+    ctx: typer.Context,
+    recipe: RecipeArg,
+    grid: Annotated[list[str], typer.Option(help="dotted.key=v1,v2; several may follow one "
+                                                 "--grid: every combination is a run.")],
+    random_n: Annotated[int | None, typer.Option("--random", min=1, help="Run only this many "
+                                                 "combinations, drawn with --seed.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the --random draw.")] = 0,
+    overrides: SetOption = None,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run a grid of hyperparameters, one run after the other; run it again to resume.
+
+    Example: workbench train sweep tiny-cpu --grid lora.r=8,16 --grid training.learning_rate=1e-3,3e-3
+    """
+    from workbench.core.errors import ConfigError
+    from workbench.training.sweep import run_sweep
+
+    # `--grid a=1,2 b=3,4`: click gives --grid one value; the others arrive as extra arguments.
+    stray = [arg for arg in ctx.args if arg.startswith("-") or "=" not in arg]
+    if stray:
+        msg = f"unexpected argument '{stray[0]}' (grid values look like dotted.key=v1,v2)"
+        raise ConfigError(msg)
+    _, root = resolve(data_dir, config)
+    result = run_sweep(root, recipe, [*grid, *ctx.args], overrides=overrides or [], random_n=random_n,
+                       seed=seed, progress=progress, log=lambda line: typer.echo(line, err=True))
+    typer.echo(result.table())
+
+
+@app.command("estimate")
+def estimate_cmd(
+    recipe: RecipeArg,
+    overrides: SetOption = None,
+) -> None:
+    """Estimate a recipe's GPU memory: weights, LoRA + optimizer, activations (no GPU needed).
+
+    Example: workbench train estimate mistral-7b-qlora --set training.max_length=2048
+    """
+    from workbench.training.memory import estimate_memory
+    from workbench.training.recipe import load_recipe
+
+    typer.echo(estimate_memory(load_recipe(recipe, overrides)).line())
+
+
+@app.command("recipes")
+def recipes_cmd() -> None:
+    """List the recipes (project folder first, then the packaged ones) with their bases.
+
+    Example: workbench train recipes
+    """
+    from workbench.core.resources import available_names
+    from workbench.training.recipe import RECIPES_FOLDER, load_recipe
+
+    rows = [("recipe", "method", "objective", "base")]
+    for name in available_names(RECIPES_FOLDER):
+        r = load_recipe(name)
+        rows.append((r.name, r.method, r.data.objective, r.model.base))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+@app.command("export-data")
+def export_data_cmd(
+    recipe: RecipeArg,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default "
+                                             "DIR/training/export/<recipe>).", file_okay=False)] = None,
+    push_to_hub: Annotated[str | None, typer.Option(
+        "--push-to-hub", help="Also upload both sets to this private hub dataset repository "
+                              "(ORG/NAME; needs `huggingface-cli login`).")] = None,
+    overrides: SetOption = None,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write the recipe's SFT and CPT sets as Hugging Face datasets, with a dataset card.
+
+    Example: workbench train export-data tiny-cpu --data-dir data
+    """
+    from workbench.training.export import export_data
+    from workbench.training.recipe import load_recipe
+
+    _, root = resolve(data_dir, config)
+    summary = export_data(root, load_recipe(recipe, overrides), out=out, push_to_hub=push_to_hub,
+                          progress=progress, log=lambda line: typer.echo(line, err=True))
+    typer.echo(summary.line())

@@ -26,6 +26,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -104,6 +105,12 @@ class ModelConfig(StrictModel):
     tiny: TinyModelConfig | None = Field(
         default=None, description="Shape of the tiny model (only with base: tiny)."
     )
+    architecture: dict[str, Any] | None = Field(
+        default=None,
+        description="The base's transformers config fields (model_type, sizes), as in its "
+        "config.json: the memory estimate and the recipe tests use it when the base is not a "
+        "local folder (a local base's own config.json wins).",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -112,6 +119,14 @@ class ModelConfig(StrictModel):
         if isinstance(data, dict) and data.get("base") == TINY_BASE and data.get("tiny") is None:
             return {**data, "tiny": {}}
         return data
+
+    @field_validator("architecture")
+    @classmethod
+    def _has_model_type(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and not isinstance(value.get("model_type"), str):
+            msg = "model.architecture needs a model_type (llama, mistral, stablelm, falcon...)"
+            raise ValueError(msg)
+        return value
 
     @model_validator(mode="after")
     def _tiny_shape(self) -> ModelConfig:
@@ -245,6 +260,12 @@ class Recipe(StrictModel):
         description="torch intra-op threads when training on CPU (None: torch's default, one per "
         "core). Tiny models gain nothing from more, and busy machines lose a lot.",
     )
+    from_run: str | None = Field(
+        default=None,
+        description="Run id whose output this run starts from (`workbench train run --from`): "
+        "its merged model, or its adapter merged into its base, replaces model.base; the "
+        "tokenizer is the parent run's. Continued pretraining, then SFT.",
+    )
     model: ModelConfig
     quantization: QuantizationConfig = Field(default_factory=QuantizationConfig)
     lora: LoraConfig | None = Field(default=None, description="Required for qlora and lora.")
@@ -322,7 +343,25 @@ def _apply_override(raw: dict[str, Any], assignment: str) -> None:
             msg = f"override {assignment!r}: '{part}' is not a section"
             raise ConfigError(msg)
         node = child
-    node[parts[-1]] = yaml.safe_load(value)
+    node[parts[-1]] = parse_value(value)
+
+
+#: A number in exponent notation without a dot (``1e-4``), which YAML 1.1 reads as a string.
+_EXPONENT_FLOAT = re.compile(r"^[-+]?\d+[eE][-+]?\d+$")
+
+
+def parse_value(text: str) -> Any:
+    """A ``--set``/``--grid`` value as YAML, with ``1e-4`` read as the number it means.
+
+    Examples
+    --------
+    >>> parse_value("1e-4"), parse_value("2.0e-4"), parse_value("true"), parse_value("[q, v]")
+    (0.0001, 0.0002, True, ['q', 'v'])
+    """
+    value = yaml.safe_load(text)
+    if isinstance(value, str) and _EXPONENT_FLOAT.match(value.strip()):
+        return float(value)
+    return value
 
 
 def resolve_recipe_path(name_or_path: str | Path) -> Path:

@@ -347,11 +347,21 @@ def ensure_data(data_dir: Path, recipe: Recipe, *, progress: bool = True) -> tup
         if (manifest is not None and manifest.fingerprint == recipe.fingerprint()
                 and manifest.split_manifest_sha256 == sha256_file(lay.splits_manifest)
                 # The template file may be edited without a recipe change: compare its text too.
-                and manifest.prompt_spec_sha256 == prompt_spec_of(recipe).sha256()
-                and (out / PROMPT_SPEC_FILE).exists()):
+                and (out / PROMPT_SPEC_FILE).exists()
+                and _same_prompt(load_prompt_spec(out), prompt_spec_of(recipe))):
             return out, False
     build_data(data_dir, recipe, progress=progress)
     return out, True
+
+
+def _same_prompt(built: PromptSpec, wanted: PromptSpec) -> bool:
+    """Equal specs, wherever their template file lives.
+
+    Every run reads its own copy of the templates (``runs/<id>/templates/``): the data another
+    run built from identical text is current, not stale.
+    """
+    return (built.model_copy(update={"template_path": ""})
+            == wanted.model_copy(update={"template_path": ""}))
 
 
 def load_split(data_out: Path, objective: str, split: str, limit: int | None = None) -> list[dict]:
