@@ -33,6 +33,8 @@ from workbench.webapp import dashboard as dash
 from workbench.webapp import leaderboard as board
 from workbench.webapp import studio
 from workbench.webapp.accounts import ROLE_AREAS
+from workbench.webapp.brief_form import REQUIRED_FIELDS, errors_of
+from workbench.webapp.formatting import install_filters
 from workbench.webapp.passwords import dummy_hash, needs_rehash, verify_password
 from workbench.webapp.security import (
     CSRF_FIELD,
@@ -79,6 +81,7 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
     sessions = Sessions(store, cfg.web)
     throttle = LoginThrottle(store, cfg.web)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    install_filters(templates.env)
     app = FastAPI(title="Amharic ad workbench", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.limiter = anyio.CapacityLimiter(cfg.web.generation_workers)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -245,14 +248,15 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
     # --- ad studio: pages --------------------------------------------------------------------
 
     def studio_context(user: User) -> dict[str, Any]:
-        return {"briefs": studio.list_briefs(store, user),
-                "models": studio.studio_models(data_dir, cfg),
+        return {"briefs": studio.list_briefs(store, user), "required": REQUIRED_FIELDS,
+                "models": studio.studio_model_choices(data_dir, cfg),
                 "channels": studio.index_channels(data_dir, cfg),
                 "verticals": studio.verticals(), "max_candidates": cfg.web.max_candidates}
 
     @app.get("/studio", response_class=HTMLResponse)
     def studio_page(request: Request, user: StudioUser) -> Response:
-        return page(request, "studio.html", user, form={}, error=None, **studio_context(user))
+        return page(request, "studio.html", user, form={}, error=None, field_errors={},
+                    **studio_context(user))
 
     @app.post("/studio/briefs")
     async def studio_new_brief(request: Request, user: StudioWriter,
@@ -270,7 +274,7 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
                 brief = studio.brief_from_form(fields)
         except WorkbenchError as exc:
             return page(request, "studio.html", user, status=400, form=fields, error=str(exc),
-                        **studio_context(user))
+                        field_errors=errors_of(exc), **studio_context(user))
         row = studio.save_brief(store, data_dir, user, brief)
         try:
             await run_generation(user, row, model, n)
@@ -286,8 +290,8 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
         views = [studio.view_generation(data_dir, cfg, g)
                  for g in studio.generations_of(store, user, row)]
         return page(request, "brief.html", user, status=status, row=found, brief=brief,
-                    generations=views, models=studio.studio_models(data_dir, cfg), error=error,
-                    max_candidates=cfg.web.max_candidates)
+                    generations=views, models=studio.studio_model_choices(data_dir, cfg),
+                    error=error, max_candidates=cfg.web.max_candidates)
 
     @app.get("/studio/briefs/{row}", response_class=HTMLResponse)
     def studio_brief(request: Request, row: int, user: StudioUser) -> Response:
@@ -309,8 +313,12 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
     async def studio_pick(request: Request, gen_id: int, user: StudioWriter) -> Response:
         form = await request.form()
         index = _int(str(form.get("candidate_index") or "-1"), -1)
-        await anyio.to_thread.run_sync(studio.pick_candidate, store, data_dir, user, gen_id, index)
         found = studio.generation_row(store, user, gen_id)
+        try:
+            await anyio.to_thread.run_sync(studio.pick_candidate, store, data_dir, user, gen_id,
+                                           index)
+        except WorkbenchError as exc:
+            return brief_page(request, user, found["brief_row"], error=str(exc), status=400)
         return RedirectResponse(f"/studio/briefs/{found['brief_row']}#gen-{gen_id}", 303)
 
     async def run_generation(user: User, row: int, model: str, n: int) -> int:
@@ -363,8 +371,11 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
 
     @app.post("/api/generations/{gen_id}/pick")
     async def api_pick(gen_id: int, body: PickBody, user: StudioWriter) -> dict[str, Any]:
-        await anyio.to_thread.run_sync(studio.pick_candidate, store, data_dir, user, gen_id,
-                                       body.candidate_index)
+        try:
+            await anyio.to_thread.run_sync(studio.pick_candidate, store, data_dir, user, gen_id,
+                                           body.candidate_index)
+        except WorkbenchError as exc:
+            raise HTTPException(400, str(exc)) from None
         return {"generation": gen_id, "picked": body.candidate_index}
 
     def generation_json(user: User, gen_id: int) -> dict[str, Any]:

@@ -29,10 +29,13 @@ import yaml
 from pydantic import ValidationError
 
 from workbench.core.briefs import Brief, BriefFile, known_verticals
-from workbench.core.config import ProjectConfig, format_validation_error, load_yaml_model
+from workbench.core.config import ProjectConfig, load_yaml_model
 from workbench.core.errors import ConfigError, DataContractError
 from workbench.core.io import write_parquet_atomic, write_text_atomic
 from workbench.core.layout import Layout
+from workbench.webapp.brief_form import BriefFormError, field_errors
+from workbench.webapp.candidates import VERDICT_COLUMNS, refuse_pick, verdict
+from workbench.webapp.model_labels import ModelChoice, model_choices, model_label
 from workbench.webapp.security import User
 from workbench.webapp.store import Store, now_iso
 
@@ -68,8 +71,8 @@ def brief_from_form(fields: dict[str, Any]) -> Brief:
 
     Raises
     ------
-    ConfigError
-        One line naming the field that is wrong (as for a brief file).
+    BriefFormError
+        Every field that is wrong, each with its message (``str()``: all on one line).
     """
     # Empty form fields mean "not given" (the brief's defaults apply), not "".
     raw: dict[str, Any] = {k: v for k, v in fields.items()
@@ -78,7 +81,7 @@ def brief_from_form(fields: dict[str, Any]) -> Brief:
     try:
         return Brief.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, Brief, "brief")) from None
+        raise BriefFormError(field_errors(exc)) from None
 
 
 def brief_from_upload(data: bytes, filename: str) -> Brief:
@@ -176,6 +179,11 @@ def studio_models(data_dir: Path, cfg: ProjectConfig) -> list[str]:
     return [m for m in cfg.web.models if m in available]
 
 
+def studio_model_choices(data_dir: Path, cfg: ProjectConfig) -> list[ModelChoice]:
+    """:func:`studio_models` with the names the page shows (run date and key metric)."""
+    return model_choices(data_dir, studio_models(data_dir, cfg))
+
+
 def verticals() -> tuple[str, ...]:
     """The taxonomy's verticals."""
     return known_verticals()
@@ -246,6 +254,7 @@ class GenerationView:
 
     id: int
     model: str
+    model_label: str
     created_at: str
     seconds: float
     candidates: list[dict[str, Any]]
@@ -273,10 +282,10 @@ def generation_row(store: Store, user: User, gen_id: int) -> dict[str, Any]:
     return found
 
 
-CANDIDATE_COLUMNS = ("candidate_index", "candidate_id", "text", "checks_passed", "check_failures",
-                     "has_brand", "has_contact", "ethiopic_share", "length_units", "overlap_ratio",
-                     "retrieved_uids", "context_uids", "retrieval_scope", "run_id",
-                     "prompt_sha256", "seed", "generate_seconds")
+CANDIDATE_COLUMNS = tuple(dict.fromkeys((
+    "candidate_index", "candidate_id", "checks_passed", "has_brand", "has_contact",
+    "ethiopic_share", "length_units", "retrieved_uids", "context_uids", "retrieval_scope",
+    "run_id", "prompt_sha256", "seed", "generate_seconds", *VERDICT_COLUMNS)))
 
 
 def view_generation(data_dir: Path, cfg: ProjectConfig, found: dict[str, Any]) -> GenerationView:
@@ -288,7 +297,16 @@ def view_generation(data_dir: Path, cfg: ProjectConfig, found: dict[str, Any]) -
     if not uids and candidates:
         # A model whose context holds no past ad still had them retrieved: show those, saying so.
         uids = list(candidates[0]["retrieved_uids"] or [])[:RETRIEVED_SHOWN]
-    return GenerationView(id=found["id"], model=found["model"], created_at=found["created_at"],
+    for candidate in candidates:
+        candidate["verdict"] = verdict(candidate)
+    copied = [c["overlap_uid"] for c in candidates if c["verdict"].is_copy and c["overlap_uid"]]
+    sources = {ad["uid"]: ad for ad in past_ads(data_dir, cfg, list(dict.fromkeys(copied)))}
+    for candidate in candidates:
+        candidate["copied_from"] = (sources.get(candidate["overlap_uid"])
+                                    if candidate["verdict"].is_copy else None)
+    return GenerationView(id=found["id"], model=found["model"],
+                          model_label=model_label(data_dir, found["model"]),
+                          created_at=found["created_at"],
                           seconds=float(found["seconds"]), candidates=candidates,
                           retrieved=past_ads(data_dir, cfg, uids), picked=found["picked"],
                           retrieved_in_prompt=in_prompt)
@@ -317,12 +335,16 @@ def pick_candidate(store: Store, data_dir: Path, user: User, gen_id: int, index:
     ------
     NotFoundError
         The generation is not the company's, or has no such candidate.
+    ConfigError
+        The candidate is empty or copies a past ad (:func:`~workbench.webapp.candidates.refuse_pick`).
     """
     found = generation_row(store, user, gen_id)
-    frame = pl.read_parquet(found["parquet_path"], columns=["candidate_index", "candidate_id"])
+    frame = pl.read_parquet(found["parquet_path"],
+                            columns=["candidate_index", "candidate_id", *VERDICT_COLUMNS])
     match = frame.filter(pl.col("candidate_index") == index)
     if match.is_empty():
         raise NotFoundError
+    refuse_pick(match.row(0, named=True))
     store.write("INSERT OR REPLACE INTO picks (brief_row, generation_id, candidate_index, "
                 "candidate_id, user_id, company, created_at) VALUES (?,?,?,?,?,?,?)",
                 found["brief_row"], gen_id, index, match["candidate_id"][0], user.id,

@@ -22,10 +22,32 @@ document.addEventListener("click", async (event) => {
   setTimeout(() => { button.textContent = label; }, 1500);
 });
 
-// Generation takes a few seconds: say so, and stop double submits.
+// Generation takes seconds (a trained model on a CPU: tens of seconds): show a running indicator
+// with the time spent, and stop double submits.
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (form.id !== "brief-form" && form.id !== "regenerate-form") return;
   const button = form.querySelector("button[type=submit]");
   if (button) { button.disabled = true; button.textContent = "Generating…"; }
+  const progress = form.querySelector(".progress");
+  if (!progress) return;
+  progress.hidden = false;
+  const elapsed = progress.querySelector("[data-elapsed]");
+  const started = Date.now();
+  setInterval(() => {
+    if (elapsed) elapsed.textContent = String(Math.round((Date.now() - started) / 1000));
+  }, 1000);
+});
+
+// An uploaded brief replaces the form: its fields are then not required.
+document.addEventListener("change", (event) => {
+  const input = event.target;
+  if (input.id !== "brief-file") return;
+  const form = input.form;
+  const uploading = input.files && input.files.length > 0;
+  form.querySelectorAll("[data-field] input, [data-field] select, [data-field] textarea")
+    .forEach((field) => {
+      if (!("wasRequired" in field.dataset)) field.dataset.wasRequired = field.required ? "1" : "";
+      field.required = !uploading && field.dataset.wasRequired === "1";
+    });
 });
