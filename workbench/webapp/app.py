@@ -31,7 +31,7 @@ from workbench.core.config import ProjectConfig
 from workbench.core.errors import WorkbenchError
 from workbench.webapp import dashboard as dash
 from workbench.webapp import leaderboard as board
-from workbench.webapp import studio
+from workbench.webapp import run_compare, studio
 from workbench.webapp.accounts import ROLE_AREAS
 from workbench.webapp.brief_form import REQUIRED_FIELDS, errors_of
 from workbench.webapp.formatting import install_filters
@@ -407,6 +407,15 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
         if path is None:
             raise studio.NotFoundError
         return FileResponse(path, media_type="image/png")
+
+    @app.get("/runs/compare", response_class=HTMLResponse)
+    def run_compare_page(request: Request, user: AnalystUser, a: str = "", b: str = ""
+                         ) -> Response:
+        try:
+            comparison = run_compare.compare_runs(data_dir, a, b)
+        except run_compare.UnknownRunError:
+            raise studio.NotFoundError from None
+        return page(request, "compare.html", user, cmp=comparison, picked={"a": a, "b": b})
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse)
     def run_page(request: Request, run_id: str, user: AnalystUser) -> Response:

@@ -46,7 +46,7 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
     ...     Brief.model_validate({"brand": "", "vertical": "Retail"})
     ... except ValidationError as exc:
     ...     sorted(field_errors(exc).items())[:2]
-    [('brand', 'must not be empty'), ('contact', 'required')]
+    [('brand', 'must not be empty'), ('contact', 'this field is required')]
     """
     found: dict[str, list[str]] = {}
     for error in exc.errors():
@@ -64,7 +64,7 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
 
 def _message(error: Any) -> str:
     if error["type"] == "missing":
-        return "required"
+        return "this field is required"
     message = str(error["msg"]).removeprefix("Value error, ")
     inner = [str(p) for p in error["loc"][1:] if not isinstance(p, int)]
     return f"{'.'.join(inner)}: {message}" if inner else message

@@ -65,5 +65,8 @@ def display_date(value: Any) -> str:
 
 
 def install_filters(env: jinja2.Environment) -> None:
-    """Make ``sig3``, ``percent``, ``metric`` and ``display_date`` filters of ``env``."""
-    env.filters.update(sig3=sig3, percent=percent, metric=metric, display_date=display_date)
+    """Install the filters: ``sig3``, ``percent``, ``metric_of``, ``display_date``.
+
+    ``metric_of`` takes the metric's name first: ``name | metric_of(value)``.
+    """
+    env.filters.update(sig3=sig3, percent=percent, metric_of=metric, display_date=display_date)
