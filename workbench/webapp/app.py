@@ -33,7 +33,7 @@ from workbench.webapp import dashboard as dash
 from workbench.webapp import leaderboard as board
 from workbench.webapp import run_compare, studio
 from workbench.webapp.accounts import ROLE_AREAS
-from workbench.webapp.brief_form import REQUIRED_FIELDS, errors_of
+from workbench.webapp.brief_form import FIELD_LABELS, REQUIRED_FIELDS, errors_of
 from workbench.webapp.formatting import install_filters
 from workbench.webapp.passwords import dummy_hash, needs_rehash, verify_password
 from workbench.webapp.security import (
@@ -249,6 +249,7 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
 
     def studio_context(user: User) -> dict[str, Any]:
         return {"briefs": studio.list_briefs(store, user), "required": REQUIRED_FIELDS,
+                "labels": FIELD_LABELS,
                 "models": studio.studio_model_choices(data_dir, cfg),
                 "channels": studio.index_channels(data_dir, cfg),
                 "verticals": studio.verticals(), "max_candidates": cfg.web.max_candidates}

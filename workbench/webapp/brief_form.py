@@ -22,6 +22,14 @@ REQUIRED_FIELDS: frozenset[str] = frozenset(
 #: Where an error about something that is not one of the form's fields is shown.
 FORM_WIDE = "form"
 
+#: Each field's label on the form (the summary line names fields by them, in lower case).
+FIELD_LABELS: dict[str, str] = {
+    "brand": "Brand", "product": "Product", "vertical": "Vertical",
+    "target_channel": "Target channel", "campaign_goal": "Campaign goal", "offer": "Offer",
+    "call_to_action": "Call to action", "contact": "Contact", "language": "Language",
+    "notes": "Notes",
+}
+
 
 class BriefFormError(ConfigError):
     """The form's fields do not make a valid brief.
@@ -30,11 +38,15 @@ class BriefFormError(ConfigError):
     ----------
     fields
         Form field name -> what is wrong with it (:data:`FORM_WIDE` for the rest).
+
+    Its message is one line naming every field and its problem (the page's summary, the API's
+    ``detail``).
     """
 
     def __init__(self, fields: dict[str, str]) -> None:
         self.fields = fields
-        super().__init__("brief: " + "; ".join(f"{k}: {v}" for k, v in fields.items()))
+        named = "; ".join(f"{FIELD_LABELS.get(k, k).lower()}: {v}" for k, v in fields.items())
+        super().__init__(f"The brief was not saved. Please check {named}.")
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:

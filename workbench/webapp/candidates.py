@@ -1,12 +1,14 @@
-"""What the ad studio makes of one candidate: a choice, or a failure shown as such.
+"""What the ad studio makes of one candidate: a choice, a copy to confirm, or a failure.
 
-An empty candidate is a failure, not an ad: it gets no Copy and no "Mark best". A candidate that
-copies a past ad (``not_copy`` failed) is shown, marked as a copy with the ad it copies, but
-cannot be copied out or marked best either: a pick is a human preference (``preferences.parquet``
-feeds preference tuning, and the leaderboard counts it as a win for the model), so picking a copy
-would reward a model for repeating another advertiser's ad, and publishing it would repeat that
-ad. The marketer regenerates instead. The server refuses such a pick too (:func:`refuse_pick`),
-whatever the page offered.
+An empty candidate is a failure, not an ad: it gets no Copy and no "Mark best", and the server
+refuses such a pick (:func:`refuse_pick`) whatever the page offered.
+
+A candidate that copies a past ad (``not_copy`` failed) is shown marked as a copy, naming the ad
+it copies. It can still be copied out and marked best, after a confirm that names the copied ad:
+the retrieval baseline is an adapted past ad by design, and refusing every copy would make it
+unpickable and bias the studio's model comparison (the leaderboard's votes) against it; the
+marketer decides, knowingly. The preference row records the choice (``chosen_is_copy``), so
+preference tuning can leave copied ads out of its "chosen" side.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ class Verdict:
 
     @property
     def can_pick(self) -> bool:
-        """Whether the candidate may be copied out and marked best."""
-        return not (self.is_empty or self.is_copy)
+        """Whether the candidate is offered for Copy and "Mark best" (a copy after a confirm)."""
+        return not self.is_empty
 
 
 def verdict(candidate: dict[str, Any]) -> Verdict:
@@ -55,18 +57,13 @@ def verdict(candidate: dict[str, Any]) -> Verdict:
 
 
 def refuse_pick(candidate: dict[str, Any]) -> None:
-    """Raise when a candidate may not be marked best (see the module docstring).
+    """Raise when a candidate may not be marked best: it is empty.
 
     Raises
     ------
     ConfigError
-        The candidate is empty or copies a past ad.
+        The candidate is empty.
     """
-    found = verdict(candidate)
-    if found.is_empty:
-        msg = "this candidate is empty: it cannot be marked best; generate again"
-        raise ConfigError(msg)
-    if found.is_copy:
-        msg = ("this candidate copies a past ad: it cannot be marked best; generate again "
-               "or try another model")
+    if verdict(candidate).is_empty:
+        msg = "this candidate is empty: there is no ad to mark best; generate again"
         raise ConfigError(msg)

@@ -8,8 +8,8 @@ Every read takes the signed-in user's company: another company's row is "not fou
 Picking the best candidate is stored as a human preference. A brief has one pick among the
 candidates of all its generations, so when a marketer tried several models on a brief, the pick
 says which model's ad they preferred over the others': ``DIR/webapp/preferences.parquet`` (one row
-per pick: the chosen text and model, every rejected text with its model; ready for preference
-tuning), rewritten atomically from the database after each pick, and :func:`studio_votes` turns
+per pick: the chosen text and model, whether it copies a past ad (``chosen_is_copy``), every
+rejected text with its model; ready for preference tuning), rewritten atomically from the database after each pick, and :func:`studio_votes` turns
 the picks into pairwise votes between models for a Bradley-Terry fit (the leaderboard shows it).
 """
 
@@ -50,6 +50,7 @@ PREFERENCE_SCHEMA: dict[str, pl.DataType] = {
     "chosen_text": pl.Utf8, "rejected_candidate_ids": pl.List(pl.Utf8),
     "rejected_texts": pl.List(pl.Utf8), "rejected_models": pl.List(pl.Utf8),
     "models_shown": pl.List(pl.Utf8), "picked_by": pl.Utf8, "picked_at": pl.Utf8,
+    "chosen_is_copy": pl.Boolean,
 }
 
 
@@ -336,7 +337,7 @@ def pick_candidate(store: Store, data_dir: Path, user: User, gen_id: int, index:
     NotFoundError
         The generation is not the company's, or has no such candidate.
     ConfigError
-        The candidate is empty or copies a past ad (:func:`~workbench.webapp.candidates.refuse_pick`).
+        The candidate is empty (:func:`~workbench.webapp.candidates.refuse_pick`).
     """
     found = generation_row(store, user, gen_id)
     frame = pl.read_parquet(found["parquet_path"],
@@ -380,7 +381,7 @@ def _export_preferences(store: Store, data_dir: Path) -> Path:
                           p["company"])
         frames = [pl.read_parquet(g["parquet_path"], columns=[
                       "candidate_index", "candidate_id", "text", "brief_id", "run_id",
-                      "prompt_sha256"]).with_columns(generation=pl.lit(g["id"]),
+                      "prompt_sha256", "is_copy"]).with_columns(generation=pl.lit(g["id"]),
                                                      model=pl.lit(g["model"]))
                   for g in shown if Path(g["parquet_path"]).exists()]
         if not frames:
@@ -402,6 +403,7 @@ def _export_preferences(store: Store, data_dir: Path) -> Path:
             "rejected_models": rejected["model"].to_list(),
             "models_shown": list(dict.fromkeys(everything["model"].to_list())),
             "picked_by": p["email"] or f"user {p['user_id']}", "picked_at": p["created_at"],
+            "chosen_is_copy": bool(chosen["is_copy"][0]),
         })
     path = preferences_path(data_dir)
     write_parquet_atomic(path, pl.DataFrame(rows, schema=PREFERENCE_SCHEMA))

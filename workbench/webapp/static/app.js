@@ -3,6 +3,7 @@
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("button.copy");
   if (!button) return;
+  if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
   const source = document.getElementById(button.dataset.target);
   if (!source) return;
   const text = source.textContent;
@@ -51,3 +52,10 @@ document.addEventListener("change", (event) => {
       field.required = !uploading && field.dataset.wasRequired === "1";
     });
 });
+
+// A candidate that copies a past ad is marked best only after the marketer confirms it.
+document.addEventListener("submit", (event) => {
+  const button = event.submitter || event.target.querySelector("button[type=submit]");
+  if (!button || !button.dataset.confirm) return;
+  if (!window.confirm(button.dataset.confirm)) event.preventDefault();
+}, true);
