@@ -135,7 +135,8 @@ def test_marketer_generates_with_the_tiny_model_and_picks_one(
             with page.expect_navigation(url=re.compile(r".*/studio/briefs/\d+$"), timeout=180_000):
                 page.click("#generate")
             generation = page.locator("section.generation").first
-            assert f"run:{RUN_ID}" in generation.locator("h2").inner_text()
+            assert generation.get_attribute("data-model") == f"run:{RUN_ID}"
+            assert "tiny-test" in generation.locator("h2").inner_text()  # the run's name, not its id
             candidates = generation.locator("article.candidate")
             assert candidates.count() == 2
             texts = [t.strip() for t in candidates.locator("pre.ad").all_inner_texts()]
