@@ -131,3 +131,23 @@ def test_loss_overlay_draws_each_runs_curves() -> None:
 def test_doctests(module: object) -> None:
     result = doctest.testmod(module)  # type: ignore[arg-type]
     assert result.failed == 0
+
+
+def test_leaderboard_figures_open_full_size_with_readable_captions(web_world: object) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.webapp_world import ANALYST, PASSWORD, csrf_of
+    from workbench.webapp.app import create_app
+
+    client = TestClient(create_app(web_world.root, web_world.cfg))  # type: ignore[attr-defined]
+    client.post("/login", data={"email": ANALYST, "password": PASSWORD,
+                                "csrf_token": csrf_of(client.get("/login").text)})
+    page = client.get("/leaderboard").text
+    figures = re.findall(r'<figure data-figure="([^"]+)"><a href="([^"]+)"[^>]*><img src="([^"]+)"'
+                         r'.*?<figcaption>([^<]+)', page, re.S)
+    assert len(figures) >= 2
+    for name, link, src, caption in figures:
+        assert link == src
+        assert client.get(link).status_code == 200
+        assert caption.strip(" ·") != name  # the report's caption, not the file name
+        assert len(caption.split()) >= 3
