@@ -133,7 +133,7 @@ def test_marketer_generates_with_the_tiny_model_and_picks_one(
             page.fill("input[name=n]", "2")
             # Generation takes seconds on a loaded 2-core machine: wait for the page it leads to.
             with page.expect_navigation(url=re.compile(r".*/studio/briefs/\d+$"), timeout=180_000):
-                page.click("#generate")
+                page.click("#generate", no_wait_after=True)  # the navigation has its own timeout
             generation = page.locator("section.generation").first
             assert generation.get_attribute("data-model") == f"run:{RUN_ID}"
             assert "tiny-test" in generation.locator("h2").inner_text()  # the run's name, not its id
@@ -163,7 +163,7 @@ def test_marketer_generates_with_the_tiny_model_and_picks_one(
             # Regenerate with a baseline: a second generation appears above the first.
             page.select_option("#model", "template")
             with page.expect_navigation(timeout=180_000):
-                page.click("#regenerate")
+                page.click("#regenerate", no_wait_after=True)
             assert page.locator("section.generation").count() == 2
         finally:
             browser.close()
