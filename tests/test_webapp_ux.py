@@ -126,7 +126,7 @@ def test_loss_overlay_draws_each_runs_curves() -> None:
     assert loss_chart.loss_chart_svg([], title="t") == ""
 
 
-@pytest.mark.parametrize("module", [checks, formatting, brief_form, model_labels, run_compare,
+@pytest.mark.parametrize("module", [checks, candidates, formatting, brief_form, model_labels, run_compare,
                                     leaderboard])
 def test_doctests(module: object) -> None:
     result = doctest.testmod(module)  # type: ignore[arg-type]

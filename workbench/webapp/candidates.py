@@ -67,3 +67,24 @@ def refuse_pick(candidate: dict[str, Any]) -> None:
     if verdict(candidate).is_empty:
         msg = "this candidate is empty: there is no ad to mark best; generate again"
         raise ConfigError(msg)
+
+
+#: Where the past ads came from (a generations file's ``retrieval_scope`` codes), in words.
+SCOPE_NAMES: dict[str, str] = {
+    "channel+vertical": "the same channel and vertical", "channel": "the same channel",
+    "vertical": "the same vertical", "all": "any channel",
+}
+
+
+def scope_text(scope: str | None) -> str:
+    """``"channel+vertical,channel"`` -> ``"the same channel and vertical, then the same channel"``.
+
+    Examples
+    --------
+    >>> scope_text("channel+vertical,channel")
+    'from the same channel and vertical, then the same channel'
+    >>> scope_text(None)
+    ''
+    """
+    names = [SCOPE_NAMES.get(code, code) for code in (scope or "").split(",") if code]
+    return "from " + ", then ".join(names) if names else ""

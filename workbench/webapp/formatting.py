@@ -11,7 +11,7 @@ Examples
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import jinja2
@@ -64,9 +64,27 @@ def display_date(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def display_moment(value: Any) -> str:
+    """``"4 Dec 2026, 16:26 UTC"`` from an ISO time with its offset (else :func:`display_date`).
+
+    Examples
+    --------
+    >>> display_moment("2026-12-04T16:26:39+00:00")
+    '4 Dec 2026, 16:26 UTC'
+    """
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        return str(value)
+    if isinstance(moment, datetime) and moment.utcoffset() is not None:
+        return f"{display_date(moment)}, {moment.astimezone(UTC):%H:%M} UTC"
+    return display_date(value)
+
+
 def install_filters(env: jinja2.Environment) -> None:
-    """Install the filters: ``sig3``, ``percent``, ``metric_of``, ``display_date``.
+    """Install the filters: ``sig3``, ``percent``, ``metric_of``, ``display_date``, ``display_moment``.
 
     ``metric_of`` takes the metric's name first: ``name | metric_of(value)``.
     """
-    env.filters.update(sig3=sig3, percent=percent, metric_of=metric, display_date=display_date)
+    env.filters.update(sig3=sig3, percent=percent, metric_of=metric, display_date=display_date,
+                       display_moment=display_moment)

@@ -34,7 +34,7 @@ from workbench.core.errors import ConfigError, DataContractError
 from workbench.core.io import write_parquet_atomic, write_text_atomic
 from workbench.core.layout import Layout
 from workbench.webapp.brief_form import BriefFormError, field_errors
-from workbench.webapp.candidates import VERDICT_COLUMNS, refuse_pick, verdict
+from workbench.webapp.candidates import VERDICT_COLUMNS, refuse_pick, scope_text, verdict
 from workbench.webapp.model_labels import ModelChoice, model_choices, model_label
 from workbench.webapp.security import User
 from workbench.webapp.store import Store, now_iso
@@ -300,6 +300,7 @@ def view_generation(data_dir: Path, cfg: ProjectConfig, found: dict[str, Any]) -
         uids = list(candidates[0]["retrieved_uids"] or [])[:RETRIEVED_SHOWN]
     for candidate in candidates:
         candidate["verdict"] = verdict(candidate)
+        candidate["scope_text"] = scope_text(candidate["retrieval_scope"])
     copied = [c["overlap_uid"] for c in candidates if c["verdict"].is_copy and c["overlap_uid"]]
     sources = {ad["uid"]: ad for ad in past_ads(data_dir, cfg, list(dict.fromkeys(copied)))}
     for candidate in candidates:
