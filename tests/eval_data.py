@@ -8,6 +8,7 @@ evaluation only needs something loadable that behaves like a run, built in about
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
@@ -44,7 +45,7 @@ def make_tiny_base(out: Path, data_dir: Path) -> Path:
 
 
 def make_fake_run(data_dir: Path, base: Path, run_id: str = "tiny-20260101-000000-abcd",
-                  *, losses: int = 12) -> Path:
+                  *, losses: int = 12, recipe_overrides: Sequence[str] = ()) -> Path:
     """``DIR/runs/<run_id>/`` with a random LoRA adapter on ``base`` and a loss history.
 
     The manifest is the training stage's own (``write_run_manifest`` over data built by
@@ -70,7 +71,8 @@ def make_fake_run(data_dir: Path, base: Path, run_id: str = "tiny-20260101-00000
     cfg["base_model_name_or_path"] = str(base)
     (adapter / "adapter_config.json").write_text(json.dumps(cfg), encoding="utf-8")
     recipe = load_recipe("tiny-cpu", ["name=tiny-test",
-                                      "data.system_prompt=You write Amharic Telegram ads."])
+                                      "data.system_prompt=You write Amharic Telegram ads.",
+                                      *recipe_overrides])
     data_out, _ = ensure_data(data_dir, recipe, progress=False)
     install_prompt_spec(data_out, run_dir)
     write_run_manifest(run_dir, recipe, data_out, str(base), "loss mask: not checked (random adapter)",

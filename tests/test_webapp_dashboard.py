@@ -21,6 +21,10 @@ pytestmark = pytest.mark.labelstudio
 def test_flagged_items_link_to_their_review_task(labeling_env: LabelingEnv, tmp_path: Path) -> None:
     env = labeling_env
     make_data_dir(env.data_dir, tmp_path / "exports")
+    # Nothing flagged yet: no note about flagged items missing from a review project.
+    board = build_dashboard(env.data_dir, env.cfg, max_age_s=0)
+    assert board.flagged == []
+    assert not any("review project" in n for n in board.notes)
     curated = env.data_dir / "curated"
     curated.mkdir()
     flagged = [f"{SHOP_ID}:1", f"{SHOP_ID}:2"]

@@ -27,6 +27,25 @@ from workbench.core.settings.curation import OutlierConfig
 
 _MIN_REPETITIVE_CHARS = 40
 
+#: Each reason code as a reader of the dashboard reads it.
+REASON_NAMES: dict[str, str] = {
+    "empty": "almost no text",
+    "non_amharic": "not Amharic",
+    "flood": "posted again and again (flood)",
+    "repetitive": "repeated characters",
+}
+
+
+def reason_names(reason: str) -> list[str]:
+    """The readable names of a ``reason`` value (codes joined by ``;``).
+
+    Examples
+    --------
+    >>> reason_names("non_amharic;flood")
+    ['not Amharic', 'posted again and again (flood)']
+    """
+    return [REASON_NAMES.get(code, code.replace("_", " ")) for code in reason.split(";") if code]
+
 
 def find_outliers(
     messages: pl.DataFrame, clusters: pl.DataFrame | None = None, cfg: OutlierConfig | None = None

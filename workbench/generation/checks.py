@@ -61,6 +61,23 @@ ROLE_MARKERS = ("<|system|>", "<|user|>", "<|assistant|>", "[INST]", "[/INST]", 
 
 _NON_WORD = re.compile(r"[^\w]+")
 
+#: What each failed check means, in the words of someone reading the ad (the web app's labels).
+FAILURE_NAMES: dict[str, str] = {
+    "not_empty": "empty: the model wrote nothing",
+    "has_brand": "no brand name",
+    "has_contact": "contact details missing",
+    "ethiopic_ok": "too little Amharic",
+    "length_ok": "too long for Telegram",
+    "no_leak": "repeats the prompt's instructions",
+    "not_copy": "copies a past ad",
+}
+
+#: The contact detail behind a failed ``has_contact`` (a candidate row's column -> its name).
+MISSING_CONTACT_NAMES: dict[str, str] = {
+    "has_phone": "no phone number", "has_handle": "no @handle", "has_link": "no link",
+    "has_short_code": "no short code",
+}
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -236,3 +253,31 @@ def check_candidate(
         prompt_leak=leaked is not None, leaked_text=leaked, overlap_ratio=round(best_ratio, 4),
         overlap_uid=best_uid, is_copy=is_copy, failures=failures,
     )
+
+
+def failure_names(candidate: dict[str, Any]) -> list[str]:
+    """The failed checks of a candidate row (a generations file's columns), named readably.
+
+    A failed ``has_contact`` names each missing detail; an empty candidate fails only as empty
+    (its zero length is not "too long").
+
+    Examples
+    --------
+    >>> failure_names({"check_failures": ["has_contact", "not_copy"], "has_phone": False,
+    ...                "has_handle": True})
+    ['no phone number', 'copies a past ad']
+    >>> failure_names({"check_failures": ["not_empty", "has_brand", "length_ok"]})
+    ['empty: the model wrote nothing']
+    """
+    failed = list(candidate.get("check_failures") or [])
+    if "not_empty" in failed:
+        return [FAILURE_NAMES["not_empty"]]
+    names: list[str] = []
+    for check in failed:
+        if check == "has_contact":
+            missing = [name for column, name in MISSING_CONTACT_NAMES.items()
+                       if candidate.get(column) is False]
+            names.extend(missing or [FAILURE_NAMES[check]])
+        else:
+            names.append(FAILURE_NAMES.get(check, check.replace("_", " ")))
+    return names

@@ -37,8 +37,10 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.layout import Layout
 from workbench.webapp import dashboard as dash
 from workbench.webapp import leaderboard as board
-from workbench.webapp import studio
+from workbench.webapp import run_compare, studio
 from workbench.webapp.accounts import ROLE_AREAS
+from workbench.webapp.brief_form import FIELD_LABELS, REQUIRED_FIELDS, errors_of
+from workbench.webapp.formatting import install_filters
 from workbench.webapp.guard import RequestGuard, anonymous_response, is_api
 from workbench.webapp.inputs import (
     MAX_ROW_ID,
@@ -106,6 +108,7 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
     password_checks = PasswordChecks(cfg.web.password_checks_at_once,
                                      cfg.web.password_checks_waiting)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    install_filters(templates.env)
     app = FastAPI(title="Amharic ad workbench", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.limiter = anyio.CapacityLimiter(cfg.web.generation_workers)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -283,14 +286,16 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
     # --- ad studio: pages --------------------------------------------------------------------
 
     def studio_context(user: User) -> dict[str, Any]:
-        return {"briefs": studio.list_briefs(store, user),
-                "models": studio.studio_models(data_dir, cfg),
+        return {"briefs": studio.list_briefs(store, user), "required": REQUIRED_FIELDS,
+                "labels": FIELD_LABELS,
+                "models": studio.studio_model_choices(data_dir, cfg),
                 "channels": studio.index_channels(data_dir, cfg),
                 "verticals": studio.verticals(), "max_candidates": cfg.web.max_candidates}
 
     @app.get("/studio", response_class=HTMLResponse)
     def studio_page(request: Request, user: StudioUser) -> Response:
-        return page(request, "studio.html", user, form={}, error=None, **studio_context(user))
+        return page(request, "studio.html", user, form={}, error=None, field_errors={},
+                    **studio_context(user))
 
     @app.post("/studio/briefs")
     async def studio_new_brief(request: Request, user: StudioWriter,
@@ -307,9 +312,8 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
             else:
                 brief = studio.brief_from_form(fields)
         except WorkbenchError as exc:
-            error = str(exc)
-            return page(request, "studio.html", user, status=400, form=fields, error=error,
-                        **studio_context(user))
+            return page(request, "studio.html", user, status=400, form=fields, error=str(exc),
+                        field_errors=errors_of(exc), **studio_context(user))
         row = studio.save_brief(store, data_dir, user, brief)
         try:
             await run_generation(user, row, model, n)
@@ -325,8 +329,8 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
         views = [studio.view_generation(data_dir, cfg, g)
                  for g in studio.generations_of(store, user, row)]
         return page(request, "brief.html", user, status=status, row=found, brief=brief,
-                    generations=views, models=studio.studio_models(data_dir, cfg), error=error,
-                    max_candidates=cfg.web.max_candidates)
+                    generations=views, models=studio.studio_model_choices(data_dir, cfg),
+                    error=error, max_candidates=cfg.web.max_candidates)
 
     @app.get("/studio/briefs/{row}", response_class=HTMLResponse)
     def studio_brief(request: Request, row: BriefId, user: StudioUser) -> Response:
@@ -349,8 +353,12 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
         form = await request.form()
         index = form_int(form.get("candidate_index"), "candidate_index", default=-1, low=0,
                          high=MAX_ROW_ID)
-        await anyio.to_thread.run_sync(studio.pick_candidate, store, data_dir, user, gen_id, index)
         found = studio.generation_row(store, user, gen_id)
+        try:
+            await anyio.to_thread.run_sync(studio.pick_candidate, store, data_dir, user, gen_id,
+                                           index)
+        except WorkbenchError as exc:
+            return brief_page(request, user, found["brief_row"], error=str(exc), status=400)
         return RedirectResponse(f"/studio/briefs/{found['brief_row']}#gen-{gen_id}", 303)
 
     async def run_generation(user: User, row: int, model: str, n: int) -> int:
@@ -407,8 +415,11 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
     async def api_pick(request: Request, gen_id: GenerationId, user: StudioWriter
                        ) -> dict[str, Any]:
         body = parse_model(await request.body(), PickBody)
-        await anyio.to_thread.run_sync(studio.pick_candidate, store, data_dir, user, gen_id,
-                                       body.candidate_index)
+        try:
+            await anyio.to_thread.run_sync(studio.pick_candidate, store, data_dir, user, gen_id,
+                                           body.candidate_index)
+        except WorkbenchError as exc:
+            raise HTTPException(400, str(exc)) from None
         return {"generation": gen_id, "picked": body.candidate_index}
 
     def generation_json(user: User, gen_id: int) -> dict[str, Any]:
@@ -438,6 +449,16 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
     def leaderboard_figure(eval_id: str, name: str, user: AnalystUser) -> Response:
         path = board.figure_path(data_dir, plain_name(eval_id), plain_name(name))
         return FileResponse(inside(path, layout.webapp / "reports"), media_type="image/png")
+
+    @app.get("/runs/compare", response_class=HTMLResponse)
+    def run_compare_page(request: Request, user: AnalystUser, a: str = "", b: str = ""
+                         ) -> Response:
+        try:
+            comparison = run_compare.compare_runs(data_dir, a and plain_name(a),
+                                                  b and plain_name(b))
+        except run_compare.UnknownRunError:
+            raise studio.NotFoundError from None
+        return page(request, "compare.html", user, cmp=comparison, picked={"a": a, "b": b})
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse)
     def run_page(request: Request, run_id: str, user: AnalystUser) -> Response:

@@ -26,6 +26,8 @@ from workbench.core.manifests import SplitsManifest, read_manifest
 ITEMS_PER_REASON = 10
 SPLITS = ("train", "val", "test")
 LABEL_COLUMNS = ("is_ad", "vertical", "tags")
+#: The row of a multilabel task's table counting items with no label at all.
+NO_TAG = "(no tag)"
 
 
 @dataclass
@@ -38,6 +40,7 @@ class Dashboard:
     alphas: list[dict[str, Any]] = field(default_factory=list)
     kappas: list[dict[str, Any]] = field(default_factory=list)
     flagged: list[dict[str, Any]] = field(default_factory=list)
+    #: Per readable reason: its count and the first items (uid, reasons, detail, text, link).
     outliers: list[dict[str, Any]] = field(default_factory=list)
     splits: dict[str, Any] = field(default_factory=dict)
     curve: list[dict[str, Any]] = field(default_factory=list)
@@ -58,9 +61,13 @@ def build_dashboard(data_dir: Path, cfg: ProjectConfig, *, max_age_s: float = 30
     board = Dashboard(progress_source="")
     live = server_answers(data_dir, timeout=1.0)  # one probe for progress and links alike
     _progress(board, data_dir, cfg, live=live)
-    task_links = _review_links(data_dir, cfg, board) if live else {}
-    _flagged(board, data_dir, task_links)
-    _splits(board, data_dir)
+    texts = _texts(data_dir)
+    _flagged(board, data_dir, texts)
+    _outliers(board, data_dir, texts)
+    # Only items that are listed need a link (and a note when the review project is missing).
+    if live and (board.flagged or board.outliers):
+        _link(board, _review_links(data_dir, cfg, board))
+    _splits(board, data_dir, cfg)
     _curve(board, data_dir)
     _cache[key] = (time.monotonic(), board)
     return board
@@ -127,29 +134,59 @@ def _review_links(data_dir: Path, cfg: ProjectConfig, board: Dashboard) -> dict[
         backend.close()
 
 
-def _flagged(board: Dashboard, data_dir: Path, links: dict[str, str]) -> None:
-    lay = Layout(data_dir)
-    issues_path = lay.label_issues
-    texts = _texts(data_dir)
-    if issues_path.exists():
-        issues = pl.read_parquet(issues_path).filter(pl.col("is_issue"))
-        for (task, reason), part in sorted(issues.group_by("task", "reason"),
-                                           key=lambda kv: (-kv[1].height, str(kv[0]))):
-            worst = part.sort("label_quality").head(ITEMS_PER_REASON).to_dicts()
-            board.flagged.append({
-                "task": task, "reason": reason, "count": part.height,
-                "items": [{"uid": r["uid"], "given": _show(r.get("given")),
-                           "suggested": _show(r.get("suggested")),
-                           "quality": r.get("label_quality"), "text": texts.get(r["uid"], ""),
-                           "link": links.get(r["uid"])} for r in worst]})
-    else:
+def _flagged(board: Dashboard, data_dir: Path, texts: dict[str, str]) -> None:
+    issues_path = Layout(data_dir).label_issues
+    if not issues_path.exists():
         board.notes.append("No curation output yet: `workbench curate flag`.")
-    outliers_path = lay.outliers
-    if outliers_path.exists():
-        outliers = pl.read_parquet(outliers_path)
-        reason = "reason" if "reason" in outliers.columns else outliers.columns[-1]
-        board.outliers = (outliers.group_by(reason).len().sort("len", descending=True)
-                          .rename({reason: "reason", "len": "count"}).to_dicts())
+        return
+    issues = pl.read_parquet(issues_path).filter(pl.col("is_issue"))
+    for (task, reason), part in sorted(issues.group_by("task", "reason"),
+                                       key=lambda kv: (-kv[1].height, str(kv[0]))):
+        worst = part.sort("label_quality").head(ITEMS_PER_REASON).to_dicts()
+        board.flagged.append({
+            "task": task, "reason": reason, "count": part.height,
+            "items": [{"uid": r["uid"], "given": _show(r.get("given")),
+                       "suggested": _show(r.get("suggested")),
+                       "quality": r.get("label_quality"), "text": texts.get(r["uid"], ""),
+                       "link": None} for r in worst]})
+
+
+def _outliers(board: Dashboard, data_dir: Path, texts: dict[str, str]) -> None:
+    """Outliers per readable reason (an item with two reasons counts under both), listed."""
+    from workbench.curation.outliers import reason_names
+
+    path = Layout(data_dir).outliers
+    if not path.exists():
+        return
+    outliers = pl.read_parquet(path)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in outliers.iter_rows(named=True):
+        item = {"uid": row["uid"], "reasons": ", ".join(reason_names(row.get("reason") or "")),
+                "detail": _readable_detail(row.get("detail") or ""),
+                "text": texts.get(row["uid"], ""), "link": None}
+        for name in reason_names(row.get("reason") or ""):
+            groups.setdefault(name, []).append(item)
+    board.outliers = [{"reason": name, "count": len(items), "items": items[:ITEMS_PER_REASON]}
+                      for name, items in sorted(groups.items(), key=lambda kv: (-len(kv[1]),
+                                                                                   kv[0]))]
+
+
+def _readable_detail(detail: str) -> str:
+    """``"non_amharic: 12% ..."`` parts with each reason code replaced by its name."""
+    from workbench.curation.outliers import REASON_NAMES
+
+    parts = []
+    for part in detail.split("; "):
+        code, sep, rest = part.partition(": ")
+        parts.append(f"{REASON_NAMES[code]}: {rest}" if sep and code in REASON_NAMES else part)
+    return "; ".join(parts)
+
+
+def _link(board: Dashboard, links: dict[str, str]) -> None:
+    """Give every listed flagged item and outlier its review-project link, when it has one."""
+    for group in (*board.flagged, *board.outliers):
+        for item in group["items"]:
+            item["link"] = links.get(item["uid"])
 
 
 def _texts(data_dir: Path) -> dict[str, str]:
@@ -175,12 +212,13 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _splits(board: Dashboard, data_dir: Path) -> None:
+def _splits(board: Dashboard, data_dir: Path, cfg: ProjectConfig) -> None:
     lay = Layout(data_dir)
     files = {name: lay.split(name) for name in SPLITS}
     if not any(f.exists() for f in files.values()):
         board.notes.append("No splits yet: `workbench curate split`.")
         return
+    conditions = _task_conditions(cfg)
     # Counted from the split files themselves, so the table is right whoever wrote them.
     by_task: dict[str, dict[str, dict[str, int]]] = {}
     for split, path in files.items():
@@ -189,13 +227,13 @@ def _splits(board: Dashboard, data_dir: Path) -> None:
         frame = pl.read_parquet(path, columns=[c for c in LABEL_COLUMNS
                                                if c in pl.read_parquet_schema(path)])
         for task in frame.columns:
-            column = frame[task]
-            if column.dtype == pl.List(pl.Utf8):
-                # Multilabel: one count per tag; "(no tag)" for items without any.
-                column = column.list.eval(pl.element()).explode().fill_null("(no tag)")
-            counts = column.drop_nulls().value_counts()
-            for label, n in counts.iter_rows():
-                by_task.setdefault(task, {}).setdefault(str(label), {})[split] = int(n)
+            rows = frame
+            condition = conditions.get(task)
+            if condition is not None and condition[0] in frame.columns:
+                # A task asked only of some items (tags of ads) is counted over those items.
+                rows = frame.filter(pl.col(condition[0]) == condition[1])
+            for label, n in _label_counts(rows[task]).items():
+                by_task.setdefault(task, {}).setdefault(label, {})[split] = n
     try:
         manifest = read_manifest(lay.splits_manifest, SplitsManifest,
                                  hint="run `workbench curate split` first")
@@ -205,6 +243,35 @@ def _splits(board: Dashboard, data_dir: Path) -> None:
         manifest = None
     board.splits = {"split_names": [s for s, f in files.items() if f.exists()],
                     "counts_by_task": {t: dict(sorted(v.items())) for t, v in by_task.items()},
+                    "conditions": {t: f"{c[0]} = {c[1]}" for t, c in conditions.items()},
                     "excluded": manifest.excluded if manifest else {},
                     "label_snapshot": manifest.label_snapshot.id if manifest else None,
                     "created_at": manifest.created_at if manifest else None}
+
+
+def _label_counts(column: pl.Series) -> dict[str, int]:
+    """Items per label.
+
+    For a multilabel task: one count per tag, and ``(no tag)`` for the items with an empty list
+    (an unanswered item, null, is not counted).
+    """
+    if column.dtype != pl.List(pl.Utf8):
+        return {str(label): int(n) for label, n in column.drop_nulls().value_counts().iter_rows()}
+    answered = column.drop_nulls()
+    counts = {str(label): int(n) for label, n in
+              answered.explode().drop_nulls().value_counts().iter_rows()}
+    untagged = int((answered.list.len() == 0).sum())
+    if untagged:
+        counts[NO_TAG] = untagged
+    return counts
+
+
+def _task_conditions(cfg: ProjectConfig) -> dict[str, tuple[str, str]]:
+    """Task -> (task, label) it is asked under, from the taxonomy (``tags``: ``is_ad`` = Ad)."""
+    from workbench.labeling.backends import labeling_taxonomy
+
+    try:
+        taxonomy, _ = labeling_taxonomy(cfg)
+    except WorkbenchError:
+        return {}
+    return {t.name: (t.when.task, t.when.equals) for t in taxonomy.tasks if t.when is not None}

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import yaml
 
 from workbench.core.errors import DataContractError
 from workbench.core.io import sha256_file, write_text_atomic
@@ -31,7 +32,8 @@ class Leaderboard:
     eval_id: str
     facts: dict[str, Any]
     tables: list[tuple[str, str]]  # (task, HTML table built and escaped by the report stage)
-    figures: list[str]
+    #: ``name`` (its file's stem) and ``caption`` (the report's own) of each figure.
+    figures: list[dict[str, str]]
     lineage: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
     #: The evaluation's paired tests on the headline metric (``paired.parquet`` rows).
@@ -70,9 +72,12 @@ def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
     if not stamp.exists() or stamp.read_text(encoding="utf-8") != summary_mtime:
         result = build_report(data_dir, eval_id=eval_dir.name, out_dir=out)
         write_text_atomic(stamp, summary_mtime)
-        figures = result.figures
+        names = result.figures
     else:
-        figures = sorted(p.stem for p in (out / "leaderboard_files").glob("*.png"))
+        names = sorted(p.stem for p in (out / "leaderboard_files").glob("*.png"))
+    captions = figure_captions(out / "leaderboard.md")
+    figures = [{"name": n, "caption": captions.get(n) or n.replace("-", " ").capitalize()}
+               for n in names]
     tasks = list(dict.fromkeys(data.summary["task"].to_list()))
     manifest = data.manifest
     lineage = []
@@ -128,6 +133,27 @@ def _paired_text(row: dict[str, Any]) -> str:
     return f"{delta:+.3f} [{low:+.3f}, {high:+.3f}]"
 
 
+_FIGURE_MD = re.compile(r"!\[(?P<caption>[^\]]*)\]\(leaderboard_files/(?P<name>[\w.-]+)\.png\)")
+
+
+def figure_captions(markdown: Path) -> dict[str, str]:
+    """Figure name -> caption, as the report's Markdown writes them (empty when unreadable).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> md = Path(tempfile.mkdtemp()) / "leaderboard.md"
+    >>> _ = md.write_text("![Win-rate matrix](leaderboard_files/win-rate.png)")
+    >>> figure_captions(md)
+    {'win-rate': 'Win-rate matrix'}
+    """
+    try:
+        text = markdown.read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    return {m["name"]: m["caption"] for m in _FIGURE_MD.finditer(text)}
+
+
 def figure_path(data_dir: Path, eval_id: str, name: str) -> Path | None:
     """A cached report figure, or None (names are checked: no path tricks)."""
     if not (_NAME.match(eval_id) and _NAME.match(name)):
@@ -146,6 +172,10 @@ class RunLineage:
     last_metrics: dict[str, Any]
     split_manifest: SplitsManifest | None
     has_plot: bool
+    #: The recipe the run was trained with, as YAML (the format of ``training/recipes``).
+    config_yaml: str = ""
+    #: ``role`` (readable), ``path`` (under the data dir when it is there), ``sha256``.
+    inputs: list[dict[str, str]] = field(default_factory=list)
 
 
 def run_lineage(data_dir: Path, run_id: str) -> RunLineage | None:
@@ -163,9 +193,37 @@ def run_lineage(data_dir: Path, run_id: str) -> RunLineage | None:
     split_path = split_manifest_path(run.manifest)
     if split_path.is_file() and sha256_file(split_path) == run.manifest.split_manifest_sha256:
         split_manifest = read_manifest(split_path, SplitsManifest)
-    return RunLineage(run_id=run.run_id, status=run.status, manifest=run.manifest,
+    manifest = run.manifest
+    inputs = [{"role": _input_role(i.role, i.path, manifest),
+               "path": _shown_path(data_dir, i.path), "sha256": i.sha256 or ""}
+              for i in manifest.inputs or []]
+    return RunLineage(run_id=run.run_id, status=run.status, manifest=manifest,
                       last_metrics=run.last_metrics, split_manifest=split_manifest,
-                      has_plot=(run.folder / "loss.png").is_file())
+                      has_plot=(run.folder / "loss.png").is_file(),
+                      config_yaml=yaml.safe_dump(manifest.config, allow_unicode=True,
+                                                 sort_keys=False),
+                      inputs=inputs)
+
+
+#: Input roles a run manifest records, as the run page names them.
+INPUT_ROLES = {"training-data": "training data (SFT/CPT rows)",
+               "split-manifest": "curated splits (manifest)"}
+
+
+def _input_role(role: str | None, path: str, manifest: RunManifest) -> str:
+    """The readable role of a run input; inferred from the manifest when it records none."""
+    if role is None:
+        role = ("training-data" if path == manifest.data_manifest
+                else "split-manifest" if path == manifest.split_manifest else "input")
+    return INPUT_ROLES.get(role, role.replace("-", " "))
+
+
+def _shown_path(data_dir: Path, path: str) -> str:
+    """``path`` relative to the data dir when it lies inside it (the analyst knows that root)."""
+    try:
+        return Path(path).resolve().relative_to(data_dir.resolve()).as_posix()
+    except ValueError:
+        return path
 
 
 def run_plot_path(data_dir: Path, run_id: str) -> Path | None:

@@ -8,8 +8,8 @@ Every read takes the signed-in user's company: another company's row is "not fou
 Picking the best candidate is stored as a human preference. A brief has one pick among the
 candidates of all its generations, so when a marketer tried several models on a brief, the pick
 says which model's ad they preferred over the others': ``DIR/webapp/preferences.parquet`` (one row
-per pick: the chosen text and model, every rejected text with its model; ready for preference
-tuning), rewritten atomically from the database after each pick, and :func:`studio_votes` turns
+per pick: the chosen text and model, whether it copies a past ad (``chosen_is_copy``), every
+rejected text with its model; ready for preference tuning), rewritten atomically from the database after each pick, and :func:`studio_votes` turns
 the picks into pairwise votes between models for a Bradley-Terry fit (the leaderboard shows it).
 """
 
@@ -29,10 +29,13 @@ import yaml
 from pydantic import ValidationError
 
 from workbench.core.briefs import Brief, BriefFile, known_verticals
-from workbench.core.config import ProjectConfig, format_validation_error, load_yaml_model
+from workbench.core.config import ProjectConfig, load_yaml_model
 from workbench.core.errors import ConfigError, DataContractError
 from workbench.core.io import write_parquet_atomic, write_text_atomic
 from workbench.core.layout import Layout
+from workbench.webapp.brief_form import BriefFormError, field_errors
+from workbench.webapp.candidates import VERDICT_COLUMNS, refuse_pick, scope_text, verdict
+from workbench.webapp.model_labels import ModelChoice, model_choices, model_label
 from workbench.webapp.security import User
 from workbench.webapp.store import Store, now_iso
 
@@ -47,6 +50,7 @@ PREFERENCE_SCHEMA: dict[str, pl.DataType] = {
     "chosen_text": pl.Utf8, "rejected_candidate_ids": pl.List(pl.Utf8),
     "rejected_texts": pl.List(pl.Utf8), "rejected_models": pl.List(pl.Utf8),
     "models_shown": pl.List(pl.Utf8), "picked_by": pl.Utf8, "picked_at": pl.Utf8,
+    "chosen_is_copy": pl.Boolean,
 }
 
 
@@ -68,8 +72,8 @@ def brief_from_form(fields: dict[str, Any]) -> Brief:
 
     Raises
     ------
-    ConfigError
-        One line naming the field that is wrong (as for a brief file).
+    BriefFormError
+        Every field that is wrong, each with its message (``str()``: all on one line).
     """
     # Empty form fields mean "not given" (the brief's defaults apply), not "".
     raw: dict[str, Any] = {k: v for k, v in fields.items()
@@ -78,7 +82,7 @@ def brief_from_form(fields: dict[str, Any]) -> Brief:
     try:
         return Brief.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, Brief, "brief")) from None
+        raise BriefFormError(field_errors(exc)) from None
 
 
 def brief_from_upload(data: bytes, filename: str) -> Brief:
@@ -176,6 +180,11 @@ def studio_models(data_dir: Path, cfg: ProjectConfig) -> list[str]:
     return [m for m in cfg.web.models if m in available]
 
 
+def studio_model_choices(data_dir: Path, cfg: ProjectConfig) -> list[ModelChoice]:
+    """:func:`studio_models` with the names the page shows (run date and key metric)."""
+    return model_choices(data_dir, studio_models(data_dir, cfg))
+
+
 def verticals() -> tuple[str, ...]:
     """The taxonomy's verticals."""
     return known_verticals()
@@ -246,6 +255,7 @@ class GenerationView:
 
     id: int
     model: str
+    model_label: str
     created_at: str
     seconds: float
     candidates: list[dict[str, Any]]
@@ -273,10 +283,10 @@ def generation_row(store: Store, user: User, gen_id: int) -> dict[str, Any]:
     return found
 
 
-CANDIDATE_COLUMNS = ("candidate_index", "candidate_id", "text", "checks_passed", "check_failures",
-                     "has_brand", "has_contact", "ethiopic_share", "length_units", "overlap_ratio",
-                     "retrieved_uids", "context_uids", "retrieval_scope", "run_id",
-                     "prompt_sha256", "seed", "generate_seconds")
+CANDIDATE_COLUMNS = tuple(dict.fromkeys((
+    "candidate_index", "candidate_id", "checks_passed", "has_brand", "has_contact",
+    "ethiopic_share", "length_units", "retrieved_uids", "context_uids", "retrieval_scope",
+    "run_id", "prompt_sha256", "seed", "generate_seconds", *VERDICT_COLUMNS)))
 
 
 def view_generation(data_dir: Path, cfg: ProjectConfig, found: dict[str, Any]) -> GenerationView:
@@ -288,7 +298,17 @@ def view_generation(data_dir: Path, cfg: ProjectConfig, found: dict[str, Any]) -
     if not uids and candidates:
         # A model whose context holds no past ad still had them retrieved: show those, saying so.
         uids = list(candidates[0]["retrieved_uids"] or [])[:RETRIEVED_SHOWN]
-    return GenerationView(id=found["id"], model=found["model"], created_at=found["created_at"],
+    for candidate in candidates:
+        candidate["verdict"] = verdict(candidate)
+        candidate["scope_text"] = scope_text(candidate["retrieval_scope"])
+    copied = [c["overlap_uid"] for c in candidates if c["verdict"].is_copy and c["overlap_uid"]]
+    sources = {ad["uid"]: ad for ad in past_ads(data_dir, cfg, list(dict.fromkeys(copied)))}
+    for candidate in candidates:
+        candidate["copied_from"] = (sources.get(candidate["overlap_uid"])
+                                    if candidate["verdict"].is_copy else None)
+    return GenerationView(id=found["id"], model=found["model"],
+                          model_label=model_label(data_dir, found["model"]),
+                          created_at=found["created_at"],
                           seconds=float(found["seconds"]), candidates=candidates,
                           retrieved=past_ads(data_dir, cfg, uids), picked=found["picked"],
                           retrieved_in_prompt=in_prompt)
@@ -317,12 +337,16 @@ def pick_candidate(store: Store, data_dir: Path, user: User, gen_id: int, index:
     ------
     NotFoundError
         The generation is not the company's, or has no such candidate.
+    ConfigError
+        The candidate is empty (:func:`~workbench.webapp.candidates.refuse_pick`).
     """
     found = generation_row(store, user, gen_id)
-    frame = pl.read_parquet(found["parquet_path"], columns=["candidate_index", "candidate_id"])
+    frame = pl.read_parquet(found["parquet_path"],
+                            columns=["candidate_index", "candidate_id", *VERDICT_COLUMNS])
     match = frame.filter(pl.col("candidate_index") == index)
     if match.is_empty():
         raise NotFoundError
+    refuse_pick(match.row(0, named=True))
     store.write("INSERT OR REPLACE INTO picks (brief_row, generation_id, candidate_index, "
                 "candidate_id, user_id, company, created_at) VALUES (?,?,?,?,?,?,?)",
                 found["brief_row"], gen_id, index, match["candidate_id"][0], user.id,
@@ -358,7 +382,7 @@ def _export_preferences(store: Store, data_dir: Path) -> Path:
                           p["company"])
         frames = [pl.read_parquet(g["parquet_path"], columns=[
                       "candidate_index", "candidate_id", "text", "brief_id", "run_id",
-                      "prompt_sha256"]).with_columns(generation=pl.lit(g["id"]),
+                      "prompt_sha256", "is_copy"]).with_columns(generation=pl.lit(g["id"]),
                                                      model=pl.lit(g["model"]))
                   for g in shown if Path(g["parquet_path"]).exists()]
         if not frames:
@@ -380,6 +404,7 @@ def _export_preferences(store: Store, data_dir: Path) -> Path:
             "rejected_models": rejected["model"].to_list(),
             "models_shown": list(dict.fromkeys(everything["model"].to_list())),
             "picked_by": p["email"] or f"user {p['user_id']}", "picked_at": p["created_at"],
+            "chosen_is_copy": bool(chosen["is_copy"][0]),
         })
     path = preferences_path(data_dir)
     write_parquet_atomic(path, pl.DataFrame(rows, schema=PREFERENCE_SCHEMA))
