@@ -39,8 +39,12 @@ import numpy as np
 import polars as pl
 
 from workbench.core.errors import DataContractError, ServiceError
-from workbench.core.io import sha256_file, write_json_atomic, write_parquet_atomic
-from workbench.core.schemas import read_parquet_checked
+from workbench.core.io import (
+    read_parquet_checked,
+    sha256_file,
+    write_json_atomic,
+    write_parquet_atomic,
+)
 from workbench.evaluation.agreement import LIKERT_CRITERIA
 from workbench.evaluation.rating_guide import (
     CRITERIA_HELP,
