@@ -9,7 +9,6 @@ project exists; split sizes from ``DIR/curated/splits/manifest.json``.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,9 +17,11 @@ from typing import Any
 import polars as pl
 
 from workbench.core.config import ProjectConfig
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import UnreadableFileError, WorkbenchError
+from workbench.core.io import read_json_checked, read_parquet_checked
 from workbench.core.layout import MANIFEST, Layout
 from workbench.core.manifests import SplitsManifest, read_manifest
+from workbench.webapp.unreadable import UnreadableFiles
 
 #: Flagged items listed per reason (the worst first); the counts cover all of them.
 ITEMS_PER_REASON = 10
@@ -42,6 +43,8 @@ class Dashboard:
     splits: dict[str, Any] = field(default_factory=dict)
     curve: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Files relative to the data dir that no longer read back (their sections left out).
+    unreadable: list[str] = field(default_factory=list)
 
 
 _cache: dict[str, tuple[float, Dashboard]] = {}
@@ -56,12 +59,14 @@ def build_dashboard(data_dir: Path, cfg: ProjectConfig, *, max_age_s: float = 30
     from workbench.evaluation.ratings import server_answers
 
     board = Dashboard(progress_source="")
+    files = UnreadableFiles(data_dir)
     live = server_answers(data_dir, timeout=1.0)  # one probe for progress and links alike
-    _progress(board, data_dir, cfg, live=live)
+    files.attempt(lambda: _progress(board, data_dir, cfg, live=live))
     task_links = _review_links(data_dir, cfg, board) if live else {}
-    _flagged(board, data_dir, task_links)
-    _splits(board, data_dir)
-    _curve(board, data_dir)
+    _flagged(board, data_dir, task_links, files)
+    _splits(board, data_dir, files)
+    files.attempt(lambda: _curve(board, data_dir))
+    board.unreadable = files.names
     _cache[key] = (time.monotonic(), board)
     return board
 
@@ -76,6 +81,9 @@ def _progress(board: Dashboard, data_dir: Path, cfg: ProjectConfig, *, live: boo
         return
     try:
         report = run_status(data_dir, cfg, from_file=not live)
+    except UnreadableFileError:
+        board.progress_source = "unavailable"
+        raise
     except WorkbenchError as exc:
         board.progress_source = "unavailable"
         board.notes.append(f"Labeling progress unavailable: {exc}")
@@ -95,7 +103,8 @@ def _curve(board: Dashboard, data_dir: Path) -> None:
     path = Layout(data_dir).learning_curve
     if not path.exists():
         return
-    wide = (pl.read_parquet(path).pivot(on="order", index=["task", "n_labels"], values="accuracy")
+    curve = read_parquet_checked(path, ("order", "task", "n_labels", "accuracy"))
+    wide = (curve.pivot(on="order", index=["task", "n_labels"], values="accuracy")
             .sort("task", "n_labels"))
     for (task,), part in wide.group_by("task", maintain_order=True):
         board.curve.append({"task": task, "rows": part.drop("task").to_dicts()})
@@ -127,12 +136,17 @@ def _review_links(data_dir: Path, cfg: ProjectConfig, board: Dashboard) -> dict[
         backend.close()
 
 
-def _flagged(board: Dashboard, data_dir: Path, links: dict[str, str]) -> None:
+def _flagged(board: Dashboard, data_dir: Path, links: dict[str, str],
+             unreadable: UnreadableFiles) -> None:
     lay = Layout(data_dir)
     issues_path = lay.label_issues
-    texts = _texts(data_dir)
+    texts = unreadable.attempt(lambda: _texts(data_dir)) or {}
+    issues = None
     if issues_path.exists():
-        issues = pl.read_parquet(issues_path).filter(pl.col("is_issue"))
+        issues = unreadable.attempt(lambda: read_parquet_checked(
+            issues_path, ("is_issue", "task", "reason", "label_quality", "uid")))
+    if issues is not None:
+        issues = issues.filter(pl.col("is_issue"))
         for (task, reason), part in sorted(issues.group_by("task", "reason"),
                                            key=lambda kv: (-kv[1].height, str(kv[0]))):
             worst = part.sort("label_quality").head(ITEMS_PER_REASON).to_dicts()
@@ -142,11 +156,12 @@ def _flagged(board: Dashboard, data_dir: Path, links: dict[str, str]) -> None:
                            "suggested": _show(r.get("suggested")),
                            "quality": r.get("label_quality"), "text": texts.get(r["uid"], ""),
                            "link": links.get(r["uid"])} for r in worst]})
-    else:
+    elif not issues_path.exists():
         board.notes.append("No curation output yet: `workbench curate flag`.")
     outliers_path = lay.outliers
-    if outliers_path.exists():
-        outliers = pl.read_parquet(outliers_path)
+    outliers = unreadable.attempt(lambda: read_parquet_checked(outliers_path)) \
+        if outliers_path.exists() else None
+    if outliers is not None:
         reason = "reason" if "reason" in outliers.columns else outliers.columns[-1]
         board.outliers = (outliers.group_by(reason).len().sort("len", descending=True)
                           .rename({reason: "reason", "len": "count"}).to_dicts())
@@ -157,13 +172,13 @@ def _texts(data_dir: Path) -> dict[str, str]:
     path = Layout(data_dir).cleaned_messages
     manifest = Layout(data_dir).curated / MANIFEST
     if manifest.exists():
-        inputs = json.loads(manifest.read_text(encoding="utf-8")).get("inputs") or []
+        inputs = read_json_checked(manifest).get("inputs") or []
         named = [Path(i["path"]) for i in inputs if i.get("role") == "texts" and i.get("path")]
         if named:
             path = named[0]
     if not path.exists() or path.suffix != ".parquet":
         return {}
-    frame = pl.read_parquet(path, columns=["uid", "text"])
+    frame = read_parquet_checked(path, ("uid", "text"), project=True)
     return dict(zip(frame["uid"].to_list(), frame["text"].to_list(), strict=True))
 
 
@@ -175,7 +190,7 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _splits(board: Dashboard, data_dir: Path) -> None:
+def _splits(board: Dashboard, data_dir: Path, unreadable: UnreadableFiles) -> None:
     lay = Layout(data_dir)
     files = {name: lay.split(name) for name in SPLITS}
     if not any(f.exists() for f in files.values()):
@@ -186,8 +201,10 @@ def _splits(board: Dashboard, data_dir: Path) -> None:
     for split, path in files.items():
         if not path.exists():
             continue
-        frame = pl.read_parquet(path, columns=[c for c in LABEL_COLUMNS
-                                               if c in pl.read_parquet_schema(path)])
+        whole = unreadable.attempt(lambda path=path: read_parquet_checked(path))
+        if whole is None:
+            continue
+        frame = whole.select([c for c in LABEL_COLUMNS if c in whole.columns])
         for task in frame.columns:
             column = frame[task]
             if column.dtype == pl.List(pl.Utf8):
@@ -199,6 +216,9 @@ def _splits(board: Dashboard, data_dir: Path) -> None:
     try:
         manifest = read_manifest(lay.splits_manifest, SplitsManifest,
                                  hint="run `workbench curate split` first")
+    except UnreadableFileError as exc:
+        unreadable.add(exc)
+        manifest = None
     except WorkbenchError as exc:
         # The counts above stand on their own; the page says why the provenance is missing.
         board.notes.append(str(exc))
