@@ -189,6 +189,29 @@ def data_relative(path: Path, data_dir: Path) -> str:
         return path.name
 
 
+def restrict_to_owner(path: Path) -> None:
+    """Owner-only access to ``path`` and, for a folder, everything under it (links followed).
+
+    Group and other permission bits are cleared (a 0644 file becomes 0600, a 0755 folder 0700);
+    the owner's are kept. For files that hold labels or secrets, including ones an older version
+    or another program created with the default umask.
+    """
+    def tighten(target: Path) -> None:
+        mode = target.stat().st_mode
+        if mode & 0o077:
+            target.chmod(mode & 0o700)
+
+    if not path.exists():
+        return
+    tighten(path)
+    if path.is_dir():
+        for folder, dirs, files in os.walk(path, followlinks=True):
+            for name in (*dirs, *files):
+                # A temp file gone meanwhile; a linked file of another user's is not ours to change.
+                with contextlib.suppress(FileNotFoundError, PermissionError):
+                    tighten(Path(folder) / name)
+
+
 def package_versions(names: Sequence[str] = TRACKED_PACKAGES) -> dict[str, str]:
     """Installed versions of ``names`` (absent packages are left out), plus Python's."""
     versions = {"python": platform.python_version()}

@@ -278,7 +278,7 @@ def write_snapshot(
     # The content hash goes into the name; the time keeps names unique and sortable.
     stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
     tmp_name = lay.label_snapshots / f".{stamp}.parquet.tmp"
-    annotations.write_parquet(tmp_name, compression="zstd", statistics=True)
+    write_parquet_atomic(tmp_name, annotations)  # owner-only (0600), as every label file
     sha = sha256_file(tmp_name)
     snapshot = lay.label_snapshot(f"{stamp}-{sha[:12]}")
     tmp_name.rename(snapshot)
