@@ -109,3 +109,18 @@ def test_report_history_skips_an_older_unreadable_evaluation(evaluated: tuple[Pa
     history = html.split('<section id="history">', 1)[1].split("</section>", 1)[0]
     assert f'data-eval="{eval_id}"' in history
     assert 'data-eval="0-older"' not in history
+
+
+def test_run_metrics_with_a_line_cut_short(tmp_path: Path) -> None:
+    """Training killed mid-write leaves a partial last line: the records before it stand."""
+    from workbench.core.errors import UnreadableFileError
+    from workbench.core.runs import read_metrics
+
+    path = tmp_path / "metrics.jsonl"
+    path.write_text('{"step": 1, "loss": 2.0}\n{"step": 2, "loss": 1.5}\n{"step": 3, "lo',
+                    encoding="utf-8")
+    assert [r["step"] for r in read_metrics(path)] == [1, 2]
+    path.write_text('{"step": 1, "loss": 2.0}\n\x00\x00garbage\n{"step": 3, "loss": 1.0}\n',
+                    encoding="utf-8")
+    with pytest.raises(UnreadableFileError, match=r"metrics.jsonl: line 2 is not a JSON record"):
+        read_metrics(path)
