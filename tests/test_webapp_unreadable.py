@@ -165,3 +165,19 @@ def test_dashboard_with_an_unreadable_curation_file(world: tuple[Path, Any],
     assert note(relative) in page.text
     if relative != "curated/label_issues.parquet":
         assert 'id="flag-counts"' in page.text  # the flagged items still show
+
+
+@pytest.mark.parametrize("name", ["manifest.json", "metrics.jsonl"])
+def test_run_page_with_an_unreadable_run_file(world: tuple[Path, Any], name: str) -> None:
+    from tests.webapp_world import RUN_ID
+
+    root, app = world
+    path = root / "runs" / RUN_ID / name
+    assert path.exists()
+    # Corrupt in the middle (a cut-short last line of the log is normal and tolerated).
+    data = path.read_bytes()
+    path.write_bytes(b"\x00" * 16 + b"\n" + data)
+    page = sign_in(app, ANALYST).get(f"/runs/{RUN_ID}")
+    assert page.status_code == 409, page.text[:500]
+    assert f"unreadable: runs/{RUN_ID}/{name}" in page.text
+    assert str(root) not in page.text
