@@ -92,6 +92,17 @@ def test_bad_json_is_one_line(tmp_path: Path, content: bytes) -> None:
     assert "\n" not in str(caught.value)
 
 
+def test_a_folder_where_a_file_should_be(tmp_path: Path) -> None:
+    (tmp_path / "summary.json").mkdir()
+    with pytest.raises(DataContractError, match="not found"):  # not a file
+        read_json_checked(tmp_path / "summary.json")
+    (tmp_path / "m.parquet").mkdir()
+    with pytest.raises(UnreadableFileError) as caught:
+        read_parquet_checked(tmp_path / "m.parquet", remedy="move it away")
+    assert "\n" not in str(caught.value)
+    assert str(caught.value).endswith("; move it away")
+
+
 def test_json_round_trip_and_absent(tmp_path: Path) -> None:
     write_json_atomic(tmp_path / "a.json", {"ጽሑፍ": [1]})
     assert read_json_checked(tmp_path / "a.json") == {"ጽሑፍ": [1]}

@@ -174,6 +174,8 @@ def read_json_checked(path: Path, hint: str = "", *, remedy: str = DEFAULT_REMED
 
 
 def _unreadable(path: Path, kind: str, exc: BaseException, remedy: str) -> UnreadableFileError:
+    if isinstance(exc, OSError) and exc.strerror:  # permissions, a folder, a failing disk
+        return UnreadableFileError(path, f"{path}: cannot be read ({exc.strerror}); {remedy}")
     detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     # Polars prefixes its messages with the reader's name; the file kind is said already.
     detail = detail.removeprefix("parquet: ").removeprefix("File out of specification: ")
