@@ -133,6 +133,8 @@ def read_parquet_checked(path: Path, columns: Iterable[str] = (), hint: str = ""
     if not path.exists():
         msg = f"{path}: not found{'; ' + hint if hint else ''}"
         raise DataContractError(msg)
+    if path.is_dir():
+        raise UnreadableFileError(path, f"{path}: a folder, not a Parquet file; {remedy}")
     try:
         frame = pl.read_parquet(path, columns=needed if project and needed else None)
     except (OSError, pl.exceptions.PolarsError, pl.exceptions.PanicException) as exc:
