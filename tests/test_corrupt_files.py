@@ -63,6 +63,7 @@ def evaluated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """Splits made by the pipeline and a finished evaluation of two baselines on them."""
     from tests.eval_data import make_splits
     from workbench.core.config import ProjectConfig
+    from workbench.evaluation.champion import promote
     from workbench.evaluation.run import run_suite
     from workbench.evaluation.suite import load_suite
 
@@ -73,6 +74,8 @@ def evaluated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
                           "tasks:\n  - {name: brief_to_ad, metrics: [chrf]}\nseed: 3\n"
                           "bootstrap: {n_resamples: 100}\n", encoding="utf-8")
     suite, path = load_suite(suite_path)
+    # A champion promoted before the evaluation: the report's history has a point for it.
+    promote(root, "template", ProjectConfig(), by="tester", note="first champion")
     result = run_suite(suite, path, root, ProjectConfig())
     return root, result.out_dir.name
 
@@ -92,13 +95,9 @@ def test_report_over_a_truncated_evaluation_file(evaluated: tuple[Path, str], tm
 def test_report_history_skips_an_older_unreadable_evaluation(evaluated: tuple[Path, str],
                                                              tmp_path: Path) -> None:
     """The newest evaluation reports; a broken older one is no point of history, not an error."""
-    from workbench.core.config import ProjectConfig
-    from workbench.evaluation.champion import promote
-
     root, eval_id = evaluated
     copy = tmp_path / "data"
     shutil.copytree(root, copy)
-    promote(copy, "template", ProjectConfig(), by="tester", note="first champion")
     older = copy / "eval" / "0-older"
     shutil.copytree(copy / "eval" / eval_id, older)
     truncate(older / "summary.parquet")
