@@ -114,3 +114,26 @@ def test_run_dedup_writes_clusters_outliers_and_a_merged_manifest(tmp_path: Path
     assert "dedup:" in result.summary_lines()[0]
     sims = result.clusters.get_column("similarity").to_numpy()
     assert np.all((sims >= 0) & (sims <= 1))
+
+
+def test_an_unreadable_cluster_cache_is_computed_again(tmp_path: Path) -> None:
+    """``dup_clusters.parquet`` is a cache for flag and split: cut short, it is made again."""
+    from tests.test_core_io import truncate
+    from workbench.curation.dedup import load_or_compute_clusters
+    from workbench.curation.inputs import load_inputs
+
+    corpus = make_corpus(120, seed=2, repost_share=0.1)
+    root = write_stage(tmp_path, corpus.messages,
+                       annotations_from_labels(corpus.truth, annotator="a"))
+    cfg = ProjectConfig()
+    result = run_dedup(root, cfg)
+    inputs = load_inputs(root, cleaning=cfg.cleaning)
+    folder = root / "curated"
+    _, reused = load_or_compute_clusters(inputs.texts, inputs.texts_sha, folder,
+                                         cfg.curation.dedup, data_dir=root)
+    assert reused
+    truncate(folder / "dup_clusters.parquet")
+    clusters, reused = load_or_compute_clusters(inputs.texts, inputs.texts_sha, folder,
+                                                cfg.curation.dedup, data_dir=root)
+    assert not reused
+    assert clusters.sort("uid").equals(result.clusters.sort("uid"))

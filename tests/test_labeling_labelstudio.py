@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import stat
 from pathlib import Path
 
@@ -57,6 +58,15 @@ def test_serve_wrote_private_credentials_and_prints_no_secret(ls_server: Session
     creds = load_credentials(ls_server.data_dir)
     assert creds.url == ls_server.url
     assert stat.S_IMODE(ls_server.credentials.stat().st_mode) == 0o600
+    # The DB holds the admin token and password hashes: the folder and every file are private.
+    ls_root = ls_server.data_dir / "labelstudio"
+    assert stat.S_IMODE(ls_root.stat().st_mode) == 0o700
+    database = ls_root / "data" / "label_studio.sqlite3"
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    for folder, dirs, files in os.walk(ls_root, followlinks=True):
+        for name in (*dirs, *files):
+            mode = stat.S_IMODE((Path(folder) / name).stat().st_mode)
+            assert not mode & 0o077, f"{Path(folder) / name} is {oct(mode)}"
     assert set(json.loads(ls_server.credentials.read_text())) == {"url", "username", "password", "token"}
     assert ls_server.url in ls_server.serve_stdout
     assert creds.password not in ls_server.serve_stdout

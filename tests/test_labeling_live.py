@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import threading
 import time
 from pathlib import Path
@@ -127,6 +128,8 @@ def test_serve_live_starts_a_refresher_that_stop_ends(labeling_env: LabelingEnv,
             assert time.monotonic() < deadline, live_log_path(root).read_text(encoding="utf-8")
             time.sleep(0.2)
         unlabeled = [t for t in group1.tasks() if t["id"] not in {ids[f"{TIKVAH_ID}:{i}"] for i in (1, 5)}]
+        # Owner-only like everything under DIR/labelstudio (it names tasks and label counts).
+        assert stat.S_IMODE(live_log_path(root).stat().st_mode) == 0o600
         assert all(t["predictions_model_versions"].startswith("live-2-") for t in unlabeled)
     finally:
         assert stop_live(root) == pid

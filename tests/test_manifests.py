@@ -71,5 +71,5 @@ def test_absent_or_broken_files(tmp_path: Path) -> None:
         read_manifest(tmp_path / "manifest.json", SplitsManifest,
                       hint="run `workbench curate split` first")
     (tmp_path / "manifest.json").write_text("{", encoding="utf-8")
-    with pytest.raises(DataContractError, match="not a readable JSON manifest"):
+    with pytest.raises(DataContractError, match="not a readable JSON file, truncated or corrupt"):
         read_manifest(tmp_path / "manifest.json", SplitsManifest)

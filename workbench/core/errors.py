@@ -7,6 +7,8 @@ keeps its traceback.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class WorkbenchError(Exception):
     """Base class of every error the user can fix (exit code 2, one line, no traceback)."""
@@ -24,6 +26,18 @@ class InputFileError(WorkbenchError):
 
 class DataContractError(WorkbenchError):
     """A stage input lacks a column or has the wrong type (usually: a previous stage was not run)."""
+
+
+class UnreadableFileError(DataContractError):
+    """A stage file that exists but cannot be read: truncated, corrupt, or not the format it names.
+
+    ``path`` is kept so a page can name the file (relative to the data dir) next to what still
+    works, rather than failing as a whole.
+    """
+
+    def __init__(self, path: Path, message: str) -> None:
+        self.path = path
+        super().__init__(message)
 
 
 class ServiceError(WorkbenchError):

@@ -22,7 +22,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +30,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workbench.core.errors import DataContractError
-from workbench.core.io import git_commit, package_versions, write_json_atomic
+from workbench.core.io import git_commit, package_versions, read_json_checked, write_json_atomic
 
 
 class _Strict(BaseModel):
@@ -396,14 +395,7 @@ def read_manifest(path: Path, model: type[M], *, hint: str = "") -> M:
         One line naming the file and the first key that is missing, unknown (renamed) or of the
         wrong type; or the file is absent or not JSON.
     """
-    if not path.is_file():
-        msg = f"{path}: not found" + (f"; {hint}" if hint else "")
-        raise DataContractError(msg)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        msg = f"{path}: not a readable JSON manifest ({str(exc).splitlines()[0]})"
-        raise DataContractError(msg) from None
+    data = read_json_checked(path, hint)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench.core.errors import ConfigError, InputFileError
+from workbench.core.errors import ConfigError, InputFileError, UnreadableFileError
 from workbench.core.io import sha256_file
 from workbench.core.layout import MANIFEST, Layout
 from workbench.core.manifests import RunManifest, read_manifest
@@ -50,7 +50,7 @@ def run_folder(data_dir: Path, run_id: str) -> Path:
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+    except (OSError, ValueError, RecursionError):  # ValueError: not JSON, or not UTF-8
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -73,14 +73,34 @@ def read_run_manifest(folder: Path) -> RunManifest | None:
 
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:
-    """Metric records of a run, with steps redone after a resume counted once (the redo)."""
+    """Metric records of a run, with steps redone after a resume counted once (the redo).
+
+    A last line cut short (training killed while writing it) is left out: the records before it
+    stand, and a resumed run logs that step again.
+
+    Raises
+    ------
+    UnreadableFileError
+        Any other line is not a JSON record (the file is corrupt).
+    """
     if not path.exists():
         return []
     records: list[dict[str, Any]] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        rec = json.loads(line)
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            if number == len(lines):
+                break
+            msg = (f"{path}: line {number} is not a JSON record (corrupt); restore the file or "
+                   "delete the line")
+            raise UnreadableFileError(path, msg) from None
+        if not isinstance(rec, dict):
+            msg = f"{path}: line {number} is not a JSON object (corrupt)"
+            raise UnreadableFileError(path, msg)
         if rec.get("event") == "resume":
             # Steps logged after the checkpoint but before the kill were redone: drop them.
             records = [r for r in records if r.get("step", 0) <= rec["from_step"]]

@@ -93,17 +93,3 @@ def require_columns(df: pl.DataFrame | pl.LazyFrame, columns: Iterable[str], whe
     if missing:
         msg = f"{where}: missing column(s) {', '.join(missing)}"
         raise DataContractError(msg)
-
-
-def read_parquet_checked(path: Path, columns: Iterable[str], hint: str = "") -> pl.DataFrame:
-    """Read a stage file, failing with one clear line if it is absent or lacks columns."""
-    if not path.exists():
-        msg = f"{path}: not found{'; ' + hint if hint else ''}"
-        raise DataContractError(msg)
-    try:
-        df = pl.read_parquet(path)
-    except (OSError, pl.exceptions.ComputeError) as exc:
-        msg = f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})"
-        raise DataContractError(msg) from None
-    require_columns(df, columns, path)
-    return df

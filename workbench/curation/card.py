@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from workbench.core.io import atomic_path, write_text_atomic
+from workbench.core.io import atomic_path, read_parquet_checked, write_text_atomic
 
 if TYPE_CHECKING:
     from workbench.curation.split_result import SplitResult
@@ -261,7 +261,7 @@ def write_card(split_dir: Path, result: SplitResult, *, outliers: pl.DataFrame,
     else:
         chart = None
     path = split_dir / "DATASET_CARD.md"
-    curve_frame = pl.read_parquet(curve) if curve is not None and curve.exists() else None
+    curve_frame = read_parquet_checked(curve) if curve is not None and curve.exists() else None
     curve_png = None if curve is None else curve.with_suffix(".png")
     curve_chart = (os.path.relpath(curve_png, split_dir)
                    if curve_png is not None and curve_png.exists() else None)

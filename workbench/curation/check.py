@@ -23,10 +23,9 @@ from pathlib import Path
 import polars as pl
 
 from workbench.core.errors import DataContractError
-from workbench.core.io import sha256_file
+from workbench.core.io import read_parquet_checked, sha256_file
 from workbench.core.layout import MANIFEST, Layout
 from workbench.core.manifests import SplitsManifest, read_manifest
-from workbench.core.schemas import read_parquet_checked
 from workbench.core.settings.curation import DedupConfig
 
 SPLITS = ("train", "val", "test")

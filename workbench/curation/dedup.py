@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,8 @@ import numpy as np
 import polars as pl
 from tqdm.auto import tqdm
 
+from workbench.core.errors import UnreadableFileError
+from workbench.core.io import read_parquet_checked
 from workbench.core.layout import Layout
 from workbench.core.settings.curation import DedupConfig
 from workbench.curation.components import exact_duplicate_edges, first_member_labels
@@ -316,9 +319,11 @@ def load_or_compute_clusters(
     run = previous_run(folder, "dedup")
     if (path.exists() and input_sha(run, "texts") == texts_sha and run is not None
             and run.get("config") == cfg.model_dump()):
-        clusters = pl.read_parquet(path)
-        if clusters.height == messages.height:
-            return clusters, True
+        # A cache: one that no longer reads back is made again rather than an error.
+        with contextlib.suppress(UnreadableFileError):
+            clusters = read_parquet_checked(path)
+            if clusters.height == messages.height:
+                return clusters, True
     return dedup_messages(messages, cfg, data_dir=data_dir), False
 
 

@@ -29,6 +29,7 @@ import polars as pl
 from tqdm.auto import tqdm
 
 from workbench.core.errors import DataContractError
+from workbench.core.io import read_parquet_checked
 from workbench.core.layout import Layout
 from workbench.core.schemas import PREDICTIONS_SCHEMA
 from workbench.core.settings.curation import FlagConfig, with_overrides
@@ -754,7 +755,7 @@ def _keep_other_tasks(
                                     "predictions.parquet"), strict=True):
         path = out_dir / name
         if path.exists():
-            old = pl.read_parquet(path).filter(~pl.col("task").is_in(list(done)))
+            old = read_parquet_checked(path, ("task",)).filter(~pl.col("task").is_in(list(done)))
             frame = pl.concat([conform(old, frame.schema), frame])
         merged.append(frame)
     return tuple(merged)

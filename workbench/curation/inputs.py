@@ -26,10 +26,10 @@ import polars as pl
 
 from workbench.core.config import CleaningConfig
 from workbench.core.errors import DataContractError, InputFileError
-from workbench.core.io import sha256_file
+from workbench.core.io import read_parquet_checked, sha256_file
 from workbench.core.layout import Layout
 from workbench.core.manifests import LabelSnapshotRef
-from workbench.core.schemas import CLEANED_SCHEMA, PARSED_SCHEMA, UTC_DATETIME, read_parquet_checked
+from workbench.core.schemas import CLEANED_SCHEMA, PARSED_SCHEMA, UTC_DATETIME
 from workbench.core.taxonomy import Taxonomy
 
 #: Project name of adjudicated answers from the review loop; they win over every other answer.
@@ -139,9 +139,9 @@ def read_table(path: Path, *, what: str) -> pl.DataFrame:
         msg = f"{path}: {what} file not found"
         raise InputFileError(msg)
     suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return read_parquet_checked(path, remedy=f"give a readable {what} file")
     try:
-        if suffix == ".parquet":
-            return pl.read_parquet(path)
         if suffix in {".csv", ".tsv"}:
             # Everything as text: uids such as "100:7" or "0012" must not become numbers.
             return pl.read_csv(path, infer_schema=False, separator="\t" if suffix == ".tsv" else ",")

@@ -9,7 +9,6 @@ uses that to decide whether an earlier output is still valid for the current inp
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from workbench.core.io import (
+    read_json_checked,
     sha256_file,
     write_json_atomic,
     write_parquet_atomic,
@@ -142,7 +142,7 @@ def previous_run(folder: Path, command: str) -> dict[str, Any] | None:
 def _read_curated_manifest(folder: Path) -> dict[str, Any]:
     """The folder's merged manifest (empty before the first command)."""
     path = folder / MANIFEST
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return read_json_checked(path) if path.exists() else {}
 
 
 def input_sha(run: Mapping[str, Any] | None, role: str) -> str | None:

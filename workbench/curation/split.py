@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 
 from workbench.core.errors import DataContractError
-from workbench.core.io import sha256_file, write_parquet_atomic
+from workbench.core.io import read_parquet_checked, sha256_file, write_parquet_atomic
 from workbench.core.layout import Layout
 from workbench.core.manifests import (
     InputFile,
@@ -34,7 +34,6 @@ from workbench.core.manifests import (
     envelope,
     write_manifest,
 )
-from workbench.core.schemas import read_parquet_checked
 from workbench.core.settings.curation import SplitConfig, with_overrides
 from workbench.curation.answers import collect_answers, majority
 from workbench.curation.inputs import CurationInputs, InputRecord, TaskSpec, load_inputs

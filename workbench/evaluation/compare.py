@@ -22,6 +22,7 @@ import polars as pl
 
 from workbench.core.config import ProjectConfig, load_yaml_model
 from workbench.core.errors import ConfigError, DataContractError
+from workbench.core.io import read_parquet_checked
 from workbench.core.layout import Layout
 from workbench.core.manifests import (
     ChampionEntry,
@@ -36,6 +37,7 @@ from workbench.core.manifests import (
 from workbench.core.runs import finished_run_dir
 from workbench.evaluation.bootstrap import paired_bootstrap
 from workbench.evaluation.champion import current_champion
+from workbench.evaluation.report_data import EVAL_REMEDY, SUMMARY_COLUMNS
 from workbench.evaluation.suite import GateConfig, Suite, SystemEntry, load_suite
 from workbench.evaluation.systems import BASELINES
 
@@ -141,7 +143,8 @@ def compare_eval(data_dir: Path, eval_id: str, challenger: str, champion: str, *
     lay = Layout(data_dir)
     eval_dir = lay.eval(eval_id)
     suite = load_yaml_model(eval_dir / "suite.yaml", Suite)
-    scores = pl.read_parquet(eval_dir / "scores.parquet")
+    scores = read_parquet_checked(eval_dir / "scores.parquet", ("system", "task", "metric"),
+                                  remedy=EVAL_REMEDY)
     systems = list(dict.fromkeys(scores["system"].to_list()))
     ch = _system_name(eval_dir, challenger, systems)
     cp = _system_name(eval_dir, champion, systems)
@@ -153,7 +156,8 @@ def compare_eval(data_dir: Path, eval_id: str, challenger: str, champion: str, *
         msg = f"evaluation {eval_dir.name} has no scores"
         raise DataContractError(msg)
     task = PREFERRED_TASK if PREFERRED_TASK in tasks else tasks[0]
-    summary = pl.read_parquet(eval_dir / "summary.parquet").filter(pl.col("task") == task)
+    summary = read_parquet_checked(eval_dir / "summary.parquet", SUMMARY_COLUMNS,
+                                   remedy=EVAL_REMEDY).filter(pl.col("task") == task)
     metrics = _paired_metrics(scores.filter(pl.col("task") == task), summary, ch, cp, suite)
     baselines = {
         s: {r["metric"]: r["mean"] for r in summary.filter(pl.col("system") == s).iter_rows(
@@ -197,7 +201,7 @@ def _paired_metrics(scores: pl.DataFrame, summary: pl.DataFrame, ch: str, cp: st
 
 def _check_pass_rates(eval_dir: Path, task: str, systems: list[str]) -> dict[str, float | None]:
     """Share of each system's candidates passing the checks (None: the column is absent)."""
-    gens = pl.read_parquet(eval_dir / "generations.parquet")
+    gens = read_parquet_checked(eval_dir / "generations.parquet", remedy=EVAL_REMEDY)
     if CHECKS_COLUMN not in gens.columns:
         return dict.fromkeys(systems)
     gens = gens.filter(pl.col("task") == task)
@@ -221,7 +225,7 @@ def _human_preference(eval_dir: Path, task: str, ch: str, cp: str,
     path = eval_dir / "ratings.parquet"
     if not path.exists():
         return None
-    ratings = pl.read_parquet(path).filter(
+    ratings = read_parquet_checked(path, remedy=EVAL_REMEDY).filter(
         (pl.col("task") == task)
         & (((pl.col("left_system") == ch) & (pl.col("right_system") == cp))
            | ((pl.col("left_system") == cp) & (pl.col("right_system") == ch))))

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import DataContractError, ServiceError
+from workbench.core.io import read_parquet_checked
 from workbench.core.layout import Layout
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
         raise DataContractError(msg)
     suite, path = load_suite(DEMO_SUITE)
     lines: list[str] = []
-    test = pl.read_parquet(test_path, columns=["is_ad"])
+    test = read_parquet_checked(test_path, ("is_ad",), project=True)
     n_ads = test.filter(pl.col("is_ad") == "Ad").height
     if n_ads < DEMO_MIN_ADS:
         suite = suite.model_copy(update={

@@ -39,8 +39,13 @@ import numpy as np
 import polars as pl
 
 from workbench.core.errors import DataContractError, ServiceError
-from workbench.core.io import sha256_file, write_json_atomic, write_parquet_atomic
-from workbench.core.schemas import read_parquet_checked
+from workbench.core.io import (
+    read_json_checked,
+    read_parquet_checked,
+    sha256_file,
+    write_json_atomic,
+    write_parquet_atomic,
+)
 from workbench.evaluation.agreement import LIKERT_CRITERIA
 from workbench.evaluation.rating_guide import (
     CRITERIA_HELP,
@@ -285,7 +290,7 @@ def push_ratings(data_dir: Path, eval_dir: Path, *, task: str = "brief_to_ad",
     """
     out = ratings_dir(eval_dir)
     if (out / "push.json").exists() and not replace:
-        previous = json.loads((out / "push.json").read_text(encoding="utf-8"))
+        previous = read_json_checked(out / "push.json")
         msg = (f"{eval_dir.name} was already pushed (projects {previous['projects']}); pull with "
                "`workbench eval rate pull`, or push again with --replace")
         raise DataContractError(msg)
@@ -450,7 +455,7 @@ def pull_ratings(data_dir: Path, eval_dir: Path) -> PullResult:
     if not (out / "push.json").exists():
         msg = f"{eval_dir.name}: no rating projects pushed yet; run `workbench eval rate push` first"
         raise DataContractError(msg)
-    push = json.loads((out / "push.json").read_text(encoding="utf-8"))
+    push = read_json_checked(out / "push.json")
     keys = read_parquet_checked(out / "keys.parquet", ("key", "kind"))
     skipped: dict[str, int] = {}
     rows: list[dict[str, Any]] = []

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from workbench.core.io import read_json_checked, read_parquet_checked
 from workbench.core.layout import MANIFEST, Layout
 from workbench.core.manifests import ChampionRecord, CompareResult, EvalManifest, read_manifest
 
 #: The task the report leads with when the evaluation has it (the compare's too).
 PREFERRED_TASK = "brief_to_ad"
+#: Columns of ``summary.parquet`` every reader of it needs.
+SUMMARY_COLUMNS = ("task", "system", "metric")
 
 
 @dataclass
@@ -57,19 +59,33 @@ class EvalData:
         return float(boot.get("confidence", 0.95))
 
 
+#: What to do when a file of an evaluation folder cannot be read back.
+EVAL_REMEDY = "restore the evaluation folder, or run `workbench eval run` again"
+
+
 def load_eval(eval_dir: Path) -> EvalData:
-    """Read an evaluation folder (ratings only when pulled)."""
+    """Read an evaluation folder (ratings only when pulled).
+
+    Raises
+    ------
+    DataContractError
+        A file is absent, lacks a column, or is truncated or corrupt
+        (:class:`~workbench.core.errors.UnreadableFileError`): one line naming it.
+    """
+    def table(name: str, columns: tuple[str, ...] = ()) -> pl.DataFrame:
+        return read_parquet_checked(eval_dir / name, columns, remedy=EVAL_REMEDY)
+
     ratings_path = eval_dir / "ratings.parquet"
     return EvalData(
         eval_dir=eval_dir,
-        summary_json=json.loads((eval_dir / "summary.json").read_text(encoding="utf-8")),
+        summary_json=read_json_checked(eval_dir / "summary.json", remedy=EVAL_REMEDY),
         manifest=read_manifest(eval_dir / MANIFEST, EvalManifest),
-        summary=pl.read_parquet(eval_dir / "summary.parquet"),
-        paired=pl.read_parquet(eval_dir / "paired.parquet"),
-        scores=pl.read_parquet(eval_dir / "scores.parquet"),
-        generations=pl.read_parquet(eval_dir / "generations.parquet"),
-        items=pl.read_parquet(eval_dir / "items.parquet"),
-        ratings=pl.read_parquet(ratings_path) if ratings_path.exists() else None,
+        summary=table("summary.parquet", SUMMARY_COLUMNS),
+        paired=table("paired.parquet"),
+        scores=table("scores.parquet"),
+        generations=table("generations.parquet"),
+        items=table("items.parquet"),
+        ratings=table("ratings.parquet") if ratings_path.exists() else None,
     )
 
 

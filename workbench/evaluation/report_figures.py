@@ -176,6 +176,7 @@ def bt_plot(rows: list[dict[str, Any]]) -> bytes | None:
 
 def run_records(data_dir: Path, lineage: dict[str, dict[str, Any]]) -> dict[str, list[dict]]:
     """metrics.jsonl of every evaluated run (all runs under ``DIR/runs`` when none was)."""
+    from workbench.core.errors import UnreadableFileError
     from workbench.core.runs import METRICS_FILE, list_runs, read_metrics
 
     dirs = {facts["run_id"]: Path(facts["run_dir"]) for facts in lineage.values()
@@ -187,8 +188,8 @@ def run_records(data_dir: Path, lineage: dict[str, dict[str, Any]]) -> dict[str,
     for run_id, run_dir in dirs.items():
         try:
             out[run_id] = read_metrics(run_dir / METRICS_FILE)
-        except (OSError, ValueError):
-            continue
+        except (OSError, UnreadableFileError):
+            continue  # a run whose log is corrupt is left out of the loss figure
     return out
 
 

@@ -7,16 +7,22 @@ point: the champion's ranking metric (mean and interval) on the lead task.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from workbench.core.errors import DataContractError
+from workbench.core.io import read_json_checked, read_parquet_checked
 from workbench.core.layout import MANIFEST, Layout
 from workbench.core.manifests import ChampionEntry, ChampionRecord, EvalManifest, read_manifest
-from workbench.evaluation.report_data import EvalData, lead_task, load_champions, system_for_ref
+from workbench.evaluation.report_data import (
+    SUMMARY_COLUMNS,
+    EvalData,
+    lead_task,
+    load_champions,
+    system_for_ref,
+)
 from workbench.evaluation.report_figures import Figure, history_plot
 from workbench.evaluation.report_tables import Cell, Section, Table, digits_for, esc, note, num
 
@@ -36,9 +42,9 @@ def history_points(data_dir: Path, record: ChampionRecord) -> list[dict[str, Any
         folder = Layout(data_dir).eval(eval_id)
         try:  # only the manifest and the summary: every kept evaluation is read
             manifest = read_manifest(folder / MANIFEST, EvalManifest)
-            summary_json = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-            summary = pl.read_parquet(folder / "summary.parquet")
-        except (OSError, ValueError, DataContractError):
+            summary_json = read_json_checked(folder / "summary.json")
+            summary = read_parquet_checked(folder / "summary.parquet", SUMMARY_COLUMNS)
+        except DataContractError:
             continue  # an unreadable evaluation is no point of history (not the report's to fix)
         when = manifest.created_at
         entry = champion_at(record, when)

@@ -48,6 +48,7 @@ import polars as pl
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError, DataContractError
 from workbench.core.io import (
+    read_parquet_checked,
     sha256_file,
     write_json_atomic,
     write_parquet_atomic,
@@ -64,7 +65,6 @@ from workbench.core.manifests import (
     write_manifest,
 )
 from workbench.core.prompts import PromptSpec
-from workbench.core.schemas import read_parquet_checked
 from workbench.evaluation.copy_aware import (
     CHECK_PASS_RATE,
     NOVELTY,

@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 from workbench.core.config import CleaningConfig
 from workbench.core.errors import InputFileError
 from workbench.core.io import (
+    read_parquet_checked,
     sha256_file,
     write_bytes_atomic,
     write_json_atomic,
@@ -160,15 +161,14 @@ def run_ingest(paths: Sequence[Path], data_dir: Path, cleaning: CleaningConfig) 
     )
 
 
+#: What to do when a previous ingest's output cannot be read back.
+REINGEST = "move it away and run `workbench ingest` again on all your exports"
+
+
 def _read_or_empty(path: Path, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     if not path.exists():
         return empty_frame(schema)
-    df = pl.read_parquet(path)
-    missing = [c for c in schema if c not in df.columns]
-    if missing:
-        msg = f"{path}: written by an incompatible version (missing {', '.join(missing)}); move it away and re-ingest"
-        raise InputFileError(msg)
-    return df.select(list(schema)).cast(schema)  # type: ignore[arg-type]
+    return read_parquet_checked(path, hint=REINGEST, schema=schema, remedy=REINGEST)
 
 
 def _count_updated(existing: pl.DataFrame, merged: pl.DataFrame, overlap: pl.Series) -> int:

@@ -28,6 +28,7 @@ import polars as pl
 
 from workbench.core.config import ProjectConfig
 from workbench.core.io import (
+    read_parquet_checked,
     sha256_file,
     write_bytes_atomic,
     write_parquet_atomic,
@@ -170,11 +171,15 @@ def validate_annotations(
     return annotations.select(list(ANNOTATIONS_SCHEMA)), quarantine.select(list(LABEL_QUARANTINE_SCHEMA))
 
 
+#: What to do when the labels pulled before cannot be read back.
+REPULL = "move it away and run `workbench label pull` again"
+
+
 def _keep_other_backends(path: Path, prefix: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     if not path.exists():
         return pl.DataFrame(schema=schema)
-    old = pl.read_parquet(path)
-    return old.filter(~pl.col("annotation_id").str.starts_with(f"{prefix}:")).select(list(schema)).cast(schema)
+    old = read_parquet_checked(path, schema=schema, remedy=REPULL)
+    return old.filter(~pl.col("annotation_id").str.starts_with(f"{prefix}:"))
 
 
 def payload_sha256(raws: Sequence[RawAnnotation]) -> str:
@@ -273,7 +278,7 @@ def write_snapshot(
     # The content hash goes into the name; the time keeps names unique and sortable.
     stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
     tmp_name = lay.label_snapshots / f".{stamp}.parquet.tmp"
-    annotations.write_parquet(tmp_name, compression="zstd", statistics=True)
+    write_parquet_atomic(tmp_name, annotations)  # owner-only (0600), as every label file
     sha = sha256_file(tmp_name)
     snapshot = lay.label_snapshot(f"{stamp}-{sha[:12]}")
     tmp_name.rename(snapshot)

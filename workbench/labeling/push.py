@@ -18,8 +18,9 @@ import polars as pl
 
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import DataContractError, InputFileError
+from workbench.core.io import read_parquet_checked
 from workbench.core.layout import Layout
-from workbench.core.schemas import PREDICTIONS_SCHEMA, read_parquet_checked
+from workbench.core.schemas import PREDICTIONS_SCHEMA
 from workbench.core.taxonomy import Taxonomy
 from workbench.labeling.groups import GROUP_COLUMNS, assign_projects
 from workbench.labeling.records import (

@@ -14,8 +14,8 @@ from pathlib import Path
 import polars as pl
 
 from workbench.core.config import ProjectConfig
+from workbench.core.io import read_parquet_checked
 from workbench.core.layout import Layout
-from workbench.core.schemas import read_parquet_checked
 from workbench.labeling.agreement import PairKappa, TaskAlpha, agreement_report
 from workbench.labeling.pull import validate_annotations
 from workbench.labeling.records import ANNOTATIONS_SCHEMA, ProjectProgress

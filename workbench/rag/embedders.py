@@ -36,13 +36,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from workbench.core.errors import ConfigError, DataContractError
-from workbench.core.io import write_bytes_atomic, write_json_atomic
+from workbench.core.io import read_json_checked, write_bytes_atomic, write_json_atomic
 from workbench.core.settings.rag import RagConfig
 
 if TYPE_CHECKING:
     import numpy as np
 
 STATE_FILE = "embedder.json"
+#: What to do when a saved embedder no longer reads back.
+REINDEX = "run `workbench rag index` again"
 
 #: Registry names (with their argument placeholder) for messages and ``--help``.
 EMBEDDER_NAMES = ("tfidf-svd", "st:<local dir>", "hf-mean:<local dir | adapter dir | run:<id>>")
@@ -247,7 +249,7 @@ class TfidfSvdEmbedder:
         from workbench.core.settings.rag import TfidfConfig
 
         emb = cls(cfg.model_copy(update={"tfidf": TfidfConfig(**state["params"])}))
-        emb._vocab = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
+        emb._vocab = read_json_checked(folder / "vocabulary.json", REINDEX, remedy=REINDEX)
         emb._idf = np.load(folder / "idf.npy", allow_pickle=False)
         emb._basis = np.ascontiguousarray(np.load(folder / "components.npy", allow_pickle=False).T)
         emb.fitted_rows = int(state.get("fitted_rows", 0))
@@ -398,7 +400,7 @@ def read_state(folder: Path) -> dict[str, Any] | None:
     path = folder / STATE_FILE
     if not path.exists():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_json_checked(path, remedy=REINDEX)
 
 
 def load_embedder(folder: Path, cfg: RagConfig, data_dir: Path) -> Embedder:

@@ -42,7 +42,7 @@ from workbench.core.amharic.strings import normalize
 from workbench.core.briefs import BriefFile
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import DataContractError
-from workbench.core.io import sha256_file, write_json_atomic
+from workbench.core.io import read_parquet_checked, sha256_file, write_json_atomic
 from workbench.core.layout import Layout
 from workbench.core.manifests import (
     InputFile,
@@ -53,7 +53,6 @@ from workbench.core.manifests import (
     read_manifest,
     write_manifest,
 )
-from workbench.core.schemas import read_parquet_checked
 from workbench.rag.embedders import Embedder, load_embedder, make_embedder, read_state
 from workbench.rag.text import fts_terms
 

@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import yaml
 
 from workbench.core.errors import ConfigError
-from workbench.core.io import write_text_atomic
+from workbench.core.io import read_parquet_checked, write_text_atomic
 from workbench.core.layout import MANIFEST, Layout
 from workbench.core.manifests import SftDataManifest, read_manifest
 from workbench.training.recipe import Recipe
@@ -56,7 +55,9 @@ def _dataset_dict(data_out: Path, subset: str) -> Any:
     from datasets import Dataset, DatasetDict
 
     return DatasetDict({
-        SPLIT_NAMES[split]: Dataset.from_polars(pl.read_parquet(data_out / subset / f"{split}.parquet"))
+        SPLIT_NAMES[split]: Dataset.from_polars(
+            read_parquet_checked(data_out / subset / f"{split}.parquet",
+                                 hint="run `workbench train build-data` first"))
         for split in SUBSETS[subset]
     })
 

@@ -37,7 +37,7 @@ import polars as pl
 
 from workbench.core.brief_derivation import derive_brief, document_idf
 from workbench.core.errors import DataContractError
-from workbench.core.io import sha256_file, write_parquet_atomic
+from workbench.core.io import read_parquet_checked, sha256_file, write_parquet_atomic
 from workbench.core.layout import MANIFEST, Layout
 from workbench.core.manifests import (
     InputFile,
@@ -55,7 +55,6 @@ from workbench.core.prompts import (
     load_prompt_spec,
     save_prompt_spec,
 )
-from workbench.core.schemas import read_parquet_checked
 from workbench.training.recipe import Recipe
 
 SPLITS = ("train", "val", "test")

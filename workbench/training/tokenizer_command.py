@@ -66,7 +66,7 @@ def read_texts(path: Path) -> list[tuple[str, str]]:
     if path.suffix == ".parquet":
         import polars as pl
 
-        from workbench.core.schemas import read_parquet_checked
+        from workbench.core.io import read_parquet_checked
 
         frame = read_parquet_checked(path, ("text",))
         if "is_empty" in frame.columns:

@@ -33,7 +33,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from workbench.core.config import ProjectConfig
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import UnreadableFileError, WorkbenchError
 from workbench.core.layout import Layout
 from workbench.webapp import dashboard as dash
 from workbench.webapp import leaderboard as board
@@ -72,6 +72,7 @@ from workbench.webapp.security import (
     same_token,
 )
 from workbench.webapp.store import Store, db_path
+from workbench.webapp.unreadable import UnreadableFiles, unreadable_detail, unreadable_name
 
 log = logging.getLogger("workbench.webapp")
 HERE = Path(__file__).parent
@@ -155,6 +156,16 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
             return JSONResponse({"detail": "not found"}, 404)
         return page(request, "error.html", None, status=404, title="Not found",
                     message="There is nothing here, or it belongs to another company.")
+
+    @app.exception_handler(UnreadableFileError)
+    async def _unreadable(request: Request, exc: UnreadableFileError) -> Response:
+        # What a page cannot do without (its brief, a file a pick needs); sections that can be
+        # left out are, with a note (UnreadableFiles).
+        detail = unreadable_detail(unreadable_name(exc, data_dir))
+        if is_api(request.url.path):
+            return JSONResponse({"detail": detail}, 409)
+        return page(request, "error.html", None, status=409, title="Unreadable file",
+                    message=detail)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
@@ -362,9 +373,12 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
         return RedirectResponse(f"/studio/briefs/{found['brief_row']}#gen-{gen_id}", 303)
 
     async def run_generation(user: User, row: int, model: str, n: int) -> int:
-        return await anyio.to_thread.run_sync(
-            studio.generate_for_brief, store, data_dir, cfg, user, row, model, n,
-            limiter=app.state.limiter)
+        try:
+            return await anyio.to_thread.run_sync(
+                studio.generate_for_brief, store, data_dir, cfg, user, row, model, n,
+                limiter=app.state.limiter)
+        except UnreadableFileError as exc:  # not the request's fault: 409, not the callers' 400
+            raise HTTPException(409, unreadable_detail(unreadable_name(exc, data_dir))) from None
 
     # --- ad studio: JSON API -----------------------------------------------------------------
 
@@ -424,6 +438,8 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
 
     def generation_json(user: User, gen_id: int) -> dict[str, Any]:
         view = studio.view_generation(data_dir, cfg, studio.generation_row(store, user, gen_id))
+        if view.unreadable:
+            raise HTTPException(409, unreadable_detail(view.unreadable))
         return {"id": view.id, "model": view.model, "created_at": view.created_at,
                 "seconds": round(view.seconds, 4), "picked": view.picked,
                 "candidates": [{"index": c["candidate_index"], "text": c["text"],
@@ -436,9 +452,10 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
 
     @app.get("/leaderboard", response_class=HTMLResponse)
     def leaderboard_page(request: Request, user: AnalystUser) -> Response:
-        lb = board.latest_leaderboard(data_dir)
-        return page(request, "leaderboard.html", user, lb=lb,
-                    prefs=board.studio_preferences(data_dir))
+        files = UnreadableFiles(data_dir)
+        lb = files.attempt(lambda: board.latest_leaderboard(data_dir))
+        prefs = files.attempt(lambda: board.studio_preferences(data_dir))
+        return page(request, "leaderboard.html", user, lb=lb, prefs=prefs, unreadable=files.names)
 
     @app.get("/leaderboard/sort.js")
     def leaderboard_sort_script(user: AnalystUser) -> Response:
@@ -475,8 +492,8 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
     @app.get("/dashboard", response_class=HTMLResponse)
     def dashboard_page(request: Request, user: Annotated[User, Depends(area("dashboard"))]
                        ) -> Response:
-        return page(request, "dashboard.html", user,
-                    board=dash.build_dashboard(data_dir, cfg))
+        built = dash.build_dashboard(data_dir, cfg)
+        return page(request, "dashboard.html", user, board=built, unreadable=built.unreadable)
 
     return app
 

@@ -9,7 +9,6 @@ project exists; split sizes from ``DIR/curated/splits/manifest.json``.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,9 +17,11 @@ from typing import Any
 import polars as pl
 
 from workbench.core.config import ProjectConfig
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import UnreadableFileError, WorkbenchError
+from workbench.core.io import read_json_checked, read_parquet_checked
 from workbench.core.layout import MANIFEST, Layout
 from workbench.core.manifests import SplitsManifest, read_manifest
+from workbench.webapp.unreadable import UnreadableFiles
 
 #: Flagged items listed per reason (the worst first); the counts cover all of them.
 ITEMS_PER_REASON = 10
@@ -45,6 +46,8 @@ class Dashboard:
     splits: dict[str, Any] = field(default_factory=dict)
     curve: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Files relative to the data dir that no longer read back (their sections left out).
+    unreadable: list[str] = field(default_factory=list)
 
 
 _cache: dict[str, tuple[float, Dashboard]] = {}
@@ -59,16 +62,18 @@ def build_dashboard(data_dir: Path, cfg: ProjectConfig, *, max_age_s: float = 30
     from workbench.evaluation.ratings import server_answers
 
     board = Dashboard(progress_source="")
+    files = UnreadableFiles(data_dir)
     live = server_answers(data_dir, timeout=1.0)  # one probe for progress and links alike
-    _progress(board, data_dir, cfg, live=live)
-    texts = _texts(data_dir)
-    _flagged(board, data_dir, texts)
-    _outliers(board, data_dir, texts)
+    files.attempt(lambda: _progress(board, data_dir, cfg, live=live))
+    texts = files.attempt(lambda: _texts(data_dir)) or {}
+    _flagged(board, data_dir, texts, files)
+    _outliers(board, data_dir, texts, files)
     # Only items that are listed need a link (and a note when the review project is missing).
     if live and (board.flagged or board.outliers):
         _link(board, _review_links(data_dir, cfg, board))
-    _splits(board, data_dir, cfg)
-    _curve(board, data_dir)
+    _splits(board, data_dir, cfg, files)
+    files.attempt(lambda: _curve(board, data_dir))
+    board.unreadable = files.names
     _cache[key] = (time.monotonic(), board)
     return board
 
@@ -83,6 +88,9 @@ def _progress(board: Dashboard, data_dir: Path, cfg: ProjectConfig, *, live: boo
         return
     try:
         report = run_status(data_dir, cfg, from_file=not live)
+    except UnreadableFileError:
+        board.progress_source = "unavailable"
+        raise
     except WorkbenchError as exc:
         board.progress_source = "unavailable"
         board.notes.append(f"Labeling progress unavailable: {exc}")
@@ -102,7 +110,8 @@ def _curve(board: Dashboard, data_dir: Path) -> None:
     path = Layout(data_dir).learning_curve
     if not path.exists():
         return
-    wide = (pl.read_parquet(path).pivot(on="order", index=["task", "n_labels"], values="accuracy")
+    curve = read_parquet_checked(path, ("order", "task", "n_labels", "accuracy"))
+    wide = (curve.pivot(on="order", index=["task", "n_labels"], values="accuracy")
             .sort("task", "n_labels"))
     for (task,), part in wide.group_by("task", maintain_order=True):
         board.curve.append({"task": task, "rows": part.drop("task").to_dicts()})
@@ -134,12 +143,17 @@ def _review_links(data_dir: Path, cfg: ProjectConfig, board: Dashboard) -> dict[
         backend.close()
 
 
-def _flagged(board: Dashboard, data_dir: Path, texts: dict[str, str]) -> None:
+def _flagged(board: Dashboard, data_dir: Path, texts: dict[str, str],
+             unreadable: UnreadableFiles) -> None:
     issues_path = Layout(data_dir).label_issues
     if not issues_path.exists():
         board.notes.append("No curation output yet: `workbench curate flag`.")
         return
-    issues = pl.read_parquet(issues_path).filter(pl.col("is_issue"))
+    issues = unreadable.attempt(lambda: read_parquet_checked(
+        issues_path, ("is_issue", "task", "reason", "label_quality", "uid")))
+    if issues is None:
+        return
+    issues = issues.filter(pl.col("is_issue"))
     for (task, reason), part in sorted(issues.group_by("task", "reason"),
                                        key=lambda kv: (-kv[1].height, str(kv[0]))):
         worst = part.sort("label_quality").head(ITEMS_PER_REASON).to_dicts()
@@ -151,14 +165,17 @@ def _flagged(board: Dashboard, data_dir: Path, texts: dict[str, str]) -> None:
                        "link": None} for r in worst]})
 
 
-def _outliers(board: Dashboard, data_dir: Path, texts: dict[str, str]) -> None:
+def _outliers(board: Dashboard, data_dir: Path, texts: dict[str, str],
+              unreadable: UnreadableFiles) -> None:
     """Outliers per readable reason (an item with two reasons counts under both), listed."""
     from workbench.curation.outliers import reason_names
 
     path = Layout(data_dir).outliers
     if not path.exists():
         return
-    outliers = pl.read_parquet(path)
+    outliers = unreadable.attempt(lambda: read_parquet_checked(path, ("uid",)))
+    if outliers is None:
+        return
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in outliers.iter_rows(named=True):
         item = {"uid": row["uid"], "reasons": ", ".join(reason_names(row.get("reason") or "")),
@@ -194,13 +211,13 @@ def _texts(data_dir: Path) -> dict[str, str]:
     path = Layout(data_dir).cleaned_messages
     manifest = Layout(data_dir).curated / MANIFEST
     if manifest.exists():
-        inputs = json.loads(manifest.read_text(encoding="utf-8")).get("inputs") or []
+        inputs = read_json_checked(manifest).get("inputs") or []
         named = [Path(i["path"]) for i in inputs if i.get("role") == "texts" and i.get("path")]
         if named:
             path = named[0]
     if not path.exists() or path.suffix != ".parquet":
         return {}
-    frame = pl.read_parquet(path, columns=["uid", "text"])
+    frame = read_parquet_checked(path, ("uid", "text"), project=True)
     return dict(zip(frame["uid"].to_list(), frame["text"].to_list(), strict=True))
 
 
@@ -212,7 +229,8 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _splits(board: Dashboard, data_dir: Path, cfg: ProjectConfig) -> None:
+def _splits(board: Dashboard, data_dir: Path, cfg: ProjectConfig,
+            unreadable: UnreadableFiles) -> None:
     lay = Layout(data_dir)
     files = {name: lay.split(name) for name in SPLITS}
     if not any(f.exists() for f in files.values()):
@@ -224,8 +242,10 @@ def _splits(board: Dashboard, data_dir: Path, cfg: ProjectConfig) -> None:
     for split, path in files.items():
         if not path.exists():
             continue
-        frame = pl.read_parquet(path, columns=[c for c in LABEL_COLUMNS
-                                               if c in pl.read_parquet_schema(path)])
+        whole = unreadable.attempt(lambda path=path: read_parquet_checked(path))
+        if whole is None:
+            continue
+        frame = whole.select([c for c in LABEL_COLUMNS if c in whole.columns])
         for task in frame.columns:
             rows = frame
             condition = conditions.get(task)
@@ -237,6 +257,9 @@ def _splits(board: Dashboard, data_dir: Path, cfg: ProjectConfig) -> None:
     try:
         manifest = read_manifest(lay.splits_manifest, SplitsManifest,
                                  hint="run `workbench curate split` first")
+    except UnreadableFileError as exc:
+        unreadable.add(exc)
+        manifest = None
     except WorkbenchError as exc:
         # The counts above stand on their own; the page says why the provenance is missing.
         board.notes.append(str(exc))

@@ -18,7 +18,7 @@ import polars as pl
 import yaml
 
 from workbench.core.errors import DataContractError
-from workbench.core.io import sha256_file, write_text_atomic
+from workbench.core.io import read_parquet_checked, sha256_file, write_text_atomic
 from workbench.core.layout import Layout
 from workbench.core.manifests import RunManifest, SplitsManifest, read_manifest
 
@@ -285,7 +285,7 @@ def studio_preferences(data_dir: Path) -> StudioPreferences | None:
     path = preferences_path(data_dir)
     if not path.exists():
         return None
-    prefs = pl.read_parquet(path)
+    prefs = read_parquet_checked(path, ("model", "models_shown"))
     if prefs.is_empty():
         return None
     a, b, outcomes = studio_votes(prefs)

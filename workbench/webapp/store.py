@@ -8,6 +8,7 @@ into 404 (never 403, so ids cannot be probed).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from workbench.core.io import restrict_to_owner
 from workbench.core.layout import Layout
 
 SCHEMA = """
@@ -98,16 +100,18 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        fresh = not path.exists()
+        if not path.exists():
+            # Created owner-only before SQLite opens it: password hashes and session digests
+            # live here (SQLite gives its -wal and -shm files the database file's mode).
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         db = sqlite3.connect(path, timeout=10.0)
         try:
             db.execute("PRAGMA journal_mode=WAL")  # persistent: set once, on creation
             db.executescript(SCHEMA)  # IF NOT EXISTS throughout: safe on every start
         finally:
             db.close()
-        if fresh:
-            # Password hashes and session digests live here: nobody else needs to read it.
-            path.chmod(0o600)
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            restrict_to_owner(file)  # also a database an older version left 0644
 
     @contextmanager
     def connect(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:

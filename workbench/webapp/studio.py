@@ -30,8 +30,13 @@ from pydantic import ValidationError
 
 from workbench.core.briefs import Brief, BriefFile, known_verticals
 from workbench.core.config import ProjectConfig, load_yaml_model
-from workbench.core.errors import ConfigError, DataContractError
-from workbench.core.io import write_parquet_atomic, write_text_atomic
+from workbench.core.errors import ConfigError, DataContractError, UnreadableFileError
+from workbench.core.io import (
+    data_relative,
+    read_parquet_checked,
+    write_parquet_atomic,
+    write_text_atomic,
+)
 from workbench.core.layout import Layout
 from workbench.webapp.brief_form import BriefFormError, field_errors
 from workbench.webapp.candidates import VERDICT_COLUMNS, refuse_pick, scope_text, verdict
@@ -134,10 +139,20 @@ def brief_row(store: Store, user: User, row: int) -> dict[str, Any]:
 
 
 def load_brief_row(found: dict[str, Any]) -> BriefFile:
-    """The stored brief file, validated again (it may have been edited on disk)."""
+    """The stored brief file, validated again (it may have been edited on disk).
+
+    Raises
+    ------
+    UnreadableFileError
+        The file is missing, cut short or no longer a valid brief.
+    """
     from workbench.core.briefs import load_brief
 
-    return load_brief(Path(found["path"]))
+    path = Path(found["path"])
+    try:
+        return load_brief(path)
+    except ConfigError as exc:
+        raise UnreadableFileError(path, str(exc)) from None
 
 
 def list_briefs(store: Store, user: User) -> list[dict[str, Any]]:
@@ -152,7 +167,7 @@ def list_briefs(store: Store, user: User) -> list[dict[str, Any]]:
             brief = load_brief_row(r).brief
             r["brand"], r["product"], r["target_channel"] = (brief.brand, brief.product,
                                                              brief.target_channel)
-        except ConfigError:
+        except UnreadableFileError:
             r["brand"], r["product"], r["target_channel"] = "?", "(brief file unreadable)", "?"
     return rows
 
@@ -262,6 +277,8 @@ class GenerationView:
     retrieved: list[dict[str, Any]]
     picked: int | None
     retrieved_in_prompt: bool = True
+    #: The generation's file relative to the data dir when it cannot be read (no candidates).
+    unreadable: str | None = None
 
 
 def generations_of(store: Store, user: User, row: int) -> list[dict[str, Any]]:
@@ -290,8 +307,20 @@ CANDIDATE_COLUMNS = tuple(dict.fromkeys((
 
 
 def view_generation(data_dir: Path, cfg: ProjectConfig, found: dict[str, Any]) -> GenerationView:
-    """Candidates of a generation row and the past ads that grounded them."""
-    frame = pl.read_parquet(found["parquet_path"], columns=list(CANDIDATE_COLUMNS))
+    """Candidates of a generation row and the past ads that grounded them.
+
+    A generation file that is missing or no longer reads back gives a view without candidates
+    that names the file (``unreadable``), so the rest of its brief page still shows.
+    """
+    try:
+        frame = read_parquet_checked(Path(found["parquet_path"]), CANDIDATE_COLUMNS, project=True)
+    except DataContractError as exc:
+        path = exc.path if isinstance(exc, UnreadableFileError) else Path(found["parquet_path"])
+        return GenerationView(id=found["id"], model=found["model"],
+                              model_label=model_label(data_dir, found["model"]),
+                              created_at=found["created_at"],
+                              seconds=float(found["seconds"]), candidates=[], retrieved=[],
+                              picked=found["picked"], unreadable=data_relative(path, data_dir))
     candidates = frame.sort("candidate_index").to_dicts()
     uids = list(dict.fromkeys(u for c in candidates for u in (c["context_uids"] or [])))
     in_prompt = bool(uids)
@@ -339,10 +368,16 @@ def pick_candidate(store: Store, data_dir: Path, user: User, gen_id: int, index:
         The generation is not the company's, or has no such candidate.
     ConfigError
         The candidate is empty (:func:`~workbench.webapp.candidates.refuse_pick`).
+    UnreadableFileError
+        The generation's file is missing or no longer reads back.
     """
     found = generation_row(store, user, gen_id)
-    frame = pl.read_parquet(found["parquet_path"],
-                            columns=["candidate_index", "candidate_id", *VERDICT_COLUMNS])
+    path = Path(found["parquet_path"])
+    if not path.exists():
+        msg = f"{path}: missing"
+        raise UnreadableFileError(path, msg)
+    frame = read_parquet_checked(path, ("candidate_index", "candidate_id", *VERDICT_COLUMNS),
+                                 project=True)
     match = frame.filter(pl.col("candidate_index") == index)
     if match.is_empty():
         raise NotFoundError
@@ -380,11 +415,9 @@ def _export_preferences(store: Store, data_dir: Path) -> Path:
         shown = store.all("SELECT id, model, parquet_path FROM generations "
                           "WHERE brief_row = ? AND company = ? ORDER BY id", p["brief_row"],
                           p["company"])
-        frames = [pl.read_parquet(g["parquet_path"], columns=[
-                      "candidate_index", "candidate_id", "text", "brief_id", "run_id",
-                      "prompt_sha256", "is_copy"]).with_columns(generation=pl.lit(g["id"]),
-                                                     model=pl.lit(g["model"]))
-                  for g in shown if Path(g["parquet_path"]).exists()]
+        frames = [frame.with_columns(generation=pl.lit(g["id"]), model=pl.lit(g["model"]))
+                  for g in shown if (frame := _picked_candidates(Path(g["parquet_path"])))
+                  is not None]
         if not frames:
             continue
         everything = pl.concat(frames)
@@ -409,6 +442,19 @@ def _export_preferences(store: Store, data_dir: Path) -> Path:
     path = preferences_path(data_dir)
     write_parquet_atomic(path, pl.DataFrame(rows, schema=PREFERENCE_SCHEMA))
     return path
+
+
+def _picked_candidates(path: Path) -> pl.DataFrame | None:
+    """What the preference export needs of a generation file (None: missing or unreadable).
+
+    A generation whose file was lost cannot say what it offered: the export leaves it out
+    rather than failing every later pick.
+    """
+    try:
+        return read_parquet_checked(path, ("candidate_index", "candidate_id", "text", "brief_id",
+                                           "run_id", "prompt_sha256", "is_copy"), project=True)
+    except DataContractError:
+        return None
 
 
 def studio_votes(prefs: pl.DataFrame) -> tuple[list[str], list[str], list[str]]:

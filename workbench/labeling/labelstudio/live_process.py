@@ -61,9 +61,11 @@ def start_live(data_dir: Path, config: Path | None, *, timeout: float = 60.0) ->
     cmd = [sys.executable, "-m", LIVE_MODULE, "--data-dir", str(data_dir)]
     if config is not None:
         cmd += ["--config", str(config)]
-    with live_log_path(data_dir).open("a", encoding="utf-8") as log:
+    # Owner-only, as everything under DIR/labelstudio (see workbench.labeling.labelstudio.server).
+    log_fd = os.open(live_log_path(data_dir), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with open(log_fd, "a", encoding="utf-8") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+                                start_new_session=True, umask=0o077)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         pid = live_pid(data_dir)

@@ -8,6 +8,10 @@ Layout under ``DIR/labelstudio/``:
 - ``server.log``: Label Studio's output.
 - ``data/``: Label Studio's own data (SQLite DB, media, exports) unless PostgreSQL is configured.
 
+The folder is the owner's only (0700, every file in it 0600): the SQLite DB holds the admin token
+in plain text and the password hashes. Label Studio runs with umask 077, and the tree is
+tightened again before and after each start (a DB made by an older version stays private too).
+
 Label Studio binds to 127.0.0.1 only (``--internal-host``; its default is 0.0.0.0), telemetry and
 version checks are off, and it never writes into the user's home (``XDG_CONFIG_HOME`` points here).
 """
@@ -28,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.errors import ServiceError
-from workbench.core.io import write_json_atomic
+from workbench.core.io import restrict_to_owner, write_json_atomic
 from workbench.core.layout import Layout
 from workbench.core.settings.labeling import LabelingConfig
 
@@ -305,18 +309,20 @@ def start(
         msg = f"port {port} on {HOST} is already in use; pick another with --port"
         raise ServiceError(msg)
     root = ls_dir(data_dir)
-    (root / "data").mkdir(parents=True, exist_ok=True)
-    (root / "config").mkdir(parents=True, exist_ok=True)
+    for folder in (root, root / "data", root / "config"):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    restrict_to_owner(root)
     creds = ensure_credentials(data_dir, port)
     env = server_env(data_dir, creds, cfg)
     log = log_path(data_dir)
     cmd = [sys.executable, "-m", "label_studio.server", "start", "--no-browser",
            "--internal-host", HOST, "--port", str(port), "--data-dir", env["LABEL_STUDIO_BASE_DATA_DIR"]]
-    with log.open("ab") as out:
+    with open(os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as out:
         out.write(f"\n=== workbench label serve {datetime.now(UTC).isoformat()} port {port}\n".encode())
         out.flush()
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=detach, cwd=root)
+                                stdin=subprocess.DEVNULL, start_new_session=detach, cwd=root,
+                                umask=0o077)
     state = ServerState(pid=proc.pid, port=port, url=creds.url, log=str(log),
                         started_at=datetime.now(UTC).isoformat(timespec="seconds"), detached=detach)
     write_json_atomic(state_path(data_dir), asdict(state))
@@ -326,6 +332,8 @@ def start(
         _terminate(proc.pid, group=detach)
         state_path(data_dir).unlink(missing_ok=True)
         raise
+    # Label Studio made its DB by now (the umask keeps it private; this covers older ones).
+    restrict_to_owner(root)
     return state, creds, proc
 
 
