@@ -138,3 +138,18 @@ class ProjectProgress:
     tasks: int
     tasks_annotated: int
     annotations: int
+
+
+@dataclass
+class AnnotatorAccount:
+    """One account of the labeling server, as ``label users ls`` shows it."""
+
+    email: str
+    group: int | None
+    active: bool
+    #: Created by ``label users add`` (recorded in the data dir's annotator registry).
+    workbench: bool
+    created_at: str | None = None
+    removed_at: str | None = None
+    #: The account the workbench itself works as (it cannot be removed).
+    admin: bool = False
