@@ -131,13 +131,18 @@ class ProjectPush:
 
 @dataclass
 class ProjectProgress:
-    """Counters of one project, from the server."""
+    """Counters of one project, from the server.
+
+    ``managed``: a labeling project ``label push`` made, keyed ``group-1``, ``review``...; False
+    for another project of the same server (an evaluation's rating projects), keyed by its title.
+    """
 
     key: str
     project_id: int
     tasks: int
     tasks_annotated: int
     annotations: int
+    managed: bool = True
 
 
 @dataclass

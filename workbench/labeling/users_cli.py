@@ -11,15 +11,17 @@ from __future__ import annotations
 import secrets
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError
-from workbench.labeling.backends import Backend, labeling_taxonomy, open_backend
-from workbench.labeling.records import AnnotatorAccount
+
+if TYPE_CHECKING:  # records and backends import polars: not for `workbench --help`
+    from workbench.labeling.backends import Backend
+    from workbench.labeling.records import AnnotatorAccount
 
 users_app = typer.Typer(help="Annotator accounts: add, ls, remove.", no_args_is_help=True,
                         rich_markup_mode=None)
@@ -54,6 +56,8 @@ def _where(group: int | None) -> str:
 
 
 def _backend(cfg: ProjectConfig, root: Path) -> Backend:
+    from workbench.labeling.backends import labeling_taxonomy, open_backend
+
     taxonomy, _ = labeling_taxonomy(cfg)
     return open_backend(root, cfg, taxonomy)
 

@@ -347,14 +347,29 @@ class LabelStudioBackend:
         )
 
     def progress(self) -> list[ProjectProgress]:
-        """Server counters of every managed project."""
+        """Server counters of every managed project, then of the server's other projects.
+
+        The others are the evaluations' rating projects (and anything made by hand): annotators
+        work in them too, so status shows them, keyed by title. One full listing carries every
+        project's counters.
+        """
+        managed: dict[str, dict[str, Any]] = {}
+        others: list[dict[str, Any]] = []
+        for project in sorted(self.api.projects(), key=lambda p: p["id"]):
+            key = project_key(self.cfg.project_prefix, project.get("title") or "")
+            if key is None:
+                others.append(project)
+            elif key not in managed:
+                managed[key] = project
+        rows = [(key, p, True) for key, p in sorted(managed.items())]
+        rows += [(str(p.get("title") or f"project {p['id']}"), p, False) for p in others]
         out = []
-        for key, project in sorted(self.managed_projects().items()):
-            full = self.api.project(project["id"])
+        for key, project, is_managed in rows:
+            counts = project if project.get("task_number") is not None else self.api.project(project["id"])
             out.append(ProjectProgress(
-                key=key, project_id=project["id"], tasks=int(full.get("task_number") or 0),
-                tasks_annotated=int(full.get("num_tasks_with_annotations") or 0),
-                annotations=int(full.get("total_annotations_number") or 0),
+                key=key, project_id=project["id"], tasks=int(counts.get("task_number") or 0),
+                tasks_annotated=int(counts.get("num_tasks_with_annotations") or 0),
+                annotations=int(counts.get("total_annotations_number") or 0), managed=is_managed,
             ))
         return out
 
