@@ -419,12 +419,16 @@ class LabelStudioBackend:
     def accounts(self, data_dir: Path | None = None) -> list[AnnotatorAccount]:
         """Every account of the server (the admin first), with the registry's group and state."""
         registry = load_annotators(self.data_dir)
+        server = [str(u.get("email") or "").lower()
+                  for u in sorted(self.api.users(), key=lambda u: int(u["id"]))]
+        # Registry entries the server no longer lists were removed there.
+        gone = sorted(set(registry) - set(server))
         out = []
-        for user in sorted(self.api.users(), key=lambda u: int(u["id"])):
-            email = str(user.get("email") or "").lower()
+        for email in [*server, *gone]:
             entry = registry.get(email, {})
             out.append(AnnotatorAccount(
-                email=email, group=entry.get("group"), active=not entry.get("removed_at"),
+                email=email, group=entry.get("group"),
+                active=email not in gone and not entry.get("removed_at"),
                 workbench="created_at" in entry, created_at=entry.get("created_at"),
                 removed_at=entry.get("removed_at"), admin=email == self.creds.username.lower()))
         return out
