@@ -393,6 +393,11 @@ class LabelStudioBackend:
         entry = dict(registry.get(email, {}))
         entry.pop("password", None)  # registries written before passwords stopped being stored
         created = False
+        if entry.get("removed_at"):
+            # Label Studio keeps the account (its e-mail stays taken) but lists it no more.
+            msg = (f"annotator {email} was removed on {entry['removed_at'][:10]}; Label Studio "
+                   "cannot restore a removed member: add them under another e-mail")
+            raise ConfigError(msg)
         if not self.has_user(email):
             if password is None:
                 msg = f"annotator {email} does not exist; a new account needs a password"
@@ -400,10 +405,6 @@ class LabelStudioBackend:
             token = signup(self.creds.url, self.api.invite_token(), email, password)
             entry.update(token=token, created_at=datetime.now(UTC).isoformat(timespec="seconds"))
             created = True
-        elif entry.get("removed_at"):
-            msg = (f"annotator {email} was removed on {entry['removed_at'][:10]}; Label Studio "
-                   "cannot restore a removed member: add them under another e-mail")
-            raise ConfigError(msg)
         if group is not None:
             entry["group"] = group
         entry.setdefault("group", None)
@@ -448,11 +449,18 @@ class LabelStudioBackend:
             msg = f"{email} is the admin account the workbench uses; it cannot be removed"
             raise ConfigError(msg)
         users = {str(u.get("email", "")).lower(): int(u["id"]) for u in self.api.users()}
+        registry = load_annotators(self.data_dir)
         if email not in users:
+            # Label Studio stops listing a removed member: removed here before, or in its UI.
+            if email in registry:
+                entry = dict(registry[email])
+                entry.setdefault("removed_at", datetime.now(UTC).isoformat(timespec="seconds"))
+                registry[email] = entry
+                save_annotators(self.data_dir, registry)
+                return False
             msg = f"no annotator {email} on {self.source} (list them: workbench label users ls)"
             raise ConfigError(msg)
         removed = self.api.remove_member(users[email])
-        registry = load_annotators(self.data_dir)
         entry = dict(registry.get(email, {"group": None}))
         entry.setdefault("removed_at", datetime.now(UTC).isoformat(timespec="seconds"))
         registry[email] = entry
