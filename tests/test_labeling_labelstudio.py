@@ -271,7 +271,7 @@ def test_review_push_comes_back_as_review(labeling_env: LabelingEnv, tmp_path: P
     assert [(r.key, r.added) for r in results] == [("review", 1)]
     review = Project(env, "review")
     task = review.backend.api.request("GET", f"/api/tasks/{review.tasks()[0]['id']}")
-    assert "given ['Non-Ad'], suggested ['Ad']" in task["data"]["review_note"]
+    assert "given Non-Ad, suggested Ad" in task["data"]["review_note"]
     assert task["predictions"][0]["result"][0]["value"]["choices"] == ["Ad"]
     creds = load_credentials(env.data_dir)
     annotate(env.server.url, creds.token, task["id"], choices(is_ad=["Ad"], vertical=["Retail"], tags=[]))

@@ -341,7 +341,7 @@ def test_plan_push_errors_and_review(tmp_path: Path) -> None:
     recs = review_records(data, load_messages(data), tax)
     assert [r.uid for r in recs] == [f"{TIKVAH_ID}:5"]
     assert recs[0].group == "review"
-    assert "vertical: given ['Travel'], suggested ['Retail'] (label quality 0.10; low self-confidence)" in recs[0].review_note
+    assert "vertical: given Travel, suggested Retail (label quality 0.10; low self-confidence)" in recs[0].review_note
     # The suggested vertical alone cannot pre-fill (its condition, is_ad = Ad, is not suggested).
     assert recs[0].predictions == []
 

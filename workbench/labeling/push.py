@@ -151,6 +151,11 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value]
 
 
+def _labels_text(labels: list[str]) -> str:
+    """Labels as annotators read them: ``Retail``, ``Gambling + Politics``, ``(none)``."""
+    return " + ".join(labels) if labels else "(none)"
+
+
 def review_records(data_dir: Path, messages: pl.DataFrame, taxonomy: Taxonomy) -> list[TaskRecord]:
     """Records for the ``review`` project: curation's flagged items with given vs suggested.
 
@@ -169,7 +174,7 @@ def review_records(data_dir: Path, messages: pl.DataFrame, taxonomy: Taxonomy) -
         quality = row["label_quality"]
         q = f"{quality:.2f}" if isinstance(quality, int | float) else "n/a"
         notes[row["uid"]].append(
-            f"{row['task']}: given {given or '[]'}, suggested {sugg or '[]'} "
+            f"{row['task']}: given {_labels_text(given)}, suggested {_labels_text(sugg)} "
             f"(label quality {q}; {row['reason'] or 'flagged'})"
         )
         if row["task"] in taxonomy.names:
