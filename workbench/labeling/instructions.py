@@ -39,7 +39,12 @@ QUICK_REFERENCE_HEADING = "Quick reference"
 # (Label Studio strips style attributes, a <style> block survives its HTML cleaning).
 _STYLE = ("<style>.wb-guide, .wb-guide * { font-family: \"Figtree\", \"Abyssinica SIL\", "
           "\"Noto Sans Ethiopic\", \"Nyala\", \"Ebrima\", \"Kefa\", sans-serif; }"
-          " .wb-guide code { font-size: 1.05em; }</style>")
+          " .wb-guide code { font-size: 1.05em; }"
+          # Label Studio's reset removes list bullets and table rules; the guidelines need both.
+          " .wb-guide ul { list-style: disc; padding-left: 1.5em; }"
+          " .wb-guide ol { list-style: decimal; padding-left: 1.5em; }"
+          " .wb-guide th, .wb-guide td { border: 1px solid #ccc; padding: 2px 6px;"
+          " text-align: left; vertical-align: top; }</style>")
 
 
 def guidelines_path(taxonomy_file: Path | None = None) -> Path:

@@ -44,8 +44,8 @@ _STYLE = (
 
 #: The line above every task's questions that points to the full guidelines (the project's
 #: instructions, which Label Studio shows before the first task and behind its Instructions button).
-GUIDELINES_POINTER = (f"Unsure? {GUIDELINES_HEADING} with Amharic examples: open the project's "
-                      "Instructions (the i button above the task).")
+GUIDELINES_POINTER = (f"Unsure? {GUIDELINES_HEADING} with Amharic examples: the Instructions "
+                      "button at the top right of this page.")
 
 
 def _attrs(**pairs: str | None) -> str:
