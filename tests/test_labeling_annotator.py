@@ -112,6 +112,7 @@ def test_first_push_prefills_every_task_that_applies(tmp_path: Path) -> None:
     ads = 0
     for recs in records.values():
         for rec in recs:
+            assert rec.uid not in rec.meta  # the line annotators read names no internal id
             answered = {p.task: p.value for p in rec.predictions}
             assert answered.get("is_ad"), rec.uid
             if answered["is_ad"] == ["Ad"]:

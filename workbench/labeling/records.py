@@ -83,8 +83,8 @@ class TaskRecord:
 
     @property
     def meta(self) -> str:
-        """The one line shown above the message: where and when it was posted."""
-        return f"{self.channel} · #{self.message_id} · {self.date} · {self.uid}"
+        """The one line shown above the message: where and when it was posted (no internal id)."""
+        return f"{self.channel} · #{self.message_id} · {self.date}"
 
 
 @dataclass
