@@ -148,7 +148,8 @@ def test_status_shows_other_projects_and_from_file_keeps_the_table(tmp_path: Pat
                                 annotations=5),
                 ProjectProgress(key="Score ads 1-5 · demo-1", project_id=9, tasks=20,
                                 tasks_annotated=2, annotations=2, managed=False)]
-    report = StatusReport(source="http://x", projects=projects, annotators=pl.DataFrame(
+    report = StatusReport(source="http://x", projects=projects[:1], other_projects=projects[1:],
+                          annotators=pl.DataFrame(
         schema={"project": pl.Utf8, "annotator": pl.Utf8, "items": pl.UInt32,
                 "answers": pl.UInt32, "median_lead_time_s": pl.Float64}), alphas=[], kappas=[])
     text = "\n".join(render(report))
@@ -165,7 +166,8 @@ def test_status_shows_other_projects_and_from_file_keeps_the_table(tmp_path: Pat
     manifest = read_manifest(Layout(data).labels / MANIFEST, LabelsManifest)
     assert [p.key for p in manifest.projects] == ["group-1", "Score ads 1-5 · demo-1"]
     offline = run_status(data, ProjectConfig(), from_file=True)
-    assert offline.projects == projects
+    assert offline.projects == projects[:1]
+    assert offline.other_projects == projects[1:]
     lines = render(offline)
     assert "pulled" in lines[0]
     assert any(line.startswith("group-1 ") and "40.0%" in line for line in lines)

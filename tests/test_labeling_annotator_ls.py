@@ -177,9 +177,9 @@ def test_status_shows_rating_projects_live_and_from_file(labeling_env: LabelingE
     finally:
         backend.close()
     live = run_status(env.data_dir, env.cfg)
-    others = {p.key: p for p in live.projects if not p.managed}
+    others = {p.key: p for p in live.other_projects}
     assert others[rating_title].tasks == 2
-    assert [p.key for p in live.projects if p.managed] == ["group-1"]
+    assert [p.key for p in live.projects] == ["group-1"]
     text = "\n".join(render(live))
     assert text.index("group-1") < text.index("other projects") < text.index(rating_title)
 

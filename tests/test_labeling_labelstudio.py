@@ -179,7 +179,7 @@ def test_push_pull_agreement_quarantine(labeling_env: LabelingEnv, tmp_path: Pat
     assert "0.500" in out.stdout
     assert "alem@example.com" in out.stdout
     report = run_status(env.data_dir, env.cfg)
-    assert {p.key: p.tasks for p in report.projects if p.managed} == {k: len(v) for k, v in EXPECTED_PROJECTS.items()}
+    assert {p.key: p.tasks for p in report.projects} == {k: len(v) for k, v in EXPECTED_PROJECTS.items()}
     assert any("group-1" in line for line in render(report))
 
     # An annotation deleted in the server disappears from the next pull, not from old snapshots.

@@ -32,6 +32,8 @@ class StatusReport:
     alphas: list[TaskAlpha]
     kappas: list[PairKappa]
     expected: dict[str, list[str]] = field(default_factory=dict)
+    #: The server's other projects (evaluations' rating projects), keyed by title.
+    other_projects: list[ProjectProgress] = field(default_factory=list)
 
 
 def annotator_progress(annotations: pl.DataFrame) -> pl.DataFrame:
@@ -68,8 +70,9 @@ def run_status(data_dir: Path, cfg: ProjectConfig, *, from_file: bool = False) -
             backend.close()
     alphas, kappas = agreement_report(annotations, taxonomy.names)
     expected = _expected_annotators(data_dir, cfg)
-    return StatusReport(source=source, projects=projects, annotators=annotator_progress(annotations),
-                        alphas=alphas, kappas=kappas, expected=expected)
+    return StatusReport(source=source, projects=[p for p in projects if p.managed],
+                        annotators=annotator_progress(annotations), alphas=alphas, kappas=kappas,
+                        expected=expected, other_projects=[p for p in projects if not p.managed])
 
 
 def _pulled_projects(manifest: Path) -> tuple[list[ProjectProgress], str | None]:
@@ -117,11 +120,10 @@ def _progress_row(p: ProjectProgress) -> list[str]:
 def render(report: StatusReport) -> list[str]:
     """The report as lines of text tables."""
     lines = [f"source: {report.source}", ""]
-    labeling = [p for p in report.projects if p.managed]
-    others = [p for p in report.projects if not p.managed]
-    if labeling:
+    if report.projects:
         lines += [*table(["project", "id", "tasks", "annotated", "done", "annotations"],
-                         [_progress_row(p) for p in labeling]), ""]
+                         [_progress_row(p) for p in report.projects]), ""]
+    others = report.other_projects
     if others:
         lines.append("other projects on the server (e.g. evaluations' rating projects):")
         lines += [*table(["project", "id", "tasks", "annotated", "done", "annotations"],
