@@ -77,7 +77,7 @@ def test_argilla_spec_follows_the_taxonomy(tax_with_extra_task: Path) -> None:
     assert questions["is_ad"]["required"] is True
     assert questions["vertical"]["required"] is False  # conditional: optional, enforced at pull
     assert questions["tags"]["kind"] == "multi_label"
-    assert "only when is_ad is Ad" in questions["tone"]["title"]
+    assert "only when Ad is chosen" in questions["tone"]["title"]
     assert {m["name"] for m in spec["metadata"]} == {"channel", "date", "group", "message_id"}
     assert spec["min_submitted"] == 2
     assert "ዛሬ ዝናብ ይጥላል" in spec["guidelines"]  # the full guidelines, not a path to them

@@ -90,8 +90,8 @@ def markdown_html(text: str) -> str:
 
 
 def when_text(cond: Condition | None) -> str:
-    """`` (only when is_ad is Ad)`` for a conditional task, else empty."""
-    return f" (only when {cond.task} is {cond.equals})" if cond else ""
+    """`` (only when Ad is chosen)`` for a conditional task, else empty (no task ids: people read it)."""
+    return f" (only when {cond.equals} is chosen)" if cond else ""
 
 
 def _kind(task_kind: str) -> str:
