@@ -187,3 +187,16 @@ def test_account_rows_say_who_is_active() -> None:
     ])
     assert rows == [["admin@x", "-", "admin", "-"], ["a@x", "1", "active", "2026-12-04"],
                     ["b@x", "2", "removed 2026-12-03", "2026-12-01"]]
+
+
+def test_dry_run_without_a_server_says_so_and_lists_the_plan(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from workbench.labeling.cli import app
+
+    data = make_data_dir(tmp_path / "data", tmp_path / "exports")
+    result = CliRunner().invoke(app, ["push", "--dry-run", "--data-dir", str(data)])
+    assert result.exit_code == 0, result.output
+    assert "dry run: cannot tell what is already there" in result.output
+    assert "group-1: 9 message(s), 9 with pre-annotations" in result.output
+    assert not (data / "labelstudio" / "push.lock").exists()  # nothing was started or written
