@@ -200,3 +200,15 @@ def test_dry_run_without_a_server_says_so_and_lists_the_plan(tmp_path: Path) -> 
     assert "dry run: cannot tell what is already there" in result.output
     assert "group-1: 9 message(s), 9 with pre-annotations" in result.output
     assert not (data / "labelstudio" / "push.lock").exists()  # nothing was started or written
+
+
+def test_a_removed_annotator_is_refused_before_any_password_prompt(tmp_path: Path) -> None:
+    from workbench.core.errors import ConfigError
+    from workbench.labeling.annotators import refuse_removed, save_annotators
+
+    save_annotators(tmp_path, {"hana@example.com": {"group": 1, "removed_at": "2026-12-03T09:00:00+00:00"},
+                               "abel@example.com": {"group": 2}})
+    refuse_removed(tmp_path, "abel@example.com")
+    refuse_removed(tmp_path, "new@example.com")
+    with pytest.raises(ConfigError, match="was removed on 2026-12-03"):
+        refuse_removed(tmp_path, "Hana@example.com")

@@ -75,6 +75,7 @@ def users_add(
     On a terminal you type the password (twice, hidden); otherwise a random one is made and
     shown once. Example: workbench label users add abebe@example.com --group 1
     """
+    from workbench.labeling.annotators import refuse_removed
     from workbench.labeling.groups import find_group
 
     cfg, root = resolve(data_dir, config)
@@ -83,6 +84,7 @@ def users_add(
         find_group(cfg.annotator_groups, group)
     backend = _backend(cfg, root)
     try:
+        refuse_removed(root, email, backend.name)  # before asking for a password
         if backend.has_user(email):
             _existing(backend, email, group, root)
             return

@@ -19,7 +19,7 @@ from typing import Any
 from workbench.core.errors import ConfigError, ServiceError
 from workbench.core.settings.labeling import LabelingConfig
 from workbench.core.taxonomy import Taxonomy
-from workbench.labeling.annotators import load_annotators, save_annotators
+from workbench.labeling.annotators import load_annotators, refuse_removed, save_annotators
 from workbench.labeling.instructions import instructions_html, load_guidelines
 from workbench.labeling.labelstudio.api import MAX_TITLE, LabelStudioApi, signup
 from workbench.labeling.labelstudio.server import Credentials, load_credentials, ls_dir
@@ -393,11 +393,8 @@ class LabelStudioBackend:
         entry = dict(registry.get(email, {}))
         entry.pop("password", None)  # registries written before passwords stopped being stored
         created = False
-        if entry.get("removed_at"):
-            # Label Studio keeps the account (its e-mail stays taken) but lists it no more.
-            msg = (f"annotator {email} was removed on {entry['removed_at'][:10]}; Label Studio "
-                   "cannot restore a removed member: add them under another e-mail")
-            raise ConfigError(msg)
+        # Label Studio keeps a removed account (its e-mail stays taken) but lists it no more.
+        refuse_removed(self.data_dir, email)
         if not self.has_user(email):
             if password is None:
                 msg = f"annotator {email} does not exist; a new account needs a password"
