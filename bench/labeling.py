@@ -78,7 +78,7 @@ def time_raw_import(data_dir: Path, cfg: ProjectConfig, key: str) -> float:
     backend = LabelStudioBackend(data_dir, cfg.labeling, taxonomy)
     try:
         payloads = [backend.task_payload(r) for r in records["ungrouped"]]
-        project = backend.api.create_project(title=backend.title(key), **backend.project_settings(key))
+        project = backend.api.create_project(**backend.project_settings(key))
         start = time.perf_counter()
         backend.api.import_tasks(project["id"], payloads)
         return time.perf_counter() - start

@@ -59,9 +59,9 @@ class LabelingEnv:
 
 
 def run_workbench(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    """Run the real `workbench` CLI in a subprocess."""
+    """Run the real `workbench` CLI in a subprocess (no terminal: stdin is empty)."""
     return subprocess.run([sys.executable, "-m", "workbench", *args], capture_output=True,
-                          text=True, timeout=timeout, check=False)
+                          stdin=subprocess.DEVNULL, text=True, timeout=timeout, check=False)
 
 
 def _ls_data_target(ls_root: Path) -> tuple[Path, Path | None]:

@@ -140,3 +140,14 @@ def test_against_real_server(tmp_path: Path) -> None:
     again, _ = run_push(data, cfg)
     assert {r.key: r.predictions_added for r in again}["ungrouped"] == 5
     assert run_pull(data, cfg).annotations == 1
+    # What `push --dry-run` reads, and the annotator accounts (users add/ls/remove).
+    have = backend.existing_uids(["ungrouped", "group-99"])
+    assert {k: len(v) for k, v in have.items()} == {"ungrouped": 5, "group-99": 0}
+    email = f"tsion-{secrets.token_hex(3)}@example.com"
+    entry, created = backend.add_user(email, group=1, password="Argilla-Pass-123", data_dir=data)
+    assert created
+    assert "password" not in entry
+    assert next(a for a in backend.accounts(data) if a.email == email).active
+    assert backend.remove_user(email, data) is True
+    assert not next(a for a in backend.accounts(data) if a.email == email).active
+    assert backend.remove_user(email, data) is False

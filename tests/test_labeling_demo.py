@@ -12,6 +12,7 @@ from tests.conftest import LabelingEnv
 from tests.labeling_data import SHOP_ID, TIKVAH_ID, make_data_dir
 from workbench.core.taxonomy import load_taxonomy
 from workbench.labeling.demo import SEED_ANNOTATOR, run_demo_step, seed_result
+from workbench.labeling.labelstudio.backend import LabelStudioBackend
 
 pytestmark = pytest.mark.labelstudio
 
@@ -45,6 +46,19 @@ def test_demo_step(labeling_env: LabelingEnv, tmp_path: Path) -> None:
     ann = pl.read_parquet(env.data_dir / "labels" / "annotations.parquet")
     assert set(ann.get_column("annotator")) == {SEED_ANNOTATOR}
     assert set(ann.get_column("uid")) == {r["uid"] for r in rows}
+
+    # The first push pre-filled every question that applies: is_ad always, a vertical for each ad.
+    tax = load_taxonomy()
+    backend = LabelStudioBackend(env.data_dir, env.cfg.labeling, tax)
+    try:
+        for project in backend.managed_projects().values():
+            for task in backend.api.iter_tasks(project["id"], include="id"):
+                (prediction,) = backend.api.predictions(task["id"])
+                answers = {r["from_name"]: r["value"]["choices"] for r in prediction["result"]}
+                assert "is_ad" in answers
+                assert answers["is_ad"] != ["Ad"] or answers.get("vertical"), answers
+    finally:
+        backend.close()
 
     again = run_demo_step(env.data_dir, env.cfg, seed_labels=seeds)
     assert "entered 0 seed label(s)" in "\n".join(again)

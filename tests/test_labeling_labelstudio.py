@@ -92,12 +92,12 @@ def test_push_pull_agreement_quarantine(labeling_env: LabelingEnv, tmp_path: Pat
     env = labeling_env
     make_data_dir(env.data_dir, tmp_path / "exports")
     results, source = run_push(env.data_dir, env.cfg)
-    assert source == "rules rules-v2"
+    assert source == "rules rules-v3"
     assert {r.key: r.added for r in results} == {k: len(v) for k, v in EXPECTED_PROJECTS.items()}
     group1 = Project(env, "group-1")
     tasks = group1.tasks()
     assert {t["data"]["uid"] for t in tasks} == EXPECTED_PROJECTS["group-1"]
-    assert all(t["predictions_model_versions"] == "rules-v2" for t in tasks)
+    assert all(t["predictions_model_versions"] == "rules-v3" for t in tasks)
     # Overlap: 10% of 9 tasks -> 1 task wants 2 annotators.
     assert sorted(t["overlap"] for t in tasks) == [1] * 8 + [2]
     project = group1.backend.api.project(group1.id)
@@ -124,7 +124,8 @@ def test_push_pull_agreement_quarantine(labeling_env: LabelingEnv, tmp_path: Pat
     assert registry["alem@example.com"]["group"] == 1
     again_user = run_workbench("label", "users", "add", "alem@example.com", "--group", "1",
                                "--data-dir", str(env.data_dir))
-    assert "already exists" in again_user.stdout
+    assert again_user.returncode == 2
+    assert "already exists" in again_user.stderr
     alem, biruk = registry["alem@example.com"]["token"], registry["biruk@example.com"]["token"]
 
     ids = group1.uid_to_task()
@@ -280,7 +281,7 @@ def test_review_push_comes_back_as_review(labeling_env: LabelingEnv, tmp_path: P
     assert [(r.key, r.added) for r in results] == [("review", 1)]
     review = Project(env, "review")
     task = review.backend.api.request("GET", f"/api/tasks/{review.tasks()[0]['id']}")
-    assert "given ['Non-Ad'], suggested ['Ad']" in task["data"]["review_note"]
+    assert "given Non-Ad, suggested Ad" in task["data"]["review_note"]
     assert task["predictions"][0]["result"][0]["value"]["choices"] == ["Ad"]
     creds = load_credentials(env.data_dir)
     annotate(env.server.url, creds.token, task["id"], choices(is_ad=["Ad"], vertical=["Retail"], tags=[]))

@@ -13,6 +13,7 @@ from workbench.labeling.labelstudio.backend import LabelStudioBackend
 from workbench.labeling.labelstudio.server import load_credentials
 from workbench.labeling.push import run_push
 from workbench.labeling.screenshot import ETHIOPIC_FAMILIES, chromium_path, screenshot_task
+from workbench.labeling.taxonomy_render import GUIDELINES_POINTER
 
 pytestmark = [
     pytest.mark.labelstudio,
@@ -41,3 +42,5 @@ def test_amharic_task_renders_with_pre_annotation(labeling_env: LabelingEnv, tmp
     assert set(check.fonts) & set(ETHIOPIC_FAMILIES)
     assert check.ink_stddev > 10  # not a blank area
     assert {"Ad", "Retail"} <= set(check.checked_choices), check.checked_choices
+    # Every task points the annotator to the guidelines (the project's instructions).
+    assert GUIDELINES_POINTER in check.page_text

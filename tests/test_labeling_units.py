@@ -69,16 +69,19 @@ def test_label_studio_xml_follows_the_taxonomy(tax_with_extra_task: Path) -> Non
 
 
 def test_argilla_spec_follows_the_taxonomy(tax_with_extra_task: Path) -> None:
-    spec = argilla_settings_spec(load_taxonomy(tax_with_extra_task), min_submitted=2)
+    guidelines = "# Guidelines\n\n- `ዛሬ ዝናብ ይጥላል` → **Non-Ad**\n"
+    spec = argilla_settings_spec(load_taxonomy(tax_with_extra_task), guidelines, min_submitted=2)
     questions = {q["name"]: q for q in spec["questions"]}
     assert list(questions) == ["is_ad", "vertical", "tags", "tone"]
     assert questions["is_ad"]["kind"] == "label"
     assert questions["is_ad"]["required"] is True
     assert questions["vertical"]["required"] is False  # conditional: optional, enforced at pull
     assert questions["tags"]["kind"] == "multi_label"
-    assert "only when is_ad is Ad" in questions["tone"]["title"]
+    assert "only when Ad is chosen" in questions["tone"]["title"]
     assert {m["name"] for m in spec["metadata"]} == {"channel", "date", "group", "message_id"}
     assert spec["min_submitted"] == 2
+    assert "ዛሬ ዝናብ ይጥላል" in spec["guidelines"]  # the full guidelines, not a path to them
+    assert "labeling/" not in spec["guidelines"]
 
 
 # --- rules -------------------------------------------------------------------------------------
@@ -108,7 +111,7 @@ def test_rules_signals_keywords_and_conditions() -> None:
     assert ("1:1", "vertical") not in got  # conditional tasks only for predicted ads
     assert ("1:1", "tags") not in got
     assert preds.get_column("score").max() <= rules.max_score
-    assert preds.get_column("model_version").unique().to_list() == ["rules-v2"]
+    assert preds.get_column("model_version").unique().to_list() == ["rules-v3"]
     # Ge'ez keywords match inside words; Latin ones only as whole words.
     from workbench.labeling.rules import _hits, _pattern
 
@@ -279,11 +282,11 @@ def test_plan_push_projects_predictions_and_order(tmp_path: Path) -> None:
     cfg = ProjectConfig()
     tax = load_taxonomy()
     records, source = plan_push(data, cfg, tax)
-    assert source == "rules rules-v2"
+    assert source == "rules rules-v3"
     assert {k: {r.uid for r in v} for k, v in records.items()} == EXPECTED_PROJECTS
     shop = records["ungrouped"]
     assert [r.message_id for r in shop] == [1, 2, 3, 4, 5]
-    assert all(r.model_version == "rules-v2" and r.predictions for r in shop)
+    assert all(r.model_version == "rules-v3" and r.predictions for r in shop)
     assert "Addis Shop" in shop[0].meta
     # The photo-only post (empty text) is not pushed.
     assert "200:9" not in {r.uid for v in records.values() for r in v}
@@ -338,7 +341,7 @@ def test_plan_push_errors_and_review(tmp_path: Path) -> None:
     recs = review_records(data, load_messages(data), tax)
     assert [r.uid for r in recs] == [f"{TIKVAH_ID}:5"]
     assert recs[0].group == "review"
-    assert "vertical: given ['Travel'], suggested ['Retail'] (label quality 0.10; low self-confidence)" in recs[0].review_note
+    assert "vertical: given Travel, suggested Retail (label quality 0.10; low self-confidence)" in recs[0].review_note
     # The suggested vertical alone cannot pre-fill (its condition, is_ad = Ad, is not suggested).
     assert recs[0].predictions == []
 

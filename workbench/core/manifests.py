@@ -109,12 +109,27 @@ class CleanedManifest(Manifest):
 
 # --- labeling ------------------------------------------------------------------------------------
 
+class LabelProjectCount(_Strict):
+    """One project's counters on the labeling server at pull time (``label status --from-file``)."""
+
+    key: str = Field(description="Project key (group-1, review...) or, for another project, its title.")
+    project_id: int
+    tasks: int
+    tasks_annotated: int
+    annotations: int
+    managed: bool = Field(default=True, description="A labeling project `label push` made "
+                          "(False: another project of the server, e.g. an evaluation's ratings).")
+
+
 class LabelsManifest(Manifest):
     """``labels/manifest.json`` and ``labels/snapshots/<id>.json``: one pull."""
 
     stage: Literal["labels"] = "labels"
     snapshot: str = Field(description="The snapshot file's name under ``labels/snapshots/``.")
     pulled_at: str
+    projects: list[LabelProjectCount] = Field(
+        default_factory=list, description="Every project's counters at pull time (empty for "
+        "snapshots written without a server).")
 
 
 # --- curation ------------------------------------------------------------------------------------

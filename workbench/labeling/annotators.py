@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from workbench.core.errors import ServiceError
+from workbench.core.errors import ConfigError, ServiceError
 from workbench.core.io import write_json_atomic
 from workbench.core.layout import Layout
 
@@ -48,3 +48,18 @@ def all_groups(data_dir: Path) -> dict[str, int]:
             if entry.get("group") is not None:
                 out[email] = int(entry["group"])
     return out
+
+
+def refuse_removed(data_dir: Path, email: str, backend: str = "ls") -> None:
+    """Raise when ``users remove`` took this annotator out (Label Studio cannot restore them).
+
+    Raises
+    ------
+    ConfigError
+        The registry records a removal of ``email``.
+    """
+    entry = load_annotators(data_dir, backend).get(email.strip().lower(), {})
+    if entry.get("removed_at") and backend == "ls":
+        msg = (f"annotator {email} was removed on {str(entry['removed_at'])[:10]}; Label Studio "
+               "cannot restore a removed member: add them under another e-mail")
+        raise ConfigError(msg)

@@ -30,11 +30,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from workbench.core.errors import ServiceError
+from workbench.core.errors import ConfigError, ServiceError
 from workbench.core.settings.labeling import LabelingConfig
 from workbench.core.taxonomy import Taxonomy
 from workbench.labeling.annotators import load_annotators, save_annotators
+from workbench.labeling.instructions import load_guidelines
 from workbench.labeling.records import (
+    AnnotatorAccount,
     BatchHook,
     ProjectProgress,
     ProjectPush,
@@ -202,7 +204,8 @@ class ArgillaBackend:
         ws = self._workspace()
         ds = self.client.datasets(name=name, workspace=ws)
         if ds is None:
-            spec = argilla_settings_spec(self.taxonomy, min_submitted=min_submitted)
+            spec = argilla_settings_spec(self.taxonomy, load_guidelines(self.cfg.taxonomy),
+                                          min_submitted=min_submitted)
             settings = argilla_settings(spec, self.client)
             ds = rg.Dataset(name=name, workspace=ws, settings=settings, client=self.client).create()
         return ds
@@ -265,28 +268,86 @@ class ArgillaBackend:
         return out
 
     @_quietly
-    def add_user(self, email: str, *, group: int | None, password: str,
+    def existing_uids(self, keys: Sequence[str]) -> dict[str, set[str]]:
+        """The uids each project's datasets already hold; creates nothing."""
+        ws = self.client.workspaces(name=self.cfg.argilla.workspace)
+        out: dict[str, set[str]] = {}
+        for key in keys:
+            uids: set[str] = set()
+            for overlap in (False, True):
+                name = dataset_name(self.cfg.project_prefix, key, overlap=overlap)
+                ds = self.client.datasets(name=name, workspace=ws) if ws is not None else None
+                if ds is not None:
+                    uids.update(str(r.get("external_id")) for r in self._records_json(str(ds.id), []))
+            out[key] = uids
+        return out
+
+    @_quietly
+    def add_user(self, email: str, *, group: int | None, password: str | None,
                  data_dir: Path) -> tuple[dict[str, Any], bool]:
-        """Create an annotator (role annotator, in the workspace); idempotent, records the group."""
+        """Create an annotator (role annotator, in the workspace), or record an existing one's group.
+
+        The password is never stored (the caller shows a generated one once).
+        """
         import argilla as rg
 
         email = email.strip().lower()
         registry = load_annotators(data_dir, "argilla")
         entry = dict(registry.get(email, {}))
+        entry.pop("password", None)
         user = self.client.users(username=email)
         created = user is None
         if created:
+            if password is None:
+                msg = f"annotator {email} does not exist; a new account needs a password"
+                raise ConfigError(msg)
             user = rg.User(username=email, password=password, role="annotator", client=self.client).create()
-            entry.update(password=password, created_at=datetime.now(UTC).isoformat(timespec="seconds"))
+            entry.update(created_at=datetime.now(UTC).isoformat(timespec="seconds"))
         ws = self._workspace()
         if email not in {u.username for u in ws.users}:
             user.add_to_workspace(ws)
+            entry.pop("removed_at", None)
         if group is not None:
             entry["group"] = group
         entry.setdefault("group", None)
         registry[email] = entry
         save_annotators(data_dir, registry, "argilla")
         return entry, created
+
+    def has_user(self, email: str) -> bool:
+        """Whether the server has this user."""
+        return self.client.users(username=email.strip().lower()) is not None
+
+    def accounts(self, data_dir: Path) -> list[AnnotatorAccount]:
+        """Every user of the server; active = member of the workspace."""
+        registry = load_annotators(data_dir, "argilla")
+        members = {u.username for u in self._workspace().users}
+        out = []
+        for user in self.client.users.list():
+            entry = registry.get(user.username, {})
+            out.append(AnnotatorAccount(
+                email=user.username, group=entry.get("group"), active=user.username in members,
+                workbench="created_at" in entry, created_at=entry.get("created_at"),
+                removed_at=entry.get("removed_at"), admin=user.role == "owner"))
+        return out
+
+    def remove_user(self, email: str, data_dir: Path) -> bool:
+        """Take an annotator out of the workspace (responses kept); False when already out."""
+        email = email.strip().lower()
+        user = self.client.users(username=email)
+        if user is None:
+            msg = f"no annotator {email} on {self.source} (list them: workbench label users ls)"
+            raise ConfigError(msg)
+        ws = self._workspace()
+        removed = email in {u.username for u in ws.users}
+        if removed:
+            user.remove_from_workspace(ws)
+        registry = load_annotators(data_dir, "argilla")
+        entry = dict(registry.get(email, {"group": None}))
+        entry.setdefault("removed_at", datetime.now(UTC).isoformat(timespec="seconds"))
+        registry[email] = entry
+        save_annotators(data_dir, registry, "argilla")
+        return removed
 
     def _managed(self) -> list[tuple[str, Any]]:
         ws = self.client.workspaces(name=self.cfg.argilla.workspace)

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from workbench.core.config import ProjectConfig
 from workbench.core.taxonomy import Taxonomy, load_taxonomy, taxonomy_path
 from workbench.labeling.records import (
+    AnnotatorAccount,
     BatchHook,
     ProjectProgress,
     ProjectPush,
@@ -33,6 +34,10 @@ class Backend(Protocol):
         """Create/update projects and add the records each lacks."""
         ...
 
+    def existing_uids(self, keys: Sequence[str]) -> dict[str, set[str]]:
+        """The uids each project already holds (what a push would skip); changes nothing."""
+        ...
+
     def fetch(self) -> list[RawAnnotation]:
         """Every submitted annotation."""
         ...
@@ -41,9 +46,24 @@ class Backend(Protocol):
         """Task/annotation counters per project."""
         ...
 
-    def add_user(self, email: str, *, group: int | None, password: str,
+    def add_user(self, email: str, *, group: int | None, password: str | None,
                  data_dir: Path) -> tuple[dict[str, Any], bool]:
-        """Create an annotator account (idempotent); its registry entry and whether it is new."""
+        """Create an annotator account (password needed) or record an existing one's group.
+
+        Returns its registry entry and whether it is new; the password is never stored.
+        """
+        ...
+
+    def has_user(self, email: str) -> bool:
+        """Whether the server has an account with this e-mail."""
+        ...
+
+    def accounts(self, data_dir: Path) -> list[AnnotatorAccount]:
+        """Every account of the server with the registry's group and whether it is active."""
+        ...
+
+    def remove_user(self, email: str, data_dir: Path) -> bool:
+        """Deactivate an annotator (annotations kept); False when already removed."""
         ...
 
     def close(self) -> None:

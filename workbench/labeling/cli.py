@@ -6,7 +6,6 @@ imported inside the commands so ``workbench --help`` stays fast.
 
 from __future__ import annotations
 
-import secrets
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,7 +14,9 @@ from typing import Annotated, Literal
 import typer
 
 from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
+from workbench.core.config import ProjectConfig
 from workbench.core.layout import Layout
+from workbench.labeling.users_cli import users_app
 
 app = typer.Typer(
     help="Labeling: Label Studio (default) or Argilla; push messages, pull annotations, agreement.",
@@ -23,7 +24,6 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-users_app = typer.Typer(help="Annotator accounts.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(users_app, name="users")
 
 
@@ -131,48 +131,6 @@ def stop(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
                else f"no Label Studio running for {root}")
 
 
-@users_app.command("add")
-def users_add(
-    email: Annotated[str, typer.Argument(help="The annotator's e-mail (their login).")],
-    group: Annotated[int | None, typer.Option(help="Annotator group number (config annotator_groups).")] = None,
-    password: Annotated[str | None, typer.Option(help="Password to set (default: a random one).")] = None,
-    show_password: Annotated[bool, typer.Option("--show-password", help="Print the password.")] = False,
-    data_dir: DataDirOption = None,
-    config: ConfigOption = None,
-) -> None:
-    """Create an annotator account (idempotent; records the group).
-
-    Example: workbench label users add abebe@example.com --group 1
-    """
-    from workbench.core.errors import ConfigError
-    from workbench.labeling.annotators import annotators_path
-    from workbench.labeling.backends import labeling_taxonomy, open_backend
-    from workbench.labeling.groups import find_group
-
-    cfg, root = resolve(data_dir, config)
-    if "@" not in email:
-        msg = f"'{email}' is not an e-mail address (annotators log in with their e-mail)"
-        raise ConfigError(msg)
-    if group is not None:
-        find_group(cfg.annotator_groups, group)
-    taxonomy, _ = labeling_taxonomy(cfg)
-    backend = open_backend(root, cfg, taxonomy)
-    try:
-        entry, created = backend.add_user(email, group=group, data_dir=root,
-                                          password=password or secrets.token_urlsafe(12))
-    finally:
-        backend.close()
-    where = f"group {entry['group']}" if entry.get("group") is not None else "no group"
-    if created:
-        typer.echo(f"created annotator {email.lower()} ({where}); log in at {backend.source}")
-    else:
-        typer.echo(f"annotator {email.lower()} already exists ({where} recorded)")
-    if show_password and entry.get("password"):
-        typer.echo(f"  password: {entry['password']}")
-    elif entry.get("password"):
-        typer.echo(f"  password: stored in {annotators_path(root, backend.name)} (or pass --show-password)")
-
-
 @app.command()
 def preannotate(
     texts: Annotated[Path, typer.Option("--texts", help="CSV, Parquet or JSONL file with a 'text' column (optional 'uid').")],
@@ -210,7 +168,7 @@ def push(
     limit: Annotated[int | None, typer.Option(min=1, help="At most K new tasks per project.")] = None,
     order: Annotated[str, typer.Option(help="id (channel, message id) or uncertainty (least confident pre-annotation first).")] = "id",
     review: Annotated[bool, typer.Option("--review", help="Push curation's flagged items (curated/label_issues.parquet) to the review project.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be pushed; contact no server.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what a push would add and what is already there; change nothing.")] = False,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -219,8 +177,7 @@ def push(
     Example: workbench label push --group 1 --limit 500
     """
     from workbench.core.errors import ConfigError
-    from workbench.labeling.backends import labeling_taxonomy
-    from workbench.labeling.push import plan_push, run_push, summarize_plan
+    from workbench.labeling.push import run_push
 
     cfg, root = resolve(data_dir, config)
     if order not in ("id", "uncertainty"):
@@ -231,11 +188,7 @@ def push(
         msg = "--review pushes curation's flagged items to the review project; drop --group"
         raise ConfigError(msg)
     if dry_run:
-        taxonomy, _ = labeling_taxonomy(cfg)
-        records, source = plan_push(root, cfg, taxonomy, group=group, order=chosen, review=review)
-        typer.echo(f"pre-annotations: {source}")
-        for line in summarize_plan(records):
-            typer.echo(f"  {line}")
+        _dry_run(root, cfg, group=group, limit=limit, order=chosen, review=review)
         return
 
     def progress(key: str, done: int) -> None:
@@ -252,6 +205,36 @@ def push(
         extra += f", {r.skipped_by_limit} left for later (--limit)" if r.skipped_by_limit else ""
         extra += f", {r.duplicates_removed} duplicate(s) removed" if r.duplicates_removed else ""
         typer.echo(f"  {r.key}: {r.added} added, {r.existing} already there{extra} -> {r.url}")
+
+
+def _dry_run(root: Path, cfg: ProjectConfig, *, group: int | None, limit: int | None,
+             order: Literal["id", "uncertainty"], review: bool) -> None:
+    """Print what `push` would do; without a server, what it would offer."""
+    from workbench.core.errors import ServiceError
+    from workbench.labeling.backends import labeling_taxonomy, open_backend
+    from workbench.labeling.push import plan_push, preview_push, summarize_plan
+
+    taxonomy, _ = labeling_taxonomy(cfg)
+    records, source = plan_push(root, cfg, taxonomy, group=group, order=order, review=review)
+    if not records:
+        typer.echo("nothing to push" + (" (no flagged item in curated/label_issues.parquet)" if review else ""))
+        return
+    typer.echo(f"pre-annotations: {source}")
+    try:
+        backend = open_backend(root, cfg, taxonomy)
+        try:
+            existing = backend.existing_uids(list(records))
+            where = backend.source
+        finally:
+            backend.close()
+    except ServiceError as exc:
+        typer.echo(f"dry run: cannot tell what is already there ({exc})")
+        for line in summarize_plan(records):
+            typer.echo(f"  {line}")
+        return
+    typer.echo(f"dry run against {where} (nothing is changed):")
+    for preview in preview_push(records, existing, limit=limit):
+        typer.echo(f"  {preview.line()}")
 
 
 @app.command()

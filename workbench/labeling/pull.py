@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,11 +34,19 @@ from workbench.core.io import (
     write_parquet_atomic,
 )
 from workbench.core.layout import MANIFEST, Layout
-from workbench.core.manifests import InputFile, LabelsManifest, OutputFile, envelope, write_manifest
+from workbench.core.manifests import (
+    InputFile,
+    LabelProjectCount,
+    LabelsManifest,
+    OutputFile,
+    envelope,
+    write_manifest,
+)
 from workbench.core.taxonomy import Taxonomy
 from workbench.labeling.records import (
     ANNOTATIONS_SCHEMA,
     LABEL_QUARANTINE_SCHEMA,
+    ProjectProgress,
     RawAnnotation,
 )
 
@@ -201,6 +209,7 @@ def write_pull(
     source: str,
     taxonomy_path: Path,
     config: dict[str, Any] | None = None,
+    projects: Sequence[ProjectProgress] = (),
 ) -> PullSummary:
     """Validate ``raws`` and write annotations, quarantine, a snapshot and the manifests.
 
@@ -220,6 +229,8 @@ def write_pull(
         Recorded (with its hash) in the manifests.
     config
         The labeling config, recorded in the manifests.
+    projects
+        The server's project counters now (``label status --from-file`` shows them).
     """
     lay = Layout(data_dir)
     annotations, quarantine = validate_annotations(raws, taxonomy)
@@ -234,7 +245,8 @@ def write_pull(
                   annotations=len({r.annotation_id for r in raws})),
         InputFile(path=str(taxonomy_path), sha256=sha256_file(taxonomy_path)),
     ]
-    snapshot = write_snapshot(data_dir, annotations, quarantine, inputs=inputs, config=config)
+    snapshot = write_snapshot(data_dir, annotations, quarantine, inputs=inputs, config=config,
+                              projects=projects)
     mine = annotations.filter(pl.col("annotation_id").str.starts_with(f"{backend}:"))
     return PullSummary(
         annotations=len({r.annotation_id for r in raws}),
@@ -253,6 +265,7 @@ def write_snapshot(
     *,
     inputs: Sequence[InputFile],
     config: dict[str, Any] | None = None,
+    projects: Sequence[ProjectProgress] = (),
 ) -> Path:
     """Write validated annotations as a new snapshot, ``annotations.parquet`` and the manifests.
 
@@ -266,6 +279,8 @@ def write_snapshot(
         What the rows came from, for the manifest.
     config
         The labeling config, recorded in the manifests.
+    projects
+        The server's project counters at this pull, recorded in the manifests.
 
     Returns
     -------
@@ -294,7 +309,8 @@ def write_snapshot(
     }
     manifest = LabelsManifest(**envelope("labels"), inputs=list(inputs), outputs=outputs,
                               config=dict(config or {}), snapshot=snapshot.name,
-                              pulled_at=now.isoformat())
+                              pulled_at=now.isoformat(),
+                              projects=[LabelProjectCount(**asdict(p)) for p in projects])
     write_manifest(snapshot.with_suffix(".json"), manifest)
     write_manifest(lay.labels / MANIFEST, manifest)
     return snapshot
@@ -308,7 +324,9 @@ def run_pull(data_dir: Path, cfg: ProjectConfig) -> PullSummary:
     backend = open_backend(data_dir, cfg, taxonomy)
     try:
         raws = backend.fetch()
+        projects = backend.progress()
     finally:
         backend.close()
     return write_pull(data_dir, raws, taxonomy, backend=backend.name, source=backend.source,
-                      taxonomy_path=taxonomy_path, config=cfg.labeling.model_dump(mode="json"))
+                      taxonomy_path=taxonomy_path, config=cfg.labeling.model_dump(mode="json"),
+                      projects=projects)

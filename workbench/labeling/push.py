@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -151,6 +152,11 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value]
 
 
+def _labels_text(labels: list[str]) -> str:
+    """Labels as annotators read them: ``Retail``, ``Gambling + Politics``, ``(none)``."""
+    return " + ".join(labels) if labels else "(none)"
+
+
 def review_records(data_dir: Path, messages: pl.DataFrame, taxonomy: Taxonomy) -> list[TaskRecord]:
     """Records for the ``review`` project: curation's flagged items with given vs suggested.
 
@@ -169,7 +175,7 @@ def review_records(data_dir: Path, messages: pl.DataFrame, taxonomy: Taxonomy) -
         quality = row["label_quality"]
         q = f"{quality:.2f}" if isinstance(quality, int | float) else "n/a"
         notes[row["uid"]].append(
-            f"{row['task']}: given {given or '[]'}, suggested {sugg or '[]'} "
+            f"{row['task']}: given {_labels_text(given)}, suggested {_labels_text(sugg)} "
             f"(label quality {q}; {row['reason'] or 'flagged'})"
         )
         if row["task"] in taxonomy.names:
@@ -224,6 +230,41 @@ def summarize_plan(records: dict[str, Sequence[TaskRecord]]) -> list[str]:
         with_pred = sum(1 for r in recs if r.predictions)
         lines.append(f"{key}: {len(recs)} message(s), {with_pred} with pre-annotations")
     return lines
+
+
+@dataclass
+class PushPreview:
+    """What a push would do to one project (``label push --dry-run``)."""
+
+    key: str
+    to_add: int
+    existing: int
+    with_predictions: int
+    skipped_by_limit: int = 0
+
+    def line(self) -> str:
+        """``group-1: 12 to add (10 pre-annotated), 166 already there``, worded like the push."""
+        extra = f", {self.skipped_by_limit} left for later (--limit)" if self.skipped_by_limit else ""
+        pre = f" ({self.with_predictions} pre-annotated)" if self.to_add else ""
+        return f"{self.key}: {self.to_add} to add{pre}, {self.existing} already there{extra}"
+
+
+def preview_push(records: dict[str, Sequence[TaskRecord]], existing: dict[str, set[str]], *,
+                 limit: int | None = None) -> list[PushPreview]:
+    """The counts a push reports, from the uids each project already holds.
+
+    Mirrors the backends' push: ``existing`` counts every uid in the project (also those no
+    longer in the plan), a record whose uid is there is skipped, ``limit`` caps new tasks.
+    """
+    out = []
+    for key, recs in records.items():
+        have = existing.get(key, set())
+        new = list({r.uid: r for r in recs if r.uid not in have}.values())
+        taken = new if limit is None else new[:limit]
+        out.append(PushPreview(key=key, to_add=len(taken), existing=len(have),
+                               with_predictions=sum(1 for r in taken if r.predictions),
+                               skipped_by_limit=len(new) - len(taken)))
+    return out
 
 
 

@@ -83,8 +83,8 @@ class TaskRecord:
 
     @property
     def meta(self) -> str:
-        """The one line shown above the message: where and when it was posted."""
-        return f"{self.channel} · #{self.message_id} · {self.date} · {self.uid}"
+        """The one line shown above the message: where and when it was posted (no internal id)."""
+        return f"{self.channel} · #{self.message_id} · {self.date}"
 
 
 @dataclass
@@ -131,10 +131,30 @@ class ProjectPush:
 
 @dataclass
 class ProjectProgress:
-    """Counters of one project, from the server."""
+    """Counters of one project, from the server.
+
+    ``managed``: a labeling project ``label push`` made, keyed ``group-1``, ``review``...; False
+    for another project of the same server (an evaluation's rating projects), keyed by its title.
+    """
 
     key: str
     project_id: int
     tasks: int
     tasks_annotated: int
     annotations: int
+    managed: bool = True
+
+
+@dataclass
+class AnnotatorAccount:
+    """One account of the labeling server, as ``label users ls`` shows it."""
+
+    email: str
+    group: int | None
+    active: bool
+    #: Created by ``label users add`` (recorded in the data dir's annotator registry).
+    workbench: bool
+    created_at: str | None = None
+    removed_at: str | None = None
+    #: The account the workbench itself works as (it cannot be removed).
+    admin: bool = False

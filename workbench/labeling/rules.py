@@ -136,12 +136,19 @@ class Gate(StrictModel):
 class Rules(StrictModel):
     """``labeling/rules.yaml``."""
 
-    model_version: str = Field(default="rules-v2", min_length=1, description="Shown with each prediction.")
+    model_version: str = Field(default="rules-v3", min_length=1, description="Shown with each prediction.")
     max_score: float = Field(default=0.9, gt=0.0, le=1.0, description="Ceiling of any rule score.")
     gate: Gate
     keywords: dict[str, dict[str, list[str]]] = Field(
         default_factory=dict, description="task -> label -> keywords."
     )
+    fallback: dict[str, str] = Field(
+        default_factory=dict,
+        description="Single-choice task -> label predicted when none of its keywords hits, so "
+        "every task that applies is pre-filled (at fallback_score).",
+    )
+    fallback_score: float = Field(
+        default=0.2, gt=0.0, lt=1.0, description="Score of a fallback prediction (a guess).")
 
 
 def load_rules(path: Path | None = None, *, taxonomy: Taxonomy) -> Rules:
@@ -150,6 +157,11 @@ def load_rules(path: Path | None = None, *, taxonomy: Taxonomy) -> Rules:
     rules = load_yaml_model(source, Rules)
     named = {rules.gate.task: [rules.gate.positive, rules.gate.negative]}
     named |= {task: list(labels) for task, labels in rules.keywords.items()}
+    for task, label in rules.fallback.items():
+        named.setdefault(task, []).append(label)
+        if task in taxonomy.names and taxonomy.task(task).kind != "single":
+            msg = f"{source}: fallback for '{task}': only single-choice tasks have one"
+            raise ConfigError(msg)
     for task, labels in named.items():
         if task not in taxonomy.names:
             taxonomy.task(task)  # raises the "did you mean" error
@@ -290,6 +302,13 @@ def rule_predictions(
             values[task] = pl.concat_list(
                 pl.lit(pl.Series([labels])).list.get(pl.concat_list(counts).list.arg_max()))
             masks[task] = applies(task) & (best > 0)
+            fallback = rules.fallback.get(task)
+            if fallback is not None:
+                # No hit: the declared catch-all at a low score, so the task is still pre-filled.
+                values[task] = pl.when(best > 0).then(values[task]).otherwise(
+                    pl.concat_list(pl.lit(fallback)))
+                scores[task] = pl.when(best > 0).then(scores[task]).otherwise(rules.fallback_score)
+                masks[task] = applies(task)
         else:
             values[task] = pl.concat_list(
                 [pl.when(c > 0).then(pl.lit(lab)).otherwise(pl.lit(None, dtype=pl.Utf8))

@@ -33,6 +33,8 @@ class ScreenshotCheck:
     fonts: dict[str, int] = field(default_factory=dict)
     checked_choices: list[str] = field(default_factory=list)
     ink_stddev: float = 0.0
+    #: Everything the labeling page shows as text (the task's headers, choices, notes).
+    page_text: str = ""
 
     @property
     def ethiopic_glyphs(self) -> int:
@@ -100,6 +102,7 @@ def screenshot_task(creds: Credentials, project_id: int, task_id: int, out: Path
             crop = out.with_name(f"{out.stem}-message.png")
             message.screenshot(path=str(crop))
             text = message.inner_text()
+            page_text = page.inner_text("body")
             fonts = fonts_of(page, ".wb-message *")
             checked = page.eval_on_selector_all(
                 "input:checked",
@@ -110,7 +113,8 @@ def screenshot_task(creds: Credentials, project_id: int, task_id: int, out: Path
     with Image.open(crop) as img:
         stddev = float(sum(ImageStat.Stat(img.convert("L")).stddev))
     return ScreenshotCheck(path=out, message_text=text, fonts=fonts,
-                           checked_choices=[c for c in checked if c], ink_stddev=stddev)
+                           checked_choices=[c for c in checked if c], ink_stddev=stddev,
+                           page_text=page_text)
 
 
 def fonts_of(page: object, selector: str) -> dict[str, int]:

@@ -15,7 +15,8 @@ import polars as pl
 
 from workbench.core.config import ProjectConfig
 from workbench.core.io import read_parquet_checked
-from workbench.core.layout import Layout
+from workbench.core.layout import MANIFEST, Layout
+from workbench.core.manifests import LabelsManifest, read_manifest
 from workbench.labeling.agreement import PairKappa, TaskAlpha, agreement_report
 from workbench.labeling.pull import validate_annotations
 from workbench.labeling.records import ANNOTATIONS_SCHEMA, ProjectProgress
@@ -31,6 +32,8 @@ class StatusReport:
     alphas: list[TaskAlpha]
     kappas: list[PairKappa]
     expected: dict[str, list[str]] = field(default_factory=dict)
+    #: The server's other projects (evaluations' rating projects), keyed by title.
+    other_projects: list[ProjectProgress] = field(default_factory=list)
 
 
 def annotator_progress(annotations: pl.DataFrame) -> pl.DataFrame:
@@ -52,10 +55,11 @@ def run_status(data_dir: Path, cfg: ProjectConfig, *, from_file: bool = False) -
 
     taxonomy, _ = labeling_taxonomy(cfg)
     if from_file:
-        path = Layout(data_dir).annotations
+        lay = Layout(data_dir)
+        path = lay.annotations
         annotations = read_parquet_checked(path, ANNOTATIONS_SCHEMA, hint="run `workbench label pull`")
-        projects: list[ProjectProgress] = []
-        source = str(path)
+        projects, pulled_at = _pulled_projects(lay.labels / MANIFEST)
+        source = f"{path} (pulled {pulled_at})" if pulled_at else str(path)
     else:
         backend = open_backend(data_dir, cfg, taxonomy)
         try:
@@ -66,8 +70,18 @@ def run_status(data_dir: Path, cfg: ProjectConfig, *, from_file: bool = False) -
             backend.close()
     alphas, kappas = agreement_report(annotations, taxonomy.names)
     expected = _expected_annotators(data_dir, cfg)
-    return StatusReport(source=source, projects=projects, annotators=annotator_progress(annotations),
-                        alphas=alphas, kappas=kappas, expected=expected)
+    return StatusReport(source=source, projects=[p for p in projects if p.managed],
+                        annotators=annotator_progress(annotations), alphas=alphas, kappas=kappas,
+                        expected=expected, other_projects=[p for p in projects if not p.managed])
+
+
+def _pulled_projects(manifest: Path) -> tuple[list[ProjectProgress], str | None]:
+    """The project counters the last pull recorded, and when it ran (none without a manifest)."""
+    if not manifest.is_file():
+        return [], None
+    pulled = read_manifest(manifest, LabelsManifest, hint="run `workbench label pull`")
+    when = pulled.pulled_at[:16].replace("T", " ") + " UTC"
+    return [ProjectProgress(**p.model_dump()) for p in pulled.projects], when
 
 
 def _expected_annotators(data_dir: Path, cfg: ProjectConfig) -> dict[str, list[str]]:
@@ -97,14 +111,23 @@ def table(headers: list[str], rows: list[list[str]]) -> list[str]:
     return out
 
 
+def _progress_row(p: ProjectProgress) -> list[str]:
+    done = f"{100 * p.tasks_annotated / p.tasks:.1f}%" if p.tasks else "-"
+    return [p.key, str(p.project_id) if p.project_id else "-", str(p.tasks),
+            str(p.tasks_annotated), done, str(p.annotations)]
+
+
 def render(report: StatusReport) -> list[str]:
     """The report as lines of text tables."""
     lines = [f"source: {report.source}", ""]
     if report.projects:
-        rows = [[p.key, str(p.project_id) if p.project_id else "-", str(p.tasks), str(p.tasks_annotated),
-                 f"{100 * p.tasks_annotated / p.tasks:.1f}%" if p.tasks else "-", str(p.annotations)]
-                for p in report.projects]
-        lines += [*table(["project", "id", "tasks", "annotated", "done", "annotations"], rows), ""]
+        lines += [*table(["project", "id", "tasks", "annotated", "done", "annotations"],
+                         [_progress_row(p) for p in report.projects]), ""]
+    others = report.other_projects
+    if others:
+        lines.append("other projects on the server (e.g. evaluations' rating projects):")
+        lines += [*table(["project", "id", "tasks", "annotated", "done", "annotations"],
+                         [_progress_row(p) for p in others]), ""]
     rows = [[r["project"], r["annotator"], str(r["items"]), str(r["answers"]),
              _fmt(r["median_lead_time_s"]) if r["median_lead_time_s"] is not None else "n/a"]
             for r in report.annotators.iter_rows(named=True)]

@@ -9,19 +9,19 @@ Examples
 >>> xml = label_studio_xml(load_taxonomy())
 >>> '<Choices name="is_ad" toName="text" choice="single-radio"' in xml
 True
->>> spec = argilla_settings_spec(load_taxonomy())
+>>> spec = argilla_settings_spec(load_taxonomy(), "# Guidelines")
 >>> [q["kind"] for q in spec["questions"]]
 ['label', 'label', 'multi_label']
 """
 
 from __future__ import annotations
 
-import html
 from itertools import groupby
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from workbench.core.taxonomy import Condition, Task, Taxonomy
+from workbench.core.taxonomy import Task, Taxonomy
+from workbench.labeling.instructions import GUIDELINES_HEADING, guidelines_markdown, when_text
 
 #: Name of the Text object every Choices tag points to (the original message text).
 TEXT_NAME = "text"
@@ -40,6 +40,12 @@ _STYLE = (
     " line-height: 1.6 !important; }"
     f" .wb-meta, .wb-meta * {{ font-family: {ETHIOPIC_FONTS} !important; color: #555; }}"
 )
+
+
+#: The line above every task's questions that points to the full guidelines (the project's
+#: instructions, which Label Studio shows before the first task and behind its Instructions button).
+GUIDELINES_POINTER = (f"Unsure? {GUIDELINES_HEADING} with Amharic examples: the Instructions "
+                      "button at the top right of this page.")
 
 
 def _attrs(**pairs: str | None) -> str:
@@ -88,6 +94,7 @@ def label_studio_xml(taxonomy: Taxonomy, *, review: bool = False) -> str:
     if review:
         lines.append('  <View className="wb-meta"><Text name="review_note" value="$review_note"/></View>')
     lines.append(f'  <View className="wb-message"><Text name="{TEXT_NAME}" value="$text"/></View>')
+    lines.append(f'  <View className="wb-meta"><Header value={quoteattr(GUIDELINES_POINTER)} size="6"/></View>')
     for cond, tasks in groupby(taxonomy.tasks, key=_condition_key):
         if cond is None:
             for task in tasks:
@@ -103,38 +110,6 @@ def label_studio_xml(taxonomy: Taxonomy, *, review: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _when_text(cond: Condition | None) -> str:
-    return f" (only when {cond.task} is {cond.equals})" if cond else ""
-
-
-def instructions_html(taxonomy: Taxonomy) -> str:
-    """Annotator instructions shown by Label Studio: each task and each label's guideline line."""
-    parts = ["<p>Full guidelines with Amharic examples: <code>labeling/guidelines.md</code>.</p>"]
-    for task in taxonomy.tasks:
-        kind = "one label" if task.kind == "single" else "any number of labels"
-        parts.append(
-            f"<h4>{html.escape(task.title)}{html.escape(_when_text(task.when))} - {kind}</h4><ul>"
-        )
-        for label in task.labels:
-            key = f" [{html.escape(label.hotkey)}]" if label.hotkey else ""
-            parts.append(
-                f"<li><b>{html.escape(label.value)}</b>{key}: {html.escape(label.guideline)}</li>"
-            )
-        parts.append("</ul>")
-    return "".join(parts)
-
-
-def guidelines_markdown(taxonomy: Taxonomy) -> str:
-    """The same instructions as Markdown (Argilla dataset guidelines)."""
-    out = ["Full guidelines with Amharic examples: `labeling/guidelines.md`.", ""]
-    for task in taxonomy.tasks:
-        kind = "one label" if task.kind == "single" else "any number of labels"
-        out.append(f"### {task.title}{_when_text(task.when)} - {kind}")
-        out.extend(f"- **{label.value}**: {label.guideline}" for label in task.labels)
-        out.append("")
-    return "\n".join(out)
-
-
 #: argilla-server 2.8 rejects longer question descriptions (HTTP 422); the full text is in the
 #: dataset guidelines anyway.
 ARGILLA_DESCRIPTION_MAX = 1000
@@ -144,7 +119,8 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def argilla_settings_spec(taxonomy: Taxonomy, *, min_submitted: int = 1) -> dict[str, Any]:
+def argilla_settings_spec(taxonomy: Taxonomy, guidelines: str, *,
+                          min_submitted: int = 1) -> dict[str, Any]:
     """Argilla dataset settings as plain data (the SDK needs a live server to build objects).
 
     A conditional task cannot be hidden in Argilla, so it is optional there and its description
@@ -155,7 +131,7 @@ def argilla_settings_spec(taxonomy: Taxonomy, *, min_submitted: int = 1) -> dict
         questions.append({
             "name": task.name,
             "kind": "label" if task.kind == "single" else "multi_label",
-            "title": task.title + _when_text(task.when),
+            "title": task.title + when_text(task.when),
             "labels": {label.value: label.value for label in task.labels},
             "description": _clip("; ".join(f"{lab.value}: {lab.guideline}" for lab in task.labels),
                                  ARGILLA_DESCRIPTION_MAX),
@@ -171,7 +147,7 @@ def argilla_settings_spec(taxonomy: Taxonomy, *, min_submitted: int = 1) -> dict
             {"name": "group", "kind": "terms", "title": "Annotator group"},
             {"name": "message_id", "kind": "integer", "title": "Message id"},
         ],
-        "guidelines": guidelines_markdown(taxonomy),
+        "guidelines": guidelines_markdown(taxonomy, guidelines),
         "min_submitted": min_submitted,
     }
 

@@ -19,6 +19,9 @@ from workbench.labeling.labelstudio.server import Credentials
 #: Label Studio limits project titles to 50 characters.
 MAX_TITLE = 50
 
+#: What :meth:`LabelStudioApi.request` returns for an HTTP 404 when told it may be missing.
+MISSING = object()
+
 
 class LabelStudioApi:
     """Authenticated calls to one Label Studio server.
@@ -50,8 +53,11 @@ class LabelStudioApi:
 
     # --- plumbing ------------------------------------------------------------------------------
 
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        """One call; JSON body back (None for 204). Errors become one-line ServiceErrors."""
+    def request(self, method: str, path: str, *, missing_ok: bool = False, **kwargs: Any) -> Any:
+        """One call; JSON body back (None for 204). Errors become one-line ServiceErrors.
+
+        ``missing_ok``: an HTTP 404 returns :data:`MISSING` instead of raising.
+        """
         try:
             resp = self._client.request(method, path, **kwargs)
         except httpx.ConnectError:
@@ -63,6 +69,8 @@ class LabelStudioApi:
         except httpx.HTTPError as exc:
             msg = f"Label Studio at {self.url}: {method} {path} failed: {exc}"
             raise ServiceError(msg) from None
+        if resp.status_code == 404 and missing_ok:
+            return MISSING
         if resp.status_code >= 400:
             msg = f"Label Studio at {self.url}: {method} {path} -> HTTP {resp.status_code}: {_detail(resp)}"
             raise ServiceError(msg)
@@ -182,6 +190,16 @@ class LabelStudioApi:
     def whoami(self) -> dict[str, Any]:
         """The token's user."""
         return self.request("GET", "/api/current-user/whoami")
+
+    def remove_member(self, user_id: int) -> bool:
+        """Take a user out of the admin's organisation (Label Studio's soft delete).
+
+        The account keeps its annotations but can no longer open the organisation's projects.
+        Returns False when the user was already removed.
+        """
+        org = self.whoami().get("active_organization")
+        path = f"/api/organizations/{org}/memberships/{user_id}/"
+        return self.request("DELETE", path, missing_ok=True) is not MISSING
 
     def invite_token(self) -> str:
         """The organisation's invite token (sign-up needs it when sign-up without link is off)."""

@@ -16,21 +16,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from workbench.core.errors import ServiceError
+from workbench.core.errors import ConfigError, ServiceError
 from workbench.core.settings.labeling import LabelingConfig
 from workbench.core.taxonomy import Taxonomy
-from workbench.labeling.annotators import load_annotators, save_annotators
+from workbench.labeling.annotators import load_annotators, refuse_removed, save_annotators
+from workbench.labeling.instructions import instructions_html, load_guidelines
 from workbench.labeling.labelstudio.api import MAX_TITLE, LabelStudioApi, signup
 from workbench.labeling.labelstudio.server import Credentials, load_credentials, ls_dir
+from workbench.labeling.project_names import project_description, project_key, project_title
 from workbench.labeling.records import (
     REVIEW_PROJECT,
+    AnnotatorAccount,
     BatchHook,
     ProjectProgress,
     ProjectPush,
     RawAnnotation,
     TaskRecord,
 )
-from workbench.labeling.taxonomy_render import TEXT_NAME, instructions_html, label_studio_xml
+from workbench.labeling.taxonomy_render import TEXT_NAME, label_studio_xml
 
 
 @dataclass
@@ -61,21 +64,24 @@ class LabelStudioBackend:
     # --- projects ------------------------------------------------------------------------------
 
     def title(self, key: str) -> str:
-        """Project title for ``key``."""
-        title = f"{self.cfg.project_prefix}: {key}"
+        """Project title for ``key``: the annotator's job and the group (see project_names)."""
+        title = project_title(self.cfg.project_prefix, key, self.taxonomy, MAX_TITLE)
         if len(title) > MAX_TITLE:
             msg = f"project title '{title}' is longer than Label Studio's {MAX_TITLE} characters"
             raise ServiceError(msg)
         return title
 
     def managed_projects(self) -> dict[str, dict[str, Any]]:
-        """Project key -> project, for every project titled ``"<prefix>: <key>"``."""
-        prefix = f"{self.cfg.project_prefix}: "
+        """Project key -> project, for every project titled by :meth:`title`.
+
+        Titles of the older ``"<prefix>: <key>"`` form count too; the next push renames them.
+        """
         found: dict[str, dict[str, Any]] = {}
-        for project in sorted(self.api.projects(title_contains=prefix), key=lambda p: p["id"]):
-            title = project.get("title") or ""
-            if title.startswith(prefix):
-                found.setdefault(title[len(prefix):], project)
+        projects = self.api.projects(title_contains=f"{self.cfg.project_prefix}: ")
+        for project in sorted(projects, key=lambda p: p["id"]):
+            key = project_key(self.cfg.project_prefix, project.get("title") or "")
+            if key is not None:
+                found.setdefault(key, project)
         return found
 
     def project_settings(self, key: str) -> dict[str, Any]:
@@ -84,14 +90,15 @@ class LabelStudioBackend:
         overlap = 0 if review else self.cfg.overlap_share
         settings: dict[str, Any] = {
             "label_config": label_studio_xml(self.taxonomy, review=review),
-            "expert_instruction": instructions_html(self.taxonomy),
+            "title": self.title(key),
+            "expert_instruction": instructions_html(self.taxonomy, load_guidelines(self.cfg.taxonomy)),
             "show_instruction": True,
             "show_skip_button": True,
             "enable_empty_annotation": False,
             "show_collab_predictions": True,
             "maximum_annotations": self.cfg.overlap_annotators if overlap > 0 else 1,
             "overlap_cohort_percentage": round(overlap * 100) if overlap > 0 else 100,
-            "description": f"workbench labeling project '{key}' (taxonomy v{self.taxonomy.version})",
+            "description": project_description(key, self.taxonomy),
         }
         return settings
 
@@ -102,7 +109,7 @@ class LabelStudioBackend:
         wanted = self.project_settings(key)
         project = projects.get(key)
         if project is None:
-            project = self.api.create_project(title=self.title(key), **wanted)
+            project = self.api.create_project(**wanted)
             projects[key] = project
             return project
         # Only send what changed: a changed overlap makes Label Studio reshuffle the cohort.
@@ -183,6 +190,12 @@ class LabelStudioBackend:
                 project = self.ensure_project(key, known=known)
                 out.append(self._push_project(key, project, records, limit, on_batch))
         return out
+
+    def existing_uids(self, keys: Sequence[str]) -> dict[str, set[str]]:
+        """The uids each project already holds (empty for a project not created yet); reads only."""
+        projects = self.managed_projects()
+        return {key: set(self._listing(projects[key]["id"])) if key in projects else set()
+                for key in keys}
 
     def task_ids(self, project_id: int) -> dict[str, list[dict[str, Any]]]:
         """Map each uid to its tasks in a project (for links to an item in the labeling UI)."""
@@ -334,34 +347,60 @@ class LabelStudioBackend:
         )
 
     def progress(self) -> list[ProjectProgress]:
-        """Server counters of every managed project."""
+        """Server counters of every managed project, then of the server's other projects.
+
+        The others are the evaluations' rating projects (and anything made by hand): annotators
+        work in them too, so status shows them, keyed by title. One full listing carries every
+        project's counters.
+        """
+        managed: dict[str, dict[str, Any]] = {}
+        others: list[dict[str, Any]] = []
+        for project in sorted(self.api.projects(), key=lambda p: p["id"]):
+            key = project_key(self.cfg.project_prefix, project.get("title") or "")
+            if key is None:
+                others.append(project)
+            elif key not in managed:
+                managed[key] = project
+        rows = [(key, p, True) for key, p in sorted(managed.items())]
+        rows += [(str(p.get("title") or f"project {p['id']}"), p, False) for p in others]
         out = []
-        for key, project in sorted(self.managed_projects().items()):
-            full = self.api.project(project["id"])
+        for key, project, is_managed in rows:
+            counts = project if project.get("task_number") is not None else self.api.project(project["id"])
             out.append(ProjectProgress(
-                key=key, project_id=project["id"], tasks=int(full.get("task_number") or 0),
-                tasks_annotated=int(full.get("num_tasks_with_annotations") or 0),
-                annotations=int(full.get("total_annotations_number") or 0),
+                key=key, project_id=project["id"], tasks=int(counts.get("task_number") or 0),
+                tasks_annotated=int(counts.get("num_tasks_with_annotations") or 0),
+                annotations=int(counts.get("total_annotations_number") or 0), managed=is_managed,
             ))
         return out
 
     # --- users ---------------------------------------------------------------------------------
 
-    def add_user(self, email: str, *, group: int | None, password: str,
+    def add_user(self, email: str, *, group: int | None, password: str | None,
                  data_dir: Path | None = None) -> tuple[dict[str, Any], bool]:
-        """Create an annotator account (idempotent); returns its record and whether it is new.
+        """Create an annotator account, or record the group of an existing one.
 
+        Returns its registry entry and whether it is new. The password is never stored (the
+        caller shows a generated one once); the new account's API token is (mode 0600).
         ``data_dir`` is accepted for symmetry with the Argilla backend (this one knows its own).
+
+        Raises
+        ------
+        ConfigError
+            The account does not exist and no password was given, or it was removed.
         """
         email = email.strip().lower()
         registry = load_annotators(self.data_dir)
-        existing = {str(u.get("email", "")).lower() for u in self.api.users()}
-        created = False
         entry = dict(registry.get(email, {}))
-        if email not in existing:
+        entry.pop("password", None)  # registries written before passwords stopped being stored
+        created = False
+        # Label Studio keeps a removed account (its e-mail stays taken) but lists it no more.
+        refuse_removed(self.data_dir, email)
+        if not self.has_user(email):
+            if password is None:
+                msg = f"annotator {email} does not exist; a new account needs a password"
+                raise ConfigError(msg)
             token = signup(self.creds.url, self.api.invite_token(), email, password)
-            entry.update(password=password, token=token,
-                         created_at=datetime.now(UTC).isoformat(timespec="seconds"))
+            entry.update(token=token, created_at=datetime.now(UTC).isoformat(timespec="seconds"))
             created = True
         if group is not None:
             entry["group"] = group
@@ -369,6 +408,61 @@ class LabelStudioBackend:
         registry[email] = entry
         save_annotators(self.data_dir, registry)
         return entry, created
+
+    def has_user(self, email: str) -> bool:
+        """Whether the server has an account with this e-mail."""
+        email = email.strip().lower()
+        return any(str(u.get("email", "")).lower() == email for u in self.api.users())
+
+    def accounts(self, data_dir: Path | None = None) -> list[AnnotatorAccount]:
+        """Every account of the server (the admin first), with the registry's group and state."""
+        registry = load_annotators(self.data_dir)
+        server = [str(u.get("email") or "").lower()
+                  for u in sorted(self.api.users(), key=lambda u: int(u["id"]))]
+        # Registry entries the server no longer lists were removed there.
+        gone = sorted(set(registry) - set(server))
+        out = []
+        for email in [*server, *gone]:
+            entry = registry.get(email, {})
+            out.append(AnnotatorAccount(
+                email=email, group=entry.get("group"),
+                active=email not in gone and not entry.get("removed_at"),
+                workbench="created_at" in entry, created_at=entry.get("created_at"),
+                removed_at=entry.get("removed_at"), admin=email == self.creds.username.lower()))
+        return out
+
+    def remove_user(self, email: str, data_dir: Path | None = None) -> bool:
+        """Deactivate an annotator: out of the organisation, annotations kept.
+
+        Returns False when the account was already removed.
+
+        Raises
+        ------
+        ConfigError
+            No such account, or it is the admin account the workbench works as.
+        """
+        email = email.strip().lower()
+        if email == self.creds.username.lower():
+            msg = f"{email} is the admin account the workbench uses; it cannot be removed"
+            raise ConfigError(msg)
+        users = {str(u.get("email", "")).lower(): int(u["id"]) for u in self.api.users()}
+        registry = load_annotators(self.data_dir)
+        if email not in users:
+            # Label Studio stops listing a removed member: removed here before, or in its UI.
+            if email in registry:
+                entry = dict(registry[email])
+                entry.setdefault("removed_at", datetime.now(UTC).isoformat(timespec="seconds"))
+                registry[email] = entry
+                save_annotators(self.data_dir, registry)
+                return False
+            msg = f"no annotator {email} on {self.source} (list them: workbench label users ls)"
+            raise ConfigError(msg)
+        removed = self.api.remove_member(users[email])
+        entry = dict(registry.get(email, {"group": None}))
+        entry.setdefault("removed_at", datetime.now(UTC).isoformat(timespec="seconds"))
+        registry[email] = entry
+        save_annotators(self.data_dir, registry)
+        return removed
 
 
 def parse_result(result: Any) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
