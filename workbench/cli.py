@@ -115,7 +115,13 @@ def main(argv: list[str] | None = None) -> None:
     try:
         rv = command.main(args=argv, prog_name="workbench", standalone_mode=False)
     except WorkbenchError as exc:
-        typer.echo(f"error: {_one_line(str(exc))}", err=True)
+        if exc.details:
+            # Several problems at once (every validation error of a file): one line each.
+            typer.echo(f"error: {_one_line(exc.message)}:", err=True)
+            for detail in exc.details:
+                typer.echo(f"  - {_one_line(detail)}", err=True)
+        else:
+            typer.echo(f"error: {_one_line(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except click_exc.NoArgsIsHelpError as exc:
         typer.echo(exc.ctx.get_help() if exc.ctx else str(exc))
