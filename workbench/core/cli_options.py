@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from workbench.core.config import ProjectConfig
+from workbench.core.progress import PROGRESS_HELP
 
 DataDirOption = Annotated[
     Path | None,
@@ -19,6 +20,11 @@ DataDirOption = Annotated[
 ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", help="Project config (default: ./workbench.yaml if present).", dir_okay=False),
+]
+
+#: ``--progress/--quiet``, the same on every long command (see :mod:`workbench.core.progress`).
+ProgressOption = Annotated[
+    bool | None, typer.Option("--progress/--quiet", help=PROGRESS_HELP, show_default=False)
 ]
 
 

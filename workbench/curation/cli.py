@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
+from workbench.core.cli_options import ConfigOption, DataDirOption, ProgressOption, resolve
+from workbench.core.progress import use_progress
 
 app = typer.Typer(
     name="curate",
@@ -76,6 +77,7 @@ def flag(
         float | None,
         typer.Option("--flip-rate", help="Share of labels the self-check flips (default: 0.1)."),
     ] = None,
+    progress: ProgressOption = None,
 ) -> None:
     """Flag label issues per task (cleanlab) and rate annotators (CROWDLAB where they overlap).
 
@@ -83,6 +85,7 @@ def flag(
 
     Example: workbench curate flag --data-dir data --task is_ad
     """
+    use_progress(progress)
     cfg, root = resolve(data_dir, config)
     if self_check:
         from workbench.curation.selfcheck import run_self_check
@@ -112,6 +115,7 @@ def curve(
         str | None, typer.Option("--classifier", help="Classifier by name (default: the flag's; "
                                  "tfidf_lr for auto).")
     ] = None,
+    progress: ProgressOption = None,
 ) -> None:
     """Learning curve: out-of-fold accuracy vs number of labels, random vs uncertainty order.
 
@@ -121,6 +125,7 @@ def curve(
     """
     from workbench.curation.learning_curve import run_curve
 
+    use_progress(progress)
     cfg, root = resolve(data_dir, config)
     _echo(run_curve(root, cfg, texts=texts, annotations=annotations, tasks=task, out=out,
                     classifier=classifier))
@@ -142,6 +147,7 @@ def dedup(
         typer.Option("--threshold", help="Similarity that links two posts: Jaccard for minhash "
                      "(default: 0.6), cosine for embedding (default: 0.85)."),
     ] = None,
+    progress: ProgressOption = None,
 ) -> None:
     """Cluster near-duplicate posts (on text_norm) and list outliers with a reason.
 
@@ -151,6 +157,7 @@ def dedup(
     """
     from workbench.curation.dedup import run_dedup
 
+    use_progress(progress)
     cfg, root = resolve(data_dir, config)
     result = run_dedup(root, cfg, texts=texts, out=out, threshold=threshold, method=method)
     _echo(result.summary_lines())
@@ -191,6 +198,7 @@ def split(
                      "repeatable."),
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the assignment.")] = None,
+    progress: ProgressOption = None,
 ) -> None:
     """Resolve final labels and write leakage-free train/val/test splits with a dataset card.
 
@@ -198,6 +206,7 @@ def split(
     """
     from workbench.curation.split import run_split
 
+    use_progress(progress)
     cfg, root = resolve(data_dir, config)
     result = run_split(root, cfg, texts=texts, annotations=annotations, out=out, by=by,
                        ratios=_ratios(ratios), holdout_channels=holdout_channel, seed=seed)

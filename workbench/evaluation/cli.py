@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
+from workbench.core.cli_options import ConfigOption, DataDirOption, ProgressOption, resolve
+from workbench.core.progress import progress_log, use_progress
 
 eval_app = typer.Typer(
     help="Evaluate systems on held-out ads (suites in eval/suites), collect human ratings.",
@@ -40,7 +41,7 @@ def run_command(
     eval_id: Annotated[
         str | None, typer.Option("--eval-id", help="Output folder name (default: a new id).")
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="Only the final summary.")] = False,
+    progress: ProgressOption = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -51,9 +52,9 @@ def run_command(
     from workbench.evaluation.run import run_suite
     from workbench.evaluation.suite import load_suite
 
+    log = progress_log(use_progress(progress))
     cfg, root = resolve(data_dir, config)
     parsed, path = load_suite(suite)
-    log = None if quiet else (lambda line: typer.echo(line, err=True))
     result = run_suite(parsed, path, root, cfg, eval_id=eval_id, limit=limit, only=system,
                        log=log)
     for line in result.lines(parsed.headline):
@@ -96,7 +97,7 @@ def compare_command(
         "--suite", help="Suite whose items, metrics, baselines and gate are used.")] = "demo",
     eval_id: Annotated[str | None, typer.Option(
         "--eval-id", help="Compare on this existing evaluation (holding both systems).")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No evaluation progress.")] = False,
+    progress: ProgressOption = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -106,8 +107,8 @@ def compare_command(
     """
     from workbench.evaluation.compare import compare, result_lines
 
+    log = progress_log(use_progress(progress))
     cfg, root = resolve(data_dir, config)
-    log = None if quiet else (lambda line: typer.echo(line, err=True))
     result = compare(root, cfg, challenger, against=against, suite_ref=suite, eval_id=eval_id,
                      log=log)
     for line in result_lines(result):

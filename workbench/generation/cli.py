@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
+from workbench.core.cli_options import ConfigOption, DataDirOption, ProgressOption, resolve
+from workbench.core.progress import use_progress
 
 
 def generate_command(
@@ -41,6 +42,11 @@ def generate_command(
     caption: Annotated[
         bool, typer.Option("--caption", help="Check the 1024-unit caption limit, not 4096.")
     ] = False,
+    short: Annotated[
+        bool, typer.Option("--short", help="One line per candidate, cut to 70 characters "
+                           "(default: each candidate whole, as a reader sees it).")
+    ] = False,
+    progress: ProgressOption = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -51,6 +57,7 @@ def generate_command(
     from workbench.core.briefs import load_briefs
     from workbench.generation.generate import generate
 
+    use_progress(progress)
     cfg, root = resolve(data_dir, config)
     gcfg = cfg.generation
     updates = {key: value for key, value in (("seed", seed), ("temperature", temperature),
@@ -66,7 +73,13 @@ def generate_command(
         typer.echo(out.line())
         for row in out.frame.iter_rows(named=True):
             status = "ok" if row["checks_passed"] else "FAIL " + ",".join(row["check_failures"])
-            first = " ".join((row["text"] or "").split())[:70]
-            typer.echo(f"  [{row['candidate_index']}] {status:<28} {first}")
+            text = row["text"] or ""
+            if short:
+                typer.echo(f"  [{row['candidate_index']}] {status:<28} {' '.join(text.split())[:70]}")
+                continue
+            # Whole, with its own line breaks: a post is judged by reading it all.
+            typer.echo(f"  [{row['candidate_index']}] {status}")
+            for line in text.strip().splitlines() or ["(empty)"]:
+                typer.echo(f"      {line}")
         for note in out.notes:
             typer.echo(f"  note: {note}")

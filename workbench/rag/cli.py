@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
+from workbench.core.cli_options import ConfigOption, DataDirOption, ProgressOption, resolve
 from workbench.core.layout import Layout
+from workbench.core.progress import use_progress
 
 if TYPE_CHECKING:
     from workbench.rag.search import SearchMode, TableName
@@ -46,6 +47,7 @@ def index_command(
     refit: Annotated[
         bool, typer.Option("--refit", help="Refit the embedder and re-embed every row.")
     ] = False,
+    progress: ProgressOption = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -57,6 +59,7 @@ def index_command(
     from workbench.core.errors import ConfigError
     from workbench.rag.index import build_index
 
+    use_progress(progress)
     cfg, root = resolve(data_dir, config)
     bad = [s for s in split or [] if s not in ("train", "val", "test")]
     if bad:

@@ -11,8 +11,9 @@ from typing import Annotated
 
 import typer
 
-from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
+from workbench.core.cli_options import ConfigOption, DataDirOption, ProgressOption, resolve
 from workbench.core.layout import Layout
+from workbench.core.progress import progress_log, use_progress
 
 app = typer.Typer(
     name="train",
@@ -104,7 +105,7 @@ def run_cmd(
     run_id: Annotated[str | None, typer.Option(help="Run folder name under DIR/runs "
                                                     "(default: recipe-time).")] = None,
     overrides: SetOption = None,
-    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    progress: ProgressOption = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -120,9 +121,10 @@ def run_cmd(
         # A resumed run keeps the recipe it was started with; a silent override would lie.
         msg = "--set cannot change a run being resumed (it continues with its saved recipe.yaml)"
         raise ConfigError(msg)
+    mode = use_progress(progress)
     _, root = resolve(data_dir, config)
     result = train_run(root, load_recipe(recipe, overrides), run_id=run_id, resume=resume,
-                       progress=progress, log=lambda line: typer.echo(line, err=True))
+                       progress=mode == "bars", log=progress_log(mode))
     typer.echo(result.line())
     for warning in result.warnings:
         typer.echo(f"warning: {warning}")

@@ -295,6 +295,21 @@ def _progress_bar() -> Any:
     return LossBar()
 
 
+def _progress_lines(log: Log) -> Any:
+    """Without bars (output redirected): one line per logged step, with its losses."""
+    from transformers import TrainerCallback
+
+    class LossLines(TrainerCallback):
+        def on_log(self, args: Any, state: Any, control: Any, logs: Any = None,
+                   **kwargs: Any) -> None:
+            losses = {k: v for k, v in (logs or {}).items() if k in ("loss", "eval_loss")}
+            if state.is_world_process_zero and losses:
+                shown = ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in losses.items())
+                log(f"step {state.global_step}/{state.max_steps}: {shown}")
+
+    return LossLines()
+
+
 def _callbacks(run_dir: Path, recipe: Recipe, log: Log) -> list[Any]:
     from transformers import TrainerCallback
 
@@ -535,6 +550,8 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
     if progress:
         trainer.remove_callback(ProgressCallback)
         trainer.add_callback(_progress_bar())
+    else:
+        trainer.add_callback(_progress_lines(log))
     mask = check_trainer_batch(trainer, tokenizer, objective=objective)
     log(mask.line())
 
