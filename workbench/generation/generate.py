@@ -83,7 +83,8 @@ from workbench.core.settings.generation import DecodingConfig
 from workbench.generation.candidates import GenerationRequest, Generator, RawCandidate
 from workbench.generation.checks import check_candidate, leak_lines
 from workbench.generation.registry import ModelSpec, resolve_model
-from workbench.rag.search import Hit, RagIndex, UnknownFilterError
+from workbench.rag.hits import Hit
+from workbench.rag.search import RagIndex, UnknownFilterError
 
 #: Column order and types of a generations file (see the module docstring).
 GENERATION_SCHEMA: dict[str, pl.DataType] = {

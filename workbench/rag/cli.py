@@ -95,7 +95,8 @@ def search_command(
     Example: workbench rag search "ቤት ኪራይ" --channel "Sheger Gebeya" --data-dir data
     """
     from workbench.core.errors import ConfigError
-    from workbench.rag.search import RagIndex, format_hits
+    from workbench.rag.hits import format_hits
+    from workbench.rag.search import RagIndex
 
     if mode not in ("hybrid", "vector", "text"):
         msg = f"--mode: unknown mode '{mode}'; choose from hybrid, vector, text"
