@@ -11,7 +11,13 @@ from typing import Annotated
 
 import typer
 
-from workbench.core.cli_options import ConfigOption, DataDirOption, ProgressOption, resolve
+from workbench.core.cli_options import (
+    ConfigOption,
+    DataDirOption,
+    ProgressOption,
+    config_default,
+    resolve,
+)
 from workbench.core.progress import use_progress
 
 app = typer.Typer(
@@ -66,7 +72,8 @@ def flag(
     encoder: Annotated[
         Path | None,
         typer.Option("--encoder", help="Local encoder folder for embed_lr (sentence-transformers "
-                     "or Hugging Face model).", file_okay=False),
+                     "or Hugging Face model; default: curation.flag.encoder in workbench.yaml).",
+                     file_okay=False),
     ] = None,
     self_check: Annotated[
         bool,
@@ -187,7 +194,8 @@ def split(
     out: OutOption = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", help="random (stratified, grouped by cluster), channel or time."),
+        typer.Option("--by", help="random (stratified, grouped by cluster), channel or time "
+                     f"({config_default('curation.split.by')})."),
     ] = None,
     ratios: Annotated[
         str | None, typer.Option("--ratios", help="train,val,test shares (default: 0.8,0.1,0.1).")
@@ -195,9 +203,10 @@ def split(
     holdout_channel: Annotated[
         list[str] | None,
         typer.Option("--holdout-channel", help="Send this channel (name or id) whole to test; "
-                     "repeatable."),
+                     "repeatable (default: none)."),
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the assignment.")] = None,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", help=f"Seed of the assignment ({config_default('curation.split.seed')}).")] = None,
     progress: ProgressOption = None,
 ) -> None:
     """Resolve final labels and write leakage-free train/val/test splits with a dataset card.

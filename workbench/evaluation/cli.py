@@ -32,11 +32,13 @@ EvalIdOption = Annotated[
 def run_command(
     suite: Annotated[str, typer.Argument(help="Suite name under eval/suites (e.g. demo) or a path.")],
     limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="At most this many items per task.")
+        int | None, typer.Option("--limit", min=1, help="At most this many items per task (default: "
+                     "all of them).")
     ] = None,
     system: Annotated[
         list[str] | None,
-        typer.Option("--system", help="Evaluate only this system of the suite (repeatable)."),
+        typer.Option("--system", help="Evaluate only this system of the suite (repeatable; "
+                     "default: every system)."),
     ] = None,
     eval_id: Annotated[
         str | None, typer.Option("--eval-id", help="Output folder name (default: a new id).")
@@ -96,7 +98,8 @@ def compare_command(
     suite: Annotated[str, typer.Option(
         "--suite", help="Suite whose items, metrics, baselines and gate are used.")] = "demo",
     eval_id: Annotated[str | None, typer.Option(
-        "--eval-id", help="Compare on this existing evaluation (holding both systems).")] = None,
+        "--eval-id", help="Compare on this existing evaluation (holding both systems; "
+        "default: a new one).")] = None,
     progress: ProgressOption = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
@@ -127,7 +130,8 @@ def push_command(
     ] = "brief_to_ad",
     seed: Annotated[int, typer.Option("--seed", help="Item sample, sides, task order.")] = 0,
     system: Annotated[
-        list[str] | None, typer.Option("--system", help="Rate only these systems (repeatable).")
+        list[str] | None, typer.Option("--system", help="Rate only these systems (repeatable; "
+                                             "default: every system).")
     ] = None,
     replace: Annotated[
         bool, typer.Option("--replace", help="Push new projects even if pushed before.")

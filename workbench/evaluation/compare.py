@@ -33,7 +33,7 @@ from workbench.core.manifests import (
     read_manifest,
     write_manifest,
 )
-from workbench.core.runs import finished_run_dir
+from workbench.core.runs import finished_run_dir, model_display_name
 from workbench.evaluation.bootstrap import paired_bootstrap
 from workbench.evaluation.champion import current_champion
 from workbench.evaluation.suite import GateConfig, Suite, SystemEntry, load_suite
@@ -304,7 +304,7 @@ def _num(value: float | None, fmt: str = ".3f") -> str:
 
 def result_lines(result: CompareResult) -> list[str]:
     """The comparison as text: per metric, checks, human preference, every condition, verdict."""
-    ch, cp = result.challenger, result.champion
+    ch, cp = model_display_name(result.challenger), model_display_name(result.champion)
     out = [f"compare {ch} (challenger) vs {cp} (champion) on {result.task}, "
            f"evaluation {result.eval_id}:",
            f"  {'metric':<16} {'challenger':>10} {'champion':>10} {'diff':>8} "

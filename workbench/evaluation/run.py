@@ -64,6 +64,7 @@ from workbench.core.manifests import (
     write_manifest,
 )
 from workbench.core.prompts import PromptSpec
+from workbench.core.runs import model_display_name
 from workbench.core.schemas import read_parquet_checked
 from workbench.evaluation.copy_aware import (
     CHECK_PASS_RATE,
@@ -174,7 +175,8 @@ class EvalResult:
             for row in part.sort("rank", nulls_last=True).iter_rows(named=True):
                 system = row["system"]
                 mark = "  COPIES" if row["mostly_copies"] else ""
-                out.append(f"    {row['rank'] or '-'}. {system:<20} {_fmt(row['mean'])} "
+                shown = model_display_name(system)
+                out.append(f"    {row['rank'] or '-'}. {shown:<20} {_fmt(row['mean'])} "
                            f"[{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]  "
                            f"{headline} {_fmt(plain.get(system))}  "
                            f"passed {_pct(passed.get(system))}  "

@@ -11,7 +11,13 @@ from typing import Annotated
 
 import typer
 
-from workbench.core.cli_options import ConfigOption, DataDirOption, ProgressOption, resolve
+from workbench.core.cli_options import (
+    ConfigOption,
+    DataDirOption,
+    ProgressOption,
+    config_default,
+    resolve,
+)
 from workbench.core.progress import use_progress
 
 
@@ -27,17 +33,21 @@ def generate_command(
                      "(default: generation.models)."),
     ] = None,
     n: Annotated[
-        int | None, typer.Option("--n", min=1, max=64, help="Candidates per brief and model.")
+        int | None, typer.Option("--n", min=1, max=64, help=f"Candidates per brief and model ({config_default('generation.n')}).")
     ] = None,
     k: Annotated[
-        int | None, typer.Option("--k", min=0, max=20, help="Retrieved ads in the prompt.")
+        int | None, typer.Option("--k", min=0, max=20, help="Retrieved ads in the prompt of models without a training run (a run's "
+                     f"prompt spec sets its own; {config_default('generation.k')}).")
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed of candidate 0.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of candidate 0 "
+                                                       f"({config_default('generation.decoding.seed')}).")] = None,
     temperature: Annotated[
-        float | None, typer.Option("--temperature", min=0.0, help="0: greedy decoding.")
+        float | None, typer.Option("--temperature", min=0.0, help="0: greedy decoding "
+                            f"({config_default('generation.decoding.temperature')}).")
     ] = None,
     max_new_tokens: Annotated[
-        int | None, typer.Option("--max-new-tokens", min=1, help="Tokens per candidate.")
+        int | None, typer.Option("--max-new-tokens", min=1, help="Tokens per candidate "
+                            f"({config_default('generation.decoding.max_new_tokens')}).")
     ] = None,
     caption: Annotated[
         bool, typer.Option("--caption", help="Check the 1024-unit caption limit, not 4096.")

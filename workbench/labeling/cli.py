@@ -134,7 +134,7 @@ def stop(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
 @users_app.command("add")
 def users_add(
     email: Annotated[str, typer.Argument(help="The annotator's e-mail (their login).")],
-    group: Annotated[int | None, typer.Option(help="Annotator group number (config annotator_groups).")] = None,
+    group: Annotated[int | None, typer.Option(help="Annotator group number (config annotator_groups; default: none).")] = None,
     password: Annotated[str | None, typer.Option(help="Password to set (default: a random one).")] = None,
     show_password: Annotated[bool, typer.Option("--show-password", help="Print the password.")] = False,
     data_dir: DataDirOption = None,
@@ -206,8 +206,8 @@ def preannotate(
 
 @app.command()
 def push(
-    group: Annotated[int | None, typer.Option(help="Only this annotator group's project.")] = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="At most K new tasks per project.")] = None,
+    group: Annotated[int | None, typer.Option(help="Only this annotator group's project (default: every project).")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most K new tasks per project (default: all).")] = None,
     order: Annotated[str, typer.Option(help="id (channel, message id) or uncertainty (least confident pre-annotation first).")] = "id",
     review: Annotated[bool, typer.Option("--review", help="Push curation's flagged items (curated/label_issues.parquet) to the review project.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be pushed; contact no server.")] = False,

@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from workbench.core.cli_options import ConfigOption, DataDirOption, ProgressOption, resolve
+from workbench.core.cli_options import (
+    ConfigOption,
+    DataDirOption,
+    ProgressOption,
+    config_default,
+    resolve,
+)
 from workbench.core.layout import Layout
 from workbench.core.progress import use_progress
 
@@ -79,13 +85,15 @@ def index_command(
 def search_command(
     query: Annotated[str, typer.Argument(help="Free text, Amharic or English.")],
     channel: Annotated[
-        str | None, typer.Option("--channel", help="Only this channel (name or numeric id).")
+        str | None, typer.Option("--channel", help="Only this channel (name or numeric id; default: "
+                     "every channel).")
     ] = None,
-    vertical: Annotated[str | None, typer.Option("--vertical", help="Only this vertical.")] = None,
+    vertical: Annotated[str | None, typer.Option("--vertical", help="Only this vertical (default: every "
+                                                "vertical).")] = None,
     mode: Annotated[
         str, typer.Option("--mode", help="hybrid (fused), vector or text.")
     ] = "hybrid",
-    k: Annotated[int | None, typer.Option("-k", "--k", min=1, help="Number of hits.")] = None,
+    k: Annotated[int | None, typer.Option("-k", "--k", min=1, help=f"Number of hits ({config_default('rag.k')}).")] = None,
     table: Annotated[str, typer.Option("--table", help="ads or briefs.")] = "ads",
     data_dir: DataDirOption = None,
     config: ConfigOption = None,

@@ -15,7 +15,8 @@ class Hit:
 
     ``score`` is what the ranking used: n-gram coverage (hybrid with the default embedder, 0..1),
     the fused reciprocal-rank score (hybrid otherwise), BM25 (text) or cosine similarity
-    (vector). ``bm25``, ``cosine`` and ``rrf`` are the components when known.
+    (vector). ``bm25``, ``cosine`` and ``rrf`` are the components when known. ``similar``
+    counts the lower-ranked near-duplicates (reposts) folded into this hit.
     """
 
     rank: int
@@ -28,7 +29,7 @@ class Hit:
     vertical: str | None
     date: datetime | None
     text: str
-
+    similar: int = 0
 
 
 def format_hits(hits: list[Hit], *, width: int = 90) -> str:
@@ -42,6 +43,8 @@ def format_hits(hits: list[Hit], *, width: int = 90) -> str:
         cos = f"{h.cosine:5.2f}" if h.cosine is not None else f"{'-':>5}"
         snippet = " ".join(h.text.split())
         snippet = snippet if len(snippet) <= width else snippet[: width - 1] + "…"
+        if h.similar:
+            snippet += f" (+{h.similar} similar)"
         lines.append(f"{h.rank:>3}  {h.score:7.4f}  {bm25}  {cos}  {h.key:<14.14} "
                      f"{(h.channel or '-'):<20.20} {(h.vertical or '-'):<18.18} {snippet}")
     return "\n".join(lines)
@@ -64,7 +67,8 @@ def hit_from_row(rank: int, row: dict[str, Any], table: TableName) -> Hit:
     if table == "ads":
         return Hit(rank=rank, key=row["uid"], score=score, bm25=bm25, cosine=cosine, rrf=rrf,
                    channel=row.get("channel_name"), vertical=row.get("vertical"),
-                   date=row.get("date"), text=row.get("text") or "")
+                   date=row.get("date"), text=row.get("text") or "",
+                   similar=row.get("_similar", 0))
     return Hit(rank=rank, key=row["brief_id"], score=score, bm25=bm25, cosine=cosine, rrf=rrf,
                channel=row.get("target_channel"), vertical=row.get("vertical"), date=None,
-               text=row.get("text") or "")
+               text=row.get("text") or "", similar=row.get("_similar", 0))

@@ -4,14 +4,22 @@
   finds ads through attached prefixes ("ኪራይ" finds "ለኪራይ") and homophone spellings ("ፀሐይ"
   finds "ጸሀይ");
 * vector: cosine similarity of the embeddings;
-* hybrid (default): both, each to a depth of ``max(2k, rag.hybrid_depth)`` (40), fused by reciprocal rank (RRF: each
-  list adds ``1 / (rrf_k + rank)``), then, with the default ``tfidf-svd`` embedder, re-ranked by
-  **n-gram coverage**: the IDF-weighted share of the query's character n-grams found in the ad
-  (RRF breaks ties). Coverage puts an ad that contains the query's rare words first (the SVD
-  vectors blur rare words, and RRF alone let them outvote an exact BM25 hit) and still ranks a
-  misspelt word's ad high (most of its n-grams survive the typo). On the benchmark (bench/rag.py)
-  it lifted hybrid recall@10 above both single searches on every query kind, for ~0.4 ms.
-  With other embedders (semantic vectors) the RRF order is kept.
+* hybrid (default): both, each to a depth of ``max(2k, rag.hybrid_depth)`` (40), fused by
+  reciprocal rank (RRF: each list adds ``1 / (rrf_k + rank)``), then re-ranked by
+  **relevance** (:func:`workbench.rag.ranking.relevance`, RRF breaking ties): half the share of
+  the query's words the ad holds whole (through attached prefixes and suffixes), half the
+  **n-gram coverage** (default ``tfidf-svd`` embedder): the IDF-weighted share of the query's
+  character n-grams found in the ad, counted only from ``MIN_TEXT_COVERAGE`` (0.4) up. Coverage
+  puts an ad that contains the query's rare words first (the SVD vectors blur rare words, and RRF
+  alone let them outvote an exact BM25 hit) and still ranks a misspelt word's ad high (most of
+  its n-grams survive the typo); the whole-word half keeps an ad that only shares a short prefix
+  ("የልብ", of the heart, for "ልብስ", clothes) below the ads that hold the word. On the benchmark
+  (bench/rag.py) coverage lifted hybrid recall@10 above both single searches on every query
+  kind, for ~0.4 ms. With other embedders (semantic vectors) only the whole-word half applies.
+
+Every mode then folds near-duplicates (reposts) into the best of them (``Hit.similar`` counts
+them; ``curation.dedup``'s shingles and threshold), fetching ``4k`` candidates so that the
+folded hits' places are filled.
 
 Each LanceDB query asks only for row ids and scores (``_rowid`` with ``_score`` /
 ``_distance``); ``text_norm`` (for the coverage) and the columns a hit shows come from a
@@ -46,13 +54,6 @@ search: the vectors of its rows are read from LanceDB by the first search with t
 kept (:class:`FilteredVectors`). LanceDB's HNSW search with such a pre-filter was slower and found
 85% of the exact top 10 (bench/rag.py, 100k ads, one channel's 3,300 rows); the full-text side
 stays LanceDB's.
-
-Examples
---------
->>> where_clause(channel="Sheger Gebeya", vertical="Retail")
-"channel_name = 'Sheger Gebeya' AND vertical = 'Retail'"
->>> print(where_clause(channel="1001"))
-(channel_name = '1001' OR channel_id = 1001)
 """
 
 from __future__ import annotations
@@ -72,12 +73,16 @@ from workbench.core.errors import DataContractError, WorkbenchError
 from workbench.core.layout import Layout
 from workbench.core.manifests import RagIndexManifest, read_manifest
 from workbench.rag.embedders import Embedder, load_embedder, query_form
+from workbench.rag.filters import where_clause
 from workbench.rag.hits import Hit, TableName, hit_from_row
 from workbench.rag.index import ADS_TABLE, BRIEFS_TABLE, TERM_DF_FILE, connect
 from workbench.rag.ranking import (
+    collapse_near_duplicates,
     ngram_coverages,
     query_ngram_weights,
+    relevance,
     rrf_scores,
+    whole_word_shares,
 )
 from workbench.rag.rows import (
     FilteredVectors,
@@ -103,6 +108,10 @@ _BRIEF_COLUMNS = ["brief_id", "target_channel", "vertical", "brand", "text", "te
 #: still narrows the candidates of a query whose rare word is misspelt. At 100k: 0.92x p50,
 #: 0.87x p95, misspelt-query recall 0.12 -> 0.10.
 FTS_PRUNE_MIN_ROWS = 50_000
+
+#: Candidates fetched per hit wanted when near-duplicates are folded (a repost-heavy channel can
+#: fill a top 10 with copies of three ads).
+COLLAPSE_DEPTH_FACTOR = 4
 
 
 def fts_query(terms: str, term_df: dict[str, Any] | None, max_df: float) -> str:
@@ -143,25 +152,6 @@ def fts_query(terms: str, term_df: dict[str, Any] | None, max_df: float) -> str:
 
 class UnknownFilterError(WorkbenchError):
     """A channel or vertical filter names nothing in the index."""
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def where_clause(*, channel: str | None = None, vertical: str | None = None,
-                 table: TableName = "ads") -> str | None:
-    """SQL pre-filter for the given channel (name, or numeric id) and vertical."""
-    parts = []
-    if channel is not None:
-        column = "channel_name" if table == "ads" else "target_channel"
-        if channel.lstrip("-").isdigit() and table == "ads":
-            parts.append(f"({column} = {_quote(channel)} OR channel_id = {int(channel)})")
-        else:
-            parts.append(f"{column} = {_quote(channel)}")
-    if vertical is not None:
-        parts.append(f"vertical = {_quote(vertical)}")
-    return " AND ".join(parts) or None
 
 
 class RagIndex:
@@ -393,6 +383,7 @@ class RagIndex:
         channel: str | None = None,
         vertical: str | None = None,
         table: TableName = "ads",
+        collapse: bool = True,
     ) -> list[Hit]:
         """Search one table.
 
@@ -408,6 +399,9 @@ class RagIndex:
             Exact filters (already canonical: see :meth:`canonical_channel`).
         table
             ``ads`` (channel ads) or ``briefs``.
+        collapse
+            Fold near-duplicates of a better hit into it (``Hit.similar`` counts them), with
+            ``curation.dedup``'s shingle length and threshold: a repost shows once.
 
         Returns
         -------
@@ -423,8 +417,11 @@ class RagIndex:
         use_text = bool(terms) and mode in ("text", "hybrid")
         if not use_text and mode == "text":
             return []
-        # Hybrid lists go deeper than k: the re-ranking can only promote what was fetched.
+        # Hybrid lists go deeper than k: the re-ranking can only promote what was fetched; and
+        # folding near-duplicates away needs candidates to take their places.
         depth = max(2 * k, self.cfg.rag.hybrid_depth) if mode == "hybrid" else k
+        if collapse:
+            depth = max(depth, COLLAPSE_DEPTH_FACTOR * k)
         real = ADS_TABLE if table == "ads" else BRIEFS_TABLE
 
         async def fetch() -> list[dict[str, Any]]:
@@ -455,17 +452,20 @@ class RagIndex:
                 raise
             if by_text is not None and by_vector is not None:
                 text_table, vector_table = await asyncio.gather(by_text, by_vector)
-                top = await rerank(atbl, text_table, vector_table, weights)
+                ranked = await rerank(atbl, text_table, vector_table, weights)
             elif by_text is not None or by_vector is not None:
-                top = scored_rows((await (by_text or by_vector)).slice(0, k))
+                ranked = scored_rows(await (by_text or by_vector))
             else:
                 return []
+            top = await fold(atbl, ranked) if collapse else ranked[:k]
             rows = await self._rows(atbl, real, [r["_rowid"] for r in top], columns)
             return [{**row, **scores} for row, scores in zip(rows, top, strict=True)]
 
         async def rerank(atbl: Any, by_text: pa.Table, by_vector: pa.Table,
                          weights: dict[str, float]) -> list[dict[str, Any]]:
-            """Fuse the two lists (RRF), then re-rank by n-gram coverage; the k best rows' scores.
+            """Fuse the two lists (RRF), then re-rank; every candidate's scores, best first.
+
+            By :func:`relevance` (whole words, then n-gram coverage), RRF breaking ties.
 
             Works on id lists: a dict per candidate (~80) cost more than the fusion itself.
             """
@@ -475,19 +475,28 @@ class RagIndex:
             distance = dict(zip(vector_ids, python_values(by_vector["_distance"]), strict=True))
             rrf = rrf_scores([text_ids, vector_ids], rrf_k=self.cfg.rag.rrf_k)
             order = sorted(rrf, key=lambda i: -rrf[i])  # stable: ties in order of first appearance
-            coverage: dict[int, float] = {}
-            if weights:
-                texts = await self._column(atbl, real, order, "text_norm")
-                coverage = dict(zip(order, ngram_coverages(weights, texts), strict=True))
-                order.sort(key=lambda i: (-coverage[i], -rrf[i]))
+            texts = await self._column(atbl, real, order, "text_norm")
+            shares = whole_word_shares(norm, texts)
+            coverages = ngram_coverages(weights, texts) if weights else [0.0] * len(order)
+            score = {i: relevance(w, c) for i, w, c in zip(order, shares, coverages, strict=True)}
+            order.sort(key=lambda i: (-score[i], -rrf[i]))
             top = []
-            for i in order[:k]:
+            for i in order:
                 row = {"_rowid": i, "_score": bm25.get(i), "_distance": distance.get(i),
                        "_relevance_score": rrf[i]}
-                if weights:
-                    row["_coverage"] = coverage[i]
+                row["_coverage"] = score[i]
                 top.append(row)
             return top
+
+        async def fold(atbl: Any, ranked: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            """The k best of ``ranked`` once near-duplicates are folded into a better hit."""
+            ids = [r["_rowid"] for r in ranked]
+            texts = await self._column(atbl, real, ids, "text_norm")
+            dedup = self.cfg.curation.dedup
+            kept = collapse_near_duplicates(ids, texts, keep=k, threshold=dedup.threshold,
+                                            shingle=dedup.shingle)
+            by_id = {r["_rowid"]: r for r in ranked}
+            return [{**by_id[rid], "_similar": similar} for rid, similar in kept]
 
         rows: list[dict[str, Any]] = self._run(fetch)
         return [hit_from_row(i, row, table) for i, row in enumerate(rows, start=1)]

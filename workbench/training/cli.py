@@ -33,7 +33,7 @@ RecipeArg = Annotated[
 SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", help="Override a recipe field: dotted.key=value (YAML value), "
-                                     "e.g. --set training.max_steps=10. Repeatable."),
+                                     "e.g. --set training.max_steps=10. Repeatable (default: the recipe as written)."),
 ]
 
 
@@ -64,7 +64,7 @@ def tokenizer_cmd(
                                             "extend (add Amharic pieces to --base).")] = "bpe",
     vocab_size: Annotated[int, typer.Option(min=500, help="Vocabulary size (bpe, sentencepiece).")] = 16000,
     base: Annotated[str | None, typer.Option(help="Base tokenizer (folder or hub id) to compare "
-                                                  "against; required by --kind extend.")] = None,
+                                                  "against; required by --kind extend; default: none).")] = None,
     n_new: Annotated[int, typer.Option(min=1, help="Pieces added by --kind extend.")] = 4000,
     held_out: Annotated[float, typer.Option(help="Share of texts held out for the fertility "
                                                  "table (chosen by id hash).")] = 0.05,
