@@ -37,8 +37,10 @@ METRICS_FILE = "metrics.jsonl"
 MERGED_DIR = "merged"
 
 
-#: Run ids as training makes them: ``<recipe>-<YYYYMMDD>-<HHMMSS>-<4 hex>`` (UTC).
-_RUN_ID = re.compile(r"^(?P<recipe>.+)-(?P<day>\d{8})-(?P<time>\d{4})\d{2}-[0-9a-f]{4}$")
+#: Run ids as training makes them: ``<recipe>-<YYYYMMDD>-<HHMMSS>-<4 hex>`` (UTC), and the
+#: ``<recipe>-<YYYYMMDD>T<HHMMSS>Z-<4 hex>`` of earlier versions.
+_RUN_ID = re.compile(
+    r"^(?P<recipe>.+)-(?P<day>\d{8})(?:-|T)(?P<time>\d{4})\d{2}Z?-[0-9a-f]{4}$")
 
 
 def run_display_name(run_id: str) -> str:
@@ -59,6 +61,8 @@ def run_display_name(run_id: str) -> str:
     --------
     >>> run_display_name("tiny-cpu-20261204-162850-3a67")
     'tiny-cpu (trained 2026-12-04 16:28 UTC)'
+    >>> run_display_name("tiny-cpu-20240301T080000Z-abcd")
+    'tiny-cpu (trained 2024-03-01 08:00 UTC)'
     >>> run_display_name("my-run")
     'my-run'
     """
