@@ -106,6 +106,8 @@ def run_cmd(
                                                     "(default: recipe-time).")] = None,
     overrides: SetOption = None,
     progress: ProgressOption = None,
+    # The flag's name before --quiet, still accepted (scripts use it); not listed in --help.
+    no_progress: Annotated[bool, typer.Option("--no-progress", hidden=True)] = False,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -121,7 +123,7 @@ def run_cmd(
         # A resumed run keeps the recipe it was started with; a silent override would lie.
         msg = "--set cannot change a run being resumed (it continues with its saved recipe.yaml)"
         raise ConfigError(msg)
-    mode = use_progress(progress)
+    mode = use_progress(False if no_progress else progress)
     _, root = resolve(data_dir, config)
     result = train_run(root, load_recipe(recipe, overrides), run_id=run_id, resume=resume,
                        progress=mode == "bars", log=progress_log(mode))
