@@ -68,3 +68,24 @@ def test_unknown_demo_step_is_a_user_error(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert out.stderr.strip() == ("error: --step: unknown step(s) trian; the steps: ingest, "
                                   "label, curate, train, generate, evaluate")
+
+
+def test_heartbeat_speaks_during_a_silent_step_only() -> None:
+    import threading
+
+    from workbench.core.progress import heartbeat
+
+    lines: list[str] = []
+    spoke = threading.Event()
+
+    def echo(line: str) -> None:
+        lines.append(line)
+        spoke.set()
+
+    with heartbeat(echo, every=0.01):
+        assert spoke.wait(30)
+    assert re.fullmatch(r" {6}\.\.\. still working \(\d+ s\)", lines[0])
+    quiet: list[str] = []
+    with heartbeat(quiet.append, every=3600):
+        pass
+    assert quiet == []

@@ -132,19 +132,23 @@ def quiet_libraries() -> None:
 
 
 @contextmanager
-def heartbeat(echo: Callable[[str], None], *, every: float = 15.0,
+def heartbeat(echo: Callable[[str], None], *, every: float = 15.0, longest: float = 60.0,
               prefix: str = "      ") -> Iterator[None]:
-    """Print ``... still working (N s)`` every ``every`` seconds while the block runs.
+    """Print ``... still working (N s)`` while the block runs, at growing intervals.
 
     For steps that print nothing until they finish (a server's first start, a model's first
-    load): the user sees the step is alive, and how long it has taken so far.
+    load): the user sees the step is alive, and how long it has taken so far. The first line
+    comes after ``every`` seconds (a quick step prints none); each interval then doubles up to
+    ``longest``, so a ten-minute step in a CI log takes a dozen lines, not forty.
 
     Parameters
     ----------
     echo
         Where the line goes (e.g. ``typer.echo``).
     every
-        Seconds between lines; the first comes after ``every`` seconds (a quick step prints none).
+        Seconds before the first line.
+    longest
+        The longest interval between two lines.
     prefix
         Indentation matching the step's own lines.
     """
@@ -152,8 +156,10 @@ def heartbeat(echo: Callable[[str], None], *, every: float = 15.0,
     start = time.perf_counter()
 
     def beat() -> None:
-        while not done.wait(every):
+        wait = every
+        while not done.wait(wait):
             echo(f"{prefix}... still working ({time.perf_counter() - start:.0f} s)")
+            wait = min(2 * wait, max(longest, every))
 
     thread = threading.Thread(target=beat, name="workbench-heartbeat", daemon=True)
     thread.start()
