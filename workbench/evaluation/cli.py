@@ -108,13 +108,13 @@ def compare_command(
 
     Example: workbench eval compare run:latest --against base --data-dir data
     """
-    from workbench.evaluation.compare import compare, result_lines
+    from workbench.evaluation.compare import compare, display_names, result_lines
 
     log = progress_log(use_progress(progress))
     cfg, root = resolve(data_dir, config)
     result = compare(root, cfg, challenger, against=against, suite_ref=suite, eval_id=eval_id,
                      log=log)
-    for line in result_lines(result):
+    for line in result_lines(result, display_names(root, result.eval_id)):
         typer.echo(line)
     raise typer.Exit(code=0 if result.wins else 1)
 
