@@ -267,7 +267,7 @@ def filtered_vector_recall(index: Any, ann: Any, queries: list[str]) -> dict[str
     (``bypass_vector_index``) with the same filter.
     """
     from workbench.rag.embedders import query_form
-    from workbench.rag.search import where_clause
+    from workbench.rag.filters import where_clause
 
     table = index.table("ads")
     where = where_clause(channel=FILTER_CHANNEL)

@@ -27,12 +27,12 @@ def test_valid_brief_gets_its_file_stem_as_id(tmp_path: Path) -> None:
     ("override", "expected"),
     [
         ({"ofer": "x"}, "unknown key 'ofer' (did you mean 'offer'?)"),
-        ({"vertical": "Retial"}, "vertical: Value error, unknown vertical 'Retial' (did you mean 'Retail'?)"),
-        ({"contact": {"phone": "0911"}}, "contact.phone: Value error, '0911' is not an Ethiopian phone"),
-        ({"contact": {"handle": "a b"}}, "contact.handle: Value error, 'a b' is not a Telegram handle"),
-        ({"contact": {}}, "contact: Value error, give at least one of phone, handle, link"),
+        ({"vertical": "Retial"}, "vertical: unknown vertical 'Retial' (did you mean 'Retail'?)"),
+        ({"contact": {"phone": "0911"}}, "contact.phone: '0911' is not an Ethiopian phone"),
+        ({"contact": {"handle": "a b"}}, "contact.handle: 'a b' is not a Telegram handle"),
+        ({"contact": {}}, "contact: give at least one of phone, handle, link"),
         ({"language": "fr"}, "language: Input should be 'am', 'en' or 'mixed'"),
-        ({"contact": "0911223344 / 0922334455"}, "contact: Value error, two phone values"),
+        ({"contact": "0911223344 / 0922334455"}, "contact: two phone values"),
     ],
 )
 def test_bad_brief_is_one_line_naming_file_and_field(tmp_path: Path, override: dict,

@@ -62,7 +62,7 @@ def test_user_errors_are_one_line_exit_2(tmp_path: Path) -> None:
         (["curate", "flag", "--task", "is_add"], "did you mean 'is_ad'"),
         (["curate", "split"], "run `workbench curate flag` first"),
         (["curate", "split", "--ratios", "0.8,0.2"], "--ratios expects three numbers"),
-        (["curate", "split", "--by", "month"], "invalid option by"),
+        (["curate", "split", "--by", "month"], "invalid option: by: Input should be"),
         (["curate", "check"], "run `workbench curate split` first"),
         (["curate", "flag", "--annotations", str(tmp_path / "nope.csv")], "file not found"),
     ]

@@ -201,3 +201,13 @@ def test_cli_run_and_report_in_process(evaluated: dict[str, Any], tmp_path: Path
         main(["eval", "run", str(suite_path), "--data-dir", str(root), "--system", "nobody"])
     assert exc.value.code == 2
     assert "not in suite 'test'" in capsys.readouterr().err
+
+
+def test_lines_name_a_trained_model_as_generate_does(evaluated: dict[str, Any]) -> None:
+    from workbench.core.runs import model_display_name
+
+    result = evaluated["result"]
+    text = "\n".join(result.lines("chrf"))
+    shown = model_display_name(f"run:{evaluated['run_dir'].name}")
+    assert f". {shown} " in text
+    assert ". tuned " not in text  # the suite's own name for it is a handle, not what is shown

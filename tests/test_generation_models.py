@@ -363,6 +363,20 @@ def test_cli_generate(world: dict[str, Any]) -> None:
     assert "FAIL not_copy" in out.stdout  # the retrieval baseline's copies are shown as such
     written = out.stdout.split("-> ")[1].split()[0]
     assert Path(written).exists()
+    # Every candidate whole, line by line, not cut to a preview.
+    shown = out.stdout.splitlines()
+    for path in (line.split("-> ")[1] for line in shown if "-> " in line):
+        for text in pl.read_parquet(path)["text"]:
+            for line in text.strip().splitlines():
+                assert f"      {line}" in shown, line
+    short = subprocess.run(
+        [sys.executable, "-m", "workbench", "generate", "--brief", str(world["brief"].path),
+         "--model", "template", "--n", "2", "--short", "--data-dir", str(world["data"])],
+        capture_output=True, text=True, timeout=180, check=False)
+    assert short.returncode == 0, short.stderr
+    previews = [line for line in short.stdout.splitlines() if line.startswith("  [")]
+    assert len(previews) == 2
+    assert all(len(line.split("ok", 1)[1].strip()) <= 70 for line in previews)
 
 
 def test_demo_step(world: dict[str, Any], tmp_path: Path) -> None:
@@ -372,6 +386,6 @@ def test_demo_step(world: dict[str, Any], tmp_path: Path) -> None:
     lines = run_demo_step(world["data"], short, briefs_dir=briefs)
     assert lines[0].startswith("rag index: ")
     text = "\n".join(lines)
-    for model in ("retrieval", "template", "base", f"run:{RUN_ID}"):
+    for model in ("retrieval", "template", "base", "tiny-cpu (trained 2024-03-01 08:00 UTC)"):
         assert f"shoes x {model}: 2 candidates" in text
     assert run_demo_step(tmp_path / "empty", world["cfg"])[0].startswith("rag: skipped")

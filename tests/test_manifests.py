@@ -55,8 +55,8 @@ def test_round_trip(tmp_path: Path) -> None:
      "missing key(s) 'label_snapshot'; unknown key(s) 'label_snapshot_id'"),
     ({"extra": 1}, None, "unknown key(s) 'extra'"),
     ({"label_snapshot": {**SNAPSHOT.model_dump(), "sha256": None}}, None,
-     "'label_snapshot.sha256': input should be a valid string"),
-    ({"stage": "labels"}, None, "'stage': input should be 'splits'"),
+     "label_snapshot.sha256: Input should be a valid string"),
+    ({"stage": "labels"}, None, "stage: Input should be 'splits' (got 'labels')"),
 ])
 def test_bad_keys_are_one_line_errors_naming_file_and_key(
         tmp_path: Path, edit: dict | None, drop: str | None, expected: str) -> None:

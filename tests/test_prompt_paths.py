@@ -53,7 +53,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def pinned_retrieval(world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Retrieval returns the example's past ads, in its order; their uids."""
     from workbench.generation import generate as generate_module
-    from workbench.rag.search import Hit
+    from workbench.rag.hits import Hit
 
     uids = list(world["example"]["context_uids"])
     train = pl.read_parquet(world["data"] / "curated" / "splits" / "train.parquet")

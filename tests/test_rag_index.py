@@ -21,7 +21,9 @@ from workbench.core.io import sha256_file
 from workbench.core.layout import Layout
 from workbench.core.settings.rag import RagConfig
 from workbench.rag.index import build_index, read_ads
-from workbench.rag.search import RagIndex, RowSnapshot, UnknownFilterError, fuse
+from workbench.rag.ranking import fuse
+from workbench.rag.rows import RowSnapshot
+from workbench.rag.search import RagIndex, UnknownFilterError
 
 
 @pytest.fixture(scope="module")
@@ -422,7 +424,7 @@ def test_row_snapshot_gives_the_datetimes_arrow_gives(tz: str | None, unit: str)
 
 
 def test_collect_gives_what_to_arrow_gives(built: tuple[Path, RagIndex]) -> None:
-    from workbench.rag.search import collect
+    from workbench.rag.rows import collect
 
     _, index = built
     vector = index.embedder.encode(["መኪና ኪራይ"])[0]

@@ -15,8 +15,9 @@ import typer
 # Typer >= 0.20 vendors its own click; its exception classes live here, not in `click`.
 from typer._click import exceptions as click_exc
 
-from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
+from workbench.core.cli_options import ConfigOption, DataDirOption, ProgressOption, resolve
 from workbench.core.errors import WorkbenchError
+from workbench.core.progress import quiet_libraries, use_progress
 from workbench.curation.cli import app as curate_app
 from workbench.evaluation.cli import eval_app, report_command
 from workbench.generation.cli import generate_command
@@ -64,6 +65,7 @@ def ingest(
         list[Path],
         typer.Argument(help="result.json files, folders (searched recursively) and .zip files."),
     ],
+    progress: ProgressOption = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -73,6 +75,7 @@ def ingest(
     """
     from workbench.ingest.pipeline import run_ingest
 
+    use_progress(progress)
     cfg, root = resolve(data_dir, config)
     summary = run_ingest(paths, root, cfg.cleaning)
     typer.echo(summary.line())
@@ -91,15 +94,26 @@ app.add_typer(users_app, name="users")
 
 
 @app.command()
-def demo(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+def demo(
+    step: Annotated[
+        list[str] | None,
+        typer.Option("--step", help="Run only this step (repeatable): ingest, label, curate, "
+                     "train, generate, evaluate; the steps before it must have run "
+                     "(default: every step)."),
+    ] = None,
+    progress: ProgressOption = None,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
     """Run every available stage on the committed samples and say what was produced where.
 
     Example: workbench demo --data-dir /tmp/wb-demo
     """
     from workbench.demo import run_demo
 
+    mode = use_progress(progress)
     cfg, root = resolve(data_dir, config)
-    run_demo(root, cfg)
+    run_demo(root, cfg, only=step, mode=mode)
 
 
 def _one_line(text: str) -> str:
@@ -111,11 +125,18 @@ def main(argv: list[str] | None = None) -> None:
 
     Bugs (any other exception) keep their traceback, so they get reported and fixed.
     """
+    quiet_libraries()
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=argv, prog_name="workbench", standalone_mode=False)
     except WorkbenchError as exc:
-        typer.echo(f"error: {_one_line(str(exc))}", err=True)
+        if exc.details:
+            # Several problems at once (every validation error of a file): one line each.
+            typer.echo(f"error: {_one_line(exc.message)}:", err=True)
+            for detail in exc.details:
+                typer.echo(f"  - {_one_line(detail)}", err=True)
+        else:
+            typer.echo(f"error: {_one_line(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except click_exc.NoArgsIsHelpError as exc:
         typer.echo(exc.ctx.get_help() if exc.ctx else str(exc))

@@ -9,25 +9,32 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 import typer
 
 from workbench.core.config import ProjectConfig
-from workbench.core.errors import InputFileError
+from workbench.core.errors import ConfigError, InputFileError
 from workbench.core.layout import Layout
+from workbench.core.progress import ProgressMode, heartbeat
 from workbench.core.resources import sample
 
-#: (title, module holding ``run_demo_step``), in pipeline order.
-STEPS: tuple[tuple[str, str], ...] = (
-    ("ingest the sample Telegram exports", "workbench.demo"),
-    ("label: Label Studio, push, seed annotations, pull", "workbench.labeling.demo"),
-    ("curate: flag label issues, dedup, leakage-free splits", "workbench.curation.demo"),
-    ("train: the tiny QLoRA recipe on CPU", "workbench.training.demo"),
-    ("generate: RAG index and candidate ads for the sample briefs", "workbench.generation.demo"),
-    ("evaluate: metrics, ratings project, leaderboard", "workbench.evaluation.demo"),
+#: (name for ``--step``, title, module holding ``run_demo_step``), in pipeline order.
+STEPS: tuple[tuple[str, str, str], ...] = (
+    ("ingest", "ingest the sample Telegram exports", "workbench.demo"),
+    ("label", "label: Label Studio, push, seed annotations, pull (about 2 minutes the first "
+     "time: Label Studio sets up its database)", "workbench.labeling.demo"),
+    ("curate", "curate: flag label issues, dedup, leakage-free splits", "workbench.curation.demo"),
+    ("train", "train: the tiny QLoRA recipe on CPU", "workbench.training.demo"),
+    ("generate", "generate: RAG index and candidate ads for the sample briefs",
+     "workbench.generation.demo"),
+    ("evaluate", "evaluate: metrics, ratings project, leaderboard", "workbench.evaluation.demo"),
 )
+
+#: Seconds between "still working" lines while a step has printed nothing.
+HEARTBEAT_SECONDS = 15.0
 
 
 def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
@@ -48,23 +55,44 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
     return lines
 
 
-def _available_steps() -> list[tuple[str, Callable[[Path, ProjectConfig], list[str]]]]:
+def _available_steps(
+    only: Sequence[str] | None,
+) -> list[tuple[str, Callable[[Path, ProjectConfig], list[str]]]]:
+    names = [name for name, _, _ in STEPS]
+    unknown = sorted(set(only or ()) - set(names))
+    if unknown:
+        msg = f"--step: unknown step(s) {', '.join(unknown)}; the steps: {', '.join(names)}"
+        raise ConfigError(msg)
     steps = []
-    for title, module in STEPS:
-        if importlib.util.find_spec(module) is None:
+    for name, title, module in STEPS:
+        if (only and name not in only) or importlib.util.find_spec(module) is None:
             continue
         steps.append((title, importlib.import_module(module).run_demo_step))
     return steps
 
 
-def run_demo(data_dir: Path, cfg: ProjectConfig) -> None:
-    """Run every available stage into ``data_dir`` and print what was produced where."""
-    steps = _available_steps()
+def run_demo(data_dir: Path, cfg: ProjectConfig, *, only: Sequence[str] | None = None,
+             mode: ProgressMode = "lines") -> None:
+    """Run the available stages into ``data_dir`` and print what was produced where.
+
+    Parameters
+    ----------
+    data_dir, cfg
+        Where to write, and the project config.
+    only
+        Step names (``STEPS``) to run; None runs every step.
+    mode
+        The progress display; unless ``off``, a step silent for a while says it is still working.
+    """
+    steps = _available_steps(only)
     start = time.perf_counter()
     for number, (title, step) in enumerate(steps, start=1):
         typer.echo(f"[{number}/{len(steps)}] {title}")
         t0 = time.perf_counter()
-        for line in step(data_dir, cfg):
+        alive = heartbeat(typer.echo, every=HEARTBEAT_SECONDS) if mode != "off" else nullcontext()
+        with alive:
+            lines = list(step(data_dir, cfg))
+        for line in lines:
             typer.echo(f"      {line}")
         typer.echo(f"      ({time.perf_counter() - t0:.1f} s)")
     typer.echo(f"demo finished in {time.perf_counter() - start:.0f} s; everything is under {data_dir}/")

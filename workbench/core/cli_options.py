@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from workbench.core.config import ProjectConfig
+from workbench.core.progress import PROGRESS_HELP
 
 DataDirOption = Annotated[
     Path | None,
@@ -19,6 +20,28 @@ DataDirOption = Annotated[
 ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", help="Project config (default: ./workbench.yaml if present).", dir_okay=False),
+]
+
+def config_default(key: str) -> str:
+    """``"default: <key> in workbench.yaml, <packaged value>"``, for an option's help.
+
+    For options whose default is read from the config when the flag is not given: the help
+    names both the key that decides and the value a project without that key gets.
+
+    Examples
+    --------
+    >>> config_default("generation.n")
+    'default: generation.n in workbench.yaml, 4'
+    """
+    value: object = ProjectConfig()
+    for part in key.split("."):
+        value = getattr(value, part)
+    return f"default: {key} in workbench.yaml, {value}"
+
+
+#: ``--progress/--quiet``, the same on every long command (see :mod:`workbench.core.progress`).
+ProgressOption = Annotated[
+    bool | None, typer.Option("--progress/--quiet", help=PROGRESS_HELP, show_default=False)
 ]
 
 

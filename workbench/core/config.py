@@ -14,7 +14,6 @@ True
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -28,7 +27,10 @@ from workbench.core.settings.labeling import LabelingConfig
 from workbench.core.settings.rag import RagConfig
 from workbench.core.settings.web import WebConfig
 from workbench.core.strict_model import StrictModel
+from workbench.core.validation import format_validation_error as format_validation_error
+from workbench.core.validation import validation_failure
 
+# format_validation_error is re-exported: the web app's brief form imports it from here.
 DEFAULT_CONFIG_NAME = "workbench.yaml"
 
 M = TypeVar("M", bound=BaseModel)
@@ -139,44 +141,6 @@ class ProjectConfig(StrictModel):
         return self
 
 
-def format_validation_error(err: ValidationError, model: type[BaseModel], source: str) -> str:
-    """Turn a pydantic error into one line naming the file, the key path and what was expected."""
-    first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"]) or "<top level>"
-    if first["type"] == "extra_forbidden":
-        key = str(first["loc"][-1])
-        parent = _model_at(model, first["loc"][:-1])
-        allowed = sorted(parent.model_fields) if parent else []
-        hint = difflib.get_close_matches(key, allowed, n=1)
-        did_you_mean = f" (did you mean '{hint[0]}'?)" if hint else ""
-        return f"{source}: unknown key '{loc}'{did_you_mean}; allowed: {', '.join(allowed)}"
-    more = f" (+{err.error_count() - 1} more)" if err.error_count() > 1 else ""
-    return f"{source}: {loc}: {first['msg']}{more}"
-
-
-def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
-    """Walk field annotations along ``loc`` to find the nested model (list indices skipped)."""
-    current: type[BaseModel] | None = model
-    for part in loc:
-        if isinstance(part, int) or current is None:
-            continue
-        field = current.model_fields.get(str(part))
-        if field is None:
-            return None
-        current = _first_model(field.annotation)
-    return current
-
-
-def _first_model(annotation: object) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _first_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
 def load_yaml_model(path: Path, model: type[M]) -> M:
     """Read a YAML file and validate it as ``model``; every failure is a one-line ConfigError."""
     try:
@@ -207,7 +171,7 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, model, str(path))) from None
+        raise validation_failure(exc, model, str(path)) from None
 
 
 def load_config(path: Path | None = None) -> ProjectConfig:

@@ -1,19 +1,40 @@
 """The workbench's error hierarchy.
 
 A ``WorkbenchError`` is a *user* error: bad input, bad config, a bad argument. The CLI prints its
-message as one line and exits with code 2, without a traceback. Any other exception is a bug and
+message as one line (a headline and one line per problem when it has ``details``) and exits
+with code 2, without a traceback. Any other exception is a bug and
 keeps its traceback.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 
 class WorkbenchError(Exception):
-    """Base class of every error the user can fix (exit code 2, one line, no traceback)."""
+    """Base class of every error the user can fix (exit code 2, one line, no traceback).
+
+    Parameters
+    ----------
+    message
+        What is wrong and where, one line.
+    details
+        Several problems found at once (every validation error of a file): the CLI prints the
+        message as a headline and each detail on a line of its own; ``str()`` joins them.
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str = "", *, details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: tuple[str, ...] = tuple(details)
+
+    def __str__(self) -> str:
+        if not self.details:
+            return self.message
+        return f"{self.message}: {'; '.join(self.details)}"
 
 
 class ConfigError(WorkbenchError):

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workbench.core.errors import DataContractError
 from workbench.core.io import git_commit, package_versions, read_json_checked, write_json_atomic
+from workbench.core.validation import validation_problems
 
 
 class _Strict(BaseModel):
@@ -418,7 +419,7 @@ def read_manifest(path: Path, model: type[M], *, hint: str = "") -> M:
 
 
 def _one_line(path: Path, model: type[_Strict], exc: ValidationError) -> str:
-    """Missing and unknown keys together (a renamed key is both), else the first error."""
+    """Missing and unknown keys together (a renamed key is both), else every error."""
     def key(error: Any) -> str:
         return ".".join(str(p) for p in error["loc"]) or "(top level)"
 
@@ -431,5 +432,5 @@ def _one_line(path: Path, model: type[_Strict], exc: ValidationError) -> str:
     if unknown:
         parts.append("unknown key(s) " + ", ".join(f"'{k}'" for k in unknown))
     if not parts:
-        parts.append(f"'{key(errors[0])}': {errors[0]['msg'].lower()}")
+        parts.extend(validation_problems(exc, model))
     return f"{path}: not a valid {model.__name__}: {'; '.join(parts)}"

@@ -53,6 +53,7 @@ from pydantic import Field, ValidationError, model_validator
 from workbench.core.errors import ConfigError
 from workbench.core.io import sha256_bytes, write_text_atomic
 from workbench.core.strict_model import StrictModel
+from workbench.core.validation import validation_failure
 
 if TYPE_CHECKING:
     from workbench.core.briefs import Brief
@@ -231,10 +232,7 @@ def load_prompt_spec(folder: Path) -> PromptSpec:
     try:
         spec = PromptSpec.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"]) or "<top level>"
-        msg = f"{path}: {loc}: {first['msg']}"
-        raise ConfigError(msg) from None
+        raise validation_failure(exc, PromptSpec, str(path)) from None
     _compiled(spec.template, str(path))
     return spec
 

@@ -19,6 +19,7 @@ import difflib
 import json
 import os
 import platform
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,63 @@ STATUS_FILE = "run.json"
 METRICS_FILE = "metrics.jsonl"
 #: ``workbench train merge``'s default output folder inside a run.
 MERGED_DIR = "merged"
+
+
+#: Run ids as training makes them: ``<recipe>-<YYYYMMDD>-<HHMMSS>-<4 hex>`` (UTC), and the
+#: ``<recipe>-<YYYYMMDD>T<HHMMSS>Z-<4 hex>`` of earlier versions.
+_RUN_ID = re.compile(
+    r"^(?P<recipe>.+)-(?P<day>\d{8})(?:-|T)(?P<time>\d{4})\d{2}Z?-[0-9a-f]{4}$")
+
+
+def run_display_name(run_id: str) -> str:
+    """How a trained model is named to people: its recipe and when it was trained.
+
+    Parameters
+    ----------
+    run_id
+        A run folder name.
+
+    Returns
+    -------
+    str
+        ``"<recipe> (trained <date> <HH:MM> UTC)"`` for an id training made; any other id (a
+        ``--run-id`` the user chose) as it is.
+
+    Examples
+    --------
+    >>> run_display_name("tiny-cpu-20261204-162850-3a67")
+    'tiny-cpu (trained 2026-12-04 16:28 UTC)'
+    >>> run_display_name("tiny-cpu-20240301T080000Z-abcd")
+    'tiny-cpu (trained 2024-03-01 08:00 UTC)'
+    >>> run_display_name("my-run")
+    'my-run'
+    """
+    found = _RUN_ID.match(run_id)
+    if found is None:
+        return run_id
+    day, clock = found["day"], found["time"]
+    return (f"{found['recipe']} (trained {day[:4]}-{day[4:6]}-{day[6:]} "
+            f"{clock[:2]}:{clock[2:]} UTC)")
+
+
+def model_display_name(ref: str) -> str:
+    """The name shown for a model reference (``run:<id>``, ``base``, a baseline...).
+
+    The one place that names models for people: the CLI's generation and evaluation output use
+    it, so a trained model reads the same everywhere.
+
+    Examples
+    --------
+    >>> model_display_name("run:tiny-cpu-20261204-162850-3a67")
+    'tiny-cpu (trained 2026-12-04 16:28 UTC)'
+    >>> model_display_name("run:latest"), model_display_name("template")
+    ('the latest finished run', 'template')
+    """
+    if ref == "run:latest":
+        return "the latest finished run"
+    if ref.startswith("run:"):
+        return run_display_name(ref.removeprefix("run:"))
+    return ref
 
 
 def run_folder(data_dir: Path, run_id: str) -> Path:

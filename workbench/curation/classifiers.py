@@ -35,6 +35,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from workbench.core.errors import ConfigError
+from workbench.core.progress import bars_disabled
 
 if TYPE_CHECKING:
     from scipy.sparse import spmatrix
@@ -312,7 +313,7 @@ def out_of_fold_probs(
         results = Parallel(n_jobs=n_jobs)(jobs)
     else:
         results = [fn(*args, **kwargs) for fn, args, kwargs in
-                   tqdm(jobs, desc="folds", unit="fold", disable=None, leave=False)]
+                   tqdm(jobs, desc="folds", unit="fold", disable=bars_disabled(), leave=False)]
     oof = np.zeros((y.size, n_classes))
     unlabeled = np.zeros((n_unlab, n_classes)) if n_unlab else None
     for (_, test_idx), proba in zip(splits, results, strict=True):

@@ -11,7 +11,14 @@ from typing import Annotated
 
 import typer
 
-from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
+from workbench.core.cli_options import (
+    ConfigOption,
+    DataDirOption,
+    ProgressOption,
+    config_default,
+    resolve,
+)
+from workbench.core.progress import use_progress
 
 app = typer.Typer(
     name="curate",
@@ -65,7 +72,8 @@ def flag(
     encoder: Annotated[
         Path | None,
         typer.Option("--encoder", help="Local encoder folder for embed_lr (sentence-transformers "
-                     "or Hugging Face model).", file_okay=False),
+                     "or Hugging Face model; default: curation.flag.encoder in workbench.yaml).",
+                     file_okay=False),
     ] = None,
     self_check: Annotated[
         bool,
@@ -76,6 +84,7 @@ def flag(
         float | None,
         typer.Option("--flip-rate", help="Share of labels the self-check flips (default: 0.1)."),
     ] = None,
+    progress: ProgressOption = None,
 ) -> None:
     """Flag label issues per task (cleanlab) and rate annotators (CROWDLAB where they overlap).
 
@@ -83,6 +92,7 @@ def flag(
 
     Example: workbench curate flag --data-dir data --task is_ad
     """
+    use_progress(progress)
     cfg, root = resolve(data_dir, config)
     if self_check:
         from workbench.curation.selfcheck import run_self_check
@@ -112,6 +122,7 @@ def curve(
         str | None, typer.Option("--classifier", help="Classifier by name (default: the flag's; "
                                  "tfidf_lr for auto).")
     ] = None,
+    progress: ProgressOption = None,
 ) -> None:
     """Learning curve: out-of-fold accuracy vs number of labels, random vs uncertainty order.
 
@@ -121,6 +132,7 @@ def curve(
     """
     from workbench.curation.learning_curve import run_curve
 
+    use_progress(progress)
     cfg, root = resolve(data_dir, config)
     _echo(run_curve(root, cfg, texts=texts, annotations=annotations, tasks=task, out=out,
                     classifier=classifier))
@@ -142,6 +154,7 @@ def dedup(
         typer.Option("--threshold", help="Similarity that links two posts: Jaccard for minhash "
                      "(default: 0.6), cosine for embedding (default: 0.85)."),
     ] = None,
+    progress: ProgressOption = None,
 ) -> None:
     """Cluster near-duplicate posts (on text_norm) and list outliers with a reason.
 
@@ -151,6 +164,7 @@ def dedup(
     """
     from workbench.curation.dedup import run_dedup
 
+    use_progress(progress)
     cfg, root = resolve(data_dir, config)
     result = run_dedup(root, cfg, texts=texts, out=out, threshold=threshold, method=method)
     _echo(result.summary_lines())
@@ -180,7 +194,8 @@ def split(
     out: OutOption = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", help="random (stratified, grouped by cluster), channel or time."),
+        typer.Option("--by", help="random (stratified, grouped by cluster), channel or time "
+                     f"({config_default('curation.split.by')})."),
     ] = None,
     ratios: Annotated[
         str | None, typer.Option("--ratios", help="train,val,test shares (default: 0.8,0.1,0.1).")
@@ -188,9 +203,11 @@ def split(
     holdout_channel: Annotated[
         list[str] | None,
         typer.Option("--holdout-channel", help="Send this channel (name or id) whole to test; "
-                     "repeatable."),
+                     "repeatable (default: none)."),
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the assignment.")] = None,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", help=f"Seed of the assignment ({config_default('curation.split.seed')}).")] = None,
+    progress: ProgressOption = None,
 ) -> None:
     """Resolve final labels and write leakage-free train/val/test splits with a dataset card.
 
@@ -198,6 +215,7 @@ def split(
     """
     from workbench.curation.split import run_split
 
+    use_progress(progress)
     cfg, root = resolve(data_dir, config)
     result = run_split(root, cfg, texts=texts, annotations=annotations, out=out, by=by,
                        ratios=_ratios(ratios), holdout_channels=holdout_channel, seed=seed)

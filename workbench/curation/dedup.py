@@ -42,6 +42,7 @@ from tqdm.auto import tqdm
 from workbench.core.errors import UnreadableFileError
 from workbench.core.io import read_parquet_checked
 from workbench.core.layout import Layout
+from workbench.core.progress import bars_disabled
 from workbench.core.settings.curation import DedupConfig
 from workbench.curation.components import exact_duplicate_edges, first_member_labels
 
@@ -127,7 +128,7 @@ def minhash_signatures(
     starts = offsets[:-1][has]
     shift = np.uint64(32)
     with np.errstate(over="ignore"):
-        for p in tqdm(range(num_perm), desc="minhash", unit="perm", disable=None, leave=False):
+        for p in tqdm(range(num_perm), desc="minhash", unit="perm", disable=bars_disabled(), leave=False):
             # Multiply-shift hashing: (a*x + b) mod 2^64, top 32 bits.
             values = ((a[p] * hashes + b[p]) >> shift).astype(np.uint32)
             sig[has, p] = np.minimum.reduceat(values, starts)

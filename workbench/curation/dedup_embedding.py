@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from workbench.core.progress import bars_disabled
 from workbench.core.settings.curation import DedupConfig
 from workbench.curation.components import exact_duplicate_edges, first_member_labels
 
@@ -130,7 +131,7 @@ def exact_pairs(vectors: np.ndarray, threshold: float) -> np.ndarray:
     block = max(16, BLOCK_BYTES // (4 * max(m, 1)))
     found = [np.zeros((0, 2), dtype=np.int64)]
     starts = range(0, m, block)
-    for start in tqdm(starts, desc="cosine", unit="block", disable=None, leave=False):
+    for start in tqdm(starts, desc="cosine", unit="block", disable=bars_disabled(), leave=False):
         sims = vectors[start:start + block] @ vectors[start:].T
         r, c = np.nonzero(sims >= threshold)
         keep = c > r  # column c is row start + c: keep the pairs above the diagonal
@@ -155,7 +156,7 @@ def ann_pairs(table: Any, vectors: np.ndarray, threshold: float, k: int) -> np.n
     position = np.full(int(rows.max()) + 1 if m else 0, -1, dtype=np.int64)
     position[rows] = np.arange(m)
     found = [np.zeros((0, 2), dtype=np.int64)]
-    for start in tqdm(range(0, m, ANN_BATCH), desc="ann", unit="batch", disable=None,
+    for start in tqdm(range(0, m, ANN_BATCH), desc="ann", unit="batch", disable=bars_disabled(),
                       leave=False):
         # A list of two or more vectors is one batched query with a query_index column; a
         # single one would be read as a plain vector, so a lone query is sent twice.

@@ -31,6 +31,7 @@ from tqdm.auto import tqdm
 from workbench.core.errors import DataContractError
 from workbench.core.io import read_parquet_checked
 from workbench.core.layout import Layout
+from workbench.core.progress import bars_disabled
 from workbench.core.schemas import PREDICTIONS_SCHEMA
 from workbench.core.settings.curation import FlagConfig, with_overrides
 from workbench.curation.answers import TaskAnswers, collect_answers, majority
@@ -637,7 +638,7 @@ def flag_labels(
     model_version = f"{cfg.classifier_label()}-k{cfg.folds}-{inputs.annotations_sha[:12]}"
 
     rows, tables, preds, outcomes = [], [], [], []
-    for spec in tqdm(inputs.tasks, desc="flag", unit="task", disable=None, leave=False):
+    for spec in tqdm(inputs.tasks, desc="flag", unit="task", disable=bars_disabled(), leave=False):
         items = collect_answers(inputs.annotations, spec, inputs.all_tasks)
         if not items.uids:
             continue

@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
+from workbench.core.cli_options import ConfigOption, DataDirOption, ProgressOption, resolve
+from workbench.core.progress import progress_log, use_progress
 
 eval_app = typer.Typer(
     help="Evaluate systems on held-out ads (suites in eval/suites), collect human ratings.",
@@ -31,16 +32,18 @@ EvalIdOption = Annotated[
 def run_command(
     suite: Annotated[str, typer.Argument(help="Suite name under eval/suites (e.g. demo) or a path.")],
     limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="At most this many items per task.")
+        int | None, typer.Option("--limit", min=1, help="At most this many items per task (default: "
+                     "all of them).")
     ] = None,
     system: Annotated[
         list[str] | None,
-        typer.Option("--system", help="Evaluate only this system of the suite (repeatable)."),
+        typer.Option("--system", help="Evaluate only this system of the suite (repeatable; "
+                     "default: every system)."),
     ] = None,
     eval_id: Annotated[
         str | None, typer.Option("--eval-id", help="Output folder name (default: a new id).")
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="Only the final summary.")] = False,
+    progress: ProgressOption = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -51,9 +54,9 @@ def run_command(
     from workbench.evaluation.run import run_suite
     from workbench.evaluation.suite import load_suite
 
+    log = progress_log(use_progress(progress))
     cfg, root = resolve(data_dir, config)
     parsed, path = load_suite(suite)
-    log = None if quiet else (lambda line: typer.echo(line, err=True))
     result = run_suite(parsed, path, root, cfg, eval_id=eval_id, limit=limit, only=system,
                        log=log)
     for line in result.lines(parsed.headline):
@@ -95,8 +98,9 @@ def compare_command(
     suite: Annotated[str, typer.Option(
         "--suite", help="Suite whose items, metrics, baselines and gate are used.")] = "demo",
     eval_id: Annotated[str | None, typer.Option(
-        "--eval-id", help="Compare on this existing evaluation (holding both systems).")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No evaluation progress.")] = False,
+        "--eval-id", help="Compare on this existing evaluation (holding both systems; "
+        "default: a new one).")] = None,
+    progress: ProgressOption = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -104,13 +108,13 @@ def compare_command(
 
     Example: workbench eval compare run:latest --against base --data-dir data
     """
-    from workbench.evaluation.compare import compare, result_lines
+    from workbench.evaluation.compare import compare, display_names, result_lines
 
+    log = progress_log(use_progress(progress))
     cfg, root = resolve(data_dir, config)
-    log = None if quiet else (lambda line: typer.echo(line, err=True))
     result = compare(root, cfg, challenger, against=against, suite_ref=suite, eval_id=eval_id,
                      log=log)
-    for line in result_lines(result):
+    for line in result_lines(result, display_names(root, result.eval_id)):
         typer.echo(line)
     raise typer.Exit(code=0 if result.wins else 1)
 
@@ -126,7 +130,8 @@ def push_command(
     ] = "brief_to_ad",
     seed: Annotated[int, typer.Option("--seed", help="Item sample, sides, task order.")] = 0,
     system: Annotated[
-        list[str] | None, typer.Option("--system", help="Rate only these systems (repeatable).")
+        list[str] | None, typer.Option("--system", help="Rate only these systems (repeatable; "
+                                             "default: every system).")
     ] = None,
     replace: Annotated[
         bool, typer.Option("--replace", help="Push new projects even if pushed before.")

@@ -34,7 +34,7 @@ from workbench.core.manifests import (
     read_manifest,
     write_manifest,
 )
-from workbench.core.runs import finished_run_dir
+from workbench.core.runs import finished_run_dir, model_display_name
 from workbench.evaluation.bootstrap import paired_bootstrap
 from workbench.evaluation.champion import current_champion
 from workbench.evaluation.report_data import EVAL_REMEDY, SUMMARY_COLUMNS
@@ -306,9 +306,24 @@ def _num(value: float | None, fmt: str = ".3f") -> str:
     return "n/a" if value is None or not math.isfinite(value) else format(value, fmt)
 
 
-def result_lines(result: CompareResult) -> list[str]:
-    """The comparison as text: per metric, checks, human preference, every condition, verdict."""
-    ch, cp = result.challenger, result.champion
+def display_names(data_dir: Path, eval_id: str) -> dict[str, str]:
+    """System name -> the name people read, for the training runs of an evaluation.
+
+    A suite may name a run system as it likes (``tiny-run``); the text output names the model
+    as ``generate`` does (:func:`workbench.core.runs.model_display_name`).
+    """
+    manifest = read_manifest(Layout(data_dir).eval(eval_id) / "manifest.json", EvalManifest)
+    return {name: model_display_name(f"run:{run_id}")
+            for name, run_id in manifest.run_ids.items()}
+
+
+def result_lines(result: CompareResult, names: dict[str, str] | None = None) -> list[str]:
+    """The comparison as text: per metric, checks, human preference, every condition, verdict.
+
+    ``names`` maps system names to the names shown (:func:`display_names`).
+    """
+    names = names or {}
+    ch, cp = (names.get(s) or model_display_name(s) for s in (result.challenger, result.champion))
     out = [f"compare {ch} (challenger) vs {cp} (champion) on {result.task}, "
            f"evaluation {result.eval_id}:",
            f"  {'metric':<16} {'challenger':>10} {'champion':>10} {'diff':>8} "
@@ -326,7 +341,8 @@ def result_lines(result: CompareResult) -> list[str]:
         out.append("  check pass rate: not measured")
     else:
         out.append("  check pass rate: " + ", ".join(
-            f"{s} {'not measured' if v is None else f'{100 * v:.1f}%'}" for s, v in rates.items()))
+            f"{names.get(s) or model_display_name(s)} "
+            f"{'not measured' if v is None else f'{100 * v:.1f}%'}" for s, v in rates.items()))
     h = result.human
     out.append("  human win rate: no pairwise ratings" if h is None else
                f"  human win rate of {ch} over {cp}: {h.win_rate:.2f} "

@@ -99,7 +99,7 @@ def _compare_lines(data_dir: Path, eval_id: str, suite: Suite, evaluated: list[s
     before its first fine-tuning run, so the compare and the report's history have a champion.
     """
     from workbench.evaluation.champion import promote, read_champion
-    from workbench.evaluation.compare import compare_eval, result_lines
+    from workbench.evaluation.compare import compare_eval, display_names, result_lines
 
     by_ref = {e.ref: e.name for e in suite.system_entries() if e.name in evaluated}
     if "run:latest" not in by_ref or "base" not in by_ref:
@@ -115,7 +115,7 @@ def _compare_lines(data_dir: Path, eval_id: str, suite: Suite, evaluated: list[s
                         "this demo evaluated)"]
     result = compare_eval(data_dir, eval_id, by_ref["run:latest"], by_ref["base"],
                           champion_record=champion)
-    first, *rest = result_lines(result)
+    first, *rest = result_lines(result, display_names(data_dir, result.eval_id))
     return [*lines, f"compare: {first}", *rest,
             f"  -> {Layout(data_dir).compare(result.eval_id)} (a gate for CI: `workbench eval "
             f"compare run:latest`, exit 0 when the challenger wins)"]

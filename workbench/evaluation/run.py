@@ -65,6 +65,7 @@ from workbench.core.manifests import (
     write_manifest,
 )
 from workbench.core.prompts import PromptSpec
+from workbench.core.runs import model_display_name
 from workbench.evaluation.copy_aware import (
     CHECK_PASS_RATE,
     NOVELTY,
@@ -152,6 +153,13 @@ class EvalResult:
     notes: list[str] = field(default_factory=list)
     #: The metric that ranks (``<metric>@checked``).
     ranking: str = "chrf@checked"
+    #: Run ids of the systems that are training runs (by system name).
+    run_ids: dict[str, str] = field(default_factory=dict)
+
+    def display_name(self, system: str) -> str:
+        """A trained model by its run's display name, as ``generate`` names it; others as named."""
+        run_id = self.run_ids.get(system)
+        return model_display_name(f"run:{run_id}" if run_id else system)
 
     def lines(self, headline: str) -> list[str]:
         """Each task's leaderboard, ranked by the ranking metric, as text lines.
@@ -174,7 +182,8 @@ class EvalResult:
             for row in part.sort("rank", nulls_last=True).iter_rows(named=True):
                 system = row["system"]
                 mark = "  COPIES" if row["mostly_copies"] else ""
-                out.append(f"    {row['rank'] or '-'}. {system:<20} {_fmt(row['mean'])} "
+                shown = self.display_name(system)
+                out.append(f"    {row['rank'] or '-'}. {shown:<20} {_fmt(row['mean'])} "
                            f"[{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]  "
                            f"{headline} {_fmt(plain.get(system))}  "
                            f"passed {_pct(passed.get(system))}  "
@@ -483,7 +492,8 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
     })
     return EvalResult(eval_id=eval_id, out_dir=out, summary=summary, paired=paired,
                       systems=[s.name for s in systems], items=item_counts, notes=notes,
-                      ranking=suite.ranking_metric)
+                      ranking=suite.ranking_metric,
+                      run_ids={n: f["run_id"] for n, f in lineage.items() if f.get("run_id")})
 
 
 def _write_manifest(out: Path, suite: Suite, suite_path: Path | None, split_manifest_path: Path,

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from workbench.core.briefs import Brief
     from workbench.core.settings.generation import DecodingConfig
     from workbench.generation.registry import ModelSpec
-    from workbench.rag.search import Hit
+    from workbench.rag.hits import Hit
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,14 @@ from typing import Annotated
 
 import typer
 
-from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
+from workbench.core.cli_options import (
+    ConfigOption,
+    DataDirOption,
+    ProgressOption,
+    config_default,
+    resolve,
+)
+from workbench.core.progress import use_progress
 
 
 def generate_command(
@@ -26,21 +33,30 @@ def generate_command(
                      "(default: generation.models)."),
     ] = None,
     n: Annotated[
-        int | None, typer.Option("--n", min=1, max=64, help="Candidates per brief and model.")
+        int | None, typer.Option("--n", min=1, max=64, help=f"Candidates per brief and model ({config_default('generation.n')}).")
     ] = None,
     k: Annotated[
-        int | None, typer.Option("--k", min=0, max=20, help="Retrieved ads in the prompt.")
+        int | None, typer.Option("--k", min=0, max=20, help="Retrieved ads in the prompt of models without a training run (a run's "
+                     f"prompt spec sets its own; {config_default('generation.k')}).")
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed of candidate 0.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of candidate 0 "
+                                                       f"({config_default('generation.decoding.seed')}).")] = None,
     temperature: Annotated[
-        float | None, typer.Option("--temperature", min=0.0, help="0: greedy decoding.")
+        float | None, typer.Option("--temperature", min=0.0, help="0: greedy decoding "
+                            f"({config_default('generation.decoding.temperature')}).")
     ] = None,
     max_new_tokens: Annotated[
-        int | None, typer.Option("--max-new-tokens", min=1, help="Tokens per candidate.")
+        int | None, typer.Option("--max-new-tokens", min=1, help="Tokens per candidate "
+                            f"({config_default('generation.decoding.max_new_tokens')}).")
     ] = None,
     caption: Annotated[
         bool, typer.Option("--caption", help="Check the 1024-unit caption limit, not 4096.")
     ] = False,
+    short: Annotated[
+        bool, typer.Option("--short", help="One line per candidate, cut to 70 characters "
+                           "(default: each candidate whole, as a reader sees it).")
+    ] = False,
+    progress: ProgressOption = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -51,6 +67,7 @@ def generate_command(
     from workbench.core.briefs import load_briefs
     from workbench.generation.generate import generate
 
+    use_progress(progress)
     cfg, root = resolve(data_dir, config)
     gcfg = cfg.generation
     updates = {key: value for key, value in (("seed", seed), ("temperature", temperature),
@@ -66,7 +83,13 @@ def generate_command(
         typer.echo(out.line())
         for row in out.frame.iter_rows(named=True):
             status = "ok" if row["checks_passed"] else "FAIL " + ",".join(row["check_failures"])
-            first = " ".join((row["text"] or "").split())[:70]
-            typer.echo(f"  [{row['candidate_index']}] {status:<28} {first}")
+            text = row["text"] or ""
+            if short:
+                typer.echo(f"  [{row['candidate_index']}] {status:<28} {' '.join(text.split())[:70]}")
+                continue
+            # Whole, with its own line breaks: a post is judged by reading it all.
+            typer.echo(f"  [{row['candidate_index']}] {status}")
+            for line in text.strip().splitlines() or ["(empty)"]:
+                typer.echo(f"      {line}")
         for note in out.notes:
             typer.echo(f"  note: {note}")

@@ -79,11 +79,13 @@ from workbench.core.manifests import (
     write_manifest,
 )
 from workbench.core.prompts import Prompt, build_prompt
+from workbench.core.runs import model_display_name
 from workbench.core.settings.generation import DecodingConfig
 from workbench.generation.candidates import GenerationRequest, Generator, RawCandidate
 from workbench.generation.checks import check_candidate, leak_lines
 from workbench.generation.registry import ModelSpec, resolve_model
-from workbench.rag.search import Hit, RagIndex, UnknownFilterError
+from workbench.rag.hits import Hit
+from workbench.rag.search import RagIndex, UnknownFilterError
 
 #: Column order and types of a generations file (see the module docstring).
 GENERATION_SCHEMA: dict[str, pl.DataType] = {
@@ -134,11 +136,17 @@ class GenerationOutput:
     model: str
     frame: pl.DataFrame
     notes: list[str] = field(default_factory=list)
+    run_id: str | None = None
+
+    @property
+    def model_name(self) -> str:
+        """The model as people read it (:func:`workbench.core.runs.model_display_name`)."""
+        return model_display_name(f"run:{self.run_id}" if self.run_id else self.model)
 
     def line(self) -> str:
         """``N candidates, P passed every check -> path``."""
         passed = int(self.frame["checks_passed"].sum())
-        return (f"{self.brief_id} x {self.model}: {self.frame.height} candidates, "
+        return (f"{self.brief_id} x {self.model_name}: {self.frame.height} candidates, "
                 f"{passed} passed every check -> {self.path}")
 
 
@@ -364,7 +372,7 @@ def generate(
             if len(shown) < min(len(retrieval.hits), spec.prompt.context_ads):
                 notes.append(f"{len(shown)} ads fit the context")
             outputs.append(GenerationOutput(path=path, brief_id=brief_file.id, model=spec.name,
-                                            frame=frame, notes=notes))
+                                            frame=frame, notes=notes, run_id=spec.run_id))
     return outputs
 
 

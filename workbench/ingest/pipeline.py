@@ -34,6 +34,7 @@ from workbench.core.manifests import (
     read_manifest,
     write_manifest,
 )
+from workbench.core.progress import bars_disabled
 from workbench.core.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA, empty_frame
 from workbench.ingest.parse import ParsedExport, parse_export
 from workbench.ingest.sources import ExportFile, discover
@@ -67,7 +68,7 @@ class IngestSummary:
 def parse_all(files: Sequence[ExportFile]) -> list[ParsedExport]:
     """Parse every export, failing on the first broken file (naming it) before any write."""
     results = []
-    for export in tqdm(files, desc="parse", unit="file", disable=None, leave=False):
+    for export in tqdm(files, desc="parse", unit="file", disable=bars_disabled(), leave=False):
         results.append(parse_export(export.data, export.source, export.sha256))
     return results
 

@@ -164,8 +164,8 @@ def preannotate(
 
 @app.command()
 def push(
-    group: Annotated[int | None, typer.Option(help="Only this annotator group's project.")] = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="At most K new tasks per project.")] = None,
+    group: Annotated[int | None, typer.Option(help="Only this annotator group's project (default: every project).")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most K new tasks per project (default: all).")] = None,
     order: Annotated[str, typer.Option(help="id (channel, message id) or uncertainty (least confident pre-annotation first).")] = "id",
     review: Annotated[bool, typer.Option("--review", help="Push curation's flagged items (curated/label_issues.parquet) to the review project.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what a push would add and what is already there; change nothing.")] = False,

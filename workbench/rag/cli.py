@@ -11,8 +11,15 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
+from workbench.core.cli_options import (
+    ConfigOption,
+    DataDirOption,
+    ProgressOption,
+    config_default,
+    resolve,
+)
 from workbench.core.layout import Layout
+from workbench.core.progress import use_progress
 
 if TYPE_CHECKING:
     from workbench.rag.search import SearchMode, TableName
@@ -46,6 +53,7 @@ def index_command(
     refit: Annotated[
         bool, typer.Option("--refit", help="Refit the embedder and re-embed every row.")
     ] = False,
+    progress: ProgressOption = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -57,6 +65,7 @@ def index_command(
     from workbench.core.errors import ConfigError
     from workbench.rag.index import build_index
 
+    use_progress(progress)
     cfg, root = resolve(data_dir, config)
     bad = [s for s in split or [] if s not in ("train", "val", "test")]
     if bad:
@@ -76,13 +85,15 @@ def index_command(
 def search_command(
     query: Annotated[str, typer.Argument(help="Free text, Amharic or English.")],
     channel: Annotated[
-        str | None, typer.Option("--channel", help="Only this channel (name or numeric id).")
+        str | None, typer.Option("--channel", help="Only this channel (name or numeric id; default: "
+                     "every channel).")
     ] = None,
-    vertical: Annotated[str | None, typer.Option("--vertical", help="Only this vertical.")] = None,
+    vertical: Annotated[str | None, typer.Option("--vertical", help="Only this vertical (default: every "
+                                                "vertical).")] = None,
     mode: Annotated[
         str, typer.Option("--mode", help="hybrid (fused), vector or text.")
     ] = "hybrid",
-    k: Annotated[int | None, typer.Option("-k", "--k", min=1, help="Number of hits.")] = None,
+    k: Annotated[int | None, typer.Option("-k", "--k", min=1, help=f"Number of hits ({config_default('rag.k')}).")] = None,
     table: Annotated[str, typer.Option("--table", help="ads or briefs.")] = "ads",
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
@@ -92,7 +103,8 @@ def search_command(
     Example: workbench rag search "ቤት ኪራይ" --channel "Sheger Gebeya" --data-dir data
     """
     from workbench.core.errors import ConfigError
-    from workbench.rag.search import RagIndex, format_hits
+    from workbench.rag.hits import format_hits
+    from workbench.rag.search import RagIndex
 
     if mode not in ("hybrid", "vector", "text"):
         msg = f"--mode: unknown mode '{mode}'; choose from hybrid, vector, text"

@@ -4,14 +4,22 @@
   finds ads through attached prefixes ("ኪራይ" finds "ለኪራይ") and homophone spellings ("ፀሐይ"
   finds "ጸሀይ");
 * vector: cosine similarity of the embeddings;
-* hybrid (default): both, each to a depth of ``max(2k, rag.hybrid_depth)`` (40), fused by reciprocal rank (RRF: each
-  list adds ``1 / (rrf_k + rank)``), then, with the default ``tfidf-svd`` embedder, re-ranked by
-  **n-gram coverage**: the IDF-weighted share of the query's character n-grams found in the ad
-  (RRF breaks ties). Coverage puts an ad that contains the query's rare words first (the SVD
-  vectors blur rare words, and RRF alone let them outvote an exact BM25 hit) and still ranks a
-  misspelt word's ad high (most of its n-grams survive the typo). On the benchmark (bench/rag.py)
-  it lifted hybrid recall@10 above both single searches on every query kind, for ~0.4 ms.
-  With other embedders (semantic vectors) the RRF order is kept.
+* hybrid (default): both, each to a depth of ``max(2k, rag.hybrid_depth)`` (40), fused by
+  reciprocal rank (RRF: each list adds ``1 / (rrf_k + rank)``), then re-ranked by
+  **relevance** (:func:`workbench.rag.ranking.relevance`, RRF breaking ties): half the share of
+  the query's words the ad holds whole (through attached prefixes and suffixes), half the
+  **n-gram coverage** (default ``tfidf-svd`` embedder): the IDF-weighted share of the query's
+  character n-grams found in the ad, counted only from ``MIN_TEXT_COVERAGE`` (0.4) up. Coverage
+  puts an ad that contains the query's rare words first (the SVD vectors blur rare words, and RRF
+  alone let them outvote an exact BM25 hit) and still ranks a misspelt word's ad high (most of
+  its n-grams survive the typo); the whole-word half keeps an ad that only shares a short prefix
+  ("የልብ", of the heart, for "ልብስ", clothes) below the ads that hold the word. On the benchmark
+  (bench/rag.py) coverage lifted hybrid recall@10 above both single searches on every query
+  kind, for ~0.4 ms. With other embedders (semantic vectors) only the whole-word half applies.
+
+Every mode then folds near-duplicates (reposts) into the best of them (``Hit.similar`` counts
+them; ``curation.dedup``'s shingles and threshold), fetching ``4k`` candidates so that the
+folded hits' places are filled.
 
 Each LanceDB query asks only for row ids and scores (``_rowid`` with ``_score`` /
 ``_distance``); ``text_norm`` (for the coverage) and the columns a hit shows come from a
@@ -46,30 +54,18 @@ search: the vectors of its rows are read from LanceDB by the first search with t
 kept (:class:`FilteredVectors`). LanceDB's HNSW search with such a pre-filter was slower and found
 85% of the exact top 10 (bench/rag.py, 100k ads, one channel's 3,300 rows); the full-text side
 stays LanceDB's.
-
-Examples
---------
->>> where_clause(channel="Sheger Gebeya", vertical="Retail")
-"channel_name = 'Sheger Gebeya' AND vertical = 'Retail'"
->>> print(where_clause(channel="1001"))
-(channel_name = '1001' OR channel_id = 1001)
 """
 
 from __future__ import annotations
 
 import asyncio
 import difflib
-import functools
 import json
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from itertools import compress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from zoneinfo import ZoneInfo
 
 from workbench.core.amharic.strings import normalize
 from workbench.core.config import ProjectConfig
@@ -77,14 +73,31 @@ from workbench.core.errors import DataContractError, WorkbenchError
 from workbench.core.layout import Layout
 from workbench.core.manifests import RagIndexManifest, read_manifest
 from workbench.rag.embedders import Embedder, load_embedder, query_form
+from workbench.rag.filters import where_clause
+from workbench.rag.hits import Hit, TableName, hit_from_row
 from workbench.rag.index import ADS_TABLE, BRIEFS_TABLE, TERM_DF_FILE, connect
+from workbench.rag.ranking import (
+    collapse_near_duplicates,
+    ngram_coverages,
+    query_ngram_weights,
+    relevance,
+    rrf_scores,
+    whole_word_shares,
+)
+from workbench.rag.rows import (
+    FilteredVectors,
+    RowSnapshot,
+    python_values,
+    ready,
+    scored_rows,
+    start_query,
+)
 from workbench.rag.text import fts_terms
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 SearchMode = Literal["hybrid", "vector", "text"]
-TableName = Literal["ads", "briefs"]
 
 _AD_COLUMNS = ["uid", "channel_name", "vertical", "date", "text", "text_norm"]
 _BRIEF_COLUMNS = ["brief_id", "target_channel", "vertical", "brand", "text", "text_norm"]
@@ -95,6 +108,10 @@ _BRIEF_COLUMNS = ["brief_id", "target_channel", "vertical", "brand", "text", "te
 #: still narrows the candidates of a query whose rare word is misspelt. At 100k: 0.92x p50,
 #: 0.87x p95, misspelt-query recall 0.12 -> 0.10.
 FTS_PRUNE_MIN_ROWS = 50_000
+
+#: Candidates fetched per hit wanted when near-duplicates are folded (a repost-heavy channel can
+#: fill a top 10 with copies of three ads).
+COLLAPSE_DEPTH_FACTOR = 4
 
 
 def fts_query(terms: str, term_df: dict[str, Any] | None, max_df: float) -> str:
@@ -135,235 +152,6 @@ def fts_query(terms: str, term_df: dict[str, Any] | None, max_df: float) -> str:
 
 class UnknownFilterError(WorkbenchError):
     """A channel or vertical filter names nothing in the index."""
-
-
-class RowSnapshot:
-    """Some columns of every row of one table version, looked up by LanceDB row id.
-
-    The values are held as Python lists: a search reads ~80 ``text_norm`` values and the
-    columns of ~10 hits, and picking them from lists took half the time of an Arrow ``take``
-    plus conversion (at 100k ads: 84 vs 174 us for the 78 texts, 92 vs 204 us for 10 hits),
-    for 1.7x the memory of the Arrow columns (72 vs 43 MB) and 0.35 s instead of 0.05 s to
-    build. Values a column repeats (channel, vertical) share one object.
-
-    Parameters
-    ----------
-    table
-        The columns plus ``_rowid`` (any row order), as a scan of the table returns them.
-
-    Examples
-    --------
-    >>> import pyarrow as pa
-    >>> snap = RowSnapshot(pa.table({"_rowid": pa.array([7, 3], pa.uint64()), "uid": ["b", "a"]}))
-    >>> snap.take([7, 3, 7], ["uid"])
-    [{'uid': 'b'}, {'uid': 'a'}, {'uid': 'b'}]
-    """
-
-    def __init__(self, table: pa.Table) -> None:
-        import numpy as np
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        ids = table["_rowid"].to_numpy()
-        order = np.argsort(ids, kind="stable")
-        self._ids = ids[order]
-        rows = table.drop_columns(["_rowid"]).take(order)
-        self._columns: dict[str, list[Any]] = {}
-        # Timestamps are held as integers and made datetimes when taken: Arrow's own conversion
-        # of a time-zoned timestamp cost more than the five other columns of a hit together.
-        self._timestamps: dict[str, pa.TimestampType] = {}
-        for name, values in zip(rows.column_names, rows.columns, strict=True):
-            if pa.types.is_timestamp(values.type):
-                self._timestamps[name] = values.type
-                values = values.cast(pa.int64())
-            if len(values) and pc.count_distinct(values).as_py() * 4 <= len(values):
-                encoded = values.combine_chunks().dictionary_encode()
-                distinct = python_values(encoded.dictionary)
-                self._columns[name] = [None if i is None else distinct[i]
-                                       for i in python_values(encoded.indices)]
-            else:
-                self._columns[name] = python_values(values)
-
-    @property
-    def num_rows(self) -> int:
-        """Rows held."""
-        return len(self._ids)
-
-    @property
-    def nbytes(self) -> int:
-        """Memory held by the values (each shared object once) and the lists."""
-        import sys
-
-        total = int(self._ids.nbytes)
-        for values in self._columns.values():
-            distinct = {id(v): v for v in values}
-            total += sys.getsizeof(values) + sum(map(sys.getsizeof, distinct.values()))
-        return total
-
-    def take(self, row_ids: Sequence[int], columns: Sequence[str]) -> list[dict[str, Any]]:
-        """``columns`` of the rows ``row_ids``, in that order.
-
-        Raises
-        ------
-        KeyError
-            A row id that is not in the snapshot (a bug: ids come from the same table version).
-        """
-        columns = list(columns)
-        positions = self._positions(row_ids)
-        data = [self._values(name, positions) for name in columns]
-        return [dict(zip(columns, row, strict=True)) for row in zip(*data, strict=True)]
-
-    def column(self, row_ids: Sequence[int], column: str) -> list[Any]:
-        """One column of the rows ``row_ids``, in that order."""
-        return self._values(column, self._positions(row_ids))
-
-    def _values(self, name: str, positions: list[int]) -> list[Any]:
-        values = self._columns[name]
-        picked = [values[p] for p in positions]
-        kind = self._timestamps.get(name)
-        return picked if kind is None else [_datetime(v, kind) for v in picked]
-
-    def _positions(self, row_ids: Sequence[int]) -> list[int]:
-        import numpy as np
-
-        wanted = np.asarray(row_ids, dtype=self._ids.dtype)
-        pos = np.searchsorted(self._ids, wanted)
-        if len(wanted) and (pos.max() >= len(self._ids) or (self._ids[pos] != wanted).any()):
-            msg = f"row ids not in the snapshot: {sorted(set(row_ids) - set(self._ids.tolist()))[:5]}"
-            raise KeyError(msg)
-        return pos.tolist()  # type: ignore[no-any-return]
-
-
-class FilteredVectors:
-    """The vectors of the rows one filter selects, searched exactly (``rag.exact_filter_max_rows``).
-
-    Parameters
-    ----------
-    table
-        ``_rowid`` and ``vector`` (fixed-size float lists) of the rows, as a LanceDB query
-        returns them.
-
-    Examples
-    --------
-    >>> import pyarrow as pa
-    >>> vectors = pa.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]], pa.list_(pa.float32(), 2))
-    >>> fv = FilteredVectors(pa.table({"_rowid": pa.array([4, 9, 7], pa.uint64()),
-    ...                               "vector": vectors}))
-    >>> found = fv.search([0.0, 1.0], limit=2)
-    >>> found["_rowid"].to_pylist(), [round(d, 2) for d in found["_distance"].to_pylist()]
-    ([7, 9], [0.0, 0.2])
-    """
-
-    def __init__(self, table: pa.Table) -> None:
-        import numpy as np
-        import pyarrow.compute as pc
-
-        vectors = table["vector"].combine_chunks()
-        ids = table["_rowid"].combine_chunks()
-        if vectors.null_count:  # a row without a vector cannot be found by a vector search
-            keep = pc.is_valid(vectors)
-            vectors, ids = vectors.filter(keep), ids.filter(keep)
-        self._ids = ids.to_numpy()
-        matrix = vectors.flatten().to_numpy().astype(np.float32, copy=False)
-        matrix = matrix.reshape(len(self._ids), vectors.type.list_size)
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        # Unit rows: a dot product is then the cosine LanceDB's "cosine" distance is 1 minus.
-        self._unit = matrix / np.where(norms > 0, norms, 1.0)
-
-    @property
-    def num_rows(self) -> int:
-        """Rows held."""
-        return len(self._ids)
-
-    def search(self, query: Any, limit: int) -> pa.Table:
-        """The ``limit`` nearest rows by cosine distance, as LanceDB's vector query returns them.
-
-        Ordered like LanceDB's top-k: ``_distance`` ascending, then ``_rowid``.
-        """
-        import numpy as np
-        import pyarrow as pa
-
-        q = np.asarray(query, dtype=np.float32)
-        norm = float(np.linalg.norm(q))
-        # einsum, not ``@``: a BLAS matrix-vector product of this size wakes OpenBLAS's worker
-        # threads, which then spin on a core for a while after each call; the next searches'
-        # LanceDB queries needed that core (bench/rag.py, 100k ads: the CPU time of every
-        # search doubled). einsum's own loop: ~0.2 ms for 3,300 x 256, 2.3 ms for 20,000.
-        cosine = (np.einsum("ij,j->i", self._unit, q / norm) if norm > 0
-                  else np.zeros(len(self._ids), np.float32))
-        distance = (1.0 - cosine).astype(np.float32)
-        n = min(limit, len(distance))
-        near = np.argpartition(distance, n - 1)[:n] if 0 < n < len(distance) else np.arange(n)
-        near = near[np.lexsort((self._ids[near], distance[near]))]
-        return pa.table({"_distance": pa.array(distance[near], pa.float32()),
-                         "_rowid": pa.array(self._ids[near], pa.uint64())})
-
-
-_EPOCH = datetime(1970, 1, 1)
-_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
-_UNIT = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": 0.001}
-
-
-def _datetime(value: int | None, kind: pa.TimestampType) -> datetime | None:
-    """The datetime Arrow would make of ``value`` (an integer timestamp of type ``kind``)."""
-    if value is None:
-        return None
-    delta = timedelta(microseconds=value * _UNIT[kind.unit])
-    if kind.tz is None:
-        return _EPOCH + delta
-    zone = _zone(kind.tz)
-    return _EPOCH_UTC + delta if zone is UTC else (_EPOCH_UTC + delta).astimezone(zone)
-
-
-@functools.cache
-def _zone(name: str) -> tzinfo:
-    if name in ("UTC", "utc", "+00:00", "Z"):
-        return UTC
-    if name[:1] in "+-":
-        sign = -1 if name[0] == "-" else 1
-        hours, minutes = name[1:].split(":")
-        return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
-    return ZoneInfo(name)
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One search result.
-
-    ``score`` is what the ranking used: n-gram coverage (hybrid with the default embedder, 0..1),
-    the fused reciprocal-rank score (hybrid otherwise), BM25 (text) or cosine similarity
-    (vector). ``bm25``, ``cosine`` and ``rrf`` are the components when known.
-    """
-
-    rank: int
-    key: str
-    score: float
-    bm25: float | None
-    cosine: float | None
-    rrf: float | None
-    channel: str | None
-    vertical: str | None
-    date: datetime | None
-    text: str
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def where_clause(*, channel: str | None = None, vertical: str | None = None,
-                 table: TableName = "ads") -> str | None:
-    """SQL pre-filter for the given channel (name, or numeric id) and vertical."""
-    parts = []
-    if channel is not None:
-        column = "channel_name" if table == "ads" else "target_channel"
-        if channel.lstrip("-").isdigit() and table == "ads":
-            parts.append(f"({column} = {_quote(channel)} OR channel_id = {int(channel)})")
-        else:
-            parts.append(f"{column} = {_quote(channel)}")
-    if vertical is not None:
-        parts.append(f"vertical = {_quote(vertical)}")
-    return " AND ".join(parts) or None
 
 
 class RagIndex:
@@ -494,7 +282,7 @@ class RagIndex:
         """The ``depth`` nearest rows, started: exact for a small filter, else LanceDB's index."""
         exact = await self._filtered_vectors(atbl, real, where) if where else None
         if exact is not None:
-            return _ready(exact.search(vector, depth))
+            return ready(exact.search(vector, depth))
         query = atbl.query().nearest_to(vector).column("vector").distance_type("cosine")
         query = query.select(["_distance"]).with_row_id().limit(depth)
         return start_query(query.where(where) if where else query, depth)
@@ -595,6 +383,7 @@ class RagIndex:
         channel: str | None = None,
         vertical: str | None = None,
         table: TableName = "ads",
+        collapse: bool = True,
     ) -> list[Hit]:
         """Search one table.
 
@@ -610,6 +399,9 @@ class RagIndex:
             Exact filters (already canonical: see :meth:`canonical_channel`).
         table
             ``ads`` (channel ads) or ``briefs``.
+        collapse
+            Fold near-duplicates of a better hit into it (``Hit.similar`` counts them), with
+            ``curation.dedup``'s shingle length and threshold: a repost shows once.
 
         Returns
         -------
@@ -625,8 +417,11 @@ class RagIndex:
         use_text = bool(terms) and mode in ("text", "hybrid")
         if not use_text and mode == "text":
             return []
-        # Hybrid lists go deeper than k: the re-ranking can only promote what was fetched.
+        # Hybrid lists go deeper than k: the re-ranking can only promote what was fetched; and
+        # folding near-duplicates away needs candidates to take their places.
         depth = max(2 * k, self.cfg.rag.hybrid_depth) if mode == "hybrid" else k
+        if collapse:
+            depth = max(depth, COLLAPSE_DEPTH_FACTOR * k)
         real = ADS_TABLE if table == "ads" else BRIEFS_TABLE
 
         async def fetch() -> list[dict[str, Any]]:
@@ -657,17 +452,20 @@ class RagIndex:
                 raise
             if by_text is not None and by_vector is not None:
                 text_table, vector_table = await asyncio.gather(by_text, by_vector)
-                top = await rerank(atbl, text_table, vector_table, weights)
+                ranked = await rerank(atbl, text_table, vector_table, weights)
             elif by_text is not None or by_vector is not None:
-                top = _scored_rows((await (by_text or by_vector)).slice(0, k))
+                ranked = scored_rows(await (by_text or by_vector))
             else:
                 return []
+            top = await fold(atbl, ranked) if collapse else ranked[:k]
             rows = await self._rows(atbl, real, [r["_rowid"] for r in top], columns)
             return [{**row, **scores} for row, scores in zip(rows, top, strict=True)]
 
         async def rerank(atbl: Any, by_text: pa.Table, by_vector: pa.Table,
                          weights: dict[str, float]) -> list[dict[str, Any]]:
-            """Fuse the two lists (RRF), then re-rank by n-gram coverage; the k best rows' scores.
+            """Fuse the two lists (RRF), then re-rank; every candidate's scores, best first.
+
+            By :func:`relevance` (whole words, then n-gram coverage), RRF breaking ties.
 
             Works on id lists: a dict per candidate (~80) cost more than the fusion itself.
             """
@@ -677,232 +475,28 @@ class RagIndex:
             distance = dict(zip(vector_ids, python_values(by_vector["_distance"]), strict=True))
             rrf = rrf_scores([text_ids, vector_ids], rrf_k=self.cfg.rag.rrf_k)
             order = sorted(rrf, key=lambda i: -rrf[i])  # stable: ties in order of first appearance
-            coverage: dict[int, float] = {}
-            if weights:
-                texts = await self._column(atbl, real, order, "text_norm")
-                coverage = dict(zip(order, ngram_coverages(weights, texts), strict=True))
-                order.sort(key=lambda i: (-coverage[i], -rrf[i]))
+            texts = await self._column(atbl, real, order, "text_norm")
+            shares = whole_word_shares(norm, texts)
+            coverages = ngram_coverages(weights, texts) if weights else [0.0] * len(order)
+            score = {i: relevance(w, c) for i, w, c in zip(order, shares, coverages, strict=True)}
+            order.sort(key=lambda i: (-score[i], -rrf[i]))
             top = []
-            for i in order[:k]:
+            for i in order:
                 row = {"_rowid": i, "_score": bm25.get(i), "_distance": distance.get(i),
                        "_relevance_score": rrf[i]}
-                if weights:
-                    row["_coverage"] = coverage[i]
+                row["_coverage"] = score[i]
                 top.append(row)
             return top
 
+        async def fold(atbl: Any, ranked: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            """The k best of ``ranked`` once near-duplicates are folded into a better hit."""
+            ids = [r["_rowid"] for r in ranked]
+            texts = await self._column(atbl, real, ids, "text_norm")
+            dedup = self.cfg.curation.dedup
+            kept = collapse_near_duplicates(ids, texts, keep=k, threshold=dedup.threshold,
+                                            shingle=dedup.shingle)
+            by_id = {r["_rowid"]: r for r in ranked}
+            return [{**by_id[rid], "_similar": similar} for rid, similar in kept]
+
         rows: list[dict[str, Any]] = self._run(fetch)
-        return [self._hit(i, row, table) for i, row in enumerate(rows, start=1)]
-
-    @staticmethod
-    def _hit(rank: int, row: dict[str, Any], table: TableName) -> Hit:
-        bm25 = row.get("_score")
-        distance = row.get("_distance")
-        cosine = None if distance is None else 1.0 - float(distance)
-        rrf = row.get("_relevance_score")
-        if "_coverage" in row:
-            score = float(row["_coverage"])
-        elif rrf is not None:
-            score = float(rrf)
-        elif bm25 is not None:
-            score = float(bm25)
-        else:
-            score = cosine if cosine is not None else 0.0
-        if table == "ads":
-            return Hit(rank=rank, key=row["uid"], score=score, bm25=bm25, cosine=cosine, rrf=rrf,
-                       channel=row.get("channel_name"), vertical=row.get("vertical"),
-                       date=row.get("date"), text=row.get("text") or "")
-        return Hit(rank=rank, key=row["brief_id"], score=score, bm25=bm25, cosine=cosine, rrf=rrf,
-                   channel=row.get("target_channel"), vertical=row.get("vertical"), date=None,
-                   text=row.get("text") or "")
-
-
-async def _ready(value: Any) -> Any:
-    """``value``, awaitable like a started query."""
-    return value
-
-
-def start_query(query: Any, limit: int) -> Coroutine[Any, Any, pa.Table]:
-    """Start a LanceDB async query now; await the result to get what ``query.to_arrow()`` gives.
-
-    The query's own handle is executed, which LanceDB spawns on its runtime at once: the caller
-    can do other work before awaiting (a coroutine such as ``to_arrow()`` would only start
-    when awaited). ``to_arrow()`` would also first ask LanceDB for the table schema, to handle
-    blob columns (these tables have none): one more round trip through LanceDB's runtime per
-    query. A LanceDB version without the handle gets ``to_arrow()``. tests/test_rag_index.py
-    checks both give the same table.
-
-    Parameters
-    ----------
-    query
-        An async LanceDB query, its limit already set.
-    limit
-        That limit: once this many rows came, the stream is not polled for its end (one round
-        trip less, ~0.2 ms).
-    """
-    execute = getattr(getattr(query, "_inner", None), "execute", None)
-    if execute is None:
-        return query.to_arrow()  # type: ignore[no-any-return]
-    return _read_stream(execute(max_batch_length=None, timeout=None), limit)
-
-
-async def _read_stream(started: Awaitable[Any], limit: int) -> pa.Table:
-    import pyarrow as pa
-
-    stream = await started
-    batches = []
-    rows = 0
-    while rows < limit:
-        try:
-            batch = await stream.__anext__()
-        except StopAsyncIteration:
-            break
-        batches.append(batch)
-        rows += batch.num_rows
-    return pa.Table.from_batches(batches, schema=stream.schema)
-
-
-async def collect(query: Any, limit: int) -> pa.Table:
-    """The result of a LanceDB async query with limit ``limit`` (see :func:`start_query`)."""
-    return await start_query(query, limit)
-
-
-def python_values(values: pa.Array | pa.ChunkedArray) -> list[Any]:
-    """``values.to_pylist()``, several times faster for numbers and strings.
-
-    ``to_pylist`` boxes every value in an Arrow scalar first (~1 us each); going through NumPy
-    does not. Other types, and numbers with nulls (NumPy would make them NaN), keep
-    ``to_pylist``.
-
-    Examples
-    --------
-    >>> import pyarrow as pa
-    >>> python_values(pa.array(["ቤት", None])), python_values(pa.array([3, None]))
-    (['ቤት', None], [3, None])
-    """
-    import pyarrow as pa
-
-    kind = values.type
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or (
-            (pa.types.is_integer(kind) or pa.types.is_floating(kind)) and not values.null_count):
-        return values.to_numpy(zero_copy_only=False).tolist()
-    return values.to_pylist()
-
-
-def _scored_rows(table: pa.Table) -> list[dict[str, Any]]:
-    """``_rowid`` and the score column (``_score`` or ``_distance``) of each row of a result."""
-    names = [c for c in ("_rowid", "_score", "_distance") if c in table.column_names]
-    values = [python_values(table.column(c)) for c in names]
-    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
-
-
-def query_ngram_weights(embedder: Embedder, query_norm: str) -> dict[str, float]:
-    """IDF weight of each known character n-gram of the query ({} without n-gram statistics)."""
-    weights = getattr(embedder, "ngram_weights", None)
-    return weights(query_norm) if weights is not None else {}
-
-
-def ngram_coverage(weights: dict[str, float], text_norm: str) -> float:
-    """IDF-weighted share of the query's n-grams that occur in ``text_norm`` (0.0 .. 1.0).
-
-    N-grams are matched as substrings of the space-padded text, so word-boundary n-grams
-    (" ቤት ") only match at word boundaries, as they were extracted.
-
-    Examples
-    --------
-    >>> ngram_coverage({" ቤ": 1.0, "ቤት": 2.0, "ት ": 1.0}, "ቤት ለኪራይ")
-    1.0
-    >>> ngram_coverage({" ቤ": 1.0, "ቤት": 2.0, "ት ": 1.0}, "የቤት ኪራይ")
-    0.75
-    """
-    return ngram_coverages(weights, [text_norm])[0]
-
-
-def ngram_coverages(weights: dict[str, float], texts: Sequence[str | None]) -> list[float]:
-    """:func:`ngram_coverage` of each text (a missing text covers nothing).
-
-    Examples
-    --------
-    >>> ngram_coverages({" ቤ": 1.0, "ቤት": 2.0, "ት ": 1.0}, ["ቤት ለኪራይ", "የቤት ኪራይ", None])
-    [1.0, 0.75, 0.0]
-    """
-    grams, values = list(weights), list(weights.values())
-    total = sum(values)
-    if total <= 0:
-        return [0.0] * len(texts)
-    # compress/map run the substring tests in C: half the time of a generator expression
-    # (a hybrid search scores ~80 candidates against ~25 n-grams).
-    return [sum(compress(values, map(f" {text or ''} ".__contains__, grams))) / total
-            for text in texts]
-
-
-def rrf_scores(ranked_ids: list[list[Any]], *, rrf_k: int) -> dict[Any, float]:
-    """Reciprocal-rank fusion of ranked id lists: each list adds ``1 / (rrf_k + rank)`` to an id.
-
-    Returns
-    -------
-    dict
-        Score per id, ids in order of first appearance.
-
-    Examples
-    --------
-    >>> {k: round(v, 4) for k, v in rrf_scores([["a", "b"], ["b"]], rrf_k=60).items()}
-    {'a': 0.0164, 'b': 0.0325}
-    """
-    scores: dict[Any, float] = {}
-    for ranked in ranked_ids:
-        for rank, key in enumerate(ranked, start=1):
-            scores[key] = scores.get(key, 0.0) + 1.0 / (rrf_k + rank)
-    return scores
-
-
-def fuse(ranked_lists: list[list[dict[str, Any]]], *, key: str, rrf_k: int) -> list[dict[str, Any]]:
-    """Reciprocal-rank fusion: each list adds ``1 / (rrf_k + rank)`` to a row's score.
-
-    Parameters
-    ----------
-    ranked_lists
-        Result rows of each search, best first (``_score`` / ``_distance`` kept per row).
-    key
-        Column identifying a row across lists.
-    rrf_k
-        The RRF constant (60 in the original paper and in LanceDB).
-
-    Returns
-    -------
-    list of dict
-        Rows merged across lists (both component scores when both found it), with
-        ``_relevance_score``; best first, ties in order of first appearance.
-
-    Examples
-    --------
-    >>> rows = fuse([[{"id": "a"}, {"id": "b"}], [{"id": "b"}]], key="id", rrf_k=60)
-    >>> [(r["id"], round(r["_relevance_score"], 4)) for r in rows]
-    [('b', 0.0325), ('a', 0.0164)]
-    """
-    scores = rrf_scores([[row[key] for row in ranked] for ranked in ranked_lists], rrf_k=rrf_k)
-    merged: dict[Any, dict[str, Any]] = {}
-    for ranked in ranked_lists:
-        for row in ranked:
-            into = merged.setdefault(row[key], {})
-            into.update((k, v) for k, v in row.items() if v is not None or k not in into)
-    for rid, row in merged.items():
-        row["_relevance_score"] = scores[rid]
-    # sorted() is stable and dicts keep insertion order: ties stay in order of first appearance.
-    return sorted(merged.values(), key=lambda r: -r["_relevance_score"])
-
-
-def format_hits(hits: list[Hit], *, width: int = 90) -> str:
-    """A plain-text table of hits for the terminal."""
-    if not hits:
-        return "no hits"
-    lines = [f"{'#':>3}  {'score':>7}  {'bm25':>6}  {'cos':>5}  {'id':<14} {'channel':<20} "
-             f"{'vertical':<18} text"]
-    for h in hits:
-        bm25 = f"{h.bm25:6.2f}" if h.bm25 is not None else f"{'-':>6}"
-        cos = f"{h.cosine:5.2f}" if h.cosine is not None else f"{'-':>5}"
-        snippet = " ".join(h.text.split())
-        snippet = snippet if len(snippet) <= width else snippet[: width - 1] + "…"
-        lines.append(f"{h.rank:>3}  {h.score:7.4f}  {bm25}  {cos}  {h.key:<14.14} "
-                     f"{(h.channel or '-'):<20.20} {(h.vertical or '-'):<18.18} {snippet}")
-    return "\n".join(lines)
+        return [hit_from_row(i, row, table) for i, row in enumerate(rows, start=1)]

@@ -128,3 +128,18 @@ def time_estimate(run_dir: Path, log: Log, *, measured_steps: int = 3) -> Any:
                           estimated_seconds=round(per_step * state.max_steps, 1))
 
     return TimeEstimate()
+
+
+def progress_lines(log: Log) -> Any:
+    """Without bars (output redirected): one line per logged step, with its losses."""
+    from transformers import TrainerCallback
+
+    class LossLines(TrainerCallback):
+        def on_log(self, args: Any, state: Any, control: Any, logs: Any = None,
+                   **kwargs: Any) -> None:
+            losses = {k: v for k, v in (logs or {}).items() if k in ("loss", "eval_loss")}
+            if state.is_world_process_zero and losses:
+                shown = ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in losses.items())
+                log(f"step {state.global_step}/{state.max_steps}: {shown}")
+
+    return LossLines()

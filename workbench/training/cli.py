@@ -12,8 +12,9 @@ from typing import Annotated
 
 import typer
 
-from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
+from workbench.core.cli_options import ConfigOption, DataDirOption, ProgressOption, resolve
 from workbench.core.layout import Layout
+from workbench.core.progress import progress_log, use_progress
 
 # On CPUs with AVX512-BF16, importing bitsandbytes logs that an optional kernel package (which
 # downloads code from the hub) is missing; the built-in CPU path it falls back to is the one the
@@ -39,7 +40,7 @@ RecipeArg = Annotated[
 SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", help="Override a recipe field: dotted.key=value (YAML value), "
-                                     "e.g. --set training.max_steps=10. Repeatable."),
+                                     "e.g. --set training.max_steps=10. Repeatable (default: the recipe as written)."),
 ]
 
 
@@ -130,7 +131,9 @@ def run_cmd(
     from_run: Annotated[str | None, typer.Option(
         "--from", help="Start from this finished run's output (its merged model, or its "
                        "adapter merged into its base): continued pretraining, then SFT.")] = None,
-    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    progress: ProgressOption = None,
+    # The flag's name before --quiet, still accepted (scripts use it); not listed in --help.
+    no_progress: Annotated[bool, typer.Option("--no-progress", hidden=True)] = False,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -147,12 +150,13 @@ def run_cmd(
         flag = "--set" if overrides else "--from"
         msg = f"{flag} cannot change a run being resumed (it continues with its saved recipe.yaml)"
         raise ConfigError(msg)
+    mode = use_progress(False if no_progress else progress)
     _, root = resolve(data_dir, config)
     loaded = load_recipe(recipe, overrides)
     if from_run:
         loaded = loaded.model_copy(update={"from_run": from_run})
     result = train_run(root, loaded, run_id=run_id, resume=resume,
-                       progress=progress, log=lambda line: typer.echo(line, err=True))
+                       progress=mode == "bars", log=progress_log(mode))
     typer.echo(result.line())
     for warning in result.warnings:
         typer.echo(f"warning: {warning}")

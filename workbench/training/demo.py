@@ -11,6 +11,7 @@ from pathlib import Path
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import DataContractError
 from workbench.core.layout import Layout
+from workbench.core.progress import current_mode
 
 DEMO_RECIPE = "tiny-cpu"
 # Short enough for the demo's time budget on 2 cores; the full recipe runs 40 steps.
@@ -50,7 +51,8 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
         lines.append("train: skipped (no ad in the train split)")
         return lines
     logged: list[str] = []
-    result = train_run(data_dir, recipe, progress=True, log=logged.append)
+    # Bars on a terminal; otherwise the run logs one line per logged step instead.
+    result = train_run(data_dir, recipe, progress=current_mode() == "bars", log=logged.append)
     lines.extend(f"  {line}" for line in logged)
     lines.append(f"train: {result.line()}")
     lines.extend(f"  warning: {w}" for w in result.warnings)

@@ -33,10 +33,11 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from workbench.core.config import format_validation_error, load_yaml_model
+from workbench.core.config import load_yaml_model
 from workbench.core.errors import ConfigError
 from workbench.core.resources import available_names, named_file
 from workbench.core.strict_model import StrictModel
+from workbench.core.validation import validation_failure
 
 #: Where recipes are looked up by name (project folder, then packaged defaults).
 RECIPES_FOLDER = "training/recipes"
@@ -412,7 +413,7 @@ def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
         try:
             recipe = Recipe.model_validate(raw)
         except ValidationError as exc:
-            raise ConfigError(format_validation_error(exc, Recipe, f"{path} (with overrides)")) from None
+            raise validation_failure(exc, Recipe, f"{path} (with overrides)") from None
     return recipe.model_copy(update={"data": recipe.data.resolve(path.resolve().parent)})
 
 

@@ -49,7 +49,12 @@ from workbench.core.runs import (
     resolve_run_dir,
     run_folder,
 )
-from workbench.training.callbacks import progress_bar, run_callbacks, time_estimate
+from workbench.training.callbacks import (
+    progress_bar,
+    progress_lines,
+    run_callbacks,
+    time_estimate,
+)
 from workbench.training.lineage import finished_parent, parent_inputs, starting_point
 from workbench.training.model_loading import (
     bnb_config,
@@ -303,6 +308,8 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
     if progress:
         trainer.remove_callback(ProgressCallback)
         trainer.add_callback(progress_bar())
+    else:
+        trainer.add_callback(progress_lines(log))
     mask = check_trainer_batch(trainer, tokenizer, objective=objective)
     log(mask.line())
 

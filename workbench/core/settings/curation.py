@@ -241,7 +241,7 @@ def with_overrides(model: M, **overrides: object) -> M:
     """
     from pydantic import ValidationError
 
-    from workbench.core.errors import ConfigError
+    from workbench.core.validation import validation_failure
 
     update = {k: v for k, v in overrides.items() if v is not None}
     if not update:
@@ -249,7 +249,4 @@ def with_overrides(model: M, **overrides: object) -> M:
     try:
         return type(model).model_validate({**model.model_dump(), **update})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or type(model).__name__
-        msg = f"invalid option {where}: {first['msg']}"
-        raise ConfigError(msg) from None
+        raise validation_failure(exc, type(model), "invalid option") from None

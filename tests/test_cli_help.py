@@ -1,0 +1,55 @@
+"""Every option of every command says its default in ``--help``.
+
+An option whose value is taken from the config or computed when left out (a ``None`` default)
+must say so in its help ("default: ..."); an option with a fixed default gets ``[default: X]``
+from the help renderer. Flags (on/off switches) are exempt: they are off unless given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import typer
+
+from workbench.cli import app
+
+
+def commands(command: Any, path: str = "workbench") -> Iterator[tuple[str, Any]]:
+    yield path, command
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        yield from commands(sub, f"{path} {name}")
+
+
+def undocumented_defaults() -> list[str]:
+    missing = []
+    root = typer.main.get_command(app)
+    for path, command in commands(root):
+        for param in command.params:
+            if param.param_type_name != "option" or param.is_flag or param.hidden:
+                continue
+            if param.required or param.name == "help":
+                continue
+            shown = param.show_default is not False and param.default not in (None, (), [])
+            if not shown and "default" not in (param.help or "").lower():
+                missing.append(f"{path} {param.opts[-1]}")
+    return missing
+
+
+def test_every_option_says_its_default() -> None:
+    assert undocumented_defaults() == []
+
+
+def test_generate_and_rag_search_show_their_defaults(capsys: Any) -> None:
+    from workbench.cli import main
+
+    for argv, needles in ((["generate", "--help"], ("--n", "--k")),
+                          (["rag", "search", "--help"], ("-k",))):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 0
+        out = " ".join(capsys.readouterr().out.split())
+        for needle in needles:
+            assert needle in out
+        assert out.count("default") >= len(needles)

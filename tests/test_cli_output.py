@@ -1,0 +1,91 @@
+"""What long commands print when their output is not a terminal: no library noise, no bars.
+
+The tiny QLoRA run is the step that produced both (bitsandbytes' "pip install kernels" warning,
+tqdm bars from datasets, transformers and the trainer run together with carriage returns): run
+it through the demo's own step and through ``train run``, in subprocesses whose output is a pipe.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.pipeline_data import synthetic_copy
+
+#: Lines no user should see: library warnings and the pieces of a progress bar.
+NOISE = re.compile(r"pip install|Failed to load|kernels-community|\w+Warning\b|warnings\.warn"
+                   r"|it/s\]|examples/s\]|\d+%\|")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "workbench", *args], capture_output=True,
+                          text=True, timeout=600, check=False, stdin=subprocess.DEVNULL)
+
+
+def assert_clean(out: subprocess.CompletedProcess[str]) -> None:
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text
+    assert "\r" not in text
+    noisy = [line for line in text.splitlines() if NOISE.search(line)]
+    assert not noisy, noisy
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("output-data")
+    synthetic_copy(root, n_ads=40, n_non_ads=10, seed=5)
+    return root
+
+
+def test_demo_training_step_prints_lines_not_bars(data_dir: Path) -> None:
+    out = run("demo", "--step", "train", "--data-dir", str(data_dir))
+    assert_clean(out)
+    assert out.stdout.startswith("[1/1] train: ")
+    # One line per logged step with its counts, in place of the trainer's bar.
+    assert re.search(r"step \d+/24: loss \d+\.\d{3}", out.stdout), out.stdout
+    assert "train: run tiny-cpu-" in out.stdout
+
+
+def test_train_run_progress_and_quiet(data_dir: Path) -> None:
+    common = ["train", "run", "tiny-cpu", "--data-dir", str(data_dir),
+              "--set", "training.max_steps=2", "--set", "training.eval_steps=2",
+              "--set", "training.save_steps=2", "--set", "training.logging_steps=1"]
+    lines = run(*common, "--run-id", "lines")
+    assert_clean(lines)
+    assert "step 2/2: loss " in lines.stderr
+    quiet = run(*common, "--run-id", "quiet", "--quiet")
+    assert_clean(quiet)
+    assert "step 1/2" not in quiet.stderr
+    assert "run quiet: finished at step 2" in quiet.stdout
+
+
+def test_unknown_demo_step_is_a_user_error(tmp_path: Path) -> None:
+    out = run("demo", "--step", "trian", "--data-dir", str(tmp_path))
+    assert out.returncode == 2
+    assert out.stderr.strip() == ("error: --step: unknown step(s) trian; the steps: ingest, "
+                                  "label, curate, train, generate, evaluate")
+
+
+def test_heartbeat_speaks_during_a_silent_step_only() -> None:
+    import threading
+
+    from workbench.core.progress import heartbeat
+
+    lines: list[str] = []
+    spoke = threading.Event()
+
+    def echo(line: str) -> None:
+        lines.append(line)
+        spoke.set()
+
+    with heartbeat(echo, every=0.01):
+        assert spoke.wait(30)
+    assert re.fullmatch(r" {6}\.\.\. still working \(\d+ s\)", lines[0])
+    quiet: list[str] = []
+    with heartbeat(quiet.append, every=3600):
+        pass
+    assert quiet == []
