@@ -108,7 +108,7 @@ def test_crafted_json_is_a_400_naming_the_field(
                            headers={"x-csrf-token": csrf, "content-type": "application/json"})
     assert response.status_code == 400, response.text[:300]
     detail = response.json()["detail"]
-    assert re.search(rf"(^|: ){re.escape(field)}[:.]", detail), detail
+    assert re.search(rf"(^|: |check ){re.escape(field)}[:.]", detail), detail
     assert len(detail) < 300
     assert client.get(f"/api/briefs/{row}").json() == before  # nothing was stored
 

@@ -236,7 +236,7 @@ def sweep_cmd(
                                                  "combinations, drawn with --seed.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the --random draw.")] = 0,
     overrides: SetOption = None,
-    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    progress: ProgressOption = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -252,9 +252,10 @@ def sweep_cmd(
     if stray:
         msg = f"unexpected argument '{stray[0]}' (grid values look like dotted.key=v1,v2)"
         raise ConfigError(msg)
+    mode = use_progress(progress)
     _, root = resolve(data_dir, config)
     result = run_sweep(root, recipe, [*grid, *ctx.args], overrides=overrides or [], random_n=random_n,
-                       seed=seed, progress=progress, log=lambda line: typer.echo(line, err=True))
+                       seed=seed, progress=mode == "bars", log=progress_log(mode))
     typer.echo(result.table())
 
 
@@ -300,7 +301,7 @@ def export_data_cmd(
         "--push-to-hub", help="Also upload both sets to this private hub dataset repository "
                               "(ORG/NAME; needs `huggingface-cli login`).")] = None,
     overrides: SetOption = None,
-    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    progress: ProgressOption = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -311,7 +312,8 @@ def export_data_cmd(
     from workbench.training.export import export_data
     from workbench.training.recipe import load_recipe
 
+    mode = use_progress(progress)
     _, root = resolve(data_dir, config)
     summary = export_data(root, load_recipe(recipe, overrides), out=out, push_to_hub=push_to_hub,
-                          progress=progress, log=lambda line: typer.echo(line, err=True))
+                          progress=mode == "bars", log=progress_log(mode))
     typer.echo(summary.line())
