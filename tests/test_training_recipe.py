@@ -20,7 +20,7 @@ from workbench.training.recipe import (
 
 SHIPPED = ("tiny-cpu", "tiny-cpu-cpt", "mistral-7b-qlora", "mistral-7b-instruct-qlora",
            "mistral-7b-cpt", "llama2-7b-chat-qlora", "llama2-amharic-qlora", "llama-3.2-1b-qlora",
-           "llama-3.2-3b-qlora", "llama-3.1-8b-qlora", "stablelm2-1.6b-qlora", "falcon-7b-qlora")
+           "llama-3.2-3b-qlora", "llama-3.1-8b-qlora", "stablelm2-1.6b-qlora", "falcon-7b-lora")
 
 GOOD = {
     "name": "ok",

@@ -62,7 +62,11 @@ def test_recipe_on_a_random_model_of_its_family(name: str, tmp_path: Path) -> No
     from transformers import AutoModelForCausalLM
 
     from workbench.training.memory import estimate_memory
-    from workbench.training.model_loading import load_base_model, peft_config
+    from workbench.training.model_loading import (
+        load_base_model,
+        peft_config,
+        quantized_linear_layers,
+    )
 
     recipe = load_recipe(name)
     config = small_config(recipe)
@@ -75,12 +79,14 @@ def test_recipe_on_a_random_model_of_its_family(name: str, tmp_path: Path) -> No
     })
     model = load_base_model(cpu, str(tmp_path))
     assert model.config.model_type == config.model_type
-    assert getattr(model, "is_loaded_in_4bit", False)
+    if recipe.quantization.enabled:
+        assert quantized_linear_layers(model) > 0, f"{name}: nothing was quantized"
     assert recipe.lora is not None
     leaves = {n.rsplit(".", 1)[-1] for n, _ in model.named_modules()}
     missing = set(recipe.lora.target_modules) - leaves
     assert not missing, f"{name}: LoRA targets {missing} not in a {config.model_type} model"
-    model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+    if recipe.quantization.enabled:
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
     model = get_peft_model(model, peft_config(recipe))
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     assert trainable == estimate_memory(recipe, config).trainable_parameters
@@ -105,7 +111,9 @@ def test_parameter_count_of_the_real_configuration(name: str) -> None:
     # The Amharic Llama-2: Llama-2 7B plus 19,008 rows of embeddings and of the head.
     expected = PUBLISHED_PARAMS[key] if key else 6.74 + 2 * 19008 * 4096 / 1e9
     assert estimate.parameters / 1e9 == pytest.approx(expected, abs=0.01)
-    assert estimate.total < 16 * 2**30, f"{name} should fit a 16 GB GPU as configured"
+    # QLoRA recipes fit a 16 GB GPU as configured; a 16-bit LoRA base (Falcon) a 24 GB one.
+    limit = 16 if recipe.quantization.enabled else 24
+    assert estimate.total < limit * 2**30, f"{name} should fit a {limit} GB GPU as configured"
 
 
 @pytest.mark.parametrize(("shape", "rows", "packing", "measured_gib"), [
@@ -186,3 +194,23 @@ def test_each_recipe_template_trains_the_ad_only() -> None:
         trained = tokenizer.decode(labels[0][labels[0] != -100].tolist())
         assert trained.replace(" ", "").startswith(rows[0][-1]["content"].replace(" ", "")), template
         assert trained.rstrip().endswith(tokenizer.eos_token), template
+
+
+def test_a_family_transformers_cannot_quantize_is_refused(tmp_path: Path) -> None:
+    """Falcon under a 4-bit config loads unquantized yet flagged 4-bit: the loader says so."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from workbench.core.errors import ConfigError
+    from workbench.training.model_loading import load_base_model
+
+    lora = load_recipe("falcon-7b-lora")
+    config = small_config(lora)
+    torch.manual_seed(0)
+    AutoModelForCausalLM.from_config(config).save_pretrained(tmp_path)
+    qlora = Recipe.model_validate({
+        **lora.model_dump(), "method": "qlora",
+        "model": {**lora.model.model_dump(), "dtype": "float32", "attn_implementation": None},
+        "quantization": {"load_in_4bit": True, "bnb_4bit_compute_dtype": "float32"}})
+    with pytest.raises(ConfigError, match="quantized none of its linear layers"):
+        load_base_model(qlora, str(tmp_path))

@@ -101,6 +101,13 @@ def load_base_model(recipe: Recipe, base: str, *, vocab_size: int | None = None,
     except OSError as exc:
         msg = f"cannot load base model '{base}': {str(exc).splitlines()[0]}"
         raise ConfigError(msg) from None
+    if quant is not None and not quantized_linear_layers(model):
+        # transformers skips layer classes it does not know (Falcon's FalconLinear in 5.x) and
+        # still marks the model as loaded in 4-bit: training would silently run on a 16-bit base.
+        msg = (f"base '{base}' ({model.config.model_type}): transformers quantized none of its "
+               "linear layers, so this is not a QLoRA run; use method 'lora' with "
+               "quantization.load_in_4bit: false (and a GPU sized by `workbench train estimate`)")
+        raise ConfigError(msg)
     if vocab_size is not None:
         resize_embeddings(model, vocab_size, recipe.model.tokenizer)
     return model
@@ -119,3 +126,10 @@ def peft_config(recipe: Recipe) -> Any:
         modules_to_save=list(lora.modules_to_save) or None, task_type="CAUSAL_LM",
     )
 
+
+
+def quantized_linear_layers(model: Any) -> int:
+    """How many of ``model``'s layers bitsandbytes replaced (4-bit or 8-bit linear layers)."""
+    import bitsandbytes as bnb
+
+    return sum(isinstance(m, bnb.nn.Linear4bit | bnb.nn.Linear8bitLt) for m in model.modules())
