@@ -74,7 +74,7 @@ def ingest(
     from workbench.ingest.pipeline import run_ingest
 
     cfg, root = resolve(data_dir, config)
-    summary = run_ingest(paths, root, cfg.cleaning)
+    summary = run_ingest(paths, root, cfg.cleaning, cfg.ingest)
     typer.echo(summary.line())
 
 # One subcommand per stage, listed in pipeline order by `workbench --help`.

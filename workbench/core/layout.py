@@ -10,6 +10,7 @@ then a one-line change here, and two stages can never disagree on where a file l
       parsed/              messages.parquet, quarantine.parquet, manifest.json
       cleaned/             messages.parquet, manifest.json
       final/               word frequencies, n-grams, channel stats
+      .ingest-staging/     an ingest in progress (committed into the folders above at its end)
       labelstudio/         the embedded Label Studio (database, credentials, log)
       argilla/             Argilla backend state
       labels/              annotations.parquet, quarantine, snapshots/
@@ -56,6 +57,11 @@ class Layout:
     root: Path
 
     # ingest ----------------------------------------------------------------------------------
+    @property
+    def ingest_staging(self) -> Path:
+        """``.ingest-staging/``: one ingest's parsed parts and outputs until they are committed."""
+        return self.root / ".ingest-staging"
+
     @property
     def raw(self) -> Path:
         """Exports as given, content-addressed by SHA-256."""

@@ -8,11 +8,15 @@ Two paths, one result:
   belongs...), the slow path decodes it generically and validates message by message, so the bad
   messages go to the quarantine with a reason and every good one is kept.
 
-A file that is not UTF-8, not JSON, or not an export at all is an :class:`InputFileError`.
+A file that is empty, HTML, not UTF-8 (anywhere, skipped fields included), not JSON, nested
+beyond the decoder's depth, not an export at all, or with a channel name or type over its limit
+is an :class:`InputFileError` naming the file. A message with a string over its limit (see
+:class:`~workbench.core.settings.ingest.IngestConfig`) is quarantined.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,8 +28,14 @@ import pyarrow as pa
 
 from workbench.core.errors import InputFileError
 from workbench.core.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA
+from workbench.core.settings.ingest import IngestConfig
 
 _INT64_MAX = 2**63 - 1
+_UTF8_CHUNK = 1 << 20
+HTML_EXPORT_HINT = (
+    "this is Telegram's HTML export; the workbench reads the JSON one: in Telegram Desktop "
+    "choose Export chat history, set Format to 'Machine-readable JSON', and ingest its result.json"
+)
 
 
 class Piece(msgspec.Struct, gc=False):
@@ -81,8 +91,8 @@ class ParsedExport:
 class _Columns:
     """Column-wise accumulator: appending to lists beats building one dict per row."""
 
-    def __init__(self, source: str, sha: str) -> None:
-        self.source, self.sha = source, sha
+    def __init__(self, source: str, sha: str, limits: IngestConfig | None = None) -> None:
+        self.source, self.sha, self.limits = source, sha, limits or IngestConfig()
         self.cols: dict[str, list[Any]] = {name: [] for name in PARSED_SCHEMA if name != "entities"}
         # Entities are kept flat (one list per struct field + offsets) and assembled as one Arrow
         # ListArray: building a list-of-structs column from Python dicts is ~40x slower.
@@ -109,7 +119,7 @@ class _Columns:
         if msg.type == "service":
             self.n_service += 1
             return
-        reason = _semantic_problem(msg)
+        reason = _semantic_problem(msg) or _oversized_field(msg, self.limits)
         if reason is None:
             try:
                 date = _timestamp(msg.date_unixtime, msg.date)
@@ -183,6 +193,32 @@ def _semantic_problem(msg: RawMessage) -> str | None:
     return None
 
 
+_MESSAGE_STRING_FIELDS = ("date", "date_unixtime", "edited", "edited_unixtime", "from_",
+                          "from_id", "author", "photo", "file", "media_type", "forwarded_from")
+
+
+def _oversized_field(msg: RawMessage, limits: IngestConfig) -> str | None:
+    """The first string of ``msg`` longer than its limit, as a quarantine reason."""
+    text = msg.text
+    pieces = [] if isinstance(text, str) else text
+    n_text = len(text) if isinstance(text, str) else sum(
+        len(p) if isinstance(p, str) else len(p.text) for p in pieces)
+    if n_text > limits.max_text_chars:
+        return f"text is {n_text:,} characters, over ingest.max_text_chars ({limits.max_text_chars:,})"
+    for name in _MESSAGE_STRING_FIELDS:
+        value = getattr(msg, name)
+        if value is not None and len(value) > limits.max_field_chars:
+            return (f"'{name.rstrip('_')}' is {len(value):,} characters, over "
+                    f"ingest.max_field_chars ({limits.max_field_chars:,})")
+    for piece in pieces:
+        if isinstance(piece, Piece):
+            for name, value in (("type", piece.type), ("href", piece.href)):
+                if value is not None and len(value) > limits.max_field_chars:
+                    return (f"text piece '{name}' is {len(value):,} characters, over "
+                            f"ingest.max_field_chars ({limits.max_field_chars:,})")
+    return None
+
+
 def _timestamp(unixtime: str | None, iso: str | None) -> int:
     """Seconds since the epoch; ``date_unixtime`` is exact, ``date`` (local time) is the fallback."""
     if unixtime is not None:
@@ -244,7 +280,9 @@ def _dump_raw(raw: Any) -> str:
         return repr(raw)
 
 
-def parse_export(data: bytes, source: str, sha: str) -> ParsedExport:
+def parse_export(
+    data: bytes, source: str, sha: str, limits: IngestConfig | None = None
+) -> ParsedExport:
     """Parse the bytes of one export file.
 
     Parameters
@@ -255,6 +293,8 @@ def parse_export(data: bytes, source: str, sha: str) -> ParsedExport:
         Human-readable origin, e.g. ``"exports/tikvah/result.json"`` or ``"all.zip:a/result.json"``.
     sha
         SHA-256 of ``data`` (recorded on every row, for lineage).
+    limits
+        String size limits (``ingest:`` in ``workbench.yaml``); the defaults when omitted.
 
     Returns
     -------
@@ -265,27 +305,89 @@ def parse_export(data: bytes, source: str, sha: str) -> ParsedExport:
     Raises
     ------
     InputFileError
-        When the file is not UTF-8, not JSON, or not a Telegram export.
+        When the file is empty, HTML, not UTF-8, not JSON, too deeply nested, not a Telegram
+        export, or its channel name or type is over its limit.
     """
+    limits = limits or IngestConfig()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    head = data[:4096].lstrip()
+    if not head:
+        what = "empty (0 bytes)" if not data else "empty (only whitespace)"
+        msg = f"{source}: the file is {what}; export the chat again"
+        raise InputFileError(msg)
+    if head.startswith(b"<"):
+        msg = f"{source}: {HTML_EXPORT_HINT}"
+        raise InputFileError(msg)
+    check_utf8(data, source)
+    try:
+        return _parse_checked(data, source, sha, limits)
+    except RecursionError:
+        # Telegram writes 8 levels at most; a file nested hundreds deep is not an export.
+        msg = f"{source}: JSON nested too deeply to be a Telegram export"
+        raise InputFileError(msg) from None
+
+
+def check_utf8(data: bytes, source: str) -> None:
+    """Raise :class:`InputFileError` at the first byte that is not UTF-8, anywhere in ``data``.
+
+    The decoders only check the strings they keep, so skipped fields and keys are checked here;
+    in chunks, so the check never holds a decoded copy of the whole file.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for start in range(0, len(data), _UTF8_CHUNK):
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(view[start:start + _UTF8_CHUNK])
+        except UnicodeDecodeError as exc:
+            offset = start - pending + exc.start
+            msg = f"{source}: not UTF-8 (invalid byte at offset {offset:,})"
+            raise InputFileError(msg) from None
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        msg = f"{source}: not UTF-8 (the file ends inside a multi-byte character)"
+        raise InputFileError(msg) from None
+
+
+def _parse_checked(data: bytes, source: str, sha: str, limits: IngestConfig) -> ParsedExport:
     try:
         export = _FAST_DECODER.decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
         export = None
     if export is not None:
-        fast = _columnar(export, source, sha)
+        # The header is checked before any column repeats the name on every row.
+        _check_names(export.name, export.type, source, limits)
+        fast = _columnar(export, source, sha, limits)
         if fast is not None:
             return fast
-    # Something does not fit (types or semantics): validate message by message, so the
+    # Something does not fit (types, semantics or sizes): validate message by message, so the
     # quarantine keeps each bad message's raw JSON exactly as exported and the rest is kept.
-    acc = _Columns(source, sha)
+    acc = _Columns(source, sha, limits)
     channels = _parse_slow(data, source, acc)
     messages, quarantine = acc.frames()
     return ParsedExport(messages, quarantine, acc.n_service, channels)
 
 
-def _columnar(export: RawExport, source: str, sha: str) -> ParsedExport | None:
+def _check_names(name: str | None, ctype: str | None, source: str, limits: IngestConfig) -> None:
+    for what, value in (("name", name), ("type", ctype)):
+        if value is None:
+            continue
+        if len(value) > limits.max_name_chars:
+            msg = (f"{source}: channel {what} is {len(value):,} characters, over "
+                   f"ingest.max_name_chars ({limits.max_name_chars:,})")
+            raise InputFileError(msg)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            msg = f"{source}: channel {what} contains an unpaired surrogate escape (\\ud800-\\udfff)"
+            raise InputFileError(msg) from None
+
+
+def _columnar(
+    export: RawExport, source: str, sha: str, limits: IngestConfig
+) -> ParsedExport | None:
     """Columns straight from the typed structs; None when any message needs the slow path.
 
     One list comprehension per field is several times faster than appending row by row, and
@@ -313,8 +415,10 @@ def _columnar(export: RawExport, source: str, sha: str) -> ParsedExport | None:
     if (bad_date | bad_edit).any():
         return None
 
-    acc = _Columns(source, sha)
+    acc = _Columns(source, sha, limits)
     texts = [_flatten_text(m.text, acc) for m in msgs]
+    if _any_oversized(msgs, texts, acc, limits):
+        return None
     entities = acc.entities_array()
     n = len(msgs)
     df = pl.DataFrame(
@@ -352,6 +456,21 @@ def _columnar(export: RawExport, source: str, sha: str) -> ParsedExport | None:
     return ParsedExport(df, quarantine, len(export.messages) - n, [export.name or str(export.id)])
 
 
+def _any_oversized(
+    msgs: list[RawMessage], texts: list[str], acc: _Columns, limits: IngestConfig
+) -> bool:
+    """Whether any string is over its limit (vectorised; the slow path then names the message)."""
+    if texts and pl.Series(texts, dtype=pl.Utf8).str.len_chars().max() > limits.max_text_chars:
+        return True
+    columns = [[getattr(m, name) for m in msgs] for name in _MESSAGE_STRING_FIELDS]
+    columns += [acc.ent_type, acc.ent_href]
+    return any(
+        values and (pl.Series(values, dtype=pl.Utf8).str.len_chars().max() or 0)
+        > limits.max_field_chars
+        for values in columns
+    )
+
+
 def _parse_slow(data: bytes, source: str, acc: _Columns) -> list[str]:
     """Generic decode + per-message validation; bad messages are quarantined, not fatal."""
     try:
@@ -373,7 +492,7 @@ def _parse_slow(data: bytes, source: str, acc: _Columns) -> list[str]:
     chats = _chats_of(obj, source)
     names = []
     for chat_obj in chats:
-        chat = _chat_header(chat_obj, source)
+        chat = _chat_header(chat_obj, source, acc.limits)
         names.append(chat[1] or str(chat[0]))
         for index, raw in enumerate(chat_obj["messages"]):
             try:
@@ -409,7 +528,9 @@ def _chats_of(obj: Any, source: str) -> list[dict[str, Any]]:
     return chats
 
 
-def _chat_header(chat: dict[str, Any], source: str) -> tuple[int, str, str]:
+def _chat_header(
+    chat: dict[str, Any], source: str, limits: IngestConfig
+) -> tuple[int, str, str]:
     cid, name, ctype = chat.get("id"), chat.get("name"), chat.get("type")
     if not isinstance(cid, int) or isinstance(cid, bool) or not 0 <= cid <= _INT64_MAX:
         msg = f"{source}: export has no valid integer channel 'id' (got {str(cid)[:40]!r})"
@@ -417,4 +538,6 @@ def _chat_header(chat: dict[str, Any], source: str) -> tuple[int, str, str]:
     if name is not None and not isinstance(name, str):
         msg = f"{source}: export 'name' must be a string, got {type(name).__name__}"
         raise InputFileError(msg)
-    return cid, name or "", ctype if isinstance(ctype, str) else "unknown"
+    ctype = ctype if isinstance(ctype, str) else "unknown"
+    _check_names(name, ctype, source, limits)
+    return cid, name or "", ctype
