@@ -187,12 +187,13 @@ def run_ingest(
     staging.start()
     try:
         summary = _ingest_staged(files, staging, cleaning, limits or IngestConfig())
-        staging.commit()
     except BaseException:
         staging.discard()
         if created and not any(data_dir.iterdir()):
             data_dir.rmdir()  # a failed first ingest leaves no trace
         raise
+    # Journaled: if this is interrupted, the next ingest completes it before anything else.
+    staging.commit()
     return summary
 
 
