@@ -166,16 +166,20 @@ def _count_ngrams(
     # contiguous per message): shift(-k).over(message) without a window. The shifts must see
     # every row, so the key is built before the filter.
     same_message = pl.col("_msg").shift(-(n - 1)) == pl.col("_msg")
-    runs = (
+    keys = (
         rows.lazy()
         .select(_key=pack.key(), _keep=same_message)
         .filter(pl.col("_keep"))
         .select("_key")
         .sort("_key")
-        .select(pl.col("_key").rle())
+        .collect()
+    )
+    # Run-length encoded on the collected frame: inside the lazy query Polars 2.1's streaming
+    # RLE node panics ("chunks.len() == 1") on some small inputs (three two-word messages).
+    runs = (
+        keys.select(pl.col("_key").rle())
         .unnest("_key")
         .select(key="value", count=pl.col("len").cast(pl.Int64))
-        .collect()
     )
     overall = (
         runs.lazy()
