@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 from workbench.core.config import CleaningConfig
 from workbench.core.errors import InputFileError
 from workbench.core.io import (
+    atomic_path,
     sha256_bytes,
     sha256_file,
     write_bytes_atomic,
@@ -200,8 +201,7 @@ def run_ingest(
 def _ingest_staged(
     files: Sequence[ExportFile], staging: Staging, cleaning: CleaningConfig, limits: IngestConfig
 ) -> IngestSummary:
-    from workbench.ingest.clean import clean_messages
-    from workbench.ingest.stats import build_final
+    from workbench.ingest.stats import REQUIRED_COLUMNS, build_final
 
     stages, out = staging.stages, staging.out
     staged = stage_exports(files, staging, limits)
@@ -225,10 +225,11 @@ def _ingest_staged(
 
     _write_parsed(stages, out, merged, quarantine, staged)
     n_merged = merged.height
-    cleaned = clean_messages(merged, cleaning)
     del merged
-    _write_cleaned(out, cleaned, cleaning)
-    _write_final(out, build_final(cleaned))
+    # Cleaning streams parsed -> cleaned in batches; the final tables read only their columns.
+    _write_cleaned(out, cleaning)
+    _write_final(out, build_final(pl.read_parquet(out.cleaned_messages, columns=list(
+        REQUIRED_COLUMNS))))
 
     reasons: Counter[str] = Counter()
     for item in staged:
@@ -311,16 +312,22 @@ def _write_parsed(
     write_manifest(stages.parsed / MANIFEST, manifest)
 
 
-def _write_cleaned(stages: Layout, cleaned: pl.DataFrame, cleaning: CleaningConfig) -> None:
-    out = stages.cleaned_messages
-    write_parquet_atomic(out, cleaned)
-    parsed_file = stages.parsed_messages
+def _write_cleaned(stages: Layout, cleaning: CleaningConfig) -> None:
+    """Stream ``stages``' parsed messages through the cleaning into its ``cleaned/``."""
+    from workbench.ingest.clean import clean_lazy
+
+    out, parsed_file = stages.cleaned_messages, stages.parsed_messages
+    with atomic_path(out) as tmp:
+        clean_lazy(pl.scan_parquet(parsed_file), cleaning).sink_parquet(
+            tmp, compression="zstd", compression_level=1, statistics=True)
+    counts = pl.scan_parquet(out).select(
+        rows=pl.len(), empty=pl.col("is_empty").sum()).collect()
     manifest = CleanedManifest(
         **envelope("cleaned"),
         inputs=[InputFile(path=parsed_file.relative_to(stages.root).as_posix(),
                           sha256=sha256_file(parsed_file))],
-        outputs={out.name: OutputFile(rows=cleaned.height, sha256=sha256_file(out),
-                                      empty_texts=int(cleaned.get_column("is_empty").sum()))},
+        outputs={out.name: OutputFile(rows=counts.item(0, "rows"), sha256=sha256_file(out),
+                                      empty_texts=int(counts.item(0, "empty")))},
         config=cleaning.model_dump(mode="json"),
     )
     write_manifest(stages.cleaned / MANIFEST, manifest)
