@@ -16,7 +16,6 @@ is an :class:`InputFileError` naming the file. A message with a string over its 
 
 from __future__ import annotations
 
-import codecs
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,15 +28,9 @@ import pyarrow as pa
 from workbench.core.errors import InputFileError
 from workbench.core.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA
 from workbench.core.settings.ingest import IngestConfig
+from workbench.ingest.input_checks import check_json_text, check_names
 
 _INT64_MAX = 2**63 - 1
-_UTF8_CHUNK = 1 << 20
-HTML_EXPORT_HINT = (
-    "this is Telegram's HTML export; the workbench reads the JSON one: in Telegram Desktop "
-    "choose Export chat history, set Format to 'Machine-readable JSON', and ingest its result.json"
-)
-
-
 class Piece(msgspec.Struct, gc=False):
     """A typed piece of a message's ``text`` list (bold, link, mention, phone...)."""
 
@@ -311,43 +304,12 @@ def parse_export(
     limits = limits or IngestConfig()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    head = data[:4096].lstrip()
-    if not head:
-        what = "empty (0 bytes)" if not data else "empty (only whitespace)"
-        msg = f"{source}: the file is {what}; export the chat again"
-        raise InputFileError(msg)
-    if head.startswith(b"<"):
-        msg = f"{source}: {HTML_EXPORT_HINT}"
-        raise InputFileError(msg)
-    check_utf8(data, source)
+    check_json_text(data, source)
     try:
         return _parse_checked(data, source, sha, limits)
     except RecursionError:
         # Telegram writes 8 levels at most; a file nested hundreds deep is not an export.
         msg = f"{source}: JSON nested too deeply to be a Telegram export"
-        raise InputFileError(msg) from None
-
-
-def check_utf8(data: bytes, source: str) -> None:
-    """Raise :class:`InputFileError` at the first byte that is not UTF-8, anywhere in ``data``.
-
-    The decoders only check the strings they keep, so skipped fields and keys are checked here;
-    in chunks, so the check never holds a decoded copy of the whole file.
-    """
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
-    for start in range(0, len(data), _UTF8_CHUNK):
-        pending = len(decoder.getstate()[0])
-        try:
-            decoder.decode(view[start:start + _UTF8_CHUNK])
-        except UnicodeDecodeError as exc:
-            offset = start - pending + exc.start
-            msg = f"{source}: not UTF-8 (invalid byte at offset {offset:,})"
-            raise InputFileError(msg) from None
-    try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        msg = f"{source}: not UTF-8 (the file ends inside a multi-byte character)"
         raise InputFileError(msg) from None
 
 
@@ -358,7 +320,7 @@ def _parse_checked(data: bytes, source: str, sha: str, limits: IngestConfig) -> 
         export = None
     if export is not None:
         # The header is checked before any column repeats the name on every row.
-        _check_names(export.name, export.type, source, limits)
+        check_names(export.name, export.type, source, limits)
         fast = _columnar(export, source, sha, limits)
         if fast is not None:
             return fast
@@ -368,21 +330,6 @@ def _parse_checked(data: bytes, source: str, sha: str, limits: IngestConfig) -> 
     channels = _parse_slow(data, source, acc)
     messages, quarantine = acc.frames()
     return ParsedExport(messages, quarantine, acc.n_service, channels)
-
-
-def _check_names(name: str | None, ctype: str | None, source: str, limits: IngestConfig) -> None:
-    for what, value in (("name", name), ("type", ctype)):
-        if value is None:
-            continue
-        if len(value) > limits.max_name_chars:
-            msg = (f"{source}: channel {what} is {len(value):,} characters, over "
-                   f"ingest.max_name_chars ({limits.max_name_chars:,})")
-            raise InputFileError(msg)
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            msg = f"{source}: channel {what} contains an unpaired surrogate escape (\\ud800-\\udfff)"
-            raise InputFileError(msg) from None
 
 
 def _columnar(
@@ -539,5 +486,5 @@ def _chat_header(
         msg = f"{source}: export 'name' must be a string, got {type(name).__name__}"
         raise InputFileError(msg)
     ctype = ctype if isinstance(ctype, str) else "unknown"
-    _check_names(name, ctype, source, limits)
+    check_names(name, ctype, source, limits)
     return cid, name or "", ctype

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from workbench.core.errors import InputFileError
 from workbench.core.settings.ingest import MIB, IngestConfig
-from workbench.ingest.parse import HTML_EXPORT_HINT
+from workbench.ingest.input_checks import HTML_EXPORT_HINT
 
 # Files inside folders/zips that are never exports (Telegram Desktop writes an HTML twin).
 _EXPORT_SUFFIXES = (".json",)
