@@ -189,8 +189,10 @@ def contender(name: str, paths: list[Path], out: Path) -> None:
         raise SystemExit(f"unknown contender {name}")
 
 
-def measure(name: str, corpus: Path, tree: Path | None = None) -> tuple[float, float]:
-    """Run one contender in a fresh interpreter; return (seconds, its peak RSS in MB).
+def measure(name: str, corpus: Path, tree: Path | None = None) -> tuple[float, float, float]:
+    """Run one contender in a fresh interpreter; return (seconds, peak RSS in MB, CPU seconds).
+
+    CPU seconds (user + system, all threads) swing less than wall time on a shared machine.
 
     ``tree``: import ``workbench`` from that checkout instead of this one.
     """
@@ -199,8 +201,8 @@ def measure(name: str, corpus: Path, tree: Path | None = None) -> tuple[float, f
         if tree is not None:
             cmd += ["--tree", str(tree)]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
-        seconds, peak_kb = proc.stdout.strip().splitlines()[-1].split()
-    return float(seconds), float(peak_kb) / 1024
+        seconds, peak_kb, cpu = proc.stdout.strip().splitlines()[-1].split()
+    return float(seconds), float(peak_kb) / 1024, float(cpu)
 
 
 def main() -> None:
@@ -225,11 +227,14 @@ def main() -> None:
         # for every contender alike.
         for module in IMPORTS[args.run]:
             __import__(module)
+        before = resource.getrusage(resource.RUSAGE_SELF)
         start = time.perf_counter()
         contender(args.run, paths, args.out)
         elapsed = time.perf_counter() - start
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (usage.ru_utime - before.ru_utime) + (usage.ru_stime - before.ru_stime)
         # The child's own peak RSS (KiB on Linux), so each contender's memory is its own.
-        print(f"{elapsed:.3f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
+        print(f"{elapsed:.3f} {usage.ru_maxrss} {cpu:.3f}")
         return
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -245,7 +250,8 @@ def main() -> None:
             runs.insert(0, ("workbench@before", args.compare_with.resolve()))
         for name, tree in runs:
             results[name] = measure(name.split("@")[0], corpus, tree)
-            print(f"  {name:<16} {results[name][0]:8.2f} s   peak RSS {results[name][1]:7.0f} MB",
+            seconds, peak, cpu = results[name]
+            print(f"  {name:<16} {seconds:8.2f} s   peak RSS {peak:7.0f} MB   CPU {cpu:8.2f} s",
                   flush=True)
     if {"workbench", "naive"} <= results.keys():
         wb, naive = results["workbench"][0], results["naive"][0]

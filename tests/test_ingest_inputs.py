@@ -146,7 +146,7 @@ def test_a_file_over_the_size_limit_is_refused(
     big.parent.mkdir()
     big.write_bytes(_export_bytes(pad=int(1.5 * MIB)))
     text = _refused([big], tmp_path / "data", IngestConfig(max_file_mib=1))
-    assert text.startswith(f"{big}: 2 MiB, over ingest.max_file_mib (1)")
+    assert text.startswith(f"{big}: 2 MiB or more, over ingest.max_file_mib (1)")
     archive = _zip(tmp_path / "big.zip", {"result.json": big.read_bytes()})
     text = _refused([archive], tmp_path / "data",
                     IngestConfig(max_file_mib=1, max_zip_ratio=10_000))
@@ -156,6 +156,12 @@ def test_a_file_over_the_size_limit_is_refused(
     err = _cli_refused([str(big), "--data-dir", str(tmp_path / "data"),
                         "--config", str(tmp_path / "workbench.yaml")], capsys)
     assert "ingest.max_file_mib (1)" in err
+
+
+def test_a_device_or_pipe_is_read_no_further_than_the_limit(tmp_path: Path) -> None:
+    # /dev/zero reports size 0 and never ends: only the bytes actually read count.
+    text = _refused([Path("/dev/zero")], tmp_path / "data", IngestConfig(max_file_mib=1))
+    assert text.startswith("/dev/zero: 1 MiB or more, over ingest.max_file_mib (1)")
 
 
 @pytest.mark.parametrize(

@@ -158,17 +158,24 @@ class ExportReader:
         return self._read_member(export)
 
     def _read_plain(self, export: ExportFile) -> bytes:
+        limit = self.limits.max_file_bytes
         try:
             size = export.path.stat().st_size
-            if size > self.limits.max_file_bytes:
+            if size > limit:
                 self._too_large(export.source, size)
-            return export.path.read_bytes()
+            # Read at most one byte past the limit: a file that grew since, a pipe or a device
+            # (/dev/zero) reports a size that means nothing.
+            with export.path.open("rb") as fh:
+                data = fh.read(limit + 1)
         except OSError as exc:
             msg = f"{export.source}: cannot read ({exc.strerror})"
             raise InputFileError(msg) from None
+        if len(data) > limit:
+            self._too_large(export.source, len(data))
+        return data
 
     def _too_large(self, source: str, size: int) -> None:
-        msg = (f"{source}: {size / MIB:,.0f} MiB, over ingest.max_file_mib "
+        msg = (f"{source}: {size / MIB:,.0f} MiB or more, over ingest.max_file_mib "
                f"({self.limits.max_file_mib:,}); raise it in workbench.yaml if the export is genuine")
         raise InputFileError(msg)
 
