@@ -201,7 +201,7 @@ def run_ingest(
 def _ingest_staged(
     files: Sequence[ExportFile], staging: Staging, cleaning: CleaningConfig, limits: IngestConfig
 ) -> IngestSummary:
-    from workbench.ingest.stats import REQUIRED_COLUMNS, build_final
+    from workbench.ingest.stats import build_final
 
     stages, out = staging.stages, staging.out
     staged = stage_exports(files, staging, limits)
@@ -228,8 +228,7 @@ def _ingest_staged(
     del merged
     # Cleaning streams parsed -> cleaned in batches; the final tables read only their columns.
     _write_cleaned(out, cleaning)
-    _write_final(out, build_final(pl.read_parquet(out.cleaned_messages, columns=list(
-        REQUIRED_COLUMNS))))
+    _write_final(out, build_final(pl.scan_parquet(out.cleaned_messages)))
 
     reasons: Counter[str] = Counter()
     for item in staged:
