@@ -268,3 +268,14 @@ def test_wide_keys_when_vocabulary_is_huge() -> None:
         (10, "a", f"{big} 5 {big - 1}", 1),
         (20, "b", f"{big} 5 {big - 1}", 1),
     ]
+
+
+def test_build_final_from_a_parquet_scan_equals_from_a_frame(tmp_path: Any) -> None:
+    # Ingest hands build_final a lazy scan of cleaned/messages.parquet (only needed columns read).
+    cleaned = clean_messages(parsed_rows(CORPUS), CleaningConfig())
+    path = tmp_path / "cleaned.parquet"
+    cleaned.write_parquet(path)
+    eager = build_final(cleaned)
+    lazy = build_final(pl.scan_parquet(path))
+    for name, table in eager.items():
+        assert lazy[name].equals(table), name
