@@ -238,3 +238,19 @@ def test_each_export_is_read_only_when_its_turn_comes(
     # The second file is read after the first one's rows are on disk in the staging area.
     assert staged_before == [0, 1]
     assert len(held) == 2
+
+
+def test_a_second_ingest_on_the_same_data_dir_is_refused(exports: Path, tmp_path: Path) -> None:
+    import fcntl
+
+    data = tmp_path / "data"
+    run_ingest([exports], data, CleaningConfig())
+    before = _outputs(data)
+    with (data / ".ingest.lock").open("ab") as held:  # another ingest, still running
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(InputFileError, match="another workbench ingest is running"):
+            run_ingest([exports], data, CleaningConfig())
+        assert (data / ".ingest.lock").exists()
+    for name, frame in before.items():
+        assert _outputs(data)[name].equals(frame), name
+    assert run_ingest([exports], data, CleaningConfig()).duplicates_merged == 4

@@ -11,6 +11,7 @@ then a one-line change here, and two stages can never disagree on where a file l
       cleaned/             messages.parquet, manifest.json
       final/               word frequencies, n-grams, channel stats
       .ingest-staging/     an ingest in progress (committed into the folders above at its end)
+      .ingest.lock         held while an ingest runs
       labelstudio/         the embedded Label Studio (database, credentials, log)
       argilla/             Argilla backend state
       labels/              annotations.parquet, quarantine, snapshots/
@@ -61,6 +62,11 @@ class Layout:
     def ingest_staging(self) -> Path:
         """``.ingest-staging/``: one ingest's parsed parts and outputs until they are committed."""
         return self.root / ".ingest-staging"
+
+    @property
+    def ingest_lock(self) -> Path:
+        """``.ingest.lock``: held while an ingest runs, so two never share the staging area."""
+        return self.root / ".ingest.lock"
 
     @property
     def raw(self) -> Path:

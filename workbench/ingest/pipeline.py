@@ -185,16 +185,25 @@ def run_ingest(
     files = discover(paths)
     created = not data_dir.exists()
     staging = Staging(stages)
-    staging.start()
     try:
-        summary = _ingest_staged(files, staging, cleaning, limits or IngestConfig())
+        staging.start()
+        try:
+            summary = _ingest_staged(files, staging, cleaning, limits or IngestConfig())
+        except BaseException:
+            staging.discard()
+            raise
+        # Journaled: if this is interrupted, the next ingest completes it before anything else.
+        staging.commit()
     except BaseException:
-        staging.discard()
-        if created and not any(data_dir.iterdir()):
-            data_dir.rmdir()  # a failed first ingest leaves no trace
+        if created and staging.locked:
+            # A failed first ingest leaves no trace.
+            stages.ingest_lock.unlink(missing_ok=True)
+            staging.release()
+            if not any(data_dir.iterdir()):
+                data_dir.rmdir()
+        staging.release()
         raise
-    # Journaled: if this is interrupted, the next ingest completes it before anything else.
-    staging.commit()
+    staging.release()
     return summary
 
 

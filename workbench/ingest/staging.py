@@ -10,9 +10,12 @@ are complete). Either way the next ingest starts from a clean staging area.
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 from pathlib import Path
+from typing import IO
 
+from workbench.core.errors import InputFileError
 from workbench.core.io import write_text_atomic
 from workbench.core.layout import MANIFEST, Layout
 
@@ -33,12 +36,40 @@ class Staging:
         self.root = stages.ingest_staging
         self.parts = self.root / "parts"
         self.out = Layout(self.root / "out")
+        self._lock: IO[bytes] | None = None
 
     def start(self) -> None:
-        """Finish or discard what an interrupted ingest left, then make an empty staging area."""
+        """Lock the data dir, complete or discard what an interrupted ingest left, empty staging.
+
+        Raises
+        ------
+        InputFileError
+            When another ingest holds the lock on this data dir.
+        """
+        self.stages.root.mkdir(parents=True, exist_ok=True)
+        lock = self.stages.ingest_lock.open("ab")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            msg = (f"{self.stages.root}: another workbench ingest is running on this data dir; "
+                   "wait for it to finish")
+            raise InputFileError(msg) from None
+        self._lock = lock
         recover(self.stages)
         self.parts.mkdir(parents=True)
         self.out.root.mkdir(parents=True)
+
+    @property
+    def locked(self) -> bool:
+        """Whether this staging holds the data dir's ingest lock."""
+        return self._lock is not None
+
+    def release(self) -> None:
+        """Release the ingest lock (the lock file itself stays, empty)."""
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def commit(self) -> None:
         """Move every staged output onto its place in the data dir, then remove the staging."""
