@@ -31,6 +31,8 @@ from workbench.core.settings.ingest import IngestConfig
 from workbench.ingest.input_checks import check_json_text, check_names
 
 _INT64_MAX = 2**63 - 1
+
+
 class Piece(msgspec.Struct, gc=False):
     """A typed piece of a message's ``text`` list (bold, link, mention, phone...)."""
 
