@@ -215,10 +215,14 @@ def main() -> None:
                         help="another checkout whose whole ingest runs as workbench@before")
     parser.add_argument("--tree", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--run", help=argparse.SUPPRESS)
+    parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    if args.generate:  # child process: write the corpus
+        generate(args.corpus, args.messages, args.channels)
+        return
     if args.run:  # child process: time one contender, print seconds last
         if args.tree:
             sys.path.insert(0, str(args.tree))
@@ -240,7 +244,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "exports"
         t0 = time.perf_counter()
-        paths = generate(corpus, args.messages, args.channels)
+        # In a child process: a contender's peak RSS (ru_maxrss) starts at its parent's RSS when
+        # it is spawned, so a parent that generated the corpus itself would floor every figure.
+        subprocess.run([sys.executable, __file__, "--generate", "--corpus", str(corpus),
+                        "--messages", str(args.messages), "--channels", str(args.channels)],
+                       check=True)
+        paths = sorted(corpus.rglob("result.json"))
         size_mb = sum(p.stat().st_size for p in paths) / 1e6
         print(f"generated {args.messages:,} messages in {len(paths)} exports, {size_mb:.0f} MB "
               f"({time.perf_counter() - t0:.1f} s)")
