@@ -188,8 +188,11 @@ def _semantic_problem(msg: RawMessage) -> str | None:
     return None
 
 
-_MESSAGE_STRING_FIELDS = ("date", "date_unixtime", "edited", "edited_unixtime", "from_",
-                          "from_id", "author", "photo", "file", "media_type", "forwarded_from")
+# The strings a message contributes to the stored columns (message field, column): dates are
+# stored as timestamps and photo/file as a media type, so their strings are never kept.
+_MESSAGE_STRING_FIELDS = (("from_", "sender"), ("from_id", "sender_id"), ("author", "author"),
+                          ("media_type", "_media"), ("forwarded_from", "forwarded_from"))
+_STORED_STRING_COLUMNS = tuple(column for _, column in _MESSAGE_STRING_FIELDS)
 
 
 def _oversized_field(msg: RawMessage, limits: IngestConfig) -> str | None:
@@ -200,7 +203,7 @@ def _oversized_field(msg: RawMessage, limits: IngestConfig) -> str | None:
         len(p) if isinstance(p, str) else len(p.text) for p in pieces)
     if n_text > limits.max_text_chars:
         return f"text is {n_text:,} characters, over ingest.max_text_chars ({limits.max_text_chars:,})"
-    for name in _MESSAGE_STRING_FIELDS:
+    for name, _ in _MESSAGE_STRING_FIELDS:
         value = getattr(msg, name)
         if value is not None and len(value) > limits.max_field_chars:
             return (f"'{name.rstrip('_')}' is {len(value):,} characters, over "
@@ -366,8 +369,6 @@ def _columnar(
 
     acc = _Columns(source, sha, limits)
     texts = [_flatten_text(m.text, acc) for m in msgs]
-    if _any_oversized(msgs, texts, acc, limits):
-        return None
     entities = acc.entities_array()
     n = len(msgs)
     df = pl.DataFrame(
@@ -388,6 +389,8 @@ def _columnar(
             "entities": pl.Series(entities).cast(PARSED_SCHEMA["entities"]),
         }
     )
+    if _any_oversized(df, limits):
+        return None
     df = df.with_columns(
         pl.concat_str(pl.col("channel_id"), pl.lit(":"), pl.col("message_id")).alias("uid"),
         pl.lit(export.name or "", pl.Utf8).alias("channel_name"),
@@ -405,19 +408,24 @@ def _columnar(
     return ParsedExport(df, quarantine, len(export.messages) - n, [export.name or str(export.id)])
 
 
-def _any_oversized(
-    msgs: list[RawMessage], texts: list[str], acc: _Columns, limits: IngestConfig
-) -> bool:
-    """Whether any string is over its limit (vectorised; the slow path then names the message)."""
-    if texts and pl.Series(texts, dtype=pl.Utf8).str.len_chars().max() > limits.max_text_chars:
-        return True
-    columns = [[getattr(m, name) for m in msgs] for name in _MESSAGE_STRING_FIELDS]
-    columns += [acc.ent_type, acc.ent_href]
-    return any(
-        values and (pl.Series(values, dtype=pl.Utf8).str.len_chars().max() or 0)
-        > limits.max_field_chars
-        for values in columns
-    )
+def _any_oversized(df: pl.DataFrame, limits: IngestConfig) -> bool:
+    """Whether a stored string is over its limit (the slow path then names the message).
+
+    Checked on the columns already built, so the fast path pays one vectorised pass.
+    """
+    def longest(expr: pl.Expr) -> pl.Expr:
+        return expr.str.len_chars().max().fill_null(0)
+
+    piece = pl.col("entities").explode().struct
+    text, field = df.select(
+        longest(pl.col("text")),
+        pl.max_horizontal(
+            *(longest(pl.col(name)) for name in _STORED_STRING_COLUMNS),
+            longest(piece.field("type")),
+            longest(piece.field("href")),
+        ),
+    ).row(0)
+    return text > limits.max_text_chars or field > limits.max_field_chars
 
 
 def _parse_slow(data: bytes, source: str, acc: _Columns) -> list[str]:
