@@ -28,7 +28,7 @@ data_dir: {data_dir}
 #   eval/       suites/*.yaml (`workbench eval run <name>`), metrics/ (metric modules)
 
 # ingest:
-#   max_file_mib: 2048          # largest export file; peak memory is about 4x the largest file
+#   max_file_mib: 2048          # largest export file; parsing takes about 4x its size in memory
 #   max_zip_ratio: 100          # uncompressed/compressed size beyond which a zip is refused
 
 # cleaning:

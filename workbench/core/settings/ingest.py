@@ -1,8 +1,8 @@
 """``ingest:`` section of ``workbench.yaml``: how large an input ``workbench ingest`` accepts.
 
-The limits keep a crafted or damaged export from exhausting memory or disk: ingest holds one
-export file at a time, so its peak memory follows the largest file (about 4x its size), and every
-string is bounded before it is copied into a column. Each limit names itself in the error, so a
+The limits keep a crafted or damaged export from exhausting memory or disk: ingest parses one
+export file at a time (parsing takes about 4x the file's size in memory), zip members are measured
+while they are decompressed, and every stored string is bounded before it is copied into a column. Each limit names itself in the error, so a
 user with a genuinely larger export knows which key to raise.
 """
 
@@ -21,7 +21,7 @@ class IngestConfig(StrictModel):
     max_file_mib: int = Field(
         default=2048, ge=1,
         description="Largest export file (a result.json, or one inside a zip, uncompressed) in "
-        "MiB. Peak memory is about 4x the largest file.")
+        "MiB. Parsing a file takes about 4x its size in memory.")
     max_zip_total_mib: int = Field(
         default=16384, ge=1,
         description="Most uncompressed bytes read from one .zip, all members together, in MiB.")
