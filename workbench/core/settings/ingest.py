@@ -2,8 +2,9 @@
 
 The limits keep a crafted or damaged export from exhausting memory or disk: ingest parses one
 export file at a time (parsing takes about 4x the file's size in memory), zip members are measured
-while they are decompressed, and every stored string is bounded before it is copied into a column. Each limit names itself in the error, so a
-user with a genuinely larger export knows which key to raise.
+while they are decompressed, and every stored string is bounded before it is copied into a column.
+Each limit names itself in the error, so a user with a genuinely larger export knows which key to
+raise.
 """
 
 from __future__ import annotations
