@@ -4,6 +4,8 @@ Usage::
 
     .venv/bin/python bench/ingest.py                 # 200,000 messages (~150 MB), 25 channels
     .venv/bin/python bench/ingest.py --messages 20000
+    .venv/bin/python bench/ingest.py --messages 1000000 --contenders workbench \
+        --compare-with /tmp/old-checkout     # scale: this checkout against an older one
 
 Three contenders run on the same generated exports, each in its own subprocess so peak memory
 (max RSS) is measured per contender:
@@ -14,7 +16,9 @@ Three contenders run on the same generated exports, each in its own subprocess s
 (c) ``orjson``: ``orjson.loads`` of every file and nothing else, the floor for any parser.
 
 It also times the parse step alone (``parse``) against (c). Targets: (a) >= 5x faster than (b);
-``parse`` within 1.5x of (c).
+``parse`` within 1.5x of (c). ``--compare-with DIR`` adds ``workbench@before``: the whole ingest
+of another checkout (e.g. an older commit, from ``git archive``) on the same exports in the same
+session, so before/after figures share the machine's load.
 """
 
 from __future__ import annotations
@@ -185,53 +189,86 @@ def contender(name: str, paths: list[Path], out: Path) -> None:
         raise SystemExit(f"unknown contender {name}")
 
 
-def measure(name: str, corpus: Path) -> tuple[float, float]:
-    """Run one contender in a fresh interpreter; return (seconds, its peak RSS in MB)."""
+def measure(name: str, corpus: Path, tree: Path | None = None) -> tuple[float, float, float]:
+    """Run one contender in a fresh interpreter; return (seconds, peak RSS in MB, CPU seconds).
+
+    CPU seconds (user + system, all threads) swing less than wall time on a shared machine.
+
+    ``tree``: import ``workbench`` from that checkout instead of this one.
+    """
     with tempfile.TemporaryDirectory() as out:
         cmd = [sys.executable, __file__, "--run", name, "--corpus", str(corpus), "--out", out]
+        if tree is not None:
+            cmd += ["--tree", str(tree)]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
-        seconds, peak_kb = proc.stdout.strip().splitlines()[-1].split()
-    return float(seconds), float(peak_kb) / 1024
+        seconds, peak_kb, cpu = proc.stdout.strip().splitlines()[-1].split()
+    return float(seconds), float(peak_kb) / 1024, float(cpu)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=200_000)
     parser.add_argument("--channels", type=int, default=25)
+    parser.add_argument("--contenders", default="orjson,parse,workbench,naive",
+                        help="comma-separated subset of orjson,parse,workbench,naive")
+    parser.add_argument("--compare-with", type=Path,
+                        help="another checkout whose whole ingest runs as workbench@before")
+    parser.add_argument("--tree", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--run", help=argparse.SUPPRESS)
+    parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    if args.generate:  # child process: write the corpus
+        generate(args.corpus, args.messages, args.channels)
+        return
     if args.run:  # child process: time one contender, print seconds last
+        if args.tree:
+            sys.path.insert(0, str(args.tree))
         paths = sorted(args.corpus.rglob("result.json"))
         # Library imports are paid once per process, not per export: keep them off the clock
         # for every contender alike.
         for module in IMPORTS[args.run]:
             __import__(module)
+        before = resource.getrusage(resource.RUSAGE_SELF)
         start = time.perf_counter()
         contender(args.run, paths, args.out)
         elapsed = time.perf_counter() - start
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (usage.ru_utime - before.ru_utime) + (usage.ru_stime - before.ru_stime)
         # The child's own peak RSS (KiB on Linux), so each contender's memory is its own.
-        print(f"{elapsed:.3f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
+        print(f"{elapsed:.3f} {usage.ru_maxrss} {cpu:.3f}")
         return
 
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "exports"
         t0 = time.perf_counter()
-        paths = generate(corpus, args.messages, args.channels)
+        # In a child process: a contender's peak RSS (ru_maxrss) starts at its parent's RSS when
+        # it is spawned, so a parent that generated the corpus itself would floor every figure.
+        subprocess.run([sys.executable, __file__, "--generate", "--corpus", str(corpus),
+                        "--messages", str(args.messages), "--channels", str(args.channels)],
+                       check=True)
+        paths = sorted(corpus.rglob("result.json"))
         size_mb = sum(p.stat().st_size for p in paths) / 1e6
         print(f"generated {args.messages:,} messages in {len(paths)} exports, {size_mb:.0f} MB "
               f"({time.perf_counter() - t0:.1f} s)")
         results = {}
-        for name in ("orjson", "parse", "workbench", "naive"):
-            results[name] = measure(name, corpus)
-            print(f"  {name:<10} {results[name][0]:8.2f} s   peak RSS {results[name][1]:7.0f} MB",
+        runs = [(name, None) for name in args.contenders.split(",")]
+        if args.compare_with:
+            runs.insert(0, ("workbench@before", args.compare_with.resolve()))
+        for name, tree in runs:
+            results[name] = measure(name.split("@")[0], corpus, tree)
+            seconds, peak, cpu = results[name]
+            print(f"  {name:<16} {seconds:8.2f} s   peak RSS {peak:7.0f} MB   CPU {cpu:8.2f} s",
                   flush=True)
-    wb, naive = results["workbench"][0], results["naive"][0]
-    parse, floor = results["parse"][0], results["orjson"][0]
-    print(f"workbench ingest vs naive notebook pipeline: {naive / wb:.1f}x faster (target >= 5x)")
-    print(f"parse step vs orjson.loads floor: {parse / floor:.2f}x the floor's time (target <= 1.5x)")
+    if {"workbench", "naive"} <= results.keys():
+        wb, naive = results["workbench"][0], results["naive"][0]
+        print(f"workbench ingest vs naive notebook pipeline: {naive / wb:.1f}x faster (target >= 5x)")
+    if {"parse", "orjson"} <= results.keys():
+        parse, floor = results["parse"][0], results["orjson"][0]
+        print(f"parse step vs orjson.loads floor: {parse / floor:.2f}x the floor's time "
+              "(target <= 1.5x)")
 
 
 if __name__ == "__main__":

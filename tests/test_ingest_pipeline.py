@@ -159,3 +159,98 @@ def test_crash_while_writing_keeps_previous_outputs(
     monkeypatch.undo()
     assert (data / "cleaned" / "messages.parquet").read_bytes() == before
     assert not list(data.rglob("*.tmp"))
+    assert not (data / ".ingest-staging").exists()
+
+
+def _outputs(data: Path) -> dict[str, pl.DataFrame]:
+    names = ["parsed/messages.parquet", "parsed/quarantine.parquet", "cleaned/messages.parquet",
+             "final/ngrams.parquet", "final/channel_stats.parquet"]
+    return {name: pl.read_parquet(data / name) for name in names}
+
+
+def test_a_commit_cut_short_is_completed_by_the_next_ingest(
+    exports: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import workbench.ingest.staging as staging_module
+
+    extra = write(tmp_path / "more" / "result.json", export([message(50, "አዲስ ቤት")], cid=300))
+    data = tmp_path / "data"
+    run_ingest([exports], data, CleaningConfig())
+
+    def power_cut(src_root: Path, dest_root: Path) -> None:
+        # Two files reach their place, then the process dies.
+        for path in sorted(p for p in src_root.rglob("*.parquet"))[:2]:
+            target = dest_root / path.relative_to(src_root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path.replace(target)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(staging_module, "_move_staged", power_cut)
+    with pytest.raises(KeyboardInterrupt):
+        run_ingest([extra], data, CleaningConfig())
+    monkeypatch.undo()
+    assert (data / ".ingest-staging" / "COMMITTING").exists()
+
+    run_ingest([exports], data, CleaningConfig())
+    clean_run = tmp_path / "clean"
+    for paths in ([exports], [extra], [exports]):
+        run_ingest(paths, clean_run, CleaningConfig())
+    for name, frame in _outputs(clean_run).items():
+        assert _outputs(data)[name].equals(frame), name
+    assert not (data / ".ingest-staging").exists()
+    assert (data / "raw" / f"{sha256_file(extra)}.json").exists()
+
+
+def test_staging_left_by_a_killed_ingest_is_discarded(exports: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    run_ingest([exports], data, CleaningConfig())
+    before = _outputs(data)
+    # A killed ingest (no journal): half-written staged outputs that must never be committed.
+    leftover = data / ".ingest-staging" / "out" / "parsed" / "messages.parquet"
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"half written")
+    (data / ".ingest-staging" / "parts").mkdir()
+    (data / ".ingest-staging" / "parts" / "000000.messages.parquet").write_bytes(b"junk")
+    summary = run_ingest([exports], data, CleaningConfig())
+    assert summary.new_messages == 0
+    for name, frame in before.items():
+        assert _outputs(data)[name].equals(frame), name
+    assert not (data / ".ingest-staging").exists()
+
+
+def test_each_export_is_read_only_when_its_turn_comes(
+    exports: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.ingest import pipeline
+
+    held: list[int] = []
+    staged_before: list[int] = []
+    real_parse = pipeline.parse_export
+
+    def parse(data: bytes, source: str, sha: str, limits: object = None) -> object:
+        held.append(len(data))
+        staged_before.append(len(list((tmp_path / "data" / ".ingest-staging" / "parts")
+                                      .glob("*.messages.parquet"))))
+        return real_parse(data, source, sha, limits)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "parse_export", parse)
+    run_ingest([exports], tmp_path / "data", CleaningConfig())
+    # The second file is read after the first one's rows are on disk in the staging area.
+    assert staged_before == [0, 1]
+    assert len(held) == 2
+
+
+def test_a_second_ingest_on_the_same_data_dir_is_refused(exports: Path, tmp_path: Path) -> None:
+    import fcntl
+
+    data = tmp_path / "data"
+    run_ingest([exports], data, CleaningConfig())
+    before = _outputs(data)
+    with (data / ".ingest.lock").open("ab") as held:  # another ingest, still running
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(InputFileError, match="another workbench ingest is running"):
+            run_ingest([exports], data, CleaningConfig())
+        assert (data / ".ingest.lock").exists()
+    for name, frame in before.items():
+        assert _outputs(data)[name].equals(frame), name
+    assert run_ingest([exports], data, CleaningConfig()).duplicates_merged == 4

@@ -125,6 +125,16 @@ def test_ngrams_hand_computed_and_never_cross_messages() -> None:
     assert set(out["ngrams_by_channel.parquet"]["channel_name"]) == {"ch1", "ch2"}
 
 
+def test_distinct_bigrams_and_no_trigram_count() -> None:
+    # Three two-word messages: three distinct bigrams and no trigram. Polars 2.1 panicked
+    # counting these inside one lazy query (its streaming RLE node).
+    out = final_of([{"channel_id": 1, "text": f"ሰላም {i}"} for i in range(1, 4)])
+    assert as_rows(out["ngrams.parquet"], "n", "ngram", "count") == [
+        (1, "ሰላም", 3), (1, "1", 1), (1, "2", 1), (1, "3", 1),
+        (2, "ሰላም 1", 1), (2, "ሰላም 2", 1), (2, "ሰላም 3", 1),
+    ]
+
+
 def test_min_count() -> None:
     out = final_of(CORPUS, min_count=2)
     assert as_rows(out["ngrams.parquet"], "n", "ngram", "count") == [
@@ -258,3 +268,14 @@ def test_wide_keys_when_vocabulary_is_huge() -> None:
         (10, "a", f"{big} 5 {big - 1}", 1),
         (20, "b", f"{big} 5 {big - 1}", 1),
     ]
+
+
+def test_build_final_from_a_parquet_scan_equals_from_a_frame(tmp_path: Any) -> None:
+    # Ingest hands build_final a lazy scan of cleaned/messages.parquet (only needed columns read).
+    cleaned = clean_messages(parsed_rows(CORPUS), CleaningConfig())
+    path = tmp_path / "cleaned.parquet"
+    cleaned.write_parquet(path)
+    eager = build_final(cleaned)
+    lazy = build_final(pl.scan_parquet(path))
+    for name, table in eager.items():
+        assert lazy[name].equals(table), name

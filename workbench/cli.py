@@ -77,7 +77,7 @@ def ingest(
 
     use_progress(progress)
     cfg, root = resolve(data_dir, config)
-    summary = run_ingest(paths, root, cfg.cleaning)
+    summary = run_ingest(paths, root, cfg.cleaning, cfg.ingest)
     typer.echo(summary.line())
 
 # One subcommand per stage, listed in pipeline order by `workbench --help`.

@@ -45,7 +45,7 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
     if not exports.is_dir():
         msg = f"{exports}: sample exports not found (the package was installed without its data)"
         raise InputFileError(msg)
-    summary = run_ingest([exports], data_dir, cfg.cleaning)
+    summary = run_ingest([exports], data_dir, cfg.cleaning, cfg.ingest)
     lines = [summary.line()]
     lay = Layout(data_dir)
     for folder in (lay.raw, lay.parsed, lay.cleaned, lay.final):

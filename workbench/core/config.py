@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from workbench.core.errors import ConfigError
 from workbench.core.settings.curation import CurationConfig
 from workbench.core.settings.generation import GenerationConfig
+from workbench.core.settings.ingest import IngestConfig
 from workbench.core.settings.labeling import LabelingConfig
 from workbench.core.settings.rag import RagConfig
 from workbench.core.settings.web import WebConfig
@@ -113,6 +114,9 @@ class ProjectConfig(StrictModel):
     channels: list[ChannelConfig] = Field(default_factory=list, description="Known channels.")
     annotator_groups: list[AnnotatorGroup] = Field(
         default_factory=_default_groups, description="Annotator groups: message-id slices and whole channels each group labels."
+    )
+    ingest: IngestConfig = Field(
+        default_factory=IngestConfig, description="`workbench ingest`: input size limits."
     )
     cleaning: CleaningConfig = Field(default_factory=CleaningConfig)
     labeling: LabelingConfig = Field(

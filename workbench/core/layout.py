@@ -10,6 +10,8 @@ then a one-line change here, and two stages can never disagree on where a file l
       parsed/              messages.parquet, quarantine.parquet, manifest.json
       cleaned/             messages.parquet, manifest.json
       final/               word frequencies, n-grams, channel stats
+      .ingest-staging/     an ingest in progress (committed into the folders above at its end)
+      .ingest.lock         held while an ingest runs
       labelstudio/         the embedded Label Studio (database, credentials, log)
       argilla/             Argilla backend state
       labels/              annotations.parquet, quarantine, snapshots/
@@ -57,6 +59,16 @@ class Layout:
     root: Path
 
     # ingest ----------------------------------------------------------------------------------
+    @property
+    def ingest_staging(self) -> Path:
+        """``.ingest-staging/``: one ingest's parsed parts and outputs until they are committed."""
+        return self.root / ".ingest-staging"
+
+    @property
+    def ingest_lock(self) -> Path:
+        """``.ingest.lock``: held while an ingest runs, so two never share the staging area."""
+        return self.root / ".ingest.lock"
+
     @property
     def raw(self) -> Path:
         """Exports as given, content-addressed by SHA-256."""

@@ -27,6 +27,10 @@ data_dir: {data_dir}
 #   training/   recipes/*.yaml (`workbench train run <name>`), templates/ (chat and prompt)
 #   eval/       suites/*.yaml (`workbench eval run <name>`), metrics/ (metric modules)
 
+# ingest:
+#   max_file_mib: 2048          # largest export file; parsing takes about 4x its size in memory
+#   max_zip_ratio: 100          # uncompressed/compressed size beyond which a zip is refused
+
 # cleaning:
 #   tsa_series_target: ፀ        # direction of the ጸ/ፀ homophone series in text_norm
 

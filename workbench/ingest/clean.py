@@ -77,16 +77,25 @@ def clean_messages(df: pl.DataFrame, cfg: CleaningConfig | None = None) -> pl.Da
     DataContractError
         When a parsed column is missing.
     """
-    cfg = cfg or CleaningConfig()
     require_columns(df, PARSED_SCHEMA, "clean_messages input")
+    return clean_lazy(df.lazy(), cfg).collect()
+
+
+def clean_lazy(frame: pl.LazyFrame, cfg: CleaningConfig | None = None) -> pl.LazyFrame:
+    """:func:`clean_messages` as a lazy query, for streaming a Parquet file through it.
+
+    Every step is row-wise, so the query runs in batches (``sink_parquet``) without holding
+    the whole frame.
+    """
+    cfg = cfg or CleaningConfig()
     # A null text (never written by the parser, but possible in hand-made frames) cleans as "".
     text = pl.col("text").fill_null("")
     letters, other_letters = letter_counts(pl.col("text_clean"))
     entity_handles = _entity_field("mention", "text").list.eval(
         _EL.str.strip_chars().str.strip_prefix("@"))
     entity_links = _entity_field("text_link", "href").list.eval(_EL.drop_nulls())
-    extras = (
-        df.lazy()
+    return (
+        frame
         .with_columns(
             _tags=find_tags(text),
             text_clean=clean_text(text, cfg),
@@ -107,4 +116,3 @@ def clean_messages(df: pl.DataFrame, cfg: CleaningConfig | None = None) -> pl.Da
         .with_columns(ethiopic_ratio=letter_ratio(pl.col("_letters"), pl.col("_other_letters")))
         .select([pl.col(name).cast(dtype) for name, dtype in CLEANED_SCHEMA.items()])
     )
-    return extras.collect()

@@ -8,7 +8,10 @@ Two paths, one result:
   belongs...), the slow path decodes it generically and validates message by message, so the bad
   messages go to the quarantine with a reason and every good one is kept.
 
-A file that is not UTF-8, not JSON, or not an export at all is an :class:`InputFileError`.
+A file that is empty, HTML, not UTF-8 (anywhere, skipped fields included), not JSON, nested
+beyond the decoder's depth, not an export at all, or with a channel name or type over its limit
+is an :class:`InputFileError` naming the file. A message with a string over its limit (see
+:class:`~workbench.core.settings.ingest.IngestConfig`) is quarantined.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import pyarrow as pa
 
 from workbench.core.errors import InputFileError
 from workbench.core.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA
+from workbench.core.settings.ingest import IngestConfig
+from workbench.ingest.input_checks import check_json_text, check_names
 
 _INT64_MAX = 2**63 - 1
 
@@ -81,8 +86,8 @@ class ParsedExport:
 class _Columns:
     """Column-wise accumulator: appending to lists beats building one dict per row."""
 
-    def __init__(self, source: str, sha: str) -> None:
-        self.source, self.sha = source, sha
+    def __init__(self, source: str, sha: str, limits: IngestConfig | None = None) -> None:
+        self.source, self.sha, self.limits = source, sha, limits or IngestConfig()
         self.cols: dict[str, list[Any]] = {name: [] for name in PARSED_SCHEMA if name != "entities"}
         # Entities are kept flat (one list per struct field + offsets) and assembled as one Arrow
         # ListArray: building a list-of-structs column from Python dicts is ~40x slower.
@@ -109,7 +114,7 @@ class _Columns:
         if msg.type == "service":
             self.n_service += 1
             return
-        reason = _semantic_problem(msg)
+        reason = _semantic_problem(msg) or _oversized_field(msg, self.limits)
         if reason is None:
             try:
                 date = _timestamp(msg.date_unixtime, msg.date)
@@ -183,6 +188,35 @@ def _semantic_problem(msg: RawMessage) -> str | None:
     return None
 
 
+# The strings a message contributes to the stored columns (message field, column): dates are
+# stored as timestamps and photo/file as a media type, so their strings are never kept.
+_MESSAGE_STRING_FIELDS = (("from_", "sender"), ("from_id", "sender_id"), ("author", "author"),
+                          ("media_type", "_media"), ("forwarded_from", "forwarded_from"))
+_STORED_STRING_COLUMNS = tuple(column for _, column in _MESSAGE_STRING_FIELDS)
+
+
+def _oversized_field(msg: RawMessage, limits: IngestConfig) -> str | None:
+    """The first string of ``msg`` longer than its limit, as a quarantine reason."""
+    text = msg.text
+    pieces = [] if isinstance(text, str) else text
+    n_text = len(text) if isinstance(text, str) else sum(
+        len(p) if isinstance(p, str) else len(p.text) for p in pieces)
+    if n_text > limits.max_text_chars:
+        return f"text is {n_text:,} characters, over ingest.max_text_chars ({limits.max_text_chars:,})"
+    for name, _ in _MESSAGE_STRING_FIELDS:
+        value = getattr(msg, name)
+        if value is not None and len(value) > limits.max_field_chars:
+            return (f"'{name.rstrip('_')}' is {len(value):,} characters, over "
+                    f"ingest.max_field_chars ({limits.max_field_chars:,})")
+    for piece in pieces:
+        if isinstance(piece, Piece):
+            for name, value in (("type", piece.type), ("href", piece.href)):
+                if value is not None and len(value) > limits.max_field_chars:
+                    return (f"text piece '{name}' is {len(value):,} characters, over "
+                            f"ingest.max_field_chars ({limits.max_field_chars:,})")
+    return None
+
+
 def _timestamp(unixtime: str | None, iso: str | None) -> int:
     """Seconds since the epoch; ``date_unixtime`` is exact, ``date`` (local time) is the fallback."""
     if unixtime is not None:
@@ -244,7 +278,9 @@ def _dump_raw(raw: Any) -> str:
         return repr(raw)
 
 
-def parse_export(data: bytes, source: str, sha: str) -> ParsedExport:
+def parse_export(
+    data: bytes, source: str, sha: str, limits: IngestConfig | None = None
+) -> ParsedExport:
     """Parse the bytes of one export file.
 
     Parameters
@@ -255,6 +291,8 @@ def parse_export(data: bytes, source: str, sha: str) -> ParsedExport:
         Human-readable origin, e.g. ``"exports/tikvah/result.json"`` or ``"all.zip:a/result.json"``.
     sha
         SHA-256 of ``data`` (recorded on every row, for lineage).
+    limits
+        String size limits (``ingest:`` in ``workbench.yaml``); the defaults when omitted.
 
     Returns
     -------
@@ -265,27 +303,43 @@ def parse_export(data: bytes, source: str, sha: str) -> ParsedExport:
     Raises
     ------
     InputFileError
-        When the file is not UTF-8, not JSON, or not a Telegram export.
+        When the file is empty, HTML, not UTF-8, not JSON, too deeply nested, not a Telegram
+        export, or its channel name or type is over its limit.
     """
+    limits = limits or IngestConfig()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    check_json_text(data, source)
+    try:
+        return _parse_checked(data, source, sha, limits)
+    except RecursionError:
+        # Telegram writes 8 levels at most; a file nested hundreds deep is not an export.
+        msg = f"{source}: JSON nested too deeply to be a Telegram export"
+        raise InputFileError(msg) from None
+
+
+def _parse_checked(data: bytes, source: str, sha: str, limits: IngestConfig) -> ParsedExport:
     try:
         export = _FAST_DECODER.decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
         export = None
     if export is not None:
-        fast = _columnar(export, source, sha)
+        # The header is checked before any column repeats the name on every row.
+        check_names(export.name, export.type, source, limits)
+        fast = _columnar(export, source, sha, limits)
         if fast is not None:
             return fast
-    # Something does not fit (types or semantics): validate message by message, so the
+    # Something does not fit (types, semantics or sizes): validate message by message, so the
     # quarantine keeps each bad message's raw JSON exactly as exported and the rest is kept.
-    acc = _Columns(source, sha)
+    acc = _Columns(source, sha, limits)
     channels = _parse_slow(data, source, acc)
     messages, quarantine = acc.frames()
     return ParsedExport(messages, quarantine, acc.n_service, channels)
 
 
-def _columnar(export: RawExport, source: str, sha: str) -> ParsedExport | None:
+def _columnar(
+    export: RawExport, source: str, sha: str, limits: IngestConfig
+) -> ParsedExport | None:
     """Columns straight from the typed structs; None when any message needs the slow path.
 
     One list comprehension per field is several times faster than appending row by row, and
@@ -313,7 +367,7 @@ def _columnar(export: RawExport, source: str, sha: str) -> ParsedExport | None:
     if (bad_date | bad_edit).any():
         return None
 
-    acc = _Columns(source, sha)
+    acc = _Columns(source, sha, limits)
     texts = [_flatten_text(m.text, acc) for m in msgs]
     entities = acc.entities_array()
     n = len(msgs)
@@ -335,6 +389,8 @@ def _columnar(export: RawExport, source: str, sha: str) -> ParsedExport | None:
             "entities": pl.Series(entities).cast(PARSED_SCHEMA["entities"]),
         }
     )
+    if _any_oversized(df, limits):
+        return None
     df = df.with_columns(
         pl.concat_str(pl.col("channel_id"), pl.lit(":"), pl.col("message_id")).alias("uid"),
         pl.lit(export.name or "", pl.Utf8).alias("channel_name"),
@@ -350,6 +406,26 @@ def _columnar(export: RawExport, source: str, sha: str) -> ParsedExport | None:
     ).select(list(PARSED_SCHEMA))
     quarantine = pl.DataFrame(schema=QUARANTINE_SCHEMA)
     return ParsedExport(df, quarantine, len(export.messages) - n, [export.name or str(export.id)])
+
+
+def _any_oversized(df: pl.DataFrame, limits: IngestConfig) -> bool:
+    """Whether a stored string is over its limit (the slow path then names the message).
+
+    Checked on the columns already built, so the fast path pays one vectorised pass.
+    """
+    def longest(expr: pl.Expr) -> pl.Expr:
+        return expr.str.len_chars().max().fill_null(0)
+
+    piece = pl.col("entities").explode().struct
+    text, field = df.select(
+        longest(pl.col("text")),
+        pl.max_horizontal(
+            *(longest(pl.col(name)) for name in _STORED_STRING_COLUMNS),
+            longest(piece.field("type")),
+            longest(piece.field("href")),
+        ),
+    ).row(0)
+    return text > limits.max_text_chars or field > limits.max_field_chars
 
 
 def _parse_slow(data: bytes, source: str, acc: _Columns) -> list[str]:
@@ -373,7 +449,7 @@ def _parse_slow(data: bytes, source: str, acc: _Columns) -> list[str]:
     chats = _chats_of(obj, source)
     names = []
     for chat_obj in chats:
-        chat = _chat_header(chat_obj, source)
+        chat = _chat_header(chat_obj, source, acc.limits)
         names.append(chat[1] or str(chat[0]))
         for index, raw in enumerate(chat_obj["messages"]):
             try:
@@ -409,7 +485,9 @@ def _chats_of(obj: Any, source: str) -> list[dict[str, Any]]:
     return chats
 
 
-def _chat_header(chat: dict[str, Any], source: str) -> tuple[int, str, str]:
+def _chat_header(
+    chat: dict[str, Any], source: str, limits: IngestConfig
+) -> tuple[int, str, str]:
     cid, name, ctype = chat.get("id"), chat.get("name"), chat.get("type")
     if not isinstance(cid, int) or isinstance(cid, bool) or not 0 <= cid <= _INT64_MAX:
         msg = f"{source}: export has no valid integer channel 'id' (got {str(cid)[:40]!r})"
@@ -417,4 +495,6 @@ def _chat_header(chat: dict[str, Any], source: str) -> tuple[int, str, str]:
     if name is not None and not isinstance(name, str):
         msg = f"{source}: export 'name' must be a string, got {type(name).__name__}"
         raise InputFileError(msg)
-    return cid, name or "", ctype if isinstance(ctype, str) else "unknown"
+    ctype = ctype if isinstance(ctype, str) else "unknown"
+    check_names(name, ctype, source, limits)
+    return cid, name or "", ctype

@@ -67,14 +67,14 @@ def tokenize(text: pl.Expr) -> pl.Expr:
     return text.fill_null("").str.extract_all(TOKEN_PATTERN)
 
 
-def _channel_names(cleaned: pl.DataFrame) -> pl.DataFrame:
+def _channel_names(cleaned: pl.LazyFrame) -> pl.DataFrame:
     # A channel may be renamed between exports: report its most recent title.
     return cleaned.group_by("channel_id").agg(
         channel_name=pl.col("channel_name").sort_by("date", nulls_last=False).last()
-    )
+    ).collect()
 
 
-def _token_rows(cleaned: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
+def _token_rows(cleaned: pl.LazyFrame) -> tuple[pl.DataFrame, pl.Series]:
     """One row per token occurrence, with small integer ids instead of strings.
 
     Returns
@@ -87,7 +87,7 @@ def _token_rows(cleaned: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
         every table built from them has a deterministic order for ties.
     """
     rows = (
-        cleaned.lazy()
+        cleaned
         .select(
             _ch=(pl.col("channel_id").rank("dense") - 1).cast(pl.UInt32),
             tokens=tokenize(pl.col("text_norm")),
@@ -95,11 +95,16 @@ def _token_rows(cleaned: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
         .with_row_index("_msg")
         .explode("tokens")
         .drop_nulls("tokens")
-        # Categorical codes: one hash per occurrence; all later grouping is on integers.
-        .with_columns(_code=pl.col("tokens").cast(pl.Categorical).to_physical())
+        # Categorical: one hash per occurrence, and 4 bytes per row instead of a string (the
+        # token strings of a large corpus would dominate ingest's peak memory).
+        .select("_msg", "_ch", _cat=pl.col("tokens").cast(pl.Categorical))
         .collect()
     )
-    codes = rows.select("_code", "tokens").unique("_code").sort("tokens")
+    distinct = rows.get_column("_cat").unique()
+    codes = pl.DataFrame(
+        {"_code": distinct.to_physical(), "tokens": distinct.cast(pl.Utf8)}
+    ).sort("tokens")
+    rows = rows.select("_msg", "_ch", _code=pl.col("_cat").to_physical())
     # Categorical codes are not dense (and their order depends on what the process cast
     # before): map them to lexicographic ranks through a lookup array indexed by code.
     size = int(codes["_code"].max() or 0) + 1
@@ -166,16 +171,20 @@ def _count_ngrams(
     # contiguous per message): shift(-k).over(message) without a window. The shifts must see
     # every row, so the key is built before the filter.
     same_message = pl.col("_msg").shift(-(n - 1)) == pl.col("_msg")
-    runs = (
+    keys = (
         rows.lazy()
         .select(_key=pack.key(), _keep=same_message)
         .filter(pl.col("_keep"))
         .select("_key")
         .sort("_key")
-        .select(pl.col("_key").rle())
+        .collect()
+    )
+    # Run-length encoded on the collected frame: inside the lazy query Polars 2.1's streaming
+    # RLE node panics ("chunks.len() == 1") on some small inputs (three two-word messages).
+    runs = (
+        keys.select(pl.col("_key").rle())
         .unnest("_key")
         .select(key="value", count=pl.col("len").cast(pl.Int64))
-        .collect()
     )
     overall = (
         runs.lazy()
@@ -203,7 +212,9 @@ def _count_ngrams(
     return overall, by_channel
 
 
-def build_final(cleaned: pl.DataFrame, *, min_count: int = 1) -> dict[str, pl.DataFrame]:
+def build_final(
+    cleaned: pl.DataFrame | pl.LazyFrame, *, min_count: int = 1
+) -> dict[str, pl.DataFrame]:
     """Build the tables of ``DIR/final/`` from a cleaned frame.
 
     Parameters
@@ -248,8 +259,11 @@ def build_final(cleaned: pl.DataFrame, *, min_count: int = 1) -> dict[str, pl.Da
         msg = f"min_count must be at least 1, got {min_count}"
         raise ValueError(msg)
     require_columns(cleaned, REQUIRED_COLUMNS, "build_final input")
-    names = _channel_names(cleaned).sort("channel_id")
-    rows, vocab = _token_rows(cleaned)
+    # Lazy throughout: given a scan of the cleaned Parquet file, only the columns each table
+    # needs are read, and no full copy of the messages is held.
+    frame = cleaned.lazy()
+    names = _channel_names(frame).sort("channel_id")
+    rows, vocab = _token_rows(frame)
 
     counted = [_count_ngrams(rows, n, vocab, names, min_count) for n in NGRAM_ORDERS]
     ngrams = pl.concat([overall for overall, _ in counted])
@@ -268,7 +282,7 @@ def build_final(cleaned: pl.DataFrame, *, min_count: int = 1) -> dict[str, pl.Da
 
     not_empty = ~pl.col("is_empty")
     channel_stats = (
-        cleaned.group_by("channel_id")
+        frame.group_by("channel_id")
         .agg(
             messages=pl.len(),
             first_date=pl.col("date").min(),
@@ -281,6 +295,7 @@ def build_final(cleaned: pl.DataFrame, *, min_count: int = 1) -> dict[str, pl.Da
             mean_ethiopic_ratio=pl.col("ethiopic_ratio").filter(not_empty).mean(),
             n_forwarded=pl.col("forwarded_from").is_not_null().sum(),
         )
+        .collect()
         .join(names, on="channel_id", how="left")
         .sort("channel_id")
     )

@@ -1,0 +1,77 @@
+"""File-level checks of an export's bytes, before any decoder sees them.
+
+The decoders only look at the strings they keep; these checks cover the whole file: not empty,
+not Telegram's HTML export, UTF-8 everywhere (skipped fields and keys included). The channel
+header's strings are checked here too, before a column repeats them on every row.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+from workbench.core.errors import InputFileError
+from workbench.core.settings.ingest import IngestConfig
+
+_UTF8_CHUNK = 1 << 20
+HTML_EXPORT_HINT = (
+    "this is Telegram's HTML export; the workbench reads the JSON one: in Telegram Desktop "
+    "choose Export chat history, set Format to 'Machine-readable JSON', and ingest its result.json"
+)
+
+
+def check_json_text(data: bytes, source: str) -> None:
+    """Refuse an empty file, an HTML export, or bytes that are not UTF-8 (BOM already removed).
+
+    Raises
+    ------
+    InputFileError
+        Naming ``source`` and saying what to do.
+    """
+    head = data[:4096].lstrip()
+    if not head:
+        what = "empty (0 bytes)" if not data else "empty (only whitespace)"
+        msg = f"{source}: the file is {what}; export the chat again"
+        raise InputFileError(msg)
+    if head.startswith(b"<"):
+        msg = f"{source}: {HTML_EXPORT_HINT}"
+        raise InputFileError(msg)
+    check_utf8(data, source)
+
+
+def check_utf8(data: bytes, source: str) -> None:
+    """Raise :class:`InputFileError` at the first byte that is not UTF-8, anywhere in ``data``.
+
+    The decoders only check the strings they keep, so skipped fields and keys are checked here;
+    in chunks, so the check never holds a decoded copy of the whole file.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for start in range(0, len(data), _UTF8_CHUNK):
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(view[start:start + _UTF8_CHUNK])
+        except UnicodeDecodeError as exc:
+            offset = start - pending + exc.start
+            msg = f"{source}: not UTF-8 (invalid byte at offset {offset:,})"
+            raise InputFileError(msg) from None
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        msg = f"{source}: not UTF-8 (the file ends inside a multi-byte character)"
+        raise InputFileError(msg) from None
+
+
+def check_names(name: str | None, ctype: str | None, source: str, limits: IngestConfig) -> None:
+    """Refuse a channel name or type over ``ingest.max_name_chars`` or not encodable as UTF-8."""
+    for what, value in (("name", name), ("type", ctype)):
+        if value is None:
+            continue
+        if len(value) > limits.max_name_chars:
+            msg = (f"{source}: channel {what} is {len(value):,} characters, over "
+                   f"ingest.max_name_chars ({limits.max_name_chars:,})")
+            raise InputFileError(msg)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            msg = f"{source}: channel {what} contains an unpaired surrogate escape (\\ud800-\\udfff)"
+            raise InputFileError(msg) from None
