@@ -65,7 +65,7 @@ def _backend(cfg: ProjectConfig, root: Path) -> Backend:
 @users_app.command("add")
 def users_add(
     email: Annotated[str, typer.Argument(help="The annotator's e-mail (their login).")],
-    group: Annotated[int | None, typer.Option(help="Annotator group number (config annotator_groups).")] = None,
+    group: Annotated[int | None, typer.Option(help="Annotator group number (config annotator_groups; default: none).")] = None,
     generate_password: Annotated[bool, typer.Option("--generate-password", help="Make a random password and show it once, even on a terminal (without a terminal this is what happens).")] = False,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,

@@ -76,7 +76,7 @@ def tokenizer_cmd(
     base: Annotated[list[str] | None, typer.Option(metavar="BASE", help="Base tokenizer: a packaged one "
                     "(mistral-v1, mistral-v3, mistral-tekken, qwen2.5), a recipe, a tokenizer "
                     "folder or hub id. Compared against; --kind extend needs exactly one. "
-                    "Repeatable.")] = None,
+                    "Repeatable; default: every base found locally).")] = None,
     n_new: Annotated[int, typer.Option(min=1, help="Most pieces added by --kind extend.")] = 4000,
     held_out: Annotated[float, typer.Option(help="Share of texts held out for the fertility "
                                                  "table (chosen by id hash).")] = 0.05,
@@ -129,8 +129,9 @@ def run_cmd(
                                                     "(default: recipe-time).")] = None,
     overrides: SetOption = None,
     from_run: Annotated[str | None, typer.Option(
-        "--from", help="Start from this finished run's output (its merged model, or its "
-                       "adapter merged into its base): continued pretraining, then SFT.")] = None,
+        "--from", help="Start from this finished run's output (its merged model, or its adapter "
+                       "merged into its base): continued pretraining, then SFT. Default: the "
+                       "recipe's base.")] = None,
     progress: ProgressOption = None,
     # The flag's name before --quiet, still accepted (scripts use it); not listed in --help.
     no_progress: Annotated[bool, typer.Option("--no-progress", hidden=True)] = False,
@@ -170,7 +171,7 @@ def merge_cmd(
     dtype: Annotated[str, typer.Option(help="float32, bfloat16 or float16.")] = "float32",
     push_to_hub: Annotated[str | None, typer.Option(
         "--push-to-hub", help="Upload the merged folder to this private hub model repository "
-                              "(ORG/NAME; needs `huggingface-cli login`).")] = None,
+                              "(ORG/NAME; needs `huggingface-cli login`; default: no upload).")] = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -233,7 +234,8 @@ def sweep_cmd(
     grid: Annotated[list[str], typer.Option(help="dotted.key=v1,v2; several may follow one "
                                                  "--grid: every combination is a run.")],
     random_n: Annotated[int | None, typer.Option("--random", min=1, help="Run only this many "
-                                                 "combinations, drawn with --seed.")] = None,
+                                                 "combinations, drawn with --seed (default: "
+                                                 "all).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the --random draw.")] = 0,
     overrides: SetOption = None,
     progress: ProgressOption = None,
@@ -299,7 +301,7 @@ def export_data_cmd(
                                              "DIR/training/export/<recipe>).", file_okay=False)] = None,
     push_to_hub: Annotated[str | None, typer.Option(
         "--push-to-hub", help="Also upload both sets to this private hub dataset repository "
-                              "(ORG/NAME; needs `huggingface-cli login`).")] = None,
+                              "(ORG/NAME; needs `huggingface-cli login`; default: no upload).")] = None,
     overrides: SetOption = None,
     progress: ProgressOption = None,
     data_dir: DataDirOption = None,

@@ -43,13 +43,15 @@ def check_email(email: str) -> str:
     return email
 
 
-def add_user(store: Store, email: str, *, company: str, role: str, password: str) -> int:
-    """Create an account; its id.
+def check_new_account(store: Store, email: str, *, company: str, role: str) -> tuple[str, str]:
+    """The stripped e-mail and company of an account that can be created.
+
+    Checked before a password is asked for, so a typo or an existing account fails at once.
 
     Raises
     ------
     ConfigError
-        Bad e-mail, company or role, weak password, or the e-mail already has an account.
+        Bad e-mail, company or role, or the e-mail already has an account.
     """
     email = check_email(email)
     company = company.strip()
@@ -59,12 +61,24 @@ def add_user(store: Store, email: str, *, company: str, role: str, password: str
     if role not in ROLES:
         msg = f"role '{role}': use one of {', '.join(ROLES)}"
         raise ConfigError(msg)
-    problem = password_problem(password, email)
-    if problem:
-        raise ConfigError(problem)
     if store.one("SELECT id FROM users WHERE email = ?", email):
         msg = f"{email} already has an account (change its password with `workbench users passwd`)"
         raise ConfigError(msg)
+    return email, company
+
+
+def add_user(store: Store, email: str, *, company: str, role: str, password: str) -> int:
+    """Create an account; its id.
+
+    Raises
+    ------
+    ConfigError
+        Bad e-mail, company or role, weak password, or the e-mail already has an account.
+    """
+    email, company = check_new_account(store, email, company=company, role=role)
+    problem = password_problem(password, email)
+    if problem:
+        raise ConfigError(problem)
     return store.write(
         "INSERT INTO users (email, company, role, password_hash, created_at) VALUES (?,?,?,?,?)",
         email, company, role, hash_password(password), now_iso())

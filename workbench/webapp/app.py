@@ -368,6 +368,8 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
         try:
             await anyio.to_thread.run_sync(studio.pick_candidate, store, data_dir, user, gen_id,
                                            index)
+        except UnreadableFileError:
+            raise  # the stored file is at fault, not the pick: 409 from its handler
         except WorkbenchError as exc:
             return brief_page(request, user, found["brief_row"], error=str(exc), status=400)
         return RedirectResponse(f"/studio/briefs/{found['brief_row']}#gen-{gen_id}", 303)
@@ -432,6 +434,8 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
         try:
             await anyio.to_thread.run_sync(studio.pick_candidate, store, data_dir, user, gen_id,
                                            body.candidate_index)
+        except UnreadableFileError:
+            raise
         except WorkbenchError as exc:
             raise HTTPException(400, str(exc)) from None
         return {"generation": gen_id, "picked": body.candidate_index}

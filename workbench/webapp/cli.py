@@ -23,6 +23,9 @@ def _read_password(password_stdin: bool, email: str) -> str:
             msg = "--password-stdin: nothing on standard input"
             raise ConfigError(msg)
         return password
+    if not sys.stdin.isatty():
+        msg = "no terminal to ask for the password on: pipe it in with --password-stdin"
+        raise ConfigError(msg)
     return str(typer.prompt(f"password for {email}", hide_input=True,
                             confirmation_prompt=True))
 
@@ -45,12 +48,14 @@ def users_add(
 
     Example: echo 'a long passphrase' | workbench users add hanna@abebe.et --company "Abebe Shoes" --role marketer --password-stdin
     """
-    from workbench.webapp.accounts import add_user
+    from workbench.webapp.accounts import add_user, check_new_account
     from workbench.webapp.store import Store, db_path
 
     _, root = resolve(data_dir, config)
+    store = Store(db_path(root))
+    check_new_account(store, email, company=company, role=role)
     password = _read_password(password_stdin, email)
-    add_user(Store(db_path(root)), email, company=company, role=role, password=password)
+    add_user(store, email, company=company, role=role, password=password)
     typer.echo(f"added {email} ({role}, {company})")
 
 
