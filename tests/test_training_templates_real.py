@@ -22,13 +22,15 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "training" / "templates"
 CHAT_TEMPLATES = sorted(p for p in TEMPLATES.iterdir()
                         if "{% generation %}" in p.read_text(encoding="utf-8"))
 TOKENIZERS = ("mistral-v1", "qwen2.5")
+#: What a template writes between the ad and the tokenizer's end-of-sequence token (trained too).
+AD_ENDINGS = {"chat-llama3.jinja": "<|eot_id|>"}
 SHAPE = TinyModelConfig(vocab_size=600, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
                         num_attention_heads=2, num_key_value_heads=1,
                         max_position_embeddings=4096)
 
 
 def test_every_chat_template_is_covered() -> None:
-    assert [p.name for p in CHAT_TEMPLATES] == ["chat-inst.jinja", "chat.jinja"]
+    assert [p.name for p in CHAT_TEMPLATES] == ["chat-inst.jinja", "chat-llama3.jinja", "chat.jinja"]
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +88,8 @@ def test_template_masks_only_the_ad_with_a_real_tokenizer(
     messages = sft_rows[0]["messages"]
     rendered = tokenizer.apply_chat_template(messages, tokenize=False)
     assert messages[1]["content"] in rendered
-    assert rendered.endswith(messages[-1]["content"] + tokenizer.eos_token)
+    trained = messages[-1]["content"] + AD_ENDINGS.get(template.name, "") + tokenizer.eos_token
+    assert rendered.endswith(trained)
 
     trainer = _trainer(tokenizer, model_dir, sft_rows, packing=False, out=tmp_path / "plain")
     report = check_trainer_batch(trainer, tokenizer, objective="sft")
@@ -96,7 +99,7 @@ def test_template_masks_only_the_ad_with_a_real_tokenizer(
     first = trainer.train_dataset[0]
     batch = trainer.data_collator([{k: first[k] for k in ("input_ids", "labels")}])
     labels = [t for t in batch["labels"][0].tolist() if t != IGNORE_INDEX]
-    assert tokenizer.decode(labels).strip() == messages[-1]["content"] + tokenizer.eos_token
+    assert tokenizer.decode(labels).strip() == trained
     assert len(first["input_ids"]) - len(labels) >= prompt_length(tokenizer, messages) - 1
 
     packed = _trainer(tokenizer, model_dir, sft_rows, packing=True, out=tmp_path / "packed")
