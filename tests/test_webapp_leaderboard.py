@@ -144,3 +144,15 @@ def test_leaderboard_tables_sort_with_a_same_origin_script(app: Any) -> None:
     assert script.status_code == 200
     assert script.headers["content-type"].startswith("text/javascript")
     assert script.text == SORT_SCRIPT
+
+
+def test_leaderboard_names_the_trained_model_as_generate_does(app: Any) -> None:
+    """A suite's label for a run ("run:<id>") is shown with the run's display name under it."""
+    from tests.webapp_world import RUN_ID
+    from workbench.core.runs import model_display_name
+
+    page = sign_in(app, ANALYST).get("/leaderboard").text
+    table = page.split('<table id="leaderboard-brief_to_ad"', 1)[1].split("</table>", 1)[0]
+    name = model_display_name(f"run:{RUN_ID}")
+    assert name == "tiny (trained 2026-01-01 00:00 UTC)"
+    assert f'<span class="ci">{name}</span>' in table

@@ -11,6 +11,7 @@ import polars as pl
 from workbench.core.io import read_json_checked, read_parquet_checked
 from workbench.core.layout import MANIFEST, Layout
 from workbench.core.manifests import ChampionRecord, CompareResult, EvalManifest, read_manifest
+from workbench.core.runs import model_display_name
 
 #: The task the report leads with when the evaluation has it (the compare's too).
 PREFERRED_TASK = "brief_to_ad"
@@ -36,6 +37,16 @@ class EvalData:
     def systems(self) -> list[str]:
         """Systems in suite order."""
         return list(self.summary_json.get("systems") or [])
+
+    def model_name(self, system: str) -> str:
+        """What a system is, as people read models: a trained run by its display name.
+
+        The system's own name is the suite's label; a run's display name (recipe and training
+        time, :func:`workbench.core.runs.model_display_name`) is what ``generate``, ``eval`` and
+        the studio call the same model, so the report shows it beside the label.
+        """
+        run_id = self.manifest.run_ids.get(system)
+        return model_display_name(f"run:{run_id}") if run_id else ""
 
     @property
     def headline(self) -> str:

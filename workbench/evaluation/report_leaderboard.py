@@ -95,7 +95,8 @@ def leaderboard_table(data: EvalData, task: str) -> Table:
     table = Table(f"leaderboard-{task}", "leaderboard", header)
     for rank, system in enumerate(order, start=1):
         row = by.get((system, rank_metric)) or {}
-        cells: list[Cell | str] = [Cell(str(rank), cls="num", sort=rank), system]
+        cells: list[Cell | str] = [Cell(str(rank), cls="num", sort=rank),
+                                   Cell(system, sub=data.model_name(system), sort=system)]
         cells += [_value(m, by.get((system, m)), best=best.get(m) == system, digits=digits[m])
                   for m in front]
         if CHECK_PASS_RATE in metrics:
