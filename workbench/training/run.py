@@ -327,10 +327,13 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
     write_run_manifest(run_dir, recipe, data_out, base, mask.line(), status="running",
                        parent_inputs=lineage)
 
-    trainer.train(resume_from_checkpoint=checkpoint)
-
     final = run_dir / ("model" if recipe.method == "full" else "adapter")
-    trainer.save_model(str(final))
+    with python_warnings.catch_warnings():
+        # peft saves resized embeddings (an extended tokenizer) with every checkpoint and says
+        # so each time; that is the intended behaviour, not something for the user to act on.
+        python_warnings.filterwarnings("ignore", ".*save_embedding_layers.*", UserWarning)
+        trainer.train(resume_from_checkpoint=checkpoint)
+        trainer.save_model(str(final))
     tokenizer.save_pretrained(final)
     records = read_metrics(run_dir / METRICS_FILE)
     plot_losses(records, run_dir / "loss.png", f"{run_dir.name} ({recipe.method})")
