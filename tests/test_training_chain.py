@@ -153,6 +153,33 @@ def test_compare_and_ls_show_both_runs(data_dir: Path, chain: Any) -> None:
     assert "r=8 alpha=16 lr=0.003" in listing
 
 
+def test_web_comparison_shows_train_compare_data(data_dir: Path, chain: Any) -> None:
+    from workbench.training.compare import compare_runs, differing_hyperparameters
+    from workbench.webapp.run_compare import compare_runs as compare_page
+
+    rows = compare_runs(data_dir, ["cpt", "sft"])
+    page = compare_page(data_dir, "cpt", "sft")
+    assert [d["key"] for d in page.config_diff] == differing_hyperparameters(rows)
+    assert "data.objective" in [d["key"] for d in page.config_diff]
+    # Each run's copied templates live in its own folder: a path, not a setting that differs.
+    assert not any(d["key"].endswith("_template") for d in page.config_diff)
+    facts = {f["name"]: (f["a"], f["b"]) for f in page.facts}
+    assert facts["steps"] == ("8", "6")
+    assert facts["started from"] == ("—", "cpt")
+    assert page.chart_svg.count('class="curve"') == 4
+
+
+def test_differing_hyperparameters_tells_absent_from_none() -> None:
+    from workbench.training.compare import RunComparison, differing_hyperparameters
+
+    def row(hyper: dict[str, Any]) -> RunComparison:
+        return RunComparison("r", "x", "finished", None, hyper, None, None, None, None, [], [])
+
+    rows = [row({"name": "a", "seed": None, "lora.r": 8}), row({"name": "b", "lora.r": 8})]
+    assert differing_hyperparameters(rows) == ["seed"]
+    assert differing_hyperparameters(rows, skip=["seed"]) == []
+
+
 def test_time_estimate_printed_and_recorded(chain: Any) -> None:
     _, sft, lines = chain
     estimate = [line for line in lines if line.startswith("time estimate: ")]
