@@ -86,7 +86,8 @@ def compare(data_dir: Path, cfg: ProjectConfig, challenger: str, *, against: str
     ConfigError
         Unknown system ref, challenger equal to champion.
     """
-    from workbench.evaluation.run import find_eval, run_suite
+    from workbench.evaluation.eval_dirs import find_eval
+    from workbench.evaluation.run import run_suite
 
     record: ChampionEntry | None = None
     if against is None:
