@@ -163,7 +163,7 @@ def pull_command(
     Example: workbench eval rate pull --data-dir data
     """
     from workbench.evaluation.eval_dirs import find_eval
-    from workbench.evaluation.ratings import pull_ratings
+    from workbench.evaluation.ratings_pull import pull_ratings
 
     _cfg, root = resolve(data_dir, config)
     typer.echo(pull_ratings(root, find_eval(root, eval_id)).line())

@@ -94,7 +94,7 @@ def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
                                                                         "system_b")
     votes: tuple[list[str], list[str], list[str]] = ([], [], [])
     if data.ratings is not None:
-        from workbench.evaluation.ratings import rating_votes
+        from workbench.evaluation.ratings_pull import rating_votes
 
         votes = rating_votes(data.ratings)
     return Leaderboard(
