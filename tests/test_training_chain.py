@@ -169,6 +169,28 @@ def test_web_comparison_shows_train_compare_data(data_dir: Path, chain: Any) -> 
     assert page.chart_svg.count('class="curve"') == 4
 
 
+def test_compare_leaves_out_losses_that_are_not_numbers(data_dir: Path, chain: Any,
+                                                        tmp_path: Path) -> None:
+    import math
+    import shutil
+
+    from workbench.training.compare import compare_run, format_comparison
+
+    run_dir = tmp_path / "diverged"
+    shutil.copytree(data_dir / "runs" / "cpt", run_dir)
+    before = compare_run(run_dir)
+    # A diverging run logs NaN; a hand-edited or foreign log may hold anything.
+    with (run_dir / "metrics.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"step": 9, "loss": math.nan}) + "\n")
+        fh.write(json.dumps({"step": 10, "loss": None, "eval_loss": "low"}) + "\n")
+    after = compare_run(run_dir)
+    assert after.train_curve == before.train_curve
+    assert after.eval_curve == before.eval_curve
+    assert after.best_eval_loss == before.best_eval_loss
+    assert after.last_step == 10
+    assert "nan" not in format_comparison([after])
+
+
 def test_differing_hyperparameters_tells_absent_from_none() -> None:
     from workbench.training.compare import RunComparison, differing_hyperparameters
 
