@@ -201,9 +201,9 @@ def compare_classifiers(name: str, texts: list[str], labels: list[str], rate: fl
     import numpy as np
     import polars as pl
 
+    from workbench.curation.assess import cleanlab_single
     from workbench.curation.choose import choose, featurize_all
     from workbench.curation.classifiers import auto_candidates, log_loss_of, out_of_fold_probs
-    from workbench.curation.flag import _cleanlab_single
     from workbench.curation.inputs import _complete_cleaned
 
     classes = sorted(set(labels))
@@ -230,7 +230,7 @@ def compare_classifiers(name: str, texts: list[str], labels: list[str], rate: fl
         with Clock() as clock:  # what a flag run costs: out-of-fold on the labels + cleanlab
             probs, _ = out_of_fold_probs(feats[spec.name], noisy, spec=spec,
                                          n_classes=len(classes), seed=seed)
-            mask, _ = _cleanlab_single(noisy, probs, "low_self_confidence")
+            mask, _ = cleanlab_single(noisy, probs, "low_self_confidence")
         flagged = set(np.flatnonzero(mask).tolist())
         p, r = score(flagged, truth)
         results[spec.name] = line = {

@@ -75,6 +75,8 @@ def make_fake_run(data_dir: Path, base: Path, run_id: str = "tiny-20260101-00000
                                       *recipe_overrides])
     data_out, _ = ensure_data(data_dir, recipe, progress=False)
     install_prompt_spec(data_out, run_dir)
+    # Training keeps the resolved recipe beside the manifest; run comparison reads it.
+    (run_dir / "recipe.yaml").write_text(recipe.dump_yaml(), encoding="utf-8")
     write_run_manifest(run_dir, recipe, data_out, str(base), "loss mask: not checked (random adapter)",
                        status="finished", final=adapter)
     (run_dir / "run.json").write_text(json.dumps({"status": "finished", "recipe": "tiny-test",

@@ -221,7 +221,8 @@ def _simulated_votes(root: Path, eval_id: str, prefer: str) -> None:
     parser, with an annotator who always picks ``prefer``'s side."""
     import polars as pl
 
-    from workbench.evaluation.ratings import RATINGS_SCHEMA, parse_export, rating_tasks
+    from workbench.evaluation.ratings import rating_tasks
+    from workbench.evaluation.ratings_pull import RATINGS_SCHEMA, parse_export
 
     eval_dir = Layout(root).eval(eval_id)
     made = rating_tasks(pl.read_parquet(eval_dir / "generations.parquet"), eval_id=eval_id,

@@ -117,7 +117,8 @@ def _annotate(creds: dict[str, str], push: dict[str, Any], keys: pl.DataFrame) -
 def test_push_is_blind_and_pull_round_trips(eval_dir: tuple[Path, Path],
                                             label_studio: dict[str, str]) -> None:
     from workbench.core.errors import DataContractError
-    from workbench.evaluation.ratings import pull_ratings, push_ratings
+    from workbench.evaluation.ratings import push_ratings
+    from workbench.evaluation.ratings_pull import pull_ratings
     from workbench.evaluation.report_human import human_results
 
     data_dir, folder = eval_dir
@@ -163,7 +164,7 @@ def test_push_is_blind_and_pull_round_trips(eval_dir: tuple[Path, Path],
     assert alphas["fluency"] > 0.5
     assert alphas["preference"] < 1.0  # the tie disagreement shows
     # What the web leaderboard shows of them: every system with its votes and both intervals.
-    from workbench.evaluation.ratings import rating_votes
+    from workbench.evaluation.ratings_pull import rating_votes
     from workbench.webapp.leaderboard import preference_rows
 
     rows = preference_rows(*rating_votes(ratings))

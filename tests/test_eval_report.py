@@ -41,7 +41,7 @@ def fake_ratings(eval_dir: Path, systems: list[str]) -> None:
 
     The better system of a pair wins 90% of the votes that are not ties (20% are ties).
     """
-    from workbench.evaluation.ratings import RATINGS_SCHEMA
+    from workbench.evaluation.ratings_pull import RATINGS_SCHEMA
 
     items = pl.read_parquet(eval_dir / "items.parquet").filter(pl.col("task") == "brief_to_ad")
     rng = np.random.default_rng(0)

@@ -104,7 +104,7 @@ def walk_to_exports(data_dir: Path, split_manifest_path: Path, split_sha: str) -
 
 
 def test_every_leaderboard_row_walks_back_to_the_exports(demo_dir: Path) -> None:
-    from workbench.evaluation.run import find_eval
+    from workbench.evaluation.eval_dirs import find_eval
     from workbench.webapp.leaderboard import latest_leaderboard
 
     board = latest_leaderboard(demo_dir)
@@ -168,7 +168,7 @@ def test_a_renamed_lineage_key_is_an_error_naming_file_and_key(demo_dir: Path,
 
 def test_demo_evaluation_ends_with_a_compare(demo_dir: Path) -> None:
     from workbench.core.manifests import CompareResult
-    from workbench.evaluation.run import find_eval
+    from workbench.evaluation.eval_dirs import find_eval
 
     eval_dir = find_eval(demo_dir, None)
     result = read_manifest(Layout(demo_dir).compare(eval_dir.name), CompareResult)

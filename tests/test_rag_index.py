@@ -20,7 +20,8 @@ from workbench.core.errors import DataContractError
 from workbench.core.io import sha256_file
 from workbench.core.layout import Layout
 from workbench.core.settings.rag import RagConfig
-from workbench.rag.index import build_index, read_ads
+from workbench.rag.corpus import read_ads
+from workbench.rag.index import build_index
 from workbench.rag.ranking import fuse
 from workbench.rag.rows import RowSnapshot
 from workbench.rag.search import RagIndex, UnknownFilterError

@@ -153,6 +153,55 @@ def test_compare_and_ls_show_both_runs(data_dir: Path, chain: Any) -> None:
     assert "r=8 alpha=16 lr=0.003" in listing
 
 
+def test_web_comparison_shows_train_compare_data(data_dir: Path, chain: Any) -> None:
+    from workbench.training.compare import compare_runs, differing_hyperparameters
+    from workbench.webapp.run_compare import compare_runs as compare_page
+
+    rows = compare_runs(data_dir, ["cpt", "sft"])
+    page = compare_page(data_dir, "cpt", "sft")
+    assert [d["key"] for d in page.config_diff] == differing_hyperparameters(rows)
+    assert "data.objective" in [d["key"] for d in page.config_diff]
+    # Each run's copied templates live in its own folder: a path, not a setting that differs.
+    assert not any(d["key"].endswith("_template") for d in page.config_diff)
+    facts = {f["name"]: (f["a"], f["b"]) for f in page.facts}
+    assert facts["steps"] == ("8", "6")
+    assert facts["started from"] == ("—", "cpt")
+    assert page.chart_svg.count('class="curve"') == 4
+
+
+def test_compare_leaves_out_losses_that_are_not_numbers(data_dir: Path, chain: Any,
+                                                        tmp_path: Path) -> None:
+    import math
+    import shutil
+
+    from workbench.training.compare import compare_run, format_comparison
+
+    run_dir = tmp_path / "diverged"
+    shutil.copytree(data_dir / "runs" / "cpt", run_dir)
+    before = compare_run(run_dir)
+    # A diverging run logs NaN; a hand-edited or foreign log may hold anything.
+    with (run_dir / "metrics.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"step": 9, "loss": math.nan}) + "\n")
+        fh.write(json.dumps({"step": 10, "loss": None, "eval_loss": "low"}) + "\n")
+    after = compare_run(run_dir)
+    assert after.train_curve == before.train_curve
+    assert after.eval_curve == before.eval_curve
+    assert after.best_eval_loss == before.best_eval_loss
+    assert after.last_step == 10
+    assert "nan" not in format_comparison([after])
+
+
+def test_differing_hyperparameters_tells_absent_from_none() -> None:
+    from workbench.training.compare import RunComparison, differing_hyperparameters
+
+    def row(hyper: dict[str, Any]) -> RunComparison:
+        return RunComparison("r", "x", "finished", None, hyper, None, None, None, None, [], [])
+
+    rows = [row({"name": "a", "seed": None, "lora.r": 8}), row({"name": "b", "lora.r": 8})]
+    assert differing_hyperparameters(rows) == ["seed"]
+    assert differing_hyperparameters(rows, skip=["seed"]) == []
+
+
 def test_time_estimate_printed_and_recorded(chain: Any) -> None:
     _, sft, lines = chain
     estimate = [line for line in lines if line.startswith("time estimate: ")]

@@ -109,8 +109,8 @@ def test_enough_picks_show_ratings_with_intervals_and_counts(app: Any) -> None:
 
 
 def test_leaderboard_shows_the_evaluations_paired_tests(app: Any, web_world: WebWorld) -> None:
+    from workbench.evaluation.eval_dirs import find_eval
     from workbench.evaluation.report_data import load_eval
-    from workbench.evaluation.run import find_eval
 
     data = load_eval(find_eval(web_world.root, None))
     expected = data.paired.filter(data.paired["metric"] == data.headline)

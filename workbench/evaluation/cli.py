@@ -143,8 +143,8 @@ def push_command(
 
     Example: workbench eval rate push --items 20 --data-dir data
     """
+    from workbench.evaluation.eval_dirs import find_eval
     from workbench.evaluation.ratings import push_ratings
-    from workbench.evaluation.run import find_eval
 
     _cfg, root = resolve(data_dir, config)
     result = push_ratings(root, find_eval(root, eval_id), task=task, n_items=items, seed=seed,
@@ -162,8 +162,8 @@ def pull_command(
 
     Example: workbench eval rate pull --data-dir data
     """
-    from workbench.evaluation.ratings import pull_ratings
-    from workbench.evaluation.run import find_eval
+    from workbench.evaluation.eval_dirs import find_eval
+    from workbench.evaluation.ratings_pull import pull_ratings
 
     _cfg, root = resolve(data_dir, config)
     typer.echo(pull_ratings(root, find_eval(root, eval_id)).line())

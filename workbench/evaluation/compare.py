@@ -86,7 +86,8 @@ def compare(data_dir: Path, cfg: ProjectConfig, challenger: str, *, against: str
     ConfigError
         Unknown system ref, challenger equal to champion.
     """
-    from workbench.evaluation.run import find_eval, run_suite
+    from workbench.evaluation.eval_dirs import find_eval
+    from workbench.evaluation.run import run_suite
 
     record: ChampionEntry | None = None
     if against is None:
@@ -220,7 +221,7 @@ def _human_preference(eval_dir: Path, task: str, ch: str, cp: str,
     and the web app show for win rates (:func:`~workbench.evaluation.bradley_terry.win_rate_intervals`).
     """
     from workbench.evaluation.bradley_terry import win_rate_intervals
-    from workbench.evaluation.ratings import rating_votes
+    from workbench.evaluation.ratings_pull import rating_votes
 
     path = eval_dir / "ratings.parquet"
     if not path.exists():

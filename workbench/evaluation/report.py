@@ -55,6 +55,7 @@ def build_report(data_dir: Path, *, eval_id: str | None = None, out_dir: Path | 
     ReportResult
         Paths written, figure names and section ids in order.
     """
+    from workbench.evaluation.eval_dirs import find_eval
     from workbench.evaluation.report_compare import comparison_section, lost_items_section
     from workbench.evaluation.report_data import load_compare, load_eval
     from workbench.evaluation.report_examples import examples_section, lineage_section
@@ -63,7 +64,6 @@ def build_report(data_dir: Path, *, eval_id: str | None = None, out_dir: Path | 
     from workbench.evaluation.report_leaderboard import leaderboard_section, training_section
     from workbench.evaluation.report_page import write_report
     from workbench.evaluation.report_quality import errors_section, moderation_section
-    from workbench.evaluation.run import find_eval
 
     data = load_eval(find_eval(data_dir, eval_id))
     result = load_compare(data_dir, data.eval_dir.name)

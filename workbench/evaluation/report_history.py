@@ -35,7 +35,7 @@ def champion_at(record: ChampionRecord, when: str) -> ChampionEntry | None:
 
 def history_points(data_dir: Path, record: ChampionRecord) -> list[dict[str, Any]]:
     """One point per evaluation (oldest first) that scored the champion of its date."""
-    from workbench.evaluation.run import list_evals
+    from workbench.evaluation.eval_dirs import list_evals
 
     points = []
     for eval_id in list_evals(data_dir):

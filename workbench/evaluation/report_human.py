@@ -36,7 +36,7 @@ def human_results(ratings: pl.DataFrame, systems: list[str], seed: int = 0) -> H
     from workbench.evaluation.agreement import latest, likert_agreement, pairwise_agreement
     from workbench.evaluation.bootstrap import bootstrap_ci
     from workbench.evaluation.bradley_terry import preference_table
-    from workbench.evaluation.ratings import rating_votes
+    from workbench.evaluation.ratings_pull import rating_votes
 
     likert = latest(ratings.filter(pl.col("kind") == "likert"))
     rows = []

@@ -35,11 +35,8 @@ leaderboard ranks by the ranking metric; a system whose share of copies exceeds
 from __future__ import annotations
 
 import math
-import secrets
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -65,22 +62,21 @@ from workbench.core.manifests import (
     write_manifest,
 )
 from workbench.core.prompts import PromptSpec
-from workbench.core.runs import model_display_name
 from workbench.evaluation.copy_aware import (
-    CHECK_PASS_RATE,
-    NOVELTY,
     annotate,
     copy_shares,
     derived_metrics,
     derived_scores,
 )
 from workbench.evaluation.errors import check_failures, moderation_flags
+from workbench.evaluation.eval_dirs import eval_root, new_eval_id
 from workbench.evaluation.metrics import MetricDef, compute, module_path, resolve_metric
 from workbench.evaluation.moderation import (
     MODERATION_SCHEMA,
     fit_tag_moderation,
 )
 from workbench.evaluation.output_checks import CHECK_SCHEMA, OutputChecker
+from workbench.evaluation.result import EvalResult
 from workbench.evaluation.suite import Suite
 from workbench.evaluation.summary import SUMMARY_SCHEMA, summarise
 from workbench.evaluation.systems import System, eval_prompt_spec, resolve_system
@@ -101,109 +97,6 @@ SCORES_SCHEMA: dict[str, pl.DataType] = {
     "eval_id": pl.Utf8, "task": pl.Utf8, "item_id": pl.Utf8, "uid": pl.Utf8, "system": pl.Utf8,
     "metric": pl.Utf8, "value": pl.Float64, "samples": pl.Int64,
 }
-
-def eval_root(data_dir: Path) -> Path:
-    """``DIR/eval``."""
-    return Layout(data_dir).evals
-
-
-def list_evals(data_dir: Path) -> list[str]:
-    """Finished evaluations (with a summary), oldest first (ids sort by time within a suite)."""
-    root = eval_root(data_dir)
-    if not root.is_dir():
-        return []
-    done = [p for p in root.iterdir() if (p / "summary.json").exists()]
-    return [p.name for p in sorted(done, key=lambda p: (p / "summary.json").stat().st_mtime)]
-
-
-def find_eval(data_dir: Path, eval_id: str | None) -> Path:
-    """An evaluation folder by id (default: the newest finished one)."""
-    import difflib
-
-    known = list_evals(data_dir)
-    if eval_id is None:
-        if not known:
-            msg = f"no evaluation under {eval_root(data_dir)}; run `workbench eval run SUITE` first"
-            raise DataContractError(msg)
-        return eval_root(data_dir) / known[-1]
-    path = eval_root(data_dir) / eval_id
-    if (path / "summary.json").exists():
-        return path
-    hint = difflib.get_close_matches(eval_id, known, n=1)
-    did = f" (did you mean '{hint[0]}'?)" if hint else ""
-    msg = f"evaluation '{eval_id}' not found{did}; latest: {', '.join(known[-3:]) or 'none'}"
-    raise DataContractError(msg)
-
-
-def new_eval_id(suite: Suite) -> str:
-    """``<suite>-<UTC time>-<4 hex>``."""
-    return f"{suite.name}-{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
-
-
-@dataclass
-class EvalResult:
-    """A finished evaluation."""
-
-    eval_id: str
-    out_dir: Path
-    summary: pl.DataFrame
-    paired: pl.DataFrame
-    systems: list[str]
-    items: dict[str, int]
-    notes: list[str] = field(default_factory=list)
-    #: The metric that ranks (``<metric>@checked``).
-    ranking: str = "chrf@checked"
-    #: Run ids of the systems that are training runs (by system name).
-    run_ids: dict[str, str] = field(default_factory=dict)
-
-    def display_name(self, system: str) -> str:
-        """A trained model by its run's display name, as ``generate`` names it; others as named."""
-        run_id = self.run_ids.get(system)
-        return model_display_name(f"run:{run_id}" if run_id else system)
-
-    def lines(self, headline: str) -> list[str]:
-        """Each task's leaderboard, ranked by the ranking metric, as text lines.
-
-        Columns: the ranking metric with its 95% CI, the plain ``headline`` metric, the check
-        pass rate, novelty; a system flagged ``mostly_copies`` is marked ``COPIES``.
-        """
-        out = [f"evaluation {self.eval_id}: {len(self.systems)} systems, items "
-               + ", ".join(f"{t} {n}" for t, n in self.items.items())]
-        for task in self.items:
-            part = self.summary.filter((pl.col("task") == task)
-                                       & (pl.col("metric") == self.ranking))
-            if part.height == 0:
-                continue
-            plain = self._means(task, headline)
-            passed = self._means(task, CHECK_PASS_RATE)
-            novelty = self._means(task, NOVELTY)
-            out.append(f"  {task} ({self.ranking}, 95% CI | {headline} | checks passed | "
-                       "novelty):")
-            for row in part.sort("rank", nulls_last=True).iter_rows(named=True):
-                system = row["system"]
-                mark = "  COPIES" if row["mostly_copies"] else ""
-                shown = self.display_name(system)
-                out.append(f"    {row['rank'] or '-'}. {shown:<20} {_fmt(row['mean'])} "
-                           f"[{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]  "
-                           f"{headline} {_fmt(plain.get(system))}  "
-                           f"passed {_pct(passed.get(system))}  "
-                           f"novelty {_fmt(novelty.get(system))}  n={row['n']}{mark}")
-        out.extend(f"  note: {n}" for n in self.notes)
-        out.append(f"  -> {self.out_dir}")
-        return out
-
-    def _means(self, task: str, metric: str) -> dict[str, float]:
-        part = self.summary.filter((pl.col("task") == task) & (pl.col("metric") == metric))
-        return dict(zip(part["system"].to_list(), part["mean"].to_list(), strict=True))
-
-
-def _fmt(value: float | None) -> str:
-    return "nan" if value is None or not math.isfinite(value) else f"{value:.2f}"
-
-
-def _pct(value: float | None) -> str:
-    return "nan" if value is None or not math.isfinite(value) else f"{100 * value:.0f}%"
-
 
 def load_splits(data_dir: Path, suite: Suite) -> tuple[dict[str, pl.DataFrame], SplitsManifest]:
     """The train and held-out splits and the split manifest (one clear error when absent)."""

@@ -9,6 +9,7 @@ a web page elsewhere. It reads only the run folders (``recipe.yaml``, ``run.json
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +73,9 @@ class RunComparison:
     overfitting
         The overfitting warning, when the curves show it.
     train_curve, eval_curve
-        ``(step, loss)`` pairs, in step order.
+        ``(step, loss)`` pairs, in step order (records without a finite loss left out).
+    last_step
+        Highest step any metric record logged (None before the first).
     """
 
     run_id: str
@@ -86,6 +89,18 @@ class RunComparison:
     overfitting: str | None
     train_curve: list[tuple[int, float]]
     eval_curve: list[tuple[int, float]]
+    last_step: int | None = None
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _curve(records: Sequence[dict[str, Any]], key: str) -> list[tuple[int, float]]:
+    """``(step, value)`` of every record with an integer step and a finite ``key``, by step."""
+    return sorted((r["step"], float(r[key])) for r in records
+                  if _finite(r.get(key)) and isinstance(r.get("step"), int)
+                  and not isinstance(r.get("step"), bool))
 
 
 def compare_run(run_dir: Path) -> RunComparison:
@@ -98,8 +113,10 @@ def compare_run(run_dir: Path) -> RunComparison:
     raw = raw if isinstance(raw, dict) else {}
     hyper = {k: v for k, v in flatten(raw).items() if k not in NOT_HYPERPARAMETERS}
     records = read_metrics(run_dir / METRICS_FILE)
-    train = sorted((r["step"], r["loss"]) for r in records if "loss" in r and "eval_loss" not in r)
-    evals = sorted((r["step"], r["eval_loss"]) for r in records if "eval_loss" in r)
+    train = _curve([r for r in records if "eval_loss" not in r], "loss")
+    evals = _curve(records, "eval_loss")
+    steps = [r["step"] for r in records
+             if isinstance(r.get("step"), int) and not isinstance(r.get("step"), bool)]
     best = min(evals, key=lambda pair: pair[1]) if evals else None
     return RunComparison(
         run_id=run_dir.name, recipe=str(hyper.get("name", status.get("recipe", "?"))),
@@ -107,7 +124,7 @@ def compare_run(run_dir: Path) -> RunComparison:
         hyperparameters=hyper, best_eval_loss=best[1] if best else None,
         best_eval_step=best[0] if best else None, last_train_loss=train[-1][1] if train else None,
         overfitting=detect_overfitting(records, int(hyper.get("overfit_patience", 2))),
-        train_curve=train, eval_curve=evals,
+        train_curve=train, eval_curve=evals, last_step=max(steps) if steps else None,
     )
 
 
@@ -122,13 +139,25 @@ def compare_runs(data_dir: Path, runs: Sequence[str]) -> list[RunComparison]:
     return [compare_run(resolve_run_dir(data_dir, run)) for run in runs]
 
 
+#: Stands for a hyperparameter a run's recipe does not have (unlike one set to None).
+_ABSENT = object()
+
+
+def differing_hyperparameters(rows: Sequence[RunComparison], skip: Sequence[str] = ()
+                              ) -> list[str]:
+    """Sorted hyperparameters (but ``name`` and ``skip``) on which the runs differ.
+
+    A field one run has and another lacks differs, even when the first sets it to None.
+    """
+    every = sorted({k for r in rows for k in r.hyperparameters} - set(skip) - {"name"})
+    return [k for k in every
+            if len({repr(r.hyperparameters.get(k, _ABSENT)) for r in rows}) > 1]
+
+
 def shown_hyperparameters(rows: Sequence[RunComparison]) -> list[str]:
     """The :data:`KNOBS` any run has, then every other field on which the runs differ."""
     keys = [k for k in KNOBS if any(k in r.hyperparameters for r in rows)]
-    every = sorted({k for r in rows for k in r.hyperparameters} - set(keys) - {"name"})
-    differing = [k for k in every
-                 if len({repr(r.hyperparameters.get(k)) for r in rows}) > 1]
-    return keys + differing
+    return keys + differing_hyperparameters(rows, skip=keys)
 
 
 def _cell(value: Any) -> str:

@@ -27,8 +27,7 @@ from typing import Annotated, Any
 import anyio
 from fastapi import Depends, FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi import Path as PathParam
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -40,11 +39,11 @@ from workbench.webapp import leaderboard as board
 from workbench.webapp import run_compare, studio
 from workbench.webapp.accounts import ROLE_AREAS
 from workbench.webapp.brief_form import FIELD_LABELS, REQUIRED_FIELDS, errors_of
+from workbench.webapp.error_pages import Anonymous, Forbidden, install_error_handlers
 from workbench.webapp.formatting import install_filters
-from workbench.webapp.guard import RequestGuard, anonymous_response, is_api
+from workbench.webapp.guard import RequestGuard
 from workbench.webapp.inputs import (
     MAX_ROW_ID,
-    BadInputError,
     GenerateBody,
     PickBody,
     form_int,
@@ -76,18 +75,8 @@ from workbench.webapp.unreadable import UnreadableFiles, unreadable_detail, unre
 
 log = logging.getLogger("workbench.webapp")
 HERE = Path(__file__).parent
-#: What the id parameters of the routes are called in messages.
-ID_NAMES = {"row": "brief id", "gen_id": "generation id"}
 BriefId = Annotated[int, PathParam(ge=1, le=MAX_ROW_ID)]
 GenerationId = Annotated[int, PathParam(ge=1, le=MAX_ROW_ID)]
-
-
-class Anonymous(Exception):
-    """No valid session."""
-
-
-class Forbidden(Exception):
-    """Signed in, but the role does not open this area, or the CSRF token is wrong."""
 
 
 def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = False) -> FastAPI:
@@ -121,64 +110,13 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
                        signed_in=lambda token: sessions.user(token) is not None,
                        allowed_origins=cfg.web.allowed_origins)
 
-    @app.exception_handler(Anonymous)
-    async def _anonymous(request: Request, _exc: Anonymous) -> Response:
-        return anonymous_response(request)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        # FastAPI's own answer echoes the input (an inf or a huge number cannot even be JSON).
-        errors = exc.errors()
-        loc = [str(part) for part in errors[0].get("loc", ()) if part not in ("path", "body")]
-        field = ID_NAMES.get(loc[-1], loc[-1]) if loc else "request"
-        message = f"{field}: {errors[0].get('msg', 'invalid')}"
-        return bad_request(request, message)
-
-    @app.exception_handler(BadInputError)
-    async def _bad_input(request: Request, exc: BadInputError) -> Response:
-        return bad_request(request, str(exc))
-
-    def bad_request(request: Request, message: str) -> Response:
-        if is_api(request.url.path):
-            return JSONResponse({"detail": message}, 400)
-        return page(request, "error.html", None, status=400, title="Bad request", message=message)
-
-    @app.exception_handler(Forbidden)
-    async def _forbidden(request: Request, exc: Forbidden) -> Response:
-        if is_api(request.url.path):
-            return JSONResponse({"detail": str(exc)}, 403)
-        return page(request, "error.html", None, status=403, title="Not allowed",
-                    message=str(exc))
-
-    @app.exception_handler(studio.NotFoundError)
-    async def _not_found(request: Request, _exc: studio.NotFoundError) -> Response:
-        if is_api(request.url.path):
-            return JSONResponse({"detail": "not found"}, 404)
-        return page(request, "error.html", None, status=404, title="Not found",
-                    message="There is nothing here, or it belongs to another company.")
-
-    @app.exception_handler(UnreadableFileError)
-    async def _unreadable(request: Request, exc: UnreadableFileError) -> Response:
-        # What a page cannot do without (its brief, a file a pick needs); sections that can be
-        # left out are, with a note (UnreadableFiles).
-        detail = unreadable_detail(unreadable_name(exc, data_dir))
-        if is_api(request.url.path):
-            return JSONResponse({"detail": detail}, 409)
-        return page(request, "error.html", None, status=409, title="Unreadable file",
-                    message=detail)
-
-    @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> Response:
-        if is_api(request.url.path):
-            return JSONResponse({"detail": exc.detail}, exc.status_code)
-        return page(request, "error.html", None, status=exc.status_code, title="Error",
-                    message=str(exc.detail))
-
     def page(request: Request, name: str, user: User | None, *, status: int = 200,
              **context: Any) -> Response:
         return templates.TemplateResponse(request, name, {
             "user": user, "areas": sorted(ROLE_AREAS[user.role]) if user else [],
             "csrf_field": CSRF_FIELD, **context}, status_code=status)
+
+    install_error_handlers(app, page, data_dir)
 
     # --- who is asking -----------------------------------------------------------------------
 

@@ -53,10 +53,10 @@ def report_cache(data_dir: Path, eval_id: str) -> Path:
 def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
     """The newest finished evaluation's leaderboard, or None when there is none."""
     from workbench.evaluation.bradley_terry import MIN_VOTES
+    from workbench.evaluation.eval_dirs import find_eval
     from workbench.evaluation.report import build_report
     from workbench.evaluation.report_data import load_eval
     from workbench.evaluation.report_leaderboard import leaderboard_table
-    from workbench.evaluation.run import find_eval
 
     try:
         eval_dir = find_eval(data_dir, None)
@@ -94,7 +94,7 @@ def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
                                                                         "system_b")
     votes: tuple[list[str], list[str], list[str]] = ([], [], [])
     if data.ratings is not None:
-        from workbench.evaluation.ratings import rating_votes
+        from workbench.evaluation.ratings_pull import rating_votes
 
         votes = rating_votes(data.ratings)
     return Leaderboard(

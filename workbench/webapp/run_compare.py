@@ -1,8 +1,10 @@
-"""Two training runs side by side: their loss curves in one figure, and how their configs differ.
+"""Two training runs side by side: their loss curves in one figure, and how their recipes differ.
 
 The page's pickers list every started run (:func:`workbench.core.runs.list_runs`) by its display
-name; the config diff compares the recipes the runs were trained with (``manifest.json``'s
-``config``), flattened to dotted keys, and lists only the settings that differ.
+name. What it compares is ``workbench train compare``'s data
+(:func:`workbench.training.compare.compare_run`): both loss curves, the status, the last step and
+the recipe's hyperparameters, of which the page lists those that differ
+(:func:`workbench.training.compare.differing_hyperparameters`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import Any
 import yaml
 
 from workbench.core.runs import RunInfo, find_run, list_runs
-from workbench.webapp.loss_chart import COLOURS, curves_of, loss_chart_svg
+from workbench.training.compare import compare_run, differing_hyperparameters
+from workbench.webapp.loss_chart import COLOURS, Curve, loss_chart_svg
 from workbench.webapp.model_labels import key_metric, run_label
 
 #: Shown for a setting one run's recipe does not have.
@@ -59,46 +62,47 @@ def compare_runs(data_dir: Path, a: str, b: str) -> RunComparison:
             raise UnknownRunError(run_id)
         runs.append(run)
     comparison.a, comparison.b = runs
-    curves = [c for i, run in enumerate(runs)
-              for c in curves_of(_side(i, run), COLOURS[i], run.metrics)]
+    rows = [compare_run(run.folder) for run in runs]
+    curves = [Curve(f"{'AB'[i]} ({row.run_id}): {name}", COLOURS[i], dashed,
+                    [(float(step), loss) for step, loss in points])
+              for i, row in enumerate(rows)
+              for name, dashed, points in (("training loss", False, row.train_curve),
+                                           ("validation loss", True, row.eval_curve))
+              if points]
     comparison.chart_svg = loss_chart_svg(curves, title=f"Loss curves of {a} and {b}")
-    left, right = (_flat(r.manifest.config if r.manifest else {}) for r in runs)
-    keys = sorted(set(left) | set(right))
-    comparison.config_diff = [{"key": k, "a": left.get(k, ABSENT), "b": right.get(k, ABSENT)}
-                              for k in keys if left.get(k) != right.get(k)]
-    comparison.same_settings = len(keys) - len(comparison.config_diff)
+    left, right = (row.hyperparameters for row in rows)
+    comparison.config_diff = [
+        {"key": k, "a": _shown(left, k), "b": _shown(right, k)}
+        for k in differing_hyperparameters(rows)]
+    settings = (set(left) | set(right)) - {"name"}
+    comparison.same_settings = len(settings) - len(comparison.config_diff)
     comparison.facts = [
         {"name": "run", "a": run_label(runs[0]), "b": run_label(runs[1])},
         {"name": "key metric", "a": key_metric(runs[0]) or "—", "b": key_metric(runs[1]) or "—"},
-        {"name": "steps", "a": _steps(runs[0]), "b": _steps(runs[1])},
-        {"name": "status", "a": runs[0].status, "b": runs[1].status},
+        {"name": "steps", "a": _steps(rows[0].last_step), "b": _steps(rows[1].last_step)},
+        {"name": "status", "a": rows[0].status, "b": rows[1].status},
     ]
+    if any(row.parent_run for row in rows):
+        comparison.facts.append({"name": "started from", "a": rows[0].parent_run or "—",
+                                 "b": rows[1].parent_run or "—"})
     return comparison
 
 
-def _side(index: int, run: RunInfo) -> str:
-    return f"{'AB'[index]} ({run.run_id})"
+def _steps(last_step: int | None) -> str:
+    return "—" if last_step is None else str(last_step)
 
 
-def _steps(run: RunInfo) -> str:
-    steps = [r["step"] for r in run.metrics if isinstance(r.get("step"), int)]
-    return str(max(steps)) if steps else "—"
-
-
-def _flat(config: dict[str, Any], prefix: str = "") -> dict[str, str]:
-    """Dotted key -> the value as one line of YAML (``{"lora": {"r": 8}}`` -> ``lora.r: 8``).
+def _shown(settings: dict[str, Any], key: str) -> str:
+    """A setting's value as one line of YAML (``[q, v]``, ``null``), or :data:`ABSENT`.
 
     Examples
     --------
-    >>> _flat({"lora": {"r": 8, "targets": ["q", "v"]}, "name": "x"})
-    {'lora.r': '8', 'lora.targets': '[q, v]', 'name': 'x'}
+    >>> _shown({"lora.targets": ["q", "v"], "seed": None}, "lora.targets")
+    '[q, v]'
+    >>> _shown({"seed": None}, "seed"), _shown({}, "seed")
+    ('null', '(not set)')
     """
-    flat: dict[str, str] = {}
-    for key, value in config.items():
-        dotted = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            flat.update(_flat(value, f"{dotted}."))
-        else:
-            flat[dotted] = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True,
-                                          width=10_000).strip().removesuffix("\n...").strip()
-    return flat
+    if key not in settings:
+        return ABSENT
+    return yaml.safe_dump(settings[key], default_flow_style=True, allow_unicode=True,
+                          width=10_000).strip().removesuffix("\n...").strip()

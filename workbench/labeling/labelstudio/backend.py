@@ -21,6 +21,7 @@ from workbench.core.settings.labeling import LabelingConfig
 from workbench.core.taxonomy import Taxonomy
 from workbench.labeling.annotators import load_annotators, refuse_removed, save_annotators
 from workbench.labeling.instructions import instructions_html, load_guidelines
+from workbench.labeling.labelstudio.annotations import raw_annotation
 from workbench.labeling.labelstudio.api import MAX_TITLE, LabelStudioApi, signup
 from workbench.labeling.labelstudio.server import Credentials, load_credentials, ls_dir
 from workbench.labeling.project_names import project_description, project_key, project_title
@@ -318,33 +319,10 @@ class LabelStudioBackend:
                 for ann in task.get("annotations") or []:
                     if ann.get("was_cancelled"):
                         continue
-                    raw = self._raw(key, project["id"], data.get("uid"), ann, emails)
+                    raw = raw_annotation(key, project["id"], data.get("uid"), ann, emails)
                     raw.taxonomy_version = version if isinstance(version, int) else None
                     out.append(raw)
         return out
-
-    def _raw(self, key: str, project_id: int, uid: Any, ann: dict[str, Any],
-             emails: dict[int, str]) -> RawAnnotation:
-        user = ann.get("completed_by")
-        if isinstance(user, dict):
-            annotator = str(user.get("email") or user.get("id"))
-        else:
-            annotator = emails.get(int(user), str(user)) if user is not None else "unknown"
-        answers, problems = parse_result(ann.get("result"))
-        if uid is None:
-            problems.append(("", "task has no data.uid (imported outside the workbench)"))
-        return RawAnnotation(
-            uid=str(uid) if uid is not None else "",
-            project=key,
-            annotator=annotator,
-            annotation_id=f"ls:{project_id}:{ann['id']}",
-            answers=answers,
-            created_at=_parse_time(ann.get("created_at")),
-            updated_at=_parse_time(ann.get("updated_at") or ann.get("created_at")),
-            lead_time=float(ann["lead_time"]) if ann.get("lead_time") is not None else None,
-            problems=problems,
-            raw={"result": ann.get("result"), "task_uid": uid},
-        )
 
     def progress(self) -> list[ProjectProgress]:
         """Server counters of every managed project, then of the server's other projects.
@@ -465,41 +443,8 @@ class LabelStudioBackend:
         return removed
 
 
-def parse_result(result: Any) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
-    """Label Studio result items -> ``{from_name: labels}`` and ``(name, reason)`` problems."""
-    answers: dict[str, list[str]] = {}
-    problems: list[tuple[str, str]] = []
-    if not isinstance(result, list):
-        return answers, [("", f"result is not a list: {type(result).__name__}")]
-    for i, item in enumerate(result):
-        if not isinstance(item, dict):
-            problems.append(("", f"result item {i} is not an object"))
-            continue
-        name = str(item.get("from_name", ""))
-        if item.get("type") != "choices":
-            problems.append((name, f"result '{name}' has type {item.get('type')!r}, expected 'choices'"))
-            continue
-        choices = (item.get("value") or {}).get("choices")
-        if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
-            problems.append((name, f"result '{name}' has no list of choices"))
-            continue
-        if name in answers:
-            problems.append((name, f"result '{name}' appears twice"))
-            continue
-        answers[name] = list(choices)
-    return answers, problems
-
-
 def _same(have: Any, want: Any) -> bool:
     # Label Studio strips surrounding whitespace from the stored labeling config.
     if isinstance(have, str) and isinstance(want, str):
         return have.strip() == want.strip()
     return have == want
-
-
-def _parse_time(value: Any) -> datetime:
-    if not value:
-        return datetime(1970, 1, 1, tzinfo=UTC)
-    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
