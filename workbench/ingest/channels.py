@@ -1,0 +1,216 @@
+"""The per-channel pass of an ingest: merge, clean and count one channel at a time.
+
+Message uids are channel-scoped, so each channel's staged parts and its rows already in
+``parsed/`` are merged on their own; the merged rows are cleaned and counted right away, and each
+result is written as a chunk under the staging area. The chunks are then concatenated into the
+stage files by streaming (``sink_parquet``), in channel order, which is the order the stage
+files promise. Memory follows the largest channel, never the whole corpus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from workbench.core.config import CleaningConfig
+from workbench.core.io import atomic_path, read_parquet_checked, write_parquet_atomic
+from workbench.core.layout import Layout
+from workbench.core.schemas import CLEANED_SCHEMA, PARSED_SCHEMA, empty_frame
+from workbench.ingest.clean import clean_lazy
+from workbench.ingest.stats import (
+    COUNT_SCHEMA,
+    FINAL_SCHEMAS,
+    channel_final,
+    corpus_ngrams,
+    word_freq,
+    words_by_channel,
+)
+
+#: What to do when a previous ingest's output cannot be read back.
+REINGEST = "move it away and run `workbench ingest` again on all your exports"
+
+#: Chunk folders under the staging root, one file per channel in each.
+_CHUNKS = ("parsed", "cleaned", "ngrams_by_channel", "ngrams")
+
+
+@dataclass
+class MergeResult:
+    """What the per-channel pass merged, for the summary and the manifests."""
+
+    incoming: int = 0
+    """Rows read from this ingest's exports."""
+    new: int = 0
+    """Distinct incoming uids not in ``parsed/`` before."""
+    updated: int = 0
+    """Known messages whose text or edit time changed."""
+    duplicates: int = 0
+    """Rows merged away (existing + incoming - merged)."""
+    total: int = 0
+    """Rows of the new ``parsed/messages.parquet``."""
+    channel_rows: list[dict[str, object]] | None = None
+    """Rows per (``channel_id``, ``channel_name``), by channel: the parsed manifest's channels."""
+    empty_texts: int = 0
+    """Cleaned rows with ``is_empty``."""
+    final_rows: dict[str, int] | None = None
+    """Rows of each ``final/`` table, by file name."""
+
+
+def merge_messages(existing: pl.DataFrame, incoming: pl.DataFrame) -> pl.DataFrame:
+    """Union on ``uid``; per uid the newest edit wins, and on a tie the incoming row.
+
+    Returns the merged frame sorted by channel and message id (a stable, diffable order).
+    """
+    if existing.is_empty() and incoming.get_column("uid").is_unique().all():
+        return incoming.sort(["channel_id", "message_id"])
+    both = pl.concat(
+        [
+            existing.with_columns(pl.lit(0, pl.Int32).alias("_order")),
+            incoming.with_row_index("_i").with_columns((pl.col("_i") + 1).cast(pl.Int32)
+                                                       .alias("_order")).drop("_i"),
+        ],
+        how="vertical",
+    )
+    version = pl.coalesce("edited", "date")
+    return (
+        both.sort([version, "_order"], nulls_last=False)
+        .unique(subset="uid", keep="last", maintain_order=False)
+        .drop("_order")
+        .sort(["channel_id", "message_id"])
+    )
+
+
+def merge_by_channel(
+    current: Layout, out: Layout, work: Path, parts: Mapping[int, Sequence[Path]],
+    cleaning: CleaningConfig,
+) -> MergeResult:
+    """Write ``out``'s parsed messages, cleaned messages and final tables, channel by channel.
+
+    Parameters
+    ----------
+    current
+        The data dir: its ``parsed/messages.parquet`` (when present) is merged in.
+    out
+        The staged outputs (manifests are the caller's).
+    work
+        An empty folder for the per-channel chunks.
+    parts
+        This ingest's staged message parts per channel id, in input order.
+    cleaning
+        Cleaning options for ``cleaned/``.
+    """
+    previous = current.parsed_messages
+    known: list[int] = []
+    if previous.exists():
+        ids = read_parquet_checked(previous, ["channel_id"], REINGEST, project=True,
+                                   remedy=REINGEST)
+        known = ids.get_column("channel_id").unique().to_list()
+    for name in _CHUNKS:
+        (work / name).mkdir(parents=True)
+    result = MergeResult(channel_rows=[])
+    stats, tokens = [], 0
+    for k, cid in enumerate(sorted({*known, *parts})):
+        existing = (read_parquet_checked(previous, hint=REINGEST, schema=PARSED_SCHEMA,
+                                         remedy=REINGEST, where=pl.col("channel_id") == cid)
+                    if cid in known else empty_frame(PARSED_SCHEMA))
+        incoming = _read_parts(parts.get(cid, ()))
+        merged = merge_messages(existing, incoming)
+        _count_merge(result, existing, incoming, merged)
+        del existing, incoming
+        chunk = f"{k:06d}.parquet"
+        merged.write_parquet(work / "parsed" / chunk)
+        cleaned = clean_lazy(merged.lazy(), cleaning).collect()
+        del merged
+        cleaned.write_parquet(work / "cleaned" / chunk)
+        result.empty_texts += int(cleaned.get_column("is_empty").sum())
+        final = channel_final(cleaned)
+        del cleaned
+        final.by_channel.write_parquet(work / "ngrams_by_channel" / chunk)
+        final.ngrams.write_parquet(work / "ngrams" / chunk)
+        stats.append(final.stats)
+        tokens += final.tokens
+    _concatenate(work / "parsed", out.parsed_messages, PARSED_SCHEMA)
+    _concatenate(work / "cleaned", out.cleaned_messages, CLEANED_SCHEMA)
+    result.final_rows = _write_final_tables(out, work, stats, tokens)
+    return result
+
+
+def _read_parts(paths: Sequence[Path]) -> pl.DataFrame:
+    if not paths:
+        return empty_frame(PARSED_SCHEMA)
+    return pl.read_parquet(list(paths)).select(list(PARSED_SCHEMA)).cast(PARSED_SCHEMA)  # type: ignore[arg-type]
+
+
+def _count_merge(result: MergeResult, existing: pl.DataFrame, incoming: pl.DataFrame,
+                 merged: pl.DataFrame) -> None:
+    incoming_uids = incoming.get_column("uid").unique()
+    seen = incoming_uids.is_in(existing.get_column("uid").implode())
+    result.incoming += incoming.height
+    result.new += int((~seen).sum())
+    result.updated += _count_updated(existing, merged, incoming_uids.filter(seen))
+    result.duplicates += existing.height + incoming.height - merged.height
+    result.total += merged.height
+    names = merged.group_by("channel_id", "channel_name").len().sort("channel_name")
+    assert result.channel_rows is not None
+    result.channel_rows.extend(names.to_dicts())
+
+
+def _count_updated(existing: pl.DataFrame, merged: pl.DataFrame, overlap: pl.Series) -> int:
+    """How many already-known messages changed text or edit time in this ingest."""
+    if overlap.is_empty():
+        return 0
+    cols = ["uid", "text", "edited"]
+    before = existing.filter(pl.col("uid").is_in(overlap.implode())).select(cols)
+    after = merged.filter(pl.col("uid").is_in(overlap.implode())).select(cols)
+    joined = before.join(after, on="uid", suffix="_new")
+    changed = joined.filter(
+        (pl.col("text") != pl.col("text_new")) | pl.col("edited").ne_missing(pl.col("edited_new"))
+    )
+    return changed.height
+
+
+def _scan_chunks(folder: Path) -> pl.LazyFrame | None:
+    chunks = sorted(folder.glob("*.parquet"))
+    return pl.scan_parquet(chunks) if chunks else None
+
+
+def _sink(frame: pl.LazyFrame | None, dest: Path, schema: Mapping[str, pl.DataType]) -> int:
+    """Stream ``frame`` (``None``: no rows) into ``dest`` atomically; returns its row count."""
+    if frame is None:
+        write_parquet_atomic(dest, pl.DataFrame(schema=dict(schema)))
+        return 0
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(dest) as tmp:
+        # Order kept (the default): chunks are in channel order.
+        frame.sink_parquet(tmp, compression="zstd", compression_level=1, statistics=True)
+    return int(pl.scan_parquet(dest).select(pl.len()).collect().item())
+
+
+def _concatenate(folder: Path, dest: Path, schema: Mapping[str, pl.DataType]) -> int:
+    return _sink(_scan_chunks(folder), dest, schema)
+
+
+def _write_final_tables(out: Layout, work: Path, stats: list[pl.DataFrame],
+                        tokens: int) -> dict[str, int]:
+    final = out.final
+    by_channel = _scan_chunks(work / "ngrams_by_channel")
+    rows = {
+        "ngrams_by_channel.parquet": _sink(
+            by_channel, final / "ngrams_by_channel.parquet",
+            FINAL_SCHEMAS["ngrams_by_channel.parquet"]),
+        "word_freq_by_channel.parquet": _sink(
+            None if by_channel is None else words_by_channel(by_channel),
+            final / "word_freq_by_channel.parquet", FINAL_SCHEMAS["word_freq_by_channel.parquet"]),
+    }
+    counts = _scan_chunks(work / "ngrams")
+    ngrams = corpus_ngrams(counts if counts is not None
+                           else pl.LazyFrame(schema=COUNT_SCHEMA))
+    channel_stats = (pl.concat(stats) if stats
+                     else pl.DataFrame(schema=FINAL_SCHEMAS["channel_stats.parquet"]))
+    for name, table in (("word_freq.parquet", word_freq(ngrams, tokens)),
+                        ("ngrams.parquet", ngrams), ("channel_stats.parquet", channel_stats)):
+        write_parquet_atomic(final / name, table)
+        rows[name] = table.height
+    return {name: rows[name] for name in FINAL_SCHEMAS}
