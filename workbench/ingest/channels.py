@@ -2,13 +2,15 @@
 
 Message uids are channel-scoped, so each channel's staged parts and its rows already in
 ``parsed/`` are merged on their own; the merged rows are cleaned and counted right away, and each
-result is written as a chunk under the staging area. The chunks are then concatenated into the
-stage files by streaming (``sink_parquet``), in channel order, which is the order the stage
-files promise. Memory follows the largest channel, never the whole corpus.
+result is appended to its staged file (a Parquet writer left open over the whole pass), in
+channel order, which is the order the stage files promise. Only the corpus-wide n-gram sums are
+built at the end, from the channels' count tables. Memory follows the largest channel (plus the
+corpus' distinct n-grams of one order), never the whole corpus.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +33,6 @@ from workbench.ingest.stats import (
 
 #: What to do when a previous ingest's output cannot be read back.
 REINGEST = "move it away and run `workbench ingest` again on all your exports"
-
-#: Chunk folders under the staging root, one file per channel in each.
-_CHUNKS = ("parsed", "cleaned", "ngrams_by_channel", "ngrams")
 
 
 @dataclass
@@ -107,39 +106,75 @@ def merge_by_channel(
         ids = read_parquet_checked(previous, ["channel_id"], REINGEST, project=True,
                                    remedy=REINGEST)
         known = ids.get_column("channel_id").unique().to_list()
-    for name in _CHUNKS:
-        (work / name).mkdir(parents=True)
     result = MergeResult(channel_rows=[])
     stats, tokens = [], 0
-    for k, cid in enumerate(sorted({*known, *parts})):
-        existing = (read_parquet_checked(previous, hint=REINGEST, schema=PARSED_SCHEMA,
-                                         remedy=REINGEST, where=pl.col("channel_id") == cid)
-                    if cid in known else empty_frame(PARSED_SCHEMA))
-        incoming = _read_parts(parts.get(cid, ()))
-        merged = merge_messages(existing, incoming)
-        _count_merge(result, existing, incoming, merged)
-        del existing, incoming
-        chunk = f"{k:06d}.parquet"
-        _write_chunk(merged, work / "parsed" / chunk)
-        cleaned = clean_lazy(merged.lazy(), cleaning).collect(engine="streaming")
-        del merged
-        _write_chunk(cleaned, work / "cleaned" / chunk)
-        result.empty_texts += int(cleaned.get_column("is_empty").sum())
-        final = channel_final(cleaned)
-        del cleaned
-        _write_chunk(final.by_channel, work / "ngrams_by_channel" / chunk)
-        _write_chunk(final.ngrams, work / "ngrams" / chunk)
-        stats.append(final.stats)
-        tokens += final.tokens
-    _concatenate(work / "parsed", out.parsed_messages, PARSED_SCHEMA)
-    _concatenate(work / "cleaned", out.cleaned_messages, CLEANED_SCHEMA)
-    result.final_rows = _write_final_tables(out, work, stats, tokens)
+    counts_file = work / "ngram_counts.parquet"
+    work.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        def writer(dest: Path, schema: Mapping[str, pl.DataType]) -> _ParquetAppender:
+            return stack.enter_context(_ParquetAppender(dest, schema))
+
+        parsed = writer(out.parsed_messages, PARSED_SCHEMA)
+        cleaned_out = writer(out.cleaned_messages, CLEANED_SCHEMA)
+        by_channel = writer(out.final / "ngrams_by_channel.parquet",
+                            FINAL_SCHEMAS["ngrams_by_channel.parquet"])
+        words = writer(out.final / "word_freq_by_channel.parquet",
+                       FINAL_SCHEMAS["word_freq_by_channel.parquet"])
+        counts = writer(counts_file, COUNT_SCHEMA)
+        for cid in sorted({*known, *parts}):
+            existing = (read_parquet_checked(previous, hint=REINGEST, schema=PARSED_SCHEMA,
+                                             remedy=REINGEST, where=pl.col("channel_id") == cid)
+                        if cid in known else empty_frame(PARSED_SCHEMA))
+            incoming = _read_parts(parts.get(cid, ()))
+            merged = merge_messages(existing, incoming)
+            _count_merge(result, existing, incoming, merged)
+            del existing, incoming
+            parsed.write(merged)
+            cleaned = clean_lazy(merged.lazy(), cleaning).collect(engine="streaming")
+            del merged
+            cleaned_out.write(cleaned)
+            result.empty_texts += int(cleaned.get_column("is_empty").sum())
+            final = channel_final(cleaned)
+            del cleaned
+            by_channel.write(final.by_channel)
+            words.write(words_by_channel(final.by_channel.lazy()).collect())
+            counts.write(final.ngrams)
+            stats.append(final.stats)
+            tokens += final.tokens
+    rows = {"ngrams_by_channel.parquet": by_channel.rows,
+            "word_freq_by_channel.parquet": words.rows}
+    rows |= _write_corpus_tables(out, pl.scan_parquet(counts_file), stats, tokens)
+    result.final_rows = {name: rows[name] for name in FINAL_SCHEMAS}
     return result
 
 
-def _write_chunk(frame: pl.DataFrame, path: Path) -> None:
-    # Read back once, right away: lz4 writes several times faster than zstd.
-    frame.write_parquet(path, compression="lz4", statistics=False)
+class _ParquetAppender:
+    """A Parquet file written a frame at a time (one or more row groups each), atomically."""
+
+    def __init__(self, dest: Path, schema: Mapping[str, pl.DataType]) -> None:
+        self.dest, self.schema = dest, dict(schema)
+        self.rows = 0
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> _ParquetAppender:
+        import pyarrow.parquet as pq
+
+        self.dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._stack.enter_context(atomic_path(self.dest))
+        arrow_schema = pl.DataFrame(schema=self.schema).to_arrow(
+            compat_level=pl.CompatLevel.oldest()).schema
+        self._writer = self._stack.enter_context(
+            pq.ParquetWriter(tmp, arrow_schema, compression="zstd", compression_level=1))
+        return self
+
+    def write(self, frame: pl.DataFrame) -> None:
+        """Append ``frame`` (cast to the file's schema)."""
+        table = frame.select([pl.col(c).cast(t) for c, t in self.schema.items()])
+        self._writer.write_table(table.to_arrow(compat_level=pl.CompatLevel.oldest()))
+        self.rows += frame.height
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.__exit__(*exc)  # type: ignore[arg-type]
 
 
 def _read_parts(paths: Sequence[Path]) -> pl.DataFrame:
@@ -176,46 +211,14 @@ def _count_updated(existing: pl.DataFrame, merged: pl.DataFrame, overlap: pl.Ser
     return changed.height
 
 
-def _scan_chunks(folder: Path) -> pl.LazyFrame | None:
-    chunks = sorted(folder.glob("*.parquet"))
-    return pl.scan_parquet(chunks) if chunks else None
-
-
-def _sink(frame: pl.LazyFrame | None, dest: Path, schema: Mapping[str, pl.DataType]) -> int:
-    """Stream ``frame`` (``None``: no rows) into ``dest`` atomically; returns its row count."""
-    if frame is None:
-        write_parquet_atomic(dest, pl.DataFrame(schema=dict(schema)))
-        return 0
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(dest) as tmp:
-        # Order kept (the default): chunks are in channel order.
-        frame.sink_parquet(tmp, compression="zstd", compression_level=1, statistics=True)
-    return int(pl.scan_parquet(dest).select(pl.len()).collect().item())
-
-
-def _concatenate(folder: Path, dest: Path, schema: Mapping[str, pl.DataType]) -> int:
-    return _sink(_scan_chunks(folder), dest, schema)
-
-
-def _write_final_tables(out: Layout, work: Path, stats: list[pl.DataFrame],
-                        tokens: int) -> dict[str, int]:
-    final = out.final
-    by_channel = _scan_chunks(work / "ngrams_by_channel")
-    rows = {
-        "ngrams_by_channel.parquet": _sink(
-            by_channel, final / "ngrams_by_channel.parquet",
-            FINAL_SCHEMAS["ngrams_by_channel.parquet"]),
-        "word_freq_by_channel.parquet": _sink(
-            None if by_channel is None else words_by_channel(by_channel),
-            final / "word_freq_by_channel.parquet", FINAL_SCHEMAS["word_freq_by_channel.parquet"]),
-    }
-    counts = _scan_chunks(work / "ngrams")
-    ngrams = corpus_ngrams(counts if counts is not None
-                           else pl.LazyFrame(schema=COUNT_SCHEMA))
+def _write_corpus_tables(out: Layout, counts: pl.LazyFrame, stats: list[pl.DataFrame],
+                         tokens: int) -> dict[str, int]:
+    ngrams = corpus_ngrams(counts)
     channel_stats = (pl.concat(stats) if stats
                      else pl.DataFrame(schema=FINAL_SCHEMAS["channel_stats.parquet"]))
+    rows = {}
     for name, table in (("word_freq.parquet", word_freq(ngrams, tokens)),
                         ("ngrams.parquet", ngrams), ("channel_stats.parquet", channel_stats)):
-        write_parquet_atomic(final / name, table)
+        write_parquet_atomic(out.final / name, table)
         rows[name] = table.height
-    return {name: rows[name] for name in FINAL_SCHEMAS}
+    return rows
