@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -49,11 +49,11 @@ class MergeResult:
     """Rows merged away (existing + incoming - merged)."""
     total: int = 0
     """Rows of the new ``parsed/messages.parquet``."""
-    channel_rows: list[dict[str, object]] | None = None
+    channel_rows: list[dict[str, object]] = field(default_factory=list)
     """Rows per (``channel_id``, ``channel_name``), by channel: the parsed manifest's channels."""
     empty_texts: int = 0
     """Cleaned rows with ``is_empty``."""
-    final_rows: dict[str, int] | None = None
+    final_rows: dict[str, int] = field(default_factory=dict)
     """Rows of each ``final/`` table, by file name."""
 
 
@@ -94,7 +94,7 @@ def merge_by_channel(
     out
         The staged outputs (manifests are the caller's).
     work
-        An empty folder for the per-channel chunks.
+        A scratch folder in the staging area (the channels' n-gram counts go there).
     parts
         This ingest's staged message parts per channel id, in input order.
     cleaning
@@ -106,7 +106,7 @@ def merge_by_channel(
         ids = read_parquet_checked(previous, ["channel_id"], REINGEST, project=True,
                                    remedy=REINGEST)
         known = ids.get_column("channel_id").unique().to_list()
-    result = MergeResult(channel_rows=[])
+    result = MergeResult()
     stats, tokens = [], 0
     counts_file = work / "ngram_counts.parquet"
     work.mkdir(parents=True, exist_ok=True)
@@ -193,7 +193,6 @@ def _count_merge(result: MergeResult, existing: pl.DataFrame, incoming: pl.DataF
     result.duplicates += existing.height + incoming.height - merged.height
     result.total += merged.height
     names = merged.group_by("channel_id", "channel_name").len().sort("channel_name")
-    assert result.channel_rows is not None
     result.channel_rows.extend(names.to_dicts())
 
 

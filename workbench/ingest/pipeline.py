@@ -1,7 +1,8 @@
 """``workbench ingest``: exports -> ``raw/`` -> ``parsed/`` -> ``cleaned/`` -> ``final/``.
 
 Each export is read, parsed and staged one at a time (its bytes are dropped before the next is
-read), so memory follows the largest file, not the total. Every output is built in the staging
+read); then each channel is merged, cleaned and counted on its own
+(:mod:`workbench.ingest.channels`), so memory follows the largest file or channel, not the total. Every output is built in the staging
 area and committed at the end (:mod:`workbench.ingest.staging`): a broken input or a crash
 writes nothing. Outputs are merged with what is already there (key ``uid``; the newest edit
 wins), which makes re-running on the same or overlapping exports safe.
@@ -275,7 +276,7 @@ def _write_parsed(
                 rows=quarantine.height, sha256=sha256_file(stages.quarantine)),
         },
         config={},
-        channels=merged.channel_rows or [],
+        channels=merged.channel_rows,
     )
     write_manifest(stages.parsed / MANIFEST, manifest)
 
@@ -297,7 +298,7 @@ def _write_cleaned(stages: Layout, cleaning: CleaningConfig, merged: MergeResult
 def _write_final(stages: Layout, merged: MergeResult) -> None:
     """Write ``final/``'s manifest (the tables are written by :func:`merge_by_channel`)."""
     outputs = {name: {"rows": rows, "sha256": sha256_file(stages.final / name)}
-               for name, rows in (merged.final_rows or {}).items()}
+               for name, rows in merged.final_rows.items()}
     manifest = build_manifest(
         "final",
         inputs=[{"path": stages.cleaned_messages.relative_to(stages.root).as_posix(),
