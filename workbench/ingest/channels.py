@@ -31,6 +31,9 @@ from workbench.ingest.stats import (
     words_by_channel,
 )
 
+#: Rows of small channels processed together (a 40 MB export holds about 50,000 messages).
+BATCH_ROWS = 50_000
+
 #: What to do when a previous ingest's output cannot be read back.
 REINGEST = "move it away and run `workbench ingest` again on all your exports"
 
@@ -81,9 +84,28 @@ def merge_messages(existing: pl.DataFrame, incoming: pl.DataFrame) -> pl.DataFra
     )
 
 
+def channel_batches(existing: Mapping[int, int], incoming: Mapping[int, int],
+                    batch_rows: int) -> list[list[int]]:
+    """Channel ids in ascending order, grouped into batches of whole channels.
+
+    A batch takes the next channel while its rows (already stored plus incoming) stay within
+    ``batch_rows``; a channel larger than that is a batch of its own.
+    """
+    batches: list[list[int]] = []
+    held = 0
+    for cid in sorted({*existing, *incoming}):
+        size = existing.get(cid, 0) + incoming.get(cid, 0)
+        if not batches or held + size > batch_rows:
+            batches.append([])
+            held = 0
+        batches[-1].append(cid)
+        held += size
+    return batches
+
+
 def merge_by_channel(
     current: Layout, out: Layout, work: Path, parts: Mapping[int, Sequence[Path]],
-    cleaning: CleaningConfig,
+    cleaning: CleaningConfig, batch_rows: int | None = None,
 ) -> MergeResult:
     """Write ``out``'s parsed messages, cleaned messages and final tables, channel by channel.
 
@@ -99,13 +121,19 @@ def merge_by_channel(
         This ingest's staged message parts per channel id, in input order.
     cleaning
         Cleaning options for ``cleaned/``.
+    batch_rows
+        Small channels are processed together up to this many rows (default
+        :data:`BATCH_ROWS`) (each query has a fixed
+        cost, the regex compilations among them); see :func:`channel_batches`.
     """
     previous = current.parsed_messages
-    known: list[int] = []
+    sizes: dict[int, int] = {}
     if previous.exists():
         ids = read_parquet_checked(previous, ["channel_id"], REINGEST, project=True,
                                    remedy=REINGEST)
-        known = ids.get_column("channel_id").unique().to_list()
+        known = ids.group_by("channel_id").len()
+        sizes = dict(zip(known["channel_id"].to_list(), known["len"].to_list(), strict=True))
+    incoming_sizes = {cid: sum(_rows(p) for p in paths) for cid, paths in parts.items()}
     result = MergeResult()
     stats, tokens = [], 0
     counts_file = work / "ngram_counts.parquet"
@@ -121,16 +149,18 @@ def merge_by_channel(
         words = writer(out.final / "word_freq_by_channel.parquet",
                        FINAL_SCHEMAS["word_freq_by_channel.parquet"])
         counts = writer(counts_file, COUNT_SCHEMA)
-        for cid in sorted({*known, *parts}):
+        for batch in channel_batches(sizes, incoming_sizes,
+                                     batch_rows or BATCH_ROWS):
             existing = (read_parquet_checked(previous, hint=REINGEST, schema=PARSED_SCHEMA,
-                                             remedy=REINGEST, where=pl.col("channel_id") == cid)
-                        if cid in known else empty_frame(PARSED_SCHEMA))
-            incoming = _read_parts(parts.get(cid, ()))
+                                             remedy=REINGEST,
+                                             where=pl.col("channel_id").is_in(batch))
+                        if any(cid in sizes for cid in batch) else empty_frame(PARSED_SCHEMA))
+            incoming = _read_parts([p for cid in batch for p in parts.get(cid, ())])
             merged = merge_messages(existing, incoming)
             _count_merge(result, existing, incoming, merged)
             del existing, incoming
             parsed.write(merged)
-            cleaned = clean_lazy(merged.lazy(), cleaning).collect(engine="streaming")
+            cleaned = clean_lazy(merged.lazy(), cleaning).collect()
             del merged
             cleaned_out.write(cleaned)
             result.empty_texts += int(cleaned.get_column("is_empty").sum())
@@ -177,6 +207,10 @@ class _ParquetAppender:
         self._stack.__exit__(*exc)  # type: ignore[arg-type]
 
 
+def _rows(part: Path) -> int:
+    return int(pl.scan_parquet(part).select(pl.len()).collect().item())
+
+
 def _read_parts(paths: Sequence[Path]) -> pl.DataFrame:
     if not paths:
         return empty_frame(PARSED_SCHEMA)
@@ -192,7 +226,7 @@ def _count_merge(result: MergeResult, existing: pl.DataFrame, incoming: pl.DataF
     result.updated += _count_updated(existing, merged, incoming_uids.filter(seen))
     result.duplicates += existing.height + incoming.height - merged.height
     result.total += merged.height
-    names = merged.group_by("channel_id", "channel_name").len().sort("channel_name")
+    names = merged.group_by("channel_id", "channel_name").len().sort("channel_id", "channel_name")
     result.channel_rows.extend(names.to_dicts())
 
 

@@ -11,10 +11,10 @@ row index shifted the same way is equal: ``shift(-k).over("uid")`` without a win
 replaced by integer ids first and each (channel, n-gram) is packed into one integer, so the heavy
 counting never hashes strings (see :func:`_count_ngrams`).
 
-Everything is counted one channel at a time (:func:`channel_final`) and the corpus-wide tables
-are sums of the channels' count tables (:func:`corpus_ngrams`), so memory follows the largest
-channel, not the corpus; ingest streams the channels' pieces to disk (:func:`build_final` is the
-same assembly in memory).
+Everything is counted a few whole channels at a time (:func:`channel_final`) and the corpus-wide
+tables are sums of those count tables (:func:`corpus_ngrams`), so memory follows the largest batch
+of channels, not the corpus; ingest streams the batches' pieces to disk (:func:`build_final` is
+the same assembly in memory, one channel at a time).
 """
 
 from __future__ import annotations
@@ -226,39 +226,40 @@ COUNT_SCHEMA: dict[str, pl.DataType] = {"n": pl.Int8, "ngram": pl.Utf8, "count":
 
 @dataclass(frozen=True)
 class ChannelFinal:
-    """One channel's share of the final tables."""
+    """Some channels' share of the final tables (whole channels: never part of one)."""
 
     ngrams: pl.DataFrame
-    """Every n-gram of the channel (:data:`COUNT_SCHEMA`, no ``min_count``): summed across
-    channels for ``ngrams.parquet``; by n, count descending, then lexicographic."""
+    """Every n-gram of these channels together (:data:`COUNT_SCHEMA`, no ``min_count``):
+    summed with the other channels' for ``ngrams.parquet``."""
     by_channel: pl.DataFrame
-    """The channel's rows of ``ngrams_by_channel.parquet`` (``min_count`` applied)."""
+    """The channels' rows of ``ngrams_by_channel.parquet`` (``min_count`` applied)."""
     stats: pl.DataFrame
-    """The channel's row of ``channel_stats.parquet``."""
+    """The channels' rows of ``channel_stats.parquet``."""
     tokens: int
-    """Token occurrences in the channel (the denominator of ``word_freq``'s ``overall``)."""
+    """Token occurrences in the channels (the denominator of ``word_freq``'s ``overall``)."""
 
 
 def channel_final(cleaned: pl.DataFrame | pl.LazyFrame, *, min_count: int = 1) -> ChannelFinal:
-    """Count one channel's n-grams and statistics.
+    """Count the n-grams and statistics of some whole channels.
 
     Parameters
     ----------
     cleaned
-        The cleaned rows of exactly one channel, in the cleaned file's order.
+        The cleaned rows of one or more channels (every row of each), in the cleaned file's
+        order.
     min_count
         As in :func:`build_final` (applied to :attr:`ChannelFinal.by_channel` only).
     """
     frame = cleaned.lazy()
-    names = _channel_names(frame)
+    names = _channel_names(frame).sort("channel_id")
     rows, vocab = _token_rows(frame)
-    # One channel: the corpus-wide half of _count_ngrams is this channel's table.
-    ngrams = pl.concat([_count_ngrams(rows, n, vocab, names, 1)[0] for n in NGRAM_ORDERS])
-    ngrams = _cast(ngrams, COUNT_SCHEMA)
-    by_channel = ngrams.filter(pl.col("count") >= min_count).select(
-        channel_id=pl.lit(names.item(0, "channel_id"), dtype=pl.Int64),
-        channel_name=pl.lit(names.item(0, "channel_name"), dtype=pl.Utf8),
-        n="n", ngram="ngram", count="count",
+    counted = [_count_ngrams(rows, n, vocab, names, 1) for n in NGRAM_ORDERS]
+    ngrams = _cast(pl.concat([overall for overall, _ in counted]), COUNT_SCHEMA)
+    # Per-n tables are each sorted by channel; a stable sort on the channel interleaves them.
+    by_channel = (
+        pl.concat([by_channel for _, by_channel in counted])
+        .filter(pl.col("count") >= min_count)
+        .sort("channel_id", maintain_order=True)
     )
     not_empty = ~pl.col("is_empty")
     stats = (
@@ -277,6 +278,7 @@ def channel_final(cleaned: pl.DataFrame | pl.LazyFrame, *, min_count: int = 1) -
         )
         .collect()
         .join(names, on="channel_id", how="left")
+        .sort("channel_id")
     )
     return ChannelFinal(
         ngrams=ngrams,
