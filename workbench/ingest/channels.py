@@ -1,11 +1,13 @@
-"""The per-channel pass of an ingest: merge, clean and count one channel at a time.
+"""The per-channel pass of an ingest: merge, clean and count whole channels, a batch at a time.
 
 Message uids are channel-scoped, so each channel's staged parts and its rows already in
 ``parsed/`` are merged on their own; the merged rows are cleaned and counted right away, and each
 result is appended to its staged file (a Parquet writer left open over the whole pass), in
-channel order, which is the order the stage files promise. Only the corpus-wide n-gram sums are
-built at the end, from the channels' count tables. Memory follows the largest channel (plus the
-corpus' distinct n-grams of one order), never the whole corpus.
+channel order, which is the order the stage files promise. Small channels go together in batches
+of up to :data:`BATCH_ROWS` rows (a query has a fixed cost); a larger channel is a batch of its
+own. Only the corpus-wide n-gram sums are built at the end, from the batches' count tables.
+Memory follows the largest batch (the batch size or the largest channel) plus the corpus'
+distinct n-grams of one order, never the whole corpus.
 """
 
 from __future__ import annotations
