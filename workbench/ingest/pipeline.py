@@ -122,7 +122,7 @@ def stage_exports(
         data = reader.read(export)
         sha = sha256_bytes(data)
         parsed = parse_export(data, export.source, sha, limits)
-        # One part per channel: the merge reads one channel's parts at a time.
+        # One part per channel: the merge reads only its batch of channels' parts.
         channel_parts = {}
         for j, ((cid,), rows) in enumerate(
                 parsed.messages.partition_by("channel_id", as_dict=True).items()):
