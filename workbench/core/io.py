@@ -98,7 +98,8 @@ DEFAULT_REMEDY = "restore it, or delete it and re-run the step that wrote it"
 
 def read_parquet_checked(path: Path, columns: Iterable[str] = (), hint: str = "", *,
                          schema: dict[str, pl.DataType] | None = None, project: bool = False,
-                         remedy: str = DEFAULT_REMEDY) -> pl.DataFrame:
+                         remedy: str = DEFAULT_REMEDY, where: pl.Expr | None = None,
+                         ) -> pl.DataFrame:
     """Read a stage's Parquet file; every way it can fail is one line naming the file.
 
     Parameters
@@ -117,6 +118,9 @@ def read_parquet_checked(path: Path, columns: Iterable[str] = (), hint: str = ""
         Read only ``columns`` (faster on wide files; the others are not checked).
     remedy
         What to do when the file exists but cannot be read.
+    where
+        When given, only the rows it selects are read (a predicate on the file's columns; row
+        groups whose statistics rule it out are skipped).
 
     Raises
     ------
@@ -136,7 +140,12 @@ def read_parquet_checked(path: Path, columns: Iterable[str] = (), hint: str = ""
     if path.is_dir():
         raise UnreadableFileError(path, f"{path}: a folder, not a Parquet file; {remedy}")
     try:
-        frame = pl.read_parquet(path, columns=needed if project and needed else None)
+        selected = needed if project and needed else None
+        if where is None:
+            frame = pl.read_parquet(path, columns=selected)
+        else:
+            scan = pl.scan_parquet(path).filter(where)
+            frame = (scan.select(selected) if selected else scan).collect()
     except (OSError, pl.exceptions.PolarsError, pl.exceptions.PanicException) as exc:
         raise _unreadable(path, "Parquet", exc, remedy) from None
     try:

@@ -1,7 +1,8 @@
 """``workbench ingest``: exports -> ``raw/`` -> ``parsed/`` -> ``cleaned/`` -> ``final/``.
 
 Each export is read, parsed and staged one at a time (its bytes are dropped before the next is
-read), so memory follows the largest file, not the total. Every output is built in the staging
+read); then each channel is merged, cleaned and counted on its own
+(:mod:`workbench.ingest.channels`), so memory follows the largest file or channel, not the total. Every output is built in the staging
 area and committed at the end (:mod:`workbench.ingest.staging`): a broken input or a crash
 writes nothing. Outputs are merged with what is already there (key ``uid``; the newest edit
 wins), which makes re-running on the same or overlapping exports safe.
@@ -21,7 +22,6 @@ from tqdm.auto import tqdm
 from workbench.core.config import CleaningConfig
 from workbench.core.errors import InputFileError
 from workbench.core.io import (
-    atomic_path,
     read_parquet_checked,
     sha256_bytes,
     sha256_file,
@@ -41,8 +41,9 @@ from workbench.core.manifests import (
     write_manifest,
 )
 from workbench.core.progress import bars_disabled
-from workbench.core.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA, empty_frame
+from workbench.core.schemas import QUARANTINE_SCHEMA, empty_frame
 from workbench.core.settings.ingest import IngestConfig
+from workbench.ingest.channels import REINGEST, MergeResult, merge_by_channel
 from workbench.ingest.parse import parse_export
 from workbench.ingest.sources import ExportFile, ExportReader, discover
 from workbench.ingest.staging import Staging
@@ -101,6 +102,8 @@ class StagedInput:
     content: int
     service: int
     quarantine_reasons: dict[str, int]
+    channel_parts: dict[int, Path]
+    """The staged messages of each channel of the export."""
 
 
 def stage_exports(
@@ -119,44 +122,26 @@ def stage_exports(
         data = reader.read(export)
         sha = sha256_bytes(data)
         parsed = parse_export(data, export.source, sha, limits)
-        parsed.messages.write_parquet(staging.parts / f"{i:06d}.messages.parquet")
+        # One part per channel: the merge reads only its batch of channels' parts.
+        channel_parts = {}
+        for j, ((cid,), rows) in enumerate(
+                parsed.messages.partition_by("channel_id", as_dict=True).items()):
+            part = staging.parts / f"{i:06d}-{j:04d}.messages.parquet"
+            rows.write_parquet(part)
+            channel_parts[int(cid)] = part  # type: ignore[call-overload]
         parsed.quarantine.write_parquet(staging.parts / f"{i:06d}.quarantine.parquet")
         # The JSON is stored for zip members too, so every row's source_sha256 has its raw file.
         if not (known_raw / f"{sha}.json").exists():
             write_bytes_atomic(staging.out.raw / f"{sha}.json", data)
         reasons = Counter(parsed.quarantine.get_column("reason").to_list())
         staged.append(StagedInput(export, sha, len(data), parsed.messages.height,
-                                  parsed.n_service, dict(reasons)))
+                                  parsed.n_service, dict(reasons), channel_parts))
     for zip_path in dict.fromkeys(f.container for f in files if f.container is not None):
         sha = sha256_file(zip_path)
         if not (known_raw / f"{sha}.zip").exists():
             staging.out.raw.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(zip_path, staging.out.raw / f"{sha}.zip")
     return staged
-
-
-def merge_messages(existing: pl.DataFrame, incoming: pl.DataFrame) -> pl.DataFrame:
-    """Union on ``uid``; per uid the newest edit wins, and on a tie the incoming row.
-
-    Returns the merged frame sorted by channel and message id (a stable, diffable order).
-    """
-    if existing.is_empty() and incoming.get_column("uid").is_unique().all():
-        return incoming.sort(["channel_id", "message_id"])
-    both = pl.concat(
-        [
-            existing.with_columns(pl.lit(0, pl.Int32).alias("_order")),
-            incoming.with_row_index("_i").with_columns((pl.col("_i") + 1).cast(pl.Int32)
-                                                       .alias("_order")).drop("_i"),
-        ],
-        how="vertical",
-    )
-    version = pl.coalesce("edited", "date")
-    return (
-        both.sort([version, "_order"], nulls_last=False)
-        .unique(subset="uid", keep="last", maintain_order=False)
-        .drop("_order")
-        .sort(["channel_id", "message_id"])
-    )
 
 
 def run_ingest(
@@ -213,54 +198,40 @@ def run_ingest(
 def _ingest_staged(
     files: Sequence[ExportFile], staging: Staging, cleaning: CleaningConfig, limits: IngestConfig
 ) -> IngestSummary:
-    from workbench.ingest.stats import build_final
-
     stages, out = staging.stages, staging.out
     staged = stage_exports(files, staging, limits)
-    incoming = _read_parts(staging, "messages", PARSED_SCHEMA)
     new_quarantine = _read_parts(staging, "quarantine", QUARANTINE_SCHEMA)
-    existing = _read_or_empty(stages.parsed_messages, PARSED_SCHEMA)
     old_quarantine = _read_or_empty(stages.quarantine, QUARANTINE_SCHEMA)
-
-    merged = merge_messages(existing, incoming)
     quarantine = (
         pl.concat([old_quarantine, new_quarantine], how="vertical")
         .unique(subset=["source_sha256", "index"], keep="last", maintain_order=True)
     )
-    incoming_uids = incoming.get_column("uid").unique()
-    seen = incoming_uids.is_in(existing.get_column("uid").implode())
-    n_new = int((~seen).sum())
-    updated = _count_updated(existing, merged, incoming_uids.filter(seen))
-    duplicates = existing.height + incoming.height - merged.height
-    n_incoming = incoming.height
-    del existing, incoming, old_quarantine
-
+    del old_quarantine
+    parts: dict[int, list[Path]] = {}
+    for item in staged:
+        for cid, part in item.channel_parts.items():
+            parts.setdefault(cid, []).append(part)
+    # One channel at a time: parsed, cleaned and final are written as streams of channels.
+    merged = merge_by_channel(stages, out, staging.root / "channels", parts, cleaning)
     _write_parsed(stages, out, merged, quarantine, staged)
-    n_merged = merged.height
-    del merged
-    # Cleaning streams parsed -> cleaned in batches; the final tables read only their columns.
-    _write_cleaned(out, cleaning)
-    _write_final(out, build_final(pl.scan_parquet(out.cleaned_messages)))
+    _write_cleaned(out, cleaning, merged)
+    _write_final(out, merged)
 
     reasons: Counter[str] = Counter()
     for item in staged:
         reasons.update(item.quarantine_reasons)
     return IngestSummary(
         files=len(files),
-        content_messages=n_incoming,
+        content_messages=merged.incoming,
         service_skipped=sum(item.service for item in staged),
         quarantined=new_quarantine.height,
-        duplicates_merged=duplicates,
-        new_messages=n_new,
-        updated_messages=updated,
-        total_messages=n_merged,
+        duplicates_merged=merged.duplicates,
+        new_messages=merged.new,
+        updated_messages=merged.updated,
+        total_messages=merged.total,
         data_dir=stages.root,
         quarantine_reasons=dict(reasons.most_common()),
     )
-
-
-#: What to do when a previous ingest's output cannot be read back.
-REINGEST = "move it away and run `workbench ingest` again on all your exports"
 
 
 def _read_parts(staging: Staging, kind: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -276,25 +247,15 @@ def _read_or_empty(path: Path, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return read_parquet_checked(path, hint=REINGEST, schema=schema, remedy=REINGEST)
 
 
-def _count_updated(existing: pl.DataFrame, merged: pl.DataFrame, overlap: pl.Series) -> int:
-    """How many already-known messages changed text or edit time in this ingest."""
-    if overlap.is_empty():
-        return 0
-    cols = ["uid", "text", "edited"]
-    before = existing.filter(pl.col("uid").is_in(overlap.implode())).select(cols)
-    after = merged.filter(pl.col("uid").is_in(overlap.implode())).select(cols)
-    joined = before.join(after, on="uid", suffix="_new")
-    changed = joined.filter(
-        (pl.col("text") != pl.col("text_new")) | pl.col("edited").ne_missing(pl.col("edited_new"))
-    )
-    return changed.height
-
-
 def _write_parsed(
-    current: Layout, stages: Layout, merged: pl.DataFrame, quarantine: pl.DataFrame,
+    current: Layout, stages: Layout, merged: MergeResult, quarantine: pl.DataFrame,
     staged: Sequence[StagedInput],
 ) -> None:
-    """Write ``parsed/`` into ``stages`` (the staging), carrying ``current``'s manifest inputs."""
+    """Write ``parsed/``'s quarantine and manifest into ``stages`` (the staging).
+
+    The messages file is written by :func:`merge_by_channel`; ``current``'s manifest inputs
+    are carried over.
+    """
     previous_path = current.parsed / MANIFEST
     previous = (read_manifest(previous_path, ParsedManifest).inputs
                 if previous_path.exists() else [])
@@ -304,51 +265,40 @@ def _write_parsed(
                                         bytes=item.bytes,
                                         raw=(stages.raw / f"{item.sha256}.json")
                                         .relative_to(stages.root).as_posix())
-    write_parquet_atomic(stages.parsed_messages, merged)
     write_parquet_atomic(stages.quarantine, quarantine)
-    counts = merged.group_by("channel_id", "channel_name").len().sort("channel_id")
     manifest = ParsedManifest(
         **envelope("parsed"),
         inputs=sorted(inputs.values(), key=lambda i: i.path),
         outputs={
             stages.parsed_messages.name: OutputFile(
-                rows=merged.height, sha256=sha256_file(stages.parsed_messages)),
+                rows=merged.total, sha256=sha256_file(stages.parsed_messages)),
             stages.quarantine.name: OutputFile(
                 rows=quarantine.height, sha256=sha256_file(stages.quarantine)),
         },
         config={},
-        channels=counts.to_dicts(),
+        channels=merged.channel_rows,
     )
     write_manifest(stages.parsed / MANIFEST, manifest)
 
 
-def _write_cleaned(stages: Layout, cleaning: CleaningConfig) -> None:
-    """Stream ``stages``' parsed messages through the cleaning into its ``cleaned/``."""
-    from workbench.ingest.clean import clean_lazy
-
+def _write_cleaned(stages: Layout, cleaning: CleaningConfig, merged: MergeResult) -> None:
+    """Write ``cleaned/``'s manifest (the messages are written by :func:`merge_by_channel`)."""
     out, parsed_file = stages.cleaned_messages, stages.parsed_messages
-    with atomic_path(out) as tmp:
-        clean_lazy(pl.scan_parquet(parsed_file), cleaning).sink_parquet(
-            tmp, compression="zstd", compression_level=1, statistics=True)
-    counts = pl.scan_parquet(out).select(
-        rows=pl.len(), empty=pl.col("is_empty").sum()).collect()
     manifest = CleanedManifest(
         **envelope("cleaned"),
         inputs=[InputFile(path=parsed_file.relative_to(stages.root).as_posix(),
                           sha256=sha256_file(parsed_file))],
-        outputs={out.name: OutputFile(rows=counts.item(0, "rows"), sha256=sha256_file(out),
-                                      empty_texts=int(counts.item(0, "empty")))},
+        outputs={out.name: OutputFile(rows=merged.total, sha256=sha256_file(out),
+                                      empty_texts=merged.empty_texts)},
         config=cleaning.model_dump(mode="json"),
     )
     write_manifest(stages.cleaned / MANIFEST, manifest)
 
 
-def _write_final(stages: Layout, tables: dict[str, pl.DataFrame]) -> None:
-    outputs = {}
-    for name, table in tables.items():
-        path = stages.final / name
-        write_parquet_atomic(path, table)
-        outputs[name] = {"rows": table.height, "sha256": sha256_file(path)}
+def _write_final(stages: Layout, merged: MergeResult) -> None:
+    """Write ``final/``'s manifest (the tables are written by :func:`merge_by_channel`)."""
+    outputs = {name: {"rows": rows, "sha256": sha256_file(stages.final / name)}
+               for name, rows in merged.final_rows.items()}
     manifest = build_manifest(
         "final",
         inputs=[{"path": stages.cleaned_messages.relative_to(stages.root).as_posix(),

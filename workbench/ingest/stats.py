@@ -10,9 +10,17 @@ message stay contiguous), the k-th next token is ``shift(-k)`` and is kept only 
 row index shifted the same way is equal: ``shift(-k).over("uid")`` without a window. Tokens are
 replaced by integer ids first and each (channel, n-gram) is packed into one integer, so the heavy
 counting never hashes strings (see :func:`_count_ngrams`).
+
+Everything is counted a few whole channels at a time (:func:`channel_final`) and the corpus-wide
+tables are sums of those count tables (:func:`corpus_ngrams`), so memory follows the largest batch
+of channels, not the corpus; ingest streams the batches' pieces to disk (:func:`build_final` is
+the same assembly in memory, one channel at a time).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -212,6 +220,113 @@ def _count_ngrams(
     return overall, by_channel
 
 
+#: Columns of one channel's n-gram counts (:attr:`ChannelFinal.ngrams`).
+COUNT_SCHEMA: dict[str, pl.DataType] = {"n": pl.Int8, "ngram": pl.Utf8, "count": pl.Int64}
+
+
+@dataclass(frozen=True)
+class ChannelFinal:
+    """Some channels' share of the final tables (whole channels: never part of one)."""
+
+    ngrams: pl.DataFrame
+    """Every n-gram of these channels together (:data:`COUNT_SCHEMA`, no ``min_count``):
+    summed with the other channels' for ``ngrams.parquet``."""
+    by_channel: pl.DataFrame
+    """The channels' rows of ``ngrams_by_channel.parquet`` (``min_count`` applied)."""
+    stats: pl.DataFrame
+    """The channels' rows of ``channel_stats.parquet``."""
+    tokens: int
+    """Token occurrences in the channels (the denominator of ``word_freq``'s ``overall``)."""
+
+
+def channel_final(cleaned: pl.DataFrame | pl.LazyFrame, *, min_count: int = 1) -> ChannelFinal:
+    """Count the n-grams and statistics of some whole channels.
+
+    Parameters
+    ----------
+    cleaned
+        The cleaned rows of one or more channels (every row of each), in the cleaned file's
+        order.
+    min_count
+        As in :func:`build_final` (applied to :attr:`ChannelFinal.by_channel` only).
+    """
+    frame = cleaned.lazy()
+    names = _channel_names(frame).sort("channel_id")
+    rows, vocab = _token_rows(frame)
+    counted = [_count_ngrams(rows, n, vocab, names, 1) for n in NGRAM_ORDERS]
+    ngrams = _cast(pl.concat([overall for overall, _ in counted]), COUNT_SCHEMA)
+    # Per-n tables are each sorted by channel; a stable sort on the channel interleaves them.
+    by_channel = (
+        pl.concat([by_channel for _, by_channel in counted])
+        .filter(pl.col("count") >= min_count)
+        .sort("channel_id", maintain_order=True)
+    )
+    not_empty = ~pl.col("is_empty")
+    stats = (
+        frame.group_by("channel_id")
+        .agg(
+            messages=pl.len(),
+            first_date=pl.col("date").min(),
+            last_date=pl.col("date").max(),
+            share_with_phone=(pl.col("phones").list.len() > 0).mean(),
+            share_with_link=(pl.col("links").list.len() > 0).mean(),
+            share_with_price=(pl.col("prices").list.len() > 0).mean(),
+            median_n_chars=pl.col("n_chars").median(),
+            share_empty=pl.col("is_empty").mean(),
+            mean_ethiopic_ratio=pl.col("ethiopic_ratio").filter(not_empty).mean(),
+            n_forwarded=pl.col("forwarded_from").is_not_null().sum(),
+        )
+        .collect()
+        .join(names, on="channel_id", how="left")
+        .sort("channel_id")
+    )
+    return ChannelFinal(
+        ngrams=ngrams,
+        by_channel=_cast(by_channel, FINAL_SCHEMAS["ngrams_by_channel.parquet"]),
+        stats=_cast(stats, FINAL_SCHEMAS["channel_stats.parquet"]),
+        tokens=rows.height,
+    )
+
+
+def corpus_ngrams(counts: pl.LazyFrame, *, min_count: int = 1) -> pl.DataFrame:
+    """``ngrams.parquet``: the channels' :attr:`ChannelFinal.ngrams` summed per n-gram.
+
+    One n at a time, so at most one order's distinct n-grams are held. Sorted by n, count
+    descending, then lexicographically (tokens never hold a space or anything below it, so
+    the joined text sorts as the token sequence).
+    """
+    tables = [
+        counts.filter(pl.col("n") == n)
+        .group_by("ngram")
+        .agg(pl.col("count").sum())
+        .filter(pl.col("count") >= min_count)
+        .sort(["count", "ngram"], descending=[True, False])
+        .select(n=pl.lit(n, dtype=pl.Int8), ngram="ngram", count="count")
+        .collect()
+        for n in NGRAM_ORDERS
+    ]
+    return _cast(pl.concat(tables), FINAL_SCHEMAS["ngrams.parquet"])
+
+
+def word_freq(ngrams: pl.DataFrame, tokens: int) -> pl.DataFrame:
+    """``word_freq.parquet`` from ``ngrams.parquet`` and the corpus' token occurrences."""
+    words = ngrams.filter(pl.col("n") == 1).select(token="ngram", count="count")
+    return _cast(words.with_columns(overall=pl.col("count") / tokens if tokens else pl.lit(0.0)),
+                 FINAL_SCHEMAS["word_freq.parquet"])
+
+
+def words_by_channel(ngrams_by_channel: pl.LazyFrame) -> pl.LazyFrame:
+    """``word_freq_by_channel.parquet``: the unigram rows of ``ngrams_by_channel``."""
+    return (ngrams_by_channel.filter(pl.col("n") == 1).rename({"ngram": "token"})
+            .select(list(FINAL_SCHEMAS["word_freq_by_channel.parquet"])))
+
+
+def channel_ids(cleaned: pl.DataFrame | pl.LazyFrame) -> list[int]:
+    """The distinct ``channel_id`` values, ascending (the order of every by-channel table)."""
+    ids = cleaned.lazy().select(pl.col("channel_id").unique().sort()).collect()
+    return ids.get_column("channel_id").to_list()
+
+
 def build_final(
     cleaned: pl.DataFrame | pl.LazyFrame, *, min_count: int = 1
 ) -> dict[str, pl.DataFrame]:
@@ -259,57 +374,33 @@ def build_final(
         msg = f"min_count must be at least 1, got {min_count}"
         raise ValueError(msg)
     require_columns(cleaned, REQUIRED_COLUMNS, "build_final input")
-    # Lazy throughout: given a scan of the cleaned Parquet file, only the columns each table
-    # needs are read, and no full copy of the messages is held.
     frame = cleaned.lazy()
-    names = _channel_names(frame).sort("channel_id")
-    rows, vocab = _token_rows(frame)
+    channels = [channel_final(frame.filter(pl.col("channel_id") == cid), min_count=min_count)
+                for cid in channel_ids(frame)]
+    return assemble_final(channels, min_count=min_count)
 
-    counted = [_count_ngrams(rows, n, vocab, names, min_count) for n in NGRAM_ORDERS]
-    ngrams = pl.concat([overall for overall, _ in counted])
-    # Per-n tables are each sorted by channel; a stable sort on the channel interleaves them.
-    ngrams_by_channel = pl.concat([by_channel for _, by_channel in counted]).sort(
-        "channel_id", maintain_order=True
-    )
 
-    total = rows.height
-    word_freq = (
-        counted[0][0]
-        .rename({"ngram": "token"})
-        .with_columns(overall=pl.col("count") / total if total else pl.lit(0.0))
-    )
-    word_freq_by_channel = counted[0][1].rename({"ngram": "token"})
-
-    not_empty = ~pl.col("is_empty")
-    channel_stats = (
-        frame.group_by("channel_id")
-        .agg(
-            messages=pl.len(),
-            first_date=pl.col("date").min(),
-            last_date=pl.col("date").max(),
-            share_with_phone=(pl.col("phones").list.len() > 0).mean(),
-            share_with_link=(pl.col("links").list.len() > 0).mean(),
-            share_with_price=(pl.col("prices").list.len() > 0).mean(),
-            median_n_chars=pl.col("n_chars").median(),
-            share_empty=pl.col("is_empty").mean(),
-            mean_ethiopic_ratio=pl.col("ethiopic_ratio").filter(not_empty).mean(),
-            n_forwarded=pl.col("forwarded_from").is_not_null().sum(),
-        )
-        .collect()
-        .join(names, on="channel_id", how="left")
-        .sort("channel_id")
-    )
-
-    tables = {
-        "word_freq.parquet": word_freq,
-        "word_freq_by_channel.parquet": word_freq_by_channel,
+def assemble_final(channels: Iterable[ChannelFinal], *, min_count: int = 1
+                   ) -> dict[str, pl.DataFrame]:
+    """The tables of :func:`build_final` from its channels' pieces, in channel order."""
+    pieces = list(channels)
+    ngrams_by_channel = _concat([c.by_channel for c in pieces],
+                                FINAL_SCHEMAS["ngrams_by_channel.parquet"])
+    ngrams = corpus_ngrams(_concat([c.ngrams for c in pieces], COUNT_SCHEMA).lazy(),
+                           min_count=min_count)
+    return {
+        "word_freq.parquet": word_freq(ngrams, sum(c.tokens for c in pieces)),
+        "word_freq_by_channel.parquet": words_by_channel(ngrams_by_channel.lazy()).collect(),
         "ngrams.parquet": ngrams,
         "ngrams_by_channel.parquet": ngrams_by_channel,
-        "channel_stats.parquet": channel_stats,
+        "channel_stats.parquet": _concat([c.stats for c in pieces],
+                                         FINAL_SCHEMAS["channel_stats.parquet"]),
     }
-    return {
-        name: tables[name].select(
-            [pl.col(col).cast(dtype) for col, dtype in schema.items()]
-        )
-        for name, schema in FINAL_SCHEMAS.items()
-    }
+
+
+def _cast(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    return frame.select([pl.col(col).cast(dtype) for col, dtype in schema.items()])
+
+
+def _concat(frames: list[pl.DataFrame], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
