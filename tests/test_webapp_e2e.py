@@ -10,11 +10,9 @@ secrets at the end.
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,8 +24,7 @@ import httpx
 import polars as pl
 import pytest
 
-from tests.webapp_world import ANALYST, MARKETER_A, PASSWORD, RUN_ID, WebWorld, csrf_of
-from workbench.labeling.labelstudio.server import free_port
+from tests.webapp_world import ANALYST, MARKETER_A, PASSWORD, RUN_ID, WebWorld, csrf_of, start_serve
 from workbench.labeling.screenshot import CHROMIUM_ARGS, ETHIOPIC_FAMILIES, chromium_path, fonts_of
 
 needs_chromium = pytest.mark.skipif(chromium_path() is None,
@@ -43,25 +40,8 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(web_world: WebWorld, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    port = free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
-    with log.open("wb") as sink:
-        proc = subprocess.Popen([sys.executable, "-m", "workbench", "serve", "--port", str(port),
-                                 "--data-dir", str(web_world.root),
-                                 "--config", str(web_world.config_path)], stdout=sink,
-                                stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/login", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"workbench serve did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.3)
+    url, proc = start_serve(web_world.root, web_world.config_path, log)
     yield Server(url=url, log=log, proc=proc)
     proc.terminate()
     proc.wait(timeout=30)

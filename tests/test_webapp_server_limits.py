@@ -14,12 +14,10 @@ makes them); the statuses are counted, never timed.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,8 +27,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.webapp_world import csrf_of
-from workbench.labeling.labelstudio.server import free_port
+from tests.webapp_world import csrf_of, start_serve
 from workbench.webapp.store import db_path
 
 PASSWORD = "correct horse battery staple"
@@ -74,25 +71,11 @@ def make_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
                           "marketer", "--password-stdin", "--data-dir", str(root),
                           stdin=PASSWORD + "\n")
         assert added.returncode == 0, added.stderr
-        port = free_port()
         log = root / "serve.log"
-        with log.open("wb") as sink:
-            proc = subprocess.Popen([sys.executable, "-m", "workbench", "serve", "--port",
-                                     str(port), "--data-dir", str(root), "--config", str(config)],
-                                    stdout=sink, stderr=subprocess.STDOUT,
-                                    env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        server = Server(url=f"http://127.0.0.1:{port}", root=root, proc=proc, log=log)
+        url, proc = start_serve(root, config, log)
+        server = Server(url=url, root=root, proc=proc, log=log)
         started.append(server)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{server.url}/login", timeout=2).status_code == 200:
-                    return server
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"workbench serve did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
+        return server
 
     yield start
     for server in started:

@@ -12,27 +12,21 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import polars as pl
 import pytest
 import yaml
 
 from tests.test_webapp_e2e import Server, browser_page, needs_chromium, sign_in
-from tests.webapp_world import ANALYST, CONFIG, MARKETER_A, RUN_ID, WebWorld
-from workbench.labeling.labelstudio.server import free_port
+from tests.webapp_world import ANALYST, CONFIG, MARKETER_A, RUN_ID, WebWorld, start_serve
 
 #: A second run on the same base, trained (in the fixture's words) with other LoRA settings.
 OTHER_RUN = "tiny-20260102-000000-beef"
@@ -97,25 +91,8 @@ def ux_world(web_world: WebWorld, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture(scope="module")
 def ux_server(ux_world: UxWorld, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    port = free_port()
     log = tmp_path_factory.mktemp("ux-serve") / "serve.log"
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "workbench", "serve", "--port", str(port), "--data-dir",
-             str(ux_world.root), "--config", str(ux_world.root / "workbench.yaml")],
-            stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/login", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"workbench serve did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.3)
+    url, proc = start_serve(ux_world.root, ux_world.root / "workbench.yaml", log)
     yield Server(url=url, log=log, proc=proc)
     proc.terminate()
     proc.wait(timeout=30)

@@ -10,9 +10,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
+import pytest
 
 from workbench.core.config import ProjectConfig
 
@@ -95,3 +102,31 @@ def csrf_of(html: str) -> str:
              or re.search(r'name="csrf_token" value="([^"]+)"', html))
     assert found, "no CSRF token in the page"
     return found.group(1)
+
+
+def start_serve(root: Path, config: Path, log: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    """Start a real ``workbench serve`` on a free loopback port; its URL once /login answers.
+
+    The server's output goes to ``log``; a server that exits or does not answer within a minute
+    fails the test with the end of that log.
+    """
+    from workbench.labeling.labelstudio.server import free_port
+
+    port = free_port()
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "workbench", "serve", "--port", str(port), "--data-dir",
+             str(root), "--config", str(config)],
+            stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/login", timeout=2).status_code == 200:
+                return url, proc
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"workbench serve did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.3)

@@ -44,6 +44,10 @@ OutOption = Annotated[
     Path | None,
     typer.Option("--out", help="Curated folder (default: DIR/curated).", file_okay=False),
 ]
+TaskOption = Annotated[
+    list[str] | None,
+    typer.Option("--task", help="Only this task (repeatable; default: every annotated task)."),
+]
 
 
 def _echo(lines: list[str]) -> None:
@@ -57,10 +61,7 @@ def flag(
     config: ConfigOption = None,
     texts: TextsOption = None,
     annotations: AnnotationsOption = None,
-    task: Annotated[
-        list[str] | None,
-        typer.Option("--task", help="Only this task (repeatable; default: every annotated task)."),
-    ] = None,
+    task: TaskOption = None,
     out: OutOption = None,
     classifier: Annotated[
         str | None, typer.Option("--classifier", help="Classifier by name (tfidf_lr, tfidf_nb, "
@@ -113,10 +114,7 @@ def curve(
     config: ConfigOption = None,
     texts: TextsOption = None,
     annotations: AnnotationsOption = None,
-    task: Annotated[
-        list[str] | None,
-        typer.Option("--task", help="Only this task (repeatable; default: every annotated task)."),
-    ] = None,
+    task: TaskOption = None,
     out: OutOption = None,
     classifier: Annotated[
         str | None, typer.Option("--classifier", help="Classifier by name (default: the flag's; "
