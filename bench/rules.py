@@ -1,29 +1,35 @@
-"""Benchmark the rule pre-annotations: the packaged rules beside ``rules-v1``, in one run.
+"""Benchmark the rule pre-annotations: ``rules-v1``, ``rules-v3`` and the packaged rules, in one run.
 
 Usage::
 
-    .venv/bin/python bench/rules.py                                   # hand-written ads only
+    .venv/bin/python bench/rules.py                                   # hand-written sets and samples
     .venv/bin/python bench/rules.py --afrisenti /path/to/afrisenti-amh --sib200 /path/to/sib200-amh
+    .venv/bin/python bench/rules.py --afrisenti /path/to/afrisenti-amh --show 40   # what fires
 
 Reports, for each rule set, the share of texts marked Ad:
 
-* ``ads``: the hand-written realistic Amharic ads without a phone number of the test suite
-  (``tests/rules_fixtures.py``: sale, rent, millions, per square metre, negotiable, car sale,
-  training course, signature only): recall, higher is better;
-* ``news with prices``: hand-written non-ads that quote prices (inflation, fuel, market news):
-  lower is better;
-* ``afrisenti`` (optional): every AfriSenti Amharic tweet (train+dev+test TSV): lower is better,
-  target <= 5%;
-* ``round-2``: ads and chat/news written after a first freeze of rules-v2 and used to extend it;
-* ``held-out``: ads and chat/news written after the second freeze, never tuned to;
-* ``samples``: the packaged synthetic samples, ingested, split by their seed labels (the
-  generator's intended is_ad): recall on the seed ads, share of seed non-ads marked Ad (the
-  samples are synthetic: shown for continuity, not tuned to);
-* ``sib200`` (optional): every SIB-200 Amharic sentence (train+dev+test TSV, Wikipedia-style
-  topics): lower is better.
+* the hand-written rounds of ``tests/rules_fixtures.py`` (ads without a phone number and non-ads
+  that quote prices or use sale words; rounds 1, 2 and the rules-v3 held-out round, every one of
+  them seen while rules-v4 was written), and the structural cases rules-v4 added (listings with
+  only field lines, "have arrived" + price, rent verb + area; and the non-ads that look like them);
+* round 3 (``tests/rules_round3_dev.tsv``): realistic posts written blind, by a writer who never
+  saw the rules, then used as the development set of rules-v4: its recall is "written against",
+  not held out. Its ads again with every phone number cut out (many of them carry one; real ads
+  often do not);
+* ``samples``: the packaged synthetic samples, ingested, split by their seed labels (shown for
+  continuity, not tuned to);
+* ``afrisenti`` / ``sib200`` (optional): every AfriSenti Amharic tweet and every SIB-200 Amharic
+  sentence (all splits). Neither holds ads: they measure false positives only.
 
-``rules-v1`` is the rule file of the commit before rules-v2, kept in this script
-(:data:`RULES_V1`) so the comparison runs in the same process on the same texts.
+Then the vertical on round 3's ads, against the file's vertical column: right when the gate marks
+the post Ad *and* the vertical is the file's (no vertical for a post the gate misses), beside
+"always the most common vertical". ``--show N`` prints up to N texts of the external sets the
+packaged rules mark Ad, with the signals that fired, and the round-3 ads they miss.
+
+``rules-v1`` is the rule gate of the commit before rules-v2, kept in this script
+(:data:`RULES_V1_GATE`, with rules-v3's lexicons); ``rules-v3`` is the rules file of the commit
+before rules-v4, kept beside this script (``bench/rules-v3.yaml``), so the comparison runs in the
+same process on the same texts.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import argparse
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import polars as pl
@@ -46,13 +53,24 @@ from tests.rules_fixtures import (  # noqa: E402
     NEWS_WITH_PRICES,
     ROUND2_ADS,
     ROUND2_NON_ADS,
+    STRUCTURE_ADS,
+    STRUCTURE_NON_ADS,
+    round3_dev,
 )
+from workbench.core.amharic.patterns import PHONE_NUMBER_PATTERN  # noqa: E402
 from workbench.core.config import CleaningConfig  # noqa: E402
 from workbench.core.taxonomy import load_taxonomy  # noqa: E402
-from workbench.labeling.rules import load_rules, rule_inputs, rule_predictions  # noqa: E402
+from workbench.labeling.rules import (  # noqa: E402
+    SIGNAL_PREFIX,
+    Rules,
+    gate_evidence,
+    load_rules,
+    rule_inputs,
+    rule_predictions,
+)
 
-#: rules-v1's gate: the named baseline. Its keyword lexicons are the packaged file's minus the
-#: two verticals rules-v2 added (the others did not change), so the timing compares like with like.
+#: rules-v1's gate: the named baseline. Its keyword lexicons are rules-v3's minus the two verticals
+#: rules-v2 added (the others did not change), so the timing compares like with like.
 RULES_V1_GATE = """\
 gate:
   task: is_ad
@@ -65,17 +83,18 @@ gate:
     call now, delivery, discount, promo]
 """
 
+#: rules-v3, the packaged rules before rules-v4, as they were.
+RULES_V3 = Path(__file__).with_name("rules-v3.yaml")
+
 
 def _rules_v1_yaml() -> str:
     import yaml
 
-    from workbench.labeling.rules import rules_path
-
-    current = yaml.safe_load(rules_path().read_text(encoding="utf-8"))
-    vertical = {k: v for k, v in current["keywords"]["vertical"].items()
+    v3 = yaml.safe_load(RULES_V3.read_text(encoding="utf-8"))
+    vertical = {k: v for k, v in v3["keywords"]["vertical"].items()
                 if k not in ("Real estate", "Education & training")}
     v1 = {"model_version": "rules-v1", "max_score": 0.9, **yaml.safe_load(RULES_V1_GATE),
-          "keywords": {**current["keywords"], "vertical": vertical}}
+          "keywords": {**v3["keywords"], "vertical": vertical}}
     return yaml.safe_dump(v1, allow_unicode=True)
 
 
@@ -86,17 +105,24 @@ def _tsv_texts(folder: Path, column: str) -> list[str]:
     return pl.concat([f.select(pl.col(column).cast(pl.Utf8)) for f in frames])[column].to_list()
 
 
-def share_ad(texts: list[str], rules_file: Path | None, cleaning: CleaningConfig) -> tuple[float, int, float]:
-    """(share marked Ad, count marked Ad, seconds) for ``texts`` under one rule file."""
-    tax = load_taxonomy()
-    rules = load_rules(rules_file, taxonomy=tax)
+def predict(texts: list[str], rules: Rules, cleaning: CleaningConfig) -> tuple[pl.DataFrame, float]:
+    """Rule predictions for ``texts`` (uid = row number) and the seconds ``rule_predictions`` took."""
     frame = rule_inputs(pl.DataFrame({"text": texts}), cleaning)
     t0 = time.perf_counter()
-    preds = rule_predictions(frame, rules, tax, cleaning=cleaning)
-    seconds = time.perf_counter() - t0
-    gate = preds.filter(pl.col("task") == rules.gate.task)
-    n_ad = gate.filter(pl.col("value").list.first() == rules.gate.positive).height
-    return n_ad / max(len(texts), 1), n_ad, seconds
+    preds = rule_predictions(frame, rules, load_taxonomy(), cleaning=cleaning)
+    return preds, time.perf_counter() - t0
+
+
+def answers(preds: pl.DataFrame, task: str, n: int) -> list[str | None]:
+    """The first predicted label of ``task`` per row (None where the task was not predicted)."""
+    got = dict(zip(preds.filter(pl.col("task") == task)["uid"].cast(pl.Int64).to_list(),
+                   preds.filter(pl.col("task") == task)["value"].list.first().to_list(), strict=True))
+    return [got.get(i) for i in range(n)]
+
+
+def without_phones(texts: list[str]) -> list[str]:
+    """``texts`` with every phone number cut out: real ads often have none in the text."""
+    return pl.Series(texts, dtype=pl.Utf8).str.replace_all(PHONE_NUMBER_PATTERN, "").to_list()
 
 
 def _samples() -> tuple[list[str], list[str]]:
@@ -114,20 +140,40 @@ def _samples() -> tuple[list[str], list[str]]:
             joined.filter(pl.col("is_ad") != "Ad")["text"].to_list())
 
 
+def _show(texts: list[str], rules: Rules, cleaning: CleaningConfig, *, marked: bool, limit: int) -> None:
+    """Print up to ``limit`` texts the gate marks Ad (``marked``) or misses, with the signals that fired."""
+    evidence = gate_evidence(rule_inputs(pl.DataFrame({"text": texts}), cleaning), rules, cleaning=cleaning)
+    rows = [row for row in evidence.iter_rows(named=True)
+            if (row["score"] >= rules.gate.threshold) == marked]
+    for row in rows[:limit]:
+        fired = [k.removeprefix(SIGNAL_PREFIX) for k, v in row.items() if k.startswith(SIGNAL_PREFIX) and v]
+        text = texts[int(row["uid"])].replace("\n", " | ")
+        print(f"  {row['score']:.2f} {','.join(fired) or '-'}: {text[:160]}")
+
+
 def main() -> None:
-    """Print the comparison table."""
+    """Print the comparison tables."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--afrisenti", type=Path, help="folder of AfriSenti amh_*.tsv (column 'tweet')")
     ap.add_argument("--sib200", type=Path, help="folder of SIB-200 amh_*.tsv (column 'text')")
-    ap.add_argument("--show", type=int, default=0, help="print up to N AfriSenti/SIB texts rules-v2 marks Ad")
+    ap.add_argument("--show", type=int, default=0,
+                    help="print up to N external texts the packaged rules mark Ad, and round-3 ads they miss")
     args = ap.parse_args()
+    dev = round3_dev()
+    dev_ads = [r.text for r in dev if r.label == "Ad"]
+    dev_verticals = [r.vertical for r in dev if r.label == "Ad"]
     sets: dict[str, tuple[list[str], str]] = {
-        "ads without phone (recall)": (ADS_WITHOUT_PHONE, "higher"),
-        "news quoting prices": (NEWS_WITH_PRICES, "lower"),
-        "round-2 ads (recall)": (ROUND2_ADS, "higher"),
-        "round-2 chat/news": (ROUND2_NON_ADS, "lower"),
-        "held-out ads (recall)": (HELD_OUT_ADS, "higher"),
-        "held-out chat/news": (HELD_OUT_NON_ADS, "lower"),
+        "round 1 ads without phone": (ADS_WITHOUT_PHONE, "higher"),
+        "round 1 news quoting prices": (NEWS_WITH_PRICES, "lower"),
+        "round 2 ads": (ROUND2_ADS, "higher"),
+        "round 2 chat/news": (ROUND2_NON_ADS, "lower"),
+        "v3 held-out ads": (HELD_OUT_ADS, "higher"),
+        "v3 held-out chat/news": (HELD_OUT_NON_ADS, "lower"),
+        "v4 structure ads": (STRUCTURE_ADS, "higher"),
+        "v4 structure look-alikes": (STRUCTURE_NON_ADS, "lower"),
+        "round 3 dev ads": (dev_ads, "higher"),
+        "round 3 dev ads, phones removed": (without_phones(dev_ads), "higher"),
+        "round 3 dev non-ads": ([r.text for r in dev if r.label != "Ad"], "lower"),
     }
     seed_ads, seed_non_ads = _samples()
     sets["synthetic samples, seed ads"] = (seed_ads, "higher")
@@ -137,28 +183,52 @@ def main() -> None:
     if args.sib200:
         sets["SIB-200 sentences, all splits"] = (_tsv_texts(args.sib200, "text"), "lower")
     cleaning = CleaningConfig()
+    tax = load_taxonomy()
     with tempfile.TemporaryDirectory() as tmp:
-        v1 = Path(tmp) / "rules-v1.yaml"
-        v1.write_text(_rules_v1_yaml(), encoding="utf-8")
-        print(f"{'set':32} {'n':>6}  {'rules-v1 Ad':>14}  {'rules-v2 Ad':>14}  better")
-        seconds = [0.0, 0.0]
-        for name, (texts, better) in sets.items():
-            old = share_ad(texts, v1, cleaning)
-            new = share_ad(texts, None, cleaning)
-            seconds = [seconds[0] + old[2], seconds[1] + new[2]]
-            print(f"{name:32} {len(texts):>6}  {old[0]:>7.1%} ({old[1]:>4})  {new[0]:>7.1%} ({new[1]:>4})  {better}")
-        print(f"rule_predictions time, all sets: rules-v1 {seconds[0]:.2f} s, rules-v2 {seconds[1]:.2f} s")
+        v1_file = Path(tmp) / "rules-v1.yaml"
+        v1_file.write_text(_rules_v1_yaml(), encoding="utf-8")
+        versions = [load_rules(v1_file, taxonomy=tax), load_rules(RULES_V3, taxonomy=tax),
+                    load_rules(None, taxonomy=tax)]
+    names = [r.model_version for r in versions]
+    print(f"{'set':34} {'n':>6}  " + "  ".join(f"{n + ' Ad':>15}" for n in names) + "  better")
+    seconds = [0.0] * len(versions)
+    dev_preds: list[pl.DataFrame] = []
+    for name, (texts, better) in sets.items():
+        cells = []
+        for i, rules in enumerate(versions):
+            preds, secs = predict(texts, rules, cleaning)
+            seconds[i] += secs
+            n_ad = sum(v == rules.gate.positive for v in answers(preds, rules.gate.task, len(texts)))
+            cells.append(f"{n_ad / max(len(texts), 1):>8.1%} ({n_ad:>4})")
+            if name == "round 3 dev ads":
+                dev_preds.append(preds)
+        print(f"{name:34} {len(texts):>6}  " + "  ".join(cells) + f"  {better}")
+    print("rule_predictions time, all sets: " + ", ".join(
+        f"{n} {s:.2f} s" for n, s in zip(names, seconds, strict=True)))
+
+    common, n_common = Counter(dev_verticals).most_common(1)[0]
+    print(f"\nvertical on the {len(dev_ads)} round-3 dev ads (right = marked Ad and the file's vertical):")
+    print(f"  always the most common ({common}): {n_common / len(dev_ads):.1%} ({n_common})")
+    for rules, preds in zip(versions, dev_preds, strict=True):
+        got = answers(preds, "vertical", len(dev_ads))
+        right = sum(g == want for g, want in zip(got, dev_verticals, strict=True))
+        marked = sum(g is not None for g in got)
+        right_marked = f"{right / marked:.1%} of the {marked} marked Ad" if marked else "none marked Ad"
+        print(f"  {rules.model_version}: {right / len(dev_ads):.1%} ({right}); {right_marked}")
+    by_vertical = Counter(dev_verticals)
+    got = answers(dev_preds[-1], "vertical", len(dev_ads))
+    print(f"  {names[-1]} by vertical (right / ads): " + ", ".join(
+        f"{v} {sum(g == v == w for g, w in zip(got, dev_verticals, strict=True))}/{k}"
+        for v, k in by_vertical.most_common()))
+
     if args.show:
-        tax = load_taxonomy()
-        rules = load_rules(None, taxonomy=tax)
+        rules = versions[-1]
         for name, (texts, _) in sets.items():
-            frame = rule_inputs(pl.DataFrame({"text": texts}), cleaning)
-            preds = rule_predictions(frame, rules, tax, cleaning=cleaning).filter(
-                (pl.col("task") == "is_ad") & (pl.col("value").list.first() == "Ad"))
-            ids = preds["uid"].cast(pl.Int64).to_list()[: args.show]
-            print(f"\n{name}: {preds.height} marked Ad, first {len(ids)}:")
-            for i in ids:
-                print(f"  {texts[i][:150]!r}")
+            if name.startswith(("AfriSenti", "SIB-200")):
+                print(f"\n{name}: marked Ad by {rules.model_version} (score, signals: text)")
+                _show(texts, rules, cleaning, marked=True, limit=args.show)
+        print(f"\nround 3 dev ads {rules.model_version} misses (score, signals: text)")
+        _show(dev_ads, rules, cleaning, marked=False, limit=args.show)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@ copied from any channel.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import NamedTuple
+
 #: (kind, text) of ads without a phone number.
 ADS_WITHOUT_PHONE_BY_KIND: list[tuple[str, str]] = [
     ("sale", "አያት አካባቢ ባለ 3 መኝታ ኮንዶሚኒየም ቤት በአስቸኳይ ይሸጣል"),
@@ -106,3 +109,70 @@ HELD_OUT_NON_ADS: list[str] = [
     "መኪናዬ ትላንት ተበላሸ ሜካኒክ የሚያውቅ ሰው አለ?",
     "በሚሊዮን የሚቆጠሩ ሰዎች በድርቅ ምክንያት ለረሃብ ተጋልጠዋል",
 ]
+
+#: Written with rules-v4, one per structure it reads (by its author, so not evidence of recall):
+#: (kind, text) of ads whose only evidence is a listing's layout, an arrival with a price, a rent
+#: verb with an area, a model year, a service that comes to the customer, a buyer addressed.
+STRUCTURE_ADS_BY_KIND: list[tuple[str, str]] = [
+    ("field_lines", "ብራንድ: ሊፋን\nቀለም: ጥቁር\nሞተር: 1500 ሲሲ\nነዳጅ: ቤንዚን"),
+    ("field_lines", "📍 ሰፈር: ሲኤምሲ\n📐 ስፋት: 180\n🛏 መኝታ: 3\n🏢 ፎቅ: 2ኛ"),
+    ("dash_lines", "ሞዴል - ሀዩንዳይ ሳንታፌ\nቀለም - ነጭ\nማርሽ - አውቶማቲክ\nሁኔታ - በጣም ጥሩ"),
+    ("arrived_price", "አዳዲስ የሴቶች ቦርሳዎች ገብተዋል\nዋጋ 2,500 ብር"),
+    ("arrived_price", "አዲስ የህፃናት ጫማ ገብቷል 1,800 ብር ብቻ"),
+    ("rent_verb_area", "ጀሞ 1 አካባቢ ቤት እናከራያለን"),
+    ("rent_verb_area", "ሃያ ሁለት አካባቢ ሱቅ የሚከራይ"),
+    ("model_year", "ኢሱዙ ኤፍ ኤስ አር 2016 ሞዴል"),
+    ("we_come", "የቤት ፅዳት አገልግሎት፤ ያሉበት ድረስ መጥተን እናፀዳለን"),
+    ("we_deliver", "ትኩስ ዳቦ እና ኬክ በየቀኑ፤ ቢሮዎ ድረስ እናደርስልዎታለን"),
+    ("bulleted_prices", "✅ ሸሚዝ 800 ብር\n✅ ሱሪ 1,200 ብር\n✅ ጫማ 2,000 ብር"),
+    ("buyer_addressed", "የበዓል ልዩ ቅናሽ አያምልጥዎ! ዛሬውኑ ይምጡና ይጎብኙን"),
+]
+
+#: The ad texts alone.
+STRUCTURE_ADS: list[str] = [text for _, text in STRUCTURE_ADS_BY_KIND]
+
+#: Non-ads shaped like :data:`STRUCTURE_ADS`: a news report with a bulleted price list, a tweet
+#: quoting a rent, news about car imports, football results (dash lines), news of new arrivals of
+#: people, a speech in the first person plural.
+STRUCTURE_NON_ADS_BY_KIND: list[tuple[str, str]] = [
+    ("news_price_list", "የነዳጅ ዋጋ ማስተካከያ\n- ቤንዚን: 101.47 ብር\n- ናፍጣ: 98.98 ብር\n- ኬሮሲን: 98.98 ብር\n"
+                        "ከነገ ጀምሮ ተግባራዊ እንደሚሆን ሚኒስቴሩ አስታውቋል"),
+    ("news_price_list", "የሳምንቱ የገበያ ዋጋ በአዲስ አበባ ንግድ ቢሮ፦\n• ጤፍ፦ 120 ብር በኪሎ\n• ስኳር፦ 95 ብር\n"
+                        "• ዘይት፦ 1,100 ብር\nዋጋ መጨመሩን ነዋሪዎች ተናግረዋል"),
+    ("tweet_rent", "ቤት ኪራይ በወር 15,000 ብር ሆኗል እንዴት ነው የምንኖረው?"),
+    ("tweet_rent", "አከራዬ ዛሬም ኪራይ ጨምሯል፤ ለምን እንደዚህ እንሆናለን?"),
+    ("car_imports", "ከውጭ የሚገቡ ተሽከርካሪዎች ላይ የተጣለው ቀረጥ ተሻሻለ፤ የ2015 ሞዴል መኪኖች ዋጋ ቀንሷል"),
+    ("football_results", "የዛሬ ውጤቶች\nኢትዮጵያ ቡና 2 - 1 ፋሲል ከነማ\nቅዱስ ጊዮርጊስ 0 - 0 ባህር ዳር ከተማ\n"
+                         "አዳማ ከተማ 1 - 3 ሀዋሳ ከተማ"),
+    ("arrivals_news", "ከሳዑዲ አረቢያ የተመለሱ ዜጎች ዛሬ አዲስ አበባ ገብተዋል"),
+    ("speech_we", "ለሀገራችን ሰላም ሁላችንም በጋራ እንሰራለን ብለዋል"),
+]
+
+#: The non-ad texts alone.
+STRUCTURE_NON_ADS: list[str] = [text for _, text in STRUCTURE_NON_ADS_BY_KIND]
+
+
+class LabeledPost(NamedTuple):
+    """One post of a labeled round: ``Ad`` / ``Non-Ad``, the vertical of an ad (else empty), text."""
+
+    label: str
+    vertical: str
+    text: str
+
+
+#: Round 3: realistic posts written blind (the writer never saw the rules), the development set
+#: of rules-v4 (so not held out). TSV ``label<TAB>vertical<TAB>text``, ``\n`` for a line break.
+ROUND3_DEV_FILE = Path(__file__).with_name("rules_round3_dev.tsv")
+
+
+def round3_dev(path: Path = ROUND3_DEV_FILE) -> list[LabeledPost]:
+    """The posts of :data:`ROUND3_DEV_FILE` (a header line, if any, is skipped)."""
+    posts = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        label, vertical, text = line.split("\t", 2)
+        if label.strip().lower() == "label":
+            continue
+        posts.append(LabeledPost(label.strip(), vertical.strip(), text.replace("\\n", "\n")))
+    return posts

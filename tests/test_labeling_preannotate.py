@@ -33,7 +33,7 @@ def test_each_file_type_in_and_out(tmp_path: Path, ext: str) -> None:
     res = run("label", "preannotate", "--texts", str(src), "--out", str(out),
               "--data-dir", str(tmp_path / "data"))
     assert res.returncode == 0, res.stderr
-    assert "2 text(s); pre-annotations from: rules-v3 (2)" in res.stdout
+    assert "2 text(s); pre-annotations from: rules-v4 (2)" in res.stdout
     assert "is_ad: Ad 1, Non-Ad 1" in res.stdout
     got = {".csv": pl.read_csv, ".parquet": pl.read_parquet, ".jsonl": pl.read_ndjson}[ext](out)
     assert got.columns == ["uid", "text", "task", "value", "score", "model_version"]
@@ -63,11 +63,11 @@ def test_curation_predictions_for_known_uids_rules_for_the_rest(tmp_path: Path) 
     result = preannotate(texts, data, ProjectConfig(), load_taxonomy())
     got = {(u, t): (v, m) for u, t, v, m in result.rows.select("uid", "task", "value", "model_version").rows()}
     assert got[("1:1", "vertical")] == (["Travel"], "clf-v3")
-    assert got[("x", "is_ad")] == (["Ad"], "rules-v3")
-    assert result.sources == {"clf-v3": 1, "rules-v3": 1}
+    assert got[("x", "is_ad")] == (["Ad"], "rules-v4")
+    assert result.sources == {"clf-v3": 1, "rules-v4": 1}
     # None of the texts known to curation: all get the rules.
     result = preannotate(texts.filter(pl.col("uid") == "x"), data, ProjectConfig(), load_taxonomy())
-    assert result.sources == {"rules-v3": 1}
+    assert result.sources == {"rules-v4": 1}
 
 
 @pytest.mark.parametrize(("name", "content", "expected"), [

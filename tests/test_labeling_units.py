@@ -88,7 +88,7 @@ def test_argilla_spec_follows_the_taxonomy(tax_with_extra_task: Path) -> None:
 
 def _messages(texts: list[str], **cols: list) -> pl.DataFrame:
     n = len(texts)
-    base = {"uid": [f"1:{i}" for i in range(n)], "text_norm": texts, "phones": [[]] * n,
+    base = {"uid": [f"1:{i}" for i in range(n)], "text": texts, "text_norm": texts, "phones": [[]] * n,
             "prices": [[]] * n, "links": [[]] * n, "mentions": [[]] * n}
     base.update(cols)
     return pl.DataFrame(base, schema_overrides={"phones": pl.List(pl.Utf8), "prices": pl.List(pl.Float64),
@@ -111,7 +111,7 @@ def test_rules_signals_keywords_and_conditions() -> None:
     assert ("1:1", "vertical") not in got  # conditional tasks only for predicted ads
     assert ("1:1", "tags") not in got
     assert preds.get_column("score").max() <= rules.max_score
-    assert preds.get_column("model_version").unique().to_list() == ["rules-v3"]
+    assert preds.get_column("model_version").unique().to_list() == ["rules-v4"]
     # Ge'ez keywords match inside words; Latin ones only as whole words.
     from workbench.labeling.rules import _hits, _pattern
 
@@ -282,11 +282,11 @@ def test_plan_push_projects_predictions_and_order(tmp_path: Path) -> None:
     cfg = ProjectConfig()
     tax = load_taxonomy()
     records, source = plan_push(data, cfg, tax)
-    assert source == "rules rules-v3"
+    assert source == "rules rules-v4"
     assert {k: {r.uid for r in v} for k, v in records.items()} == EXPECTED_PROJECTS
     shop = records["ungrouped"]
     assert [r.message_id for r in shop] == [1, 2, 3, 4, 5]
-    assert all(r.model_version == "rules-v3" and r.predictions for r in shop)
+    assert all(r.model_version == "rules-v4" and r.predictions for r in shop)
     assert "Addis Shop" in shop[0].meta
     # The photo-only post (empty text) is not pushed.
     assert "200:9" not in {r.uid for v in records.values() for r in v}

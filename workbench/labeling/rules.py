@@ -1,8 +1,11 @@
 """Rule pre-annotations: cleaned extractions, price expressions, declared signals and keywords.
 
 The gate reads phones, prices, links and mentions, price expressions (multipliers, per square
-metre, negotiable) and the regex signals rules.yaml declares (sale/rent stems, "for more
-information" lines, news language against).
+metre, negotiable) and the regex signals rules.yaml declares (sale/rent verb forms, "for more
+information" lines, news language against). A declared signal may need a minimum number of
+matches, and may be matched line by line in the post as written (its line breaks kept): a
+listing's layout ("ዋጋ: ...", "ቦታ: ...", "ሞዴል: ..." on separate lines) is evidence by the number
+of such lines, which news and tweets rarely have.
 
 Why hand-set weights and not a learned label model (Snorkel-style): a generative label model
 learns each rule's accuracy from the agreements among rules on unlabeled posts of the *user's*
@@ -24,6 +27,7 @@ Examples
 >>> rules = load_rules(taxonomy=tax)
 >>> msgs = pl.DataFrame({
 ...     "uid": ["1:1", "1:2"],
+...     "text": ["ቅናሽ! ሶፋ በተመጣጣኝ ዋጋ ይደውሉ", "ዛሬ ዝናብ ይጥላል"],
 ...     "text_norm": ["ቅናሽ! ሶፋ በተመጣጣኝ ዋጋ ይደውሉ", "ዛሬ ዝናብ ይጥላል"],
 ...     "phones": [["+251911234567"], []], "prices": [[1500.0], []],
 ...     "links": [[], []], "mentions": [[], []],
@@ -49,6 +53,7 @@ from workbench.core.amharic.patterns import (
     PER_AREA_PATTERN,
     SCALED_AMOUNT_PATTERN,
     homophone_table,
+    normalization_table,
 )
 from workbench.core.amharic.strings import normalize
 from workbench.core.config import CleaningConfig, load_yaml_model
@@ -88,10 +93,25 @@ def rules_path(explicit: Path | None = None) -> Path:
 BUILTIN_SIGNALS = ("phone", "price", "scaled_amount", "per_area", "negotiable", "link", "mention",
                    "call_to_action")
 
-#: Cleaned columns the rules read.
-RULE_COLUMNS = ("uid", "text_norm", "phones", "prices", "links", "mentions")
+#: Cleaned columns the rules read (``text``, the post as written, for its line breaks).
+RULE_COLUMNS = ("uid", "text", "text_norm", "phones", "prices", "links", "mentions")
 
 _LATIN_ONLY = re.compile(r"^[\x00-\x7f]+$")
+
+
+class Signal(StrictModel):
+    """A declared signal in its long form: patterns, how many matches it needs, where it looks.
+
+    The short form in rules.yaml is the list of patterns alone (``min_count: 1``, in ``text_norm``).
+    """
+
+    patterns: list[str] = Field(min_length=1, description="Regex patterns, any of which counts.")
+    min_count: int = Field(default=1, ge=1, description="Matches (or lines) needed for the signal.")
+    per_line: bool = Field(
+        default=False,
+        description="Match line by line in the post as written (spelt like text_norm, line breaks "
+        "kept; `^` and `$` are the ends of a line) and count the lines with a match.",
+    )
 
 
 class Gate(StrictModel):
@@ -109,8 +129,9 @@ class Gate(StrictModel):
     weights: dict[str, float] = Field(description="Evidence weight of each signal, in [0, 1).")
     against: dict[str, float] = Field(
         default_factory=dict, description="Evidence against, in [0, 1): the score is multiplied by 1 - w.")
-    signals: dict[str, list[str]] = Field(
-        default_factory=dict, description="Declared signals: name -> regex patterns matched in text_norm.")
+    signals: dict[str, list[str] | Signal] = Field(
+        default_factory=dict,
+        description="Declared signals: name -> regex patterns matched in text_norm, or a Signal.")
     call_to_action: list[str] = Field(default_factory=list, description="Call-to-action keywords.")
 
     @model_validator(mode="after")
@@ -132,11 +153,16 @@ class Gate(StrictModel):
             raise ValueError(msg)
         return self
 
+    def signal(self, name: str) -> Signal:
+        """The declared signal ``name`` in its long form."""
+        spec = self.signals[name]
+        return spec if isinstance(spec, Signal) else Signal(patterns=spec)
+
 
 class Rules(StrictModel):
     """``labeling/rules.yaml``."""
 
-    model_version: str = Field(default="rules-v3", min_length=1, description="Shown with each prediction.")
+    model_version: str = Field(default="rules-v4", min_length=1, description="Shown with each prediction.")
     max_score: float = Field(default=0.9, gt=0.0, le=1.0, description="Ceiling of any rule score.")
     gate: Gate
     keywords: dict[str, dict[str, list[str]]] = Field(
@@ -170,8 +196,8 @@ def load_rules(path: Path | None = None, *, taxonomy: Taxonomy) -> Rules:
             msg = (f"{source}: task '{task}' has no label(s) {unknown}; "
                    f"the taxonomy has: {taxonomy.task(task).values}")
             raise ConfigError(msg)
-    for name, patterns in rules.gate.signals.items():
-        for pattern in patterns:
+    for name in rules.gate.signals:
+        for pattern in rules.gate.signal(name).patterns:
             try:
                 pl.select(pl.lit("").str.contains(pattern))
             except pl.exceptions.PolarsError as exc:
@@ -211,10 +237,76 @@ def signal_pattern(patterns: list[str], cleaning: CleaningConfig) -> str | None:
     return "|".join(parts) or None
 
 
-def _hits(pattern: str | None) -> pl.Expr:
+def _hits(pattern: str | None, column: str = "text_norm") -> pl.Expr:
     if pattern is None:
         return pl.lit(0, dtype=pl.UInt32)
-    return pl.col("text_norm").fill_null("").str.count_matches(pattern).cast(pl.UInt32)
+    return pl.col(column).fill_null("").str.count_matches(pattern).cast(pl.UInt32)
+
+
+#: The post as written, spelt like ``text_norm`` but with its line breaks: what per-line signals
+#: read.
+_LINES = "_lines"
+
+
+def _lines_text(cleaning: CleaningConfig) -> pl.Expr:
+    r"""``text`` with text_norm's character map applied and every line break as one ``\n``."""
+    table = normalization_table(cleaning)
+    text = pl.col("text").cast(pl.Utf8).fill_null("").str.replace_all(r"\r\n?|[\x{2028}\x{2029}\x{85}]", "\n")
+    return text.str.replace_many(list(table), list(table.values())) if table else text
+
+
+def _line_pattern(pattern: str | None) -> str | None:
+    """``pattern`` matched at most once per line: a match runs from a line start to the first hit."""
+    return None if pattern is None else r"(?m)^[^\n]*?(?:" + pattern + ")"
+
+
+#: Prefix of the per-signal columns :func:`gate_evidence` returns.
+SIGNAL_PREFIX = "signal:"
+_SCORE = "_p_gate"
+
+
+def _with_gate_score(messages: pl.DataFrame, gate: Gate, cleaning: CleaningConfig) -> pl.DataFrame:
+    """``messages`` with one boolean column per signal (:data:`SIGNAL_PREFIX` + name) and the gate score."""
+    signals: dict[str, pl.Expr] = {
+        "phone": pl.col("phones").list.len().fill_null(0) > 0,
+        "price": pl.col("prices").list.len().fill_null(0) > 0,
+        "link": pl.col("links").list.len().fill_null(0) > 0,
+        "mention": pl.col("mentions").list.len().fill_null(0) > 0,
+        "call_to_action": _hits(_pattern(gate.call_to_action, cleaning)) > 0,
+        "scaled_amount": _hits(SCALED_AMOUNT_PATTERN) > 0,
+        "per_area": _hits(PER_AREA_PATTERN) > 0,
+        "negotiable": _hits(NEGOTIABLE_PATTERN) > 0,
+    }
+    if any(gate.signal(name).per_line for name in gate.signals):
+        messages = messages.with_columns(_lines_text(cleaning).alias(_LINES))
+    for name in gate.signals:
+        spec = gate.signal(name)
+        pattern = signal_pattern(spec.patterns, cleaning)
+        count = _hits(_line_pattern(pattern), _LINES) if spec.per_line else _hits(pattern)
+        signals[name] = count >= spec.min_count
+    used = [*gate.weights, *(name for name in gate.against if name not in gate.weights)]
+    messages = messages.with_columns([signals[name].alias(SIGNAL_PREFIX + name) for name in used])
+    # Noisy-OR: P(ad) = 1 - prod(1 - w_s) over the signals present, then damped by the evidence
+    # against (news / chat language): P *= prod(1 - a_s).
+    keep = pl.lit(1.0)
+    for name, weight in gate.weights.items():
+        keep = keep * pl.when(pl.col(SIGNAL_PREFIX + name)).then(1.0 - weight).otherwise(1.0)
+    p_gate = 1.0 - keep
+    for name, weight in gate.against.items():
+        p_gate = p_gate * pl.when(pl.col(SIGNAL_PREFIX + name)).then(1.0 - weight).otherwise(1.0)
+    return messages.with_columns(p_gate.alias(_SCORE)).drop(_LINES, strict=False)
+
+
+def gate_evidence(messages: pl.DataFrame, rules: Rules, *, cleaning: CleaningConfig) -> pl.DataFrame:
+    """Why the gate decided as it did, for :data:`RULE_COLUMNS` rows.
+
+    Returns ``uid``, one boolean column per weighted or ``against`` signal (named
+    :data:`SIGNAL_PREFIX` + signal name) and ``score`` (the noisy-OR before the threshold): what
+    ``bench/rules.py --show`` prints.
+    """
+    require_columns(messages, RULE_COLUMNS, "rule pre-annotations input")
+    out = _with_gate_score(messages, rules.gate, cleaning)
+    return out.select("uid", pl.col(f"^{re.escape(SIGNAL_PREFIX)}.*$"), score=pl.col(_SCORE))
 
 
 def rule_predictions(
@@ -245,30 +337,10 @@ def rule_predictions(
     """
     require_columns(messages, RULE_COLUMNS, "rule pre-annotations input")
     gate = rules.gate
-    signals: dict[str, pl.Expr] = {
-        "phone": pl.col("phones").list.len().fill_null(0) > 0,
-        "price": pl.col("prices").list.len().fill_null(0) > 0,
-        "link": pl.col("links").list.len().fill_null(0) > 0,
-        "mention": pl.col("mentions").list.len().fill_null(0) > 0,
-        "call_to_action": _hits(_pattern(gate.call_to_action, cleaning)) > 0,
-        "scaled_amount": _hits(SCALED_AMOUNT_PATTERN) > 0,
-        "per_area": _hits(PER_AREA_PATTERN) > 0,
-        "negotiable": _hits(NEGOTIABLE_PATTERN) > 0,
-    }
-    for name, patterns in gate.signals.items():
-        signals[name] = _hits(signal_pattern(patterns, cleaning)) > 0
-    # Noisy-OR: P(ad) = 1 - prod(1 - w_s) over the signals present, then damped by the evidence
-    # against (news / chat language): P *= prod(1 - a_s).
-    keep = pl.lit(1.0)
-    for name, weight in gate.weights.items():
-        keep = keep * pl.when(signals[name]).then(1.0 - weight).otherwise(1.0)
-    p_gate = 1.0 - keep
-    for name, weight in gate.against.items():
-        p_gate = p_gate * pl.when(signals[name]).then(1.0 - weight).otherwise(1.0)
     # Computed once into a column: every task's expressions below refer to the gate (its value,
     # score and the `when` conditions), and eager Polars would run the signal regexes each time.
-    messages = messages.with_columns(_p_gate=p_gate)
-    p_gate = pl.col("_p_gate")
+    messages = _with_gate_score(messages, gate, cleaning)
+    p_gate = pl.col(_SCORE)
     gate_pos = p_gate >= gate.threshold
     values: dict[str, pl.Expr] = {
         gate.task: pl.concat_list(pl.when(gate_pos).then(pl.lit(gate.positive))
