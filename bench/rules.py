@@ -5,6 +5,7 @@ Usage::
     .venv/bin/python bench/rules.py                                   # hand-written sets and samples
     .venv/bin/python bench/rules.py --afrisenti /path/to/afrisenti-amh --sib200 /path/to/sib200-amh
     .venv/bin/python bench/rules.py --afrisenti /path/to/afrisenti-amh --show 40   # what fires
+    .venv/bin/python bench/rules.py --learned        # hand-set weights vs a fitted logistic regression
 
 Reports, for each rule set, the share of texts marked Ad:
 
@@ -151,6 +152,41 @@ def _show(texts: list[str], rules: Rules, cleaning: CleaningConfig, *, marked: b
         print(f"  {row['score']:.2f} {','.join(fired) or '-'}: {text[:160]}")
 
 
+def learned_comparison(rules: Rules, cleaning: CleaningConfig, external: list[str]) -> None:
+    """A logistic regression over the same signals, fitted on the older hand-written rounds.
+
+    Trained on rounds 1, 2, the rules-v3 held-out round and the structure cases (neither the
+    samples nor round 3), measured beside the hand-set weights on round 3 and ``external``.
+    """
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    def features(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        frame = rule_inputs(pl.DataFrame({"text": texts}), cleaning)
+        ev = gate_evidence(frame, rules, cleaning=cleaning).sort(pl.col("uid").cast(pl.Int64))
+        cols = [c for c in ev.columns if c.startswith(SIGNAL_PREFIX)]
+        return ev.select(cols).to_numpy().astype(float), ev["score"].to_numpy()
+
+    ads = ADS_WITHOUT_PHONE + ROUND2_ADS + HELD_OUT_ADS + STRUCTURE_ADS
+    non_ads = NEWS_WITH_PRICES + ROUND2_NON_ADS + HELD_OUT_NON_ADS + STRUCTURE_NON_ADS
+    x_train = np.vstack([features(ads)[0], features(non_ads)[0]])
+    y_train = np.r_[np.ones(len(ads)), np.zeros(len(non_ads))]
+    dev = round3_dev()
+    checks = {"round 3 dev ads": [p.text for p in dev if p.label == "Ad"],
+              "round 3 dev non-ads": [p.text for p in dev if p.label != "Ad"]}
+    if external:
+        checks["external (AfriSenti/SIB-200)"] = external
+    print(f"\nlearned weights (logistic regression on {len(ads)} ads / {len(non_ads)} non-ads of the "
+          "older rounds) vs hand-set, share marked Ad:")
+    for c in (0.3, 1.0, 10.0):
+        model = LogisticRegression(C=c, max_iter=1000).fit(x_train, y_train)
+        cells = [f"{name} {float((model.predict_proba(features(t)[0])[:, 1] >= 0.5).mean()):.1%}"
+                 for name, t in checks.items()]
+        print(f"  learned C={c}: " + ", ".join(cells))
+    cells = [f"{name} {float((features(t)[1] >= rules.gate.threshold).mean()):.1%}" for name, t in checks.items()]
+    print(f"  hand-set {rules.model_version}: " + ", ".join(cells))
+
+
 def main() -> None:
     """Print the comparison tables."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -158,6 +194,8 @@ def main() -> None:
     ap.add_argument("--sib200", type=Path, help="folder of SIB-200 amh_*.tsv (column 'text')")
     ap.add_argument("--show", type=int, default=0,
                     help="print up to N external texts the packaged rules mark Ad, and round-3 ads they miss")
+    ap.add_argument("--learned", action="store_true",
+                    help="also fit the signals' weights (logistic regression) on the older rounds and compare")
     args = ap.parse_args()
     dev = round3_dev()
     dev_ads = [r.text for r in dev if r.label == "Ad"]
@@ -221,6 +259,10 @@ def main() -> None:
         f"{v} {sum(g == v == w for g, w in zip(got, dev_verticals, strict=True))}/{k}"
         for v, k in by_vertical.most_common()))
 
+    if args.learned:
+        external = [t for name, (texts, _) in sets.items() if name.startswith(("AfriSenti", "SIB-200"))
+                    for t in texts]
+        learned_comparison(versions[-1], cleaning, external)
     if args.show:
         rules = versions[-1]
         for name, (texts, _) in sets.items():

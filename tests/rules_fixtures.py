@@ -133,7 +133,7 @@ STRUCTURE_ADS: list[str] = [text for _, text in STRUCTURE_ADS_BY_KIND]
 
 #: Non-ads shaped like :data:`STRUCTURE_ADS`: a news report with a bulleted price list, a tweet
 #: quoting a rent, news about car imports, football results (dash lines), news of new arrivals of
-#: people, a speech in the first person plural.
+#: people, a speech in the first person plural, a meeting notice in "field: value" lines.
 STRUCTURE_NON_ADS_BY_KIND: list[tuple[str, str]] = [
     ("news_price_list", "የነዳጅ ዋጋ ማስተካከያ\n- ቤንዚን: 101.47 ብር\n- ናፍጣ: 98.98 ብር\n- ኬሮሲን: 98.98 ብር\n"
                         "ከነገ ጀምሮ ተግባራዊ እንደሚሆን ሚኒስቴሩ አስታውቋል"),
@@ -146,6 +146,7 @@ STRUCTURE_NON_ADS_BY_KIND: list[tuple[str, str]] = [
                          "አዳማ ከተማ 1 - 3 ሀዋሳ ከተማ"),
     ("arrivals_news", "ከሳዑዲ አረቢያ የተመለሱ ዜጎች ዛሬ አዲስ አበባ ገብተዋል"),
     ("speech_we", "ለሀገራችን ሰላም ሁላችንም በጋራ እንሰራለን ብለዋል"),
+    ("meeting_notice", "የሰፈር እድር ስብሰባ\nቀን: እሁድ\nሰዓት: 8:00\nቦታ: ቀበሌ አዳራሽ"),
 ]
 
 #: The non-ad texts alone.
