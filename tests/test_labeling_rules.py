@@ -58,11 +58,18 @@ def test_news_language_holds_back_a_sale_word() -> None:
 def test_verticals_of_the_new_labels() -> None:
     tax = load_taxonomy()
     rules = load_rules(taxonomy=tax)
-    texts = ["ቦሌ ባለ 2 መኝታ አፓርትመንት ለኪራይ", "የግራፊክስ ዲዛይን ስልጠና ምዝገባ ጀምረናል ይመዝገቡ"]
+    texts = ["ቦሌ ባለ 2 መኝታ አፓርትመንት ለኪራይ", "የግራፊክስ ዲዛይን ስልጠና ምዝገባ ጀምረናል ይመዝገቡ",
+             "ክፍት የስራ ቦታ፤ ደመወዝ፦ በስምምነት", "የፅዳት አገልግሎት፤ ቢሮ እና ቤት እናፀዳለን", "ለሽያጭ የቀረበ"]
     frame = rule_inputs(pl.DataFrame({"text": texts}), CleaningConfig())
     preds = rule_predictions(frame, rules, tax, cleaning=CleaningConfig())
     vertical = preds.filter(pl.col("task") == "vertical").sort(pl.col("uid").cast(pl.Int64))
-    assert [v[0] for v in vertical["value"].to_list()] == ["Real estate", "Education & training"]
+    assert [v[0] for v in vertical["value"].to_list()] == [
+        "Real estate", "Education & training", "Other", "Other", "Other"]
+    # A vacancy and a cleaning service are Other by its own words (a keyword score); an ad with no
+    # vertical word at all gets Other as the low-score fallback.
+    scores = vertical["score"].to_list()
+    assert min(scores[:4]) > rules.fallback_score
+    assert scores[4] == rules.fallback_score
 
 
 def test_declared_signals_are_checked(tmp_path: Path) -> None:
