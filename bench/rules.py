@@ -6,6 +6,7 @@ Usage::
     .venv/bin/python bench/rules.py --afrisenti /path/to/afrisenti-amh --sib200 /path/to/sib200-amh
     .venv/bin/python bench/rules.py --afrisenti /path/to/afrisenti-amh --show 40   # what fires
     .venv/bin/python bench/rules.py --learned        # hand-set weights vs a fitted logistic regression
+    .venv/bin/python bench/rules.py --labeled /path/to/held_out.tsv   # another labeled round, same tables
 
 Reports, for each rule set, the share of texts marked Ad:
 
@@ -187,19 +188,44 @@ def learned_comparison(rules: Rules, cleaning: CleaningConfig, external: list[st
     print(f"  hand-set {rules.model_version}: " + ", ".join(cells))
 
 
+def vertical_table(name: str, verticals: list[str], versions: list[Rules], preds: list[pl.DataFrame]) -> None:
+    """Print the vertical accuracy of each rule set on one set of ads, beside the most common vertical."""
+    n = len(verticals)
+    common, n_common = Counter(verticals).most_common(1)[0]
+    print(f"\nvertical on the {n} {name} (right = marked Ad and the file's vertical):")
+    print(f"  always the most common ({common}): {n_common / n:.1%} ({n_common})")
+    for rules, frame in zip(versions, preds, strict=True):
+        got = answers(frame, "vertical", n)
+        right = sum(g == want for g, want in zip(got, verticals, strict=True))
+        marked = sum(g is not None for g in got)
+        right_marked = f"{right / marked:.1%} of the {marked} marked Ad" if marked else "none marked Ad"
+        print(f"  {rules.model_version}: {right / n:.1%} ({right}); {right_marked}")
+    got = answers(preds[-1], "vertical", n)
+    print(f"  {versions[-1].model_version} by vertical (right / ads): " + ", ".join(
+        f"{v} {sum(g == v == w for g, w in zip(got, verticals, strict=True))}/{k}"
+        for v, k in Counter(verticals).most_common()))
+
+
 def main() -> None:
     """Print the comparison tables."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--afrisenti", type=Path, help="folder of AfriSenti amh_*.tsv (column 'tweet')")
     ap.add_argument("--sib200", type=Path, help="folder of SIB-200 amh_*.tsv (column 'text')")
     ap.add_argument("--show", type=int, default=0,
-                    help="print up to N external texts the packaged rules mark Ad, and round-3 ads they miss")
+                    help="print up to N external texts the packaged rules mark Ad, and the labeled rounds' "
+                         "ads they miss and non-ads they mark")
     ap.add_argument("--learned", action="store_true",
                     help="also fit the signals' weights (logistic regression) on the older rounds and compare")
+    ap.add_argument("--labeled", type=Path, action="append", default=[],
+                    help="another labeled TSV in round 3's format (label, vertical, text; \\n for a line "
+                         "break), e.g. a held-out round: its ads, ads without phones, non-ads and vertical "
+                         "(repeatable)")
     args = ap.parse_args()
     dev = round3_dev()
     dev_ads = [r.text for r in dev if r.label == "Ad"]
-    dev_verticals = [r.vertical for r in dev if r.label == "Ad"]
+    # Sets whose ads' vertical is scored: name of the ads' set -> the file's verticals.
+    vertical_sets = {"round 3 dev ads": [r.vertical for r in dev if r.label == "Ad"]}
+    labeled_non_ads = ["round 3 dev non-ads"]
     sets: dict[str, tuple[list[str], str]] = {
         "round 1 ads without phone": (ADS_WITHOUT_PHONE, "higher"),
         "round 1 news quoting prices": (NEWS_WITH_PRICES, "lower"),
@@ -213,6 +239,16 @@ def main() -> None:
         "round 3 dev ads, phones removed": (without_phones(dev_ads), "higher"),
         "round 3 dev non-ads": ([r.text for r in dev if r.label != "Ad"], "lower"),
     }
+    for path in args.labeled:
+        if not path.is_file():
+            sys.exit(f"no such file: {path}")
+        posts = round3_dev(path)
+        ads = [r.text for r in posts if r.label == "Ad"]
+        sets[f"{path.stem} ads"] = (ads, "higher")
+        sets[f"{path.stem} ads, phones removed"] = (without_phones(ads), "higher")
+        sets[f"{path.stem} non-ads"] = ([r.text for r in posts if r.label != "Ad"], "lower")
+        vertical_sets[f"{path.stem} ads"] = [r.vertical for r in posts if r.label == "Ad"]
+        labeled_non_ads.append(f"{path.stem} non-ads")
     seed_ads, seed_non_ads = _samples()
     sets["synthetic samples, seed ads"] = (seed_ads, "higher")
     sets["synthetic samples, seed non-ads"] = (seed_non_ads, "lower")
@@ -230,7 +266,7 @@ def main() -> None:
     names = [r.model_version for r in versions]
     print(f"{'set':34} {'n':>6}  " + "  ".join(f"{n + ' Ad':>15}" for n in names) + "  better")
     seconds = [0.0] * len(versions)
-    dev_preds: list[pl.DataFrame] = []
+    vertical_preds: dict[str, list[pl.DataFrame]] = {name: [] for name in vertical_sets}
     for name, (texts, better) in sets.items():
         cells = []
         for i, rules in enumerate(versions):
@@ -238,26 +274,15 @@ def main() -> None:
             seconds[i] += secs
             n_ad = sum(v == rules.gate.positive for v in answers(preds, rules.gate.task, len(texts)))
             cells.append(f"{n_ad / max(len(texts), 1):>8.1%} ({n_ad:>4})")
-            if name == "round 3 dev ads":
-                dev_preds.append(preds)
+            if name in vertical_preds:
+                vertical_preds[name].append(preds)
         print(f"{name:34} {len(texts):>6}  " + "  ".join(cells) + f"  {better}")
     print("rule_predictions time, all sets: " + ", ".join(
         f"{n} {s:.2f} s" for n, s in zip(names, seconds, strict=True)))
 
-    common, n_common = Counter(dev_verticals).most_common(1)[0]
-    print(f"\nvertical on the {len(dev_ads)} round-3 dev ads (right = marked Ad and the file's vertical):")
-    print(f"  always the most common ({common}): {n_common / len(dev_ads):.1%} ({n_common})")
-    for rules, preds in zip(versions, dev_preds, strict=True):
-        got = answers(preds, "vertical", len(dev_ads))
-        right = sum(g == want for g, want in zip(got, dev_verticals, strict=True))
-        marked = sum(g is not None for g in got)
-        right_marked = f"{right / marked:.1%} of the {marked} marked Ad" if marked else "none marked Ad"
-        print(f"  {rules.model_version}: {right / len(dev_ads):.1%} ({right}); {right_marked}")
-    by_vertical = Counter(dev_verticals)
-    got = answers(dev_preds[-1], "vertical", len(dev_ads))
-    print(f"  {names[-1]} by vertical (right / ads): " + ", ".join(
-        f"{v} {sum(g == v == w for g, w in zip(got, dev_verticals, strict=True))}/{k}"
-        for v, k in by_vertical.most_common()))
+    for name, verticals in vertical_sets.items():
+        if verticals:
+            vertical_table(name, verticals, versions, vertical_preds[name])
 
     if args.learned:
         external = [t for name, (texts, _) in sets.items() if name.startswith(("AfriSenti", "SIB-200"))
@@ -269,8 +294,12 @@ def main() -> None:
             if name.startswith(("AfriSenti", "SIB-200")):
                 print(f"\n{name}: marked Ad by {rules.model_version} (score, signals: text)")
                 _show(texts, rules, cleaning, marked=True, limit=args.show)
-        print(f"\nround 3 dev ads {rules.model_version} misses (score, signals: text)")
-        _show(dev_ads, rules, cleaning, marked=False, limit=args.show)
+        for name in vertical_sets:
+            print(f"\n{name} {rules.model_version} misses (score, signals: text)")
+            _show(sets[name][0], rules, cleaning, marked=False, limit=args.show)
+        for name in labeled_non_ads:
+            print(f"\n{name} marked Ad by {rules.model_version} (score, signals: text)")
+            _show(sets[name][0], rules, cleaning, marked=True, limit=args.show)
 
 
 if __name__ == "__main__":
