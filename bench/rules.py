@@ -18,6 +18,9 @@ Reports, for each rule set, the share of texts marked Ad:
   saw the rules, then used as the development set of rules-v4: its recall is "written against",
   not held out. Its ads again with every phone number cut out (many of them carry one; real ads
   often do not);
+* round 3 held-out (``tests/rules_round3_heldout.tsv``): the other half the same blind writer
+  wrote at the same time, kept away from rules-v4's author and measured once on the frozen rules
+  (commit 16ec5a9): the one recall figure here nothing was tuned to;
 * ``samples``: the packaged synthetic samples, ingested, split by their seed labels (shown for
   continuity, not tuned to);
 * ``afrisenti`` / ``sib200`` (optional): every AfriSenti Amharic tweet and every SIB-200 Amharic
@@ -55,6 +58,7 @@ from tests.rules_fixtures import (  # noqa: E402
     NEWS_WITH_PRICES,
     ROUND2_ADS,
     ROUND2_NON_ADS,
+    ROUND3_HELDOUT_FILE,
     STRUCTURE_ADS,
     STRUCTURE_NON_ADS,
     round3_dev,
@@ -239,16 +243,17 @@ def main() -> None:
         "round 3 dev ads, phones removed": (without_phones(dev_ads), "higher"),
         "round 3 dev non-ads": ([r.text for r in dev if r.label != "Ad"], "lower"),
     }
-    for path in args.labeled:
+    for path in [ROUND3_HELDOUT_FILE, *args.labeled]:
         if not path.is_file():
             sys.exit(f"no such file: {path}")
         posts = round3_dev(path)
+        stem = "round 3 held-out" if path == ROUND3_HELDOUT_FILE else path.stem
         ads = [r.text for r in posts if r.label == "Ad"]
-        sets[f"{path.stem} ads"] = (ads, "higher")
-        sets[f"{path.stem} ads, phones removed"] = (without_phones(ads), "higher")
-        sets[f"{path.stem} non-ads"] = ([r.text for r in posts if r.label != "Ad"], "lower")
-        vertical_sets[f"{path.stem} ads"] = [r.vertical for r in posts if r.label == "Ad"]
-        labeled_non_ads.append(f"{path.stem} non-ads")
+        sets[f"{stem} ads"] = (ads, "higher")
+        sets[f"{stem} ads, phones removed"] = (without_phones(ads), "higher")
+        sets[f"{stem} non-ads"] = ([r.text for r in posts if r.label != "Ad"], "lower")
+        vertical_sets[f"{stem} ads"] = [r.vertical for r in posts if r.label == "Ad"]
+        labeled_non_ads.append(f"{stem} non-ads")
     seed_ads, seed_non_ads = _samples()
     sets["synthetic samples, seed ads"] = (seed_ads, "higher")
     sets["synthetic samples, seed non-ads"] = (seed_non_ads, "lower")
@@ -264,7 +269,7 @@ def main() -> None:
         versions = [load_rules(v1_file, taxonomy=tax), load_rules(RULES_V3, taxonomy=tax),
                     load_rules(None, taxonomy=tax)]
     names = [r.model_version for r in versions]
-    print(f"{'set':34} {'n':>6}  " + "  ".join(f"{n + ' Ad':>15}" for n in names) + "  better")
+    print(f"{'set':38} {'n':>6}  " + "  ".join(f"{n + ' Ad':>15}" for n in names) + "  better")
     seconds = [0.0] * len(versions)
     vertical_preds: dict[str, list[pl.DataFrame]] = {name: [] for name in vertical_sets}
     for name, (texts, better) in sets.items():
@@ -276,7 +281,7 @@ def main() -> None:
             cells.append(f"{n_ad / max(len(texts), 1):>8.1%} ({n_ad:>4})")
             if name in vertical_preds:
                 vertical_preds[name].append(preds)
-        print(f"{name:34} {len(texts):>6}  " + "  ".join(cells) + f"  {better}")
+        print(f"{name:38} {len(texts):>6}  " + "  ".join(cells) + f"  {better}")
     print("rule_predictions time, all sets: " + ", ".join(
         f"{n} {s:.2f} s" for n, s in zip(names, seconds, strict=True)))
 

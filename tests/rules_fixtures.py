@@ -165,6 +165,10 @@ class LabeledPost(NamedTuple):
 #: of rules-v4 (so not held out). TSV ``label<TAB>vertical<TAB>text``, ``\n`` for a line break.
 ROUND3_DEV_FILE = Path(__file__).with_name("rules_round3_dev.tsv")
 
+#: Round 3's held-out half: written by the same blind writer at the same time, kept away from the
+#: rules' author and measured once, on the frozen rules-v4 (commit 16ec5a9). Never tune to it.
+ROUND3_HELDOUT_FILE = Path(__file__).with_name("rules_round3_heldout.tsv")
+
 
 def round3_dev(path: Path = ROUND3_DEV_FILE) -> list[LabeledPost]:
     """The posts of :data:`ROUND3_DEV_FILE` (a header line, if any, is skipped)."""
