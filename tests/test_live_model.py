@@ -102,6 +102,10 @@ def test_predict_answers_follows_the_labels_of_the_same_texts() -> None:
     # Training rows whose message is not among the texts (another project's) are skipped.
     targets["is_ad"]["gone"] = ["Ad"]
     assert predict_answers(texts, uids, [6], tasks, {"is_ad": targets["is_ad"]}, specs).keys() == {"is_ad"}
+    # A task whose labeled messages are all gone (or down to one class) is not learned.
+    gone = {"vertical": {"gone1": ["Retail"], "gone2": ["Media"]},
+            "tags": {"ad0": [], "gone3": ["Gambling"]}}
+    assert predict_answers(texts, uids, [6], tasks, gone, specs) == {}
 
 
 def _answer(task: str, *labels: str) -> dict:

@@ -41,7 +41,7 @@ from typing import Any
 from workbench.core.amharic.strings import normalize
 from workbench.core.config import CleaningConfig
 from workbench.core.errors import WorkbenchError
-from workbench.core.settings.curation import DEFAULT_CLASSIFIERS, FlagConfig
+from workbench.core.settings.curation import FlagConfig
 from workbench.core.taxonomy import Taxonomy
 from workbench.curation.classifiers import ClassifierSpec, get_classifier
 from workbench.curation.live_model import (
@@ -95,9 +95,9 @@ def _version(prefix: str, targets: Targets) -> tuple[str, int]:
 
 def _classifier_specs(classifier: str | Mapping[str, str] | None,
                       encoder: str | None) -> dict[str, ClassifierSpec]:
-    names = (live_classifiers(None, FlagConfig()) if classifier is None
-             else {k: classifier for k in DEFAULT_CLASSIFIERS} if isinstance(classifier, str)
-             else dict(classifier))
+    names = live_classifiers(classifier if isinstance(classifier, str) else None, FlagConfig())
+    if isinstance(classifier, Mapping):
+        names |= classifier  # a kind left out keeps curation's default
     # One spec per name, so kinds that share a name (or a featurizer) share one feature matrix.
     specs = {name: get_classifier(name, encoder=encoder) for name in set(names.values())}
     return {kind: specs[name] for kind, name in names.items()}
@@ -154,6 +154,7 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *,
     if not unlabeled:
         return Refresh(version, labeled, 0, time.perf_counter() - start, phases, learned)
     answers = predict_answers(texts, uids, unlabeled, tasks, targets, specs, seed=seed)
+    learned = tuple(answers)
     conditions = {t.name: t.when for t in tasks if t.when}
     phases["fit"] = time.perf_counter() - start - phases["read"]
     predictions = []

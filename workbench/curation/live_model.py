@@ -155,7 +155,8 @@ def predict_answers(
     Returns
     -------
     dict
-        Per learned task, aligned with ``rows``: a Label Studio choices result with its score, or
+        Per learned task (those in ``targets`` still learnable from the messages in ``uids``),
+        aligned with ``rows``: a Label Studio choices result with its score, or
         None where a multi-label model finds no label (the answer "none" shows as no result).
         Conditions are not applied here (see :func:`consistent`).
     """
@@ -171,6 +172,8 @@ def predict_answers(
             features[spec.featurizer] = featurize(texts, spec)
         x = features[spec.featurizer]
         train = [(index[u], v) for u, v in sorted(answers.items()) if u in index]
+        if not learnable(task, {str(i): v for i, v in train}):
+            continue  # its labeled messages left the projects since they were read
         x_train, x_pred = x[[i for i, _ in train]], x[list(rows)]
         if task.kind == "single":
             y = np.array([task.labels.index(v[0]) for _, v in train])
