@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import random
 import shutil
 import statistics
 import sys
@@ -115,6 +116,9 @@ def main() -> None:
     parser.add_argument("--delays", type=int, default=3, help="refresh-delay measurements")
     args = parser.parse_args()
     texts = read_tsv(args.tsv)
+    # The files are sorted by label (AfriSenti train: 1,548 negatives first): in file order the
+    # queue would hold no Ad, and so no vertical or tags, for the whole run.
+    random.Random(0).shuffle(texts)
     tmp = Path(tempfile.mkdtemp(prefix="wb-bench-live-"))
     started = False
     base = args.data_dir or tmp / "server"
