@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import shutil
 import statistics
@@ -82,6 +83,7 @@ def post_annotation(client: httpx.Client, task_id: int, answer: dict[str, list[s
     elapsed = time.perf_counter() - t0
     if resp.status_code != 201:  # e.g. 500 "database is locked" under a long refresh write
         FAILED.append(resp.status_code)
+        print(f"  annotation POST failed: HTTP {resp.status_code} {resp.text[:120]!r}", flush=True)
     return elapsed
 
 
@@ -196,11 +198,17 @@ def main() -> None:
         # Worst case for latency: refreshing back to back while the annotator submits. First the
         # annotations answer is_ad only; then Ads get a vertical and tags, after a few seeds so
         # that every refresh of the second phase learns all three tasks.
+        failed_before = len(FAILED)
         during_is_ad, log_is_ad = back_to_back(all_tasks=False)
-        for _ in range(10):
+        failed_is_ad = len(FAILED) - failed_before
+        ads = 0
+        while ads < 8:  # enough Ads that vertical and tags have two classes from the start
             tid = next(queue)
+            ads += text_of[tid][1] == "Ad"
             post_annotation(client, tid, answer(tid, all_tasks=True))
+        failed_before = len(FAILED)
         during_all, log_all = back_to_back(all_tasks=True)
+        failed_all = len(FAILED) - failed_before
         log = log_is_ad + log_all
 
         # Refresh delay with the default poll interval (debounce off: min_new 1, no interval).
@@ -221,15 +229,19 @@ def main() -> None:
         stop_live(data)
         client.close()
         backend.close()
+        print("load average (1, 5, 15 min) at the end: " + ", ".join(f"{v:.1f}" for v in os.getloadavg())
+              + f" on {os.cpu_count()} CPUs")
         print(f"annotation POST latency, median / p95 over {args.posts}: without refresher "
               f"{statistics.median(without) * 1000:.0f} / {pct(without, 0.95) * 1000:.0f} ms")
-        for name, during, lines in (("is_ad only", during_is_ad, log_is_ad),
-                                    ("is_ad + vertical + tags", during_all, log_all)):
+        for name, during, lines, failed in (
+                ("is_ad only", during_is_ad, log_is_ad, failed_is_ad),
+                ("is_ad + vertical + tags", during_all, log_all, failed_all)):
             print(f"[{name}] POST latency while refreshing back to back: "
-                  f"{statistics.median(during) * 1000:.0f} / {pct(during, 0.95) * 1000:.0f} ms")
+                  f"{statistics.median(during) * 1000:.0f} / {pct(during, 0.95) * 1000:.0f} ms, "
+                  f"{failed} of {len(during)} failed")
             report_refreshes(lines, len(ids))
         print("\n".join(live_log_path(data).read_text(encoding="utf-8").splitlines()[-4:]))
-        print(f"failed annotation POSTs: {FAILED}")
+        print(f"failed annotation POSTs, whole run (HTTP status): {FAILED}")
         print(f"annotation -> refreshed predictions, poll {defaults.poll_s:g} s: "
               + ", ".join(f"{d:.1f}" for d in delays) + " s")
     finally:
