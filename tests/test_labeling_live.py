@@ -141,3 +141,74 @@ def test_serve_live_starts_a_refresher_that_stop_ends(labeling_env: LabelingEnv,
     stopped = run_workbench("label", "stop", "--data-dir", str(env.data_dir))
     assert "stopped the live refresher" in stopped.stdout
     assert live_pid(env.data_dir) is None
+
+
+def _answers(project: Project, task_id: int) -> tuple[dict, dict[str, list[str]]]:
+    """The task's one prediction and its answers by task name."""
+    preds = project.backend.api.predictions(task_id)
+    assert len(preds) == 1, preds
+    return preds[0], {r["from_name"]: r["value"]["choices"] for r in preds[0]["result"]}
+
+
+def test_conditional_and_multilabel_tasks_are_learned(labeling_env: LabelingEnv, tmp_path: Path) -> None:
+    env = labeling_env
+    make_data_dir(env.data_dir, tmp_path / "exports")
+    run_push(env.data_dir, env.cfg)
+    group1, group2, shop = Project(env, "group-1"), Project(env, "group-2"), Project(env, "ungrouped")
+    ids, ids2, shop_ids = group1.uid_to_task(), group2.uid_to_task(), shop.uid_to_task()
+    token = group1.backend.creds.token
+    tax, _ = labeling_taxonomy(env.cfg)
+    rules = {tid: _answers(shop, tid)[1] for tid in shop_ids.values()}
+    sofa, toyota, telecom = (shop_ids[f"{SHOP_ID}:{i}"] for i in (1, 2, 3))  # = TIKVAH:5, :6, :15001
+    assert rules[sofa].get("vertical") not in (None, ["Travel"])
+
+    # One Ad seen: vertical has one class and tags none, so both keep the rules' answers. The
+    # vertical given (Travel for a sofa shop) is one the rules never give.
+    annotate(env.server.url, token, ids[f"{TIKVAH_ID}:5"], choices(is_ad=["Ad"], vertical=["Travel"]))
+    annotate(env.server.url, token, ids[f"{TIKVAH_ID}:1"], choices(is_ad=["Non-Ad"]))
+    first = refresh_once(group1.backend, tax, classifier="tfidf_lr")
+    assert first is not None
+    assert first.learned == ("is_ad",)
+    assert "learned: is_ad" in first.line()
+    pred, answers = _answers(shop, sofa)
+    assert pred["model_version"] == first.model_version
+    assert answers["is_ad"] == ["Ad"]
+    assert {k: v for k, v in answers.items() if k != "is_ad"} == {
+        k: v for k, v in rules[sofa].items() if k != "is_ad"}
+
+    # Two verticals and one tag seen (an annotator who leaves tags empty has said "none"): all
+    # three tasks are learned, with labels the rules never give.
+    annotate(env.server.url, token, ids[f"{TIKVAH_ID}:6"],
+             choices(is_ad=["Ad"], vertical=["Media"], tags=["Gambling"]))
+    annotate(env.server.url, token, ids2[f"{TIKVAH_ID}:15001"],
+             choices(is_ad=["Ad"], vertical=["Healthcare & pharma"]))
+    annotate(env.server.url, token, ids[f"{TIKVAH_ID}:2"], choices(is_ad=["Non-Ad"]))
+    second = refresh_once(group1.backend, tax, classifier={"single": "tfidf_lr", "multi": "tfidf_lr"})
+    assert second is not None
+    assert second.learned == ("is_ad", "vertical", "tags")
+    assert "learned: is_ad, vertical, tags" in second.line()
+    assert second.model_version.startswith("live-5-")
+    assert second.model_version != first.model_version
+    # Each unlabeled task shows the same texts' labels, under the new version.
+    expected = {sofa: {"is_ad": ["Ad"], "vertical": ["Travel"]},
+                toyota: {"is_ad": ["Ad"], "vertical": ["Media"], "tags": ["Gambling"]},
+                telecom: {"is_ad": ["Ad"], "vertical": ["Healthcare & pharma"]}}
+    for tid, want in expected.items():
+        pred, answers = _answers(shop, tid)
+        assert pred["model_version"] == second.model_version
+        assert answers == want, (tid, answers)
+        assert pred["score"] == min(r["score"] for r in pred["result"])
+        assert all(0.0 < r["score"] <= 1.0 for r in pred["result"])
+    assert _answers(group1, ids[f"{PRESS_ID}:1"])[1] == {"is_ad": ["Non-Ad"]}  # the text of TIKVAH:1
+    # Vertical and tags appear exactly where is_ad is predicted Ad, on every unlabeled task.
+    labeled = {ids[f"{TIKVAH_ID}:{i}"] for i in (1, 2, 5, 6)} | {ids2[f"{TIKVAH_ID}:15001"]}
+    for project in (group1, group2, shop):
+        for task in project.tasks():
+            if task["id"] in labeled:
+                continue
+            pred, answers = _answers(project, task["id"])
+            assert pred["model_version"] == second.model_version
+            if answers["is_ad"] != ["Ad"]:
+                assert set(answers) == {"is_ad"}, answers
+            else:
+                assert "vertical" in answers, answers

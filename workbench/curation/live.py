@@ -11,13 +11,16 @@ its next poll. A refresh runs when at least ``min_new`` annotations were added s
 and ``min_interval_s`` has passed (debounce).
 
 A refresh: read and validate every annotation (``LabelStudioBackend.fetch`` +
-``validate_annotations``, no snapshot written), fit the classifier per top-level single-choice
-task (``is_ad``) on the majority label of each labeled message, predict the next ``max_tasks``
-tasks per project nobody has annotated yet, delete their old predictions and import the new ones
-(``write_batch`` tasks per call) with ``model_version = "<prefix>-<n labels>-<hash of the
-labels>"``. Answers of other tasks in an old prediction (``vertical``...) are carried over while
-their ``when`` holds, so annotators see one prediction per task. Only a new annotation count
-triggers a refresh: an edited annotation waits for the next new one.
+``validate_annotations``, no snapshot written), fit a model per task that has two classes seen
+(:mod:`workbench.curation.live_model`: ``is_ad``; ``vertical`` on the messages whose resolved
+is_ad is Ad; ``tags``, one binary model per label, an empty answer counting as "none"), with the
+classifier of the task's kind (``curation.flag.classifier``), predict the next ``max_tasks`` tasks
+per project nobody has annotated yet, delete their old predictions and import the new ones
+(``write_batch`` tasks per call) with ``model_version = "<prefix>-<n labeled messages>-<hash of
+the labels>"``. A conditional answer is shown only where its ``when`` holds among the answers
+shown (a learned vertical only where is_ad is predicted Ad). Tasks not learned yet keep the old
+prediction's answer, under the same condition, so annotators see one prediction per task. Only a
+new annotation count triggers a refresh: an edited annotation waits for the next new one.
 """
 
 from __future__ import annotations
@@ -30,20 +33,26 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from workbench.core.amharic.strings import normalize
 from workbench.core.config import CleaningConfig
 from workbench.core.errors import WorkbenchError
+from workbench.core.settings.curation import FlagConfig
 from workbench.core.taxonomy import Taxonomy
-from workbench.curation.classifiers import AUTO, featurize, fit_predict, get_classifier
+from workbench.curation.classifiers import ClassifierSpec, get_classifier
+from workbench.curation.live_model import (
+    Targets,
+    consistent,
+    live_classifiers,
+    predict_answers,
+    training_targets,
+)
 from workbench.labeling.labelstudio.backend import LabelStudioBackend
 from workbench.labeling.pull import validate_annotations
-from workbench.labeling.taxonomy_render import TEXT_NAME
 
 
 @dataclass(frozen=True)
@@ -56,12 +65,19 @@ class Refresh:
     seconds: float
     #: Seconds per phase: read (annotations + task listing), fit (features, model), write.
     phases: dict[str, float] = field(default_factory=dict)
+    #: The taxonomy tasks a model was fitted for, in taxonomy order (the others kept old answers).
+    learned: tuple[str, ...] = ()
 
     def line(self) -> str:
-        """One log line."""
+        """One log line.
+
+        >>> Refresh("live-3-ab12cd34", 3, 9, 1.5, {"read": 0.5}, ("is_ad", "tags")).line()
+        'refresh live-3-ab12cd34: 3 labeled messages, 9 tasks re-predicted in 1.50s (read 0.50s); learned: is_ad, tags'
+        """
         parts = ", ".join(f"{k} {v:.2f}s" for k, v in self.phases.items())
         return (f"refresh {self.model_version}: {self.labeled} labeled messages, "
-                f"{self.predicted} tasks re-predicted in {self.seconds:.2f}s ({parts})")
+                f"{self.predicted} tasks re-predicted in {self.seconds:.2f}s ({parts}); "
+                f"learned: {', '.join(self.learned) or 'nothing'}")
 
 
 def annotation_count(backend: LabelStudioBackend) -> int:
@@ -70,41 +86,40 @@ def annotation_count(backend: LabelStudioBackend) -> int:
                for p in backend.managed_projects().values())
 
 
-def _majority(labels: dict[str, list[str]]) -> dict[str, str]:
-    # Ties go to the label sorted first: deterministic, and rare on the tasks that matter.
-    out = {}
-    for uid, values in labels.items():
-        counts = Counter(values)
-        best = max(counts.values())
-        out[uid] = sorted(v for v, c in counts.items() if c == best)[0]
-    return out
-
-
-def _version(prefix: str, targets: dict[str, dict[str, str]]) -> tuple[str, int]:
-    items = sorted((t, u, v) for t, by_uid in targets.items() for u, v in by_uid.items())
+def _version(prefix: str, targets: Targets) -> tuple[str, int]:
+    items = sorted((t, u, tuple(v)) for t, by_uid in targets.items() for u, v in by_uid.items())
     digest = hashlib.sha256(repr(items).encode()).hexdigest()[:8]
     labeled = len({u for _, u, _ in items})
     return f"{prefix}-{labeled}-{digest}", labeled
 
 
-def _consistent(fresh: list[dict[str, Any]], kept: list[dict[str, Any]],
-                conditions: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
-    """Drop carried-over answers whose ``when`` no longer holds (a vertical once is_ad is Non-Ad)."""
-    out = list(kept)
-    while True:  # conditions chain: dropping one answer may unsettle another
-        answers = {r["from_name"]: set((r.get("value") or {}).get("choices") or []) for r in fresh + out}
-        nxt = [r for r in out if r["from_name"] not in conditions
-               or conditions[r["from_name"]][1] in answers.get(conditions[r["from_name"]][0], set())]
-        if len(nxt) == len(out):
-            return out
-        out = nxt
+def _classifier_specs(classifier: str | Mapping[str, str] | None,
+                      encoder: str | None) -> dict[str, ClassifierSpec]:
+    names = live_classifiers(classifier if isinstance(classifier, str) else None, FlagConfig())
+    if isinstance(classifier, Mapping):
+        names |= classifier  # a kind left out keeps curation's default
+    # One spec per name, so kinds that share a name (or a featurizer) share one feature matrix.
+    specs = {name: get_classifier(name, encoder=encoder) for name in set(names.values())}
+    return {kind: specs[name] for kind, name in names.items()}
 
 
-def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *, classifier: str = "tfidf_lr",
+def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *,
+                 classifier: str | Mapping[str, str] | None = None,
                  prefix: str = "live", seed: int = 0, encoder: str | None = None,
                  cleaning: CleaningConfig | None = None, write_batch: int = 500,
                  max_tasks: int = 1000) -> Refresh | None:
     """Retrain on the current annotations and replace the unlabeled tasks' predictions.
+
+    Parameters
+    ----------
+    backend, taxonomy
+        The Label Studio projects and the taxonomy their annotations follow.
+    classifier
+        Registry name per task kind (``{"single": ..., "multi": ...}``), one name for every kind,
+        or None for curation's defaults (:func:`live_classifiers`).
+    prefix, seed, encoder, cleaning, write_batch, max_tasks
+        Model version prefix, model seed, ``embed_lr``'s encoder, text normalisation, tasks per
+        write call, unlabeled tasks re-predicted per project.
 
     Returns
     -------
@@ -112,20 +127,12 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *, classifier:
         None when no task has two labels yet to learn from (nothing is changed then).
     """
     start = time.perf_counter()
+    specs = _classifier_specs(classifier, encoder)
     annotations, _ = validate_annotations(backend.fetch(), taxonomy)
-    tasks = [t for t in taxonomy.tasks if t.kind == "single" and t.when is None]
-    targets: dict[str, dict[str, str]] = {}
-    for task in tasks:
-        rows = annotations.filter(annotations["task"] == task.name)
-        by_uid: dict[str, list[str]] = {}
-        for uid, value in zip(rows["uid"].to_list(), rows["value"].to_list(), strict=True):
-            if value:
-                by_uid.setdefault(uid, []).append(value[0])
-        majority = _majority(by_uid)
-        if len(set(majority.values())) >= 2:
-            targets[task.name] = majority
+    tasks, targets = training_targets(annotations, taxonomy)
     if not targets:
         return None
+    learned = tuple(t.name for t in tasks if t.name in targets)
     version, labeled = _version(prefix, targets)
     # Every task of every managed project: texts to featurize, the unlabeled ones to predict.
     projects = backend.managed_projects()
@@ -145,38 +152,28 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *, classifier:
             unlabeled.append(i)
     phases = {"read": time.perf_counter() - start}
     if not unlabeled:
-        return Refresh(version, labeled, 0, time.perf_counter() - start, phases)
-    spec = get_classifier(classifier, encoder=encoder)
-    x = featurize(texts, spec)
-    index = {u: i for i, u in enumerate(uids)}
-    results: dict[int, list[dict[str, Any]]] = {i: [] for i in unlabeled}
-    for task in tasks:
-        majority = targets.get(task.name)
-        if majority is None:
-            continue
-        train = [(index[u], v) for u, v in majority.items() if u in index]
-        values = task.values
-        y = np.array([values.index(v) for _, v in train])
-        probs = fit_predict(spec, seed, x[[i for i, _ in train]], y, x[unlabeled], len(values))
-        for row, i in enumerate(unlabeled):
-            k = int(probs[row].argmax())
-            results[i].append({"from_name": task.name, "to_name": TEXT_NAME, "type": "choices",
-                               "value": {"choices": [values[k]]}, "score": float(probs[row, k])})
-    conditions = {t.name: (t.when.task, t.when.equals) for t in taxonomy.tasks if t.when}
+        return Refresh(version, labeled, 0, time.perf_counter() - start, phases, learned)
+    answers = predict_answers(texts, uids, unlabeled, tasks, targets, specs, seed=seed)
+    learned = tuple(answers)
+    conditions = {t.name: t.when for t in tasks if t.when}
     phases["fit"] = time.perf_counter() - start - phases["read"]
     predictions = []
-    for i in unlabeled:
+    for row, i in enumerate(unlabeled):
         project_id, t = listing[i]
-        fresh = results[i]
-        learned = {r["from_name"] for r in fresh}
+        fresh = [a for a in (answers[name][row] for name in learned) if a is not None]
         # Keep the other tasks' answers of the newest old prediction (rules' vertical, tags...).
         old = sorted(t.get("predictions") or [], key=lambda p: p.get("id") or 0)
         kept = [r for r in (old[-1].get("result") or [] if old else [])
                 if isinstance(r, dict) and r.get("from_name") not in learned]
-        kept = _consistent(fresh, kept, conditions)
+        # A learned vertical shows only where the (fresh or kept) is_ad opens it; likewise kept ones.
+        result = consistent(fresh + kept, conditions)
+        if not result:  # nothing to show (no old prediction, every fresh answer closed)
+            continue
+        scores = [float(r["score"]) for r in result if isinstance(r.get("score"), (int, float))]
         predictions.append((project_id, {
             "task": int(t["id"]), "model_version": version,
-            "score": min(r["score"] for r in fresh), "result": fresh + kept,
+            # The task-level score is the weakest shown answer's, as push writes it.
+            "score": min(scores) if scores else 0.0, "result": result,
         }))
     for project_id in sorted({p for p, _ in predictions}):
         mine = [p for pid, p in predictions if pid == project_id]
@@ -192,11 +189,11 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *, classifier:
             phases["import"] = phases.get("import", 0.0) + time.perf_counter() - t1
         # The labeling UI shows the project's model version first.
         backend.api.update_project(project_id, model_version=version)
-    return Refresh(version, labeled, len(predictions), time.perf_counter() - start, phases)
+    return Refresh(version, labeled, len(predictions), time.perf_counter() - start, phases, learned)
 
 
 def run(backend: LabelStudioBackend, taxonomy: Taxonomy, *, poll_s: float, min_interval_s: float,
-        min_new: int, classifier: str, prefix: str, stop: threading.Event,
+        min_new: int, classifier: str | Mapping[str, str] | None, prefix: str, stop: threading.Event,
         log: Any = print, encoder: str | None = None, cleaning: CleaningConfig | None = None,
         write_batch: int = 500, max_tasks: int = 1000) -> None:
     """Poll the annotation count; refresh when debouncing allows, until ``stop`` is set."""
@@ -217,18 +214,6 @@ def run(backend: LabelStudioBackend, taxonomy: Taxonomy, *, poll_s: float, min_i
         stop.wait(poll_s)
 
 
-def live_classifier(live: str | None, flag: str) -> str:
-    """The registry name to fit: the live setting, else curate flag's single-choice entry.
-
-    Curate flag's ``auto`` becomes tfidf_lr: comparing models at every refresh is too slow.
-
-    >>> live_classifier(None, "auto"), live_classifier(None, "tfidf_nb"), live_classifier("word_char_lr", "auto")
-    ('tfidf_lr', 'tfidf_nb', 'word_char_lr')
-    """
-    name = live or flag
-    return "tfidf_lr" if name == AUTO else name
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the detached refresher process."""
     from workbench.core.cli_options import resolve
@@ -242,11 +227,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg, root = resolve(args.data_dir, args.config)
         taxonomy, _ = labeling_taxonomy(cfg)
-        # The live loop retrains single-choice tasks only: their entry of the per-kind setting.
-        classifier = live_classifier(cfg.labeling.live.classifier,
-                                     cfg.curation.flag.classifier_for("single"))
+        # Per task kind, curate flag's classifier unless the live setting names one for all.
+        classifier = live_classifiers(cfg.labeling.live.classifier, cfg.curation.flag)
         encoder = cfg.curation.flag.encoder
-        get_classifier(classifier, encoder=encoder)  # a typo fails now, not on every poll
+        _classifier_specs(classifier, encoder)  # a typo fails now, not on every poll
         backend = LabelStudioBackend(root, cfg.labeling, taxonomy)
     except WorkbenchError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)

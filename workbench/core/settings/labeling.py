@@ -68,9 +68,9 @@ class LiveConfig(StrictModel):
     )
     classifier: str | None = Field(
         default=None,
-        description="Curation registry classifier fitted on the labels (default: "
-        "curation.flag.classifier's entry for single-choice tasks; its 'auto' means tfidf_lr "
-        "here, too slow to compare live).",
+        description="Curation registry classifier fitted on the labels, for every task kind "
+        "(default: curation.flag.classifier's entry for the task's kind, single or multi; its "
+        "'auto' means that kind's default entry here, comparing models is too slow live).",
     )
     max_tasks: int = Field(
         default=1000, ge=1,
