@@ -72,3 +72,8 @@ def test_nothing_in_nothing_out(tmp_path: Path, tiny: list[int]) -> None:
     assert sort_into_runs([], RANKED, tmp_path, "ranked") == []
     empty = write_run(tmp_path / "empty.parquet", [pl.DataFrame(schema=SCHEMA)], BY_KEY)
     assert list(merge_runs([empty], BY_KEY, tmp_path, "totals", combine=True)) == []
+
+
+def test_a_descending_text_key_is_refused() -> None:
+    with pytest.raises(ValueError, match="ngram: only numeric keys can sort descending"):
+        Order(SCHEMA, ("ngram",), (True,))

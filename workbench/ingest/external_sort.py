@@ -13,6 +13,7 @@ Every frame these functions hold goes through :func:`arrange`, so a test can che
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +42,7 @@ class Order:
     keys
         The sort columns, most significant first; together they identify a row.
     descending
-        Per key, whether it sorts descending.
+        Per key, whether it sorts descending (numeric keys only).
     total
         With ``combine`` in :func:`merge_runs`: the column summed over rows of equal keys.
     """
@@ -51,18 +52,30 @@ class Order:
     descending: tuple[bool, ...]
     total: str | None = None
 
-    def at_most(self, bound: Mapping[str, Any]) -> pl.Expr:
-        """Rows that sort before ``bound`` (a row's key values) or equal it."""
-        expr: pl.Expr | None = None
-        for key, desc in reversed(list(zip(self.keys, self.descending, strict=True))):
-            value = pl.lit(bound[key], dtype=self.schema[key])
-            before = pl.col(key) > value if desc else pl.col(key) < value
-            if expr is None:
-                expr = before | (pl.col(key) == value)
-            else:
-                expr = before | ((pl.col(key) == value) & expr)
-        assert expr is not None
-        return expr
+    def __post_init__(self) -> None:
+        for key, desc in zip(self.keys, self.descending, strict=True):
+            if desc and not self.schema[key].is_numeric():
+                msg = f"{key}: only numeric keys can sort descending"
+                raise ValueError(msg)
+
+
+class _SortKeys(Sequence[tuple[Any, ...]]):
+    """The rows of a sorted frame as Python tuples that compare in the frame's order.
+
+    Descending keys are negated; strings compare by code point, which is the byte order of
+    their UTF-8 (Polars' order). Rows are read only where a binary search looks.
+    """
+
+    def __init__(self, frame: pl.DataFrame, order: Order) -> None:
+        self._columns = [(frame.get_column(key), desc)
+                         for key, desc in zip(order.keys, order.descending, strict=True)]
+        self._height = frame.height
+
+    def __len__(self) -> int:
+        return self._height
+
+    def __getitem__(self, i: int) -> tuple[Any, ...]:  # type: ignore[override]
+        return tuple(-column[i] if desc else column[i] for column, desc in self._columns)
 
 
 def arrange(frame: pl.DataFrame, order: Order, *, combine: bool = False) -> pl.DataFrame:
@@ -169,11 +182,11 @@ def _merge(runs: Sequence[Path], order: Order, combine: bool) -> Iterator[pl.Dat
     while buffers:
         # Every unread row of a run sorts after its buffer's last row: rows up to the smallest
         # of those last rows are complete, whatever the other runs still hold.
-        lasts = arrange(pl.concat([buffer.tail(1) for buffer in buffers.values()]), order)
-        bound = lasts.row(0, named=True)
+        keys = {i: _SortKeys(buffer, order) for i, buffer in buffers.items()}
+        bound = min(rows[-1] for rows in keys.values())
         taken = []
         for i, buffer in list(buffers.items()):
-            count = int(buffer.select(order.at_most(bound).sum()).item())
+            count = bisect_right(keys[i], bound)
             taken.append(buffer.head(count))
             buffers[i] = buffer.slice(count)
             if buffers[i].is_empty():
