@@ -2,8 +2,9 @@
 
 Every stage output is written to a temporary file in the destination folder and renamed into
 place, so a crash never leaves a half-written file where a reader expects a complete one. Every
-stage file is read back through :func:`read_parquet_checked` or :func:`read_json_checked`, so a
-missing, truncated or corrupt file (a full disk, a copy cut short) is one line naming the file
+stage file is read back through :func:`read_parquet_checked`, :func:`iter_parquet_checked` (a
+batch of rows at a time) or :func:`read_json_checked`, so a missing, truncated or corrupt file
+(a full disk, a copy cut short) is one line naming the file
 (:class:`~workbench.core.errors.UnreadableFileError`), never a traceback. The manifests
 themselves are declared in :mod:`workbench.core.manifests`.
 """

@@ -21,6 +21,10 @@ from workbench.ingest.parquet_stream import ParquetAppender
 
 _KEY = ["source_sha256", "index"]
 
+#: Rows of one row group of the quarantine, and of the stored file read at a time (a row holds
+#: the message's raw JSON, up to the ``ingest:`` string limits).
+QUARANTINE_ROWS = 8_192
+
 
 def write_quarantine(stored: Path, dest: Path, parts: Sequence[tuple[str, Path]]) -> int:
     """Write the merged quarantine to ``dest``; return its rows.
@@ -37,10 +41,10 @@ def write_quarantine(stored: Path, dest: Path, parts: Sequence[tuple[str, Path]]
     # One export staged twice (the same bytes at two paths) quarantines the same messages:
     # the last part replaces the earlier ones.
     latest = dict(parts)
-    with ParquetAppender(dest, QUARANTINE_SCHEMA) as out:
+    with ParquetAppender(dest, QUARANTINE_SCHEMA, row_group_rows=QUARANTINE_ROWS) as out:
         if stored.exists():
             for chunk in iter_parquet_checked(stored, REINGEST, schema=QUARANTINE_SCHEMA,
-                                              remedy=REINGEST):
+                                              remedy=REINGEST, batch_rows=QUARANTINE_ROWS):
                 out.write(_not_quarantined_again(chunk, latest))
         for sha, part in parts:
             if latest[sha] == part:
