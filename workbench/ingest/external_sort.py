@@ -8,7 +8,8 @@ and yields them. With ``combine`` the rows of one key are summed into one, so ru
 counts become one run of totals. More runs than :data:`FAN_IN` are merged in passes.
 :func:`sort_into_runs` cuts a stream into sorted runs of at most :data:`SORT_ROWS` rows.
 
-Every frame these functions hold goes through :func:`arrange`, so a test can check its size.
+Every frame these functions sort or sum goes through :func:`arrange`, so a test can check its
+size; a merge's buffers are single row groups. Key columns must not hold nulls.
 """
 
 from __future__ import annotations
