@@ -6,6 +6,8 @@ Usage::
     .venv/bin/python bench/ingest.py --messages 20000
     .venv/bin/python bench/ingest.py --messages 1000000 --contenders workbench \
         --compare-with /tmp/old-checkout     # scale: this checkout against an older one
+    .venv/bin/python bench/ingest.py --repeat 10 --contenders workbench
+        # 10 corpora of 200,000 messages side by side: 10x the exports, the same sizes
 
 Three contenders run on the same generated exports, each in its own subprocess so peak memory
 (max RSS) is measured per contender:
@@ -36,14 +38,27 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def generate(out: Path, n_messages: int, n_channels: int) -> list[Path]:
+#: Channel ids of the k-th copy of a corpus (``--repeat``) are shifted by k times this.
+COPY_ID_STEP = 10_000_000_000
+
+
+def generate(out: Path, n_messages: int, n_channels: int, repeat: int = 1) -> list[Path]:
+    """Write ``repeat`` corpora of ``n_messages`` (seeds 1, 2, ...) as exports under ``out``.
+
+    Each copy's channels get their own ids, so ``repeat`` multiplies the exports and channels
+    while every copy has the same export sizes (the generator's channel sizes are uneven).
+    """
     from synthetic.exports import generate_corpus, write_export
 
     paths = []
-    for i, (exp, _labels) in enumerate(generate_corpus(n_messages, n_channels=n_channels, seed=1)):
-        path = out / f"channel_{i:02d}" / "result.json"
-        write_export(exp, path)
-        paths.append(path)
+    for copy in range(repeat):
+        corpus = generate_corpus(n_messages, n_channels=n_channels, seed=1 + copy)
+        for i, (exp, _labels) in enumerate(corpus):
+            exp["id"] += copy * COPY_ID_STEP
+            name = f"channel_{i:02d}" if repeat == 1 else f"copy_{copy:03d}_channel_{i:02d}"
+            path = out / name / "result.json"
+            write_export(exp, path)
+            paths.append(path)
     return paths
 
 
@@ -209,6 +224,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=200_000)
     parser.add_argument("--channels", type=int, default=25)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="copies of the corpus, each with its own channels (more exports "
+                             "of the same sizes)")
     parser.add_argument("--contenders", default="orjson,parse,workbench,naive",
                         help="comma-separated subset of orjson,parse,workbench,naive")
     parser.add_argument("--compare-with", type=Path,
@@ -221,7 +239,7 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.generate:  # child process: write the corpus
-        generate(args.corpus, args.messages, args.channels)
+        generate(args.corpus, args.messages, args.channels, args.repeat)
         return
     if args.run:  # child process: time one contender, print seconds last
         if args.tree:
@@ -247,11 +265,14 @@ def main() -> None:
         # In a child process: a contender's peak RSS (ru_maxrss) starts at its parent's RSS when
         # it is spawned, so a parent that generated the corpus itself would floor every figure.
         subprocess.run([sys.executable, __file__, "--generate", "--corpus", str(corpus),
-                        "--messages", str(args.messages), "--channels", str(args.channels)],
+                        "--messages", str(args.messages), "--channels", str(args.channels),
+                        "--repeat", str(args.repeat)],
                        check=True)
         paths = sorted(corpus.rglob("result.json"))
         size_mb = sum(p.stat().st_size for p in paths) / 1e6
-        print(f"generated {args.messages:,} messages in {len(paths)} exports, {size_mb:.0f} MB "
+        largest_mb = max(p.stat().st_size for p in paths) / 1e6
+        print(f"generated {args.messages * args.repeat:,} messages in {len(paths)} exports, "
+              f"{size_mb:.0f} MB, largest {largest_mb:.1f} MB "
               f"({time.perf_counter() - t0:.1f} s)")
         results = {}
         runs = [(name, None) for name in args.contenders.split(",")]
