@@ -8,6 +8,8 @@ Usage::
         --compare-with /tmp/old-checkout     # scale: this checkout against an older one
     .venv/bin/python bench/ingest.py --repeat 10 --contenders workbench
         # 10 corpora of 200,000 messages side by side: 10x the exports, the same sizes
+    .venv/bin/python bench/ingest.py --contenders workbench --trace-batches
+        # also the RSS after every 5th batch of channels of the per-channel pass
 
 Three contenders run on the same generated exports, each in its own subprocess so peak memory
 (max RSS) is measured per contender:
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -182,6 +185,26 @@ IMPORTS = {
 }
 
 
+def trace_batches() -> None:
+    """Print the process' RSS before every 5th batch of the per-channel pass (and the last)."""
+    from workbench.ingest import channels
+
+    page = os.sysconf("SC_PAGE_SIZE")
+    real = channels.channel_final
+    batches = 0
+
+    def traced(*args: object, **kwargs: object) -> object:
+        nonlocal batches
+        batches += 1
+        if batches % 5 == 0:
+            with open("/proc/self/statm", encoding="ascii") as statm:
+                rss_mb = int(statm.read().split()[1]) * page / 2**20
+            print(f"    batch {batches}: RSS {rss_mb:.0f} MB", flush=True)
+        return real(*args, **kwargs)
+
+    channels.channel_final = traced  # type: ignore[assignment]
+
+
 def contender(name: str, paths: list[Path], out: Path) -> None:
     if name == "workbench":
         from workbench.core.config import CleaningConfig
@@ -204,7 +227,8 @@ def contender(name: str, paths: list[Path], out: Path) -> None:
         raise SystemExit(f"unknown contender {name}")
 
 
-def measure(name: str, corpus: Path, tree: Path | None = None) -> tuple[float, float, float]:
+def measure(name: str, corpus: Path, tree: Path | None = None,
+            trace: bool = False) -> tuple[float, float, float]:
     """Run one contender in a fresh interpreter; return (seconds, peak RSS in MB, CPU seconds).
 
     CPU seconds (user + system, all threads) swing less than wall time on a shared machine.
@@ -215,8 +239,14 @@ def measure(name: str, corpus: Path, tree: Path | None = None) -> tuple[float, f
         cmd = [sys.executable, __file__, "--run", name, "--corpus", str(corpus), "--out", out]
         if tree is not None:
             cmd += ["--tree", str(tree)]
+        if trace:
+            cmd += ["--trace-batches"]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
-        seconds, peak_kb, cpu = proc.stdout.strip().splitlines()[-1].split()
+        lines = proc.stdout.strip().splitlines()
+        for line in lines[:-1]:
+            if line.startswith("    batch "):
+                print(line)
+        seconds, peak_kb, cpu = lines[-1].split()
     return float(seconds), float(peak_kb) / 1024, float(cpu)
 
 
@@ -231,6 +261,8 @@ def main() -> None:
                         help="comma-separated subset of orjson,parse,workbench,naive")
     parser.add_argument("--compare-with", type=Path,
                         help="another checkout whose whole ingest runs as workbench@before")
+    parser.add_argument("--trace-batches", action="store_true",
+                        help="print the RSS after every 5th batch of channels (workbench only)")
     parser.add_argument("--tree", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--run", help=argparse.SUPPRESS)
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
@@ -249,6 +281,8 @@ def main() -> None:
         # for every contender alike.
         for module in IMPORTS[args.run]:
             __import__(module)
+        if args.trace_batches and args.run == "workbench":
+            trace_batches()
         before = resource.getrusage(resource.RUSAGE_SELF)
         start = time.perf_counter()
         contender(args.run, paths, args.out)
@@ -279,7 +313,7 @@ def main() -> None:
         if args.compare_with:
             runs.insert(0, ("workbench@before", args.compare_with.resolve()))
         for name, tree in runs:
-            results[name] = measure(name.split("@")[0], corpus, tree)
+            results[name] = measure(name.split("@")[0], corpus, tree, args.trace_batches)
             seconds, peak, cpu = results[name]
             print(f"  {name:<16} {seconds:8.2f} s   peak RSS {peak:7.0f} MB   CPU {cpu:8.2f} s",
                   flush=True)
