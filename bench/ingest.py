@@ -242,7 +242,7 @@ def measure(name: str, corpus: Path, tree: Path | None = None,
         if trace:
             cmd += ["--trace-batches"]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
-        lines = proc.stdout.strip().splitlines()
+        lines = proc.stdout.rstrip().splitlines()
         for line in lines[:-1]:
             if line.startswith("    batch "):
                 print(line)
