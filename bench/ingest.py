@@ -6,6 +6,10 @@ Usage::
     .venv/bin/python bench/ingest.py --messages 20000
     .venv/bin/python bench/ingest.py --messages 1000000 --contenders workbench \
         --compare-with /tmp/old-checkout     # scale: this checkout against an older one
+    .venv/bin/python bench/ingest.py --repeat 10 --contenders workbench
+        # 10 corpora of 200,000 messages side by side: 10x the exports, the same sizes
+    .venv/bin/python bench/ingest.py --contenders workbench --trace-batches
+        # also the RSS after every 5th batch of channels of the per-channel pass
 
 Three contenders run on the same generated exports, each in its own subprocess so peak memory
 (max RSS) is measured per contender:
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -36,14 +41,27 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def generate(out: Path, n_messages: int, n_channels: int) -> list[Path]:
+#: Channel ids of the k-th copy of a corpus (``--repeat``) are shifted by k times this.
+COPY_ID_STEP = 10_000_000_000
+
+
+def generate(out: Path, n_messages: int, n_channels: int, repeat: int = 1) -> list[Path]:
+    """Write ``repeat`` corpora of ``n_messages`` (seeds 1, 2, ...) as exports under ``out``.
+
+    Each copy's channels get their own ids, so ``repeat`` multiplies the exports and channels
+    while every copy has the same export sizes (the generator's channel sizes are uneven).
+    """
     from synthetic.exports import generate_corpus, write_export
 
     paths = []
-    for i, (exp, _labels) in enumerate(generate_corpus(n_messages, n_channels=n_channels, seed=1)):
-        path = out / f"channel_{i:02d}" / "result.json"
-        write_export(exp, path)
-        paths.append(path)
+    for copy in range(repeat):
+        corpus = generate_corpus(n_messages, n_channels=n_channels, seed=1 + copy)
+        for i, (exp, _labels) in enumerate(corpus):
+            exp["id"] += copy * COPY_ID_STEP
+            name = f"channel_{i:02d}" if repeat == 1 else f"copy_{copy:03d}_channel_{i:02d}"
+            path = out / name / "result.json"
+            write_export(exp, path)
+            paths.append(path)
     return paths
 
 
@@ -167,6 +185,26 @@ IMPORTS = {
 }
 
 
+def trace_batches() -> None:
+    """Print the process' RSS before every 5th batch of the per-channel pass (and the last)."""
+    from workbench.ingest import channels
+
+    page = os.sysconf("SC_PAGE_SIZE")
+    real = channels.channel_final
+    batches = 0
+
+    def traced(*args: object, **kwargs: object) -> object:
+        nonlocal batches
+        batches += 1
+        if batches % 5 == 0:
+            with open("/proc/self/statm", encoding="ascii") as statm:
+                rss_mb = int(statm.read().split()[1]) * page / 2**20
+            print(f"    batch {batches}: RSS {rss_mb:.0f} MB", flush=True)
+        return real(*args, **kwargs)
+
+    channels.channel_final = traced  # type: ignore[assignment]
+
+
 def contender(name: str, paths: list[Path], out: Path) -> None:
     if name == "workbench":
         from workbench.core.config import CleaningConfig
@@ -189,7 +227,8 @@ def contender(name: str, paths: list[Path], out: Path) -> None:
         raise SystemExit(f"unknown contender {name}")
 
 
-def measure(name: str, corpus: Path, tree: Path | None = None) -> tuple[float, float, float]:
+def measure(name: str, corpus: Path, tree: Path | None = None,
+            trace: bool = False) -> tuple[float, float, float]:
     """Run one contender in a fresh interpreter; return (seconds, peak RSS in MB, CPU seconds).
 
     CPU seconds (user + system, all threads) swing less than wall time on a shared machine.
@@ -200,8 +239,14 @@ def measure(name: str, corpus: Path, tree: Path | None = None) -> tuple[float, f
         cmd = [sys.executable, __file__, "--run", name, "--corpus", str(corpus), "--out", out]
         if tree is not None:
             cmd += ["--tree", str(tree)]
+        if trace:
+            cmd += ["--trace-batches"]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
-        seconds, peak_kb, cpu = proc.stdout.strip().splitlines()[-1].split()
+        lines = proc.stdout.rstrip().splitlines()
+        for line in lines[:-1]:
+            if line.startswith("    batch "):
+                print(line)
+        seconds, peak_kb, cpu = lines[-1].split()
     return float(seconds), float(peak_kb) / 1024, float(cpu)
 
 
@@ -209,10 +254,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=200_000)
     parser.add_argument("--channels", type=int, default=25)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="copies of the corpus, each with its own channels (more exports "
+                             "of the same sizes)")
     parser.add_argument("--contenders", default="orjson,parse,workbench,naive",
                         help="comma-separated subset of orjson,parse,workbench,naive")
     parser.add_argument("--compare-with", type=Path,
                         help="another checkout whose whole ingest runs as workbench@before")
+    parser.add_argument("--trace-batches", action="store_true",
+                        help="print the RSS after every 5th batch of channels (workbench only)")
     parser.add_argument("--tree", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--run", help=argparse.SUPPRESS)
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
@@ -221,7 +271,7 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.generate:  # child process: write the corpus
-        generate(args.corpus, args.messages, args.channels)
+        generate(args.corpus, args.messages, args.channels, args.repeat)
         return
     if args.run:  # child process: time one contender, print seconds last
         if args.tree:
@@ -231,6 +281,8 @@ def main() -> None:
         # for every contender alike.
         for module in IMPORTS[args.run]:
             __import__(module)
+        if args.trace_batches and args.run == "workbench":
+            trace_batches()
         before = resource.getrusage(resource.RUSAGE_SELF)
         start = time.perf_counter()
         contender(args.run, paths, args.out)
@@ -247,18 +299,21 @@ def main() -> None:
         # In a child process: a contender's peak RSS (ru_maxrss) starts at its parent's RSS when
         # it is spawned, so a parent that generated the corpus itself would floor every figure.
         subprocess.run([sys.executable, __file__, "--generate", "--corpus", str(corpus),
-                        "--messages", str(args.messages), "--channels", str(args.channels)],
+                        "--messages", str(args.messages), "--channels", str(args.channels),
+                        "--repeat", str(args.repeat)],
                        check=True)
         paths = sorted(corpus.rglob("result.json"))
         size_mb = sum(p.stat().st_size for p in paths) / 1e6
-        print(f"generated {args.messages:,} messages in {len(paths)} exports, {size_mb:.0f} MB "
+        largest_mb = max(p.stat().st_size for p in paths) / 1e6
+        print(f"generated {args.messages * args.repeat:,} messages in {len(paths)} exports, "
+              f"{size_mb:.0f} MB, largest {largest_mb:.1f} MB "
               f"({time.perf_counter() - t0:.1f} s)")
         results = {}
         runs = [(name, None) for name in args.contenders.split(",")]
         if args.compare_with:
             runs.insert(0, ("workbench@before", args.compare_with.resolve()))
         for name, tree in runs:
-            results[name] = measure(name.split("@")[0], corpus, tree)
+            results[name] = measure(name.split("@")[0], corpus, tree, args.trace_batches)
             seconds, peak, cpu = results[name]
             print(f"  {name:<16} {seconds:8.2f} s   peak RSS {peak:7.0f} MB   CPU {cpu:8.2f} s",
                   flush=True)

@@ -11,6 +11,7 @@ import pytest
 from workbench.core.errors import DataContractError, UnreadableFileError
 from workbench.core.io import (
     data_relative,
+    iter_parquet_checked,
     read_json_checked,
     read_parquet_checked,
     write_json_atomic,
@@ -114,3 +115,45 @@ def test_data_relative(tmp_path: Path) -> None:
     assert data_relative(tmp_path / "eval" / "x" / "summary.parquet", tmp_path) == \
         "eval/x/summary.parquet"
     assert data_relative(Path("/elsewhere/file.parquet"), tmp_path) == "file.parquet"
+
+
+def test_the_streamed_reader_holds_one_batch_and_gives_the_whole_file(tmp_path: Path) -> None:
+    path = tmp_path / "m.parquet"
+    frame = pl.DataFrame({"uid": [f"1:{i}" for i in range(10)], "n": range(10), "x": [0.5] * 10})
+    write_parquet_atomic(path, frame)
+    chunks = list(iter_parquet_checked(path, schema={"n": pl.Float64, "uid": pl.Utf8},
+                                       batch_rows=3))
+    assert [c.height for c in chunks] == [3, 3, 3, 1]
+    assert pl.concat(chunks).equals(frame.select(pl.col("n").cast(pl.Float64), "uid"))
+
+
+@pytest.mark.parametrize("keep", [0.0, 0.5, 0.95])
+def test_the_streamed_reader_fails_as_the_whole_file_reader(tmp_path: Path, keep: float) -> None:
+    path = truncate(written(tmp_path / "m.parquet"), keep)
+    with pytest.raises(UnreadableFileError) as caught:
+        list(iter_parquet_checked(path, schema=SCHEMA, remedy="run the step again"))
+    message = str(caught.value)
+    assert message.startswith(f"{path}: not a readable Parquet file, truncated or corrupt (")
+    assert message.endswith("; run the step again")
+    assert "\n" not in message
+    with pytest.raises(DataContractError, match=r"not found; run `workbench ingest` first$"):
+        list(iter_parquet_checked(tmp_path / "none.parquet", "run `workbench ingest` first",
+                                  schema=SCHEMA))
+    good = written(tmp_path / "good.parquet")
+    with pytest.raises(DataContractError) as missing:
+        list(iter_parquet_checked(good, "run `workbench ingest` first",
+                                  schema={"uid": pl.Utf8, "text": pl.Utf8}))
+    assert str(missing.value) == f"{good}: missing column(s) text; run `workbench ingest` first"
+    write_parquet_atomic(path, pl.DataFrame({"uid": ["1:1"], "n": ["not a number"]}))
+    with pytest.raises(DataContractError, match=r"n \(String, expected Int64\); move it away$"):
+        list(iter_parquet_checked(path, schema=SCHEMA, remedy="move it away"))
+
+
+def test_the_streamed_reader_on_corrupt_bytes_in_the_middle(tmp_path: Path) -> None:
+    path = tmp_path / "m.parquet"
+    write_parquet_atomic(path, pl.DataFrame({"uid": [str(i) * 5 for i in range(20_000)]}))
+    data = bytearray(path.read_bytes())
+    data[200:len(data) // 2] = bytes(len(data) // 2 - 200)
+    path.write_bytes(bytes(data))
+    with pytest.raises(UnreadableFileError, match="truncated or corrupt"):
+        list(iter_parquet_checked(path, schema={"uid": pl.Utf8}, batch_rows=1_000))

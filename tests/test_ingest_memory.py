@@ -2,8 +2,11 @@
 
 Peak RSS is not asserted (it depends on the allocator and the machine); instead every step
 that materialises messages is watched, and each must see whole channels within the batch size
-(or one channel larger than it), however many exports and channels the ingest has. The streamed concatenations are checked by the outputs equaling
-the in-memory build (tests/test_stats.py, tests/test_ingest_pipeline.py).
+(or one channel larger than it), however many exports and channels the ingest has. The
+corpus-wide n-gram sums and the quarantine are watched the same way: every frame they hold is
+within the spill sizes (:mod:`workbench.ingest.external_sort`) or one export's quarantine. The
+streamed concatenations are checked by the outputs equaling the in-memory build
+(tests/test_stats.py, tests/test_ingest_pipeline.py).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import pytest
 from tests.exports import export, message, write
 from workbench.core.config import CleaningConfig
 from workbench.ingest import channels as per_channel
+from workbench.ingest import external_sort, quarantine
 from workbench.ingest.pipeline import run_ingest
 from workbench.ingest.stats import build_final
 
@@ -113,3 +117,91 @@ def test_the_per_channel_ingest_writes_what_the_whole_corpus_build_gives(tmp_pat
     parsed = pl.read_parquet(data / "parsed" / "messages.parquet")
     assert parsed.equals(parsed.sort(["channel_id", "message_id"]))
     assert parsed.get_column("uid").is_unique().all()
+
+
+def test_the_ngram_sums_are_merged_on_disk_a_bounded_chunk_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    run_ingest([_write_exports(tmp_path / "first")], data, CleaningConfig())
+    monkeypatch.setattr(per_channel, "BATCH_ROWS", 1)  # one count run per channel: 5 runs
+    monkeypatch.setattr(external_sort, "READ_ROWS", 4)
+    monkeypatch.setattr(external_sort, "FAN_IN", 3)
+    monkeypatch.setattr(external_sort, "SORT_ROWS", 10)
+    held: list[int] = []
+    runs: list[str] = []
+    real_arrange, real_run = external_sort.arrange, external_sort.write_run
+
+    def arrange(frame: pl.DataFrame, *args: Any, **kwargs: Any) -> pl.DataFrame:
+        held.append(frame.height)
+        return real_arrange(frame, *args, **kwargs)
+
+    def write_run(path: Path, *args: Any) -> Path:
+        runs.append(path.name)
+        return real_run(path, *args)
+
+    monkeypatch.setattr(external_sort, "arrange", arrange)
+    monkeypatch.setattr(external_sort, "write_run", write_run)
+    run_ingest([_write_exports(tmp_path / "second", first_id=3)], data, CleaningConfig())
+
+    whole = build_final(pl.read_parquet(data / "cleaned" / "messages.parquet"))
+    for name, table in whole.items():
+        assert pl.read_parquet(data / "final" / name).equals(table), name
+    bound = max(external_sort.SORT_ROWS, external_sort.FAN_IN * external_sort.READ_ROWS)
+    assert whole["ngrams.parquet"].height > 4 * bound  # far more n-grams than any step holds
+    assert held
+    assert max(held) <= bound
+    # 5 count runs > FAN_IN: merged in passes; the ranked totals are cut into several runs.
+    assert any(name.startswith("totals-pass") for name in runs)
+    assert sum(name.startswith("ranked-") for name in runs) > external_sort.FAN_IN
+
+
+def _quarantining_export(root: Path, cid: int, first_id: int, bad: int) -> Path:
+    messages = [message(first_id + i, f"ሰላም {cid} {i}") for i in range(3)]
+    messages += [{"id": first_id + 10 + i, "type": "message", "text": i, "date_unixtime": "1"}
+                 for i in range(bad)]  # text of a wrong type: quarantined
+    return write(root / "result.json", export(messages, cid=cid, name=f"Shop {cid}"))
+
+
+def test_the_quarantine_is_streamed_and_the_newest_row_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = [_quarantining_export(tmp_path / "a", 100, 1, bad=3),
+             _quarantining_export(tmp_path / "b", 101, 1, bad=4)]
+    again = tmp_path / "again"  # a's bytes under another path, given twice in the second ingest
+    again.mkdir()
+    (again / "result.json").write_bytes(first[0].read_bytes())
+    second = [again, _quarantining_export(tmp_path / "c", 102, 1, bad=2), first[0]]
+    data, fresh = tmp_path / "data", tmp_path / "fresh"
+    run_ingest(first, data, CleaningConfig())
+    stored = pl.read_parquet(data / "parsed" / "quarantine.parquet")
+    run_ingest(second, fresh, CleaningConfig())
+    expected = (pl.concat([stored, pl.read_parquet(fresh / "parsed" / "quarantine.parquet")])
+                .unique(subset=["source_sha256", "index"], keep="last", maintain_order=True))
+
+    chunks: list[pl.DataFrame] = []
+    parts: list[pl.DataFrame] = []
+    real_iter, real_part = quarantine.iter_parquet_checked, quarantine._read_part
+
+    def iter_checked(path: Path, *args: Any, **kwargs: Any) -> Any:
+        for chunk in real_iter(path, *args, **{**kwargs, "batch_rows": 2}):
+            chunks.append(chunk)
+            yield chunk
+
+    def read_part(path: Path) -> pl.DataFrame:
+        parts.append(real_part(path))
+        return parts[-1]
+
+    monkeypatch.setattr(quarantine, "iter_parquet_checked", iter_checked)
+    monkeypatch.setattr(quarantine, "_read_part", read_part)
+    summary = run_ingest(second, data, CleaningConfig())
+
+    merged = pl.read_parquet(data / "parsed" / "quarantine.parquet")
+    assert merged.equals(expected)
+    assert merged.height == 4 + 3 + 2  # b's stored rows, then a's (re-ingested) and c's
+    assert merged.item(-1, "source") == str(first[0])  # the last path of a's bytes wins
+    assert summary.quarantined == 3 + 2 + 3
+    # The stored file was read 2 rows at a time, and each new part is one export's rows.
+    assert len(chunks) == 4
+    assert max(c.height for c in chunks) <= 2
+    assert sorted(p.height for p in parts) == [2, 3]

@@ -2,8 +2,9 @@
 
 Every stage output is written to a temporary file in the destination folder and renamed into
 place, so a crash never leaves a half-written file where a reader expects a complete one. Every
-stage file is read back through :func:`read_parquet_checked` or :func:`read_json_checked`, so a
-missing, truncated or corrupt file (a full disk, a copy cut short) is one line naming the file
+stage file is read back through :func:`read_parquet_checked`, :func:`iter_parquet_checked` (a
+batch of rows at a time) or :func:`read_json_checked`, so a missing, truncated or corrupt file
+(a full disk, a copy cut short) is one line naming the file
 (:class:`~workbench.core.errors.UnreadableFileError`), never a traceback. The manifests
 themselves are declared in :mod:`workbench.core.manifests`.
 """
@@ -156,6 +157,61 @@ def read_parquet_checked(path: Path, columns: Iterable[str] = (), hint: str = ""
         raise DataContractError(msg) from None
     if schema is None:
         return frame
+    return _cast_to_schema(frame, schema, path, remedy)
+
+
+def iter_parquet_checked(path: Path, hint: str = "", *, schema: dict[str, pl.DataType],
+                         remedy: str = DEFAULT_REMEDY, batch_rows: int = 65_536,
+                         ) -> Iterator[pl.DataFrame]:
+    """Read a stage's Parquet file a batch of rows at a time, in file order.
+
+    The same checks and one-line errors as :func:`read_parquet_checked` with ``schema`` and
+    ``project=True``, but only one batch (at most ``batch_rows`` rows, within one row group) is
+    held at a time, so a file of any size reads in bounded memory.
+
+    Raises
+    ------
+    DataContractError
+        The file is absent, lacks a column, or a column cannot take its schema type.
+    UnreadableFileError
+        The file exists but is not readable Parquet (truncated, corrupt, unreadable), found
+        when it is opened or at the batch where the damage is.
+    """
+    import polars as pl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not path.exists():
+        msg = f"{path}: not found{'; ' + hint if hint else ''}"
+        raise DataContractError(msg)
+    if path.is_dir():
+        raise UnreadableFileError(path, f"{path}: a folder, not a Parquet file; {remedy}")
+    unreadable = (OSError, pa.ArrowException, pl.exceptions.PolarsError)
+    try:
+        file = pq.ParquetFile(path)
+    except unreadable as exc:
+        raise _unreadable(path, "Parquet", exc, remedy) from None
+    with file:
+        missing = [c for c in schema if c not in file.schema_arrow.names]
+        if missing:
+            msg = f"{path}: missing column(s) {', '.join(missing)}{'; ' + hint if hint else ''}"
+            raise DataContractError(msg)
+        batches = file.iter_batches(batch_size=batch_rows, columns=list(schema))
+        while True:
+            try:
+                batch = next(batches, None)
+                if batch is None:
+                    return
+                frame = pl.from_arrow(batch)
+            except unreadable as exc:
+                raise _unreadable(path, "Parquet", exc, remedy) from None
+            yield _cast_to_schema(frame, schema, path, remedy)  # type: ignore[arg-type]
+
+
+def _cast_to_schema(frame: pl.DataFrame, schema: dict[str, pl.DataType], path: Path,
+                    remedy: str) -> pl.DataFrame:
+    import polars as pl
+
     try:
         return frame.select(list(schema)).cast(schema)  # type: ignore[arg-type]
     except pl.exceptions.PolarsError:

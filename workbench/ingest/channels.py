@@ -5,14 +5,15 @@ Message uids are channel-scoped, so each channel's staged parts and its rows alr
 result is appended to its staged file (a Parquet writer left open over the whole pass), in
 channel order, which is the order the stage files promise. Small channels go together in batches
 of up to :data:`BATCH_ROWS` rows (a query has a fixed cost); a larger channel is a batch of its
-own. Only the corpus-wide n-gram sums are built at the end, from the batches' count tables.
-Memory follows the largest batch (the batch size or the largest channel) plus the corpus'
-distinct n-grams of one order, never the whole corpus.
+own. The corpus-wide n-gram sums are merged on disk from the batches' count tables at the end
+(:mod:`workbench.ingest.ngram_totals`). Memory follows the largest batch (the batch size or the
+largest channel), never the whole corpus.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,18 +21,13 @@ from pathlib import Path
 import polars as pl
 
 from workbench.core.config import CleaningConfig
-from workbench.core.io import atomic_path, read_parquet_checked, write_parquet_atomic
+from workbench.core.io import iter_parquet_checked, read_parquet_checked
 from workbench.core.layout import Layout
 from workbench.core.schemas import CLEANED_SCHEMA, PARSED_SCHEMA, empty_frame
 from workbench.ingest.clean import clean_lazy
-from workbench.ingest.stats import (
-    COUNT_SCHEMA,
-    FINAL_SCHEMAS,
-    channel_final,
-    corpus_ngrams,
-    word_freq,
-    words_by_channel,
-)
+from workbench.ingest.ngram_totals import NgramTotals
+from workbench.ingest.parquet_stream import ParquetAppender
+from workbench.ingest.stats import FINAL_SCHEMAS, channel_final, words_by_channel
 
 #: Rows of small channels processed together (a 40 MB export holds about 50,000 messages).
 BATCH_ROWS = 50_000
@@ -129,20 +125,13 @@ def merge_by_channel(
         cost, the regex compilations among them); see :func:`channel_batches`.
     """
     previous = current.parsed_messages
-    sizes: dict[int, int] = {}
-    if previous.exists():
-        ids = read_parquet_checked(previous, ["channel_id"], REINGEST, project=True,
-                                   remedy=REINGEST)
-        known = ids.group_by("channel_id").len()
-        sizes = dict(zip(known["channel_id"].to_list(), known["len"].to_list(), strict=True))
+    sizes = _stored_channel_sizes(previous) if previous.exists() else {}
     incoming_sizes = {cid: sum(_rows(p) for p in paths) for cid, paths in parts.items()}
     result = MergeResult()
-    stats, tokens = [], 0
-    counts_file = work / "ngram_counts.parquet"
-    work.mkdir(parents=True, exist_ok=True)
+    ngrams = NgramTotals(work)
     with contextlib.ExitStack() as stack:
-        def writer(dest: Path, schema: Mapping[str, pl.DataType]) -> _ParquetAppender:
-            return stack.enter_context(_ParquetAppender(dest, schema))
+        def writer(dest: Path, schema: Mapping[str, pl.DataType]) -> ParquetAppender:
+            return stack.enter_context(ParquetAppender(dest, schema))
 
         parsed = writer(out.parsed_messages, PARSED_SCHEMA)
         cleaned_out = writer(out.cleaned_messages, CLEANED_SCHEMA)
@@ -150,7 +139,8 @@ def merge_by_channel(
                             FINAL_SCHEMAS["ngrams_by_channel.parquet"])
         words = writer(out.final / "word_freq_by_channel.parquet",
                        FINAL_SCHEMAS["word_freq_by_channel.parquet"])
-        counts = writer(counts_file, COUNT_SCHEMA)
+        stats = writer(out.final / "channel_stats.parquet",
+                       FINAL_SCHEMAS["channel_stats.parquet"])
         for batch in channel_batches(sizes, incoming_sizes,
                                      batch_rows or BATCH_ROWS):
             existing = (read_parquet_checked(previous, hint=REINGEST, schema=PARSED_SCHEMA,
@@ -170,43 +160,25 @@ def merge_by_channel(
             del cleaned
             by_channel.write(final.by_channel)
             words.write(words_by_channel(final.by_channel.lazy()).collect())
-            counts.write(final.ngrams)
-            stats.append(final.stats)
-            tokens += final.tokens
+            stats.write(final.stats)
+            ngrams.add(final.ngrams, final.tokens)
     rows = {"ngrams_by_channel.parquet": by_channel.rows,
-            "word_freq_by_channel.parquet": words.rows}
-    rows |= _write_corpus_tables(out, pl.scan_parquet(counts_file), stats, tokens)
+            "word_freq_by_channel.parquet": words.rows,
+            "channel_stats.parquet": stats.rows}
+    rows |= ngrams.write(out.final)
     result.final_rows = {name: rows[name] for name in FINAL_SCHEMAS}
     return result
 
 
-class _ParquetAppender:
-    """A Parquet file written a frame at a time (one or more row groups each), atomically."""
-
-    def __init__(self, dest: Path, schema: Mapping[str, pl.DataType]) -> None:
-        self.dest, self.schema = dest, dict(schema)
-        self.rows = 0
-        self._stack = contextlib.ExitStack()
-
-    def __enter__(self) -> _ParquetAppender:
-        import pyarrow.parquet as pq
-
-        self.dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self._stack.enter_context(atomic_path(self.dest))
-        arrow_schema = pl.DataFrame(schema=self.schema).to_arrow(
-            compat_level=pl.CompatLevel.oldest()).schema
-        self._writer = self._stack.enter_context(
-            pq.ParquetWriter(tmp, arrow_schema, compression="zstd", compression_level=1))
-        return self
-
-    def write(self, frame: pl.DataFrame) -> None:
-        """Append ``frame`` (cast to the file's schema)."""
-        table = frame.select([pl.col(c).cast(t) for c, t in self.schema.items()])
-        self._writer.write_table(table.to_arrow(compat_level=pl.CompatLevel.oldest()))
-        self.rows += frame.height
-
-    def __exit__(self, *exc: object) -> None:
-        self._stack.__exit__(*exc)  # type: ignore[arg-type]
+def _stored_channel_sizes(previous: Path) -> dict[int, int]:
+    """Rows per channel in ``parsed/messages.parquet``, read a row group at a time."""
+    sizes: Counter[int] = Counter()
+    for chunk in iter_parquet_checked(previous, REINGEST, schema={"channel_id": pl.Int64},
+                                      remedy=REINGEST):
+        counts = chunk.group_by("channel_id").len()
+        sizes.update(dict(zip(counts["channel_id"].to_list(), counts["len"].to_list(),
+                              strict=True)))
+    return dict(sizes)
 
 
 def _rows(part: Path) -> int:
@@ -244,16 +216,3 @@ def _count_updated(existing: pl.DataFrame, merged: pl.DataFrame, overlap: pl.Ser
         (pl.col("text") != pl.col("text_new")) | pl.col("edited").ne_missing(pl.col("edited_new"))
     )
     return changed.height
-
-
-def _write_corpus_tables(out: Layout, counts: pl.LazyFrame, stats: list[pl.DataFrame],
-                         tokens: int) -> dict[str, int]:
-    ngrams = corpus_ngrams(counts)
-    channel_stats = (pl.concat(stats) if stats
-                     else pl.DataFrame(schema=FINAL_SCHEMAS["channel_stats.parquet"]))
-    rows = {}
-    for name, table in (("word_freq.parquet", word_freq(ngrams, tokens)),
-                        ("ngrams.parquet", ngrams), ("channel_stats.parquet", channel_stats)):
-        write_parquet_atomic(out.final / name, table)
-        rows[name] = table.height
-    return rows

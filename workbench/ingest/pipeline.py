@@ -16,19 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import polars as pl
 from tqdm.auto import tqdm
 
 from workbench.core.config import CleaningConfig
 from workbench.core.errors import InputFileError
-from workbench.core.io import (
-    read_parquet_checked,
-    sha256_bytes,
-    sha256_file,
-    write_bytes_atomic,
-    write_json_atomic,
-    write_parquet_atomic,
-)
+from workbench.core.io import sha256_bytes, sha256_file, write_bytes_atomic, write_json_atomic
 from workbench.core.layout import MANIFEST, Layout
 from workbench.core.manifests import (
     CleanedManifest,
@@ -41,10 +33,10 @@ from workbench.core.manifests import (
     write_manifest,
 )
 from workbench.core.progress import bars_disabled
-from workbench.core.schemas import QUARANTINE_SCHEMA, empty_frame
 from workbench.core.settings.ingest import IngestConfig
-from workbench.ingest.channels import REINGEST, MergeResult, merge_by_channel
+from workbench.ingest.channels import MergeResult, merge_by_channel
 from workbench.ingest.parse import parse_export
+from workbench.ingest.quarantine import write_quarantine
 from workbench.ingest.sources import ExportFile, ExportReader, discover
 from workbench.ingest.staging import Staging
 
@@ -104,6 +96,8 @@ class StagedInput:
     quarantine_reasons: dict[str, int]
     channel_parts: dict[int, Path]
     """The staged messages of each channel of the export."""
+    quarantine_part: Path
+    """The staged quarantine of the export."""
 
 
 def stage_exports(
@@ -129,13 +123,15 @@ def stage_exports(
             part = staging.parts / f"{i:06d}-{j:04d}.messages.parquet"
             rows.write_parquet(part)
             channel_parts[int(cid)] = part  # type: ignore[call-overload]
-        parsed.quarantine.write_parquet(staging.parts / f"{i:06d}.quarantine.parquet")
+        quarantine_part = staging.parts / f"{i:06d}.quarantine.parquet"
+        parsed.quarantine.write_parquet(quarantine_part)
         # The JSON is stored for zip members too, so every row's source_sha256 has its raw file.
         if not (known_raw / f"{sha}.json").exists():
             write_bytes_atomic(staging.out.raw / f"{sha}.json", data)
         reasons = Counter(parsed.quarantine.get_column("reason").to_list())
         staged.append(StagedInput(export, sha, len(data), parsed.messages.height,
-                                  parsed.n_service, dict(reasons), channel_parts))
+                                  parsed.n_service, dict(reasons), channel_parts,
+                                  quarantine_part))
     for zip_path in dict.fromkeys(f.container for f in files if f.container is not None):
         sha = sha256_file(zip_path)
         if not (known_raw / f"{sha}.zip").exists():
@@ -200,20 +196,15 @@ def _ingest_staged(
 ) -> IngestSummary:
     stages, out = staging.stages, staging.out
     staged = stage_exports(files, staging, limits)
-    new_quarantine = _read_parts(staging, "quarantine", QUARANTINE_SCHEMA)
-    old_quarantine = _read_or_empty(stages.quarantine, QUARANTINE_SCHEMA)
-    quarantine = (
-        pl.concat([old_quarantine, new_quarantine], how="vertical")
-        .unique(subset=["source_sha256", "index"], keep="last", maintain_order=True)
-    )
-    del old_quarantine
+    quarantined = write_quarantine(stages.quarantine, out.quarantine,
+                                   [(item.sha256, item.quarantine_part) for item in staged])
     parts: dict[int, list[Path]] = {}
     for item in staged:
         for cid, part in item.channel_parts.items():
             parts.setdefault(cid, []).append(part)
     # One channel at a time: parsed, cleaned and final are written as streams of channels.
     merged = merge_by_channel(stages, out, staging.root / "channels", parts, cleaning)
-    _write_parsed(stages, out, merged, quarantine, staged)
+    _write_parsed(stages, out, merged, quarantined, staged)
     _write_cleaned(out, cleaning, merged)
     _write_final(out, merged)
 
@@ -224,7 +215,7 @@ def _ingest_staged(
         files=len(files),
         content_messages=merged.incoming,
         service_skipped=sum(item.service for item in staged),
-        quarantined=new_quarantine.height,
+        quarantined=sum(reasons.values()),
         duplicates_merged=merged.duplicates,
         new_messages=merged.new,
         updated_messages=merged.updated,
@@ -234,27 +225,14 @@ def _ingest_staged(
     )
 
 
-def _read_parts(staging: Staging, kind: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    parts = sorted(staging.parts.glob(f"*.{kind}.parquet"))
-    if not parts:
-        return empty_frame(schema)
-    return pl.read_parquet(parts).select(list(schema)).cast(schema)  # type: ignore[arg-type]
-
-
-def _read_or_empty(path: Path, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    if not path.exists():
-        return empty_frame(schema)
-    return read_parquet_checked(path, hint=REINGEST, schema=schema, remedy=REINGEST)
-
-
 def _write_parsed(
-    current: Layout, stages: Layout, merged: MergeResult, quarantine: pl.DataFrame,
+    current: Layout, stages: Layout, merged: MergeResult, quarantined: int,
     staged: Sequence[StagedInput],
 ) -> None:
-    """Write ``parsed/``'s quarantine and manifest into ``stages`` (the staging).
+    """Write ``parsed/``'s manifest into ``stages`` (the staging).
 
-    The messages file is written by :func:`merge_by_channel`; ``current``'s manifest inputs
-    are carried over.
+    The messages file is written by :func:`merge_by_channel` and the quarantine (``quarantined``
+    rows) by :func:`write_quarantine`; ``current``'s manifest inputs are carried over.
     """
     previous_path = current.parsed / MANIFEST
     previous = (read_manifest(previous_path, ParsedManifest).inputs
@@ -265,7 +243,6 @@ def _write_parsed(
                                         bytes=item.bytes,
                                         raw=(stages.raw / f"{item.sha256}.json")
                                         .relative_to(stages.root).as_posix())
-    write_parquet_atomic(stages.quarantine, quarantine)
     manifest = ParsedManifest(
         **envelope("parsed"),
         inputs=sorted(inputs.values(), key=lambda i: i.path),
@@ -273,7 +250,7 @@ def _write_parsed(
             stages.parsed_messages.name: OutputFile(
                 rows=merged.total, sha256=sha256_file(stages.parsed_messages)),
             stages.quarantine.name: OutputFile(
-                rows=quarantine.height, sha256=sha256_file(stages.quarantine)),
+                rows=quarantined, sha256=sha256_file(stages.quarantine)),
         },
         config={},
         channels=merged.channel_rows,

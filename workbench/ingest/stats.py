@@ -13,8 +13,9 @@ counting never hashes strings (see :func:`_count_ngrams`).
 
 Everything is counted a few whole channels at a time (:func:`channel_final`) and the corpus-wide
 tables are sums of those count tables (:func:`corpus_ngrams`), so memory follows the largest batch
-of channels, not the corpus; ingest streams the batches' pieces to disk (:func:`build_final` is
-the same assembly in memory, one channel at a time).
+of channels, not the corpus; ingest streams the batches' pieces to disk and sums the n-gram
+counts there (:mod:`workbench.ingest.ngram_totals`); :func:`build_final` is the same assembly in
+memory, one channel at a time.
 """
 
 from __future__ import annotations
