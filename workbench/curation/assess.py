@@ -158,8 +158,11 @@ def assess_task(
     x = features[clf.name]
     given = [majority([v for _, v in vs], spec.kind, spec.labels) for vs in answers.votes]
     train = [a if a is not None else g for a, g in zip(answers.adjudicated, given, strict=True)]
+    trained = {t[0] for t in train if t}
     if spec.kind == "single":
-        classes = [lab for lab in spec.labels if any(t and t[0] == lab for t in train)]
+        # Every label someone gave (a vote outvoted everywhere is still a column of CROWDLAB).
+        used = trained | {v[0] for vs in answers.votes for _, v in vs if v}
+        classes = [lab for lab in spec.labels if lab in used]
     else:
         classes = list(spec.labels)
     data = _TaskData(spec, answers, given, train, np.array([len(vs) for vs in answers.votes]),
@@ -170,8 +173,8 @@ def assess_task(
                           n_adjudicated=sum(a is not None for a in answers.adjudicated))
     if data.n < cfg.min_labeled:
         outcome.skipped = f"{data.n} labeled item(s), fewer than min_labeled={cfg.min_labeled}"
-    elif spec.kind == "single" and len(classes) < 2:
-        outcome.skipped = f"only one label used ({classes[0] if classes else 'none'})"
+    elif spec.kind == "single" and len(trained) < 2:
+        outcome.skipped = f"only one label used ({next(iter(trained), 'none')})"
     if outcome.skipped:
         rows = data.frame(
             suggested=[None] * data.n, label_quality=[None] * data.n, is_issue=[False] * data.n,
@@ -242,6 +245,9 @@ def cleanlab_single(labels: np.ndarray, probs: np.ndarray, filter_by: str) -> tu
     from cleanlab.filter import find_label_issues
     from cleanlab.rank import get_label_quality_scores
 
+    if np.unique(labels).size < 2:
+        # Every label is one class (a consensus can collapse to it): nothing to contradict.
+        return np.zeros(labels.size, dtype=bool), probs[np.arange(labels.size), labels]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mask = find_label_issues(labels, probs, filter_by=filter_by, n_jobs=1)
@@ -260,6 +266,12 @@ def _cleanlab_multi(labels: list[list[int]], probs: np.ndarray, filter_by: str) 
     return np.asarray(mask, dtype=bool), np.asarray(quality, dtype=float)
 
 
+def _tied(votes: Sequence[tuple[str, list[str]]]) -> bool:
+    """Whether two or more labels share the most votes of a single-choice item."""
+    counts = Counter(v[0] for _, v in votes if v).most_common(2)
+    return len(counts) == 2 and counts[0][1] == counts[1][1]
+
+
 def _annotator_list(answers: TaskAnswers) -> list[str]:
     return sorted({a for vs in answers.votes for a, _ in vs})
 
@@ -272,9 +284,16 @@ def _assess_single(
     classes, answers = data.classes, data.answers
     index = {lab: i for i, lab in enumerate(classes)}
     y = np.array([index[t[0]] for t in data.train])
+    # Annotators who disagree evenly give no label to learn: tied items are predicted out of
+    # fold but never trained on. Training on a tie broken by label order taught the classifier
+    # a bias toward the first-declared labels, which CROWDLAB then trusted (bench/consensus.py:
+    # on two simulated annotators per SIB-200 text, 0.685-0.816 vs gold with it, 0.791-0.837
+    # without).
+    tied = np.array([not data.adjudicated(i) and _tied(vs) for i, vs in enumerate(answers.votes)],
+                    dtype=bool)
     probs, probs_other = out_of_fold_probs(
         x_items, y, spec=clf, n_classes=len(classes), folds=cfg.folds, seed=cfg.seed,
-        x_unlabeled=x_other, n_jobs=cfg.n_jobs)
+        x_unlabeled=x_other, n_jobs=cfg.n_jobs, train_mask=~tied if tied.any() else None)
 
     used = y.copy()  # the label each item would train with
     consensus: Consensus | None = None
