@@ -10,7 +10,6 @@ from synthetic.corpus import annotations_from_labels, make_corpus
 from tests.curation_helpers import in_memory
 from workbench.core.settings.curation import FlagConfig
 from workbench.core.taxonomy import load_taxonomy
-from workbench.curation.classifiers import get_classifier, out_of_fold_probs
 from workbench.curation.flag import flag_labels
 
 
@@ -79,18 +78,18 @@ def test_consensus_of_one_class_is_not_an_error() -> None:
     assert not rows.get_column("is_issue").any()
 
 
-def test_masked_items_never_train_a_model() -> None:
-    rng = np.random.default_rng(0)
-    x = rng.random((60, 8))
-    y = (x[:, 0] > 0.5).astype(int)
-    mask = np.ones(60, dtype=bool)
-    mask[::4] = False
-    spec = get_classifier("tfidf_lr")
-    # The masked items carry a third class no other item has: a model that never trains on
-    # them never predicts it; one that does, does.
-    y[~mask] = 2
-    masked, _ = out_of_fold_probs(x, y, spec=spec, n_classes=3, folds=3, seed=1, train_mask=mask)
-    unmasked, _ = out_of_fold_probs(x, y, spec=spec, n_classes=3, folds=3, seed=1)
-    assert masked[:, 2].max() < 1e-3
-    assert unmasked[:, 2].min() > 1e-3
-    assert np.allclose(masked.sum(axis=1), 1.0)
+def test_a_tie_trains_as_the_rarer_label_not_the_first_declared() -> None:
+    from workbench.curation.answers import TaskAnswers
+    from workbench.curation.assess import _break_ties_toward_rare, _TaskData
+
+    answers = TaskAnswers(
+        uids=["1", "2", "3", "4"],
+        votes=[[("a", ["x"]), ("b", ["y"])],      # tie: y is rarer than x in the task
+               [("a", ["x"]), ("b", ["x"])],
+               [("a", ["x"]), ("b", ["z"])],      # tie: z is rarer still
+               [("a", ["y"]), ("b", ["x"])]],     # tie, but adjudicated: left alone
+        adjudicated=[None, None, None, ["x"]])
+    index = {"x": 0, "y": 1, "z": 2}
+    data = _TaskData(None, answers, [], [], np.array([2, 2, 2, 2]), list(index), None)  # type: ignore[arg-type]
+    y = np.array([0, 0, 0, 0])  # the majority with ties to the label declared first
+    assert _break_ties_toward_rare(y, answers, data, index).tolist() == [1, 0, 2, 0]

@@ -255,10 +255,7 @@ def fit_predict(spec: ClassifierSpec, seed: int, x_train: spmatrix, y_train: np.
                 x_pred: spmatrix, n_classes: int) -> np.ndarray:
     """Fit ``spec``'s model on one training set; ``(m, n_classes)`` probabilities of ``x_pred``."""
     if np.unique(y_train).size < 2:
-        # One class in this fold's training data: the only honest prediction is that class
-        # (none at all: every class is as likely).
-        if not y_train.size:
-            return np.full((x_pred.shape[0], n_classes), 1.0 / n_classes)
+        # One class in this fold's training data: the only honest prediction is that class.
         out = np.zeros((x_pred.shape[0], n_classes))
         out[:, int(y_train[0])] = 1.0
         return out
@@ -283,7 +280,6 @@ def out_of_fold_probs(
     seed: int = 0,
     x_unlabeled: spmatrix | None = None,
     n_jobs: int = 1,
-    train_mask: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """K-fold out-of-fold class probabilities for labeled items, and fold-averaged ones for the rest.
 
@@ -307,10 +303,6 @@ def out_of_fold_probs(
         K predictions are averaged (no extra fit on all the data).
     n_jobs
         Folds fitted in parallel processes.
-    train_mask
-        ``(n,)`` booleans: items whose label a model may learn from (default: all). The others
-        (e.g. two annotators who disagree: no label to learn yet) still get out-of-fold
-        probabilities, and their ``y`` only places them in a fold.
 
     Returns
     -------
@@ -336,8 +328,6 @@ def out_of_fold_probs(
     n_unlab = 0 if x_unlabeled is None else x_unlabeled.shape[0]
     jobs = []
     for train_idx, test_idx in splits:
-        if train_mask is not None:
-            train_idx = train_idx[train_mask[train_idx]]
         x_pred = x[test_idx] if not n_unlab else _stack(x[test_idx], x_unlabeled)
         jobs.append(delayed(fit_predict)(spec, seed, x[train_idx], y[train_idx], x_pred, n_classes))
     if n_jobs > 1:
