@@ -42,8 +42,10 @@ def test_every_entry_fits_sums_to_one_and_repeats_with_its_seed(name: str, verti
     assert (first.argmax(axis=1) == y).mean() > 0.5, name
 
 
-def test_the_blend_is_the_single_choice_default_and_an_auto_candidate() -> None:
-    assert DEFAULT_CLASSIFIERS == {"single": "tfidf_nb_svm", "multi": "tfidf_lr"}
+def test_the_blend_is_an_auto_candidate_and_not_the_default() -> None:
+    # More accurate on both real sets, but 2-5x the time of calibrated NB: the 46,000-post flag
+    # would pass a minute (README), so auto considers it and the default stays.
+    assert DEFAULT_CLASSIFIERS == {"single": "tfidf_nb_cal", "multi": "tfidf_lr"}
     assert "tfidf_nb_svm" in [s.name for s in auto_candidates()]
 
 
