@@ -43,12 +43,10 @@ class Member:
 
 def raw_scores(model: Any, x: Any) -> np.ndarray:
     """``(n, K)`` uncalibrated scores: naive Bayes log probabilities or linear margins."""
-    if hasattr(model, "predict_log_proba") and not hasattr(model, "decision_function"):
-        scores = model.predict_log_proba(x)
-    elif hasattr(model, "predict_joint_log_proba"):
-        scores = model.predict_joint_log_proba(x)
-    else:
+    if hasattr(model, "decision_function"):
         scores = model.decision_function(x)
+    else:
+        scores = model.predict_log_proba(x)
     scores = np.asarray(scores, dtype=np.float64)
     if scores.ndim == 1:  # two classes: one margin
         scores = np.column_stack([-scores, scores])

@@ -5,8 +5,10 @@ factory (a scikit-learn classifier with ``predict_proba``). The featurizer is fi
 every text of the run, labeled or not: it never sees a label, so sharing it between folds leaks
 nothing, and it is the slow half (character n-grams of 46,000 posts), so it is worth sharing.
 
-The default, ``tfidf_lr``, is character n-gram TF-IDF (``char_wb``, 2..4) + logistic regression:
-it needs no Amharic tokenizer. ``word_char_lr`` adds word uni/bigrams to longer character
+The baseline, ``tfidf_lr``, is character n-gram TF-IDF (``char_wb``, 2..4) + logistic regression:
+it needs no Amharic tokenizer (the default for multi-label tasks; single-choice tasks default to
+``tfidf_nb_cal``). ``tfidf_nb_svm`` blends naive Bayes and a linear SVM with settings chosen by
+inner cross-validation (:mod:`workbench.curation.blend`). ``word_char_lr`` adds word uni/bigrams to longer character
 n-grams; ``embed_lr`` classifies the vectors of a local encoder (``curation.flag.encoder``, see
 :mod:`workbench.curation.encoders`). ``auto`` is not an entry but a choice among them, per task,
 by out-of-fold log loss (:func:`choose_by_log_loss`).
