@@ -145,9 +145,20 @@ def test_self_check_finds_the_flips_it_injected(corpus) -> None:
     assert current.precision > 0.5, is_ad.lines()
     assert current.recall > 0.5, is_ad.lines()
     # Lower label_quality thresholds flag fewer items: the operating point moves.
-    flagged = [p.flagged for p in is_ad.points[1:]]
+    flagged = [p.flagged for p in is_ad.points if p.name.startswith("label_quality <")]
     assert flagged == sorted(flagged)
     assert flagged[0] < flagged[-1]
+    # The other cleanlab methods are measured on the same run; each reads as it would if it
+    # were the configured one.
+    others = {p.name: p for p in is_ad.points if p.name.startswith("filter_by=")}
+    assert set(others) == {"filter_by=low_normalized_margin", "filter_by=prune_by_noise_rate",
+                           "filter_by=both"}
+    margin = {c.task: c for c in self_check(
+        inputs, cfg=FlagConfig(folds=3, filter_by="low_normalized_margin"), rate=0.1)}["is_ad"]
+    assert margin.points[0].name == "current (filter_by=low_normalized_margin)"
+    same = others["filter_by=low_normalized_margin"]
+    assert (margin.points[0].flagged, margin.points[0].precision, margin.points[0].recall) == (
+        same.flagged, same.precision, same.recall)
 
 
 def test_self_check_cli_writes_nothing(tmp_path: Path, corpus) -> None:

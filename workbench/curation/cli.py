@@ -65,7 +65,7 @@ def flag(
     out: OutOption = None,
     classifier: Annotated[
         str | None, typer.Option("--classifier", help="Classifier by name (tfidf_lr, tfidf_nb, "
-                                 "tfidf_sgd, tfidf_nb_cal, word_char_lr, embed_lr) or 'auto': per task, the "
+                                 "tfidf_sgd, tfidf_nb_cal, tfidf_nb_svm, word_char_lr, embed_lr) or 'auto': per task, the "
                                  "lowest out-of-fold log loss, for every task (default: curation.flag.classifier, "
                                  "tfidf_nb_cal for single-choice and tfidf_lr for multi-label tasks).")
     ] = None,

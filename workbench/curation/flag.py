@@ -67,6 +67,9 @@ class FlagResult:
     model_version: str
     notes: list[str] = field(default_factory=list)
     out_dir: Path | None = None
+    #: Per assessed task: its classes and the ``(n_texts, K)`` probabilities, in text order
+    #: (out of fold for labeled texts). Kept in memory only (the self-check reads them).
+    probabilities: dict[str, tuple[list[str], np.ndarray]] = field(default_factory=dict)
 
     def summary_lines(self, *, top: int = 5) -> list[str]:
         """Issues per task and label, the worst annotators, the ``top`` worst items."""
@@ -217,6 +220,7 @@ def flag_labels(
     model_version = f"{cfg.classifier_label()}-k{cfg.folds}-{inputs.annotations_sha[:12]}"
 
     rows, tables, preds, outcomes = [], [], [], []
+    probabilities: dict[str, tuple[list[str], np.ndarray]] = {}
     for spec in tqdm(inputs.tasks, desc="flag", unit="task", disable=bars_disabled(), leave=False):
         items = collect_answers(inputs.annotations, spec, inputs.all_tasks)
         if not items.uids:
@@ -227,6 +231,7 @@ def flag_labels(
         tables.append(result.annotators)
         outcomes.append(result.outcome)
         if result.probs_all is not None:
+            probabilities[spec.name] = result.classes, result.probs_all
             preds.append(_predictions(spec, result.probs_all, result.classes,
                                       texts.get_column("uid"), model_version))
     issues = pl.concat(rows) if rows else pl.DataFrame(schema=LABEL_ISSUES_SCHEMA)
@@ -242,7 +247,8 @@ def flag_labels(
                   if tables else pl.DataFrame(schema=ANNOTATOR_QUALITY_SCHEMA))
     predictions = pl.concat(preds) if preds else pl.DataFrame(schema=PREDICTIONS_SCHEMA)
     return FlagResult(conform(issues, LABEL_ISSUES_SCHEMA), annotators.sort("task", "quality"),
-                      predictions, outcomes, model_version, list(inputs.notes))
+                      predictions, outcomes, model_version, list(inputs.notes),
+                      probabilities=probabilities)
 
 
 def run_flag(

@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from workbench.core.settings.curation import FlagConfig
-from workbench.curation.flag import flag_labels
+from workbench.curation.flag import FlagResult, flag_labels
 from workbench.curation.inputs import CurationInputs
 
 if TYPE_CHECKING:
@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 
 #: ``label_quality`` thresholds reported besides the current operating point.
 THRESHOLDS = (0.05, 0.1, 0.2, 0.3, 0.5)
+
+#: cleanlab methods reported besides the current one (``curation.flag.filter_by``), from the
+#: same out-of-fold probabilities (bench/flags.py compares them on the real sets).
+FILTERS = ("low_self_confidence", "low_normalized_margin", "prune_by_noise_rate", "both")
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ class TaskCheck:
             return [f"{self.task}: not checked: {self.skipped}"]
         out = [f"{self.task}: {self.n_flipped} known flip(s) injected among {self.n_confident} "
                "confidently labeled item(s)"]
-        out += [f"    {p.name:<38} flags {p.flagged:>6}  precision {p.precision:.3f}  "
+        out += [f"    {p.name:<40} flags {p.flagged:>6}  precision {p.precision:.3f}  "
                 f"recall {p.recall:.3f}" for p in self.points or []]
         return out
 
@@ -80,6 +84,32 @@ def _points(rows: pl.DataFrame, flipped: set[str], filter_by: str) -> list[Opera
                     set(uids.filter(rows.get_column("is_issue")).to_list()))]
     points += [point(f"label_quality < {t}", set(uids.filter(quality < t).to_list()))
                for t in THRESHOLDS]
+    return points
+
+
+def _filter_points(noisy: FlagResult, task: str, inputs: CurationInputs, counted: set[str],
+                   flipped: set[str], current: str) -> list[OperatingPoint]:
+    """The other cleanlab methods on the noisy run's own probabilities, counted as ``_points``."""
+    from workbench.curation.assess import cleanlab_single
+
+    if task not in noisy.probabilities:
+        return []
+    classes, probs_all = noisy.probabilities[task]
+    rows = noisy.label_issues.filter(pl.col("task") == task)
+    row_of = {u: i for i, u in enumerate(inputs.texts.get_column("uid").to_list())}
+    uids = rows.get_column("uid").to_list()
+    labels = np.array([classes.index(v[0]) for v in rows.get_column("label").to_list()])
+    probs = probs_all[[row_of[u] for u in uids]]
+    points = []
+    for method in FILTERS:
+        if method == current:
+            continue
+        mask, _ = cleanlab_single(labels, probs, method)
+        flagged = {u for u, m in zip(uids, mask, strict=True) if m} & counted
+        tp = len(flagged & flipped)
+        points.append(OperatingPoint(f"filter_by={method}", len(flagged),
+                                     tp / len(flagged) if flagged else 0.0,
+                                     tp / len(flipped) if flipped else 0.0))
     return points
 
 
@@ -148,6 +178,7 @@ def self_check(inputs: CurationInputs, *, cfg: FlagConfig, rate: float | None = 
             (pl.col("task") == spec.name) & pl.col("uid").is_in(list(keep)))
         check.n_flipped = n_flip
         check.points = _points(noisy_rows, flipped, cfg.filter_by)
+        check.points[1:1] = _filter_points(noisy, spec.name, inputs, keep, flipped, cfg.filter_by)
     return checks
 
 
