@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -54,14 +55,18 @@ def test_truncated_parquet_is_one_line_naming_the_file(tmp_path: Path, keep: flo
     assert caught.value.path == path
 
 
-def test_corrupt_bytes_in_the_middle(tmp_path: Path) -> None:
+@pytest.mark.parametrize("read", [
+    read_parquet_checked,
+    lambda path: list(iter_parquet_checked(path, schema={"uid": pl.Utf8}, batch_rows=1_000)),
+], ids=["whole", "streamed"])
+def test_corrupt_bytes_in_the_middle(tmp_path: Path, read: Callable[[Path], object]) -> None:
     path = tmp_path / "m.parquet"
     write_parquet_atomic(path, pl.DataFrame({"uid": [str(i) * 5 for i in range(20_000)]}))
     data = bytearray(path.read_bytes())
     data[200:len(data) // 2] = bytes(len(data) // 2 - 200)
     path.write_bytes(bytes(data))
     with pytest.raises(UnreadableFileError, match="truncated or corrupt"):
-        read_parquet_checked(path)
+        read(path)
 
 
 def test_absent_file_and_missing_column_say_what_to_run(tmp_path: Path) -> None:
@@ -147,13 +152,3 @@ def test_the_streamed_reader_fails_as_the_whole_file_reader(tmp_path: Path, keep
     write_parquet_atomic(path, pl.DataFrame({"uid": ["1:1"], "n": ["not a number"]}))
     with pytest.raises(DataContractError, match=r"n \(String, expected Int64\); move it away$"):
         list(iter_parquet_checked(path, schema=SCHEMA, remedy="move it away"))
-
-
-def test_the_streamed_reader_on_corrupt_bytes_in_the_middle(tmp_path: Path) -> None:
-    path = tmp_path / "m.parquet"
-    write_parquet_atomic(path, pl.DataFrame({"uid": [str(i) * 5 for i in range(20_000)]}))
-    data = bytearray(path.read_bytes())
-    data[200:len(data) // 2] = bytes(len(data) // 2 - 200)
-    path.write_bytes(bytes(data))
-    with pytest.raises(UnreadableFileError, match="truncated or corrupt"):
-        list(iter_parquet_checked(path, schema={"uid": pl.Utf8}, batch_rows=1_000))
