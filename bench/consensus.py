@@ -35,7 +35,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.curation import load_real  # noqa: E402
+from bench.curation import load_real, text_norm_of  # noqa: E402
 from synthetic.annotators import majority_first, plain_crowdlab, simulate_votes  # noqa: E402
 
 #: Annotator accuracies simulated: a careful and a hurried annotator, then a third in between.
@@ -86,16 +86,12 @@ def workbench_consensus(texts: list[str], votes: np.ndarray, classes: list[str],
 
 
 def run(name: str, path: Path, *, seed: int, classifier: str | None, work: Path) -> list[dict]:
-    import polars as pl
 
-    from workbench.curation.inputs import _complete_cleaned
 
     texts, labels = load_real(name, path)
     classes = sorted(set(labels))
     gold = np.array([classes.index(v) for v in labels])
-    norm = (_complete_cleaned(pl.DataFrame({"uid": [str(i) for i in range(len(texts))],
-                                            "text": texts}), None)
-            .get_column("text_norm").fill_null("").to_list())
+    norm = text_norm_of(texts)
     sim = look_alike(norm, gold, len(classes), seed)
     rows = []
     for m, accuracies in PANELS.items():

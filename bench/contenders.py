@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.curation import load_real  # noqa: E402
+from bench.curation import load_real, text_norm_of  # noqa: E402
 
 
 def nb_weighted_lr(c: float = 4.0, alpha: float = 1.0) -> Any:
@@ -112,18 +112,14 @@ def _word_char() -> Any:
 
 
 def run(name: str, path: Path, seed: int) -> None:
-    import polars as pl
     from sklearn.model_selection import StratifiedKFold
 
     from workbench.curation.classifiers import REGISTRY, log_loss_of
-    from workbench.curation.inputs import _complete_cleaned
 
     texts, labels = load_real(name, path)
     classes = sorted(set(labels))
     y = np.array([classes.index(v) for v in labels])
-    corpus = (_complete_cleaned(pl.DataFrame({"uid": [str(i) for i in range(len(texts))],
-                                              "text": texts}), None)
-              .get_column("text_norm").fill_null("").to_list())
+    corpus = text_norm_of(texts)
     features = {"char": REGISTRY["tfidf_lr"].featurizer().fit_transform(corpus),
                 "word_char": _word_char().fit_transform(corpus)}
     splits = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(np.zeros(y.size), y))

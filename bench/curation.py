@@ -195,16 +195,24 @@ def load_real(name: str, path: Path):
     return data.get_column("text").to_list(), data.get_column("label").to_list()
 
 
+def text_norm_of(texts: list[str]) -> list[str]:
+    """``text_norm`` of plain texts, computed exactly as curation does for a user's texts file."""
+    import polars as pl
+
+    from workbench.curation.inputs import _complete_cleaned
+
+    frame = pl.DataFrame({"uid": [str(i) for i in range(len(texts))], "text": texts})
+    return _complete_cleaned(frame, None).get_column("text_norm").fill_null("").to_list()
+
+
 def compare_classifiers(name: str, texts: list[str], labels: list[str], rate: float, seed: int,
                         encoder: Path | None) -> list[dict]:
     """Each classifier's 5-fold accuracy / log loss, and cleanlab P/R at ``rate`` flips."""
     import numpy as np
-    import polars as pl
 
     from workbench.curation.assess import cleanlab_single
     from workbench.curation.choose import choose, featurize_all
     from workbench.curation.classifiers import auto_candidates, log_loss_of, out_of_fold_probs
-    from workbench.curation.inputs import _complete_cleaned
 
     classes = sorted(set(labels))
     y = np.array([classes.index(v) for v in labels])
@@ -214,10 +222,7 @@ def compare_classifiers(name: str, texts: list[str], labels: list[str], rate: fl
     for i in flip:
         noisy[i] = rng.choice([c for c in range(len(classes)) if c != y[i]])
     truth = set(flip.tolist())
-    # text_norm, computed exactly as curation does for a user's texts file (what flag reads).
-    corpus = _complete_cleaned(pl.DataFrame({"uid": [str(i) for i in range(len(texts))],
-                                             "text": texts}), None).get_column("text_norm")
-    corpus = corpus.fill_null("").to_list()
+    corpus = text_norm_of(texts)  # what flag reads
     specs = auto_candidates(encoder)
     with Clock() as c_feat:
         feats = featurize_all(corpus, specs)

@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.curation import load_real, score  # noqa: E402
+from bench.curation import load_real, score, text_norm_of  # noqa: E402
 
 FILTERS = ("low_self_confidence", "low_normalized_margin", "prune_by_noise_rate", "both",
            "prune_by_class", "confident_learning")
@@ -45,19 +45,15 @@ def flips(y: np.ndarray, n_classes: int, rate: float, seed: int) -> tuple[np.nda
 
 
 def run(name: str, path: Path, rate: float, seed: int) -> list[dict]:
-    import polars as pl
 
     from workbench.curation.assess import cleanlab_single
     from workbench.curation.classifiers import REGISTRY, out_of_fold_probs
-    from workbench.curation.inputs import _complete_cleaned
 
     texts, labels = load_real(name, path)
     classes = sorted(set(labels))
     y = np.array([classes.index(v) for v in labels])
     noisy, truth = flips(y, len(classes), rate, seed)
-    corpus = (_complete_cleaned(pl.DataFrame({"uid": [str(i) for i in range(len(texts))],
-                                              "text": texts}), None)
-              .get_column("text_norm").fill_null("").to_list())
+    corpus = text_norm_of(texts)
     x = REGISTRY["tfidf_lr"].featurizer().fit_transform(corpus)  # all entries share char_wb 2-4
     cache: dict[tuple[str, int], tuple[np.ndarray, float]] = {}
     rows = []
