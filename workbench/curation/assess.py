@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -335,25 +335,16 @@ def _assess_single(
     mask, quality = cleanlab_single(used, probs, cfg.filter_by)
     suggested = probs.argmax(axis=1)
 
-    reasons: list[str | None] = []
-    issue = np.zeros(data.n, dtype=bool)
-    for i in range(data.n):
-        if data.adjudicated(i):
-            reasons.append("adjudicated in review")
-            continue
-        parts = []
-        if mask[i]:
-            s = suggested[i]
-            parts.append(f"classifier disagrees: P({classes[s]})={probs[i, s]:.2f}, "
-                         f"P({classes[used[i]]})={probs[i, used[i]]:.2f}")
-        if data.multi[i]:
-            quality[i] = cons_quality[i]
-            if cons_quality[i] < cfg.min_consensus_quality:
-                agree = sum(v[0] == classes[used[i]] for _, v in answers.votes[i])
-                parts.append(f"annotators disagree: {agree} of {data.n_votes[i]} chose "
-                             f"{classes[used[i]]} (consensus quality {cons_quality[i]:.2f})")
-        issue[i] = bool(parts)
-        reasons.append("; ".join(parts) or None)
+    def disagrees(i: int) -> str:
+        s = suggested[i]
+        return (f"classifier disagrees: P({classes[s]})={probs[i, s]:.2f}, "
+                f"P({classes[used[i]]})={probs[i, used[i]]:.2f}")
+
+    def chose(i: int) -> tuple[int, str]:
+        return sum(v[0] == classes[used[i]] for _, v in answers.votes[i]), classes[used[i]]
+
+    issue, reasons = _issue_reasons(data, mask, quality, cons_quality, cfg.min_consensus_quality,
+                                    disagrees, chose)
 
     rows = data.frame(
         suggested=[[classes[s]] for s in suggested], label_quality=quality, is_issue=issue,
@@ -409,26 +400,18 @@ def _assess_multi(
                                     cfg.filter_by)
     suggested = probs >= 0.5
 
-    reasons: list[str | None] = []
-    issue = np.zeros(data.n, dtype=bool)
-    for i in range(data.n):
-        if data.adjudicated(i):
-            reasons.append("adjudicated in review")
-            continue
-        parts = []
-        if mask[i]:
-            # Name the label the evidence disagrees with most.
-            j = int(np.argmax(np.abs(probs[i] - used[i])))
-            state = "given" if used[i, j] else "not given"
-            parts.append(f"classifier disagrees: {classes[j]} {state} but P={probs[i, j]:.2f}")
-        if data.multi[i]:
-            quality[i] = cons_quality[i]
-            if cons_quality[i] < cfg.min_consensus_quality:
-                agree = sum(sorted(v) == sorted(cons_labels[i] or []) for _, v in answers.votes[i])
-                parts.append(f"annotators disagree: {agree} of {data.n_votes[i]} chose "
-                             f"{format_labels(cons_labels[i])} (consensus quality {cons_quality[i]:.2f})")
-        issue[i] = bool(parts)
-        reasons.append("; ".join(parts) or None)
+    def disagrees(i: int) -> str:
+        # Name the label the evidence disagrees with most.
+        j = int(np.argmax(np.abs(probs[i] - used[i])))
+        state = "given" if used[i, j] else "not given"
+        return f"classifier disagrees: {classes[j]} {state} but P={probs[i, j]:.2f}"
+
+    def chose(i: int) -> tuple[int, str]:
+        agree = sum(sorted(v) == sorted(cons_labels[i] or []) for _, v in answers.votes[i])
+        return agree, format_labels(cons_labels[i])
+
+    issue, reasons = _issue_reasons(data, mask, quality, cons_quality, cfg.min_consensus_quality,
+                                    disagrees, chose)
 
     rows = data.frame(
         suggested=[[classes[j] for j in np.flatnonzero(row)] for row in suggested],
@@ -449,6 +432,34 @@ def _assess_multi(
         table = _model_annotator_quality(answers, get_label_quality_scores(vote_sets, probs[item]),
                                          (onehot == suggested[item]).all(axis=1))
     return rows, table, data.rows.spread(probs, probs_other)
+
+
+def _issue_reasons(
+    data: _TaskData, mask: np.ndarray, quality: np.ndarray, cons_quality: np.ndarray,
+    min_consensus_quality: float, disagrees: Callable[[int], str],
+    chose: Callable[[int], tuple[int, str]],
+) -> tuple[np.ndarray, list[str | None]]:
+    """``(is_issue, reason)`` per item; multi-annotated items take their consensus quality.
+
+    ``disagrees(i)`` words a cleanlab flag of item ``i``; ``chose(i)`` gives how many annotators
+    chose its consensus and how that consensus reads. ``quality`` is updated in place.
+    """
+    reasons: list[str | None] = []
+    issue = np.zeros(data.n, dtype=bool)
+    for i in range(data.n):
+        if data.adjudicated(i):
+            reasons.append("adjudicated in review")
+            continue
+        parts = [disagrees(i)] if mask[i] else []
+        if data.multi[i]:
+            quality[i] = cons_quality[i]
+            if cons_quality[i] < min_consensus_quality:
+                agree, label = chose(i)
+                parts.append(f"annotators disagree: {agree} of {data.n_votes[i]} chose "
+                             f"{label} (consensus quality {cons_quality[i]:.2f})")
+        issue[i] = bool(parts)
+        reasons.append("; ".join(parts) or None)
+    return issue, reasons
 
 
 def _vote_arrays(answers: TaskAnswers) -> tuple[np.ndarray, list[list[str]]]:
