@@ -9,15 +9,14 @@ import json
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
 
+from tests.chat_endpoint import ChatEndpoint
 from tests.rag_data import (
     ADS,
     build_run,
@@ -259,47 +258,14 @@ def test_unknown_model_says_what_exists(world: dict[str, Any]) -> None:
 # --- OpenAI-compatible endpoint --------------------------------------------------------------
 
 
-class _Server:
-    def __init__(self, status: int = 200) -> None:
-        self.requests: list[dict[str, Any]] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                server.requests.append({"path": self.path, "body": body,
-                                        "auth": self.headers.get("Authorization")})
-                if status != 200:
-                    payload = b'{"error": "boom"}'
-                else:
-                    payload = json.dumps({
-                        "choices": [{"message": {"role": "assistant", "content":
-                                     f"Abebe Shoes የቆዳ ጫማ! 0911223344 @abebeshoes #{body['seed']}"},
-                                     "finish_reason": "stop"}],
-                        "usage": {"prompt_tokens": 50, "completion_tokens": 12},
-                    }, ensure_ascii=False).encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+def _shoe_endpoint(status: int = 200) -> ChatEndpoint:
+    return ChatEndpoint(lambda body: f"Abebe Shoes የቆዳ ጫማ! 0911223344 @abebeshoes #{body['seed']}",
+                        status=status)
 
 
 @pytest.fixture
-def server() -> Iterator[_Server]:
-    srv = _Server()
+def server() -> Iterator[ChatEndpoint]:
+    srv = _shoe_endpoint()
     yield srv
     srv.close()
 
@@ -309,7 +275,7 @@ def endpoint_cfg(url: str, **extra: Any) -> ProjectConfig:
                                                               "model": "amharic-7b", **extra}}})
 
 
-def test_openai_compatible_endpoint(world: dict[str, Any], server: _Server,
+def test_openai_compatible_endpoint(world: dict[str, Any], server: ChatEndpoint,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOSTED_KEY", "sk-test")
     cfg = endpoint_cfg(server.url, api_key_env="HOSTED_KEY")
@@ -335,7 +301,7 @@ def test_openai_compatible_endpoint(world: dict[str, Any], server: _Server,
 
 def test_endpoint_failures_are_user_errors(world: dict[str, Any],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    failing = _Server(status=500)
+    failing = _shoe_endpoint(status=500)
     try:
         with pytest.raises(ServiceError, match=r"endpoint 'hosted' .*HTTP 500"):
             gen(world, ["hosted"], cfg=endpoint_cfg(failing.url), n=1)

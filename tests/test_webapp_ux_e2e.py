@@ -14,10 +14,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ import polars as pl
 import pytest
 import yaml
 
+from tests.chat_endpoint import ChatEndpoint
 from tests.test_webapp_e2e import Server, browser_page, needs_chromium, sign_in
 from tests.webapp_world import ANALYST, CONFIG, MARKETER_A, RUN_ID, WebWorld, start_serve
 
@@ -33,42 +32,15 @@ OTHER_RUN = "tiny-20260102-000000-beef"
 OTHER_RECIPE = ["lora.r=16", "seed=7"]
 
 
-class BlankEndpoint:
+def blank_endpoint() -> ChatEndpoint:
     """An OpenAI-compatible server whose model answers with nothing."""
-
-    def __init__(self) -> None:
-        self.requests = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers["Content-Length"]))
-                outer.requests += 1
-                payload = json.dumps({"choices": [{"message": {"role": "assistant",
-                                                               "content": ""},
-                                                   "finish_reason": "stop"}]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    return ChatEndpoint(lambda body: "")
 
 
 @dataclass
 class UxWorld:
     root: Path
-    endpoint: BlankEndpoint
+    endpoint: ChatEndpoint
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +53,7 @@ def ux_world(web_world: WebWorld, tmp_path_factory: pytest.TempPathFactory
     shutil.copytree(web_world.root, root)
     make_fake_run(root, root / "tiny-base", OTHER_RUN, losses=20,
                   recipe_overrides=OTHER_RECIPE)
-    endpoint = BlankEndpoint()
+    endpoint = blank_endpoint()
     config = {**yaml.safe_load(CONFIG)}
     config["generation"]["endpoints"] = {"blank": {"base_url": endpoint.url, "model": "blank"}}
     (root / "workbench.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
