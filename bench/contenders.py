@@ -86,8 +86,8 @@ def contenders(seed: int) -> dict[str, tuple[Any, str]]:
         "_nb": (lambda: REGISTRY["tfidf_nb_cal"].model(seed), "char"),
         "_svm": (lambda: _calibrated(lambda: LinearSVC(C=0.1), seed), "char"),
         "tfidf_lr (baseline)": (lambda: REGISTRY["tfidf_lr"].model(seed), "char"),
-        "tfidf_nb_cal (default)": (lambda: REGISTRY["tfidf_nb_cal"].model(seed), "char"),
-        "tfidf_nb_svm": (lambda: REGISTRY["tfidf_nb_svm"].model(seed), "char"),
+        "tfidf_nb_cal (previous default)": (lambda: REGISTRY["tfidf_nb_cal"].model(seed), "char"),
+        "tfidf_nb_svm (default)": (lambda: REGISTRY["tfidf_nb_svm"].model(seed), "char"),
         "NB-weighted LR (NBSVM-style)": (nb_weighted_lr, "char"),
         "NB-weighted LR, calibrated": (lambda: _calibrated(nb_weighted_lr, seed), "char"),
         "word 1-2 + char_wb 1-5 sublinear, LR C 16": (

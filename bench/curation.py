@@ -274,7 +274,7 @@ def main() -> None:
                         help="local encoder folder: adds embed_lr to --compare")
     parser.add_argument("--classifier", default=None,
                         help="classifier name for every task (default: the per-kind setting, "
-                        "tfidf_nb_cal for single choice, tfidf_lr for multi-label)")
+                        "tfidf_nb_svm for single choice, tfidf_lr for multi-label)")
     parser.add_argument("--n-jobs", type=int, default=1, help="folds fitted in parallel")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()

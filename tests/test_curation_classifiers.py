@@ -234,16 +234,16 @@ def test_default_classifier_is_chosen_per_task_kind_and_recorded(tmp_path: Path,
     result = CliRunner().invoke(app, ["curate", "flag", "--data-dir", str(root), "--folds", "3"])
     assert result.exit_code == 0, result.output
     run = json.loads((root / "curated" / "manifest.json").read_text(encoding="utf-8"))["runs"]["flag"]
-    # Measured (README): calibrated NB for single-choice tasks, logistic regression for tags.
+    # Measured (README): the NB + SVM blend for single-choice tasks, logistic regression for tags.
     assert {t: run["tasks"][t]["classifier"] for t in ("is_ad", "vertical", "tags")} == {
-        "is_ad": "tfidf_nb_cal", "vertical": "tfidf_nb_cal", "tags": "tfidf_lr"}
-    assert run["config"]["classifier"] == {"single": "tfidf_nb_cal", "multi": "tfidf_lr"}
-    assert run["model_version"].startswith("single=tfidf_nb_cal,multi=tfidf_lr-k3-")
+        "is_ad": "tfidf_nb_svm", "vertical": "tfidf_nb_svm", "tags": "tfidf_lr"}
+    assert run["config"]["classifier"] == {"single": "tfidf_nb_svm", "multi": "tfidf_lr"}
+    assert run["model_version"].startswith("single=tfidf_nb_svm,multi=tfidf_lr-k3-")
     # One name still means every task; a mapping may name one kind and keep the other's default.
     one = flag_labels(in_memory(corpus.messages, annotations_from_labels(corpus.truth, annotator="a")),
                       cfg=FlagConfig(classifier="tfidf_sgd", folds=3))
     assert {o.classifier for o in one.outcomes if not o.skipped} == {"tfidf_sgd"}
-    assert FlagConfig(classifier={"multi": "auto"}).classifier_for("single") == "tfidf_nb_cal"
+    assert FlagConfig(classifier={"multi": "auto"}).classifier_for("single") == "tfidf_nb_svm"
 
 
 def test_curve_uses_the_single_choice_classifier(corpus) -> None:

@@ -125,10 +125,10 @@ def test_consistent_drops_answers_whose_condition_fails_fresh_or_kept() -> None:
 
 
 @pytest.mark.parametrize(("live", "flag", "want"), [
-    (None, FlagConfig(), {"single": "tfidf_nb_cal", "multi": "tfidf_lr"}),
+    (None, FlagConfig(), {"single": "tfidf_nb_svm", "multi": "tfidf_lr"}),
     (None, FlagConfig(classifier={"single": "tfidf_nb", "multi": "word_char_lr"}),
      {"single": "tfidf_nb", "multi": "word_char_lr"}),
-    (None, FlagConfig(classifier={"multi": "auto"}), {"single": "tfidf_nb_cal", "multi": "tfidf_lr"}),
+    (None, FlagConfig(classifier={"multi": "auto"}), {"single": "tfidf_nb_svm", "multi": "tfidf_lr"}),
     ("tfidf_sgd", FlagConfig(classifier="tfidf_nb"), {"single": "tfidf_sgd", "multi": "tfidf_sgd"}),
 ])
 def test_classifier_per_task_kind_follows_curation(live: str | None, flag: FlagConfig,

@@ -2,18 +2,24 @@
 
 Small labeled text sets (a few hundred to a few thousand posts) leave no room for a fixed
 regularisation strength: the best one differs between a 7-topic news set and 3-class tweets.
-:class:`TunedBlend` picks it per fit by inner cross-validation, calibrates each member's scores,
-and averages the members' calibrated probabilities with a weight also chosen there:
+:class:`TunedBlend` picks it per fit on validation scores of the training labels, calibrates
+each member's scores, and averages the members' calibrated probabilities with a weight also
+chosen there:
 
-1. Inner stratified K folds (3) of the training labels: for every member and every value of its
-   setting, out-of-fold raw scores (log probabilities of naive Bayes, margins of the SVM).
+1. Validation scores for every member and every value of its setting (log probabilities of
+   naive Bayes, margins of the SVM): out of fold over inner stratified K folds (3) of a training
+   set under ``HOLDOUT_FROM`` labels; on one stratified held-out fifth of a larger one, where K
+   folds would fit the slowest member K + 1 times per outer fold for little gain (a fifth is
+   at least 2,000 labels, plenty to calibrate on).
 2. Each member's raw scores are calibrated by a multinomial logistic regression on those
-   out-of-fold scores (temperature and bias per class, as Platt scaling does for two classes);
-   the setting whose calibrated out-of-fold log loss is lowest is kept.
-3. The blend weight (0, 0.25, ..., 1 for the first member) is the one with the lowest out-of-fold
+   validation scores (temperature and bias per class, as Platt scaling does for two classes);
+   the setting whose calibrated validation log loss is lowest is kept.
+3. The blend weight (0, 0.25, ..., 1 for the first member) is the one with the lowest validation
    log loss of the averaged probabilities, so a member that does not help gets weight 0.
-4. Each member is refitted on all the training labels with its setting; prediction is its raw
-   scores through its calibrator, then the weighted average.
+4. Small set: each member is refitted on all the training labels with its setting. Large set:
+   the members fitted on the rest of the training labels are kept, so their scores are the
+   ones their calibrators saw. Prediction is each member's raw scores through its calibrator,
+   then the weighted average.
 
 Every choice sees only the labels it is given (in ``curate flag``: one outer fold's training
 part), so the outer out-of-fold probabilities stay honest.
@@ -30,6 +36,12 @@ import numpy as np
 
 #: Blend weights of the first member tried (the rest goes to the second).
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+#: From this many training labels on, one held-out part replaces the inner folds.
+HOLDOUT_FROM = 10_000
+
+#: Share of the training labels held out for validation and calibration on a large set.
+HOLDOUT_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -71,71 +83,126 @@ class _Calibrator:
         return out
 
 
+@dataclass(frozen=True)
+class _Validated:
+    """A member's chosen grid value, its validation probabilities and calibrator.
+
+    ``model`` is the one fitted on the last validation split: kept when that split is a
+    held-out part.
+    """
+
+    loss: float
+    value: float
+    probs: np.ndarray
+    calibrator: _Calibrator
+    model: Any
+
+
 def _log_loss(y_pos: np.ndarray, probs: np.ndarray) -> float:
     return float(-np.log(np.clip(probs[np.arange(y_pos.size), y_pos], 1e-6, None)).mean())
 
 
 class TunedBlend:
-    """Calibrated members with settings and blend weight chosen by inner cross-validation.
+    """Calibrated members with settings and blend weight chosen on validation scores.
 
     Parameters
     ----------
     members
         One or two :class:`Member`; with one, no blending (weight 1).
     seed
-        Seed of the inner folds and the members.
+        Seed of the inner folds or held-out part, and of the members.
     folds
-        Inner folds, lowered to the rarest class's count; below 2, each member keeps the first
-        value of its grid and is calibrated on its in-sample scores.
+        Inner folds of a small training set, lowered to the rarest class's count; below 2, each
+        member keeps the first value of its grid and is calibrated on its in-sample scores.
+    holdout_from
+        Training sets of at least this many labels (and two of every class) are validated on
+        one held-out part of ``HOLDOUT_SHARE`` instead.
+
+    Attributes
+    ----------
+    settings_, weight_
+        Each member's chosen grid value, and the first member's blend weight.
+    held_out_
+        Whether one held-out part validated this fit (else inner folds, or nothing).
+    validated_on_
+        Rows of the training labels whose scores chose the settings and fitted the calibrators.
     """
 
-    def __init__(self, members: Sequence[Member], seed: int = 0, folds: int = 3) -> None:
+    def __init__(self, members: Sequence[Member], seed: int = 0, folds: int = 3,
+                 holdout_from: int = HOLDOUT_FROM) -> None:
         self.members, self.seed, self.folds = list(members), seed, folds
+        self.holdout_from = holdout_from
 
     def fit(self, x: Any, y: np.ndarray) -> TunedBlend:
-        """Choose settings and weight on inner folds of ``(x, y)``, then refit on all of it."""
-        from sklearn.model_selection import StratifiedKFold
-
+        """Choose settings and weight on validation scores of ``(x, y)``, then fit the members."""
         y = np.asarray(y)
         self.classes_ = np.unique(y)
         pos = np.searchsorted(self.classes_, y)
-        k = min(self.folds, int(np.bincount(pos).min()))
-        oof: list[np.ndarray] = []
-        calibration: list[np.ndarray] = []
+        splits = self._validation_splits(pos)
+        self.held_out_ = len(splits) == 1
         self.settings_: list[float] = []
-        splits = (list(StratifiedKFold(k, shuffle=True, random_state=self.seed).split(x, pos))
-                  if k >= 2 else [])
-        for member in self.members:
-            if not splits:
-                self.settings_.append(member.grid[0])
-                continue
-            best: tuple[float, float, np.ndarray, np.ndarray] | None = None
-            for value in member.grid:
-                scores = np.zeros((pos.size, self.classes_.size))
-                for train, test in splits:
-                    model = self._fit_member(member, value, x[train], pos[train])
-                    scores[test] = self._widen(raw_scores(model, x[test]), model)
-                probs = self._calibrator(scores, pos).predict_proba(scores)
-                loss = _log_loss(pos, probs)
-                if best is None or loss < best[0]:
-                    best = (loss, value, probs, scores)
-            assert best is not None
-            self.settings_.append(best[1])
-            oof.append(best[2])
-            calibration.append(best[3])
-        self.weight_ = 1.0
-        if len(oof) == 2:
-            losses = [_log_loss(pos, w * oof[0] + (1 - w) * oof[1]) for w in WEIGHTS]
-            self.weight_ = WEIGHTS[int(np.argmin(losses))]
         self.models_, self.calibrators_ = [], []
-        for j, (member, value) in enumerate(zip(self.members, self.settings_, strict=True)):
-            model = self._fit_member(member, value, x, pos)
-            # Calibrate on the inner out-of-fold scores (in-sample ones are over-confident);
-            # without inner folds (a class with one example) on the in-sample ones.
-            scores = calibration[j] if calibration else self._widen(raw_scores(model, x), model)
-            self.models_.append(model)
-            self.calibrators_.append(self._calibrator(scores, pos))
+        self.validated_on_ = np.arange(0)
+        if not splits:
+            for member in self.members:
+                value = member.grid[0]
+                model = self._fit_member(member, value, x, pos)
+                self.settings_.append(value)
+                self.models_.append(model)
+                # No class has two examples to validate on: calibrated on in-sample scores.
+                self.calibrators_.append(self._calibrator(self._widen(raw_scores(model, x), model),
+                                                          pos))
+            self.weight_ = 1.0  # nothing to choose a weight on: the first member alone
+            return self
+        scored = np.concatenate([test for _, test in splits])
+        self.validated_on_ = np.sort(scored)
+        validated = [self._validate(member, x, pos, splits, scored) for member in self.members]
+        self.weight_ = 1.0
+        if len(validated) == 2:
+            probs = [v.probs for v in validated]
+            losses = [_log_loss(pos[scored], w * probs[0] + (1 - w) * probs[1]) for w in WEIGHTS]
+            self.weight_ = WEIGHTS[int(np.argmin(losses))]
+        for member, v in zip(self.members, validated, strict=True):
+            self.settings_.append(v.value)
+            # A held-out part: keep the model its calibrator saw. Inner folds: refit on all the
+            # labels and calibrate on the folds' scores (in-sample ones are over-confident).
+            self.models_.append(v.model if self.held_out_ else
+                                self._fit_member(member, v.value, x, pos))
+            self.calibrators_.append(v.calibrator)
         return self
+
+    def _validation_splits(self, pos: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Inner K folds, one stratified held-out part (large sets), or none (a class of one)."""
+        from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
+
+        rarest = int(np.bincount(pos).min())
+        if pos.size >= self.holdout_from and rarest >= 2:
+            holdout = StratifiedShuffleSplit(n_splits=1, test_size=HOLDOUT_SHARE,
+                                             random_state=self.seed)
+            return list(holdout.split(np.zeros(pos.size), pos))
+        k = min(self.folds, rarest)
+        if k < 2:
+            return []
+        return list(StratifiedKFold(k, shuffle=True, random_state=self.seed).split(
+            np.zeros(pos.size), pos))
+
+    def _validate(self, member: Member, x: Any, pos: np.ndarray,
+                  splits: list[tuple[np.ndarray, np.ndarray]], scored: np.ndarray) -> _Validated:
+        """The member's grid value with the lowest calibrated validation log loss."""
+        best: _Validated | None = None
+        for value in member.grid:
+            scores = np.zeros((pos.size, self.classes_.size))
+            model = None
+            for train, test in splits:
+                model = self._fit_member(member, value, x[train], pos[train])
+                scores[test] = self._widen(raw_scores(model, x[test]), model)
+            calibrator = self._calibrator(scores[scored], pos[scored])
+            probs = calibrator.predict_proba(scores[scored])
+            loss = _log_loss(pos[scored], probs)
+            if best is None or loss < best.loss:
+                best = _Validated(loss, value, probs, calibrator, model)
+        assert best is not None
+        return best
 
     def _calibrator(self, scores: np.ndarray, pos: np.ndarray) -> _Calibrator:
         return _Calibrator().fit(scores, pos, np.arange(self.classes_.size))

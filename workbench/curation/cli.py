@@ -67,7 +67,7 @@ def flag(
         str | None, typer.Option("--classifier", help="Classifier by name (tfidf_lr, tfidf_nb, "
                                  "tfidf_sgd, tfidf_nb_cal, tfidf_nb_svm, word_char_lr, embed_lr) or 'auto': per task, the "
                                  "lowest out-of-fold log loss, for every task (default: curation.flag.classifier, "
-                                 "tfidf_nb_cal for single-choice and tfidf_lr for multi-label tasks).")
+                                 "tfidf_nb_svm for single-choice and tfidf_lr for multi-label tasks).")
     ] = None,
     folds: Annotated[int | None, typer.Option("--folds", help="K of K-fold (default: 5).")] = None,
     encoder: Annotated[

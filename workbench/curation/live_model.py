@@ -59,9 +59,9 @@ def live_classifiers(live: str | None, flag: FlagConfig) -> dict[str, str]:
     is too slow.
 
     >>> live_classifiers(None, FlagConfig())
-    {'single': 'tfidf_nb_cal', 'multi': 'tfidf_lr'}
+    {'single': 'tfidf_nb_svm', 'multi': 'tfidf_lr'}
     >>> live_classifiers(None, FlagConfig(classifier="auto"))
-    {'single': 'tfidf_nb_cal', 'multi': 'tfidf_lr'}
+    {'single': 'tfidf_nb_svm', 'multi': 'tfidf_lr'}
     >>> live_classifiers("word_char_lr", FlagConfig())
     {'single': 'word_char_lr', 'multi': 'word_char_lr'}
     """
