@@ -8,12 +8,15 @@ import numpy as np
 import polars as pl
 
 from bench.verticals import (
+    RuleVerticals,
+    Scores,
     curve_runs,
     fold_splits,
     learning_curve,
     load_ads,
     nested_auto,
     prepare,
+    rules_then,
 )
 from tests.rules_fixtures import ROUND3_DEV_FILE
 from workbench.core.config import ProjectConfig
@@ -97,3 +100,23 @@ def test_learning_curve_at_the_whole_training_part_is_the_out_of_fold_accuracy()
     probs, _ = out_of_fold_probs(x, run.y, spec=spec, n_classes=run.n_classes, folds=5, seed=0)
     assert curve[10_000] == float((probs.argmax(axis=1) == run.y).mean())
     assert 0.0 <= curve[10] <= 1.0
+
+
+def test_rules_then_classifier_takes_only_keyword_verticals_from_the_rules() -> None:
+    run = prepare(DEV, folds=5, seeds=[0])
+    n = run.y.size
+    classifier = Scores("c", accuracy=[0.0], predicted=[np.zeros(n, dtype=np.int64)])
+    truth = [run.classes[c] for c in run.y]
+    # Ad 0: a keyword vertical (score above the fallback's); ad 1: the fallback guess; ad 2: the
+    # gate missed it (no vertical); the rest: keyword verticals that are wrong.
+    wrong = next(c for c in run.classes if c != truth[3])
+    values = [truth[0], truth[1], None] + [wrong] * (n - 3)
+    scores = [0.8, 0.2, None] + [0.65] * (n - 3)
+    rules = RuleVerticals("rules-test", values, scores, fallback_score=0.2)
+    row = rules_then(run, rules, classifier)
+    combined = row.predicted[0]
+    assert combined[0] == run.y[0]
+    assert combined[1] == 0  # the fallback guess is not taken: the classifier's answer is
+    assert combined[2] == 0
+    assert (combined[3:] == run.classes.index(wrong)).all()
+    assert row.accuracy == [float((combined == run.y).mean())]
