@@ -183,6 +183,8 @@ class Scores:
     log_loss: list[float] = field(default_factory=list)
     #: Each seed's predicted class per ad (argmax of the out-of-fold probabilities).
     predicted: list[np.ndarray] = field(default_factory=list)
+    #: Each seed's out-of-fold probabilities.
+    probs: list[np.ndarray] = field(default_factory=list)
     seconds: float = 0.0
     note: str = ""
 
@@ -191,6 +193,7 @@ class Scores:
         self.accuracy.append(float((probs.argmax(axis=1) == y).mean()))
         self.log_loss.append(log_loss_of(y, probs))
         self.predicted.append(probs.argmax(axis=1))
+        self.probs.append(probs)
 
     def accuracy_on(self, y: np.ndarray, rows: np.ndarray) -> list[float]:
         """Each seed's accuracy on the ads at ``rows`` only."""
@@ -323,6 +326,31 @@ def rules_then(run: Setup, rules: RuleVerticals, row: Scores) -> Scores:
         combined = np.where(keyword, from_rules, predicted)
         out.predicted.append(combined)
         out.accuracy.append(float((combined == run.y).mean()))
+    return out
+
+
+def pooled(run: Setup, row: Scores) -> Scores:
+    """``row``'s classifier with the rules pooled in, as ``curate flag`` pools them (per seed)."""
+    import polars as pl
+
+    from workbench.core.config import CleaningConfig
+    from workbench.core.taxonomy import load_taxonomy
+    from workbench.curation.inputs import TaskSpec
+    from workbench.curation.rule_prior import TaskPrior, rule_priors
+    from workbench.labeling.rules import load_rules
+
+    taxonomy = load_taxonomy()
+    spec = TaskSpec("vertical", "single", taxonomy.task("vertical").values, ("is_ad", "Ad"))
+    texts = pl.DataFrame({"uid": [str(i) for i in range(len(run.ads.texts))], "text": run.ads.texts})
+    evidence = rule_priors(texts, [spec], load_rules(None, taxonomy=taxonomy),
+                           cleaning=CleaningConfig())["vertical"]
+    out = Scores(f"{row.name} + rules pooled (curate flag)")
+    weights = []
+    for probs in row.probs:
+        prior = TaskPrior.of(evidence, run.classes, run.ads.ad_rows, np.arange(0))
+        out.add(run.y, prior.apply(probs, None, run.y)[0])
+        weights.append(prior.weight)
+    out.note = f"rule weight chosen per seed: {', '.join(f'{w:g}' for w in weights)}"
     return out
 
 
@@ -484,6 +512,7 @@ def main() -> None:
     rule_preds = rule_verticals(run.ads)
     rules = rule_summary(run.ads, rule_preds)
     rows.append(rules_then(run, rule_preds, by_name[run.default]))
+    rows.append(pooled(run, by_name[run.default]))
     entries = [by_name[s.name] for s in run.specs]
     best = max(entries, key=lambda r: (np.mean(r.accuracy), -np.mean(r.log_loss))).name
     curves = curve_rows(run, list(dict.fromkeys([BASELINE, run.default, best])), args.sizes)

@@ -15,6 +15,7 @@ from bench.verticals import (
     learning_curve,
     load_ads,
     nested_auto,
+    pooled,
     prepare,
     rules_then,
 )
@@ -44,15 +45,22 @@ def test_the_bench_reproduces_curate_flag_on_the_same_posts(tmp_path: Path) -> N
         pl.DataFrame({"uid": [uids[r] for r in ads.ad_rows], "task": "vertical", "annotator": "a",
                       "value": ads.verticals}),
     ]).write_csv(annotations)
-    result = run_flag(tmp_path / "data", ProjectConfig(), texts=texts, annotations=annotations,
-                      tasks=["vertical"], classifier=run.default, out=tmp_path / "out")
-
-    classes, flag_probs = result.probabilities["vertical"]
-    assert classes == run.classes
     ours, _ = out_of_fold_probs(run.features[run.default], run.y,
                                 spec=get_classifier(run.default), n_classes=run.n_classes,
                                 folds=5, seed=0)
-    np.testing.assert_allclose(flag_probs[ads.ad_rows], ours, atol=1e-9)
+    alone = ProjectConfig.model_validate({"curation": {"flag": {"rule_prior": False}}})
+    for cfg, name in ((alone, "alone"), (ProjectConfig(), "pooled")):
+        result = run_flag(tmp_path / "data", cfg, texts=texts, annotations=annotations,
+                          tasks=["vertical"], classifier=run.default, out=tmp_path / name)
+        classes, flag_probs = result.probabilities["vertical"]
+        assert classes == run.classes
+        want = ours
+        if name == "pooled":  # the bench's pooled row is what curate flag writes by default
+            row = Scores(run.default)
+            row.add(run.y, ours)
+            want = pooled(run, row).probs[0]
+            assert not np.allclose(want, ours)  # the rules do move these ads' probabilities
+        np.testing.assert_allclose(flag_probs[ads.ad_rows], want, atol=1e-9)
 
 
 def test_only_ads_with_a_vertical_are_scored_and_every_post_is_kept() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,55 +23,12 @@ from workbench.curation.choose import Choice, choose
 from workbench.curation.classifiers import ClassifierSpec, out_of_fold_multilabel, out_of_fold_probs
 from workbench.curation.inputs import TaskSpec
 from workbench.curation.multiannotator import Consensus, crowdlab, crowdlab_multilabel
+from workbench.curation.outcome import TaskOutcome, count_issues, format_labels
 from workbench.curation.outputs import ANNOTATOR_QUALITY_SCHEMA, LABEL_ISSUES_SCHEMA
+from workbench.curation.rule_prior import RuleEvidence, TaskPrior
 
 if TYPE_CHECKING:
     from scipy.sparse import spmatrix
-
-
-@dataclass
-class TaskOutcome:
-    """What flagging found for one task."""
-
-    task: str
-    kind: str
-    n_items: int
-    n_issues: int = 0
-    issues_by_label: dict[str, int] = field(default_factory=dict)
-    n_multi: int = 0
-    n_adjudicated: int = 0
-    n_gate_excluded: int = 0
-    n_duplicate_conflicts: int = 0
-    skipped: str | None = None
-    classifier: str | None = None
-    choice: Choice | None = None
-
-    def line(self) -> str:
-        """One summary line."""
-        share = self.n_issues / self.n_items if self.n_items else 0.0
-        by = ", ".join(f"{k} {v}" for k, v in sorted(self.issues_by_label.items(),
-                                                        key=lambda kv: -kv[1]))
-        extras = []
-        if self.skipped:
-            extras.append(f"classifier not run: {self.skipped}")
-        if self.n_multi:
-            extras.append(f"{self.n_multi} multi-annotator")
-        if self.n_adjudicated:
-            extras.append(f"{self.n_adjudicated} adjudicated")
-        if self.n_duplicate_conflicts:
-            extras.append(f"{self.n_duplicate_conflicts} duplicate conflicts")
-        if self.n_gate_excluded:
-            extras.append(f"{self.n_gate_excluded} answers ignored: gate closed")
-        more = f" [{'; '.join(extras)}]" if extras else ""
-        return (f"{self.task}: {self.n_issues} issue(s) in {self.n_items} item(s) ({share:.1%})"
-                f"{': ' + by if by else ''}{more}")
-
-
-def format_labels(labels: Sequence[str] | None) -> str:
-    """A label set for a summary line: ``a|b``, ``(none)`` for an empty set, ``-`` for None."""
-    if labels is None:
-        return "-"
-    return "|".join(labels) if len(labels) else "(none)"
 
 
 @dataclass
@@ -149,10 +106,13 @@ def assess_task(
     *,
     cfg: FlagConfig,
     clfs: Sequence[ClassifierSpec],
+    evidence: RuleEvidence | None = None,
 ) -> TaskResult:
     """Assess one task: classifier, CROWDLAB where items overlap, cleanlab, reasons.
 
-    With several ``clfs`` (``auto``), the one with the lowest out-of-fold log loss is used.
+    With several ``clfs`` (``auto``), the one with the lowest out-of-fold log loss is used; with
+    the rules' ``evidence`` for a single-choice task, it is pooled into the classifier's
+    probabilities at the weight the task's labels choose (:mod:`~workbench.curation.rule_prior`).
     """
     clf = clfs[0]
     x = features[clf.name]
@@ -190,8 +150,14 @@ def assess_task(
     outcome.classifier = clf.name
     x_items = x[data.rows.items]
     x_other = x[data.rows.other] if data.rows.other.size else None
-    assess = _assess_single if spec.kind == "single" else _assess_multi
-    rows, table, probs_all = assess(data, x_items, x_other, cfg=cfg, clf=clf)
+    if spec.kind == "single":
+        prior = None if evidence is None else TaskPrior.of(evidence, classes, data.rows.items,
+                                                            data.rows.other)
+        rows, table, probs_all = _assess_single(data, x_items, x_other, cfg=cfg, clf=clf,
+                                                prior=prior)
+        outcome.rule_weight = None if prior is None else prior.weight
+    else:
+        rows, table, probs_all = _assess_multi(data, x_items, x_other, cfg=cfg, clf=clf)
     count_issues(outcome, rows)
     return TaskResult(rows, table.with_columns(task=pl.lit(spec.name)), probs_all, classes,
                        outcome)
@@ -297,7 +263,7 @@ def _annotator_list(answers: TaskAnswers) -> list[str]:
 
 def _assess_single(
     data: _TaskData, x_items: spmatrix, x_other: spmatrix | None, *, cfg: FlagConfig,
-    clf: ClassifierSpec,
+    clf: ClassifierSpec, prior: TaskPrior | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray]:
     """Single-choice task: ``(label_issues rows, annotator table, (n_texts, K) probabilities)``."""
     classes, answers = data.classes, data.answers
@@ -312,6 +278,8 @@ def _assess_single(
     probs, probs_other = out_of_fold_probs(
         x_items, y, spec=clf, n_classes=len(classes), folds=cfg.folds, seed=cfg.seed,
         x_unlabeled=x_other, n_jobs=cfg.n_jobs)
+    if prior is not None:
+        probs, probs_other = prior.apply(probs, probs_other, y)
 
     used = y.copy()  # the label each item would train with
     consensus: Consensus | None = None
@@ -486,13 +454,3 @@ def _model_annotator_quality(answers: TaskAnswers, quality: np.ndarray,
              n_items=pl.len().cast(pl.Int64))
         .with_columns(method=pl.lit("model"))
     )
-
-
-def count_issues(outcome: TaskOutcome, rows: pl.DataFrame) -> None:
-    """Set ``outcome``'s issue count and issues per label from its ``label_issues`` rows."""
-    issues = rows.filter(pl.col("is_issue"))
-    outcome.n_issues = issues.height
-    labels = issues.get_column("label").to_list()
-    # Multi-label: count each label of a flagged set (and "(none)" for empty sets).
-    outcome.issues_by_label = dict(Counter(
-        lab for v in labels for lab in ((v or ["(none)"]) if outcome.kind == "multi" else [format_labels(v)])))

@@ -17,7 +17,7 @@ every message, labeled or not: pre-annotations and the uncertainty order of ``la
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,16 +33,11 @@ from workbench.core.progress import bars_disabled
 from workbench.core.schemas import PREDICTIONS_SCHEMA
 from workbench.core.settings.curation import FlagConfig, with_overrides
 from workbench.curation.answers import collect_answers
-from workbench.curation.assess import (
-    TaskOutcome,
-    assess_task,
-    count_issues,
-    format_labels,
-    list_series,
-)
+from workbench.curation.assess import assess_task, list_series
 from workbench.curation.choose import featurize_all
 from workbench.curation.classifiers import check_names, specs_for
 from workbench.curation.inputs import CurationInputs, TaskSpec, load_inputs
+from workbench.curation.outcome import TaskOutcome, count_issues, format_labels
 from workbench.curation.outputs import (
     ANNOTATOR_QUALITY_SCHEMA,
     LABEL_ISSUES_SCHEMA,
@@ -51,6 +46,7 @@ from workbench.curation.outputs import (
     previous_run,
     write_outputs,
 )
+from workbench.curation.rule_prior import RuleEvidence, project_rule_priors
 
 if TYPE_CHECKING:
     from workbench.core.config import ProjectConfig
@@ -183,6 +179,7 @@ def flag_labels(
     *,
     cfg: FlagConfig | None = None,
     clusters: pl.DataFrame | None = None,
+    rule_evidence: Mapping[str, RuleEvidence] | None = None,
 ) -> FlagResult:
     """Flag label issues in validated inputs (no file is read or written).
 
@@ -194,6 +191,9 @@ def flag_labels(
         Classifier, folds and cleanlab settings.
     clusters
         Near-duplicate clusters (``uid``, ``cluster_id``) for duplicate conflicts; None skips them.
+    rule_evidence
+        The labeling rules' distribution per covered task, aligned with ``inputs.texts``
+        (:func:`~workbench.curation.rule_prior.project_rule_priors`); None: the classifier alone.
 
     Returns
     -------
@@ -226,7 +226,8 @@ def flag_labels(
         if not items.uids:
             continue
         result = assess_task(spec, items, features, row_of, cfg=cfg,
-                              clfs=by_kind["single" if spec.kind == "single" else "multi"])
+                              clfs=by_kind["single" if spec.kind == "single" else "multi"],
+                              evidence=(rule_evidence or {}).get(spec.name))
         rows.append(result.rows)
         tables.append(result.annotators)
         outcomes.append(result.outcome)
@@ -297,7 +298,8 @@ def run_flag(
     if fcfg.duplicate_conflicts:
         clusters, _ = load_or_compute_clusters(inputs.texts, inputs.texts_sha, out_dir,
                                                cfg.curation.dedup, data_dir=data_dir)
-    result = flag_labels(inputs, cfg=fcfg, clusters=clusters)
+    result = flag_labels(inputs, cfg=fcfg, clusters=clusters,
+                         rule_evidence=project_rule_priors(inputs, cfg, fcfg))
     issues, annotators, predictions = result.label_issues, result.annotator_quality, result.predictions
     if tasks:
         issues, annotators, predictions = _keep_other_tasks(
@@ -306,7 +308,8 @@ def run_flag(
         o.task: {"items": o.n_items, "issues": o.n_issues, "multi_annotator": o.n_multi,
                  "adjudicated": o.n_adjudicated, "duplicate_conflicts": o.n_duplicate_conflicts,
                  "skipped": o.skipped, "classifier": o.classifier,
-                 "auto_log_loss": None if o.choice is None else o.choice.log_loss}
+                 "auto_log_loss": None if o.choice is None else o.choice.log_loss,
+                 "rule_weight": o.rule_weight}
         for o in result.outcomes
     }
     write_outputs(

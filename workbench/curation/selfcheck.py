@@ -18,7 +18,7 @@ optimistic estimate of the flagger on the whole data (the README's benchmark mea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +29,7 @@ import polars as pl
 from workbench.core.settings.curation import FlagConfig
 from workbench.curation.flag import FlagResult, flag_labels
 from workbench.curation.inputs import CurationInputs
+from workbench.curation.rule_prior import RuleEvidence
 
 if TYPE_CHECKING:
     from workbench.core.config import ProjectConfig
@@ -114,7 +115,8 @@ def _filter_points(noisy: FlagResult, task: str, inputs: CurationInputs, counted
 
 
 def self_check(inputs: CurationInputs, *, cfg: FlagConfig, rate: float | None = None,
-               seed: int = 0) -> list[TaskCheck]:
+               seed: int = 0,
+               rule_evidence: Mapping[str, RuleEvidence] | None = None) -> list[TaskCheck]:
     """Inject known flips per single-choice task and measure the flagger on them.
 
     Parameters
@@ -128,6 +130,8 @@ def self_check(inputs: CurationInputs, *, cfg: FlagConfig, rate: float | None = 
         ``cfg.self_check_rate``).
     seed
         Seed of which items are flipped and to what.
+    rule_evidence
+        The rules' evidence pooled by the flagger, as ``curate flag`` pools it (None: none).
 
     Returns
     -------
@@ -136,7 +140,7 @@ def self_check(inputs: CurationInputs, *, cfg: FlagConfig, rate: float | None = 
     """
     rate = cfg.self_check_rate if rate is None else rate
     rng = np.random.default_rng(seed)
-    base = flag_labels(inputs, cfg=cfg)
+    base = flag_labels(inputs, cfg=cfg, rule_evidence=rule_evidence)
     checks = []
     for spec in inputs.tasks:
         check = TaskCheck(spec.name)
@@ -172,7 +176,8 @@ def self_check(inputs: CurationInputs, *, cfg: FlagConfig, rate: float | None = 
         anns = (anns.join(swapped, on="uid", how="left")
                 .with_columns(value=pl.when(is_flip).then(pl.col("_new")).otherwise(pl.col("value")))
                 .drop("_new"))
-        noisy = flag_labels(replace(inputs, annotations=anns, tasks=[spec]), cfg=cfg)
+        noisy = flag_labels(replace(inputs, annotations=anns, tasks=[spec]), cfg=cfg,
+                            rule_evidence=rule_evidence)
         keep = set(confident.get_column("uid").to_list())
         noisy_rows = noisy.label_issues.filter(
             (pl.col("task") == spec.name) & pl.col("uid").is_in(list(keep)))
@@ -207,5 +212,8 @@ def run_self_check(data_dir: Path, cfg: ProjectConfig, *, texts: Path | None = N
     check_names(fcfg.classifier_names(), fcfg.encoder)
     inputs = load_inputs(data_dir, texts=texts, annotations=annotations, tasks=tasks,
                          cleaning=cfg.cleaning)
-    checks = self_check(inputs, cfg=fcfg, seed=fcfg.seed)
+    from workbench.curation.rule_prior import project_rule_priors
+
+    checks = self_check(inputs, cfg=fcfg, seed=fcfg.seed,
+                        rule_evidence=project_rule_priors(inputs, cfg, fcfg))
     return summary_lines(checks, rate=fcfg.self_check_rate)

@@ -309,6 +309,25 @@ def gate_evidence(messages: pl.DataFrame, rules: Rules, *, cleaning: CleaningCon
     return out.select("uid", pl.col(f"^{re.escape(SIGNAL_PREFIX)}.*$"), score=pl.col(_SCORE))
 
 
+def _keyword_hits(rules: Rules, task: str, labels: list[str], cleaning: CleaningConfig) -> list[pl.Expr]:
+    """Per label of ``task``, the number of its keywords' matches in ``text_norm``."""
+    return [_hits(_pattern(rules.keywords[task][lab], cleaning)) for lab in labels]
+
+
+def keyword_counts(messages: pl.DataFrame, rules: Rules, task: str, *,
+                   cleaning: CleaningConfig) -> pl.DataFrame:
+    """``uid`` and, per label with keywords in ``task``, its keyword matches in each message.
+
+    Not gated: a vertical's evidence is counted whatever the gate decides, for a reader that
+    already knows the post is an ad (curation pools it with the classifier on labeled ads).
+    """
+    require_columns(messages, ("uid", "text_norm"), "keyword counts input")
+    labels = list(rules.keywords.get(task, {}))
+    return messages.select("uid", *[hits.alias(lab) for hits, lab in
+                                    zip(_keyword_hits(rules, task, labels, cleaning), labels,
+                                        strict=True)])
+
+
 def rule_predictions(
     messages: pl.DataFrame,
     rules: Rules,
@@ -364,7 +383,8 @@ def rule_predictions(
         # Materialised for the same reason as the gate: each count is read several times.
         names = [f"_{task}_{i}" for i in range(len(labels))]
         messages = messages.with_columns(
-            [_hits(_pattern(rules.keywords[task][lab], cleaning)).alias(n) for lab, n in zip(labels, names, strict=True)])
+            [hits.alias(n) for hits, n in zip(_keyword_hits(rules, task, labels, cleaning), names,
+                                              strict=True)])
         counts = [pl.col(n) for n in names]
         if taxonomy.task(task).kind == "single":
             best = pl.max_horizontal(counts)

@@ -67,6 +67,12 @@ class FlagConfig(StrictModel):
         "model, or a Hugging Face model mean-pooled, e.g. a training run's merged model); with "
         "'auto', embed_lr is a candidate only when this is set.",
     )
+    rule_prior: bool = Field(
+        default=True,
+        description="Pool the labeling rules' evidence (the gate's score for is_ad, the keyword "
+        "lexicons for vertical) into the classifier's probabilities, with a weight chosen per "
+        "task by out-of-fold log loss on its labels (0 where the rules do not help).",
+    )
     self_check_rate: float = Field(
         default=0.1, gt=0.0, lt=0.5,
         description="Share of the confidently labeled items whose label `curate flag "

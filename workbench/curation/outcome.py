@@ -1,0 +1,69 @@
+"""What ``curate flag`` found for one task: counts, the classifier used, and its summary line."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from workbench.curation.choose import Choice
+
+
+@dataclass
+class TaskOutcome:
+    """What flagging found for one task."""
+
+    task: str
+    kind: str
+    n_items: int
+    n_issues: int = 0
+    issues_by_label: dict[str, int] = field(default_factory=dict)
+    n_multi: int = 0
+    n_adjudicated: int = 0
+    n_gate_excluded: int = 0
+    n_duplicate_conflicts: int = 0
+    skipped: str | None = None
+    classifier: str | None = None
+    choice: Choice | None = None
+    rule_weight: float | None = None
+
+    def line(self) -> str:
+        """One summary line."""
+        share = self.n_issues / self.n_items if self.n_items else 0.0
+        by = ", ".join(f"{k} {v}" for k, v in sorted(self.issues_by_label.items(),
+                                                        key=lambda kv: -kv[1]))
+        extras = []
+        if self.skipped:
+            extras.append(f"classifier not run: {self.skipped}")
+        if self.n_multi:
+            extras.append(f"{self.n_multi} multi-annotator")
+        if self.n_adjudicated:
+            extras.append(f"{self.n_adjudicated} adjudicated")
+        if self.n_duplicate_conflicts:
+            extras.append(f"{self.n_duplicate_conflicts} duplicate conflicts")
+        if self.n_gate_excluded:
+            extras.append(f"{self.n_gate_excluded} answers ignored: gate closed")
+        if self.rule_weight is not None:
+            extras.append(f"rules pooled at weight {self.rule_weight:g}")
+        more = f" [{'; '.join(extras)}]" if extras else ""
+        return (f"{self.task}: {self.n_issues} issue(s) in {self.n_items} item(s) ({share:.1%})"
+                f"{': ' + by if by else ''}{more}")
+
+
+def format_labels(labels: Sequence[str] | None) -> str:
+    """A label set for a summary line: ``a|b``, ``(none)`` for an empty set, ``-`` for None."""
+    if labels is None:
+        return "-"
+    return "|".join(labels) if len(labels) else "(none)"
+
+
+def count_issues(outcome: TaskOutcome, rows: pl.DataFrame) -> None:
+    """Set ``outcome``'s issue count and issues per label from its ``label_issues`` rows."""
+    issues = rows.filter(pl.col("is_issue"))
+    outcome.n_issues = issues.height
+    labels = issues.get_column("label").to_list()
+    # Multi-label: count each label of a flagged set (and "(none)" for empty sets).
+    outcome.issues_by_label = dict(Counter(
+        lab for v in labels for lab in ((v or ["(none)"]) if outcome.kind == "multi" else [format_labels(v)])))
