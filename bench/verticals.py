@@ -482,9 +482,12 @@ def print_tables(run: Setup, rows: list[Scores], rules: dict[str, Any],
     for name in dict.fromkeys([run.default, best]):
         print(f"  {name}: {per_vertical(run, by_name[name].predicted[0])}")
     print(f"  rules: {rules['per_vertical']}")
-    reached = [r.name for r in rows if np.mean(r.accuracy) >= TARGET]
-    print(f"\ntarget {TARGET}: " + (f"reached by {', '.join(reached)}" if reached else
-                                   "reached by no row") + f"; rules alone {r_all['accuracy']:.3f}")
+    # The rules were written against the dev half: only the held-out half is fair to them.
+    held = np.flatnonzero(np.array(run.ads.rounds) == "heldout")
+    reached = [r.name for r in rows if r.predicted and np.mean(r.accuracy_on(run.y, held)) >= TARGET]
+    print(f"\ntarget {TARGET} on the held-out half: " + (
+        f"reached by {', '.join(reached)}" if reached else "reached by no row")
+        + f"; rules alone {rules['heldout']['accuracy']:.3f} there")
 
 
 def main() -> None:
