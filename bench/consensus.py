@@ -62,8 +62,12 @@ def look_alike(texts: list[str], y: np.ndarray, n_classes: int, seed: int) -> np
 
 
 def workbench_consensus(texts: list[str], votes: np.ndarray, classes: list[str], work: Path,
-                        classifier: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """``curate flag`` on the votes as CSV files: the final label per item, and its issue flag."""
+                        classifier: str | None) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+    """``curate flag`` on the votes as CSV files: label, issue flag, annotator quality.
+
+    The label is the final label per item (what ``split`` uses); the quality is the workbench's
+    estimate for ``annotator1``, ``annotator2``... in order.
+    """
     import polars as pl
 
     from workbench.core.config import ProjectConfig
@@ -84,9 +88,12 @@ def workbench_consensus(texts: list[str], votes: np.ndarray, classes: list[str],
     flag_cfg = with_overrides(cfg.curation.flag, classifier=classifier)
     inputs = load_inputs(work, texts=work / "texts.csv", annotations=work / "annotations.csv",
                          cleaning=cfg.cleaning)
-    rows = flag_labels(inputs, cfg=flag_cfg).label_issues.sort("uid")
+    result = flag_labels(inputs, cfg=flag_cfg)
+    rows = result.label_issues.sort("uid")
     label = np.array([classes.index(v[0]) for v in rows.get_column("label").to_list()])
-    return label, rows.get_column("is_issue").to_numpy()
+    table = result.annotator_quality.sort("annotator")
+    quality = dict(zip(table.get_column("annotator"), table.get_column("quality"), strict=True))
+    return label, rows.get_column("is_issue").to_numpy(), quality
 
 
 _BEFORE_SCRIPT = """
@@ -96,8 +103,8 @@ import numpy as np
 from bench.consensus import workbench_consensus
 work = Path(sys.argv[1])
 args = json.loads((work / "args.json").read_text(encoding="utf-8"))
-label, _ = workbench_consensus(args["texts"], np.load(work / "votes.npy"), args["classes"],
-                               work / "run", args["classifier"])
+label = workbench_consensus(args["texts"], np.load(work / "votes.npy"), args["classes"],
+                            work / "run", args["classifier"])[0]
 np.save(work / "label.npy", label)
 """
 
@@ -143,11 +150,13 @@ def run(name: str, path: Path, *, seed: int, classifier: str | None, work: Path,
         line["plain_crowdlab"] = round(float((plain_crowdlab(norm, votes, len(classes), seed)
                                               == gold).mean()), 3)
         t1 = time.perf_counter()
-        label, issue = workbench_consensus(texts, votes, classes, work / f"{name}{m}", classifier)
+        label, issue, quality = workbench_consensus(texts, votes, classes, work / f"{name}{m}",
+                                                    classifier)
         t2 = time.perf_counter()
         line["workbench"] = round(float((label == gold).mean()), 3)
         line["workbench_unflagged"] = round(float((label[~issue] == gold[~issue]).mean()), 3)
         line["workbench_flagged_share"] = round(float(issue.mean()), 3)
+        line["workbench_annotator_quality"] = [round(q, 3) for q in quality.values()]
         line["seconds"] = {"plain": round(t1 - t0, 1), "workbench": round(t2 - t1, 1)}
         if before is not None:
             old = before_consensus(before, texts, votes, classes, work / f"before-{name}{m}",
@@ -156,7 +165,8 @@ def run(name: str, path: Path, *, seed: int, classifier: str | None, work: Path,
         print(f"{name} {m} annotators (accuracy {', '.join(f'{a:.3f}' for a in own)}): "
               f"majority {line['majority']:.3f}  plain CROWDLAB {line['plain_crowdlab']:.3f}  "
               f"workbench {line['workbench']:.3f} (unflagged {line['workbench_unflagged']:.3f}, "
-              f"{line['workbench_flagged_share']:.1%} flagged)  {line['seconds']}"
+              f"{line['workbench_flagged_share']:.1%} flagged; annotator quality "
+              f"{', '.join(f'{q:.3f}' for q in quality.values())})  {line['seconds']}"
               + (f"  before {line['before']:.3f}" if before is not None else ""), flush=True)
         rows.append(line)
     return rows
