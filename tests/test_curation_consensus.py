@@ -11,6 +11,8 @@ from tests.curation_helpers import in_memory
 from workbench.core.settings.curation import FlagConfig
 from workbench.core.taxonomy import load_taxonomy
 from workbench.curation.flag import flag_labels
+from workbench.curation.multiannotator import crowdlab, dawid_skene
+from workbench.curation.ties import break_ties_toward_rare, tied_items
 
 
 def _simulated_verticals(n: int, seed: int, accuracies: tuple[float, ...]):
@@ -79,17 +81,67 @@ def test_consensus_of_one_class_is_not_an_error() -> None:
 
 
 def test_a_tie_trains_as_the_rarer_label_not_the_first_declared() -> None:
-    from workbench.curation.answers import TaskAnswers
-    from workbench.curation.assess import _break_ties_toward_rare, _TaskData
-
-    answers = TaskAnswers(
-        uids=["1", "2", "3", "4"],
-        votes=[[("a", ["x"]), ("b", ["y"])],      # tie: y is rarer than x in the task
-               [("a", ["x"]), ("b", ["x"])],
-               [("a", ["x"]), ("b", ["z"])],      # tie: z is rarer still
-               [("a", ["y"]), ("b", ["x"])]],     # tie, but adjudicated: left alone
-        adjudicated=[None, None, None, ["x"]])
+    # The fallback when too few untied items remain to train the classifier on.
+    votes = [[("a", ["x"]), ("b", ["y"])],      # tie: y is rarer than x in the task
+             [("a", ["x"]), ("b", ["x"])],
+             [("a", ["x"]), ("b", ["z"])],      # tie: z is rarer still
+             [("a", ["y"]), ("b", ["x"])]]      # tie, but adjudicated: left alone
+    tied = tied_items(votes, [None, None, None, ["x"]])
+    assert tied.tolist() == [True, False, True, False]
     index = {"x": 0, "y": 1, "z": 2}
-    data = _TaskData(None, answers, [], [], np.array([2, 2, 2, 2]), list(index), None)  # type: ignore[arg-type]
     y = np.array([0, 0, 0, 0])  # the majority with ties to the label declared first
-    assert _break_ties_toward_rare(y, answers, data, index).tolist() == [1, 0, 2, 0]
+    assert break_ties_toward_rare(y, votes, tied, index).tolist() == [1, 0, 2, 0]
+
+
+def test_a_tie_of_two_annotators_goes_to_the_better_one() -> None:
+    # Two annotators, every disagreement a tie. CROWDLAB weighs two annotators equally and let
+    # the classifier settle each tie (64% went to the careful annotator here); the consensus
+    # must learn which annotator is careful, and settle the ties at least as well as always
+    # siding with them would (it may overrule them where the classifier is sure).
+    messages, annotations, gold, votes, classes = _simulated_verticals(600, 12, (0.85, 0.6))
+    ours = _workbench_labels(messages, annotations, classes)
+    tie = votes[:, 0] != votes[:, 1]
+    assert tie.sum() >= 100
+    assert (ours[tie] == votes[tie, 0]).mean() > 0.5
+    assert (ours[tie] == gold[tie]).mean() >= (votes[tie, 0] == gold[tie]).mean()
+    assert (ours == gold).mean() >= (majority_first(votes, len(classes)) == gold).mean()
+    result = flag_labels(in_memory(messages, annotations), cfg=FlagConfig())
+    quality = result.annotator_quality.filter(pl.col("task") == "vertical").sort("quality")
+    assert quality.get_column("annotator").to_list() == ["annotator2", "annotator1"]
+    assert set(quality.get_column("method")) == {"dawid_skene"}
+
+
+def test_dawid_skene_trusts_the_annotator_the_evidence_says_is_careful() -> None:
+    # Annotator a is always right, b right 60% of the time; the classifier is right 60% of the
+    # time and never sure. Neither annotator's agreement with the other can tell them apart;
+    # their agreement with the classifier can, and every tie must then go to a.
+    rng = np.random.default_rng(0)
+    n, k = 2000, 4
+    gold = rng.integers(0, k, n)
+    wrong = (gold + rng.integers(1, k, n)) % k
+    b = np.where(rng.random(n) < 0.6, gold, wrong)
+    guess = np.where(rng.random(n) < 0.6, gold, (gold + rng.integers(1, k, n)) % k)
+    prior = np.full((n, k), 0.5 / (k - 1))
+    prior[np.arange(n), guess] = 0.5
+    votes = np.stack([gold, b], axis=1).astype(float)
+    result = dawid_skene(votes, prior, annotators=["a", "b"])
+    tie = gold != b
+    assert (result.consensus[tie] == gold[tie]).all()
+    quality = dict(zip(result.annotators.get_column("annotator"),
+                       result.annotators.get_column("quality"), strict=True))
+    assert quality["a"] > 0.95
+    assert abs(quality["b"] - 0.6) < 0.05
+    # CROWDLAB gives both the same weight, so the classifier settles the ties.
+    crowd = crowdlab(votes, prior, annotators=["a", "b"]).consensus
+    assert (crowd[tie] == gold[tie]).mean() < 0.8
+
+
+def test_dawid_skene_with_missing_answers_and_unanimous_items() -> None:
+    votes = np.array([[0, 0, np.nan], [1, np.nan, 1], [2, 2, 2], [np.nan, 0, 0]], dtype=float)
+    prior = np.full((4, 3), 1 / 3)
+    result = dawid_skene(votes, prior, annotators=["a", "b", "c"])
+    assert result.consensus.tolist() == [0, 1, 2, 0]
+    assert result.n_annotators.tolist() == [2, 2, 3, 2]
+    assert result.agreement.tolist() == [1.0, 1.0, 1.0, 1.0]
+    assert result.annotators.get_column("n_items").to_list() == [3, 3, 3]
+    assert np.all((result.quality > 0.5) & (result.quality <= 1.0))

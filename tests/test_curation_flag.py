@@ -91,14 +91,14 @@ def test_output_contracts(noisy) -> None:
     assert any("worst item" in line for line in lines)
 
 
-def test_crowdlab_ranks_the_bad_annotator_last() -> None:
+def test_consensus_ranks_the_bad_annotator_last() -> None:
     corpus = make_corpus(400, seed=5, difficulty=0.3)
     accuracy = {"ann_a": 0.95, "ann_b": 0.92, "ann_c": 0.9, "sloppy": 0.6}
     ann = simulate_annotators(corpus.truth, accuracy, per_item=3, seed=5)
     result = flag_labels(in_memory(corpus.messages, ann), cfg=FlagConfig(folds=4))
     quality = result.annotator_quality.filter(pl.col("task") == "is_ad").sort("quality")
     assert quality.item(0, "annotator") == "sloppy"
-    assert set(quality.get_column("method")) == {"crowdlab"}
+    assert set(quality.get_column("method")) == {"dawid_skene"}
     rows = result.label_issues.filter(pl.col("task") == "is_ad").join(
         corpus.truth.select("uid", "is_ad"), on="uid")
     assert rows.get_column("consensus").null_count() == 0

@@ -1,4 +1,4 @@
-"""One task of ``workbench curate flag``: classifier, CROWDLAB where items overlap, cleanlab.
+"""One task of ``workbench curate flag``: classifier, consensus where items overlap, cleanlab.
 
 :func:`assess_task` turns one task's answers into its ``label_issues`` rows, its annotator
 quality and the classifier's probabilities for every text (:class:`TaskResult`);
@@ -9,7 +9,6 @@ conflicts, predictions, the outputs).
 from __future__ import annotations
 
 import warnings
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -22,10 +21,11 @@ from workbench.curation.answers import TaskAnswers, majority
 from workbench.curation.choose import Choice, choose
 from workbench.curation.classifiers import ClassifierSpec, out_of_fold_multilabel, out_of_fold_probs
 from workbench.curation.inputs import TaskSpec
-from workbench.curation.multiannotator import Consensus, crowdlab, crowdlab_multilabel
+from workbench.curation.multiannotator import Consensus, crowdlab_multilabel, dawid_skene
 from workbench.curation.outcome import TaskOutcome, count_issues, format_labels
 from workbench.curation.outputs import ANNOTATOR_QUALITY_SCHEMA, LABEL_ISSUES_SCHEMA
 from workbench.curation.rule_prior import RuleEvidence, TaskPrior
+from workbench.curation.ties import break_ties_toward_rare, probs_without_ties, tied_items
 
 if TYPE_CHECKING:
     from scipy.sparse import spmatrix
@@ -108,7 +108,7 @@ def assess_task(
     clfs: Sequence[ClassifierSpec],
     evidence: RuleEvidence | None = None,
 ) -> TaskResult:
-    """Assess one task: classifier, CROWDLAB where items overlap, cleanlab, reasons.
+    """Assess one task: classifier, consensus where items overlap, cleanlab, reasons.
 
     With several ``clfs`` (``auto``), the one with the lowest out-of-fold log loss is used; with
     the rules' ``evidence`` for a single-choice task, it is pooled into the classifier's
@@ -120,7 +120,7 @@ def assess_task(
     train = [a if a is not None else g for a, g in zip(answers.adjudicated, given, strict=True)]
     trained = {t[0] for t in train if t}
     if spec.kind == "single":
-        # Every label someone gave (a vote outvoted everywhere is still a column of CROWDLAB).
+        # Every label someone gave (a vote outvoted everywhere is still a class of the consensus).
         used = trained | {v[0] for vs in answers.votes for _, v in vs if v}
         classes = [lab for lab in spec.labels if lab in used]
     else:
@@ -232,31 +232,6 @@ def _cleanlab_multi(labels: list[list[int]], probs: np.ndarray, filter_by: str) 
     return np.asarray(mask, dtype=bool), np.asarray(quality, dtype=float)
 
 
-def _break_ties_toward_rare(y: np.ndarray, answers: TaskAnswers, data: _TaskData,
-                            index: dict[str, int]) -> np.ndarray:
-    """Training labels with every tied, unadjudicated item given its least frequent tied label.
-
-    Frequency is counted over every answer to the task; equal frequencies go to the label
-    declared first.
-    """
-    freq = Counter(v[0] for vs in answers.votes for _, v in vs if v)
-    out = y.copy()
-    for i, vs in enumerate(answers.votes):
-        if data.adjudicated(i) or not _tied(vs):
-            continue
-        counts = Counter(v[0] for _, v in vs if v)
-        top = max(counts.values())
-        tied = [lab for lab in counts if counts[lab] == top]
-        out[i] = index[min(tied, key=lambda lab: (freq[lab], index[lab]))]
-    return out
-
-
-def _tied(votes: Sequence[tuple[str, list[str]]]) -> bool:
-    """Whether two or more labels share the most votes of a single-choice item."""
-    counts = Counter(v[0] for _, v in votes if v).most_common(2)
-    return len(counts) == 2 and counts[0][1] == counts[1][1]
-
-
 def _annotator_list(answers: TaskAnswers) -> list[str]:
     return sorted({a for vs in answers.votes for a, _ in vs})
 
@@ -269,15 +244,16 @@ def _assess_single(
     classes, answers = data.classes, data.answers
     index = {lab: i for i, lab in enumerate(classes)}
     y = np.array([index[t[0]] for t in data.train])
-    # A tie between annotators is broken, for the classifier's training label only, toward the
-    # label given least often in the task (cleanlab's own rule), not toward the label declared
-    # first: the declared order taught the classifier a bias toward the first labels, which
-    # CROWDLAB then trusted to settle those very ties (bench/consensus.py: two simulated
-    # annotators per SIB-200 text, 0.836 -> 0.873 agreement with gold).
-    y = _break_ties_toward_rare(y, answers, data, index)
-    probs, probs_other = out_of_fold_probs(
-        x_items, y, spec=clf, n_classes=len(classes), folds=cfg.folds, seed=cfg.seed,
-        x_unlabeled=x_other, n_jobs=cfg.n_jobs)
+    # Ties are the consensus's to settle, with the classifier as third opinion: a classifier
+    # that learned labels picked by breaking those ties would echo the tie-break back, so it
+    # learns the untied items and predicts the tied ones unseen (bench/consensus.py).
+    tied = tied_items(answers.votes, answers.adjudicated)
+    fit = probs_without_ties(x_items, y, tied, x_other, spec=clf, n_classes=len(classes),
+                             folds=cfg.folds, seed=cfg.seed, n_jobs=cfg.n_jobs)
+    probs, probs_other = fit if fit is not None else out_of_fold_probs(
+        x_items, break_ties_toward_rare(y, answers.votes, tied, index), spec=clf,
+        n_classes=len(classes), folds=cfg.folds, seed=cfg.seed, x_unlabeled=x_other,
+        n_jobs=cfg.n_jobs)
     if prior is not None:
         probs, probs_other = prior.apply(probs, probs_other, y)
 
@@ -293,7 +269,7 @@ def _assess_single(
         for r, i in enumerate(has_votes):
             for a, v in answers.votes[i]:
                 votes[r, col[a]] = index[v[0]]
-        consensus = crowdlab(votes, probs[has_votes], annotators=annotators)
+        consensus = dawid_skene(votes, probs[has_votes], annotators=annotators)
         for r, i in enumerate(has_votes):
             if data.multi[i]:
                 cons_labels[i] = [classes[consensus.consensus[r]]]
@@ -320,7 +296,7 @@ def _assess_single(
         consensus_quality=[None if np.isnan(q) else float(q) for q in cons_quality],
         label=[t if data.adjudicated(i) else [classes[used[i]]] for i, t in enumerate(data.train)])
     if consensus is not None:
-        table = consensus.annotators.with_columns(method=pl.lit("crowdlab"))
+        table = consensus.annotators.with_columns(method=pl.lit("dawid_skene"))
     else:
         item, value = _vote_arrays(answers)
         label_idx = np.array([index[v[0]] for v in value], dtype=np.int64)

@@ -210,7 +210,7 @@ def render_card(result: SplitResult, *, outliers: pl.DataFrame, chart: str | Non
         f"Annotators: {len(result.annotators)}"
         + (f" ({', '.join(result.annotators)})." if 0 < len(result.annotators) <= 6 else ".")
         + " Final label per item and task: adjudicated (review loop) > consensus of two or more "
-        "annotators (CROWDLAB) > single annotator. `label_source` is the weakest source among an "
+        "annotators > single annotator. `label_source` is the weakest source among an "
         "item's task labels. Items whose labels are still flagged, or were never checked by "
         "`curate flag`, are left out.",
         "",

@@ -87,7 +87,7 @@ def flag(
     ] = None,
     progress: ProgressOption = None,
 ) -> None:
-    """Flag label issues per task (cleanlab) and rate annotators (CROWDLAB where they overlap).
+    """Flag label issues per task (cleanlab) and rate annotators (where their items overlap).
 
     Writes label_issues.parquet, annotator_quality.parquet and predictions.parquet.
 

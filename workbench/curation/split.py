@@ -1,7 +1,7 @@
 """``workbench curate split``: final labels, then train/val/test splits that cannot leak.
 
 Final label per item and task, in order: the adjudicated answer of the review loop, the
-consensus of two or more annotators (CROWDLAB, from ``curate flag``), the single annotator's
+consensus of two or more annotators (from ``curate flag``), the single annotator's
 answer. Items with a label still flagged and not adjudicated are left out and counted, as are
 items ``flag`` never saw (or whose answers changed since): unchecked labels never reach training
 silently.
