@@ -57,6 +57,10 @@ def test_vertical_evidence_points_at_the_keyword_vertical_and_is_flat_without_on
     two = ev.over(["Real estate", "Automotive"])
     assert np.allclose(two.sum(axis=1), 1.0)
     assert two[0, 0] > 0.9
+    # A label only the data knows carries no rule evidence, and nothing fails on it.
+    odd = ev.over(["Real estate", "Kiosk"])
+    assert np.allclose(odd[1], 0.5)
+    assert odd[0, 0] > odd[0, 1]
 
 
 def test_gate_evidence_follows_the_gate_score(posts) -> None:

@@ -59,8 +59,13 @@ class RuleEvidence:
     probs: np.ndarray
 
     def over(self, classes: Sequence[str]) -> np.ndarray:
-        """``(n_texts, len(classes))``: the columns of ``classes``, renormalised."""
-        cols = self.probs[:, [self.labels.index(c) for c in classes]]
+        """``(n_texts, len(classes))``: the columns of ``classes``, renormalised.
+
+        A class the rules do not know (a label only the data has) gets the flat share.
+        """
+        flat = np.full(self.probs.shape[0], 1.0 / max(len(self.labels), 1))
+        cols = np.column_stack([self.probs[:, self.labels.index(c)] if c in self.labels else flat
+                                for c in classes])
         return cols / cols.sum(axis=1, keepdims=True)
 
 
