@@ -93,7 +93,7 @@ class FlagConfig(StrictModel):
     )
     min_consensus_quality: float = Field(
         default=0.5, ge=0.0, le=1.0,
-        description="Multi-annotator items whose CROWDLAB consensus quality is lower are issues.",
+        description="Multi-annotator items whose consensus quality (Dawid-Skene or CROWDLAB posterior) is lower are issues.",
     )
     duplicate_conflicts: bool = Field(
         default=True, description="Flag near-duplicates whose labels disagree with their cluster.",
