@@ -212,3 +212,21 @@ def test_conditional_and_multilabel_tasks_are_learned(labeling_env: LabelingEnv,
                 assert set(answers) == {"is_ad"}, answers
             else:
                 assert "vertical" in answers, answers
+
+    # With the project's rules pooled in (as `label serve --live` runs it), the refresh reads the
+    # tasks' texts for the rules and answers every unlabeled task again (the same labels, so the
+    # same version). Three verticals given once each: no fold can weigh the rules, so they count
+    # at weight 1, and one contrary label (Travel for a sofa shop) does not outvote them.
+    from workbench.labeling.rules import load_rules
+
+    third = refresh_once(group1.backend, tax, classifier={"single": "tfidf_lr", "multi": "tfidf_lr"},
+                         rules=load_rules(env.cfg.labeling.rules, taxonomy=tax))
+    assert third is not None
+    assert third.learned == ("is_ad", "vertical", "tags")
+    assert _answers(shop, sofa)[1].get("vertical") == rules[sofa]["vertical"]
+    for project in (group1, group2, shop):
+        for task in project.tasks():
+            if task["id"] not in labeled:
+                pred, answers = _answers(project, task["id"])
+                assert pred["model_version"] == third.model_version
+                assert answers["is_ad"] in (["Ad"], ["Non-Ad"])

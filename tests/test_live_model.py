@@ -134,3 +134,33 @@ def test_consistent_drops_answers_whose_condition_fails_fresh_or_kept() -> None:
 def test_classifier_per_task_kind_follows_curation(live: str | None, flag: FlagConfig,
                                                    want: dict[str, str]) -> None:
     assert live_classifiers(live, flag) == want
+
+
+def test_pooled_rules_can_name_a_vertical_nobody_has_labeled_yet() -> None:
+    import numpy as np
+    import polars as pl
+
+    from workbench.core.config import CleaningConfig
+    from workbench.curation.rule_prior import rule_priors
+    from workbench.labeling.rules import load_rules
+
+    tax = load_taxonomy()
+    # Two verticals labeled so far, each once: no fold can choose a weight yet.
+    raws = [raw("a", {"is_ad": ["Ad"], "vertical": ["Travel"]}),
+            raw("b", {"is_ad": ["Ad"], "vertical": ["Media"]}),
+            raw("n", {"is_ad": ["Non-Ad"]}), raw("m", {"is_ad": ["Non-Ad"]})]
+    tasks, targets = training_targets(validate_annotations(raws, tax)[0], tax)
+    house = "🏡 የሚሸጥ G+1 ቤት\nቦታ፦ ሲኤምሲ\nስፋት፦ 250 ካሬ\nዋጋ፦ 18 ሚሊዮን ብር"
+    texts = [ADS[0], ADS[1], NEWS[0], NEWS[1], house]
+    uids = ["a", "b", "n", "m", "u"]
+    specs = {"single": get_classifier("tfidf_nb_svm"), "multi": get_classifier("tfidf_lr")}
+    frame = pl.DataFrame({"uid": uids, "text": texts})
+    evidence = rule_priors(frame, tasks, load_rules(None, taxonomy=tax), cleaning=CleaningConfig())
+    alone = predict_answers(texts, uids, [4], tasks, targets, specs)
+    pooled = predict_answers(texts, uids, [4], tasks, targets, specs, evidence=evidence)
+    # The classifier alone can only answer a vertical it was shown; with the rules, the
+    # labels not seen yet share the Good-Turing missing mass (here all of it: each seen once).
+    assert alone["vertical"][0]["value"]["choices"][0] in {"Travel", "Media"}
+    assert pooled["vertical"][0]["value"]["choices"] == ["Real estate"]
+    assert 0.0 < pooled["vertical"][0]["score"] <= 1.0
+    assert np.isfinite(pooled["is_ad"][0]["score"])

@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from workbench.core.amharic.strings import normalize
 from workbench.core.config import CleaningConfig
 from workbench.core.errors import WorkbenchError
@@ -51,8 +53,10 @@ from workbench.curation.live_model import (
     predict_answers,
     training_targets,
 )
+from workbench.curation.rule_prior import rule_priors
 from workbench.labeling.labelstudio.backend import LabelStudioBackend
 from workbench.labeling.pull import validate_annotations
+from workbench.labeling.rules import Rules, load_rules
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,7 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *,
                  classifier: str | Mapping[str, str] | None = None,
                  prefix: str = "live", seed: int = 0, encoder: str | None = None,
                  cleaning: CleaningConfig | None = None, write_batch: int = 500,
-                 max_tasks: int = 1000) -> Refresh | None:
+                 max_tasks: int = 1000, rules: Rules | None = None) -> Refresh | None:
     """Retrain on the current annotations and replace the unlabeled tasks' predictions.
 
     Parameters
@@ -120,6 +124,9 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *,
     prefix, seed, encoder, cleaning, write_batch, max_tasks
         Model version prefix, model seed, ``embed_lr``'s encoder, text normalisation, tasks per
         write call, unlabeled tasks re-predicted per project.
+    rules
+        The labeling rules, pooled into the tasks they cover as ``curate flag`` pools them
+        (None: the classifier alone).
 
     Returns
     -------
@@ -153,7 +160,13 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *,
     phases = {"read": time.perf_counter() - start}
     if not unlabeled:
         return Refresh(version, labeled, 0, time.perf_counter() - start, phases, learned)
-    answers = predict_answers(texts, uids, unlabeled, tasks, targets, specs, seed=seed)
+    evidence = None
+    if rules is not None:
+        raw = pl.DataFrame({"uid": uids, "text": [str((t.get("data") or {}).get("text") or "")
+                                                  for _, t in listing]})
+        evidence = rule_priors(raw, tasks, rules, cleaning=clean)
+    answers = predict_answers(texts, uids, unlabeled, tasks, targets, specs, seed=seed,
+                              evidence=evidence)
     learned = tuple(answers)
     conditions = {t.name: t.when for t in tasks if t.when}
     phases["fit"] = time.perf_counter() - start - phases["read"]
@@ -195,7 +208,7 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *,
 def run(backend: LabelStudioBackend, taxonomy: Taxonomy, *, poll_s: float, min_interval_s: float,
         min_new: int, classifier: str | Mapping[str, str] | None, prefix: str, stop: threading.Event,
         log: Any = print, encoder: str | None = None, cleaning: CleaningConfig | None = None,
-        write_batch: int = 500, max_tasks: int = 1000) -> None:
+        write_batch: int = 500, max_tasks: int = 1000, rules: Rules | None = None) -> None:
     """Poll the annotation count; refresh when debouncing allows, until ``stop`` is set."""
     seen = -1  # the first poll refreshes once when labels exist (predictions may predate them)
     last = float("-inf")
@@ -205,7 +218,7 @@ def run(backend: LabelStudioBackend, taxonomy: Taxonomy, *, poll_s: float, min_i
             if (seen < 0 or count - seen >= min_new) and time.monotonic() - last >= min_interval_s:
                 done = refresh_once(backend, taxonomy, classifier=classifier, prefix=prefix,
                                     encoder=encoder, cleaning=cleaning, write_batch=write_batch,
-                                    max_tasks=max_tasks)
+                                    max_tasks=max_tasks, rules=rules)
                 seen, last = count, time.monotonic()
                 if done is not None:
                     log(done.line())
@@ -231,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
         classifier = live_classifiers(cfg.labeling.live.classifier, cfg.curation.flag)
         encoder = cfg.curation.flag.encoder
         _classifier_specs(classifier, encoder)  # a typo fails now, not on every poll
+        # Pooled as curate flag pools them, so live answers never start below the rules' own.
+        rules = (load_rules(cfg.labeling.rules, taxonomy=taxonomy)
+                 if cfg.curation.flag.rule_prior else None)
         backend = LabelStudioBackend(root, cfg.labeling, taxonomy)
     except WorkbenchError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
@@ -245,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         run(backend, taxonomy, poll_s=live.poll_s, min_interval_s=live.min_interval_s,
             min_new=live.min_new, classifier=classifier, prefix=live.model_version_prefix,
             encoder=encoder, cleaning=cfg.cleaning, write_batch=live.write_batch,
-            max_tasks=live.max_tasks, stop=stop,
+            max_tasks=live.max_tasks, stop=stop, rules=rules,
             log=lambda line: print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {line}", flush=True))
     finally:
         backend.close()

@@ -35,13 +35,20 @@ import polars as pl
 from workbench.core.settings.curation import DEFAULT_CLASSIFIERS, FlagConfig
 from workbench.core.taxonomy import Taxonomy
 from workbench.curation.answers import collect_answers, majority
-from workbench.curation.classifiers import AUTO, ClassifierSpec, featurize, fit_predict
+from workbench.curation.classifiers import (
+    AUTO,
+    ClassifierSpec,
+    featurize,
+    fit_predict,
+    out_of_fold_probs,
+)
 from workbench.curation.inputs import (
     TaskSpec,
     add_implicit_empty,
     normalise_annotations,
     resolve_tasks,
 )
+from workbench.curation.rule_prior import RuleEvidence, TaskPrior, pool
 from workbench.labeling.taxonomy_render import TEXT_NAME
 
 #: A multi-label answer holds the labels whose probability reaches this (as `curate flag`'s
@@ -133,6 +140,7 @@ def predict_answers(
     targets: Targets,
     classifiers: Mapping[str, ClassifierSpec],
     seed: int = 0,
+    evidence: Mapping[str, RuleEvidence] | None = None,
 ) -> dict[str, list[dict[str, Any] | None]]:
     """Fit one model per learned task and answer for ``texts[rows]``.
 
@@ -151,6 +159,11 @@ def predict_answers(
         The classifier per task kind (``single``, ``multi``).
     seed
         The models' seed.
+    evidence
+        The labeling rules' distribution per covered single-choice task, aligned with ``texts``
+        (:func:`~workbench.curation.rule_prior.rule_priors`): pooled into that task's answers at
+        the weight its labels choose out of fold, as ``curate flag`` pools it, so a handful of
+        labels never makes the answers worse than the rules' own pre-annotations.
 
     Returns
     -------
@@ -178,6 +191,9 @@ def predict_answers(
         if task.kind == "single":
             y = np.array([task.labels.index(v[0]) for _, v in train])
             probs = fit_predict(spec, seed, x_train, y, x_pred, len(task.labels))
+            if evidence and task.name in evidence:
+                probs = _pooled(probs, evidence[task.name], task, spec, seed, x_train, y,
+                                [i for i, _ in train], rows)
             best = probs.argmax(axis=1)
             out[task.name] = [_choice(task.name, [task.labels[k]], float(probs[r, k]))
                               for r, k in enumerate(best)]
@@ -195,6 +211,44 @@ def predict_answers(
             if row.any() else None
             for r, row in enumerate(present)]
     return out
+
+
+def _pooled(probs: np.ndarray, evidence: RuleEvidence, task: TaskSpec, spec: ClassifierSpec,
+            seed: int, x_train: Any, y: np.ndarray, train_rows: Sequence[int],
+            rows: Sequence[int]) -> np.ndarray:
+    """``probs`` with the rules pooled in at the weight chosen on out-of-fold training answers.
+
+    With no label given twice there are no folds to choose on: the first refreshes pool at
+    weight 1, the rules' scores as they are (a classifier of one example per class knows less).
+    """
+    rule = evidence.over(task.labels)
+    probs = _with_unseen_mass(probs, y)
+    if np.bincount(y).max() < 2:
+        return pool(probs, rule[list(rows)], 1.0)
+    oof, _ = out_of_fold_probs(x_train, y, spec=spec, n_classes=len(task.labels), seed=seed)
+    prior = TaskPrior(rule[list(train_rows)], rule[list(rows)])
+    return prior.apply(oof, probs, y)[1]
+
+
+def _with_unseen_mass(probs: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``probs`` with the labels nobody gave yet sharing the Good-Turing missing mass.
+
+    A model trained on the labels given so far puts no probability on the others, so no
+    evidence pooled with it could ever name them; early in labeling most verticals are unseen.
+    The share of labeled items whose label was given only once estimates how likely the next
+    item is to have a label not seen yet (Good-Turing), at most the unseen labels' share of all
+    labels; the seen labels keep the rest.
+    """
+    counts = np.bincount(y, minlength=probs.shape[1])
+    unseen = counts == 0
+    if not unseen.any():
+        return probs
+    # Capped at the unseen labels' share of a uniform prior: with every label given once the
+    # estimate reads 1, which would silence the labels annotators did give.
+    missing = min(float((counts == 1).sum()) / max(y.size, 1), unseen.sum() / unseen.size)
+    out = probs * (1.0 - missing)
+    out[:, unseen] = missing / unseen.sum()
+    return out / out.sum(axis=1, keepdims=True)
 
 
 def consistent(answers: list[dict[str, Any]], conditions: Mapping[str, tuple[str, str]]) -> list[dict[str, Any]]:
