@@ -142,3 +142,27 @@ def test_large_sets_validate_on_one_held_out_part_and_keep_its_models(verticals)
     assert (probs[held_out].argmax(axis=1) == y[held_out]).mean() > 0.5
     again = TunedBlend(members, seed=0, holdout_from=y.size).fit(x, y).predict_proba(x)
     assert np.array_equal(probs, again)
+
+
+def test_few_labels_per_calibrator_parameter_calibrate_by_a_temperature(verticals) -> None:
+    from sklearn.naive_bayes import ComplementNB
+
+    from workbench.curation.blend import LABELS_PER_PARAMETER
+
+    texts, y, k = verticals
+    x = REGISTRY["tfidf_nb_svm"].featurizer().fit_transform(texts)
+    nb = Member("nb", lambda a, _s: ComplementNB(alpha=a), (0.3,))
+    # Ten verticals from a few hundred ads: fewer than 10 labels per multinomial parameter.
+    assert y.size < LABELS_PER_PARAMETER * k * (k - 1)
+    model = TunedBlend([nb], seed=0).fit(x, y)
+    calibrator = model.calibrators_[0]
+    assert type(calibrator).__name__ == "_Temperature"
+    assert calibrator.a_ > 0  # a temperature, not a reversal
+    probs = model.predict_proba(x)
+    assert np.allclose(probs.sum(axis=1), 1.0)
+    # With biases shrunk toward 0, naive Bayes' own answer mostly stands.
+    assert (probs.argmax(axis=1) == model.models_[0].predict(x)).mean() > 0.9
+    # Two classes keep Platt scaling, however few the labels.
+    binary = (y == 0).astype(int)
+    assert type(TunedBlend([nb], seed=0).fit(x[:40], binary[:40]).calibrators_[0]).__name__ == (
+        "_Calibrator")
