@@ -163,7 +163,7 @@ def predict_answers(
         The labeling rules' distribution per covered single-choice task, aligned with ``texts``
         (:func:`~workbench.curation.rule_prior.rule_priors`): pooled into that task's answers at
         the weight its labels choose out of fold, as ``curate flag`` pools it, so a handful of
-        labels never makes the answers worse than the rules' own pre-annotations.
+        labels does not throw away what the rules knew (README, "Live loop: the first labels").
 
     Returns
     -------
