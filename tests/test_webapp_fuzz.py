@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.webapp_world import PASSWORD, WebWorld, csrf_of
@@ -24,7 +24,9 @@ VALID_BRIEF = {"brand": "Abebe Shoes", "product": "የቆዳ ጫማ", "vertical"
                "target_channel": "Addis Deals", "contact": "0911 22 33 44"}
 BRIEF_FIELDS = [*VALID_BRIEF, "campaign_goal", "offer", "call_to_action", "language", "notes",
                 "id", "unknown_field"]
-FUZZ = settings(max_examples=80, deadline=None,
+# Derandomized: the same examples on every run, so a run on a clean machine cannot fail where the
+# last one passed; inputs a random run once found are pinned below with @example.
+FUZZ = settings(max_examples=80, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -107,6 +109,7 @@ def assert_handled(response: Any, ok: set[int]) -> None:
 
 @FUZZ
 @given(body=bodies(VALID_BRIEF, BRIEF_FIELDS))
+@example(body=b'{"\\n": false}')  # an unknown key with a line break: once a two-line message
 def test_json_briefs_never_crash(fuzz: tuple[TestClient, str, int, int], body: bytes) -> None:
     client, csrf, _, _ = fuzz
     response = post_json(client, csrf, "/api/briefs", body)

@@ -65,7 +65,8 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
         loc = error["loc"]
         name = str(loc[0]) if loc else FORM_WIDE
         if name not in Brief.model_fields:
-            name, message = FORM_WIDE, f"unknown field '{name}'"
+            # repr: a key from the request may hold a line break or run long.
+            name, message = FORM_WIDE, f"unknown field {name[:40]!r}"
         else:
             message = _message(error)
         found.setdefault(name, [])
