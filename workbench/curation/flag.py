@@ -4,7 +4,8 @@ For every task: a text classifier gives K-fold out-of-fold probabilities (each i
 model that never saw its label); cleanlab's ``find_label_issues`` flags the labels the evidence
 contradicts (the multi-label variant for tags); where items have two or more annotators,
 :mod:`workbench.curation.multiannotator` gives a consensus label, its quality and each
-annotator's quality (Dawid-Skene with the classifier as prior; CROWDLAB for multi-label tasks). Near-duplicates whose labels disagree with their cluster are flagged too.
+annotator's quality (Dawid-Skene with the classifier as prior; CROWDLAB for multi-label tasks).
+Near-duplicates whose labels disagree with their cluster are flagged too.
 
 The label an item would train with is, in order: the adjudicated answer from the review loop
 (project ``review``), the consensus of two or more annotators, the single annotator's answer.

@@ -149,7 +149,8 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *,
             listing.append((int(project["id"]), t))
     # The classifier reads text as curation's does (text_norm: homophones unified).
     clean = cleaning or CleaningConfig()
-    texts = [normalize(str((t.get("data") or {}).get("text") or ""), clean) for _, t in listing]
+    raw_texts = [str((t.get("data") or {}).get("text") or "") for _, t in listing]
+    texts = [normalize(text, clean) for text in raw_texts]
     uids = [str((t.get("data") or {}).get("uid")) for _, t in listing]
     # The next max_tasks unlabeled tasks of each project in queue order (task id = push order).
     unlabeled, per_project = [], Counter()
@@ -162,9 +163,8 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *,
         return Refresh(version, labeled, 0, time.perf_counter() - start, phases, learned)
     evidence = None
     if rules is not None:
-        raw = pl.DataFrame({"uid": uids, "text": [str((t.get("data") or {}).get("text") or "")
-                                                  for _, t in listing]})
-        evidence = rule_priors(raw, tasks, rules, cleaning=clean)
+        evidence = rule_priors(pl.DataFrame({"uid": uids, "text": raw_texts}), tasks, rules,
+                               cleaning=clean)
     answers = predict_answers(texts, uids, unlabeled, tasks, targets, specs, seed=seed,
                               evidence=evidence)
     learned = tuple(answers)
@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         classifier = live_classifiers(cfg.labeling.live.classifier, cfg.curation.flag)
         encoder = cfg.curation.flag.encoder
         _classifier_specs(classifier, encoder)  # a typo fails now, not on every poll
-        # Pooled as curate flag pools them, so live answers never start below the rules' own.
+        # Pooled as curate flag pools them, so the first refreshes keep what the rules knew.
         rules = (load_rules(cfg.labeling.rules, taxonomy=taxonomy)
                  if cfg.curation.flag.rule_prior else None)
         backend = LabelStudioBackend(root, cfg.labeling, taxonomy)

@@ -29,7 +29,7 @@ import polars as pl
 from workbench.core.settings.curation import FlagConfig
 from workbench.curation.flag import FlagResult, flag_labels
 from workbench.curation.inputs import CurationInputs
-from workbench.curation.rule_prior import RuleEvidence
+from workbench.curation.rule_prior import RuleEvidence, project_rule_priors
 
 if TYPE_CHECKING:
     from workbench.core.config import ProjectConfig
@@ -212,8 +212,6 @@ def run_self_check(data_dir: Path, cfg: ProjectConfig, *, texts: Path | None = N
     check_names(fcfg.classifier_names(), fcfg.encoder)
     inputs = load_inputs(data_dir, texts=texts, annotations=annotations, tasks=tasks,
                          cleaning=cfg.cleaning)
-    from workbench.curation.rule_prior import project_rule_priors
-
     checks = self_check(inputs, cfg=fcfg, seed=fcfg.seed,
                         rule_evidence=project_rule_priors(inputs, cfg, fcfg))
     return summary_lines(checks, rate=fcfg.self_check_rate)
