@@ -104,7 +104,7 @@ def _rules_v1_yaml() -> str:
     return yaml.safe_dump(v1, allow_unicode=True)
 
 
-def _tsv_texts(folder: Path, column: str) -> list[str]:
+def tsv_texts(folder: Path, column: str) -> list[str]:
     frames = [pl.read_csv(p, separator="\t", quote_char=None) for p in sorted(folder.glob("*.tsv"))]
     if not frames:
         sys.exit(f"no .tsv files in {folder}")
@@ -258,9 +258,9 @@ def main() -> None:
     sets["synthetic samples, seed ads"] = (seed_ads, "higher")
     sets["synthetic samples, seed non-ads"] = (seed_non_ads, "lower")
     if args.afrisenti:
-        sets["AfriSenti tweets, all splits"] = (_tsv_texts(args.afrisenti, "tweet"), "lower")
+        sets["AfriSenti tweets, all splits"] = (tsv_texts(args.afrisenti, "tweet"), "lower")
     if args.sib200:
-        sets["SIB-200 sentences, all splits"] = (_tsv_texts(args.sib200, "text"), "lower")
+        sets["SIB-200 sentences, all splits"] = (tsv_texts(args.sib200, "text"), "lower")
     cleaning = CleaningConfig()
     tax = load_taxonomy()
     with tempfile.TemporaryDirectory() as tmp:
