@@ -252,7 +252,7 @@ def main() -> None:
         columns[name] = cells
     print_table(columns, votes, f"{len(lfs)} labeling functions; label model: {A_PRIORI}, P(Ad) > 0.5")
     full_pool = build_pool(sets, votes, phones_cut=False, with_external=bool(sets.external))
-    print_learned(learned, lfs, rules, full_pool.matrix)
+    print_learned(learned, lfs, rules, full_pool)
     if args.priors and sets.external:
         sweep = {name: cells for name, _, cells in (
             label_model_column(sets, votes, "full", True, prior, A_PRIORI) for prior in args.priors)}
@@ -299,11 +299,20 @@ def print_table(columns: dict[str, dict[str, np.ndarray]], votes: dict[str, Vote
 
 
 def print_learned(learned: dict[str, LabelModel], lfs: list[LabelingFunction], rules: Rules,
-                  pooled: np.ndarray) -> None:
-    """Per labeling function: coverage, hand weight, and each model's learned accuracy and P(vote | class)."""
-    print("\nper labeling function: coverage (full pool), hand weight; per model: learned "
-          "accuracy, P(fires | Ad) / P(fires | Non-Ad)")
-    print(f"{'labeling function':22} {'cover':>6} {'hand':>5}  " + "  ".join(f"{n:>24}" for n in learned))
+                  pool: Pool) -> None:
+    """Per labeling function: coverage, hand weight, each model's learned accuracy and P(vote | class).
+
+    Beside them, the rates measured with the pool's labels (read only, never fitted): what the
+    model would learn if it learned the truth.
+    """
+    pooled = pool.matrix
+    is_ad = np.zeros(len(pooled), dtype=bool)
+    for part in ("round 3 held-out ads", "older rounds' ads (settings)"):
+        is_ad[pool.rows[part]] = True
+    print("\nper labeling function: coverage (pool), hand weight, P(fires | Ad) / P(fires | Non-Ad) "
+          "measured with the pool's labels; per model: learned accuracy, P(fires | Ad) / P(fires | Non-Ad)")
+    print(f"{'labeling function':22} {'cover':>6} {'hand':>5} {'measured':>12}  "
+          + "  ".join(f"{n:>24}" for n in learned))
     weights = {**rules.gate.weights, **{f"against:{k}": v for k, v in rules.gate.against.items()}}
     accuracies = {n: m.get_weights() for n, m in learned.items()}
     cprobs = {n: m.get_conditional_probs() for n, m in learned.items()}
@@ -312,7 +321,9 @@ def print_learned(learned: dict[str, LabelModel], lfs: list[LabelingFunction], r
         for n in learned:
             fires = cprobs[n][i, lf.vote + 1, :]  # P(lf votes its label | Y = Non-Ad, Ad)
             cells.append(f"{accuracies[n][i]:.2f} {fires[AD]:.3f}/{fires[NON_AD]:.3f}")
-        print(f"{lf.name:22} {(pooled[:, i] != ABSTAIN).mean():>6.2%} {weights[lf.name]:>5.2f}  "
+        fired = pooled[:, i] != ABSTAIN
+        measured = f"{fired[is_ad].mean():.3f}/{fired[~is_ad].mean():.3f}"
+        print(f"{lf.name:22} {fired.mean():>6.2%} {weights[lf.name]:>5.2f} {measured:>12}  "
               + "  ".join(f"{c:>24}" for c in cells))
 
 
