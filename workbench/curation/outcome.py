@@ -28,6 +28,7 @@ class TaskOutcome:
     classifier: str | None = None
     choice: Choice | None = None
     rule_weight: float | None = None
+    repeats: int | None = None  # draws of the folds averaged (None: classifier not run)
 
     def line(self) -> str:
         """One summary line."""
