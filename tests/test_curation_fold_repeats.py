@@ -4,6 +4,7 @@ and that ``curate flag``, its manifest and ``--self-check`` agree on them."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,8 @@ def test_repeats_average_the_draws_of_the_folds() -> None:
     mean_items, mean_unlabeled = out_of_fold_probs(x, y, seed=3, repeats=3, **kw)
     # One draw is the plain K-fold run; three are the mean of the draws with seeds 3, 4, 5.
     one = out_of_fold_probs(x, y, seed=3, repeats=1, **kw)
-    assert np.array_equal(one[0], draws[0][0]) and np.array_equal(one[1], draws[0][1])
+    assert np.array_equal(one[0], draws[0][0])
+    assert np.array_equal(one[1], draws[0][1])
     np.testing.assert_allclose(mean_items, np.mean([d[0] for d in draws], axis=0), atol=1e-5)
     np.testing.assert_allclose(mean_unlabeled, np.mean([d[1] for d in draws], axis=0), atol=1e-5)
     np.testing.assert_allclose(mean_items.sum(axis=1), 1.0)
@@ -71,10 +73,13 @@ def test_flag_records_the_draws_each_task_used(tmp_path: Path, corpus, monkeypat
     labels, _ = flip_labels(corpus.truth, rate=0.1, seed=5)
     root = write_stage(tmp_path, corpus.messages, annotations_from_labels(labels, annotator="a"))
 
+    outputs: list[str] = []
+
     def flag(*extra: str) -> dict:
         result = CliRunner().invoke(app, ["curate", "flag", "--data-dir", str(root), "--folds",
                                           "3", *extra])
         assert result.exit_code == 0, result.output
+        outputs.append(result.output)
         return json.loads((root / "curated" / "manifest.json").read_text("utf-8"))["runs"]["flag"]
 
     run = flag()
@@ -82,10 +87,12 @@ def test_flag_records_the_draws_each_task_used(tmp_path: Path, corpus, monkeypat
     draws = {t: run["tasks"][t]["fold_repeats"] for t in ("is_ad", "vertical", "tags")}
     # Single-choice tasks under the size limit average several draws; tags draw once.
     assert draws == {"is_ad": DEFAULT_REPEATS, "vertical": DEFAULT_REPEATS, "tags": 1}
+    assert re.search(rf"is_ad: .*{DEFAULT_REPEATS} draws of the folds averaged", outputs[0])
 
     monkeypatch.setattr(curation_settings, "REPEATS_BELOW", 200)  # is_ad has 300 labels
     run = flag("--task", "is_ad")
     assert run["tasks"]["is_ad"]["fold_repeats"] == 1
+    assert "draws of the folds" not in outputs[1]
 
 
 def test_self_check_runs_the_same_draws_as_the_flag(corpus, monkeypatch) -> None:
@@ -101,4 +108,4 @@ def test_self_check_runs_the_same_draws_as_the_flag(corpus, monkeypatch) -> None
     checks = self_check(inputs, cfg=FlagConfig(folds=3, repeats=2), rate=0.1)
     assert [c.task for c in checks if not c.skipped] == ["is_ad", "vertical"]
     # The first run of every task, then one per single-choice task with the flips: all at 2.
-    assert seen == [2] * len(seen) and len(seen) == 4
+    assert seen == [2, 2, 2, 2]
