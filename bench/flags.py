@@ -12,8 +12,8 @@ the flipped labels, then every cleanlab ``filter_by`` is applied to them:
 
 * ``mean(...)`` rows average the named entries' probabilities (an ensemble of calibrated models);
 * ``k=K xR``: the K folds drawn R times with fold seeds ``seed .. seed+R-1`` and the
-  probabilities averaged (``out_of_fold_probs(repeats=R)``, what ``curate flag`` does by default
-  for a task under 10,000 labels: ``curation.flag.repeats``);
+  probabilities averaged (``out_of_fold_probs(repeats=R)``; ``curate flag`` draws 10 times by
+  default for a task under 10,000 labels: ``curation.flag.repeats``);
 * ``prune N``: N rounds of prune and refit: drop the items the previous round flagged
   (``low_self_confidence``) from every fold's training part, refit out of fold, flag again;
 * ``rank_by_quality`` (a column): the items ranked by cleanlab's label quality, the lowest
@@ -71,6 +71,7 @@ RUNS = (
     Run(("tfidf_nb_svm",)), Run(("tfidf_nb_svm",), 10),
     Run(("tfidf_nb_cal", "tfidf_nb_svm")), Run(("tfidf_lr", "tfidf_nb_cal", "tfidf_nb_svm")),
     Run(("tfidf_nb_svm",), 5, 3), Run(("tfidf_nb_svm",), 5, 5), Run(("tfidf_nb_svm",), 10, 3),
+    Run(("tfidf_nb_svm",), 5, 10), Run(("tfidf_nb_cal", "tfidf_nb_svm"), 5, 5),
     Run(("tfidf_nb_svm",), 5, 1, 1), Run(("tfidf_nb_svm",), 5, 5, 1),
 )
 
