@@ -48,7 +48,11 @@ def test_repeats_average_the_draws_of_the_folds() -> None:
     np.testing.assert_allclose(mean_items, np.mean([d[0] for d in draws], axis=0), atol=1e-5)
     np.testing.assert_allclose(mean_unlabeled, np.mean([d[1] for d in draws], axis=0), atol=1e-5)
     np.testing.assert_allclose(mean_items.sum(axis=1), 1.0)
-    # The draws differ (else repeating would buy nothing), and the mean lies between them.
+    # Fits in parallel processes give the same mean as fits one after another.
+    parallel = out_of_fold_probs(x, y, seed=3, repeats=3, n_jobs=2, **kw)
+    np.testing.assert_allclose(parallel[0], mean_items)
+    np.testing.assert_allclose(parallel[1], mean_unlabeled)
+    # The draws differ: else repeating would buy nothing.
     assert not np.allclose(draws[0][0], draws[1][0])
     with pytest.raises(ValueError, match="repeats must be at least 1"):
         out_of_fold_probs(x, y, seed=0, repeats=0, **kw)

@@ -344,11 +344,13 @@ def out_of_fold_probs(
         x_pred = x[test_idx] if not n_unlab else _stack(x[test_idx], x_unlabeled)
         jobs.append(delayed(fit_predict)(spec, draw_seed, x[train_idx], y[train_idx], x_pred,
                                          n_classes))
+    # One fit's predictions at a time (a generator): with many draws and many unlabeled texts,
+    # holding every fit's predictions at once would take K * repeats times the output's memory.
     if n_jobs > 1:
-        results = Parallel(n_jobs=n_jobs)(jobs)
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
     else:
-        results = [fn(*args, **kwargs) for fn, args, kwargs in
-                   tqdm(jobs, desc="folds", unit="fold", disable=bars_disabled(), leave=False)]
+        results = (fn(*args, **kwargs) for fn, args, kwargs in
+                   tqdm(jobs, desc="folds", unit="fold", disable=bars_disabled(), leave=False))
     oof = np.zeros((y.size, n_classes))
     unlabeled = np.zeros((n_unlab, n_classes)) if n_unlab else None
     for (_, _, test_idx), proba in zip(splits, results, strict=True):
