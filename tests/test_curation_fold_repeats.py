@@ -3,6 +3,8 @@ and that ``curate flag``, its manifest and ``--self-check`` agree on them."""
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import json
 import re
 from pathlib import Path
@@ -113,3 +115,11 @@ def test_self_check_runs_the_same_draws_as_the_flag(corpus, monkeypatch) -> None
     assert [c.task for c in checks if not c.skipped] == ["is_ad", "vertical"]
     # The first run of every task, then one per single-choice task with the flips: all at 2.
     assert seen == [2, 2, 2, 2]
+
+
+@pytest.mark.parametrize("name", ["workbench.core.settings.curation", "workbench.curation.classifiers"])
+def test_docstring_examples(name: str) -> None:
+    # repeats_for and fold_count are specified by their examples.
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0
+    assert result.failed == 0
