@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from synthetic.corpus import annotations_from_labels, flip_labels, make_corpus
 from tests.curation_helpers import in_memory, write_stage
-from workbench.cli import app
+from workbench.cli import app, main
 from workbench.core.settings import curation as curation_settings
 from workbench.core.settings.curation import DEFAULT_REPEATS, FlagConfig
 from workbench.curation import assess
@@ -99,6 +99,23 @@ def test_flag_records_the_draws_each_task_used(tmp_path: Path, corpus, monkeypat
     run = flag("--task", "is_ad")
     assert run["tasks"]["is_ad"]["fold_repeats"] == 1
     assert "draws of the folds" not in outputs[1]
+
+    run = flag("--task", "is_ad", "--repeats", "2")  # the option wins at any size
+    assert run["config"]["repeats"] == 2
+    assert run["tasks"]["is_ad"]["fold_repeats"] == 2
+    assert "is_ad: " in outputs[2]
+    assert "2 draws of the folds averaged" in outputs[2]
+
+
+def test_a_bad_repeats_value_is_one_line_exit_2(tmp_path: Path, corpus, capsys) -> None:
+    root = write_stage(tmp_path, corpus.messages,
+                       annotations_from_labels(corpus.truth, annotator="a"))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["curate", "flag", "--data-dir", str(root), "--repeats", "0"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: invalid option: repeats"), err
+    assert len(err.splitlines()) == 1, err
 
 
 def test_self_check_runs_the_same_draws_as_the_flag(corpus, monkeypatch) -> None:
