@@ -153,11 +153,15 @@ def assess_task(
     if spec.kind == "single":
         prior = None if evidence is None else TaskPrior.of(evidence, classes, data.rows.items,
                                                             data.rows.other)
+        # Several draws of the folds, averaged, where the task is small enough to afford them
+        # (README, flag operating points).
+        outcome.repeats = cfg.repeats_for(data.n)
         rows, table, probs_all = _assess_single(data, x_items, x_other, cfg=cfg, clf=clf,
-                                                prior=prior)
+                                                prior=prior, repeats=outcome.repeats)
         outcome.rule_weight = None if prior is None else prior.weight
     else:
         rows, table, probs_all = _assess_multi(data, x_items, x_other, cfg=cfg, clf=clf)
+        outcome.repeats = 1  # one draw per label: repeats are measured on single choice only
     count_issues(outcome, rows)
     return TaskResult(rows, table.with_columns(task=pl.lit(spec.name)), probs_all, classes,
                        outcome)
@@ -238,9 +242,12 @@ def _annotator_list(answers: TaskAnswers) -> list[str]:
 
 def _assess_single(
     data: _TaskData, x_items: spmatrix, x_other: spmatrix | None, *, cfg: FlagConfig,
-    clf: ClassifierSpec, prior: TaskPrior | None = None,
+    clf: ClassifierSpec, prior: TaskPrior | None = None, repeats: int = 1,
 ) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray]:
-    """Single-choice task: ``(label_issues rows, annotator table, (n_texts, K) probabilities)``."""
+    """Single-choice task: ``(label_issues rows, annotator table, (n_texts, K) probabilities)``.
+
+    The out-of-fold probabilities are the mean of ``repeats`` draws of the folds.
+    """
     classes, answers = data.classes, data.answers
     index = {lab: i for i, lab in enumerate(classes)}
     y = np.array([index[t[0]] for t in data.train])
@@ -249,11 +256,11 @@ def _assess_single(
     # learns the untied items and predicts the tied ones unseen (bench/consensus.py).
     tied = tied_items(answers.votes, answers.adjudicated)
     fit = probs_without_ties(x_items, y, tied, x_other, spec=clf, n_classes=len(classes),
-                             folds=cfg.folds, seed=cfg.seed, n_jobs=cfg.n_jobs)
+                             folds=cfg.folds, seed=cfg.seed, n_jobs=cfg.n_jobs, repeats=repeats)
     probs, probs_other = fit if fit is not None else out_of_fold_probs(
         x_items, break_ties_toward_rare(y, answers.votes, tied, index), spec=clf,
         n_classes=len(classes), folds=cfg.folds, seed=cfg.seed, x_unlabeled=x_other,
-        n_jobs=cfg.n_jobs)
+        n_jobs=cfg.n_jobs, repeats=repeats)
     if prior is not None:
         probs, probs_other = prior.apply(probs, probs_other, y)
 

@@ -284,6 +284,7 @@ def out_of_fold_probs(
     seed: int = 0,
     x_unlabeled: spmatrix | None = None,
     n_jobs: int = 1,
+    repeats: int = 1,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """K-fold out-of-fold class probabilities for labeled items, and fold-averaged ones for the rest.
 
@@ -307,45 +308,70 @@ def out_of_fold_probs(
         K predictions are averaged (no extra fit on all the data).
     n_jobs
         Folds fitted in parallel processes.
+    repeats
+        Times the K folds are drawn, with fold (and model) seeds ``seed``, ``seed + 1``, ...;
+        each item's probabilities are the mean of its ``repeats`` out-of-fold predictions, and
+        ``x_unlabeled``'s the mean over all ``K * repeats`` models. One draw's probabilities
+        depend on which items share a fold; the mean is steadier (README, flag operating points).
 
     Returns
     -------
     tuple
-        ``(n, K)`` out-of-fold probabilities (rows sum to 1; each row comes from a model that never
+        ``(n, K)`` out-of-fold probabilities (rows sum to 1; each row comes from models that never
         saw that item) and ``(u, K)`` probabilities for ``x_unlabeled`` (None without it).
     """
     from joblib import Parallel, delayed
     from sklearn.model_selection import StratifiedKFold
 
     y = np.asarray(y, dtype=int)
-    counts = np.bincount(y, minlength=n_classes)
-    present = counts[counts > 0]
-    k = int(max(2, min(folds, present.min()))) if present.size else 2
+    if repeats < 1:
+        msg = f"repeats must be at least 1, got {repeats}"
+        raise ValueError(msg)
+    k = fold_count(y, n_classes, folds)
     if y.size < k:
         msg = f"{y.size} labeled items cannot be split into {k} folds"
         raise ValueError(msg)
+    splits = []  # (seed of the draw, train rows, test rows)
     with warnings.catch_warnings():
         # "The least populated class has only 1 member": expected for rare labels, handled below.
         warnings.simplefilter("ignore", category=UserWarning)
-        splits = list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(
-            np.zeros(y.size), y))
+        for draw_seed in range(seed, seed + repeats):
+            splits += [(draw_seed, train, test) for train, test in StratifiedKFold(
+                n_splits=k, shuffle=True, random_state=draw_seed).split(np.zeros(y.size), y)]
     n_unlab = 0 if x_unlabeled is None else x_unlabeled.shape[0]
     jobs = []
-    for train_idx, test_idx in splits:
+    for draw_seed, train_idx, test_idx in splits:
         x_pred = x[test_idx] if not n_unlab else _stack(x[test_idx], x_unlabeled)
-        jobs.append(delayed(fit_predict)(spec, seed, x[train_idx], y[train_idx], x_pred, n_classes))
+        jobs.append(delayed(fit_predict)(spec, draw_seed, x[train_idx], y[train_idx], x_pred,
+                                         n_classes))
+    # One fit's predictions at a time (a generator): with many draws and many unlabeled texts,
+    # holding every fit's predictions at once would take K * repeats times the output's memory.
     if n_jobs > 1:
-        results = Parallel(n_jobs=n_jobs)(jobs)
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
     else:
-        results = [fn(*args, **kwargs) for fn, args, kwargs in
-                   tqdm(jobs, desc="folds", unit="fold", disable=bars_disabled(), leave=False)]
+        results = (fn(*args, **kwargs) for fn, args, kwargs in
+                   tqdm(jobs, desc="folds", unit="fold", disable=bars_disabled(), leave=False))
     oof = np.zeros((y.size, n_classes))
     unlabeled = np.zeros((n_unlab, n_classes)) if n_unlab else None
-    for (_, test_idx), proba in zip(splits, results, strict=True):
-        oof[test_idx] = proba[: test_idx.size]
+    for (_, _, test_idx), proba in zip(splits, results, strict=True):
+        # Every draw predicts every item once: the sum over draws / repeats is the mean.
+        oof[test_idx] += proba[: test_idx.size] / repeats
         if unlabeled is not None:
             unlabeled += proba[test_idx.size:] / len(splits)
     return _renormalise(oof), None if unlabeled is None else _renormalise(unlabeled)
+
+
+def fold_count(y: np.ndarray, n_classes: int, folds: int) -> int:
+    """The K :func:`out_of_fold_probs` uses: ``folds``, lowered to the rarest class's count (>= 2).
+
+    Examples
+    --------
+    >>> fold_count(np.array([0, 0, 0, 1, 1, 1]), 2, 5), fold_count(np.arange(12) % 2, 2, 5)
+    (3, 5)
+    """
+    counts = np.bincount(np.asarray(y, dtype=int), minlength=n_classes)
+    present = counts[counts > 0]
+    return int(max(2, min(folds, present.min()))) if present.size else 2
 
 
 def _stack(a: Any, b: Any) -> Any:

@@ -70,6 +70,12 @@ def flag(
                                  "tfidf_nb_svm for single-choice and tfidf_lr for multi-label tasks).")
     ] = None,
     folds: Annotated[int | None, typer.Option("--folds", help="K of K-fold (default: 5).")] = None,
+    repeats: Annotated[
+        int | None,
+        typer.Option("--repeats", help="Draws of the K folds averaged for single-choice tasks "
+                     "(default: curation.flag.repeats, else 10 under 10,000 labels and 1 from "
+                     "there; 1 is fastest)."),
+    ] = None,
     encoder: Annotated[
         Path | None,
         typer.Option("--encoder", help="Local encoder folder for embed_lr (sentence-transformers "
@@ -99,12 +105,13 @@ def flag(
         from workbench.curation.selfcheck import run_self_check
 
         _echo(run_self_check(root, cfg, texts=texts, annotations=annotations, tasks=task,
-                             classifier=classifier, folds=folds, encoder=encoder, rate=flip_rate))
+                             classifier=classifier, folds=folds, repeats=repeats,
+                             encoder=encoder, rate=flip_rate))
         return
     from workbench.curation.flag import run_flag
 
     result = run_flag(root, cfg, texts=texts, annotations=annotations, tasks=task, out=out,
-                      classifier=classifier, folds=folds, encoder=encoder)
+                      classifier=classifier, folds=folds, repeats=repeats, encoder=encoder)
     _echo(result.summary_lines())
 
 

@@ -264,6 +264,7 @@ def run_flag(
     classifier: str | None = None,
     folds: int | None = None,
     encoder: Path | None = None,
+    repeats: int | None = None,
 ) -> FlagResult:
     """Read inputs, flag, and write ``label_issues``, ``annotator_quality`` and ``predictions``.
 
@@ -279,8 +280,9 @@ def run_flag(
         Only these tasks (default: every task with annotations).
     out
         Output folder (default ``data_dir/curated``).
-    classifier, folds, encoder
-        Override ``curation.flag.classifier`` / ``folds`` / ``encoder`` for this run.
+    classifier, folds, encoder, repeats
+        Override ``curation.flag.classifier`` / ``folds`` / ``encoder`` / ``repeats`` for this
+        run.
 
     Returns
     -------
@@ -289,7 +291,7 @@ def run_flag(
     """
     from workbench.curation.dedup import load_or_compute_clusters
 
-    fcfg = with_overrides(cfg.curation.flag, classifier=classifier, folds=folds,
+    fcfg = with_overrides(cfg.curation.flag, classifier=classifier, folds=folds, repeats=repeats,
                           encoder=None if encoder is None else str(encoder))
     check_names(fcfg.classifier_names(), fcfg.encoder)  # fails before any data is read
     inputs = load_inputs(data_dir, texts=texts, annotations=annotations, tasks=tasks,
@@ -310,7 +312,7 @@ def run_flag(
                  "adjudicated": o.n_adjudicated, "duplicate_conflicts": o.n_duplicate_conflicts,
                  "skipped": o.skipped, "classifier": o.classifier,
                  "auto_log_loss": None if o.choice is None else o.choice.log_loss,
-                 "rule_weight": o.rule_weight}
+                 "rule_weight": o.rule_weight, "fold_repeats": o.repeats}
         for o in result.outcomes
     }
     write_outputs(

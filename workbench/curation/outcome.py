@@ -28,6 +28,7 @@ class TaskOutcome:
     classifier: str | None = None
     choice: Choice | None = None
     rule_weight: float | None = None
+    repeats: int | None = None  # draws of the folds averaged (None: classifier not run)
 
     def line(self) -> str:
         """One summary line."""
@@ -45,6 +46,8 @@ class TaskOutcome:
             extras.append(f"{self.n_duplicate_conflicts} duplicate conflicts")
         if self.n_gate_excluded:
             extras.append(f"{self.n_gate_excluded} answers ignored: gate closed")
+        if self.repeats is not None and self.repeats > 1:
+            extras.append(f"{self.repeats} draws of the folds averaged")
         if self.rule_weight is not None:
             extras.append(f"rules pooled at weight {self.rule_weight:g}")
         more = f" [{'; '.join(extras)}]" if extras else ""

@@ -201,13 +201,14 @@ def summary_lines(checks: list[TaskCheck], *, rate: float) -> list[str]:
 def run_self_check(data_dir: Path, cfg: ProjectConfig, *, texts: Path | None = None,
                    annotations: Path | None = None, tasks: Sequence[str] | None = None,
                    classifier: str | None = None, folds: int | None = None,
-                   encoder: Path | None = None, rate: float | None = None) -> list[str]:
+                   encoder: Path | None = None, rate: float | None = None,
+                   repeats: int | None = None) -> list[str]:
     """Read inputs as ``curate flag`` does, self-check, and return the report lines (no writes)."""
     from workbench.core.settings.curation import with_overrides
     from workbench.curation.classifiers import check_names
     from workbench.curation.inputs import load_inputs
 
-    fcfg = with_overrides(cfg.curation.flag, classifier=classifier, folds=folds,
+    fcfg = with_overrides(cfg.curation.flag, classifier=classifier, folds=folds, repeats=repeats,
                           encoder=None if encoder is None else str(encoder), self_check_rate=rate)
     check_names(fcfg.classifier_names(), fcfg.encoder)
     inputs = load_inputs(data_dir, texts=texts, annotations=annotations, tasks=tasks,

@@ -52,13 +52,14 @@ def break_ties_toward_rare(y: np.ndarray, votes: Votes, tied: np.ndarray,
 
 def probs_without_ties(
     x_items: spmatrix, y: np.ndarray, tied: np.ndarray, x_other: spmatrix | None, *,
-    spec: ClassifierSpec, n_classes: int, folds: int, seed: int, n_jobs: int,
+    spec: ClassifierSpec, n_classes: int, folds: int, seed: int, n_jobs: int, repeats: int = 1,
 ) -> tuple[np.ndarray, np.ndarray | None] | None:
     """Out-of-fold probabilities of the items and of ``x_other``, trained on untied items only.
 
     Untied items get K-fold out-of-fold probabilities; tied items and ``x_other`` are predicted
-    by every fold's model, averaged. None where there are no ties, or too few untied items to
-    train (fewer than ``folds``, or a single class).
+    by every fold's model, averaged (over ``repeats`` draws of the folds, as
+    :func:`~workbench.curation.classifiers.out_of_fold_probs` does). None where there are no
+    ties, or too few untied items to train (fewer than ``folds``, or a single class).
     """
     untied = ~tied
     n_tied = int(tied.sum())
@@ -67,7 +68,7 @@ def probs_without_ties(
     rest = x_items[tied] if x_other is None else _stack_rows(x_items[tied], x_other)
     probs_untied, probs_rest = out_of_fold_probs(
         x_items[untied], y[untied], spec=spec, n_classes=n_classes, folds=folds, seed=seed,
-        x_unlabeled=rest, n_jobs=n_jobs)
+        x_unlabeled=rest, n_jobs=n_jobs, repeats=repeats)
     probs_rest = np.asarray(probs_rest)
     probs = np.zeros((y.size, n_classes))
     probs[untied] = probs_untied

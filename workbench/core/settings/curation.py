@@ -5,8 +5,8 @@ Every field is optional; command-line flags override the matching field for one 
 Examples
 --------
 >>> cfg = CurationConfig()
->>> (cfg.flag.classifier, cfg.flag.folds, cfg.flag.filter_by)
-({'single': 'tfidf_nb_svm', 'multi': 'tfidf_lr'}, 5, 'low_self_confidence')
+>>> (cfg.flag.classifier, cfg.flag.folds, cfg.flag.repeats, cfg.flag.filter_by)
+({'single': 'tfidf_nb_svm', 'multi': 'tfidf_lr'}, 5, None, 'low_self_confidence')
 >>> (cfg.flag.classifier_for("single"), FlagConfig(classifier="tfidf_lr").classifier_for("multi"))
 ('tfidf_nb_svm', 'tfidf_lr')
 >>> cfg.split.ratios
@@ -41,6 +41,12 @@ TaskKind = Literal["single", "multi"]
 # best probabilities, on both real single-choice sets; on multi-label tags naive Bayes lowered flag
 # precision, so LR stays there.
 DEFAULT_CLASSIFIERS: dict[str, str] = {"single": "tfidf_nb_svm", "multi": "tfidf_lr"}
+
+#: Fold draws of a single-choice task under ``REPEATS_BELOW`` labels when ``flag.repeats`` is
+#: unset: averaging 10 draws lifted flag precision on SIB-200 by 0.06 and recall by 0.02
+#: (README, flag operating points); a larger task draws once, for the time it would take.
+DEFAULT_REPEATS = 10
+REPEATS_BELOW = 10_000
 
 OutlierReason = Literal["empty", "non_amharic", "flood", "repetitive"]
 
@@ -79,6 +85,13 @@ class FlagConfig(StrictModel):
         "--self-check` flips to measure the flagger.",
     )
     folds: int = Field(default=5, ge=2, le=20, description="K of the K-fold out-of-fold probabilities.")
+    repeats: int | None = Field(
+        default=None, ge=1, le=20,
+        description="Times a single-choice task's K folds are drawn (other fold seeds), the "
+        "out-of-fold probabilities averaged: steadier probabilities, more precise flags, "
+        f"repeats x the fits. Default (unset): {DEFAULT_REPEATS} for a task under "
+        f"{REPEATS_BELOW:,} labels, 1 from there (the time a large task would take).",
+    )
     seed: int = Field(default=0, description="Seed of the fold assignment and the classifier.")
     filter_by: FilterBy = Field(
         default="low_self_confidence",
@@ -113,6 +126,20 @@ class FlagConfig(StrictModel):
                 raise ValueError(msg)
             data = {**data, "classifier": {**DEFAULT_CLASSIFIERS, **given}}
         return data
+
+    def repeats_for(self, n_labels: int) -> int:
+        """Fold draws for a single-choice task of ``n_labels`` items: the setting, else by size.
+
+        Examples
+        --------
+        >>> FlagConfig().repeats_for(1_000), FlagConfig().repeats_for(46_000)
+        (10, 1)
+        >>> FlagConfig(repeats=2).repeats_for(46_000)
+        2
+        """
+        if self.repeats is not None:
+            return self.repeats
+        return DEFAULT_REPEATS if n_labels < REPEATS_BELOW else 1
 
     def classifier_for(self, kind: str) -> str:
         """The classifier name (or ``auto``) for a task of this kind (``single`` or ``multi``)."""
