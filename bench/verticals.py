@@ -17,11 +17,12 @@ for a user's file, the featurizer fitted on every post of the file (the ads and 
 non-ads: it never sees a label), the labeled ads' rows of it classified out of fold
 (stratified 5-fold, :func:`~workbench.curation.classifiers.out_of_fold_probs`), repeated over
 ``--seeds`` fold seeds (``curation.flag.seed`` 0 is the first), one draw of the folds each: what
-``curate flag`` computes with ``curation.flag.repeats: 1`` (by default it averages 5 draws on a
-task this small; on these 140 ads that read 0.719 for the default entry alone against 0.707 for one
-draw, mean of the same 10 fold seeds: README, flag operating points). Rows:
+``curate flag`` computes with ``curation.flag.repeats: 1``. Rows:
 
 * every registry entry that runs without an encoder;
+* the single-choice default as ``curate flag`` runs it by default, its out-of-fold probabilities
+  averaged over ``FlagConfig().repeats_for(140)`` draws of the folds (fold seeds ``s`` to
+  ``s + draws - 1`` for fold seed ``s``); the rules are pooled into this row, as flag pools them;
 * ``auto`` as ``flag`` runs it (:func:`~workbench.curation.choose.choose` on all the labels, then
   the picked entry's out-of-fold probabilities on the same folds): its choice has seen the labels
   it is scored on, so also ``auto``, nested: the choice made on each outer fold's training part
@@ -347,7 +348,7 @@ def pooled(run: Setup, row: Scores) -> Scores:
     texts = pl.DataFrame({"uid": [str(i) for i in range(len(run.ads.texts))], "text": run.ads.texts})
     evidence = rule_priors(texts, [spec], load_rules(None, taxonomy=taxonomy),
                            cleaning=CleaningConfig())["vertical"]
-    out = Scores(f"{row.name} + rules pooled (curate flag)")
+    out = Scores(f"{row.name} + rules pooled")
     weights = []
     for probs in row.probs:
         prior = TaskPrior.of(evidence, run.classes, run.ads.ad_rows, np.arange(0))
@@ -385,6 +386,24 @@ def entry_rows(run: Setup) -> list[Scores]:
         rows.append(row)
         _progress(row)
     return rows
+
+
+def default_with_draws(run: Setup) -> Scores:
+    """The single-choice default with the draws of the folds ``curate flag`` averages by default."""
+    from workbench.core.settings.curation import FlagConfig
+
+    draws = FlagConfig().repeats_for(run.y.size)
+    spec = next(s for s in run.specs if s.name == run.default)
+    row = Scores(f"{run.default}, {draws} draws of the folds (curate flag's default)")
+    t0 = time.perf_counter()
+    for seed in run.seeds:
+        probs, _ = out_of_fold_probs(run.features[run.default], run.y, spec=spec,
+                                     n_classes=run.n_classes, folds=run.folds, seed=seed,
+                                     repeats=draws)
+        row.add(run.y, probs)
+    row.seconds = time.perf_counter() - t0
+    _progress(row)
+    return row
 
 
 def auto_rows(run: Setup, by_name: dict[str, Scores]) -> list[Scores]:
@@ -519,6 +538,8 @@ def main() -> None:
     rules = rule_summary(run.ads, rule_preds)
     rows.append(rules_then(run, rule_preds, by_name[run.default]))
     rows.append(pooled(run, by_name[run.default]))
+    drawn = default_with_draws(run)
+    rows += [drawn, pooled(run, drawn)]
     entries = [by_name[s.name] for s in run.specs]
     best = max(entries, key=lambda r: (np.mean(r.accuracy), -np.mean(r.log_loss))).name
     curves = curve_rows(run, list(dict.fromkeys([BASELINE, run.default, best])), args.sizes)

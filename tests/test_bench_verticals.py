@@ -11,6 +11,7 @@ from bench.verticals import (
     RuleVerticals,
     Scores,
     curve_runs,
+    default_with_draws,
     fold_splits,
     learning_curve,
     load_ads,
@@ -48,22 +49,21 @@ def test_the_bench_reproduces_curate_flag_on_the_same_posts(tmp_path: Path) -> N
     ours, _ = out_of_fold_probs(run.features[run.default], run.y,
                                 spec=get_classifier(run.default), n_classes=run.n_classes,
                                 folds=5, seed=0)
-    # The bench scores one draw of the folds per fold seed; curate flag, by default, averages
-    # several on a task this small (curation.flag.repeats): compared at one draw.
-    one = {"repeats": 1}
-    alone = ProjectConfig.model_validate({"curation": {"flag": {"rule_prior": False, **one}}})
-    pooled_cfg = ProjectConfig.model_validate({"curation": {"flag": one}})
-    for cfg, name in ((alone, "alone"), (pooled_cfg, "pooled")):
+    # The entries' rows score one draw of the folds per fold seed (curation.flag.repeats: 1);
+    # the default row with draws, rules pooled, is what curate flag writes with no setting.
+    alone = ProjectConfig.model_validate({"curation": {"flag": {"rule_prior": False,
+                                                                 "repeats": 1}}})
+    for cfg, name in ((alone, "alone"), (ProjectConfig(), "default")):
         result = run_flag(tmp_path / "data", cfg, texts=texts, annotations=annotations,
                           tasks=["vertical"], classifier=run.default, out=tmp_path / name)
         classes, flag_probs = result.probabilities["vertical"]
         assert classes == run.classes
         want = ours
-        if name == "pooled":  # the bench's pooled row is what curate flag writes by default
-            row = Scores(run.default)
-            row.add(run.y, ours)
-            want = pooled(run, row).probs[0]
-            assert not np.allclose(want, ours)  # the rules do move these ads' probabilities
+        if name == "default":
+            drawn = default_with_draws(run)
+            want = pooled(run, drawn).probs[0]
+            assert not np.allclose(want, drawn.probs[0])  # the rules do move these ads' probabilities
+            assert not np.allclose(drawn.probs[0], ours)  # and the draws do differ from one
         np.testing.assert_allclose(flag_probs[ads.ad_rows], want, atol=1e-9)
 
 
