@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -246,3 +247,33 @@ def test_push_orders_by_the_calibrated_uncertainty_curation_writes(noisy) -> Non
     # Recomputing 1 - score (the multi-label tags score averages its labels) orders otherwise.
     naive = preds.group_by("uid").agg((1.0 - pl.col("score")).max().alias("u"))
     assert order != naive.sort("u", "uid", descending=[True, False])["uid"].to_list()
+
+
+def test_model_version_changes_with_what_changes_the_predictions() -> None:
+    corpus = make_corpus(200, seed=3, difficulty=0.3)
+    inputs = in_memory(corpus.messages, annotations_from_labels(corpus.truth, annotator="a"))
+    inputs = replace(inputs, tasks=[t for t in inputs.tasks if t.name == "is_ad"])
+
+    def version(cfg: FlagConfig, evidence=None) -> tuple[str, np.ndarray]:
+        result = flag_labels(inputs, cfg=cfg, rule_evidence=evidence)
+        preds = result.predictions
+        assert preds.get_column("model_version").n_unique() == 1
+        return preds.get_column("model_version")[0], result.probabilities["is_ad"][1]
+
+    one, probs_one = version(FlagConfig(folds=3, repeats=1))
+    again, probs_again = version(FlagConfig(folds=3, repeats=1, n_jobs=2))
+    assert again == one  # parallel fits give the same predictions, and the same version
+    np.testing.assert_allclose(probs_again, probs_one)
+    two, probs_two = version(FlagConfig(folds=3, repeats=2))
+    assert two != one  # more draws: other probabilities, another version
+    assert not np.allclose(probs_two, probs_one)
+    assert two.rsplit("-", 1)[1] == one.rsplit("-", 1)[1]  # the same labels
+    # Rule evidence (an edited rules file gives other evidence) is part of the version too.
+    from workbench.curation.rule_prior import RuleEvidence
+
+    labels = next(t for t in inputs.tasks if t.name == "is_ad").labels
+    flat = RuleEvidence(list(labels), np.full((inputs.texts.height, len(labels)), 0.5))
+    tilted = RuleEvidence(list(labels), np.tile([0.6, 0.4], (inputs.texts.height, 1)))
+    with_flat, _ = version(FlagConfig(folds=3, repeats=1), {"is_ad": flat})
+    with_tilted, _ = version(FlagConfig(folds=3, repeats=1), {"is_ad": tilted})
+    assert len({one, with_flat, with_tilted}) == 3

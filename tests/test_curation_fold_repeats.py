@@ -134,9 +134,10 @@ def test_self_check_runs_the_same_draws_as_the_flag(corpus, monkeypatch) -> None
     assert seen == [2, 2, 2, 2]
 
 
-@pytest.mark.parametrize("name", ["workbench.core.settings.curation", "workbench.curation.classifiers"])
+@pytest.mark.parametrize("name", ["workbench.core.settings.curation", "workbench.curation.classifiers",
+                                  "workbench.curation.flag"])
 def test_docstring_examples(name: str) -> None:
-    # repeats_for and fold_count are specified by their examples.
+    # repeats_for, fold_count and flag_model_version are specified by their examples.
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0
     assert result.failed == 0

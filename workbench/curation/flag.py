@@ -18,6 +18,8 @@ every message, labeled or not: pre-annotations and the uncertainty order of ``la
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,6 +177,32 @@ def _predictions(task: TaskSpec, probs: np.ndarray, classes: list[str], uids: pl
     ])
 
 
+def flag_model_version(cfg: FlagConfig, annotations_sha: str,
+                       rule_evidence: Mapping[str, RuleEvidence] | None) -> str:
+    """The predictions' ``model_version``: classifier, K, a digest of the settings, the labels.
+
+    Two runs share a version only when their predictions can be the same: the digest covers
+    every flag setting but the parallelism (draws of the folds, seed, rule pooling, encoder, ...)
+    and the rule evidence itself, so an edited rules file is a new version too.
+
+    Examples
+    --------
+    >>> one, two = FlagConfig(repeats=1), FlagConfig(repeats=1, n_jobs=2)
+    >>> flag_model_version(one, "ab" * 32, None) == flag_model_version(two, "ab" * 32, None)
+    True
+    >>> flag_model_version(one, "ab" * 32, None) == flag_model_version(FlagConfig(), "ab" * 32, None)
+    False
+    """
+    settings = json.dumps(cfg.model_dump(mode="json", exclude={"n_jobs"}), sort_keys=True)
+    digest = hashlib.sha256(settings.encode())
+    evidence_of = rule_evidence or {}
+    for task in sorted(evidence_of):
+        evidence = evidence_of[task]
+        digest.update(json.dumps([task, evidence.labels]).encode())
+        digest.update(np.ascontiguousarray(evidence.probs, dtype=np.float64).tobytes())
+    return f"{cfg.classifier_label()}-k{cfg.folds}-{digest.hexdigest()[:8]}-{annotations_sha[:12]}"
+
+
 def flag_labels(
     inputs: CurationInputs,
     *,
@@ -218,7 +246,7 @@ def flag_labels(
         msg = f"cannot build text features ({exc}); are the texts empty?"
         raise DataContractError(msg) from None
     row_of = {u: i for i, u in enumerate(texts.get_column("uid").to_list())}
-    model_version = f"{cfg.classifier_label()}-k{cfg.folds}-{inputs.annotations_sha[:12]}"
+    model_version = flag_model_version(cfg, inputs.annotations_sha, rule_evidence)
 
     rows, tables, preds, outcomes = [], [], [], []
     probabilities: dict[str, tuple[list[str], np.ndarray]] = {}
