@@ -7,17 +7,14 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from bench.vertical_ads import Scores, fold_splits, load_ads, prepare
 from bench.verticals import (
     RuleVerticals,
-    Scores,
     curve_runs,
     default_with_draws,
-    fold_splits,
     learning_curve,
-    load_ads,
     nested_auto,
     pooled,
-    prepare,
     rules_then,
 )
 from tests.rules_fixtures import ROUND3_DEV_FILE
