@@ -79,6 +79,12 @@ def test_curation_predictions_for_known_uids_rules_for_the_rest(tmp_path: Path) 
     ("posts.jsonl", '{"text": "ok"}\n[1, 2]\n', "malformed JSONL at line 2: not a JSON object"),
     ("posts.jsonl", '{"body": "x"}\n', "no 'text' column"),
     ("posts.csv", "uid,text\n1,a\n1,b\n", "column 'uid' must be unique"),
+    # A quote left open used to swallow the rest of the file into one text, silently.
+    ("posts.csv", 'uid,text\n1,"open\n2,ok\n', "malformed CSV in the record starting at line 2"),
+    # A field over the csv module's limit used to end in a traceback (exit 1).
+    ("posts.csv", 'text\n"' + "ሀ" * 140_000 + '"\n', "field larger than field limit"),
+    ("posts.jsonl", '{"text": "' + "ሀ" * 70_000 + '"}\n',
+     "the text of row 1 is 70,000 characters, over ingest.max_text_chars (65,536)"),
 ])
 def test_bad_input_is_one_line_exit_2(tmp_path: Path, name: str, content: str | None, expected: str) -> None:
     src = tmp_path / name
@@ -90,6 +96,40 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, name: str, content: str | 
     assert len(lines) == 1, res.stderr
     assert expected in lines[0]
     assert str(src) in lines[0]
+
+
+@pytest.mark.parametrize("ext", [".csv", ".jsonl"])
+def test_not_utf8_names_the_byte_offset_in_the_file(tmp_path: Path, ext: str) -> None:
+    # Far past the first chunk a text reader decodes: the offset must count from the file's start.
+    good = "ሀሁሂ" * 10
+    lines = [f'{{"text": "{good}"}}' for _ in range(5000)] if ext == ".jsonl" else ["text"] + [good] * 5000
+    data = "\n".join(lines).encode() + b"\n"
+    bad = data + (b'{"text": "caf\xe9"}\n' if ext == ".jsonl" else b"caf\xe9\n")
+    src = tmp_path / f"posts{ext}"
+    src.write_bytes(bad)
+    offset = bad.index(b"\xe9")
+    line = bad[:offset].count(b"\n") + 1
+    with pytest.raises(InputFileError, match=f"invalid byte at offset {offset:,}, line {line:,}"):
+        read_texts(src)
+
+
+def test_out_is_written_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench.labeling.preannotate import write_preannotations
+
+    out = tmp_path / "pre.csv"
+    out.write_text("previous\n", encoding="utf-8")
+    rows = preannotate(pl.DataFrame({"uid": ["a"], "text": [AD]}), tmp_path / "data",
+                       ProjectConfig(), load_taxonomy()).rows
+
+    def cut_short(self: pl.DataFrame, file: Path) -> None:
+        Path(file).write_text("uid,te", encoding="utf-8")
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(pl.DataFrame, "write_csv", cut_short)
+    with pytest.raises(OSError, match="No space"):
+        write_preannotations(rows, out)
+    assert out.read_text(encoding="utf-8") == "previous\n"  # never a truncated file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pre.csv"]  # no temp file left
 
 
 def test_bad_out_extension_fails_before_reading(tmp_path: Path) -> None:

@@ -152,7 +152,7 @@ def preannotate(
         from workbench.labeling.preannotate import file_format
 
         file_format(out, "output")  # a bad --out fails before any work
-    frame = read_texts(texts)
+    frame = read_texts(texts, max_chars=cfg.ingest.max_text_chars)
     taxonomy, _ = labeling_taxonomy(cfg)
     result = run(frame, root, cfg, taxonomy)
     for line in summary_lines(result):

@@ -11,16 +11,19 @@ Only answers push would send are kept: valid labels whose taxonomy conditions ho
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import InputFileError
+from workbench.core.io import atomic_path
 from workbench.core.layout import Layout
 from workbench.core.taxonomy import Taxonomy
 from workbench.labeling.push import load_preannotations, usable_predictions
@@ -44,15 +47,16 @@ def file_format(path: Path, role: str) -> str:
 
 
 def _read_csv(path: Path) -> pl.DataFrame:
-    # Python's csv module (not Polars) so a malformed line is named by its line number.
+    # Python's csv module (not Polars) so a malformed line is named by its line number; strict,
+    # so a quote left open is an error, not a field that swallows the rest of the file.
     with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
+        reader = csv.reader(fh, strict=True)
+        header = _next_record(reader, path)
         if header is None:
             msg = f"{path}: empty CSV file (no header line)"
             raise InputFileError(msg)
         rows: list[list[str]] = []
-        for row in reader:
+        while (row := _next_record(reader, path)) is not None:
             if len(row) != len(header):
                 msg = (f"{path}: malformed CSV at line {reader.line_num}: {len(row)} field(s), "
                        f"the header has {len(header)}")
@@ -63,6 +67,19 @@ def _read_csv(path: Path) -> pl.DataFrame:
         raise InputFileError(msg)
     return pl.DataFrame(dict(zip(header, zip(*rows, strict=True), strict=True)) if rows else
                         {name: [] for name in header}, schema=dict.fromkeys(header, pl.Utf8))
+
+
+def _next_record(reader: Any, path: Path) -> list[str] | None:
+    """The reader's next record (None at the end); a csv error names the line its record starts on."""
+    start = reader.line_num + 1
+    try:
+        return next(reader, None)
+    except csv.Error as exc:
+        # An open quote runs on to the end of the file or past the field limit: the line the
+        # record started on is where to look, not the line the reader gave up at.
+        msg = (f"{path}: malformed CSV in the record starting at line {start}: {exc} "
+               "(a quote left open?)")
+        raise InputFileError(msg) from None
 
 
 def _read_jsonl(path: Path) -> pl.DataFrame:
@@ -89,14 +106,42 @@ def _read_jsonl(path: Path) -> pl.DataFrame:
                         if any("uid" in r for r in records) else {"text": pl.Utf8})
 
 
-def read_texts(path: Path) -> pl.DataFrame:
+def _first_non_utf8(path: Path) -> tuple[int, int]:
+    """Byte offset and line of the first byte of ``path`` that is not UTF-8.
+
+    A text-mode reader's :class:`UnicodeDecodeError` counts from the start of its buffered chunk,
+    not of the file, so the file is decoded again here, chunk by chunk, to find the real place.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, line = 0, 1
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return offset - pending + exc.start, line + chunk.count(b"\n", 0, exc.start)
+            offset += len(chunk)
+            line += chunk.count(b"\n")
+    return offset - len(decoder.getstate()[0]), line  # the file ends inside a character
+
+
+def read_texts(path: Path, *, max_chars: int | None = None) -> pl.DataFrame:
     """The ``uid`` (optional) and ``text`` columns of a CSV, Parquet or JSONL file.
+
+    Parameters
+    ----------
+    path
+        The file; its extension says its type.
+    max_chars
+        The longest text accepted (``ingest.max_text_chars``: a longer post is never pushed);
+        None accepts any length.
 
     Raises
     ------
     InputFileError
         Missing file, unknown extension, malformed CSV or JSONL line (named by number), not
-        UTF-8, or no ``text`` column (the columns found are listed).
+        UTF-8, no ``text`` column (the columns found are listed), or a text over ``max_chars``.
     """
     if not path.is_file():
         msg = f"{path}: no such file"
@@ -113,8 +158,10 @@ def read_texts(path: Path) -> pl.DataFrame:
             except (pl.exceptions.PolarsError, OSError) as exc:
                 msg = f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})"
                 raise InputFileError(msg) from None
-    except UnicodeDecodeError as exc:
-        msg = f"{path}: not UTF-8 text (byte {exc.start})"
+    except UnicodeDecodeError:
+        offset, line = _first_non_utf8(path)
+        msg = (f"{path}: not UTF-8 text (invalid byte at offset {offset:,}, line {line:,}); "
+               "save the file as UTF-8")
         raise InputFileError(msg) from None
     if "text" not in frame.columns:
         found = ", ".join(c for c in frame.columns if c != "_") or "none"
@@ -123,6 +170,13 @@ def read_texts(path: Path) -> pl.DataFrame:
     if frame.schema["text"] != pl.Utf8:
         msg = f"{path}: column 'text' must hold strings, got {frame.schema['text']}"
         raise InputFileError(msg)
+    if max_chars is not None:
+        lengths = frame.select(pl.col("text").str.len_chars().fill_null(0)).to_series()
+        if (lengths.max() or 0) > max_chars:
+            row = int(lengths.arg_max() or 0)
+            msg = (f"{path}: the text of row {row + 1:,} is {lengths[row]:,} characters, over "
+                   f"ingest.max_text_chars ({max_chars:,}); ingest would quarantine such a post")
+            raise InputFileError(msg)
     if "uid" not in frame.columns:
         return frame.select("text")
     frame = frame.select(pl.col("uid").cast(pl.Utf8), "text")
@@ -175,13 +229,14 @@ def preannotate(texts: pl.DataFrame, data_dir: Path, cfg: ProjectConfig, taxonom
 def write_preannotations(rows: pl.DataFrame, out: Path) -> None:
     """Write by extension: Parquet and JSONL keep ``value`` a list, CSV joins it with ``|``."""
     fmt = file_format(out, "output")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "parquet":
-        rows.write_parquet(out)
-    elif fmt == "jsonl":
-        rows.write_ndjson(out)
-    else:
-        rows.with_columns(pl.col("value").list.join("|")).write_csv(out)
+    # Atomic: a run stopped half-way leaves the previous file, never a truncated one.
+    with atomic_path(out) as tmp:
+        if fmt == "parquet":
+            rows.write_parquet(tmp)
+        elif fmt == "jsonl":
+            rows.write_ndjson(tmp)
+        else:
+            rows.with_columns(pl.col("value").list.join("|")).write_csv(tmp)
 
 
 def summary_lines(result: Preannotated) -> list[str]:
