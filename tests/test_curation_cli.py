@@ -128,3 +128,24 @@ def test_classifier_per_task_kind_is_validated_in_one_line(tmp_path: Path) -> No
             lines = out.stderr.strip().splitlines()
             assert len(lines) == 1, (setting, cmd, lines)
             assert expected in lines[0], (setting, cmd, lines)
+
+
+def test_long_steps_print_lines_when_output_is_a_pipe(tmp_path: Path) -> None:
+    # README: by default one line per step when the output is not a terminal; flag and curve
+    # used to print nothing until they finished (37 s on 9,480 tweets).
+    corpus = make_corpus(120, seed=3)
+    root = write_stage(tmp_path, corpus.messages, annotations_from_labels(corpus.truth,
+                                                                          annotator="a"))
+    flag = run("curate", "flag", "--folds", "3", "--repeats", "1", "--data-dir", str(root))
+    assert flag.returncode == 0, flag.stderr
+    assert "flag: is_ad (120 labeled item(s)) ..." in flag.stderr.splitlines()
+    assert any(line.startswith("flag: is_ad (120 labeled item(s)): done in ")
+               for line in flag.stderr.splitlines()), flag.stderr
+    assert "done in" not in flag.stdout  # results on stdout, progress on stderr
+    curve = run("curate", "curve", "--task", "is_ad", "--data-dir", str(root))
+    assert curve.returncode == 0, curve.stderr
+    assert "curve: is_ad (120 labels, tfidf_nb_svm) ..." in curve.stderr.splitlines()
+    quiet = run("curate", "flag", "--folds", "3", "--repeats", "1", "--quiet", "--data-dir",
+                str(root))
+    assert quiet.returncode == 0, quiet.stderr
+    assert "done in" not in quiet.stderr

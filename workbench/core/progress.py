@@ -168,3 +168,28 @@ def heartbeat(echo: Callable[[str], None], *, every: float = 15.0, longest: floa
     finally:
         done.set()
         thread.join()
+
+
+@contextmanager
+def step(what: str) -> Iterator[None]:
+    """Show one step of a long command when its output goes to a file or a pipe.
+
+    In ``lines`` mode (chosen by the running command with :func:`use_progress`): ``what ...``
+    when the step starts, ``... still working (N s)`` while it runs past 15 s, and ``what: done
+    in N s`` at its end, on stderr. A terminal has the step's own bars instead, ``--quiet`` shows
+    nothing, and so does a library call outside a command (a test, a benchmark).
+
+    Parameters
+    ----------
+    what
+        The step, as the user would name it (``flag: sentiment (9,480 labeled items)``).
+    """
+    if _mode_in_use != "lines":
+        yield
+        return
+    log = progress_log("lines")
+    log(f"{what} ...")
+    start = time.perf_counter()
+    with heartbeat(log, prefix="  "):
+        yield
+    log(f"{what}: done in {time.perf_counter() - start:.1f} s")

@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 from workbench.core.errors import DataContractError
 from workbench.core.io import read_parquet_checked
 from workbench.core.layout import Layout
-from workbench.core.progress import bars_disabled
+from workbench.core.progress import bars_disabled, step
 from workbench.core.schemas import PREDICTIONS_SCHEMA
 from workbench.core.settings.curation import FlagConfig, with_overrides
 from workbench.curation.answers import collect_answers
@@ -254,9 +254,10 @@ def flag_labels(
         items = collect_answers(inputs.annotations, spec, inputs.all_tasks)
         if not items.uids:
             continue
-        result = assess_task(spec, items, features, row_of, cfg=cfg,
-                              clfs=by_kind["single" if spec.kind == "single" else "multi"],
-                              evidence=(rule_evidence or {}).get(spec.name))
+        with step(f"flag: {spec.name} ({len(items.uids):,} labeled item(s))"):
+            result = assess_task(spec, items, features, row_of, cfg=cfg,
+                                  clfs=by_kind["single" if spec.kind == "single" else "multi"],
+                                  evidence=(rule_evidence or {}).get(spec.name))
         rows.append(result.rows)
         tables.append(result.annotators)
         outcomes.append(result.outcome)

@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 
 from workbench.core.layout import Layout
+from workbench.core.progress import step
 from workbench.core.settings.curation import DEFAULT_CLASSIFIERS, FlagConfig, with_overrides
 from workbench.curation.answers import collect_answers, majority
 from workbench.curation.classifiers import (
@@ -140,9 +141,10 @@ def learning_curves(inputs: CurationInputs, cfg: FlagConfig) -> pl.DataFrame:
         index = {c: j for j, c in enumerate(classes)}
         y = np.array([index[train[i][0]] for i in keep])
         rows = np.array([row_of[answers.uids[i]] for i in keep])
-        frames.append(curve(x[rows], y, spec=spec, n_classes=len(classes), folds=cfg.folds,
-                            seed=cfg.seed).with_columns(task=pl.lit(task.name),
-                                                        classifier=pl.lit(spec.name)))
+        with step(f"curve: {task.name} ({len(keep):,} labels, {spec.name})"):
+            points = curve(x[rows], y, spec=spec, n_classes=len(classes), folds=cfg.folds,
+                           seed=cfg.seed)
+        frames.append(points.with_columns(task=pl.lit(task.name), classifier=pl.lit(spec.name)))
     if not frames:
         return pl.DataFrame(schema=CURVE_SCHEMA)
     return pl.concat(frames).select(list(CURVE_SCHEMA)).cast(CURVE_SCHEMA)  # type: ignore[arg-type]

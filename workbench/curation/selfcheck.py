@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
+from workbench.core.progress import step
 from workbench.core.settings.curation import FlagConfig
 from workbench.curation.flag import FlagResult, flag_labels
 from workbench.curation.inputs import CurationInputs
@@ -176,8 +177,9 @@ def self_check(inputs: CurationInputs, *, cfg: FlagConfig, rate: float | None = 
         anns = (anns.join(swapped, on="uid", how="left")
                 .with_columns(value=pl.when(is_flip).then(pl.col("_new")).otherwise(pl.col("value")))
                 .drop("_new"))
-        noisy = flag_labels(replace(inputs, annotations=anns, tasks=[spec]), cfg=cfg,
-                            rule_evidence=rule_evidence)
+        with step(f"self-check: {spec.name} again, with {n_flip:,} known flip(s)"):
+            noisy = flag_labels(replace(inputs, annotations=anns, tasks=[spec]), cfg=cfg,
+                                rule_evidence=rule_evidence)
         keep = set(confident.get_column("uid").to_list())
         noisy_rows = noisy.label_issues.filter(
             (pl.col("task") == spec.name) & pl.col("uid").is_in(list(keep)))
