@@ -197,6 +197,8 @@ def test_curve_is_written_and_shown_in_the_dataset_card(tmp_path: Path, corpus) 
         assert result.exit_code == 0, (command, result.output)
         if command[0] == "curve":
             assert "is_ad (uncertainty):" in result.output
+            # Which classifier the curve measured (it is not always the one flag used: auto).
+            assert "curve: out-of-fold accuracy of tfidf_nb_svm by number" in result.output
     curated = root / "curated"
     frame = pl.read_parquet(curated / "learning_curve.parquet")
     assert set(frame.get_column("task")) == {"is_ad"}

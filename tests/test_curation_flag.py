@@ -277,3 +277,20 @@ def test_model_version_changes_with_what_changes_the_predictions() -> None:
     with_flat, _ = version(FlagConfig(folds=3, repeats=1), {"is_ad": flat})
     with_tilted, _ = version(FlagConfig(folds=3, repeats=1), {"is_ad": tilted})
     assert len({one, with_flat, with_tilted}) == 3
+
+
+def test_a_label_too_rare_for_the_folds_is_named_on_the_task_line() -> None:
+    # One typo'd label in a team's own task lowers K from 5 to 2 (fold_count): every model then
+    # learns from half the labels and the flags more than double. It used to pass in silence.
+    corpus = make_corpus(200, seed=4)
+    ann = annotations_from_labels(corpus.truth, annotator="a", tasks=("is_ad",)).with_columns(
+        task=pl.lit("kind"))
+    typo = ann.with_columns(value=pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(["Adx"]))
+                            .otherwise(pl.col("value")))
+    cfg = FlagConfig(repeats=1, duplicate_conflicts=False)
+    clean = flag_labels(in_memory(corpus.messages, ann), cfg=cfg).outcomes[0]
+    assert (clean.folds, clean.rare_labels) == (5, {})
+    assert "folds" not in clean.line()
+    rare = flag_labels(in_memory(corpus.messages, typo), cfg=cfg).outcomes[0]
+    assert (rare.folds, rare.rare_labels) == (2, {"Adx": 1})
+    assert "[2 folds, not 5: label(s) with fewer than 5 items: 'Adx' 1]" in rare.line()

@@ -9,6 +9,7 @@ conflicts, predictions, the outputs).
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,7 +20,12 @@ import polars as pl
 from workbench.core.settings.curation import FlagConfig
 from workbench.curation.answers import TaskAnswers, majority
 from workbench.curation.choose import Choice, choose
-from workbench.curation.classifiers import ClassifierSpec, out_of_fold_multilabel, out_of_fold_probs
+from workbench.curation.classifiers import (
+    ClassifierSpec,
+    fold_count,
+    out_of_fold_multilabel,
+    out_of_fold_probs,
+)
 from workbench.curation.inputs import TaskSpec
 from workbench.curation.multiannotator import Consensus, crowdlab_multilabel, dawid_skene
 from workbench.curation.outcome import TaskOutcome, count_issues, format_labels
@@ -151,6 +157,7 @@ def assess_task(
     x_items = x[data.rows.items]
     x_other = x[data.rows.other] if data.rows.other.size else None
     if spec.kind == "single":
+        _note_rare_labels(outcome, data, cfg.folds)
         prior = None if evidence is None else TaskPrior.of(evidence, classes, data.rows.items,
                                                             data.rows.other)
         # Several draws of the folds, averaged, where the task is small enough to afford them
@@ -165,6 +172,21 @@ def assess_task(
     count_issues(outcome, rows)
     return TaskResult(rows, table.with_columns(task=pl.lit(spec.name)), probs_all, classes,
                        outcome)
+
+
+def _note_rare_labels(outcome: TaskOutcome, data: _TaskData, folds: int) -> None:
+    """Record K as the folds will use it, and the labels too rare for the folds asked for.
+
+    The folds are lowered to the rarest label's count (:func:`fold_count`), so one label given
+    once (a typo) takes K from 5 to 2 and every model learns from half the labels instead of
+    four fifths: the user must see it.
+    """
+    counts = Counter(t[0] for t in data.train if t)
+    index = {lab: i for i, lab in enumerate(data.classes)}
+    y = np.array([index[lab] for lab, n in counts.items() for _ in range(n)], dtype=int)
+    outcome.folds, outcome.folds_asked = fold_count(y, len(data.classes), folds), folds
+    if outcome.folds < folds:
+        outcome.rare_labels = {lab: n for lab, n in counts.items() if n < folds}
 
 
 def _choose(data: _TaskData, features: dict[str, spmatrix], clfs: Sequence[ClassifierSpec],

@@ -124,8 +124,8 @@ def curve(
     task: TaskOption = None,
     out: OutOption = None,
     classifier: Annotated[
-        str | None, typer.Option("--classifier", help="Classifier by name (default: the flag's; "
-                                 "tfidf_lr for auto).")
+        str | None, typer.Option("--classifier", help="Classifier by name (default: the flag's "
+                                 "single-choice entry; for auto, its default, tfidf_nb_svm).")
     ] = None,
     progress: ProgressOption = None,
 ) -> None:

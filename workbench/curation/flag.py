@@ -341,7 +341,8 @@ def run_flag(
                  "adjudicated": o.n_adjudicated, "duplicate_conflicts": o.n_duplicate_conflicts,
                  "skipped": o.skipped, "classifier": o.classifier,
                  "auto_log_loss": None if o.choice is None else o.choice.log_loss,
-                 "rule_weight": o.rule_weight, "fold_repeats": o.repeats}
+                 "rule_weight": o.rule_weight, "fold_repeats": o.repeats, "folds": o.folds,
+                 "rare_labels": o.rare_labels}
         for o in result.outcomes
     }
     write_outputs(

@@ -206,7 +206,8 @@ def summary_lines(curves: pl.DataFrame) -> list[str]:
     """Per task: accuracy at the smallest, middle and full label counts, in both orders."""
     if not curves.height:
         return ["curve: no single-choice task with enough labels (min_labeled) and two labels"]
-    lines = ["curve: out-of-fold accuracy by number of training labels"]
+    used = ", ".join(curves.get_column("classifier").unique(maintain_order=True).to_list())
+    lines = [f"curve: out-of-fold accuracy of {used} by number of training labels"]
     for task in curves.get_column("task").unique(maintain_order=True).to_list():
         for order in ("random", "uncertainty"):
             d = curves.filter((pl.col("task") == task) & (pl.col("order") == order))
