@@ -315,9 +315,25 @@ def test_plan_push_projects_predictions_and_order(tmp_path: Path) -> None:
     assert by_uid[f"{SHOP_ID}:4"].predictions == []
     assert by_uid[f"{SHOP_ID}:1"].model_version == "clf"
 
-    # predictions.parquet, once curation writes it, replaces the rules.
+    # predictions.parquet, once curation writes it, replaces the rules for the messages it
+    # covers; the others (ingested after the flag) keep the rules, they got nothing before.
     (data / "curated").mkdir()
     preds.write_parquet(data / "curated" / "predictions.parquet")
+    records, source = plan_push(data, cfg, tax)
+    n_all = sum(len(v) for v in records.values())
+    assert source.endswith(f"curated/predictions.parquet; rules rules-v4 for {n_all - 4} "
+                           "message(s) it does not cover")
+    by_uid = {r.uid: r for v in records.values() for r in v}
+    assert by_uid[f"{SHOP_ID}:1"].model_version == "clf"
+    assert by_uid[f"{SHOP_ID}:5"].model_version == "rules-v4"
+    assert by_uid[f"{SHOP_ID}:5"].predictions
+    assert by_uid[f"{SHOP_ID}:4"].predictions == []  # covered ("Maybe" is invalid): no rules
+    rest = sorted(set(by_uid) - set(preds["uid"]))
+    covering = pl.concat([preds, pl.DataFrame({
+        "uid": rest, "task": ["is_ad"] * len(rest), "value": [["Ad"]] * len(rest),
+        "score": [0.9] * len(rest), "model_version": ["clf"] * len(rest),
+        "uncertainty": [0.1] * len(rest)}, schema=PREDICTIONS_SCHEMA)])
+    covering.write_parquet(data / "curated" / "predictions.parquet")
     _, source = plan_push(data, cfg, tax)
     assert source.endswith("curated/predictions.parquet")
 

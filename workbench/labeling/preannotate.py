@@ -24,10 +24,9 @@ import polars as pl
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import InputFileError
 from workbench.core.io import atomic_path
-from workbench.core.layout import Layout
 from workbench.core.taxonomy import Taxonomy
 from workbench.labeling.push import load_preannotations, usable_predictions
-from workbench.labeling.rules import load_rules, rule_inputs, rule_predictions
+from workbench.labeling.rules import rule_inputs
 
 #: File types by extension (lower case).
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -206,14 +205,6 @@ def preannotate(texts: pl.DataFrame, data_dir: Path, cfg: ProjectConfig, taxonom
     """
     frame = rule_inputs(texts, cfg.cleaning)
     preds, _ = load_preannotations(data_dir, frame, taxonomy, cfg)
-    if Layout(data_dir).predictions.exists():
-        covered = list(set(preds["uid"].to_list()) & set(frame["uid"].to_list()))
-        preds = preds.filter(pl.col("uid").is_in(covered))
-        rest = frame.filter(~pl.col("uid").is_in(covered))
-        if rest.height:
-            # Texts curation has not seen: the rules, as for a data dir without predictions.
-            rules = load_rules(cfg.labeling.rules, taxonomy=taxonomy)
-            preds = pl.concat([preds, rule_predictions(rest, rules, taxonomy, cleaning=cfg.cleaning)])
     usable = usable_predictions(preds, taxonomy)
     text_of = dict(zip(frame["uid"].to_list(), texts["text"].to_list(), strict=True))
     rows = [(uid, text_of[uid], p.task, p.value, p.score, version)

@@ -1,8 +1,8 @@
 """``workbench label push``: cleaned messages -> task records (with pre-annotations) -> backend.
 
 Which messages: cleaned, non-empty ones, split into projects by annotator group (groups.py).
-Which pre-annotations: ``DIR/curated/predictions.parquet`` when curation has written it, else the
-rules (``labeling/rules.yaml``). Which order: by channel and message id, or most uncertain first.
+Which pre-annotations: ``DIR/curated/predictions.parquet`` for the messages curation has
+predictions for, the rules (``labeling/rules.yaml``) for the rest. Which order: by channel and message id, or most uncertain first.
 ``--review`` instead pushes curation's flagged items (``DIR/curated/label_issues.parquet``) into the
 ``review`` project, whose answers come back as adjudicated labels.
 """
@@ -52,15 +52,27 @@ def load_messages(data_dir: Path) -> pl.DataFrame:
 def load_preannotations(
     data_dir: Path, messages: pl.DataFrame, taxonomy: Taxonomy, cfg: ProjectConfig
 ) -> tuple[pl.DataFrame, str]:
-    """Pre-annotations for ``messages`` and where they came from (file path or rules version)."""
+    """Pre-annotations for ``messages`` and where they came from (file path and/or rules version).
+
+    Curation's predictions for the uids they cover, the rules for every other message: a
+    message ingested after the last ``curate flag`` got no pre-annotation at all before.
+    """
     path = Layout(data_dir).predictions
+    preds = None
     if path.exists():
         preds = read_parquet_checked(path, PREDICTIONS_SCHEMA, hint="written by `workbench curate`")
         preds = preds.select([pl.col(name).cast(dtype) for name, dtype in PREDICTIONS_SCHEMA.items()])
-        return preds, str(path)
+        rest = messages.join(preds.select("uid").unique(), on="uid", how="anti")
+        if not rest.height:
+            return preds, str(path)
+        messages = rest
     rules = load_rules(cfg.labeling.rules, taxonomy=taxonomy)
-    preds = rule_predictions(messages, rules, taxonomy, cleaning=cfg.cleaning)
-    return preds, f"rules {rules.model_version}"
+    by_rules = rule_predictions(messages, rules, taxonomy, cleaning=cfg.cleaning)
+    if preds is None:
+        return by_rules, f"rules {rules.model_version}"
+    by_rules = by_rules.select([pl.col(name).cast(dtype) for name, dtype in PREDICTIONS_SCHEMA.items()])
+    return (pl.concat([preds, by_rules]),
+            f"{path}; rules {rules.model_version} for {messages.height} message(s) it does not cover")
 
 
 def usable_predictions(preds: pl.DataFrame, taxonomy: Taxonomy) -> dict[str, tuple[str, list[Prediction]]]:
