@@ -140,3 +140,22 @@ def test_samples_are_packaged() -> None:
         "addis-neger-mereja", "sheger-gebeya", "sheger-press", "tikvah-ethiopia"]
     assert (resources.sample("telegram") / "seed_labels.jsonl").is_file()
     assert len(list(resources.sample("briefs").glob("*.yaml"))) == 5
+
+
+def test_the_init_template_shows_the_curation_defaults() -> None:
+    # A commented key reads as the default; the template said `by: channel`, the default is random.
+    import yaml
+
+    from workbench.core.config import ProjectConfig
+    from workbench.core.project_folder import config_text
+
+    lines = config_text("data").splitlines()
+    start = lines.index("# curation:")
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("#"):
+            break
+        block.append(line[2:].split("  #")[0])
+    cfg = ProjectConfig.model_validate(yaml.safe_load("\n".join(block)))
+    assert cfg.curation == ProjectConfig().curation
+    assert len(block) > 2

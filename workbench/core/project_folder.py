@@ -42,7 +42,7 @@ data_dir: {data_dir}
 
 # curation:
 #   split:
-#     by: channel               # or random, time
+#     by: random                # or channel (whole channels per split), time
 
 # generation:
 #   prompt_template: training/templates/ad_prompt.j2
