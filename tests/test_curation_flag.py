@@ -294,3 +294,30 @@ def test_a_label_too_rare_for_the_folds_is_named_on_the_task_line() -> None:
     rare = flag_labels(in_memory(corpus.messages, typo), cfg=cfg).outcomes[0]
     assert (rare.folds, rare.rare_labels) == (2, {"Adx": 1})
     assert "[2 folds, not 5: label(s) with fewer than 5 items: 'Adx' 1]" in rare.line()
+
+
+def test_labels_of_an_older_taxonomy_version_map_forward(tmp_path: Path) -> None:
+    # A team's annotations file written before a label was renamed: the taxonomy says where the
+    # label went, and curation refused it as "unknown label" (only `label pull` mapped it).
+    from workbench.core.taxonomy import Taxonomy
+    from workbench.curation.inputs import load_inputs
+
+    raw = load_taxonomy().model_dump(mode="json", by_alias=True, exclude_none=True)
+    raw["version"] = raw["version"] + 1
+    raw["migrations"] = [*raw["migrations"], {"from": raw["version"] - 1,
+                                              "map": {"vertical": {"Telecom": "Telecom & internet"}}}]
+    vertical = next(t for t in raw["tasks"] if t["name"] == "vertical")
+    next(lab for lab in vertical["labels"] if lab["value"] == "Telecom")["value"] = "Telecom & internet"
+    taxonomy = Taxonomy.model_validate(raw)
+    texts = tmp_path / "texts.csv"
+    pl.DataFrame({"uid": ["1", "2", "3"], "text": ["ኢትዮ ቴሌኮም ጥቅል", "ሳፋሪኮም ዳታ", "ዜና"]}).write_csv(texts)
+    annotations = tmp_path / "annotations.csv"
+    pl.DataFrame({"uid": ["1", "1", "2", "2", "3"],
+                  "task": ["is_ad", "vertical", "is_ad", "vertical", "is_ad"],
+                  "annotator": ["a"] * 5,
+                  "value": ["Ad", "Telecom", "Ad", "Telecom & internet", "Non-Ad"]}).write_csv(annotations)
+    inputs = load_inputs(tmp_path / "data", texts=texts, annotations=annotations, taxonomy=taxonomy)
+    got = inputs.annotations.filter(pl.col("task") == "vertical").get_column("value").to_list()
+    assert got == [["Telecom & internet"], ["Telecom & internet"]]
+    assert ("1 answer(s) with labels of an older taxonomy version mapped forward (taxonomy "
+            "migrations): vertical 'Telecom' -> 'Telecom & internet'") in inputs.notes

@@ -368,6 +368,44 @@ def validate_annotations(annotations: pl.DataFrame, tasks: Sequence[TaskSpec], s
                 raise DataContractError(msg)
 
 
+def migrate_labels(annotations: pl.DataFrame, taxonomy: Taxonomy) -> tuple[pl.DataFrame, str | None]:
+    """Labels the taxonomy no longer declares, mapped forward by its ``migrations``.
+
+    As ``label pull`` maps answers whose version it does not know: only labels the current
+    version lacks, so a current label is never remapped. A team's own annotations file written
+    before a label was renamed was refused as "unknown label" although the taxonomy says where
+    the label went.
+
+    Returns
+    -------
+    tuple
+        The annotations, and a note naming what was mapped (None when nothing was).
+    """
+    done: list[str] = []
+    n_rows = 0
+    for task in taxonomy.tasks:
+        rows = pl.col("task") == task.name
+        seen = (annotations.filter(rows).get_column("value").explode().drop_nulls().unique()
+                .to_list())
+        mapping = {}
+        for old in seen:
+            new = taxonomy.migrate(task.name, [old]) if old not in task.values else [old]
+            if new != [old]:
+                mapping[old] = new[0]
+        if not mapping:
+            continue
+        hit = rows & pl.col("value").list.eval(pl.element().is_in(list(mapping))).list.any()
+        n_rows += annotations.filter(hit).height
+        annotations = annotations.with_columns(value=pl.when(hit).then(
+            pl.col("value").list.eval(pl.element().replace(mapping)).list.unique(maintain_order=True)
+        ).otherwise(pl.col("value")))
+        done += [f"{task.name} '{a}' -> '{b}'" for a, b in sorted(mapping.items())]
+    if not done:
+        return annotations, None
+    return annotations, (f"{n_rows} answer(s) with labels of an older taxonomy version mapped "
+                         f"forward (taxonomy migrations): {', '.join(done)}")
+
+
 def add_implicit_empty(annotations: pl.DataFrame, tasks: Sequence[TaskSpec]) -> pl.DataFrame:
     """Give conditional multi-label tasks an explicit empty answer where the annotator saw them.
 
@@ -411,6 +449,9 @@ def load_inputs(
     text_df, text_rec = load_texts(texts, data_dir, cleaning=cleaning)
     ann_df, ann_rec, snapshot = load_annotations(annotations, data_dir)
     notes = []
+    ann_df, migrated = migrate_labels(ann_df, taxonomy)
+    if migrated:
+        notes.append(migrated)
     known = ann_df.join(text_df.select("uid"), on="uid", how="semi")
     if known.height < ann_df.height:
         lost = ann_df.height - known.height
