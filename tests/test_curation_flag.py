@@ -321,3 +321,17 @@ def test_labels_of_an_older_taxonomy_version_map_forward(tmp_path: Path) -> None
     assert got == [["Telecom & internet"], ["Telecom & internet"]]
     assert ("1 answer(s) with labels of an older taxonomy version mapped forward (taxonomy "
             "migrations): vertical 'Telecom' -> 'Telecom & internet'") in inputs.notes
+
+
+def test_repeated_answers_are_counted_in_a_note(tmp_path: Path) -> None:
+    from workbench.curation.inputs import load_inputs
+
+    texts = tmp_path / "texts.csv"
+    pl.DataFrame({"uid": ["1", "2"], "text": ["ሀ", "ለ"]}).write_csv(texts)
+    annotations = tmp_path / "annotations.csv"
+    pl.DataFrame({"uid": ["1", "1", "1", "2"], "task": ["is_ad"] * 4, "annotator": ["a"] * 4,
+                  "value": ["Ad", "Ad", "Non-Ad", "Ad"]}).write_csv(annotations)
+    inputs = load_inputs(tmp_path / "data", texts=texts, annotations=annotations)
+    assert inputs.annotations.get_column("value").to_list() == [["Non-Ad"], ["Ad"]]
+    assert ("2 repeated answer(s) (same uid, task and annotator): the latest kept (by "
+            "updated_at, else the last row)") in inputs.notes

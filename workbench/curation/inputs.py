@@ -449,6 +449,11 @@ def load_inputs(
     text_df, text_rec = load_texts(texts, data_dir, cleaning=cleaning)
     ann_df, ann_rec, snapshot = load_annotations(annotations, data_dir)
     notes = []
+    if ann_rec.rows > ann_df.height:
+        # normalise_annotations keeps one answer per annotator, item and task: say so, a
+        # duplicated export or an annotator who changed their mind is worth knowing about.
+        notes.append(f"{ann_rec.rows - ann_df.height} repeated answer(s) (same uid, task and "
+                     "annotator): the latest kept (by updated_at, else the last row)")
     ann_df, migrated = migrate_labels(ann_df, taxonomy)
     if migrated:
         notes.append(migrated)
