@@ -65,6 +65,14 @@ def test_curation_predictions_for_known_uids_rules_for_the_rest(tmp_path: Path) 
     assert got[("1:1", "vertical")] == (["Travel"], "clf-v3")
     assert got[("x", "is_ad")] == (["Ad"], "rules-v4")
     assert result.sources == {"clf-v3": 1, "rules-v4": 1}
+    # A uid curation predicted only for a task outside the taxonomy (a team's own topic task)
+    # gets the rules: such a prediction pre-fills nothing, and the text got nothing at all.
+    own = pl.DataFrame({"uid": ["t1"], "task": ["topic"], "value": [["sports"]], "score": [0.9],
+                        "model_version": ["clf-v3"], "uncertainty": [0.1]}, schema=PREDICTIONS_SCHEMA)
+    pl.concat([pl.read_parquet(path), own]).write_parquet(path)
+    result = preannotate(pl.DataFrame({"uid": ["t1"], "text": [AD]}), data, ProjectConfig(),
+                         load_taxonomy())
+    assert result.sources == {"rules-v4": 1}
     # None of the texts known to curation: all get the rules.
     result = preannotate(texts.filter(pl.col("uid") == "x"), data, ProjectConfig(), load_taxonomy())
     assert result.sources == {"rules-v4": 1}

@@ -62,7 +62,10 @@ def load_preannotations(
     if path.exists():
         preds = read_parquet_checked(path, PREDICTIONS_SCHEMA, hint="written by `workbench curate`")
         preds = preds.select([pl.col(name).cast(dtype) for name, dtype in PREDICTIONS_SCHEMA.items()])
-        rest = messages.join(preds.select("uid").unique(), on="uid", how="anti")
+        # Covered: a prediction for a task of the taxonomy (one of a team's own tasks, such as
+        # `curate flag --annotations` with a topic task, pre-fills nothing in the labeling form).
+        covered = preds.filter(pl.col("task").is_in(taxonomy.names)).select("uid").unique()
+        rest = messages.join(covered, on="uid", how="anti")
         if not rest.height:
             return preds, str(path)
         messages = rest
