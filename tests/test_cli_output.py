@@ -89,3 +89,33 @@ def test_heartbeat_speaks_during_a_silent_step_only() -> None:
     with heartbeat(quiet.append, every=3600):
         pass
     assert quiet == []
+
+
+def test_nested_steps_share_one_heartbeat(monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    # The self-check runs flag's step inside its own: both used to print "still working (15 s)".
+    from collections.abc import Iterator
+    from contextlib import contextmanager
+
+    from workbench.core import progress
+
+    beats: list[str] = []
+
+    @contextmanager
+    def fake_heartbeat(echo: object, **_kwargs: object) -> Iterator[None]:
+        beats.append("beat")
+        yield
+
+    monkeypatch.setattr(progress, "heartbeat", fake_heartbeat)
+    monkeypatch.setattr(progress, "_mode_in_use", "lines")
+    with progress.step("self-check: topic"), progress.step("flag: topic"):
+        pass
+    assert beats == ["beat"]
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[:2] == ["self-check: topic ...", "flag: topic ..."]
+    assert lines[2].startswith("flag: topic: done in ")
+    assert lines[3].startswith("self-check: topic: done in ")
+    monkeypatch.setattr(progress, "_mode_in_use", None)  # a library call: silent
+    with progress.step("flag: topic"):
+        pass
+    assert capsys.readouterr().err == ""

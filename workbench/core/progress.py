@@ -20,7 +20,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Literal
 
 #: ``bars``: progress bars (a terminal); ``lines``: one line per step; ``off``: final results only.
@@ -41,6 +41,7 @@ NOISY_WARNING_MODULES = (r"(transformers|trl|peft|accelerate|bitsandbytes|datase
 
 
 _mode_in_use: ProgressMode | None = None
+_steps_open = 0  # steps of :func:`step` running now (nested: the self-check's flag runs)
 
 
 def progress_mode(flag: bool | None = None) -> ProgressMode:
@@ -187,9 +188,17 @@ def step(what: str) -> Iterator[None]:
     if _mode_in_use != "lines":
         yield
         return
+    global _steps_open
     log = progress_log("lines")
     log(f"{what} ...")
     start = time.perf_counter()
-    with heartbeat(log, prefix="  "):
-        yield
+    # One heartbeat at a time: a step inside another (the self-check's flag runs) has the outer
+    # one's, else both would say "still working" at the same moments.
+    alive = heartbeat(log, prefix="  ") if not _steps_open else nullcontext()
+    _steps_open += 1
+    try:
+        with alive:
+            yield
+    finally:
+        _steps_open -= 1
     log(f"{what}: done in {time.perf_counter() - start:.1f} s")
