@@ -255,3 +255,17 @@ def test_curve_uses_the_single_choice_classifier(corpus) -> None:
     cfg = FlagConfig(classifier={"single": "tfidf_nb", "multi": "tfidf_lr"}, folds=3)
     curves = learning_curves(inputs, cfg)
     assert set(curves.get_column("classifier").to_list()) == {"tfidf_nb"}
+
+
+def test_curve_summary_says_when_a_rare_label_lowered_the_folds() -> None:
+    from workbench.curation.learning_curve import CURVE_SCHEMA, summary_lines
+
+    def frame(folds: int) -> pl.DataFrame:
+        return pl.DataFrame({"task": ["topic"] * 2, "classifier": ["tfidf_nb_svm"] * 2,
+                             "order": ["random", "uncertainty"], "n_labels": [502, 502],
+                             "accuracy": [0.7, 0.69], "accuracy_sd": [0.01, 0.01],
+                             "folds": [folds, folds]}, schema=CURVE_SCHEMA)
+
+    lowered = summary_lines(frame(2), folds=5)
+    assert "  topic: 2 folds, not 5: a label has fewer than 5 items (see curate flag's line for which)" in lowered
+    assert not any("folds" in line for line in summary_lines(frame(5), folds=5))

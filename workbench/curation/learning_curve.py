@@ -198,12 +198,16 @@ def run_curve(data_dir: Path, cfg: ProjectConfig, *, texts: Path | None = None,
     write_outputs(out_dir, {lay.learning_curve.name: curves}, command="curve",
                   inputs=inputs.records, config=fcfg.model_dump())
     plot_curves(curves, out_dir / lay.learning_curve_chart.name)
-    return [*summary_lines(curves), f"  wrote {lay.learning_curve.name} and "
+    return [*summary_lines(curves, folds=fcfg.folds), f"  wrote {lay.learning_curve.name} and "
             f"{lay.learning_curve_chart.name} to {out_dir}"]
 
 
-def summary_lines(curves: pl.DataFrame) -> list[str]:
-    """Per task: accuracy at the smallest, middle and full label counts, in both orders."""
+def summary_lines(curves: pl.DataFrame, *, folds: int | None = None) -> list[str]:
+    """Per task: accuracy at every label count, in both orders.
+
+    With ``folds`` (the K asked for), a task whose rarest label lowered K says so, as ``curate
+    flag`` does: its curve is measured on fewer, smaller training folds.
+    """
     if not curves.height:
         return ["curve: no single-choice task with enough labels (min_labeled) and two labels"]
     used = ", ".join(curves.get_column("classifier").unique(maintain_order=True).to_list())
@@ -213,4 +217,8 @@ def summary_lines(curves: pl.DataFrame) -> list[str]:
             d = curves.filter((pl.col("task") == task) & (pl.col("order") == order))
             pts = ", ".join(f"{n}: {a:.3f}" for n, a in d.select("n_labels", "accuracy").iter_rows())
             lines.append(f"  {task} ({order}): {pts}")
+        used = int(curves.filter(pl.col("task") == task).get_column("folds").max() or 0)
+        if folds is not None and used < folds:
+            lines.append(f"  {task}: {used} folds, not {folds}: a label has fewer than {folds} "
+                         "items (see curate flag's line for which)")
     return lines
