@@ -65,6 +65,9 @@ def test_user_errors_are_one_line_exit_2(tmp_path: Path) -> None:
         (["curate", "split", "--by", "month"], "invalid option: by: Input should be"),
         (["curate", "check"], "run `workbench curate split` first"),
         (["curate", "flag", "--annotations", str(tmp_path / "nope.csv")], "file not found"),
+        # The flag the user typed, not the config key behind it (was "self_check_rate: ...").
+        (["curate", "flag", "--self-check", "--flip-rate", "2"],
+         "--flip-rate must be above 0 and below 0.5, got 2.0"),
     ]
     for args, expected in cases:
         out = run(*args, "--data-dir", str(root))

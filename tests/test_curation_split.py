@@ -218,3 +218,19 @@ def test_annotations_not_written_by_a_pull_have_no_snapshot(flagged, tmp_path: P
     ann.head(ann.height - 1).write_parquet(root / "labels" / "annotations.parquet")
     with pytest.raises(DataContractError, match="no label snapshot"):
         run_split(root, ProjectConfig())
+
+
+def test_by_channel_and_holdout_need_channels_in_the_texts(flagged, tmp_path: Path) -> None:
+    # A team's own texts file (uid, text) has no channel: --by channel put every item in train
+    # and left val and test empty, silently; --holdout-channel listed "channels: " (none).
+    root = _copy(flagged[0], tmp_path / "d")
+    texts = pl.read_parquet(root / "cleaned" / "messages.parquet").select("uid", "text")
+    path = tmp_path / "texts.csv"
+    texts.write_csv(path)
+    annotations = root / "labels" / "annotations.parquet"
+    with pytest.raises(DataContractError, match=r"split by channel needs at least 2 channels in "
+                       r"the texts \(channel_name or channel_id\), found 0; use --by random"):
+        run_split(root, ProjectConfig(), texts=path, annotations=annotations, by="channel")
+    with pytest.raises(DataContractError, match="--holdout-channel needs the texts' channels"):
+        run_split(root, ProjectConfig(), texts=path, annotations=annotations,
+                  holdout_channels=["TIKVAH-ETHIOPIA"])

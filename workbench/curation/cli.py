@@ -89,7 +89,8 @@ def flag(
     ] = False,
     flip_rate: Annotated[
         float | None,
-        typer.Option("--flip-rate", help="Share of labels the self-check flips (default: 0.1)."),
+        typer.Option("--flip-rate", help="Share of labels the self-check flips, above 0 and "
+                     "below 0.5 (default: 0.1)."),
     ] = None,
     progress: ProgressOption = None,
 ) -> None:
@@ -101,6 +102,12 @@ def flag(
     """
     use_progress(progress)
     cfg, root = resolve(data_dir, config)
+    if flip_rate is not None and not 0.0 < flip_rate < 0.5:
+        from workbench.core.errors import ConfigError
+
+        # The bounds of curation.flag.self_check_rate, checked here so the error names the flag.
+        msg = f"--flip-rate must be above 0 and below 0.5, got {flip_rate}"
+        raise ConfigError(msg)
     if self_check:
         from workbench.curation.selfcheck import run_self_check
 

@@ -231,6 +231,13 @@ def assign_splits(items: pl.DataFrame, tasks: Sequence[TaskSpec], cfg: SplitConf
     strata = np.unique(stratum.to_numpy(), return_inverse=True)[1]
     clusters = np.unique(items.get_column("cluster_id").to_numpy(), return_inverse=True)[1]
     channel = items.select(_channel_key(items)).to_series().to_numpy()
+    if cfg.by == "channel" and len(set(channel.tolist()) - {"?"}) < 2:
+        # One channel (or none: a team's own texts file) went whole to train, val and test
+        # empty, without a word.
+        found = len(set(channel.tolist()) - {"?"})
+        msg = (f"split by channel needs at least 2 channels in the texts (channel_name or "
+               f"channel_id), found {found}; use --by random")
+        raise DataContractError(msg)
     groups = _components(clusters, channel) if cfg.by == "channel" else clusters
     ratios = np.asarray(cfg.ratios, dtype=float)
 
@@ -390,6 +397,10 @@ def _check_channels(texts: pl.DataFrame, wanted: Sequence[str]) -> None:
     for col in ("channel_name", "channel_id"):
         if col in texts.columns:
             known |= {str(v) for v in texts.get_column(col).drop_nulls().unique().to_list()}
+    if not known:
+        msg = ("--holdout-channel needs the texts' channels, and these texts have none (no "
+               "channel_name or channel_id column); add one, or split --by random")
+        raise DataContractError(msg)
     unknown = [w for w in wanted if w not in known]
     if unknown:
         import difflib
