@@ -154,3 +154,15 @@ def test_parquet_without_text_column_and_non_string_text(tmp_path: Path) -> None
     (tmp_path / "b.jsonl").write_text(json.dumps({"text": 5}) + "\n", encoding="utf-8")
     with pytest.raises(InputFileError, match="'text' must be a string"):
         read_texts(tmp_path / "b.jsonl")
+
+
+def test_texts_with_nothing_left_after_cleaning_are_left_out_as_push_does(tmp_path: Path) -> None:
+    # Push never sends a post whose cleaned text is blank; preannotate showed them as Non-Ad.
+    from workbench.labeling.preannotate import summary_lines
+
+    texts = pl.DataFrame({"uid": ["a", "b", "c", "d"], "text": [AD, None, "", "😊😊"]})
+    result = preannotate(texts, tmp_path / "data", ProjectConfig(), load_taxonomy())
+    assert set(result.rows.get_column("uid").to_list()) == {"a"}
+    assert (result.texts, result.empty) == (4, 3)
+    assert summary_lines(result)[0] == ("4 text(s), 3 left out: no text after cleaning (push never "
+                                        "sends those); pre-annotations from: rules-v4 (1)")

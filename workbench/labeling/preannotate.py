@@ -195,6 +195,8 @@ class Preannotated:
     """Texts read."""
     sources: dict[str, int]
     """model_version -> texts pre-annotated by it."""
+    empty: int = 0
+    """Texts left out: nothing left after cleaning (push never sends such a post)."""
 
 
 def preannotate(texts: pl.DataFrame, data_dir: Path, cfg: ProjectConfig, taxonomy: Taxonomy) -> Preannotated:
@@ -204,9 +206,14 @@ def preannotate(texts: pl.DataFrame, data_dir: Path, cfg: ProjectConfig, taxonom
     cover; every other text gets the rules.
     """
     frame = rule_inputs(texts, cfg.cleaning)
+    text_of = dict(zip(frame["uid"].to_list(), texts["text"].to_list(), strict=True))
+    # Push leaves out posts with no text after cleaning (photo-only, emoji-only): so does this,
+    # instead of showing them a Non-Ad push would never send. text_norm is blank exactly when
+    # ingest's text_clean is.
+    blank = frame.get_column("text_norm").fill_null("").str.strip_chars() == ""
+    frame = frame.filter(~blank)
     preds, _ = load_preannotations(data_dir, frame, taxonomy, cfg)
     usable = usable_predictions(preds, taxonomy)
-    text_of = dict(zip(frame["uid"].to_list(), texts["text"].to_list(), strict=True))
     rows = [(uid, text_of[uid], p.task, p.value, p.score, version)
             for uid in frame["uid"].to_list() if uid in usable
             for version, predictions in [usable[uid]] for p in predictions]
@@ -214,7 +221,8 @@ def preannotate(texts: pl.DataFrame, data_dir: Path, cfg: ProjectConfig, taxonom
                                      "value": pl.List(pl.Utf8), "score": pl.Float64,
                                      "model_version": pl.Utf8}, orient="row")
     sources = Counter(usable[uid][0] for uid in frame["uid"].to_list() if uid in usable)
-    return Preannotated(rows=out, texts=frame.height, sources=dict(sources))
+    return Preannotated(rows=out, texts=texts.height, sources=dict(sources),
+                        empty=int(blank.sum()))
 
 
 def write_preannotations(rows: pl.DataFrame, out: Path) -> None:
@@ -232,7 +240,9 @@ def write_preannotations(rows: pl.DataFrame, out: Path) -> None:
 
 def summary_lines(result: Preannotated) -> list[str]:
     """What the command prints: texts, sources, and per task the predicted labels with counts."""
-    lines = [f"{result.texts} text(s); pre-annotations from: "
+    empty = (f", {result.empty} left out: no text after cleaning (push never sends those)"
+             if result.empty else "")
+    lines = [f"{result.texts} text(s){empty}; pre-annotations from: "
              + (", ".join(f"{v} ({n})" for v, n in sorted(result.sources.items())) or "none")]
     for task in result.rows["task"].unique(maintain_order=True).to_list():
         part = result.rows.filter(pl.col("task") == task)
