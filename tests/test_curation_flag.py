@@ -172,6 +172,11 @@ def test_duplicate_conflicts_flag_the_odd_one_out() -> None:
     # a: 2 vs 1 -> the one; b: tie -> the one the model likes less; c: the adjudicated wins.
     assert flagged == ["3", "5", "7"]
     assert "near-duplicate conflict: cluster a has Ad×2, Non-Ad×1" in out.item(2, "reason")
+    # A tie lists its labels in label order, whatever order the groups come in: a re-run on the
+    # same files wrote "Non-Ad×1, Ad×1" one time and "Ad×1, Non-Ad×1" the next.
+    for _ in range(20):
+        again = flag_duplicate_conflicts(rows.reverse(), clusters)
+        assert "cluster b has Ad×1, Non-Ad×1" in again.filter(pl.col("uid") == "5").item(0, "reason")
 
 
 def test_unknown_names_fail_with_a_suggestion() -> None:

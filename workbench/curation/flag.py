@@ -136,7 +136,7 @@ def flag_duplicate_conflicts(rows: pl.DataFrame, clusters: pl.DataFrame) -> pl.D
         pl.col("_key").n_unique().alias("_kinds"),
         pl.col("_key").sort_by(["_has_adj", "_n", "_q"], descending=True).first().alias("_ref"),
         pl.format("{}×{}", pl.col("_key").replace("", "(none)"), pl.col("_n"))
-        .sort_by("_n", descending=True).str.join(", ").alias("_desc"),
+        .sort_by(["_n", "_key"], descending=[True, False]).str.join(", ").alias("_desc"),
     ).filter(pl.col("_kinds") > 1)
     df = df.join(multi, on=["task", "cluster_id"], how="left")
     conflict = pl.col("_kinds").is_not_null() & ~pl.col("_adj") & (pl.col("_key") != pl.col("_ref"))
