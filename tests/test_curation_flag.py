@@ -177,6 +177,12 @@ def test_duplicate_conflicts_flag_the_odd_one_out() -> None:
     for _ in range(20):
         again = flag_duplicate_conflicts(rows.reverse(), clusters)
         assert "cluster b has Ad×1, Non-Ad×1" in again.filter(pl.col("uid") == "5").item(0, "reason")
+    # An exact tie (no label quality on either side) flags the same copy on every run.
+    blind = rows.with_columns(label_quality=pl.lit(None, dtype=pl.Float64))
+    for _ in range(20):
+        for order in (blind, blind.reverse()):
+            got = flag_duplicate_conflicts(order, clusters).filter(pl.col("_dup_conflict"))
+            assert sorted(got.get_column("uid").to_list()) == ["3", "5", "7"]
 
 
 def test_unknown_names_fail_with_a_suggestion() -> None:

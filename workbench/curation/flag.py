@@ -134,7 +134,10 @@ def flag_duplicate_conflicts(rows: pl.DataFrame, clusters: pl.DataFrame) -> pl.D
                    pl.col("label_quality").mean().fill_null(0.0).alias("_q")))
     multi = counts.group_by("task", "cluster_id").agg(
         pl.col("_key").n_unique().alias("_kinds"),
-        pl.col("_key").sort_by(["_has_adj", "_n", "_q"], descending=True).first().alias("_ref"),
+        # Last, the label itself: an exact tie (no quality on either side) was settled by the
+        # order polars happened to group in, so a re-run could flag the other copy.
+        pl.col("_key").sort_by(["_has_adj", "_n", "_q", "_key"],
+                               descending=[True, True, True, False]).first().alias("_ref"),
         pl.format("{}×{}", pl.col("_key").replace("", "(none)"), pl.col("_n"))
         .sort_by(["_n", "_key"], descending=[True, False]).str.join(", ").alias("_desc"),
     ).filter(pl.col("_kinds") > 1)
