@@ -296,3 +296,16 @@ def test_out_of_fold_fits_slice_their_inputs_one_fit_at_a_time(monkeypatch: pyte
     y = np.arange(20) % 2
     classifiers.out_of_fold_probs(x, y, spec=REGISTRY["tfidf_lr"], n_classes=2, folds=5, repeats=3)
     assert seen == [2 * (i + 1) for i in range(15)]  # a fit's two slices, then the fit
+
+
+def test_an_empty_curve_is_plotted_without_a_library_warning(tmp_path: Path) -> None:
+    # No single-choice task with enough labels: matplotlib's "No artists with labels found to
+    # put in legend" reached the user's terminal.
+    import warnings
+
+    from workbench.curation.learning_curve import CURVE_SCHEMA, plot_curves
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot_curves(pl.DataFrame(schema=CURVE_SCHEMA), tmp_path / "curve.png")
+    assert (tmp_path / "curve.png").read_bytes()[:4] == b"\x89PNG"

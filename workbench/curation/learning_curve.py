@@ -175,7 +175,8 @@ def plot_curves(curves: pl.DataFrame, path: Path) -> None:
         ax.set_xlabel("labels used for training")
         ax.set_ylabel("out-of-fold accuracy")
         ax.set_title(task, fontsize=10, loc="left")
-        ax.legend(fontsize=8)
+        if ax.get_legend_handles_labels()[0]:  # no curve (no task): matplotlib warns on a legend
+            ax.legend(fontsize=8)
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
