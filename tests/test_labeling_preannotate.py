@@ -140,6 +140,16 @@ def test_out_is_written_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pre.csv"]  # no temp file left
 
 
+def test_out_may_not_be_the_texts_file(tmp_path: Path) -> None:
+    src = _write(tmp_path / "posts.csv", [{"uid": "a", "text": AD}])
+    before = src.read_bytes()
+    res = run("label", "preannotate", "--texts", str(src), "--out", str(src),
+              "--data-dir", str(tmp_path / "data"))
+    assert res.returncode == 2
+    assert "--out is the --texts file" in res.stderr
+    assert src.read_bytes() == before
+
+
 def test_bad_out_extension_fails_before_reading(tmp_path: Path) -> None:
     res = run("label", "preannotate", "--texts", str(tmp_path / "missing.csv"), "--out",
               str(tmp_path / "pre.xlsx"), "--data-dir", str(tmp_path / "data"))

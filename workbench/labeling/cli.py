@@ -152,6 +152,11 @@ def preannotate(
         from workbench.labeling.preannotate import file_format
 
         file_format(out, "output")  # a bad --out fails before any work
+        if out.resolve() == texts.resolve():
+            from workbench.core.errors import InputFileError
+
+            msg = f"{out}: --out is the --texts file; writing it would replace your texts"
+            raise InputFileError(msg)
     frame = read_texts(texts, max_chars=cfg.ingest.max_text_chars)
     taxonomy, _ = labeling_taxonomy(cfg)
     result = run(frame, root, cfg, taxonomy)
