@@ -346,3 +346,15 @@ def test_repeated_answers_are_counted_in_a_note(tmp_path: Path) -> None:
     assert inputs.annotations.get_column("value").to_list() == [["Non-Ad"], ["Ad"]]
     assert ("2 repeated answer(s) (same uid, task and annotator): the latest kept (by "
             "updated_at, else the last row)") in inputs.notes
+
+
+def test_a_user_text_over_the_ingest_limit_is_refused_in_one_line(tmp_path: Path) -> None:
+    # One 6-million-character text took curate flag from 0.3 GB to 1.6 GB; ingest would have
+    # quarantined it, so curation refuses it as preannotate does.
+    texts = tmp_path / "texts.csv"
+    pl.DataFrame({"uid": ["1", "big"], "text": ["ሀ", "ለ" * 70_000]}).write_csv(texts)
+    annotations = tmp_path / "annotations.csv"
+    pl.DataFrame({"uid": ["1"], "task": ["is_ad"], "annotator": ["a"], "value": ["Ad"]}).write_csv(annotations)
+    with pytest.raises(DataContractError, match=r"the text of uid big is 70,000 characters, over "
+                       r"ingest.max_text_chars \(65,536\)"):
+        run_flag(tmp_path / "data", ProjectConfig(), texts=texts, annotations=annotations)

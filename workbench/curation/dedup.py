@@ -400,7 +400,8 @@ def run_dedup(
     # One --threshold for both methods: it sets the threshold of the method in force.
     key = "cosine_threshold" if dcfg.method == "embedding" else "threshold"
     dcfg = with_overrides(dcfg, **{key: threshold})
-    messages, record = load_texts(texts, data_dir, cleaning=cfg.cleaning)
+    messages, record = load_texts(texts, data_dir, cleaning=cfg.cleaning,
+                                  max_text_chars=cfg.ingest.max_text_chars)
     clusters = conform(dedup_messages(messages, dcfg, data_dir=data_dir), DUP_CLUSTERS_SCHEMA)
     outliers = conform(find_outliers(messages, clusters, cfg.curation.outliers), OUTLIERS_SCHEMA)
     out_dir = out or Layout(data_dir).curated

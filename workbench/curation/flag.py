@@ -327,7 +327,7 @@ def run_flag(
                           encoder=None if encoder is None else str(encoder))
     check_names(fcfg.classifier_names(), fcfg.encoder)  # fails before any data is read
     inputs = load_inputs(data_dir, texts=texts, annotations=annotations, tasks=tasks,
-                         cleaning=cfg.cleaning)
+                         cleaning=cfg.cleaning, max_text_chars=cfg.ingest.max_text_chars)
     out_dir = out or Layout(data_dir).curated
     clusters = None
     if fcfg.duplicate_conflicts:

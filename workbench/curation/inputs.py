@@ -173,7 +173,8 @@ def _check_uids(df: pl.DataFrame, source: str) -> None:
 
 
 def load_texts(
-    path: Path | None, data_dir: Path, *, cleaning: CleaningConfig | None = None
+    path: Path | None, data_dir: Path, *, cleaning: CleaningConfig | None = None,
+    max_text_chars: int | None = None,
 ) -> tuple[pl.DataFrame, InputRecord]:
     """The messages to curate, with every cleaned column.
 
@@ -186,6 +187,9 @@ def load_texts(
         Root of the stage folders.
     cleaning
         Cleaning used to compute missing cleaned columns of a user file.
+    max_text_chars
+        The longest text a user file may hold (``ingest.max_text_chars``: ingest quarantines a
+        longer post); None: any length.
 
     Returns
     -------
@@ -205,8 +209,21 @@ def load_texts(
         _require(df, ["uid", "text"], str(path), "a texts file")
         df = df.with_columns(pl.col("uid").cast(pl.Utf8), pl.col("text").cast(pl.Utf8))
         _check_uids(df, str(path))
+        if max_text_chars is not None:
+            _check_lengths(df, str(path), max_text_chars)
         df = _complete_cleaned(df, cleaning)
     return df, InputRecord("texts", str(path), sha256_file(path), df.height)
+
+
+def _check_lengths(df: pl.DataFrame, source: str, limit: int) -> None:
+    # One 6-million-character text took curate flag to 1.6 GB (0.3 GB without it): refuse what
+    # ingest would quarantine, before the cleaning and the features see it.
+    lengths = df.get_column("text").str.len_chars().fill_null(0)
+    if (lengths.max() or 0) > limit:
+        row = int(lengths.arg_max() or 0)
+        msg = (f"{source}: the text of uid {df.item(row, 'uid')} is {lengths[row]:,} characters, "
+               f"over ingest.max_text_chars ({limit:,}); ingest would quarantine such a post")
+        raise DataContractError(msg)
 
 
 def _complete_cleaned(df: pl.DataFrame, cleaning: CleaningConfig | None) -> pl.DataFrame:
@@ -438,6 +455,7 @@ def load_inputs(
     tasks: Sequence[str] | None = None,
     taxonomy: Taxonomy | None = None,
     cleaning: CleaningConfig | None = None,
+    max_text_chars: int | None = None,
 ) -> CurationInputs:
     """Read texts and annotations, validate them against the taxonomy, and pick the tasks.
 
@@ -446,7 +464,8 @@ def load_inputs(
     from workbench.core.taxonomy import load_taxonomy
 
     taxonomy = taxonomy or load_taxonomy()
-    text_df, text_rec = load_texts(texts, data_dir, cleaning=cleaning)
+    text_df, text_rec = load_texts(texts, data_dir, cleaning=cleaning,
+                                   max_text_chars=max_text_chars)
     ann_df, ann_rec, snapshot = load_annotations(annotations, data_dir)
     notes = []
     if ann_rec.rows > ann_df.height:

@@ -192,7 +192,7 @@ def run_curve(data_dir: Path, cfg: ProjectConfig, *, texts: Path | None = None,
     fcfg = with_overrides(cfg.curation.flag, classifier=classifier)
     check_names(fcfg.classifier_names(), fcfg.encoder)
     inputs = load_inputs(data_dir, texts=texts, annotations=annotations, tasks=tasks,
-                         cleaning=cfg.cleaning)
+                         cleaning=cfg.cleaning, max_text_chars=cfg.ingest.max_text_chars)
     curves = learning_curves(inputs, fcfg)
     lay = Layout(data_dir)
     out_dir = out or lay.curated

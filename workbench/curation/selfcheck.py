@@ -214,7 +214,7 @@ def run_self_check(data_dir: Path, cfg: ProjectConfig, *, texts: Path | None = N
                           encoder=None if encoder is None else str(encoder), self_check_rate=rate)
     check_names(fcfg.classifier_names(), fcfg.encoder)
     inputs = load_inputs(data_dir, texts=texts, annotations=annotations, tasks=tasks,
-                         cleaning=cfg.cleaning)
+                         cleaning=cfg.cleaning, max_text_chars=cfg.ingest.max_text_chars)
     checks = self_check(inputs, cfg=fcfg, seed=fcfg.seed,
                         rule_evidence=project_rule_priors(inputs, cfg, fcfg))
     return summary_lines(checks, rate=fcfg.self_check_rate)

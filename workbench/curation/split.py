@@ -328,7 +328,8 @@ def run_split(
     issues = read_parquet_checked(
         issues_path, ["uid", "task", "given", "is_issue", "label", "label_source"],
         hint="run `workbench curate flag` first")
-    inputs = load_inputs(data_dir, texts=texts, annotations=annotations, cleaning=cfg.cleaning)
+    inputs = load_inputs(data_dir, texts=texts, annotations=annotations, cleaning=cfg.cleaning,
+                         max_text_chars=cfg.ingest.max_text_chars)
     if scfg.holdout_channels:
         _check_channels(inputs.texts, scfg.holdout_channels)
     clusters, reused = load_or_compute_clusters(inputs.texts, inputs.texts_sha, out_dir,
