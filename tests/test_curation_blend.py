@@ -92,16 +92,32 @@ def test_blend_weight_drops_a_member_that_sees_only_noise() -> None:
     assert (model.predict_proba(x).argmax(axis=1) == y).mean() > 0.9
 
 
-def test_blend_with_a_class_of_one_example_has_no_inner_folds(verticals) -> None:
+def test_a_label_given_once_does_not_take_the_validation_from_the_others(verticals) -> None:
     texts, _, _ = verticals
     spec = REGISTRY["tfidf_nb_svm"]
     x = spec.featurizer().fit_transform(texts[:12])
-    one = np.array([0] * 6 + [1] * 5 + [2])
+    one = np.array([0] * 6 + [1] * 5 + [2])  # label 2 given once (a typo, say)
     model = spec.model(0).fit(x, one)
-    assert model.settings_ == [NB_ALPHAS[0], 0.1]
+    # Inner folds over the labels given twice or more: every item validated, K from label 1's 5.
+    assert model.validated_on_.tolist() == list(range(12))
     probs = model.predict_proba(x[:3])
     assert probs.shape == (3, 3)
     assert np.allclose(probs.sum(axis=1), 1.0)
+    # The held-out part of a large set keeps the once-given label in training.
+    held = TunedBlend(model.members, seed=0, holdout_from=10).fit(x, one)
+    assert held.held_out_
+    assert 11 not in held.validated_on_.tolist()
+    assert held.predict_proba(x[11:]).shape == (1, 3)
+
+
+def test_blend_with_no_label_given_twice_has_no_inner_folds(verticals) -> None:
+    texts, _, _ = verticals
+    spec = REGISTRY["tfidf_nb_svm"]
+    x = spec.featurizer().fit_transform(texts[:3])
+    model = spec.model(0).fit(x, np.array([0, 1, 2]))
+    assert model.settings_ == [NB_ALPHAS[0], 0.1]
+    assert model.validated_on_.size == 0
+    assert np.allclose(model.predict_proba(x).sum(axis=1), 1.0)
 
 
 def _trained_rows(model: TunedBlend) -> list[int]:

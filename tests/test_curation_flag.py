@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -290,21 +291,28 @@ def test_model_version_changes_with_what_changes_the_predictions() -> None:
     assert len({one, with_flat, with_tilted}) == 3
 
 
-def test_a_label_too_rare_for_the_folds_is_named_on_the_task_line() -> None:
-    # One typo'd label in a team's own task lowers K from 5 to 2 (fold_count): every model then
-    # learns from half the labels and the flags more than double. It used to pass in silence.
+def test_rare_labels_are_named_and_a_typo_does_not_multiply_the_flags() -> None:
+    # A label given once (a typo) used to lower K from 5 to 2 for every label, and cleanlab's
+    # per-label threshold for it (~0) more than doubled the flags; both passed in silence.
     corpus = make_corpus(200, seed=4)
     ann = annotations_from_labels(corpus.truth, annotator="a", tasks=("is_ad",)).with_columns(
         task=pl.lit("kind"))
-    typo = ann.with_columns(value=pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(["Adx"]))
-                            .otherwise(pl.col("value")))
+
+    def relabel(rows: int, value: str) -> pl.DataFrame:
+        return ann.with_columns(value=pl.when(pl.int_range(pl.len()) < rows)
+                                .then(pl.lit([value])).otherwise(pl.col("value")))
+
     cfg = FlagConfig(repeats=1, duplicate_conflicts=False)
     clean = flag_labels(in_memory(corpus.messages, ann), cfg=cfg).outcomes[0]
     assert (clean.folds, clean.rare_labels) == (5, {})
     assert "folds" not in clean.line()
-    rare = flag_labels(in_memory(corpus.messages, typo), cfg=cfg).outcomes[0]
-    assert (rare.folds, rare.rare_labels) == (2, {"Adx": 1})
-    assert "[2 folds, not 5: label(s) with fewer than 5 items: 'Adx' 1]" in rare.line()
+    typo = flag_labels(in_memory(corpus.messages, relabel(1, "Adx")), cfg=cfg).outcomes[0]
+    assert (typo.folds, typo.rare_labels) == (5, {"Adx": 1})
+    assert "[label(s) given once, a typo?: 'Adx' 1]" in typo.line()
+    assert typo.n_issues <= clean.n_issues + 3
+    rare = flag_labels(in_memory(corpus.messages, relabel(3, "Adx")), cfg=cfg).outcomes[0]
+    assert (rare.folds, rare.rare_labels) == (3, {"Adx": 3})
+    assert "[3 folds, not 5: label(s) with fewer than 5 items: 'Adx' 3]" in rare.line()
 
 
 def test_labels_of_an_older_taxonomy_version_map_forward(tmp_path: Path) -> None:
@@ -358,3 +366,30 @@ def test_a_user_text_over_the_ingest_limit_is_refused_in_one_line(tmp_path: Path
     with pytest.raises(DataContractError, match=r"the text of uid big is 70,000 characters, over "
                        r"ingest.max_text_chars \(65,536\)"):
         run_flag(tmp_path / "data", ProjectConfig(), texts=texts, annotations=annotations)
+
+
+def test_a_label_given_once_does_not_make_every_item_an_issue() -> None:
+    from cleanlab.filter import find_label_issues
+
+    from workbench.curation.assess import cleanlab_single
+
+    rng = np.random.default_rng(0)
+    n = 400
+    truth = rng.integers(0, 3, n)
+    logits = rng.normal(size=(n, 4)) + 2.5 * np.eye(4)[truth]
+    logits[:, 3] = -8.0  # label 3 is given once below: no fold could learn it
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    given = truth.copy()
+    flipped = rng.choice(np.arange(1, n), 40, replace=False)
+    given[flipped] = (truth[flipped] + 1) % 3
+    clean_mask, _ = cleanlab_single(given, probs[:, :3] / probs[:, :3].sum(axis=1, keepdims=True),
+                                    "low_self_confidence")
+    given[0] = 3  # one typo'd label
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raw = find_label_issues(given, probs, filter_by="low_self_confidence")
+    assert raw.sum() > 2 * clean_mask.sum()  # what cleanlab alone does with it
+    mask, quality = cleanlab_single(given, probs, "low_self_confidence")
+    assert mask[0]  # the typo is flagged
+    assert (mask[1:] == clean_mask[1:]).mean() > 0.98  # and the rest as without it
+    assert quality.shape == (n,)

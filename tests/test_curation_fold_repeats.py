@@ -60,10 +60,13 @@ def test_repeats_average_the_draws_of_the_folds() -> None:
         out_of_fold_probs(x, y, seed=0, repeats=0, **kw)
 
 
-def test_fold_count_is_lowered_to_the_rarest_class() -> None:
+def test_fold_count_is_lowered_to_the_rarest_label_given_twice() -> None:
     assert fold_count(np.array([0] * 10 + [1] * 3), 2, 5) == 3
     assert fold_count(np.array([0] * 10 + [1] * 10), 2, 5) == 5
-    assert fold_count(np.array([0] * 10 + [1]), 2, 5) == 2  # never below 2
+    assert fold_count(np.array([0] * 10 + [1] * 2), 2, 5) == 2  # never below 2
+    # A label given once lowers nothing: no K lets a model learn it and predict it unseen.
+    assert fold_count(np.array([0] * 10 + [1]), 2, 5) == 5
+    assert fold_count(np.array([0, 1, 2]), 3, 5) == 2  # no label given twice
 
 
 def test_small_tasks_draw_the_folds_several_times_large_ones_once(monkeypatch) -> None:

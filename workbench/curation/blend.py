@@ -218,19 +218,33 @@ class TunedBlend:
         return self
 
     def _validation_splits(self, pos: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Inner K folds, one stratified held-out part (large sets), or none (a class of one)."""
+        """Inner K folds, one stratified held-out part (large sets), or none (no label twice).
+
+        A label given once cannot be validated on, whatever the split; it must not take the
+        validation away from every other label (one typo'd label did), so K follows the rarest
+        label given at least twice, and a held-out part keeps the once-given labels in training.
+        """
         from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
 
-        rarest = int(np.bincount(pos).min())
-        if pos.size >= self.holdout_from and rarest >= 2:
+        counts = np.bincount(pos)
+        shared = counts[counts >= 2]
+        if not shared.size:
+            return []
+        once = np.flatnonzero(counts[pos] < 2)
+        if pos.size >= self.holdout_from:
             holdout = StratifiedShuffleSplit(n_splits=1, test_size=HOLDOUT_SHARE,
                                              random_state=self.seed)
-            return list(holdout.split(np.zeros(pos.size), pos))
-        k = min(self.folds, rarest)
-        if k < 2:
-            return []
-        return list(StratifiedKFold(k, shuffle=True, random_state=self.seed).split(
-            np.zeros(pos.size), pos))
+            if not once.size:
+                return list(holdout.split(np.zeros(pos.size), pos))
+            many = np.flatnonzero(counts[pos] >= 2)
+            train, test = next(holdout.split(np.zeros(many.size), pos[many]))
+            return [(np.sort(np.concatenate([many[train], once])), many[test])]
+        k = min(self.folds, int(shared.min()))
+        with warnings.catch_warnings():
+            # "The least populated class has only 1 member": the once-given labels, expected.
+            warnings.simplefilter("ignore", category=UserWarning)
+            return list(StratifiedKFold(k, shuffle=True, random_state=self.seed).split(
+                np.zeros(pos.size), pos))
 
     def _validate(self, member: Member, x: Any, pos: np.ndarray,
                   splits: list[tuple[np.ndarray, np.ndarray]], scored: np.ndarray) -> _Validated:

@@ -365,16 +365,22 @@ def out_of_fold_probs(
 
 
 def fold_count(y: np.ndarray, n_classes: int, folds: int) -> int:
-    """The K :func:`out_of_fold_probs` uses: ``folds``, lowered to the rarest class's count (>= 2).
+    """The K :func:`out_of_fold_probs` uses: ``folds``, lowered to the rarest label's count (>= 2).
+
+    A label given once is left out of that count: no K lets a model train on it and predict it
+    unseen, and lowering K for it took every other label's folds down too (one typo'd label in
+    SIB-200 took K from 5 to 2 and more than doubled the flags).
 
     Examples
     --------
     >>> fold_count(np.array([0, 0, 0, 1, 1, 1]), 2, 5), fold_count(np.arange(12) % 2, 2, 5)
     (3, 5)
+    >>> fold_count(np.array([0] * 6 + [1] * 6 + [2]), 3, 5)  # label 2 given once
+    5
     """
     counts = np.bincount(np.asarray(y, dtype=int), minlength=n_classes)
-    present = counts[counts > 0]
-    return int(max(2, min(folds, present.min()))) if present.size else 2
+    shared = counts[counts >= 2]
+    return int(max(2, min(folds, shared.min()))) if shared.size else 2
 
 
 def _stack(a: Any, b: Any) -> Any:

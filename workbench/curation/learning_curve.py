@@ -33,6 +33,7 @@ from workbench.curation.classifiers import (
     ClassifierSpec,
     check_names,
     fit_predict,
+    fold_count,
     get_classifier,
 )
 from workbench.curation.inputs import CurationInputs, load_inputs
@@ -81,8 +82,7 @@ def curve(x: Any, y: np.ndarray, *, spec: ClassifierSpec, n_classes: int, folds:
     from sklearn.model_selection import StratifiedKFold
 
     y = np.asarray(y, dtype=int)
-    present = np.bincount(y, minlength=n_classes)
-    k = int(max(2, min(folds, present[present > 0].min())))
+    k = fold_count(y, n_classes, folds)  # as curate flag lowers K
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=UserWarning)
         splits = list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(

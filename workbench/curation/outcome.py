@@ -31,7 +31,7 @@ class TaskOutcome:
     repeats: int | None = None  # draws of the folds averaged (None: classifier not run)
     folds: int | None = None  # K the folds used (None: classifier not run)
     folds_asked: int | None = None  # K the settings ask for
-    #: Labels given to fewer items than the folds asked for: the rarest lowers K for every label.
+    #: Labels that lowered K (fewer items than the folds asked for), else those given once.
     rare_labels: dict[str, int] = field(default_factory=dict)
 
     def line(self) -> str:
@@ -55,11 +55,13 @@ class TaskOutcome:
         if self.rule_weight is not None:
             extras.append(f"rules pooled at weight {self.rule_weight:g}")
         if self.rare_labels and self.folds is not None:
-            # Silent before: one typo'd label halved every model's training data (K 5 -> 2).
             rare = ", ".join(f"'{k}' {v}" for k, v in sorted(self.rare_labels.items(),
                                                              key=lambda kv: (kv[1], kv[0])))
-            extras.append(f"{self.folds} folds, not {self.folds_asked}: label(s) with fewer "
-                          f"than {self.folds_asked} items: {rare}")
+            if self.folds_asked is not None and self.folds < self.folds_asked:
+                extras.append(f"{self.folds} folds, not {self.folds_asked}: label(s) with fewer "
+                              f"than {self.folds_asked} items: {rare}")
+            else:  # given once: no model can learn such a label and predict it unseen
+                extras.append(f"label(s) given once, a typo?: {rare}")
         more = f" [{'; '.join(extras)}]" if extras else ""
         return (f"{self.task}: {self.n_issues} issue(s) in {self.n_items} item(s) ({share:.1%})"
                 f"{': ' + by if by else ''}{more}")
