@@ -119,3 +119,20 @@ def test_nested_steps_share_one_heartbeat(monkeypatch: pytest.MonkeyPatch,
     with progress.step("flag: topic"):
         pass
     assert capsys.readouterr().err == ""
+
+
+def test_a_step_inside_a_callers_heartbeat_is_silent(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    # `workbench demo` reports each stage with its own indented lines and heartbeat: flag's step
+    # lines, unindented on stderr, cut into that layout.
+    from workbench.core import progress
+
+    monkeypatch.setattr(progress, "_mode_in_use", "lines")
+    stage: list[str] = []
+    with progress.heartbeat(stage.append, every=3600), progress.step("flag: is_ad"):
+        pass
+    assert capsys.readouterr().err == ""
+    with progress.step("flag: is_ad"):  # the command itself: its lines
+        pass
+    assert capsys.readouterr().err.startswith("flag: is_ad ...")
+    assert progress._heartbeats == 0

@@ -42,6 +42,7 @@ NOISY_WARNING_MODULES = (r"(transformers|trl|peft|accelerate|bitsandbytes|datase
 
 _mode_in_use: ProgressMode | None = None
 _steps_open = 0  # steps of :func:`step` running now (nested: the self-check's flag runs)
+_heartbeats = 0  # :func:`heartbeat` blocks running now (a step's own, or a caller's)
 
 
 def progress_mode(flag: bool | None = None) -> ProgressMode:
@@ -162,11 +163,14 @@ def heartbeat(echo: Callable[[str], None], *, every: float = 15.0, longest: floa
             echo(f"{prefix}... still working ({time.perf_counter() - start:.0f} s)")
             wait = min(2 * wait, max(longest, every))
 
+    global _heartbeats
     thread = threading.Thread(target=beat, name="workbench-heartbeat", daemon=True)
     thread.start()
+    _heartbeats += 1
     try:
         yield
     finally:
+        _heartbeats -= 1
         done.set()
         thread.join()
 
@@ -178,17 +182,20 @@ def step(what: str) -> Iterator[None]:
     In ``lines`` mode (chosen by the running command with :func:`use_progress`): ``what ...``
     when the step starts, ``... still working (N s)`` while it runs past 15 s, and ``what: done
     in N s`` at its end, on stderr. A terminal has the step's own bars instead, ``--quiet`` shows
-    nothing, and so does a library call outside a command (a test, a benchmark).
+    nothing, and so does a library call outside a command (a test, a benchmark) or one inside a
+    caller's own :func:`heartbeat` (``workbench demo`` reports its stages itself).
 
     Parameters
     ----------
     what
         The step, as the user would name it (``flag: sentiment (9,480 labeled items)``).
     """
-    if _mode_in_use != "lines":
+    global _steps_open
+    # A heartbeat no step started: a caller reports this stretch in its own lines (the demo's
+    # stages), where unindented step lines would cut into its layout.
+    if _mode_in_use != "lines" or _heartbeats > _steps_open:
         yield
         return
-    global _steps_open
     log = progress_log("lines")
     log(f"{what} ...")
     start = time.perf_counter()
