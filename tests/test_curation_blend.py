@@ -182,3 +182,14 @@ def test_few_labels_per_calibrator_parameter_calibrate_by_a_temperature(vertical
     binary = (y == 0).astype(int)
     assert type(TunedBlend([nb], seed=0).fit(x[:40], binary[:40]).calibrators_[0]).__name__ == (
         "_Calibrator")
+
+
+def test_blend_with_one_label_given_twice_or_more_has_no_inner_folds(verticals) -> None:
+    # Label 0 many times, label 1 once: an inner training part without label 1 holds one label
+    # only, which the SVM cannot fit.
+    texts, _, _ = verticals
+    spec = REGISTRY["tfidf_nb_svm"]
+    x = spec.featurizer().fit_transform(texts[:8])
+    model = spec.model(0).fit(x, np.array([0] * 7 + [1]))
+    assert model.validated_on_.size == 0
+    assert model.predict_proba(x).shape == (8, 2)

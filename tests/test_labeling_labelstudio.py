@@ -259,7 +259,9 @@ def test_group_limit_classifier_predictions_and_uncertainty(labeling_env: Labeli
     }, schema=PREDICTIONS_SCHEMA)
     preds.write_parquet(curated / "predictions.parquet")
     results, source = run_push(env.data_dir, env.cfg, group=2, order="uncertainty")
-    assert source.endswith("predictions.parquet")
+    # Curation's predictions for the messages they cover, the rules for the other groups' ones.
+    assert source.startswith(str(curated / "predictions.parquet"))
+    assert "rules rules-v4 for 14 message(s) it does not cover" in source
     assert [(r.added, r.predictions_added) for r in results] == [(1, 1)]
     tasks = Project(env, "group-2").tasks()
     assert all("clf-v2" in t["predictions_model_versions"] for t in tasks)

@@ -218,7 +218,7 @@ class TunedBlend:
         return self
 
     def _validation_splits(self, pos: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Inner K folds, one stratified held-out part (large sets), or none (no label twice).
+        """Inner K folds, one stratified held-out part (large sets), or none (< 2 labels twice).
 
         A label given once cannot be validated on, whatever the split; it must not take the
         validation away from every other label (one typo'd label did), so K follows the rarest
@@ -228,7 +228,8 @@ class TunedBlend:
 
         counts = np.bincount(pos)
         shared = counts[counts >= 2]
-        if not shared.size:
+        if shared.size < 2:
+            # Fewer than two labels given twice: some training part would hold one label only.
             return []
         once = np.flatnonzero(counts[pos] < 2)
         if pos.size >= self.holdout_from:

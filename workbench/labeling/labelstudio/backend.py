@@ -9,6 +9,7 @@ dir, finds it again. Tasks are keyed by ``data.uid``; Label Studio task ids are 
 from __future__ import annotations
 
 import fcntl
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -238,8 +239,10 @@ class LabelStudioBackend:
         by_uid = self._listing(project_id)
         summary.duplicates_removed += self._dedupe(by_uid, project_id)
         summary.existing = len(by_uid)
-        versions = sorted({r.model_version for r in records if r.model_version})
-        current = versions[-1] if versions else None
+        # The version the labeling form pre-fills from: the one most tasks carry (curation's, when
+        # the rules only cover messages ingested after the last `curate flag`), ties to the last.
+        versions = Counter(r.model_version for r in records if r.model_version)
+        current = max(versions, key=lambda v: (versions[v], v)) if versions else None
         # Which tasks lack the current predictions: only worth listing when the project was not
         # already brought to this model version by a finished push.
         task_versions: dict[int, set[str]] = {}
