@@ -57,6 +57,8 @@ def test_user_errors_are_one_line_exit_2(tmp_path: Path) -> None:
     corpus = make_corpus(40, seed=1)
     root = write_stage(tmp_path, corpus.messages, annotations_from_labels(corpus.truth,
                                                                           annotator="a"))
+    header_only = tmp_path / "answers.csv"
+    header_only.write_text("uid,task,annotator,value\n", encoding="utf-8")
     cases = [
         (["curate", "flag", "--classifier", "tfidf_rl"], "did you mean 'tfidf_lr'"),
         (["curate", "flag", "--task", "is_add"], "did you mean 'is_ad'"),
@@ -65,6 +67,9 @@ def test_user_errors_are_one_line_exit_2(tmp_path: Path) -> None:
         (["curate", "split", "--by", "month"], "invalid option: by: Input should be"),
         (["curate", "check"], "run `workbench curate split` first"),
         (["curate", "flag", "--annotations", str(tmp_path / "nope.csv")], "file not found"),
+        # A header and no answer: it used to replace the curated outputs with empty files.
+        (["curate", "flag", "--annotations", str(header_only)],
+         "no annotations in the file (only a header); nothing was written"),
         # The flag the user typed, not the config key behind it (was "self_check_rate: ...").
         (["curate", "flag", "--self-check", "--flip-rate", "2"],
          "--flip-rate must be above 0 and below 0.5, got 2.0"),

@@ -299,7 +299,8 @@ def load_annotations(
     Raises
     ------
     DataContractError
-        ``labels/annotations.parquet`` matches no snapshot (it was not written by a pull).
+        ``labels/annotations.parquet`` matches no snapshot (it was not written by a pull), or a
+        file given as ``path`` holds no annotation.
     """
     if path is None:
         path = Layout(data_dir).annotations
@@ -308,6 +309,11 @@ def load_annotations(
             hint="run `workbench label pull` first, or pass --annotations FILE")
     else:
         raw = read_table(path, what="annotations")
+        if not raw.height:
+            # A file given on purpose with no answer is a mistake (an export cut short, the wrong
+            # file): running on would replace the curated outputs with empty ones.
+            msg = f"{path}: no annotations in the file (only a header); nothing was written"
+            raise DataContractError(msg)
     df = normalise_annotations(raw, source=str(path))
     record = InputRecord("annotations", str(path), sha256_file(path), raw.height)
     if path == Layout(data_dir).annotations:
