@@ -232,21 +232,3 @@ def test_cli_reports_quarantine_path_and_reasons_with_counts(
         "  1 x invalid message: Object missing required field `id`",
     ])
     assert (data / "parsed" / "quarantine.parquet").exists()
-
-
-def test_the_init_template_shows_the_ingest_defaults() -> None:
-    import yaml
-
-    from workbench.core.config import ProjectConfig
-    from workbench.core.project_folder import config_text
-
-    lines = config_text("data").splitlines()
-    start = lines.index("# ingest:")
-    block = []
-    for line in lines[start:]:
-        if not line.startswith("#"):
-            break
-        block.append(line[2:].split("  #")[0])
-    cfg = ProjectConfig.model_validate(yaml.safe_load("\n".join(block)))
-    assert cfg.ingest == IngestConfig()
-    assert len(block) > 2

@@ -142,7 +142,8 @@ def test_samples_are_packaged() -> None:
     assert len(list(resources.sample("briefs").glob("*.yaml"))) == 5
 
 
-def test_the_init_template_shows_the_curation_defaults() -> None:
+@pytest.mark.parametrize("section", ["ingest", "curation"])
+def test_the_init_template_shows_the_defaults(section: str) -> None:
     # A commented key reads as the default; the template said `by: channel`, the default is random.
     import yaml
 
@@ -150,12 +151,13 @@ def test_the_init_template_shows_the_curation_defaults() -> None:
     from workbench.core.project_folder import config_text
 
     lines = config_text("data").splitlines()
-    start = lines.index("# curation:")
+    start = lines.index(f"# {section}:")
     block = []
     for line in lines[start:]:
         if not line.startswith("#"):
             break
         block.append(line[2:].split("  #")[0])
+    assert len(block) > 2
     cfg = ProjectConfig.model_validate(yaml.safe_load("\n".join(block)))
-    assert cfg.curation == ProjectConfig().curation
+    assert getattr(cfg, section) == getattr(ProjectConfig(), section)
     assert len(block) > 2
