@@ -396,8 +396,7 @@ def migrate_labels(annotations: pl.DataFrame, taxonomy: Taxonomy) -> tuple[pl.Da
 
     As ``label pull`` maps answers whose version it does not know: only labels the current
     version lacks, so a current label is never remapped. A team's own annotations file written
-    before a label was renamed was refused as "unknown label" although the taxonomy says where
-    the label went.
+    before a label was renamed is then read, since the taxonomy says where the label went.
 
     Returns
     -------

@@ -49,19 +49,24 @@ def load_messages(data_dir: Path) -> pl.DataFrame:
     return df.filter(~pl.col("is_empty").fill_null(False) & (pl.col("text").fill_null("") != ""))
 
 
+def _as_predictions(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame``'s :data:`PREDICTIONS_SCHEMA` columns, cast to it (so two sources concatenate)."""
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in PREDICTIONS_SCHEMA.items()])
+
+
 def load_preannotations(
     data_dir: Path, messages: pl.DataFrame, taxonomy: Taxonomy, cfg: ProjectConfig
 ) -> tuple[pl.DataFrame, str]:
     """Pre-annotations for ``messages`` and where they came from (file path and/or rules version).
 
-    Curation's predictions for the uids they cover, the rules for every other message: a
-    message ingested after the last ``curate flag`` got no pre-annotation at all before.
+    Curation's predictions for the uids they cover, the rules for every other message (one
+    ingested after the last ``curate flag``, say), so no message goes without one.
     """
     path = Layout(data_dir).predictions
     preds = None
     if path.exists():
         preds = read_parquet_checked(path, PREDICTIONS_SCHEMA, hint="written by `workbench curate`")
-        preds = preds.select([pl.col(name).cast(dtype) for name, dtype in PREDICTIONS_SCHEMA.items()])
+        preds = _as_predictions(preds)
         # Covered: a prediction for a task of the taxonomy (one of a team's own tasks, such as
         # `curate flag --annotations` with a topic task, pre-fills nothing in the labeling form).
         covered = preds.filter(pl.col("task").is_in(taxonomy.names)).select("uid").unique()
@@ -73,8 +78,7 @@ def load_preannotations(
     by_rules = rule_predictions(messages, rules, taxonomy, cleaning=cfg.cleaning)
     if preds is None:
         return by_rules, f"rules {rules.model_version}"
-    by_rules = by_rules.select([pl.col(name).cast(dtype) for name, dtype in PREDICTIONS_SCHEMA.items()])
-    return (pl.concat([preds, by_rules]),
+    return (pl.concat([preds, _as_predictions(by_rules)]),
             f"{path}; rules {rules.model_version} for {messages.height} message(s) it does not cover")
 
 
