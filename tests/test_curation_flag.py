@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -91,6 +92,17 @@ def test_output_contracts(noisy) -> None:
     lines = result.summary_lines()
     assert lines[0].startswith("flag: 3 task(s)")
     assert any("worst item" in line for line in lines)
+    # One annotator labeled everything: nobody to be "worst" among.
+    assert not any("worst annotators" in line for line in lines)
+    # Each task's accuracy is its classifier's out-of-fold suggestion against the labels.
+    for outcome in result.outcomes:
+        rows = issues.filter(pl.col("task") == outcome.task)
+        same = [sorted(s) == sorted(g) for s, g in zip(rows["suggested"].to_list(),
+                                                        rows["label"].to_list(), strict=True)]
+        assert outcome.accuracy == pytest.approx(sum(same) / len(same))
+        what = "exact-set accuracy" if outcome.kind == "multi" else "accuracy"
+        assert f"out-of-fold {what} {outcome.accuracy:.3f}" in outcome.line()
+    assert 0.5 < min(o.accuracy for o in result.outcomes) < 1.0
 
 
 def test_consensus_ranks_the_bad_annotator_last() -> None:
@@ -100,6 +112,8 @@ def test_consensus_ranks_the_bad_annotator_last() -> None:
     result = flag_labels(in_memory(corpus.messages, ann), cfg=FlagConfig(folds=4))
     quality = result.annotator_quality.filter(pl.col("task") == "is_ad").sort("quality")
     assert quality.item(0, "annotator") == "sloppy"
+    assert any(line.startswith("  worst annotators: sloppy on ")
+               for line in result.summary_lines())
     assert set(quality.get_column("method")) == {"dawid_skene"}
     rows = result.label_issues.filter(pl.col("task") == "is_ad").join(
         corpus.truth.select("uid", "is_ad"), on="uid")
@@ -195,7 +209,8 @@ def test_unknown_names_fail_with_a_suggestion() -> None:
         resolve_tasks(ann, load_taxonomy(), only=["is_add"])
 
 
-def test_csv_inputs_labels_outside_the_taxonomy_and_pipe_separated_values(tmp_path: Path) -> None:
+def test_csv_inputs_labels_outside_the_taxonomy_and_pipe_separated_values(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     corpus = make_corpus(120, seed=2, difficulty=0.2)
     texts = tmp_path / "texts.csv"
     corpus.messages.select("uid", "text").write_csv(texts)
@@ -208,10 +223,20 @@ def test_csv_inputs_labels_outside_the_taxonomy_and_pipe_separated_values(tmp_pa
         value=pl.col("tags").list.join("|"))
     annotations = tmp_path / "ann.csv"
     pl.concat([rows, tags]).write_csv(annotations)
-    result = run_flag(tmp_path / "data", ProjectConfig(), texts=texts, annotations=annotations,
-                      out=tmp_path / "out")
+    # Named as a user types them, relative to where they stand.
+    monkeypatch.chdir(tmp_path)
+    result = run_flag(Path("data"), ProjectConfig(), texts=Path("texts.csv"),
+                      annotations=Path("ann.csv"), out=Path("out"))
     tasks = {o.task: o for o in result.outcomes}
     assert set(tasks) == {"sentiment", "topics"}
+    # The manifest names the files absolutely: a reader started elsewhere finds them.
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    run = manifest["runs"]["flag"]
+    assert {i["role"]: i["path"] for i in run["inputs"]} == {
+        "texts": str(texts), "annotations": str(annotations)}
+    assert run["label_snapshot"]["path"] == str(annotations)
+    assert run["tasks"]["sentiment"]["accuracy"] == pytest.approx(tasks["sentiment"].accuracy,
+                                                                  abs=1e-4)
     assert tasks["topics"].kind == "multi"
     assert (tmp_path / "out" / "label_issues.parquet").exists()
     assert result.predictions.filter(pl.col("task") == "sentiment").height == 120
@@ -308,11 +333,11 @@ def test_rare_labels_are_named_and_a_typo_does_not_multiply_the_flags() -> None:
     assert "folds" not in clean.line()
     typo = flag_labels(in_memory(corpus.messages, relabel(1, "Adx")), cfg=cfg).outcomes[0]
     assert (typo.folds, typo.rare_labels) == (5, {"Adx": 1})
-    assert "[label(s) given once, a typo?: 'Adx' 1]" in typo.line()
+    assert "; label(s) given once, a typo?: 'Adx' 1]" in typo.line()
     assert typo.n_issues <= clean.n_issues + 3
     rare = flag_labels(in_memory(corpus.messages, relabel(3, "Adx")), cfg=cfg).outcomes[0]
     assert (rare.folds, rare.rare_labels) == (3, {"Adx": 3})
-    assert "[3 folds, not 5: label(s) with fewer than 5 items: 'Adx' 3]" in rare.line()
+    assert "; 3 folds, not 5: label(s) with fewer than 5 items: 'Adx' 3]" in rare.line()
 
 
 def test_labels_of_an_older_taxonomy_version_map_forward(tmp_path: Path) -> None:
@@ -356,6 +381,23 @@ def test_repeated_answers_are_counted_in_a_note(tmp_path: Path) -> None:
             "updated_at, else the last row)") in inputs.notes
 
 
+@pytest.mark.parametrize("times", [
+    ["2024-06-02T10:00:00.000000+0000", "2024-06-01T10:00:00.000000+0000"],  # as pull writes
+    ["2024-06-02 13:00:00+03:00", "2024-06-01"],  # an offset; a date alone (naive: UTC)
+])
+def test_the_latest_answer_wins_by_the_times_a_csv_gives(tmp_path: Path, times: list[str]) -> None:
+    # Polars 2 no longer casts text to datetimes: a CSV's updated_at was a traceback.
+    from workbench.curation.inputs import load_inputs
+
+    texts = tmp_path / "texts.csv"
+    pl.DataFrame({"uid": ["1"], "text": ["ሀ"]}).write_csv(texts)
+    annotations = tmp_path / "annotations.csv"
+    pl.DataFrame({"uid": ["1", "1"], "task": ["is_ad"] * 2, "annotator": ["a"] * 2,
+                  "value": ["Ad", "Non-Ad"], "updated_at": times}).write_csv(annotations)
+    inputs = load_inputs(tmp_path / "data", texts=texts, annotations=annotations)
+    assert inputs.annotations.get_column("value").to_list() == [["Ad"]]  # the later, not the last
+
+
 def test_a_user_text_over_the_ingest_limit_is_refused_in_one_line(tmp_path: Path) -> None:
     # One 6-million-character text took curate flag from 0.3 GB to 1.6 GB; ingest would have
     # quarantined it, so curation refuses it as preannotate does.
@@ -393,3 +435,30 @@ def test_a_label_given_once_does_not_make_every_item_an_issue() -> None:
     assert mask[0]  # the typo is flagged
     assert (mask[1:] == clean_mask[1:]).mean() > 0.98  # and the rest as without it
     assert quality.shape == (n,)
+
+
+def test_the_dashboard_shows_flagged_texts_of_a_csv_named_from_another_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `curate flag --texts texts.csv` typed in one folder, the web app started in another: the
+    # dashboard reads the texts the curated manifest names, a CSV here.
+    from workbench.webapp.dashboard import build_dashboard
+
+    corpus = make_corpus(150, seed=3, difficulty=0.2)
+    labels, _ = flip_labels(corpus.truth, rate=FLIP_RATE, seed=3)
+    files = tmp_path / "files"
+    files.mkdir()
+    corpus.messages.select("uid", "text").write_csv(files / "texts.csv")
+    annotations_from_labels(labels, annotator="a", tasks=("is_ad",)).with_columns(
+        pl.col("value").list.join("|")).write_csv(files / "ann.csv")
+    monkeypatch.chdir(files)
+    result = run_flag(Path("../data"), ProjectConfig(), texts=Path("texts.csv"),
+                      annotations=Path("ann.csv"))
+    assert result.outcomes[0].n_issues
+    elsewhere = tmp_path / "app"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    board = build_dashboard(tmp_path / "data", ProjectConfig(), max_age_s=0)
+    shown = {i["uid"]: i["text"] for f in board.flagged for i in f["items"]}
+    text_of = dict(corpus.messages.select("uid", "text").iter_rows())
+    assert shown
+    assert shown == {uid: text_of[uid] for uid in shown}

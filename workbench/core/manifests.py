@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,25 @@ class _Strict(BaseModel):
     """Unknown keys are errors: a renamed key must not pass as a new optional one."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def recorded_path(path: str | os.PathLike[str]) -> str:
+    """A file the user named, or one under a data dir given as typed, as a manifest records it.
+
+    Absolute: a path kept as typed (``texts.csv``, ``data/labels/...``) does not say which
+    folder it was relative to, so a reader started elsewhere (the web app, a teammate's shell)
+    would look in the wrong place; the sha256 beside it says whether the file found there is
+    still the one that was read. Ingest's paths are the exception: it writes into a staging
+    folder that replaces the data dir's, so it records paths relative to the data dir.
+
+    Examples
+    --------
+    >>> recorded_path("/data/texts.csv")
+    '/data/texts.csv'
+    >>> Path(recorded_path("texts.csv")).is_absolute()
+    True
+    """
+    return str(Path(path).resolve())
 
 
 class InputFile(_Strict):

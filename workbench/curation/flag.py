@@ -79,7 +79,10 @@ class FlagResult:
         lines += [f"  {o.choice.line()}" for o in self.outcomes if o.choice is not None]
         if not self.outcomes:
             lines.append("  no annotations to assess: label some messages first (workbench label)")
-        worst_annotators = self.annotator_quality.sort("quality").head(3)
+        # Worst among peers only: a task's lone annotator is not "worst" (the task line's
+        # accuracy already says how well their labels fit the classifier).
+        ranked = self.annotator_quality.filter(pl.col("annotator").n_unique().over("task") >= 2)
+        worst_annotators = ranked.sort("quality").head(3)
         if worst_annotators.height:
             shown = "; ".join(
                 f"{r['annotator']} on {r['task']} (quality {r['quality']:.2f}, agreement "
@@ -345,7 +348,8 @@ def run_flag(
                  "skipped": o.skipped, "classifier": o.classifier,
                  "auto_log_loss": None if o.choice is None else o.choice.log_loss,
                  "rule_weight": o.rule_weight, "fold_repeats": o.repeats, "folds": o.folds,
-                 "rare_labels": o.rare_labels}
+                 "rare_labels": o.rare_labels,
+                 "accuracy": None if o.accuracy is None else round(o.accuracy, 4)}
         for o in result.outcomes
     }
     write_outputs(

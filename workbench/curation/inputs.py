@@ -28,7 +28,7 @@ from workbench.core.config import CleaningConfig
 from workbench.core.errors import DataContractError, InputFileError
 from workbench.core.io import read_parquet_checked, sha256_file
 from workbench.core.layout import Layout
-from workbench.core.manifests import LabelSnapshotRef
+from workbench.core.manifests import LabelSnapshotRef, recorded_path
 from workbench.core.schemas import CLEANED_SCHEMA, PARSED_SCHEMA, UTC_DATETIME
 from workbench.core.taxonomy import Taxonomy
 
@@ -85,7 +85,8 @@ class InputRecord:
 
     def as_dict(self) -> dict[str, Any]:
         """The manifest entry."""
-        return {"role": self.role, "path": self.path, "sha256": self.sha256, "rows": self.rows}
+        return {"role": self.role, "path": recorded_path(self.path), "sha256": self.sha256,
+                "rows": self.rows}
 
 
 @dataclass
@@ -259,7 +260,7 @@ def normalise_annotations(raw: pl.DataFrame, *, source: str) -> pl.DataFrame:
     else:
         msg = f"{source}: column 'value' must be a list of strings or a '|'-separated string, got {value}"
         raise DataContractError(msg)
-    updated = (pl.col("updated_at").cast(UTC_DATETIME, strict=False) if "updated_at" in raw.columns
+    updated = (_as_utc("updated_at", raw.schema["updated_at"]) if "updated_at" in raw.columns
                else pl.lit(None, dtype=UTC_DATETIME))
     review = (pl.col("project").fill_null("") == REVIEW_PROJECT) if "project" in raw.columns else (
         pl.lit(value=False))
@@ -283,6 +284,22 @@ def normalise_annotations(raw: pl.DataFrame, *, source: str) -> pl.DataFrame:
         .sort("_row")
         .select(list(ANNOTATION_COLUMNS))
     )
+
+
+def _as_utc(column: str, dtype: pl.DataType) -> pl.Expr:
+    """``column`` as UTC datetimes; a value that is no time becomes null (the row order decides).
+
+    A CSV brings times as text ("2024-06-01T10:00:00+0300", "2024-06-01 10:00"): polars no
+    longer casts text to datetimes, so text is parsed, naive times are read as UTC.
+    """
+    col = pl.col(column)
+    if dtype == pl.Utf8:
+        return col.str.to_datetime(time_zone="UTC", strict=False).dt.cast_time_unit("us")
+    if isinstance(dtype, pl.Datetime):
+        at = col.dt.replace_time_zone("UTC") if dtype.time_zone is None else (
+            col.dt.convert_time_zone("UTC"))
+        return at.dt.cast_time_unit("us")
+    return col.cast(UTC_DATETIME, strict=False)
 
 
 def load_annotations(
@@ -319,7 +336,7 @@ def load_annotations(
     if path == Layout(data_dir).annotations:
         snapshot = find_label_snapshot(data_dir, record.sha256)
     else:
-        snapshot = LabelSnapshotRef(id=path.stem, path=str(path), sha256=record.sha256)
+        snapshot = LabelSnapshotRef(id=path.stem, path=recorded_path(path), sha256=record.sha256)
     return df, record, snapshot
 
 
@@ -333,7 +350,7 @@ def find_label_snapshot(data_dir: Path, sha256: str) -> LabelSnapshotRef:
     candidates = sorted(lay.label_snapshots.glob(f"*-{sha256[:12]}.parquet"))
     for snapshot in candidates:
         if sha256_file(snapshot) == sha256:
-            return LabelSnapshotRef(id=snapshot.stem, path=str(snapshot), sha256=sha256)
+            return LabelSnapshotRef(id=snapshot.stem, path=recorded_path(snapshot), sha256=sha256)
     msg = (f"{lay.annotations}: no label snapshot under {lay.label_snapshots} has its sha256 "
            f"({sha256[:12]}); write it with `workbench label pull`, or pass --annotations FILE")
     raise DataContractError(msg)

@@ -33,6 +33,10 @@ class TaskOutcome:
     folds_asked: int | None = None  # K the settings ask for
     #: Labels that lowered K (fewer items than the folds asked for), else those given once.
     rare_labels: dict[str, int] = field(default_factory=dict)
+    #: Share of items whose label (adjudicated, consensus or the single answer) is the
+    #: classifier's out-of-fold suggestion, the whole label set for multi-label tasks: the
+    #: accuracy a team reads "how good is the classifier on our labels" from (None: not run).
+    accuracy: float | None = None
 
     def line(self) -> str:
         """One summary line."""
@@ -50,6 +54,9 @@ class TaskOutcome:
             extras.append(f"{self.n_duplicate_conflicts} duplicate conflicts")
         if self.n_gate_excluded:
             extras.append(f"{self.n_gate_excluded} answers ignored: gate closed")
+        if self.accuracy is not None:
+            what = "exact-set accuracy" if self.kind == "multi" else "accuracy"
+            extras.append(f"{self.classifier} out-of-fold {what} {self.accuracy:.3f}")
         if self.repeats is not None and self.repeats > 1:
             extras.append(f"{self.repeats} draws of the folds averaged")
         if self.rule_weight is not None:
@@ -75,7 +82,10 @@ def format_labels(labels: Sequence[str] | None) -> str:
 
 
 def count_issues(outcome: TaskOutcome, rows: pl.DataFrame) -> None:
-    """Set ``outcome``'s issue count and issues per label from its ``label_issues`` rows."""
+    """Set ``outcome``'s issue count, issues per label and accuracy from its ``label_issues`` rows."""
+    scored = rows.filter(pl.col("suggested").is_not_null())
+    outcome.accuracy = None if not scored.height else float(
+        (scored.get_column("suggested").list.sort() == scored.get_column("label").list.sort()).mean())
     issues = rows.filter(pl.col("is_issue"))
     outcome.n_issues = issues.height
     labels = issues.get_column("label").to_list()

@@ -23,7 +23,7 @@ from workbench.core.io import (
     write_json_atomic,
     write_text_atomic,
 )
-from workbench.core.manifests import build_manifest
+from workbench.core.manifests import build_manifest, recorded_path
 from workbench.training.fertility import fertility, fertility_table, plot_fertility
 from workbench.training.tokenizer_bases import (
     TokenizerBase,
@@ -177,7 +177,7 @@ def train_tokenizer(
     report = TokenizerReport(out_dir, rows, added)
     manifest = build_manifest(
         "tokenizer",
-        inputs=[{"path": str(texts_path), "sha256": sha256_file(texts_path)}],
+        inputs=[{"path": recorded_path(texts_path), "sha256": sha256_file(texts_path)}],
         outputs={"tokenizer.json": {"vocab_size": len(tok)}},
         config={"kind": kind, "vocab_size": vocab_size, "bases": list(bases), "n_new": n_new,
                 "held_out": held_out},
@@ -238,7 +238,7 @@ def fertility_report(texts_path: Path, out_dir: Path, *, bases: Sequence[str] = 
                                  title=f"{len(texts):,} posts, {words:,} words ({texts_path.name})")
     manifest = build_manifest(
         "tokenizer-report",
-        inputs=[{"path": str(texts_path), "sha256": sha256_file(texts_path)}],
+        inputs=[{"path": recorded_path(texts_path), "sha256": sha256_file(texts_path)}],
         outputs={"fertility.png": {}, "fertility.md": {}},
         config={"bases": [str(b.path) for b in chosen]},
         extra={"texts": len(texts), "fertility": dict(rows)},

@@ -215,9 +215,16 @@ def _texts(data_dir: Path) -> dict[str, str]:
         named = [Path(i["path"]) for i in inputs if i.get("role") == "texts" and i.get("path")]
         if named:
             path = named[0]
-    if not path.exists() or path.suffix != ".parquet":
+    if not path.exists():
         return {}
-    frame = read_parquet_checked(path, ("uid", "text"), project=True)
+    if path.suffix == ".parquet":
+        frame = read_parquet_checked(path, ("uid", "text"), project=True)
+    else:  # a CSV/TSV the user gave `curate flag --texts`
+        from workbench.curation.inputs import read_table
+
+        frame = read_table(path, what="texts")
+        if not {"uid", "text"} <= set(frame.columns):
+            return {}
     return dict(zip(frame["uid"].to_list(), frame["text"].to_list(), strict=True))
 
 
