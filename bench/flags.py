@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python bench/flags.py --sib200 /path/to/sib200-amh --afrisenti /path/to/afrisenti-amh \
-        [--seeds 7,8,9,10] [--only tfidf_nb_svm] [--json FILE]
+        [--seeds 7,8,9,10] [--only tfidf_nb_svm] [--match x10] [--json FILE]
 
 10% of the labels are flipped at known rows (``--flip-rate``; seed 7 gives the same flips as
 ``bench/curation.py --compare``, ``--seeds`` runs several flip draws). For each row (classifiers,
@@ -16,6 +16,9 @@ the flipped labels, then every cleanlab ``filter_by`` is applied to them:
   default for a task under 10,000 labels: ``curation.flag.repeats``);
 * ``prune N``: N rounds of prune and refit: drop the items the previous round flagged
   (``low_self_confidence``) from every fold's training part, refit out of fold, flag again;
+* ``+ knn K``: the classifier's probabilities mixed with a leave-one-out K-nearest-neighbour view
+  of the labels over the same TF-IDF (``bench/neighbours.py``), at the weight whose log loss on
+  the labels as given is lowest (printed as ``w``);
 * ``rank_by_quality`` (a column): the items ranked by cleanlab's label quality, the lowest
   ``num_label_issues(estimation_method="off_diagonal_calibrated")`` flagged (cleanlab's estimate
   of the number of issues; its plain ``off_diagonal`` estimate is the ``low_self_confidence``
@@ -57,13 +60,15 @@ class Run:
     folds: int = 5
     repeats: int = 1
     prune: int = 0
+    neighbours: int = 0
 
     @property
     def label(self) -> str:
         """The row's name in the printed table."""
         names = self.names[0] if len(self.names) == 1 else f"mean({', '.join(self.names)})"
         return (f"{names} k={self.folds} x{self.repeats}"
-                + (f" prune {self.prune}" if self.prune else ""))
+                + (f" prune {self.prune}" if self.prune else "")
+                + (f" + knn {self.neighbours}" if self.neighbours else ""))
 
 
 RUNS = (
@@ -73,6 +78,8 @@ RUNS = (
     Run(("tfidf_nb_svm",), 5, 3), Run(("tfidf_nb_svm",), 5, 5), Run(("tfidf_nb_svm",), 10, 3),
     Run(("tfidf_nb_svm",), 5, 10), Run(("tfidf_nb_cal", "tfidf_nb_svm"), 5, 5),
     Run(("tfidf_nb_svm",), 5, 1, 1), Run(("tfidf_nb_svm",), 5, 5, 1),
+    Run(("tfidf_nb_cal", "tfidf_nb_svm"), 5, 10),
+    Run(("tfidf_nb_svm",), 5, 10, neighbours=10), Run(("tfidf_nb_svm",), 5, 10, neighbours=30),
 )
 
 
@@ -103,6 +110,16 @@ def refit_without(x, y: np.ndarray, flagged: np.ndarray, *, name: str, n_classes
                                      n_classes) / repeats
     out = np.clip(out, 1e-6, None)
     return out / out.sum(axis=1, keepdims=True)
+
+
+def with_neighbours(x, noisy: np.ndarray, probs: np.ndarray, k: int) -> tuple[np.ndarray, float]:
+    """``probs`` mixed with the leave-one-out k-NN view of ``noisy``; the weight chosen."""
+    from bench.neighbours import mix_by_log_loss, nearest, neighbour_view
+
+    index, similarity = nearest(x, k)
+    view = neighbour_view(index, similarity, noisy, probs.shape[1])
+    mixed, weight = mix_by_log_loss(probs, view, noisy)
+    return mixed / mixed.sum(axis=1, keepdims=True), weight
 
 
 def flag_mask(noisy: np.ndarray, probs: np.ndarray, method: str) -> np.ndarray:
@@ -162,6 +179,12 @@ def run(name: str, path: Path, rate: float, seed: int, runs: list[Run]) -> list[
                                   name=r.names[0], n_classes=k, folds=r.folds,
                                   repeats=r.repeats, seed=seed)
             seconds += time.perf_counter() - t0
+        mixed, weight = "", 0.0
+        if r.neighbours:
+            t0 = time.perf_counter()
+            probs, weight = with_neighbours(x, noisy, probs, r.neighbours)
+            seconds += time.perf_counter() - t0
+            mixed = f"  w {weight:.2f}"
         extra = bounds(noisy, probs, truth)
         for fb in FILTERS:
             mask = flag_mask(noisy, probs, fb)
@@ -169,13 +192,14 @@ def run(name: str, path: Path, rate: float, seed: int, runs: list[Run]) -> list[
             rows.append({"dataset": name, "seed": seed, "classifier": r.label, "filter_by": fb,
                          "flagged": int(mask.sum()), "precision": round(p, 3),
                          "recall": round(rec, 3), "f1": round(2 * p * rec / (p + rec or 1), 3),
-                         "seconds": round(seconds, 1), **{k_: round(v, 3) for k_, v in extra.items()}})
+                         "seconds": round(seconds, 1),
+                         "neighbour_weight": weight if r.neighbours else None, **{k_: round(v, 3) for k_, v in extra.items()}})
         first = rows[-len(FILTERS)]
         print(f"{name:<9} seed {seed} {r.label:<46} "
               + "  ".join(f"{row['precision']:.3f}/{row['recall']:.3f}" for row in rows[-len(FILTERS):])
               + f"  F1 {first['f1']:.3f}  P@R.8 {extra['p_at_r80']:.3f}  clean wrong "
-              f"{extra['clean_wrong']:.3f} (sure {extra['clean_wrong_sure']:.3f})  {seconds:.1f} s",
-              flush=True)
+              f"{extra['clean_wrong']:.3f} (sure {extra['clean_wrong_sure']:.3f})  {seconds:.1f} s"
+              + mixed, flush=True)
     return rows
 
 
@@ -201,10 +225,13 @@ def main() -> None:
     parser.add_argument("--seeds", default="7", help="flip seeds, comma-separated (default 7)")
     parser.add_argument("--only", default=None,
                         help="comma-separated classifier names: only rows made of them")
+    parser.add_argument("--match", default=None,
+                        help="only rows whose printed name contains this, e.g. 'x10'")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     only = None if args.only is None else set(args.only.split(","))
-    runs = [r for r in RUNS if only is None or set(r.names) <= only]
+    runs = [r for r in RUNS if (only is None or set(r.names) <= only)
+            and (args.match is None or args.match in r.label)]
     print("columns: P/R at " + ", ".join(FILTERS))
     results = []
     for name, path in (("sib200", args.sib200), ("afrisenti", args.afrisenti)):

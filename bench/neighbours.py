@@ -1,0 +1,80 @@
+"""A neighbour view of the labels: leave-one-out k-nearest-neighbour label distributions.
+
+Measured for issue #16 as a second opinion beside the classifier's out-of-fold probabilities
+(``bench/flags.py``, rows ``+ knn K``) and not built in: it did not raise the flags' F1 (README,
+"Flag operating points"). Kept so the measurement can be re-run.
+
+Each item's neighbours are the ``k`` other items most similar to it (cosine over L2-normalised
+rows, e.g. the shared char_wb 2-4 TF-IDF); its distribution is their labels weighted by
+similarity ** ``power``, plus the class prior weighted as much as an average item's neighbours
+together (so an item with no similar neighbour falls back to the prior). The item's own label is never used: a flipped item's
+neighbours carry the labels around it. :func:`mix_by_log_loss` mixes that view with the
+classifier's probabilities at the weight whose log loss on the labels as given is lowest, so no
+flip's ground truth chooses it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+#: Weights of the neighbour view tried by :func:`mix_by_log_loss` (0: the classifier alone).
+WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
+
+
+def nearest(x: Any, k: int, chunk: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """``(n, k)`` indices and cosine similarities of each row's ``k`` nearest other rows.
+
+    ``x`` is a sparse ``(n, d)`` matrix with L2-normalised rows; the similarities are computed
+    ``chunk`` rows at a time (a dense ``chunk x n`` block), so memory stays bounded.
+    """
+    from scipy.sparse import csr_matrix
+
+    x = csr_matrix(x)
+    n = x.shape[0]
+    k = min(k, n - 1)
+    xt = x.T.tocsr()
+    index = np.zeros((n, k), dtype=np.int64)
+    similarity = np.zeros((n, k))
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        block = np.asarray((x[start:stop] @ xt).todense())
+        block[np.arange(stop - start), np.arange(start, stop)] = -np.inf  # never itself
+        part = np.argpartition(-block, k - 1, axis=1)[:, :k]
+        sims = np.take_along_axis(block, part, axis=1)
+        order = np.argsort(-sims, axis=1, kind="stable")
+        index[start:stop] = np.take_along_axis(part, order, axis=1)
+        similarity[start:stop] = np.take_along_axis(sims, order, axis=1)
+    return index, similarity
+
+
+def neighbour_view(index: np.ndarray, similarity: np.ndarray, labels: np.ndarray,
+                   n_classes: int, power: float = 3.0) -> np.ndarray:
+    """``(n, n_classes)`` leave-one-out label distributions from :func:`nearest`'s neighbours.
+
+    Examples
+    --------
+    >>> index = np.array([[1, 2], [0, 2], [0, 1]])
+    >>> view = neighbour_view(index, np.ones((3, 2)), np.array([0, 0, 1]), 2, power=1.0)
+    >>> view.round(2).tolist()  # item 2's neighbours are both labeled 0
+    [[0.58, 0.42], [0.58, 0.42], [0.83, 0.17]]
+    """
+    n, k = index.shape
+    weight = np.clip(similarity, 0.0, None) ** power
+    out = np.zeros((n, n_classes))
+    np.add.at(out, (np.repeat(np.arange(n), k), labels[index].ravel()), weight.ravel())
+    prior = np.bincount(labels, minlength=n_classes) / labels.size
+    out += prior * weight.sum(axis=1).mean()  # the prior, weighted as an average neighbourhood
+    out = np.clip(out, 1e-9, None)
+    return out / out.sum(axis=1, keepdims=True)
+
+
+def mix_by_log_loss(probs: np.ndarray, view: np.ndarray,
+                    labels: np.ndarray) -> tuple[np.ndarray, float]:
+    """``(1 - w) * probs + w * view`` at the weight whose log loss on ``labels`` is lowest."""
+    from workbench.curation.classifiers import log_loss_of
+
+    mixes = [(1 - w) * probs + w * view for w in WEIGHTS]
+    best = int(np.argmin([log_loss_of(labels, m) for m in mixes]))
+    return mixes[best], WEIGHTS[best]
