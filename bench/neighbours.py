@@ -6,8 +6,8 @@ Measured for issue #16 as a second opinion beside the classifier's out-of-fold p
 
 Each item's neighbours are the ``k`` other items most similar to it (cosine over L2-normalised
 rows, e.g. the shared char_wb 2-4 TF-IDF); its distribution is their labels weighted by
-similarity ** ``power``, plus the class prior weighted as much as an average item's neighbours
-together (so an item with no similar neighbour falls back to the prior). The item's own label is never used: a flipped item's
+similarity ** ``power``, plus the other items' class prior weighted as much as an average item's
+neighbours together (so an item with no similar neighbour falls back to the prior). The item's own label is never used: a flipped item's
 neighbours carry the labels around it. :func:`mix_by_log_loss` mixes that view with the
 classifier's probabilities at the weight whose log loss on the labels as given is lowest, so no
 flip's ground truth chooses it.
@@ -55,17 +55,19 @@ def neighbour_view(index: np.ndarray, similarity: np.ndarray, labels: np.ndarray
 
     Examples
     --------
-    >>> index = np.array([[1, 2], [0, 2], [0, 1]])
-    >>> view = neighbour_view(index, np.ones((3, 2)), np.array([0, 0, 1]), 2, power=1.0)
-    >>> view.round(2).tolist()  # item 2's neighbours are both labeled 0
-    [[0.58, 0.42], [0.58, 0.42], [0.83, 0.17]]
+    >>> index = np.array([[1, 2], [0, 2], [0, 1], [2, 0]])
+    >>> view = neighbour_view(index, np.ones((4, 2)), np.array([0, 0, 1, 1]), 2, power=1.0)
+    >>> view.round(2).tolist()  # item 2 is labeled 1, but both its neighbours are labeled 0
+    [[0.42, 0.58], [0.42, 0.58], [0.83, 0.17], [0.58, 0.42]]
     """
     n, k = index.shape
     weight = np.clip(similarity, 0.0, None) ** power
     out = np.zeros((n, n_classes))
     np.add.at(out, (np.repeat(np.arange(n), k), labels[index].ravel()), weight.ravel())
-    prior = np.bincount(labels, minlength=n_classes) / labels.size
-    out += prior * weight.sum(axis=1).mean()  # the prior, weighted as an average neighbourhood
+    # The class prior of the *other* items (the item's own label must not count), weighted as
+    # an average neighbourhood.
+    others = np.bincount(labels, minlength=n_classes) - np.eye(n_classes)[labels]
+    out += others / max(labels.size - 1, 1) * weight.sum(axis=1).mean()
     out = np.clip(out, 1e-9, None)
     return out / out.sum(axis=1, keepdims=True)
 
