@@ -19,6 +19,13 @@ the flipped labels, then every cleanlab ``filter_by`` is applied to them:
 * ``+ knn K``: the classifier's probabilities mixed with a leave-one-out K-nearest-neighbour view
   of the labels over the same TF-IDF (``bench/neighbours.py``), at the weight whose log loss on
   the labels as given is lowest (printed as ``w``);
+* ``trained on the true labels``: not a flagger (no one has the true labels) but its ceiling:
+  the classifier learns the labels before the flips, then flags the flipped labels as usual; what
+  removing the flips' pull on the classifier (pruning, reweighting, a second opinion) could at
+  most recover;
+* ``T``: the probabilities sharpened or softened by one temperature, the one whose log loss on
+  the labels as given is lowest (printed as ``T``): cleanlab's ranking reads ``p(given)`` after
+  renormalisation, so a temperature can reorder items across classes;
 * ``rank_by_quality`` (a column): the items ranked by cleanlab's label quality, the lowest
   ``num_label_issues(estimation_method="off_diagonal_calibrated")`` flagged (cleanlab's estimate
   of the number of issues; its plain ``off_diagonal`` estimate is the ``low_self_confidence``
@@ -61,6 +68,8 @@ class Run:
     repeats: int = 1
     prune: int = 0
     neighbours: int = 0
+    temperature: bool = False
+    true_labels: bool = False
 
     @property
     def label(self) -> str:
@@ -68,7 +77,9 @@ class Run:
         names = self.names[0] if len(self.names) == 1 else f"mean({', '.join(self.names)})"
         return (f"{names} k={self.folds} x{self.repeats}"
                 + (f" prune {self.prune}" if self.prune else "")
-                + (f" + knn {self.neighbours}" if self.neighbours else ""))
+                + (f" + knn {self.neighbours}" if self.neighbours else "")
+                + (" T" if self.temperature else "")
+                + (" trained on the true labels" if self.true_labels else ""))
 
 
 RUNS = (
@@ -80,7 +91,11 @@ RUNS = (
     Run(("tfidf_nb_svm",), 5, 1, 1), Run(("tfidf_nb_svm",), 5, 5, 1),
     Run(("tfidf_nb_cal", "tfidf_nb_svm"), 5, 10),
     Run(("tfidf_nb_svm",), 5, 10, neighbours=10), Run(("tfidf_nb_svm",), 5, 10, neighbours=30),
+    Run(("tfidf_nb_svm",), 5, 10, temperature=True), Run(("tfidf_nb_svm",), 5, 10, true_labels=True),
 )
+
+#: Temperatures a ``T`` row chooses among (1: the probabilities as they are).
+TEMPERATURES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.4, 1.7, 2.0)
 
 
 def flips(y: np.ndarray, n_classes: int, rate: float, seed: int) -> tuple[np.ndarray, set[int]]:
@@ -120,6 +135,18 @@ def with_neighbours(x, noisy: np.ndarray, probs: np.ndarray, k: int) -> tuple[np
     view = neighbour_view(index, similarity, noisy, probs.shape[1])
     mixed, weight = mix_by_log_loss(probs, view, noisy)
     return mixed / mixed.sum(axis=1, keepdims=True), weight
+
+
+def with_temperature(noisy: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, float]:
+    """``probs ** (1 / T)`` renormalised, T of :data:`TEMPERATURES` by log loss on ``noisy``."""
+    from workbench.curation.classifiers import log_loss_of
+
+    scaled = []
+    for t in TEMPERATURES:
+        p = np.clip(probs, 1e-6, None) ** (1 / t)
+        scaled.append(p / p.sum(axis=1, keepdims=True))
+    best = int(np.argmin([log_loss_of(noisy, p) for p in scaled]))
+    return scaled[best], TEMPERATURES[best]
 
 
 def flag_mask(noisy: np.ndarray, probs: np.ndarray, method: str) -> np.ndarray:
@@ -162,17 +189,19 @@ def run(name: str, path: Path, rate: float, seed: int, runs: list[Run]) -> list[
     y = np.array([classes.index(v) for v in labels])
     noisy, truth = flips(y, k, rate, seed)
     x = REGISTRY["tfidf_lr"].featurizer().fit_transform(text_norm_of(texts))  # shared char_wb 2-4
-    cache: dict[tuple[str, int, int], tuple[np.ndarray, float]] = {}
+    cache: dict[tuple[str, int, int, bool], tuple[np.ndarray, float]] = {}
     rows = []
     for r in runs:
-        for n in r.names:
-            if (n, r.folds, r.repeats) not in cache:
+        keys = [(n, r.folds, r.repeats, r.true_labels) for n in r.names]
+        for key in keys:
+            if key not in cache:
                 t0 = time.perf_counter()
-                probs, _ = out_of_fold_probs(x, noisy, spec=REGISTRY[n], n_classes=k,
-                                             folds=r.folds, seed=seed, repeats=r.repeats)
-                cache[n, r.folds, r.repeats] = probs, time.perf_counter() - t0
-        probs = np.mean([cache[n, r.folds, r.repeats][0] for n in r.names], axis=0)
-        seconds = sum(cache[n, r.folds, r.repeats][1] for n in r.names)
+                probs, _ = out_of_fold_probs(x, y if r.true_labels else noisy,
+                                             spec=REGISTRY[key[0]], n_classes=k, folds=r.folds,
+                                             seed=seed, repeats=r.repeats)
+                cache[key] = probs, time.perf_counter() - t0
+        probs = np.mean([cache[key][0] for key in keys], axis=0)
+        seconds = sum(cache[key][1] for key in keys)
         for _ in range(r.prune):
             t0 = time.perf_counter()
             probs = refit_without(x, noisy, flag_mask(noisy, probs, "low_self_confidence"),
@@ -185,6 +214,9 @@ def run(name: str, path: Path, rate: float, seed: int, runs: list[Run]) -> list[
             probs, weight = with_neighbours(x, noisy, probs, r.neighbours)
             seconds += time.perf_counter() - t0
             mixed = f"  w {weight:.2f}"
+        if r.temperature:
+            probs, weight = with_temperature(noisy, probs)
+            mixed += f"  T {weight:.1f}"
         extra = bounds(noisy, probs, truth)
         for fb in FILTERS:
             mask = flag_mask(noisy, probs, fb)
@@ -193,7 +225,8 @@ def run(name: str, path: Path, rate: float, seed: int, runs: list[Run]) -> list[
                          "flagged": int(mask.sum()), "precision": round(p, 3),
                          "recall": round(rec, 3), "f1": round(2 * p * rec / (p + rec or 1), 3),
                          "seconds": round(seconds, 1),
-                         "neighbour_weight": weight if r.neighbours else None, **{k_: round(v, 3) for k_, v in extra.items()}})
+                         "neighbour_weight": weight if r.neighbours else None,
+                         "temperature": weight if r.temperature else None, **{k_: round(v, 3) for k_, v in extra.items()}})
         first = rows[-len(FILTERS)]
         print(f"{name:<9} seed {seed} {r.label:<46} "
               + "  ".join(f"{row['precision']:.3f}/{row['recall']:.3f}" for row in rows[-len(FILTERS):])
