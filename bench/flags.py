@@ -16,8 +16,10 @@ the flipped labels, then every cleanlab ``filter_by`` is applied to them:
   default for a task under 10,000 labels: ``curation.flag.repeats``);
 * ``prune N``: N rounds of prune and refit: drop the items the previous round flagged
   (``low_self_confidence``) from every fold's training part, refit out of fold, flag again;
+* ``syllables``: the classifier on char_wb 2-6 TF-IDF of the texts with every Ge'ez syllable
+  split into its consonant and vowel order (``bench/views.py``) instead of the shared features;
 * ``+ knn K``: the classifier's probabilities mixed with a leave-one-out K-nearest-neighbour view
-  of the labels over the same TF-IDF (``bench/neighbours.py``), at the weight whose log loss on
+  of the labels over the same TF-IDF (``bench/views.py``), at the weight whose log loss on
   the labels as given is lowest (printed as ``w``);
 * ``trained on the true labels``: not a flagger (no one has the true labels) but its ceiling:
   the classifier learns the labels before the flips, then flags the flipped labels as usual; what
@@ -70,12 +72,13 @@ class Run:
     neighbours: int = 0
     temperature: bool = False
     true_labels: bool = False
+    syllables: bool = False
 
     @property
     def label(self) -> str:
         """The row's name in the printed table."""
         names = self.names[0] if len(self.names) == 1 else f"mean({', '.join(self.names)})"
-        return (f"{names} k={self.folds} x{self.repeats}"
+        return (f"{names}{' syllables' if self.syllables else ''} k={self.folds} x{self.repeats}"
                 + (f" prune {self.prune}" if self.prune else "")
                 + (f" + knn {self.neighbours}" if self.neighbours else "")
                 + (" T" if self.temperature else "")
@@ -92,6 +95,7 @@ RUNS = (
     Run(("tfidf_nb_cal", "tfidf_nb_svm"), 5, 10),
     Run(("tfidf_nb_svm",), 5, 10, neighbours=10), Run(("tfidf_nb_svm",), 5, 10, neighbours=30),
     Run(("tfidf_nb_svm",), 5, 10, temperature=True), Run(("tfidf_nb_svm",), 5, 10, true_labels=True),
+    Run(("tfidf_nb_svm",), 5, 10, syllables=True),
 )
 
 #: Temperatures a ``T`` row chooses among (1: the probabilities as they are).
@@ -129,7 +133,7 @@ def refit_without(x, y: np.ndarray, flagged: np.ndarray, *, name: str, n_classes
 
 def with_neighbours(x, noisy: np.ndarray, probs: np.ndarray, k: int) -> tuple[np.ndarray, float]:
     """``probs`` mixed with the leave-one-out k-NN view of ``noisy``; the weight chosen."""
-    from bench.neighbours import mix_by_log_loss, nearest, neighbour_view
+    from bench.views import mix_by_log_loss, nearest, neighbour_view
 
     index, similarity = nearest(x, k)
     view = neighbour_view(index, similarity, noisy, probs.shape[1])
@@ -188,15 +192,22 @@ def run(name: str, path: Path, rate: float, seed: int, runs: list[Run]) -> list[
     k = len(classes)
     y = np.array([classes.index(v) for v in labels])
     noisy, truth = flips(y, k, rate, seed)
-    x = REGISTRY["tfidf_lr"].featurizer().fit_transform(text_norm_of(texts))  # shared char_wb 2-4
-    cache: dict[tuple[str, int, int, bool], tuple[np.ndarray, float]] = {}
+    norm = text_norm_of(texts)
+    x = REGISTRY["tfidf_lr"].featurizer().fit_transform(norm)  # shared char_wb 2-4
+    x_syllables = None
+    cache: dict[tuple[str, int, int, bool, bool], tuple[np.ndarray, float]] = {}
     rows = []
     for r in runs:
-        keys = [(n, r.folds, r.repeats, r.true_labels) for n in r.names]
+        if r.syllables and x_syllables is None:
+            from bench.views import syllable_features
+
+            x_syllables = syllable_features(norm)
+        keys = [(n, r.folds, r.repeats, r.true_labels, r.syllables) for n in r.names]
         for key in keys:
             if key not in cache:
                 t0 = time.perf_counter()
-                probs, _ = out_of_fold_probs(x, y if r.true_labels else noisy,
+                probs, _ = out_of_fold_probs(x_syllables if r.syllables else x,
+                                             y if r.true_labels else noisy,
                                              spec=REGISTRY[key[0]], n_classes=k, folds=r.folds,
                                              seed=seed, repeats=r.repeats)
                 cache[key] = probs, time.perf_counter() - t0

@@ -1,16 +1,22 @@
-"""A neighbour view of the labels: leave-one-out k-nearest-neighbour label distributions.
+"""Second views of the posts, measured for issue #16 beside the classifier (``bench/flags.py``).
 
-Measured for issue #16 as a second opinion beside the classifier's out-of-fold probabilities
-(``bench/flags.py``, rows ``+ knn K``) and not built in: it did not raise the flags' F1 (README,
-"Flag operating points"). Kept so the measurement can be re-run.
+Neither is built in (README, "Flag operating points"); kept so the measurements can be re-run.
 
-Each item's neighbours are the ``k`` other items most similar to it (cosine over L2-normalised
-rows, e.g. the shared char_wb 2-4 TF-IDF); its distribution is their labels weighted by
+**Neighbours** (rows ``+ knn K``): leave-one-out k-nearest-neighbour label distributions. Each
+item's neighbours are the ``k`` other items most similar to it (cosine over L2-normalised rows,
+e.g. the shared char_wb 2-4 TF-IDF); its distribution is their labels weighted by
 similarity ** ``power``, plus the other items' class prior weighted as much as an average item's
-neighbours together (so an item with no similar neighbour falls back to the prior). The item's own label is never used: a flipped item's
-neighbours carry the labels around it. :func:`mix_by_log_loss` mixes that view with the
-classifier's probabilities at the weight whose log loss on the labels as given is lowest, so no
-flip's ground truth chooses it.
+neighbours together (so an item with no similar neighbour falls back to the prior). The item's
+own label is never used: a flipped item's neighbours carry the labels around it.
+:func:`mix_by_log_loss` mixes that view with the classifier's probabilities at the weight whose
+log loss on the labels as given is lowest, so no flip's ground truth chooses it.
+
+**Syllables split** (rows ``syllables``): each Ge'ez syllable written as two characters, its
+consonant (the syllable's first-order form) and its vowel order (a digit), before the character
+n-grams. Unicode lays the Ethiopic syllables out in rows of eight, one row per consonant (seven
+vowel orders and a labialised form), so the split is arithmetic. Amharic inflects by changing a
+syllable's vowel (ሰበረ "he broke", ይሰብራል "he breaks"): split, the forms of one root share n-grams
+that whole syllables do not.
 """
 
 from __future__ import annotations
@@ -80,3 +86,34 @@ def mix_by_log_loss(probs: np.ndarray, view: np.ndarray,
     mixes = [(1 - w) * probs + w * view for w in WEIGHTS]
     best = int(np.argmin([log_loss_of(labels, m) for m in mixes]))
     return mixes[best], WEIGHTS[best]
+
+
+#: The Ethiopic syllables (U+1200-U+135F); the block's punctuation and numerals follow them.
+_SYLLABLES = range(0x1200, 0x1360)
+
+
+def split_syllables(text: str) -> str:
+    """``text`` with every Ge'ez syllable written as its consonant and a vowel-order digit.
+
+    Examples
+    --------
+    >>> split_syllables("ሰበረ ይሰብራል")
+    'ሰ1በ1ረ1 የ6ሰ1በ6ረ4ለ6'
+    """
+    out = []
+    for char in text:
+        code = ord(char)
+        if code in _SYLLABLES:
+            row, order = divmod(code - _SYLLABLES.start, 8)
+            out.append(chr(_SYLLABLES.start + 8 * row) + str(order + 1))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def syllable_features(texts: list[str]) -> Any:
+    """char_wb 2-6 TF-IDF of the split texts (two characters a syllable: syllable 1-3-grams)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 6), min_df=2, sublinear_tf=True,
+                           dtype=np.float32).fit_transform([split_syllables(t) for t in texts])
