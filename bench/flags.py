@@ -18,6 +18,7 @@ the flipped labels, then every cleanlab ``filter_by`` is applied to them:
   (``low_self_confidence``) from every fold's training part, refit out of fold, flag again;
 * ``syllables``: the classifier on char_wb 2-6 TF-IDF of the texts with every Ge'ez syllable
   split into its consonant and vowel order (``bench/views.py``) instead of the shared features;
+  ``char+syllables``: both feature sets side by side (each row L2-normalised again);
 * ``+ knn K``: the classifier's probabilities mixed with a leave-one-out K-nearest-neighbour view
   of the labels over the same TF-IDF (``bench/views.py``), at the weight whose log loss on
   the labels as given is lowest (printed as ``w``);
@@ -72,13 +73,14 @@ class Run:
     neighbours: int = 0
     temperature: bool = False
     true_labels: bool = False
-    syllables: bool = False
+    features: str = "char"  # "char" (shared char_wb 2-4), "syllables" or "char+syllables"
 
     @property
     def label(self) -> str:
         """The row's name in the printed table."""
         names = self.names[0] if len(self.names) == 1 else f"mean({', '.join(self.names)})"
-        return (f"{names}{' syllables' if self.syllables else ''} k={self.folds} x{self.repeats}"
+        view = "" if self.features == "char" else f" {self.features}"
+        return (f"{names}{view} k={self.folds} x{self.repeats}"
                 + (f" prune {self.prune}" if self.prune else "")
                 + (f" + knn {self.neighbours}" if self.neighbours else "")
                 + (" T" if self.temperature else "")
@@ -95,7 +97,8 @@ RUNS = (
     Run(("tfidf_nb_cal", "tfidf_nb_svm"), 5, 10),
     Run(("tfidf_nb_svm",), 5, 10, neighbours=10), Run(("tfidf_nb_svm",), 5, 10, neighbours=30),
     Run(("tfidf_nb_svm",), 5, 10, temperature=True), Run(("tfidf_nb_svm",), 5, 10, true_labels=True),
-    Run(("tfidf_nb_svm",), 5, 10, syllables=True),
+    Run(("tfidf_nb_svm",), 5, 10, features="syllables"),
+    Run(("tfidf_nb_svm",), 5, 10, features="char+syllables"),
 )
 
 #: Temperatures a ``T`` row chooses among (1: the probabilities as they are).
@@ -139,6 +142,18 @@ def with_neighbours(x, noisy: np.ndarray, probs: np.ndarray, k: int) -> tuple[np
     view = neighbour_view(index, similarity, noisy, probs.shape[1])
     mixed, weight = mix_by_log_loss(probs, view, noisy)
     return mixed / mixed.sum(axis=1, keepdims=True), weight
+
+
+def feature_views(x, norm: list[str]) -> dict[str, object]:
+    """The syllables-split features, alone and beside the shared char_wb 2-4 ones."""
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.preprocessing import normalize
+
+    from bench.views import syllable_features
+
+    syllables = syllable_features(norm)
+    return {"syllables": syllables,
+            "char+syllables": csr_matrix(normalize(hstack([x, syllables]).tocsr()))}
 
 
 def with_temperature(noisy: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, float]:
@@ -194,19 +209,17 @@ def run(name: str, path: Path, rate: float, seed: int, runs: list[Run]) -> list[
     noisy, truth = flips(y, k, rate, seed)
     norm = text_norm_of(texts)
     x = REGISTRY["tfidf_lr"].featurizer().fit_transform(norm)  # shared char_wb 2-4
-    x_syllables = None
-    cache: dict[tuple[str, int, int, bool, bool], tuple[np.ndarray, float]] = {}
+    views = {"char": x}
+    cache: dict[tuple[str, int, int, bool, str], tuple[np.ndarray, float]] = {}
     rows = []
     for r in runs:
-        if r.syllables and x_syllables is None:
-            from bench.views import syllable_features
-
-            x_syllables = syllable_features(norm)
-        keys = [(n, r.folds, r.repeats, r.true_labels, r.syllables) for n in r.names]
+        if r.features not in views:
+            views.update(feature_views(x, norm))
+        keys = [(n, r.folds, r.repeats, r.true_labels, r.features) for n in r.names]
         for key in keys:
             if key not in cache:
                 t0 = time.perf_counter()
-                probs, _ = out_of_fold_probs(x_syllables if r.syllables else x,
+                probs, _ = out_of_fold_probs(views[r.features],
                                              y if r.true_labels else noisy,
                                              spec=REGISTRY[key[0]], n_classes=k, folds=r.folds,
                                              seed=seed, repeats=r.repeats)
