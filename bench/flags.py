@@ -64,7 +64,11 @@ FILTERS = ("low_self_confidence", "low_normalized_margin", "prune_by_noise_rate"
 
 @dataclass(frozen=True)
 class Run:
-    """One row: classifiers averaged, folds, draws of the folds, prune-and-refit rounds."""
+    """One row: classifiers averaged, folds, draws of the folds, prune-and-refit rounds.
+
+    The last four fields are the second views, transform and ceiling measured for issue #16, one
+    of them per row (pruning refits on the shared char features).
+    """
 
     names: tuple[str, ...]
     folds: int = 5
