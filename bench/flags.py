@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python bench/flags.py --sib200 /path/to/sib200-amh --afrisenti /path/to/afrisenti-amh \
-        [--seeds 7,8,9,10] [--only tfidf_nb_svm] [--json FILE]
+        [--seeds 7,8,9,10] [--only tfidf_nb_svm] [--match x10] [--json FILE]
 
 10% of the labels are flipped at known rows (``--flip-rate``; seed 7 gives the same flips as
 ``bench/curation.py --compare``, ``--seeds`` runs several flip draws). For each row (classifiers,
@@ -16,6 +16,19 @@ the flipped labels, then every cleanlab ``filter_by`` is applied to them:
   default for a task under 10,000 labels: ``curation.flag.repeats``);
 * ``prune N``: N rounds of prune and refit: drop the items the previous round flagged
   (``low_self_confidence``) from every fold's training part, refit out of fold, flag again;
+* ``syllables``: the classifier on char_wb 2-6 TF-IDF of the texts with every Ge'ez syllable
+  split into its consonant and vowel order (``bench/views.py``) instead of the shared features;
+  ``char+syllables``: both feature sets side by side (each row L2-normalised again);
+* ``+ knn K``: the classifier's probabilities mixed with a leave-one-out K-nearest-neighbour view
+  of the labels over the same TF-IDF (``bench/views.py``), at the weight whose log loss on
+  the labels as given is lowest (printed as ``w``);
+* ``trained on the true labels``: not a flagger (no one has the true labels) but its ceiling:
+  the classifier learns the labels before the flips, then flags the flipped labels as usual; what
+  removing the flips' pull on the classifier (pruning, reweighting, a second opinion) could at
+  most recover;
+* ``T``: the probabilities sharpened or softened by one temperature, the one whose log loss on
+  the labels as given is lowest (printed as ``T``): cleanlab's ranking reads ``p(given)`` after
+  renormalisation, so a temperature can reorder items across classes;
 * ``rank_by_quality`` (a column): the items ranked by cleanlab's label quality, the lowest
   ``num_label_issues(estimation_method="off_diagonal_calibrated")`` flagged (cleanlab's estimate
   of the number of issues; its plain ``off_diagonal`` estimate is the ``low_self_confidence``
@@ -51,19 +64,31 @@ FILTERS = ("low_self_confidence", "low_normalized_margin", "prune_by_noise_rate"
 
 @dataclass(frozen=True)
 class Run:
-    """One row: classifiers averaged, folds, draws of the folds, prune-and-refit rounds."""
+    """One row: classifiers averaged, folds, draws of the folds, prune-and-refit rounds.
+
+    The last four fields are the second views, transform and ceiling measured for issue #16, one
+    of them per row (pruning refits on the shared char features).
+    """
 
     names: tuple[str, ...]
     folds: int = 5
     repeats: int = 1
     prune: int = 0
+    neighbours: int = 0
+    temperature: bool = False
+    true_labels: bool = False
+    features: str = "char"  # "char" (shared char_wb 2-4), "syllables" or "char+syllables"
 
     @property
     def label(self) -> str:
         """The row's name in the printed table."""
         names = self.names[0] if len(self.names) == 1 else f"mean({', '.join(self.names)})"
-        return (f"{names} k={self.folds} x{self.repeats}"
-                + (f" prune {self.prune}" if self.prune else ""))
+        view = "" if self.features == "char" else f" {self.features}"
+        return (f"{names}{view} k={self.folds} x{self.repeats}"
+                + (f" prune {self.prune}" if self.prune else "")
+                + (f" + knn {self.neighbours}" if self.neighbours else "")
+                + (" T" if self.temperature else "")
+                + (" trained on the true labels" if self.true_labels else ""))
 
 
 RUNS = (
@@ -73,7 +98,15 @@ RUNS = (
     Run(("tfidf_nb_svm",), 5, 3), Run(("tfidf_nb_svm",), 5, 5), Run(("tfidf_nb_svm",), 10, 3),
     Run(("tfidf_nb_svm",), 5, 10), Run(("tfidf_nb_cal", "tfidf_nb_svm"), 5, 5),
     Run(("tfidf_nb_svm",), 5, 1, 1), Run(("tfidf_nb_svm",), 5, 5, 1),
+    Run(("tfidf_nb_cal", "tfidf_nb_svm"), 5, 10),
+    Run(("tfidf_nb_svm",), 5, 10, neighbours=10), Run(("tfidf_nb_svm",), 5, 10, neighbours=30),
+    Run(("tfidf_nb_svm",), 5, 10, temperature=True), Run(("tfidf_nb_svm",), 5, 10, true_labels=True),
+    Run(("tfidf_nb_svm",), 5, 10, features="syllables"),
+    Run(("tfidf_nb_svm",), 5, 10, features="char+syllables"),
 )
+
+#: Temperatures a ``T`` row chooses among (1: the probabilities as they are).
+TEMPERATURES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.4, 1.7, 2.0)
 
 
 def flips(y: np.ndarray, n_classes: int, rate: float, seed: int) -> tuple[np.ndarray, set[int]]:
@@ -103,6 +136,40 @@ def refit_without(x, y: np.ndarray, flagged: np.ndarray, *, name: str, n_classes
                                      n_classes) / repeats
     out = np.clip(out, 1e-6, None)
     return out / out.sum(axis=1, keepdims=True)
+
+
+def with_neighbours(x, noisy: np.ndarray, probs: np.ndarray, k: int) -> tuple[np.ndarray, float]:
+    """``probs`` mixed with the leave-one-out k-NN view of ``noisy``; the weight chosen."""
+    from bench.views import mix_by_log_loss, nearest, neighbour_view
+
+    index, similarity = nearest(x, k)
+    view = neighbour_view(index, similarity, noisy, probs.shape[1])
+    mixed, weight = mix_by_log_loss(probs, view, noisy)
+    return mixed / mixed.sum(axis=1, keepdims=True), weight
+
+
+def feature_views(x, norm: list[str]) -> dict[str, object]:
+    """The syllables-split features, alone and beside the shared char_wb 2-4 ones."""
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.preprocessing import normalize
+
+    from bench.views import syllable_features
+
+    syllables = syllable_features(norm)
+    return {"syllables": syllables,
+            "char+syllables": csr_matrix(normalize(hstack([x, syllables]).tocsr()))}
+
+
+def with_temperature(noisy: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, float]:
+    """``probs ** (1 / T)`` renormalised, T of :data:`TEMPERATURES` by log loss on ``noisy``."""
+    from workbench.curation.classifiers import log_loss_of
+
+    scaled = []
+    for t in TEMPERATURES:
+        p = np.clip(probs, 1e-6, None) ** (1 / t)
+        scaled.append(p / p.sum(axis=1, keepdims=True))
+    best = int(np.argmin([log_loss_of(noisy, p) for p in scaled]))
+    return scaled[best], TEMPERATURES[best]
 
 
 def flag_mask(noisy: np.ndarray, probs: np.ndarray, method: str) -> np.ndarray:
@@ -144,24 +211,40 @@ def run(name: str, path: Path, rate: float, seed: int, runs: list[Run]) -> list[
     k = len(classes)
     y = np.array([classes.index(v) for v in labels])
     noisy, truth = flips(y, k, rate, seed)
-    x = REGISTRY["tfidf_lr"].featurizer().fit_transform(text_norm_of(texts))  # shared char_wb 2-4
-    cache: dict[tuple[str, int, int], tuple[np.ndarray, float]] = {}
+    norm = text_norm_of(texts)
+    x = REGISTRY["tfidf_lr"].featurizer().fit_transform(norm)  # shared char_wb 2-4
+    views = {"char": x}
+    cache: dict[tuple[str, int, int, bool, str], tuple[np.ndarray, float]] = {}
     rows = []
     for r in runs:
-        for n in r.names:
-            if (n, r.folds, r.repeats) not in cache:
+        if r.features not in views:
+            views.update(feature_views(x, norm))
+        keys = [(n, r.folds, r.repeats, r.true_labels, r.features) for n in r.names]
+        for key in keys:
+            if key not in cache:
                 t0 = time.perf_counter()
-                probs, _ = out_of_fold_probs(x, noisy, spec=REGISTRY[n], n_classes=k,
-                                             folds=r.folds, seed=seed, repeats=r.repeats)
-                cache[n, r.folds, r.repeats] = probs, time.perf_counter() - t0
-        probs = np.mean([cache[n, r.folds, r.repeats][0] for n in r.names], axis=0)
-        seconds = sum(cache[n, r.folds, r.repeats][1] for n in r.names)
+                probs, _ = out_of_fold_probs(views[r.features],
+                                             y if r.true_labels else noisy,
+                                             spec=REGISTRY[key[0]], n_classes=k, folds=r.folds,
+                                             seed=seed, repeats=r.repeats)
+                cache[key] = probs, time.perf_counter() - t0
+        probs = np.mean([cache[key][0] for key in keys], axis=0)
+        seconds = sum(cache[key][1] for key in keys)
         for _ in range(r.prune):
             t0 = time.perf_counter()
             probs = refit_without(x, noisy, flag_mask(noisy, probs, "low_self_confidence"),
                                   name=r.names[0], n_classes=k, folds=r.folds,
                                   repeats=r.repeats, seed=seed)
             seconds += time.perf_counter() - t0
+        mixed, weight = "", 0.0
+        if r.neighbours:
+            t0 = time.perf_counter()
+            probs, weight = with_neighbours(x, noisy, probs, r.neighbours)
+            seconds += time.perf_counter() - t0
+            mixed = f"  w {weight:.2f}"
+        if r.temperature:
+            probs, weight = with_temperature(noisy, probs)
+            mixed += f"  T {weight:.1f}"
         extra = bounds(noisy, probs, truth)
         for fb in FILTERS:
             mask = flag_mask(noisy, probs, fb)
@@ -169,13 +252,15 @@ def run(name: str, path: Path, rate: float, seed: int, runs: list[Run]) -> list[
             rows.append({"dataset": name, "seed": seed, "classifier": r.label, "filter_by": fb,
                          "flagged": int(mask.sum()), "precision": round(p, 3),
                          "recall": round(rec, 3), "f1": round(2 * p * rec / (p + rec or 1), 3),
-                         "seconds": round(seconds, 1), **{k_: round(v, 3) for k_, v in extra.items()}})
+                         "seconds": round(seconds, 1),
+                         "neighbour_weight": weight if r.neighbours else None,
+                         "temperature": weight if r.temperature else None, **{k_: round(v, 3) for k_, v in extra.items()}})
         first = rows[-len(FILTERS)]
         print(f"{name:<9} seed {seed} {r.label:<46} "
               + "  ".join(f"{row['precision']:.3f}/{row['recall']:.3f}" for row in rows[-len(FILTERS):])
               + f"  F1 {first['f1']:.3f}  P@R.8 {extra['p_at_r80']:.3f}  clean wrong "
-              f"{extra['clean_wrong']:.3f} (sure {extra['clean_wrong_sure']:.3f})  {seconds:.1f} s",
-              flush=True)
+              f"{extra['clean_wrong']:.3f} (sure {extra['clean_wrong_sure']:.3f})  {seconds:.1f} s"
+              + mixed, flush=True)
     return rows
 
 
@@ -201,10 +286,13 @@ def main() -> None:
     parser.add_argument("--seeds", default="7", help="flip seeds, comma-separated (default 7)")
     parser.add_argument("--only", default=None,
                         help="comma-separated classifier names: only rows made of them")
+    parser.add_argument("--match", default=None,
+                        help="only rows whose printed name contains this, e.g. 'x10'")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     only = None if args.only is None else set(args.only.split(","))
-    runs = [r for r in RUNS if only is None or set(r.names) <= only]
+    runs = [r for r in RUNS if (only is None or set(r.names) <= only)
+            and (args.match is None or args.match in r.label)]
     print("columns: P/R at " + ", ".join(FILTERS))
     results = []
     for name, path in (("sib200", args.sib200), ("afrisenti", args.afrisenti)):

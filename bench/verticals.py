@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python bench/verticals.py                      # 10 fold seeds, markdown tables
     .venv/bin/python bench/verticals.py --seeds 3 --json /tmp/verticals.json
+    .venv/bin/python bench/verticals.py --syllables   # the default on syllables-split features
 
 The ads are those of round 3 (``tests/rules_round3_dev.tsv`` and ``tests/rules_round3_heldout.tsv``):
 realistic Telegram ads written by someone who never saw the rules, with the vertical the writer
@@ -374,6 +375,17 @@ def print_tables(run: Setup, rows: list[Scores], rules: dict[str, Any],
         + f"; rules alone {rules['heldout']['accuracy']:.3f} there")
 
 
+def with_syllables(run: Setup) -> Setup:
+    """``run`` with the default entry's features replaced by the syllables-split view."""
+    from dataclasses import replace
+
+    from bench.curation import text_norm_of
+    from bench.views import syllable_features
+
+    x = syllable_features(text_norm_of(run.ads.texts))  # every post, as the shared features
+    return replace(run, features={**run.features, run.default: x[run.ads.ad_rows]})
+
+
 def main() -> None:
     """Run every row, print the markdown tables, optionally write JSON."""
     from workbench.core.settings.curation import FlagConfig
@@ -384,11 +396,16 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(CURVE_SIZES),
                         help="training sizes of the learning curve")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument("--syllables", action="store_true",
+                        help="the single-choice default's rows on the syllables-split features "
+                        "of bench/views.py (issue #16, not built in)")
     args = parser.parse_args()
     if args.seeds < 1:
         parser.error("--seeds must be at least 1")
     run = prepare([("dev", ROUND3_DEV_FILE), ("heldout", ROUND3_HELDOUT_FILE)], args.folds,
                   list(range(args.seeds)))
+    if args.syllables:
+        run = with_syllables(run)
     counts = Counter(run.ads.verticals).most_common()
     print(f"{len(run.ads.texts)} posts, {run.y.size} ads with a vertical, {run.n_classes} "
           f"verticals ({', '.join(f'{v} {c}' for v, c in counts)}); {run.folds}-fold, fold seeds "

@@ -16,6 +16,7 @@ from bench.verticals import (
     nested_auto,
     pooled,
     rules_then,
+    with_syllables,
 )
 from tests.rules_fixtures import ROUND3_DEV_FILE
 from workbench.core.config import ProjectConfig
@@ -129,3 +130,13 @@ def test_rules_then_classifier_takes_only_keyword_verticals_from_the_rules() -> 
     assert combined[2] == 0
     assert (combined[3:] == run.classes.index(wrong)).all()
     assert row.accuracy == [float((combined == run.y).mean())]
+
+
+def test_the_syllables_option_changes_the_default_entry_s_features_only() -> None:
+    run = prepare(DEV, folds=5, seeds=[0])
+    split = with_syllables(run)
+    changed = [name for name in run.features if split.features[name] is not run.features[name]]
+    assert changed == [run.default]
+    x = split.features[run.default]
+    assert x.shape[0] == run.y.size  # the ads' rows, aligned with their verticals
+    assert x.shape[1] != run.features[run.default].shape[1]
