@@ -1,4 +1,4 @@
-"""Benchmark the rule pre-annotations: ``rules-v1``, ``rules-v3`` and the packaged rules, in one run.
+"""Benchmark the rule pre-annotations: ``rules-v1``, ``rules-v3``, ``rules-v4`` and the packaged rules, in one run.
 
 Usage::
 
@@ -32,9 +32,9 @@ the post Ad *and* the vertical is the file's (no vertical for a post the gate mi
 packaged rules mark Ad, with the signals that fired, and the round-3 ads they miss.
 
 ``rules-v1`` is the rule gate of the commit before rules-v2, kept in this script
-(:data:`RULES_V1_GATE`, with rules-v3's lexicons); ``rules-v3`` is the rules file of the commit
-before rules-v4, kept beside this script (``bench/rules-v3.yaml``), so the comparison runs in the
-same process on the same texts.
+(:data:`RULES_V1_GATE`, with rules-v3's lexicons); ``rules-v3`` and ``rules-v4`` are the rules
+files of the commits before rules-v4 and rules-v5, kept beside this script (``bench/rules-v3.yaml``,
+``bench/rules-v4.yaml``), so the comparison runs in the same process on the same texts.
 """
 
 from __future__ import annotations
@@ -91,6 +91,9 @@ gate:
 
 #: rules-v3, the packaged rules before rules-v4, as they were.
 RULES_V3 = Path(__file__).with_name("rules-v3.yaml")
+
+#: rules-v4, the packaged rules before rules-v5, as they were.
+RULES_V4 = Path(__file__).with_name("rules-v4.yaml")
 
 
 def _rules_v1_yaml() -> str:
@@ -267,7 +270,7 @@ def main() -> None:
         v1_file = Path(tmp) / "rules-v1.yaml"
         v1_file.write_text(_rules_v1_yaml(), encoding="utf-8")
         versions = [load_rules(v1_file, taxonomy=tax), load_rules(RULES_V3, taxonomy=tax),
-                    load_rules(None, taxonomy=tax)]
+                    load_rules(RULES_V4, taxonomy=tax), load_rules(None, taxonomy=tax)]
     names = [r.model_version for r in versions]
     print(f"{'set':38} {'n':>6}  " + "  ".join(f"{n + ' Ad':>15}" for n in names) + "  better")
     seconds = [0.0] * len(versions)
