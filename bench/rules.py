@@ -20,7 +20,10 @@ Reports, for each rule set, the share of texts marked Ad:
   often do not);
 * round 3 held-out (``tests/rules_round3_heldout.tsv``): the other half the same blind writer
   wrote at the same time, kept away from rules-v4's author and measured once on the frozen rules
-  (commit 16ec5a9): the one recall figure here nothing was tuned to;
+  (commit 16ec5a9), then seen while rules-v5 was written;
+* round 4 dev (``tests/rules_round4_dev.tsv``): half of a second blind writer's round (hard
+  non-ads: news quoting prices and rents, member questions, job posts, notices), the development
+  set of rules-v5 (its other half is held out by the project's lead; pass it with ``--labeled``);
 * ``samples``: the packaged synthetic samples, ingested, split by their seed labels (shown for
   continuity, not tuned to);
 * ``afrisenti`` / ``sib200`` (optional): every AfriSenti Amharic tweet and every SIB-200 Amharic
@@ -59,6 +62,7 @@ from tests.rules_fixtures import (  # noqa: E402
     ROUND2_ADS,
     ROUND2_NON_ADS,
     ROUND3_HELDOUT_FILE,
+    ROUND4_DEV_FILE,
     STRUCTURE_ADS,
     STRUCTURE_NON_ADS,
     round3_dev,
@@ -246,11 +250,12 @@ def main() -> None:
         "round 3 dev ads, phones removed": (without_phones(dev_ads), "higher"),
         "round 3 dev non-ads": ([r.text for r in dev if r.label != "Ad"], "lower"),
     }
-    for path in [ROUND3_HELDOUT_FILE, *args.labeled]:
+    stems = {ROUND3_HELDOUT_FILE.resolve(): "round 3 held-out", ROUND4_DEV_FILE.resolve(): "round 4 dev"}
+    for path in [ROUND3_HELDOUT_FILE, ROUND4_DEV_FILE, *(p for p in args.labeled if p.resolve() not in stems)]:
         if not path.is_file():
             sys.exit(f"no such file: {path}")
         posts = round3_dev(path)
-        stem = "round 3 held-out" if path == ROUND3_HELDOUT_FILE else path.stem
+        stem = stems.get(path.resolve(), path.stem)
         ads = [r.text for r in posts if r.label == "Ad"]
         sets[f"{stem} ads"] = (ads, "higher")
         sets[f"{stem} ads, phones removed"] = (without_phones(ads), "higher")
