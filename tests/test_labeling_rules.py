@@ -218,6 +218,7 @@ ADS_OF_NEW_KINDS = [
     ("entry_fee", "የልጆች የስዕል ውድድር፤ መግቢያ ለተወዳዳሪዎች 100 ብር"),
     ("landlord_first_person", "ቤቴን ማከራየት እፈልጋለሁ፤ ባለ 2 መኝታ ለኪራይ፤ ፍላጎት ያላችሁ አውሩኝ"),
     ("tenant_wanted", "ለሱቅ የሚሆን ቤት ተከራይ ይፈለጋል፤ መርካቶ፤ 40 ካሬ"),
+    ("landlord_wants_tenant", "ተከራይ እፈልጋለሁ፤ ባለ 2 መኝታ ኮንዶሚኒየም አያት፤ በወር 14,000 ብር"),
     ("one_prohibition", "ባለ 1 መኝታ ቤት ለኪራይ\nበወር 9,000 ብር\nደላላ አይፈቀድም"),
 ]
 
@@ -281,3 +282,10 @@ def test_round4_dev_file_keeps_the_level_rules_v5_reached() -> None:
     assert sum(v == "Ad" for v in _gate(non_ads)) <= 0
     verticals = _verticals([p.text for p in ads])
     assert sum(got == p.vertical for got, p in zip(verticals, ads, strict=True)) >= 82
+
+
+def test_asking_is_a_member_wanting_not_a_seller_wanting_to_sell() -> None:
+    # "I want X" with a noun is a member asking; "I want to sell / let" (an infinitive, with or
+    # without ለ) and "I want a buyer" are a seller speaking.
+    fired = _evidence(["ላፕቶፕ እፈልጋለሁ", "ሶፋዬን ለመሸጥ እፈልጋለሁ", "ቤቴን መሸጥ እፈልጋለሁ", "ገዢ እፈልጋለሁ"])
+    assert ["asking" in f for f in fired] == [True, False, False, False]
