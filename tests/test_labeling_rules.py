@@ -203,11 +203,13 @@ NON_ADS_WITH_AD_EVIDENCE = [
     ("appeal", "የእርዳታ ጥሪ 🙏\nለእናታችን የኩላሊት ህክምና 800 ሺ ብር ያስፈልጋል\nየባንክ ሂሳብ፦ 1000 1234 5678\nአግዙ"),
     ("lottery_results", "የእንቁጣጣሽ ሎተሪ ዕጣ ወጣ፤ አንደኛ ዕጣ 5 ሚሊዮን ብር ያሸነፈው ቁጥር 0123456 ነው"),
     ("price_reported", "ሲሚንቶ በኩንታል 1,900 ብር ሆኗል፤ ቤት መስራት ህልም ሆነ"),
+    ("price_report_list", "⛽️ የዛሬ የነዳጅ ዋጋ\nቤንዚን — 112.67 ብር\nናፍጣ — 109.45 ብር\nኬሮሲን — 109.45 ብር"),
 ]
 
 #: Ads of the kinds rules-v5 reads: a recruitment service selling itself, a show asking to be
 #: watched or heard, where to buy, an app or account to open, a rate per hour, an entry fee, a
-#: private landlord speaking in the first person, a listing with one "no brokers" line.
+#: private landlord speaking in the first person, a listing with one "no brokers" line, a price
+#: list in dotted lines, a business's opening hours beside a quality claim.
 ADS_OF_NEW_KINDS = [
     ("recruiter", "የስራ ፈላጊዎችን ከቀጣሪ ድርጅቶች ጋር እናገናኛለን፤ ምዝገባ በነፃ"),
     ("job_channel", "ትኩስ የስራ ማስታወቂያዎችን በየቀኑ እናደርሳለን፤ ቻናሉን ይቀላቀሉ"),
@@ -217,6 +219,8 @@ ADS_OF_NEW_KINDS = [
     ("hourly_price", "የመዋኛ ገንዳ በሰዓት 150 ብር፤ ቅዳሜና እሁድ ክፍት ነን"),
     ("entry_fee", "የልጆች የስዕል ውድድር፤ መግቢያ ለተወዳዳሪዎች 100 ብር"),
     ("landlord_first_person", "ቤቴን ማከራየት እፈልጋለሁ፤ ባለ 2 መኝታ ለኪራይ፤ ፍላጎት ያላችሁ አውሩኝ"),
+    ("price_list", "የሴቶች ጫማ 👠\nሳንዳል ... 1,200 ብር\nቦት ጫማ ... 2,900 ብር\nስኒከር ... 3,400 ብር"),
+    ("opening_hours", "የጥርስ ህክምና ልምድ ባላቸው ባለሙያዎች፤ ሰኞ - ቅዳሜ ክፍት ነን"),
     ("tenant_wanted", "ለሱቅ የሚሆን ቤት ተከራይ ይፈለጋል፤ መርካቶ፤ 40 ካሬ"),
     ("landlord_wants_tenant", "ተከራይ እፈልጋለሁ፤ ባለ 2 መኝታ ኮንዶሚኒየም አያት፤ በወር 14,000 ብር"),
     ("one_prohibition", "ባለ 1 መኝታ ቤት ለኪራይ\nበወር 9,000 ብር\nደላላ አይፈቀድም"),
