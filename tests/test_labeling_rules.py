@@ -12,6 +12,7 @@ from tests.rules_fixtures import (
     NEWS_WITH_PRICES,
     ROUND3_DEV_FILE,
     ROUND3_HELDOUT_FILE,
+    ROUND4_DEV_FILE,
     STRUCTURE_ADS_BY_KIND,
     STRUCTURE_NON_ADS_BY_KIND,
     round3_dev,
@@ -60,13 +61,14 @@ def test_verticals_of_the_new_labels() -> None:
     tax = load_taxonomy()
     rules = load_rules(taxonomy=tax)
     texts = ["ቦሌ ባለ 2 መኝታ አፓርትመንት ለኪራይ", "የግራፊክስ ዲዛይን ስልጠና ምዝገባ ጀምረናል ይመዝገቡ",
-             "ክፍት የስራ ቦታ፤ ደመወዝ፦ በስምምነት", "የፅዳት አገልግሎት፤ ቢሮ እና ቤት እናፀዳለን", "ለሽያጭ የቀረበ"]
+             "የጥበቃ እና የፅዳት ሰራተኞችን እናቀርባለን፤ ኤጀንሲያችን ህጋዊ ፍቃድ አለው",
+             "የፅዳት አገልግሎት፤ ቢሮ እና ቤት እናፀዳለን", "ለሽያጭ የቀረበ"]
     frame = rule_inputs(pl.DataFrame({"text": texts}), CleaningConfig())
     preds = rule_predictions(frame, rules, tax, cleaning=CleaningConfig())
     vertical = preds.filter(pl.col("task") == "vertical").sort(pl.col("uid").cast(pl.Int64))
     assert [v[0] for v in vertical["value"].to_list()] == [
         "Real estate", "Education & training", "Other", "Other", "Other"]
-    # A vacancy and a cleaning service are Other by its own words (a keyword score); an ad with no
+    # A placement agency and a cleaning service are Other by its own words (a keyword score); an ad with no
     # vertical word at all gets Other as the low-score fallback.
     scores = vertical["score"].to_list()
     assert min(scores[:4]) > rules.fallback_score
@@ -179,3 +181,116 @@ def test_held_out_round_keeps_the_measured_recall() -> None:
     assert (len(ads), len(non_ads)) == (70, 45)
     assert sum(v == "Ad" for v in _gate(ads)) >= 0.8 * len(ads)
     assert sum(v == "Ad" for v in _gate(non_ads)) <= 2
+
+
+#: rules-v5's kinds of non-ads that carry an ad's evidence (a salary is a price, "apply" is a
+#: contact line, a member's wish list is a listing). Written for these tests.
+NON_ADS_WITH_AD_EVIDENCE = [
+    ("vacancy", "የስራ ማስታወቂያ\nየስራ መደብ፦ ሹፌር\nደመወዝ፦ 12,000 ብር\nአመልካቾች በአካል ይቅረቡ፤ ስልክ 0911 22 33 44"),
+    ("vacancy", "We are hiring!\nPosition: Cashier\nSalary: 8,000 ETB\nSend your CV to @hr_desk"),
+    ("vacancy", "ተፈላጊ የሱቅ ሰራተኛ\nደመወዝ በወር 6,000 ብር\nቦታ፦ መርካቶ\nይደውሉ 0922 11 22 33"),
+    ("vacancy", "ልምድ ያለው ሹፌር ይፈለጋል፤ ደመወዝ በስምምነት፤ ቦታ ቃሊቲ፤ 0933 44 55 66 ይደውሉ"),
+    ("member_asks", "ላፕቶፕ ልገዛ ነው፤ በጀቴ 40 ሺ ብር ነው። HP ወይስ Dell ይሻላል? አማክሩኝ"),
+    ("member_asks", "ሰላም ቤተሰብ፣ ጥሩ የጥርስ ክሊኒክ የት ነው ማግኘት የምችለው? በካርድ ክፍያ 500 ብር ቢሆን"),
+    ("member_asks", "ባለ 2 መኝታ ኮንዶሚኒየም እፈልጋለሁ\nጀሞ ወይም አያት\nእስከ 18,000 ብር በወር\nየምታውቁ ጠቁሙኝ"),
+    ("member_asks", "ሲኤምሲ አካባቢ የሚከራይ ስቱዲዮ ካለ በውስጥ መስመር አሳውቁኝ፤ እስከ 12,000 ብር"),
+    ("member_asks", "ጥሩ የመኪና ጋራዥ የሚያሳየኝ ሰው አለ? ቶዮታ ያሪስ ሞተሩ ይጮሃል፤ 0944 55 66 77"),
+    ("vacancy", "Now hiring: Graphic Designer\nExperience: 2 years\nSalary: 25,000 ETB\nApply via @studio_hr"),
+    ("lost", "ቦርሳ ጠፍቷል 🙏\nመገናኛ አካባቢ ታክሲ ውስጥ፤ መታወቂያ እና ሰነዶች አሉበት\nያገኛችሁ 0911 99 88 77 ደውሉልን"),
+    ("closure", "ማሳሰቢያ ለደንበኞቻችን\nበጥገና ምክንያት ቅርንጫፋችን እሁድ ዝግ ይሆናል\nለበለጠ መረጃ 0115 55 44 33"),
+    ("public_notice", "ህብረተሰቡ ከነገ ጀምሮ በአቅራቢያው ባሉ ጣቢያዎች እንዲከተብ ጥሪ ቀርቧል፤ ክትባቱ በነፃ ነው፤ አሁኑኑ ይመዝገቡ"),
+    ("group_rules", "📌 የቻናሉ ህጎች\n1. ያለ ፈቃድ የሽያጭ ፖስት ክልክል ነው\n2. ስድብ አይፈቀድም\n3. ህጉን የጣሰ ይወገዳል"),
+    ("appeal", "የእርዳታ ጥሪ 🙏\nለእናታችን የኩላሊት ህክምና 800 ሺ ብር ያስፈልጋል\nየባንክ ሂሳብ፦ 1000 1234 5678\nአግዙ"),
+    ("lottery_results", "የእንቁጣጣሽ ሎተሪ ዕጣ ወጣ፤ አንደኛ ዕጣ 5 ሚሊዮን ብር ያሸነፈው ቁጥር 0123456 ነው"),
+    ("price_reported", "ሲሚንቶ በኩንታል 1,900 ብር ሆኗል፤ ቤት መስራት ህልም ሆነ"),
+    ("price_report_list", "⛽️ የዛሬ የነዳጅ ዋጋ\nቤንዚን — 112.67 ብር\nናፍጣ — 109.45 ብር\nኬሮሲን — 109.45 ብር"),
+]
+
+#: Ads of the kinds rules-v5 reads: a recruitment service selling itself, a show asking to be
+#: watched or heard, where to buy, an app or account to open, a rate per hour, an entry fee, a
+#: private landlord speaking in the first person, a listing with one "no brokers" line, a price
+#: list in dotted lines, a business's opening hours beside a quality claim.
+ADS_OF_NEW_KINDS = [
+    ("recruiter", "የስራ ፈላጊዎችን ከቀጣሪ ድርጅቶች ጋር እናገናኛለን፤ ምዝገባ በነፃ"),
+    ("job_channel", "ትኩስ የስራ ማስታወቂያዎችን በየቀኑ እናደርሳለን፤ ቻናሉን ይቀላቀሉ"),
+    ("media_call", "የፖድካስታችን ክፍል 12 ወጥቷል፤ በSpotify ያድምጡ"),
+    ("where_to_buy", "አዲሱ የገብስ ዱቄታችን በአቅራቢያዎ ባሉ ሱቆች ያገኙታል"),
+    ("app_imperative", "ቁጠባ ቀላል ሆነ! አሁኑኑ አፑን ያውርዱ እና ሂሳብ ይክፈቱ"),
+    ("hourly_price", "የመዋኛ ገንዳ በሰዓት 150 ብር፤ ቅዳሜና እሁድ ክፍት ነን"),
+    ("entry_fee", "የልጆች የስዕል ውድድር፤ መግቢያ ለተወዳዳሪዎች 100 ብር"),
+    ("landlord_first_person", "ቤቴን ማከራየት እፈልጋለሁ፤ ባለ 2 መኝታ ለኪራይ፤ ፍላጎት ያላችሁ አውሩኝ"),
+    ("price_list", "የሴቶች ጫማ 👠\nሳንዳል ... 1,200 ብር\nቦት ጫማ ... 2,900 ብር\nስኒከር ... 3,400 ብር"),
+    ("course_fields", "የኮምፒውተር ስልጠና ለ3 ወር\nየትምህርት ደረጃ፦ 10ኛ ክፍል ያጠናቀቁ\nየመመዝገቢያ ጊዜ፦ እስከ ጥር 30\nምዝገባ ተጀምሯል"),
+    ("opening_hours", "የጥርስ ህክምና ልምድ ባላቸው ባለሙያዎች፤ ሰኞ - ቅዳሜ ክፍት ነን"),
+    ("tenant_wanted", "ለሱቅ የሚሆን ቤት ተከራይ ይፈለጋል፤ መርካቶ፤ 40 ካሬ"),
+    ("landlord_wants_tenant", "ተከራይ እፈልጋለሁ፤ ባለ 2 መኝታ ኮንዶሚኒየም አያት፤ በወር 14,000 ብር"),
+    ("one_prohibition", "ባለ 1 መኝታ ቤት ለኪራይ\nበወር 9,000 ብር\nደላላ አይፈቀድም"),
+]
+
+
+@pytest.mark.parametrize(("kind", "text"), NON_ADS_WITH_AD_EVIDENCE,
+                         ids=[f"{k}-{i}" for i, (k, _) in enumerate(NON_ADS_WITH_AD_EVIDENCE)])
+def test_non_ads_that_carry_ad_evidence_are_not_ads(kind: str, text: str) -> None:
+    # A vacancy, a member asking the group, a group's rules, an appeal, lottery results, a price
+    # reported as having risen: each has a price, a contact line or a listing's layout.
+    assert _gate([text]) == ["Non-Ad"], kind
+
+
+@pytest.mark.parametrize(("kind", "text"), ADS_OF_NEW_KINDS,
+                         ids=[f"{k}-{i}" for i, (k, _) in enumerate(ADS_OF_NEW_KINDS)])
+def test_ads_of_the_kinds_rules_v5_reads_are_ads(kind: str, text: str) -> None:
+    assert _gate([text]) == ["Ad"], kind
+
+
+def test_a_vacancy_vetoes_the_same_words_a_recruiter_sells_with() -> None:
+    # The recruiter's evidence passes alone; a salary line and an application line make the same
+    # post a vacancy (Non-Ad, one policy with the guidelines and the taxonomy).
+    ad = "የጥበቃ ሰራተኞችን ለድርጅቶች እናቀርባለን"
+    vacancy = ad + "\nደመወዝ፦ 7,000 ብር\nአመልካቾች ሲቪ ይላኩ"
+    assert _gate([ad, vacancy]) == ["Ad", "Non-Ad"]
+    fired = _evidence([vacancy])[0]
+    assert {"recruiter", "vacancy"} <= fired
+
+
+def test_sale_words_in_the_genitive_are_not_an_offer() -> None:
+    # የሽያጭ ("of sales": a salesperson, a group's "sale posts") names selling; ለሽያጭ offers it.
+    fired = _evidence(["የሽያጭ ሰራተኛ", "የሽያጭ ፖስቶች በሳምንት አንድ ጊዜ", "መኪና ለሽያጭ", "የአክሲዮን ሽያጭ ተጀምሯል"])
+    assert ["sale_rent" in f for f in fired] == [False, False, True, True]
+
+
+def _verticals(texts: list[str]) -> list[str | None]:
+    tax = load_taxonomy()
+    frame = rule_inputs(pl.DataFrame({"text": texts}), CleaningConfig())
+    preds = rule_predictions(frame, load_rules(taxonomy=tax), tax, cleaning=CleaningConfig())
+    got = {int(u): v[0] for u, v in preds.filter(pl.col("task") == "vertical").select("uid", "value").iter_rows()}
+    return [got.get(i) for i in range(len(texts))]
+
+
+def test_vertical_words_do_not_match_inside_other_words() -> None:
+    # Honey (ማር) is inside ሱፐርማርኬት and በአማርኛ; a tour (ቱር) inside ቱርክ; a plural stem changes
+    # its last letter (ልብስ, ልብሶች).
+    texts = ["የሱፐርማርኬታችን የሳምንቱ ቅናሽ፤ ልብሶች እና ጫማዎች ለሽያጭ",
+             "የኤክሴል ኮርስ በአማርኛ፤ ምዝገባ ተጀምሯል ይመዝገቡ",
+             "ከቱርክ የመጡ ካርፔቶች ለሽያጭ",
+             "የህፃናት ልብሶች ለሽያጭ"]
+    assert _verticals(texts) == ["Retail", "Education & training", "Retail", "Retail"]
+
+
+def test_round4_dev_file_keeps_the_level_rules_v5_reached() -> None:
+    # rules-v5 was written against this file (README): 83 of 83 ads, 0 of 47 non-ads, the vertical
+    # right on 82 ads. A floor that shows a rule change losing what was reached, not a blind figure.
+    posts = round3_dev(ROUND4_DEV_FILE)
+    ads = [p for p in posts if p.label == "Ad"]
+    non_ads = [p.text for p in posts if p.label == "Non-Ad"]
+    assert (len(ads), len(non_ads)) == (83, 47)
+    assert sum(v == "Ad" for v in _gate([p.text for p in ads])) >= 83
+    assert sum(v == "Ad" for v in _gate(non_ads)) <= 0
+    verticals = _verticals([p.text for p in ads])
+    assert sum(got == p.vertical for got, p in zip(verticals, ads, strict=True)) >= 82
+
+
+def test_asking_is_a_member_wanting_not_a_seller_wanting_to_sell() -> None:
+    # "I want X" with a noun is a member asking; "I want to sell / let" (an infinitive, with or
+    # without ለ) and "I want a buyer" are a seller speaking.
+    fired = _evidence(["ላፕቶፕ እፈልጋለሁ", "ሶፋዬን ለመሸጥ እፈልጋለሁ", "ቤቴን መሸጥ እፈልጋለሁ", "ገዢ እፈልጋለሁ"])
+    assert ["asking" in f for f in fired] == [True, False, False, False]
