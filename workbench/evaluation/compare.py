@@ -37,6 +37,7 @@ from workbench.core.manifests import (
 from workbench.core.runs import finished_run_dir, model_display_name
 from workbench.evaluation.bootstrap import paired_bootstrap
 from workbench.evaluation.champion import current_champion
+from workbench.evaluation.held_out import held_out_condition
 from workbench.evaluation.report_data import EVAL_REMEDY, SUMMARY_COLUMNS
 from workbench.evaluation.suite import GateConfig, Suite, SystemEntry, load_suite
 from workbench.evaluation.systems import BASELINES
@@ -169,6 +170,10 @@ def compare_eval(data_dir: Path, eval_id: str, challenger: str, champion: str, *
     gate = suite.gate
     gate_metric = gate.metric or suite.ranking_metric
     conditions = verdict(metrics, checks.get(ch), checks.get(cp), human, gate, gate_metric)
+    systems_lineage = read_manifest(eval_dir / "manifest.json", EvalManifest).systems
+    held_out = held_out_condition(systems_lineage, ch, cp)
+    if held_out is not None:
+        conditions.append(held_out)
     result = CompareResult(
         eval_id=eval_dir.name, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         task=task, confidence=suite.bootstrap.confidence, challenger=ch, champion=cp,
