@@ -345,3 +345,18 @@ def test_errors_and_moderation_sections(report: dict[str, Any]) -> None:
     for tag, reason in summary["moderation"]["not_measured"].items():
         assert f'data-tag="{tag}"' in moderation
         assert html_escape(reason) in moderation
+
+
+def test_history_skips_an_evaluation_without_the_champion_quietly(
+        report: dict[str, Any]) -> None:
+    """A champion no kept evaluation scored adds no point and no library warning to the output."""
+    import warnings
+
+    from workbench.core.manifests import ChampionEntry, ChampionRecord
+    from workbench.evaluation.report_history import history_points
+
+    absent = ChampionEntry(ref="run:tiny-20250101-000000-dead", promoted_by="tester",
+                           promoted_at="2020-01-01T00:00:00+00:00")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert history_points(report["root"], ChampionRecord(history=[absent])) == []

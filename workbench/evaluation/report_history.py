@@ -52,10 +52,12 @@ def history_points(data_dir: Path, record: ChampionRecord) -> list[dict[str, Any
         if entry is None or task is None:
             continue
         system = system_for_ref(manifest, list(summary_json.get("systems") or []), entry.ref)
+        if system is None:
+            continue
         metric = str(summary_json.get("ranking") or summary_json.get("headline") or "chrf")
         row = summary.filter((pl.col("task") == task) & (pl.col("system") == system)
                              & (pl.col("metric") == metric))
-        if system is None or row.height == 0:
+        if row.height == 0:
             continue
         r = row.row(0, named=True)
         points.append({"eval_id": eval_id, "date": when[:16].replace("T", " "), "when": when,
