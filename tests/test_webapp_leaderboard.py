@@ -156,3 +156,29 @@ def test_leaderboard_names_the_trained_model_as_generate_does(app: Any) -> None:
     name = model_display_name(f"run:{RUN_ID}")
     assert name == "tiny (trained 2026-01-01 00:00 UTC)"
     assert f'<span class="ci">{name}</span>' in table
+
+
+def test_run_page_keeps_its_label_snapshot_after_the_splits_are_made_again(
+        app: Any, web_world: WebWorld, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The run's own record (label snapshot, split manifest) stays; a re-split is said."""
+    from tests.webapp_world import RUN_ID
+    from workbench.cli import main
+    from workbench.core.manifests import RunManifest, read_manifest
+
+    root = tmp_path_factory.mktemp("resplit") / "data"
+    shutil.copytree(web_world.root, root)
+    resplit = create_app(root, web_world.cfg)
+    run = read_manifest(root / "runs" / RUN_ID / "manifest.json", RunManifest)
+    snapshot = f"label snapshot <code>{run.label_snapshot.id}</code>"
+    page = sign_in(resplit, ANALYST).get(f"/runs/{RUN_ID}").text
+    assert snapshot in page
+    assert 'id="split-inputs"' in page
+    assert "splits-made-again" not in page
+    with pytest.raises(SystemExit) as exc:
+        main(["curate", "split", "--seed", "7", "--data-dir", str(root), "--quiet"])
+    assert exc.value.code in (0, None)
+    page = sign_in(resplit, ANALYST).get(f"/runs/{RUN_ID}").text
+    assert snapshot in page
+    assert f"split manifest <code>{run.split_manifest_sha256[:12]}</code>" in page
+    assert 'id="splits-made-again"' in page
+    assert 'id="split-inputs"' not in page

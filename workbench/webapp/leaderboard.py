@@ -170,6 +170,8 @@ class RunLineage:
     status: str
     manifest: RunManifest
     last_metrics: dict[str, Any]
+    #: The split manifest it trained on, while it is still the current one (else None: the
+    #: page then says the splits were made again since and shows the run's own record).
     split_manifest: SplitsManifest | None
     has_plot: bool
     #: The recipe the run was trained with, as YAML (the format of ``training/recipes``).
@@ -183,14 +185,16 @@ def run_lineage(data_dir: Path, run_id: str) -> RunLineage | None:
 
     None too for a name that is not a plain run id (no path tricks) or a run without manifest.
     """
-    from workbench.core.runs import find_run, split_manifest_path
+    from workbench.core.runs import find_run
 
     run = find_run(data_dir, run_id)
     if run is None or run.manifest is None:
         return None
     split_manifest = None
     # The splits may have been remade since the run: then the page shows the run's own facts.
-    split_path = split_manifest_path(run.manifest)
+    # The data dir's own manifest is read (the recorded path is as typed at training time,
+    # maybe relative to another folder); its sha256 says whether it is the one trained on.
+    split_path = Layout(data_dir).splits_manifest
     if split_path.is_file() and sha256_file(split_path) == run.manifest.split_manifest_sha256:
         split_manifest = read_manifest(split_path, SplitsManifest)
     manifest = run.manifest
