@@ -263,3 +263,21 @@ def test_human_preference_enters_the_gate(world: dict[str, Any],
     assert code == 1
     assert "human win rate of retrieval over template: 0.00 [0.00, 0.28] " in out
     assert "[FAIL] human win rate" in out
+
+
+def test_rating_an_unknown_system_or_task_names_what_the_evaluation_has(
+        world: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    """Before any Label Studio call: one line, exit 2, the evaluation's own names listed."""
+    root = str(world["root"])
+    code, out, _ = _cli(["eval", "run", str(world["suite"]), "--eval-id", "to-rate",
+                         "--data-dir", root, "--quiet"], capsys)
+    assert code == 0, out
+    code, _, err = _cli(["eval", "rate", "push", "--eval-id", "to-rate", "--system", "templat",
+                         "--data-dir", root], capsys)
+    assert code == 2
+    assert err.strip() == ("error: evaluation to-rate has no system 'templat' (did you mean "
+                           "'template'?); its systems: retrieval, template")
+    code, _, err = _cli(["eval", "rate", "push", "--eval-id", "to-rate", "--task", "nosuch",
+                         "--data-dir", root], capsys)
+    assert code == 2
+    assert err.strip() == "error: evaluation to-rate has no task 'nosuch'; its tasks: brief_to_ad"

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from workbench.core.errors import DataContractError, ServiceError
+from workbench.core.errors import ConfigError, DataContractError, ServiceError
 from workbench.core.io import (
     read_json_checked,
     read_parquet_checked,
@@ -183,6 +183,19 @@ def label_studio_client(data_dir: Path) -> LabelStudioApi:
     return LabelStudioApi(load_credentials(data_dir))
 
 
+def _check_known(kind: str, asked: list[str], known: list[str], eval_id: str) -> None:
+    """One line naming what the evaluation lacks, with what it has and the closest name."""
+    import difflib
+
+    for name in asked:
+        if name not in known:
+            hint = difflib.get_close_matches(name, known, n=1)
+            did = f" (did you mean '{hint[0]}'?)" if hint else ""
+            msg = (f"evaluation {eval_id} has no {kind} '{name}'{did}; its {kind}s: "
+                   f"{', '.join(known)}")
+            raise ConfigError(msg)
+
+
 def rating_tasks(generations: pl.DataFrame, *, eval_id: str, task: str, n_items: int | None,
                  seed: int, systems: list[str] | None = None) -> RatingTasks:
     """Likert tasks, pairwise tasks (both shuffled) and the key table, from generations.
@@ -211,6 +224,11 @@ def rating_tasks(generations: pl.DataFrame, *, eval_id: str, task: str, n_items:
     DataContractError
         No generations of ``task``, or none with a text to rate.
     """
+    _check_known("task", [task], generations["task"].unique(maintain_order=True).to_list(),
+                 eval_id)
+    if systems:
+        _check_known("system", systems,
+                     generations["system"].unique(maintain_order=True).to_list(), eval_id)
     frame = generations.filter((pl.col("task") == task) & (pl.col("sample") == 0))
     if systems:
         frame = frame.filter(pl.col("system").is_in(systems))
