@@ -360,3 +360,29 @@ def test_history_skips_an_evaluation_without_the_champion_quietly(
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert history_points(report["root"], ChampionRecord(history=[absent])) == []
+
+
+def test_eval_run_prints_each_figure_as_the_report_writes_it(report: dict[str, Any]) -> None:
+    """`eval run`'s table and the report's leaderboard show one number one way (CLI, report and
+    the web app, which shows the report's tables): ranking metric with its interval, plain
+    metric, check pass rate, novelty."""
+    result = report["result"]
+    headline = "chrf"
+    printed = "\n".join(result.lines(headline))
+    md = report["out"].markdown.read_text(encoding="utf-8")
+    compared = 0
+    for task in result.items:
+        table = md.split(f"### {task}\n", 1)[1].split("\n\n### ", 1)[0]
+        rows = [[c.strip() for c in line.strip("|").split("|")]
+                for line in table.splitlines() if re.match(r"\| \d+ \|", line)]
+        assert rows, task
+        for cells in rows:
+            ranked, plain, passed, novelty = cells[2:6]
+            line = next(li for li in printed.splitlines()
+                        if re.match(rf"\s+{cells[0]}\. {re.escape(cells[1].split()[0])}\s", li)
+                        and li in printed.split(f"  {task} (", 1)[1])
+            assert (f" {ranked}  {headline} {plain.split(' [')[0]}  passed "
+                    f"{passed.split(' [')[0]}  novelty {novelty.split(' [')[0]}  ") in line, (
+                line, cells)
+            compared += 1
+    assert compared >= 6

@@ -39,6 +39,7 @@ from workbench.evaluation.bootstrap import paired_bootstrap
 from workbench.evaluation.champion import current_champion
 from workbench.evaluation.held_out import held_out_condition
 from workbench.evaluation.report_data import EVAL_REMEDY, SUMMARY_COLUMNS
+from workbench.evaluation.report_tables import digits_for
 from workbench.evaluation.suite import GateConfig, Suite, SystemEntry, load_suite
 from workbench.evaluation.systems import BASELINES
 
@@ -335,9 +336,11 @@ def result_lines(result: CompareResult, names: dict[str, str] | None = None) -> 
            f"  {'metric':<16} {'challenger':>10} {'champion':>10} {'diff':>8} "
            f"{f'{100 * result.confidence:g}% CI':>19} {'p':>6}  n"]
     for m in result.metrics:
+        # The difference's decimals as the report's compare table writes them.
+        diff = f"+.{digits_for(m.metric, m.delta)}f"
         out.append(f"  {m.metric:<16} {_num(m.challenger):>10} {_num(m.champion):>10} "
-                   f"{_num(m.delta, '+.3f'):>8} [{_num(m.ci_low, '+.3f')}, "
-                   f"{_num(m.ci_high, '+.3f')}] {_num(m.p_value):>6}  {m.n}")
+                   f"{_num(m.delta, diff):>8} [{_num(m.ci_low, diff)}, "
+                   f"{_num(m.ci_high, diff)}] {_num(m.p_value):>6}  {m.n}")
     if result.baselines:
         out.append(f"  baselines for scale ({result.gate_metric}): " + ", ".join(
             f"{name} {_num(means.get(result.gate_metric))}"
