@@ -111,6 +111,7 @@ def test_enough_picks_show_ratings_with_intervals_and_counts(app: Any) -> None:
 def test_leaderboard_shows_the_evaluations_paired_tests(app: Any, web_world: WebWorld) -> None:
     from workbench.evaluation.eval_dirs import find_eval
     from workbench.evaluation.report_data import load_eval
+    from workbench.evaluation.report_tables import digits_for
 
     data = load_eval(find_eval(web_world.root, None))
     expected = data.paired.filter(data.paired["metric"] == data.headline)
@@ -123,8 +124,12 @@ def test_leaderboard_shows_the_evaluations_paired_tests(app: Any, web_world: Web
         zip(expected["system_a"], expected["system_b"], strict=True))
     for row in expected.iter_rows(named=True):
         body = next(body for a, b, body in rows if (a, b) == (row["system_a"], row["system_b"]))
-        assert f"{row['delta']:+.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]" in body
+        # Written as the report writes the same difference (one figure, one way).
+        d = digits_for(row["metric"], row["delta"])
+        assert f"{row['delta']:+.{d}f} [{row['ci_low']:+.{d}f}, {row['ci_high']:+.{d}f}]" in body
         assert f"{row['p_value']:.3f}" in body
+    assert any(abs(r["delta"]) >= 10 for r in expected.iter_rows(named=True)), \
+        "a difference of 10 or more, written with one decimal"
 
 
 def test_leaderboard_tables_sort_with_a_same_origin_script(app: Any) -> None:

@@ -125,12 +125,19 @@ def sort_script() -> str:
 
 
 def _paired_text(row: dict[str, Any]) -> str:
-    """``+0.031 [+0.012, +0.050]`` (the difference A - B and its interval)."""
+    """``+0.031 [+0.012, +0.050]`` (the difference A - B and its interval).
+
+    Decimals as the report writes the same difference
+    (:func:`~workbench.evaluation.report_tables.digits_for`: ``+54.5``, ``+8.017``).
+    """
+    from workbench.evaluation.report_tables import digits_for
+
     values = [row.get(k) for k in ("delta", "ci_low", "ci_high")]
     if any(v is None or v != v for v in values):  # None or NaN
         return "—"
     delta, low, high = values
-    return f"{delta:+.3f} [{low:+.3f}, {high:+.3f}]"
+    d = digits_for(str(row.get("metric") or ""), delta)
+    return f"{delta:+.{d}f} [{low:+.{d}f}, {high:+.{d}f}]"
 
 
 _FIGURE_MD = re.compile(r"!\[(?P<caption>[^\]]*)\]\(leaderboard_files/(?P<name>[\w.-]+)\.png\)")
