@@ -187,3 +187,33 @@ def test_run_page_keeps_its_label_snapshot_after_the_splits_are_made_again(
     assert f"split manifest <code>{run.split_manifest_sha256[:12]}</code>" in page
     assert 'id="splits-made-again"' in page
     assert 'id="split-inputs"' not in page
+
+
+def test_leaderboard_leads_with_the_verdict_of_eval_compare(
+        web_world: WebWorld, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The analyst's decision (challenger vs champion) is on the page as the report gives it."""
+    from workbench.cli import main
+    from workbench.core.layout import Layout
+    from workbench.core.manifests import CompareResult
+
+    root = tmp_path_factory.mktemp("verdict") / "data"
+    shutil.copytree(web_world.root, root)
+    client = sign_in(create_app(root, web_world.cfg), ANALYST)
+    page = client.get("/leaderboard").text
+    card = page.split('<section class="card" id="comparison">', 1)[1].split("</section>", 1)[0]
+    assert "No comparison in this evaluation yet" in card
+    assert "workbench eval compare" in card
+    with pytest.raises(SystemExit):
+        main(["eval", "compare", "template", "--against", "retrieval", "--eval-id",
+              web_world.eval_id, "--data-dir", str(root)])
+    saved = CompareResult.model_validate_json(
+        Layout(root).compare(web_world.eval_id).read_text(encoding="utf-8"))
+    # The evaluation's trained run is no baseline "for scale".
+    assert saved.baselines == {}
+    page = client.get("/leaderboard").text
+    card = page.split('<section class="card" id="comparison">', 1)[1].split("</section>", 1)[0]
+    verdict = "challenger wins" if saved.wins else "challenger does not win"
+    assert f"Verdict: {verdict}</p>" in card
+    assert page.index('id="comparison"') < page.index("Paired tests on")
+    gate = re.findall(r'<tr data-passed="([01])"[^>]*><td>(.*?)</td>', card, re.S)
+    assert gate == [("1" if c.passed else "0", c.name) for c in saved.conditions]

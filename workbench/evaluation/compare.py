@@ -162,16 +162,18 @@ def compare_eval(data_dir: Path, eval_id: str, challenger: str, champion: str, *
     summary = read_parquet_checked(eval_dir / "summary.parquet", SUMMARY_COLUMNS,
                                    remedy=EVAL_REMEDY).filter(pl.col("task") == task)
     metrics = _paired_metrics(scores.filter(pl.col("task") == task), summary, ch, cp, suite)
+    systems_lineage = read_manifest(eval_dir / "manifest.json", EvalManifest).systems
+    # For scale, the baselines only: another trained system of the evaluation is no baseline.
     baselines = {
         s: {r["metric"]: r["mean"] for r in summary.filter(pl.col("system") == s).iter_rows(
             named=True)}
-        for s in systems if s not in (ch, cp)}
+        for s in systems if s not in (ch, cp)
+        and (systems_lineage.get(s) or {}).get("kind") == "baseline"}
     checks = _check_pass_rates(eval_dir, task, [ch, cp])
     human = _human_preference(eval_dir, task, ch, cp, suite)
     gate = suite.gate
     gate_metric = gate.metric or suite.ranking_metric
     conditions = verdict(metrics, checks.get(ch), checks.get(cp), human, gate, gate_metric)
-    systems_lineage = read_manifest(eval_dir / "manifest.json", EvalManifest).systems
     held_out = held_out_condition(systems_lineage, ch, cp)
     if held_out is not None:
         conditions.append(held_out)

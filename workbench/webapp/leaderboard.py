@@ -43,6 +43,9 @@ class Leaderboard:
     human_votes: int = 0
     #: Votes a system needs before its rating is shown.
     min_votes: int = 0
+    #: The report's "Challenger vs champion" section (HTML built and escaped by the report
+    #: stage): the verdict of ``eval compare`` on this evaluation, or how to get one.
+    comparison: str = ""
 
 
 def report_cache(data_dir: Path, eval_id: str) -> Path:
@@ -55,7 +58,8 @@ def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
     from workbench.evaluation.bradley_terry import MIN_VOTES
     from workbench.evaluation.eval_dirs import find_eval
     from workbench.evaluation.report import build_report
-    from workbench.evaluation.report_data import load_eval
+    from workbench.evaluation.report_compare import comparison_section
+    from workbench.evaluation.report_data import load_compare, load_eval
     from workbench.evaluation.report_leaderboard import leaderboard_table
 
     try:
@@ -110,7 +114,8 @@ def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
                "split_manifest_sha256": manifest.split_manifest_sha256[:12],
                "headline": data.headline, "ranking": data.ranking},
         tables=[(task, leaderboard_table(data, task).html()) for task in tasks],
-        figures=figures, lineage=lineage, notes=list(data.summary_json.get("notes") or []))
+        figures=figures, lineage=lineage, notes=list(data.summary_json.get("notes") or []),
+        comparison=comparison_section(data, load_compare(data_dir, eval_dir.name)).html)
 
 
 def sort_script() -> str:
