@@ -17,10 +17,11 @@ from typing import Any
 import polars as pl
 import yaml
 
-from workbench.core.errors import DataContractError
+from workbench.core.errors import DataContractError, UnreadableFileError
 from workbench.core.io import read_parquet_checked, sha256_file, write_text_atomic
 from workbench.core.layout import Layout
 from workbench.core.manifests import RunManifest, SplitsManifest, read_manifest
+from workbench.webapp.unreadable import unreadable_name
 
 _NAME = re.compile(r"^[\w.-]{1,120}$")
 
@@ -46,6 +47,9 @@ class Leaderboard:
     #: The report's "Challenger vs champion" section (HTML built and escaped by the report
     #: stage): the verdict of ``eval compare`` on this evaluation, or how to get one.
     comparison: str = ""
+    #: Files of the evaluation that did not read back (relative to the data dir); what they
+    #: feed is left out and the page names them.
+    unreadable: list[str] = field(default_factory=list)
 
 
 def report_cache(data_dir: Path, eval_id: str) -> Path:
@@ -94,6 +98,11 @@ def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
                         "label_snapshot_id": snapshot["id"],
                         "split_manifest_sha256": facts.get("split_manifest_sha256")
                         or manifest.split_manifest_sha256})
+    unreadable: list[str] = []
+    try:
+        comparison = comparison_section(data, load_compare(data_dir, eval_dir.name)).html
+    except UnreadableFileError as exc:  # the rest of the evaluation still shows
+        comparison, unreadable = "", [unreadable_name(exc, data_dir)]
     paired = data.paired.filter(pl.col("metric") == data.headline).sort("task", "system_a",
                                                                         "system_b")
     votes: tuple[list[str], list[str], list[str]] = ([], [], [])
@@ -115,7 +124,7 @@ def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
                "headline": data.headline, "ranking": data.ranking},
         tables=[(task, leaderboard_table(data, task).html()) for task in tasks],
         figures=figures, lineage=lineage, notes=list(data.summary_json.get("notes") or []),
-        comparison=comparison_section(data, load_compare(data_dir, eval_dir.name)).html)
+        comparison=comparison, unreadable=unreadable)
 
 
 def sort_script() -> str:
