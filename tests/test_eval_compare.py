@@ -281,3 +281,56 @@ def test_rating_an_unknown_system_or_task_names_what_the_evaluation_has(
                          "--data-dir", root], capsys)
     assert code == 2
     assert err.strip() == "error: evaluation to-rate has no task 'nosuch'; its tasks: brief_to_ad"
+
+
+def test_a_base_champion_that_now_means_another_model_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """'base' is the newest run's base: a later run must not swap the champion silently."""
+    import shutil
+
+    from tests.eval_data import make_fake_run, make_splits, make_tiny_base
+
+    root = tmp_path / "data"
+    make_splits(root)
+    first = make_tiny_base(tmp_path / "base-1", root)
+    make_fake_run(root, first, "tiny-20260101-000000-abcd")
+    suite = tmp_path / "cmp.yaml"
+    suite.write_text(SUITE, encoding="utf-8")
+    code, out, _ = _cli(["eval", "promote", "base", "--data-dir", str(root)], capsys)
+    assert code == 0, out
+    record = ChampionRecord.model_validate_json(
+        Layout(root).champion.read_text(encoding="utf-8"))
+    assert record.current.base_model == str(first.resolve())
+    # An evaluation of 'base' while it is still that model compares against it.
+    run_entries = "systems: [retrieval, template, base]"
+    (tmp_path / "with-base.yaml").write_text(SUITE.replace("systems: [retrieval, template]",
+                                                           run_entries), encoding="utf-8")
+    code, out, _ = _cli(["eval", "run", str(tmp_path / "with-base.yaml"), "--eval-id",
+                         "with-base", "--data-dir", str(root), "--quiet"], capsys)
+    assert code == 0, out
+    code, out, err = _cli(["eval", "compare", "template", "--eval-id", "with-base",
+                           "--data-dir", str(root)], capsys)
+    assert code in (0, 1), err
+    assert "template (challenger) vs base (champion)" in out
+    # A newer run on another base: 'base' now means that one.
+    second = tmp_path / "base-2"
+    shutil.copytree(first, second)
+    make_fake_run(root, second, "tiny-20260102-000000-abcd")
+    code, _, err = _cli(["eval", "compare", "template", "--suite", str(suite), "--data-dir",
+                         str(root), "--quiet"], capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert f"the champion 'base' was promoted as {first.resolve()}" in err
+    assert f"'base' now is {second.resolve()}" in err
+    # The evaluation made before still scored the promoted base: comparing on it is fine.
+    code, out, err = _cli(["eval", "compare", "template", "--eval-id", "with-base",
+                           "--data-dir", str(root)], capsys)
+    assert code in (0, 1), err
+    # One made after scored the other base: refused.
+    code, out, _ = _cli(["eval", "run", str(tmp_path / "with-base.yaml"), "--eval-id",
+                         "after", "--data-dir", str(root), "--quiet"], capsys)
+    assert code == 0, out
+    code, _, err = _cli(["eval", "compare", "template", "--eval-id", "after", "--data-dir",
+                         str(root)], capsys)
+    assert code == 2
+    assert f"'base' in evaluation after is {second.resolve()}" in err

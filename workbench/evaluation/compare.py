@@ -34,9 +34,10 @@ from workbench.core.manifests import (
     read_manifest,
     write_manifest,
 )
+from workbench.core.models import default_base
 from workbench.core.runs import finished_run_dir, model_display_name
 from workbench.evaluation.bootstrap import paired_bootstrap
-from workbench.evaluation.champion import current_champion
+from workbench.evaluation.champion import check_champion_base, current_champion
 from workbench.evaluation.held_out import held_out_condition
 from workbench.evaluation.report_data import EVAL_REMEDY, SUMMARY_COLUMNS
 from workbench.evaluation.report_tables import digits_for
@@ -95,6 +96,9 @@ def compare(data_dir: Path, cfg: ProjectConfig, challenger: str, *, against: str
     if against is None:
         record = current_champion(data_dir)
         against = record.ref
+        if eval_id is None and record.ref == "base":
+            check_champion_base(record, default_base(data_dir, cfg.generation.base_model),
+                                where="now")
     challenger, against = pin_ref(data_dir, challenger), pin_ref(data_dir, against)
     if eval_id is not None:
         return compare_eval(data_dir, find_eval(data_dir, eval_id).name, challenger, against,
@@ -151,6 +155,10 @@ def compare_eval(data_dir: Path, eval_id: str, challenger: str, champion: str, *
     systems = list(dict.fromkeys(scores["system"].to_list()))
     ch = _system_name(eval_dir, challenger, systems)
     cp = _system_name(eval_dir, champion, systems)
+    systems_lineage = read_manifest(eval_dir / "manifest.json", EvalManifest).systems
+    if champion_record is not None:
+        check_champion_base(champion_record, (systems_lineage.get(cp) or {}).get("model_dir"),
+                            where=f"in evaluation {eval_dir.name}")
     if ch == cp:
         msg = f"challenger and champion are the same system '{ch}'"
         raise ConfigError(msg)
@@ -162,7 +170,6 @@ def compare_eval(data_dir: Path, eval_id: str, challenger: str, champion: str, *
     summary = read_parquet_checked(eval_dir / "summary.parquet", SUMMARY_COLUMNS,
                                    remedy=EVAL_REMEDY).filter(pl.col("task") == task)
     metrics = _paired_metrics(scores.filter(pl.col("task") == task), summary, ch, cp, suite)
-    systems_lineage = read_manifest(eval_dir / "manifest.json", EvalManifest).systems
     # For scale, the baselines only: another trained system of the evaluation is no baseline.
     baselines = {
         s: {r["metric"]: r["mean"] for r in summary.filter(pl.col("system") == s).iter_rows(
