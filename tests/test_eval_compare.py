@@ -334,3 +334,9 @@ def test_a_base_champion_that_now_means_another_model_is_refused(
                          str(root)], capsys)
     assert code == 2
     assert f"'base' in evaluation after is {second.resolve()}" in err
+    # The champion's history has a point for the evaluation of the promoted base only.
+    from workbench.evaluation.report_history import history_points
+
+    points = history_points(root, ChampionRecord.model_validate_json(
+        Layout(root).champion.read_text(encoding="utf-8")))
+    assert [p["eval_id"] for p in points] == ["with-base"]
