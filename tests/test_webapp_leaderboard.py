@@ -217,3 +217,39 @@ def test_leaderboard_leads_with_the_verdict_of_eval_compare(
     assert page.index('id="comparison"') < page.index("Paired tests on")
     gate = re.findall(r'<tr data-passed="([01])"[^>]*><td>(.*?)</td>', card, re.S)
     assert gate == [("1" if c.passed else "0", c.name) for c in saved.conditions]
+
+
+def test_dashboard_writes_progress_as_label_status_does(
+        web_world: WebWorld, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The curation dashboard (an analyst page beside the leaderboard) and `workbench label
+    status` print one figure one way: done share, median seconds per item."""
+    import polars as pl
+
+    from workbench.core.layout import Layout
+    from workbench.labeling.pull import write_snapshot
+    from workbench.labeling.records import ProjectProgress
+    from workbench.labeling.status import render, run_status
+
+    root = tmp_path_factory.mktemp("progress") / "data"
+    shutil.copytree(web_world.root, root)
+    lay = Layout(root)
+    # The last pull again, with the server's project counters it records (Label Studio's
+    # own are what `label status` reads back without a server).
+    write_snapshot(root, pl.read_parquet(lay.annotations), pl.read_parquet(lay.label_quarantine),
+                   inputs=[], projects=[ProjectProgress("group-1", 1, 178, 173, 173),
+                                        ProjectProgress("group-2", 2, 3, 2, 2)])
+    report = run_status(root, web_world.cfg, from_file=True)
+    assert [p.key for p in report.projects] == ["group-1", "group-2"]
+    cli = "\n".join(render(report))
+    page = sign_in(create_app(root, web_world.cfg), ANALYST).get("/dashboard").text
+    table = page.split('<table id="progress">', 1)[1].split("</table>", 1)[0]
+    for p in report.projects:
+        row = re.search(rf"<tr><td>{re.escape(p.key)}</td>(.*?)</tr>", table, re.S).group(1)
+        shown = re.search(r"</meter> ([^<]+)</td>", row).group(1)
+        assert re.search(rf"^{re.escape(p.key)}\s.*\s{re.escape(shown)}\s", cli, re.M), (shown, cli)
+        assert re.fullmatch(r"\d+\.\d%", shown)
+    annotators = page.split('<table id="annotators">', 1)[1].split("</table>", 1)[0]
+    for a in report.annotators.iter_rows(named=True):
+        cell = re.search(rf"<td>{re.escape(a['annotator'])}</td><td class=\"num\">\d+</td>"
+                         r"<td class=\"num\">([^<]+)</td>", annotators).group(1)
+        assert re.search(rf"{re.escape(a['annotator'])}\s+\d+\s+\d+\s+{re.escape(cell)}", cli)
