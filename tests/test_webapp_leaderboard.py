@@ -253,3 +253,22 @@ def test_dashboard_writes_progress_as_label_status_does(
         cell = re.search(rf"<td>{re.escape(a['annotator'])}</td><td class=\"num\">\d+</td>"
                          r"<td class=\"num\">([^<]+)</td>", annotators).group(1)
         assert re.search(rf"{re.escape(a['annotator'])}\s+\d+\s+\d+\s+{re.escape(cell)}", cli)
+
+
+def test_run_page_says_which_train_loss_is_which(app: Any, web_world: WebWorld) -> None:
+    """`train ls` shows the last logged loss as the train loss; the run page, beside the
+    trainer's mean ``train_loss``, says which is which (two values, one name otherwise)."""
+    from tests.webapp_world import RUN_ID
+    from workbench.core.runs import find_run
+    from workbench.webapp.formatting import sig3
+
+    run = find_run(web_world.root, RUN_ID)
+    assert run is not None
+    last = run.last_metrics
+    page = sign_in(app, ANALYST).get(f"/runs/{RUN_ID}").text
+    table = page.split('<table id="run-metrics">', 1)[1].split("</table>", 1)[0]
+    row = re.search(r"<tr><td>loss <span class=\"meta\">· ([^<]+)</span></td>"
+                    r"<td class=\"num\">([^<]+)</td>", table)
+    assert row is not None, table
+    assert "last logged step" in row.group(1)
+    assert row.group(2) == sig3(last["loss"])
