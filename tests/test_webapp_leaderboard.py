@@ -272,3 +272,14 @@ def test_run_page_says_which_train_loss_is_which(app: Any, web_world: WebWorld) 
     assert row is not None, table
     assert "last logged step" in row.group(1)
     assert row.group(2) == sig3(last["loss"])
+
+
+def test_studio_picks_name_models_as_the_studio_does(app: Any) -> None:
+    """The picks table names each model as the studio's model list does, not by its ref."""
+    from workbench.webapp.model_labels import FIXED_LABELS
+
+    pick(sign_in(app, MARKETER_A), 0, "template")
+    page = sign_in(app, ANALYST).get("/leaderboard").text
+    table = page.split('<table id="studio-picks">', 1)[1].split("</table>", 1)[0]
+    names = dict(re.findall(r'<tr data-model="([^"]+)"><td>([^<]+)</td>', table))
+    assert names == {m: FIXED_LABELS[m] for m in ("template", "retrieval")}

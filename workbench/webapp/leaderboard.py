@@ -305,6 +305,7 @@ def studio_preferences(data_dir: Path) -> StudioPreferences | None:
     enough votes.
     """
     from workbench.evaluation.bradley_terry import MIN_VOTES
+    from workbench.webapp.model_labels import model_label
     from workbench.webapp.studio import preferences_path, studio_votes
 
     path = preferences_path(data_dir)
@@ -320,7 +321,8 @@ def studio_preferences(data_dir: Path) -> StudioPreferences | None:
     pick_counts = dict(prefs.group_by("model").len().iter_rows())
     no_votes = {"votes": 0, "enough_votes": False, "rating": None, "win_text": "—",
                 "rating_text": "no vote yet"}
-    models = [{**voted.get(m, no_votes), "model": m, "briefs": int(n),
+    models = [{**voted.get(m, no_votes), "model": m, "label": model_label(data_dir, m),
+               "briefs": int(n),
                "picks": int(pick_counts.get(m, 0)), "pick_rate": pick_counts.get(m, 0) / n}
               for m, n in shown_counts.items()]
     # Rated models first (strongest first), then by pick rate.
