@@ -298,6 +298,7 @@ def test_a_base_champion_that_now_means_another_model_is_refused(
     suite.write_text(SUITE, encoding="utf-8")
     code, out, _ = _cli(["eval", "promote", "base", "--data-dir", str(root)], capsys)
     assert code == 0, out
+    assert f"  base is {first.resolve()} (pinned" in out
     record = ChampionRecord.model_validate_json(
         Layout(root).champion.read_text(encoding="utf-8"))
     assert record.current.base_model == str(first.resolve())
