@@ -386,3 +386,23 @@ def test_eval_run_prints_each_figure_as_the_report_writes_it(report: dict[str, A
                 line, cells)
             compared += 1
     assert compared >= 6
+
+
+def test_human_ratings_read_the_same_in_the_report_and_the_web_app(
+        report: dict[str, Any]) -> None:
+    """One set of votes, one rating interval: the web app's table and the report's BT table."""
+    from workbench.evaluation.ratings_pull import rating_votes
+    from workbench.webapp.leaderboard import preference_rows
+
+    md = report["out"].markdown.read_text(encoding="utf-8")
+    bt = md.split("### Bradley-Terry strengths", 1)[1].split("\n### ", 1)[0]
+    rows = [[c.strip() for c in line.strip("|").split("|")]
+            for line in bt.splitlines() if re.match(r"\| \d+ \|", line)]
+    ratings = pl.read_parquet(report["result"].out_dir / "ratings.parquet")
+    votes = rating_votes(ratings)
+    web = {r["system"]: r for r in preference_rows(
+        *votes, systems=[s for s in report["result"].systems if s in {*votes[0], *votes[1]}])}
+    assert rows
+    for _, system, rating, _votes, win in rows:
+        assert web[system]["rating_text"] == rating, system
+        assert web[system]["win_text"] == win, system
