@@ -48,7 +48,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     make_splits(root)
     base = make_tiny_base(root / "tiny-base", root)
     run_dir = make_fake_run(root, base, RUN_ID)
-    trained = run_training_uids(run_dir)
+    trained = run_training_uids(run_dir, root)
     with pytest.raises(SystemExit) as exc:
         main(["curate", "split", "--holdout-channel", "1000", "--data-dir", str(root), "--quiet"])
     assert exc.value.code in (0, None)
@@ -108,7 +108,7 @@ def test_rebuilt_training_data_is_said_to_be_unknown(
     try:
         sft = data / "sft" / "train.parquet"
         pl.read_parquet(sft).head(1).write_parquet(sft)  # what a later build-data leaves
-        assert run_training_uids(world["run_dir"]) is None
+        assert run_training_uids(world["run_dir"], world["root"]) is None
         code, out = _cli(["eval", "run", str(world["suite"]), "--eval-id", "rebuilt",
                           "--data-dir", str(world["root"]), "--quiet"], capsys)
         assert code == 0, out
@@ -135,3 +135,19 @@ def test_a_run_on_the_current_split_gets_no_note(
     assert "not held out" not in out
     manifest = read_manifest(Layout(tmp_path).eval("same") / "manifest.json", EvalManifest)
     assert LINEAGE_KEY not in manifest.systems["tuned"]
+
+
+def test_training_uids_are_found_in_a_moved_data_dir(world: dict[str, Any],
+                                                     tmp_path: Path) -> None:
+    """Manifests record paths as typed (relative to another folder, or the data dir's old
+    place): the run's training data is then looked for under the data dir it is in now."""
+    moved = tmp_path / "moved"
+    shutil.copytree(world["root"], moved)
+    original = Layout(world["root"]).training_data("tiny-test")
+    aside = tmp_path / "aside"
+    original.rename(aside)
+    try:
+        assert run_training_uids(moved / "runs" / RUN_ID, moved) == world["trained"]
+        assert run_training_uids(world["run_dir"], world["root"]) is None
+    finally:
+        aside.rename(original)

@@ -265,17 +265,20 @@ def finished_run_dir(data_dir: Path, run_id: str) -> tuple[Path, Path]:
     return folder, out
 
 
-def run_training_uids(folder: Path) -> frozenset[str] | None:
+def run_training_uids(folder: Path, data_dir: Path) -> frozenset[str] | None:
     """The messages (``uid``) a run trained on: its objective's train rows, and its parent's.
 
     Read from the training data the run recorded (``training/data/<recipe>/``), which a later
     ``train build-data`` of the same recipe overwrites; each file must still have the sha256
-    the run (or its dataset manifest) recorded.
+    the run (or its dataset manifest) recorded. Paths are recorded as they were typed (maybe
+    relative to another working folder), so each is also looked for under ``data_dir``.
 
     Parameters
     ----------
     folder
         The run's folder.
+    data_dir
+        The data dir the run belongs to.
 
     Returns
     -------
@@ -288,9 +291,14 @@ def run_training_uids(folder: Path) -> frozenset[str] | None:
     manifest = read_run_manifest(folder)
     if manifest is None:
         return None
-    data_path = Path(manifest.data_manifest)
-    recorded = {item.path: item.sha256 for item in manifest.inputs if item.role == "training-data"}
-    if not data_path.is_file() or recorded.get(str(data_path)) != sha256_file(data_path):
+    recorded = next((item.sha256 for item in manifest.inputs if item.role == "training-data"),
+                    None)
+    recipe = str(manifest.config.get("name") or "")
+    places = [Path(manifest.data_manifest)]
+    if recipe:
+        places.append(Layout(data_dir).training_data(recipe) / MANIFEST)
+    data_path = next((p for p in places if p.is_file() and sha256_file(p) == recorded), None)
+    if data_path is None:
         return None
     data = read_manifest(data_path, SftDataManifest)
     objective = (manifest.config.get("data") or {}).get("objective", "sft")
@@ -302,9 +310,13 @@ def run_training_uids(folder: Path) -> frozenset[str] | None:
         if not path.is_file() or sha256_file(path) != output.sha256:
             return None
         uids.update(pl.read_parquet(path, columns=["uid"])["uid"].drop_nulls().to_list())
-    parents = [Path(item.path).parent for item in manifest.inputs if item.role == "parent-run"]
-    for parent in parents:
-        inherited = run_training_uids(parent)
+    for item in manifest.inputs:
+        if item.role != "parent-run":
+            continue
+        parent = Path(item.path).parent
+        if not parent.is_dir():
+            parent = Layout(data_dir).run(parent.name)
+        inherited = run_training_uids(parent, data_dir)
         if inherited is None:
             return None
         uids |= inherited

@@ -47,7 +47,7 @@ class NotHeldOut:
 
 def not_held_out(lineage: Mapping[str, Mapping[str, Any]],
                  items: Mapping[str, Sequence[EvalItem]], split_manifest_sha256: str,
-                 ) -> list[NotHeldOut]:
+                 data_dir: Path) -> list[NotHeldOut]:
     """The trained systems whose training split is not the evaluation's and may overlap it.
 
     Parameters
@@ -58,6 +58,8 @@ def not_held_out(lineage: Mapping[str, Mapping[str, Any]],
         Task -> the evaluation's items.
     split_manifest_sha256
         The sha256 of the split manifest the items were drawn from.
+    data_dir
+        The data dir of the runs.
 
     Returns
     -------
@@ -73,7 +75,7 @@ def not_held_out(lineage: Mapping[str, Mapping[str, Any]],
         who = f"system '{name}' ({run_display_name(str(facts['run_id']))})"
         where = (f"was trained on another split (split manifest {str(trained_on)[:12]}; this "
                  f"evaluation's is {split_manifest_sha256[:12]})")
-        seen = run_training_uids(Path(str(facts["run_dir"])))
+        seen = run_training_uids(Path(str(facts["run_dir"])), data_dir)
         if seen is None:
             found.append(NotHeldOut(name, None, (
                 f"not held out: {who} {where} and its training messages can no longer be read "

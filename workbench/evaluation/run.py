@@ -282,7 +282,7 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
         raise DataContractError(msg)
     split_manifest_sha256 = sha256_file(split_manifest_path)
     trained_on_items = not_held_out({s.name: s.lineage for s in systems}, items,
-                                    split_manifest_sha256)
+                                    split_manifest_sha256, data_dir)
     notes += [found.note for found in trained_on_items]
     norm = _normalizer(suite, cfg)
     checker = OutputChecker(splits["train"], cfg, system_prompt=(
