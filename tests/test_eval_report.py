@@ -406,3 +406,16 @@ def test_human_ratings_read_the_same_in_the_report_and_the_web_app(
     for _, system, rating, _votes, win in rows:
         assert web[system]["rating_text"] == rating, system
         assert web[system]["win_text"] == win, system
+
+
+def test_loss_curves_find_a_run_recorded_relative_to_another_folder(
+        report: dict[str, Any]) -> None:
+    """An evaluation run with ``--data-dir data`` records ``data/runs/<id>``; a report built
+    from another working folder still finds the run in its data dir."""
+    from workbench.evaluation.report_figures import run_records
+
+    run_id = "tiny-20260101-000000-beef"
+    lineage = {"tuned": {"run_id": run_id, "run_dir": f"data/runs/{run_id}"}}
+    records = run_records(report["root"], lineage)
+    assert set(records) == {run_id}
+    assert records[run_id][0]["loss"] == 5.0
