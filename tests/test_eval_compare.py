@@ -341,3 +341,11 @@ def test_a_base_champion_that_now_means_another_model_is_refused(
     points = history_points(root, ChampionRecord.model_validate_json(
         Layout(root).champion.read_text(encoding="utf-8")))
     assert [p["eval_id"] for p in points] == ["with-base"]
+    # The web leaderboard's lineage names the folder 'base' was in that evaluation.
+    from workbench.webapp.leaderboard import latest_leaderboard
+
+    board = latest_leaderboard(root)
+    assert board is not None
+    assert board.eval_id == "after"
+    row = next(r for r in board.lineage if r["system"] == "base")
+    assert row["base_model"] == str(second.resolve())

@@ -94,7 +94,11 @@ def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
         # A fine-tuned system's labels are those of its run; a baseline's, the evaluation's.
         snapshot = facts.get("label_snapshot") or manifest.label_snapshot.model_dump()
         lineage.append({"system": name, "kind": facts.get("kind"), "run_id": facts.get("run_id"),
-                        "recipe": facts.get("recipe"), "base_model": facts.get("base_model"),
+                        "recipe": facts.get("recipe"),
+                        # A local model (the ``base`` system) has no base name: its folder.
+                        "base_model": facts.get("base_model") or (
+                            _shown_path(data_dir, str(facts["model_dir"]))
+                            if facts.get("model_dir") else None),
                         "label_snapshot_id": snapshot["id"],
                         "split_manifest_sha256": facts.get("split_manifest_sha256")
                         or manifest.split_manifest_sha256})
