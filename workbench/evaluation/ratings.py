@@ -159,7 +159,8 @@ class PushResult:
 
     url: str
     likert_project: int
-    pairwise_project: int
+    #: None when there is no pair to compare (one system): no empty project is made.
+    pairwise_project: int | None
     likert_tasks: int
     pairwise_tasks: int
     items: int
@@ -168,9 +169,11 @@ class PushResult:
 
     def line(self) -> str:
         """One-line summary."""
+        pairs = (f"{self.pairwise_tasks} pairwise tasks (project {self.pairwise_project})"
+                 if self.pairwise_project is not None
+                 else "no pairwise project (fewer than two systems to compare)")
         return (f"pushed {self.items} items x {len(self.systems)} systems: "
-                f"{self.likert_tasks} Likert tasks (project {self.likert_project}), "
-                f"{self.pairwise_tasks} pairwise tasks (project {self.pairwise_project}); "
+                f"{self.likert_tasks} Likert tasks (project {self.likert_project}), {pairs}; "
                 f"excluded empty or failed candidates: {self.excluded.text()} "
                 f"-> {self.url}/projects/{self.likert_project}")
 
@@ -322,13 +325,14 @@ def push_ratings(data_dir: Path, eval_dir: Path, *, task: str = "brief_to_ad",
             label_config=likert_config(),
             description=f"Score each ad 1-5 on four criteria ({eval_id}, {task}).",
             expert_instruction=likert_instructions(), show_instruction=True)["id"]
-        pair_project = ls.create_project(
-            title=project_title("pairwise", eval_id, stamp, MAX_TITLE),
-            label_config=pairwise_config(),
-            description=f"Pick the ad you would rather publish ({eval_id}, {task}).",
-            expert_instruction=pairwise_instructions(), show_instruction=True)["id"]
         ls.import_tasks(likert_project, likert)
-        if pairwise:
+        pair_project = None
+        if pairwise:  # raters never get an empty project to open
+            pair_project = ls.create_project(
+                title=project_title("pairwise", eval_id, stamp, MAX_TITLE),
+                label_config=pairwise_config(),
+                description=f"Pick the ad you would rather publish ({eval_id}, {task}).",
+                expert_instruction=pairwise_instructions(), show_instruction=True)["id"]
             ls.import_tasks(pair_project, pairwise)
     write_parquet_atomic(out / "keys.parquet", keys)
     systems_used = sorted(set(keys["system"].drop_nulls().to_list()))
