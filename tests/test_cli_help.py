@@ -53,3 +53,18 @@ def test_generate_and_rag_search_show_their_defaults(capsys: Any) -> None:
         for needle in needles:
             assert needle in out
         assert out.count("default") >= len(needles)
+
+
+@pytest.mark.parametrize("argv", [["serve", "--port", "99999"], ["label", "serve", "--port", "0"],
+                                  ["label", "serve", "--port", "70000"]])
+def test_a_port_out_of_range_is_one_line_exit_2(argv: list[str], tmp_path: Any,
+                                                capsys: Any) -> None:
+    """Not the socket's OverflowError traceback: the option names its range."""
+    from workbench.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main([*argv, "--data-dir", str(tmp_path)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "Invalid value for '--port'" in err

@@ -263,3 +263,89 @@ def test_human_preference_enters_the_gate(world: dict[str, Any],
     assert code == 1
     assert "human win rate of retrieval over template: 0.00 [0.00, 0.28] " in out
     assert "[FAIL] human win rate" in out
+
+
+def test_rating_an_unknown_system_or_task_names_what_the_evaluation_has(
+        world: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    """Before any Label Studio call: one line, exit 2, the evaluation's own names listed."""
+    root = str(world["root"])
+    code, out, _ = _cli(["eval", "run", str(world["suite"]), "--eval-id", "to-rate",
+                         "--data-dir", root, "--quiet"], capsys)
+    assert code == 0, out
+    code, _, err = _cli(["eval", "rate", "push", "--eval-id", "to-rate", "--system", "templat",
+                         "--data-dir", root], capsys)
+    assert code == 2
+    assert err.strip() == ("error: evaluation to-rate has no system 'templat' (did you mean "
+                           "'template'?); its systems: retrieval, template")
+    code, _, err = _cli(["eval", "rate", "push", "--eval-id", "to-rate", "--task", "nosuch",
+                         "--data-dir", root], capsys)
+    assert code == 2
+    assert err.strip() == "error: evaluation to-rate has no task 'nosuch'; its tasks: brief_to_ad"
+
+
+def test_a_base_champion_that_now_means_another_model_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """'base' is the newest run's base: a later run must not swap the champion silently."""
+    import shutil
+
+    from tests.eval_data import make_fake_run, make_splits, make_tiny_base
+
+    root = tmp_path / "data"
+    make_splits(root)
+    first = make_tiny_base(tmp_path / "base-1", root)
+    make_fake_run(root, first, "tiny-20260101-000000-abcd")
+    suite = tmp_path / "cmp.yaml"
+    suite.write_text(SUITE, encoding="utf-8")
+    code, out, _ = _cli(["eval", "promote", "base", "--data-dir", str(root)], capsys)
+    assert code == 0, out
+    assert f"  base is {first.resolve()} (pinned" in out
+    record = ChampionRecord.model_validate_json(
+        Layout(root).champion.read_text(encoding="utf-8"))
+    assert record.current.base_model == str(first.resolve())
+    # An evaluation of 'base' while it is still that model compares against it.
+    run_entries = "systems: [retrieval, template, base]"
+    (tmp_path / "with-base.yaml").write_text(SUITE.replace("systems: [retrieval, template]",
+                                                           run_entries), encoding="utf-8")
+    code, out, _ = _cli(["eval", "run", str(tmp_path / "with-base.yaml"), "--eval-id",
+                         "with-base", "--data-dir", str(root), "--quiet"], capsys)
+    assert code == 0, out
+    code, out, err = _cli(["eval", "compare", "template", "--eval-id", "with-base",
+                           "--data-dir", str(root)], capsys)
+    assert code in (0, 1), err
+    assert "template (challenger) vs base (champion)" in out
+    # A newer run on another base: 'base' now means that one.
+    second = tmp_path / "base-2"
+    shutil.copytree(first, second)
+    make_fake_run(root, second, "tiny-20260102-000000-abcd")
+    code, _, err = _cli(["eval", "compare", "template", "--suite", str(suite), "--data-dir",
+                         str(root), "--quiet"], capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert f"the champion 'base' was promoted as {first.resolve()}" in err
+    assert f"'base' now is {second.resolve()}" in err
+    # The evaluation made before still scored the promoted base: comparing on it is fine.
+    code, out, err = _cli(["eval", "compare", "template", "--eval-id", "with-base",
+                           "--data-dir", str(root)], capsys)
+    assert code in (0, 1), err
+    # One made after scored the other base: refused.
+    code, out, _ = _cli(["eval", "run", str(tmp_path / "with-base.yaml"), "--eval-id",
+                         "after", "--data-dir", str(root), "--quiet"], capsys)
+    assert code == 0, out
+    code, _, err = _cli(["eval", "compare", "template", "--eval-id", "after", "--data-dir",
+                         str(root)], capsys)
+    assert code == 2
+    assert f"'base' in evaluation after is {second.resolve()}" in err
+    # The champion's history has a point for the evaluation of the promoted base only.
+    from workbench.evaluation.report_history import history_points
+
+    points = history_points(root, ChampionRecord.model_validate_json(
+        Layout(root).champion.read_text(encoding="utf-8")))
+    assert [p["eval_id"] for p in points] == ["with-base"]
+    # The web leaderboard's lineage names the folder 'base' was in that evaluation.
+    from workbench.webapp.leaderboard import latest_leaderboard
+
+    board = latest_leaderboard(root)
+    assert board is not None
+    assert board.eval_id == "after"
+    row = next(r for r in board.lineage if r["system"] == "base")
+    assert row["base_model"] == str(second.resolve())

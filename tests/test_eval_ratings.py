@@ -226,3 +226,25 @@ def test_no_pushed_task_shows_an_empty_ad(eval_dir: tuple[Path, Path],
                for c in ("Fluency", "Relevance", "Catchiness"))
     assert projects["pairwise"]["title"].startswith("Pick the better ad")
     assert "rather publish" in projects["pairwise"]["expert_instruction"]
+
+
+def test_one_system_gets_no_empty_pairwise_project(eval_dir: tuple[Path, Path],
+                                                   label_studio: dict[str, str]) -> None:
+    """Rating one system: its Likert project only (no "Pick the better ad" project with no
+    task for raters to open), and the pull reads what there is."""
+    from workbench.evaluation.ratings import push_ratings
+    from workbench.evaluation.ratings_pull import pull_ratings
+
+    data_dir, folder = eval_dir
+    with _api(label_studio) as ls:
+        before = {p["id"] for p in ls.projects()}
+    pushed = push_ratings(data_dir, folder, n_items=3, seed=1, systems=["good"])
+    assert (pushed.likert_tasks, pushed.pairwise_tasks, pushed.pairwise_project) == (3, 0, None)
+    assert "no pairwise project (fewer than two systems to compare)" in pushed.line()
+    with _api(label_studio) as ls:
+        made = {p["id"] for p in ls.projects()}
+    assert made - before == {pushed.likert_project}
+    push = json.loads((folder / "ratings" / "push.json").read_text())
+    assert push["projects"] == {"likert": pushed.likert_project, "pairwise": None}
+    pulled = pull_ratings(data_dir, folder)
+    assert (pulled.likert_ratings, pulled.pairwise_votes) == (0, 0)

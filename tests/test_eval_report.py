@@ -345,3 +345,77 @@ def test_errors_and_moderation_sections(report: dict[str, Any]) -> None:
     for tag, reason in summary["moderation"]["not_measured"].items():
         assert f'data-tag="{tag}"' in moderation
         assert html_escape(reason) in moderation
+
+
+def test_history_skips_an_evaluation_without_the_champion_quietly(
+        report: dict[str, Any]) -> None:
+    """A champion no kept evaluation scored adds no point and no library warning to the output."""
+    import warnings
+
+    from workbench.core.manifests import ChampionEntry, ChampionRecord
+    from workbench.evaluation.report_history import history_points
+
+    absent = ChampionEntry(ref="run:tiny-20250101-000000-dead", promoted_by="tester",
+                           promoted_at="2020-01-01T00:00:00+00:00")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert history_points(report["root"], ChampionRecord(history=[absent])) == []
+
+
+def test_eval_run_prints_each_figure_as_the_report_writes_it(report: dict[str, Any]) -> None:
+    """`eval run`'s table and the report's leaderboard show one number one way (CLI, report and
+    the web app, which shows the report's tables): ranking metric with its interval, plain
+    metric, check pass rate, novelty."""
+    result = report["result"]
+    headline = "chrf"
+    printed = "\n".join(result.lines(headline))
+    md = report["out"].markdown.read_text(encoding="utf-8")
+    compared = 0
+    for task in result.items:
+        table = md.split(f"### {task}\n", 1)[1].split("\n\n### ", 1)[0]
+        rows = [[c.strip() for c in line.strip("|").split("|")]
+                for line in table.splitlines() if re.match(r"\| \d+ \|", line)]
+        assert rows, task
+        for cells in rows:
+            ranked, plain, passed, novelty = cells[2:6]
+            line = next(li for li in printed.splitlines()
+                        if re.match(rf"\s+{cells[0]}\. {re.escape(cells[1].split()[0])}\s", li)
+                        and li in printed.split(f"  {task} (", 1)[1])
+            assert (f" {ranked}  {headline} {plain.split(' [')[0]}  passed "
+                    f"{passed.split(' [')[0]}  novelty {novelty.split(' [')[0]}  ") in line, (
+                line, cells)
+            compared += 1
+    assert compared >= 6
+
+
+def test_human_ratings_read_the_same_in_the_report_and_the_web_app(
+        report: dict[str, Any]) -> None:
+    """One set of votes, one rating interval: the web app's table and the report's BT table."""
+    from workbench.evaluation.ratings_pull import rating_votes
+    from workbench.webapp.leaderboard import preference_rows
+
+    md = report["out"].markdown.read_text(encoding="utf-8")
+    bt = md.split("### Bradley-Terry strengths", 1)[1].split("\n### ", 1)[0]
+    rows = [[c.strip() for c in line.strip("|").split("|")]
+            for line in bt.splitlines() if re.match(r"\| \d+ \|", line)]
+    ratings = pl.read_parquet(report["result"].out_dir / "ratings.parquet")
+    votes = rating_votes(ratings)
+    web = {r["system"]: r for r in preference_rows(
+        *votes, systems=[s for s in report["result"].systems if s in {*votes[0], *votes[1]}])}
+    assert rows
+    for _, system, rating, _votes, win in rows:
+        assert web[system]["rating_text"] == rating, system
+        assert web[system]["win_text"] == win, system
+
+
+def test_loss_curves_find_a_run_recorded_relative_to_another_folder(
+        report: dict[str, Any]) -> None:
+    """An evaluation run with ``--data-dir data`` records ``data/runs/<id>``; a report built
+    from another working folder still finds the run in its data dir."""
+    from workbench.evaluation.report_figures import run_records
+
+    run_id = "tiny-20260101-000000-beef"
+    lineage = {"tuned": {"run_id": run_id, "run_dir": f"data/runs/{run_id}"}}
+    records = run_records(report["root"], lineage)
+    assert set(records) == {run_id}
+    assert records[run_id][0]["loss"] == 5.0

@@ -238,6 +238,11 @@ def test_retrieval_scope_widens(world: dict[str, Any], tmp_path: Path) -> None:
     elsewhere = load_brief(write_brief(tmp_path, "b1", target_channel="No Such Channel"))
     (frame,) = gen(world, ["template"], brief=elsewhere, n=1)
     assert frame["retrieval_scope"][0] == "vertical"
+    # Said where `generate` prints its notes, not only recorded in the file.
+    (out,) = generate([elsewhere], ["template"], world["data"], world["cfg"], n=1)
+    assert any(note.startswith("target channel: no indexed ad has channel 'No Such Channel'")
+               and note.endswith("the past ads in the prompt come from: vertical")
+               for note in out.notes), out.notes
     media = load_brief(write_brief(tmp_path, "b2", vertical="Media"))
     (frame,) = gen(world, ["template"], brief=media, n=1)
     assert frame["retrieval_scope"][0] == "channel"

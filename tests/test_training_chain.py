@@ -151,6 +151,12 @@ def test_compare_and_ls_show_both_runs(data_dir: Path, chain: Any) -> None:
     listing = format_runs(run_rows(data_dir))
     assert "hyperparameters" in listing.splitlines()[0]
     assert "r=8 alpha=16 lr=0.003" in listing
+    # One loss, one way: `train compare` prints the last train loss as `train ls` does.
+    last = next(line for line in table.splitlines() if line.startswith("last train loss"))
+    for r in rows:
+        assert r.last_train_loss is not None
+        assert f"{r.last_train_loss:.3f}" in last
+        assert f"{r.last_train_loss:.3f}" in listing
 
 
 def test_web_comparison_shows_train_compare_data(data_dir: Path, chain: Any) -> None:

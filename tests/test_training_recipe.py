@@ -147,8 +147,16 @@ def test_overrides_and_recipe_names() -> None:
     assert r.data.context_ads == 0
     with pytest.raises(ConfigError, match=r"expected dotted\.key=value"):
         load_recipe("tiny-cpu", ["training.max_steps"])
-    with pytest.raises(ConfigError, match=r"with overrides.*unknown key 'lora\.rank'"):
+    with pytest.raises(ConfigError, match=r"with --set overrides.*unknown key 'lora\.rank'"):
         load_recipe("tiny-cpu", ["lora.rank=4"])
+    # The installed package's folder is no path a user knows: the file is named by its role.
+    from workbench.core.resources import defaults_root, packaged
+
+    with pytest.raises(ConfigError) as exc:
+        load_recipe(packaged("training/recipes/tiny-cpu.yaml"), ["lora.rank=4"])
+    assert str(exc.value).startswith("the packaged default training/recipes/tiny-cpu.yaml (with "
+                                     "--set overrides): unknown key 'lora.rank'")
+    assert str(defaults_root()) not in str(exc.value)
     with pytest.raises(ConfigError, match="did you mean 'tiny-cpu'"):
         load_recipe("tiny-cpo")
     with pytest.raises(ConfigError, match="file not found"):

@@ -111,6 +111,7 @@ def test_enough_picks_show_ratings_with_intervals_and_counts(app: Any) -> None:
 def test_leaderboard_shows_the_evaluations_paired_tests(app: Any, web_world: WebWorld) -> None:
     from workbench.evaluation.eval_dirs import find_eval
     from workbench.evaluation.report_data import load_eval
+    from workbench.evaluation.report_tables import digits_for
 
     data = load_eval(find_eval(web_world.root, None))
     expected = data.paired.filter(data.paired["metric"] == data.headline)
@@ -123,8 +124,12 @@ def test_leaderboard_shows_the_evaluations_paired_tests(app: Any, web_world: Web
         zip(expected["system_a"], expected["system_b"], strict=True))
     for row in expected.iter_rows(named=True):
         body = next(body for a, b, body in rows if (a, b) == (row["system_a"], row["system_b"]))
-        assert f"{row['delta']:+.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]" in body
+        # Written as the report writes the same difference (one figure, one way).
+        d = digits_for(row["metric"], row["delta"])
+        assert f"{row['delta']:+.{d}f} [{row['ci_low']:+.{d}f}, {row['ci_high']:+.{d}f}]" in body
         assert f"{row['p_value']:.3f}" in body
+    assert any(abs(r["delta"]) >= 10 for r in expected.iter_rows(named=True)), \
+        "a difference of 10 or more, written with one decimal"
 
 
 def test_leaderboard_tables_sort_with_a_same_origin_script(app: Any) -> None:
@@ -156,3 +161,125 @@ def test_leaderboard_names_the_trained_model_as_generate_does(app: Any) -> None:
     name = model_display_name(f"run:{RUN_ID}")
     assert name == "tiny (trained 2026-01-01 00:00 UTC)"
     assert f'<span class="ci">{name}</span>' in table
+
+
+def test_run_page_keeps_its_label_snapshot_after_the_splits_are_made_again(
+        app: Any, web_world: WebWorld, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The run's own record (label snapshot, split manifest) stays; a re-split is said."""
+    from tests.webapp_world import RUN_ID
+    from workbench.cli import main
+    from workbench.core.manifests import RunManifest, read_manifest
+
+    root = tmp_path_factory.mktemp("resplit") / "data"
+    shutil.copytree(web_world.root, root)
+    resplit = create_app(root, web_world.cfg)
+    run = read_manifest(root / "runs" / RUN_ID / "manifest.json", RunManifest)
+    snapshot = f"label snapshot <code>{run.label_snapshot.id}</code>"
+    page = sign_in(resplit, ANALYST).get(f"/runs/{RUN_ID}").text
+    assert snapshot in page
+    assert 'id="split-inputs"' in page
+    assert "splits-made-again" not in page
+    with pytest.raises(SystemExit) as exc:
+        main(["curate", "split", "--seed", "7", "--data-dir", str(root), "--quiet"])
+    assert exc.value.code in (0, None)
+    page = sign_in(resplit, ANALYST).get(f"/runs/{RUN_ID}").text
+    assert snapshot in page
+    assert f"split manifest <code>{run.split_manifest_sha256[:12]}</code>" in page
+    assert 'id="splits-made-again"' in page
+    assert 'id="split-inputs"' not in page
+
+
+def test_leaderboard_leads_with_the_verdict_of_eval_compare(
+        web_world: WebWorld, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The analyst's decision (challenger vs champion) is on the page as the report gives it."""
+    from workbench.cli import main
+    from workbench.core.layout import Layout
+    from workbench.core.manifests import CompareResult
+
+    root = tmp_path_factory.mktemp("verdict") / "data"
+    shutil.copytree(web_world.root, root)
+    client = sign_in(create_app(root, web_world.cfg), ANALYST)
+    page = client.get("/leaderboard").text
+    card = page.split('<section class="card" id="comparison">', 1)[1].split("</section>", 1)[0]
+    assert "No comparison in this evaluation yet" in card
+    assert "workbench eval compare" in card
+    with pytest.raises(SystemExit):
+        main(["eval", "compare", "template", "--against", "retrieval", "--eval-id",
+              web_world.eval_id, "--data-dir", str(root)])
+    saved = CompareResult.model_validate_json(
+        Layout(root).compare(web_world.eval_id).read_text(encoding="utf-8"))
+    # The evaluation's trained run is no baseline "for scale".
+    assert saved.baselines == {}
+    page = client.get("/leaderboard").text
+    card = page.split('<section class="card" id="comparison">', 1)[1].split("</section>", 1)[0]
+    verdict = "challenger wins" if saved.wins else "challenger does not win"
+    assert f"Verdict: {verdict}</p>" in card
+    assert page.index('id="comparison"') < page.index("Paired tests on")
+    gate = re.findall(r'<tr data-passed="([01])"[^>]*><td>(.*?)</td>', card, re.S)
+    assert gate == [("1" if c.passed else "0", c.name) for c in saved.conditions]
+
+
+def test_dashboard_writes_progress_as_label_status_does(
+        web_world: WebWorld, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The curation dashboard (an analyst page beside the leaderboard) and `workbench label
+    status` print one figure one way: done share, median seconds per item."""
+    import polars as pl
+
+    from workbench.core.layout import Layout
+    from workbench.labeling.pull import write_snapshot
+    from workbench.labeling.records import ProjectProgress
+    from workbench.labeling.status import render, run_status
+
+    root = tmp_path_factory.mktemp("progress") / "data"
+    shutil.copytree(web_world.root, root)
+    lay = Layout(root)
+    # The last pull again, with the server's project counters it records (Label Studio's
+    # own are what `label status` reads back without a server).
+    write_snapshot(root, pl.read_parquet(lay.annotations), pl.read_parquet(lay.label_quarantine),
+                   inputs=[], projects=[ProjectProgress("group-1", 1, 178, 173, 173),
+                                        ProjectProgress("group-2", 2, 3, 2, 2)])
+    report = run_status(root, web_world.cfg, from_file=True)
+    assert [p.key for p in report.projects] == ["group-1", "group-2"]
+    cli = "\n".join(render(report))
+    page = sign_in(create_app(root, web_world.cfg), ANALYST).get("/dashboard").text
+    table = page.split('<table id="progress">', 1)[1].split("</table>", 1)[0]
+    for p in report.projects:
+        row = re.search(rf"<tr><td>{re.escape(p.key)}</td>(.*?)</tr>", table, re.S).group(1)
+        shown = re.search(r"</meter> ([^<]+)</td>", row).group(1)
+        assert re.search(rf"^{re.escape(p.key)}\s.*\s{re.escape(shown)}\s", cli, re.M), (shown, cli)
+        assert re.fullmatch(r"\d+\.\d%", shown)
+    annotators = page.split('<table id="annotators">', 1)[1].split("</table>", 1)[0]
+    for a in report.annotators.iter_rows(named=True):
+        cell = re.search(rf"<td>{re.escape(a['annotator'])}</td><td class=\"num\">\d+</td>"
+                         r"<td class=\"num\">([^<]+)</td>", annotators).group(1)
+        assert re.search(rf"{re.escape(a['annotator'])}\s+\d+\s+\d+\s+{re.escape(cell)}", cli)
+
+
+def test_run_page_says_which_train_loss_is_which(app: Any, web_world: WebWorld) -> None:
+    """`train ls` shows the last logged loss as the train loss; the run page, beside the
+    trainer's mean ``train_loss``, says which is which (two values, one name otherwise)."""
+    from tests.webapp_world import RUN_ID
+    from workbench.core.runs import find_run
+    from workbench.webapp.formatting import sig3
+
+    run = find_run(web_world.root, RUN_ID)
+    assert run is not None
+    last = run.last_metrics
+    page = sign_in(app, ANALYST).get(f"/runs/{RUN_ID}").text
+    table = page.split('<table id="run-metrics">', 1)[1].split("</table>", 1)[0]
+    row = re.search(r"<tr><td>loss <span class=\"meta\">· ([^<]+)</span></td>"
+                    r"<td class=\"num\">([^<]+)</td>", table)
+    assert row is not None, table
+    assert "last logged step" in row.group(1)
+    assert row.group(2) == sig3(last["loss"])
+
+
+def test_studio_picks_name_models_as_the_studio_does(app: Any) -> None:
+    """The picks table names each model as the studio's model list does, not by its ref."""
+    from workbench.webapp.model_labels import FIXED_LABELS
+
+    pick(sign_in(app, MARKETER_A), 0, "template")
+    page = sign_in(app, ANALYST).get("/leaderboard").text
+    table = page.split('<table id="studio-picks">', 1)[1].split("</table>", 1)[0]
+    names = dict(re.findall(r'<tr data-model="([^"]+)"><td>([^<]+)</td>', table))
+    assert names == {m: FIXED_LABELS[m] for m in ("template", "retrieval")}

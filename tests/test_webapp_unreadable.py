@@ -181,3 +181,23 @@ def test_run_page_with_an_unreadable_run_file(world: tuple[Path, Any], name: str
     assert page.status_code == 409, page.text[:500]
     assert f"unreadable: runs/{RUN_ID}/{name}" in page.text
     assert str(root) not in page.text
+
+
+def test_leaderboard_with_an_unreadable_compare(world: tuple[Path, Any],
+                                                web_world: WebWorld) -> None:
+    """A cut-short compare.json takes out the verdict only; the tables still show."""
+    from workbench.cli import main
+
+    root, app = world
+    client = sign_in(app, ANALYST)
+    assert client.get("/leaderboard").status_code == 200  # the report is cached
+    with pytest.raises(SystemExit):
+        main(["eval", "compare", "template", "--against", "retrieval", "--eval-id",
+              web_world.eval_id, "--data-dir", str(root), "--quiet"])
+    truncate(root / "eval" / web_world.eval_id / "compare.json")
+    page = client.get("/leaderboard")
+    assert page.status_code == 200, page.text[:500]
+    assert note(f"eval/{web_world.eval_id}/compare.json") in page.text
+    assert 'id="no-comparison"' in page.text
+    assert 'id="leaderboard-brief_to_ad"' in page.text
+    assert str(root) not in page.text

@@ -66,6 +66,26 @@ def packaged(relative: str | Path) -> Path:
     return defaults_root() / relative
 
 
+def shown_path(path: str | Path) -> str:
+    """A file as a user is told about it: a packaged default by its place in a project folder.
+
+    The installed package's folder means nothing to a user (and differs per machine); what it
+    holds is what ``workbench init`` would copy, so it is named that way.
+
+    Examples
+    --------
+    >>> shown_path(packaged("training/recipes/tiny-cpu.yaml"))
+    'the packaged default training/recipes/tiny-cpu.yaml'
+    >>> shown_path("/home/me/project/training/recipes/mine.yaml")
+    '/home/me/project/training/recipes/mine.yaml'
+    """
+    try:
+        inside = Path(path).resolve().relative_to(defaults_root().resolve())
+    except ValueError:
+        return str(path)
+    return f"the packaged default {inside.as_posix()}"
+
+
 def sample(relative: str | Path = "") -> Path:
     """A path under the packaged demo samples (``telegram/``, ``briefs/``)."""
     return packaged(Path("samples") / relative)

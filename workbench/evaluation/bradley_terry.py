@@ -369,9 +369,14 @@ def win_rates(systems_a: Sequence[str], systems_b: Sequence[str], outcomes: Sequ
     return found.systems, found.rate
 
 
+#: Resamples behind every shown rating interval (the report's and the web app's alike, so one
+#: set of votes reads the same on both).
+RATING_RESAMPLES = 500
+
+
 def preference_table(systems_a: Sequence[str], systems_b: Sequence[str],
                      outcomes: Sequence[str], *, systems: Sequence[str] | None = None,
-                     n_resamples: int = 200, seed: int = 0,
+                     n_resamples: int = RATING_RESAMPLES, seed: int = 0,
                      confidence: float = 0.95) -> list[dict[str, float | str | int | bool]]:
     """Per system, strongest first: votes, win rate and Bradley-Terry rating with intervals.
 

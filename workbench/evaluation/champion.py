@@ -29,6 +29,7 @@ from workbench.core.manifests import (
     read_manifest,
     write_manifest,
 )
+from workbench.core.models import default_base
 from workbench.core.runs import finished_run_dir, run_lineage
 from workbench.evaluation.systems import known_refs
 
@@ -57,6 +58,39 @@ def current_champion(data_dir: Path) -> ChampionEntry:
     return record.current
 
 
+def check_champion_base(entry: ChampionEntry, model_dir: str | Path | None, *,
+                        where: str) -> None:
+    """Refuse to compare against a ``base`` champion that now means another model.
+
+    ``base`` is ``generation.base_model``, else the newest run's base, so a later training run
+    or a config change makes it another model; a promotion records the folder it meant.
+
+    Parameters
+    ----------
+    entry
+        The promoted champion.
+    model_dir
+        The folder ``base`` means in the comparison (None: not known, nothing to check).
+    where
+        Where that folder comes from, for the message ("now", "in evaluation <id>").
+
+    Raises
+    ------
+    DataContractError
+        The champion is ``base`` and ``model_dir`` is not the folder it was promoted as.
+    """
+    if entry.ref != "base" or not entry.base_model or model_dir is None:
+        return
+    promoted = Path(entry.base_model)
+    if not promoted.is_dir() or Path(model_dir).resolve() == promoted.resolve():
+        return  # an older record naming a hub id has no folder to compare
+    msg = (f"the champion 'base' was promoted as {promoted} ({entry.promoted_at}), but 'base' "
+           f"{where} is {model_dir} (generation.base_model, else the newest run's base): "
+           "promote the model in use again (`workbench eval promote`) or name the champion "
+           "with --against")
+    raise DataContractError(msg)
+
+
 def champion_entry(data_dir: Path, ref: str, cfg: ProjectConfig, *, by: str,
                    note: str = "") -> ChampionEntry:
     """The entry a promotion of ``ref`` records (a run pinned by id, with its lineage).
@@ -76,8 +110,11 @@ def champion_entry(data_dir: Path, ref: str, cfg: ProjectConfig, *, by: str,
             label_snapshot=LabelSnapshotRef.model_validate(lineage["label_snapshot"]),
             base_model=lineage["base_model"], promoted_by=by, promoted_at=when, note=note)
     if ref == "base":
-        return ChampionEntry(ref=ref, base_model=cfg.generation.base_model, promoted_by=by,
-                             promoted_at=when, note=note)
+        # Pinned to the folder it means now: with no generation.base_model, "base" is the
+        # newest run's base, which a later run changes.
+        folder = default_base(data_dir, cfg.generation.base_model)
+        return ChampionEntry(ref=ref, base_model=str(folder), promoted_by=by, promoted_at=when,
+                             note=note)
     if ref in known_refs(data_dir):
         return ChampionEntry(ref=ref, promoted_by=by, promoted_at=when, note=note)
     if Path(ref).expanduser().is_dir():

@@ -83,6 +83,8 @@ def promote_command(
     now = record.current
     typer.echo(f"champion: {now.ref} (promoted by {now.promoted_by} at {now.promoted_at}; "
                f"{len(record.history)} promotion(s)) -> {Layout(root).champion}")
+    if now.ref == "base" and now.base_model:
+        typer.echo(f"  base is {now.base_model} (pinned: a compare refuses another base)")
     if now.run_manifest:
         snap = now.label_snapshot.id if now.label_snapshot else "none"
         typer.echo(f"  run manifest {now.run_manifest} (sha256 {now.run_manifest_sha256}), "

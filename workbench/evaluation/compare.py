@@ -34,10 +34,13 @@ from workbench.core.manifests import (
     read_manifest,
     write_manifest,
 )
+from workbench.core.models import default_base
 from workbench.core.runs import finished_run_dir, model_display_name
 from workbench.evaluation.bootstrap import paired_bootstrap
-from workbench.evaluation.champion import current_champion
+from workbench.evaluation.champion import check_champion_base, current_champion
+from workbench.evaluation.held_out import held_out_condition
 from workbench.evaluation.report_data import EVAL_REMEDY, SUMMARY_COLUMNS
+from workbench.evaluation.report_tables import digits_for
 from workbench.evaluation.suite import GateConfig, Suite, SystemEntry, load_suite
 from workbench.evaluation.systems import BASELINES
 
@@ -93,6 +96,9 @@ def compare(data_dir: Path, cfg: ProjectConfig, challenger: str, *, against: str
     if against is None:
         record = current_champion(data_dir)
         against = record.ref
+        if eval_id is None and record.ref == "base":
+            check_champion_base(record, default_base(data_dir, cfg.generation.base_model),
+                                where="now")
     challenger, against = pin_ref(data_dir, challenger), pin_ref(data_dir, against)
     if eval_id is not None:
         return compare_eval(data_dir, find_eval(data_dir, eval_id).name, challenger, against,
@@ -149,6 +155,10 @@ def compare_eval(data_dir: Path, eval_id: str, challenger: str, champion: str, *
     systems = list(dict.fromkeys(scores["system"].to_list()))
     ch = _system_name(eval_dir, challenger, systems)
     cp = _system_name(eval_dir, champion, systems)
+    systems_lineage = read_manifest(eval_dir / "manifest.json", EvalManifest).systems
+    if champion_record is not None:
+        check_champion_base(champion_record, (systems_lineage.get(cp) or {}).get("model_dir"),
+                            where=f"in evaluation {eval_dir.name}")
     if ch == cp:
         msg = f"challenger and champion are the same system '{ch}'"
         raise ConfigError(msg)
@@ -160,15 +170,20 @@ def compare_eval(data_dir: Path, eval_id: str, challenger: str, champion: str, *
     summary = read_parquet_checked(eval_dir / "summary.parquet", SUMMARY_COLUMNS,
                                    remedy=EVAL_REMEDY).filter(pl.col("task") == task)
     metrics = _paired_metrics(scores.filter(pl.col("task") == task), summary, ch, cp, suite)
+    # For scale, the baselines only: another trained system of the evaluation is no baseline.
     baselines = {
         s: {r["metric"]: r["mean"] for r in summary.filter(pl.col("system") == s).iter_rows(
             named=True)}
-        for s in systems if s not in (ch, cp)}
+        for s in systems if s not in (ch, cp)
+        and (systems_lineage.get(s) or {}).get("kind") == "baseline"}
     checks = _check_pass_rates(eval_dir, task, [ch, cp])
     human = _human_preference(eval_dir, task, ch, cp, suite)
     gate = suite.gate
     gate_metric = gate.metric or suite.ranking_metric
     conditions = verdict(metrics, checks.get(ch), checks.get(cp), human, gate, gate_metric)
+    held_out = held_out_condition(systems_lineage, ch, cp)
+    if held_out is not None:
+        conditions.append(held_out)
     result = CompareResult(
         eval_id=eval_dir.name, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         task=task, confidence=suite.bootstrap.confidence, challenger=ch, champion=cp,
@@ -330,9 +345,11 @@ def result_lines(result: CompareResult, names: dict[str, str] | None = None) -> 
            f"  {'metric':<16} {'challenger':>10} {'champion':>10} {'diff':>8} "
            f"{f'{100 * result.confidence:g}% CI':>19} {'p':>6}  n"]
     for m in result.metrics:
+        # The difference's decimals as the report's compare table writes them.
+        diff = f"+.{digits_for(m.metric, m.delta)}f"
         out.append(f"  {m.metric:<16} {_num(m.challenger):>10} {_num(m.champion):>10} "
-                   f"{_num(m.delta, '+.3f'):>8} [{_num(m.ci_low, '+.3f')}, "
-                   f"{_num(m.ci_high, '+.3f')}] {_num(m.p_value):>6}  {m.n}")
+                   f"{_num(m.delta, diff):>8} [{_num(m.ci_low, diff)}, "
+                   f"{_num(m.ci_high, diff)}] {_num(m.p_value):>6}  {m.n}")
     if result.baselines:
         out.append(f"  baselines for scale ({result.gate_metric}): " + ", ".join(
             f"{name} {_num(means.get(result.gate_metric))}"

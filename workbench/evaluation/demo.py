@@ -113,8 +113,11 @@ def _compare_lines(data_dir: Path, eval_id: str, suite: Suite, evaluated: list[s
     if champion.ref != "base":
         return [*lines, f"compare: skipped (the model in use is {champion.ref}, not the base "
                         "this demo evaluated)"]
-    result = compare_eval(data_dir, eval_id, by_ref["run:latest"], by_ref["base"],
-                          champion_record=champion)
+    try:
+        result = compare_eval(data_dir, eval_id, by_ref["run:latest"], by_ref["base"],
+                              champion_record=champion)
+    except DataContractError as exc:  # the promoted base is no longer the one evaluated
+        return [*lines, f"compare: skipped ({exc})"]
     first, *rest = result_lines(result, display_names(data_dir, result.eval_id))
     return [*lines, f"compare: {first}", *rest,
             f"  -> {Layout(data_dir).compare(result.eval_id)} (a gate for CI: `workbench eval "

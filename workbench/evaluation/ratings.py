@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from workbench.core.errors import DataContractError, ServiceError
+from workbench.core.errors import ConfigError, DataContractError, ServiceError
 from workbench.core.io import (
     read_json_checked,
     read_parquet_checked,
@@ -159,7 +159,8 @@ class PushResult:
 
     url: str
     likert_project: int
-    pairwise_project: int
+    #: None when there is no pair to compare (one system): no empty project is made.
+    pairwise_project: int | None
     likert_tasks: int
     pairwise_tasks: int
     items: int
@@ -168,9 +169,11 @@ class PushResult:
 
     def line(self) -> str:
         """One-line summary."""
+        pairs = (f"{self.pairwise_tasks} pairwise tasks (project {self.pairwise_project})"
+                 if self.pairwise_project is not None
+                 else "no pairwise project (fewer than two systems to compare)")
         return (f"pushed {self.items} items x {len(self.systems)} systems: "
-                f"{self.likert_tasks} Likert tasks (project {self.likert_project}), "
-                f"{self.pairwise_tasks} pairwise tasks (project {self.pairwise_project}); "
+                f"{self.likert_tasks} Likert tasks (project {self.likert_project}), {pairs}; "
                 f"excluded empty or failed candidates: {self.excluded.text()} "
                 f"-> {self.url}/projects/{self.likert_project}")
 
@@ -181,6 +184,19 @@ def label_studio_client(data_dir: Path) -> LabelStudioApi:
     from workbench.labeling.labelstudio.server import load_credentials
 
     return LabelStudioApi(load_credentials(data_dir))
+
+
+def _check_known(kind: str, asked: list[str], known: list[str], eval_id: str) -> None:
+    """One line naming what the evaluation lacks, with what it has and the closest name."""
+    import difflib
+
+    for name in asked:
+        if name not in known:
+            hint = difflib.get_close_matches(name, known, n=1)
+            did = f" (did you mean '{hint[0]}'?)" if hint else ""
+            msg = (f"evaluation {eval_id} has no {kind} '{name}'{did}; its {kind}s: "
+                   f"{', '.join(known)}")
+            raise ConfigError(msg)
 
 
 def rating_tasks(generations: pl.DataFrame, *, eval_id: str, task: str, n_items: int | None,
@@ -211,6 +227,11 @@ def rating_tasks(generations: pl.DataFrame, *, eval_id: str, task: str, n_items:
     DataContractError
         No generations of ``task``, or none with a text to rate.
     """
+    _check_known("task", [task], generations["task"].unique(maintain_order=True).to_list(),
+                 eval_id)
+    if systems:
+        _check_known("system", systems,
+                     generations["system"].unique(maintain_order=True).to_list(), eval_id)
     frame = generations.filter((pl.col("task") == task) & (pl.col("sample") == 0))
     if systems:
         frame = frame.filter(pl.col("system").is_in(systems))
@@ -304,13 +325,14 @@ def push_ratings(data_dir: Path, eval_dir: Path, *, task: str = "brief_to_ad",
             label_config=likert_config(),
             description=f"Score each ad 1-5 on four criteria ({eval_id}, {task}).",
             expert_instruction=likert_instructions(), show_instruction=True)["id"]
-        pair_project = ls.create_project(
-            title=project_title("pairwise", eval_id, stamp, MAX_TITLE),
-            label_config=pairwise_config(),
-            description=f"Pick the ad you would rather publish ({eval_id}, {task}).",
-            expert_instruction=pairwise_instructions(), show_instruction=True)["id"]
         ls.import_tasks(likert_project, likert)
-        if pairwise:
+        pair_project = None
+        if pairwise:  # raters never get an empty project to open
+            pair_project = ls.create_project(
+                title=project_title("pairwise", eval_id, stamp, MAX_TITLE),
+                label_config=pairwise_config(),
+                description=f"Pick the ad you would rather publish ({eval_id}, {task}).",
+                expert_instruction=pairwise_instructions(), show_instruction=True)["id"]
             ls.import_tasks(pair_project, pairwise)
     write_parquet_atomic(out / "keys.parquet", keys)
     systems_used = sorted(set(keys["system"].drop_nulls().to_list()))

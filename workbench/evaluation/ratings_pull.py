@@ -164,6 +164,8 @@ def pull_ratings(data_dir: Path, eval_dir: Path) -> PullResult:
         emails = {int(u["id"]): str(u.get("email") or u.get("username") or u["id"])
                   for u in ls.users()}
         for kind in ("likert", "pairwise"):
+            if push["projects"].get(kind) is None:
+                continue  # one system rated: no pairwise project was made
             tasks = ls.export_annotated(push["projects"][kind])
             rows += parse_export(tasks, keys, eval_id=eval_dir.name, emails=emails,
                                  skipped=skipped)

@@ -177,10 +177,14 @@ def bt_plot(rows: list[dict[str, Any]]) -> bytes | None:
 def run_records(data_dir: Path, lineage: dict[str, dict[str, Any]]) -> dict[str, list[dict]]:
     """metrics.jsonl of every evaluated run (all runs under ``DIR/runs`` when none was)."""
     from workbench.core.errors import UnreadableFileError
+    from workbench.core.layout import Layout
     from workbench.core.runs import METRICS_FILE, list_runs, read_metrics
 
-    dirs = {facts["run_id"]: Path(facts["run_dir"]) for facts in lineage.values()
-            if facts.get("run_id") and facts.get("run_dir")}
+    # The recorded folder is as typed when the evaluation ran (maybe relative to another
+    # working folder); the run is then found in this data dir by its id.
+    dirs = {facts["run_id"]: (Path(facts["run_dir"]) if Path(facts["run_dir"]).is_dir()
+                              else Layout(data_dir).run(facts["run_id"]))
+            for facts in lineage.values() if facts.get("run_id") and facts.get("run_dir")}
     if not dirs:
         dirs = {run.run_id: run.folder for run in list_runs(data_dir)
                 if (run.folder / METRICS_FILE).exists()}

@@ -16,6 +16,7 @@ from workbench.core.errors import DataContractError
 from workbench.core.io import read_json_checked, read_parquet_checked
 from workbench.core.layout import MANIFEST, Layout
 from workbench.core.manifests import ChampionEntry, ChampionRecord, EvalManifest, read_manifest
+from workbench.evaluation.champion import check_champion_base
 from workbench.evaluation.report_data import (
     SUMMARY_COLUMNS,
     EvalData,
@@ -52,10 +53,17 @@ def history_points(data_dir: Path, record: ChampionRecord) -> list[dict[str, Any
         if entry is None or task is None:
             continue
         system = system_for_ref(manifest, list(summary_json.get("systems") or []), entry.ref)
+        if system is None:
+            continue
+        try:  # a 'base' champion is one folder: an evaluation of another base is no point
+            check_champion_base(entry, (manifest.systems.get(system) or {}).get("model_dir"),
+                                where=f"in evaluation {eval_id}")
+        except DataContractError:
+            continue
         metric = str(summary_json.get("ranking") or summary_json.get("headline") or "chrf")
         row = summary.filter((pl.col("task") == task) & (pl.col("system") == system)
                              & (pl.col("metric") == metric))
-        if system is None or row.height == 0:
+        if row.height == 0:
             continue
         r = row.row(0, named=True)
         points.append({"eval_id": eval_id, "date": when[:16].replace("T", " "), "when": when,

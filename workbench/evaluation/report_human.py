@@ -49,7 +49,7 @@ def human_results(ratings: pl.DataFrame, systems: list[str], seed: int = 0) -> H
                          "ci_low": ci.low, "ci_high": ci.high, "n": ci.n})
     a, b, outcome = rating_votes(ratings)
     names = [s for s in systems if s in set(a) | set(b)]
-    bt = preference_table(a, b, outcome, systems=names, n_resamples=500, seed=seed) if a else []
+    bt = preference_table(a, b, outcome, systems=names, seed=seed) if a else []
     agreement = pl.concat([likert_agreement(ratings), pairwise_agreement(ratings)])
     return HumanResults(pl.DataFrame(rows), bt, agreement, (a, b, outcome))
 

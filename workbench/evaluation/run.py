@@ -70,6 +70,7 @@ from workbench.evaluation.copy_aware import (
 )
 from workbench.evaluation.errors import check_failures, moderation_flags
 from workbench.evaluation.eval_dirs import eval_root, new_eval_id
+from workbench.evaluation.held_out import LINEAGE_KEY, not_held_out
 from workbench.evaluation.metrics import MetricDef, compute, module_path, resolve_metric
 from workbench.evaluation.moderation import (
     MODERATION_SCHEMA,
@@ -279,6 +280,10 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
         msg = (f"nothing to evaluate: no task has an eligible item in the {suite.items.split} "
                f"split ({_split_facts(splits[suite.items.split], suite)})")
         raise DataContractError(msg)
+    split_manifest_sha256 = sha256_file(split_manifest_path)
+    trained_on_items = not_held_out({s.name: s.lineage for s in systems}, items,
+                                    split_manifest_sha256, data_dir)
+    notes += [found.note for found in trained_on_items]
     norm = _normalizer(suite, cfg)
     checker = OutputChecker(splits["train"], cfg, system_prompt=(
         prompt_spec.system_prompt if prompt_spec is not None else None))
@@ -332,6 +337,8 @@ def run_suite(suite: Suite, suite_path: Path | None, data_dir: Path, cfg: Projec
                                 "samples": suite.samples}
                                for it, v in zip(task_items, values, strict=True)]
         timings[system.name] = round(time.perf_counter() - t0, 2)
+    for found in trained_on_items:
+        lineage[found.system][LINEAGE_KEY] = found.items_trained_on
     scores = pl.DataFrame(score_rows, schema=SCORES_SCHEMA)
     generations = pl.DataFrame(gen_rows, schema=GENERATIONS_SCHEMA)
     ranked_defs = {task: {**defs, **{n: d for n, d in derived.items()

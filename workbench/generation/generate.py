@@ -125,6 +125,8 @@ class Retrieval:
     scope: str
     hits: list[Hit]
     seconds: float
+    #: Why the brief's target channel was not searched (not in the index), else "".
+    channel_problem: str = ""
 
 
 @dataclass
@@ -161,10 +163,11 @@ def retrieve_for_brief(index: RagIndex, brief_file: BriefFile, k: int) -> Retrie
     brief = brief_file.brief
     start = time.perf_counter()
     query = brief.query_text()
+    problem = ""
     try:
         channel: str | None = index.canonical_channel(brief.target_channel)
-    except UnknownFilterError:
-        channel = None
+    except UnknownFilterError as exc:
+        channel, problem = None, str(exc)
     vertical = brief.vertical if brief.vertical in index.verticals else None
     scopes: list[tuple[str, str | None, str | None]] = []
     if channel and vertical:
@@ -186,7 +189,7 @@ def retrieve_for_brief(index: RagIndex, brief_file: BriefFile, k: int) -> Retrie
             used.append(scope)
             hits += found[: k - len(hits)]
     return Retrieval(query=query, scope=",".join(used) or "none", hits=hits,
-                     seconds=time.perf_counter() - start)
+                     seconds=time.perf_counter() - start, channel_problem=problem)
 
 
 def load_generator(spec: ModelSpec, cfg: ProjectConfig) -> Generator:
@@ -369,6 +372,10 @@ def generate(
             write_parquet_atomic(path, frame)
             _write_manifest(path, frame, brief_file, spec, gen, index, decoding, cfg, retrieval)
             notes = list(spec.notes)
+            if retrieval.channel_problem:
+                # The past ads shown come from other channels: say so, not only in the file.
+                notes.append(f"target channel: {retrieval.channel_problem}; the past ads in the "
+                             f"prompt come from: {retrieval.scope}")
             if len(shown) < min(len(retrieval.hits), spec.prompt.context_ads):
                 notes.append(f"{len(shown)} ads fit the context")
             outputs.append(GenerationOutput(path=path, brief_id=brief_file.id, model=spec.name,

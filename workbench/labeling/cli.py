@@ -56,7 +56,8 @@ def serve_lines(url: str, username: str, data_dir: Path, *, password: str | None
 
 @app.command()
 def serve(
-    port: Annotated[int | None, typer.Option(help="Port on 127.0.0.1 (default: labeling.port).")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535,
+                                            help="Port on 127.0.0.1 (default: labeling.port).")] = None,
     detach: Annotated[bool, typer.Option("--detach", help="Run in the background; end it with `workbench label stop`.")] = False,
     show_credentials: Annotated[bool, typer.Option("--show-credentials", help="Also print the admin password and API token.")] = False,
     live: Annotated[bool | None, typer.Option("--live/--no-live", help="Also run the refresher that retrains pre-annotations on new annotations (default: labeling.live.enabled).")] = None,

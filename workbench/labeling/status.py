@@ -111,8 +111,30 @@ def table(headers: list[str], rows: list[list[str]]) -> list[str]:
     return out
 
 
+def done_text(tasks_annotated: int, tasks: int) -> str:
+    """A project's share of annotated tasks as ``label status`` and the dashboard write it.
+
+    Examples
+    --------
+    >>> done_text(173, 178), done_text(0, 0)
+    ('97.2%', '-')
+    """
+    return f"{100 * tasks_annotated / tasks:.1f}%" if tasks else "-"
+
+
+def seconds_text(seconds: float | None) -> str:
+    """A median time per item as ``label status`` and the dashboard write it (``n/a``: none).
+
+    Examples
+    --------
+    >>> seconds_text(12.345), seconds_text(None)
+    ('12.3', 'n/a')
+    """
+    return "n/a" if seconds is None or math.isnan(seconds) else f"{seconds:.1f}"
+
+
 def _progress_row(p: ProjectProgress) -> list[str]:
-    done = f"{100 * p.tasks_annotated / p.tasks:.1f}%" if p.tasks else "-"
+    done = done_text(p.tasks_annotated, p.tasks)
     return [p.key, str(p.project_id) if p.project_id else "-", str(p.tasks),
             str(p.tasks_annotated), done, str(p.annotations)]
 
@@ -129,7 +151,7 @@ def render(report: StatusReport) -> list[str]:
         lines += [*table(["project", "id", "tasks", "annotated", "done", "annotations"],
                          [_progress_row(p) for p in others]), ""]
     rows = [[r["project"], r["annotator"], str(r["items"]), str(r["answers"]),
-             _fmt(r["median_lead_time_s"]) if r["median_lead_time_s"] is not None else "n/a"]
+             seconds_text(r["median_lead_time_s"])]
             for r in report.annotators.iter_rows(named=True)]
     seen = {(r[0], r[1]) for r in rows}
     rows += [[proj, email, "0", "0", "n/a"] for proj, emails in sorted(report.expected.items())

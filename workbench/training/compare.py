@@ -179,7 +179,9 @@ def format_comparison(rows: Sequence[RunComparison]) -> str:
     table.append(("best val loss", *(
         f"{r.best_eval_loss:.3f} (step {r.best_eval_step})" if r.best_eval_loss is not None
         else "-" for r in rows)))
-    table.append(("last train loss", *(_cell(r.last_train_loss) for r in rows)))
+    # Three decimals, as `train run` and `train ls` print the same loss.
+    table.append(("last train loss", *(
+        "-" if r.last_train_loss is None else f"{r.last_train_loss:.3f}" for r in rows)))
     table.append(("overfitting", *("yes" if r.overfitting else "no" for r in rows)))
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()

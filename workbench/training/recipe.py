@@ -35,7 +35,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from workbench.core.config import load_yaml_model
 from workbench.core.errors import ConfigError
-from workbench.core.resources import available_names, named_file
+from workbench.core.resources import available_names, named_file, shown_path
 from workbench.core.strict_model import StrictModel
 from workbench.core.validation import validation_failure
 
@@ -413,7 +413,8 @@ def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
         try:
             recipe = Recipe.model_validate(raw)
         except ValidationError as exc:
-            raise validation_failure(exc, Recipe, f"{path} (with overrides)") from None
+            raise validation_failure(exc, Recipe, f"{shown_path(path)} (with --set overrides)"
+                                     ) from None
     return recipe.model_copy(update={"data": recipe.data.resolve(path.resolve().parent)})
 
 

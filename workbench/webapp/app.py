@@ -396,6 +396,7 @@ def create_app(data_dir: Path, cfg: ProjectConfig, *, secure_cookies: bool = Fal
     def leaderboard_page(request: Request, user: AnalystUser) -> Response:
         files = UnreadableFiles(data_dir)
         lb = files.attempt(lambda: board.latest_leaderboard(data_dir))
+        files.names += [n for n in (lb.unreadable if lb else []) if n not in files.names]
         prefs = files.attempt(lambda: board.studio_preferences(data_dir))
         return page(request, "leaderboard.html", user, lb=lb, prefs=prefs, unreadable=files.names)
 

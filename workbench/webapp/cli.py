@@ -119,7 +119,8 @@ def is_loopback(host: str) -> bool:
 
 
 def serve_command(
-    port: Annotated[int | None, typer.Option("--port", help="TCP port (default: web.port, 8400).")] = None,
+    port: Annotated[int | None, typer.Option(
+        "--port", min=1, max=65535, help="TCP port (default: web.port, 8400).")] = None,
     host: Annotated[str | None, typer.Option(
         "--host", help="Bind address (default 127.0.0.1; 0.0.0.0 exposes the app: use TLS).")] = None,
     forwarded_allow_ips: Annotated[str | None, typer.Option(

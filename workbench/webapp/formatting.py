@@ -51,6 +51,21 @@ def metric(name: str, value: Any) -> str:
     return sig3(value)
 
 
+#: What a logged key means where two keys read alike: the trainer logs the loss of each logging
+#: step (``loss``; ``train ls`` and the evaluation's lineage show its last value as the train
+#: loss) and, at the end, ``train_loss``, the mean over the whole run.
+METRIC_NOTES = {
+    "loss": "train loss at the last logged step (what `workbench train ls` shows)",
+    "train_loss": "mean train loss over the whole run (the trainer's summary)",
+    "eval_loss": "validation loss at the last evaluation",
+}
+
+
+def metric_note(name: str) -> str:
+    """What a logged key means, when it could be read as another (else "")."""
+    return METRIC_NOTES.get(name, "")
+
+
 def display_date(value: Any) -> str:
     """``"4 Dec 2026"`` from a date, a datetime or an ISO string (the input when it is neither)."""
     moment = value
@@ -82,9 +97,9 @@ def display_moment(value: Any) -> str:
 
 
 def install_filters(env: jinja2.Environment) -> None:
-    """Install the filters: ``sig3``, ``percent``, ``metric_of``, ``display_date``, ``display_moment``.
+    """Install the template filters (``sig3``, ``percent``, ``metric_of``, ``metric_note``...).
 
     ``metric_of`` takes the metric's name first: ``name | metric_of(value)``.
     """
-    env.filters.update(sig3=sig3, percent=percent, metric_of=metric, display_date=display_date,
-                       display_moment=display_moment)
+    env.filters.update(sig3=sig3, percent=percent, metric_of=metric, metric_note=metric_note,
+                       display_date=display_date, display_moment=display_moment)

@@ -17,10 +17,11 @@ from typing import Any
 import polars as pl
 import yaml
 
-from workbench.core.errors import DataContractError
+from workbench.core.errors import DataContractError, UnreadableFileError
 from workbench.core.io import read_parquet_checked, sha256_file, write_text_atomic
 from workbench.core.layout import Layout
 from workbench.core.manifests import RunManifest, SplitsManifest, read_manifest
+from workbench.webapp.unreadable import unreadable_name
 
 _NAME = re.compile(r"^[\w.-]{1,120}$")
 
@@ -43,6 +44,12 @@ class Leaderboard:
     human_votes: int = 0
     #: Votes a system needs before its rating is shown.
     min_votes: int = 0
+    #: The report's "Challenger vs champion" section (HTML built and escaped by the report
+    #: stage): the verdict of ``eval compare`` on this evaluation, or how to get one.
+    comparison: str = ""
+    #: Files of the evaluation that did not read back (relative to the data dir); what they
+    #: feed is left out and the page names them.
+    unreadable: list[str] = field(default_factory=list)
 
 
 def report_cache(data_dir: Path, eval_id: str) -> Path:
@@ -55,7 +62,8 @@ def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
     from workbench.evaluation.bradley_terry import MIN_VOTES
     from workbench.evaluation.eval_dirs import find_eval
     from workbench.evaluation.report import build_report
-    from workbench.evaluation.report_data import load_eval
+    from workbench.evaluation.report_compare import comparison_section
+    from workbench.evaluation.report_data import load_compare, load_eval
     from workbench.evaluation.report_leaderboard import leaderboard_table
 
     try:
@@ -86,10 +94,19 @@ def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
         # A fine-tuned system's labels are those of its run; a baseline's, the evaluation's.
         snapshot = facts.get("label_snapshot") or manifest.label_snapshot.model_dump()
         lineage.append({"system": name, "kind": facts.get("kind"), "run_id": facts.get("run_id"),
-                        "recipe": facts.get("recipe"), "base_model": facts.get("base_model"),
+                        "recipe": facts.get("recipe"),
+                        # A local model (the ``base`` system) has no base name: its folder.
+                        "base_model": facts.get("base_model") or (
+                            _shown_path(data_dir, str(facts["model_dir"]))
+                            if facts.get("model_dir") else None),
                         "label_snapshot_id": snapshot["id"],
                         "split_manifest_sha256": facts.get("split_manifest_sha256")
                         or manifest.split_manifest_sha256})
+    unreadable: list[str] = []
+    try:
+        comparison = comparison_section(data, load_compare(data_dir, eval_dir.name)).html
+    except UnreadableFileError as exc:  # the rest of the evaluation still shows
+        comparison, unreadable = "", [unreadable_name(exc, data_dir)]
     paired = data.paired.filter(pl.col("metric") == data.headline).sort("task", "system_a",
                                                                         "system_b")
     votes: tuple[list[str], list[str], list[str]] = ([], [], [])
@@ -110,7 +127,8 @@ def latest_leaderboard(data_dir: Path) -> Leaderboard | None:
                "split_manifest_sha256": manifest.split_manifest_sha256[:12],
                "headline": data.headline, "ranking": data.ranking},
         tables=[(task, leaderboard_table(data, task).html()) for task in tasks],
-        figures=figures, lineage=lineage, notes=list(data.summary_json.get("notes") or []))
+        figures=figures, lineage=lineage, notes=list(data.summary_json.get("notes") or []),
+        comparison=comparison, unreadable=unreadable)
 
 
 def sort_script() -> str:
@@ -125,12 +143,19 @@ def sort_script() -> str:
 
 
 def _paired_text(row: dict[str, Any]) -> str:
-    """``+0.031 [+0.012, +0.050]`` (the difference A - B and its interval)."""
+    """``+0.031 [+0.012, +0.050]`` (the difference A - B and its interval).
+
+    Decimals as the report writes the same difference
+    (:func:`~workbench.evaluation.report_tables.digits_for`: ``+54.5``, ``+8.017``).
+    """
+    from workbench.evaluation.report_tables import digits_for
+
     values = [row.get(k) for k in ("delta", "ci_low", "ci_high")]
     if any(v is None or v != v for v in values):  # None or NaN
         return "—"
     delta, low, high = values
-    return f"{delta:+.3f} [{low:+.3f}, {high:+.3f}]"
+    d = digits_for(str(row.get("metric") or ""), delta)
+    return f"{delta:+.{d}f} [{low:+.{d}f}, {high:+.{d}f}]"
 
 
 _FIGURE_MD = re.compile(r"!\[(?P<caption>[^\]]*)\]\(leaderboard_files/(?P<name>[\w.-]+)\.png\)")
@@ -170,6 +195,8 @@ class RunLineage:
     status: str
     manifest: RunManifest
     last_metrics: dict[str, Any]
+    #: The split manifest it trained on, while it is still the current one (else None: the
+    #: page then says the splits were made again since and shows the run's own record).
     split_manifest: SplitsManifest | None
     has_plot: bool
     #: The recipe the run was trained with, as YAML (the format of ``training/recipes``).
@@ -183,14 +210,16 @@ def run_lineage(data_dir: Path, run_id: str) -> RunLineage | None:
 
     None too for a name that is not a plain run id (no path tricks) or a run without manifest.
     """
-    from workbench.core.runs import find_run, split_manifest_path
+    from workbench.core.runs import find_run
 
     run = find_run(data_dir, run_id)
     if run is None or run.manifest is None:
         return None
     split_manifest = None
     # The splits may have been remade since the run: then the page shows the run's own facts.
-    split_path = split_manifest_path(run.manifest)
+    # The data dir's own manifest is read (the recorded path is as typed at training time,
+    # maybe relative to another folder); its sha256 says whether it is the one trained on.
+    split_path = Layout(data_dir).splits_manifest
     if split_path.is_file() and sha256_file(split_path) == run.manifest.split_manifest_sha256:
         split_manifest = read_manifest(split_path, SplitsManifest)
     manifest = run.manifest
@@ -280,6 +309,7 @@ def studio_preferences(data_dir: Path) -> StudioPreferences | None:
     enough votes.
     """
     from workbench.evaluation.bradley_terry import MIN_VOTES
+    from workbench.webapp.model_labels import model_label
     from workbench.webapp.studio import preferences_path, studio_votes
 
     path = preferences_path(data_dir)
@@ -295,7 +325,8 @@ def studio_preferences(data_dir: Path) -> StudioPreferences | None:
     pick_counts = dict(prefs.group_by("model").len().iter_rows())
     no_votes = {"votes": 0, "enough_votes": False, "rating": None, "win_text": "—",
                 "rating_text": "no vote yet"}
-    models = [{**voted.get(m, no_votes), "model": m, "briefs": int(n),
+    models = [{**voted.get(m, no_votes), "model": m, "label": model_label(data_dir, m),
+               "briefs": int(n),
                "picks": int(pick_counts.get(m, 0)), "pick_rate": pick_counts.get(m, 0) / n}
               for m, n in shown_counts.items()]
     # Rated models first (strongest first), then by pick rate.

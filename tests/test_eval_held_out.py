@@ -1,0 +1,153 @@
+"""A run evaluated after a re-split: the items it trained on are named, and a challenger's win
+on them does not pass the gate."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from workbench.core.layout import Layout
+from workbench.core.manifests import CompareResult, EvalManifest, read_manifest
+from workbench.core.runs import run_training_uids
+from workbench.evaluation.held_out import LINEAGE_KEY
+
+RUN_ID = "tiny-20260101-000000-abcd"
+SUITE = """
+name: heldout
+systems: [template, {name: tuned, ref: "run:tiny-20260101-000000-abcd"}]
+items: {n: 12}
+tasks:
+  - name: brief_to_ad
+    metrics: [chrf]
+    max_new_tokens: 4
+seed: 5
+bootstrap: {n_resamples: 200}
+"""
+
+
+def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    from workbench.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    return int(exc.value.code or 0), capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A run trained on the pipeline's random split, then channel 1000 sent whole to test."""
+    from tests.eval_data import make_fake_run, make_splits, make_tiny_base
+    from workbench.cli import main
+
+    root = tmp_path_factory.mktemp("heldout")
+    make_splits(root)
+    base = make_tiny_base(root / "tiny-base", root)
+    run_dir = make_fake_run(root, base, RUN_ID)
+    trained = run_training_uids(run_dir, root)
+    with pytest.raises(SystemExit) as exc:
+        main(["curate", "split", "--holdout-channel", "1000", "--data-dir", str(root), "--quiet"])
+    assert exc.value.code in (0, None)
+    suite = root / "heldout.yaml"
+    suite.write_text(SUITE, encoding="utf-8")
+    test_uids = set(pl.read_parquet(Layout(root).split("test"))["uid"].to_list())
+    return {"root": root, "suite": suite, "run_dir": run_dir, "trained": trained,
+            "test_uids": test_uids}
+
+
+def test_training_uids_are_the_runs_training_rows(world: dict[str, Any]) -> None:
+    trained = world["trained"]
+    assert trained, "the run's SFT train rows"
+    sft = Layout(world["root"]).training_data("tiny-test") / "sft" / "train.parquet"
+    assert trained == frozenset(pl.read_parquet(sft)["uid"].to_list())
+
+
+def test_items_the_run_trained_on_are_named_and_fail_its_gate(
+        world: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    root = str(world["root"])
+    assert world["trained"] & world["test_uids"], "the new test split holds messages the run saw"
+    code, out = _cli(["eval", "run", str(world["suite"]), "--eval-id", "resplit", "--data-dir",
+                      root, "--quiet"], capsys)
+    assert code == 0, out
+    lay = Layout(world["root"])
+    items = pl.read_parquet(lay.eval("resplit") / "items.parquet")
+    seen = sum(uid in world["trained"] for uid in items["uid"].to_list())
+    assert seen > 0
+    expected = f"it trained on {seen} of the {items.height} brief_to_ad items"
+    assert expected in out
+    summary = json.loads((lay.eval("resplit") / "summary.json").read_text(encoding="utf-8"))
+    assert any(expected in note for note in summary["notes"])
+    manifest = read_manifest(lay.eval("resplit") / "manifest.json", EvalManifest)
+    assert manifest.systems["tuned"][LINEAGE_KEY] == {"brief_to_ad": seen}
+    assert LINEAGE_KEY not in manifest.systems["template"]
+
+    code, out = _cli(["eval", "compare", "tuned", "--against", "template", "--eval-id",
+                      "resplit", "--data-dir", root], capsys)
+    assert code == 1
+    assert f"[FAIL] held-out items: tuned trained on {seen} brief_to_ad item(s)" in out
+    saved = CompareResult.model_validate_json(lay.compare("resplit").read_text(encoding="utf-8"))
+    assert not saved.wins
+    # The other way round, only the champion saw them: named, but no reason to fail.
+    _cli(["eval", "compare", "template", "--against", "tuned", "--eval-id", "resplit",
+          "--data-dir", root], capsys)
+    saved = CompareResult.model_validate_json(lay.compare("resplit").read_text(encoding="utf-8"))
+    held = next(c for c in saved.conditions if c.name == "held-out items")
+    assert held.passed
+    assert "only the champion saw them" in held.detail
+
+
+def test_rebuilt_training_data_is_said_to_be_unknown(
+        world: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    data = Layout(world["root"]).training_data("tiny-test")
+    kept = world["root"] / "kept-training-data"
+    shutil.copytree(data, kept)
+    try:
+        sft = data / "sft" / "train.parquet"
+        pl.read_parquet(sft).head(1).write_parquet(sft)  # what a later build-data leaves
+        assert run_training_uids(world["run_dir"], world["root"]) is None
+        code, out = _cli(["eval", "run", str(world["suite"]), "--eval-id", "rebuilt",
+                          "--data-dir", str(world["root"]), "--quiet"], capsys)
+        assert code == 0, out
+        assert "training messages can no longer be read" in out
+        manifest = read_manifest(Layout(world["root"]).eval("rebuilt") / "manifest.json",
+                                 EvalManifest)
+        assert manifest.systems["tuned"][LINEAGE_KEY] is None
+    finally:
+        shutil.rmtree(data)
+        shutil.copytree(kept, data)
+
+
+def test_a_run_on_the_current_split_gets_no_note(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.eval_data import make_fake_run, make_splits, make_tiny_base
+
+    make_splits(tmp_path)
+    make_fake_run(tmp_path, make_tiny_base(tmp_path / "tiny-base", tmp_path), RUN_ID)
+    suite = tmp_path / "heldout.yaml"
+    suite.write_text(SUITE, encoding="utf-8")
+    code, out = _cli(["eval", "run", str(suite), "--eval-id", "same", "--data-dir",
+                      str(tmp_path), "--quiet"], capsys)
+    assert code == 0, out
+    assert "not held out" not in out
+    manifest = read_manifest(Layout(tmp_path).eval("same") / "manifest.json", EvalManifest)
+    assert LINEAGE_KEY not in manifest.systems["tuned"]
+
+
+def test_training_uids_are_found_in_a_moved_data_dir(world: dict[str, Any],
+                                                     tmp_path: Path) -> None:
+    """Manifests record paths as typed (relative to another folder, or the data dir's old
+    place): the run's training data is then looked for under the data dir it is in now."""
+    moved = tmp_path / "moved"
+    shutil.copytree(world["root"], moved)
+    original = Layout(world["root"]).training_data("tiny-test")
+    aside = tmp_path / "aside"
+    original.rename(aside)
+    try:
+        assert run_training_uids(moved / "runs" / RUN_ID, moved) == world["trained"]
+        assert run_training_uids(world["run_dir"], world["root"]) is None
+    finally:
+        aside.rename(original)
