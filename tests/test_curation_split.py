@@ -45,6 +45,18 @@ def flagged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pl.DataFram
     return root, corpus.truth
 
 
+@pytest.fixture(scope="module")
+def flagged_few_reposts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pl.DataFrame]:
+    """As :func:`flagged` with 1% reposts: enough to link some channels, not all of them."""
+    root = tmp_path_factory.mktemp("split-channels")
+    corpus = make_corpus(1200, seed=21, repost_share=0.01, difficulty=0.3)
+    write_stage(root, corpus.messages, annotations_from_labels(corpus.truth, annotator="a1"))
+    cfg = ProjectConfig()
+    run_dedup(root, cfg)
+    run_flag(root, cfg)
+    return root, corpus.truth
+
+
 def _copy(root: Path, dest: Path) -> Path:
     shutil.copytree(root, dest)
     return dest
@@ -121,9 +133,10 @@ def test_flagged_items_are_left_out_until_adjudicated(flagged, tmp_path: Path) -
 
 
 @pytest.mark.parametrize("by", ["random", "channel", "time"])
-def test_no_uid_cluster_or_text_crosses_splits_by_construction(flagged, tmp_path: Path,
-                                                               by: str) -> None:
-    root = _copy(flagged[0], tmp_path / "d")
+def test_no_uid_cluster_or_text_crosses_splits_by_construction(
+        flagged, flagged_few_reposts, tmp_path: Path, by: str) -> None:
+    # By channel, 10% reposts bind the 25 channels into one group (refused: see below).
+    root = _copy((flagged_few_reposts if by == "channel" else flagged)[0], tmp_path / "d")
     result = run_split(root, ProjectConfig(), by=by, seed=3)
     check = check_frames(result.frames)
     assert check.ok, check.summary_lines()
@@ -131,6 +144,7 @@ def test_no_uid_cluster_or_text_crosses_splits_by_construction(flagged, tmp_path
     assert not (clusters[0] & clusters[1])
     assert not (clusters[0] & clusters[2])
     assert not (clusters[1] & clusters[2])
+    assert all(f.height for f in result.frames.values())
     if by == "channel":
         channels = [set(f.get_column("channel_id")) for f in result.frames.values()]
         assert not (channels[0] & channels[2])
@@ -234,3 +248,28 @@ def test_by_channel_and_holdout_need_channels_in_the_texts(flagged, tmp_path: Pa
     with pytest.raises(DataContractError, match="--holdout-channel needs the texts' channels"):
         run_split(root, ProjectConfig(), texts=path, annotations=annotations,
                   holdout_channels=["TIKVAH-ETHIOPIA"])
+
+
+def test_by_channel_refuses_channels_that_reposts_bind_into_one_group() -> None:
+    # Three channels, each sharing a near-duplicate cluster with the next: a cluster never
+    # crosses splits, so the three travel together and val and test were left empty, silently.
+    from workbench.core.settings.curation import SplitConfig
+    from workbench.curation.inputs import TaskSpec
+    from workbench.curation.split import assign_splits
+
+    channel = ["a"] * 10 + ["b"] * 10 + ["c"] * 10
+    cluster = [f"u{i}" for i in range(30)]
+    cluster[9] = cluster[10] = "repost-ab"
+    cluster[19] = cluster[20] = "repost-bc"
+    items = pl.DataFrame({"uid": [f"u{i}" for i in range(30)], "cluster_id": cluster,
+                          "channel_id": channel, "is_ad": ["Ad", "Non-Ad"] * 15})
+    tasks = [TaskSpec("is_ad", "single", ["Ad", "Non-Ad"])]
+    with pytest.raises(DataContractError, match=r"split by channel left val and test empty: "
+                       r"near-duplicate reposts bind the channels into 1 group\(s\)"):
+        assign_splits(items, tasks, SplitConfig(by="channel"))
+    # Without the reposts the channels split (each whole).
+    unbound = items.with_columns(cluster_id=pl.col("uid"))
+    split = assign_splits(unbound, tasks, SplitConfig(by="channel", ratios=(0.4, 0.3, 0.3)))
+    by_channel = pl.DataFrame({"channel": channel, "split": split}).unique()
+    assert by_channel.height == 3
+    assert set(by_channel.get_column("split")) == {"train", "val", "test"}

@@ -260,7 +260,26 @@ def assign_splits(items: pl.DataFrame, tasks: Sequence[TaskSpec], cfg: SplitConf
             split[rest] = _by_time(items.filter(pl.Series(rest)), groups[rest], ratios)
         else:
             split[rest] = assign_groups(groups[rest], strata[rest], ratios, seed=cfg.seed)
+    if cfg.by == "channel":
+        _check_channel_groups(split, groups, ratios)
     return pl.Series("split", np.array(SPLITS)[split])
+
+
+def _check_channel_groups(split: np.ndarray, groups: np.ndarray, ratios: np.ndarray) -> None:
+    """Refuse a split by channel that leaves a split with a share empty.
+
+    Reposts join channels: a cluster never crosses splits, so every channel it touches travels
+    with it, and a few shared reposts can bind all channels into one group that fills train
+    (the samples' channels did: train 633, val 0, test 0, and evaluation then had nothing).
+    """
+    empty = [SPLITS[i] for i in range(len(SPLITS)) if ratios[i] > 0 and not (split == i).any()]
+    if not empty:
+        return
+    n_groups = np.unique(groups).size
+    msg = (f"split by channel left {' and '.join(empty)} empty: near-duplicate reposts bind the "
+           f"channels into {n_groups} group(s) that must stay whole; use --by random or --by "
+           f"time, or --holdout-channel NAME to test on one channel")
+    raise DataContractError(msg)
 
 
 def _by_time(items: pl.DataFrame, groups: np.ndarray, ratios: np.ndarray) -> np.ndarray:
