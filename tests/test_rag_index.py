@@ -257,6 +257,10 @@ def test_cli_index_and_search(built: tuple[Path, RagIndex]) -> None:
     assert out.returncode == 2
     assert len(out.stderr.strip().splitlines()) == 1
     assert "did you mean 'Addis Cars'" in out.stderr
+    out = run_cli("rag", "search", "  ", "--data-dir", str(data))
+    assert out.returncode == 2
+    assert out.stderr.strip() == ('error: the query is empty; give the words to search for, e.g. '
+                                  'workbench rag search "ቤት ኪራይ"')
 
 
 def test_ann_vector_index_from_the_configured_size(tmp_path: Path) -> None:

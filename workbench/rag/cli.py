@@ -106,6 +106,10 @@ def search_command(
     from workbench.rag.hits import format_hits
     from workbench.rag.search import RagIndex
 
+    if not query.strip():
+        # An empty query matched nothing and exited 0, which reads as "the index has nothing".
+        msg = "the query is empty; give the words to search for, e.g. workbench rag search \"ቤት ኪራይ\""
+        raise ConfigError(msg)
     if mode not in ("hybrid", "vector", "text"):
         msg = f"--mode: unknown mode '{mode}'; choose from hybrid, vector, text"
         raise ConfigError(msg)
