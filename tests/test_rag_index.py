@@ -450,3 +450,17 @@ def test_collect_gives_what_to_arrow_gives(built: tuple[Path, RagIndex]) -> None
     assert all(got.num_rows for got, _ in pairs)
     for got, want in pairs:
         assert got.equals(want)
+
+
+def test_the_manifest_names_its_inputs_absolutely_when_the_data_dir_is_typed_relative(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `--data-dir data` typed in the project folder: the paths the manifest records must still
+    # name the files for a reader started elsewhere (the web app, a teammate's shell).
+    write_splits(tmp_path / "data")
+    monkeypatch.chdir(tmp_path)
+    build_index(Path("data"), ProjectConfig())
+    manifest = json.loads((tmp_path / "data" / "rag" / "manifest.json").read_text(encoding="utf-8"))
+    lay = Layout(tmp_path / "data")
+    assert manifest["split_manifest"] == str(lay.splits_manifest)
+    assert manifest["inputs"][0]["path"] == str(lay.splits_manifest)
+    assert all(Path(i["path"]).is_absolute() for i in manifest["inputs"])

@@ -42,7 +42,7 @@ class _Strict(BaseModel):
 
 
 def recorded_path(path: str | os.PathLike[str]) -> str:
-    """A file the user named, or one under a data dir given as typed, as a manifest records it.
+    """A file a stage read or names, as its manifest records it.
 
     Absolute: a path kept as typed (``texts.csv``, ``data/labels/...``) does not say which
     folder it was relative to, so a reader started elsewhere (the web app, a teammate's shell)

@@ -59,6 +59,7 @@ from workbench.core.manifests import (
     SplitsManifest,
     envelope,
     read_manifest,
+    recorded_path,
     write_manifest,
 )
 from workbench.core.prompts import PromptSpec
@@ -404,17 +405,17 @@ def _write_manifest(out: Path, suite: Suite, suite_path: Path | None, split_mani
                     item_counts: dict[str, int], metric_extra: dict[str, Any],
                     prompt_spec: PromptSpec | None = None) -> None:
     inputs: list[dict[str, Any]] = [
-        {"path": str(split_manifest_path), "sha256": sha256_file(split_manifest_path),
+        {"path": recorded_path(split_manifest_path), "sha256": sha256_file(split_manifest_path),
          "role": "split-manifest"},
-        *[{"path": str(p), "sha256": sha256_file(p), "role": "split"} for p in split_files],
+        *[{"path": recorded_path(p), "sha256": sha256_file(p), "role": "split"} for p in split_files],
     ]
     if suite_path is not None:
-        inputs.append({"path": str(suite_path), "sha256": sha256_file(suite_path), "role": "suite"})
+        inputs.append({"path": recorded_path(suite_path), "sha256": sha256_file(suite_path), "role": "suite"})
     if prompt_spec is not None:
         inputs.append({"path": prompt_spec.template_path, "sha256": prompt_spec.template_sha256,
                        "role": "prompt-template"})
     modules = sorted({m.module for defs in metric_defs.values() for m in defs.values()})
-    inputs += [{"path": str(module_path(m)), "sha256": sha256_file(module_path(m)),
+    inputs += [{"path": recorded_path(module_path(m)), "sha256": sha256_file(module_path(m)),
                 "role": "metric-module"} for m in modules]
     for name, facts in lineage.items():
         if facts.get("run_manifest"):
@@ -426,7 +427,7 @@ def _write_manifest(out: Path, suite: Suite, suite_path: Path | None, split_mani
         outputs={k: OutputFile(**v) for k, v in outputs.items()},
         config=suite.model_dump(mode="json"),
         eval_id=eval_id,
-        split_manifest=str(split_manifest_path),
+        split_manifest=recorded_path(split_manifest_path),
         split_manifest_sha256=split_manifest_sha256,
         label_snapshot=split_manifest.label_snapshot,
         items=item_counts,

@@ -76,6 +76,7 @@ from workbench.core.manifests import (
     InputFile,
     OutputFile,
     envelope,
+    recorded_path,
     write_manifest,
 )
 from workbench.core.prompts import Prompt, build_prompt
@@ -388,8 +389,8 @@ def _write_manifest(path: Path, frame: pl.DataFrame, brief_file: BriefFile, spec
                     cfg: ProjectConfig, retrieval: Retrieval) -> None:
     index_manifest_sha256 = sha256_file(index.manifest_path)
     inputs = [
-        InputFile(path=str(brief_file.path), sha256=brief_file.sha256, role="brief"),
-        InputFile(path=str(index.manifest_path), sha256=index_manifest_sha256, role="rag-index"),
+        InputFile(path=recorded_path(brief_file.path), sha256=brief_file.sha256, role="brief"),
+        InputFile(path=recorded_path(index.manifest_path), sha256=index_manifest_sha256, role="rag-index"),
         InputFile(path=spec.prompt.template_path or "(inline template)",
                   sha256=spec.prompt.template_sha256, role="prompt-template"),
     ]
@@ -397,10 +398,10 @@ def _write_manifest(path: Path, frame: pl.DataFrame, brief_file: BriefFile, spec
     if local is not None and local.run_dir is not None:
         run_manifest = local.run_dir / MANIFEST
         if run_manifest.exists():
-            inputs.append(InputFile(path=str(run_manifest), sha256=sha256_file(run_manifest),
+            inputs.append(InputFile(path=recorded_path(run_manifest), sha256=sha256_file(run_manifest),
                                     role="training-run"))
     if local is not None and local.adapter_dir is not None:
-        inputs += [InputFile(path=str(weights), sha256=sha256_file(weights), role="adapter-weights")
+        inputs += [InputFile(path=recorded_path(weights), sha256=sha256_file(weights), role="adapter-weights")
                    for weights in sorted(local.adapter_dir.glob("*.safetensors"))]
     manifest = GenerationManifest(
         **envelope("generation"), inputs=inputs,

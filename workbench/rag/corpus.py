@@ -19,6 +19,7 @@ from workbench.core.config import ProjectConfig
 from workbench.core.errors import DataContractError
 from workbench.core.io import read_parquet_checked, sha256_file
 from workbench.core.layout import Layout
+from workbench.core.manifests import recorded_path
 from workbench.rag.text import fts_terms
 
 AD_LABEL = "Ad"
@@ -60,7 +61,7 @@ def read_ads(data_dir: Path, cfg: ProjectConfig,
     for split in splits:
         path = lay.split(split)
         raw = read_parquet_checked(path, REQUIRED_COLUMNS, hint)
-        inputs.append({"path": str(path), "sha256": sha256_file(path), "rows": raw.height})
+        inputs.append({"path": recorded_path(path), "sha256": sha256_file(path), "rows": raw.height})
         have = set(raw.columns)
 
         def col(name: str, default: pl.Expr, have: set[str] = have) -> pl.Expr:

@@ -49,6 +49,7 @@ from workbench.core.manifests import (
     SplitsManifest,
     envelope,
     read_manifest,
+    recorded_path,
     write_manifest,
 )
 from workbench.rag.corpus import briefs_frame, read_ads
@@ -381,7 +382,7 @@ def build_index(
         frame = briefs_frame(briefs, cfg)
         brief_change = sync_table(db, BRIEFS_TABLE, frame, "brief_id",
                                   lambda f: _embed(emb, f), cfg=cfg, rebuild=reason is not None)
-        inputs += [{"path": str(b.path), "sha256": b.sha256} for b in briefs]
+        inputs += [{"path": recorded_path(b.path), "sha256": b.sha256} for b in briefs]
     elif reason is not None and BRIEFS_TABLE in db.list_tables().tables:
         # Old brief vectors live in the previous embedding space: drop rather than mislead.
         db.drop_table(BRIEFS_TABLE)
@@ -399,14 +400,14 @@ def build_index(
     split_manifest_sha256 = sha256_file(lay.splits_manifest)
     out = RagIndexManifest(
         **envelope("rag-index"),
-        inputs=[InputFile(path=str(lay.splits_manifest), sha256=split_manifest_sha256,
+        inputs=[InputFile(path=recorded_path(lay.splits_manifest), sha256=split_manifest_sha256,
                           role="split-manifest"), *(InputFile(**i) for i in inputs)],
         outputs={ADS_TABLE: OutputFile(rows=ads_change.total),
                  BRIEFS_TABLE: OutputFile(rows=brief_change.total)},
         config=cfg.rag.model_dump(mode="json"),
         embedder=describe, fit_corpus_rows=fit_rows, splits=used_splits,
         channels=channels, verticals=verticals,
-        split_manifest=str(lay.splits_manifest), split_manifest_sha256=split_manifest_sha256,
+        split_manifest=recorded_path(lay.splits_manifest), split_manifest_sha256=split_manifest_sha256,
         label_snapshot=split_manifest.label_snapshot,
         last_sync={"rebuilt": reason is not None, "reason": reason,
                    "seconds": {k: round(v, 2) for k, v in timings.items()},

@@ -19,7 +19,7 @@ from pathlib import Path
 from workbench.core.errors import ConfigError
 from workbench.core.io import sha256_file
 from workbench.core.layout import MANIFEST
-from workbench.core.manifests import InputFile
+from workbench.core.manifests import InputFile, recorded_path
 from workbench.core.runs import (
     merged_model_dir,
     read_run_manifest,
@@ -90,7 +90,7 @@ def parent_inputs(data_dir: Path, parent_run: str) -> list[InputFile]:
     if manifest is None:
         msg = f"--from {parent.name}: {parent / MANIFEST} is missing"
         raise ConfigError(msg)
-    inputs = [InputFile(path=str(parent / MANIFEST), sha256=sha256_file(parent / MANIFEST),
+    inputs = [InputFile(path=recorded_path(parent / MANIFEST), sha256=sha256_file(parent / MANIFEST),
                         role="parent-run")]
     inputs += [item.model_copy(update={"role": f"parent-run:{item.role or 'input'}"})
                for item in manifest.inputs]

@@ -16,7 +16,7 @@ from typing import Literal
 
 from workbench.core.errors import ConfigError
 from workbench.core.io import sha256_file, write_json_atomic
-from workbench.core.manifests import build_manifest
+from workbench.core.manifests import build_manifest, recorded_path
 from workbench.core.models import LocalModel, load_causal_lm
 from workbench.core.runs import MERGED_DIR, read_run_manifest, read_status, resolve_run_dir
 from workbench.training.recipe import load_recipe
@@ -66,7 +66,7 @@ def merge_adapter(run_dir: Path, target: Path, *, dtype: MergeDtype = "float32")
     weights = sorted(target.glob("*.safetensors"))
     manifest = build_manifest(
         "merged-model",
-        inputs=[{"path": str(p), "sha256": sha256_file(p)} for p in sorted(adapter.glob("*.safetensors"))],
+        inputs=[{"path": recorded_path(p), "sha256": sha256_file(p)} for p in sorted(adapter.glob("*.safetensors"))],
         outputs={p.name: {"sha256": sha256_file(p), "bytes": p.stat().st_size} for p in weights},
         config={"dtype": dtype},
         extra={"run_id": run_dir.name, "base_model": recipe.model.base, "base_model_path": base,

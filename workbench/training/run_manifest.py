@@ -15,6 +15,7 @@ from workbench.core.manifests import (
     SftDataManifest,
     envelope,
     read_manifest,
+    recorded_path,
     write_manifest,
 )
 from workbench.training.recipe import Recipe
@@ -48,7 +49,7 @@ def write_run_manifest(run_dir: Path, recipe: Recipe, data_out: Path, base: str,
     data_manifest_path = data_out / MANIFEST
     data = read_manifest(data_manifest_path, SftDataManifest,
                          hint="run `workbench train build-data` first")
-    inputs = [InputFile(path=str(data_manifest_path), sha256=sha256_file(data_manifest_path),
+    inputs = [InputFile(path=recorded_path(data_manifest_path), sha256=sha256_file(data_manifest_path),
                         role="training-data"),
               InputFile(path=data.split_manifest, sha256=data.split_manifest_sha256,
                         role="split-manifest")]
@@ -72,7 +73,7 @@ def write_run_manifest(run_dir: Path, recipe: Recipe, data_out: Path, base: str,
         base_model=recipe.model.base,
         base_model_path=base,
         base_model_revision=recipe.model.revision,
-        data_manifest=str(data_manifest_path),
+        data_manifest=recorded_path(data_manifest_path),
         split_manifest=data.split_manifest,
         split_manifest_sha256=data.split_manifest_sha256,
         label_snapshot=data.label_snapshot,

@@ -46,6 +46,7 @@ from workbench.core.manifests import (
     SplitsManifest,
     envelope,
     read_manifest,
+    recorded_path,
     write_manifest,
 )
 from workbench.core.prompts import (
@@ -223,7 +224,7 @@ def build_cpt(
     source: dict[str, Any] | None = None
     if cleaned_path.exists():
         cleaned = read_parquet_checked(cleaned_path, ("uid", "text"))
-        source = {"path": str(cleaned_path), "sha256": sha256_file(cleaned_path)}
+        source = {"path": recorded_path(cleaned_path), "sha256": sha256_file(cleaned_path)}
     else:
         notes.append(f"{cleaned_path} not found: CPT uses the train split's texts only")
         cleaned = splits["train"]
@@ -305,9 +306,9 @@ def build_data(
     spec_path = save_prompt_spec(spec, out)
     outputs[PROMPT_SPEC_FILE] = {"sha256": sha256_file(spec_path)}
     split_manifest_sha256 = sha256_file(lay.splits_manifest)
-    inputs = [InputFile(path=str(lay.splits_manifest), sha256=split_manifest_sha256,
+    inputs = [InputFile(path=recorded_path(lay.splits_manifest), sha256=split_manifest_sha256,
                         role="split-manifest")]
-    inputs += [InputFile(path=str(lay.split(s)), sha256=sha256_file(lay.split(s)), role="split")
+    inputs += [InputFile(path=recorded_path(lay.split(s)), sha256=sha256_file(lay.split(s)), role="split")
                for s in SPLITS]
     if cleaned_source:
         inputs.append(InputFile(**cleaned_source, role="cleaned"))
@@ -317,7 +318,7 @@ def build_data(
         config=recipe.data.model_dump(mode="json"),
         recipe=recipe.name,
         fingerprint=recipe.fingerprint(),
-        split_manifest=str(lay.splits_manifest),
+        split_manifest=recorded_path(lay.splits_manifest),
         split_manifest_sha256=split_manifest_sha256,
         label_snapshot=split_manifest.label_snapshot,
         prompt_spec_sha256=spec.sha256(),
