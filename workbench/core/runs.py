@@ -27,7 +27,7 @@ from typing import Any
 from workbench.core.errors import ConfigError, InputFileError, UnreadableFileError
 from workbench.core.io import sha256_file
 from workbench.core.layout import MANIFEST, Layout
-from workbench.core.manifests import RunManifest, SftDataManifest, read_manifest
+from workbench.core.manifests import RunManifest, SftDataManifest, read_manifest, recorded_path
 
 #: Status and key metrics of a run, rewritten while it trains.
 STATUS_FILE = "run.json"
@@ -429,8 +429,8 @@ def run_lineage(folder: Path) -> dict[str, Any]:
     manifest = read_manifest(manifest_path, RunManifest)
     status = read_status(folder)
     return {
-        "run_id": folder.name, "run_dir": str(folder),
-        "run_manifest": str(manifest_path), "run_manifest_sha256": sha256_file(manifest_path),
+        "run_id": folder.name, "run_dir": recorded_path(folder),
+        "run_manifest": recorded_path(manifest_path), "run_manifest_sha256": sha256_file(manifest_path),
         "run_status": manifest.status,
         "recipe": manifest.config.get("name") or status.get("recipe"),
         "base_model": manifest.base_model, "base_model_path": manifest.base_model_path,
