@@ -233,6 +233,38 @@ def test_pull_files_snapshots_and_other_backends(tmp_path: Path) -> None:
     assert pl.read_parquet(labels / "quarantine.parquet").height == 0  # ls:1:2's row went with it
 
 
+def test_pull_twice_with_the_same_labels_keeps_one_snapshot(tmp_path: Path) -> None:
+    # Found on a walkthrough: a second pull with nothing changed wrote a second snapshot of the
+    # same bytes; labels/manifest.json then named the new one while curation (and the splits
+    # manifest, and the dashboard) named the first.
+    tax = load_taxonomy()
+    data = tmp_path / "data"
+    raws = [raw("ls:1:1", {"is_ad": ["Non-Ad"]})]
+    first = write_pull(data, raws, tax, backend="ls", source="http://x",
+                       taxonomy_path=taxonomy_path())
+    again = write_pull(data, raws, tax, backend="ls", source="http://x",
+                       taxonomy_path=taxonomy_path())
+    snaps = sorted((data / "labels" / "snapshots").glob("*.parquet"))
+    assert snaps == [first.snapshot]
+    assert again.snapshot == first.snapshot
+    assert not first.unchanged
+    assert again.unchanged
+    assert "unchanged since the last pull" in again.line()
+    manifest = json.loads((data / "labels" / "manifest.json").read_text())
+    assert manifest["snapshot"] == first.snapshot.name
+    assert manifest["pulled_at"] > json.loads(first.snapshot.with_suffix(".json").read_text())["pulled_at"]
+    assert not list((data / "labels" / "snapshots").glob(".*"))  # no temporary file left
+    # A change after that is a new snapshot; going back to the first labels is one more (the
+    # history says the labels changed twice), equal in content to the first.
+    changed = write_pull(data, [*raws, raw("ls:1:2", {"is_ad": ["Non-Ad"]}, uid="1:2")], tax,
+                         backend="ls", source="http://x", taxonomy_path=taxonomy_path())
+    back = write_pull(data, raws, tax, backend="ls", source="http://x",
+                      taxonomy_path=taxonomy_path())
+    assert not changed.unchanged
+    assert not back.unchanged
+    assert len(list((data / "labels" / "snapshots").glob("*.parquet"))) == 3
+
+
 # --- agreement ---------------------------------------------------------------------------------
 
 def _long(rows: list[tuple[str, str, str, list[str]]], project: str = "group-1") -> pl.DataFrame:
