@@ -18,6 +18,10 @@ from workbench.core.config import ProjectConfig
 from workbench.core.layout import Layout
 from workbench.labeling.users_cli import users_app
 
+#: Seconds before `label serve` says it is still waiting for Label Studio (a first start spends
+#: ~30 s migrating its database and prints nothing meanwhile).
+SERVE_HEARTBEAT_S = 10.0
+
 app = typer.Typer(
     help="Labeling: Label Studio (default) or Argilla; push messages, pull annotations, agreement.",
     no_args_is_help=True,
@@ -83,8 +87,12 @@ def serve(
     if ethiopic_font_installed() is False:
         typer.echo("note: no Ethiopic font on this machine (Debian: apt install fonts-sil-abyssinica); "
                    "a browser here would show Amharic as empty boxes", err=True)
-    typer.echo(f"starting Label Studio (log: {server.log_path(root)}) ...")
-    state, creds, proc = server.start(root, cfg.labeling, port=port, detach=detach)
+    from workbench.core.progress import heartbeat
+
+    typer.echo(f"starting Label Studio (log: {server.log_path(root)}; a first start migrates its "
+               "database, about 30 s) ...")
+    with heartbeat(typer.echo, every=SERVE_HEARTBEAT_S, prefix="  "):
+        state, creds, proc = server.start(root, cfg.labeling, port=port, detach=detach)
     secret = (creds.password, creds.token) if show_credentials else (None, None)
     for line in serve_lines(creds.url, creds.username, root, password=secret[0], token=secret[1]):
         typer.echo(line)
@@ -128,7 +136,7 @@ def stop(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
         typer.echo(f"stopped the live refresher (pid {live_pid})")
     state = server.stop(root)
     typer.echo(f"stopped Label Studio at {state.url} (pid {state.pid})" if state
-               else f"no Label Studio running for {root}")
+               else f"no Label Studio running for data dir {root}: nothing to stop")
 
 
 @app.command()
