@@ -269,6 +269,41 @@ def test_group_limit_classifier_predictions_and_uncertainty(labeling_env: Labeli
     assert project["model_version"] == "clf-v2"
 
 
+def test_push_after_a_live_refresh_adds_no_duplicate_predictions(labeling_env: LabelingEnv,
+                                                                  tmp_path: Path) -> None:
+    # Found on a walkthrough: curation's model versions hold a comma ("single=...,multi=..."),
+    # Label Studio lists a task's versions as their comma-separated pieces in no fixed order,
+    # and push looked for the whole version among those pieces, so it never found it. Once the live refresher had moved the
+    # project's model version, every push added the same predictions again to every task (61
+    # curated predictions on 31 tasks after two pushes).
+    env = labeling_env
+    make_data_dir(env.data_dir, tmp_path / "exports")
+    curated = env.data_dir / "curated"
+    curated.mkdir()
+    uids = sorted(EXPECTED_PROJECTS["group-2"])
+    version = "single=tfidf_nb_svm,multi=tfidf_lr-k5-0a1b2c3d-4e5f60718293"
+    pl.DataFrame({
+        "uid": uids, "task": ["is_ad"] * len(uids), "value": [["Ad"]] * len(uids),
+        "score": [0.9] * len(uids), "model_version": [version] * len(uids),
+        "uncertainty": [0.2] * len(uids),
+    }, schema=PREDICTIONS_SCHEMA).write_parquet(curated / "predictions.parquet")
+    first, _ = run_push(env.data_dir, env.cfg, group=2)
+    assert [(r.added, r.predictions_added) for r in first] == [(len(uids), 0)]
+    group2 = Project(env, "group-2")
+    api = group2.backend.api
+    # What a live refresh leaves: a prediction of its own version, and the project moved to it.
+    task_id = group2.tasks()[0]["id"]
+    api.import_predictions(group2.id, [{"task": task_id, "model_version": "live-1-abc", "score": 0.5,
+                                        "result": choices(is_ad=["Non-Ad"])}])
+    api.update_project(group2.id, model_version="live-1-abc")
+    again, _ = run_push(env.data_dir, env.cfg, group=2)
+    assert [(r.added, r.predictions_added) for r in again] == [(0, 0)]
+    for task in group2.tasks(include="id,predictions"):
+        mine = [p for p in task["predictions"] if p["model_version"] == version]
+        assert len(mine) == 1, task["id"]
+    assert api.project(group2.id)["model_version"] == version
+
+
 def test_review_push_comes_back_as_review(labeling_env: LabelingEnv, tmp_path: Path) -> None:
     env = labeling_env
     make_data_dir(env.data_dir, tmp_path / "exports")

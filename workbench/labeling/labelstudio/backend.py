@@ -38,6 +38,27 @@ from workbench.labeling.records import (
 from workbench.labeling.taxonomy_render import TEXT_NAME, label_studio_xml
 
 
+def has_model_version(listed: str, version: str | None) -> bool:
+    """Whether a task's ``predictions_model_versions`` (Label Studio's list) has ``version``.
+
+    A version may itself hold commas (curation's ``single=tfidf_nb_svm,multi=tfidf_lr-...``),
+    and Label Studio lists a task's versions as one comma-joined string of their pieces, in no
+    fixed order (``single=tfidf_nb_svm,live-1-abc,multi=tfidf_lr-...`` for two versions): a
+    version is there when every one of its comma-separated pieces is.
+
+    >>> has_model_version("single=a,live-1,multi=b-k5", "single=a,multi=b-k5")
+    True
+    >>> has_model_version("rules-v4, live-1", "rules-v4")
+    True
+    >>> has_model_version("rules-v4,single=a", "single=a,multi=b-k5")
+    False
+    """
+    if not version:
+        return False
+    pieces = {p.strip() for p in listed.split(",")}
+    return {p.strip() for p in version.split(",")} <= pieces
+
+
 @dataclass
 class LabelStudioBackend:
     """Push/pull against the Label Studio server of one data dir."""
@@ -245,11 +266,10 @@ class LabelStudioBackend:
         current = max(versions, key=lambda v: (versions[v], v)) if versions else None
         # Which tasks lack the current predictions: only worth listing when the project was not
         # already brought to this model version by a finished push.
-        task_versions: dict[int, set[str]] = {}
+        task_versions: dict[int, str] = {}
         if by_uid and current and project.get("model_version") != current:
             for t in self.api.iter_tasks(project_id, include="id,predictions_model_versions"):
-                raw = str(t.get("predictions_model_versions") or "")
-                task_versions[int(t["id"])] = {v.strip() for v in raw.split(",") if v.strip()}
+                task_versions[int(t["id"])] = str(t.get("predictions_model_versions") or "")
         seen: set[str] = set()
         new: list[TaskRecord] = []
         missing_predictions: list[dict[str, Any]] = []
@@ -265,7 +285,7 @@ class LabelStudioBackend:
             if task_id not in task_versions:
                 continue
             prediction = self._prediction(rec)
-            if prediction and rec.model_version not in task_versions[task_id]:
+            if prediction and not has_model_version(task_versions[task_id], rec.model_version):
                 missing_predictions.append({**prediction, "task": task_id})
         if limit is not None and len(new) > limit:
             summary.skipped_by_limit = len(new) - limit
