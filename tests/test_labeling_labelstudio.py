@@ -21,7 +21,7 @@ from workbench.labeling.backends import labeling_taxonomy
 from workbench.labeling.labelstudio.backend import LabelStudioBackend
 from workbench.labeling.labelstudio.server import load_credentials, read_state
 from workbench.labeling.pull import run_pull
-from workbench.labeling.push import run_push
+from workbench.labeling.push import plan_push, preview_push, run_push
 from workbench.labeling.records import ANNOTATIONS_SCHEMA
 from workbench.labeling.status import render, run_status
 
@@ -296,12 +296,31 @@ def test_push_after_a_live_refresh_adds_no_duplicate_predictions(labeling_env: L
     api.import_predictions(group2.id, [{"task": task_id, "model_version": "live-1-abc", "score": 0.5,
                                         "result": choices(is_ad=["Non-Ad"])}])
     api.update_project(group2.id, model_version="live-1-abc")
+    assert dry_run_lines(env, group=2) == [f"group-2: 0 to add, {len(uids)} already there"]
     again, _ = run_push(env.data_dir, env.cfg, group=2)
     assert [(r.added, r.predictions_added) for r in again] == [(0, 0)]
     for task in group2.tasks(include="id,predictions"):
         mine = [p for p in task["predictions"] if p["model_version"] == version]
         assert len(mine) == 1, task["id"]
     assert api.project(group2.id)["model_version"] == version
+    # A new curation run: the dry run says what the push then does (it said "0 to add" before).
+    pl.read_parquet(curated / "predictions.parquet").with_columns(
+        model_version=pl.lit(version + "-2")).write_parquet(curated / "predictions.parquet")
+    assert dry_run_lines(env, group=2) == [
+        f"group-2: 0 to add, {len(uids)} already there, {len(uids)} new pre-annotation(s)"]
+    third, _ = run_push(env.data_dir, env.cfg, group=2)
+    assert [(r.added, r.predictions_added) for r in third] == [(0, len(uids))]
+    assert dry_run_lines(env, group=2) == [f"group-2: 0 to add, {len(uids)} already there"]
+
+
+def dry_run_lines(env: LabelingEnv, *, group: int | None = None) -> list[str]:
+    """What `label push --dry-run` prints per project."""
+    tax, _ = labeling_taxonomy(env.cfg)
+    records, _ = plan_push(env.data_dir, env.cfg, tax, group=group)
+    backend = LabelStudioBackend(env.data_dir, env.cfg.labeling, tax)
+    previews = preview_push(records, backend.existing_uids(list(records)),
+                            stale=backend.stale_predictions(records))
+    return [p.line() for p in previews]
 
 
 def test_review_push_comes_back_as_review(labeling_env: LabelingEnv, tmp_path: Path) -> None:

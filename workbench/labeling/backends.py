@@ -38,6 +38,10 @@ class Backend(Protocol):
         """The uids each project already holds (what a push would skip); changes nothing."""
         ...
 
+    def stale_predictions(self, records_by_project: dict[str, Sequence[TaskRecord]]) -> dict[str, int]:
+        """Per project, the tasks already there a push would give new pre-annotations; changes nothing."""
+        ...
+
     def fetch(self) -> list[RawAnnotation]:
         """Every submitted annotation."""
         ...

@@ -237,6 +237,7 @@ def _dry_run(root: Path, cfg: ProjectConfig, *, group: int | None, limit: int | 
         backend = open_backend(root, cfg, taxonomy)
         try:
             existing = backend.existing_uids(list(records))
+            stale = backend.stale_predictions(records)
             where = backend.source
         finally:
             backend.close()
@@ -246,7 +247,7 @@ def _dry_run(root: Path, cfg: ProjectConfig, *, group: int | None, limit: int | 
             typer.echo(f"  {line}")
         return
     typer.echo(f"dry run against {where} (nothing is changed):")
-    for preview in preview_push(records, existing, limit=limit):
+    for preview in preview_push(records, existing, limit=limit, stale=stale):
         typer.echo(f"  {preview.line()}")
 
 

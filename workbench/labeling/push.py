@@ -260,20 +260,26 @@ class PushPreview:
     existing: int
     with_predictions: int
     skipped_by_limit: int = 0
+    predictions_to_add: int = 0
 
     def line(self) -> str:
         """``group-1: 12 to add (10 pre-annotated), 166 already there``, worded like the push."""
-        extra = f", {self.skipped_by_limit} left for later (--limit)" if self.skipped_by_limit else ""
+        extra = (f", {self.predictions_to_add} new pre-annotation(s)"
+                 if self.predictions_to_add else "")
+        extra += f", {self.skipped_by_limit} left for later (--limit)" if self.skipped_by_limit else ""
         pre = f" ({self.with_predictions} pre-annotated)" if self.to_add else ""
         return f"{self.key}: {self.to_add} to add{pre}, {self.existing} already there{extra}"
 
 
 def preview_push(records: dict[str, Sequence[TaskRecord]], existing: dict[str, set[str]], *,
-                 limit: int | None = None) -> list[PushPreview]:
+                 limit: int | None = None,
+                 stale: dict[str, int] | None = None) -> list[PushPreview]:
     """The counts a push reports, from the uids each project already holds.
 
     Mirrors the backends' push: ``existing`` counts every uid in the project (also those no
     longer in the plan), a record whose uid is there is skipped, ``limit`` caps new tasks.
+    ``stale`` is the backend's count of tasks already there that the push would give new
+    pre-annotations (``stale_predictions``).
     """
     out = []
     for key, recs in records.items():
@@ -282,7 +288,8 @@ def preview_push(records: dict[str, Sequence[TaskRecord]], existing: dict[str, s
         taken = new if limit is None else new[:limit]
         out.append(PushPreview(key=key, to_add=len(taken), existing=len(have),
                                with_predictions=sum(1 for r in taken if r.predictions),
-                               skipped_by_limit=len(new) - len(taken)))
+                               skipped_by_limit=len(new) - len(taken),
+                               predictions_to_add=(stale or {}).get(key, 0)))
     return out
 
 

@@ -59,6 +59,15 @@ def has_model_version(listed: str, version: str | None) -> bool:
     return {p.strip() for p in version.split(",")} <= pieces
 
 
+def _current_version(records: Sequence[TaskRecord]) -> str | None:
+    """The version the labeling form pre-fills from: the one most records carry, ties to the last.
+
+    Curation's, when the rules only cover messages ingested after the last `curate flag`.
+    """
+    versions = Counter(r.model_version for r in records if r.model_version)
+    return max(versions, key=lambda v: (versions[v], v)) if versions else None
+
+
 @dataclass
 class LabelStudioBackend:
     """Push/pull against the Label Studio server of one data dir."""
@@ -260,33 +269,8 @@ class LabelStudioBackend:
         by_uid = self._listing(project_id)
         summary.duplicates_removed += self._dedupe(by_uid, project_id)
         summary.existing = len(by_uid)
-        # The version the labeling form pre-fills from: the one most tasks carry (curation's, when
-        # the rules only cover messages ingested after the last `curate flag`), ties to the last.
-        versions = Counter(r.model_version for r in records if r.model_version)
-        current = max(versions, key=lambda v: (versions[v], v)) if versions else None
-        # Which tasks lack the current predictions: only worth listing when the project was not
-        # already brought to this model version by a finished push.
-        task_versions: dict[int, str] = {}
-        if by_uid and current and project.get("model_version") != current:
-            for t in self.api.iter_tasks(project_id, include="id,predictions_model_versions"):
-                task_versions[int(t["id"])] = str(t.get("predictions_model_versions") or "")
-        seen: set[str] = set()
-        new: list[TaskRecord] = []
-        missing_predictions: list[dict[str, Any]] = []
-        for rec in records:
-            if rec.uid in seen:
-                continue
-            seen.add(rec.uid)
-            have = by_uid.get(rec.uid)
-            if have is None:
-                new.append(rec)
-                continue
-            task_id = int(have[0]["id"])
-            if task_id not in task_versions:
-                continue
-            prediction = self._prediction(rec)
-            if prediction and not has_model_version(task_versions[task_id], rec.model_version):
-                missing_predictions.append({**prediction, "task": task_id})
+        current = _current_version(records)
+        new, missing_predictions = self._diff(project, records, by_uid)
         if limit is not None and len(new) > limit:
             summary.skipped_by_limit = len(new) - limit
             new = new[:limit]
@@ -309,6 +293,48 @@ class LabelStudioBackend:
             # only once predictions of that version exist, hence after the import.
             self.api.update_project(project_id, model_version=current)
         return summary
+
+    def _diff(self, project: dict[str, Any], records: Sequence[TaskRecord],
+              by_uid: dict[str, list[dict[str, Any]]]) -> tuple[list[TaskRecord], list[dict[str, Any]]]:
+        """The records a project lacks, and the predictions its existing tasks lack (one each).
+
+        Shared by the push and its dry run, so that the dry run predicts what the push does.
+        """
+        current = _current_version(records)
+        # Which tasks lack the current predictions: only worth listing when the project was not
+        # already brought to this model version by a finished push.
+        task_versions: dict[int, str] = {}
+        if by_uid and current and project.get("model_version") != current:
+            for t in self.api.iter_tasks(project["id"], include="id,predictions_model_versions"):
+                task_versions[int(t["id"])] = str(t.get("predictions_model_versions") or "")
+        seen: set[str] = set()
+        new: list[TaskRecord] = []
+        missing: list[dict[str, Any]] = []
+        for rec in records:
+            if rec.uid in seen:
+                continue
+            seen.add(rec.uid)
+            have = by_uid.get(rec.uid)
+            if have is None:
+                new.append(rec)
+                continue
+            task_id = int(have[0]["id"])
+            if task_id not in task_versions:
+                continue
+            prediction = self._prediction(rec)
+            if prediction and not has_model_version(task_versions[task_id], rec.model_version):
+                missing.append({**prediction, "task": task_id})
+        return new, missing
+
+    def stale_predictions(self, records_by_project: dict[str, Sequence[TaskRecord]]) -> dict[str, int]:
+        """Per project, the tasks already there a push would give new pre-annotations; reads only."""
+        projects = self.managed_projects()
+        out: dict[str, int] = {}
+        for key, records in records_by_project.items():
+            if key in projects:
+                project = projects[key]
+                out[key] = len(self._diff(project, records, self._listing(project["id"]))[1])
+        return out
 
     @contextmanager
     def _push_lock(self) -> Iterator[None]:
