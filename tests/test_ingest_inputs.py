@@ -226,9 +226,30 @@ def test_cli_reports_quarantine_path_and_reasons_with_counts(
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("ingested 1 file(s): 1 content messages")
     assert out[1] == f"4 message(s) quarantined in parsed/quarantine.parquet (under {data}), by reason:"
-    assert out[2].startswith("  2 x invalid message: Expected `str | array`, got `int`")
+    # msgspec's own wording ("Expected `str | array`, got `int` - at `$.text`") is not shown.
+    assert out[2] == "  2 x invalid message: 'text' is a number; expected a string or a list"
     assert sorted(out[3:]) == sorted([
         "  1 x date_unixtime 'soon' is not an integer",
-        "  1 x invalid message: Object missing required field `id`",
+        "  1 x invalid message: no 'id' field",
     ])
     assert (data / "parsed" / "quarantine.parquet").exists()
+
+
+def test_invalid_message_reasons_are_worded_for_people() -> None:
+    import msgspec
+
+    from workbench.ingest.parse import RawMessage
+    from workbench.ingest.reasons import invalid_message_reason
+
+    def reason(raw: object) -> str:
+        with pytest.raises(msgspec.ValidationError) as info:
+            msgspec.convert(raw, RawMessage)
+        return invalid_message_reason(info.value)
+
+    assert reason({"id": "a", "type": "message"}) == "invalid message: 'id' is a string; expected a whole number"
+    assert reason({"id": None, "type": "message"}) == "invalid message: 'id' is null; expected a whole number"
+    assert reason({"id": 1, "type": "message", "text": ["a", {"type": 1, "text": "x"}]}) == (
+        "invalid message: 'text[1].type' is a number; expected a string")
+    assert reason({"id": 1, "type": "message", "text": ["a", {"type": "bold"}]}) == (
+        "invalid message: no 'text' field in 'text[1]'")
+    assert reason([1]) == "invalid message: a list; expected an object"

@@ -29,6 +29,7 @@ from workbench.core.errors import InputFileError
 from workbench.core.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA
 from workbench.core.settings.ingest import IngestConfig
 from workbench.ingest.input_checks import check_json_text, check_names
+from workbench.ingest.reasons import invalid_message_reason
 
 _INT64_MAX = 2**63 - 1
 
@@ -457,7 +458,7 @@ def _parse_slow(data: bytes, source: str, acc: _Columns) -> list[str]:
                 # Strings must be encodable as UTF-8 to be stored (unpaired surrogates are not).
                 msgspec.json.encode(msg_struct).decode("utf-8").encode("utf-8")
             except msgspec.ValidationError as exc:
-                acc.reject(index, chat[0], f"invalid message: {exc}", raw)
+                acc.reject(index, chat[0], invalid_message_reason(exc), raw)
                 continue
             except UnicodeError:
                 acc.reject(index, chat[0], "invalid message: unpaired surrogate in a string", raw)
