@@ -13,9 +13,12 @@ import polars as pl
 import pytest
 
 from tests.conftest import LabelingEnv, SessionServer, run_workbench
-from tests.labeling_data import EXPECTED_PROJECTS, PRESS_ID, SHOP_ID, TIKVAH_ID, make_data_dir
+from tests.exports import export, message, write
+from tests.labeling_data import ADS, EXPECTED_PROJECTS, PRESS_ID, SHOP_ID, TIKVAH_ID, make_data_dir
+from workbench.core.config import CleaningConfig
 from workbench.core.errors import ServiceError
 from workbench.core.schemas import PREDICTIONS_SCHEMA
+from workbench.ingest.pipeline import run_ingest
 from workbench.labeling.agreement import agreement_report
 from workbench.labeling.backends import labeling_taxonomy
 from workbench.labeling.labelstudio.backend import LabelStudioBackend
@@ -313,13 +316,49 @@ def test_push_after_a_live_refresh_adds_no_duplicate_predictions(labeling_env: L
     assert dry_run_lines(env, group=2) == [f"group-2: 0 to add, {len(uids)} already there"]
 
 
+def test_an_edited_message_updates_its_task_unless_annotated(labeling_env: LabelingEnv,
+                                                             tmp_path: Path) -> None:
+    # Found on a walkthrough: a re-ingested edit (a new price) reached the data dir but never
+    # Label Studio; annotators labeled the old text, and curation then joined their label to the
+    # new one.
+    env = labeling_env
+    make_data_dir(env.data_dir, tmp_path / "exports")
+    run_push(env.data_dir, env.cfg)
+    shop = Project(env, "ungrouped")
+    creds = load_credentials(env.data_dir)
+    ids = shop.uid_to_task()
+    annotate(env.server.url, creds.token, ids[f"{SHOP_ID}:2"], choices(is_ad=["Ad"], vertical=["Automotive"], tags=[]))
+    edited = {1: "ቅናሽ! ዘመናዊ ሶፋዎች አሁን 19,000 ብር ብቻ ይደውሉ 0911 23 45 67",
+              2: "አዲስ ቶዮታ ቪትዝ ተሽጧል"}
+    shop_export = [message(i + 1, edited.get(i + 1, text),
+                           **({"edited": "2024-03-02T10:00:00", "edited_unixtime": "1709362800"}
+                              if i + 1 in edited else {}))
+                   for i, text in enumerate(ADS)]
+    write(tmp_path / "edits" / "result.json", export(shop_export, cid=SHOP_ID, name="Addis Shop"))
+    run_ingest([tmp_path / "edits"], env.data_dir, CleaningConfig())
+    expected = ("ungrouped: 0 to add, 5 already there, 1 edited since pushed (text updated), "
+                "1 edited after labeling (kept as labeled)")
+    assert expected in dry_run_lines(env)
+    results, _ = run_push(env.data_dir, env.cfg)
+    pushed = {r.key: r for r in results}["ungrouped"]
+    assert (pushed.updated, pushed.edited_after_labeling, pushed.predictions_added) == (1, 1, 0)
+    assert pushed.line() == expected.replace("to add", "added")
+    tasks = {t["data"]["uid"]: t for t in shop.tasks(include="id,data,predictions")}
+    assert tasks[f"{SHOP_ID}:1"]["data"]["text"] == edited[1]
+    assert len(tasks[f"{SHOP_ID}:1"]["predictions"]) == 1  # the old text's one is gone
+    assert tasks[f"{SHOP_ID}:2"]["data"]["text"] == ADS[1]  # labeled: kept as labeled
+    # Again: nothing left to do (the annotated one is still reported, it still differs).
+    again = {r.key: r for r in run_push(env.data_dir, env.cfg)[0]}["ungrouped"]
+    assert (again.updated, again.edited_after_labeling, again.predictions_added) == (0, 1, 0)
+
+
 def dry_run_lines(env: LabelingEnv, *, group: int | None = None) -> list[str]:
     """What `label push --dry-run` prints per project."""
     tax, _ = labeling_taxonomy(env.cfg)
     records, _ = plan_push(env.data_dir, env.cfg, tax, group=group)
     backend = LabelStudioBackend(env.data_dir, env.cfg.labeling, tax)
     previews = preview_push(records, backend.existing_uids(list(records)),
-                            stale=backend.stale_predictions(records))
+                            pending=backend.pending_changes(records))
     return [p.line() for p in previews]
 
 

@@ -408,3 +408,30 @@ def test_label_help_imports_nothing_heavy() -> None:
     assert "HEAVY []" in out.stdout
     for command in ("serve", "stop", "users", "push", "pull", "status"):
         assert command in out.stdout
+
+
+def test_task_diff_new_predictions_and_edited_messages() -> None:
+    from workbench.labeling.labelstudio.task_diff import diff_tasks
+    from workbench.labeling.records import Prediction, TaskRecord
+
+    def rec(uid: str, text: str) -> TaskRecord:
+        return TaskRecord(uid=uid, text=text, channel="c", date="", message_id=1, group="g",
+                          predictions=[Prediction(task="is_ad", value=["Ad"], score=0.7)],
+                          model_version="single=a,multi=b")
+
+    def payload(r: TaskRecord) -> dict:
+        return {"data": {"uid": r.uid, "text": r.text},
+                "predictions": [{"model_version": r.model_version, "result": []}]}
+
+    by_uid = {"1": [{"id": 11, "data": {"text": "same"}, "total_annotations": 0}],
+              "2": [{"id": 12, "data": {"text": "old"}, "total_annotations": 0}],
+              "3": [{"id": 13, "data": {"text": "old"}, "total_annotations": 2}],
+              "4": [{"id": 14, "data": {"text": "same"}, "total_annotations": 1}]}
+    versions = {11: "single=a,rules-v4,multi=b", 12: "rules-v4", 13: "rules-v4", 14: "rules-v4"}
+    diff = diff_tasks([rec("1", "same"), rec("2", "new"), rec("3", "new"), rec("4", "same"),
+                       rec("5", "fresh"), rec("5", "fresh")], by_uid, versions, payload)
+    assert [r.uid for r in diff.new] == ["5"]
+    assert [p["task"] for p in diff.predictions] == [14]  # 11 has it already, in pieces
+    assert diff.updates == [(12, {"uid": "2", "text": "new"})]
+    assert [p["task"] for p in diff.update_predictions] == [12]
+    assert diff.edited_after_labeling == 1

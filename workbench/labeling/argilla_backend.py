@@ -38,6 +38,7 @@ from workbench.labeling.instructions import load_guidelines
 from workbench.labeling.records import (
     AnnotatorAccount,
     BatchHook,
+    PendingChanges,
     ProjectProgress,
     ProjectPush,
     RawAnnotation,
@@ -273,10 +274,13 @@ class ArgillaBackend:
         return out
 
     @_quietly
-    def stale_predictions(self, records_by_project: dict[str, Sequence[TaskRecord]]) -> dict[str, int]:
-        """Per project, the records already there a push would give new suggestions; creates nothing."""
+    def pending_changes(self, records_by_project: dict[str, Sequence[TaskRecord]]) -> dict[str, PendingChanges]:
+        """Per project, the records already there a push would give new suggestions; creates nothing.
+
+        Edited messages are not compared here: an Argilla push keeps a record's text as pushed.
+        """
         ws = self.client.workspaces(name=self.cfg.argilla.workspace)
-        out: dict[str, int] = {}
+        out: dict[str, PendingChanges] = {}
         for key, records in records_by_project.items():
             count = 0
             for overlap in (False, True):
@@ -288,7 +292,7 @@ class ArgillaBackend:
                             for r in self._records_json(str(ds.id), ["suggestions"])}
                 recs = [r for r in records if in_overlap(r.uid, self.cfg.overlap_share) == overlap]
                 count += len(_stale(recs, existing))
-            out[key] = count
+            out[key] = PendingChanges(predictions=count)
         return out
 
     @_quietly

@@ -11,6 +11,7 @@ from workbench.core.taxonomy import Taxonomy, load_taxonomy, taxonomy_path
 from workbench.labeling.records import (
     AnnotatorAccount,
     BatchHook,
+    PendingChanges,
     ProjectProgress,
     ProjectPush,
     RawAnnotation,
@@ -38,8 +39,8 @@ class Backend(Protocol):
         """The uids each project already holds (what a push would skip); changes nothing."""
         ...
 
-    def stale_predictions(self, records_by_project: dict[str, Sequence[TaskRecord]]) -> dict[str, int]:
-        """Per project, the tasks already there a push would give new pre-annotations; changes nothing."""
+    def pending_changes(self, records_by_project: dict[str, Sequence[TaskRecord]]) -> dict[str, PendingChanges]:
+        """Per project, what a push would change in the tasks already there; changes nothing."""
         ...
 
     def fetch(self) -> list[RawAnnotation]:

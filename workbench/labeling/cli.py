@@ -214,10 +214,7 @@ def push(
         return
     typer.echo(f"pre-annotations: {source}")
     for r in results:
-        extra = f", {r.predictions_added} new pre-annotation(s)" if r.predictions_added else ""
-        extra += f", {r.skipped_by_limit} left for later (--limit)" if r.skipped_by_limit else ""
-        extra += f", {r.duplicates_removed} duplicate(s) removed" if r.duplicates_removed else ""
-        typer.echo(f"  {r.key}: {r.added} added, {r.existing} already there{extra} -> {r.url}")
+        typer.echo(f"  {r.line()} -> {r.url}")
 
 
 def _dry_run(root: Path, cfg: ProjectConfig, *, group: int | None, limit: int | None,
@@ -237,7 +234,7 @@ def _dry_run(root: Path, cfg: ProjectConfig, *, group: int | None, limit: int | 
         backend = open_backend(root, cfg, taxonomy)
         try:
             existing = backend.existing_uids(list(records))
-            stale = backend.stale_predictions(records)
+            pending = backend.pending_changes(records)
             where = backend.source
         finally:
             backend.close()
@@ -247,7 +244,7 @@ def _dry_run(root: Path, cfg: ProjectConfig, *, group: int | None, limit: int | 
             typer.echo(f"  {line}")
         return
     typer.echo(f"dry run against {where} (nothing is changed):")
-    for preview in preview_push(records, existing, limit=limit, stale=stale):
+    for preview in preview_push(records, existing, limit=limit, pending=pending):
         typer.echo(f"  {preview.line()}")
 
 

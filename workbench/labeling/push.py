@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,6 +28,7 @@ from workbench.labeling.records import (
     LABEL_ISSUES_COLUMNS,
     REVIEW_PROJECT,
     BatchHook,
+    PendingChanges,
     Prediction,
     ProjectPush,
     TaskRecord,
@@ -260,12 +261,15 @@ class PushPreview:
     existing: int
     with_predictions: int
     skipped_by_limit: int = 0
-    predictions_to_add: int = 0
+    pending: PendingChanges = field(default_factory=PendingChanges)
 
     def line(self) -> str:
         """``group-1: 12 to add (10 pre-annotated), 166 already there``, worded like the push."""
-        extra = (f", {self.predictions_to_add} new pre-annotation(s)"
-                 if self.predictions_to_add else "")
+        p = self.pending
+        extra = f", {p.predictions} new pre-annotation(s)" if p.predictions else ""
+        extra += f", {p.updated} edited since pushed (text updated)" if p.updated else ""
+        extra += (f", {p.edited_after_labeling} edited after labeling (kept as labeled)"
+                  if p.edited_after_labeling else "")
         extra += f", {self.skipped_by_limit} left for later (--limit)" if self.skipped_by_limit else ""
         pre = f" ({self.with_predictions} pre-annotated)" if self.to_add else ""
         return f"{self.key}: {self.to_add} to add{pre}, {self.existing} already there{extra}"
@@ -273,13 +277,13 @@ class PushPreview:
 
 def preview_push(records: dict[str, Sequence[TaskRecord]], existing: dict[str, set[str]], *,
                  limit: int | None = None,
-                 stale: dict[str, int] | None = None) -> list[PushPreview]:
+                 pending: dict[str, PendingChanges] | None = None) -> list[PushPreview]:
     """The counts a push reports, from the uids each project already holds.
 
     Mirrors the backends' push: ``existing`` counts every uid in the project (also those no
     longer in the plan), a record whose uid is there is skipped, ``limit`` caps new tasks.
-    ``stale`` is the backend's count of tasks already there that the push would give new
-    pre-annotations (``stale_predictions``).
+    ``pending`` is what the backend says the push would change in the tasks already there
+    (``pending_changes``: new pre-annotations, edited messages).
     """
     out = []
     for key, recs in records.items():
@@ -289,7 +293,7 @@ def preview_push(records: dict[str, Sequence[TaskRecord]], existing: dict[str, s
         out.append(PushPreview(key=key, to_add=len(taken), existing=len(have),
                                with_predictions=sum(1 for r in taken if r.predictions),
                                skipped_by_limit=len(new) - len(taken),
-                               predictions_to_add=(stale or {}).get(key, 0)))
+                               pending=(pending or {}).get(key, PendingChanges())))
     return out
 
 

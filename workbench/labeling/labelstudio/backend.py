@@ -9,7 +9,6 @@ dir, finds it again. Tasks are keyed by ``data.uid``; Label Studio task ids are 
 from __future__ import annotations
 
 import fcntl
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,47 +24,19 @@ from workbench.labeling.instructions import instructions_html, load_guidelines
 from workbench.labeling.labelstudio.annotations import raw_annotation
 from workbench.labeling.labelstudio.api import MAX_TITLE, LabelStudioApi, signup
 from workbench.labeling.labelstudio.server import Credentials, load_credentials, ls_dir
+from workbench.labeling.labelstudio.task_diff import TaskDiff, current_version, diff_tasks
 from workbench.labeling.project_names import project_description, project_key, project_title
 from workbench.labeling.records import (
     REVIEW_PROJECT,
     AnnotatorAccount,
     BatchHook,
+    PendingChanges,
     ProjectProgress,
     ProjectPush,
     RawAnnotation,
     TaskRecord,
 )
 from workbench.labeling.taxonomy_render import TEXT_NAME, label_studio_xml
-
-
-def has_model_version(listed: str, version: str | None) -> bool:
-    """Whether a task's ``predictions_model_versions`` (Label Studio's list) has ``version``.
-
-    A version may itself hold commas (curation's ``single=tfidf_nb_svm,multi=tfidf_lr-...``),
-    and Label Studio lists a task's versions as one comma-joined string of their pieces, in no
-    fixed order (``single=tfidf_nb_svm,live-1-abc,multi=tfidf_lr-...`` for two versions): a
-    version is there when every one of its comma-separated pieces is.
-
-    >>> has_model_version("single=a,live-1,multi=b-k5", "single=a,multi=b-k5")
-    True
-    >>> has_model_version("rules-v4, live-1", "rules-v4")
-    True
-    >>> has_model_version("rules-v4,single=a", "single=a,multi=b-k5")
-    False
-    """
-    if not version:
-        return False
-    pieces = {p.strip() for p in listed.split(",")}
-    return {p.strip() for p in version.split(",")} <= pieces
-
-
-def _current_version(records: Sequence[TaskRecord]) -> str | None:
-    """The version the labeling form pre-fills from: the one most records carry, ties to the last.
-
-    Curation's, when the rules only cover messages ingested after the last `curate flag`.
-    """
-    versions = Counter(r.model_version for r in records if r.model_version)
-    return max(versions, key=lambda v: (versions[v], v)) if versions else None
 
 
 @dataclass
@@ -234,9 +205,9 @@ class LabelStudioBackend:
         return self._listing(project_id)
 
     def _listing(self, project_id: int) -> dict[str, list[dict[str, Any]]]:
-        """Map each uid to the tasks carrying it (normally one): the cheap ``id,data`` listing."""
+        """Map each uid to the tasks carrying it (normally one): ``id,data,total_annotations``."""
         by_uid: dict[str, list[dict[str, Any]]] = {}
-        for task in self.api.iter_tasks(project_id, include="id,data"):
+        for task in self.api.iter_tasks(project_id, include="id,data,total_annotations"):
             uid = (task.get("data") or {}).get("uid")
             if uid is not None:
                 by_uid.setdefault(str(uid), []).append(task)
@@ -269,8 +240,20 @@ class LabelStudioBackend:
         by_uid = self._listing(project_id)
         summary.duplicates_removed += self._dedupe(by_uid, project_id)
         summary.existing = len(by_uid)
-        current = _current_version(records)
-        new, missing_predictions = self._diff(project, records, by_uid)
+        current = current_version(records)
+        diff = self._diff(project, records, by_uid)
+        new, missing_predictions = diff.new, diff.predictions
+        summary.edited_after_labeling = diff.edited_after_labeling
+        if diff.updates:
+            # Edited since pushed, annotated by nobody yet: the new text, and its pre-annotation
+            # instead of the ones made on the old text.
+            self.api.delete_predictions(project_id, [task_id for task_id, _ in diff.updates])
+            for task_id, data in diff.updates:
+                self.api.update_task(task_id, data=data)
+            for start in range(0, len(diff.update_predictions), self.cfg.batch_size):
+                self.api.import_predictions(
+                    project_id, diff.update_predictions[start:start + self.cfg.batch_size])
+            summary.updated = len(diff.updates)
         if limit is not None and len(new) > limit:
             summary.skipped_by_limit = len(new) - limit
             new = new[:limit]
@@ -295,45 +278,26 @@ class LabelStudioBackend:
         return summary
 
     def _diff(self, project: dict[str, Any], records: Sequence[TaskRecord],
-              by_uid: dict[str, list[dict[str, Any]]]) -> tuple[list[TaskRecord], list[dict[str, Any]]]:
-        """The records a project lacks, and the predictions its existing tasks lack (one each).
-
-        Shared by the push and its dry run, so that the dry run predicts what the push does.
-        """
-        current = _current_version(records)
+              by_uid: dict[str, list[dict[str, Any]]]) -> TaskDiff:
+        """What a push changes in ``project`` (shared with the dry run: see ``task_diff``)."""
+        current = current_version(records)
         # Which tasks lack the current predictions: only worth listing when the project was not
         # already brought to this model version by a finished push.
         task_versions: dict[int, str] = {}
         if by_uid and current and project.get("model_version") != current:
             for t in self.api.iter_tasks(project["id"], include="id,predictions_model_versions"):
                 task_versions[int(t["id"])] = str(t.get("predictions_model_versions") or "")
-        seen: set[str] = set()
-        new: list[TaskRecord] = []
-        missing: list[dict[str, Any]] = []
-        for rec in records:
-            if rec.uid in seen:
-                continue
-            seen.add(rec.uid)
-            have = by_uid.get(rec.uid)
-            if have is None:
-                new.append(rec)
-                continue
-            task_id = int(have[0]["id"])
-            if task_id not in task_versions:
-                continue
-            prediction = self._prediction(rec)
-            if prediction and not has_model_version(task_versions[task_id], rec.model_version):
-                missing.append({**prediction, "task": task_id})
-        return new, missing
+        return diff_tasks(records, by_uid, task_versions, self.task_payload)
 
-    def stale_predictions(self, records_by_project: dict[str, Sequence[TaskRecord]]) -> dict[str, int]:
-        """Per project, the tasks already there a push would give new pre-annotations; reads only."""
+    def pending_changes(self, records_by_project: dict[str, Sequence[TaskRecord]]) -> dict[str, PendingChanges]:
+        """Per project, what a push would change in the tasks already there; reads only."""
         projects = self.managed_projects()
-        out: dict[str, int] = {}
+        out: dict[str, PendingChanges] = {}
         for key, records in records_by_project.items():
             if key in projects:
-                project = projects[key]
-                out[key] = len(self._diff(project, records, self._listing(project["id"]))[1])
+                diff = self._diff(projects[key], records, self._listing(projects[key]["id"]))
+                out[key] = PendingChanges(predictions=len(diff.predictions), updated=len(diff.updates),
+                                          edited_after_labeling=diff.edited_after_labeling)
         return out
 
     @contextmanager
