@@ -253,3 +253,34 @@ def test_invalid_message_reasons_are_worded_for_people() -> None:
     assert reason({"id": 1, "type": "message", "text": ["a", {"type": "bold"}]}) == (
         "invalid message: no 'text' field in 'text[1]'")
     assert reason([1]) == "invalid message: a list; expected an object"
+
+
+def test_a_full_account_export_keeps_channels_and_groups_not_private_chats(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found on a walkthrough: "Export Telegram data" (every chat of the account) put personal
+    # conversations, bots and Saved Messages into the corpus, to be pushed to annotators.
+    chats = [export([message(1, "የሚሸጥ ቤት 0911 23 45 67")], cid=10, name="Addis Bet"),
+             export([message(1, "ሰላም ወንድሜ")], cid=11, name="Abebe", ctype="personal_chat"),
+             export([message(1, "/start")], cid=12, name="Some Bot", ctype="bot_chat"),
+             export([message(1, "የግል ማስታወሻ")], cid=13, name="", ctype="saved_messages"),
+             export([message(1, "ውይይት")], cid=14, name="Team", ctype="private_supergroup")]
+    src = write(tmp_path / "in" / "result.json", {"about": "", "chats": {"about": "", "list": chats}})
+    data = tmp_path / "data"
+    with pytest.raises(SystemExit) as info:
+        main(["ingest", str(src), "--data-dir", str(data), "--quiet"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("ingested 1 file(s): 2 content messages")
+    assert out[1] == ("skipped 3 private chat(s) of a full-account export (bot_chat 1, "
+                      "personal_chat 1, saved_messages 1): only channels and groups are ingested")
+    import polars as pl
+
+    kept = pl.read_parquet(data / "parsed" / "messages.parquet")["channel_id"].to_list()
+    assert sorted(kept) == [10, 14]
+    # A chat exported on its own was chosen by the user: kept whatever its type.
+    single = write(tmp_path / "one" / "result.json",
+                   export([message(2, "ሰላም")], cid=11, name="Abebe", ctype="personal_chat"))
+    with pytest.raises(SystemExit):
+        main(["ingest", str(single), "--data-dir", str(data), "--quiet"])
+    assert "private chat" not in capsys.readouterr().out
