@@ -226,9 +226,61 @@ def test_cli_reports_quarantine_path_and_reasons_with_counts(
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("ingested 1 file(s): 1 content messages")
     assert out[1] == f"4 message(s) quarantined in parsed/quarantine.parquet (under {data}), by reason:"
-    assert out[2].startswith("  2 x invalid message: Expected `str | array`, got `int`")
+    # msgspec's own wording ("Expected `str | array`, got `int` - at `$.text`") is not shown.
+    assert out[2] == "  2 x invalid message: 'text' is a number; expected a string or a list"
     assert sorted(out[3:]) == sorted([
         "  1 x date_unixtime 'soon' is not an integer",
-        "  1 x invalid message: Object missing required field `id`",
+        "  1 x invalid message: no 'id' field",
     ])
     assert (data / "parsed" / "quarantine.parquet").exists()
+
+
+def test_invalid_message_reasons_are_worded_for_people() -> None:
+    import msgspec
+
+    from workbench.ingest.parse import RawMessage
+    from workbench.ingest.reasons import invalid_message_reason
+
+    def reason(raw: object) -> str:
+        with pytest.raises(msgspec.ValidationError) as info:
+            msgspec.convert(raw, RawMessage)
+        return invalid_message_reason(info.value)
+
+    assert reason({"id": "a", "type": "message"}) == "invalid message: 'id' is a string; expected a whole number"
+    assert reason({"id": None, "type": "message"}) == "invalid message: 'id' is null; expected a whole number"
+    assert reason({"id": 1, "type": "message", "text": ["a", {"type": 1, "text": "x"}]}) == (
+        "invalid message: 'text[1].type' is a number; expected a string")
+    assert reason({"id": 1, "type": "message", "text": ["a", {"type": "bold"}]}) == (
+        "invalid message: no 'text' field in 'text[1]'")
+    assert reason([1]) == "invalid message: a list; expected an object"
+
+
+def test_a_full_account_export_keeps_channels_and_groups_not_private_chats(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found on a walkthrough: "Export Telegram data" (every chat of the account) put personal
+    # conversations, bots and Saved Messages into the corpus, to be pushed to annotators.
+    chats = [export([message(1, "የሚሸጥ ቤት 0911 23 45 67")], cid=10, name="Addis Bet"),
+             export([message(1, "ሰላም ወንድሜ")], cid=11, name="Abebe", ctype="personal_chat"),
+             export([message(1, "/start")], cid=12, name="Some Bot", ctype="bot_chat"),
+             export([message(1, "የግል ማስታወሻ")], cid=13, name="", ctype="saved_messages"),
+             export([message(1, "ውይይት")], cid=14, name="Team", ctype="private_supergroup")]
+    src = write(tmp_path / "in" / "result.json", {"about": "", "chats": {"about": "", "list": chats}})
+    data = tmp_path / "data"
+    with pytest.raises(SystemExit) as info:
+        main(["ingest", str(src), "--data-dir", str(data), "--quiet"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("ingested 1 file(s): 2 content messages")
+    assert out[1] == ("skipped 3 private chat(s) of a full-account export (bot_chat 1, "
+                      "personal_chat 1, saved_messages 1): only channels and groups are ingested")
+    import polars as pl
+
+    kept = pl.read_parquet(data / "parsed" / "messages.parquet")["channel_id"].to_list()
+    assert sorted(kept) == [10, 14]
+    # A chat exported on its own was chosen by the user: kept whatever its type.
+    single = write(tmp_path / "one" / "result.json",
+                   export([message(2, "ሰላም")], cid=11, name="Abebe", ctype="personal_chat"))
+    with pytest.raises(SystemExit):
+        main(["ingest", str(single), "--data-dir", str(data), "--quiet"])
+    assert "private chat" not in capsys.readouterr().out

@@ -212,3 +212,37 @@ def test_a_removed_annotator_is_refused_before_any_password_prompt(tmp_path: Pat
     refuse_removed(tmp_path, "new@example.com")
     with pytest.raises(ConfigError, match="was removed on 2026-12-03"):
         refuse_removed(tmp_path, "Hana@example.com")
+
+
+def test_serve_says_it_is_alive_while_label_studio_starts(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # Found on a walkthrough: a first `label serve` printed "starting Label Studio ..." and then
+    # nothing for 35 s of migrations. The wait is simulated: a real first start takes ~30 s.
+    import time
+
+    from typer.testing import CliRunner
+
+    from workbench.labeling import cli
+    from workbench.labeling.labelstudio import server
+
+    def slow_start(*_args: object, **_kwargs: object) -> None:
+        time.sleep(0.5)
+        raise server.ServiceError("Label Studio exited with code 1 while starting")
+
+    monkeypatch.setattr(server, "start", slow_start)
+    monkeypatch.setattr(cli, "SERVE_HEARTBEAT_S", 0.1)
+    result = CliRunner().invoke(cli.app, ["serve", "--detach", "--data-dir", str(tmp_path / "d")])
+    assert isinstance(result.exception, server.ServiceError)  # `workbench` makes it one line, exit 2
+    assert "... still working (" in result.output
+    assert "first start migrates its database" in result.output
+
+
+def test_stop_with_nothing_running_names_the_data_dir(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from workbench.labeling.cli import app
+
+    result = CliRunner().invoke(app, ["stop", "--data-dir", str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == (f"no Label Studio running for data dir {tmp_path / 'd'}: "
+                                     "nothing to stop")

@@ -137,8 +137,13 @@ def test_against_real_server(tmp_path: Path) -> None:
                   "value": [["Ad"]] * 5, "score": [0.9] * 5, "model_version": ["clf-v1"] * 5,
                   "uncertainty": [0.2] * 5},
                  schema=PREDICTIONS_SCHEMA).write_parquet(data / "curated" / "predictions.parquet")
+    from workbench.labeling.push import plan_push
+
+    records, _ = plan_push(data, cfg, backend.taxonomy)
+    assert backend.pending_changes(records)["ungrouped"].predictions == 5  # what `push --dry-run` says
     again, _ = run_push(data, cfg)
     assert {r.key: r.predictions_added for r in again}["ungrouped"] == 5
+    assert backend.pending_changes(records)["ungrouped"].predictions == 0
     assert run_pull(data, cfg).annotations == 1
     # What `push --dry-run` reads, and the annotator accounts (users add/ls/remove).
     have = backend.existing_uids(["ungrouped", "group-99"])

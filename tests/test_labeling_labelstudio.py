@@ -13,15 +13,18 @@ import polars as pl
 import pytest
 
 from tests.conftest import LabelingEnv, SessionServer, run_workbench
-from tests.labeling_data import EXPECTED_PROJECTS, PRESS_ID, SHOP_ID, TIKVAH_ID, make_data_dir
+from tests.exports import export, message, write
+from tests.labeling_data import ADS, EXPECTED_PROJECTS, PRESS_ID, SHOP_ID, TIKVAH_ID, make_data_dir
+from workbench.core.config import CleaningConfig
 from workbench.core.errors import ServiceError
 from workbench.core.schemas import PREDICTIONS_SCHEMA
+from workbench.ingest.pipeline import run_ingest
 from workbench.labeling.agreement import agreement_report
 from workbench.labeling.backends import labeling_taxonomy
 from workbench.labeling.labelstudio.backend import LabelStudioBackend
 from workbench.labeling.labelstudio.server import load_credentials, read_state
 from workbench.labeling.pull import run_pull
-from workbench.labeling.push import run_push
+from workbench.labeling.push import plan_push, preview_push, run_push
 from workbench.labeling.records import ANNOTATIONS_SCHEMA
 from workbench.labeling.status import render, run_status
 
@@ -267,6 +270,96 @@ def test_group_limit_classifier_predictions_and_uncertainty(labeling_env: Labeli
     assert all("clf-v2" in t["predictions_model_versions"] for t in tasks)
     project = Project(env, "group-2").backend.api.project(Project(env, "group-2").id)
     assert project["model_version"] == "clf-v2"
+
+
+def test_push_after_a_live_refresh_adds_no_duplicate_predictions(labeling_env: LabelingEnv,
+                                                                  tmp_path: Path) -> None:
+    # Found on a walkthrough: curation's model versions hold a comma ("single=...,multi=..."),
+    # Label Studio lists a task's versions as their comma-separated pieces in no fixed order,
+    # and push looked for the whole version among those pieces, so it never found it. Once the live refresher had moved the
+    # project's model version, every push added the same predictions again to every task (61
+    # curated predictions on 31 tasks after two pushes).
+    env = labeling_env
+    make_data_dir(env.data_dir, tmp_path / "exports")
+    curated = env.data_dir / "curated"
+    curated.mkdir()
+    uids = sorted(EXPECTED_PROJECTS["group-2"])
+    version = "single=tfidf_nb_svm,multi=tfidf_lr-k5-0a1b2c3d-4e5f60718293"
+    pl.DataFrame({
+        "uid": uids, "task": ["is_ad"] * len(uids), "value": [["Ad"]] * len(uids),
+        "score": [0.9] * len(uids), "model_version": [version] * len(uids),
+        "uncertainty": [0.2] * len(uids),
+    }, schema=PREDICTIONS_SCHEMA).write_parquet(curated / "predictions.parquet")
+    first, _ = run_push(env.data_dir, env.cfg, group=2)
+    assert [(r.added, r.predictions_added) for r in first] == [(len(uids), 0)]
+    group2 = Project(env, "group-2")
+    api = group2.backend.api
+    # What a live refresh leaves: a prediction of its own version, and the project moved to it.
+    task_id = group2.tasks()[0]["id"]
+    api.import_predictions(group2.id, [{"task": task_id, "model_version": "live-1-abc", "score": 0.5,
+                                        "result": choices(is_ad=["Non-Ad"])}])
+    api.update_project(group2.id, model_version="live-1-abc")
+    assert dry_run_lines(env, group=2) == [f"group-2: 0 to add, {len(uids)} already there"]
+    again, _ = run_push(env.data_dir, env.cfg, group=2)
+    assert [(r.added, r.predictions_added) for r in again] == [(0, 0)]
+    for task in group2.tasks(include="id,predictions"):
+        mine = [p for p in task["predictions"] if p["model_version"] == version]
+        assert len(mine) == 1, task["id"]
+    assert api.project(group2.id)["model_version"] == version
+    # A new curation run: the dry run says what the push then does (it said "0 to add" before).
+    pl.read_parquet(curated / "predictions.parquet").with_columns(
+        model_version=pl.lit(version + "-2")).write_parquet(curated / "predictions.parquet")
+    assert dry_run_lines(env, group=2) == [
+        f"group-2: 0 to add, {len(uids)} already there, {len(uids)} new pre-annotation(s)"]
+    third, _ = run_push(env.data_dir, env.cfg, group=2)
+    assert [(r.added, r.predictions_added) for r in third] == [(0, len(uids))]
+    assert dry_run_lines(env, group=2) == [f"group-2: 0 to add, {len(uids)} already there"]
+
+
+def test_an_edited_message_updates_its_task_unless_annotated(labeling_env: LabelingEnv,
+                                                             tmp_path: Path) -> None:
+    # Found on a walkthrough: a re-ingested edit (a new price) reached the data dir but never
+    # Label Studio; annotators labeled the old text, and curation then joined their label to the
+    # new one.
+    env = labeling_env
+    make_data_dir(env.data_dir, tmp_path / "exports")
+    run_push(env.data_dir, env.cfg)
+    shop = Project(env, "ungrouped")
+    creds = load_credentials(env.data_dir)
+    ids = shop.uid_to_task()
+    annotate(env.server.url, creds.token, ids[f"{SHOP_ID}:2"], choices(is_ad=["Ad"], vertical=["Automotive"], tags=[]))
+    edited = {1: "ቅናሽ! ዘመናዊ ሶፋዎች አሁን 19,000 ብር ብቻ ይደውሉ 0911 23 45 67",
+              2: "አዲስ ቶዮታ ቪትዝ ተሽጧል"}
+    shop_export = [message(i + 1, edited.get(i + 1, text),
+                           **({"edited": "2024-03-02T10:00:00", "edited_unixtime": "1709362800"}
+                              if i + 1 in edited else {}))
+                   for i, text in enumerate(ADS)]
+    write(tmp_path / "edits" / "result.json", export(shop_export, cid=SHOP_ID, name="Addis Shop"))
+    run_ingest([tmp_path / "edits"], env.data_dir, CleaningConfig())
+    expected = ("ungrouped: 0 to add, 5 already there, 1 edited since pushed (text updated), "
+                "1 edited after labeling (kept as labeled)")
+    assert expected in dry_run_lines(env)
+    results, _ = run_push(env.data_dir, env.cfg)
+    pushed = {r.key: r for r in results}["ungrouped"]
+    assert (pushed.updated, pushed.edited_after_labeling, pushed.predictions_added) == (1, 1, 0)
+    assert pushed.line() == expected.replace("to add", "added")
+    tasks = {t["data"]["uid"]: t for t in shop.tasks(include="id,data,predictions")}
+    assert tasks[f"{SHOP_ID}:1"]["data"]["text"] == edited[1]
+    assert len(tasks[f"{SHOP_ID}:1"]["predictions"]) == 1  # the old text's one is gone
+    assert tasks[f"{SHOP_ID}:2"]["data"]["text"] == ADS[1]  # labeled: kept as labeled
+    # Again: nothing left to do (the annotated one is still reported, it still differs).
+    again = {r.key: r for r in run_push(env.data_dir, env.cfg)[0]}["ungrouped"]
+    assert (again.updated, again.edited_after_labeling, again.predictions_added) == (0, 1, 0)
+
+
+def dry_run_lines(env: LabelingEnv, *, group: int | None = None) -> list[str]:
+    """What `label push --dry-run` prints per project."""
+    tax, _ = labeling_taxonomy(env.cfg)
+    records, _ = plan_push(env.data_dir, env.cfg, tax, group=group)
+    backend = LabelStudioBackend(env.data_dir, env.cfg.labeling, tax)
+    previews = preview_push(records, backend.existing_uids(list(records)),
+                            pending=backend.pending_changes(records))
+    return [p.line() for p in previews]
 
 
 def test_review_push_comes_back_as_review(labeling_env: LabelingEnv, tmp_path: Path) -> None:

@@ -89,8 +89,12 @@ def test_curation_predictions_for_known_uids_rules_for_the_rest(tmp_path: Path) 
     ("posts.csv", "uid,text\n1,a\n1,b\n", "column 'uid' must be unique"),
     # A quote left open used to swallow the rest of the file into one text, silently.
     ("posts.csv", 'uid,text\n1,"open\n2,ok\n', "malformed CSV in the record starting at line 2"),
-    # A field over the csv module's limit used to end in a traceback (exit 1).
-    ("posts.csv", 'text\n"' + "ሀ" * 140_000 + '"\n', "field larger than field limit"),
+    # A field over the csv module's limit used to end in a traceback (exit 1), then in "field
+    # larger than field limit (131072) (a quote left open?)": a long post is named as one.
+    ("posts.csv", 'text\n"' + "ሀ" * 140_000 + '"\n',
+     "a field of the record starting at line 2 is over ingest.max_text_chars (65,536 characters)"),
+    ("posts.csv", "uid,text\n1,ok\n2," + "ሀ" * 200_000 + "\n",
+     "a field of the record starting at line 3 is over ingest.max_text_chars (65,536 characters)"),
     ("posts.jsonl", '{"text": "' + "ሀ" * 70_000 + '"}\n',
      "the text of row 1 is 70,000 characters, over ingest.max_text_chars (65,536)"),
 ])
@@ -176,3 +180,20 @@ def test_texts_with_nothing_left_after_cleaning_are_left_out_as_push_does(tmp_pa
     assert (result.texts, result.empty) == (4, 3)
     assert summary_lines(result)[0] == ("4 text(s), 3 left out: no text after cleaning (push never "
                                         "sends those); pre-annotations from: rules-v5 (1)")
+
+
+def test_blank_lines_of_a_csv(tmp_path: Path) -> None:
+    # Found on a walkthrough: a one-column CSV with an empty cell (a blank line, as Polars and
+    # spreadsheets write it) was "malformed CSV at line 3: 0 field(s), the header has 1".
+    from workbench.labeling.preannotate import read_texts
+
+    one = tmp_path / "one.csv"
+    one.write_text('text\nሰላም\n\n""\n', encoding="utf-8")
+    assert read_texts(one)["text"].to_list() == ["ሰላም", "", ""]  # empty texts: left out, counted
+    res = run("label", "preannotate", "--texts", str(one), "--data-dir", str(tmp_path / "data"))
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("3 text(s), 2 left out: no text after cleaning")
+    # With more columns a blank line holds no row at all (as csv.DictReader reads it).
+    two = tmp_path / "two.csv"
+    two.write_text("uid,text\n1,a\n\n2,b\n", encoding="utf-8")
+    assert read_texts(two).rows() == [("1", "a"), ("2", "b")]

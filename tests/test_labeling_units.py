@@ -233,6 +233,38 @@ def test_pull_files_snapshots_and_other_backends(tmp_path: Path) -> None:
     assert pl.read_parquet(labels / "quarantine.parquet").height == 0  # ls:1:2's row went with it
 
 
+def test_pull_twice_with_the_same_labels_keeps_one_snapshot(tmp_path: Path) -> None:
+    # Found on a walkthrough: a second pull with nothing changed wrote a second snapshot of the
+    # same bytes; labels/manifest.json then named the new one while curation (and the splits
+    # manifest, and the dashboard) named the first.
+    tax = load_taxonomy()
+    data = tmp_path / "data"
+    raws = [raw("ls:1:1", {"is_ad": ["Non-Ad"]})]
+    first = write_pull(data, raws, tax, backend="ls", source="http://x",
+                       taxonomy_path=taxonomy_path())
+    again = write_pull(data, raws, tax, backend="ls", source="http://x",
+                       taxonomy_path=taxonomy_path())
+    snaps = sorted((data / "labels" / "snapshots").glob("*.parquet"))
+    assert snaps == [first.snapshot]
+    assert again.snapshot == first.snapshot
+    assert not first.unchanged
+    assert again.unchanged
+    assert "unchanged since the last pull" in again.line()
+    manifest = json.loads((data / "labels" / "manifest.json").read_text())
+    assert manifest["snapshot"] == first.snapshot.name
+    assert manifest["pulled_at"] > json.loads(first.snapshot.with_suffix(".json").read_text())["pulled_at"]
+    assert not list((data / "labels" / "snapshots").glob(".*"))  # no temporary file left
+    # A change after that is a new snapshot; going back to the first labels is one more (the
+    # history says the labels changed twice), equal in content to the first.
+    changed = write_pull(data, [*raws, raw("ls:1:2", {"is_ad": ["Non-Ad"]}, uid="1:2")], tax,
+                         backend="ls", source="http://x", taxonomy_path=taxonomy_path())
+    back = write_pull(data, raws, tax, backend="ls", source="http://x",
+                      taxonomy_path=taxonomy_path())
+    assert not changed.unchanged
+    assert not back.unchanged
+    assert len(list((data / "labels" / "snapshots").glob("*.parquet"))) == 3
+
+
 # --- agreement ---------------------------------------------------------------------------------
 
 def _long(rows: list[tuple[str, str, str, list[str]]], project: str = "group-1") -> pl.DataFrame:
@@ -376,3 +408,30 @@ def test_label_help_imports_nothing_heavy() -> None:
     assert "HEAVY []" in out.stdout
     for command in ("serve", "stop", "users", "push", "pull", "status"):
         assert command in out.stdout
+
+
+def test_task_diff_new_predictions_and_edited_messages() -> None:
+    from workbench.labeling.labelstudio.task_diff import diff_tasks
+    from workbench.labeling.records import Prediction, TaskRecord
+
+    def rec(uid: str, text: str) -> TaskRecord:
+        return TaskRecord(uid=uid, text=text, channel="c", date="", message_id=1, group="g",
+                          predictions=[Prediction(task="is_ad", value=["Ad"], score=0.7)],
+                          model_version="single=a,multi=b")
+
+    def payload(r: TaskRecord) -> dict:
+        return {"data": {"uid": r.uid, "text": r.text},
+                "predictions": [{"model_version": r.model_version, "result": []}]}
+
+    by_uid = {"1": [{"id": 11, "data": {"text": "same"}, "total_annotations": 0}],
+              "2": [{"id": 12, "data": {"text": "old"}, "total_annotations": 0}],
+              "3": [{"id": 13, "data": {"text": "old"}, "total_annotations": 2}],
+              "4": [{"id": 14, "data": {"text": "same"}, "total_annotations": 1}]}
+    versions = {11: "single=a,rules-v4,multi=b", 12: "rules-v4", 13: "rules-v4", 14: "rules-v4"}
+    diff = diff_tasks([rec("1", "same"), rec("2", "new"), rec("3", "new"), rec("4", "same"),
+                       rec("5", "fresh"), rec("5", "fresh")], by_uid, versions, payload)
+    assert [r.uid for r in diff.new] == ["5"]
+    assert [p["task"] for p in diff.predictions] == [14]  # 11 has it already, in pieces
+    assert diff.updates == [(12, {"uid": "2", "text": "new"})]
+    assert [p["task"] for p in diff.update_predictions] == [12]
+    assert diff.edited_after_labeling == 1

@@ -2,12 +2,15 @@
 
 The decoders only look at the strings they keep; these checks cover the whole file: not empty,
 not Telegram's HTML export, UTF-8 everywhere (skipped fields and keys included). The channel
-header's strings are checked here too, before a column repeats them on every row.
+header's strings are checked here too, before a column repeats them on every row, and which chats
+of the file are ingested at all.
 """
 
 from __future__ import annotations
 
 import codecs
+from collections import Counter
+from typing import Any
 
 from workbench.core.errors import InputFileError
 from workbench.core.settings.ingest import IngestConfig
@@ -75,3 +78,40 @@ def check_names(name: str | None, ctype: str | None, source: str, limits: Ingest
         except UnicodeEncodeError:
             msg = f"{source}: channel {what} contains an unpaired surrogate escape (\\ud800-\\udfff)"
             raise InputFileError(msg) from None
+
+
+#: Chat types of a full-account export ("Export Telegram data") that are private conversations,
+#: not the channels and groups the workbench is for: left out, counted in the summary.
+PRIVATE_CHAT_TYPES = frozenset({"personal_chat", "bot_chat", "saved_messages"})
+
+
+def chats_of(obj: Any, source: str) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The chats to ingest from a single-chat or a full-account export (``chats.list``).
+
+    A full-account export holds every chat of the account: its personal chats, bots and Saved
+    Messages are left out (returned counted per type), so private conversations never reach
+    the corpus or the annotators. A chat exported on its own was chosen: kept whatever its type.
+    """
+    if not isinstance(obj, dict):
+        msg = f"{source}: not a Telegram export (top level is a JSON {type(obj).__name__}, expected an object)"
+        raise InputFileError(msg)
+    skipped: Counter[str] = Counter()
+    if "messages" in obj:
+        chats = [obj]
+    elif isinstance(obj.get("chats"), dict) and isinstance(obj["chats"].get("list"), list):
+        chats = []
+        for chat in obj["chats"]["list"]:
+            if not isinstance(chat, dict) or "messages" not in chat:
+                continue
+            if chat.get("type") in PRIVATE_CHAT_TYPES:
+                skipped[str(chat["type"])] += 1
+            else:
+                chats.append(chat)
+    else:
+        msg = f"{source}: not a Telegram export (no 'messages' list and no 'chats.list')"
+        raise InputFileError(msg)
+    for chat in chats:
+        if not isinstance(chat["messages"], list):
+            msg = f"{source}: not a Telegram export ('messages' is a {type(chat['messages']).__name__}, expected a list)"
+            raise InputFileError(msg)
+    return chats, dict(sorted(skipped.items()))

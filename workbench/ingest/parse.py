@@ -28,7 +28,8 @@ import pyarrow as pa
 from workbench.core.errors import InputFileError
 from workbench.core.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA
 from workbench.core.settings.ingest import IngestConfig
-from workbench.ingest.input_checks import check_json_text, check_names
+from workbench.ingest.input_checks import chats_of, check_json_text, check_names
+from workbench.ingest.reasons import invalid_message_reason
 
 _INT64_MAX = 2**63 - 1
 
@@ -81,6 +82,8 @@ class ParsedExport:
     quarantine: pl.DataFrame
     n_service: int = 0
     channels: list[str] = field(default_factory=list)
+    chats_skipped: dict[str, int] = field(default_factory=dict)
+    """Private chats of a full-account export left out, per chat type."""
 
 
 class _Columns:
@@ -97,6 +100,7 @@ class _Columns:
         self.ent_offsets: list[int] = [0]
         self.quarantine: dict[str, list[Any]] = {name: [] for name in QUARANTINE_SCHEMA}
         self.n_service = 0
+        self.chats_skipped: dict[str, int] = {}
 
     def reject(self, index: int, channel_id: int | None, reason: str, raw: Any) -> None:
         q = self.quarantine
@@ -334,7 +338,7 @@ def _parse_checked(data: bytes, source: str, sha: str, limits: IngestConfig) -> 
     acc = _Columns(source, sha, limits)
     channels = _parse_slow(data, source, acc)
     messages, quarantine = acc.frames()
-    return ParsedExport(messages, quarantine, acc.n_service, channels)
+    return ParsedExport(messages, quarantine, acc.n_service, channels, acc.chats_skipped)
 
 
 def _columnar(
@@ -446,7 +450,7 @@ def _parse_slow(data: bytes, source: str, acc: _Columns) -> list[str]:
     except RecursionError:
         msg = f"{source}: JSON nested too deeply"
         raise InputFileError(msg) from None
-    chats = _chats_of(obj, source)
+    chats, acc.chats_skipped = chats_of(obj, source)
     names = []
     for chat_obj in chats:
         chat = _chat_header(chat_obj, source, acc.limits)
@@ -457,32 +461,13 @@ def _parse_slow(data: bytes, source: str, acc: _Columns) -> list[str]:
                 # Strings must be encodable as UTF-8 to be stored (unpaired surrogates are not).
                 msgspec.json.encode(msg_struct).decode("utf-8").encode("utf-8")
             except msgspec.ValidationError as exc:
-                acc.reject(index, chat[0], f"invalid message: {exc}", raw)
+                acc.reject(index, chat[0], invalid_message_reason(exc), raw)
                 continue
             except UnicodeError:
                 acc.reject(index, chat[0], "invalid message: unpaired surrogate in a string", raw)
                 continue
             acc.add(index, chat, msg_struct, raw)
     return names
-
-
-def _chats_of(obj: Any, source: str) -> list[dict[str, Any]]:
-    """The chats in a single-chat export or a full-account export (``chats.list``)."""
-    if not isinstance(obj, dict):
-        msg = f"{source}: not a Telegram export (top level is a JSON {type(obj).__name__}, expected an object)"
-        raise InputFileError(msg)
-    if "messages" in obj:
-        chats = [obj]
-    elif isinstance(obj.get("chats"), dict) and isinstance(obj["chats"].get("list"), list):
-        chats = [c for c in obj["chats"]["list"] if isinstance(c, dict) and "messages" in c]
-    else:
-        msg = f"{source}: not a Telegram export (no 'messages' list and no 'chats.list')"
-        raise InputFileError(msg)
-    for chat in chats:
-        if not isinstance(chat["messages"], list):
-            msg = f"{source}: not a Telegram export ('messages' is a {type(chat['messages']).__name__}, expected a list)"
-            raise InputFileError(msg)
-    return chats
 
 
 def _chat_header(

@@ -59,6 +59,8 @@ class IngestSummary:
     data_dir: Path
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     """This ingest's quarantined messages per reason, most frequent first."""
+    chats_skipped: dict[str, int] = field(default_factory=dict)
+    """Private chats of full-account exports left out, per chat type."""
 
     def line(self) -> str:
         """The summary the CLI prints: one line, plus one per quarantine reason."""
@@ -70,6 +72,10 @@ class IngestSummary:
             f"{self.duplicates_merged} duplicates merged; "
             f"{self.total_messages} messages in {stages.parsed_messages}"
         )
+        if self.chats_skipped:
+            kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(self.chats_skipped.items()))
+            text += (f"\nskipped {sum(self.chats_skipped.values())} private chat(s) of a "
+                     f"full-account export ({kinds}): only channels and groups are ingested")
         if not self.quarantined:
             return text
         where = stages.quarantine.relative_to(stages.root).as_posix()
@@ -97,6 +103,8 @@ class StagedInput:
     channel_parts: dict[int, Path]
     """The staged messages of each channel of the export."""
     quarantine_part: Path
+    chats_skipped: dict[str, int] = field(default_factory=dict)
+    """Private chats of a full-account export left out, per chat type."""
     """The staged quarantine of the export."""
 
 
@@ -131,7 +139,7 @@ def stage_exports(
         reasons = Counter(parsed.quarantine.get_column("reason").to_list())
         staged.append(StagedInput(export, sha, len(data), parsed.messages.height,
                                   parsed.n_service, dict(reasons), channel_parts,
-                                  quarantine_part))
+                                  quarantine_part, parsed.chats_skipped))
     for zip_path in dict.fromkeys(f.container for f in files if f.container is not None):
         sha = sha256_file(zip_path)
         if not (known_raw / f"{sha}.zip").exists():
@@ -209,8 +217,10 @@ def _ingest_staged(
     _write_final(out, merged)
 
     reasons: Counter[str] = Counter()
+    skipped: Counter[str] = Counter()
     for item in staged:
         reasons.update(item.quarantine_reasons)
+        skipped.update(item.chats_skipped)
     return IngestSummary(
         files=len(files),
         content_messages=merged.incoming,
@@ -222,6 +232,7 @@ def _ingest_staged(
         total_messages=merged.total,
         data_dir=stages.root,
         quarantine_reasons=dict(reasons.most_common()),
+        chats_skipped=dict(skipped),
     )
 
 

@@ -38,6 +38,7 @@ from workbench.labeling.instructions import load_guidelines
 from workbench.labeling.records import (
     AnnotatorAccount,
     BatchHook,
+    PendingChanges,
     ProjectProgress,
     ProjectPush,
     RawAnnotation,
@@ -153,6 +154,12 @@ def _quietly(method: Any) -> Any:
     return wrapper
 
 
+def _stale(records: Sequence[TaskRecord], existing: dict[str, dict[str, Any]]) -> list[TaskRecord]:
+    """The records already in a dataset whose suggestions lack their model version (push and dry run)."""
+    return [r for r in records if r.uid in existing and r.model_version and r.predictions
+            and r.model_version not in {s.get("agent") for s in existing[r.uid].get("suggestions") or []}]
+
+
 class ArgillaBackend:
     """Push/pull against an argilla-server (owner API key from the environment)."""
 
@@ -243,8 +250,7 @@ class ArgillaBackend:
                             for r in self._records_json(str(ds.id), ["suggestions"])}
                 summary.existing += len(existing)
                 new = [r for r in recs if r.uid not in existing]
-                stale = [r for r in recs if r.uid in existing and r.model_version and r.predictions
-                         and r.model_version not in {s.get("agent") for s in existing[r.uid].get("suggestions") or []}]
+                stale = _stale(recs, existing)
                 if budget is not None:
                     summary.skipped_by_limit += max(0, len(new) - budget)
                     new = new[:budget]
@@ -265,6 +271,28 @@ class ArgillaBackend:
                     summary.predictions_added += len(stale)
                 summary.url = f"{self.source}/dataset/{ds.id}/annotation-mode"
             out.append(summary)
+        return out
+
+    @_quietly
+    def pending_changes(self, records_by_project: dict[str, Sequence[TaskRecord]]) -> dict[str, PendingChanges]:
+        """Per project, the records already there a push would give new suggestions; creates nothing.
+
+        Edited messages are not compared here: an Argilla push keeps a record's text as pushed.
+        """
+        ws = self.client.workspaces(name=self.cfg.argilla.workspace)
+        out: dict[str, PendingChanges] = {}
+        for key, records in records_by_project.items():
+            count = 0
+            for overlap in (False, True):
+                name = dataset_name(self.cfg.project_prefix, key, overlap=overlap)
+                ds = self.client.datasets(name=name, workspace=ws) if ws is not None else None
+                if ds is None:
+                    continue
+                existing = {str(r.get("external_id")): r
+                            for r in self._records_json(str(ds.id), ["suggestions"])}
+                recs = [r for r in records if in_overlap(r.uid, self.cfg.overlap_share) == overlap]
+                count += len(_stale(recs, existing))
+            out[key] = PendingChanges(predictions=count)
         return out
 
     @_quietly

@@ -11,6 +11,7 @@ from workbench.core.taxonomy import Taxonomy, load_taxonomy, taxonomy_path
 from workbench.labeling.records import (
     AnnotatorAccount,
     BatchHook,
+    PendingChanges,
     ProjectProgress,
     ProjectPush,
     RawAnnotation,
@@ -36,6 +37,10 @@ class Backend(Protocol):
 
     def existing_uids(self, keys: Sequence[str]) -> dict[str, set[str]]:
         """The uids each project already holds (what a push would skip); changes nothing."""
+        ...
+
+    def pending_changes(self, records_by_project: dict[str, Sequence[TaskRecord]]) -> dict[str, PendingChanges]:
+        """Per project, what a push would change in the tasks already there; changes nothing."""
         ...
 
     def fetch(self) -> list[RawAnnotation]:

@@ -18,6 +18,10 @@ from workbench.core.config import ProjectConfig
 from workbench.core.layout import Layout
 from workbench.labeling.users_cli import users_app
 
+#: Seconds before `label serve` says it is still waiting for Label Studio (a first start spends
+#: ~30 s migrating its database and prints nothing meanwhile).
+SERVE_HEARTBEAT_S = 10.0
+
 app = typer.Typer(
     help="Labeling: Label Studio (default) or Argilla; push messages, pull annotations, agreement.",
     no_args_is_help=True,
@@ -84,8 +88,12 @@ def serve(
     if ethiopic_font_installed() is False:
         typer.echo("note: no Ethiopic font on this machine (Debian: apt install fonts-sil-abyssinica); "
                    "a browser here would show Amharic as empty boxes", err=True)
-    typer.echo(f"starting Label Studio (log: {server.log_path(root)}) ...")
-    state, creds, proc = server.start(root, cfg.labeling, port=port, detach=detach)
+    from workbench.core.progress import heartbeat
+
+    typer.echo(f"starting Label Studio (log: {server.log_path(root)}; a first start migrates its "
+               "database, about 30 s) ...")
+    with heartbeat(typer.echo, every=SERVE_HEARTBEAT_S, prefix="  "):
+        state, creds, proc = server.start(root, cfg.labeling, port=port, detach=detach)
     secret = (creds.password, creds.token) if show_credentials else (None, None)
     for line in serve_lines(creds.url, creds.username, root, password=secret[0], token=secret[1]):
         typer.echo(line)
@@ -129,7 +137,7 @@ def stop(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
         typer.echo(f"stopped the live refresher (pid {live_pid})")
     state = server.stop(root)
     typer.echo(f"stopped Label Studio at {state.url} (pid {state.pid})" if state
-               else f"no Label Studio running for {root}")
+               else f"no Label Studio running for data dir {root}: nothing to stop")
 
 
 @app.command()
@@ -207,10 +215,7 @@ def push(
         return
     typer.echo(f"pre-annotations: {source}")
     for r in results:
-        extra = f", {r.predictions_added} new pre-annotation(s)" if r.predictions_added else ""
-        extra += f", {r.skipped_by_limit} left for later (--limit)" if r.skipped_by_limit else ""
-        extra += f", {r.duplicates_removed} duplicate(s) removed" if r.duplicates_removed else ""
-        typer.echo(f"  {r.key}: {r.added} added, {r.existing} already there{extra} -> {r.url}")
+        typer.echo(f"  {r.line()} -> {r.url}")
 
 
 def _dry_run(root: Path, cfg: ProjectConfig, *, group: int | None, limit: int | None,
@@ -230,6 +235,7 @@ def _dry_run(root: Path, cfg: ProjectConfig, *, group: int | None, limit: int | 
         backend = open_backend(root, cfg, taxonomy)
         try:
             existing = backend.existing_uids(list(records))
+            pending = backend.pending_changes(records)
             where = backend.source
         finally:
             backend.close()
@@ -239,7 +245,7 @@ def _dry_run(root: Path, cfg: ProjectConfig, *, group: int | None, limit: int | 
             typer.echo(f"  {line}")
         return
     typer.echo(f"dry run against {where} (nothing is changed):")
-    for preview in preview_push(records, existing, limit=limit):
+    for preview in preview_push(records, existing, limit=limit, pending=pending):
         typer.echo(f"  {preview.line()}")
 
 

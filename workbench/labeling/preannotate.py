@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,22 +46,24 @@ def file_format(path: Path, role: str) -> str:
     return fmt
 
 
-def _read_csv(path: Path) -> pl.DataFrame:
+def _read_csv(path: Path, max_chars: int | None) -> pl.DataFrame:
     # Python's csv module (not Polars) so a malformed line is named by its line number; strict,
     # so a quote left open is an error, not a field that swallows the rest of the file.
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh, strict=True)
-        header = _next_record(reader, path)
-        if header is None:
-            msg = f"{path}: empty CSV file (no header line)"
-            raise InputFileError(msg)
-        rows: list[list[str]] = []
-        while (row := _next_record(reader, path)) is not None:
-            if len(row) != len(header):
-                msg = (f"{path}: malformed CSV at line {reader.line_num}: {len(row)} field(s), "
-                       f"the header has {len(header)}")
+    previous = csv.field_size_limit()
+    # The field limit is the text limit: a longer field is a post ingest would quarantine (or a
+    # quote left open), named as such, instead of the csv module's "field larger than field
+    # limit (131072)" past its own default and silence below it.
+    csv.field_size_limit(max_chars + 1 if max_chars is not None else sys.maxsize)
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.reader(fh, strict=True)
+            header = _next_record(reader, path, max_chars)
+            if header is None:
+                msg = f"{path}: empty CSV file (no header line)"
                 raise InputFileError(msg)
-            rows.append(row)
+            rows = _csv_rows(reader, header, path, max_chars)
+    finally:
+        csv.field_size_limit(previous)
     if len(set(header)) != len(header):
         msg = f"{path}: repeated column name in the CSV header {header}"
         raise InputFileError(msg)
@@ -68,12 +71,36 @@ def _read_csv(path: Path) -> pl.DataFrame:
                         {name: [] for name in header}, schema=dict.fromkeys(header, pl.Utf8))
 
 
-def _next_record(reader: Any, path: Path) -> list[str] | None:
+def _csv_rows(reader: Any, header: list[str], path: Path, max_chars: int | None) -> list[list[str]]:
+    """The records after the header, each as long as the header."""
+    rows: list[list[str]] = []
+    while (row := _next_record(reader, path, max_chars)) is not None:
+        if not row:
+            # A blank line: in a one-column file an empty cell (as Polars and spreadsheets write
+            # it: an empty text, left out and counted later), else no row at all (as
+            # csv.DictReader reads it).
+            if len(header) == 1:
+                rows.append([""])
+            continue
+        if len(row) != len(header):
+            msg = (f"{path}: malformed CSV at line {reader.line_num}: {len(row)} field(s), "
+                   f"the header has {len(header)}")
+            raise InputFileError(msg)
+        rows.append(row)
+    return rows
+
+
+def _next_record(reader: Any, path: Path, max_chars: int | None) -> list[str] | None:
     """The reader's next record (None at the end); a csv error names the line its record starts on."""
     start = reader.line_num + 1
     try:
         return next(reader, None)
     except csv.Error as exc:
+        if max_chars is not None and "field larger than field limit" in str(exc):
+            msg = (f"{path}: a field of the record starting at line {start:,} is over "
+                   f"ingest.max_text_chars ({max_chars:,} characters): ingest would quarantine "
+                   "such a post (or a quote is left open there)")
+            raise InputFileError(msg) from None
         # An open quote runs on to the end of the file or past the field limit: the line the
         # record started on is where to look, not the line the reader gave up at.
         msg = (f"{path}: malformed CSV in the record starting at line {start}: {exc} "
@@ -148,7 +175,7 @@ def read_texts(path: Path, *, max_chars: int | None = None) -> pl.DataFrame:
     fmt = file_format(path, "input")
     try:
         if fmt == "csv":
-            frame = _read_csv(path)
+            frame = _read_csv(path, max_chars)
         elif fmt == "jsonl":
             frame = _read_jsonl(path)
         else:

@@ -7,7 +7,8 @@ Writes under ``DIR/labels/``:
   gets an explicit ``[]`` row, as the labeling UI means it.
 - ``quarantine.parquet``: every answer that failed validation, with the reason and the raw JSON.
 - ``snapshots/<utc>-<sha12>.parquet`` + ``.json`` manifest, append-only: an annotation deleted in
-  the server still exists in every older snapshot.
+  the server still exists in every older snapshot. A pull whose labels equal the newest
+  snapshot's writes none (pulling twice leaves one snapshot).
 - ``manifest.json``: inputs (server payload hash, taxonomy hash), outputs, the snapshot name.
 
 Each backend owns the rows whose ``annotation_id`` starts with its prefix (``ls:``,
@@ -61,12 +62,14 @@ class PullSummary:
     annotators: int
     snapshot: Path
     path: Path
+    unchanged: bool = False
 
     def line(self) -> str:
         """One-line report."""
+        same = " (unchanged since the last pull)" if self.unchanged else ""
         return (f"pulled {self.annotations} annotation(s) by {self.annotators} annotator(s): "
                 f"{self.rows} answer row(s) in {self.path}, {self.quarantined} quarantined; "
-                f"snapshot {self.snapshot.name}")
+                f"snapshot {self.snapshot.name}{same}")
 
 
 def _applies(task: str, taxonomy: Taxonomy, valid: dict[str, list[str]],
@@ -245,6 +248,7 @@ def write_pull(
                   annotations=len({r.annotation_id for r in raws})),
         InputFile(path=str(taxonomy_path), sha256=sha256_file(taxonomy_path)),
     ]
+    previous = _latest_snapshot(lay)
     snapshot = write_snapshot(data_dir, annotations, quarantine, inputs=inputs, config=config,
                               projects=projects)
     mine = annotations.filter(pl.col("annotation_id").str.starts_with(f"{backend}:"))
@@ -255,6 +259,7 @@ def write_pull(
         annotators=mine.get_column("annotator").n_unique(),
         snapshot=snapshot,
         path=lay.annotations,
+        unchanged=snapshot == previous,
     )
 
 
@@ -285,7 +290,8 @@ def write_snapshot(
     Returns
     -------
     Path
-        ``labels/snapshots/<utc>-<sha12>.parquet``.
+        ``labels/snapshots/<utc>-<sha12>.parquet``: the newest existing one when it holds the
+        same bytes (nothing changed since the last pull), else a new one.
     """
     lay = Layout(data_dir)
     now = datetime.now(UTC)
@@ -295,8 +301,18 @@ def write_snapshot(
     tmp_name = lay.label_snapshots / f".{stamp}.parquet.tmp"
     write_parquet_atomic(tmp_name, annotations)  # owner-only (0600), as every label file
     sha = sha256_file(tmp_name)
-    snapshot = lay.label_snapshot(f"{stamp}-{sha[:12]}")
-    tmp_name.rename(snapshot)
+    latest = _latest_snapshot(lay)
+    if latest is not None and latest.name.endswith(f"-{sha[:12]}.parquet") \
+            and sha256_file(latest) == sha:
+        # Nothing changed since the last pull: a second file of the same bytes would make two
+        # snapshots for one set of labels, and the labels manifest would name a different one
+        # from what curation finds by hash (the earliest). The pull still records its time and
+        # the server's counters in labels/manifest.json; the snapshot's own manifest stays.
+        tmp_name.unlink()
+        snapshot = latest
+    else:
+        snapshot = lay.label_snapshot(f"{stamp}-{sha[:12]}")
+        tmp_name.rename(snapshot)
     # annotations.parquet is the snapshot's bytes: curation reads it and finds the snapshot it
     # came from by its sha256.
     write_bytes_atomic(lay.annotations, snapshot.read_bytes())
@@ -311,9 +327,16 @@ def write_snapshot(
                               config=dict(config or {}), snapshot=snapshot.name,
                               pulled_at=now.isoformat(),
                               projects=[LabelProjectCount(**asdict(p)) for p in projects])
-    write_manifest(snapshot.with_suffix(".json"), manifest)
+    if snapshot != latest:
+        write_manifest(snapshot.with_suffix(".json"), manifest)
     write_manifest(lay.labels / MANIFEST, manifest)
     return snapshot
+
+
+def _latest_snapshot(lay: Layout) -> Path | None:
+    """The newest snapshot under ``labels/snapshots/`` (names start with their UTC time)."""
+    names = sorted(p for p in lay.label_snapshots.glob("*.parquet") if not p.name.startswith("."))
+    return names[-1] if names else None
 
 
 def run_pull(data_dir: Path, cfg: ProjectConfig) -> PullSummary:

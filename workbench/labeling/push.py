@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,6 +28,7 @@ from workbench.labeling.records import (
     LABEL_ISSUES_COLUMNS,
     REVIEW_PROJECT,
     BatchHook,
+    PendingChanges,
     Prediction,
     ProjectPush,
     TaskRecord,
@@ -260,20 +261,29 @@ class PushPreview:
     existing: int
     with_predictions: int
     skipped_by_limit: int = 0
+    pending: PendingChanges = field(default_factory=PendingChanges)
 
     def line(self) -> str:
         """``group-1: 12 to add (10 pre-annotated), 166 already there``, worded like the push."""
-        extra = f", {self.skipped_by_limit} left for later (--limit)" if self.skipped_by_limit else ""
+        p = self.pending
+        extra = f", {p.predictions} new pre-annotation(s)" if p.predictions else ""
+        extra += f", {p.updated} edited since pushed (text updated)" if p.updated else ""
+        extra += (f", {p.edited_after_labeling} edited after labeling (kept as labeled)"
+                  if p.edited_after_labeling else "")
+        extra += f", {self.skipped_by_limit} left for later (--limit)" if self.skipped_by_limit else ""
         pre = f" ({self.with_predictions} pre-annotated)" if self.to_add else ""
         return f"{self.key}: {self.to_add} to add{pre}, {self.existing} already there{extra}"
 
 
 def preview_push(records: dict[str, Sequence[TaskRecord]], existing: dict[str, set[str]], *,
-                 limit: int | None = None) -> list[PushPreview]:
+                 limit: int | None = None,
+                 pending: dict[str, PendingChanges] | None = None) -> list[PushPreview]:
     """The counts a push reports, from the uids each project already holds.
 
     Mirrors the backends' push: ``existing`` counts every uid in the project (also those no
     longer in the plan), a record whose uid is there is skipped, ``limit`` caps new tasks.
+    ``pending`` is what the backend says the push would change in the tasks already there
+    (``pending_changes``: new pre-annotations, edited messages).
     """
     out = []
     for key, recs in records.items():
@@ -282,7 +292,8 @@ def preview_push(records: dict[str, Sequence[TaskRecord]], existing: dict[str, s
         taken = new if limit is None else new[:limit]
         out.append(PushPreview(key=key, to_add=len(taken), existing=len(have),
                                with_predictions=sum(1 for r in taken if r.predictions),
-                               skipped_by_limit=len(new) - len(taken)))
+                               skipped_by_limit=len(new) - len(taken),
+                               pending=(pending or {}).get(key, PendingChanges())))
     return out
 
 

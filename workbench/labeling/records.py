@@ -127,6 +127,29 @@ class ProjectPush:
     predictions_added: int = 0
     duplicates_removed: int = 0
     skipped_by_limit: int = 0
+    updated: int = 0
+    """Tasks nobody had annotated whose message was edited since: new text and pre-annotation."""
+    edited_after_labeling: int = 0
+    """Annotated tasks whose message was edited since: kept as they were labeled."""
+
+    def line(self) -> str:
+        """``group-1: 12 added, 166 already there, ...``, the counts a push reports."""
+        extra = f", {self.predictions_added} new pre-annotation(s)" if self.predictions_added else ""
+        extra += f", {self.updated} edited since pushed (text updated)" if self.updated else ""
+        extra += (f", {self.edited_after_labeling} edited after labeling (kept as labeled)"
+                  if self.edited_after_labeling else "")
+        extra += f", {self.skipped_by_limit} left for later (--limit)" if self.skipped_by_limit else ""
+        extra += f", {self.duplicates_removed} duplicate(s) removed" if self.duplicates_removed else ""
+        return f"{self.key}: {self.added} added, {self.existing} already there{extra}"
+
+
+@dataclass
+class PendingChanges:
+    """What a push would change in the tasks a project already holds (``label push --dry-run``)."""
+
+    predictions: int = 0
+    updated: int = 0
+    edited_after_labeling: int = 0
 
 
 @dataclass

@@ -164,6 +164,10 @@ class LabelStudioApi:
         body = self.request("GET", "/api/predictions/", params={"task": task_id})
         return body["results"] if isinstance(body, dict) else body
 
+    def update_task(self, task_id: int, *, data: dict[str, Any]) -> dict[str, Any]:
+        """Replace a task's data (an edited message's new text)."""
+        return self.request("PATCH", f"/api/tasks/{task_id}", json={"data": data})
+
     def delete_task(self, task_id: int) -> None:
         """Delete one task."""
         self.request("DELETE", f"/api/tasks/{task_id}/")

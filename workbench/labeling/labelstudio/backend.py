@@ -9,7 +9,6 @@ dir, finds it again. Tasks are keyed by ``data.uid``; Label Studio task ids are 
 from __future__ import annotations
 
 import fcntl
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,11 +24,13 @@ from workbench.labeling.instructions import instructions_html, load_guidelines
 from workbench.labeling.labelstudio.annotations import raw_annotation
 from workbench.labeling.labelstudio.api import MAX_TITLE, LabelStudioApi, signup
 from workbench.labeling.labelstudio.server import Credentials, load_credentials, ls_dir
+from workbench.labeling.labelstudio.task_diff import TaskDiff, current_version, diff_tasks
 from workbench.labeling.project_names import project_description, project_key, project_title
 from workbench.labeling.records import (
     REVIEW_PROJECT,
     AnnotatorAccount,
     BatchHook,
+    PendingChanges,
     ProjectProgress,
     ProjectPush,
     RawAnnotation,
@@ -204,9 +205,9 @@ class LabelStudioBackend:
         return self._listing(project_id)
 
     def _listing(self, project_id: int) -> dict[str, list[dict[str, Any]]]:
-        """Map each uid to the tasks carrying it (normally one): the cheap ``id,data`` listing."""
+        """Map each uid to the tasks carrying it (normally one): ``id,data,total_annotations``."""
         by_uid: dict[str, list[dict[str, Any]]] = {}
-        for task in self.api.iter_tasks(project_id, include="id,data"):
+        for task in self.api.iter_tasks(project_id, include="id,data,total_annotations"):
             uid = (task.get("data") or {}).get("uid")
             if uid is not None:
                 by_uid.setdefault(str(uid), []).append(task)
@@ -239,34 +240,20 @@ class LabelStudioBackend:
         by_uid = self._listing(project_id)
         summary.duplicates_removed += self._dedupe(by_uid, project_id)
         summary.existing = len(by_uid)
-        # The version the labeling form pre-fills from: the one most tasks carry (curation's, when
-        # the rules only cover messages ingested after the last `curate flag`), ties to the last.
-        versions = Counter(r.model_version for r in records if r.model_version)
-        current = max(versions, key=lambda v: (versions[v], v)) if versions else None
-        # Which tasks lack the current predictions: only worth listing when the project was not
-        # already brought to this model version by a finished push.
-        task_versions: dict[int, set[str]] = {}
-        if by_uid and current and project.get("model_version") != current:
-            for t in self.api.iter_tasks(project_id, include="id,predictions_model_versions"):
-                raw = str(t.get("predictions_model_versions") or "")
-                task_versions[int(t["id"])] = {v.strip() for v in raw.split(",") if v.strip()}
-        seen: set[str] = set()
-        new: list[TaskRecord] = []
-        missing_predictions: list[dict[str, Any]] = []
-        for rec in records:
-            if rec.uid in seen:
-                continue
-            seen.add(rec.uid)
-            have = by_uid.get(rec.uid)
-            if have is None:
-                new.append(rec)
-                continue
-            task_id = int(have[0]["id"])
-            if task_id not in task_versions:
-                continue
-            prediction = self._prediction(rec)
-            if prediction and rec.model_version not in task_versions[task_id]:
-                missing_predictions.append({**prediction, "task": task_id})
+        current = current_version(records)
+        diff = self._diff(project, records, by_uid)
+        new, missing_predictions = diff.new, diff.predictions
+        summary.edited_after_labeling = diff.edited_after_labeling
+        if diff.updates:
+            # Edited since pushed, annotated by nobody yet: the new text, and its pre-annotation
+            # instead of the ones made on the old text.
+            self.api.delete_predictions(project_id, [task_id for task_id, _ in diff.updates])
+            for task_id, data in diff.updates:
+                self.api.update_task(task_id, data=data)
+            for start in range(0, len(diff.update_predictions), self.cfg.batch_size):
+                self.api.import_predictions(
+                    project_id, diff.update_predictions[start:start + self.cfg.batch_size])
+            summary.updated = len(diff.updates)
         if limit is not None and len(new) > limit:
             summary.skipped_by_limit = len(new) - limit
             new = new[:limit]
@@ -289,6 +276,29 @@ class LabelStudioBackend:
             # only once predictions of that version exist, hence after the import.
             self.api.update_project(project_id, model_version=current)
         return summary
+
+    def _diff(self, project: dict[str, Any], records: Sequence[TaskRecord],
+              by_uid: dict[str, list[dict[str, Any]]]) -> TaskDiff:
+        """What a push changes in ``project`` (shared with the dry run: see ``task_diff``)."""
+        current = current_version(records)
+        # Which tasks lack the current predictions: only worth listing when the project was not
+        # already brought to this model version by a finished push.
+        task_versions: dict[int, str] = {}
+        if by_uid and current and project.get("model_version") != current:
+            for t in self.api.iter_tasks(project["id"], include="id,predictions_model_versions"):
+                task_versions[int(t["id"])] = str(t.get("predictions_model_versions") or "")
+        return diff_tasks(records, by_uid, task_versions, self.task_payload)
+
+    def pending_changes(self, records_by_project: dict[str, Sequence[TaskRecord]]) -> dict[str, PendingChanges]:
+        """Per project, what a push would change in the tasks already there; reads only."""
+        projects = self.managed_projects()
+        out: dict[str, PendingChanges] = {}
+        for key, records in records_by_project.items():
+            if key in projects:
+                diff = self._diff(projects[key], records, self._listing(projects[key]["id"]))
+                out[key] = PendingChanges(predictions=len(diff.predictions), updated=len(diff.updates),
+                                          edited_after_labeling=diff.edited_after_labeling)
+        return out
 
     @contextmanager
     def _push_lock(self) -> Iterator[None]:
