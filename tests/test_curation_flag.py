@@ -462,3 +462,8 @@ def test_the_dashboard_shows_flagged_texts_of_a_csv_named_from_another_folder(
     text_of = dict(corpus.messages.select("uid", "text").iter_rows())
     assert shown
     assert shown == {uid: text_of[uid] for uid in shown}
+    # Grouped by the kind of reason, not by its figures (each item was its own group), each
+    # item keeping its own reason.
+    assert [(f["task"], f["reason"], f["count"]) for f in board.flagged] == [
+        ("is_ad", "classifier disagrees", result.outcomes[0].n_issues)]
+    assert all(i["why"].startswith("classifier disagrees: P(") for i in board.flagged[0]["items"])
