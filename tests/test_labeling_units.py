@@ -426,12 +426,16 @@ def test_task_diff_new_predictions_and_edited_messages() -> None:
     by_uid = {"1": [{"id": 11, "data": {"text": "same"}, "total_annotations": 0}],
               "2": [{"id": 12, "data": {"text": "old"}, "total_annotations": 0}],
               "3": [{"id": 13, "data": {"text": "old"}, "total_annotations": 2}],
-              "4": [{"id": 14, "data": {"text": "same"}, "total_annotations": 1}]}
-    versions = {11: "single=a,rules-v4,multi=b", 12: "rules-v4", 13: "rules-v4", 14: "rules-v4"}
+              "4": [{"id": 14, "data": {"text": "same"}, "total_annotations": 1}],
+              "6": [{"id": 16, "data": {"text": "same"}, "total_annotations": 0}]}
+    versions = {11: "single=a,rules-v4,multi=b", 12: "rules-v4", 13: "rules-v4", 14: "rules-v4",
+                16: "rules-v4"}
     diff = diff_tasks([rec("1", "same"), rec("2", "new"), rec("3", "new"), rec("4", "same"),
-                       rec("5", "fresh"), rec("5", "fresh")], by_uid, versions, payload)
+                       rec("5", "fresh"), rec("5", "fresh"), rec("6", "same")], by_uid, versions,
+                      payload)
     assert [r.uid for r in diff.new] == ["5"]
-    assert [p["task"] for p in diff.predictions] == [14]  # 11 has it already, in pieces
+    # 11 has it already, in pieces; 14 was annotated: it keeps what it was labeled with.
+    assert [p["task"] for p in diff.predictions] == [16]
     assert diff.updates == [(12, {"uid": "2", "text": "new"})]
     assert [p["task"] for p in diff.update_predictions] == [12]
     assert diff.edited_after_labeling == 1

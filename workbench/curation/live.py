@@ -56,6 +56,7 @@ from workbench.curation.live_model import (
 from workbench.curation.rule_prior import rule_priors
 from workbench.labeling.labelstudio.backend import LabelStudioBackend
 from workbench.labeling.pull import validate_annotations
+from workbench.labeling.records import REVIEW_PROJECT
 from workbench.labeling.rules import Rules, load_rules
 
 
@@ -107,6 +108,31 @@ def _classifier_specs(classifier: str | Mapping[str, str] | None,
     return {kind: specs[name] for kind, name in names.items()}
 
 
+def prediction_targets(listing: list[tuple[int, dict[str, Any]]], *, max_tasks: int,
+                       skip: set[int]) -> list[int]:
+    """Positions in ``listing`` of the tasks a refresh re-predicts.
+
+    The next ``max_tasks`` unannotated tasks of each project, in queue order (task id = push
+    order), except in the ``skip`` projects: the review project's predictions are the flagged
+    labels' suggestions from ``curate flag``, which a reviewer must see, not the live model's.
+
+    Examples
+    --------
+    >>> listing = [(1, {"id": 3}), (1, {"id": 2, "total_annotations": 1}), (1, {"id": 1}),
+    ...            (9, {"id": 4})]
+    >>> prediction_targets(listing, max_tasks=5, skip={9})
+    [2, 0]
+    """
+    targets, per_project = [], Counter()
+    for i, (project_id, t) in sorted(enumerate(listing), key=lambda it: (it[1][0], int(it[1][1]["id"]))):
+        if project_id in skip or int(t.get("total_annotations") or 0):
+            continue
+        if per_project[project_id] < max_tasks:
+            per_project[project_id] += 1
+            targets.append(i)
+    return targets
+
+
 def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *,
                  classifier: str | Mapping[str, str] | None = None,
                  prefix: str = "live", seed: int = 0, encoder: str | None = None,
@@ -152,12 +178,9 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *,
     raw_texts = [str((t.get("data") or {}).get("text") or "") for _, t in listing]
     texts = [normalize(text, clean) for text in raw_texts]
     uids = [str((t.get("data") or {}).get("uid")) for _, t in listing]
-    # The next max_tasks unlabeled tasks of each project in queue order (task id = push order).
-    unlabeled, per_project = [], Counter()
-    for i, (project_id, t) in sorted(enumerate(listing), key=lambda it: (it[1][0], int(it[1][1]["id"]))):
-        if not int(t.get("total_annotations") or 0) and per_project[project_id] < max_tasks:
-            per_project[project_id] += 1
-            unlabeled.append(i)
+    review = projects.get(REVIEW_PROJECT)
+    unlabeled = prediction_targets(listing, max_tasks=max_tasks,
+                                   skip={int(review["id"])} if review else set())
     phases = {"read": time.perf_counter() - start}
     if not unlabeled:
         return Refresh(version, labeled, 0, time.perf_counter() - start, phases, learned)

@@ -4,7 +4,8 @@ One diff for the push and its dry run, so that ``label push --dry-run`` predicts
 push`` does:
 
 - records whose uid the project lacks: new tasks;
-- tasks lacking the pre-annotations of the records' model version: predictions to add;
+- tasks nobody has annotated that lack the pre-annotations of the records' model version:
+  predictions to add;
 - tasks whose message was edited since it was pushed (re-ingested; the newest edit wins in the
   data dir): the text is replaced where nobody has annotated the task yet, with its
   pre-annotation; an annotated one keeps the text its annotations were given on, and is counted.
@@ -107,7 +108,9 @@ def diff_tasks(
             # Its old pre-annotations were made on the old text: the push deletes them.
             out.update_predictions += [{**p, "task": task_id} for p in body.get("predictions", [])]
             continue
-        if task_id not in task_versions:
+        if task_id not in task_versions or int(task.get("total_annotations") or 0):
+            # An annotated task keeps the predictions it was labeled with, as the live refresh
+            # leaves it: a newer model trained on its answer would only echo it back.
             continue
         predictions = payload(rec).get("predictions", [])
         if predictions and not has_model_version(task_versions[task_id], rec.model_version):
