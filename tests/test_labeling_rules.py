@@ -184,19 +184,6 @@ def test_held_out_round_keeps_the_measured_recall() -> None:
     assert sum(v == "Ad" for v in _gate(non_ads)) <= 2
 
 
-def test_round4_held_out_half_keeps_the_measured_level() -> None:
-    # Measured once on the frozen rules-v5 (80 of 83 ads, 1 of 47 non-ads, vertical right for 65;
-    # README). A floor, not a target to tune to.
-    posts = round3_dev(ROUND4_HELDOUT_FILE)
-    ads = [p for p in posts if p.label == "Ad"]
-    non_ads = [p.text for p in posts if p.label == "Non-Ad"]
-    assert (len(ads), len(non_ads)) == (83, 47)
-    assert sum(v == "Ad" for v in _gate([p.text for p in ads])) >= 80
-    assert sum(v == "Ad" for v in _gate(non_ads)) <= 1
-    verticals = _verticals([p.text for p in ads])
-    assert sum(v == p.vertical for v, p in zip(verticals, ads, strict=True)) >= 65
-
-
 #: rules-v5's kinds of non-ads that carry an ad's evidence (a salary is a price, "apply" is a
 #: contact line, a member's wish list is a listing). Written for these tests.
 NON_ADS_WITH_AD_EVIDENCE = [
@@ -290,17 +277,23 @@ def test_vertical_words_do_not_match_inside_other_words() -> None:
     assert _verticals(texts) == ["Retail", "Education & training", "Retail", "Retail"]
 
 
-def test_round4_dev_file_keeps_the_level_rules_v5_reached() -> None:
-    # rules-v5 was written against this file (README): 83 of 83 ads, 0 of 47 non-ads, the vertical
-    # right on 82 ads. A floor that shows a rule change losing what was reached, not a blind figure.
-    posts = round3_dev(ROUND4_DEV_FILE)
+@pytest.mark.parametrize(("path", "min_ads", "max_non_ads", "min_verticals"), [
+    # rules-v5 was written against the development half (README): a floor that shows a rule
+    # change losing what was reached, not a blind figure.
+    (ROUND4_DEV_FILE, 83, 0, 82),
+    # The held-out half, measured once on the frozen rules-v5: a floor, not a target to tune to.
+    (ROUND4_HELDOUT_FILE, 80, 1, 65),
+], ids=["dev", "held-out"])
+def test_round4_keeps_the_level_rules_v5_reached(path: Path, min_ads: int, max_non_ads: int,
+                                                 min_verticals: int) -> None:
+    posts = round3_dev(path)
     ads = [p for p in posts if p.label == "Ad"]
     non_ads = [p.text for p in posts if p.label == "Non-Ad"]
     assert (len(ads), len(non_ads)) == (83, 47)
-    assert sum(v == "Ad" for v in _gate([p.text for p in ads])) >= 83
-    assert sum(v == "Ad" for v in _gate(non_ads)) <= 0
+    assert sum(v == "Ad" for v in _gate([p.text for p in ads])) >= min_ads
+    assert sum(v == "Ad" for v in _gate(non_ads)) <= max_non_ads
     verticals = _verticals([p.text for p in ads])
-    assert sum(got == p.vertical for got, p in zip(verticals, ads, strict=True)) >= 82
+    assert sum(got == p.vertical for got, p in zip(verticals, ads, strict=True)) >= min_verticals
 
 
 def test_asking_is_a_member_wanting_not_a_seller_wanting_to_sell() -> None:
