@@ -156,6 +156,32 @@ def test_scaled_amounts_polars_and_string_forms_agree() -> None:
     assert parse_scaled_amount("4.5") is None
 
 
+def test_prices_with_a_multiplier_word_are_priced_in_full() -> None:
+    # Found on a walkthrough: "ዋጋ 12 ሚሊዮን ብር" had no price at all (the currency does not follow
+    # the amount directly), and "ብር 2.5 ሚሊዮን" was a price of 2.5 birr.
+    import polars as pl
+
+    from workbench.core.amharic.exprs import extract_prices
+
+    cases = {
+        "ዋጋ 12 ሚሊዮን ብር ድርድር አለው": [12_000_000.0],
+        "850 ሺ ብር፣ 4.1 ሚሊየን birr": [850_000.0, 4_100_000.0],
+        "ዋጋ ብር 2.5 ሚሊዮን": [2_500_000.0],
+        "ETB 3 million, 900k ETB": [900_000.0, 3_000_000.0],  # amount-first, then currency-first
+        "1.2-1.5 ሚሊዮን ብር": [1_500_000.0],  # only the amount before the currency is its price
+        "ETB 300 kids, 1,500 ብር": [1_500.0, 300.0],  # "k" must end its word
+        "500 ብር 20 ሺዎች ሰዎች": [500.0],
+    }
+    frame = pl.DataFrame({"t": list(cases)}).select(p=extract_prices(pl.col("t")))
+    assert frame["p"].to_list() == list(cases.values())
+    for text, want in cases.items():
+        assert strings.find_prices(text) == want, text
+        phrases = strings.find_price_phrases(text)
+        assert [parse_price_amount(p) for p in phrases] == want, text
+    assert strings.find_price_phrases("ዋጋ 12 ሚሊዮን ብር ድርድር") == ["12 ሚሊዮን ብር"]
+    assert strings.find_price_phrases("ዋጋ ብር 2.5 ሚሊዮን።") == ["ብር 2.5 ሚሊዮን"]
+
+
 def test_per_area_and_negotiable_patterns() -> None:
     import polars as pl
 

@@ -51,6 +51,7 @@ from workbench.core.amharic import exprs as ax
 from workbench.core.amharic.patterns import (
     NEGOTIABLE_PATTERN,
     PER_AREA_PATTERN,
+    PLAIN_PRICE_PATTERN,
     SCALED_AMOUNT_PATTERN,
     homophone_table,
     normalization_table,
@@ -269,7 +270,8 @@ def _with_gate_score(messages: pl.DataFrame, gate: Gate, cleaning: CleaningConfi
     """``messages`` with one boolean column per signal (:data:`SIGNAL_PREFIX` + name) and the gate score."""
     signals: dict[str, pl.Expr] = {
         "phone": pl.col("phones").list.len().fill_null(0) > 0,
-        "price": pl.col("prices").list.len().fill_null(0) > 0,
+        # Not the `prices` column: those count "12 ሚሊዮን ብር", which is `scaled_amount` here.
+        "price": _hits(PLAIN_PRICE_PATTERN, "text") > 0,
         "link": pl.col("links").list.len().fill_null(0) > 0,
         "mention": pl.col("mentions").list.len().fill_null(0) > 0,
         "call_to_action": _hits(_pattern(gate.call_to_action, cleaning)) > 0,

@@ -37,6 +37,7 @@ from workbench.core.amharic.patterns import (
     PHONE_PREFIX_PATTERN,
     PRICE_AMOUNT_FIRST_PATTERN,
     PRICE_CURRENCY_FIRST_PATTERN,
+    PRICE_MULTIPLIER_WORD_PATTERN,
     PRICE_PHRASE_PATTERN,
     SCALED_AMOUNT_PATTERN,
     SCALED_AMOUNT_WORD_PATTERN,
@@ -130,9 +131,17 @@ def _price_matches(text: pl.Expr) -> pl.Expr:
 
 
 def extract_prices(text: pl.Expr) -> pl.Expr:
-    """Birr amounts as floats: amount-first prices in order, then currency-first ones."""
+    """Birr amounts as floats: amount-first prices in order, then currency-first ones.
+
+    A multiplier word after the amount scales it ("12 ሚሊዮን ብር" -> 12000000.0, "ብር 2.5 ሚሊዮን"
+    -> 2500000.0), rounded to cents.
+    """
     amount = _EL.str.extract(AMOUNT_PATTERN, 0).str.replace_all(",", "").cast(pl.Float64)
-    return _price_matches(text).list.eval(amount)
+    factor = (_EL.str.extract(PRICE_MULTIPLIER_WORD_PATTERN, 1).str.to_lowercase()
+              .replace_strict(MULTIPLIERS, default=None, return_dtype=pl.Float64))
+    return _price_matches(text).list.eval(
+        pl.when(factor.is_null()).then(amount).otherwise((amount * factor).round(2))
+    )
 
 
 def extract_price_phrases(text: pl.Expr) -> pl.Expr:

@@ -210,39 +210,6 @@ def normalize_phone(raw: str) -> str | None:
 #: An amount: thousands with commas ("1,500") or a plain digit run, optional decimals.
 AMOUNT_PATTERN = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?"
 
-# Currency words: the Ge'ez ብር and the Latin spellings (case-insensitive).
-_CURRENCY = r"(?:ብር|(?i:birr|etb|br))"
-
-#: Birr prices written amount-first: "1,500 ብር", "1500br", "500 birr", "2,500.50 ብር". The
-#: currency word must end the word: ብርሃን ("light") starts with ብር and "1500 brand" is no price,
-#: so a non-letter (or the end) must follow. That character is part of the match because the
-#: engine has no look-ahead (Unicode ``\b`` would do, but it forces the slow regex engine on
-#: non-ASCII text: ~8x slower here); the amount is re-extracted from the match.
-PRICE_AMOUNT_FIRST_PATTERN = AMOUNT_PATTERN + r"[ \t]*" + _CURRENCY + r"(?:[^\p{L}\p{M}]|$)"
-
-#: Birr prices written currency-first: "ብር 500", "ETB 300", "Br. 40", "ETB:300". The currency
-#: must start a word (not ገብር), so the preceding character (or the start) is part of the match;
-#: it may not be a digit either ("1500ብር 20" is an amount-first price), which also keeps the
-#: match's only amount the price.
-PRICE_CURRENCY_FIRST_PATTERN = (
-    r"(?:^|[^\p{L}\p{M}\p{N}])" + _CURRENCY + r"\.?[ \t]*:?[ \t]*" + AMOUNT_PATTERN
-)
-
-# The two forms are matched in two passes: amount-first on the text, then currency-first on the
-# text with the amount-first prices blanked out, so "100 ብር 200 ብር" is [100, 200] (not also the
-# currency-first reading "ብር 200") and "500 birr ETB 300" still finds both. One alternation
-# cannot do this: the character consumed after "500 birr" may be the one "ETB" needs before it.
-#: Both price forms, for callers that only need to know whether a text has a price.
-PRICE_PATTERN = PRICE_AMOUNT_FIRST_PATTERN + "|" + PRICE_CURRENCY_FIRST_PATTERN
-
-#: A price as written, without the neighbouring character the two patterns above consume: what
-#: is cut out of their matches to show a price ("1,500 ብር", "ETB 300").
-PRICE_PHRASE_PATTERN = (
-    AMOUNT_PATTERN + r"[ \t]*" + _CURRENCY
-    + "|" + _CURRENCY + r"\.?[ \t]*:?[ \t]*" + AMOUNT_PATTERN
-)
-
-
 # "ሚሊ" (millilitre, too) and "m" (metre) are left out: both are sizes as often as prices.
 # Real ads (and not only the samples) write large prices with a multiplier word and no currency:
 # "2.5 ሚሊዮን", "850 ሺ", "1.2-1.5 ሚሊየን", "3 million". The multiplier must end the word (ሺዎች,
@@ -255,6 +222,57 @@ _MULTIPLIERS = {
 _ETHIOPIC_MULTIPLIER = "|".join(sorted((k for k in _MULTIPLIERS if not k.isascii()), key=len, reverse=True))
 _LATIN_MULTIPLIER = "|".join(sorted((k for k in _MULTIPLIERS if k.isascii()), key=len, reverse=True))
 _MULTIPLIER = rf"(?:{_ETHIOPIC_MULTIPLIER}|(?i:{_LATIN_MULTIPLIER}))"
+
+# Currency words: the Ge'ez ብር and the Latin spellings (case-insensitive).
+_CURRENCY = r"(?:ብር|(?i:birr|etb|br))"
+
+#: Birr prices written amount-first: "1,500 ብር", "1500br", "500 birr", "2,500.50 ብር", with a
+#: multiplier word between amount and currency too ("12 ሚሊዮን ብር", "850ሺ ብር", "3 million birr"). The
+#: currency word must end the word: ብርሃን ("light") starts with ብር and "1500 brand" is no price,
+#: so a non-letter (or the end) must follow. That character is part of the match because the
+#: engine has no look-ahead (Unicode ``\b`` would do, but it forces the slow regex engine on
+#: non-ASCII text: ~8x slower here); the amount is re-extracted from the match.
+PRICE_AMOUNT_FIRST_PATTERN = (
+    AMOUNT_PATTERN + rf"(?:[ \t]*{_MULTIPLIER})?" + r"[ \t]*" + _CURRENCY + r"(?:[^\p{L}\p{M}]|$)"
+)
+
+#: Birr prices written currency-first: "ብር 500", "ETB 300", "Br. 40", "ETB:300", "ብር 2.5 ሚሊዮን"
+#: (a multiplier word after the amount counts when it ends its word: not "ETB 300 kids"). The currency
+#: must start a word (not ገብር), so the preceding character (or the start) is part of the match;
+#: it may not be a digit either ("1500ብር 20" is an amount-first price), which also keeps the
+#: match's only amount the price.
+PRICE_CURRENCY_FIRST_PATTERN = (
+    r"(?:^|[^\p{L}\p{M}\p{N}])" + _CURRENCY + r"\.?[ \t]*:?[ \t]*" + AMOUNT_PATTERN
+    + rf"(?:[ \t]*{_MULTIPLIER}(?:[^\p{{L}}\p{{M}}]|$))?"
+)
+
+# The two forms are matched in two passes: amount-first on the text, then currency-first on the
+# text with the amount-first prices blanked out, so "100 ብር 200 ብር" is [100, 200] (not also the
+# currency-first reading "ብር 200") and "500 birr ETB 300" still finds both. One alternation
+# cannot do this: the character consumed after "500 birr" may be the one "ETB" needs before it.
+#: Both price forms, for callers that only need to know whether a text has a price.
+PRICE_PATTERN = PRICE_AMOUNT_FIRST_PATTERN + "|" + PRICE_CURRENCY_FIRST_PATTERN
+
+#: A price written with no multiplier word between its amount and its currency ("1,500 ብር", "ETB
+#: 300", and the "ብር 2.5" of "ብር 2.5 ሚሊዮን"): the labeling rules' `price` evidence, as it was
+#: when the rules were measured. A multiplier is the rules' `scaled_amount` evidence; counting
+#: "12 ሚሊዮን ብር" as both raised the AfriSenti tweets marked Ad from 26 to 46 and gained no ad.
+PLAIN_PRICE_PATTERN = (
+    AMOUNT_PATTERN + r"[ \t]*" + _CURRENCY + r"(?:[^\p{L}\p{M}]|$)"
+    + "|" + r"(?:^|[^\p{L}\p{M}\p{N}])" + _CURRENCY + r"\.?[ \t]*:?[ \t]*" + AMOUNT_PATTERN
+)
+
+#: A price as written, without the neighbouring character the two patterns above consume: what
+#: is cut out of their matches to show a price ("1,500 ብር", "ETB 300").
+PRICE_PHRASE_PATTERN = (
+    AMOUNT_PATTERN + rf"(?:[ \t]*{_MULTIPLIER})?" + r"[ \t]*" + _CURRENCY
+    + "|" + _CURRENCY + r"\.?[ \t]*:?[ \t]*" + AMOUNT_PATTERN + rf"(?:[ \t]*{_MULTIPLIER})?"
+)
+
+#: The multiplier word of a price (amount-first or currency-first), as group 1: it follows the
+#: amount in both forms ("12 ሚሊዮን ብር", "ብር 2.5 ሚሊዮን"). Applied to one price match only.
+PRICE_MULTIPLIER_WORD_PATTERN = AMOUNT_PATTERN + r"[ \t]*(" + _MULTIPLIER + ")"
+
 
 #: An amount with a multiplier word, a range allowed ("1.2-1.5 ሚሊዮን" reads as its low end):
 #: "2.5 ሚሊዮን", "850ሺ", "3 million", "900k". The character after the word is part of the match.
@@ -303,11 +321,20 @@ SCALED_AMOUNT_WORD_PATTERN = (
 
 
 def parse_price_amount(raw: str) -> float | None:
-    """The amount in a matched price string as a float ("2,500.50 ብር" -> 2500.5)."""
+    """The amount in a matched price string as a float ("2,500.50 ብር" -> 2500.5).
+
+    A multiplier word after the amount scales it ("12 ሚሊዮን ብር" -> 12000000.0), rounded to
+    cents as :func:`~workbench.core.amharic.exprs.extract_prices` rounds (4.1 x 1e6 is not
+    exactly 4100000 in binary floating point).
+    """
     found = re.search(AMOUNT_PATTERN, raw)
     if found is None:
         return None
-    return float(found.group(0).replace(",", ""))
+    amount = float(found.group(0).replace(",", ""))
+    scaled = re.search(PRICE_MULTIPLIER_WORD_PATTERN, raw)
+    if scaled is None:
+        return amount
+    return round(amount * _MULTIPLIERS[scaled.group(1).lower()], 2)
 
 
 # --- Emoji ---------------------------------------------------------------------------------------
