@@ -1,6 +1,6 @@
 """Rule pre-annotations: cleaned extractions, price expressions, declared signals and keywords.
 
-The gate reads phones, prices, links and mentions, price expressions (multipliers, per square
+The gate reads phones, links and mentions, price expressions (a price, multipliers, per square
 metre, negotiable) and the regex signals rules.yaml declares (sale/rent verb forms, "for more
 information" lines, news language against). A declared signal may need a minimum number of
 matches, and may be matched line by line in the post as written (its line breaks kept): a
@@ -29,7 +29,7 @@ Examples
 ...     "uid": ["1:1", "1:2"],
 ...     "text": ["ቅናሽ! ሶፋ በተመጣጣኝ ዋጋ ይደውሉ", "ዛሬ ዝናብ ይጥላል"],
 ...     "text_norm": ["ቅናሽ! ሶፋ በተመጣጣኝ ዋጋ ይደውሉ", "ዛሬ ዝናብ ይጥላል"],
-...     "phones": [["+251911234567"], []], "prices": [[1500.0], []],
+...     "phones": [["+251911234567"], []],
 ...     "links": [[], []], "mentions": [[], []],
 ... })
 >>> preds = rule_predictions(msgs, rules, tax, cleaning=CleaningConfig())
@@ -74,7 +74,7 @@ def rule_inputs(frame: pl.DataFrame, cleaning: CleaningConfig) -> pl.DataFrame:
     text = pl.col("text").cast(pl.Utf8).fill_null("")
     out = frame.with_columns(
         _tags=ax.find_tags(text), text_clean=ax.clean_text(text, cleaning),
-        phones=ax.extract_phones(text), prices=ax.extract_prices(text),
+        phones=ax.extract_phones(text),
     ).with_columns(
         mentions=ax.mentions_from_tags(pl.col("_tags")), links=ax.links_from_tags(pl.col("_tags")),
         text_norm=ax.normalize_text(pl.col("text_clean"), cleaning),
@@ -95,7 +95,7 @@ BUILTIN_SIGNALS = ("phone", "price", "scaled_amount", "per_area", "negotiable", 
                    "call_to_action")
 
 #: Cleaned columns the rules read (``text``, the post as written, for its line breaks).
-RULE_COLUMNS = ("uid", "text", "text_norm", "phones", "prices", "links", "mentions")
+RULE_COLUMNS = ("uid", "text", "text_norm", "phones", "links", "mentions")
 
 _LATIN_ONLY = re.compile(r"^[\x00-\x7f]+$")
 
@@ -270,7 +270,7 @@ def _with_gate_score(messages: pl.DataFrame, gate: Gate, cleaning: CleaningConfi
     """``messages`` with one boolean column per signal (:data:`SIGNAL_PREFIX` + name) and the gate score."""
     signals: dict[str, pl.Expr] = {
         "phone": pl.col("phones").list.len().fill_null(0) > 0,
-        # Not the `prices` column: those count "12 ሚሊዮን ብር", which is `scaled_amount` here.
+        # Not the cleaned `prices`: they count "12 ሚሊዮን ብር", which is `scaled_amount` here.
         "price": _hits(PLAIN_PRICE_PATTERN, "text") > 0,
         "link": pl.col("links").list.len().fill_null(0) > 0,
         "mention": pl.col("mentions").list.len().fill_null(0) > 0,
