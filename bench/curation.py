@@ -199,10 +199,10 @@ def text_norm_of(texts: list[str]) -> list[str]:
     """``text_norm`` of plain texts, computed exactly as curation does for a user's texts file."""
     import polars as pl
 
-    from workbench.curation.inputs import _complete_cleaned
+    from workbench.curation.input_files import complete_cleaned
 
     frame = pl.DataFrame({"uid": [str(i) for i in range(len(texts))], "text": texts})
-    return _complete_cleaned(frame, None).get_column("text_norm").fill_null("").to_list()
+    return complete_cleaned(frame, None).get_column("text_norm").fill_null("").to_list()
 
 
 def compare_classifiers(name: str, texts: list[str], labels: list[str], rate: float, seed: int,

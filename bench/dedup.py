@@ -246,7 +246,7 @@ def real(folder: Path, args, work: Path):
     import polars as pl
 
     from synthetic.corpus import repost_edit
-    from workbench.curation.inputs import load_texts
+    from workbench.curation.input_files import load_texts
 
     frames = []
     for path in sorted(folder.glob("*.tsv")):

@@ -10,9 +10,9 @@ from workbench.core.io import sha256_bytes
 from workbench.core.layout import Layout
 from workbench.core.manifests import InputFile
 from workbench.core.taxonomy import load_taxonomy
+from workbench.curation.input_files import InputRecord
 from workbench.curation.inputs import (
     CurationInputs,
-    InputRecord,
     add_implicit_empty,
     normalise_annotations,
     resolve_tasks,

@@ -387,7 +387,7 @@ def run_dedup(
         The clusters and outliers written.
     """
     from workbench.core.settings.curation import with_overrides
-    from workbench.curation.inputs import load_texts
+    from workbench.curation.input_files import load_texts
     from workbench.curation.outliers import find_outliers
     from workbench.curation.outputs import (
         DUP_CLUSTERS_SCHEMA,

@@ -23,7 +23,7 @@ from workbench.core.io import (
 )
 from workbench.core.layout import MANIFEST
 from workbench.core.manifests import build_manifest
-from workbench.curation.inputs import InputRecord
+from workbench.curation.input_files import InputRecord
 
 #: Schemas of the files in ``curated/`` (the contract other stages read).
 #:

@@ -36,7 +36,8 @@ from workbench.core.manifests import (
 )
 from workbench.core.settings.curation import SplitConfig, with_overrides
 from workbench.curation.answers import collect_answers, majority
-from workbench.curation.inputs import CurationInputs, InputRecord, TaskSpec, load_inputs
+from workbench.curation.input_files import InputRecord
+from workbench.curation.inputs import CurationInputs, TaskSpec, load_inputs
 from workbench.curation.split_result import SPLITS, SplitResult
 
 if TYPE_CHECKING:

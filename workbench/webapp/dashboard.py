@@ -241,7 +241,7 @@ def _texts(data_dir: Path) -> dict[str, str]:
     if path.suffix == ".parquet":
         frame = read_parquet_checked(path, ("uid", "text"), project=True)
     else:  # a CSV/TSV the user gave `curate flag --texts`
-        from workbench.curation.inputs import read_table
+        from workbench.curation.input_files import read_table
 
         frame = read_table(path, what="texts")
         if not {"uid", "text"} <= set(frame.columns):
