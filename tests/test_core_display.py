@@ -14,8 +14,8 @@ from workbench.core.runs import model_display_name, run_display_name
 
 MODULES = ("workbench.core.validation", "workbench.core.runs", "workbench.core.cli_options",
            "workbench.rag.ranking", "workbench.rag.filters", "workbench.rag.text",
-           # A manifest's paths, the dashboard's reason groups, what a live refresh re-predicts.
-           "workbench.core.manifests", "workbench.webapp.dashboard", "workbench.curation.live")
+           # A manifest's paths, a flag reason's kind, what a live refresh re-predicts.
+           "workbench.core.manifests", "workbench.curation.outcome", "workbench.curation.live")
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -270,8 +270,9 @@ def run_training_uids(folder: Path, data_dir: Path) -> frozenset[str] | None:
 
     Read from the training data the run recorded (``training/data/<recipe>/``), which a later
     ``train build-data`` of the same recipe overwrites; each file must still have the sha256
-    the run (or its dataset manifest) recorded. Paths are recorded as they were typed (maybe
-    relative to another working folder), so each is also looked for under ``data_dir``.
+    the run (or its dataset manifest) recorded. Manifests written before paths were recorded
+    absolutely hold them as typed (maybe relative to another working folder), and a data dir
+    may have moved, so each is also looked for under ``data_dir``.
 
     Parameters
     ----------

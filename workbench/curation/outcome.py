@@ -1,4 +1,7 @@
-"""What ``curate flag`` found for one task: counts, the classifier used, and its summary line."""
+"""What ``curate flag`` found for one task: counts, the classifier used, its summary line.
+
+Also the kind of a flag's reason, which the dashboard groups flagged items by.
+"""
 
 from __future__ import annotations
 
@@ -79,6 +82,24 @@ def format_labels(labels: Sequence[str] | None) -> str:
     if labels is None:
         return "-"
     return "|".join(labels) if len(labels) else "(none)"
+
+
+def reason_kind(reason: str | None) -> str:
+    """The kind of a flag's reason, without the item's own figures.
+
+    A reason reads "classifier disagrees: P(Ad)=0.99, P(Non-Ad)=0.01", parts joined by "; ":
+    grouped as written, every item was its own group (the dashboard groups by kind).
+
+    Examples
+    --------
+    >>> reason_kind("classifier disagrees: P(Ad)=0.99, P(Non-Ad)=0.01")
+    'classifier disagrees'
+    >>> reason_kind("annotators disagree: 1 of 2 chose Ad (consensus quality 0.40); "
+    ...             "near-duplicate conflict: cluster 7 has Ad×2, Non-Ad×1")
+    'annotators disagree + near-duplicate conflict'
+    """
+    kinds = [part.split(":", 1)[0].strip() for part in (reason or "").split("; ") if part.strip()]
+    return " + ".join(dict.fromkeys(kinds)) or "(no reason given)"
 
 
 def count_issues(outcome: TaskOutcome, rows: pl.DataFrame) -> None:

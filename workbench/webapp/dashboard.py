@@ -155,6 +155,8 @@ def _flagged(board: Dashboard, data_dir: Path, texts: dict[str, str],
         issues_path, ("is_issue", "task", "reason", "label_quality", "uid")))
     if issues is None:
         return
+    from workbench.curation.outcome import reason_kind
+
     issues = issues.filter(pl.col("is_issue")).with_columns(
         kind=pl.col("reason").map_elements(reason_kind, return_dtype=pl.Utf8))
     for (task, kind), part in sorted(issues.group_by("task", "kind"),
@@ -166,24 +168,6 @@ def _flagged(board: Dashboard, data_dir: Path, texts: dict[str, str],
                        "suggested": _show(r.get("suggested")),
                        "quality": r.get("label_quality"), "why": r.get("reason") or "",
                        "text": texts.get(r["uid"], ""), "link": None} for r in worst]})
-
-
-def reason_kind(reason: str | None) -> str:
-    """The kind of a flag's reason, without the item's own figures.
-
-    A reason reads "classifier disagrees: P(Ad)=0.99, P(Non-Ad)=0.01", parts joined by "; ":
-    grouped as written, every item was its own group.
-
-    Examples
-    --------
-    >>> reason_kind("classifier disagrees: P(Ad)=0.99, P(Non-Ad)=0.01")
-    'classifier disagrees'
-    >>> reason_kind("annotators disagree: 1 of 2 chose Ad (consensus quality 0.40); "
-    ...             "near-duplicate conflict: cluster 7 has Ad×2, Non-Ad×1")
-    'annotators disagree + near-duplicate conflict'
-    """
-    kinds = [part.split(":", 1)[0].strip() for part in (reason or "").split("; ") if part.strip()]
-    return " + ".join(dict.fromkeys(kinds)) or "(no reason given)"
 
 
 def _outliers(board: Dashboard, data_dir: Path, texts: dict[str, str],
