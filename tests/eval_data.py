@@ -78,7 +78,7 @@ def make_fake_run(data_dir: Path, base: Path, run_id: str = "tiny-20260101-00000
     # Training keeps the resolved recipe beside the manifest; run comparison reads it.
     (run_dir / "recipe.yaml").write_text(recipe.dump_yaml(), encoding="utf-8")
     write_run_manifest(run_dir, recipe, data_out, str(base), "loss mask: not checked (random adapter)",
-                       status="finished", final=adapter)
+                       status="finished", data_dir=data_dir, final=adapter)
     (run_dir / "run.json").write_text(json.dumps({"status": "finished", "recipe": "tiny-test",
                                                   "global_step": losses}), encoding="utf-8")
     lines = [{"step": s, "loss": 6.0 / s} for s in range(1, losses + 1)]

@@ -127,7 +127,7 @@ def build_run(data_dir: Path, run_id: str, base: Path) -> Path:
     recipe = load_recipe("tiny-cpu")
     data_out, _ = ensure_data(data_dir, recipe, progress=False)
     write_run_manifest(run_dir, recipe, data_out, str(base), "loss mask: not checked (random adapter)",
-                       status="finished", final=run_dir / "adapter")
+                       status="finished", data_dir=data_dir, final=run_dir / "adapter")
     install_prompt_spec(data_out, run_dir)
     return run_dir
 

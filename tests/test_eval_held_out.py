@@ -13,7 +13,7 @@ import pytest
 
 from workbench.core.layout import Layout
 from workbench.core.manifests import CompareResult, EvalManifest, read_manifest
-from workbench.core.runs import run_training_uids
+from workbench.core.trained_on import TRAINED_UIDS_FILE, run_training_uids
 from workbench.evaluation.held_out import LINEAGE_KEY
 
 RUN_ID = "tiny-20260101-000000-abcd"
@@ -100,25 +100,56 @@ def test_items_the_run_trained_on_are_named_and_fail_its_gate(
     assert "only the champion saw them" in held.detail
 
 
-def test_rebuilt_training_data_is_said_to_be_unknown(
+def test_rebuilt_training_data_leaves_the_runs_own_record(
         world: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    """The next build of the recipe overwrites its training data; the run kept the uids it
+    trained on in its folder, so the evaluation still counts them instead of saying it cannot."""
     data = Layout(world["root"]).training_data("tiny-test")
     kept = world["root"] / "kept-training-data"
     shutil.copytree(data, kept)
     try:
         sft = data / "sft" / "train.parquet"
         pl.read_parquet(sft).head(1).write_parquet(sft)  # what a later build-data leaves
-        assert run_training_uids(world["run_dir"], world["root"]) is None
+        assert run_training_uids(world["run_dir"], world["root"]) == world["trained"]
         code, out = _cli(["eval", "run", str(world["suite"]), "--eval-id", "rebuilt",
                           "--data-dir", str(world["root"]), "--quiet"], capsys)
         assert code == 0, out
-        assert "training messages can no longer be read" in out
+        assert "can no longer be read" not in out
         manifest = read_manifest(Layout(world["root"]).eval("rebuilt") / "manifest.json",
                                  EvalManifest)
-        assert manifest.systems["tuned"][LINEAGE_KEY] is None
+        assert manifest.systems["tuned"][LINEAGE_KEY]["brief_to_ad"] > 0
     finally:
         shutil.rmtree(data)
         shutil.copytree(kept, data)
+
+
+def test_an_older_run_with_rebuilt_training_data_is_said_to_be_unknown(
+        world: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A run made before runs kept their uids is read through its training data; once that is
+    rebuilt, the evaluation says the items may include messages it trained on."""
+    root = tmp_path / "older"
+    shutil.copytree(world["root"], root)
+    run_dir = _as_an_older_run(root / "runs" / RUN_ID)
+    assert run_training_uids(run_dir, root) == world["trained"], "read from its training data"
+    sft = Layout(root).training_data("tiny-test") / "sft" / "train.parquet"
+    pl.read_parquet(sft).head(1).write_parquet(sft)  # what a later build-data leaves
+    assert run_training_uids(run_dir, root) is None
+    code, out = _cli(["eval", "run", str(root / "heldout.yaml"), "--eval-id", "older",
+                      "--data-dir", str(root), "--quiet"], capsys)
+    assert code == 0, out
+    assert "training messages can no longer be read" in out
+    saved = read_manifest(Layout(root).eval("older") / "manifest.json", EvalManifest)
+    assert saved.systems["tuned"][LINEAGE_KEY] is None
+
+
+def test_a_changed_record_is_not_trusted(world: dict[str, Any], tmp_path: Path) -> None:
+    """trained_uids.txt edited after the run: its sha256 no longer matches the manifest's, so
+    the uids come from the training data (unchanged here), never from the edited file."""
+    root = tmp_path / "edited"
+    shutil.copytree(world["root"], root)
+    record = root / "runs" / RUN_ID / TRAINED_UIDS_FILE
+    record.write_text("someone-else\n", encoding="utf-8")
+    assert run_training_uids(root / "runs" / RUN_ID, root) == world["trained"]
 
 
 def test_a_run_on_the_current_split_gets_no_note(
@@ -141,13 +172,26 @@ def test_training_uids_are_found_in_a_moved_data_dir(world: dict[str, Any],
                                                      tmp_path: Path) -> None:
     """Manifests record paths as typed (relative to another folder, or the data dir's old
     place): the run's training data is then looked for under the data dir it is in now."""
-    moved = tmp_path / "moved"
-    shutil.copytree(world["root"], moved)
+    moved, lost = tmp_path / "moved", tmp_path / "lost"
+    for root in (moved, lost):
+        shutil.copytree(world["root"], root)
+        _as_an_older_run(root / "runs" / RUN_ID)
+    shutil.rmtree(Layout(lost).training_data("tiny-test"))
     original = Layout(world["root"]).training_data("tiny-test")
     aside = tmp_path / "aside"
     original.rename(aside)
     try:
         assert run_training_uids(moved / "runs" / RUN_ID, moved) == world["trained"]
-        assert run_training_uids(world["run_dir"], world["root"]) is None
+        assert run_training_uids(lost / "runs" / RUN_ID, lost) is None
     finally:
         aside.rename(original)
+
+
+def _as_an_older_run(run_dir: Path) -> Path:
+    """The run as runs were made before they kept the uids they trained on."""
+    manifest_path = run_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    del manifest["outputs"][TRAINED_UIDS_FILE]
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    (run_dir / TRAINED_UIDS_FILE).unlink()
+    return run_dir

@@ -5,6 +5,7 @@ generation registry, the evaluation, the report and the web app read it, all thr
 
     run.json         status (running / finished / failed / interrupted), step, key metrics
     manifest.json    inputs (split manifest sha256, label snapshot), base model, outputs
+    trained_uids.txt the messages it trained on (:mod:`workbench.core.trained_on`)
     metrics.jsonl    one line per log / evaluation (and a line per resume)
     adapter/         peft adapter + tokenizer (``model/`` for full fine-tuning)
     merged/          ``workbench train merge`` output, when made
@@ -27,7 +28,7 @@ from typing import Any
 from workbench.core.errors import ConfigError, InputFileError, UnreadableFileError
 from workbench.core.io import sha256_file
 from workbench.core.layout import MANIFEST, Layout
-from workbench.core.manifests import RunManifest, SftDataManifest, read_manifest, recorded_path
+from workbench.core.manifests import RunManifest, read_manifest, recorded_path
 
 #: Status and key metrics of a run, rewritten while it trains.
 STATUS_FILE = "run.json"
@@ -265,65 +266,6 @@ def finished_run_dir(data_dir: Path, run_id: str) -> tuple[Path, Path]:
     return folder, out
 
 
-def run_training_uids(folder: Path, data_dir: Path) -> frozenset[str] | None:
-    """The messages (``uid``) a run trained on: its objective's train rows, and its parent's.
-
-    Read from the training data the run recorded (``training/data/<recipe>/``), which a later
-    ``train build-data`` of the same recipe overwrites; each file must still have the sha256
-    the run (or its dataset manifest) recorded. Manifests written before paths were recorded
-    absolutely hold them as typed (maybe relative to another working folder), and a data dir
-    may have moved, so each is also looked for under ``data_dir``.
-
-    Parameters
-    ----------
-    folder
-        The run's folder.
-    data_dir
-        The data dir the run belongs to.
-
-    Returns
-    -------
-    frozenset[str] or None
-        The uids, or None when they cannot be known any more (no manifest, training data
-        rebuilt or moved since), so a caller can say so rather than guess.
-    """
-    import polars as pl
-
-    manifest = read_run_manifest(folder)
-    if manifest is None:
-        return None
-    recorded = next((item.sha256 for item in manifest.inputs if item.role == "training-data"),
-                    None)
-    recipe = str(manifest.config.get("name") or "")
-    places = [Path(manifest.data_manifest)]
-    if recipe:
-        places.append(Layout(data_dir).training_data(recipe) / MANIFEST)
-    data_path = next((p for p in places if p.is_file() and sha256_file(p) == recorded), None)
-    if data_path is None:
-        return None
-    data = read_manifest(data_path, SftDataManifest)
-    objective = (manifest.config.get("data") or {}).get("objective", "sft")
-    uids: set[str] = set()
-    for name, output in data.outputs.items():
-        if name != f"{objective}/train.parquet":
-            continue
-        path = data_path.parent / name
-        if not path.is_file() or sha256_file(path) != output.sha256:
-            return None
-        uids.update(pl.read_parquet(path, columns=["uid"])["uid"].drop_nulls().to_list())
-    for item in manifest.inputs:
-        if item.role != "parent-run":
-            continue
-        parent = Path(item.path).parent
-        if not parent.is_dir():
-            parent = Layout(data_dir).run(parent.name)
-        inherited = run_training_uids(parent, data_dir)
-        if inherited is None:
-            return None
-        uids |= inherited
-    return frozenset(uids)
-
-
 def split_manifest_path(manifest: RunManifest) -> Path:
     """The split manifest a run trained on."""
     return Path(manifest.split_manifest)
@@ -442,5 +384,6 @@ def run_lineage(folder: Path) -> dict[str, Any]:
         "run_git_commit": manifest.git_commit,
         "global_step": status.get("global_step") or status.get("step"),
         "train_loss": status.get("train_loss"), "best_eval_loss": status.get("best_eval_loss"),
-        "weights": {k: v.sha256 for k, v in manifest.outputs.items()},
+        "weights": {k: v.sha256 for k, v in manifest.outputs.items()
+                    if k.endswith(".safetensors")},
     }

@@ -4,7 +4,7 @@ A run trains on the train split of the split manifest current at training time. 
 (``workbench curate split --by time``, new labels pulled and split again) the evaluation's items
 come from a new test split, and some of them may be messages the run trained on: its scores on
 them are not held-out, and a comparison with a system that never saw them is not fair. This
-module finds those items (through :func:`workbench.core.runs.run_training_uids`) and words the
+module finds those items (through :func:`workbench.core.trained_on.run_training_uids`) and words the
 note that the evaluation keeps in ``summary.json`` and its manifest, prints, and the report and
 the web app show.
 """
@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.manifests import GateCondition
-from workbench.core.runs import run_display_name, run_training_uids
+from workbench.core.runs import run_display_name
+from workbench.core.trained_on import run_training_uids
 from workbench.evaluation.tasks import EvalItem
 
 #: The lineage key an evaluation records for a run whose items may not be held out: task -> how

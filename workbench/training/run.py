@@ -325,7 +325,7 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
         log("no checkpoint saved yet: starting from step 0")
     lineage = parent_inputs(data_dir, recipe.from_run) if recipe.from_run else None
     write_run_manifest(run_dir, recipe, data_out, base, mask.line(), status="running",
-                       parent_inputs=lineage)
+                       data_dir=data_dir, parent_inputs=lineage)
 
     final = run_dir / ("model" if recipe.method == "full" else "adapter")
     with python_warnings.catch_warnings():
@@ -350,7 +350,7 @@ def _train(data_dir: Path, run_dir: Path, recipe: Recipe, resuming: bool, progre
     warnings = list(dict.fromkeys([*status.get("warnings", []), *([warning] if warning else [])]))
     update_status(run_dir, warnings=warnings)
     write_run_manifest(run_dir, recipe, data_out, base, mask.line(), status="finished",
-                       final=final, parent_inputs=lineage)
+                       data_dir=data_dir, final=final, parent_inputs=lineage)
     return RunResult(
         run_id=run_dir.name, run_dir=run_dir, status="finished",
         global_step=trainer.state.global_step, resumed_from=resumed_from,

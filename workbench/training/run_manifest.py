@@ -18,13 +18,23 @@ from workbench.core.manifests import (
     recorded_path,
     write_manifest,
 )
+from workbench.core.trained_on import (
+    TRAINED_UIDS_FILE,
+    parent_runs_uids,
+    training_data_uids,
+    write_trained_uids,
+)
 from workbench.training.recipe import Recipe
 
 
 def write_run_manifest(run_dir: Path, recipe: Recipe, data_out: Path, base: str,
-                       mask: str, *, status: str, final: Path | None = None,
+                       mask: str, *, status: str, data_dir: Path, final: Path | None = None,
                        parent_inputs: list[InputFile] | None = None) -> None:
     """Write ``run_dir/manifest.json``: the run and the data, splits and labels it trained on.
+
+    Also ``run_dir/trained_uids.txt`` (:mod:`workbench.core.trained_on`), hashed among the
+    outputs: the training data is overwritten by the next build of the recipe, and an
+    evaluation after a re-split must still know which messages this run saw.
 
     Parameters
     ----------
@@ -40,6 +50,8 @@ def write_run_manifest(run_dir: Path, recipe: Recipe, data_out: Path, base: str,
         The loss-mask check's line.
     status
         ``running`` or ``finished``.
+    data_dir
+        The data dir (where a parent run is looked for when its recorded path moved).
     final
         The folder of the final weights (their hashes are recorded).
     parent_inputs
@@ -55,6 +67,10 @@ def write_run_manifest(run_dir: Path, recipe: Recipe, data_out: Path, base: str,
                         role="split-manifest")]
     inputs += parent_inputs or []
     outputs: dict[str, OutputFile] = {}
+    own = training_data_uids(data_manifest_path, recipe.data.objective)
+    inherited = parent_runs_uids(parent_inputs or [], data_dir)
+    if own is not None and inherited is not None:
+        outputs[TRAINED_UIDS_FILE] = write_trained_uids(run_dir, own | inherited)
     if final is not None:
         for path in sorted(final.glob("*.safetensors")):
             outputs[f"{final.name}/{path.name}"] = OutputFile(sha256=sha256_file(path),
