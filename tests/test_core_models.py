@@ -94,3 +94,20 @@ def test_a_long_prompt_is_cut_from_the_left(world: dict[str, Any]) -> None:
     sample = sample_text(model, tok, prompt, seed=0, max_new_tokens=4,
                          settings=DecodingConfig(temperature=0.0), add_special_tokens=True)
     assert sample.prompt_tokens == limit - 4
+
+
+def test_a_copied_data_dir_uses_its_own_base(world: dict[str, Any], tmp_path: Path) -> None:
+    """The run's base was built inside the data dir: a copy of the data dir must load the
+    copy's base (for `base` and under the run's adapter), not the original's, which may be
+    gone or changed."""
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(world["data"], copy)
+    own_base = (copy / world["tiny"].relative_to(world["data"])).resolve()
+    assert default_base(copy, None) == own_base
+    assert run_model(copy, RUN_ID).model_dir == own_base
+    assert run_model(copy, RUN_ID).adapter_dir == (copy / "runs" / RUN_ID / "adapter").resolve()
+    # The original keeps its own.
+    assert default_base(world["data"], None) == world["tiny"].resolve()
+    assert run_model(world["data"], RUN_ID).model_dir == world["tiny"].resolve()

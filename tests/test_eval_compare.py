@@ -313,9 +313,19 @@ def test_a_base_champion_that_now_means_another_model_is_refused(
                            "--data-dir", str(root)], capsys)
     assert code in (0, 1), err
     assert "template (challenger) vs base (champion)" in out
+    # A copy of the same weights elsewhere is the same model: still compared against.
+    same = tmp_path / "base-copy"
+    shutil.copytree(first, same)
+    make_fake_run(root, same, "tiny-20260101-120000-abcd")
+    code, out, err = _cli(["eval", "compare", "template", "--suite", str(suite),
+                           "--data-dir", str(root), "--quiet"], capsys)
+    assert code in (0, 1), err
     # A newer run on another base: 'base' now means that one.
     second = tmp_path / "base-2"
     shutil.copytree(first, second)
+    config = json.loads((second / "config.json").read_text(encoding="utf-8"))
+    config["rms_norm_eps"] = config.get("rms_norm_eps", 1e-6) * 2  # another model
+    (second / "config.json").write_text(json.dumps(config), encoding="utf-8")
     make_fake_run(root, second, "tiny-20260102-000000-abcd")
     code, _, err = _cli(["eval", "compare", "template", "--suite", str(suite), "--data-dir",
                          str(root), "--quiet"], capsys)
@@ -335,12 +345,17 @@ def test_a_base_champion_that_now_means_another_model_is_refused(
                          str(root)], capsys)
     assert code == 2
     assert f"'base' in evaluation after is {second.resolve()}" in err
-    # The champion's history has a point for the evaluation of the promoted base only.
+    # The champion's history has a point for each evaluation of the promoted base (its copy
+    # included) and none for the other base's.
     from workbench.evaluation.report_history import history_points
 
     points = history_points(root, ChampionRecord.model_validate_json(
         Layout(root).champion.read_text(encoding="utf-8")))
-    assert [p["eval_id"] for p in points] == ["with-base"]
+    ids = [p["eval_id"] for p in points]
+    assert ids[0] == "with-base"
+    assert len(ids) == 2
+    assert ids[1].startswith("cmp-")
+    assert "after" not in ids
     # The web leaderboard's lineage names the folder 'base' was in that evaluation.
     from workbench.webapp.leaderboard import latest_leaderboard
 

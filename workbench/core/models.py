@@ -24,12 +24,18 @@ from __future__ import annotations
 
 import json
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from workbench.core.errors import ConfigError
-from workbench.core.runs import finished_run_dir, finished_runs, read_run_manifest, run_folder
+from workbench.core.runs import (
+    finished_run_dir,
+    finished_runs,
+    in_this_data_dir,
+    read_run_manifest,
+    run_folder,
+)
 
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
 
@@ -106,9 +112,24 @@ def local_model_at(path: Path, *, run_id: str | None = None,
 
 
 def run_model(data_dir: Path, run_id: str) -> LocalModel:
-    """A finished run's adapter (on its base) or full model; ``latest``: the newest run."""
+    """A finished run's adapter (on its base) or full model; ``latest``: the newest run.
+
+    An adapter names its base by the absolute path it was trained on; when that base is inside
+    the data dir the run was made in and this data dir is a copy, the copy's base is used
+    (:func:`workbench.core.runs.in_this_data_dir`), not the original's.
+    """
     folder, out = finished_run_dir(data_dir, run_id)
-    return local_model_at(out, run_id=folder.name, run_dir=folder)
+    local = local_model_at(out, run_id=folder.name, run_dir=folder)
+    manifest = read_run_manifest(folder)
+    recorded = manifest.base_model_path if manifest else None
+    if local.adapter_dir is None or manifest is None or not recorded:
+        return local
+    if Path(recorded).resolve() != local.model_dir:
+        return local  # the adapter names another base than the manifest: leave it be
+    here = in_this_data_dir(recorded, manifest, data_dir)
+    if (here / "config.json").exists():
+        return replace(local, model_dir=here.resolve())
+    return local
 
 
 def resolve_local_model(ref: str, data_dir: Path) -> LocalModel:
@@ -131,6 +152,9 @@ def resolve_local_model(ref: str, data_dir: Path) -> LocalModel:
 def default_base(data_dir: Path, base_model: str | None) -> Path:
     """Folder of the ``base`` model: ``base_model`` when set, else the newest run's local base.
 
+    A run's base inside the data dir it was made in is read in this data dir when that was
+    copied or moved (:func:`workbench.core.runs.in_this_data_dir`).
+
     Raises
     ------
     ConfigError
@@ -145,9 +169,12 @@ def default_base(data_dir: Path, base_model: str | None) -> Path:
         return path.resolve()
     for run_id in reversed(finished_runs(data_dir)):
         manifest = read_run_manifest(run_folder(data_dir, run_id))
-        base = (manifest.base_model_path or manifest.base_model) if manifest else None
-        if base and (Path(base) / "config.json").exists():
-            return Path(base).resolve()
+        recorded = (manifest.base_model_path or manifest.base_model) if manifest else None
+        if not recorded:
+            continue
+        base = in_this_data_dir(recorded, manifest, data_dir)
+        if (base / "config.json").exists():
+            return base.resolve()
     msg = ("model 'base': set generation.base_model in workbench.yaml to a local model folder "
            "(no training run with a local base was found either)")
     raise ConfigError(msg)

@@ -266,6 +266,36 @@ def finished_run_dir(data_dir: Path, run_id: str) -> tuple[Path, Path]:
     return folder, out
 
 
+def in_this_data_dir(recorded: str, manifest: RunManifest, data_dir: Path) -> Path:
+    """Where a path a run recorded is now, when the data dir was copied or moved since.
+
+    Manifests record paths absolutely, so a data dir copied elsewhere still names the
+    original's files (the base model built inside it, for one). A recorded path under the data
+    dir the run was made in (read from the manifest's training-data path) is mapped to the same
+    place under ``data_dir`` when that exists there; any other path is returned as recorded.
+
+    Parameters
+    ----------
+    recorded
+        A path from the run's manifest.
+    manifest
+        The run's manifest.
+    data_dir
+        The data dir the run folder is in now.
+    """
+    path = Path(recorded)
+    recipe = str(manifest.config.get("name") or "")
+    if not recipe:
+        return path
+    data_manifest = Path(manifest.data_manifest)
+    made_in = next((root for root in data_manifest.parents
+                    if Layout(root).training_data(recipe) / MANIFEST == data_manifest), None)
+    if made_in is None or not path.is_relative_to(made_in):
+        return path
+    here = Path(data_dir) / path.relative_to(made_in)
+    return here if here.exists() else path
+
+
 def split_manifest_path(manifest: RunManifest) -> Path:
     """The split manifest a run trained on."""
     return Path(manifest.split_manifest)

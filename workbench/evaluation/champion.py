@@ -21,6 +21,7 @@ from pathlib import Path
 
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError, DataContractError
+from workbench.core.io import sha256_file
 from workbench.core.layout import Layout
 from workbench.core.manifests import (
     ChampionEntry,
@@ -84,11 +85,26 @@ def check_champion_base(entry: ChampionEntry, model_dir: str | Path | None, *,
     promoted = Path(entry.base_model)
     if not promoted.is_dir() or Path(model_dir).resolve() == promoted.resolve():
         return  # an older record naming a hub id has no folder to compare
+    if _same_model(promoted, Path(model_dir)):
+        return  # a copy of the data dir (or of the model): the same weights elsewhere
     msg = (f"the champion 'base' was promoted as {promoted} ({entry.promoted_at}), but 'base' "
            f"{where} is {model_dir} (generation.base_model, else the newest run's base): "
            "promote the model in use again (`workbench eval promote`) or name the champion "
            "with --against")
     raise DataContractError(msg)
+
+
+def _same_model(one: Path, other: Path) -> bool:
+    """Whether two model folders hold the same config and weights (sizes first, then sha256)."""
+    def files(folder: Path) -> dict[str, Path]:
+        return {p.name: p for p in sorted(folder.iterdir())
+                if p.name == "config.json" or p.suffix in {".safetensors", ".bin"}}
+    mine, theirs = files(one), files(other)
+    if not mine or mine.keys() != theirs.keys():
+        return False
+    if any(mine[n].stat().st_size != theirs[n].stat().st_size for n in mine):
+        return False
+    return all(sha256_file(mine[n]) == sha256_file(theirs[n]) for n in mine)
 
 
 def champion_entry(data_dir: Path, ref: str, cfg: ProjectConfig, *, by: str,
