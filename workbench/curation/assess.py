@@ -19,6 +19,7 @@ import polars as pl
 
 from workbench.core.settings.curation import FlagConfig
 from workbench.curation.answers import TaskAnswers, majority
+from workbench.curation.channel_prior import ChannelPrior
 from workbench.curation.choose import Choice, choose
 from workbench.curation.classifiers import (
     ClassifierSpec,
@@ -113,12 +114,15 @@ def assess_task(
     cfg: FlagConfig,
     clfs: Sequence[ClassifierSpec],
     evidence: RuleEvidence | None = None,
+    channels: np.ndarray | None = None,
 ) -> TaskResult:
     """Assess one task: classifier, consensus where items overlap, cleanlab, reasons.
 
     With several ``clfs`` (``auto``), the one with the lowest out-of-fold log loss is used; with
     the rules' ``evidence`` for a single-choice task, it is pooled into the classifier's
-    probabilities at the weight the task's labels choose (:mod:`~workbench.curation.rule_prior`).
+    probabilities at the weight the task's labels choose (:mod:`~workbench.curation.rule_prior`),
+    and so are the labels of each text's channel (``channels``, one key per text row, None
+    where unknown: :mod:`~workbench.curation.channel_prior`).
     """
     clf = clfs[0]
     x = features[clf.name]
@@ -163,9 +167,13 @@ def assess_task(
         # Several draws of the folds, averaged, where the task is small enough to afford them
         # (README, flag operating points).
         outcome.repeats = cfg.repeats_for(data.n)
+        neighbours = None if channels is None else ChannelPrior(channels[data.rows.items],
+                                                                 channels[data.rows.other])
         rows, table, probs_all = _assess_single(data, x_items, x_other, cfg=cfg, clf=clf,
-                                                prior=prior, repeats=outcome.repeats)
+                                                prior=prior, channel=neighbours,
+                                                repeats=outcome.repeats)
         outcome.rule_weight = None if prior is None else prior.weight
+        outcome.channel_weight = None if neighbours is None else neighbours.weight
     else:
         rows, table, probs_all = _assess_multi(data, x_items, x_other, cfg=cfg, clf=clf)
         outcome.repeats = 1  # one draw per label: repeats are measured on single choice only
@@ -295,7 +303,8 @@ def _annotator_list(answers: TaskAnswers) -> list[str]:
 
 def _assess_single(
     data: _TaskData, x_items: spmatrix, x_other: spmatrix | None, *, cfg: FlagConfig,
-    clf: ClassifierSpec, prior: TaskPrior | None = None, repeats: int = 1,
+    clf: ClassifierSpec, prior: TaskPrior | None = None, channel: ChannelPrior | None = None,
+    repeats: int = 1,
 ) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray]:
     """Single-choice task: ``(label_issues rows, annotator table, (n_texts, K) probabilities)``.
 
@@ -316,6 +325,8 @@ def _assess_single(
         n_jobs=cfg.n_jobs, repeats=repeats)
     if prior is not None:
         probs, probs_other = prior.apply(probs, probs_other, y)
+    if channel is not None:
+        probs, probs_other = channel.apply(probs, probs_other, y)
 
     used = y.copy()  # the label each item would train with
     consensus: Consensus | None = None

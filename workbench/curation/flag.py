@@ -37,6 +37,7 @@ from workbench.core.schemas import PREDICTIONS_SCHEMA
 from workbench.core.settings.curation import FlagConfig, with_overrides
 from workbench.curation.answers import collect_answers
 from workbench.curation.assess import assess_task, list_series
+from workbench.curation.channel_prior import channel_keys
 from workbench.curation.choose import featurize_all
 from workbench.curation.classifiers import check_names, specs_for
 from workbench.curation.inputs import CurationInputs, TaskSpec, load_inputs
@@ -253,6 +254,7 @@ def flag_labels(
         raise DataContractError(msg) from None
     row_of = {u: i for i, u in enumerate(texts.get_column("uid").to_list())}
     model_version = flag_model_version(cfg, inputs.annotations_sha, rule_evidence)
+    channels = channel_keys(texts) if cfg.channel_prior else None
 
     rows, tables, preds, outcomes = [], [], [], []
     probabilities: dict[str, tuple[list[str], np.ndarray]] = {}
@@ -263,7 +265,8 @@ def flag_labels(
         with step(f"flag: {spec.name} ({len(items.uids):,} labeled item(s))"):
             result = assess_task(spec, items, features, row_of, cfg=cfg,
                                   clfs=by_kind["single" if spec.kind == "single" else "multi"],
-                                  evidence=(rule_evidence or {}).get(spec.name))
+                                  evidence=(rule_evidence or {}).get(spec.name),
+                                  channels=channels)
         rows.append(result.rows)
         tables.append(result.annotators)
         outcomes.append(result.outcome)
@@ -347,7 +350,8 @@ def run_flag(
                  "adjudicated": o.n_adjudicated, "duplicate_conflicts": o.n_duplicate_conflicts,
                  "skipped": o.skipped, "classifier": o.classifier,
                  "auto_log_loss": None if o.choice is None else o.choice.log_loss,
-                 "rule_weight": o.rule_weight, "fold_repeats": o.repeats, "folds": o.folds,
+                 "rule_weight": o.rule_weight, "channel_weight": o.channel_weight,
+                 "fold_repeats": o.repeats, "folds": o.folds,
                  "rare_labels": o.rare_labels,
                  "accuracy": None if o.accuracy is None else round(o.accuracy, 4)}
         for o in result.outcomes

@@ -45,6 +45,7 @@ from workbench.core.config import CleaningConfig
 from workbench.core.errors import WorkbenchError
 from workbench.core.settings.curation import FlagConfig
 from workbench.core.taxonomy import Taxonomy
+from workbench.curation.channel_prior import channel_keys
 from workbench.curation.classifiers import ClassifierSpec, get_classifier
 from workbench.curation.live_model import (
     Targets,
@@ -137,7 +138,8 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *,
                  classifier: str | Mapping[str, str] | None = None,
                  prefix: str = "live", seed: int = 0, encoder: str | None = None,
                  cleaning: CleaningConfig | None = None, write_batch: int = 500,
-                 max_tasks: int = 1000, rules: Rules | None = None) -> Refresh | None:
+                 max_tasks: int = 1000, rules: Rules | None = None,
+                 channel_prior: bool = True) -> Refresh | None:
     """Retrain on the current annotations and replace the unlabeled tasks' predictions.
 
     Parameters
@@ -153,6 +155,8 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *,
     rules
         The labeling rules, pooled into the tasks they cover as ``curate flag`` pools them
         (None: the classifier alone).
+    channel_prior
+        Pool the labels of each task's channel (read from its ``uid``) as ``curate flag`` does.
 
     Returns
     -------
@@ -188,8 +192,9 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *,
     if rules is not None:
         evidence = rule_priors(pl.DataFrame({"uid": uids, "text": raw_texts}), tasks, rules,
                                cleaning=clean)
+    channels = channel_keys(pl.DataFrame({"uid": uids})) if channel_prior else None
     answers = predict_answers(texts, uids, unlabeled, tasks, targets, specs, seed=seed,
-                              evidence=evidence)
+                              evidence=evidence, channels=channels)
     learned = tuple(answers)
     conditions = {t.name: t.when for t in tasks if t.when}
     phases["fit"] = time.perf_counter() - start - phases["read"]
@@ -231,7 +236,8 @@ def refresh_once(backend: LabelStudioBackend, taxonomy: Taxonomy, *,
 def run(backend: LabelStudioBackend, taxonomy: Taxonomy, *, poll_s: float, min_interval_s: float,
         min_new: int, classifier: str | Mapping[str, str] | None, prefix: str, stop: threading.Event,
         log: Any = print, encoder: str | None = None, cleaning: CleaningConfig | None = None,
-        write_batch: int = 500, max_tasks: int = 1000, rules: Rules | None = None) -> None:
+        write_batch: int = 500, max_tasks: int = 1000, rules: Rules | None = None,
+        channel_prior: bool = True) -> None:
     """Poll the annotation count; refresh when debouncing allows, until ``stop`` is set."""
     seen = -1  # the first poll refreshes once when labels exist (predictions may predate them)
     last = float("-inf")
@@ -241,7 +247,8 @@ def run(backend: LabelStudioBackend, taxonomy: Taxonomy, *, poll_s: float, min_i
             if (seen < 0 or count - seen >= min_new) and time.monotonic() - last >= min_interval_s:
                 done = refresh_once(backend, taxonomy, classifier=classifier, prefix=prefix,
                                     encoder=encoder, cleaning=cleaning, write_batch=write_batch,
-                                    max_tasks=max_tasks, rules=rules)
+                                    max_tasks=max_tasks, rules=rules,
+                                    channel_prior=channel_prior)
                 seen, last = count, time.monotonic()
                 if done is not None:
                     log(done.line())
@@ -285,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
             min_new=live.min_new, classifier=classifier, prefix=live.model_version_prefix,
             encoder=encoder, cleaning=cfg.cleaning, write_batch=live.write_batch,
             max_tasks=live.max_tasks, stop=stop, rules=rules,
+            channel_prior=cfg.curation.flag.channel_prior,
             log=lambda line: print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {line}", flush=True))
     finally:
         backend.close()

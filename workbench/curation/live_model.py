@@ -35,6 +35,7 @@ import polars as pl
 from workbench.core.settings.curation import DEFAULT_CLASSIFIERS, FlagConfig
 from workbench.core.taxonomy import Taxonomy
 from workbench.curation.answers import collect_answers, majority
+from workbench.curation.channel_prior import ChannelPrior
 from workbench.curation.classifiers import (
     AUTO,
     ClassifierSpec,
@@ -141,6 +142,7 @@ def predict_answers(
     classifiers: Mapping[str, ClassifierSpec],
     seed: int = 0,
     evidence: Mapping[str, RuleEvidence] | None = None,
+    channels: np.ndarray | None = None,
 ) -> dict[str, list[dict[str, Any] | None]]:
     """Fit one model per learned task and answer for ``texts[rows]``.
 
@@ -164,6 +166,10 @@ def predict_answers(
         (:func:`~workbench.curation.rule_prior.rule_priors`): pooled into that task's answers at
         the weight its labels choose out of fold, as ``curate flag`` pools it, so a handful of
         labels does not throw away what the rules knew (README, "Live loop: the first labels").
+    channels
+        Each message's channel (:func:`~workbench.curation.channel_prior.channel_keys`, aligned
+        with ``uids``), or None: the labels of a message's channel are pooled in as ``curate
+        flag`` pools them (:mod:`~workbench.curation.channel_prior`).
 
     Returns
     -------
@@ -191,9 +197,11 @@ def predict_answers(
         if task.kind == "single":
             y = np.array([task.labels.index(v[0]) for _, v in train])
             probs = fit_predict(spec, seed, x_train, y, x_pred, len(task.labels))
-            if evidence and task.name in evidence:
-                probs = _pooled(probs, evidence[task.name], task, spec, seed, x_train, y,
-                                [i for i, _ in train], rows)
+            rule = (evidence[task.name].over(task.labels)
+                    if evidence and task.name in evidence else None)
+            if rule is not None or channels is not None:
+                probs = _pooled(probs, task, spec, seed, x_train, y, [i for i, _ in train], rows,
+                                rule=rule, channels=channels)
             best = probs.argmax(axis=1)
             out[task.name] = [_choice(task.name, [task.labels[k]], float(probs[r, k]))
                               for r, k in enumerate(best)]
@@ -213,21 +221,27 @@ def predict_answers(
     return out
 
 
-def _pooled(probs: np.ndarray, evidence: RuleEvidence, task: TaskSpec, spec: ClassifierSpec,
-            seed: int, x_train: Any, y: np.ndarray, train_rows: Sequence[int],
-            rows: Sequence[int]) -> np.ndarray:
-    """``probs`` with the rules pooled in at the weight chosen on out-of-fold training answers.
+def _pooled(probs: np.ndarray, task: TaskSpec, spec: ClassifierSpec, seed: int, x_train: Any,
+            y: np.ndarray, train_rows: Sequence[int], rows: Sequence[int], *,
+            rule: np.ndarray | None, channels: np.ndarray | None) -> np.ndarray:
+    """``probs`` with the rules (``rule``, per text) and the channels' labels pooled in.
 
-    With no label given twice there are no folds to choose on: the first refreshes pool at
-    weight 1, the rules' scores as they are (a classifier of one example per class knows less).
+    Each at the weight chosen on out-of-fold training answers. With no label given twice there
+    are no folds to choose on: the first refreshes pool the rules at weight 1, their scores as
+    they are (a classifier of one example per class knows less), and no channel labels.
     """
-    rule = evidence.over(task.labels)
     probs = _with_unseen_mass(probs, y)
     if np.bincount(y).max() < 2:
-        return pool(probs, rule[list(rows)], 1.0)
+        return probs if rule is None else pool(probs, rule[list(rows)], 1.0)
     oof, _ = out_of_fold_probs(x_train, y, spec=spec, n_classes=len(task.labels), seed=seed)
-    prior = TaskPrior(rule[list(train_rows)], rule[list(rows)])
-    return prior.apply(oof, probs, y)[1]
+    if rule is not None:
+        oof, pooled = TaskPrior(rule[list(train_rows)], rule[list(rows)]).apply(oof, probs, y)
+        probs = probs if pooled is None else pooled
+    if channels is not None:
+        neighbours = ChannelPrior(channels[list(train_rows)], channels[list(rows)])
+        _, pooled = neighbours.apply(oof, probs, y)
+        probs = probs if pooled is None else pooled
+    return probs
 
 
 def _with_unseen_mass(probs: np.ndarray, y: np.ndarray) -> np.ndarray:

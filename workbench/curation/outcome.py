@@ -31,6 +31,7 @@ class TaskOutcome:
     classifier: str | None = None
     choice: Choice | None = None
     rule_weight: float | None = None
+    channel_weight: float | None = None  # the channel prior's pooling weight (None: not run)
     repeats: int | None = None  # draws of the folds averaged (None: classifier not run)
     folds: int | None = None  # K the folds used (None: classifier not run)
     folds_asked: int | None = None  # K the settings ask for
@@ -64,6 +65,8 @@ class TaskOutcome:
             extras.append(f"{self.repeats} draws of the folds averaged")
         if self.rule_weight is not None:
             extras.append(f"rules pooled at weight {self.rule_weight:g}")
+        if self.channel_weight is not None:
+            extras.append(f"channel labels pooled at weight {self.channel_weight:g}")
         if self.rare_labels and self.folds is not None:
             rare = ", ".join(f"'{k}' {v}" for k, v in sorted(self.rare_labels.items(),
                                                              key=lambda kv: (kv[1], kv[0])))

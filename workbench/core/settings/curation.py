@@ -79,6 +79,13 @@ class FlagConfig(StrictModel):
         "lexicons for vertical) into the classifier's probabilities, with a weight chosen per "
         "task by out-of-fold log loss on its labels (0 where the rules do not help).",
     )
+    channel_prior: bool = Field(
+        default=True,
+        description="Pool the labels of each post's other labeled posts in the same channel "
+        "(read from the uid, '<channel_id>:<message_id>') into a single-choice task's "
+        "probabilities, with a weight chosen per task by out-of-fold log loss on its labels "
+        "(0 where a channel's labels do not predict the next one's).",
+    )
     self_check_rate: float = Field(
         default=0.1, gt=0.0, lt=0.5,
         description="Share of the confidently labeled items whose label `curate flag "
