@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from workbench.core.io import sha256_file
 from workbench.core.layout import Layout
 from workbench.core.manifests import CompareResult, EvalManifest, read_manifest
 from workbench.core.trained_on import TRAINED_UIDS_FILE, run_training_uids
@@ -195,3 +196,36 @@ def _as_an_older_run(run_dir: Path) -> Path:
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     (run_dir / TRAINED_UIDS_FILE).unlink()
     return run_dir
+
+
+def test_a_run_from_another_keeps_its_parents_messages_too(world: dict[str, Any],
+                                                           tmp_path: Path) -> None:
+    """A run started `--from` a parent learned the parent's messages as well: its record holds
+    both, so a later evaluation counts items either of them saw."""
+    from workbench.core.trained_on import TRAINED_UIDS_FILE as RECORD
+    from workbench.training.lineage import parent_inputs
+    from workbench.training.recipe import load_recipe
+    from workbench.training.run import write_run_manifest
+
+    root = tmp_path / "child"
+    shutil.copytree(world["root"], root)
+    # The child's own data: three rows of messages the parent never saw.
+    data_out = Layout(root).training_data("tiny-child")
+    shutil.copytree(Layout(root).training_data("tiny-test"), data_out)
+    sft = data_out / "sft" / "train.parquet"
+    pl.read_parquet(sft).head(3).with_columns(
+        uid=pl.Series([f"9999:{i}" for i in range(3)])).write_parquet(sft)
+    manifest_path = data_out / "manifest.json"
+    data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    data["outputs"]["sft/train.parquet"]["sha256"] = sha256_file(sft)
+    manifest_path.write_text(json.dumps(data), encoding="utf-8")
+    recipe = load_recipe("tiny-cpu", ["name=tiny-child", "data.system_prompt=You write Amharic "
+                                      "Telegram ads.", f"from_run={RUN_ID}"])
+    child = Layout(root).run("tiny-child-20260102-000000-abcd")
+    child.mkdir(parents=True)
+    write_run_manifest(child, recipe, data_out, "base", "loss mask: not checked",
+                       status="finished", data_dir=root,
+                       parent_inputs=parent_inputs(root, RUN_ID))
+    recorded = set((child / RECORD).read_text(encoding="utf-8").split())
+    assert recorded == set(world["trained"]) | {"9999:0", "9999:1", "9999:2"}
+    assert run_training_uids(child, root) == frozenset(recorded)
