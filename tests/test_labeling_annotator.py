@@ -145,7 +145,7 @@ def test_dry_run_preview_matches_what_a_push_reports() -> None:
 
 def test_status_shows_other_projects_and_from_file_keeps_the_table(tmp_path: Path) -> None:
     projects = [ProjectProgress(key="group-1", project_id=3, tasks=10, tasks_annotated=4,
-                                annotations=5),
+                                annotations=5, tasks_finished=3),
                 ProjectProgress(key="Score ads 1-5 · demo-1", project_id=9, tasks=20,
                                 tasks_annotated=2, annotations=2, managed=False)]
     report = StatusReport(source="http://x", projects=projects[:1], other_projects=projects[1:],
@@ -172,6 +172,11 @@ def test_status_shows_other_projects_and_from_file_keeps_the_table(tmp_path: Pat
     assert "pulled" in lines[0]
     assert any(line.startswith("group-1 ") and "40.0%" in line for line in lines)
     assert any("Score ads 1-5" in line for line in lines)
+    # annotated 4, finished 3 (kept by the pull); the other project's backend did not say.
+    group = next(line for line in lines if line.startswith("group-1 ")).split()
+    assert group[3:5] == ["4", "3"]
+    other = next(line for line in lines if line.startswith("Score ads 1-5")).split()
+    assert other[8] == "-"
 
 
 def test_account_rows_say_who_is_active() -> None:

@@ -206,6 +206,25 @@ def test_push_pull_agreement_quarantine(labeling_env: LabelingEnv, tmp_path: Pat
     assert len(snapshots) == 2
     assert pl.read_parquet(snapshots[0]).filter(pl.col("annotation_id") == victim.item(0, "annotation_id")).height == 1
 
+    # The overlap task with one of its two answers: annotated, not finished (Label Studio's UI
+    # shows "finished"; status shows both, so the two never seem to disagree).
+    over = next(t for t in group1.tasks("id,overlap,total_annotations") if t["overlap"] == 2)
+    if over["total_annotations"] == 0:
+        annotate(env.server.url, alem, over["id"], choices(is_ad=["Non-Ad"]))
+    answers = group1.backend.api.request("GET", f"/api/tasks/{over['id']}/annotations/")
+    for extra in answers[1:]:
+        group1.backend.api.request("DELETE", f"/api/annotations/{extra['id']}/")
+    listing = group1.tasks("id,overlap,total_annotations")
+    progress = next(p for p in run_status(env.data_dir, env.cfg).projects if p.key == "group-1")
+    assert progress.tasks_annotated == sum(t["total_annotations"] > 0 for t in listing)
+    assert progress.tasks_finished == sum(t["total_annotations"] >= t["overlap"] for t in listing)
+    assert progress.tasks_finished == progress.tasks_annotated - 1
+    out = run_workbench("label", "status", "--data-dir", str(env.data_dir), *_config_args(env, tmp_path))
+    header = next(line for line in out.stdout.splitlines() if line.startswith("project  "))
+    assert header.split() == ["project", "id", "tasks", "annotated", "finished", "done", "annotations"]
+    row = next(line for line in out.stdout.splitlines() if line.startswith("group-1 "))
+    assert row.split()[3:5] == [str(progress.tasks_annotated), str(progress.tasks_finished)]
+
 
 def _config_args(env: LabelingEnv, tmp_path: Path) -> list[str]:
     """Write the test's config to a file for CLI calls."""

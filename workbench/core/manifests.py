@@ -140,6 +140,9 @@ class LabelProjectCount(_Strict):
     annotations: int
     managed: bool = Field(default=True, description="A labeling project `label push` made "
                           "(False: another project of the server, e.g. an evaluation's ratings).")
+    tasks_finished: int | None = Field(
+        default=None, description="Tasks with every answer their overlap asks for (Label "
+        "Studio's 'finished'); None where the backend does not say.")
 
 
 class LabelsManifest(Manifest):

@@ -158,6 +158,9 @@ class ProjectProgress:
 
     ``managed``: a labeling project ``label push`` made, keyed ``group-1``, ``review``...; False
     for another project of the same server (an evaluation's rating projects), keyed by its title.
+    ``tasks_annotated`` counts tasks with at least one answer; ``tasks_finished`` those with
+    every answer their overlap asks for (two annotators on an overlap task), as Label Studio's
+    "finished" counts them; None where the backend does not say.
     """
 
     key: str
@@ -166,6 +169,7 @@ class ProjectProgress:
     tasks_annotated: int
     annotations: int
     managed: bool = True
+    tasks_finished: int | None = None
 
 
 @dataclass

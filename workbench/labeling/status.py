@@ -133,23 +133,30 @@ def seconds_text(seconds: float | None) -> str:
     return "n/a" if seconds is None or math.isnan(seconds) else f"{seconds:.1f}"
 
 
+#: The progress table's columns (``finished``: Label Studio's own count, shown in its UI).
+PROGRESS_HEADERS = ["project", "id", "tasks", "annotated", "finished", "done", "annotations"]
+#: Why the two counts differ, printed under the table.
+FINISHED_NOTE = ("annotated: tasks with at least one answer (done is their share); finished: "
+                 "tasks with every answer their overlap asks for, as Label Studio counts them")
+
+
 def _progress_row(p: ProjectProgress) -> list[str]:
     done = done_text(p.tasks_annotated, p.tasks)
+    finished = "-" if p.tasks_finished is None else str(p.tasks_finished)
     return [p.key, str(p.project_id) if p.project_id else "-", str(p.tasks),
-            str(p.tasks_annotated), done, str(p.annotations)]
+            str(p.tasks_annotated), finished, done, str(p.annotations)]
 
 
 def render(report: StatusReport) -> list[str]:
     """The report as lines of text tables."""
     lines = [f"source: {report.source}", ""]
     if report.projects:
-        lines += [*table(["project", "id", "tasks", "annotated", "done", "annotations"],
-                         [_progress_row(p) for p in report.projects]), ""]
+        lines += [*table(PROGRESS_HEADERS, [_progress_row(p) for p in report.projects]), ""]
+        lines += [FINISHED_NOTE, ""]
     others = report.other_projects
     if others:
         lines.append("other projects on the server (e.g. evaluations' rating projects):")
-        lines += [*table(["project", "id", "tasks", "annotated", "done", "annotations"],
-                         [_progress_row(p) for p in others]), ""]
+        lines += [*table(PROGRESS_HEADERS, [_progress_row(p) for p in others]), ""]
     rows = [[r["project"], r["annotator"], str(r["items"]), str(r["answers"]),
              seconds_text(r["median_lead_time_s"])]
             for r in report.annotators.iter_rows(named=True)]

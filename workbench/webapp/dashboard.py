@@ -98,6 +98,7 @@ def _progress(board: Dashboard, data_dir: Path, cfg: ProjectConfig, *, live: boo
     board.progress_source = report.source
     board.projects = [{"key": p.key, "project_id": p.project_id, "tasks": p.tasks,
                        "annotated": p.tasks_annotated, "annotations": p.annotations,
+                       "finished": "-" if p.tasks_finished is None else p.tasks_finished,
                        "share": p.tasks_annotated / p.tasks if p.tasks else 0.0,
                        "done": done_text(p.tasks_annotated, p.tasks)}
                       for p in report.projects]

@@ -361,6 +361,7 @@ class LabelStudioBackend:
                 key=key, project_id=project["id"], tasks=int(counts.get("task_number") or 0),
                 tasks_annotated=int(counts.get("num_tasks_with_annotations") or 0),
                 annotations=int(counts.get("total_annotations_number") or 0), managed=is_managed,
+                tasks_finished=int(counts.get("finished_task_number") or 0),
             ))
         return out
 
