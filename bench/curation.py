@@ -210,9 +210,9 @@ def compare_classifiers(name: str, texts: list[str], labels: list[str], rate: fl
     """Each classifier's 5-fold accuracy / log loss, and cleanlab P/R at ``rate`` flips."""
     import numpy as np
 
-    from workbench.curation.assess import cleanlab_single
     from workbench.curation.choose import choose, featurize_all
     from workbench.curation.classifiers import auto_candidates, log_loss_of, out_of_fold_probs
+    from workbench.curation.cleanlab_issues import cleanlab_single
 
     classes = sorted(set(labels))
     y = np.array([classes.index(v) for v in labels])

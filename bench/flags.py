@@ -174,7 +174,7 @@ def with_temperature(noisy: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, 
 
 def flag_mask(noisy: np.ndarray, probs: np.ndarray, method: str) -> np.ndarray:
     """The items one operating point flags."""
-    from workbench.curation.assess import cleanlab_single
+    from workbench.curation.cleanlab_issues import cleanlab_single
 
     if method != "rank_by_quality":
         return cleanlab_single(noisy, probs, method)[0]
@@ -189,7 +189,7 @@ def flag_mask(noisy: np.ndarray, probs: np.ndarray, method: str) -> np.ndarray:
 
 def bounds(noisy: np.ndarray, probs: np.ndarray, truth: set[int]) -> dict[str, float]:
     """Precision at recall 0.80 of the label-quality ranking; how often clean items look wrong."""
-    from workbench.curation.assess import cleanlab_single
+    from workbench.curation.cleanlab_issues import cleanlab_single
 
     _, quality = cleanlab_single(noisy, probs, "low_self_confidence")
     hits = np.cumsum(np.isin(np.argsort(quality, kind="stable"), list(truth)))

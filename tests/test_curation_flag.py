@@ -413,7 +413,7 @@ def test_a_user_text_over_the_ingest_limit_is_refused_in_one_line(tmp_path: Path
 def test_a_label_given_once_does_not_make_every_item_an_issue() -> None:
     from cleanlab.filter import find_label_issues
 
-    from workbench.curation.assess import cleanlab_single
+    from workbench.curation.cleanlab_issues import cleanlab_single
 
     rng = np.random.default_rng(0)
     n = 400

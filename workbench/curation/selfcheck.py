@@ -92,7 +92,7 @@ def _points(rows: pl.DataFrame, flipped: set[str], filter_by: str) -> list[Opera
 def _filter_points(noisy: FlagResult, task: str, inputs: CurationInputs, counted: set[str],
                    flipped: set[str], current: str) -> list[OperatingPoint]:
     """The other cleanlab methods on the noisy run's own probabilities, counted as ``_points``."""
-    from workbench.curation.assess import cleanlab_single
+    from workbench.curation.cleanlab_issues import cleanlab_single
 
     if task not in noisy.probabilities:
         return []
