@@ -84,12 +84,13 @@ def test_photo_only_edited_forwarded_reply_and_media() -> None:
 
 
 def test_date_without_unixtime_falls_back_to_iso() -> None:
+    """The local ``date`` is read in ``ingest.export_timezone`` (default UTC+3, Addis Ababa)."""
     msg = message(1, "x")
     del msg["date_unixtime"]
     msg["date"] = "2024-03-01T10:00:00"
     df, q, _ = _parse(export([msg]))
     assert q.height == 0
-    assert df.row(0, named=True)["date"] == datetime(2024, 3, 1, 10, tzinfo=UTC)
+    assert df.row(0, named=True)["date"] == datetime(2024, 3, 1, 7, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -12,14 +12,20 @@ A file that is empty, HTML, not UTF-8 (anywhere, skipped fields included), not J
 beyond the decoder's depth, not an export at all, or with a channel name or type over its limit
 is an :class:`InputFileError` naming the file. A message with a string over its limit (see
 :class:`~workbench.core.settings.ingest.IngestConfig`) is quarantined.
+
+A poll's text is empty in the export: its question and answers are the message's text, one per
+line (counted as ``n_polls``). A ``date`` without ``date_unixtime`` (older Telegram Desktop
+versions) is the exporting machine's local time, read in ``ingest.export_timezone`` (counted as
+``n_local_dates``).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 import polars as pl
@@ -42,6 +48,19 @@ class Piece(msgspec.Struct, gc=False):
     href: str | None = None
 
 
+class PollAnswer(msgspec.Struct, gc=False):
+    """One answer of a poll (its vote counts are not kept)."""
+
+    text: str | list[str | Piece] = ""
+
+
+class Poll(msgspec.Struct, gc=False):
+    """A poll: Telegram Desktop writes its question and answers here, and an empty ``text``."""
+
+    question: str | list[str | Piece] = ""
+    answers: list[PollAnswer] = []
+
+
 class RawMessage(msgspec.Struct, gc=False):
     """The fields of a Telegram Desktop message the workbench keeps (others are ignored)."""
 
@@ -60,6 +79,9 @@ class RawMessage(msgspec.Struct, gc=False):
     forwarded_from: str | None = None
     reply_to_message_id: int | None = None
     text: str | list[str | Piece] = ""
+    poll: Poll | None = None
+    contact_information: dict[str, Any] | None = None
+    location_information: dict[str, Any] | None = None
 
 
 class RawExport(msgspec.Struct, gc=False):
@@ -84,6 +106,10 @@ class ParsedExport:
     channels: list[str] = field(default_factory=list)
     chats_skipped: dict[str, int] = field(default_factory=dict)
     """Private chats of a full-account export left out, per chat type."""
+    n_polls: int = 0
+    """Polls kept, their question and answers as the message's text."""
+    n_local_dates: int = 0
+    """Messages whose date (or edit date) had no ``date_unixtime``: read in the export time zone."""
 
 
 class _Columns:
@@ -100,6 +126,8 @@ class _Columns:
         self.ent_offsets: list[int] = [0]
         self.quarantine: dict[str, list[Any]] = {name: [] for name in QUARANTINE_SCHEMA}
         self.n_service = 0
+        self.n_polls = 0
+        self.n_local_dates = 0
         self.chats_skipped: dict[str, int] = {}
 
     def reject(self, index: int, channel_id: int | None, reason: str, raw: Any) -> None:
@@ -120,10 +148,11 @@ class _Columns:
             return
         reason = _semantic_problem(msg) or _oversized_field(msg, self.limits)
         if reason is None:
+            zone = self.limits.export_zone
             try:
-                date = _timestamp(msg.date_unixtime, msg.date)
+                date = _timestamp(msg.date_unixtime, msg.date, zone)
                 edited = (
-                    _timestamp(msg.edited_unixtime, msg.edited)
+                    _timestamp(msg.edited_unixtime, msg.edited, zone)
                     if (msg.edited_unixtime or msg.edited) else None
                 )
             except ValueError as exc:
@@ -131,7 +160,9 @@ class _Columns:
         if reason is not None:
             self.reject(index, channel_id, reason, raw if raw is not None else msg)
             return
-        text = _flatten_text(msg.text, self)
+        if msg.date_unixtime is None or (msg.edited is not None and msg.edited_unixtime is None):
+            self.n_local_dates += 1
+        text = _message_text(msg, self)
         c = self.cols
         c["uid"].append(f"{channel_id}:{msg.id}")
         c["channel_id"].append(channel_id)
@@ -195,7 +226,7 @@ def _semantic_problem(msg: RawMessage) -> str | None:
 # The strings a message contributes to the stored columns (message field, column): dates are
 # stored as timestamps and photo/file as a media type, so their strings are never kept.
 _MESSAGE_STRING_FIELDS = (("from_", "sender"), ("from_id", "sender_id"), ("author", "author"),
-                          ("media_type", "_media"), ("forwarded_from", "forwarded_from"))
+                          ("media_type", "media_type"), ("forwarded_from", "forwarded_from"))
 _STORED_STRING_COLUMNS = tuple(column for _, column in _MESSAGE_STRING_FIELDS)
 
 
@@ -205,6 +236,10 @@ def _oversized_field(msg: RawMessage, limits: IngestConfig) -> str | None:
     pieces = [] if isinstance(text, str) else text
     n_text = len(text) if isinstance(text, str) else sum(
         len(p) if isinstance(p, str) else len(p.text) for p in pieces)
+    if msg.poll is not None:
+        poll_pieces = [msg.poll.question, *(answer.text for answer in msg.poll.answers)]
+        n_text += sum(len(p) if isinstance(p, str) else sum(
+            len(x) if isinstance(x, str) else len(x.text) for x in p) for p in poll_pieces)
     if n_text > limits.max_text_chars:
         return f"text is {n_text:,} characters, over ingest.max_text_chars ({limits.max_text_chars:,})"
     for name, _ in _MESSAGE_STRING_FIELDS:
@@ -221,8 +256,13 @@ def _oversized_field(msg: RawMessage, limits: IngestConfig) -> str | None:
     return None
 
 
-def _timestamp(unixtime: str | None, iso: str | None) -> int:
-    """Seconds since the epoch; ``date_unixtime`` is exact, ``date`` (local time) is the fallback."""
+def _timestamp(unixtime: str | None, iso: str | None, zone: ZoneInfo) -> int:
+    """Seconds since the epoch; ``date_unixtime`` is exact, ``date`` (local time) is the fallback.
+
+    Telegram Desktop writes ``date`` in the exporting machine's local time, without an offset:
+    it is read in ``zone`` (``ingest.export_timezone``). A ``date`` that carries an offset is
+    exact and read as written.
+    """
     if unixtime is not None:
         try:
             value = int(unixtime)
@@ -234,21 +274,52 @@ def _timestamp(unixtime: str | None, iso: str | None) -> int:
             raise ValueError(msg)
         return value
     try:
-        # Exports without date_unixtime (very old Desktop versions) only carry local time; we
-        # read it as UTC, which is off by the exporter's offset but keeps ordering.
         parsed = datetime.fromisoformat(iso or "")
     except ValueError:
         msg = f"date {str(iso)[:40]!r} is not an ISO timestamp"
         raise ValueError(msg) from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
+        parsed = parsed.replace(tzinfo=zone)
     return int(parsed.timestamp())
 
 
-def _flatten_text(text: str | list[str | Piece], acc: _Columns) -> str:
-    """Exact concatenation of the pieces, in order; typed pieces are appended as entities."""
+def _message_text(msg: RawMessage, acc: _Columns) -> str:
+    """The message's text; a poll's is its question and answers, one per line.
+
+    The poll's pieces are recorded as entities too (``poll_question``, ``poll_answer``), so a
+    later stage can tell a poll's words from a caption's.
+    """
+    if msg.poll is None:
+        return _flatten_text(msg.text, acc)
+    acc.n_polls += 1
+    lines = [_flatten_text(msg.text, acc, close=False)] if msg.text else []
+    for kind, piece in (("poll_question", msg.poll.question),
+                        *(("poll_answer", answer.text) for answer in msg.poll.answers)):
+        line = _plain(piece)
+        if line:
+            lines.append(line)
+            acc.ent_type.append(kind)
+            acc.ent_text.append(line)
+            acc.ent_href.append(None)
+    acc.ent_offsets.append(len(acc.ent_type))
+    return "\n".join(lines)
+
+
+def _plain(text: str | list[str | Piece]) -> str:
+    """The characters of a text field, its pieces joined (no entities recorded)."""
+    if isinstance(text, str):
+        return text
+    return "".join(p if isinstance(p, str) else p.text for p in text)
+
+
+def _flatten_text(text: str | list[str | Piece], acc: _Columns, *, close: bool = True) -> str:
+    """Exact concatenation of the pieces, in order; typed pieces are appended as entities.
+
+    ``close`` ends the message's entity list (off when more entities of it follow).
+    """
     if text.__class__ is str:
-        acc.ent_offsets.append(len(acc.ent_type))
+        if close:
+            acc.ent_offsets.append(len(acc.ent_type))
         return text  # type: ignore[return-value]
     parts: list[str] = []
     for piece in text:
@@ -259,7 +330,8 @@ def _flatten_text(text: str | list[str | Piece], acc: _Columns) -> str:
             acc.ent_type.append(piece.type)
             acc.ent_text.append(piece.text)
             acc.ent_href.append(piece.href)
-    acc.ent_offsets.append(len(acc.ent_type))
+    if close:
+        acc.ent_offsets.append(len(acc.ent_type))
     return "".join(parts)
 
 
@@ -270,6 +342,12 @@ def _media_type(msg: RawMessage) -> str | None:
         return "photo"
     if msg.file is not None:
         return "document"
+    if msg.poll is not None:
+        return "poll"
+    if msg.contact_information is not None:
+        return "contact"
+    if msg.location_information is not None:
+        return "location"
     return None
 
 
@@ -338,7 +416,8 @@ def _parse_checked(data: bytes, source: str, sha: str, limits: IngestConfig) -> 
     acc = _Columns(source, sha, limits)
     channels = _parse_slow(data, source, acc)
     messages, quarantine = acc.frames()
-    return ParsedExport(messages, quarantine, acc.n_service, channels, acc.chats_skipped)
+    return ParsedExport(messages, quarantine, acc.n_service, channels, acc.chats_skipped,
+                        acc.n_polls, acc.n_local_dates)
 
 
 def _columnar(
@@ -372,7 +451,7 @@ def _columnar(
         return None
 
     acc = _Columns(source, sha, limits)
-    texts = [_flatten_text(m.text, acc) for m in msgs]
+    texts = [_message_text(m, acc) for m in msgs]
     entities = acc.entities_array()
     n = len(msgs)
     df = pl.DataFrame(
@@ -386,9 +465,7 @@ def _columnar(
             "author": pl.Series([m.author for m in msgs], dtype=pl.Utf8),
             "forwarded_from": pl.Series([m.forwarded_from for m in msgs], dtype=pl.Utf8),
             "reply_to": pl.Series(replies, dtype=pl.Int64),
-            "_media": pl.Series([m.media_type for m in msgs], dtype=pl.Utf8),
-            "_photo": pl.Series([m.photo is not None for m in msgs], dtype=pl.Boolean),
-            "_file": pl.Series([m.file is not None for m in msgs], dtype=pl.Boolean),
+            "media_type": pl.Series([_media_type(m) for m in msgs], dtype=pl.Utf8),
             "text": pl.Series(texts, dtype=pl.Utf8),
             "entities": pl.Series(entities).cast(PARSED_SCHEMA["entities"]),
         }
@@ -401,15 +478,12 @@ def _columnar(
         pl.lit(export.type, pl.Utf8).alias("channel_type"),
         pl.from_epoch("date", "s").dt.replace_time_zone("UTC").cast(PARSED_SCHEMA["date"]),
         pl.from_epoch("edited", "s").dt.replace_time_zone("UTC").cast(PARSED_SCHEMA["edited"]),
-        pl.when(pl.col("_media").is_not_null() & (pl.col("_media") != "")).then(pl.col("_media"))
-        .when(pl.col("_photo")).then(pl.lit("photo"))
-        .when(pl.col("_file")).then(pl.lit("document"))
-        .otherwise(None).alias("media_type"),
         pl.lit(source, pl.Utf8).alias("source"),
         pl.lit(sha, pl.Utf8).alias("source_sha256"),
     ).select(list(PARSED_SCHEMA))
     quarantine = pl.DataFrame(schema=QUARANTINE_SCHEMA)
-    return ParsedExport(df, quarantine, len(export.messages) - n, [export.name or str(export.id)])
+    return ParsedExport(df, quarantine, len(export.messages) - n, [export.name or str(export.id)],
+                        n_polls=acc.n_polls)
 
 
 def _any_oversized(df: pl.DataFrame, limits: IngestConfig) -> bool:

@@ -1,0 +1,165 @@
+"""What Telegram Desktop writes that the samples do not: polls, contacts, older exports' dates.
+
+Every export here is written as Telegram Desktop writes it (field names and shapes of its JSON
+export) and goes through :func:`run_ingest`, the path ``workbench ingest`` takes.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from tests.exports import export, message, write
+from workbench.core.config import CleaningConfig, load_config
+from workbench.core.errors import ConfigError
+from workbench.core.settings.ingest import IngestConfig
+from workbench.ingest.pipeline import run_ingest
+
+
+def _poll(mid: int, question: Any, answers: list[Any]) -> dict[str, Any]:
+    """A poll as Telegram Desktop exports it: empty text, the words under ``poll``."""
+    return message(mid, "", poll={
+        "question": question, "closed": False, "total_voters": 15,
+        "answers": [{"text": a, "voters": 5, "chosen": False} for a in answers]})
+
+
+def _parsed(data: Path) -> dict[str, dict[str, Any]]:
+    rows = pl.read_parquet(data / "parsed" / "messages.parquet").to_dicts()
+    return {row["uid"]: row for row in rows}
+
+
+@pytest.mark.parametrize("slow_path", [False, True], ids=["typed-decode", "per-message"])
+def test_poll_question_and_answers_are_the_text(tmp_path: Path, slow_path: bool) -> None:
+    """A poll's question was dropped (empty text); it is the message's text now, counted."""
+    messages = [
+        _poll(1, "የትኛውን መኪና ይመርጣሉ?", ["ቶዮታ ቪትዝ", "ሱዙኪ ዲዛየር"]),
+        # Newer exports may write the question with entities, as a list of pieces.
+        _poll(2, ["ዋጋ ", {"type": "bold", "text": "ስንት"}, " ይሻላል?"], ["1,500 ብር", ""]),
+        message(3, "ሰላም"),
+    ]
+    if slow_path:  # a malformed message sends the whole file through per-message validation
+        messages.append({"id": 4, "type": "message", "text": 5, "date_unixtime": "1"})
+    path = write(tmp_path / "poll" / "result.json", export(messages))
+    summary = run_ingest([path], tmp_path / "data", CleaningConfig())
+    rows = _parsed(tmp_path / "data")
+    first, second = rows["100:1"], rows["100:2"]
+    assert first["text"] == "የትኛውን መኪና ይመርጣሉ?\nቶዮታ ቪትዝ\nሱዙኪ ዲዛየር"
+    assert first["media_type"] == "poll"
+    assert [(e["type"], e["text"]) for e in first["entities"]] == [
+        ("poll_question", "የትኛውን መኪና ይመርጣሉ?"), ("poll_answer", "ቶዮታ ቪትዝ"),
+        ("poll_answer", "ሱዙኪ ዲዛየር")]
+    assert second["text"] == "ዋጋ ስንት ይሻላል?\n1,500 ብር"
+    assert rows["100:3"]["entities"] == []
+    assert summary.polls == 2
+    assert "2 poll(s): the question and answers are the message's text" in summary.line()
+    cleaned = pl.read_parquet(tmp_path / "data" / "cleaned" / "messages.parquet")
+    assert cleaned.filter(pl.col("uid") == "100:2").item(0, "prices").to_list() == [1500.0]
+    assert not cleaned.filter(pl.col("uid") == "100:1").item(0, "is_empty")
+
+
+def test_a_poll_of_the_wrong_shape_is_quarantined_with_a_reason(tmp_path: Path) -> None:
+    path = write(tmp_path / "p" / "result.json",
+                 export([message(1, "", poll="ጥያቄ"), message(2, "ሰላም")]))
+    summary = run_ingest([path], tmp_path / "data", CleaningConfig())
+    assert summary.quarantine_reasons == {
+        "invalid message: 'poll' is a string; expected an object or null": 1}
+    assert list(_parsed(tmp_path / "data")) == ["100:2"]
+
+
+def test_contact_and_location_messages_say_what_they_are(tmp_path: Path) -> None:
+    """Empty-text contact cards and locations were indistinguishable from empty posts."""
+    path = write(tmp_path / "c" / "result.json", export([
+        message(1, "", contact_information={"first_name": "Abebe", "last_name": "",
+                                            "phone_number": "+251911223344"},
+                contact_vcard="contacts/contact_1.vcf", contact_vcard_file_size=120),
+        message(2, "", location_information={"latitude": 9.01, "longitude": 38.76}),
+        message(3, "", file="stickers/sticker.webp", media_type="sticker", sticker_emoji="😂"),
+        message(4, ""),
+    ]))
+    run_ingest([path], tmp_path / "data", CleaningConfig())
+    rows = _parsed(tmp_path / "data")
+    assert [rows[f"100:{i}"]["media_type"] for i in (1, 2, 3, 4)] == [
+        "contact", "location", "sticker", None]
+
+
+def _old_desktop_export(tmp_path: Path, name: str, date: str, edited: str | None = None,
+                        text: str = "ቤት ለሽያጭ") -> Path:
+    """An export of an older Telegram Desktop: local ``date``, no ``date_unixtime``."""
+    msg = message(1, text)
+    del msg["date_unixtime"]
+    msg["date"] = date
+    if edited is not None:
+        msg["edited"] = edited
+    return write(tmp_path / name / "result.json", export([msg, message(2, "ሰላም")]))
+
+
+def test_local_date_is_read_in_the_export_time_zone(tmp_path: Path) -> None:
+    """Telegram Desktop writes ``date`` in local time; it was read as UTC (3 hours off)."""
+    path = _old_desktop_export(tmp_path, "old", "2024-03-01T11:00:00", "2024-03-01T12:30:00")
+    data = tmp_path / "data"
+    summary = run_ingest([path], data, CleaningConfig())
+    row = _parsed(data)["100:1"]
+    # Africa/Addis_Ababa (UTC+3, the default) : 11:00 local is 08:00 UTC.
+    assert row["date"] == datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
+    assert row["edited"] == datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
+    assert summary.local_dates == 1
+    assert ("1 message(s) without date_unixtime (an older Telegram Desktop): their local date "
+            "was read as Africa/Addis_Ababa time (ingest.export_timezone") in summary.line()
+    manifest = json.loads((data / "parsed" / "manifest.json").read_text())
+    assert manifest["config"] == {"export_timezone": "Africa/Addis_Ababa"}
+    (entry,) = [i for i in manifest["inputs"] if i["path"] == str(path)]
+    assert manifest["local_time_zones"] == {entry["sha256"]: "Africa/Addis_Ababa"}
+
+
+def test_a_zone_with_summer_time_uses_the_offset_of_that_date(tmp_path: Path) -> None:
+    winter = _old_desktop_export(tmp_path, "winter", "2024-01-15T12:00:00")
+    summer = write(tmp_path / "summer" / "result.json", export([
+        {**{k: v for k, v in message(7, "በጋ").items() if k != "date_unixtime"},
+         "date": "2024-07-15T12:00:00"}]))
+    run_ingest([winter, summer], tmp_path / "data", CleaningConfig(),
+               IngestConfig(export_timezone="Europe/Berlin"))
+    rows = _parsed(tmp_path / "data")
+    assert rows["100:1"]["date"] == datetime(2024, 1, 15, 11, tzinfo=UTC)  # CET, UTC+1
+    assert rows["100:7"]["date"] == datetime(2024, 7, 15, 10, tzinfo=UTC)  # CEST, UTC+2
+
+
+def test_reingest_with_a_corrected_zone_replaces_the_dates(tmp_path: Path) -> None:
+    """A user who set the wrong zone ingests the same export again: the dates follow."""
+    path = _old_desktop_export(tmp_path, "old", "2024-03-01T11:00:00")
+    data = tmp_path / "data"
+    run_ingest([path], data, CleaningConfig(), IngestConfig(export_timezone="UTC"))
+    assert _parsed(data)["100:1"]["date"] == datetime(2024, 3, 1, 11, tzinfo=UTC)
+    summary = run_ingest([path], data, CleaningConfig())
+    assert _parsed(data)["100:1"]["date"] == datetime(2024, 3, 1, 8, tzinfo=UTC)
+    assert (summary.new_messages, summary.updated_messages) == (0, 1)
+    manifest = json.loads((data / "parsed" / "manifest.json").read_text())
+    assert set(manifest["local_time_zones"].values()) == {"Africa/Addis_Ababa"}
+
+
+def test_an_edit_survives_an_older_export_in_another_zone(tmp_path: Path) -> None:
+    """Dates never decide the merge: an edited text is not undone by an older, unedited copy."""
+    data = tmp_path / "data"
+    edited = write(tmp_path / "new" / "result.json", export([
+        message(1, "ቤት ለሽያጭ፤ ዋጋ ቀንሷል", edited="2024-03-02T09:00:00",
+                edited_unixtime="1709359200")]))
+    run_ingest([edited], data, CleaningConfig())
+    run_ingest([_old_desktop_export(tmp_path, "old", "2024-03-01T23:00:00")], data,
+               CleaningConfig(), IngestConfig(export_timezone="Pacific/Kiritimati"))
+    assert _parsed(data)["100:1"]["text"] == "ቤት ለሽያጭ፤ ዋጋ ቀንሷል"
+
+
+@pytest.mark.parametrize("zone", ["Mars/Base", "EAT", "Africa", "", "../../etc/passwd"])
+def test_an_unknown_time_zone_is_a_one_line_config_error(tmp_path: Path, zone: str) -> None:
+    path = tmp_path / "workbench.yaml"
+    path.write_text(f"ingest:\n  export_timezone: '{zone}'\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message_ = str(info.value)
+    assert "ingest.export_timezone" in message_
+    assert f"unknown time zone {zone!r}" in message_
+    assert "\n" not in message_
