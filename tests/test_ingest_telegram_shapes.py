@@ -16,7 +16,7 @@ import pytest
 
 from tests.exports import export, message, write
 from workbench.core.config import CleaningConfig, load_config
-from workbench.core.errors import ConfigError
+from workbench.core.errors import ConfigError, InputFileError
 from workbench.core.settings.ingest import IngestConfig
 from workbench.ingest.pipeline import run_ingest
 
@@ -163,3 +163,50 @@ def test_an_unknown_time_zone_is_a_one_line_config_error(tmp_path: Path, zone: s
     assert "ingest.export_timezone" in message_
     assert f"unknown time zone {zone!r}" in message_
     assert "\n" not in message_
+
+
+def test_channels_the_account_left_are_ingested_from_a_full_export(tmp_path: Path) -> None:
+    """``left_chats`` of a full-account export were ignored without a word."""
+    def chat(name: str, ctype: str, cid: int, text: str) -> dict[str, Any]:
+        return {"name": name, "type": ctype, "id": cid, "messages": [message(1, text)]}
+
+    full = {
+        "about": "Here is the data you requested.",
+        "personal_information": {"user_id": 1, "first_name": "Me"},
+        "chats": {"about": "This page lists all chats from this export.", "list": [
+            chat("Mom", "personal_chat", 42, "ሰላም እማዬ"),
+            chat("ዳጉ ስፖርት", "public_channel", 200, "ጎል!")]},
+        "left_chats": {"about": "This page lists all chats that you have left.", "list": [
+            chat("የቀድሞ ገበያ", "public_channel", 300, "መኪና ለሽያጭ 2 ሚሊዮን ብር"),
+            chat("Old friend", "personal_chat", 43, "ቻው")]},
+    }
+    path = write(tmp_path / "DataExport" / "result.json", full)
+    summary = run_ingest([path], tmp_path / "data", CleaningConfig())
+    assert sorted(_parsed(tmp_path / "data")) == ["200:1", "300:1"]
+    assert summary.chats_skipped == {"personal_chat": 2}
+
+
+def test_a_cut_copy_of_an_amharic_export_is_called_truncated(tmp_path: Path) -> None:
+    """A download cut inside an Ethiopic character was reported as 'not UTF-8'."""
+    data = json.dumps(export([message(1, "ሰላም ለሁሉም")]), ensure_ascii=False).encode()
+    cut = data[: data.index("ሁ".encode()) + 1]
+    path = tmp_path / "result.json"
+    path.write_bytes(cut)
+    with pytest.raises(InputFileError) as info:
+        run_ingest([path], tmp_path / "data", CleaningConfig())
+    assert f"{path}: truncated (the file ends inside a multi-byte character" in str(info.value)
+    assert "export the chat again" in str(info.value)
+
+
+@pytest.mark.parametrize(("fields", "reason"), [
+    ({"edited": "yesterday"}, "edited 'yesterday' is not an ISO timestamp"),
+    ({"edited": "2024-03-01T12:00:00", "edited_unixtime": "soon"},
+     "edited_unixtime 'soon' is not an integer"),
+    ({"date_unixtime": "soon"}, "date_unixtime 'soon' is not an integer"),
+])
+def test_a_bad_edit_date_is_named_as_the_edit_date(
+    tmp_path: Path, fields: dict[str, str], reason: str,
+) -> None:
+    path = write(tmp_path / "e" / "result.json", export([message(1, "x", **fields)]))
+    summary = run_ingest([path], tmp_path / "data", CleaningConfig())
+    assert summary.quarantine_reasons == {reason: 1}

@@ -152,7 +152,7 @@ class _Columns:
             try:
                 date = _timestamp(msg.date_unixtime, msg.date, zone)
                 edited = (
-                    _timestamp(msg.edited_unixtime, msg.edited, zone)
+                    _timestamp(msg.edited_unixtime, msg.edited, zone, "edited")
                     if (msg.edited_unixtime or msg.edited) else None
                 )
             except ValueError as exc:
@@ -256,27 +256,27 @@ def _oversized_field(msg: RawMessage, limits: IngestConfig) -> str | None:
     return None
 
 
-def _timestamp(unixtime: str | None, iso: str | None, zone: ZoneInfo) -> int:
+def _timestamp(unixtime: str | None, iso: str | None, zone: ZoneInfo, name: str = "date") -> int:
     """Seconds since the epoch; ``date_unixtime`` is exact, ``date`` (local time) is the fallback.
 
     Telegram Desktop writes ``date`` in the exporting machine's local time, without an offset:
     it is read in ``zone`` (``ingest.export_timezone``). A ``date`` that carries an offset is
-    exact and read as written.
+    exact and read as written. ``name`` is the field (``date`` or ``edited``) a reason names.
     """
     if unixtime is not None:
         try:
             value = int(unixtime)
         except ValueError:
-            msg = f"date_unixtime {unixtime[:40]!r} is not an integer"
+            msg = f"{name}_unixtime {unixtime[:40]!r} is not an integer"
             raise ValueError(msg) from None
         if not -(2**40) < value < 2**40:
-            msg = f"date_unixtime {value} out of range"
+            msg = f"{name}_unixtime {value} out of range"
             raise ValueError(msg)
         return value
     try:
         parsed = datetime.fromisoformat(iso or "")
     except ValueError:
-        msg = f"date {str(iso)[:40]!r} is not an ISO timestamp"
+        msg = f"{name} {str(iso)[:40]!r} is not an ISO timestamp"
         raise ValueError(msg) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
