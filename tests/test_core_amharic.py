@@ -194,3 +194,35 @@ def test_per_area_and_negotiable_patterns() -> None:
                                    "300 ካሬ ኪ.ሜ ስፋት", "ካሬ ብቻ"]) == [True, True, True, True, False, False]
     assert hits(NEGOTIABLE_PATTERN, ["ዋጋ ድርድር አለው", "ዋጋው በድርድር", "price negotiable",
                                      "የግድቡ ድርድር ተጀመረ"]) == [True, True, True, False]
+
+
+def test_prices_as_amharic_posts_write_them() -> None:
+    """Measured on real Amharic posts: spoken decimals and added terms were misread.
+
+    "5 ነጥብ 5 ቢሊየን ብር" (5.5 billion) read 5 billion, "1 ነጥብ 2 ቢሊየን ብር" read 2 billion, and
+    "1ሺ 258 ብር" (1,258) read 258; "12 000 ብር" read 0 and "2.5M ብር" was no price.
+    """
+    import polars as pl
+
+    from workbench.core.amharic.exprs import extract_prices
+
+    cases = {
+        "ገቢ 5 ነጥብ 5 ቢሊየን ብር ሰበሰበ": [5_500_000_000.0],
+        "በ1 ነጥብ 2 ቢሊየን ብር የሚካሄዱ": [1_200_000_000.0],
+        "ዝቅተኛ ክፍያ 1ሺ 258 ብር ሲሆን": [1_258.0],
+        "ዋጋ 2 ሚሊዮን 500 ሺ ብር፤ ብር 3 ሚሊዮን እና 200 ሺ": [2_500_000.0, 3_200_000.0],
+        "ዋጋ 12 000 ብር፣ ETB 1 500 000።": [12_000.0, 1_500_000.0],
+        "ዋጋ 2.5M ብር 5m ገመድ": [2_500_000.0],  # a capital M is million, a small m metres
+        # The spaced groups of a phone number before a price are not part of its amount.
+        "ስልክ 0911 223 344 500 ብር": [500.0],
+        "ETB 300 2 pcs": [300.0],
+        "ከ100ሺ እስከ 400 ሺ ብር": [400_000.0],  # "until" ends a sum: the range's last price
+    }
+    frame = pl.DataFrame({"t": list(cases)}).select(p=extract_prices(pl.col("t")))
+    assert frame["p"].to_list() == list(cases.values())
+    for text, want in cases.items():
+        assert strings.find_prices(text) == want, text
+        phrases = strings.find_price_phrases(text)
+        assert [parse_price_amount(p) for p in phrases] == want, text
+    assert strings.find_price_phrases("ገቢ 5 ነጥብ 5 ቢሊየን ብር ሰበሰበ") == ["5 ነጥብ 5 ቢሊየን ብር"]
+    assert strings.find_price_phrases("ክፍያ 1ሺ 258 ብር።") == ["1ሺ 258 ብር"]

@@ -23,6 +23,7 @@ import polars as pl
 
 from workbench.core.amharic.patterns import (
     AMOUNT_PATTERN,
+    DIGIT_SPACE_PATTERN,
     EMOJI_PATTERN,
     EMOJI_RESIDUE_PATTERN,
     HASHTAG_PATTERN,
@@ -37,10 +38,12 @@ from workbench.core.amharic.patterns import (
     PHONE_PREFIX_PATTERN,
     PRICE_AMOUNT_FIRST_PATTERN,
     PRICE_CURRENCY_FIRST_PATTERN,
-    PRICE_MULTIPLIER_WORD_PATTERN,
+    PRICE_MULTIPLIERS,
     PRICE_PHRASE_PATTERN,
+    PRICE_TERM_VALUE_PATTERN,
     SCALED_AMOUNT_PATTERN,
     SCALED_AMOUNT_WORD_PATTERN,
+    SPOKEN_DECIMAL_PATTERN,
     SYMBOL_KEEPING_EMOJI_PATTERN,
     SYMBOL_PATTERN,
     WHITESPACE,
@@ -133,14 +136,23 @@ def _price_matches(text: pl.Expr) -> pl.Expr:
 def extract_prices(text: pl.Expr) -> pl.Expr:
     """Birr amounts as floats: amount-first prices in order, then currency-first ones.
 
-    A multiplier word after the amount scales it ("12 ሚሊዮን ብር" -> 12000000.0, "ብር 2.5 ሚሊዮን"
-    -> 2500000.0), rounded to cents.
+    A multiplier word after an amount scales it ("12 ሚሊዮን ብር" -> 12000000.0, "ብር 2.5 ሚሊዮን"
+    -> 2500000.0, "2.5M ብር"), decimals said as ነጥብ count ("5 ነጥብ 5 ቢሊየን ብር" -> 5.5e9)
+    terms add up ("1ሺ 258 ብር" -> 1258.0, "2 ሚሊዮን 500 ሺ ብር" -> 2500000.0) and thousands
+    may be spaced ("12 000 ብር" -> 12000.0), rounded to
+    cents. The value is read from the price phrase (the match without its neighbours), as
+    :func:`~workbench.core.amharic.patterns.parse_price_amount` reads it.
     """
-    amount = _EL.str.extract(AMOUNT_PATTERN, 0).str.replace_all(",", "").cast(pl.Float64)
-    factor = (_EL.str.extract(PRICE_MULTIPLIER_WORD_PATTERN, 1).str.to_lowercase()
-              .replace_strict(MULTIPLIERS, default=None, return_dtype=pl.Float64))
+    term = pl.element()
+    amount = term.str.extract(PRICE_TERM_VALUE_PATTERN, 1).str.replace_all(",", "").cast(pl.Float64)
+    factor = (term.str.extract(PRICE_TERM_VALUE_PATTERN, 2).str.to_lowercase()
+              .replace_strict(PRICE_MULTIPLIERS, default=1.0, return_dtype=pl.Float64))
+    phrase = (_EL.str.extract(f"({PRICE_PHRASE_PATTERN})", 1)
+              .str.replace_all(DIGIT_SPACE_PATTERN, "${1}${2}")
+              .str.replace_all(SPOKEN_DECIMAL_PATTERN, "${1}.${2}"))
     return _price_matches(text).list.eval(
-        pl.when(factor.is_null()).then(amount).otherwise((amount * factor).round(2))
+        phrase.str.extract_all(PRICE_TERM_VALUE_PATTERN)
+        .list.eval(amount * factor).list.sum().round(2)
     )
 
 

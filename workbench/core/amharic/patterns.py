@@ -226,14 +226,48 @@ _MULTIPLIER = rf"(?:{_ETHIOPIC_MULTIPLIER}|(?i:{_LATIN_MULTIPLIER}))"
 # Currency words: the Ge'ez ብር and the Latin spellings (case-insensitive).
 _CURRENCY = r"(?:ብር|(?i:birr|etb|br))"
 
+#: The multiplier words a price may carry: a scaled amount's, and a capital "M" ("2.5M ብር"; a
+#: lower-case "m" is metres). The factor is looked up lower-cased in :data:`PRICE_MULTIPLIERS`.
+_PRICE_MULTIPLIER = rf"(?:{_ETHIOPIC_MULTIPLIER}|(?i:{_LATIN_MULTIPLIER})|M)"
+
+#: Decimals said as a word: "5 ነጥብ 5 ቢሊየን ብር" is 5.5 billion (ነጥብ, "point", is how news and
+#: ads often write the decimal point). Group 1 and 2: the digits on either side.
+SPOKEN_DECIMAL_PATTERN = r"([0-9])[ \t]*ነጥብ[ \t]*([0-9])"
+_SPOKEN_DECIMALS = r"(?:[ \t]*ነጥብ[ \t]*[0-9]+)?"
+
+#: One term of a price's number: an amount, its spoken decimals, its multiplier word.
+_PRICE_TERM = AMOUNT_PATTERN + _SPOKEN_DECIMALS + rf"(?:[ \t]*{_PRICE_MULTIPLIER})?"
+
+#: The number of a price: terms that add up, each but the last ending in a multiplier word and a
+#: space ("2 ሚሊዮን 500 ሺ ብር" is 2,500,000; "1ሺ 258 ብር" is 1,258; "እና", "and", may join them).
+PRICE_NUMBER_PATTERN = (
+    r"(?:" + AMOUNT_PATTERN + _SPOKEN_DECIMALS + rf"[ \t]*{_PRICE_MULTIPLIER}[ \t]+(?:እና[ \t]+)?)*"
+    + _PRICE_TERM
+)
+
+#: An amount with spaces between its thousands ("12 000", "1 500 000"): read only right after a
+#: character that is neither a digit nor a space (or at the start), so the groups of a phone
+#: number before a price ("0911 223 344 500 ብር") are never read as one amount.
+_SPACED_AMOUNT = r"[1-9][0-9]{0,2}(?: [0-9]{3})+(?:\.[0-9]+)?"
+_SPACED_AMOUNT_START = r"(?:^|[^0-9\s])[ \t]?"
+
+#: A space between two digits of a price phrase: removed before its value is read.
+DIGIT_SPACE_PATTERN = r"([0-9]) ([0-9])"
+
+#: One term of a price's number once its spoken decimals are written with a '.', as group 1 the
+#: amount and group 2 the multiplier word (for reading the value of a price phrase).
+PRICE_TERM_VALUE_PATTERN = r"(" + AMOUNT_PATTERN + rf")(?:[ \t]*({_PRICE_MULTIPLIER}))?"
+
 #: Birr prices written amount-first: "1,500 ብር", "1500br", "500 birr", "2,500.50 ብር", with a
-#: multiplier word between amount and currency too ("12 ሚሊዮን ብር", "850ሺ ብር", "3 million birr"). The
+#: multiplier word between amount and currency too ("12 ሚሊዮን ብር", "850ሺ ብር", "3 million birr",
+#: "2.5M ብር"), decimals said as a word ("5 ነጥብ 5 ቢሊየን ብር") and terms that add up ("1ሺ 258 ብር"). The
 #: currency word must end the word: ብርሃን ("light") starts with ብር and "1500 brand" is no price,
 #: so a non-letter (or the end) must follow. That character is part of the match because the
 #: engine has no look-ahead (Unicode ``\b`` would do, but it forces the slow regex engine on
 #: non-ASCII text: ~8x slower here); the amount is re-extracted from the match.
 PRICE_AMOUNT_FIRST_PATTERN = (
-    AMOUNT_PATTERN + rf"(?:[ \t]*{_MULTIPLIER})?" + r"[ \t]*" + _CURRENCY + r"(?:[^\p{L}\p{M}]|$)"
+    r"(?:" + _SPACED_AMOUNT_START + _SPACED_AMOUNT + r"|" + PRICE_NUMBER_PATTERN + r")"
+    + r"[ \t]*" + _CURRENCY + r"(?:[^\p{L}\p{M}]|$)"
 )
 
 #: Birr prices written currency-first: "ብር 500", "ETB 300", "Br. 40", "ETB:300", "ብር 2.5 ሚሊዮን"
@@ -242,8 +276,11 @@ PRICE_AMOUNT_FIRST_PATTERN = (
 #: it may not be a digit either ("1500ብር 20" is an amount-first price), which also keeps the
 #: match's only amount the price.
 PRICE_CURRENCY_FIRST_PATTERN = (
-    r"(?:^|[^\p{L}\p{M}\p{N}])" + _CURRENCY + r"\.?[ \t]*:?[ \t]*" + AMOUNT_PATTERN
-    + rf"(?:[ \t]*{_MULTIPLIER}(?:[^\p{{L}}\p{{M}}]|$))?"
+    r"(?:^|[^\p{L}\p{M}\p{N}])" + _CURRENCY + r"\.?[ \t]*:?[ \t]*"
+    + r"(?:" + _SPACED_AMOUNT + r"(?:[^0-9]|$)|"
+    + r"(?:" + AMOUNT_PATTERN + _SPOKEN_DECIMALS + rf"[ \t]*{_PRICE_MULTIPLIER}[ \t]+(?:እና[ \t]+)?)*"
+    + AMOUNT_PATTERN + _SPOKEN_DECIMALS
+    + rf"(?:[ \t]*{_PRICE_MULTIPLIER}(?:[^\p{{L}}\p{{M}}]|$))?)"
 )
 
 # The two forms are matched in two passes: amount-first on the text, then currency-first on the
@@ -265,13 +302,9 @@ PLAIN_PRICE_PATTERN = (
 #: A price as written, without the neighbouring character the two patterns above consume: what
 #: is cut out of their matches to show a price ("1,500 ብር", "ETB 300").
 PRICE_PHRASE_PATTERN = (
-    AMOUNT_PATTERN + rf"(?:[ \t]*{_MULTIPLIER})?" + r"[ \t]*" + _CURRENCY
-    + "|" + _CURRENCY + r"\.?[ \t]*:?[ \t]*" + AMOUNT_PATTERN + rf"(?:[ \t]*{_MULTIPLIER})?"
+    r"(?:" + _SPACED_AMOUNT + "|" + PRICE_NUMBER_PATTERN + r")[ \t]*" + _CURRENCY
+    + "|" + _CURRENCY + r"\.?[ \t]*:?[ \t]*(?:" + _SPACED_AMOUNT + "|" + PRICE_NUMBER_PATTERN + ")"
 )
-
-#: The multiplier word of a price (amount-first or currency-first), as group 1: it follows the
-#: amount in both forms ("12 ሚሊዮን ብር", "ብር 2.5 ሚሊዮን"). Applied to one price match only.
-PRICE_MULTIPLIER_WORD_PATTERN = AMOUNT_PATTERN + r"[ \t]*(" + _MULTIPLIER + ")"
 
 
 #: An amount with a multiplier word, a range allowed ("1.2-1.5 ሚሊዮን" reads as its low end):
@@ -314,6 +347,9 @@ def parse_scaled_amount(raw: str) -> float | None:
 #: The multiplier words (lower case) and their factors.
 MULTIPLIERS: dict[str, float] = dict(_MULTIPLIERS)
 
+#: The multiplier words of a price (lower case) and their factors: "M" ("2.5M ብር") too.
+PRICE_MULTIPLIERS: dict[str, float] = {**_MULTIPLIERS, "m": 1e6}
+
 #: The multiplier word of a scaled amount, as group 1 (for reading its factor).
 SCALED_AMOUNT_WORD_PATTERN = (
     AMOUNT_PATTERN + r"(?:[ \t]*[-–][ \t]*" + AMOUNT_PATTERN + r")?[ \t]*(" + _MULTIPLIER + ")"
@@ -321,20 +357,20 @@ SCALED_AMOUNT_WORD_PATTERN = (
 
 
 def parse_price_amount(raw: str) -> float | None:
-    """The amount in a matched price string as a float ("2,500.50 ብር" -> 2500.5).
+    """The amount of a price phrase as a float ("2,500.50 ብር" -> 2500.5).
 
-    A multiplier word after the amount scales it ("12 ሚሊዮን ብር" -> 12000000.0), rounded to
-    cents as :func:`~workbench.core.amharic.exprs.extract_prices` rounds (4.1 x 1e6 is not
-    exactly 4100000 in binary floating point).
+    A multiplier word after an amount scales it ("12 ሚሊዮን ብር" -> 12000000.0), decimals said
+    as ነጥብ count ("5 ነጥብ 5 ቢሊየን ብር" -> 5500000000.0), terms add up ("1ሺ 258 ብር" ->
+    1258.0) and thousands may be spaced ("12 000 ብር" -> 12000.0), rounded to cents as :func:`~workbench.core.amharic.exprs.extract_prices` rounds
+    (4.1 x 1e6 is not exactly 4100000 in binary floating point).
     """
-    found = re.search(AMOUNT_PATTERN, raw)
-    if found is None:
+    written = re.sub(SPOKEN_DECIMAL_PATTERN, r"\1.\2", re.sub(DIGIT_SPACE_PATTERN, r"\1\2", raw))
+    terms = re.findall(PRICE_TERM_VALUE_PATTERN, written)
+    if not terms:
         return None
-    amount = float(found.group(0).replace(",", ""))
-    scaled = re.search(PRICE_MULTIPLIER_WORD_PATTERN, raw)
-    if scaled is None:
-        return amount
-    return round(amount * _MULTIPLIERS[scaled.group(1).lower()], 2)
+    total = sum(float(amount.replace(",", "")) * PRICE_MULTIPLIERS.get(word.lower(), 1.0)
+                for amount, word in terms)
+    return round(total, 2)
 
 
 # --- Emoji ---------------------------------------------------------------------------------------
