@@ -210,3 +210,23 @@ def test_a_bad_edit_date_is_named_as_the_edit_date(
     path = write(tmp_path / "e" / "result.json", export([message(1, "x", **fields)]))
     summary = run_ingest([path], tmp_path / "data", CleaningConfig())
     assert summary.quarantine_reasons == {reason: 1}
+
+
+@pytest.mark.parametrize("remove_emojis", [True, False])
+def test_cleaning_keeps_quotes_and_words_whole(tmp_path: Path, remove_emojis: bool) -> None:
+    """Amharic quotation marks, the ellipsis and typographic apostrophes were removed as symbols,
+    and an invisible joiner or soft hyphen pasted inside a word split it in two."""
+    path = write(tmp_path / "q" / "result.json", export([
+        message(1, "«ቅናሽ» አለ… “Sale” don’t [ዛሬ] – ብቻ"),
+        message(2, "ሰላ\u200bም ኢት\u200cዮ\u00adጵያ\ufeff ቤ\u200dት 👨\u200d👩\u200d👧 ★"),
+    ]))
+    cfg = CleaningConfig(remove_emojis=remove_emojis)
+    run_ingest([path], tmp_path / "data", cfg)
+    cleaned = pl.read_parquet(tmp_path / "data" / "cleaned" / "messages.parquet")
+    quotes, joined = cleaned.get_column("text_clean").to_list()
+    assert quotes == "«ቅናሽ» አለ… “Sale” don’t [ዛሬ] – ብቻ"
+    family = " 👨\u200d👩\u200d👧 ★" if not remove_emojis else ""
+    assert joined == "ሰላም ኢትዮጵያ ቤት" + family
+    assert cleaned.get_column("text_norm").to_list()[1].startswith("ሰላም ኢትዮጵያ ቤት")
+    # The original text is never changed.
+    assert cleaned.get_column("text").to_list()[1].startswith("ሰላ\u200bም")

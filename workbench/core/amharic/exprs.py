@@ -27,6 +27,7 @@ from workbench.core.amharic.patterns import (
     EMOJI_PATTERN,
     EMOJI_RESIDUE_PATTERN,
     HASHTAG_PATTERN,
+    INVISIBLE_FORMAT_PATTERN,
     LINK_PATTERN,
     MAX_HANDLE_LEN,
     MENTION_HANDLE_PATTERN,
@@ -223,6 +224,10 @@ def clean_text(text: pl.Expr, cfg: CleaningConfig) -> pl.Expr:
     # leftover glue (a VS16 after a non-emoji, a lone ZWJ) go; kept emojis are spared by the
     # symbol rule's character class, kept links/hashtags/mentions by matching them first and
     # putting them back (their '/', '#', '@', '_' are "symbols" otherwise).
+    if cfg.remove_emojis or cfg.remove_symbols:
+        # Invisible characters inside a word go without a trace (the pass below would leave a
+        # space and split the word); a joiner inside an emoji sequence stays with it.
+        out = out.str.replace_all(INVISIBLE_FORMAT_PATTERN, "${1}")
     removals: list[str] = []
     if cfg.remove_emojis:
         removals += [EMOJI_PATTERN, EMOJI_RESIDUE_PATTERN]
