@@ -215,6 +215,7 @@ def test_prices_as_amharic_posts_write_them() -> None:
         "ዋጋ 2.5M ብር 5m ገመድ": [2_500_000.0],  # a capital M is million, a small m metres
         # The spaced groups of a phone number before a price are not part of its amount.
         "ስልክ 0911 223 344 500 ብር": [500.0],
+        "+251 911 223 344 500 ብር፤ 100 ብር 1 500 000 000 ብር": [500.0, 100.0, 1_500_000_000.0],
         "ETB 300 2 pcs": [300.0],
         "ከ100ሺ እስከ 400 ሺ ብር": [400_000.0],  # "until" ends a sum: the range's last price
     }
@@ -226,3 +227,4 @@ def test_prices_as_amharic_posts_write_them() -> None:
         assert [parse_price_amount(p) for p in phrases] == want, text
     assert strings.find_price_phrases("ገቢ 5 ነጥብ 5 ቢሊየን ብር ሰበሰበ") == ["5 ነጥብ 5 ቢሊየን ብር"]
     assert strings.find_price_phrases("ክፍያ 1ሺ 258 ብር።") == ["1ሺ 258 ብር"]
+    assert strings.find_price_phrases("ስልክ 0911 223 344 500 ብር") == ["500 ብር"]

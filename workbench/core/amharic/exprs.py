@@ -35,6 +35,7 @@ from workbench.core.amharic.patterns import (
     MENTION_PREFIX_PATTERN,
     MULTIPLIERS,
     NATIONAL_NUMBER_PATTERN,
+    NOT_SPACED_AMOUNT_PATTERN,
     PHONE_PATTERN,
     PHONE_PREFIX_PATTERN,
     PRICE_AMOUNT_FIRST_PATTERN,
@@ -44,6 +45,7 @@ from workbench.core.amharic.patterns import (
     PRICE_TERM_VALUE_PATTERN,
     SCALED_AMOUNT_PATTERN,
     SCALED_AMOUNT_WORD_PATTERN,
+    SPACED_AMOUNT_START_PATTERN,
     SPOKEN_DECIMAL_PATTERN,
     SYMBOL_KEEPING_EMOJI_PATTERN,
     SYMBOL_PATTERN,
@@ -134,6 +136,17 @@ def _price_matches(text: pl.Expr) -> pl.Expr:
     )
 
 
+def _price_phrase(match: pl.Expr) -> pl.Expr:
+    """The price as written in a price match, its neighbours cut off.
+
+    Leading digit groups that are no spaced amount (a phone number's) are cut off too:
+    "0911 223 344 500 ብር" is "500 ብር".
+    """
+    raw = match.str.extract(f"({PRICE_PHRASE_PATTERN})", 1)
+    not_spaced = raw.str.contains(r"^[0-9]+ [0-9]") & ~raw.str.contains(SPACED_AMOUNT_START_PATTERN)
+    return pl.when(not_spaced).then(raw.str.replace(NOT_SPACED_AMOUNT_PATTERN, "${1}")).otherwise(raw)
+
+
 def extract_prices(text: pl.Expr) -> pl.Expr:
     """Birr amounts as floats: amount-first prices in order, then currency-first ones.
 
@@ -148,7 +161,7 @@ def extract_prices(text: pl.Expr) -> pl.Expr:
     amount = term.str.extract(PRICE_TERM_VALUE_PATTERN, 1).str.replace_all(",", "").cast(pl.Float64)
     factor = (term.str.extract(PRICE_TERM_VALUE_PATTERN, 2).str.to_lowercase()
               .replace_strict(PRICE_MULTIPLIERS, default=1.0, return_dtype=pl.Float64))
-    phrase = (_EL.str.extract(f"({PRICE_PHRASE_PATTERN})", 1)
+    phrase = (_price_phrase(_EL)
               .str.replace_all(DIGIT_SPACE_PATTERN, "${1}${2}")
               .str.replace_all(SPOKEN_DECIMAL_PATTERN, "${1}.${2}"))
     return _price_matches(text).list.eval(
@@ -165,7 +178,7 @@ def extract_price_phrases(text: pl.Expr) -> pl.Expr:
     the amount-first ones blanked out, so in a run such as "ETB:300 Br. 40" (read as "300 Br."
     and "ETB 40") its phrase spans the blank: "ETB: 40".
     """
-    phrase = _EL.str.extract(f"({PRICE_PHRASE_PATTERN})", 1)
+    phrase = _price_phrase(_EL)
     return _price_matches(text).list.eval(
         phrase.str.replace_all(f"[{WHITESPACE}]+", " ")
     )

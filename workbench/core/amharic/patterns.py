@@ -235,21 +235,34 @@ _PRICE_MULTIPLIER = rf"(?:{_ETHIOPIC_MULTIPLIER}|(?i:{_LATIN_MULTIPLIER})|M)"
 SPOKEN_DECIMAL_PATTERN = r"([0-9])[ \t]*ነጥብ[ \t]*([0-9])"
 _SPOKEN_DECIMALS = r"(?:[ \t]*ነጥብ[ \t]*[0-9]+)?"
 
-#: One term of a price's number: an amount, its spoken decimals, its multiplier word.
-_PRICE_TERM = AMOUNT_PATTERN + _SPOKEN_DECIMALS + rf"(?:[ \t]*{_PRICE_MULTIPLIER})?"
+#: An amount with its spoken decimals: the head of each term of a price's number.
+_PRICE_TERM_HEAD = AMOUNT_PATTERN + _SPOKEN_DECIMALS
+_TERM_JOIN = r"[ \t]+(?:እና[ \t]+)?"
+
+#: The terms after the first term's multiplier word: more terms with theirs, then perhaps a
+#: bare one. Written so that every match starts with an amount (a pattern that starts with a
+#: repeated group was 8x slower on real text).
+_MORE_TERMS = (rf"(?:{_TERM_JOIN}{_PRICE_TERM_HEAD}[ \t]*{_PRICE_MULTIPLIER})*"
+               rf"(?:{_TERM_JOIN}{_PRICE_TERM_HEAD})?")
 
 #: The number of a price: terms that add up, each but the last ending in a multiplier word and a
 #: space ("2 ሚሊዮን 500 ሺ ብር" is 2,500,000; "1ሺ 258 ብር" is 1,258; "እና", "and", may join them).
 PRICE_NUMBER_PATTERN = (
-    r"(?:" + AMOUNT_PATTERN + _SPOKEN_DECIMALS + rf"[ \t]*{_PRICE_MULTIPLIER}[ \t]+(?:እና[ \t]+)?)*"
-    + _PRICE_TERM
+    _PRICE_TERM_HEAD + rf"(?:[ \t]*{_PRICE_MULTIPLIER}" + _MORE_TERMS + r")?"
 )
 
-#: An amount with spaces between its thousands ("12 000", "1 500 000"): read only right after a
-#: character that is neither a digit nor a space (or at the start), so the groups of a phone
-#: number before a price ("0911 223 344 500 ብር") are never read as one amount.
-_SPACED_AMOUNT = r"[1-9][0-9]{0,2}(?: [0-9]{3})+(?:\.[0-9]+)?"
-_SPACED_AMOUNT_START = r"(?:^|[^0-9\s])[ \t]?"
+#: An amount with spaces between its thousands ("12 000", "1 500 000"), up to 999 999 999 999.
+_SPACED_AMOUNT = r"[1-9][0-9]{0,2}(?: [0-9]{3}){1,3}(?:\.[0-9]+)?"
+#: A run of digit groups before a currency, read from its first digit: either a spaced amount
+#: or not one (the groups of a phone number before a price, "0911 223 344 500 ብር", whose
+#: price is its last group: see :data:`NOT_SPACED_AMOUNT_PATTERN`). Matching the whole run keeps
+#: a later group ("911 223 344 500") from being read as an amount of its own.
+_DIGIT_GROUPS = r"[0-9]+(?: [0-9]{3})+(?:\.[0-9]+)?"
+#: A price phrase starting with digit groups that are not a spaced amount: all but the last group
+#: are cut off before its value is read (group 1, the last group's first digit, is put back).
+NOT_SPACED_AMOUNT_PATTERN = r"^(?:[0-9]+ )+([0-9])"
+#: A price phrase that starts with a spaced amount (the digits joined before its value is read).
+SPACED_AMOUNT_START_PATTERN = r"^" + _SPACED_AMOUNT + r"(?:[^0-9 ]|$| [^0-9])"
 
 #: A space between two digits of a price phrase: removed before its value is read.
 DIGIT_SPACE_PATTERN = r"([0-9]) ([0-9])"
@@ -266,7 +279,7 @@ PRICE_TERM_VALUE_PATTERN = r"(" + AMOUNT_PATTERN + rf")(?:[ \t]*({_PRICE_MULTIPL
 #: engine has no look-ahead (Unicode ``\b`` would do, but it forces the slow regex engine on
 #: non-ASCII text: ~8x slower here); the amount is re-extracted from the match.
 PRICE_AMOUNT_FIRST_PATTERN = (
-    r"(?:" + _SPACED_AMOUNT_START + _SPACED_AMOUNT + r"|" + PRICE_NUMBER_PATTERN + r")"
+    r"(?:" + _DIGIT_GROUPS + r"|" + PRICE_NUMBER_PATTERN + r")"
     + r"[ \t]*" + _CURRENCY + r"(?:[^\p{L}\p{M}]|$)"
 )
 
@@ -278,9 +291,10 @@ PRICE_AMOUNT_FIRST_PATTERN = (
 PRICE_CURRENCY_FIRST_PATTERN = (
     r"(?:^|[^\p{L}\p{M}\p{N}])" + _CURRENCY + r"\.?[ \t]*:?[ \t]*"
     + r"(?:" + _SPACED_AMOUNT + r"(?:[^0-9]|$)|"
-    + r"(?:" + AMOUNT_PATTERN + _SPOKEN_DECIMALS + rf"[ \t]*{_PRICE_MULTIPLIER}[ \t]+(?:እና[ \t]+)?)*"
-    + AMOUNT_PATTERN + _SPOKEN_DECIMALS
-    + rf"(?:[ \t]*{_PRICE_MULTIPLIER}(?:[^\p{{L}}\p{{M}}]|$))?)"
+    # A number whose last word is a multiplier must end there ("ETB 300 kids" is 300).
+    + _PRICE_TERM_HEAD + rf"(?:[ \t]*{_PRICE_MULTIPLIER}"
+    + rf"(?:{_TERM_JOIN}{_PRICE_TERM_HEAD}[ \t]*{_PRICE_MULTIPLIER})*"
+    + rf"(?:{_TERM_JOIN}{_PRICE_TERM_HEAD}|(?:[^\p{{L}}\p{{M}}]|$)))?)"
 )
 
 # The two forms are matched in two passes: amount-first on the text, then currency-first on the
@@ -302,7 +316,7 @@ PLAIN_PRICE_PATTERN = (
 #: A price as written, without the neighbouring character the two patterns above consume: what
 #: is cut out of their matches to show a price ("1,500 ብር", "ETB 300").
 PRICE_PHRASE_PATTERN = (
-    r"(?:" + _SPACED_AMOUNT + "|" + PRICE_NUMBER_PATTERN + r")[ \t]*" + _CURRENCY
+    r"(?:" + _DIGIT_GROUPS + "|" + PRICE_NUMBER_PATTERN + r")[ \t]*" + _CURRENCY
     + "|" + _CURRENCY + r"\.?[ \t]*:?[ \t]*(?:" + _SPACED_AMOUNT + "|" + PRICE_NUMBER_PATTERN + ")"
 )
 
@@ -364,6 +378,8 @@ def parse_price_amount(raw: str) -> float | None:
     1258.0) and thousands may be spaced ("12 000 ብር" -> 12000.0), rounded to cents as :func:`~workbench.core.amharic.exprs.extract_prices` rounds
     (4.1 x 1e6 is not exactly 4100000 in binary floating point).
     """
+    if re.match(r"[0-9]+ [0-9]", raw) and not re.match(SPACED_AMOUNT_START_PATTERN, raw):
+        raw = re.sub(NOT_SPACED_AMOUNT_PATTERN, r"\1", raw)
     written = re.sub(SPOKEN_DECIMAL_PATTERN, r"\1.\2", re.sub(DIGIT_SPACE_PATTERN, r"\1\2", raw))
     terms = re.findall(PRICE_TERM_VALUE_PATTERN, written)
     if not terms:
