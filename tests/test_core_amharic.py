@@ -228,3 +228,25 @@ def test_prices_as_amharic_posts_write_them() -> None:
     assert strings.find_price_phrases("ገቢ 5 ነጥብ 5 ቢሊየን ብር ሰበሰበ") == ["5 ነጥብ 5 ቢሊየን ብር"]
     assert strings.find_price_phrases("ክፍያ 1ሺ 258 ብር።") == ["1ሺ 258 ብር"]
     assert strings.find_price_phrases("ስልክ 0911 223 344 500 ብር") == ["500 ብር"]
+
+
+def test_phone_numbers_as_ads_write_them() -> None:
+    """A parenthesised prefix, an en dash, a dash between spaces or two spaces hid a number."""
+    import polars as pl
+
+    from workbench.core.amharic.exprs import extract_phones
+
+    cases = {
+        "ይደውሉ (0911) 22 33 44": ["+251911223344"],
+        "ቢሮ (011) 551 2345፣ +251 (911) 22 33 44": ["+251115512345", "+251911223344"],
+        "0911–223344 ወይም 0711 - 22 33 44": ["+251911223344", "+251711223344"],
+        "ስልክ፦ 0911  22 33 44": ["+251911223344"],
+        # Still not phones: two numbers side by side, a number too long, scores and years.
+        "0911223344/0922334455": ["+251911223344", "+251922334455"],
+        "0911 223 3445 ውጤት 0 - 1 (2 - 3) 2015 - 2016": [],
+    }
+    frame = pl.DataFrame({"t": list(cases)}).select(p=extract_phones(pl.col("t")))
+    assert frame["p"].to_list() == list(cases.values())
+    for text, want in cases.items():
+        assert strings.find_phones(text) == want, text
+    assert strings.replace_phones("ስልክ፦0911 - 22 33 44።", "0922000000") == "ስልክ፦0922000000።"

@@ -160,8 +160,10 @@ WHITESPACE_RUN_PATTERN = "[" + WHITESPACE + "]{2,}|[" + WHITESPACE.replace(" ", 
 
 # --- Phones --------------------------------------------------------------------------------------
 
-# A separator people put inside numbers: space, dash or dot (at most one between two digits).
-_SEP = r"[ .\-]?"
+# A separator people put inside numbers: a space, dash (- or –) or dot, a dash between spaces
+# ("0911 - 22 33 44"), two spaces, or a parenthesis with its spaces ("(0911) 22 33 44",
+# "+251 (11) 551 2345"); nothing else, so "0911223344/0922334455" stays two numbers.
+_SEP = r"(?:[ \t]?[.\-–]?[ \t]?|[ \t]?[()][ \t]?)"
 
 #: The character before a phone number (or the start): one that is no digit or '+', so a
 #: number glued to an Amharic word ("ስልክ0911223344") is found but one inside a longer digit run
