@@ -230,3 +230,14 @@ def test_cleaning_keeps_quotes_and_words_whole(tmp_path: Path, remove_emojis: bo
     assert cleaned.get_column("text_norm").to_list()[1].startswith("ሰላም ኢትዮጵያ ቤት")
     # The original text is never changed.
     assert cleaned.get_column("text").to_list()[1].startswith("ሰላ\u200bም")
+
+
+def test_links_telegram_marked_are_links(tmp_path: Path) -> None:
+    """A bare domain Telegram marks as a ``link`` entity was missing from ``links``."""
+    path = write(tmp_path / "l" / "result.json", export([message(1, [
+        "ድረ ገጻችን ", {"type": "link", "text": "ethiotelecom.et"}, " እና ",
+        {"type": "text_link", "text": "እዚህ", "href": "https://t.me/shop"}, " ",
+        {"type": "link", "text": "https://t.me/shop"}])]))
+    run_ingest([path], tmp_path / "data", CleaningConfig())
+    cleaned = pl.read_parquet(tmp_path / "data" / "cleaned" / "messages.parquet")
+    assert cleaned.item(0, "links").to_list() == ["https://t.me/shop", "ethiotelecom.et"]
