@@ -34,6 +34,7 @@ TRICKY = [
     "#ቅናሽ #️⃣ #sale_2024 ##double #ሽያጭ።",
     "👨\u200d👩\u200d👧 👍🏽 ❤️ 🇪🇹 1️⃣ ★ ► • \u200d ሰላም",
     "\x1c ጽሑፍ \u00a0\u2003 Text\u3000 \t\n\n መጨረሻ \u2028",
+    "ከኋላ ከሗላ ልብሷ ልብሧ ጿ ፇ ሰ\u200bላ\u00adም «ጥቅስ» …",
     "",
     "    ",
 ]
@@ -45,6 +46,7 @@ CONFIGS = [
     CleaningConfig(unify_homophones=False, tsa_series_target="ጸ"),
     CleaningConfig(remove_links=False, remove_mentions=False, remove_emojis=False),
     CleaningConfig(remove_symbols=False, remove_hashtags=False),
+    CleaningConfig(unify_labialised=True, tsa_series_target="ጸ"),
 ]
 
 

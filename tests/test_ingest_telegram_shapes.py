@@ -241,3 +241,33 @@ def test_links_telegram_marked_are_links(tmp_path: Path) -> None:
     run_ingest([path], tmp_path / "data", CleaningConfig())
     cleaned = pl.read_parquet(tmp_path / "data" / "cleaned" / "messages.parquet")
     assert cleaned.item(0, "links").to_list() == ["https://t.me/shop", "ethiotelecom.et"]
+
+
+def test_labialised_spellings_unify_when_asked(tmp_path: Path) -> None:
+    """Real tweets write "after" both ከኋላ (244 ኋ in AfriSenti) and ከሗላ (22 ሗ): one text_norm
+    with ``cleaning.unify_labialised``; the brief's 7 orders alone leave them apart."""
+    from workbench.core.amharic.strings import normalize
+
+    path = write(tmp_path / "h" / "result.json", export([
+        message(1, "ከኋላ ልብሷ ጿ"), message(2, "ከሗላ ልብሧ ፇ")]))
+    for unify, same in ((False, False), (True, True)):
+        data = tmp_path / f"data-{unify}"
+        cfg = CleaningConfig(unify_labialised=unify)
+        run_ingest([path], data, cfg)
+        norms = pl.read_parquet(data / "cleaned" / "messages.parquet")["text_norm"].to_list()
+        assert (norms[0] == norms[1]) is same
+        assert [normalize(t, cfg) for t in ("ከኋላ ልብሷ ጿ", "ከሗላ ልብሧ ፇ")] == norms
+    assert norms[0] == "ከሇላ ልብሷ ፇ"
+
+
+def test_a_rule_signal_is_spelt_as_the_unified_text(tmp_path: Path) -> None:
+    """A declared signal written with ኋ matches a post written with ሗ once both are unified."""
+    from workbench.labeling.rules import signal_pattern
+
+    cfg = CleaningConfig(unify_labialised=True)
+    path = write(tmp_path / "s" / "result.json", export([message(1, "ከሗላ ይደውሉ")]))
+    run_ingest([path], tmp_path / "data", cfg)
+    norm = pl.read_parquet(tmp_path / "data" / "cleaned" / "messages.parquet")["text_norm"]
+    pattern = signal_pattern(["ከኋላ"], cfg)
+    assert pattern is not None
+    assert norm.str.contains(pattern).to_list() == [True]

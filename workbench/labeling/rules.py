@@ -233,7 +233,9 @@ def signal_pattern(patterns: list[str], cleaning: CleaningConfig) -> str | None:
     Only the homophone map is applied (not Latin lower-casing, which would turn ``\S`` into
     ``\s``): write Latin parts in lower case, as ``text_norm`` holds them.
     """
-    table = str.maketrans(homophone_table(cleaning.tsa_series_target)) if cleaning.unify_homophones else {}
+    table = str.maketrans(homophone_table(
+        cleaning.tsa_series_target, labialised=cleaning.unify_labialised,
+    )) if cleaning.unify_homophones else {}
     parts = [f"(?:{p.translate(table)})" for p in patterns if p]
     return "|".join(parts) or None
 

@@ -77,7 +77,15 @@ FIXED_SERIES_MAP: tuple[tuple[int, int], ...] = (
 )
 
 
-def homophone_table(tsa_target: TsaTarget = "ፀ") -> dict[str, str]:
+#: The 8th form of a series, where it has one: its labialised syllable ("-wa", e.g. ሷ), or for
+#: ሀ and ኀ the "-oa" one (ሇ, ኇ), pronounced alike.
+LABIALISED_ORDER = 7
+#: ኋ (XWAA, "hʷa"): the spelling of "hwa" in ኋላ ("after"), which real text also writes ሗ (the
+#: ሐ-series' 8th form); the ሀ-series writes it ሇ.
+XWAA = "\u128b"
+
+
+def homophone_table(tsa_target: TsaTarget = "ፀ", *, labialised: bool = False) -> dict[str, str]:
     """The character map that unifies Ge'ez homophone series, order by order.
 
     Parameters
@@ -85,12 +93,15 @@ def homophone_table(tsa_target: TsaTarget = "ፀ") -> dict[str, str]:
     tsa_target
         Direction of the ጸ/ፀ pair: ``"ፀ"`` (the brief's default) maps the ጸ-series onto the
         ፀ-series, ``"ጸ"`` maps ፀ onto ጸ.
+    labialised
+        Also map each series' 8th (labialised) form, and ኋ, onto the target series' 8th form:
+        ሗ, ኇ, ኋ -> ሇ; ሧ -> ሷ; ጿ <-> ፇ (``cleaning.unify_labialised``). The ዐ-series has none.
 
     Returns
     -------
     dict[str, str]
         35 single-character entries (5 series x 7 orders), built from code points so every vowel
-        order lines up (e.g. ሑ -> ሁ, ኆ -> ሆ, ዑ -> ኡ).
+        order lines up (e.g. ሑ -> ሁ, ኆ -> ሆ, ዑ -> ኡ); 40 with ``labialised``.
 
     Raises
     ------
@@ -108,6 +119,10 @@ def homophone_table(tsa_target: TsaTarget = "ፀ") -> dict[str, str]:
     for src, dst in (*FIXED_SERIES_MAP, tsa):
         for order in range(ORDERS):
             table[chr(src + order)] = chr(dst + order)
+        if labialised and src != SERIES_PHARYNGEAL_A:
+            table[chr(src + LABIALISED_ORDER)] = chr(dst + LABIALISED_ORDER)
+    if labialised:
+        table[XWAA] = chr(SERIES_HA + LABIALISED_ORDER)
     return table
 
 
@@ -137,7 +152,7 @@ def normalization_table(cleaning: CleaningConfig) -> dict[str, str]:
     """
     table: dict[str, str] = {}
     if cleaning.unify_homophones:
-        table |= homophone_table(cleaning.tsa_series_target)
+        table |= homophone_table(cleaning.tsa_series_target, labialised=cleaning.unify_labialised)
     if cleaning.casefold_latin:
         table |= latin_lowercase_table()
     return table
