@@ -23,75 +23,28 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 import polars as pl
-import pyarrow as pa
 
 from workbench.core.errors import InputFileError
 from workbench.core.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA
 from workbench.core.settings.ingest import IngestConfig
 from workbench.ingest.input_checks import chats_of, check_json_text, check_names
+from workbench.ingest.messages import (
+    INT64_MAX,
+    STORED_STRING_COLUMNS,
+    EntityBuffer,
+    RawExport,
+    RawMessage,
+    media_type_of,
+    message_text,
+    oversized_field,
+    semantic_problem,
+    timestamp,
+)
 from workbench.ingest.reasons import invalid_message_reason
-
-_INT64_MAX = 2**63 - 1
-
-
-class Piece(msgspec.Struct, gc=False):
-    """A typed piece of a message's ``text`` list (bold, link, mention, phone...)."""
-
-    type: str
-    text: str
-    href: str | None = None
-
-
-class PollAnswer(msgspec.Struct, gc=False):
-    """One answer of a poll (its vote counts are not kept)."""
-
-    text: str | list[str | Piece] = ""
-
-
-class Poll(msgspec.Struct, gc=False):
-    """A poll: Telegram Desktop writes its question and answers here, and an empty ``text``."""
-
-    question: str | list[str | Piece] = ""
-    answers: list[PollAnswer] = []
-
-
-class RawMessage(msgspec.Struct, gc=False):
-    """The fields of a Telegram Desktop message the workbench keeps (others are ignored)."""
-
-    id: int
-    type: str
-    date: str | None = None
-    date_unixtime: str | None = None
-    edited: str | None = None
-    edited_unixtime: str | None = None
-    from_: str | None = msgspec.field(name="from", default=None)
-    from_id: str | None = None
-    author: str | None = None
-    photo: str | None = None
-    file: str | None = None
-    media_type: str | None = None
-    forwarded_from: str | None = None
-    reply_to_message_id: int | None = None
-    text: str | list[str | Piece] = ""
-    poll: Poll | None = None
-    contact_information: dict[str, Any] | None = None
-    location_information: dict[str, Any] | None = None
-
-
-class RawExport(msgspec.Struct, gc=False):
-    """A single-chat export: the shape Telegram Desktop writes for one channel."""
-
-    type: str
-    id: int
-    messages: list[RawMessage]
-    name: str | None = None
-
 
 _FAST_DECODER = msgspec.json.Decoder(RawExport)
 
@@ -118,12 +71,7 @@ class _Columns:
     def __init__(self, source: str, sha: str, limits: IngestConfig | None = None) -> None:
         self.source, self.sha, self.limits = source, sha, limits or IngestConfig()
         self.cols: dict[str, list[Any]] = {name: [] for name in PARSED_SCHEMA if name != "entities"}
-        # Entities are kept flat (one list per struct field + offsets) and assembled as one Arrow
-        # ListArray: building a list-of-structs column from Python dicts is ~40x slower.
-        self.ent_type: list[str] = []
-        self.ent_text: list[str] = []
-        self.ent_href: list[str | None] = []
-        self.ent_offsets: list[int] = [0]
+        self.entities = EntityBuffer()
         self.quarantine: dict[str, list[Any]] = {name: [] for name in QUARANTINE_SCHEMA}
         self.n_service = 0
         self.n_polls = 0
@@ -146,13 +94,13 @@ class _Columns:
         if msg.type == "service":
             self.n_service += 1
             return
-        reason = _semantic_problem(msg) or _oversized_field(msg, self.limits)
+        reason = semantic_problem(msg) or oversized_field(msg, self.limits)
         if reason is None:
             zone = self.limits.export_zone
             try:
-                date = _timestamp(msg.date_unixtime, msg.date, zone)
+                date = timestamp(msg.date_unixtime, msg.date, zone)
                 edited = (
-                    _timestamp(msg.edited_unixtime, msg.edited, zone, "edited")
+                    timestamp(msg.edited_unixtime, msg.edited, zone, "edited")
                     if (msg.edited_unixtime or msg.edited) else None
                 )
             except ValueError as exc:
@@ -162,7 +110,8 @@ class _Columns:
             return
         if msg.date_unixtime is None or (msg.edited is not None and msg.edited_unixtime is None):
             self.n_local_dates += 1
-        text = _message_text(msg, self)
+        self.n_polls += msg.poll is not None
+        text = message_text(msg, self.entities)
         c = self.cols
         c["uid"].append(f"{channel_id}:{msg.id}")
         c["channel_id"].append(channel_id)
@@ -176,21 +125,10 @@ class _Columns:
         c["author"].append(msg.author)
         c["forwarded_from"].append(msg.forwarded_from)
         c["reply_to"].append(msg.reply_to_message_id)
-        c["media_type"].append(_media_type(msg))
+        c["media_type"].append(media_type_of(msg))
         c["text"].append(text)
         c["source"].append(self.source)
         c["source_sha256"].append(self.sha)
-
-    def entities_array(self) -> pa.ListArray:
-        """The entities of every accepted message as one Arrow list-of-structs array."""
-        return pa.ListArray.from_arrays(
-            pa.array(self.ent_offsets, pa.int32()),
-            pa.StructArray.from_arrays(
-                [pa.array(self.ent_type, pa.string()), pa.array(self.ent_text, pa.string()),
-                 pa.array(self.ent_href, pa.string())],
-                names=["type", "text", "href"],
-            ),
-        )
 
     def frames(self) -> tuple[pl.DataFrame, pl.DataFrame]:
         cols = dict(self.cols)
@@ -202,7 +140,7 @@ class _Columns:
             {k: v for k, v in cols.items() if k not in skip},
             schema={k: v for k, v in PARSED_SCHEMA.items() if k not in skip},
         )
-        entities = self.entities_array()
+        entities = self.entities.array()
         df = df.with_columns(
             pl.Series("entities", entities).cast(PARSED_SCHEMA["entities"]),
             pl.from_epoch(cols["date"], "s").dt.replace_time_zone("UTC").cast(PARSED_SCHEMA["date"]),
@@ -211,144 +149,6 @@ class _Columns:
         ).select(list(PARSED_SCHEMA))
         quarantine = pl.DataFrame(self.quarantine, schema=QUARANTINE_SCHEMA)
         return df, quarantine
-
-
-def _semantic_problem(msg: RawMessage) -> str | None:
-    if not 0 <= msg.id <= _INT64_MAX:
-        return f"message id {msg.id} out of range"
-    if msg.reply_to_message_id is not None and not 0 <= msg.reply_to_message_id <= _INT64_MAX:
-        return f"reply_to_message_id {msg.reply_to_message_id} out of range"
-    if msg.date_unixtime is None and msg.date is None:
-        return "missing date and date_unixtime"
-    return None
-
-
-# The strings a message contributes to the stored columns (message field, column): dates are
-# stored as timestamps and photo/file as a media type, so their strings are never kept.
-_MESSAGE_STRING_FIELDS = (("from_", "sender"), ("from_id", "sender_id"), ("author", "author"),
-                          ("media_type", "media_type"), ("forwarded_from", "forwarded_from"))
-_STORED_STRING_COLUMNS = tuple(column for _, column in _MESSAGE_STRING_FIELDS)
-
-
-def _oversized_field(msg: RawMessage, limits: IngestConfig) -> str | None:
-    """The first string of ``msg`` longer than its limit, as a quarantine reason."""
-    text = msg.text
-    pieces = [] if isinstance(text, str) else text
-    n_text = len(text) if isinstance(text, str) else sum(
-        len(p) if isinstance(p, str) else len(p.text) for p in pieces)
-    if msg.poll is not None:
-        poll_pieces = [msg.poll.question, *(answer.text for answer in msg.poll.answers)]
-        n_text += sum(len(p) if isinstance(p, str) else sum(
-            len(x) if isinstance(x, str) else len(x.text) for x in p) for p in poll_pieces)
-    if n_text > limits.max_text_chars:
-        return f"text is {n_text:,} characters, over ingest.max_text_chars ({limits.max_text_chars:,})"
-    for name, _ in _MESSAGE_STRING_FIELDS:
-        value = getattr(msg, name)
-        if value is not None and len(value) > limits.max_field_chars:
-            return (f"'{name.rstrip('_')}' is {len(value):,} characters, over "
-                    f"ingest.max_field_chars ({limits.max_field_chars:,})")
-    for piece in pieces:
-        if isinstance(piece, Piece):
-            for name, value in (("type", piece.type), ("href", piece.href)):
-                if value is not None and len(value) > limits.max_field_chars:
-                    return (f"text piece '{name}' is {len(value):,} characters, over "
-                            f"ingest.max_field_chars ({limits.max_field_chars:,})")
-    return None
-
-
-def _timestamp(unixtime: str | None, iso: str | None, zone: ZoneInfo, name: str = "date") -> int:
-    """Seconds since the epoch; ``date_unixtime`` is exact, ``date`` (local time) is the fallback.
-
-    Telegram Desktop writes ``date`` in the exporting machine's local time, without an offset:
-    it is read in ``zone`` (``ingest.export_timezone``). A ``date`` that carries an offset is
-    exact and read as written. ``name`` is the field (``date`` or ``edited``) a reason names.
-    """
-    if unixtime is not None:
-        try:
-            value = int(unixtime)
-        except ValueError:
-            msg = f"{name}_unixtime {unixtime[:40]!r} is not an integer"
-            raise ValueError(msg) from None
-        if not -(2**40) < value < 2**40:
-            msg = f"{name}_unixtime {value} out of range"
-            raise ValueError(msg)
-        return value
-    try:
-        parsed = datetime.fromisoformat(iso or "")
-    except ValueError:
-        msg = f"{name} {str(iso)[:40]!r} is not an ISO timestamp"
-        raise ValueError(msg) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zone)
-    return int(parsed.timestamp())
-
-
-def _message_text(msg: RawMessage, acc: _Columns) -> str:
-    """The message's text; a poll's is its question and answers, one per line.
-
-    The poll's pieces are recorded as entities too (``poll_question``, ``poll_answer``), so a
-    later stage can tell a poll's words from a caption's.
-    """
-    if msg.poll is None:
-        return _flatten_text(msg.text, acc)
-    acc.n_polls += 1
-    lines = [_flatten_text(msg.text, acc, close=False)] if msg.text else []
-    for kind, piece in (("poll_question", msg.poll.question),
-                        *(("poll_answer", answer.text) for answer in msg.poll.answers)):
-        line = _plain(piece)
-        if line:
-            lines.append(line)
-            acc.ent_type.append(kind)
-            acc.ent_text.append(line)
-            acc.ent_href.append(None)
-    acc.ent_offsets.append(len(acc.ent_type))
-    return "\n".join(lines)
-
-
-def _plain(text: str | list[str | Piece]) -> str:
-    """The characters of a text field, its pieces joined (no entities recorded)."""
-    if isinstance(text, str):
-        return text
-    return "".join(p if isinstance(p, str) else p.text for p in text)
-
-
-def _flatten_text(text: str | list[str | Piece], acc: _Columns, *, close: bool = True) -> str:
-    """Exact concatenation of the pieces, in order; typed pieces are appended as entities.
-
-    ``close`` ends the message's entity list (off when more entities of it follow).
-    """
-    if text.__class__ is str:
-        if close:
-            acc.ent_offsets.append(len(acc.ent_type))
-        return text  # type: ignore[return-value]
-    parts: list[str] = []
-    for piece in text:
-        if isinstance(piece, str):
-            parts.append(piece)
-        else:
-            parts.append(piece.text)
-            acc.ent_type.append(piece.type)
-            acc.ent_text.append(piece.text)
-            acc.ent_href.append(piece.href)
-    if close:
-        acc.ent_offsets.append(len(acc.ent_type))
-    return "".join(parts)
-
-
-def _media_type(msg: RawMessage) -> str | None:
-    if msg.media_type:
-        return msg.media_type
-    if msg.photo is not None:
-        return "photo"
-    if msg.file is not None:
-        return "document"
-    if msg.poll is not None:
-        return "poll"
-    if msg.contact_information is not None:
-        return "contact"
-    if msg.location_information is not None:
-        return "location"
-    return None
 
 
 def _dump_raw(raw: Any) -> str:
@@ -428,7 +228,7 @@ def _columnar(
     One list comprehension per field is several times faster than appending row by row, and
     the checks run vectorised in Polars.
     """
-    if not 0 <= export.id <= _INT64_MAX:
+    if not 0 <= export.id <= INT64_MAX:
         return None
     msgs = [m for m in export.messages if m.type != "service"]
     ids = [m.id for m in msgs]
@@ -436,8 +236,8 @@ def _columnar(
     unix = [m.date_unixtime for m in msgs]
     edited_unix = [m.edited_unixtime for m in msgs]
     if (
-        (ids and (min(ids) < 0 or max(ids) > _INT64_MAX))
-        or any(r is not None and not 0 <= r <= _INT64_MAX for r in replies)
+        (ids and (min(ids) < 0 or max(ids) > INT64_MAX))
+        or any(r is not None and not 0 <= r <= INT64_MAX for r in replies)
         or any(u is None for u in unix)
         or any(e is None and m.edited is not None for e, m in zip(edited_unix, msgs, strict=True))
     ):
@@ -450,9 +250,9 @@ def _columnar(
     if (bad_date | bad_edit).any():
         return None
 
-    acc = _Columns(source, sha, limits)
-    texts = [_message_text(m, acc) for m in msgs]
-    entities = acc.entities_array()
+    buffer = EntityBuffer()
+    texts = [message_text(m, buffer) for m in msgs]
+    entities = buffer.array()
     n = len(msgs)
     df = pl.DataFrame(
         {
@@ -465,7 +265,7 @@ def _columnar(
             "author": pl.Series([m.author for m in msgs], dtype=pl.Utf8),
             "forwarded_from": pl.Series([m.forwarded_from for m in msgs], dtype=pl.Utf8),
             "reply_to": pl.Series(replies, dtype=pl.Int64),
-            "media_type": pl.Series([_media_type(m) for m in msgs], dtype=pl.Utf8),
+            "media_type": pl.Series([media_type_of(m) for m in msgs], dtype=pl.Utf8),
             "text": pl.Series(texts, dtype=pl.Utf8),
             "entities": pl.Series(entities).cast(PARSED_SCHEMA["entities"]),
         }
@@ -483,7 +283,7 @@ def _columnar(
     ).select(list(PARSED_SCHEMA))
     quarantine = pl.DataFrame(schema=QUARANTINE_SCHEMA)
     return ParsedExport(df, quarantine, len(export.messages) - n, [export.name or str(export.id)],
-                        n_polls=acc.n_polls)
+                        n_polls=sum(m.poll is not None for m in msgs))
 
 
 def _any_oversized(df: pl.DataFrame, limits: IngestConfig) -> bool:
@@ -498,7 +298,7 @@ def _any_oversized(df: pl.DataFrame, limits: IngestConfig) -> bool:
     text, field = df.select(
         longest(pl.col("text")),
         pl.max_horizontal(
-            *(longest(pl.col(name)) for name in _STORED_STRING_COLUMNS),
+            *(longest(pl.col(name)) for name in STORED_STRING_COLUMNS),
             longest(piece.field("type")),
             longest(piece.field("href")),
         ),
@@ -548,7 +348,7 @@ def _chat_header(
     chat: dict[str, Any], source: str, limits: IngestConfig
 ) -> tuple[int, str, str]:
     cid, name, ctype = chat.get("id"), chat.get("name"), chat.get("type")
-    if not isinstance(cid, int) or isinstance(cid, bool) or not 0 <= cid <= _INT64_MAX:
+    if not isinstance(cid, int) or isinstance(cid, bool) or not 0 <= cid <= INT64_MAX:
         msg = f"{source}: export has no valid integer channel 'id' (got {str(cid)[:40]!r})"
         raise InputFileError(msg)
     if name is not None and not isinstance(name, str):
