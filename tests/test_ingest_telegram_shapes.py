@@ -271,3 +271,31 @@ def test_a_rule_signal_is_spelt_as_the_unified_text(tmp_path: Path) -> None:
     pattern = signal_pattern(["ከኋላ"], cfg)
     assert pattern is not None
     assert norm.str.contains(pattern).to_list() == [True]
+
+
+@pytest.mark.parametrize("slow_path", [False, True], ids=["typed-decode", "per-message"])
+def test_a_url_button_under_a_post_is_a_link(tmp_path: Path, slow_path: bool) -> None:
+    """Ads put their shop or contact link in a button; the export's buttons were ignored."""
+    buttons = [[{"type": "url", "text": "📞 ይዘዙ", "data": "https://t.me/sheger_shop"},
+                {"type": "callback", "text": "❤️", "dataBase64": "bGlrZQ==", "data": "like"}]]
+    messages = [message(1, "አዲስ ጫማ 2,300 ብር", inline_bot_buttons=buttons),
+                message(2, "", poll={"question": "የትኛው?", "answers": [{"text": "ቀይ"}]},
+                        inline_bot_buttons=buttons)]
+    if slow_path:
+        messages.append({"id": 3, "type": "message", "text": 5, "date_unixtime": "1"})
+    path = write(tmp_path / "b" / "result.json", export(messages))
+    run_ingest([path], tmp_path / "data", CleaningConfig())
+    cleaned = pl.read_parquet(tmp_path / "data" / "cleaned" / "messages.parquet")
+    assert cleaned["links"].to_list() == [["https://t.me/sheger_shop"]] * 2
+    assert cleaned["text"].to_list() == ["አዲስ ጫማ 2,300 ብር", "የትኛው?\nቀይ"]
+    assert cleaned["entities"].to_list()[1][-1] == {
+        "type": "button_url", "text": "📞 ይዘዙ", "href": "https://t.me/sheger_shop"}
+
+
+def test_an_oversized_button_is_quarantined_on_either_path(tmp_path: Path) -> None:
+    huge = [[{"type": "url", "text": "x" * 9000, "data": "https://t.me/x"}]]
+    path = write(tmp_path / "b" / "result.json",
+                 export([message(1, "ሰላም", inline_bot_buttons=huge), message(2, "ደህና")]))
+    summary = run_ingest([path], tmp_path / "data", CleaningConfig())
+    assert summary.quarantine_reasons == {
+        "button text is 9,000 characters, over ingest.max_field_chars (8,192)": 1}

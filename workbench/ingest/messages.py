@@ -42,6 +42,14 @@ class Poll(msgspec.Struct, gc=False):
     answers: list[PollAnswer] = []
 
 
+class InlineButton(msgspec.Struct, gc=False):
+    """A button under a post; a ``url`` button's ``data`` is its address."""
+
+    type: str = ""
+    text: str = ""
+    data: str | None = None
+
+
 class RawMessage(msgspec.Struct, gc=False):
     """The fields of a Telegram Desktop message the workbench keeps (others are ignored)."""
 
@@ -63,6 +71,7 @@ class RawMessage(msgspec.Struct, gc=False):
     poll: Poll | None = None
     contact_information: dict[str, Any] | None = None
     location_information: dict[str, Any] | None = None
+    inline_bot_buttons: list[list[InlineButton]] | None = None
 
 
 class RawExport(msgspec.Struct, gc=False):
@@ -145,6 +154,12 @@ def oversized_field(msg: RawMessage, limits: IngestConfig) -> str | None:
         if value is not None and len(value) > limits.max_field_chars:
             return (f"'{name.rstrip('_')}' is {len(value):,} characters, over "
                     f"ingest.max_field_chars ({limits.max_field_chars:,})")
+    for row in msg.inline_bot_buttons or ():
+        for button in row:
+            for name, value in (("text", button.text), ("data", button.data)):
+                if value is not None and len(value) > limits.max_field_chars:
+                    return (f"button {name} is {len(value):,} characters, over "
+                            f"ingest.max_field_chars ({limits.max_field_chars:,})")
     for piece in pieces:
         if isinstance(piece, Piece):
             for name, value in (("type", piece.type), ("href", piece.href)):
@@ -185,19 +200,28 @@ def message_text(msg: RawMessage, entities: EntityBuffer) -> str:
     """The message's text; a poll's is its question and answers, one per line.
 
     The poll's pieces are recorded as entities too (``poll_question``, ``poll_answer``), so a
-    later stage can tell a poll's words from a caption's.
+    later stage can tell a poll's words from a caption's. A ``url`` button under the post is an
+    entity ``button_url`` (its label, its address): ads often put their contact or shop link
+    there, not in the text.
     """
-    if msg.poll is None:
+    if msg.poll is None and msg.inline_bot_buttons is None:
         return flatten_text(msg.text, entities)
-    lines = [flatten_text(msg.text, entities, close=False)] if msg.text else []
-    for kind, piece in (("poll_question", msg.poll.question),
-                        *(("poll_answer", answer.text) for answer in msg.poll.answers)):
-        line = plain_text(piece)
-        if line:
-            lines.append(line)
-            entities.add(kind, line)
+    text = flatten_text(msg.text, entities, close=False)
+    if msg.poll is not None:
+        lines = [text] if text else []
+        for kind, piece in (("poll_question", msg.poll.question),
+                            *(("poll_answer", answer.text) for answer in msg.poll.answers)):
+            line = plain_text(piece)
+            if line:
+                lines.append(line)
+                entities.add(kind, line)
+        text = "\n".join(lines)
+    for row in msg.inline_bot_buttons or ():
+        for button in row:
+            if button.type == "url" and button.data:
+                entities.add("button_url", button.text, button.data)
     entities.close()
-    return "\n".join(lines)
+    return text
 
 
 def plain_text(text: str | list[str | Piece]) -> str:

@@ -270,7 +270,8 @@ def _columnar(
             "entities": pl.Series(entities).cast(PARSED_SCHEMA["entities"]),
         }
     )
-    if _any_oversized(df, limits):
+    if _any_oversized(df, limits) or any(
+            oversized_field(m, limits) for m in msgs if m.inline_bot_buttons):
         return None
     df = df.with_columns(
         pl.concat_str(pl.col("channel_id"), pl.lit(":"), pl.col("message_id")).alias("uid"),
