@@ -22,6 +22,16 @@ HTML_EXPORT_HINT = (
 )
 
 
+def json_kind(value: Any) -> str:
+    """What a decoded JSON value is, in words ("a list", "null"), not Python's type name."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    kinds = ((str, "a string"), ((int, float), "a number"), (list, "a list"), (dict, "an object"))
+    return next((word for kind, word in kinds if isinstance(value, kind)), type(value).__name__)
+
+
 def check_json_text(data: bytes, source: str) -> None:
     """Refuse an empty file, an HTML export, or bytes that are not UTF-8 (BOM already removed).
 
@@ -97,7 +107,7 @@ def chats_of(obj: Any, source: str) -> tuple[list[dict[str, Any]], dict[str, int
     was chosen: kept whatever its type.
     """
     if not isinstance(obj, dict):
-        msg = f"{source}: not a Telegram export (top level is a JSON {type(obj).__name__}, expected an object)"
+        msg = f"{source}: not a Telegram export (top level is {json_kind(obj)}, expected an object)"
         raise InputFileError(msg)
     skipped: Counter[str] = Counter()
     if "messages" in obj:
@@ -118,6 +128,6 @@ def chats_of(obj: Any, source: str) -> tuple[list[dict[str, Any]], dict[str, int
         raise InputFileError(msg)
     for chat in chats:
         if not isinstance(chat["messages"], list):
-            msg = f"{source}: not a Telegram export ('messages' is a {type(chat['messages']).__name__}, expected a list)"
+            msg = f"{source}: not a Telegram export ('messages' is {json_kind(chat['messages'])}, expected a list)"
             raise InputFileError(msg)
     return chats, dict(sorted(skipped.items()))

@@ -31,7 +31,7 @@ import polars as pl
 from workbench.core.errors import InputFileError
 from workbench.core.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA
 from workbench.core.settings.ingest import IngestConfig
-from workbench.ingest.input_checks import chats_of, check_json_text, check_names
+from workbench.ingest.input_checks import chats_of, check_json_text, check_names, json_kind
 from workbench.ingest.messages import (
     INT64_MAX,
     STORED_STRING_COLUMNS,
@@ -353,7 +353,7 @@ def _chat_header(
         msg = f"{source}: export has no valid integer channel 'id' (got {str(cid)[:40]!r})"
         raise InputFileError(msg)
     if name is not None and not isinstance(name, str):
-        msg = f"{source}: export 'name' must be a string, got {type(name).__name__}"
+        msg = f"{source}: export 'name' must be a string, got {json_kind(name)}"
         raise InputFileError(msg)
     ctype = ctype if isinstance(ctype, str) else "unknown"
     check_names(name, ctype, source, limits)
