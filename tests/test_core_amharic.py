@@ -219,6 +219,8 @@ def test_prices_as_amharic_posts_write_them() -> None:
         "ስልክ 0911 223 344 500 ብር": [500.0],
         "+251 911 223 344 500 ብር፤ 100 ብር 1 500 000 000 ብር": [500.0, 100.0, 1_500_000_000.0],
         "ETB 300 2 pcs": [300.0],
+        # A phone number after a payment service's name is how to pay, not a price.
+        "በCBE Birr 0911223344 ይክፈሉ፤ ዋጋ 0.5 ሚሊዮን ብር": [500_000.0],
         "ከ100ሺ እስከ 400 ሺ ብር": [400_000.0],  # "until" ends a sum: the range's last price
     }
     frame = pl.DataFrame({"t": list(cases)}).select(p=extract_prices(pl.col("t")))

@@ -28,6 +28,7 @@ from workbench.core.amharic.patterns import (
     EMOJI_RESIDUE_PATTERN,
     HASHTAG_PATTERN,
     INVISIBLE_FORMAT_PATTERN,
+    LEADING_ZERO_NUMBER_PATTERN,
     LINK_PATTERN,
     MAX_HANDLE_LEN,
     MENTION_HANDLE_PATTERN,
@@ -127,13 +128,16 @@ def _price_matches(text: pl.Expr) -> pl.Expr:
     """Price matches, amount-first ones in order, then currency-first ones (two passes).
 
     See :data:`~workbench.core.amharic.patterns.PRICE_PATTERN` for why: a currency word already
-    used by an amount-first price is not read again as currency-first.
+    used by an amount-first price is not read again as currency-first. A match whose number
+    has a leading zero (a phone number after "CBE Birr") is dropped.
     """
     rest = text.str.replace_all(PRICE_AMOUNT_FIRST_PATTERN, " ")
-    return pl.concat_list(
+    matches = pl.concat_list(
         text.str.extract_all(PRICE_AMOUNT_FIRST_PATTERN),
         rest.str.extract_all(PRICE_CURRENCY_FIRST_PATTERN),
     )
+    return matches.list.eval(
+        _EL.filter(~_price_phrase(_EL).str.contains(LEADING_ZERO_NUMBER_PATTERN)))
 
 
 def _price_phrase(match: pl.Expr) -> pl.Expr:

@@ -281,6 +281,11 @@ NOT_SPACED_AMOUNT_PATTERN = r"^(?:[0-9]+ )+([0-9])"
 #: A price phrase that starts with a spaced amount (the digits joined before its value is read).
 SPACED_AMOUNT_START_PATTERN = r"^" + _SPACED_AMOUNT + r"(?:[^0-9 ]|$| [^0-9])"
 
+#: A number written with a leading zero ("0911223344"): a phone number or an id, never an amount
+#: ("CBE Birr 0911223344" is how to pay, not a price of 911 million). A price phrase holding one
+#: is no price.
+LEADING_ZERO_NUMBER_PATTERN = r"(?:^|[^0-9.,\s])\s*0[0-9]"
+
 #: A space between two digits of a price phrase: removed before its value is read.
 DIGIT_SPACE_PATTERN = r"([0-9]) ([0-9])"
 
@@ -392,9 +397,12 @@ def parse_price_amount(raw: str) -> float | None:
 
     A multiplier word after an amount scales it ("12 ሚሊዮን ብር" -> 12000000.0), decimals said
     as ነጥብ count ("5 ነጥብ 5 ቢሊየን ብር" -> 5500000000.0), terms add up ("1ሺ 258 ብር" ->
-    1258.0) and thousands may be spaced ("12 000 ብር" -> 12000.0), rounded to cents as :func:`~workbench.core.amharic.exprs.extract_prices` rounds
+    1258.0) and thousands may be spaced ("12 000 ብር" -> 12000.0); None for a number with a
+    leading zero ("Birr 0911223344", a phone number), rounded to cents as :func:`~workbench.core.amharic.exprs.extract_prices` rounds
     (4.1 x 1e6 is not exactly 4100000 in binary floating point).
     """
+    if re.search(LEADING_ZERO_NUMBER_PATTERN, raw):
+        return None
     if re.match(r"[0-9]+ [0-9]", raw) and not re.match(SPACED_AMOUNT_START_PATTERN, raw):
         raw = re.sub(NOT_SPACED_AMOUNT_PATTERN, r"\1", raw)
     written = re.sub(SPOKEN_DECIMAL_PATTERN, r"\1.\2", re.sub(DIGIT_SPACE_PATTERN, r"\1\2", raw))
