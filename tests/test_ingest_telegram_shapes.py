@@ -1,7 +1,10 @@
-"""What Telegram Desktop writes that the samples do not: polls, contacts, older exports' dates.
+"""What real Telegram Desktop exports hold that the samples do not, and how it is ingested.
 
-Every export here is written as Telegram Desktop writes it (field names and shapes of its JSON
-export) and goes through :func:`run_ingest`, the path ``workbench ingest`` takes.
+Polls, contact cards, locations, url buttons, link entities, older exports' local dates, left
+channels of a full-account export, cut and malformed files, and the Amharic text of real posts
+(quotation marks, invisible characters, labialised spellings). Every export here is written as
+Telegram Desktop writes it (field names and shapes of its JSON export) and goes through
+:func:`run_ingest`, the path ``workbench ingest`` takes.
 """
 
 from __future__ import annotations
