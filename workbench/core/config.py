@@ -121,7 +121,8 @@ class ProjectConfig(StrictModel):
         default_factory=_default_groups, description="Annotator groups: message-id slices and whole channels each group labels."
     )
     ingest: IngestConfig = Field(
-        default_factory=IngestConfig, description="`workbench ingest`: input size limits."
+        default_factory=IngestConfig,
+        description="`workbench ingest`: input size limits and the exports' time zone."
     )
     cleaning: CleaningConfig = Field(default_factory=CleaningConfig)
     labeling: LabelingConfig = Field(

@@ -5,6 +5,9 @@ export file at a time (parsing takes about 4x the file's size in memory), zip me
 while they are decompressed, and every stored string is bounded before it is copied into a column.
 Each limit names itself in the error, so a user with a genuinely larger export knows which key to
 raise.
+
+``export_timezone`` is not a limit: it says where the exports were made, since Telegram Desktop
+versions that write no ``date_unixtime`` write ``date`` in the exporting machine's local time.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ DEFAULT_EXPORT_TIMEZONE = "Africa/Addis_Ababa"
 
 
 class IngestConfig(StrictModel):
-    """``workbench ingest`` input limits."""
+    """``workbench ingest`` input limits, and the time zone the exports were made in."""
 
     max_file_mib: int = Field(
         default=2048, ge=1,
