@@ -15,7 +15,8 @@ import pytest
 
 from tests.exports import export, message
 from workbench.core.amharic import strings
-from workbench.core.amharic.patterns import WHITESPACE, parse_price_amount
+from workbench.core.amharic.patterns import WHITESPACE
+from workbench.core.amharic.prices import parse_price_amount
 from workbench.core.config import CleaningConfig, ProjectConfig
 from workbench.ingest.clean import clean_messages
 from workbench.ingest.parse import parse_export
@@ -139,7 +140,7 @@ def test_scaled_amounts_polars_and_string_forms_agree() -> None:
     import polars as pl
 
     from workbench.core.amharic.exprs import extract_scaled_amounts
-    from workbench.core.amharic.patterns import parse_scaled_amount
+    from workbench.core.amharic.prices import parse_scaled_amount
     from workbench.core.amharic.strings import find_scaled_amounts
 
     cases = {
@@ -187,7 +188,7 @@ def test_prices_with_a_multiplier_word_are_priced_in_full() -> None:
 def test_per_area_and_negotiable_patterns() -> None:
     import polars as pl
 
-    from workbench.core.amharic.patterns import NEGOTIABLE_PATTERN, PER_AREA_PATTERN
+    from workbench.core.amharic.prices import NEGOTIABLE_PATTERN, PER_AREA_PATTERN
 
     def hits(pattern: str, texts: list[str]) -> list[bool]:
         return pl.DataFrame({"t": texts}).select(pl.col("t").str.contains(pattern))["t"].to_list()

@@ -48,13 +48,12 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from workbench.core.amharic import exprs as ax
-from workbench.core.amharic.patterns import (
+from workbench.core.amharic.patterns import homophone_table, normalization_table
+from workbench.core.amharic.prices import (
     NEGOTIABLE_PATTERN,
     PER_AREA_PATTERN,
     PLAIN_PRICE_PATTERN,
     SCALED_AMOUNT_PATTERN,
-    homophone_table,
-    normalization_table,
 )
 from workbench.core.amharic.strings import normalize
 from workbench.core.config import CleaningConfig, load_yaml_model

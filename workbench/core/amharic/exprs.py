@@ -22,23 +22,30 @@ from __future__ import annotations
 import polars as pl
 
 from workbench.core.amharic.patterns import (
-    AMOUNT_PATTERN,
-    DIGIT_SPACE_PATTERN,
     EMOJI_PATTERN,
     EMOJI_RESIDUE_PATTERN,
     HASHTAG_PATTERN,
     INVISIBLE_FORMAT_PATTERN,
-    LEADING_ZERO_NUMBER_PATTERN,
     LINK_PATTERN,
     MAX_HANDLE_LEN,
     MENTION_HANDLE_PATTERN,
     MENTION_PATTERN,
     MENTION_PREFIX_PATTERN,
-    MULTIPLIERS,
     NATIONAL_NUMBER_PATTERN,
-    NOT_SPACED_AMOUNT_PATTERN,
     PHONE_PATTERN,
     PHONE_PREFIX_PATTERN,
+    SYMBOL_KEEPING_EMOJI_PATTERN,
+    SYMBOL_PATTERN,
+    WHITESPACE,
+    WHITESPACE_RUN_PATTERN,
+    normalization_table,
+)
+from workbench.core.amharic.prices import (
+    AMOUNT_PATTERN,
+    DIGIT_SPACE_PATTERN,
+    LEADING_ZERO_NUMBER_PATTERN,
+    MULTIPLIERS,
+    NOT_SPACED_AMOUNT_PATTERN,
     PRICE_AMOUNT_FIRST_PATTERN,
     PRICE_CURRENCY_FIRST_PATTERN,
     PRICE_MULTIPLIERS,
@@ -48,11 +55,6 @@ from workbench.core.amharic.patterns import (
     SCALED_AMOUNT_WORD_PATTERN,
     SPACED_AMOUNT_START_PATTERN,
     SPOKEN_DECIMAL_PATTERN,
-    SYMBOL_KEEPING_EMOJI_PATTERN,
-    SYMBOL_PATTERN,
-    WHITESPACE,
-    WHITESPACE_RUN_PATTERN,
-    normalization_table,
 )
 from workbench.core.config import CleaningConfig
 
@@ -127,7 +129,7 @@ def extract_phones(text: pl.Expr) -> pl.Expr:
 def _price_matches(text: pl.Expr) -> pl.Expr:
     """Price matches, amount-first ones in order, then currency-first ones (two passes).
 
-    See :data:`~workbench.core.amharic.patterns.PRICE_PATTERN` for why: a currency word already
+    See :data:`~workbench.core.amharic.prices.PRICE_PATTERN` for why: a currency word already
     used by an amount-first price is not read again as currency-first. A match whose number
     has a leading zero (a phone number after "CBE Birr") is dropped.
     """
@@ -159,7 +161,7 @@ def extract_prices(text: pl.Expr) -> pl.Expr:
     terms add up ("1ሺ 258 ብር" -> 1258.0, "2 ሚሊዮን 500 ሺ ብር" -> 2500000.0) and thousands
     may be spaced ("12 000 ብር" -> 12000.0), rounded to
     cents. The value is read from the price phrase (the match without its neighbours), as
-    :func:`~workbench.core.amharic.patterns.parse_price_amount` reads it.
+    :func:`~workbench.core.amharic.prices.parse_price_amount` reads it.
     """
     term = pl.element()
     amount = term.str.extract(PRICE_TERM_VALUE_PATTERN, 1).str.replace_all(",", "").cast(pl.Float64)
