@@ -16,8 +16,8 @@ from workbench.core.amharic.patterns import (
     is_ethiopic,
     latin_lowercase_table,
     normalize_phone,
-    parse_price_amount,
 )
+from workbench.core.amharic.prices import parse_price_amount
 from workbench.core.amharic.strings import normalize
 from workbench.core.config import CleaningConfig
 from workbench.core.errors import DataContractError

@@ -15,7 +15,8 @@ import pytest
 
 from tests.exports import export, message
 from workbench.core.amharic import strings
-from workbench.core.amharic.patterns import WHITESPACE, parse_price_amount
+from workbench.core.amharic.patterns import WHITESPACE
+from workbench.core.amharic.prices import parse_price_amount
 from workbench.core.config import CleaningConfig, ProjectConfig
 from workbench.ingest.clean import clean_messages
 from workbench.ingest.parse import parse_export
@@ -34,6 +35,7 @@ TRICKY = [
     "#ቅናሽ #️⃣ #sale_2024 ##double #ሽያጭ።",
     "👨\u200d👩\u200d👧 👍🏽 ❤️ 🇪🇹 1️⃣ ★ ► • \u200d ሰላም",
     "\x1c ጽሑፍ \u00a0\u2003 Text\u3000 \t\n\n መጨረሻ \u2028",
+    "ከኋላ ከሗላ ልብሷ ልብሧ ጿ ፇ ሰ\u200bላ\u00adም «ጥቅስ» …",
     "",
     "    ",
 ]
@@ -45,6 +47,7 @@ CONFIGS = [
     CleaningConfig(unify_homophones=False, tsa_series_target="ጸ"),
     CleaningConfig(remove_links=False, remove_mentions=False, remove_emojis=False),
     CleaningConfig(remove_symbols=False, remove_hashtags=False),
+    CleaningConfig(unify_labialised=True, tsa_series_target="ጸ"),
 ]
 
 
@@ -137,7 +140,7 @@ def test_scaled_amounts_polars_and_string_forms_agree() -> None:
     import polars as pl
 
     from workbench.core.amharic.exprs import extract_scaled_amounts
-    from workbench.core.amharic.patterns import parse_scaled_amount
+    from workbench.core.amharic.prices import parse_scaled_amount
     from workbench.core.amharic.strings import find_scaled_amounts
 
     cases = {
@@ -185,7 +188,7 @@ def test_prices_with_a_multiplier_word_are_priced_in_full() -> None:
 def test_per_area_and_negotiable_patterns() -> None:
     import polars as pl
 
-    from workbench.core.amharic.patterns import NEGOTIABLE_PATTERN, PER_AREA_PATTERN
+    from workbench.core.amharic.prices import NEGOTIABLE_PATTERN, PER_AREA_PATTERN
 
     def hits(pattern: str, texts: list[str]) -> list[bool]:
         return pl.DataFrame({"t": texts}).select(pl.col("t").str.contains(pattern))["t"].to_list()
@@ -194,3 +197,61 @@ def test_per_area_and_negotiable_patterns() -> None:
                                    "300 ካሬ ኪ.ሜ ስፋት", "ካሬ ብቻ"]) == [True, True, True, True, False, False]
     assert hits(NEGOTIABLE_PATTERN, ["ዋጋ ድርድር አለው", "ዋጋው በድርድር", "price negotiable",
                                      "የግድቡ ድርድር ተጀመረ"]) == [True, True, True, False]
+
+
+def test_prices_as_amharic_posts_write_them() -> None:
+    """Measured on real Amharic posts: spoken decimals and added terms were misread.
+
+    "5 ነጥብ 5 ቢሊየን ብር" (5.5 billion) read 5 billion, "1 ነጥብ 2 ቢሊየን ብር" read 2 billion, and
+    "1ሺ 258 ብር" (1,258) read 258; "12 000 ብር" read 0 and "2.5M ብር" was no price.
+    """
+    import polars as pl
+
+    from workbench.core.amharic.exprs import extract_prices
+
+    cases = {
+        "ገቢ 5 ነጥብ 5 ቢሊየን ብር ሰበሰበ": [5_500_000_000.0],
+        "በ1 ነጥብ 2 ቢሊየን ብር የሚካሄዱ": [1_200_000_000.0],
+        "ዝቅተኛ ክፍያ 1ሺ 258 ብር ሲሆን": [1_258.0],
+        "ዋጋ 2 ሚሊዮን 500 ሺ ብር፤ ብር 3 ሚሊዮን እና 200 ሺ": [2_500_000.0, 3_200_000.0],
+        "ዋጋ 12 000 ብር፣ ETB 1 500 000።": [12_000.0, 1_500_000.0],
+        "ዋጋ 2.5M ብር 5m ገመድ": [2_500_000.0],  # a capital M is million, a small m metres
+        # The spaced groups of a phone number before a price are not part of its amount.
+        "ስልክ 0911 223 344 500 ብር": [500.0],
+        "+251 911 223 344 500 ብር፤ 100 ብር 1 500 000 000 ብር": [500.0, 100.0, 1_500_000_000.0],
+        "ETB 300 2 pcs": [300.0],
+        # A phone number after a payment service's name is how to pay, not a price.
+        "በCBE Birr 0911223344 ይክፈሉ፤ ዋጋ 0.5 ሚሊዮን ብር": [500_000.0],
+        "ከ100ሺ እስከ 400 ሺ ብር": [400_000.0],  # "until" ends a sum: the range's last price
+    }
+    frame = pl.DataFrame({"t": list(cases)}).select(p=extract_prices(pl.col("t")))
+    assert frame["p"].to_list() == list(cases.values())
+    for text, want in cases.items():
+        assert strings.find_prices(text) == want, text
+        phrases = strings.find_price_phrases(text)
+        assert [parse_price_amount(p) for p in phrases] == want, text
+    assert strings.find_price_phrases("ገቢ 5 ነጥብ 5 ቢሊየን ብር ሰበሰበ") == ["5 ነጥብ 5 ቢሊየን ብር"]
+    assert strings.find_price_phrases("ክፍያ 1ሺ 258 ብር።") == ["1ሺ 258 ብር"]
+    assert strings.find_price_phrases("ስልክ 0911 223 344 500 ብር") == ["500 ብር"]
+
+
+def test_phone_numbers_as_ads_write_them() -> None:
+    """A parenthesised prefix, an en dash, a dash between spaces or two spaces hid a number."""
+    import polars as pl
+
+    from workbench.core.amharic.exprs import extract_phones
+
+    cases = {
+        "ይደውሉ (0911) 22 33 44": ["+251911223344"],
+        "ቢሮ (011) 551 2345፣ +251 (911) 22 33 44": ["+251115512345", "+251911223344"],
+        "0911–223344 ወይም 0711 - 22 33 44": ["+251911223344", "+251711223344"],
+        "ስልክ፦ 0911  22 33 44": ["+251911223344"],
+        # Still not phones: two numbers side by side, a number too long, scores and years.
+        "0911223344/0922334455": ["+251911223344", "+251922334455"],
+        "0911 223 3445 ውጤት 0 - 1 (2 - 3) 2015 - 2016": [],
+    }
+    frame = pl.DataFrame({"t": list(cases)}).select(p=extract_phones(pl.col("t")))
+    assert frame["p"].to_list() == list(cases.values())
+    for text, want in cases.items():
+        assert strings.find_phones(text) == want, text
+    assert strings.replace_phones("ስልክ፦0911 - 22 33 44።", "0922000000") == "ስልክ፦0922000000።"

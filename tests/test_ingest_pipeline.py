@@ -113,7 +113,7 @@ def test_zip_and_file_inputs(exports: Path, tmp_path: Path) -> None:
         (b'{"name": "x", "messages": [', "truncated JSON"),
         (b"\xff\xfe\x00", "not UTF-8"),
         (b'{"hello": 1}', "not a Telegram export"),
-        (b"[]", "top level is a JSON list"),
+        (b"[]", "top level is a list"),
     ],
 )
 def test_broken_file_among_several_writes_nothing(

@@ -84,12 +84,13 @@ def test_photo_only_edited_forwarded_reply_and_media() -> None:
 
 
 def test_date_without_unixtime_falls_back_to_iso() -> None:
+    """The local ``date`` is read in ``ingest.export_timezone`` (default UTC+3, Addis Ababa)."""
     msg = message(1, "x")
     del msg["date_unixtime"]
     msg["date"] = "2024-03-01T10:00:00"
     df, q, _ = _parse(export([msg]))
     assert q.height == 0
-    assert df.row(0, named=True)["date"] == datetime(2024, 3, 1, 10, tzinfo=UTC)
+    assert df.row(0, named=True)["date"] == datetime(2024, 3, 1, 7, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -147,9 +148,12 @@ def test_bom_is_accepted() -> None:
         (b'{"name": "c", "id": 1, "messages": [', "truncated JSON"),
         (b'{"name": "c", "id": 1, messages: []}', "invalid JSON"),
         (b"\xff\xfe{}", "not UTF-8"),
-        (b"[1, 2, 3]", "top level is a JSON list"),
+        (b"[1, 2, 3]", "top level is a list, expected an object"),
+        (b'"x"', "top level is a string, expected an object"),
         (b'{"name": "c"}', "not a Telegram export"),
-        (b'{"name": "c", "id": 1, "type": "x", "messages": {"a": 1}}', "'messages' is a dict"),
+        (b'{"name": "c", "id": 1, "type": "x", "messages": {"a": 1}}', "'messages' is an object"),
+        (b'{"name": "c", "id": 1, "type": "x", "messages": null}', "'messages' is null, expected"),
+        (b'{"name": 5, "id": 1, "type": "x", "messages": []}', "'name' must be a string, got a number"),
         (b'{"name": "c", "id": "x", "type": "x", "messages": []}', "channel 'id'"),
     ],
 )

@@ -38,10 +38,13 @@ BAD_MUTATIONS = {
     "bad_unixtime": lambda m: {**m, "date_unixtime": "tomorrow"},
     "not_an_object": lambda m: [m["id"]],
     "type_int": lambda m: {**m, "type": 7},
+    # A poll's words are kept as its text, so a poll of the wrong shape is a malformed message.
+    "poll_answers_int": lambda m: {**m, "poll": {"question": "x", "answers": list(range(1000))}},
 }
 GOOD_MUTATIONS = {
     "none": lambda m: m,
-    "extra_huge_key": lambda m: {**m, "poll": {"q": "x" * 50_000, "answers": list(range(1000))}},
+    # A field the parser does not read (reactions of newer exports), huge and odd: ignored.
+    "extra_huge_key": lambda m: {**m, "reactions": {"q": "x" * 50_000, "n": list(range(1000))}},
     "list_text": lambda m: {**m, "text": ["a ", {"type": "link", "text": "t.me/x"}, " b"]},
     "no_from": lambda m: {**m, "from": None},
 }

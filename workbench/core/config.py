@@ -89,6 +89,11 @@ class CleaningConfig(StrictModel):
         default="ፀ",
         description="Direction for the ጸ/ፀ series: the brief maps ጸ->ፀ; some tools map ፀ->ጸ.",
     )
+    unify_labialised: bool = Field(
+        default=False,
+        description="Also unify the 8th (labialised) forms of those series in text_norm: ሗ, ኇ and "
+        "ኋ as ሇ, ሧ as ሷ, and ጿ/ፇ in the ጸ/ፀ direction (real text spells 'hwa' both ከኋላ and "
+        "ከሗላ). Off by default: the brief unifies the 7 orders.")
     casefold_latin: bool = Field(default=True, description="Lower-case Latin letters in text_norm.")
 
 
@@ -116,7 +121,8 @@ class ProjectConfig(StrictModel):
         default_factory=_default_groups, description="Annotator groups: message-id slices and whole channels each group labels."
     )
     ingest: IngestConfig = Field(
-        default_factory=IngestConfig, description="`workbench ingest`: input size limits."
+        default_factory=IngestConfig,
+        description="`workbench ingest`: input size limits and the exports' time zone."
     )
     cleaning: CleaningConfig = Field(default_factory=CleaningConfig)
     labeling: LabelingConfig = Field(

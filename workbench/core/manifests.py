@@ -120,6 +120,10 @@ class ParsedManifest(Manifest):
 
     stage: Literal["parsed"] = "parsed"
     channels: list[dict[str, Any]]
+    local_time_zones: dict[str, str] = Field(
+        default_factory=dict,
+        description="Inputs (by SHA-256) holding messages without date_unixtime, and the time "
+        "zone (ingest.export_timezone) their local dates were read in.")
 
 
 class CleanedManifest(Manifest):

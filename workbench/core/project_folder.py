@@ -30,6 +30,7 @@ data_dir: {data_dir}
 # ingest:
 #   max_file_mib: 2048          # largest export file; parsing takes about 4x its size in memory
 #   max_zip_ratio: 100          # uncompressed/compressed size beyond which a zip is refused
+#   export_timezone: Africa/Addis_Ababa  # where exports were made (older ones: local dates only)
 
 # cleaning:
 #   tsa_series_target: ፀ        # direction of the ጸ/ፀ homophone series in text_norm

@@ -45,7 +45,7 @@ class MergeResult:
     new: int = 0
     """Distinct incoming uids not in ``parsed/`` before."""
     updated: int = 0
-    """Known messages whose text or edit time changed."""
+    """Known messages whose text, date or edit time changed."""
     duplicates: int = 0
     """Rows merged away (existing + incoming - merged)."""
     total: int = 0
@@ -61,6 +61,11 @@ class MergeResult:
 def merge_messages(existing: pl.DataFrame, incoming: pl.DataFrame) -> pl.DataFrame:
     """Union on ``uid``; per uid the newest edit wins, and on a tie the incoming row.
 
+    A message never edited counts as older than any edit of it, so an export taken before an
+    edit never undoes it. Its ``date`` does not decide: Telegram never changes a message's date,
+    and an export re-read with a corrected ``ingest.export_timezone`` must replace the dates
+    read before.
+
     Returns the merged frame sorted by channel and message id (a stable, diffable order).
     """
     if existing.is_empty() and incoming.get_column("uid").is_unique().all():
@@ -73,9 +78,8 @@ def merge_messages(existing: pl.DataFrame, incoming: pl.DataFrame) -> pl.DataFra
         ],
         how="vertical",
     )
-    version = pl.coalesce("edited", "date")
     return (
-        both.sort([version, "_order"], nulls_last=False)
+        both.sort(["edited", "_order"], nulls_last=False)
         .unique(subset="uid", keep="last", maintain_order=False)
         .drop("_order")
         .sort(["channel_id", "message_id"])
@@ -205,14 +209,15 @@ def _count_merge(result: MergeResult, existing: pl.DataFrame, incoming: pl.DataF
 
 
 def _count_updated(existing: pl.DataFrame, merged: pl.DataFrame, overlap: pl.Series) -> int:
-    """How many already-known messages changed text or edit time in this ingest."""
+    """How many already-known messages changed text, date or edit time in this ingest."""
     if overlap.is_empty():
         return 0
-    cols = ["uid", "text", "edited"]
+    cols = ["uid", "text", "date", "edited"]
     before = existing.filter(pl.col("uid").is_in(overlap.implode())).select(cols)
     after = merged.filter(pl.col("uid").is_in(overlap.implode())).select(cols)
     joined = before.join(after, on="uid", suffix="_new")
     changed = joined.filter(
-        (pl.col("text") != pl.col("text_new")) | pl.col("edited").ne_missing(pl.col("edited_new"))
+        (pl.col("text") != pl.col("text_new")) | (pl.col("date") != pl.col("date_new"))
+        | pl.col("edited").ne_missing(pl.col("edited_new"))
     )
     return changed.height

@@ -7,7 +7,9 @@ homophone-unified, case-folded form for search, dedup and scoring only.
 
 The rules themselves (patterns, tables, their Polars expressions and the storage forms of each
 item) are :mod:`workbench.core.amharic`'s; this module applies them to a frame and adds what
-Telegram's entities say: ``mention`` entities join the mentions, ``text_link`` hrefs the links.
+Telegram's entities say: ``mention`` entities join the mentions; ``text_link`` hrefs, ``link``
+texts (Telegram marks a bare domain such as "ethiotelecom.et" as a ``link``; no pattern can tell
+it from a sentence end) and the addresses of ``url`` buttons under the post the links.
 
 Rows are never dropped here: empty texts (photo-only posts) get ``is_empty`` = True so the caller
 decides (the labeling queue skips them; lineage keeps them).
@@ -63,7 +65,8 @@ def clean_messages(df: pl.DataFrame, cfg: CleaningConfig | None = None) -> pl.Da
         ``text`` (and ``entities``), whatever the removal switches say:
 
         * ``hashtags``: tag text without '#'; ``mentions``: handle without '@' (text plus
-          mention entities); ``links``: URLs in text plus ``text_link`` hrefs; these three and
+          mention entities); ``links``: URLs in text plus ``text_link`` hrefs, ``link``
+          entities' text and ``button_url`` addresses; these three and
           ``phones`` (E.164) are de-duplicated keeping first-seen order;
         * ``emojis`` (whole sequences) and ``prices`` (floats) keep every occurrence in order;
         * ``text_clean``: see :func:`~workbench.core.amharic.exprs.clean_text`; ``text_norm``:
@@ -93,7 +96,10 @@ def clean_lazy(frame: pl.LazyFrame, cfg: CleaningConfig | None = None) -> pl.Laz
     letters, other_letters = letter_counts(pl.col("text_clean"))
     entity_handles = _entity_field("mention", "text").list.eval(
         _EL.str.strip_chars().str.strip_prefix("@"))
-    entity_links = _entity_field("text_link", "href").list.eval(_EL.drop_nulls())
+    entity_links = pl.concat_list(
+        _entity_field("text_link", "href"), _entity_field("link", "text"),
+        _entity_field("button_url", "href"),
+    ).list.eval(_EL.drop_nulls().str.strip_chars())
     return (
         frame
         .with_columns(

@@ -22,6 +22,16 @@ HTML_EXPORT_HINT = (
 )
 
 
+def json_kind(value: Any) -> str:
+    """What a decoded JSON value is, in words ("a list", "null"), not Python's type name."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    kinds = ((str, "a string"), ((int, float), "a number"), (list, "a list"), (dict, "an object"))
+    return next((word for kind, word in kinds if isinstance(value, kind)), type(value).__name__)
+
+
 def check_json_text(data: bytes, source: str) -> None:
     """Refuse an empty file, an HTML export, or bytes that are not UTF-8 (BOM already removed).
 
@@ -60,7 +70,9 @@ def check_utf8(data: bytes, source: str) -> None:
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        msg = f"{source}: not UTF-8 (the file ends inside a multi-byte character)"
+        # Amharic text is all multi-byte: a copy or download cut short ends inside one.
+        msg = (f"{source}: truncated (the file ends inside a multi-byte character, as a copy or "
+               f"download cut short does); export the chat again")
         raise InputFileError(msg) from None
 
 
@@ -90,17 +102,21 @@ def chats_of(obj: Any, source: str) -> tuple[list[dict[str, Any]], dict[str, int
 
     A full-account export holds every chat of the account: its personal chats, bots and Saved
     Messages are left out (returned counted per type), so private conversations never reach
-    the corpus or the annotators. A chat exported on its own was chosen: kept whatever its type.
+    the corpus or the annotators. Channels and groups the account has left (``left_chats``,
+    written when the user ticks them) are ingested like the others. A chat exported on its own
+    was chosen: kept whatever its type.
     """
     if not isinstance(obj, dict):
-        msg = f"{source}: not a Telegram export (top level is a JSON {type(obj).__name__}, expected an object)"
+        msg = f"{source}: not a Telegram export (top level is {json_kind(obj)}, expected an object)"
         raise InputFileError(msg)
     skipped: Counter[str] = Counter()
     if "messages" in obj:
         chats = [obj]
     elif isinstance(obj.get("chats"), dict) and isinstance(obj["chats"].get("list"), list):
         chats = []
-        for chat in obj["chats"]["list"]:
+        left = obj.get("left_chats")
+        left_list = left.get("list") if isinstance(left, dict) else None
+        for chat in [*obj["chats"]["list"], *(left_list if isinstance(left_list, list) else [])]:
             if not isinstance(chat, dict) or "messages" not in chat:
                 continue
             if chat.get("type") in PRIVATE_CHAT_TYPES:
@@ -112,6 +128,6 @@ def chats_of(obj: Any, source: str) -> tuple[list[dict[str, Any]], dict[str, int
         raise InputFileError(msg)
     for chat in chats:
         if not isinstance(chat["messages"], list):
-            msg = f"{source}: not a Telegram export ('messages' is a {type(chat['messages']).__name__}, expected a list)"
+            msg = f"{source}: not a Telegram export ('messages' is {json_kind(chat['messages'])}, expected a list)"
             raise InputFileError(msg)
     return chats, dict(sorted(skipped.items()))

@@ -12,64 +12,39 @@ A file that is empty, HTML, not UTF-8 (anywhere, skipped fields included), not J
 beyond the decoder's depth, not an export at all, or with a channel name or type over its limit
 is an :class:`InputFileError` naming the file. A message with a string over its limit (see
 :class:`~workbench.core.settings.ingest.IngestConfig`) is quarantined.
+
+A poll's text is empty in the export: its question and answers are the message's text, one per
+line (counted as ``n_polls``). A ``date`` without ``date_unixtime`` (older Telegram Desktop
+versions) is the exporting machine's local time, read in ``ingest.export_timezone`` (counted as
+``n_local_dates``).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 import polars as pl
-import pyarrow as pa
 
 from workbench.core.errors import InputFileError
 from workbench.core.schemas import PARSED_SCHEMA, QUARANTINE_SCHEMA
 from workbench.core.settings.ingest import IngestConfig
-from workbench.ingest.input_checks import chats_of, check_json_text, check_names
+from workbench.ingest.input_checks import chats_of, check_json_text, check_names, json_kind
+from workbench.ingest.messages import (
+    INT64_MAX,
+    STORED_STRING_COLUMNS,
+    EntityBuffer,
+    RawExport,
+    RawMessage,
+    media_type_of,
+    message_text,
+    oversized_field,
+    semantic_problem,
+    timestamp,
+)
 from workbench.ingest.reasons import invalid_message_reason
-
-_INT64_MAX = 2**63 - 1
-
-
-class Piece(msgspec.Struct, gc=False):
-    """A typed piece of a message's ``text`` list (bold, link, mention, phone...)."""
-
-    type: str
-    text: str
-    href: str | None = None
-
-
-class RawMessage(msgspec.Struct, gc=False):
-    """The fields of a Telegram Desktop message the workbench keeps (others are ignored)."""
-
-    id: int
-    type: str
-    date: str | None = None
-    date_unixtime: str | None = None
-    edited: str | None = None
-    edited_unixtime: str | None = None
-    from_: str | None = msgspec.field(name="from", default=None)
-    from_id: str | None = None
-    author: str | None = None
-    photo: str | None = None
-    file: str | None = None
-    media_type: str | None = None
-    forwarded_from: str | None = None
-    reply_to_message_id: int | None = None
-    text: str | list[str | Piece] = ""
-
-
-class RawExport(msgspec.Struct, gc=False):
-    """A single-chat export: the shape Telegram Desktop writes for one channel."""
-
-    type: str
-    id: int
-    messages: list[RawMessage]
-    name: str | None = None
-
 
 _FAST_DECODER = msgspec.json.Decoder(RawExport)
 
@@ -84,6 +59,10 @@ class ParsedExport:
     channels: list[str] = field(default_factory=list)
     chats_skipped: dict[str, int] = field(default_factory=dict)
     """Private chats of a full-account export left out, per chat type."""
+    n_polls: int = 0
+    """Polls kept, their question and answers as the message's text."""
+    n_local_dates: int = 0
+    """Messages whose date (or edit date) had no ``date_unixtime``: read in the export time zone."""
 
 
 class _Columns:
@@ -92,14 +71,11 @@ class _Columns:
     def __init__(self, source: str, sha: str, limits: IngestConfig | None = None) -> None:
         self.source, self.sha, self.limits = source, sha, limits or IngestConfig()
         self.cols: dict[str, list[Any]] = {name: [] for name in PARSED_SCHEMA if name != "entities"}
-        # Entities are kept flat (one list per struct field + offsets) and assembled as one Arrow
-        # ListArray: building a list-of-structs column from Python dicts is ~40x slower.
-        self.ent_type: list[str] = []
-        self.ent_text: list[str] = []
-        self.ent_href: list[str | None] = []
-        self.ent_offsets: list[int] = [0]
+        self.entities = EntityBuffer()
         self.quarantine: dict[str, list[Any]] = {name: [] for name in QUARANTINE_SCHEMA}
         self.n_service = 0
+        self.n_polls = 0
+        self.n_local_dates = 0
         self.chats_skipped: dict[str, int] = {}
 
     def reject(self, index: int, channel_id: int | None, reason: str, raw: Any) -> None:
@@ -118,12 +94,13 @@ class _Columns:
         if msg.type == "service":
             self.n_service += 1
             return
-        reason = _semantic_problem(msg) or _oversized_field(msg, self.limits)
+        reason = semantic_problem(msg) or oversized_field(msg, self.limits)
         if reason is None:
+            zone = self.limits.export_zone
             try:
-                date = _timestamp(msg.date_unixtime, msg.date)
+                date = timestamp(msg.date_unixtime, msg.date, zone)
                 edited = (
-                    _timestamp(msg.edited_unixtime, msg.edited)
+                    timestamp(msg.edited_unixtime, msg.edited, zone, "edited")
                     if (msg.edited_unixtime or msg.edited) else None
                 )
             except ValueError as exc:
@@ -131,7 +108,10 @@ class _Columns:
         if reason is not None:
             self.reject(index, channel_id, reason, raw if raw is not None else msg)
             return
-        text = _flatten_text(msg.text, self)
+        if msg.date_unixtime is None or (msg.edited is not None and msg.edited_unixtime is None):
+            self.n_local_dates += 1
+        self.n_polls += msg.poll is not None
+        text = message_text(msg, self.entities)
         c = self.cols
         c["uid"].append(f"{channel_id}:{msg.id}")
         c["channel_id"].append(channel_id)
@@ -145,21 +125,10 @@ class _Columns:
         c["author"].append(msg.author)
         c["forwarded_from"].append(msg.forwarded_from)
         c["reply_to"].append(msg.reply_to_message_id)
-        c["media_type"].append(_media_type(msg))
+        c["media_type"].append(media_type_of(msg))
         c["text"].append(text)
         c["source"].append(self.source)
         c["source_sha256"].append(self.sha)
-
-    def entities_array(self) -> pa.ListArray:
-        """The entities of every accepted message as one Arrow list-of-structs array."""
-        return pa.ListArray.from_arrays(
-            pa.array(self.ent_offsets, pa.int32()),
-            pa.StructArray.from_arrays(
-                [pa.array(self.ent_type, pa.string()), pa.array(self.ent_text, pa.string()),
-                 pa.array(self.ent_href, pa.string())],
-                names=["type", "text", "href"],
-            ),
-        )
 
     def frames(self) -> tuple[pl.DataFrame, pl.DataFrame]:
         cols = dict(self.cols)
@@ -171,7 +140,7 @@ class _Columns:
             {k: v for k, v in cols.items() if k not in skip},
             schema={k: v for k, v in PARSED_SCHEMA.items() if k not in skip},
         )
-        entities = self.entities_array()
+        entities = self.entities.array()
         df = df.with_columns(
             pl.Series("entities", entities).cast(PARSED_SCHEMA["entities"]),
             pl.from_epoch(cols["date"], "s").dt.replace_time_zone("UTC").cast(PARSED_SCHEMA["date"]),
@@ -180,97 +149,6 @@ class _Columns:
         ).select(list(PARSED_SCHEMA))
         quarantine = pl.DataFrame(self.quarantine, schema=QUARANTINE_SCHEMA)
         return df, quarantine
-
-
-def _semantic_problem(msg: RawMessage) -> str | None:
-    if not 0 <= msg.id <= _INT64_MAX:
-        return f"message id {msg.id} out of range"
-    if msg.reply_to_message_id is not None and not 0 <= msg.reply_to_message_id <= _INT64_MAX:
-        return f"reply_to_message_id {msg.reply_to_message_id} out of range"
-    if msg.date_unixtime is None and msg.date is None:
-        return "missing date and date_unixtime"
-    return None
-
-
-# The strings a message contributes to the stored columns (message field, column): dates are
-# stored as timestamps and photo/file as a media type, so their strings are never kept.
-_MESSAGE_STRING_FIELDS = (("from_", "sender"), ("from_id", "sender_id"), ("author", "author"),
-                          ("media_type", "_media"), ("forwarded_from", "forwarded_from"))
-_STORED_STRING_COLUMNS = tuple(column for _, column in _MESSAGE_STRING_FIELDS)
-
-
-def _oversized_field(msg: RawMessage, limits: IngestConfig) -> str | None:
-    """The first string of ``msg`` longer than its limit, as a quarantine reason."""
-    text = msg.text
-    pieces = [] if isinstance(text, str) else text
-    n_text = len(text) if isinstance(text, str) else sum(
-        len(p) if isinstance(p, str) else len(p.text) for p in pieces)
-    if n_text > limits.max_text_chars:
-        return f"text is {n_text:,} characters, over ingest.max_text_chars ({limits.max_text_chars:,})"
-    for name, _ in _MESSAGE_STRING_FIELDS:
-        value = getattr(msg, name)
-        if value is not None and len(value) > limits.max_field_chars:
-            return (f"'{name.rstrip('_')}' is {len(value):,} characters, over "
-                    f"ingest.max_field_chars ({limits.max_field_chars:,})")
-    for piece in pieces:
-        if isinstance(piece, Piece):
-            for name, value in (("type", piece.type), ("href", piece.href)):
-                if value is not None and len(value) > limits.max_field_chars:
-                    return (f"text piece '{name}' is {len(value):,} characters, over "
-                            f"ingest.max_field_chars ({limits.max_field_chars:,})")
-    return None
-
-
-def _timestamp(unixtime: str | None, iso: str | None) -> int:
-    """Seconds since the epoch; ``date_unixtime`` is exact, ``date`` (local time) is the fallback."""
-    if unixtime is not None:
-        try:
-            value = int(unixtime)
-        except ValueError:
-            msg = f"date_unixtime {unixtime[:40]!r} is not an integer"
-            raise ValueError(msg) from None
-        if not -(2**40) < value < 2**40:
-            msg = f"date_unixtime {value} out of range"
-            raise ValueError(msg)
-        return value
-    try:
-        # Exports without date_unixtime (very old Desktop versions) only carry local time; we
-        # read it as UTC, which is off by the exporter's offset but keeps ordering.
-        parsed = datetime.fromisoformat(iso or "")
-    except ValueError:
-        msg = f"date {str(iso)[:40]!r} is not an ISO timestamp"
-        raise ValueError(msg) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return int(parsed.timestamp())
-
-
-def _flatten_text(text: str | list[str | Piece], acc: _Columns) -> str:
-    """Exact concatenation of the pieces, in order; typed pieces are appended as entities."""
-    if text.__class__ is str:
-        acc.ent_offsets.append(len(acc.ent_type))
-        return text  # type: ignore[return-value]
-    parts: list[str] = []
-    for piece in text:
-        if isinstance(piece, str):
-            parts.append(piece)
-        else:
-            parts.append(piece.text)
-            acc.ent_type.append(piece.type)
-            acc.ent_text.append(piece.text)
-            acc.ent_href.append(piece.href)
-    acc.ent_offsets.append(len(acc.ent_type))
-    return "".join(parts)
-
-
-def _media_type(msg: RawMessage) -> str | None:
-    if msg.media_type:
-        return msg.media_type
-    if msg.photo is not None:
-        return "photo"
-    if msg.file is not None:
-        return "document"
-    return None
 
 
 def _dump_raw(raw: Any) -> str:
@@ -338,7 +216,8 @@ def _parse_checked(data: bytes, source: str, sha: str, limits: IngestConfig) -> 
     acc = _Columns(source, sha, limits)
     channels = _parse_slow(data, source, acc)
     messages, quarantine = acc.frames()
-    return ParsedExport(messages, quarantine, acc.n_service, channels, acc.chats_skipped)
+    return ParsedExport(messages, quarantine, acc.n_service, channels, acc.chats_skipped,
+                        acc.n_polls, acc.n_local_dates)
 
 
 def _columnar(
@@ -349,7 +228,7 @@ def _columnar(
     One list comprehension per field is several times faster than appending row by row, and
     the checks run vectorised in Polars.
     """
-    if not 0 <= export.id <= _INT64_MAX:
+    if not 0 <= export.id <= INT64_MAX:
         return None
     msgs = [m for m in export.messages if m.type != "service"]
     ids = [m.id for m in msgs]
@@ -357,8 +236,8 @@ def _columnar(
     unix = [m.date_unixtime for m in msgs]
     edited_unix = [m.edited_unixtime for m in msgs]
     if (
-        (ids and (min(ids) < 0 or max(ids) > _INT64_MAX))
-        or any(r is not None and not 0 <= r <= _INT64_MAX for r in replies)
+        (ids and (min(ids) < 0 or max(ids) > INT64_MAX))
+        or any(r is not None and not 0 <= r <= INT64_MAX for r in replies)
         or any(u is None for u in unix)
         or any(e is None and m.edited is not None for e, m in zip(edited_unix, msgs, strict=True))
     ):
@@ -371,9 +250,9 @@ def _columnar(
     if (bad_date | bad_edit).any():
         return None
 
-    acc = _Columns(source, sha, limits)
-    texts = [_flatten_text(m.text, acc) for m in msgs]
-    entities = acc.entities_array()
+    buffer = EntityBuffer()
+    texts = [message_text(m, buffer) for m in msgs]
+    entities = buffer.array()
     n = len(msgs)
     df = pl.DataFrame(
         {
@@ -386,14 +265,13 @@ def _columnar(
             "author": pl.Series([m.author for m in msgs], dtype=pl.Utf8),
             "forwarded_from": pl.Series([m.forwarded_from for m in msgs], dtype=pl.Utf8),
             "reply_to": pl.Series(replies, dtype=pl.Int64),
-            "_media": pl.Series([m.media_type for m in msgs], dtype=pl.Utf8),
-            "_photo": pl.Series([m.photo is not None for m in msgs], dtype=pl.Boolean),
-            "_file": pl.Series([m.file is not None for m in msgs], dtype=pl.Boolean),
+            "media_type": pl.Series([media_type_of(m) for m in msgs], dtype=pl.Utf8),
             "text": pl.Series(texts, dtype=pl.Utf8),
             "entities": pl.Series(entities).cast(PARSED_SCHEMA["entities"]),
         }
     )
-    if _any_oversized(df, limits):
+    if _any_oversized(df, limits) or any(
+            oversized_field(m, limits) for m in msgs if m.inline_bot_buttons):
         return None
     df = df.with_columns(
         pl.concat_str(pl.col("channel_id"), pl.lit(":"), pl.col("message_id")).alias("uid"),
@@ -401,15 +279,12 @@ def _columnar(
         pl.lit(export.type, pl.Utf8).alias("channel_type"),
         pl.from_epoch("date", "s").dt.replace_time_zone("UTC").cast(PARSED_SCHEMA["date"]),
         pl.from_epoch("edited", "s").dt.replace_time_zone("UTC").cast(PARSED_SCHEMA["edited"]),
-        pl.when(pl.col("_media").is_not_null() & (pl.col("_media") != "")).then(pl.col("_media"))
-        .when(pl.col("_photo")).then(pl.lit("photo"))
-        .when(pl.col("_file")).then(pl.lit("document"))
-        .otherwise(None).alias("media_type"),
         pl.lit(source, pl.Utf8).alias("source"),
         pl.lit(sha, pl.Utf8).alias("source_sha256"),
     ).select(list(PARSED_SCHEMA))
     quarantine = pl.DataFrame(schema=QUARANTINE_SCHEMA)
-    return ParsedExport(df, quarantine, len(export.messages) - n, [export.name or str(export.id)])
+    return ParsedExport(df, quarantine, len(export.messages) - n, [export.name or str(export.id)],
+                        n_polls=sum(m.poll is not None for m in msgs))
 
 
 def _any_oversized(df: pl.DataFrame, limits: IngestConfig) -> bool:
@@ -424,7 +299,7 @@ def _any_oversized(df: pl.DataFrame, limits: IngestConfig) -> bool:
     text, field = df.select(
         longest(pl.col("text")),
         pl.max_horizontal(
-            *(longest(pl.col(name)) for name in _STORED_STRING_COLUMNS),
+            *(longest(pl.col(name)) for name in STORED_STRING_COLUMNS),
             longest(piece.field("type")),
             longest(piece.field("href")),
         ),
@@ -474,11 +349,11 @@ def _chat_header(
     chat: dict[str, Any], source: str, limits: IngestConfig
 ) -> tuple[int, str, str]:
     cid, name, ctype = chat.get("id"), chat.get("name"), chat.get("type")
-    if not isinstance(cid, int) or isinstance(cid, bool) or not 0 <= cid <= _INT64_MAX:
+    if not isinstance(cid, int) or isinstance(cid, bool) or not 0 <= cid <= INT64_MAX:
         msg = f"{source}: export has no valid integer channel 'id' (got {str(cid)[:40]!r})"
         raise InputFileError(msg)
     if name is not None and not isinstance(name, str):
-        msg = f"{source}: export 'name' must be a string, got {type(name).__name__}"
+        msg = f"{source}: export 'name' must be a string, got {json_kind(name)}"
         raise InputFileError(msg)
     ctype = ctype if isinstance(ctype, str) else "unknown"
     check_names(name, ctype, source, limits)

@@ -61,6 +61,12 @@ class IngestSummary:
     """This ingest's quarantined messages per reason, most frequent first."""
     chats_skipped: dict[str, int] = field(default_factory=dict)
     """Private chats of full-account exports left out, per chat type."""
+    polls: int = 0
+    """Polls read, their question and answers kept as the message's text."""
+    local_dates: int = 0
+    """Messages without date_unixtime, their local date read in :attr:`export_timezone`."""
+    export_timezone: str = ""
+    """``ingest.export_timezone`` of this ingest."""
 
     def line(self) -> str:
         """The summary the CLI prints: one line, plus one per quarantine reason."""
@@ -76,6 +82,13 @@ class IngestSummary:
             kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(self.chats_skipped.items()))
             text += (f"\nskipped {sum(self.chats_skipped.values())} private chat(s) of a "
                      f"full-account export ({kinds}): only channels and groups are ingested")
+        if self.polls:
+            text += (f"\n{self.polls} poll(s): the question and answers are the message's text "
+                     f"(media_type 'poll')")
+        if self.local_dates:
+            text += (f"\n{self.local_dates} message(s) without date_unixtime (an older Telegram "
+                     f"Desktop): their local date was read as {self.export_timezone} time "
+                     f"(ingest.export_timezone in workbench.yaml)")
         if not self.quarantined:
             return text
         where = stages.quarantine.relative_to(stages.root).as_posix()
@@ -103,9 +116,13 @@ class StagedInput:
     channel_parts: dict[int, Path]
     """The staged messages of each channel of the export."""
     quarantine_part: Path
+    """The staged quarantine of the export."""
     chats_skipped: dict[str, int] = field(default_factory=dict)
     """Private chats of a full-account export left out, per chat type."""
-    """The staged quarantine of the export."""
+    polls: int = 0
+    """Polls of the export (their question and answers kept as text)."""
+    local_dates: int = 0
+    """Messages of the export without date_unixtime (read in ``ingest.export_timezone``)."""
 
 
 def stage_exports(
@@ -139,7 +156,8 @@ def stage_exports(
         reasons = Counter(parsed.quarantine.get_column("reason").to_list())
         staged.append(StagedInput(export, sha, len(data), parsed.messages.height,
                                   parsed.n_service, dict(reasons), channel_parts,
-                                  quarantine_part, parsed.chats_skipped))
+                                  quarantine_part, parsed.chats_skipped, parsed.n_polls,
+                                  parsed.n_local_dates))
     for zip_path in dict.fromkeys(f.container for f in files if f.container is not None):
         sha = sha256_file(zip_path)
         if not (known_raw / f"{sha}.zip").exists():
@@ -212,7 +230,7 @@ def _ingest_staged(
             parts.setdefault(cid, []).append(part)
     # One channel at a time: parsed, cleaned and final are written as streams of channels.
     merged = merge_by_channel(stages, out, staging.root / "channels", parts, cleaning)
-    _write_parsed(stages, out, merged, quarantined, staged)
+    _write_parsed(stages, out, merged, quarantined, staged, limits.export_timezone)
     _write_cleaned(out, cleaning, merged)
     _write_final(out, merged)
 
@@ -233,27 +251,33 @@ def _ingest_staged(
         data_dir=stages.root,
         quarantine_reasons=dict(reasons.most_common()),
         chats_skipped=dict(skipped),
+        polls=sum(item.polls for item in staged),
+        local_dates=sum(item.local_dates for item in staged),
+        export_timezone=limits.export_timezone,
     )
 
 
 def _write_parsed(
     current: Layout, stages: Layout, merged: MergeResult, quarantined: int,
-    staged: Sequence[StagedInput],
+    staged: Sequence[StagedInput], export_timezone: str,
 ) -> None:
     """Write ``parsed/``'s manifest into ``stages`` (the staging).
 
     The messages file is written by :func:`merge_by_channel` and the quarantine (``quarantined``
-    rows) by :func:`write_quarantine`; ``current``'s manifest inputs are carried over.
+    rows) by :func:`write_quarantine`; ``current``'s manifest inputs (and the time zones their
+    local dates were read in) are carried over.
     """
     previous_path = current.parsed / MANIFEST
-    previous = (read_manifest(previous_path, ParsedManifest).inputs
-                if previous_path.exists() else [])
-    inputs = {i.sha256: i for i in previous}
+    previous = read_manifest(previous_path, ParsedManifest) if previous_path.exists() else None
+    inputs = {i.sha256: i for i in (previous.inputs if previous else [])}
+    zones = dict(previous.local_time_zones) if previous else {}
     for item in staged:
         inputs[item.sha256] = InputFile(path=item.export.source, sha256=item.sha256,
                                         bytes=item.bytes,
                                         raw=(stages.raw / f"{item.sha256}.json")
                                         .relative_to(stages.root).as_posix())
+        if item.local_dates:
+            zones[item.sha256] = export_timezone
     manifest = ParsedManifest(
         **envelope("parsed"),
         inputs=sorted(inputs.values(), key=lambda i: i.path),
@@ -263,8 +287,9 @@ def _write_parsed(
             stages.quarantine.name: OutputFile(
                 rows=quarantined, sha256=sha256_file(stages.quarantine)),
         },
-        config={},
+        config={"export_timezone": export_timezone},
         channels=merged.channel_rows,
+        local_time_zones=dict(sorted(zones.items())),
     )
     write_manifest(stages.parsed / MANIFEST, manifest)
 

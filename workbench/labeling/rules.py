@@ -48,13 +48,12 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from workbench.core.amharic import exprs as ax
-from workbench.core.amharic.patterns import (
+from workbench.core.amharic.patterns import homophone_table, normalization_table
+from workbench.core.amharic.prices import (
     NEGOTIABLE_PATTERN,
     PER_AREA_PATTERN,
     PLAIN_PRICE_PATTERN,
     SCALED_AMOUNT_PATTERN,
-    homophone_table,
-    normalization_table,
 )
 from workbench.core.amharic.strings import normalize
 from workbench.core.config import CleaningConfig, load_yaml_model
@@ -233,7 +232,9 @@ def signal_pattern(patterns: list[str], cleaning: CleaningConfig) -> str | None:
     Only the homophone map is applied (not Latin lower-casing, which would turn ``\S`` into
     ``\s``): write Latin parts in lower case, as ``text_norm`` holds them.
     """
-    table = str.maketrans(homophone_table(cleaning.tsa_series_target)) if cleaning.unify_homophones else {}
+    table = str.maketrans(homophone_table(
+        cleaning.tsa_series_target, labialised=cleaning.unify_labialised,
+    )) if cleaning.unify_homophones else {}
     parts = [f"(?:{p.translate(table)})" for p in patterns if p]
     return "|".join(parts) or None
 

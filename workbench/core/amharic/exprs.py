@@ -22,30 +22,39 @@ from __future__ import annotations
 import polars as pl
 
 from workbench.core.amharic.patterns import (
-    AMOUNT_PATTERN,
     EMOJI_PATTERN,
     EMOJI_RESIDUE_PATTERN,
     HASHTAG_PATTERN,
+    INVISIBLE_FORMAT_PATTERN,
     LINK_PATTERN,
     MAX_HANDLE_LEN,
     MENTION_HANDLE_PATTERN,
     MENTION_PATTERN,
     MENTION_PREFIX_PATTERN,
-    MULTIPLIERS,
     NATIONAL_NUMBER_PATTERN,
     PHONE_PATTERN,
     PHONE_PREFIX_PATTERN,
-    PRICE_AMOUNT_FIRST_PATTERN,
-    PRICE_CURRENCY_FIRST_PATTERN,
-    PRICE_MULTIPLIER_WORD_PATTERN,
-    PRICE_PHRASE_PATTERN,
-    SCALED_AMOUNT_PATTERN,
-    SCALED_AMOUNT_WORD_PATTERN,
     SYMBOL_KEEPING_EMOJI_PATTERN,
     SYMBOL_PATTERN,
     WHITESPACE,
     WHITESPACE_RUN_PATTERN,
     normalization_table,
+)
+from workbench.core.amharic.prices import (
+    AMOUNT_PATTERN,
+    DIGIT_SPACE_PATTERN,
+    LEADING_ZERO_NUMBER_PATTERN,
+    MULTIPLIERS,
+    NOT_SPACED_AMOUNT_PATTERN,
+    PRICE_AMOUNT_FIRST_PATTERN,
+    PRICE_CURRENCY_FIRST_PATTERN,
+    PRICE_MULTIPLIERS,
+    PRICE_PHRASE_PATTERN,
+    PRICE_TERM_VALUE_PATTERN,
+    SCALED_AMOUNT_PATTERN,
+    SCALED_AMOUNT_WORD_PATTERN,
+    SPACED_AMOUNT_START_PATTERN,
+    SPOKEN_DECIMAL_PATTERN,
 )
 from workbench.core.config import CleaningConfig
 
@@ -120,27 +129,50 @@ def extract_phones(text: pl.Expr) -> pl.Expr:
 def _price_matches(text: pl.Expr) -> pl.Expr:
     """Price matches, amount-first ones in order, then currency-first ones (two passes).
 
-    See :data:`~workbench.core.amharic.patterns.PRICE_PATTERN` for why: a currency word already
-    used by an amount-first price is not read again as currency-first.
+    See :data:`~workbench.core.amharic.prices.PRICE_PATTERN` for why: a currency word already
+    used by an amount-first price is not read again as currency-first. A match whose number
+    has a leading zero (a phone number after "CBE Birr") is dropped.
     """
     rest = text.str.replace_all(PRICE_AMOUNT_FIRST_PATTERN, " ")
-    return pl.concat_list(
+    matches = pl.concat_list(
         text.str.extract_all(PRICE_AMOUNT_FIRST_PATTERN),
         rest.str.extract_all(PRICE_CURRENCY_FIRST_PATTERN),
     )
+    return matches.list.eval(
+        _EL.filter(~_price_phrase(_EL).str.contains(LEADING_ZERO_NUMBER_PATTERN)))
+
+
+def _price_phrase(match: pl.Expr) -> pl.Expr:
+    """The price as written in a price match, its neighbours cut off.
+
+    Leading digit groups that are no spaced amount (a phone number's) are cut off too:
+    "0911 223 344 500 ብር" is "500 ብር".
+    """
+    raw = match.str.extract(f"({PRICE_PHRASE_PATTERN})", 1)
+    not_spaced = raw.str.contains(r"^[0-9]+ [0-9]") & ~raw.str.contains(SPACED_AMOUNT_START_PATTERN)
+    return pl.when(not_spaced).then(raw.str.replace(NOT_SPACED_AMOUNT_PATTERN, "${1}")).otherwise(raw)
 
 
 def extract_prices(text: pl.Expr) -> pl.Expr:
     """Birr amounts as floats: amount-first prices in order, then currency-first ones.
 
-    A multiplier word after the amount scales it ("12 ሚሊዮን ብር" -> 12000000.0, "ብር 2.5 ሚሊዮን"
-    -> 2500000.0), rounded to cents.
+    A multiplier word after an amount scales it ("12 ሚሊዮን ብር" -> 12000000.0, "ብር 2.5 ሚሊዮን"
+    -> 2500000.0, "2.5M ብር"), decimals said as ነጥብ count ("5 ነጥብ 5 ቢሊየን ብር" -> 5.5e9)
+    terms add up ("1ሺ 258 ብር" -> 1258.0, "2 ሚሊዮን 500 ሺ ብር" -> 2500000.0) and thousands
+    may be spaced ("12 000 ብር" -> 12000.0), rounded to
+    cents. The value is read from the price phrase (the match without its neighbours), as
+    :func:`~workbench.core.amharic.prices.parse_price_amount` reads it.
     """
-    amount = _EL.str.extract(AMOUNT_PATTERN, 0).str.replace_all(",", "").cast(pl.Float64)
-    factor = (_EL.str.extract(PRICE_MULTIPLIER_WORD_PATTERN, 1).str.to_lowercase()
-              .replace_strict(MULTIPLIERS, default=None, return_dtype=pl.Float64))
+    term = pl.element()
+    amount = term.str.extract(PRICE_TERM_VALUE_PATTERN, 1).str.replace_all(",", "").cast(pl.Float64)
+    factor = (term.str.extract(PRICE_TERM_VALUE_PATTERN, 2).str.to_lowercase()
+              .replace_strict(PRICE_MULTIPLIERS, default=1.0, return_dtype=pl.Float64))
+    phrase = (_price_phrase(_EL)
+              .str.replace_all(DIGIT_SPACE_PATTERN, "${1}${2}")
+              .str.replace_all(SPOKEN_DECIMAL_PATTERN, "${1}.${2}"))
     return _price_matches(text).list.eval(
-        pl.when(factor.is_null()).then(amount).otherwise((amount * factor).round(2))
+        phrase.str.extract_all(PRICE_TERM_VALUE_PATTERN)
+        .list.eval(amount * factor).list.sum().round(2)
     )
 
 
@@ -152,7 +184,7 @@ def extract_price_phrases(text: pl.Expr) -> pl.Expr:
     the amount-first ones blanked out, so in a run such as "ETB:300 Br. 40" (read as "300 Br."
     and "ETB 40") its phrase spans the blank: "ETB: 40".
     """
-    phrase = _EL.str.extract(f"({PRICE_PHRASE_PATTERN})", 1)
+    phrase = _price_phrase(_EL)
     return _price_matches(text).list.eval(
         phrase.str.replace_all(f"[{WHITESPACE}]+", " ")
     )
@@ -211,6 +243,10 @@ def clean_text(text: pl.Expr, cfg: CleaningConfig) -> pl.Expr:
     # leftover glue (a VS16 after a non-emoji, a lone ZWJ) go; kept emojis are spared by the
     # symbol rule's character class, kept links/hashtags/mentions by matching them first and
     # putting them back (their '/', '#', '@', '_' are "symbols" otherwise).
+    if cfg.remove_emojis or cfg.remove_symbols:
+        # Invisible characters inside a word go without a trace (the pass below would leave a
+        # space and split the word); a joiner inside an emoji sequence stays with it.
+        out = out.str.replace_all(INVISIBLE_FORMAT_PATTERN, "${1}")
     removals: list[str] = []
     if cfg.remove_emojis:
         removals += [EMOJI_PATTERN, EMOJI_RESIDUE_PATTERN]

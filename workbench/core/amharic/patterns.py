@@ -4,14 +4,13 @@ Every pattern here is written for the Rust ``regex`` engine that Polars runs (no
 backreferences); Unicode properties such as ``\p{Ethiopic}`` and ``\p{Extended_Pictographic}``
 are supported there (checked against Polars 2.1). Python's :mod:`re` does not know ``\p{..}``:
 per-string code runs these patterns through Polars (:mod:`workbench.core.amharic.strings`), and
-the few pure-Python helpers below only use patterns both engines accept.
+the few pure-Python helpers below only use patterns both engines accept. Prices, multipliers and
+the other price expressions are :mod:`workbench.core.amharic.prices`'.
 
 Examples
 --------
 >>> normalize_phone("0911-22 33 44")
 '+251911223344'
->>> parse_price_amount("2,500.50 ብር")
-2500.5
 >>> normalization_table(CleaningConfig(tsa_series_target="ጸ"))["ፀ"]
 'ጸ'
 """
@@ -77,7 +76,15 @@ FIXED_SERIES_MAP: tuple[tuple[int, int], ...] = (
 )
 
 
-def homophone_table(tsa_target: TsaTarget = "ፀ") -> dict[str, str]:
+#: The 8th form of a series, where it has one: its labialised syllable ("-wa", e.g. ሷ), or for
+#: ሀ and ኀ the "-oa" one (ሇ, ኇ), pronounced alike.
+LABIALISED_ORDER = 7
+#: ኋ (XWAA, "hʷa"): the spelling of "hwa" in ኋላ ("after"), which real text also writes ሗ (the
+#: ሐ-series' 8th form); the ሀ-series writes it ሇ.
+XWAA = "\u128b"
+
+
+def homophone_table(tsa_target: TsaTarget = "ፀ", *, labialised: bool = False) -> dict[str, str]:
     """The character map that unifies Ge'ez homophone series, order by order.
 
     Parameters
@@ -85,12 +92,15 @@ def homophone_table(tsa_target: TsaTarget = "ፀ") -> dict[str, str]:
     tsa_target
         Direction of the ጸ/ፀ pair: ``"ፀ"`` (the brief's default) maps the ጸ-series onto the
         ፀ-series, ``"ጸ"`` maps ፀ onto ጸ.
+    labialised
+        Also map each series' 8th (labialised) form, and ኋ, onto the target series' 8th form:
+        ሗ, ኇ, ኋ -> ሇ; ሧ -> ሷ; ጿ <-> ፇ (``cleaning.unify_labialised``). The ዐ-series has none.
 
     Returns
     -------
     dict[str, str]
         35 single-character entries (5 series x 7 orders), built from code points so every vowel
-        order lines up (e.g. ሑ -> ሁ, ኆ -> ሆ, ዑ -> ኡ).
+        order lines up (e.g. ሑ -> ሁ, ኆ -> ሆ, ዑ -> ኡ); 40 with ``labialised``.
 
     Raises
     ------
@@ -108,6 +118,10 @@ def homophone_table(tsa_target: TsaTarget = "ፀ") -> dict[str, str]:
     for src, dst in (*FIXED_SERIES_MAP, tsa):
         for order in range(ORDERS):
             table[chr(src + order)] = chr(dst + order)
+        if labialised and src != SERIES_PHARYNGEAL_A:
+            table[chr(src + LABIALISED_ORDER)] = chr(dst + LABIALISED_ORDER)
+    if labialised:
+        table[XWAA] = chr(SERIES_HA + LABIALISED_ORDER)
     return table
 
 
@@ -137,7 +151,7 @@ def normalization_table(cleaning: CleaningConfig) -> dict[str, str]:
     """
     table: dict[str, str] = {}
     if cleaning.unify_homophones:
-        table |= homophone_table(cleaning.tsa_series_target)
+        table |= homophone_table(cleaning.tsa_series_target, labialised=cleaning.unify_labialised)
     if cleaning.casefold_latin:
         table |= latin_lowercase_table()
     return table
@@ -160,8 +174,10 @@ WHITESPACE_RUN_PATTERN = "[" + WHITESPACE + "]{2,}|[" + WHITESPACE.replace(" ", 
 
 # --- Phones --------------------------------------------------------------------------------------
 
-# A separator people put inside numbers: space, dash or dot (at most one between two digits).
-_SEP = r"[ .\-]?"
+# A separator people put inside numbers: a space, dash (- or –) or dot, a dash between spaces
+# ("0911 - 22 33 44"), two spaces, or a parenthesis with its spaces ("(0911) 22 33 44",
+# "+251 (11) 551 2345"); nothing else, so "0911223344/0922334455" stays two numbers.
+_SEP = r"(?:[ \t]?[.\-–]?[ \t]?|[ \t]?[()][ \t]?)"
 
 #: The character before a phone number (or the start): one that is no digit or '+', so a
 #: number glued to an Amharic word ("ስልክ0911223344") is found but one inside a longer digit run
@@ -203,138 +219,6 @@ def normalize_phone(raw: str) -> str | None:
     if re.fullmatch(NATIONAL_NUMBER_PATTERN, national) is None:
         return None
     return "+251" + national
-
-
-# --- Prices --------------------------------------------------------------------------------------
-
-#: An amount: thousands with commas ("1,500") or a plain digit run, optional decimals.
-AMOUNT_PATTERN = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?"
-
-# "ሚሊ" (millilitre, too) and "m" (metre) are left out: both are sizes as often as prices.
-# Real ads (and not only the samples) write large prices with a multiplier word and no currency:
-# "2.5 ሚሊዮን", "850 ሺ", "1.2-1.5 ሚሊየን", "3 million". The multiplier must end the word (ሺዎች,
-# "thousands of", is a count of people in news, not a price), hence the trailing non-letter.
-_MULTIPLIERS = {
-    "ሺህ": 1e3, "ሺ": 1e3, "ሚሊዮን": 1e6, "ሚሊየን": 1e6, "ሚልዮን": 1e6,
-    "ቢሊዮን": 1e9, "ቢሊየን": 1e9,
-    "thousand": 1e3, "k": 1e3, "million": 1e6, "mil": 1e6, "billion": 1e9, "bn": 1e9,
-}
-_ETHIOPIC_MULTIPLIER = "|".join(sorted((k for k in _MULTIPLIERS if not k.isascii()), key=len, reverse=True))
-_LATIN_MULTIPLIER = "|".join(sorted((k for k in _MULTIPLIERS if k.isascii()), key=len, reverse=True))
-_MULTIPLIER = rf"(?:{_ETHIOPIC_MULTIPLIER}|(?i:{_LATIN_MULTIPLIER}))"
-
-# Currency words: the Ge'ez ብር and the Latin spellings (case-insensitive).
-_CURRENCY = r"(?:ብር|(?i:birr|etb|br))"
-
-#: Birr prices written amount-first: "1,500 ብር", "1500br", "500 birr", "2,500.50 ብር", with a
-#: multiplier word between amount and currency too ("12 ሚሊዮን ብር", "850ሺ ብር", "3 million birr"). The
-#: currency word must end the word: ብርሃን ("light") starts with ብር and "1500 brand" is no price,
-#: so a non-letter (or the end) must follow. That character is part of the match because the
-#: engine has no look-ahead (Unicode ``\b`` would do, but it forces the slow regex engine on
-#: non-ASCII text: ~8x slower here); the amount is re-extracted from the match.
-PRICE_AMOUNT_FIRST_PATTERN = (
-    AMOUNT_PATTERN + rf"(?:[ \t]*{_MULTIPLIER})?" + r"[ \t]*" + _CURRENCY + r"(?:[^\p{L}\p{M}]|$)"
-)
-
-#: Birr prices written currency-first: "ብር 500", "ETB 300", "Br. 40", "ETB:300", "ብር 2.5 ሚሊዮን"
-#: (a multiplier word after the amount counts when it ends its word: not "ETB 300 kids"). The currency
-#: must start a word (not ገብር), so the preceding character (or the start) is part of the match;
-#: it may not be a digit either ("1500ብር 20" is an amount-first price), which also keeps the
-#: match's only amount the price.
-PRICE_CURRENCY_FIRST_PATTERN = (
-    r"(?:^|[^\p{L}\p{M}\p{N}])" + _CURRENCY + r"\.?[ \t]*:?[ \t]*" + AMOUNT_PATTERN
-    + rf"(?:[ \t]*{_MULTIPLIER}(?:[^\p{{L}}\p{{M}}]|$))?"
-)
-
-# The two forms are matched in two passes: amount-first on the text, then currency-first on the
-# text with the amount-first prices blanked out, so "100 ብር 200 ብር" is [100, 200] (not also the
-# currency-first reading "ብር 200") and "500 birr ETB 300" still finds both. One alternation
-# cannot do this: the character consumed after "500 birr" may be the one "ETB" needs before it.
-#: Both price forms, for callers that only need to know whether a text has a price.
-PRICE_PATTERN = PRICE_AMOUNT_FIRST_PATTERN + "|" + PRICE_CURRENCY_FIRST_PATTERN
-
-#: A price written with no multiplier word between its amount and its currency ("1,500 ብር", "ETB
-#: 300", and the "ብር 2.5" of "ብር 2.5 ሚሊዮን"): the labeling rules' `price` evidence, as it was
-#: when the rules were measured. A multiplier is the rules' `scaled_amount` evidence; counting
-#: "12 ሚሊዮን ብር" as both raised the AfriSenti tweets marked Ad from 26 to 46 and gained no ad.
-PLAIN_PRICE_PATTERN = (
-    AMOUNT_PATTERN + r"[ \t]*" + _CURRENCY + r"(?:[^\p{L}\p{M}]|$)"
-    + "|" + r"(?:^|[^\p{L}\p{M}\p{N}])" + _CURRENCY + r"\.?[ \t]*:?[ \t]*" + AMOUNT_PATTERN
-)
-
-#: A price as written, without the neighbouring character the two patterns above consume: what
-#: is cut out of their matches to show a price ("1,500 ብር", "ETB 300").
-PRICE_PHRASE_PATTERN = (
-    AMOUNT_PATTERN + rf"(?:[ \t]*{_MULTIPLIER})?" + r"[ \t]*" + _CURRENCY
-    + "|" + _CURRENCY + r"\.?[ \t]*:?[ \t]*" + AMOUNT_PATTERN + rf"(?:[ \t]*{_MULTIPLIER})?"
-)
-
-#: The multiplier word of a price (amount-first or currency-first), as group 1: it follows the
-#: amount in both forms ("12 ሚሊዮን ብር", "ብር 2.5 ሚሊዮን"). Applied to one price match only.
-PRICE_MULTIPLIER_WORD_PATTERN = AMOUNT_PATTERN + r"[ \t]*(" + _MULTIPLIER + ")"
-
-
-#: An amount with a multiplier word, a range allowed ("1.2-1.5 ሚሊዮን" reads as its low end):
-#: "2.5 ሚሊዮን", "850ሺ", "3 million", "900k". The character after the word is part of the match.
-SCALED_AMOUNT_PATTERN = (
-    AMOUNT_PATTERN + r"(?:[ \t]*[-–][ \t]*" + AMOUNT_PATTERN + r")?[ \t]*" + _MULTIPLIER
-    + r"(?:[^\p{L}\p{M}]|$)"
-)
-
-#: A price or size per area: "በካሬ 45,000", "200 ካሬ ላይ", "120 ካሬ ሜትር", "per sqm", "85 m2". Square
-#: kilometres ("300 ካሬ ኪ.ሜ", geography, not property) are not matched: after ካሬ comes any
-#: character but ኪ (the engine has no look-ahead, so that character is part of the match).
-PER_AREA_PATTERN = (
-    r"በ[ \t]?ካሬ[ \t]*[0-9]|" + AMOUNT_PATTERN + r"[ \t]*ካሬ[ \t]*(?:[^ኪ \t]|$)"
-    + "|" + AMOUNT_PATTERN + r"[ \t]*(?i:m2|m²|sqm|sq\.?[ \t]?m)(?:[^\p{L}\p{N}]|$)"
-    + r"|(?i:per[ \t]+(?:sq(?:uare)?[ \t]*m(?:etre|eter)?|sqm|m2))"
-)
-
-#: "Negotiable" as a price term: ድርድር right after a price word or with አለው / ይቻላል ("ዋጋ ድርድር
-#: አለው", "ዋጋው በድርድር", "ድርድር ይቻላል"), "negotiable", "nego". ድርድር alone is "negotiation", the
-#: word of every news story about talks, so it does not count on its own.
-NEGOTIABLE_PATTERN = (
-    r"ዋጋ(?:ው|ችን)?[ \t:፦]*(?:በ|ለ)?ድርድር|ዋጋ(?:ው)?[ \t]*(?:ይደራደራል|ያደራድራል)"
-    r"|ድርድር[ \t]*(?:አለው|አለ|ይቻላል|አለን)|(?i:negotiable|\bnego\b)"
-)
-
-
-def parse_scaled_amount(raw: str) -> float | None:
-    """The value of a matched scaled amount ("2.5 ሚሊዮን" -> 2500000.0; a range: its low end)."""
-    found = re.search(AMOUNT_PATTERN, raw)
-    if found is None:
-        return None
-    rest = raw[found.end():]
-    word = re.search(rf"({_ETHIOPIC_MULTIPLIER}|{_LATIN_MULTIPLIER})(?![^\W\d_])", rest, re.IGNORECASE)
-    if word is None:
-        return None
-    return float(found.group(0).replace(",", "")) * _MULTIPLIERS[word.group(1).lower()]
-
-
-#: The multiplier words (lower case) and their factors.
-MULTIPLIERS: dict[str, float] = dict(_MULTIPLIERS)
-
-#: The multiplier word of a scaled amount, as group 1 (for reading its factor).
-SCALED_AMOUNT_WORD_PATTERN = (
-    AMOUNT_PATTERN + r"(?:[ \t]*[-–][ \t]*" + AMOUNT_PATTERN + r")?[ \t]*(" + _MULTIPLIER + ")"
-)
-
-
-def parse_price_amount(raw: str) -> float | None:
-    """The amount in a matched price string as a float ("2,500.50 ብር" -> 2500.5).
-
-    A multiplier word after the amount scales it ("12 ሚሊዮን ብር" -> 12000000.0), rounded to
-    cents as :func:`~workbench.core.amharic.exprs.extract_prices` rounds (4.1 x 1e6 is not
-    exactly 4100000 in binary floating point).
-    """
-    found = re.search(AMOUNT_PATTERN, raw)
-    if found is None:
-        return None
-    amount = float(found.group(0).replace(",", ""))
-    scaled = re.search(PRICE_MULTIPLIER_WORD_PATTERN, raw)
-    if scaled is None:
-        return amount
-    return round(amount * _MULTIPLIERS[scaled.group(1).lower()], 2)
 
 
 # --- Emoji ---------------------------------------------------------------------------------------
@@ -403,10 +287,25 @@ LINK_PATTERN = (
 
 # --- Stray symbols -----------------------------------------------------------------------------
 
+#: Punctuation kept in ``text_clean`` besides the ASCII marks: the quotation marks Amharic writes
+#: (« » ‹ ›) and the typographic ones (“ ” ‘ ’ „), the ellipsis, dashes and brackets. The symbol
+#: rule turned them into spaces ("don’t" became "don t") in 22% of the AfriSenti tweets and 4.8%
+#: of the SIB-200 sentences (``bench/text_rules.py``).
+TYPOGRAPHIC_PUNCTUATION = "«»‹›“”‘’„…–—[]"
+
 #: What ``text_clean`` keeps when symbols are removed: letters, marks, digits, whitespace,
-#: Ethiopic punctuation and ordinary punctuation. Everything else (bullets •, arrows ► ➡, stars ★,
-#: box drawing, check marks, currency signs, '#', '@', '_', invisible format characters) goes.
-KEEP_CHARS_CLASS = r"\p{L}\p{M}\p{N}\s" + ETHIOPIC_PUNCTUATION + r".,!?:;()/'\"%+\-"
+#: Ethiopic, ordinary and typographic punctuation. Everything else (bullets •, arrows ► ➡,
+#: stars ★, box drawing, check marks, currency signs, '#', '@', '_') goes.
+KEEP_CHARS_CLASS = (r"\p{L}\p{M}\p{N}\s" + ETHIOPIC_PUNCTUATION + r".,!?:;()/'\"%+\-"
+                    + TYPOGRAPHIC_PUNCTUATION.replace("[", r"\[").replace("]", r"\]"))
+
+#: Invisible characters that join or split nothing a reader sees: zero-width space, non-joiner,
+#: word joiner, byte-order mark, soft hyphen, and a zero-width joiner before a letter or digit
+#: (in an emoji sequence one comes before a pictograph; the letter is group 1, to put back).
+#: Copy-pasted posts carry them inside words; removing them as symbols (a space) split the word
+#: in two, so they are deleted.
+INVISIBLE_FORMAT_PATTERN = (r"[\x{200B}\x{200C}\x{2060}\x{FEFF}\x{00AD}]"
+                            r"|\x{200D}([\p{L}\p{M}\p{N}])")
 
 #: One stray symbol character (the complement of :data:`KEEP_CHARS_CLASS`).
 SYMBOL_PATTERN = r"[^" + KEEP_CHARS_CLASS + r"]"
