@@ -359,4 +359,6 @@ def test_demo_step(world: dict[str, Any], tmp_path: Path) -> None:
     text = "\n".join(lines)
     for model in ("retrieval", "template", "base", "tiny-cpu (trained 2024-03-01 08:00 UTC)"):
         assert f"shoes x {model}: 2 candidates" in text
+    # Printed to users of an installed package: no file of the source tree to go and read.
+    assert ".py" not in text
     assert run_demo_step(tmp_path / "empty", world["cfg"])[0].startswith("rag: skipped")
