@@ -37,6 +37,9 @@ def test_build_data_and_tokenizer_via_cli(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("SFT examples: train ")
     assert (tmp_path / "training" / "data" / "tiny-cpu" / "sft" / "train.parquet").exists()
+    # Output to a pipe (a CI log): no progress bar, whose carriage returns make a mess there.
+    assert "\r" not in out.stderr, out.stderr
+    assert "%|" not in out.stderr, out.stderr
 
     out = run("train", "tokenizer", "--vocab-size", "800", "--held-out", "0.2",
               "--data-dir", str(tmp_path))
