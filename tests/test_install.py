@@ -80,9 +80,12 @@ def test_wheel_runs_the_stages_from_any_folder(tmp_path: Path) -> None:
         pytest.skip("needs the git checkout to list the files to build from")
     source = _tree(tmp_path / "src")
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "--no-index", "--disable-pip-version-check", "-q", "-w", str(wheels), str(source)],
-                   check=True, capture_output=True, timeout=600)
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                            "--no-build-isolation", "--no-index", "--disable-pip-version-check",
+                            "-q", "-w", str(wheels), str(source)],
+                           check=True, capture_output=True, text=True, timeout=600)
+    # `pip install .` shows the build's warnings to every user who installs from the checkout.
+    assert "Warning" not in built.stdout + built.stderr, built.stderr[-4000:]
     (wheel,) = wheels.glob("amharic_ad_workbench-*.whl")
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index",
@@ -94,6 +97,10 @@ def test_wheel_runs_the_stages_from_any_folder(tmp_path: Path) -> None:
 
     defaults = Path("workbench") / "defaults"
     assert packaged(target / defaults) == packaged(CHECKOUT / defaults)
+    # The web app's pages and assets are package data too.
+    for folder in ("templates", "static"):
+        webapp = Path("workbench") / "webapp" / folder
+        assert packaged(target / webapp) == packaged(CHECKOUT / webapp), folder
     # The synthetic-data generators stay in the checkout.
     assert not (target / "synthetic").exists()
     assert not list(target.glob("workbench/*/synthetic.py"))
@@ -118,6 +125,14 @@ def test_wheel_runs_the_stages_from_any_folder(tmp_path: Path) -> None:
     assert "wrote " in init.stdout
     assert "next: " in init.stdout
     project = outside / "proj"
+    # What init writes is what the wheel carries, byte for byte, and every file it carries.
+    shipped = target / defaults
+    for folder in ("labeling", "training", "eval"):
+        written = packaged(project / folder)
+        assert written == packaged(shipped / folder), folder
+        for rel in written:
+            same = (project / folder / rel).read_bytes() == (shipped / folder / rel).read_bytes()
+            assert same, f"{folder}/{rel}"
     done = subprocess.run([sys.executable, str(script), str(project)],
                           env=env, cwd=project, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-4000:]
