@@ -121,13 +121,13 @@ def test_wheel_runs_the_stages_from_any_folder(tmp_path: Path) -> None:
     assert str(target) in done.stdout
 
     # A project folder written by init: its copies win.
-    init = _wb(["init", "proj"], env, outside)
+    init = _wb(["init", "proj", "--samples"], env, outside)
     assert "wrote " in init.stdout
     assert "next: " in init.stdout
     project = outside / "proj"
     # What init writes is what the wheel carries, byte for byte, and every file it carries.
     shipped = target / defaults
-    for folder in ("labeling", "training", "eval"):
+    for folder in ("labeling", "training", "eval", "samples"):
         written = packaged(project / folder)
         assert written == packaged(shipped / folder), folder
         for rel in written:
@@ -137,6 +137,6 @@ def test_wheel_runs_the_stages_from_any_folder(tmp_path: Path) -> None:
                           env=env, cwd=project, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-4000:]
 
-    samples = target / "workbench" / "defaults" / "samples" / "telegram"
-    _wb(["ingest", str(samples)], env, project)
+    # The README's first steps, as written: the samples init copied, ingested in the project.
+    _wb(["ingest", "samples/telegram"], env, project)
     assert any((project / "data" / "final").glob("*.parquet"))

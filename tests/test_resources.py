@@ -161,3 +161,28 @@ def test_the_init_template_shows_the_defaults(section: str) -> None:
     cfg = ProjectConfig.model_validate(yaml.safe_load("\n".join(block)))
     assert getattr(cfg, section) == getattr(ProjectConfig(), section)
     assert len(block) > 2
+
+
+def test_init_samples_copies_the_samples_to_try_the_stages_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "proj"
+    code, out, _ = _run(["init", str(project), "--samples"], capsys)
+    assert code == 0
+    shipped = resources.sample()
+    copied = _files(project / "samples")
+    assert copied == _files(shipped)
+    assert {Path("telegram/sheger-gebeya/result.json"),
+            Path("briefs/01-retail-lucy-fashion.yaml")} <= copied
+    for rel in copied:
+        assert (project / "samples" / rel).read_bytes() == (shipped / rel).read_bytes(), rel
+    assert out.splitlines()[-1] == f"next: cd {project} && workbench ingest samples/telegram"
+    # The "next" line runs as written.
+    monkeypatch.chdir(project)
+    code, out, _ = _run(["ingest", "samples/telegram"], capsys)
+    assert code == 0
+    assert out.startswith("ingested 4 file(s): 712 content messages")
+    # Without --samples, no samples folder.
+    code, _, _ = _run(["init", str(tmp_path / "plain")], capsys)
+    assert code == 0
+    assert not (tmp_path / "plain" / "samples").exists()

@@ -55,7 +55,9 @@ def config_text(data_dir: str) -> str:
     return CONFIG_TEMPLATE.format(data_dir=data_dir)
 
 
-def init_project(dest: Path, *, data_dir: str = "data", force: bool = False) -> list[Path]:
+def init_project(
+    dest: Path, *, data_dir: str = "data", force: bool = False, samples: bool = False
+) -> list[Path]:
     """Write a project folder: ``workbench.yaml`` plus the packaged user-editable files.
 
     Parameters
@@ -66,6 +68,9 @@ def init_project(dest: Path, *, data_dir: str = "data", force: bool = False) -> 
         ``data_dir`` written into ``workbench.yaml`` (relative paths: from where commands run).
     force
         Overwrite files that exist; without it an existing file is an error and nothing is written.
+    samples
+        Also copy the synthetic samples into ``dest/samples/`` (exports to ingest, briefs to
+        generate for), so every stage can be tried without a checkout of the source.
 
     Returns
     -------
@@ -80,7 +85,7 @@ def init_project(dest: Path, *, data_dir: str = "data", force: bool = False) -> 
     if dest.exists() and not dest.is_dir():
         msg = f"{dest}: not a folder"
         raise ConfigError(msg)
-    relatives = [Path(DEFAULT_CONFIG_NAME), *project_files()]
+    relatives = [Path(DEFAULT_CONFIG_NAME), *project_files(samples=samples)]
     if not force:
         existing = [str(dest / rel) for rel in relatives if (dest / rel).exists()]
         if existing:
