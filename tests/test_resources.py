@@ -186,3 +186,27 @@ def test_init_samples_copies_the_samples_to_try_the_stages_on(
     code, _, _ = _run(["init", str(tmp_path / "plain")], capsys)
     assert code == 0
     assert not (tmp_path / "plain" / "samples").exists()
+
+
+def test_config_elsewhere_keeps_its_data_dir_in_its_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `--config my-project/workbench.yaml` from another folder: the project's data, not a new
+    # data folder wherever the command happened to run.
+    project = tmp_path / "proj"
+    init_project(project, data_dir="stages", samples=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = Path("..") / "proj" / "workbench.yaml"
+    code, out, _ = _run(["ingest", str(project / "samples" / "telegram"), "--config", str(config)],
+                        capsys)
+    assert code == 0
+    assert (project / "stages" / "parsed" / "messages.parquet").is_file()
+    assert list(elsewhere.iterdir()) == []
+    assert f"{Path('..') / 'proj' / 'stages' / 'parsed' / 'messages.parquet'}" in out
+    # A flag still wins, taken from where the command runs.
+    assert resolve(Path("mine"), config)[1] == Path("mine")
+    # An absolute data_dir is used as written.
+    (project / "workbench.yaml").write_text(f"data_dir: {tmp_path / 'abs'}\n", encoding="utf-8")
+    assert resolve(None, config)[1] == tmp_path / "abs"

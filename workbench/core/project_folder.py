@@ -17,9 +17,10 @@ from workbench.core.resources import defaults_root, project_files
 
 CONFIG_TEMPLATE = """\
 # Amharic ad workbench project config. Every key is optional: a missing one takes its default,
-# an unknown one is an error naming it. Paths are relative to the folder you run `workbench` in.
+# an unknown one is an error naming it.
 
-# Root of the stage folders (ingest, labels, curated, runs, rag, eval, reports, ...).
+# Root of the stage folders (ingest, labels, curated, runs, rag, eval, reports, ...); a relative
+# path is taken from this file's folder.
 data_dir: {data_dir}
 
 # The user-editable files next to this file win over the packaged defaults:
@@ -65,7 +66,7 @@ def init_project(
     dest
         The project folder (created when missing).
     data_dir
-        ``data_dir`` written into ``workbench.yaml`` (relative paths: from where commands run).
+        ``data_dir`` written into ``workbench.yaml`` (a relative path: from the project folder).
     force
         Overwrite files that exist; without it an existing file is an error and nothing is written.
     samples
