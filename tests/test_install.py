@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,28 @@ def test_wheel_runs_the_stages_from_any_folder(tmp_path: Path) -> None:
     # The README's first steps, as written: the samples init copied, ingested in the project.
     _wb(["ingest", "samples/telegram"], env, project)
     assert any((project / "data" / "final").glob("*.parquet"))
+
+
+def test_a_file_deleted_since_the_last_build_does_not_ship(tmp_path: Path) -> None:
+    # setuptools reuses build/lib between builds of one checkout (`pip install .` twice): the
+    # backend clears it, or a recipe removed from the source would still be installed.
+    if shutil.which("git") is None or not (CHECKOUT / ".git").exists():
+        pytest.skip("needs the git checkout to list the files to build from")
+    source = _tree(tmp_path / "src")
+    gone = source / "workbench" / "defaults" / "training" / "recipes" / "removed-since.yaml"
+    gone.write_text("name: removed-since\n", encoding="utf-8")
+
+    def wheel_names(out: Path) -> list[str]:
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                        "--no-index", "--disable-pip-version-check", "-q", "-w", str(out),
+                        str(source)], check=True, capture_output=True, timeout=600)
+        (wheel,) = out.glob("amharic_ad_workbench-*.whl")
+        return zipfile.ZipFile(wheel).namelist()
+
+    recipe = "workbench/defaults/training/recipes/removed-since.yaml"
+    assert recipe in wheel_names(tmp_path / "first")
+    assert (source / "build" / "lib").is_dir()  # what the next build would have reused
+    gone.unlink()
+    names = wheel_names(tmp_path / "second")
+    assert recipe not in names
+    assert "workbench/defaults/training/recipes/tiny-cpu.yaml" in names
