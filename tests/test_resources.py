@@ -210,3 +210,29 @@ def test_config_elsewhere_keeps_its_data_dir_in_its_folder(
     # An absolute data_dir is used as written.
     (project / "workbench.yaml").write_text(f"data_dir: {tmp_path / 'abs'}\n", encoding="utf-8")
     assert resolve(None, config)[1] == tmp_path / "abs"
+
+
+def test_init_again_adds_what_is_missing_and_keeps_every_edit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A project made earlier gets the samples, or a default a newer package ships, without
+    # --force (which would overwrite the edits).
+    init_project(tmp_path)
+    taxonomy = tmp_path / "labeling" / "taxonomy.yaml"
+    taxonomy.write_text("edited", encoding="utf-8")
+    config = tmp_path / "workbench.yaml"
+    config.write_text("data_dir: mine\n", encoding="utf-8")
+    recipe = tmp_path / "training" / "recipes" / "tiny-cpu.yaml"
+    recipe.unlink()
+    before = len(_files(tmp_path))
+    code, out, _ = _run(["init", str(tmp_path), "--samples"], capsys)
+    assert code == 0
+    assert taxonomy.read_text(encoding="utf-8") == "edited"
+    assert config.read_text(encoding="utf-8") == "data_dir: mine\n"
+    assert recipe.read_bytes() == resources.packaged("training/recipes/tiny-cpu.yaml").read_bytes()
+    assert f"wrote {recipe}" in out
+    assert f"wrote {taxonomy}" not in out
+    assert f"kept {before} file(s) that exist, unchanged (--force overwrites them)" in out
+    assert (tmp_path / "samples" / "briefs" / "01-retail-lucy-fashion.yaml").is_file()
+    # Files a team shares are written readable, as any source file (not a temp file's 0600).
+    assert recipe.stat().st_mode & 0o777 == 0o644

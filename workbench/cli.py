@@ -57,9 +57,12 @@ def init(
     """
     from workbench.core.project_folder import init_project
 
-    written = init_project(folder, data_dir=data_dir, force=force, samples=samples)
-    for path in written:
+    result = init_project(folder, data_dir=data_dir, force=force, samples=samples)
+    for path in result.written:
         typer.echo(f"wrote {path}")
+    if result.kept:
+        typer.echo(f"kept {len(result.kept)} file(s) that exist, unchanged (--force overwrites "
+                   "them)")
     what = "samples/telegram" if samples else "<Telegram export folder or result.json>"
     typer.echo(f"next: cd {folder} && workbench ingest {what}")
 
