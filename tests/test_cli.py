@@ -89,3 +89,15 @@ def test_a_missing_module_of_the_workbench_itself_is_a_bug(tmp_path: Path) -> No
                    str(tmp_path / "data"))
     assert out.returncode == 1
     assert "Traceback" in out.stderr
+
+
+def test_help_lists_the_commands_in_pipeline_order_and_version() -> None:
+    out = run("--help")
+    assert out.returncode == 0, out.stderr
+    listed = [line.split()[0] for line in out.stdout.split("Commands:")[1].splitlines()
+              if line.startswith("  ") and not line.startswith("   ")]
+    assert listed == ["init", "ingest", "label", "curate", "train", "rag", "generate", "eval",
+                      "report", "serve", "users", "demo"]
+    out = run("--version")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("workbench ")

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 # Typer >= 0.20 vendors its own click; its exception classes live here, not in `click`.
+from typer._click import core as click_core
 from typer._click import exceptions as click_exc
 
 from workbench.core.cli_options import ConfigOption, DataDirOption, ProgressOption, resolve
@@ -26,8 +27,38 @@ from workbench.rag.cli import app as rag_app
 from workbench.training.cli import app as train_app
 from workbench.webapp.cli import serve_command, users_app
 
+#: ``workbench --help`` lists the commands in the order a project uses them.
+PIPELINE_ORDER = ("init", "ingest", "label", "curate", "train", "rag", "generate", "eval",
+                  "report", "serve", "users", "demo")
+
+
+class PipelineOrderGroup(typer.core.TyperGroup):
+    """The top-level group, listing its commands in :data:`PIPELINE_ORDER`.
+
+    Typer lists plain commands before groups, which put ``generate`` and ``report`` ahead of
+    ``label``, ``curate`` and ``train``.
+    """
+
+    def list_commands(self, ctx: click_core.Context) -> list[str]:  # noqa: D102
+        known = {name: i for i, name in enumerate(PIPELINE_ORDER)}
+        return sorted(super().list_commands(ctx), key=lambda name: known.get(name, len(known)))
+
+
+def _version(show: bool) -> None:
+    if not show:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        typer.echo(f"workbench {version('amharic-ad-workbench')}")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        typer.echo("workbench (not installed: run from a source tree)")
+    raise typer.Exit
+
+
 app = typer.Typer(
     name="workbench",
+    cls=PipelineOrderGroup,
     help="Amharic ad workbench: ingest Telegram exports, label, curate, train, generate, evaluate.",
     no_args_is_help=True,
     add_completion=False,
@@ -35,6 +66,15 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+@app.callback()
+def _root(
+    show_version: Annotated[bool, typer.Option(
+        "--version", help="Print the installed version and exit.", callback=_version,
+        is_eager=True)] = False,
+) -> None:
+    """Amharic ad workbench: ingest Telegram exports, label, curate, train, generate, evaluate."""
+
 
 @app.command()
 def init(
@@ -91,7 +131,7 @@ def ingest(
     summary = run_ingest(paths, root, cfg.cleaning, cfg.ingest)
     typer.echo(summary.line())
 
-# One subcommand per stage, listed in pipeline order by `workbench --help`.
+# One subcommand per stage (`workbench --help` lists them in PIPELINE_ORDER).
 app.add_typer(label_app, name="label")
 app.add_typer(curate_app, name="curate")
 app.add_typer(train_app, name="train")
