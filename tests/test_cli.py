@@ -101,3 +101,12 @@ def test_help_lists_the_commands_in_pipeline_order_and_version() -> None:
     out = run("--version")
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("workbench ")
+
+
+def test_a_subprocess_in_another_folder_runs_this_checkout(tmp_path: Path) -> None:
+    # tests/conftest.py makes PYTHONPATH absolute: with `PYTHONPATH=.`, a test running the
+    # command in tmp_path would have tested whatever workbench the interpreter has installed.
+    out = subprocess.run([sys.executable, "-c", "import workbench; print(workbench.__file__)"],
+                         cwd=tmp_path, capture_output=True, text=True, check=True)
+    checkout = Path(__file__).resolve().parents[1]
+    assert Path(out.stdout.strip()).resolve().is_relative_to(checkout), out.stdout
