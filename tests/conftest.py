@@ -33,6 +33,14 @@ from tests.webapp_world import WebWorld
 from workbench.core.config import ProjectConfig
 from workbench.core.settings.labeling import LabelingConfig
 
+# Subprocesses (the real `workbench` entry point, servers) import the checkout under test from
+# any working folder: a relative PYTHONPATH such as `PYTHONPATH=.` would name the folder a test
+# runs them in, and they would import whatever other workbench the interpreter has installed.
+_CHECKOUT = str(Path(__file__).resolve().parents[1])
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [_CHECKOUT, *(p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+                  if p and Path(p).resolve() != Path(_CHECKOUT))])
+
 
 @dataclass(frozen=True)
 class SessionServer:

@@ -62,3 +62,51 @@ def test_bad_config_is_a_user_error(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert "workbench.yaml: unknown key 'cleaning.remove_emoji'" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def _without(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``workbench ARGS`` in a Python where ``module`` cannot be imported (not installed)."""
+    code = (f"import sys\nsys.modules[{module!r}] = None\nfrom workbench.cli import main\n"
+            f"main({list(args)!r})\n")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_a_stage_library_not_installed_is_one_line(tmp_path: Path) -> None:
+    # `pip install .` alone brings what init and ingest need; curation's numpy, scikit-learn and
+    # cleanlab come with the pinned stack. Without them: what to install, not a traceback.
+    out = _without("numpy", "curate", "flag", "--data-dir", str(tmp_path / "data"))
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith("error: this command needs the Python package numpy (module numpy)")
+    assert "pip install torch==2.13.0" in lines[0]
+    assert "requirements.txt" in lines[0]
+
+
+def test_a_missing_module_of_the_workbench_itself_is_a_bug(tmp_path: Path) -> None:
+    out = _without("workbench.curation.flag", "curate", "flag", "--data-dir",
+                   str(tmp_path / "data"))
+    assert out.returncode == 1
+    assert "Traceback" in out.stderr
+
+
+def test_help_lists_the_commands_in_pipeline_order_and_version() -> None:
+    out = run("--help")
+    assert out.returncode == 0, out.stderr
+    listed = [line.split()[0] for line in out.stdout.split("Commands:")[1].splitlines()
+              if line.startswith("  ") and not line.startswith("   ")]
+    assert listed == ["init", "ingest", "label", "curate", "train", "rag", "generate", "eval",
+                      "report", "serve", "users", "demo"]
+    out = run("--version")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("workbench ")
+
+
+def test_a_subprocess_in_another_folder_runs_this_checkout(tmp_path: Path) -> None:
+    # tests/conftest.py makes PYTHONPATH absolute: with `PYTHONPATH=.`, a test running the
+    # command in tmp_path would have tested whatever workbench the interpreter has installed.
+    out = subprocess.run([sys.executable, "-c", "import workbench; print(workbench.__file__)"],
+                         cwd=tmp_path, capture_output=True, text=True, check=True)
+    checkout = Path(__file__).resolve().parents[1]
+    assert Path(out.stdout.strip()).resolve().is_relative_to(checkout), out.stdout

@@ -68,3 +68,14 @@ def test_a_port_out_of_range_is_one_line_exit_2(argv: list[str], tmp_path: Any,
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert "Invalid value for '--port'" in err
+
+
+def test_help_examples_name_no_file_of_the_source_tree() -> None:
+    # `--help` is read by users of an installed package, who have no workbench/... folder: an
+    # example must run from a project folder (the samples: `workbench init DIR --samples`).
+    root = typer.main.get_command(app)
+    shown = []
+    for path, command in commands(root):
+        texts = [command.help or "", *(getattr(p, "help", None) or "" for p in command.params)]
+        shown += [f"{path}: {text}" for text in texts if "workbench/" in text or ".py" in text]
+    assert shown == []

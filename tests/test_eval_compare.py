@@ -170,6 +170,13 @@ def test_champion_history_is_append_only_with_lineage(world: dict[str, Any], tmp
     assert first.label_snapshot is not None
     assert first.base_model
     assert record.current.ref == "retrieval"
+    # The champion against itself (promote, then compare before a new run): what to do instead.
+    code, _, err = _cli(["eval", "compare", "retrieval", "--suite", str(world["suite"]),
+                         "--data-dir", str(root)], capsys)
+    assert code == 2
+    assert err.strip() == ("error: challenger and champion are the same system 'retrieval' "
+                           "(the promoted champion): train a new run to compare, or name another "
+                           "model with --against")
     # The promoted champion is the default opponent, recorded in compare.json.
     code, out, _ = _cli(["eval", "compare", "template", "--suite", str(world["suite"]),
                          "--data-dir", str(root), "--quiet"], capsys)

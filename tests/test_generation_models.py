@@ -156,6 +156,10 @@ def test_run_uses_its_saved_prompt_spec(world: dict[str, Any], tmp_path: Path) -
     finally:
         (run_dir / PROMPT_SPEC_FILE).write_text(saved, encoding="utf-8")
     row = frame.row(0, named=True)
+    # Said in words: the model as people read it, not its run folder's id.
+    spec = resolve_model(f"run:{RUN_ID}", world["data"], GenerationConfig())
+    assert spec.notes[-1] == ("prompt: the one tiny-cpu (trained 2024-03-01 08:00 UTC) was "
+                              "trained with (generation.use_run_prompt)")
     assert "CUSTOM Sheger Gebeya | Abebe Shoes, የቆዳ ጫማ | 0911 22 33 44, @abebeshoes" in row["prompt"]
     assert len(row["context_uids"]) == 1
     assert row["prompt_template"] == str(template)
@@ -359,4 +363,6 @@ def test_demo_step(world: dict[str, Any], tmp_path: Path) -> None:
     text = "\n".join(lines)
     for model in ("retrieval", "template", "base", "tiny-cpu (trained 2024-03-01 08:00 UTC)"):
         assert f"shoes x {model}: 2 candidates" in text
+    # Printed to users of an installed package: no file of the source tree to go and read.
+    assert ".py" not in text
     assert run_demo_step(tmp_path / "empty", world["cfg"])[0].startswith("rag: skipped")

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -80,9 +81,12 @@ def test_wheel_runs_the_stages_from_any_folder(tmp_path: Path) -> None:
         pytest.skip("needs the git checkout to list the files to build from")
     source = _tree(tmp_path / "src")
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "--no-index", "--disable-pip-version-check", "-q", "-w", str(wheels), str(source)],
-                   check=True, capture_output=True, timeout=600)
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                            "--no-build-isolation", "--no-index", "--disable-pip-version-check",
+                            "-q", "-w", str(wheels), str(source)],
+                           check=True, capture_output=True, text=True, timeout=600)
+    # `pip install .` shows the build's warnings to every user who installs from the checkout.
+    assert "Warning" not in built.stdout + built.stderr, built.stderr[-4000:]
     (wheel,) = wheels.glob("amharic_ad_workbench-*.whl")
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index",
@@ -94,6 +98,10 @@ def test_wheel_runs_the_stages_from_any_folder(tmp_path: Path) -> None:
 
     defaults = Path("workbench") / "defaults"
     assert packaged(target / defaults) == packaged(CHECKOUT / defaults)
+    # The web app's pages and assets are package data too.
+    for folder in ("templates", "static"):
+        webapp = Path("workbench") / "webapp" / folder
+        assert packaged(target / webapp) == packaged(CHECKOUT / webapp), folder
     # The synthetic-data generators stay in the checkout.
     assert not (target / "synthetic").exists()
     assert not list(target.glob("workbench/*/synthetic.py"))
@@ -114,14 +122,47 @@ def test_wheel_runs_the_stages_from_any_folder(tmp_path: Path) -> None:
     assert str(target) in done.stdout
 
     # A project folder written by init: its copies win.
-    init = _wb(["init", "proj"], env, outside)
+    init = _wb(["init", "proj", "--samples"], env, outside)
     assert "wrote " in init.stdout
     assert "next: " in init.stdout
     project = outside / "proj"
+    # What init writes is what the wheel carries, byte for byte, and every file it carries.
+    shipped = target / defaults
+    for folder in ("labeling", "training", "eval", "samples"):
+        written = packaged(project / folder)
+        assert written == packaged(shipped / folder), folder
+        for rel in written:
+            same = (project / folder / rel).read_bytes() == (shipped / folder / rel).read_bytes()
+            assert same, f"{folder}/{rel}"
     done = subprocess.run([sys.executable, str(script), str(project)],
                           env=env, cwd=project, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-4000:]
 
-    samples = target / "workbench" / "defaults" / "samples" / "telegram"
-    _wb(["ingest", str(samples)], env, project)
+    # The README's first steps, as written: the samples init copied, ingested in the project.
+    _wb(["ingest", "samples/telegram"], env, project)
     assert any((project / "data" / "final").glob("*.parquet"))
+
+
+def test_a_file_deleted_since_the_last_build_does_not_ship(tmp_path: Path) -> None:
+    # setuptools reuses build/lib between builds of one checkout (`pip install .` twice): the
+    # backend clears it, or a recipe removed from the source would still be installed.
+    if shutil.which("git") is None or not (CHECKOUT / ".git").exists():
+        pytest.skip("needs the git checkout to list the files to build from")
+    source = _tree(tmp_path / "src")
+    gone = source / "workbench" / "defaults" / "training" / "recipes" / "removed-since.yaml"
+    gone.write_text("name: removed-since\n", encoding="utf-8")
+
+    def wheel_names(out: Path) -> list[str]:
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                        "--no-index", "--disable-pip-version-check", "-q", "-w", str(out),
+                        str(source)], check=True, capture_output=True, timeout=600)
+        (wheel,) = out.glob("amharic_ad_workbench-*.whl")
+        return zipfile.ZipFile(wheel).namelist()
+
+    recipe = "workbench/defaults/training/recipes/removed-since.yaml"
+    assert recipe in wheel_names(tmp_path / "first")
+    assert (source / "build" / "lib").is_dir()  # what the next build would have reused
+    gone.unlink()
+    names = wheel_names(tmp_path / "second")
+    assert recipe not in names
+    assert "workbench/defaults/training/recipes/tiny-cpu.yaml" in names

@@ -85,7 +85,9 @@ def test_curation_predictions_for_known_uids_rules_for_the_rest(tmp_path: Path) 
     ("posts.csv", "uid,text\n1,ok\n2,too,many\n", "malformed CSV at line 3: 3 field(s), the header has 2"),
     ("posts.jsonl", '{"text": "ok"}\n{"text": "broken\n', "malformed JSONL at line 2"),
     ("posts.jsonl", '{"text": "ok"}\n[1, 2]\n', "malformed JSONL at line 2: not a JSON object"),
-    ("posts.jsonl", '{"body": "x"}\n', "no 'text' column"),
+    # The keys the file has are named (a labels file given for a texts file, say).
+    ("posts.jsonl", '{"uid": "1:2", "is_ad": "Ad"}\n{"uid": "1:3", "note": "x"}\n',
+     "no 'text' column (columns found: uid, is_ad, note)"),
     ("posts.csv", "uid,text\n1,a\n1,b\n", "column 'uid' must be unique"),
     # A quote left open used to swallow the rest of the file into one text, silently.
     ("posts.csv", 'uid,text\n1,"open\n2,ok\n', "malformed CSV in the record starting at line 2"),

@@ -161,3 +161,78 @@ def test_the_init_template_shows_the_defaults(section: str) -> None:
     cfg = ProjectConfig.model_validate(yaml.safe_load("\n".join(block)))
     assert getattr(cfg, section) == getattr(ProjectConfig(), section)
     assert len(block) > 2
+
+
+def test_init_samples_copies_the_samples_to_try_the_stages_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "proj"
+    code, out, _ = _run(["init", str(project), "--samples"], capsys)
+    assert code == 0
+    shipped = resources.sample()
+    copied = _files(project / "samples")
+    assert copied == _files(shipped)
+    assert {Path("telegram/sheger-gebeya/result.json"),
+            Path("briefs/01-retail-lucy-fashion.yaml")} <= copied
+    for rel in copied:
+        assert (project / "samples" / rel).read_bytes() == (shipped / rel).read_bytes(), rel
+    assert out.splitlines()[-1] == f"next: cd {project} && workbench ingest samples/telegram"
+    # The "next" line runs as written.
+    monkeypatch.chdir(project)
+    code, out, _ = _run(["ingest", "samples/telegram"], capsys)
+    assert code == 0
+    assert out.startswith("ingested 4 file(s): 712 content messages")
+    # Without --samples, no samples folder.
+    code, _, _ = _run(["init", str(tmp_path / "plain")], capsys)
+    assert code == 0
+    assert not (tmp_path / "plain" / "samples").exists()
+
+
+def test_config_elsewhere_keeps_its_data_dir_in_its_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `--config my-project/workbench.yaml` from another folder: the project's data, not a new
+    # data folder wherever the command happened to run.
+    project = tmp_path / "proj"
+    init_project(project, data_dir="stages", samples=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = Path("..") / "proj" / "workbench.yaml"
+    code, out, _ = _run(["ingest", str(project / "samples" / "telegram"), "--config", str(config)],
+                        capsys)
+    assert code == 0
+    assert (project / "stages" / "parsed" / "messages.parquet").is_file()
+    assert list(elsewhere.iterdir()) == []
+    assert f"{Path('..') / 'proj' / 'stages' / 'parsed' / 'messages.parquet'}" in out
+    # A flag still wins, taken from where the command runs.
+    assert resolve(Path("mine"), config)[1] == Path("mine")
+    # An absolute data_dir is used as written.
+    (project / "workbench.yaml").write_text(f"data_dir: {tmp_path / 'abs'}\n", encoding="utf-8")
+    assert resolve(None, config)[1] == tmp_path / "abs"
+
+
+def test_init_again_adds_what_is_missing_and_keeps_every_edit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A project made earlier gets the samples, or a default a newer package ships, without
+    # --force (which would overwrite the edits).
+    init_project(tmp_path)
+    taxonomy = tmp_path / "labeling" / "taxonomy.yaml"
+    taxonomy.write_text("edited", encoding="utf-8")
+    config = tmp_path / "workbench.yaml"
+    config.write_text("data_dir: mine\n", encoding="utf-8")
+    recipe = tmp_path / "training" / "recipes" / "tiny-cpu.yaml"
+    recipe.unlink()
+    before = len(_files(tmp_path))
+    code, out, _ = _run(["init", str(tmp_path), "--samples"], capsys)
+    assert code == 0
+    assert taxonomy.read_text(encoding="utf-8") == "edited"
+    assert config.read_text(encoding="utf-8") == "data_dir: mine\n"
+    assert recipe.read_bytes() == resources.packaged("training/recipes/tiny-cpu.yaml").read_bytes()
+    assert f"wrote {recipe}" in out
+    assert f"wrote {taxonomy}" not in out
+    assert f"kept {before} file(s) that exist, unchanged (--force overwrites them)" in out
+    assert (tmp_path / "samples" / "briefs" / "01-retail-lucy-fashion.yaml").is_file()
+    # Files a team shares are written readable, as any source file (not a temp file's 0600).
+    assert recipe.stat().st_mode & 0o777 == 0o644

@@ -37,6 +37,9 @@ def test_build_data_and_tokenizer_via_cli(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("SFT examples: train ")
     assert (tmp_path / "training" / "data" / "tiny-cpu" / "sft" / "train.parquet").exists()
+    # Output to a pipe (a CI log): no progress bar, whose carriage returns make a mess there.
+    assert "\r" not in out.stderr, out.stderr
+    assert "%|" not in out.stderr, out.stderr
 
     out = run("train", "tokenizer", "--vocab-size", "800", "--held-out", "0.2",
               "--data-dir", str(tmp_path))
@@ -67,3 +70,17 @@ def test_user_errors_are_one_line_exit_2(tmp_path: Path) -> None:
         assert len(lines) == 1, (args, out.stderr)
         assert lines[0].startswith("error: ")
         assert "Traceback" not in out.stderr
+
+
+def test_run_latest_is_the_run_trained_last_whatever_its_name(tmp_path: Path) -> None:
+    # Run ids a user chose (--run-id) or a sweep made do not sort by time: "zz-first" was
+    # trained first, "aa-second" last, and run:latest must be the last.
+    from workbench.core.runs import finished_run_dir, finished_runs
+
+    synthetic_copy(tmp_path, n_ads=30, n_non_ads=5, seed=2)
+    for run_id in ("zz-first", "aa-second"):
+        out = run("train", "run", "tiny-cpu", "--run-id", run_id, "--set", "training.max_steps=2",
+                  "--quiet", "--data-dir", str(tmp_path))
+        assert out.returncode == 0, out.stderr[-3000:]
+    assert finished_runs(tmp_path) == ["zz-first", "aa-second"]
+    assert finished_run_dir(tmp_path, "latest")[0].name == "aa-second"

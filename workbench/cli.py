@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 # Typer >= 0.20 vendors its own click; its exception classes live here, not in `click`.
+from typer._click import core as click_core
 from typer._click import exceptions as click_exc
 
 from workbench.core.cli_options import ConfigOption, DataDirOption, ProgressOption, resolve
@@ -26,8 +27,38 @@ from workbench.rag.cli import app as rag_app
 from workbench.training.cli import app as train_app
 from workbench.webapp.cli import serve_command, users_app
 
+#: ``workbench --help`` lists the commands in the order a project uses them.
+PIPELINE_ORDER = ("init", "ingest", "label", "curate", "train", "rag", "generate", "eval",
+                  "report", "serve", "users", "demo")
+
+
+class PipelineOrderGroup(typer.core.TyperGroup):
+    """The top-level group, listing its commands in :data:`PIPELINE_ORDER`.
+
+    Typer lists plain commands before groups, which put ``generate`` and ``report`` ahead of
+    ``label``, ``curate`` and ``train``.
+    """
+
+    def list_commands(self, ctx: click_core.Context) -> list[str]:  # noqa: D102
+        known = {name: i for i, name in enumerate(PIPELINE_ORDER)}
+        return sorted(super().list_commands(ctx), key=lambda name: known.get(name, len(known)))
+
+
+def _version(show: bool) -> None:
+    if not show:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        typer.echo(f"workbench {version('amharic-ad-workbench')}")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        typer.echo("workbench (not installed: run from a source tree)")
+    raise typer.Exit
+
+
 app = typer.Typer(
     name="workbench",
+    cls=PipelineOrderGroup,
     help="Amharic ad workbench: ingest Telegram exports, label, curate, train, generate, evaluate.",
     no_args_is_help=True,
     add_completion=False,
@@ -36,6 +67,15 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+@app.callback()
+def _root(
+    show_version: Annotated[bool, typer.Option(
+        "--version", help="Print the installed version and exit.", callback=_version,
+        is_eager=True)] = False,
+) -> None:
+    """Amharic ad workbench: ingest Telegram exports, label, curate, train, generate, evaluate."""
+
+
 @app.command()
 def init(
     folder: Annotated[Path, typer.Argument(help="Project folder to write (created when missing).")],
@@ -43,20 +83,28 @@ def init(
         str, typer.Option("--data-dir", help="data_dir written into workbench.yaml.")
     ] = "data",
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
+    samples: Annotated[bool, typer.Option(
+        "--samples", help="Also copy the synthetic samples into FOLDER/samples/: Telegram "
+                          "exports (telegram/) and campaign briefs (briefs/) to try each stage "
+                          "on.")] = False,
 ) -> None:
     """Write a project folder: workbench.yaml plus the editable defaults.
 
     The defaults are the taxonomy, rules, guidelines, training recipes and templates, eval
     suites and metric modules; commands run in the folder use them instead of the packaged ones.
 
-    Example: workbench init my-project
+    Example: workbench init my-project --samples
     """
     from workbench.core.project_folder import init_project
 
-    written = init_project(folder, data_dir=data_dir, force=force)
-    for path in written:
+    result = init_project(folder, data_dir=data_dir, force=force, samples=samples)
+    for path in result.written:
         typer.echo(f"wrote {path}")
-    typer.echo(f"next: cd {folder} && workbench ingest <Telegram export folder or result.json>")
+    if result.kept:
+        typer.echo(f"kept {len(result.kept)} file(s) that exist, unchanged (--force overwrites "
+                   "them)")
+    what = "samples/telegram" if samples else "<Telegram export folder or result.json>"
+    typer.echo(f"next: cd {folder} && workbench ingest {what}")
 
 
 @app.command()
@@ -71,7 +119,10 @@ def ingest(
 ) -> None:
     """Parse, clean and summarise Telegram Desktop exports into Parquet stage folders.
 
-    Example: workbench ingest workbench/defaults/samples/telegram --data-dir data
+    Example: workbench ingest ~/Downloads/ChatExport_2024-03-01 --data-dir data
+
+    (The synthetic samples: workbench init DIR --samples, then in DIR: workbench ingest
+    samples/telegram.)
     """
     from workbench.ingest.pipeline import run_ingest
 
@@ -80,7 +131,7 @@ def ingest(
     summary = run_ingest(paths, root, cfg.cleaning, cfg.ingest)
     typer.echo(summary.line())
 
-# One subcommand per stage, listed in pipeline order by `workbench --help`.
+# One subcommand per stage (`workbench --help` lists them in PIPELINE_ORDER).
 app.add_typer(label_app, name="label")
 app.add_typer(curate_app, name="curate")
 app.add_typer(train_app, name="train")
@@ -120,6 +171,39 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+#: Modules whose distribution (what ``pip install`` takes) is named otherwise.
+DISTRIBUTION_OF_MODULE = {
+    "sklearn": "scikit-learn", "label_studio": "label-studio",
+    "label_studio_sdk": "label-studio-sdk", "yaml": "pyyaml", "argon2": "argon2-cffi",
+    "multipart": "python-multipart", "PIL": "pillow", "cv2": "opencv-python-headless",
+    "rouge_score": "rouge-score", "sentence_transformers": "sentence-transformers",
+}
+
+
+def missing_package_line(exc: ModuleNotFoundError) -> str | None:
+    """The one line for a stage whose third-party package is not installed (None: our own bug).
+
+    ``pip install .`` installs what every command needs to start (``init``, ``ingest``); the
+    stages' libraries (torch, transformers, cleanlab, Label Studio...) come from the pinned
+    stack, installed apart because torch must be installed first.
+
+    Examples
+    --------
+    >>> missing_package_line(ModuleNotFoundError("No module named 'sklearn'", name="sklearn"))[:64]
+    'this command needs the Python package scikit-learn (module sklea'
+    >>> missing_package_line(ModuleNotFoundError(name="workbench.nothing")) is None
+    True
+    """
+    top = (exc.name or "").partition(".")[0]
+    if not top or top == "workbench":
+        return None
+    package = DISTRIBUTION_OF_MODULE.get(top, top)
+    return (f"this command needs the Python package {package} (module {top}), which is not "
+            f"installed in {sys.prefix}: install the tested stack into it first "
+            "(`pip install torch==2.13.0`, then `pip install -r requirements.txt` from the "
+            "workbench source; see the README's install steps)")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: user errors become one line on stderr and exit code 2.
 
@@ -154,4 +238,10 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(130)
+    except ModuleNotFoundError as exc:
+        line = missing_package_line(exc)
+        if line is None:
+            raise
+        typer.echo(f"error: {line}", err=True)
+        sys.exit(2)
     sys.exit(rv if isinstance(rv, int) else 0)

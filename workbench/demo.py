@@ -48,7 +48,10 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
     summary = run_ingest([exports], data_dir, cfg.cleaning, cfg.ingest)
     lines = [summary.line()]
     lay = Layout(data_dir)
-    for folder in (lay.raw, lay.parsed, lay.cleaned, lay.final):
+    # The exports' copies are named by their SHA-256: a count says more than 64 hex digits each.
+    kept = sum(1 for p in lay.raw.iterdir() if p.is_file())
+    lines.append(f"{lay.raw}/: {kept} export(s) as given, each named by its SHA-256")
+    for folder in (lay.parsed, lay.cleaned, lay.final):
         files = sorted(p.name for p in folder.iterdir() if p.is_file())
         shown = ", ".join(files[:5]) + (f" (+{len(files) - 5} more)" if len(files) > 5 else "")
         lines.append(f"{folder}/: {shown}")

@@ -50,11 +50,17 @@ def resolve(data_dir: Path | None, config: Path | None) -> tuple[ProjectConfig, 
 
     The folder holding ``config`` becomes the project folder whose taxonomy, rules, recipes,
     templates, suites and metric modules win over the packaged defaults (no ``--config``: the
-    current folder); see :mod:`workbench.core.resources`.
+    current folder); see :mod:`workbench.core.resources`. A relative ``data_dir`` in the config
+    is taken from that folder too, so ``--config my-project/workbench.yaml`` run from elsewhere
+    reads and writes ``my-project/data``, not a ``data`` folder wherever it was run.
     """
     from workbench.core.config import load_config
     from workbench.core.resources import use_project
 
     cfg = load_config(config)
     use_project(config.parent if config is not None else None)
-    return cfg, data_dir if data_dir is not None else cfg.data_dir
+    if data_dir is not None:
+        return cfg, data_dir
+    if config is not None and not cfg.data_dir.expanduser().is_absolute():
+        return cfg, config.parent / cfg.data_dir
+    return cfg, cfg.data_dir.expanduser()

@@ -53,10 +53,14 @@ class Layout:
     Parameters
     ----------
     root
-        The data dir (``--data-dir``).
+        The data dir (``--data-dir``); a string is taken as a path (``Layout("data")``).
     """
 
     root: Path
+
+    def __post_init__(self) -> None:
+        # From the Python API a data dir is often a plain string: make it a path once, here.
+        object.__setattr__(self, "root", Path(self.root))
 
     # ingest ----------------------------------------------------------------------------------
     @property

@@ -8,18 +8,20 @@ templates, suites, metric modules). Commands run from that folder (or given its
 
 from __future__ import annotations
 
-import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.core.config import DEFAULT_CONFIG_NAME
 from workbench.core.errors import ConfigError
+from workbench.core.io import atomic_path
 from workbench.core.resources import defaults_root, project_files
 
 CONFIG_TEMPLATE = """\
 # Amharic ad workbench project config. Every key is optional: a missing one takes its default,
-# an unknown one is an error naming it. Paths are relative to the folder you run `workbench` in.
+# an unknown one is an error naming it.
 
-# Root of the stage folders (ingest, labels, curated, runs, rag, eval, reports, ...).
+# Root of the stage folders (ingest, labels, curated, runs, rag, eval, reports, ...); a relative
+# path is taken from this file's folder.
 data_dir: {data_dir}
 
 # The user-editable files next to this file win over the packaged defaults:
@@ -56,47 +58,72 @@ def config_text(data_dir: str) -> str:
     return CONFIG_TEMPLATE.format(data_dir=data_dir)
 
 
-def init_project(dest: Path, *, data_dir: str = "data", force: bool = False) -> list[Path]:
+def _write(target: Path, data: bytes) -> None:
+    """Write one project file atomically, readable like any source file (not mkstemp's 0600)."""
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+        tmp.chmod(0o644)
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """What ``init`` did: the files written, and those left as they were."""
+
+    #: Files written, ``workbench.yaml`` first when it was.
+    written: list[Path]
+    #: Files that existed and were kept (without ``force``): the user's edits.
+    kept: list[Path]
+
+
+def init_project(
+    dest: Path, *, data_dir: str = "data", force: bool = False, samples: bool = False
+) -> InitResult:
     """Write a project folder: ``workbench.yaml`` plus the packaged user-editable files.
+
+    A file that exists is kept as it is (it may hold the user's edits), so running ``init`` again
+    adds only what is missing: the samples (``samples``), or defaults a newer package ships.
 
     Parameters
     ----------
     dest
         The project folder (created when missing).
     data_dir
-        ``data_dir`` written into ``workbench.yaml`` (relative paths: from where commands run).
+        ``data_dir`` written into ``workbench.yaml`` (a relative path: from the project folder).
     force
-        Overwrite files that exist; without it an existing file is an error and nothing is written.
+        Overwrite files that exist.
+    samples
+        Also copy the synthetic samples into ``dest/samples/`` (exports to ingest, briefs to
+        generate for), so every stage can be tried without a checkout of the source.
 
     Returns
     -------
-    list of Path
-        The files written, ``workbench.yaml`` first.
+    InitResult
+        The files written and the files kept.
 
     Raises
     ------
     ConfigError
-        ``dest`` is a file, or (without ``force``) one of the files to write exists.
+        ``dest`` is a file, or (without ``force``) every file to write exists: nothing to do.
     """
     if dest.exists() and not dest.is_dir():
         msg = f"{dest}: not a folder"
         raise ConfigError(msg)
-    relatives = [Path(DEFAULT_CONFIG_NAME), *project_files()]
-    if not force:
-        existing = [str(dest / rel) for rel in relatives if (dest / rel).exists()]
-        if existing:
-            more = f" (+{len(existing) - 1} more)" if len(existing) > 1 else ""
-            msg = f"{existing[0]} exists{more}; nothing written (use --force to overwrite)"
-            raise ConfigError(msg)
+    relatives = [Path(DEFAULT_CONFIG_NAME), *project_files(samples=samples)]
+    kept = [] if force else [dest / rel for rel in relatives if (dest / rel).exists()]
+    if len(kept) == len(relatives):
+        more = f" (+{len(kept) - 1} more)" if len(kept) > 1 else ""
+        msg = (f"{kept[0]} exists{more}: every file init writes is there; nothing written "
+               "(use --force to overwrite)")
+        raise ConfigError(msg)
     written = []
-    config = dest / DEFAULT_CONFIG_NAME
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(config_text(data_dir), encoding="utf-8")
-    written.append(config)
     root = defaults_root()
-    for rel in relatives[1:]:
+    for rel in relatives:
         target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(root / rel, target)
+        if target in kept:
+            continue
+        if rel == Path(DEFAULT_CONFIG_NAME):
+            _write(target, config_text(data_dir).encode("utf-8"))
+        else:
+            _write(target, (root / rel).read_bytes())
         written.append(target)
-    return written
+    return InitResult(written=written, kept=kept)

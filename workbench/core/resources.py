@@ -30,6 +30,9 @@ from workbench.core.errors import ConfigError
 #: The folders of a project that hold user-editable files (what ``workbench init`` writes).
 PROJECT_FOLDERS = ("labeling", "training", "eval")
 
+#: The packaged synthetic samples' folder (``workbench init --samples`` copies it too).
+SAMPLES_FOLDER = "samples"
+
 _project_dir: Path | None = None
 
 
@@ -88,7 +91,7 @@ def shown_path(path: str | Path) -> str:
 
 def sample(relative: str | Path = "") -> Path:
     """A path under the packaged demo samples (``telegram/``, ``briefs/``)."""
-    return packaged(Path("samples") / relative)
+    return packaged(Path(SAMPLES_FOLDER) / relative)
 
 
 def default_file(relative: str | Path) -> Path:
@@ -136,12 +139,20 @@ def named_file(folder: str, name: str, suffix: str = ".yaml") -> Path | None:
     return found if found.is_file() else None
 
 
-def project_files() -> list[Path]:
-    """Every packaged user-editable file, relative to the defaults root (what ``init`` copies)."""
+def project_files(*, samples: bool = False) -> list[Path]:
+    """Every packaged user-editable file, relative to the defaults root (what ``init`` copies).
+
+    Parameters
+    ----------
+    samples
+        Also the synthetic samples (``samples/``: Telegram exports, seed labels, briefs), which
+        ``init --samples`` copies for trying the stages.
+    """
     root = defaults_root()
+    folders = (*PROJECT_FOLDERS, SAMPLES_FOLDER) if samples else PROJECT_FOLDERS
     return sorted(
         p.relative_to(root)
-        for folder in PROJECT_FOLDERS
+        for folder in folders
         for p in (root / folder).rglob("*")
         if p.is_file() and "__pycache__" not in p.parts
     )

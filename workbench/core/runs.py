@@ -211,8 +211,18 @@ def _run_folders(data_dir: Path) -> list[Path]:
 
 
 def finished_runs(data_dir: Path) -> list[str]:
-    """Run ids under ``DIR/runs`` that have a usable output, oldest first (ids sort by time)."""
-    return [p.name for p in _run_folders(data_dir) if run_output_dir(p)]
+    """Run ids under ``DIR/runs`` that have a usable output, the newest finished last.
+
+    Ordered by when each finished (``run.json``; a run without one: when it started, else
+    first), not by id: ``--run-id sft`` and a sweep's ``tiny-cpu-sweep-...`` do not sort by
+    time, and ``run:latest`` must be the run trained last.
+    """
+    def finished(folder: Path) -> tuple[str, str]:
+        status = read_status(folder)
+        stamp = status.get("finished_at") or status.get("started_at") or ""
+        return (stamp if isinstance(stamp, str) else "", folder.name)
+
+    return [p.name for p in sorted(_run_folders(data_dir), key=finished) if run_output_dir(p)]
 
 
 def resolve_run_dir(data_dir: Path, run: str) -> Path:

@@ -145,13 +145,15 @@ def push_command(
 
     Example: workbench eval rate push --items 20 --data-dir data
     """
+    from workbench.evaluation.compare import display_names
     from workbench.evaluation.eval_dirs import find_eval
     from workbench.evaluation.ratings import push_ratings
 
     _cfg, root = resolve(data_dir, config)
-    result = push_ratings(root, find_eval(root, eval_id), task=task, n_items=items, seed=seed,
+    eval_dir = find_eval(root, eval_id)
+    result = push_ratings(root, eval_dir, task=task, n_items=items, seed=seed,
                           systems=system, replace=replace)
-    typer.echo(result.line())
+    typer.echo(result.line(display_names(root, eval_dir.name)))
 
 
 @rate_app.command("pull")

@@ -104,7 +104,9 @@ def compare(data_dir: Path, cfg: ProjectConfig, challenger: str, *, against: str
         return compare_eval(data_dir, find_eval(data_dir, eval_id).name, challenger, against,
                             champion_record=record)
     if challenger == against:
-        msg = f"challenger and champion are the same system '{challenger}'"
+        why = (" (the promoted champion): train a new run to compare, or name another model "
+               "with --against" if record is not None else "")
+        msg = f"challenger and champion are the same system '{challenger}'{why}"
         raise ConfigError(msg)
     suite, path = load_suite(suite_ref)
     baselines = [e for e in suite.system_entries()

@@ -49,6 +49,7 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
     """
     import polars as pl
 
+    from workbench.evaluation.compare import display_names
     from workbench.evaluation.ratings import push_ratings, server_answers
     from workbench.evaluation.report import build_report
     from workbench.evaluation.run import run_suite
@@ -77,7 +78,7 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig) -> list[str]:
             task = max(result.items, key=lambda t: (result.items[t], t == "brief_to_ad"))
             pushed = push_ratings(data_dir, result.out_dir, task=task,
                                   n_items=DEMO_RATING_ITEMS, seed=suite.seed)
-            lines.append(f"ratings: {pushed.line()}")
+            lines.append(f"ratings: {pushed.line(display_names(data_dir, result.eval_id))}")
             lines.append(f"  next: rate in Label Studio, then `workbench eval rate pull "
                          f"--eval-id {result.eval_id} --data-dir {data_dir}`")
         except ServiceError as exc:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import combinations
@@ -128,11 +129,17 @@ class Excluded:
         """Candidates left out, all systems."""
         return sum(n for per in self.candidates.values() for n in per.values())
 
-    def text(self) -> str:
-        """``tiny-run 2 empty, 1 failed; template 1 empty (5 pairs)``, or ``none``."""
+    def text(self, names: Mapping[str, str] | None = None) -> str:
+        """``tiny-run 2 empty, 1 failed; template 1 empty (5 pairs)``, or ``none``.
+
+        ``names`` maps a system to the name people read (a run's recipe and training time,
+        :func:`workbench.evaluation.compare.display_names`); a system not in it keeps its own.
+        """
         if not self.total:
             return "none"
-        parts = [f"{system} " + ", ".join(f"{n} {r}" for r, n in sorted(per.items()))
+        shown = names or {}
+        parts = [f"{shown.get(system, system)} "
+                 + ", ".join(f"{n} {r}" for r, n in sorted(per.items()))
                  for system, per in sorted(self.candidates.items())]
         return "; ".join(parts) + f" ({self.pairs} pairs)"
 
@@ -167,14 +174,14 @@ class PushResult:
     systems: list[str]
     excluded: Excluded = field(default_factory=Excluded)
 
-    def line(self) -> str:
-        """One-line summary."""
+    def line(self, names: Mapping[str, str] | None = None) -> str:
+        """One-line summary; ``names`` as for :meth:`Excluded.text`."""
         pairs = (f"{self.pairwise_tasks} pairwise tasks (project {self.pairwise_project})"
                  if self.pairwise_project is not None
                  else "no pairwise project (fewer than two systems to compare)")
         return (f"pushed {self.items} items x {len(self.systems)} systems: "
                 f"{self.likert_tasks} Likert tasks (project {self.likert_project}), {pairs}; "
-                f"excluded empty or failed candidates: {self.excluded.text()} "
+                f"excluded empty or failed candidates: {self.excluded.text(names)} "
                 f"-> {self.url}/projects/{self.likert_project}")
 
 

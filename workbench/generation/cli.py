@@ -62,7 +62,8 @@ def generate_command(
 ) -> None:
     """Write candidate ads for a brief, grounded in the target channel's past ads.
 
-    Example: workbench generate --brief workbench/defaults/samples/briefs/01-retail-lucy-fashion.yaml --model template
+    Example: workbench generate --brief samples/briefs/01-retail-lucy-fashion.yaml --model template
+    (the sample briefs: `workbench init DIR --samples`)
     """
     from workbench.core.briefs import load_briefs
     from workbench.generation.generate import generate

@@ -65,6 +65,6 @@ def run_demo_step(data_dir: Path, cfg: ProjectConfig, *,
     if endpoints:
         lines.append(f"generate: endpoints left out of the demo: {', '.join(sorted(endpoints))}")
     folder = outputs[0].path.parent if outputs else Layout(data_dir).generations
-    lines.append(f"generations: {len(outputs)} files in {folder}/ (columns documented in "
-                 "workbench/generation/generate.py)")
+    lines.append(f"generations: {len(outputs)} files in {folder}/ (one row per candidate: its "
+                 "text, each check's result, the prompt, the past ads retrieved and the model)")
     return lines

@@ -32,7 +32,7 @@ from workbench.core.errors import ConfigError
 from workbench.core.models import LocalModel, default_base, local_model_at, run_model
 from workbench.core.prompts import PromptSpec, load_prompt_spec
 from workbench.core.resources import user_path
-from workbench.core.runs import finished_runs
+from workbench.core.runs import finished_runs, run_display_name
 from workbench.core.settings.generation import EndpointConfig, GenerationConfig
 
 BASELINES = ("retrieval", "template")
@@ -89,7 +89,8 @@ def _run_prompt(spec: ModelSpec, cfg: GenerationConfig) -> ModelSpec:
     return ModelSpec(
         name=spec.name, kind=spec.kind, local=spec.local, endpoint=spec.endpoint,
         prompt=load_prompt_spec(spec.local.run_dir),
-        notes=[*spec.notes, f"prompt spec of run {spec.local.run_id}"],
+        notes=[*spec.notes, f"prompt: the one {run_display_name(spec.local.run_id)} was "
+                            "trained with (generation.use_run_prompt)"],
     )
 
 

@@ -110,6 +110,7 @@ def _next_record(reader: Any, path: Path, max_chars: int | None) -> list[str] | 
 
 def _read_jsonl(path: Path) -> pl.DataFrame:
     records: list[dict] = []
+    keys: dict[str, None] = {}  # every key seen, in order: named when 'text' is missing
     with path.open(encoding="utf-8") as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
@@ -122,12 +123,13 @@ def _read_jsonl(path: Path) -> pl.DataFrame:
             if not isinstance(obj, dict):
                 msg = f"{path}: malformed JSONL at line {number}: not a JSON object"
                 raise InputFileError(msg)
+            keys.update(dict.fromkeys(obj))
             records.append({k: obj.get(k) for k in ("uid", "text") if k in obj})
             if "text" in obj and obj["text"] is not None and not isinstance(obj["text"], str):
                 msg = f"{path}: line {number}: 'text' must be a string, got {type(obj['text']).__name__}"
                 raise InputFileError(msg)
     if not any("text" in r for r in records):
-        return pl.DataFrame({"_": []})
+        return pl.DataFrame({key: [] for key in keys} or {"_": []})
     return pl.DataFrame(records, schema={"uid": pl.Utf8, "text": pl.Utf8}
                         if any("uid" in r for r in records) else {"text": pl.Utf8})
 

@@ -66,7 +66,7 @@ def load_preannotations(
     path = Layout(data_dir).predictions
     preds = None
     if path.exists():
-        preds = read_parquet_checked(path, PREDICTIONS_SCHEMA, hint="written by `workbench curate`")
+        preds = read_parquet_checked(path, PREDICTIONS_SCHEMA, hint="written by `workbench curate flag`")
         preds = _as_predictions(preds)
         # Covered: a prediction for a task of the taxonomy (one of a team's own tasks, such as
         # `curate flag --annotations` with a topic task, pre-fills nothing in the labeling form).
@@ -184,7 +184,7 @@ def review_records(data_dir: Path, messages: pl.DataFrame, taxonomy: Taxonomy) -
     suggested, the label quality and why it was flagged.
     """
     path = Layout(data_dir).label_issues
-    issues = read_parquet_checked(path, LABEL_ISSUES_COLUMNS, hint="run `workbench curate` first")
+    issues = read_parquet_checked(path, LABEL_ISSUES_COLUMNS, hint="run `workbench curate flag` first")
     issues = issues.filter(pl.col("is_issue").fill_null(False))
     if issues.is_empty():
         return []

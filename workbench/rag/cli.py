@@ -59,7 +59,8 @@ def index_command(
 ) -> None:
     """Create or update DIR/rag/ from DIR/curated/splits (incremental by uid).
 
-    Example: workbench rag index --data-dir data --briefs workbench/defaults/samples/briefs
+    Example: workbench rag index --data-dir data --briefs samples/briefs
+    (the sample briefs: `workbench init DIR --samples`)
     """
     from workbench.core.briefs import load_briefs
     from workbench.core.errors import ConfigError

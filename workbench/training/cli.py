@@ -48,6 +48,7 @@ SetOption = Annotated[
 def build_data_cmd(
     recipe: RecipeArg,
     overrides: SetOption = None,
+    progress: ProgressOption = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -58,8 +59,9 @@ def build_data_cmd(
     from workbench.training.recipe import load_recipe
     from workbench.training.sft_data import build_data
 
+    mode = use_progress(progress)
     _, root = resolve(data_dir, config)
-    summary = build_data(root, load_recipe(recipe, overrides))
+    summary = build_data(root, load_recipe(recipe, overrides), progress=mode == "bars")
     typer.echo(summary.line())
     for note in summary.notes:
         typer.echo(f"note: {note}")
