@@ -38,6 +38,10 @@ CAPTION_ADS = [
     ("bet_bonus", "በመጀመሪያ ለሚያስገቡ 50% ቦነስ"),
     ("register_here", "የኤክሴል ስልጠና\nመመዝገቢያ 👉 @excel_reg"),
     ("short_course", "የአጭር ጊዜ የፎቶግራፍ ስልጠና ለ3 ሳምንት"),
+    ("amount_line_birr", "የፀጉር ዘይት 🌿 ለፀጉር እድገት\nከተፈጥሮ የተዘጋጀ\n450 ብር"),
+    ("amount_line_quantity", "ቡና ይርጋጨፌ\nየተቆላ እና የተፈጨ\n1 ኪሎ 1,100"),
+    ("made_to_order", "የምግብ ጠረጴዛ ከ 6 ወንበር ጋር 🪑\nበትዕዛዝ እንሰራለን"),
+    ("furniture_caption", "ባለ 2 በር ቁም ሳጥን\nMDF\n24,000"),
 ]
 
 #: (kind, text, the against signal that holds it back): a shop's or a channel's posts between
