@@ -48,7 +48,7 @@ CAPTION_ADS = [
 #: its ads, each with ad evidence (goods, specs, prices, a handle).
 SHOP_NON_ADS = [
     ("holiday_greeting", "እንኳን ለዘመን መለወጫ በሰላም አደረሳችሁ 🌼\nመልካም አዲስ ዓመት!\nከቤዛ ኮስሞቲክስ ቤተሰብ", "greeting"),
-    ("thanks", "1000 ተከታዮች ደርሰናል 🎉 ሽቶ፣ ሎሽን እና ክሬም ከእኛ ስለገዛችሁ እናመሰግናለን", "not_selling"),
+    ("thanks", "1000 ተከታዮች ደርሰናል 🎉 ሽቶ፣ ሎሽን እና ክሬም ከእኛ ስለገዛችሁ እናመሰግናለን", "greeting"),
     ("poll", "📊 Poll: የትኛው ይሻላል?\n🅰️ iPhone 15 128GB\n🅱️ Samsung S24 256GB", "not_selling"),
     ("tip", "ጠቃሚ ምክር 💡 ላፕቶፕዎን 100% ቻርጅ አድርገው ሁሌም ቻርጀር ላይ አይተዉት", "not_selling"),
     ("winner", "የgiveaway አሸናፊ @sara_t ሆናለች 🎁 እንኳን ደስ አለሽ! ሽልማትሽ 5,000 ብር የሚያወጣ ሽቶ ነው", "not_selling"),
@@ -92,6 +92,11 @@ def test_an_amount_line_is_a_line_of_its_own() -> None:
     fired = _evidence(["Dash cam\n4,900", "Dash cam 4,900 ብር ገዛሁ ትላንት", "ሞዴል\n2019 model",
                        "5 ሰዎች", "ይደውሉ\n0911 22 33 44"])
     assert ["amount_line" in f for f in fired] == [True, False, False, False, False]
+
+
+def test_an_ad_that_thanks_its_customers_stays_an_ad() -> None:
+    # Thanks only damp: a caption signed "thank you for choosing us" keeps its evidence.
+    assert _gate(["Samsung A25 128GB\n23,500 ብር\nስለመረጡን እናመሰግናለን 🙏"]) == ["Ad"]
 
 
 def test_a_holiday_sale_keeps_its_evidence_past_the_greeting() -> None:
