@@ -1,4 +1,4 @@
-"""Benchmark the rule pre-annotations: ``rules-v1``, ``rules-v3``, ``rules-v4`` and the packaged rules, in one run.
+"""Benchmark the rule pre-annotations: ``rules-v1``, ``-v3``, ``-v4``, ``-v5`` and the packaged rules, in one run.
 
 Usage::
 
@@ -26,6 +26,9 @@ Reports, for each rule set, the share of texts marked Ad:
   set of rules-v5;
 * round 4 held-out (``tests/rules_round4_heldout.tsv``): the other half, kept away from rules-v5's
   author and measured once on the frozen rules (commit 4f5bbb5);
+* round 5 dev (``tests/rules_round5_dev.tsv``): half of a third blind writer's round, split by
+  channel (short photo captions, a shop's non-sale posts, neighbourhood notices), the development
+  set of rules-v6;
 * ``samples``: the packaged synthetic samples, ingested, split by their seed labels (shown for
   continuity, not tuned to);
 * ``afrisenti`` / ``sib200`` (optional): every AfriSenti Amharic tweet and every SIB-200 Amharic
@@ -37,9 +40,10 @@ the post Ad *and* the vertical is the file's (no vertical for a post the gate mi
 packaged rules mark Ad, with the signals that fired, and the round-3 ads they miss.
 
 ``rules-v1`` is the rule gate of the commit before rules-v2, kept in this script
-(:data:`RULES_V1_GATE`, with rules-v3's lexicons); ``rules-v3`` and ``rules-v4`` are the rules
-files of the commits before rules-v4 and rules-v5, kept beside this script (``bench/rules-v3.yaml``,
-``bench/rules-v4.yaml``), so the comparison runs in the same process on the same texts.
+(:data:`RULES_V1_GATE`, with rules-v3's lexicons); ``rules-v3``, ``rules-v4`` and ``rules-v5`` are
+the rules files of the commits before rules-v4, rules-v5 and rules-v6, kept beside this script
+(``bench/rules-v3.yaml``, ``bench/rules-v4.yaml``, ``bench/rules-v5.yaml``), so the comparison
+runs in the same process on the same texts.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ from tests.rules_fixtures import (  # noqa: E402
     ROUND3_HELDOUT_FILE,
     ROUND4_DEV_FILE,
     ROUND4_HELDOUT_FILE,
+    ROUND5_DEV_FILE,
     STRUCTURE_ADS,
     STRUCTURE_NON_ADS,
     round3_dev,
@@ -101,6 +106,9 @@ RULES_V3 = Path(__file__).with_name("rules-v3.yaml")
 
 #: rules-v4, the packaged rules before rules-v5, as they were.
 RULES_V4 = Path(__file__).with_name("rules-v4.yaml")
+
+#: rules-v5, the packaged rules before rules-v6, as they were.
+RULES_V5 = Path(__file__).with_name("rules-v5.yaml")
 
 
 def _rules_v1_yaml() -> str:
@@ -254,7 +262,7 @@ def main() -> None:
         "round 3 dev non-ads": ([r.text for r in dev if r.label != "Ad"], "lower"),
     }
     stems = {ROUND3_HELDOUT_FILE.resolve(): "round 3 held-out", ROUND4_DEV_FILE.resolve(): "round 4 dev",
-             ROUND4_HELDOUT_FILE.resolve(): "round 4 held-out"}
+             ROUND4_HELDOUT_FILE.resolve(): "round 4 held-out", ROUND5_DEV_FILE.resolve(): "round 5 dev"}
     for path in [*stems, *(p for p in args.labeled if p.resolve() not in stems)]:
         if not path.is_file():
             sys.exit(f"no such file: {path}")
@@ -279,7 +287,8 @@ def main() -> None:
         v1_file = Path(tmp) / "rules-v1.yaml"
         v1_file.write_text(_rules_v1_yaml(), encoding="utf-8")
         versions = [load_rules(v1_file, taxonomy=tax), load_rules(RULES_V3, taxonomy=tax),
-                    load_rules(RULES_V4, taxonomy=tax), load_rules(None, taxonomy=tax)]
+                    load_rules(RULES_V4, taxonomy=tax), load_rules(RULES_V5, taxonomy=tax),
+                    load_rules(None, taxonomy=tax)]
     names = [r.model_version for r in versions]
     print(f"{'set':38} {'n':>6}  " + "  ".join(f"{n + ' Ad':>15}" for n in names) + "  better")
     seconds = [0.0] * len(versions)

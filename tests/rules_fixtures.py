@@ -154,11 +154,15 @@ STRUCTURE_NON_ADS: list[str] = [text for _, text in STRUCTURE_NON_ADS_BY_KIND]
 
 
 class LabeledPost(NamedTuple):
-    """One post of a labeled round: ``Ad`` / ``Non-Ad``, the vertical of an ad (else empty), text."""
+    """One post of a labeled round: ``Ad`` / ``Non-Ad``, the vertical of an ad (else empty), text.
+
+    ``source`` is the channel or group the post was written for (round 5 on; empty before).
+    """
 
     label: str
     vertical: str
     text: str
+    source: str = ""
 
 
 #: Round 3: realistic posts written blind (the writer never saw the rules), the development set
@@ -183,14 +187,36 @@ ROUND4_DEV_FILE = Path(__file__).with_name("rules_round4_dev.tsv")
 ROUND4_HELDOUT_FILE = Path(__file__).with_name("rules_round4_heldout.tsv")
 
 
+#: Round 5's development half: 144 realistic posts written blind by a third writer for ~25
+#: channels and 3 buy-and-sell groups (113 ads, 31 hard non-ads: a shop's greetings, polls,
+#: closures, tips and giveaway winners, neighbourhood notices, member questions), split BY CHANNEL
+#: (seed 2027), so the other half's channels are unseen; the development set of rules-v6. Columns
+#: ``label, vertical, source, text`` (``source``: the channel or group). Many of its ads are short
+#: photo captions (a model name, specs and a price) with a handle or no contact at all.
+ROUND5_DEV_FILE = Path(__file__).with_name("rules_round5_dev.tsv")
+
+
 def round3_dev(path: Path = ROUND3_DEV_FILE) -> list[LabeledPost]:
-    """The posts of :data:`ROUND3_DEV_FILE` (a header line, if any, is skipped)."""
+    """The posts of a labeled round's TSV, :data:`ROUND3_DEV_FILE` by default.
+
+    Columns ``label, vertical, text``, or ``label, vertical, source, text`` when the header line
+    names a ``source`` column (round 5: the channel each post was written for). A header line, if
+    any, is skipped; ``\\n`` in a text is a line break.
+    """
     posts = []
+    has_source = False
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
-        label, vertical, text = line.split("\t", 2)
-        if label.strip().lower() == "label":
+        head = line.split("\t")
+        if head[0].strip().lower() == "label":
+            has_source = [c.strip().lower() for c in head[:4]] == [
+                "label", "vertical", "source", "text"]
             continue
-        posts.append(LabeledPost(label.strip(), vertical.strip(), text.replace("\\n", "\n")))
+        if has_source:
+            label, vertical, source, text = line.split("\t", 3)
+        else:
+            (label, vertical, text), source = line.split("\t", 2), ""
+        posts.append(LabeledPost(label.strip(), vertical.strip(), text.replace("\\n", "\n"),
+                                 source.strip()))
     return posts

@@ -162,7 +162,7 @@ class Gate(StrictModel):
 class Rules(StrictModel):
     """``labeling/rules.yaml``."""
 
-    model_version: str = Field(default="rules-v5", min_length=1, description="Shown with each prediction.")
+    model_version: str = Field(default="rules-v6", min_length=1, description="Shown with each prediction.")
     max_score: float = Field(default=0.9, gt=0.0, le=1.0, description="Ceiling of any rule score.")
     gate: Gate
     keywords: dict[str, dict[str, list[str]]] = Field(
