@@ -29,6 +29,8 @@ Reports, for each rule set, the share of texts marked Ad:
 * round 5 dev (``tests/rules_round5_dev.tsv``): half of a third blind writer's round, split by
   channel (short photo captions, a shop's non-sale posts, neighbourhood notices), the development
   set of rules-v6;
+* round 5 held-out (``tests/rules_round5_heldout.tsv``): the other half's channels, kept away from
+  rules-v6's author and measured once on the frozen rules (commit 6dd45cd);
 * ``samples``: the packaged synthetic samples, ingested, split by their seed labels (shown for
   continuity, not tuned to);
 * ``afrisenti`` / ``sib200`` (optional): every AfriSenti Amharic tweet and every SIB-200 Amharic
@@ -71,6 +73,7 @@ from tests.rules_fixtures import (  # noqa: E402
     ROUND4_DEV_FILE,
     ROUND4_HELDOUT_FILE,
     ROUND5_DEV_FILE,
+    ROUND5_HELDOUT_FILE,
     STRUCTURE_ADS,
     STRUCTURE_NON_ADS,
     round3_dev,
@@ -262,7 +265,8 @@ def main() -> None:
         "round 3 dev non-ads": ([r.text for r in dev if r.label != "Ad"], "lower"),
     }
     stems = {ROUND3_HELDOUT_FILE.resolve(): "round 3 held-out", ROUND4_DEV_FILE.resolve(): "round 4 dev",
-             ROUND4_HELDOUT_FILE.resolve(): "round 4 held-out", ROUND5_DEV_FILE.resolve(): "round 5 dev"}
+             ROUND4_HELDOUT_FILE.resolve(): "round 4 held-out", ROUND5_DEV_FILE.resolve(): "round 5 dev",
+             ROUND5_HELDOUT_FILE.resolve(): "round 5 held-out"}
     for path in [*stems, *(p for p in args.labeled if p.resolve() not in stems)]:
         if not path.is_file():
             sys.exit(f"no such file: {path}")

@@ -187,5 +187,5 @@ def test_status_shows_rating_projects_live_and_from_file(labeling_env: LabelingE
     offline = run_workbench("label", "status", "--from-file", *_config_args(env, tmp_path))
     assert offline.returncode == 0, offline.stderr
     assert "pulled" in offline.stdout
-    assert re.search(r"^group-1\s+\d+\s+9\s+0\s+0.0%\s+0\s*$", offline.stdout, re.M), offline.stdout
+    assert re.search(r"^group-1\s+\d+\s+9\s+0\s+0\s+0.0%\s+0\s*$", offline.stdout, re.M), offline.stdout
     assert rating_title in offline.stdout
