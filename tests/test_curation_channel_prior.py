@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 
 from workbench.core.config import ProjectConfig
-from workbench.curation.channel_prior import ChannelPrior, channel_keys
+from workbench.curation.channel_prior import ChannelPrior, channel_keys, neighbour_prior
 from workbench.curation.flag import run_flag
 from workbench.curation.rule_prior import WEIGHTS
 
@@ -78,9 +78,23 @@ def test_each_item_sees_only_the_other_labels_of_its_channel() -> None:
     # No channel: uniform.
     assert np.allclose(items[3], [0.5, 0.5])
     other = prior.other_probs(y, 2)
-    assert np.allclose(other[0], [2.5 / 4, 1.5 / 4])  # every label of channel a
+    # Every label of channel a (two 0s, one 1): shares 2.5/4 and 1.5/4, mixed with uniform by
+    # how often a's posts agree (one pair of three): 1/3 of the shares, 2/3 of 1/2.
+    assert np.allclose(other[0], [2.5 / 12 + 1 / 3, 1.5 / 12 + 1 / 3])
     assert np.allclose(other[1], [0.5, 0.5])  # a channel nobody labeled
     assert np.allclose(other[2], [0.5, 0.5])
+
+
+def test_a_group_whose_posts_disagree_pulls_less_than_a_shop() -> None:
+    """A buy-and-sell group's members post anything: its labels barely move a post, while a
+    shop's pull hard (the same number of labeled neighbours, one label each)."""
+    shop = neighbour_prior(np.array([[6.0, 0.0, 0.0]]))[0]
+    group = neighbour_prior(np.array([[2.0, 2.0, 2.0]]))[0]
+    assert shop[0] > 0.8
+    assert np.allclose(group, 1 / 3)
+    # A group with one label in the majority leans a little toward it, far less than the shop.
+    leaning = neighbour_prior(np.array([[3.0, 2.0, 1.0]]))[0]
+    assert 1 / 3 < leaning[0] < 0.45
 
 
 def test_a_channel_that_says_nothing_gets_no_weight() -> None:

@@ -9,8 +9,9 @@ out-of-fold accuracy from 0.80 to 0.91 (README, vertical benchmark).
 
 :class:`ChannelPrior` gives each labeled item the label distribution of the *other* labeled
 items of its channel (its own label left out, so the out-of-fold probabilities stay honest),
-smoothed toward uniform by :data:`SMOOTHING` pseudo-counts; every other text gets the
-distribution of all of its channel's labeled items. It is pooled like the rules
+smoothed and mixed with the uniform distribution by how often the channel's labeled posts agree
+with each other (:func:`neighbour_prior`); every other text gets the distribution of all of its
+channel's labeled items, the same way. It is pooled like the rules
 (:func:`~workbench.curation.rule_prior.pool`), ``p ∝ p_classifier * p_channel ** w``, with ``w``
 chosen among :data:`~workbench.curation.rule_prior.WEIGHTS` by out-of-fold log loss on the
 task's labels: a buy-and-sell group, whose members post anything, or a label the channel does
@@ -61,6 +62,28 @@ def channel_keys(texts: pl.DataFrame) -> np.ndarray | None:
     return np.array(keys.to_list(), dtype=object)
 
 
+def neighbour_prior(counts: np.ndarray) -> np.ndarray:
+    """``(n, K)`` label distributions from ``(n, K)`` counts of each row's labeled neighbours.
+
+    The neighbours' label shares, smoothed by :data:`SMOOTHING` pseudo-counts, mixed with the
+    uniform distribution by the channel's *purity*: the share of pairs of neighbours that agree
+    (one for a shop whose posts share one label, small for a buy-and-sell group whose members
+    post anything; a half with fewer than two neighbours to judge by). A group's posts are then
+    left to the text, while a shop's pull hard: one weight per task could not do both.
+
+    Examples
+    --------
+    >>> neighbour_prior(np.array([[4.0, 0.0], [2.0, 2.0], [0.0, 0.0]])).round(2).tolist()
+    [[0.9, 0.1], [0.5, 0.5], [0.5, 0.5]]
+    """
+    k = counts.shape[1]
+    n = counts.sum(axis=1, keepdims=True)
+    shares = (counts + SMOOTHING / k) / (n + SMOOTHING)
+    agreeing = (counts * (counts - 1.0)).sum(axis=1, keepdims=True)
+    purity = np.where(n >= 2, agreeing / np.maximum(n * (n - 1.0), 1.0), 0.5)
+    return purity * shares + (1.0 - purity) / k
+
+
 @dataclass
 class ChannelPrior:
     """The channels of one task's labeled items and other texts, and the weight it chose.
@@ -79,24 +102,22 @@ class ChannelPrior:
     log_loss: dict[float, float] = field(default_factory=dict)
 
     def item_probs(self, y: np.ndarray, n_classes: int) -> np.ndarray:
-        """``(n, K)``: each item's channel's other labels, smoothed (uniform: no channel)."""
+        """``(n, K)``: each item's channel's other labels (:func:`neighbour_prior`)."""
         counts = self._counts(y, n_classes)
         own = np.zeros((y.size, n_classes))
         own[np.arange(y.size), y] = 1.0
         rows = np.array([counts.get(k, np.zeros(n_classes)) for k in self.items]).reshape(
             y.size, n_classes) - own
         rows[[k is None for k in self.items]] = 0.0
-        n = rows.sum(axis=1, keepdims=True)
-        return (rows + SMOOTHING / n_classes) / (n + SMOOTHING)
+        return neighbour_prior(rows)
 
     def other_probs(self, y: np.ndarray, n_classes: int) -> np.ndarray:
-        """``(u, K)``: every label of each other text's channel, smoothed."""
+        """``(u, K)``: every label of each other text's channel (:func:`neighbour_prior`)."""
         counts = self._counts(y, n_classes)
         rows = np.array([counts.get(k, np.zeros(n_classes)) if k is not None
                          else np.zeros(n_classes) for k in self.other]).reshape(
             len(self.other), n_classes)
-        n = rows.sum(axis=1, keepdims=True)
-        return (rows + SMOOTHING / n_classes) / (n + SMOOTHING)
+        return neighbour_prior(rows)
 
     def _counts(self, y: np.ndarray, n_classes: int) -> dict[str, np.ndarray]:
         """Channel -> how many of its labeled items have each label."""
