@@ -3,6 +3,7 @@
 Usage::
 
     .venv/bin/python bench/live_start.py [--seeds 10] [--sizes 6 12 24 48] [--json FILE]
+    .venv/bin/python bench/live_start.py --round tests/rules_round5_dev.tsv tests/rules_round5_heldout.tsv
 
 The posts are round 3's held-out half (``tests/rules_round3_heldout.tsv``: 70 hand-written
 realistic ads with their writer's vertical, 45 non-ads), the half the rules were never developed
@@ -19,6 +20,11 @@ rest. Scored on the rest:
 Rows: the rules alone (what ``label push`` pre-fills and what annotators see before the first
 refresh), the classifier alone (the live loop without the rules), and the two pooled at the
 weight the labels choose (what the live loop now shows).
+
+``--round FILE...`` takes other labeled rounds instead; a round with a ``source`` column (round
+5: the channel each post was written for) gives each post the uid ``<source>:<row>``, as ingest
+names messages, so the live loop also pools the labels of a post's channel; a row without them
+is added for comparison.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ from tests.rules_fixtures import ROUND3_HELDOUT_FILE, round3_dev  # noqa: E402
 SIZES = (6, 12, 24, 48)
 
 
-def _setup():
+def _setup(files: Sequence[Path] = (ROUND3_HELDOUT_FILE,)):
     """Posts, their labels, the tasks, the rules' pre-annotations and evidence, the classifiers."""
     import polars as pl
 
@@ -54,7 +60,7 @@ def _setup():
     from workbench.curation.rule_prior import rule_priors
     from workbench.labeling.rules import load_rules, rule_inputs, rule_predictions
 
-    posts = list(round3_dev(ROUND3_HELDOUT_FILE))
+    posts = [post for path in files for post in round3_dev(path)]
     taxonomy = load_taxonomy()
     tasks = [TaskSpec("is_ad", "single", taxonomy.task("is_ad").values),
              TaskSpec("vertical", "single", taxonomy.task("vertical").values, ("is_ad", "Ad"))]
@@ -88,16 +94,24 @@ def _scores(posts: Sequence, rest: np.ndarray, answer: dict[str, dict[int, str |
     return is_ad, vertical
 
 
-def run(seeds: int, sizes: Sequence[int]) -> dict[str, dict[int, list[tuple[float, float]]]]:
+def run(seeds: int, sizes: Sequence[int], files: Sequence[Path] = (ROUND3_HELDOUT_FILE,)
+        ) -> dict[str, dict[int, list[tuple[float, float]]]]:
     """Per row and size, one ``(is_ad, vertical)`` accuracy pair per seed."""
+    import polars as pl
+
+    from workbench.curation.channel_prior import channel_keys
     from workbench.curation.live_model import predict_answers
 
-    posts, tasks, pushed, evidence, classifiers, _ = _setup()
+    posts, tasks, pushed, evidence, classifiers, _ = _setup(files)
     texts = text_norm_of([p.text for p in posts])  # as a refresh normalises the task texts
-    uids = [str(i) for i in range(len(posts))]
+    uids = [f"{p.source}:{i}" if p.source else str(i) for i, p in enumerate(posts)]
+    channels = channel_keys(pl.DataFrame({"uid": uids}))
     rules_answer = {t.name: {i: pushed.get((i, t.name)) for i in range(len(posts))} for t in tasks}
+    rows = [("classifier alone", None, None), ("pooled (live loop)", evidence, channels)]
+    if channels is not None:
+        rows.insert(1, ("rules pooled, no channel labels", evidence, None))
     out: dict[str, dict[int, list[tuple[float, float]]]] = {
-        "rules alone (label push)": {}, "classifier alone": {}, "pooled (live loop)": {}}
+        "rules alone (label push)": {}, **{row: {} for row, _, _ in rows}}
     for n in sizes:
         for seed in range(seeds):
             labeled = _draw(posts, n, np.random.default_rng(seed * 1000 + n))
@@ -109,11 +123,11 @@ def run(seeds: int, sizes: Sequence[int]) -> dict[str, dict[int, list[tuple[floa
                 del targets["vertical"]  # not learnable yet: the rules' answer stays
             out["rules alone (label push)"].setdefault(n, []).append(
                 _scores(posts, rest, rules_answer))
-            for row, ev in (("classifier alone", None), ("pooled (live loop)", evidence)):
+            for row, ev, keys in rows:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     got = predict_answers(texts, uids, list(rest), tasks, targets, classifiers,
-                                          evidence=ev)
+                                          evidence=ev, channels=keys)
                 answer = {t: dict(rules_answer[t]) for t in rules_answer}
                 for task, results in got.items():
                     answer[task] = {i: r["value"]["choices"][0] if r else None
@@ -133,8 +147,10 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--round", type=Path, nargs="+", default=[ROUND3_HELDOUT_FILE],
+                        help="labeled round files (default: round 3's held-out half)")
     args = parser.parse_args()
-    result = run(args.seeds, args.sizes)
+    result = run(args.seeds, args.sizes, args.round)
     for k, task in enumerate(("is_ad (the unlabeled posts)", "vertical (the unlabeled ads)")):
         print(f"\n{task}: accuracy after N labeled posts, mean (min-max) over {args.seeds} seeds\n")
         print("| shown | " + " | ".join(f"N = {n}" for n in args.sizes) + " |")
