@@ -226,3 +226,19 @@ def round3_dev(path: Path = ROUND3_DEV_FILE) -> list[LabeledPost]:
         posts.append(LabeledPost(label.strip(), vertical.strip(), text.replace("\\n", "\n"),
                                  source.strip()))
     return posts
+
+
+def gate_training_posts() -> list[tuple[str, str]]:
+    """Every labeled post above, as ``labeling/gate_posts.tsv`` holds them (label, text), in order.
+
+    The learned part of the gate is fitted on that file; a test keeps it equal to these rounds,
+    so a round added here is added there (README, "Rule pre-annotations").
+    """
+    rows: list[tuple[str, str]] = []
+    for ads, non_ads in ((ADS_WITHOUT_PHONE, NEWS_WITH_PRICES), (ROUND2_ADS, ROUND2_NON_ADS),
+                         (HELD_OUT_ADS, HELD_OUT_NON_ADS), (STRUCTURE_ADS, STRUCTURE_NON_ADS)):
+        rows += [("Ad", text) for text in ads] + [("Non-Ad", text) for text in non_ads]
+    for path in (ROUND3_DEV_FILE, ROUND3_HELDOUT_FILE, ROUND4_DEV_FILE, ROUND4_HELDOUT_FILE,
+                 ROUND5_DEV_FILE, ROUND5_HELDOUT_FILE):
+        rows += [(post.label, post.text) for post in round3_dev(path)]
+    return rows

@@ -108,7 +108,7 @@ def test_first_push_prefills_every_task_that_applies(tmp_path: Path) -> None:
     cfg = ProjectConfig()
     tax = load_taxonomy()
     records, source = plan_push(data, cfg, tax)
-    assert source == "rules rules-v6"
+    assert source == "rules rules-v7"
     ads = 0
     for recs in records.values():
         for rec in recs:
@@ -128,7 +128,7 @@ def test_dry_run_preview_matches_what_a_push_reports() -> None:
     def rec(uid: str, predicted: bool = True) -> TaskRecord:
         preds = [Prediction(task="is_ad", value=["Ad"], score=0.7)] if predicted else []
         return TaskRecord(uid=uid, text="t", channel="c", date="", message_id=1, group="g",
-                          predictions=preds, model_version="rules-v6" if predicted else None)
+                          predictions=preds, model_version="rules-v7" if predicted else None)
 
     records = {"group-1": [rec("a"), rec("b", predicted=False), rec("c"), rec("c")],
                "group-2": [rec("x")]}

@@ -44,6 +44,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 from pydantic import Field, model_validator
 
@@ -62,6 +63,13 @@ from workbench.core.resources import default_file, user_path
 from workbench.core.schemas import PREDICTIONS_SCHEMA, require_columns
 from workbench.core.strict_model import StrictModel
 from workbench.core.taxonomy import Taxonomy
+from workbench.labeling.learned_gate import (
+    LearnedGate,
+    ad_probability,
+    fitted_model,
+    model_for,
+    read_gate_posts,
+)
 
 
 def rule_inputs(frame: pl.DataFrame, cleaning: CleaningConfig) -> pl.DataFrame:
@@ -133,6 +141,9 @@ class Gate(StrictModel):
         default_factory=dict,
         description="Declared signals: name -> regex patterns matched in text_norm, or a Signal.")
     call_to_action: list[str] = Field(default_factory=list, description="Call-to-action keywords.")
+    learned: LearnedGate | None = Field(
+        default=None, description="A classifier fitted on labeled posts, mixed into the score: "
+        "(1 - weight) * noisy-OR + weight * P(positive) (workbench.labeling.learned_gate).")
 
     @model_validator(mode="after")
     def _weights_in_range(self) -> Gate:
@@ -162,7 +173,7 @@ class Gate(StrictModel):
 class Rules(StrictModel):
     """``labeling/rules.yaml``."""
 
-    model_version: str = Field(default="rules-v6", min_length=1, description="Shown with each prediction.")
+    model_version: str = Field(default="rules-v7", min_length=1, description="Shown with each prediction.")
     max_score: float = Field(default=0.9, gt=0.0, le=1.0, description="Ceiling of any rule score.")
     gate: Gate
     keywords: dict[str, dict[str, list[str]]] = Field(
@@ -206,6 +217,15 @@ def load_rules(path: Path | None = None, *, taxonomy: Taxonomy) -> Rules:
     if taxonomy.task(rules.gate.task).kind != "single":
         msg = f"{source}: gate task '{rules.gate.task}' must be a single-choice task"
         raise ConfigError(msg)
+    learned = rules.gate.learned
+    if learned is not None:
+        # Relative to the rules file, so a project folder's copy reads its own posts.
+        posts = Path(learned.posts).expanduser()
+        posts = posts if posts.is_absolute() else source.parent / posts
+        read_gate_posts(posts, rules.gate.positive, rules.gate.negative)  # fails now, in one line
+        gate = rules.gate.model_copy(update={"learned": learned.model_copy(
+            update={"posts": str(posts)})})
+        rules = rules.model_copy(update={"gate": gate})
     return rules
 
 
@@ -297,7 +317,35 @@ def _with_gate_score(messages: pl.DataFrame, gate: Gate, cleaning: CleaningConfi
     p_gate = 1.0 - keep
     for name, weight in gate.against.items():
         p_gate = p_gate * pl.when(pl.col(SIGNAL_PREFIX + name)).then(1.0 - weight).otherwise(1.0)
-    return messages.with_columns(p_gate.alias(_SCORE)).drop(_LINES, strict=False)
+    scored = messages.with_columns(p_gate.alias(_SCORE)).drop(_LINES, strict=False)
+    if gate.learned is None:
+        return scored
+    weight = gate.learned.weight
+    learned = pl.Series(_SCORE, learned_ad_probability(gate, scored.get_column("text_norm"),
+                                                       cleaning))
+    return scored.with_columns((pl.col(_SCORE) * (1.0 - weight) + learned * weight).alias(_SCORE))
+
+
+def learned_ad_probability(gate: Gate, texts_norm: pl.Series, cleaning: CleaningConfig) -> np.ndarray:
+    """The learned part's ``P(positive)`` for each text (``gate.learned`` must be set).
+
+    Its posts are normalised as ``rule_inputs`` normalises a message, with the same cleaning.
+    """
+    learned = gate.learned
+    if learned is None:
+        msg = "the gate has no learned part"
+        raise ValueError(msg)
+    posts = Path(learned.posts)
+
+    def build() -> object:
+        texts, y = read_gate_posts(posts, gate.positive, gate.negative)
+        frame = rule_inputs(pl.DataFrame({"uid": [str(i) for i in range(len(texts))],
+                                          "text": texts}), cleaning)
+        return fitted_model(frame.get_column("text_norm").fill_null("").to_list(), y, learned.c)
+
+    key = f"{cleaning.model_dump_json()}|{learned.c}|{gate.positive}|{gate.negative}"
+    model = model_for(posts, key, build)
+    return ad_probability(model, texts_norm.fill_null("").to_list())
 
 
 def gate_evidence(messages: pl.DataFrame, rules: Rules, *, cleaning: CleaningConfig) -> pl.DataFrame:
