@@ -31,6 +31,8 @@ Reports, for each rule set, the share of texts marked Ad:
   set of rules-v6;
 * round 5 held-out (``tests/rules_round5_heldout.tsv``): the other half's channels, kept away from
   rules-v6's author and measured once on the frozen rules (commit 6dd45cd);
+* round 6 (``tests/rules_round6.tsv``): a fourth blind writer's round, measured once, whole, on
+  rules-v6 and rules-v7 (commit 146b0e4), then added to the learned part's posts;
 * ``samples``: the packaged synthetic samples, ingested, split by their seed labels (shown for
   continuity, not tuned to);
 * ``afrisenti`` / ``sib200`` (optional): every AfriSenti Amharic tweet and every SIB-200 Amharic
@@ -76,6 +78,7 @@ from tests.rules_fixtures import (  # noqa: E402
     ROUND4_HELDOUT_FILE,
     ROUND5_DEV_FILE,
     ROUND5_HELDOUT_FILE,
+    ROUND6_FILE,
     STRUCTURE_ADS,
     STRUCTURE_NON_ADS,
     round3_dev,
@@ -271,7 +274,7 @@ def main() -> None:
     }
     stems = {ROUND3_HELDOUT_FILE.resolve(): "round 3 held-out", ROUND4_DEV_FILE.resolve(): "round 4 dev",
              ROUND4_HELDOUT_FILE.resolve(): "round 4 held-out", ROUND5_DEV_FILE.resolve(): "round 5 dev",
-             ROUND5_HELDOUT_FILE.resolve(): "round 5 held-out"}
+             ROUND5_HELDOUT_FILE.resolve(): "round 5 held-out", ROUND6_FILE.resolve(): "round 6"}
     for path in [*stems, *(p for p in args.labeled if p.resolve() not in stems)]:
         if not path.is_file():
             sys.exit(f"no such file: {path}")

@@ -16,6 +16,7 @@ from tests.rules_fixtures import (
     ROUND4_HELDOUT_FILE,
     ROUND5_DEV_FILE,
     ROUND5_HELDOUT_FILE,
+    ROUND6_FILE,
     STRUCTURE_ADS_BY_KIND,
     STRUCTURE_NON_ADS_BY_KIND,
     round3_dev,
@@ -32,9 +33,12 @@ from workbench.labeling.rules import (
 )
 
 
-def _gate(texts: list[str], rules_file: Path | None = None) -> list[str]:
+def _gate(texts: list[str], rules_file: Path | None = None, *, signals_only: bool = False
+          ) -> list[str]:
     tax = load_taxonomy()
     rules = load_rules(rules_file, taxonomy=tax)
+    if signals_only:  # the hand-written signals without the gate's learned part
+        rules = rules.model_copy(update={"gate": rules.gate.model_copy(update={"learned": None})})
     frame = rule_inputs(pl.DataFrame({"text": texts}), CleaningConfig())
     preds = rule_predictions(frame, rules, tax, cleaning=CleaningConfig())
     gate = preds.filter(pl.col("task") == "is_ad").sort(pl.col("uid").cast(pl.Int64))
@@ -235,8 +239,20 @@ ADS_OF_NEW_KINDS = [
                          ids=[f"{k}-{i}" for i, (k, _) in enumerate(NON_ADS_WITH_AD_EVIDENCE)])
 def test_non_ads_that_carry_ad_evidence_are_not_ads(kind: str, text: str) -> None:
     # A vacancy, a member asking the group, a group's rules, an appeal, lottery results, a price
-    # reported as having risen: each has a price, a contact line or a listing's layout.
-    assert _gate([text]) == ["Non-Ad"], kind
+    # reported as having risen: each has a price, a contact line or a listing's layout. The
+    # signals' evidence against keeps each of them out.
+    assert _gate([text], signals_only=True) == ["Non-Ad"], kind
+
+
+def test_the_learned_part_lets_few_of_them_through() -> None:
+    """The learned part reads ad-likeness, not reporting or asking: with it, the lost bag with
+    a phone and "call us" and the shop's closure notice (both within 0.06 of the threshold on
+    the signals alone) read Ad, the other 16 do not (rules-v7, measured). A floor on the trade
+    it makes for +4.7 points of ads on a blind round (README)."""
+    texts = [text for _, text in NON_ADS_WITH_AD_EVIDENCE]
+    marked = [kind for (kind, _), got in zip(NON_ADS_WITH_AD_EVIDENCE, _gate(texts), strict=True)
+              if got == "Ad"]
+    assert len(marked) <= 2, marked
 
 
 @pytest.mark.parametrize(("kind", "text"), ADS_OF_NEW_KINDS,
@@ -291,7 +307,9 @@ def test_vertical_words_do_not_match_inside_other_words() -> None:
     (ROUND5_DEV_FILE, (113, 31), 105, 0, 99),
     # Its other channels, measured once on the frozen rules-v6: a floor, not a target.
     (ROUND5_HELDOUT_FILE, (109, 38), 86, 2, 65),
-], ids=["round4-dev", "round4-held-out", "round5-dev", "round5-held-out"])
+    # Round 6, measured once, whole, on rules-v7 (146b0e4): 145 of 171, 1 of 70, 104 verticals.
+    (ROUND6_FILE, (171, 70), 145, 1, 104),
+], ids=["round4-dev", "round4-held-out", "round5-dev", "round5-held-out", "round6"])
 def test_labeled_rounds_keep_the_level_the_rules_reached(path: Path, sizes: tuple[int, int], min_ads: int,
                                                          max_non_ads: int, min_verticals: int) -> None:
     posts = round3_dev(path)
