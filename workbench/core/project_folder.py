@@ -25,7 +25,8 @@ CONFIG_TEMPLATE = """\
 data_dir: {data_dir}
 
 # The user-editable files next to this file win over the packaged defaults:
-#   labeling/   taxonomy.yaml (tasks and labels), rules.yaml (pre-annotations), guidelines.md
+#   labeling/   taxonomy.yaml (tasks and labels), rules.yaml (pre-annotations) and the labeled
+#               posts its learned part is fitted on (gate_posts.tsv), guidelines.md
 #   training/   recipes/*.yaml (`workbench train run <name>`), templates/ (chat and prompt)
 #   eval/       suites/*.yaml (`workbench eval run <name>`), metrics/ (metric modules)
 

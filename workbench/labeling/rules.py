@@ -12,7 +12,8 @@ learns each rule's accuracy from the agreements among rules on unlabeled posts o
 channels; the unlabeled real posts available to measure here are tweets and news sentences with
 no ads among them, so nothing would be learned about the ad signals. snorkel 0.10 would also add
 unpinned dependencies (tensorboard, munkres). The weights are set by hand and measured
-(``bench/rules.py``, README).
+(``bench/rules.py``, README). What is learned is supervised: ``gate.learned`` mixes in a text
+classifier fitted on the labeled posts that ship with the rules (:mod:`.learned_gate`).
 
 The rules live in ``labeling/rules.yaml`` (validated here against the taxonomy); the output has the
 same shape as the curation classifier's ``curated/predictions.parquet``, so ``label push`` treats
