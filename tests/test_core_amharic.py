@@ -162,9 +162,7 @@ def test_scaled_amounts_polars_and_string_forms_agree() -> None:
 def test_prices_with_a_multiplier_word_are_priced_in_full() -> None:
     # Found on a walkthrough: "ዋጋ 12 ሚሊዮን ብር" had no price at all (the currency does not follow
     # the amount directly), and "ብር 2.5 ሚሊዮን" was a price of 2.5 birr.
-    import polars as pl
 
-    from workbench.core.amharic.exprs import extract_prices
 
     cases = {
         "ዋጋ 12 ሚሊዮን ብር ድርድር አለው": [12_000_000.0],
@@ -175,12 +173,7 @@ def test_prices_with_a_multiplier_word_are_priced_in_full() -> None:
         "ETB 300 kids, 1,500 ብር": [1_500.0, 300.0],  # "k" must end its word
         "500 ብር 20 ሺዎች ሰዎች": [500.0],
     }
-    frame = pl.DataFrame({"t": list(cases)}).select(p=extract_prices(pl.col("t")))
-    assert frame["p"].to_list() == list(cases.values())
-    for text, want in cases.items():
-        assert strings.find_prices(text) == want, text
-        phrases = strings.find_price_phrases(text)
-        assert [parse_price_amount(p) for p in phrases] == want, text
+    _assert_prices(cases)
     assert strings.find_price_phrases("ዋጋ 12 ሚሊዮን ብር ድርድር") == ["12 ሚሊዮን ብር"]
     assert strings.find_price_phrases("ዋጋ ብር 2.5 ሚሊዮን።") == ["ብር 2.5 ሚሊዮን"]
 
@@ -205,9 +198,7 @@ def test_prices_as_amharic_posts_write_them() -> None:
     "5 ነጥብ 5 ቢሊየን ብር" (5.5 billion) read 5 billion, "1 ነጥብ 2 ቢሊየን ብር" read 2 billion, and
     "1ሺ 258 ብር" (1,258) read 258; "12 000 ብር" read 0 and "2.5M ብር" was no price.
     """
-    import polars as pl
 
-    from workbench.core.amharic.exprs import extract_prices
 
     cases = {
         "ገቢ 5 ነጥብ 5 ቢሊየን ብር ሰበሰበ": [5_500_000_000.0],
@@ -224,12 +215,7 @@ def test_prices_as_amharic_posts_write_them() -> None:
         "በCBE Birr 0911223344 ይክፈሉ፤ ዋጋ 0.5 ሚሊዮን ብር": [500_000.0],
         "ከ100ሺ እስከ 400 ሺ ብር": [400_000.0],  # "until" ends a sum: the range's last price
     }
-    frame = pl.DataFrame({"t": list(cases)}).select(p=extract_prices(pl.col("t")))
-    assert frame["p"].to_list() == list(cases.values())
-    for text, want in cases.items():
-        assert strings.find_prices(text) == want, text
-        phrases = strings.find_price_phrases(text)
-        assert [parse_price_amount(p) for p in phrases] == want, text
+    _assert_prices(cases)
     assert strings.find_price_phrases("ገቢ 5 ነጥብ 5 ቢሊየን ብር ሰበሰበ") == ["5 ነጥብ 5 ቢሊየን ብር"]
     assert strings.find_price_phrases("ክፍያ 1ሺ 258 ብር።") == ["1ሺ 258 ብር"]
     assert strings.find_price_phrases("ስልክ 0911 223 344 500 ብር") == ["500 ብር"]
@@ -255,3 +241,17 @@ def test_phone_numbers_as_ads_write_them() -> None:
     for text, want in cases.items():
         assert strings.find_phones(text) == want, text
     assert strings.replace_phones("ስልክ፦0911 - 22 33 44።", "0922000000") == "ስልክ፦0922000000።"
+
+
+def _assert_prices(cases: dict[str, list[float]]) -> None:
+    """Each text's prices, read alike by the Polars expression, the string reader and the phrases."""
+    import polars as pl
+
+    from workbench.core.amharic.exprs import extract_prices
+
+    frame = pl.DataFrame({"t": list(cases)}).select(p=extract_prices(pl.col("t")))
+    assert frame["p"].to_list() == list(cases.values())
+    for text, want in cases.items():
+        assert strings.find_prices(text) == want, text
+        phrases = strings.find_price_phrases(text)
+        assert [parse_price_amount(p) for p in phrases] == want, text

@@ -21,28 +21,15 @@ from tests.rules_fixtures import (
     STRUCTURE_NON_ADS_BY_KIND,
     round3_dev,
 )
+from tests.rules_helpers import gate_of, signals_of, verticals_of
 from workbench.core.config import CleaningConfig
 from workbench.core.errors import ConfigError
 from workbench.core.taxonomy import load_taxonomy
 from workbench.labeling.rules import (
-    SIGNAL_PREFIX,
-    gate_evidence,
     load_rules,
     rule_inputs,
     rule_predictions,
 )
-
-
-def _gate(texts: list[str], rules_file: Path | None = None, *, signals_only: bool = False
-          ) -> list[str]:
-    tax = load_taxonomy()
-    rules = load_rules(rules_file, taxonomy=tax)
-    if signals_only:  # the hand-written signals without the gate's learned part
-        rules = rules.model_copy(update={"gate": rules.gate.model_copy(update={"learned": None})})
-    frame = rule_inputs(pl.DataFrame({"text": texts}), CleaningConfig())
-    preds = rule_predictions(frame, rules, tax, cleaning=CleaningConfig())
-    gate = preds.filter(pl.col("task") == "is_ad").sort(pl.col("uid").cast(pl.Int64))
-    return [v[0] for v in gate["value"].to_list()]
 
 
 @pytest.mark.parametrize(("kind", "text"), ADS_WITHOUT_PHONE_BY_KIND,
@@ -50,18 +37,18 @@ def _gate(texts: list[str], rules_file: Path | None = None, *, signals_only: boo
 def test_ads_without_phone_are_ads(kind: str, text: str) -> None:
     assert "+251" not in text
     assert "09" not in text
-    assert _gate([text]) == ["Ad"], kind
+    assert gate_of([text]) == ["Ad"], kind
 
 
 def test_news_quoting_prices_is_not_an_ad() -> None:
-    assert _gate(NEWS_WITH_PRICES) == ["Non-Ad"] * len(NEWS_WITH_PRICES)
+    assert gate_of(NEWS_WITH_PRICES) == ["Non-Ad"] * len(NEWS_WITH_PRICES)
 
 
 def test_news_language_holds_back_a_sale_word() -> None:
     # The same sale sentence passes alone and is held back by reporting language.
     ad = "አያት አካባቢ ኮንዶሚኒየም ቤት ይሸጣል"
     news = ad + " ሲሉ ሚኒስቴሩ ገልፀዋል"
-    assert _gate([ad, news]) == ["Ad", "Non-Ad"]
+    assert gate_of([ad, news]) == ["Ad", "Non-Ad"]
 
 
 def test_verticals_of_the_new_labels() -> None:
@@ -99,7 +86,7 @@ def test_declared_patterns_follow_text_norm_spelling(tmp_path: Path) -> None:
     rules = tmp_path / "rules.yaml"
     rules.write_text("gate: {task: is_ad, positive: Ad, negative: Non-Ad, weights: {promo: 0.6},\n"
                      "       signals: {promo: ['ጸጉር\\S+ ቤት']}}\n", encoding="utf-8")
-    assert _gate(["ፀጉርና ቤት", "ፀጉር ቤት"], rules) == ["Ad", "Non-Ad"]
+    assert gate_of(["ፀጉርና ቤት", "ፀጉር ቤት"], rules) == ["Ad", "Non-Ad"]
 
 
 @pytest.mark.parametrize(("kind", "text"), STRUCTURE_ADS_BY_KIND,
@@ -109,7 +96,7 @@ def test_ads_by_structure_alone_are_ads(kind: str, text: str) -> None:
     # year, a service that comes to the customer: no phone, and no sale keyword needed.
     assert "+251" not in text
     assert "09" not in text
-    assert _gate([text]) == ["Ad"], kind
+    assert gate_of([text]) == ["Ad"], kind
 
 
 @pytest.mark.parametrize(("kind", "text"), STRUCTURE_NON_ADS_BY_KIND,
@@ -117,38 +104,31 @@ def test_ads_by_structure_alone_are_ads(kind: str, text: str) -> None:
 def test_look_alikes_of_those_structures_are_not_ads(kind: str, text: str) -> None:
     # A news report with a bulleted price list, a tweet quoting a rent, football results in dash
     # lines, people who "have arrived": shaped like the ads above, not ads.
-    assert _gate([text]) == ["Non-Ad"], kind
+    assert gate_of([text]) == ["Non-Ad"], kind
 
-
-def _evidence(texts: list[str]) -> list[set[str]]:
-    tax = load_taxonomy()
-    frame = rule_inputs(pl.DataFrame({"text": texts}), CleaningConfig())
-    ev = gate_evidence(frame, load_rules(taxonomy=tax), cleaning=CleaningConfig())
-    return [{k.removeprefix(SIGNAL_PREFIX) for k, v in row.items() if k.startswith(SIGNAL_PREFIX) and v}
-            for row in ev.sort(pl.col("uid").cast(pl.Int64)).iter_rows(named=True)]
 
 
 def test_listing_layout_counts_lines_of_the_post_as_written() -> None:
     # Three "field: value" lines make a listing; the same fields on one line (what text_norm
     # holds, line breaks collapsed) or only two such lines do not.
     three = "ብራንድ: ሊፋን\nቀለም: ጥቁር\nሞተር: 1500"
-    fired = _evidence([three, three.replace("\n", " "), "ብራንድ: ሊፋን\nቀለም: ጥቁር"])
+    fired = signals_of([three, three.replace("\n", " "), "ብራንድ: ሊፋን\nቀለም: ጥቁር"])
     assert ["listing_layout" in f for f in fired] == [True, False, False]
     # Windows line breaks count alike; a football score ("ቡና 2 - 1 ፋሲል") is no field line.
-    assert "listing_layout" in _evidence([three.replace("\n", "\r\n")])[0]
+    assert "listing_layout" in signals_of([three.replace("\n", "\r\n")])[0]
     scores = "ቡና 2 - 1 ፋሲል\nጊዮርጊስ 0 - 0 ባህር ዳር\nአዳማ 1 - 3 ሀዋሳ"
-    assert "listing_layout" not in _evidence([scores])[0]
+    assert "listing_layout" not in signals_of([scores])[0]
 
 
 def test_verb_forms_across_prefixes_and_suffixes() -> None:
     # One root, many forms: the rent root in relative, third person, first person plural and
     # polite "for you" forms; not the noun of "rent-seeking" or "my landlord".
     rent = ["የሚከራይ ቤት", "ቤቱ ይከራያል", "አዳራሽ እናከራያለን", "እናከራይልዎታለን"]
-    assert all("sale_rent" in f for f in _evidence(rent))
-    assert not any("sale_rent" in f for f in _evidence(["ኪራይ ሰብሳቢነት", "የኔ ቤት አከራይ"]))
+    assert all("sale_rent" in f for f in signals_of(rent))
+    assert not any("sale_rent" in f for f in signals_of(["ኪራይ ሰብሳቢነት", "የኔ ቤት አከራይ"]))
     # Offering verbs in the first person plural ("we prepare", "we teach", "we repair").
     offers = ["ምግብ እናዘጋጃለን", "እንግሊዝኛ እናስተምራለን", "ስልክ እንጠግናለን"]
-    assert all("offer" in f for f in _evidence(offers))
+    assert all("offer" in f for f in signals_of(offers))
 
 
 def test_signal_long_form_min_count_and_per_line(tmp_path: Path) -> None:
@@ -157,7 +137,7 @@ def test_signal_long_form_min_count_and_per_line(tmp_path: Path) -> None:
         "gate: {task: is_ad, positive: Ad, negative: Non-Ad, weights: {bullets: 0.6},\n"
         "       signals: {bullets: {patterns: ['^- '], min_count: 2, per_line: true}}}\n",
         encoding="utf-8")
-    assert _gate(["- a\n- b", "- a", "x - a - b"], rules) == ["Ad", "Non-Ad", "Non-Ad"]
+    assert gate_of(["- a\n- b", "- a", "x - a - b"], rules) == ["Ad", "Non-Ad", "Non-Ad"]
     rules.write_text(
         "gate: {task: is_ad, positive: Ad, negative: Non-Ad, weights: {bullets: 0.6},\n"
         "       signals: {bullets: {patterns: ['^- '], min_count: 0}}}\n", encoding="utf-8")
@@ -186,8 +166,8 @@ def test_held_out_round_keeps_the_measured_recall() -> None:
     ads = [p.text for p in posts if p.label == "Ad"]
     non_ads = [p.text for p in posts if p.label == "Non-Ad"]
     assert (len(ads), len(non_ads)) == (70, 45)
-    assert sum(v == "Ad" for v in _gate(ads)) >= 0.8 * len(ads)
-    assert sum(v == "Ad" for v in _gate(non_ads)) <= 2
+    assert sum(v == "Ad" for v in gate_of(ads)) >= 0.8 * len(ads)
+    assert sum(v == "Ad" for v in gate_of(non_ads)) <= 2
 
 
 #: rules-v5's kinds of non-ads that carry an ad's evidence (a salary is a price, "apply" is a
@@ -241,7 +221,7 @@ def test_non_ads_that_carry_ad_evidence_are_not_ads(kind: str, text: str) -> Non
     # A vacancy, a member asking the group, a group's rules, an appeal, lottery results, a price
     # reported as having risen: each has a price, a contact line or a listing's layout. The
     # signals' evidence against keeps each of them out.
-    assert _gate([text], signals_only=True) == ["Non-Ad"], kind
+    assert gate_of([text], signals_only=True) == ["Non-Ad"], kind
 
 
 def test_the_learned_part_lets_few_of_them_through() -> None:
@@ -250,7 +230,7 @@ def test_the_learned_part_lets_few_of_them_through() -> None:
     the signals alone) read Ad, the other 16 do not (rules-v7, measured). A floor on the trade
     it makes for +4.7 points of ads on a blind round (README)."""
     texts = [text for _, text in NON_ADS_WITH_AD_EVIDENCE]
-    marked = [kind for (kind, _), got in zip(NON_ADS_WITH_AD_EVIDENCE, _gate(texts), strict=True)
+    marked = [kind for (kind, _), got in zip(NON_ADS_WITH_AD_EVIDENCE, gate_of(texts), strict=True)
               if got == "Ad"]
     assert len(marked) <= 2, marked
 
@@ -258,7 +238,7 @@ def test_the_learned_part_lets_few_of_them_through() -> None:
 @pytest.mark.parametrize(("kind", "text"), ADS_OF_NEW_KINDS,
                          ids=[f"{k}-{i}" for i, (k, _) in enumerate(ADS_OF_NEW_KINDS)])
 def test_ads_of_the_kinds_rules_v5_reads_are_ads(kind: str, text: str) -> None:
-    assert _gate([text]) == ["Ad"], kind
+    assert gate_of([text]) == ["Ad"], kind
 
 
 def test_a_vacancy_vetoes_the_same_words_a_recruiter_sells_with() -> None:
@@ -266,23 +246,16 @@ def test_a_vacancy_vetoes_the_same_words_a_recruiter_sells_with() -> None:
     # post a vacancy (Non-Ad, one policy with the guidelines and the taxonomy).
     ad = "የጥበቃ ሰራተኞችን ለድርጅቶች እናቀርባለን"
     vacancy = ad + "\nደመወዝ፦ 7,000 ብር\nአመልካቾች ሲቪ ይላኩ"
-    assert _gate([ad, vacancy]) == ["Ad", "Non-Ad"]
-    fired = _evidence([vacancy])[0]
+    assert gate_of([ad, vacancy]) == ["Ad", "Non-Ad"]
+    fired = signals_of([vacancy])[0]
     assert {"recruiter", "vacancy"} <= fired
 
 
 def test_sale_words_in_the_genitive_are_not_an_offer() -> None:
     # የሽያጭ ("of sales": a salesperson, a group's "sale posts") names selling; ለሽያጭ offers it.
-    fired = _evidence(["የሽያጭ ሰራተኛ", "የሽያጭ ፖስቶች በሳምንት አንድ ጊዜ", "መኪና ለሽያጭ", "የአክሲዮን ሽያጭ ተጀምሯል"])
+    fired = signals_of(["የሽያጭ ሰራተኛ", "የሽያጭ ፖስቶች በሳምንት አንድ ጊዜ", "መኪና ለሽያጭ", "የአክሲዮን ሽያጭ ተጀምሯል"])
     assert ["sale_rent" in f for f in fired] == [False, False, True, True]
 
-
-def _verticals(texts: list[str]) -> list[str | None]:
-    tax = load_taxonomy()
-    frame = rule_inputs(pl.DataFrame({"text": texts}), CleaningConfig())
-    preds = rule_predictions(frame, load_rules(taxonomy=tax), tax, cleaning=CleaningConfig())
-    got = {int(u): v[0] for u, v in preds.filter(pl.col("task") == "vertical").select("uid", "value").iter_rows()}
-    return [got.get(i) for i in range(len(texts))]
 
 
 def test_vertical_words_do_not_match_inside_other_words() -> None:
@@ -292,7 +265,7 @@ def test_vertical_words_do_not_match_inside_other_words() -> None:
              "የኤክሴል ኮርስ በአማርኛ፤ ምዝገባ ተጀምሯል ይመዝገቡ",
              "ከቱርክ የመጡ ካርፔቶች ለሽያጭ",
              "የህፃናት ልብሶች ለሽያጭ"]
-    assert _verticals(texts) == ["Retail", "Education & training", "Retail", "Retail"]
+    assert verticals_of(texts) == ["Retail", "Education & training", "Retail", "Retail"]
 
 
 @pytest.mark.parametrize(("path", "sizes", "min_ads", "max_non_ads", "min_verticals"), [
@@ -316,14 +289,14 @@ def test_labeled_rounds_keep_the_level_the_rules_reached(path: Path, sizes: tupl
     ads = [p for p in posts if p.label == "Ad"]
     non_ads = [p.text for p in posts if p.label == "Non-Ad"]
     assert (len(ads), len(non_ads)) == sizes
-    assert sum(v == "Ad" for v in _gate([p.text for p in ads])) >= min_ads
-    assert sum(v == "Ad" for v in _gate(non_ads)) <= max_non_ads
-    verticals = _verticals([p.text for p in ads])
+    assert sum(v == "Ad" for v in gate_of([p.text for p in ads])) >= min_ads
+    assert sum(v == "Ad" for v in gate_of(non_ads)) <= max_non_ads
+    verticals = verticals_of([p.text for p in ads])
     assert sum(got == p.vertical for got, p in zip(verticals, ads, strict=True)) >= min_verticals
 
 
 def test_asking_is_a_member_wanting_not_a_seller_wanting_to_sell() -> None:
     # "I want X" with a noun is a member asking; "I want to sell / let" (an infinitive, with or
     # without ለ) and "I want a buyer" are a seller speaking.
-    fired = _evidence(["ላፕቶፕ እፈልጋለሁ", "ሶፋዬን ለመሸጥ እፈልጋለሁ", "ቤቴን መሸጥ እፈልጋለሁ", "ገዢ እፈልጋለሁ"])
+    fired = signals_of(["ላፕቶፕ እፈልጋለሁ", "ሶፋዬን ለመሸጥ እፈልጋለሁ", "ቤቴን መሸጥ እፈልጋለሁ", "ገዢ እፈልጋለሁ"])
     assert ["asking" in f for f in fired] == [True, False, False, False]

@@ -7,19 +7,10 @@ its ads (greetings, thanks, polls, tips, closures, warnings), with some ad evide
 
 from __future__ import annotations
 
-import polars as pl
 import pytest
 
 from tests.rules_fixtures import ROUND5_DEV_FILE, round3_dev
-from workbench.core.config import CleaningConfig
-from workbench.core.taxonomy import load_taxonomy
-from workbench.labeling.rules import (
-    SIGNAL_PREFIX,
-    gate_evidence,
-    load_rules,
-    rule_inputs,
-    rule_predictions,
-)
+from tests.rules_helpers import gate_of, signals_of, verticals_of
 
 #: (kind, text): captions and short posts whose evidence is one of rules-v6's kinds.
 CAPTION_ADS = [
@@ -58,45 +49,32 @@ SHOP_NON_ADS = [
 ]
 
 
-def _gate(texts: list[str]) -> list[str]:
-    tax = load_taxonomy()
-    frame = rule_inputs(pl.DataFrame({"text": texts}), CleaningConfig())
-    preds = rule_predictions(frame, load_rules(taxonomy=tax), tax, cleaning=CleaningConfig())
-    gate = preds.filter(pl.col("task") == "is_ad").sort(pl.col("uid").cast(pl.Int64))
-    return [v[0] for v in gate["value"].to_list()]
-
-
-def _evidence(texts: list[str]) -> list[set[str]]:
-    frame = rule_inputs(pl.DataFrame({"text": texts}), CleaningConfig())
-    ev = gate_evidence(frame, load_rules(taxonomy=load_taxonomy()), cleaning=CleaningConfig())
-    return [{k.removeprefix(SIGNAL_PREFIX) for k, v in row.items() if k.startswith(SIGNAL_PREFIX) and v}
-            for row in ev.sort(pl.col("uid").cast(pl.Int64)).iter_rows(named=True)]
 
 
 @pytest.mark.parametrize(("kind", "text"), CAPTION_ADS,
                          ids=[f"{k}-{i}" for i, (k, _) in enumerate(CAPTION_ADS)])
 def test_captions_and_short_offers_are_ads(kind: str, text: str) -> None:
-    assert _gate([text]) == ["Ad"], kind
+    assert gate_of([text]) == ["Ad"], kind
 
 
 @pytest.mark.parametrize(("kind", "text", "against"), SHOP_NON_ADS,
                          ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(SHOP_NON_ADS)])
 def test_a_shops_posts_that_sell_nothing_are_not_ads(kind: str, text: str, against: str) -> None:
-    assert _gate([text]) == ["Non-Ad"], kind
-    assert against in _evidence([text])[0], kind
+    assert gate_of([text]) == ["Non-Ad"], kind
+    assert against in signals_of([text])[0], kind
 
 
 def test_an_amount_line_is_a_line_of_its_own() -> None:
     # A caption's price stands on its own line; the same amount inside a sentence, a year or a
     # count beside a word, and a phone number are no amount line.
-    fired = _evidence(["Dash cam\n4,900", "Dash cam 4,900 ብር ገዛሁ ትላንት", "ሞዴል\n2019 model",
+    fired = signals_of(["Dash cam\n4,900", "Dash cam 4,900 ብር ገዛሁ ትላንት", "ሞዴል\n2019 model",
                        "5 ሰዎች", "ይደውሉ\n0911 22 33 44"])
     assert ["amount_line" in f for f in fired] == [True, False, False, False, False]
 
 
 def test_an_ad_that_thanks_its_customers_stays_an_ad() -> None:
     # Thanks only damp: a caption signed "thank you for choosing us" keeps its evidence.
-    assert _gate(["Samsung A25 128GB\n23,500 ብር\nስለመረጡን እናመሰግናለን 🙏"]) == ["Ad"]
+    assert gate_of(["Samsung A25 128GB\n23,500 ብር\nስለመረጡን እናመሰግናለን 🙏"]) == ["Ad"]
 
 
 def test_a_holiday_sale_keeps_its_evidence_past_the_greeting() -> None:
@@ -104,15 +82,8 @@ def test_a_holiday_sale_keeps_its_evidence_past_the_greeting() -> None:
     # alone with a shop's signature does not.
     sale = "እንኳን ለገና በዓል አደረሳችሁ 🎄\nበሁሉም ጫማዎች ላይ 30% ቅናሽ\nለማዘዝ ይደውሉ"
     greeting = "እንኳን ለገና በዓል አደረሳችሁ 🎄\nመልካም በዓል!\nሊያ ቡቲክ"
-    assert _gate([sale, greeting]) == ["Ad", "Non-Ad"]
+    assert gate_of([sale, greeting]) == ["Ad", "Non-Ad"]
 
-
-def _verticals(texts: list[str]) -> list[str | None]:
-    tax = load_taxonomy()
-    frame = rule_inputs(pl.DataFrame({"text": texts}), CleaningConfig())
-    preds = rule_predictions(frame, load_rules(taxonomy=tax), tax, cleaning=CleaningConfig())
-    got = {int(u): v[0] for u, v in preds.filter(pl.col("task") == "vertical").select("uid", "value").iter_rows()}
-    return [got.get(i) for i in range(len(texts))]
 
 
 def test_caption_verticals_by_kind_of_product() -> None:
@@ -121,7 +92,7 @@ def test_caption_verticals_by_kind_of_product() -> None:
     texts = ["Hisense 50\" Smart TV\n31,000", "Vitamin C 1000mg\n900 ብር ብቻ", "የምግብ ጠረጴዛ ከ6 ወንበር ጋር\n38,000 ብር",
              "ዳቦ ቆሎ እና ጭኮ በኪሎ 300 ብር እንሸጣለን", "IELTS preparation class\nምዝገባ ተጀምሯል",
              "PS4 Slim ከ 2 controller ጋር\n29ሺ", "Philips blender 2L\n6,500 ብር"]
-    assert _verticals(texts) == ["Computing products & consumer electronics", "Healthcare & pharma", "Retail",
+    assert verticals_of(texts) == ["Computing products & consumer electronics", "Healthcare & pharma", "Retail",
                                  "CPG & consumer products", "Education & training",
                                  "Computing products & consumer electronics",
                                  "Computing products & consumer electronics"]
