@@ -464,3 +464,19 @@ def test_the_manifest_names_its_inputs_absolutely_when_the_data_dir_is_typed_rel
     assert manifest["split_manifest"] == str(lay.splits_manifest)
     assert manifest["inputs"][0]["path"] == str(lay.splits_manifest)
     assert all(Path(i["path"]).is_absolute() for i in manifest["inputs"])
+
+
+def test_hits_show_whole_ids_and_names_cut_at_a_word() -> None:
+    """A real uid (a 13-digit channel id and a message id) was cut to its channel part, naming
+    no post, and channel names were cut mid-word."""
+    from workbench.rag.hits import Hit, format_hits
+
+    hit = Hit(rank=1, key="-1001234567890:4521", score=0.5, bm25=3.2, cosine=None, rrf=None,
+              channel="ሸገር ገበያ Sheger Gebeya Addis Online Market",
+              vertical="Computing products & consumer electronics", date=None,
+              text="ቅናሽ ስልክ", similar=0)
+    table = format_hits([hit])
+    row = table.splitlines()[1]
+    assert "-1001234567890:4521" in row
+    assert "ሸገር ገበያ Sheger Gebeya…" in row
+    assert "Computing products…" in row

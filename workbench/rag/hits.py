@@ -33,11 +33,16 @@ class Hit:
 
 
 def format_hits(hits: list[Hit], *, width: int = 90) -> str:
-    """A plain-text table of hits for the terminal."""
+    """A plain-text table of hits for the terminal.
+
+    Ids are shown whole (a cut id names no post); channel and vertical names are cut at a word
+    boundary, with an ellipsis, when longer than their column.
+    """
     if not hits:
         return "no hits"
-    lines = [f"{'#':>3}  {'score':>7}  {'bm25':>6}  {'cos':>5}  {'id':<14} {'channel':<20} "
-             f"{'vertical':<18} text"]
+    id_width = max(2, *(len(h.key) for h in hits))
+    lines = [f"{'#':>3}  {'score':>7}  {'bm25':>6}  {'cos':>5}  {'id':<{id_width}}  "
+             f"{'channel':<24}  {'vertical':<20}  text"]
     for h in hits:
         bm25 = f"{h.bm25:6.2f}" if h.bm25 is not None else f"{'-':>6}"
         cos = f"{h.cosine:5.2f}" if h.cosine is not None else f"{'-':>5}"
@@ -45,9 +50,24 @@ def format_hits(hits: list[Hit], *, width: int = 90) -> str:
         snippet = snippet if len(snippet) <= width else snippet[: width - 1] + "…"
         if h.similar:
             snippet += f" (+{h.similar} similar)"
-        lines.append(f"{h.rank:>3}  {h.score:7.4f}  {bm25}  {cos}  {h.key:<14.14} "
-                     f"{(h.channel or '-'):<20.20} {(h.vertical or '-'):<18.18} {snippet}")
+        lines.append(f"{h.rank:>3}  {h.score:7.4f}  {bm25}  {cos}  {h.key:<{id_width}}  "
+                     f"{fit_words(h.channel or '-', 24):<24}  "
+                     f"{fit_words(h.vertical or '-', 20):<20}  {snippet}")
     return "\n".join(lines)
+
+
+def fit_words(text: str, width: int) -> str:
+    """``text`` cut at a word boundary to ``width`` characters, with an ellipsis if cut.
+
+    Examples
+    --------
+    >>> fit_words("Sheger Gebeya", 24), fit_words("Computing products & consumer electronics", 20)
+    ('Sheger Gebeya', 'Computing products…')
+    """
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1].rsplit(" ", 1)[0].rstrip(" &,") if " " in text[: width - 1] else ""
+    return (cut or text[: width - 1]) + "…"
 
 
 def hit_from_row(rank: int, row: dict[str, Any], table: TableName) -> Hit:
