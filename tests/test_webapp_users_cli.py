@@ -34,3 +34,13 @@ def test_users_add_without_a_terminal_or_twice_is_one_line_exit_2(tmp_path: Path
     assert again.returncode == 2
     assert "already has an account" in again.stderr
     assert len(again.stderr.strip().splitlines()) == 1
+
+
+def test_users_ls_has_a_header(tmp_path: Path) -> None:
+    assert add(tmp_path, "hanna@abebe.et", PASSWORD).returncode == 0
+    listed = run_workbench("users", "ls", "--data-dir", str(tmp_path))
+    assert listed.returncode == 0, listed.stderr
+    header, row = listed.stdout.splitlines()[:2]
+    assert header.split() == ["email", "role", "company", "live", "sessions"]
+    assert row.split()[:2] == ["hanna@abebe.et", "marketer"]
+    assert row.split()[-1] == "0"

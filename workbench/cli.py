@@ -80,7 +80,7 @@ def _root(
 def init(
     folder: Annotated[Path, typer.Argument(help="Project folder to write (created when missing).")],
     data_dir: Annotated[
-        str, typer.Option("--data-dir", help="data_dir written into workbench.yaml.")
+        str, typer.Option("--data-dir", metavar="<dir>", help="data_dir written into workbench.yaml.")
     ] = "data",
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
     samples: Annotated[bool, typer.Option(

@@ -73,8 +73,9 @@ def users_ls(data_dir: DataDirOption = None, config: ConfigOption = None) -> Non
     if not rows:
         typer.echo("no accounts yet: workbench users add EMAIL --company C --role R")
         return
+    typer.echo(f"{'email':<32} {'role':<9} {'company':<24} live sessions")
     for r in rows:
-        typer.echo(f"{r['email']:<32} {r['role']:<9} {r['company']:<24} sessions {r['sessions']}")
+        typer.echo(f"{r['email']:<32} {r['role']:<9} {r['company']:<24} {r['sessions']}")
 
 
 @users_app.command("remove")
