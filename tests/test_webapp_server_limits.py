@@ -14,6 +14,7 @@ makes them); the statuses are counted, never timed.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import sys
@@ -259,3 +260,17 @@ def test_a_full_waiting_line_is_refused_without_a_check(monkeypatch: pytest.Monk
 
     anyio.run(main)
     assert sorted(checked) == ["p0", "p1", "p2"]
+
+
+def test_the_log_is_one_line_per_request_without_start_up_chatter(server: Server) -> None:
+    """uvicorn repeated the URL line `serve` prints in four lines of its own; requests are one
+    timestamped line each."""
+    client, _ = login_form(server)
+    client.get("/login")
+    log = server.log.read_text()
+    assert "workbench web app on http://127.0.0.1:" in log
+    for chatter in ("Started server process", "Waiting for application startup",
+                    "Application startup complete", "Uvicorn running on"):
+        assert chatter not in log, chatter
+    assert re.search(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ 127\.0\.0\.1:\d+ "GET /login HTTP/1\.1" 200 OK$',
+                     log, re.M), log[-2000:]

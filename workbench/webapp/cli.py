@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import logging
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -155,8 +156,26 @@ def serve_command(
         typer.echo(f"believing X-Forwarded-For/-Proto from {', '.join(proxies)}")
     # uvicorn believes X-Forwarded-For from 127.0.0.1 by default: a local client could then
     # claim any address and dodge the per-client sign-in throttle. Only named proxies count.
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False,
+    uvicorn.run(app, host=host, port=port, log_config=server_log_config(), server_header=False,
                 proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
+
+
+def server_log_config() -> dict[str, Any]:
+    """Uvicorn's logging, less its start-up chatter: one line per request, and problems.
+
+    "Started server process", "Waiting for application startup", "Uvicorn running on ..."
+    repeated the line ``serve`` prints first; warnings and errors still show, and each request
+    is one timestamped line (who asked for what, and the answer), as an operator reads a log.
+    """
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["access"]["fmt"] = (
+        '%(asctime)s %(client_addr)s "%(request_line)s" %(status_code)s')
+    config["formatters"]["default"]["fmt"] = "%(asctime)s %(levelprefix)s %(message)s"
+    config["loggers"]["uvicorn"]["level"] = "WARNING"
+    config["loggers"]["uvicorn.error"]["level"] = "WARNING"
+    return config
 
 
 def trusted_proxies(option: str | None, configured: list[str]) -> list[str]:
