@@ -33,6 +33,9 @@ Reports, for each rule set, the share of texts marked Ad:
   rules-v6's author and measured once on the frozen rules (commit 6dd45cd);
 * round 6 (``tests/rules_round6.tsv``): a fourth blind writer's round, measured once, whole, on
   rules-v6 and rules-v7 (commit 146b0e4), then added to the learned part's posts;
+* round 7 (``tests/rules_round7.tsv``): a fifth writer's round shaped like the issue's real set (a
+  property broker's channel and 34 others), measured once, whole, on rules-v7 (754f182); kept
+  out of the learned part's posts, for the next blind measure;
 * ``samples``: the packaged synthetic samples, ingested, split by their seed labels (shown for
   continuity, not tuned to);
 * ``afrisenti`` / ``sib200`` (optional): every AfriSenti Amharic tweet and every SIB-200 Amharic
@@ -79,6 +82,7 @@ from tests.rules_fixtures import (  # noqa: E402
     ROUND5_DEV_FILE,
     ROUND5_HELDOUT_FILE,
     ROUND6_FILE,
+    ROUND7_FILE,
     STRUCTURE_ADS,
     STRUCTURE_NON_ADS,
     round3_dev,
@@ -274,7 +278,8 @@ def main() -> None:
     }
     stems = {ROUND3_HELDOUT_FILE.resolve(): "round 3 held-out", ROUND4_DEV_FILE.resolve(): "round 4 dev",
              ROUND4_HELDOUT_FILE.resolve(): "round 4 held-out", ROUND5_DEV_FILE.resolve(): "round 5 dev",
-             ROUND5_HELDOUT_FILE.resolve(): "round 5 held-out", ROUND6_FILE.resolve(): "round 6"}
+             ROUND5_HELDOUT_FILE.resolve(): "round 5 held-out", ROUND6_FILE.resolve(): "round 6",
+             ROUND7_FILE.resolve(): "round 7"}
     for path in [*stems, *(p for p in args.labeled if p.resolve() not in stems)]:
         if not path.is_file():
             sys.exit(f"no such file: {path}")

@@ -209,6 +209,16 @@ ROUND5_HELDOUT_FILE = Path(__file__).with_name("rules_round5_heldout.tsv")
 #: as round 5.
 ROUND6_FILE = Path(__file__).with_name("rules_round6.tsv")
 
+#: Round 7: 280 posts written blind by a fifth writer, shaped like the issue's real set: one
+#: property broker's channel (71 posts, 65 ads, over two years of its formats) and 34 other
+#: channels (168 ads, 41 hard non-ads); measured once, whole, on rules-v7 (commit 754f182): 219 of
+#: 233 ads (212 with phones cut; the broker's 63 of 65), 2 of 47 non-ads, 170 verticals; with the
+#: channel labels `curate flag` reads its verticals 0.983 (0.897 without). It stays OUT of the
+#: learned part's posts: the next blind measure for a change to the rules (fitted with it, the
+#: learned part let a third hand-written hard non-ad through, a fuel price list). Same columns as
+#: round 5.
+ROUND7_FILE = Path(__file__).with_name("rules_round7.tsv")
+
 
 def round3_dev(path: Path = ROUND3_DEV_FILE) -> list[LabeledPost]:
     """The posts of a labeled round's TSV, :data:`ROUND3_DEV_FILE` by default.

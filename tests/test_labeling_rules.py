@@ -17,6 +17,7 @@ from tests.rules_fixtures import (
     ROUND5_DEV_FILE,
     ROUND5_HELDOUT_FILE,
     ROUND6_FILE,
+    ROUND7_FILE,
     STRUCTURE_ADS_BY_KIND,
     STRUCTURE_NON_ADS_BY_KIND,
     round3_dev,
@@ -282,7 +283,9 @@ def test_vertical_words_do_not_match_inside_other_words() -> None:
     (ROUND5_HELDOUT_FILE, (109, 38), 86, 2, 65),
     # Round 6, measured once, whole, on rules-v7 (146b0e4): 145 of 171, 1 of 70, 104 verticals.
     (ROUND6_FILE, (171, 70), 145, 1, 104),
-], ids=["round4-dev", "round4-held-out", "round5-dev", "round5-held-out", "round6"])
+    # Round 7, measured once, whole, on rules-v7 (754f182): 219 of 233, 2 of 47, 170 verticals.
+    (ROUND7_FILE, (233, 47), 219, 2, 170),
+], ids=["round4-dev", "round4-held-out", "round5-dev", "round5-held-out", "round6", "round7"])
 def test_labeled_rounds_keep_the_level_the_rules_reached(path: Path, sizes: tuple[int, int], min_ads: int,
                                                          max_non_ads: int, min_verticals: int) -> None:
     posts = round3_dev(path)
