@@ -68,7 +68,7 @@ def neighbour_prior(counts: np.ndarray) -> np.ndarray:
     The neighbours' label shares, smoothed by :data:`SMOOTHING` pseudo-counts, mixed with the
     uniform distribution by the channel's *purity*: the share of pairs of neighbours that agree
     (one for a shop whose posts share one label, small for a buy-and-sell group whose members
-    post anything; a half with fewer than two neighbours to judge by). A group's posts are then
+    post anything; 0.5 with fewer than two neighbours to judge by). A group's posts are then
     left to the text, while a shop's pull hard: one weight per task could not do both.
 
     Examples
