@@ -53,13 +53,11 @@ def channel_keys(texts: pl.DataFrame) -> np.ndarray | None:
     >>> channel_keys(pl.DataFrame({"uid": ["r5-1", "r5-2"]})) is None
     True
     """
-    uids = texts.get_column("uid").cast(pl.Utf8)
-    keys = uids.str.split_exact(":", 1).struct.field("field_0")
-    keys = pl.Series([k if ":" in u else None for k, u in zip(keys.to_list(), uids.to_list(),
-                                                                strict=True)], dtype=pl.Utf8)
-    if keys.null_count() == keys.len():
+    uids = texts.get_column("uid").cast(pl.Utf8).fill_null("").to_list()
+    keys = [uid.split(":", 1)[0] if ":" in uid else None for uid in uids]
+    if all(key is None for key in keys):
         return None
-    return np.array(keys.to_list(), dtype=object)
+    return np.array(keys, dtype=object)
 
 
 def neighbour_prior(counts: np.ndarray) -> np.ndarray:
@@ -101,9 +99,10 @@ class ChannelPrior:
     weight: float | None = None
     log_loss: dict[float, float] = field(default_factory=dict)
 
-    def item_probs(self, y: np.ndarray, n_classes: int) -> np.ndarray:
+    def item_probs(self, y: np.ndarray, n_classes: int,
+                   counts: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """``(n, K)``: each item's channel's other labels (:func:`neighbour_prior`)."""
-        counts = self._counts(y, n_classes)
+        counts = self._counts(y, n_classes) if counts is None else counts
         own = np.zeros((y.size, n_classes))
         own[np.arange(y.size), y] = 1.0
         rows = np.array([counts.get(k, np.zeros(n_classes)) for k in self.items]).reshape(
@@ -111,9 +110,10 @@ class ChannelPrior:
         rows[[k is None for k in self.items]] = 0.0
         return neighbour_prior(rows)
 
-    def other_probs(self, y: np.ndarray, n_classes: int) -> np.ndarray:
+    def other_probs(self, y: np.ndarray, n_classes: int,
+                    counts: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """``(u, K)``: every label of each other text's channel (:func:`neighbour_prior`)."""
-        counts = self._counts(y, n_classes)
+        counts = self._counts(y, n_classes) if counts is None else counts
         rows = np.array([counts.get(k, np.zeros(n_classes)) if k is not None
                          else np.zeros(n_classes) for k in self.other]).reshape(
             len(self.other), n_classes)
@@ -131,11 +131,12 @@ class ChannelPrior:
               y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Choose the weight on ``(probs, y)`` (out of fold) and pool both parts with it."""
         k = probs.shape[1]
-        prior = self.item_probs(y, k)
+        counts = self._counts(y, k)
+        prior = self.item_probs(y, k, counts)
         self.log_loss = {w: round(log_loss_of(y, pool(probs, prior, w)), 4) for w in WEIGHTS}
         self.weight = min(WEIGHTS, key=lambda w: (self.log_loss[w], w))
         if not self.weight:
             return probs, probs_other
         other = (None if probs_other is None
-                 else pool(probs_other, self.other_probs(y, k), self.weight))
+                 else pool(probs_other, self.other_probs(y, k, counts), self.weight))
         return pool(probs, prior, self.weight), other

@@ -122,6 +122,19 @@ def done_text(tasks_annotated: int, tasks: int) -> str:
     return f"{100 * tasks_annotated / tasks:.1f}%" if tasks else "-"
 
 
+def finished_text(tasks_finished: int | None) -> str:
+    """A project's finished tasks as ``label status`` and the dashboard write them.
+
+    ``-`` where the backend does not say.
+
+    Examples
+    --------
+    >>> finished_text(29), finished_text(None)
+    ('29', '-')
+    """
+    return "-" if tasks_finished is None else str(tasks_finished)
+
+
 def seconds_text(seconds: float | None) -> str:
     """A median time per item as ``label status`` and the dashboard write it (``n/a``: none).
 
@@ -142,9 +155,8 @@ FINISHED_NOTE = ("annotated: tasks with at least one answer (done is their share
 
 def _progress_row(p: ProjectProgress) -> list[str]:
     done = done_text(p.tasks_annotated, p.tasks)
-    finished = "-" if p.tasks_finished is None else str(p.tasks_finished)
     return [p.key, str(p.project_id) if p.project_id else "-", str(p.tasks),
-            str(p.tasks_annotated), finished, done, str(p.annotations)]
+            str(p.tasks_annotated), finished_text(p.tasks_finished), done, str(p.annotations)]
 
 
 def render(report: StatusReport) -> list[str]:

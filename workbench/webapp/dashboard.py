@@ -79,7 +79,7 @@ def build_dashboard(data_dir: Path, cfg: ProjectConfig, *, max_age_s: float = 30
 
 
 def _progress(board: Dashboard, data_dir: Path, cfg: ProjectConfig, *, live: bool) -> None:
-    from workbench.labeling.status import done_text, run_status, seconds_text
+    from workbench.labeling.status import done_text, finished_text, run_status, seconds_text
 
     annotations = Layout(data_dir).annotations
     if not live and not annotations.exists():
@@ -98,7 +98,7 @@ def _progress(board: Dashboard, data_dir: Path, cfg: ProjectConfig, *, live: boo
     board.progress_source = report.source
     board.projects = [{"key": p.key, "project_id": p.project_id, "tasks": p.tasks,
                        "annotated": p.tasks_annotated, "annotations": p.annotations,
-                       "finished": "-" if p.tasks_finished is None else p.tasks_finished,
+                       "finished": finished_text(p.tasks_finished),
                        "share": p.tasks_annotated / p.tasks if p.tasks else 0.0,
                        "done": done_text(p.tasks_annotated, p.tasks)}
                       for p in report.projects]
