@@ -11,6 +11,7 @@ import pytest
 from workbench.core.io import sha256_file
 from workbench.core.layout import Layout
 from workbench.core.manifests import ChampionRecord, CompareMetric, CompareResult, HumanPreference
+from workbench.core.runs import model_display_name
 from workbench.evaluation.compare import verdict
 from workbench.evaluation.suite import GateConfig
 
@@ -158,6 +159,11 @@ def test_champion_history_is_append_only_with_lineage(world: dict[str, Any], tmp
         assert code == 0, err
         data = json.loads(Layout(root).champion.read_text(encoding="utf-8"))
         seen.append(data["history"])
+        # What a person reads: the model by name; the manifest path and hash stay in the file.
+        assert out.startswith(f"champion: {model_display_name(data['history'][-1]['ref'])}, "), out
+        assert "manifest.json" not in out
+        assert all(entry["run_manifest_sha256"] not in out for entry in data["history"]
+                   if entry["run_manifest_sha256"])
     assert [len(h) for h in seen] == [1, 2, 3]
     assert seen[2][:2] == seen[1], "earlier entries never change"
     assert seen[1][:1] == seen[0]

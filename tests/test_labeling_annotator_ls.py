@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import LabelingEnv, run_workbench
 from tests.labeling_data import EXPECTED_PROJECTS, make_data_dir
+from workbench.core import password_input
 from workbench.labeling import users_cli
 from workbench.labeling.backends import labeling_taxonomy
 from workbench.labeling.labelstudio.api import MAX_TITLE
@@ -97,6 +98,17 @@ def test_projects_instructions_prefills_and_dry_run(labeling_env: LabelingEnv, t
         backend.close()
 
 
+def logs_in(env: LabelingEnv, email: str, password: str) -> bool:
+    """Whether Label Studio's own login page accepts the e-mail and password."""
+    with httpx.Client(base_url=env.server.url, timeout=30) as login:
+        login.get("/user/login/")
+        resp = login.post("/user/login/",
+                          data={"email": email, "password": password,
+                                "csrfmiddlewaretoken": login.cookies.get("csrftoken")},
+                          headers={"Referer": f"{env.server.url}/user/login/"})
+    return resp.status_code == 302
+
+
 def test_users_add_ls_remove(labeling_env: LabelingEnv, tmp_path: Path,
                              monkeypatch: pytest.MonkeyPatch) -> None:
     env = labeling_env
@@ -109,13 +121,7 @@ def test_users_add_ls_remove(labeling_env: LabelingEnv, tmp_path: Path,
     password = re.search(r"password: (\S+)", made.stdout).group(1)
     assert "stored nowhere" in made.stdout
     assert password not in registry_path.read_text()
-    login = httpx.Client(base_url=env.server.url, timeout=30)
-    login.get("/user/login/")
-    resp = login.post("/user/login/", data={"email": "hana@example.com", "password": password,
-                                            "csrfmiddlewaretoken": login.cookies.get("csrftoken")},
-                      headers={"Referer": f"{env.server.url}/user/login/"})
-    assert resp.status_code == 302, "the shown password logs in"
-    login.close()
+    assert logs_in(env, "hana@example.com", password), "the shown password logs in"
 
     # An existing account: said so, exit 2 (no prompt); a new group is recorded.
     again = run_workbench("label", "users", "add", "hana@example.com", *args)
@@ -127,7 +133,7 @@ def test_users_add_ls_remove(labeling_env: LabelingEnv, tmp_path: Path,
     assert "group 2 recorded" in regroup.stdout
 
     # On a terminal: typed twice, hidden; nothing printed about the password.
-    monkeypatch.setattr(users_cli, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(password_input, "stdin_is_terminal", lambda: True)
     typed = CliRunner().invoke(users_cli.users_app, ["add", "kebede@example.com", *args],
                                input="Typed-Secret-42\nTyped-Secret-42\n")
     assert typed.exit_code == 0, typed.output
@@ -135,6 +141,14 @@ def test_users_add_ls_remove(labeling_env: LabelingEnv, tmp_path: Path,
     assert "Typed-Secret-42" not in typed.output
     assert "stored in" not in typed.output
     assert "password for kebede@example.com" in typed.output  # the prompt itself
+
+    # Piped, as `workbench users add --password-stdin` reads it: no prompt, nothing shown.
+    piped = CliRunner().invoke(users_cli.users_app, ["add", "almaz@example.com", "--password-stdin",
+                                                     *args], input="Piped-Secret-42\n")
+    assert piped.exit_code == 0, piped.output
+    assert "Piped-Secret-42" not in piped.output
+    assert "password for" not in piped.output
+    assert logs_in(env, "almaz@example.com", "Piped-Secret-42")
 
     listed = run_workbench("label", "users", "ls", *args)
     assert listed.returncode == 0, listed.stderr

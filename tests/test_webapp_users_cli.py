@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.conftest import run_workbench
+from workbench.webapp.passwords import verify_password
+from workbench.webapp.store import Store, db_path
 
 PASSWORD = "a long enough passphrase 7"
 
@@ -20,15 +23,32 @@ def add(data_dir: Path, email: str, password: str | None) -> subprocess.Complete
                           text=True, timeout=120, check=False)
 
 
-def test_users_add_without_a_terminal_or_twice_is_one_line_exit_2(tmp_path: Path) -> None:
-    no_tty = add(tmp_path, "hanna@abebe.et", None)
-    assert no_tty.returncode == 2, no_tty.stderr
-    assert "--password-stdin" in no_tty.stderr
-    assert "Traceback" not in no_tty.stderr
-    assert "Aborted" not in no_tty.stderr
+def stored_hash(data_dir: Path, email: str) -> str:
+    row = Store(db_path(data_dir)).one("SELECT password_hash FROM users WHERE email = ?", email)
+    assert row is not None
+    return str(row["password_hash"])
 
+
+def test_users_add_without_a_terminal_generates_a_password_as_label_users_add_does(
+        tmp_path: Path) -> None:
+    no_tty = add(tmp_path, "selam@abebe.et", None)
+    assert no_tty.returncode == 0, no_tty.stderr
+    shown = re.search(r"password: (\S+)", no_tty.stdout)
+    assert shown, no_tty.stdout
+    assert "stored nowhere" in no_tty.stdout
+    assert verify_password(stored_hash(tmp_path, "selam@abebe.et"), shown.group(1))
+
+    both = run_workbench("users", "add", "kebede@abebe.et", "--company", "Abebe Shoes",
+                         "--password-stdin", "--generate-password", "--data-dir", str(tmp_path))
+    assert both.returncode == 2
+    assert both.stderr.strip() == "error: choose one of --password-stdin and --generate-password"
+
+
+def test_users_add_twice_is_one_line_exit_2(tmp_path: Path) -> None:
     first = add(tmp_path, "hanna@abebe.et", PASSWORD)
     assert first.returncode == 0, first.stderr
+    assert "password:" not in first.stdout
+    assert verify_password(stored_hash(tmp_path, "hanna@abebe.et"), PASSWORD)
     # An existing account is refused before any password is asked for, with or without a terminal.
     again = add(tmp_path, "hanna@abebe.et", None)
     assert again.returncode == 2

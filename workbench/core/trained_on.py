@@ -36,13 +36,15 @@ def write_trained_uids(folder: Path, uids: Iterable[str]) -> OutputFile:
     return OutputFile(rows=len(ordered), sha256=sha256_file(path), bytes=path.stat().st_size)
 
 
-def training_data_uids(data_manifest: Path, objective: str) -> set[str] | None:
+def training_data_uids(data: SftDataManifest, folder: Path, objective: str) -> set[str] | None:
     """The ``uid`` of the train rows of one objective in a built training-data folder.
 
     Parameters
     ----------
-    data_manifest
-        ``training/data/<recipe>/manifest.json``.
+    data
+        The folder's manifest, already read (the caller also hashes it).
+    folder
+        ``training/data/<recipe>``, where the manifest's outputs lie.
     objective
         ``sft`` or ``cpt``: whose ``<objective>/train.parquet`` is read.
 
@@ -53,12 +55,11 @@ def training_data_uids(data_manifest: Path, objective: str) -> set[str] | None:
     """
     import polars as pl
 
-    data = read_manifest(data_manifest, SftDataManifest)
     uids: set[str] = set()
     for name, output in data.outputs.items():
         if name != f"{objective}/train.parquet":
             continue
-        path = data_manifest.parent / name
+        path = folder / name
         if not path.is_file() or sha256_file(path) != output.sha256:
             return None
         uids.update(pl.read_parquet(path, columns=["uid"])["uid"].drop_nulls().to_list())
@@ -119,7 +120,8 @@ def run_training_uids(folder: Path, data_dir: Path) -> frozenset[str] | None:
     if data_path is None:
         return None
     objective = (manifest.config.get("data") or {}).get("objective", "sft")
-    uids = training_data_uids(data_path, objective)
+    uids = training_data_uids(read_manifest(data_path, SftDataManifest), data_path.parent,
+                              objective)
     inherited = parent_runs_uids(manifest.inputs, data_dir)
     if uids is None or inherited is None:
         return None

@@ -75,20 +75,26 @@ def promote_command(
 
     Example: workbench eval promote run:latest --data-dir data
     """
+    from datetime import datetime
+
     from workbench.core.layout import Layout
+    from workbench.core.runs import model_display_name
     from workbench.evaluation.champion import promote
 
     cfg, root = resolve(data_dir, config)
     record = promote(root, run, cfg, note=note)
     now = record.current
-    typer.echo(f"champion: {now.ref} (promoted by {now.promoted_by} at {now.promoted_at}; "
-               f"{len(record.history)} promotion(s)) -> {Layout(root).champion}")
+    when = datetime.fromisoformat(now.promoted_at).strftime("%Y-%m-%d %H:%M UTC")
+    typer.echo(f"champion: {model_display_name(now.ref)}, promoted by {now.promoted_by} at "
+               f"{when}; promotion {len(record.history)} in the history -> {Layout(root).champion}")
     if now.ref == "base" and now.base_model:
         typer.echo(f"  base is {now.base_model} (pinned: a compare refuses another base)")
     if now.run_manifest:
         snap = now.label_snapshot.id if now.label_snapshot else "none"
-        typer.echo(f"  run manifest {now.run_manifest} (sha256 {now.run_manifest_sha256}), "
-                   f"label snapshot {snap}, base {now.base_model}")
+        # The run manifest's path and hash are kept in the history file, not printed: they
+        # are for tracing, and the label snapshot names the data in a word a person can find.
+        typer.echo(f"  trained on label snapshot {snap} from base {now.base_model}; the run's "
+                   f"manifest and its sha256 are kept in that file")
 
 
 @eval_app.command("compare")

@@ -1,15 +1,14 @@
 """``workbench label users add|ls|remove``: annotator accounts of the labeling server.
 
-A password never travels on the command line (shell history, ``ps``): on a terminal ``add``
-asks for it twice, hidden; otherwise (or with ``--generate-password``) it makes one and shows it
-once. Passwords are never stored. Removing an annotator deactivates the account (Label Studio:
-out of the organisation; Argilla: out of the workspace); their annotations stay.
+A password never travels on the command line: ``add`` reads it as every account command does
+(:mod:`workbench.core.password_input`: typed twice on a terminal, ``--password-stdin``, or
+generated and shown once). Passwords are never stored. Removing an annotator deactivates the
+account (Label Studio: out of the organisation; Argilla: out of the workspace); their
+annotations stay.
 """
 
 from __future__ import annotations
 
-import secrets
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,6 +17,7 @@ import typer
 from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError
+from workbench.core.password_input import read_new_password, shown_once
 
 if TYPE_CHECKING:  # records and backends import polars: not for `workbench --help`
     from workbench.labeling.backends import Backend
@@ -26,29 +26,11 @@ if TYPE_CHECKING:  # records and backends import polars: not for `workbench --he
 users_app = typer.Typer(help="Annotator accounts: add, ls, remove.", no_args_is_help=True,
                         rich_markup_mode=None)
 
-#: Length of a generated password, in bytes of randomness (16 URL-safe characters).
-GENERATED_PASSWORD_BYTES = 12
-
-
-def stdin_is_terminal() -> bool:
-    """Whether a person can be asked for a password (tests replace this)."""
-    return sys.stdin.isatty()
-
-
 def _checked_email(email: str) -> str:
     if "@" not in email or email.startswith("@") or email.endswith("@"):
         msg = f"'{email}' is not an e-mail address (annotators log in with their e-mail)"
         raise ConfigError(msg)
     return email.strip().lower()
-
-
-def _ask_password(email: str) -> str:
-    password = str(typer.prompt(f"password for {email}", hide_input=True,
-                                confirmation_prompt=True))
-    if not password.strip():
-        msg = "the password is empty; run again (or --generate-password)"
-        raise ConfigError(msg)
-    return password
 
 
 def _where(group: int | None) -> str:
@@ -67,13 +49,15 @@ def users_add(
     email: Annotated[str, typer.Argument(help="The annotator's e-mail (their login).")],
     group: Annotated[int | None, typer.Option(help="Annotator group number (config annotator_groups; default: none).")] = None,
     generate_password: Annotated[bool, typer.Option("--generate-password", help="Make a random password and show it once, even on a terminal (without a terminal this is what happens).")] = False,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")] = False,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Create an annotator account; for an existing one, --group records a new group.
 
-    On a terminal you type the password (twice, hidden); otherwise a random one is made and
-    shown once. Example: workbench label users add abebe@example.com --group 1
+    On a terminal you type the password (twice, hidden); --password-stdin reads it from a pipe;
+    otherwise a random one is made and shown once. Example: workbench label users add
+    abebe@example.com --group 1
     """
     from workbench.labeling.annotators import refuse_removed
     from workbench.labeling.groups import find_group
@@ -88,17 +72,15 @@ def users_add(
         if backend.has_user(email):
             _existing(backend, email, group, root)
             return
-        generated = generate_password or not stdin_is_terminal()
-        password = (secrets.token_urlsafe(GENERATED_PASSWORD_BYTES) if generated
-                    else _ask_password(email))
-        entry, _ = backend.add_user(email, group=group, password=password, data_dir=root)
+        password = read_new_password(email, from_stdin=password_stdin,
+                                     generate=generate_password)
+        entry, _ = backend.add_user(email, group=group, password=password.value, data_dir=root)
     finally:
         backend.close()
     typer.echo(f"created annotator {email} ({_where(entry.get('group'))}); log in at "
                f"{backend.source}")
-    if generated:
-        typer.echo(f"  password: {password}")
-        typer.echo("  (shown only now and stored nowhere: give it to the annotator)")
+    for line in shown_once(password):
+        typer.echo(line)
 
 
 def _existing(backend: Backend, email: str, group: int | None, root: Path) -> None:

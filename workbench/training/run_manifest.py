@@ -67,7 +67,7 @@ def write_run_manifest(run_dir: Path, recipe: Recipe, data_out: Path, base: str,
                         role="split-manifest")]
     inputs += parent_inputs or []
     outputs: dict[str, OutputFile] = {}
-    own = training_data_uids(data_manifest_path, recipe.data.objective)
+    own = training_data_uids(data, data_out, recipe.data.objective)
     inherited = parent_runs_uids(parent_inputs or [], data_dir)
     if own is not None and inherited is not None:
         outputs[TRAINED_UIDS_FILE] = write_trained_uids(run_dir, own | inherited)

@@ -5,34 +5,25 @@ from __future__ import annotations
 import copy
 import ipaddress
 import logging
-import sys
 from typing import Annotated, Any
 
 import typer
 
 from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
 from workbench.core.errors import ConfigError
+from workbench.core.password_input import read_new_password, shown_once
 
 users_app = typer.Typer(help="Web app accounts (company, role) for `workbench serve`.",
                         no_args_is_help=True)
 
 
-def _read_password(password_stdin: bool, email: str) -> str:
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            msg = "--password-stdin: nothing on standard input"
-            raise ConfigError(msg)
-        return password
-    if not sys.stdin.isatty():
-        msg = "no terminal to ask for the password on: pipe it in with --password-stdin"
-        raise ConfigError(msg)
-    return str(typer.prompt(f"password for {email}", hide_input=True,
-                            confirmation_prompt=True))
-
-
 PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
+]
+GeneratePassword = Annotated[
+    bool, typer.Option("--generate-password",
+                       help="Make a random password and show it once, even on a terminal "
+                            "(without a terminal this is what happens).")
 ]
 
 
@@ -42,10 +33,11 @@ def users_add(
     company: Annotated[str, typer.Option("--company", help="Company: the unit of data isolation.")],
     role: Annotated[str, typer.Option("--role", help="admin, marketer or analyst.")] = "marketer",
     password_stdin: PasswordStdin = False,
+    generate_password: GeneratePassword = False,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Create an account (the password is asked twice, or read from stdin).
+    """Create an account (password typed twice, read from stdin, or generated and shown once).
 
     Example: echo 'a long passphrase' | workbench users add hanna@abebe.et --company "Abebe Shoes" --role marketer --password-stdin
     """
@@ -55,9 +47,11 @@ def users_add(
     _, root = resolve(data_dir, config)
     store = Store(db_path(root))
     check_new_account(store, email, company=company, role=role)
-    password = _read_password(password_stdin, email)
-    add_user(store, email, company=company, role=role, password=password)
+    password = read_new_password(email, from_stdin=password_stdin, generate=generate_password)
+    add_user(store, email, company=company, role=role, password=password.value)
     typer.echo(f"added {email} ({role}, {company})")
+    for line in shown_once(password):
+        typer.echo(line)
 
 
 @users_app.command("ls")
@@ -97,6 +91,7 @@ def users_remove(email: Annotated[str, typer.Argument(help="Account to delete.")
 @users_app.command("passwd")
 def users_passwd(email: Annotated[str, typer.Argument(help="Account.")],
                  password_stdin: PasswordStdin = False,
+                 generate_password: GeneratePassword = False,
                  data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
     """Set a new password and end every session of the account.
 
@@ -106,8 +101,11 @@ def users_passwd(email: Annotated[str, typer.Argument(help="Account.")],
     from workbench.webapp.store import Store, db_path
 
     _, root = resolve(data_dir, config)
-    set_password(Store(db_path(root)), email, _read_password(password_stdin, email))
+    password = read_new_password(email, from_stdin=password_stdin, generate=generate_password)
+    set_password(Store(db_path(root)), email, password.value)
     typer.echo(f"password changed for {email}; its sessions are ended")
+    for line in shown_once(password):
+        typer.echo(line)
 
 
 def is_loopback(host: str) -> bool:
