@@ -127,6 +127,15 @@ def test_normalize_per_string() -> None:
     assert normalize("ፀሐይ", CleaningConfig(tsa_series_target="ጸ")) == "ጸሀይ"
     assert normalize(" ሐሳብ\n ABC ", CleaningConfig(unify_homophones=False)) == "ሐሳብ abc"
     assert normalize("ሐሳብ ABC", CleaningConfig(casefold_latin=False)) == "ሀሳብ ABC"
+    # Two wordspaces typed for the full stop read as the full stop; one wordspace stays.
+    assert normalize("ይከራያል፡፡ ሰላም፡ አለ፡፡፡", CleaningConfig()) == "ይከራያል። ሰላም፡ አለ።፡"
+    assert normalize("ይከራያል፡፡", CleaningConfig(unify_full_stop=False)) == "ይከራያል፡፡"
+
+
+def test_text_norm_reads_two_wordspaces_as_the_full_stop_and_text_clean_keeps_them() -> None:
+    row = clean_one("ቤት ይከራያል፡፡ ዋጋ ድርድር አለ፡፡")
+    assert row["text_clean"] == "ቤት ይከራያል፡፡ ዋጋ ድርድር አለ፡፡"
+    assert row["text_norm"] == "ቤት ይከራያል። ዋጋ ድርድር አለ።"
 
 
 def test_text_norm_unifies_all_series_and_text_is_untouched() -> None:

@@ -36,6 +36,7 @@ TRICKY = [
     "👨\u200d👩\u200d👧 👍🏽 ❤️ 🇪🇹 1️⃣ ★ ► • \u200d ሰላም",
     "\x1c ጽሑፍ \u00a0\u2003 Text\u3000 \t\n\n መጨረሻ \u2028",
     "ከኋላ ከሗላ ልብሷ ልብሧ ጿ ፇ ሰ\u200bላ\u00adም «ጥቅስ» …",
+    "ቤት ይከራያል፡፡ ዋጋ ድርድር አለ፡፡፡ ሰላም፡ ።",
     "",
     "    ",
 ]
@@ -48,6 +49,7 @@ CONFIGS = [
     CleaningConfig(remove_links=False, remove_mentions=False, remove_emojis=False),
     CleaningConfig(remove_symbols=False, remove_hashtags=False),
     CleaningConfig(unify_labialised=True, tsa_series_target="ጸ"),
+    CleaningConfig(unify_full_stop=False, unify_homophones=False, casefold_latin=False),
 ]
 
 

@@ -303,3 +303,14 @@ def test_asking_is_a_member_wanting_not_a_seller_wanting_to_sell() -> None:
     # without ለ) and "I want a buyer" are a seller speaking.
     fired = signals_of(["ላፕቶፕ እፈልጋለሁ", "ሶፋዬን ለመሸጥ እፈልጋለሁ", "ቤቴን መሸጥ እፈልጋለሁ", "ገዢ እፈልጋለሁ"])
     assert ["asking" in f for f in fired] == [True, False, False, False]
+
+
+def test_two_wordspaces_for_the_full_stop_change_no_answer() -> None:
+    # Many people type "፡፡" for "።"; text_norm reads both alike, so a rule's sentence bound
+    # ([^።]) and the learned part see the same post either way.
+    texts = [p.text for f in (ROUND6_FILE, ROUND7_FILE) for p in round3_dev(f) if "።" in p.text]
+    assert len(texts) >= 60
+    typed = [t.replace("።", "፡፡") for t in texts]
+    assert signals_of(typed) == signals_of(texts)
+    assert gate_of(typed) == gate_of(texts)
+    assert verticals_of(typed) == verticals_of(texts)

@@ -95,6 +95,10 @@ class CleaningConfig(StrictModel):
         "ኋ as ሇ, ሧ as ሷ, and ጿ/ፇ in the ጸ/ፀ direction (real text spells 'hwa' both ከኋላ and "
         "ከሗላ). Off by default: the brief unifies the 7 orders.")
     casefold_latin: bool = Field(default=True, description="Lower-case Latin letters in text_norm.")
+    unify_full_stop: bool = Field(
+        default=True,
+        description="Read '፡፡' (two wordspaces, typed where a keyboard lacks the full stop) as "
+        "'።' in text_norm, so matching and a rule's sentence bound see one spelling.")
 
 
 def _default_groups() -> list[AnnotatorGroup]:

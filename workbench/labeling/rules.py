@@ -50,7 +50,10 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from workbench.core.amharic import exprs as ax
-from workbench.core.amharic.patterns import homophone_table, normalization_table
+from workbench.core.amharic.patterns import (
+    homophone_table,
+    normalization_replacements,
+)
 from workbench.core.amharic.prices import (
     NEGOTIABLE_PATTERN,
     PER_AREA_PATTERN,
@@ -273,7 +276,7 @@ _LINES = "_lines"
 
 def _lines_text(cleaning: CleaningConfig) -> pl.Expr:
     r"""``text`` with text_norm's character map applied and every line break as one ``\n``."""
-    table = normalization_table(cleaning)
+    table = normalization_replacements(cleaning)
     text = pl.col("text").cast(pl.Utf8).fill_null("").str.replace_all(r"\r\n?|[\x{2028}\x{2029}\x{85}]", "\n")
     return text.str.replace_many(list(table), list(table.values())) if table else text
 

@@ -38,7 +38,7 @@ from workbench.core.amharic.patterns import (
     SYMBOL_PATTERN,
     WHITESPACE,
     WHITESPACE_RUN_PATTERN,
-    normalization_table,
+    normalization_replacements,
 )
 from workbench.core.amharic.prices import (
     AMOUNT_PATTERN,
@@ -274,8 +274,8 @@ def clean_text(text: pl.Expr, cfg: CleaningConfig) -> pl.Expr:
 
 
 def normalize_text(text_clean: pl.Expr, cfg: CleaningConfig) -> pl.Expr:
-    """``text_norm``: :func:`~workbench.core.amharic.patterns.normalization_table` applied."""
-    table = normalization_table(cfg)
+    """``text_norm``: :func:`~workbench.core.amharic.patterns.normalization_replacements` applied."""
+    table = normalization_replacements(cfg)
     if not table:
         return text_clean
     # One Aho-Corasick pass over single-character patterns does both jobs: faster than

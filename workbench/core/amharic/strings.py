@@ -33,6 +33,7 @@ import polars as pl
 
 from workbench.core.amharic import exprs
 from workbench.core.amharic.patterns import (
+    FULL_STOP_SPELLINGS,
     LINK_PATTERN,
     MENTION_HANDLE_PATTERN,
     MENTION_PREFIX_PATTERN,
@@ -77,6 +78,9 @@ def normalize(text: str, cleaning: CleaningConfig) -> str:
         :func:`~workbench.core.amharic.exprs.collapse_whitespace`; for a text ingest keeps
         as is (no link, emoji or symbol to remove), exactly its ``text_norm``.
     """
+    if cleaning.unify_full_stop:
+        for spelling, full_stop in FULL_STOP_SPELLINGS.items():
+            text = text.replace(spelling, full_stop)
     translated = text.translate(_translation(cleaning))
     return _WHITESPACE_RUN.sub(" ", translated).strip(WHITESPACE)
 
