@@ -219,22 +219,16 @@ def load_rules(path: Path | None = None, *, taxonomy: Taxonomy) -> Rules:
             msg = (f"{source}: task '{task}' has no label(s) {unknown}; "
                    f"the taxonomy has: {taxonomy.task(task).values}")
             raise ConfigError(msg)
-    for name in rules.gate.signals:
-        for pattern in rules.gate.signal(name).patterns:
+    declared = {f"gate.signals.{name}": rules.gate.signal(name).patterns for name in rules.gate.signals}
+    declared |= {f"patterns.{task}.{label}": patterns
+                 for task, labels in rules.patterns.items() for label, patterns in labels.items()}
+    for where, patterns in declared.items():
+        for pattern in patterns:
             try:
                 pl.select(pl.lit("").str.contains(pattern))
             except pl.exceptions.PolarsError as exc:
-                msg = f"{source}: gate.signals.{name}: bad pattern {pattern!r}: {str(exc).splitlines()[0]}"
+                msg = f"{source}: {where}: bad pattern {pattern!r}: {str(exc).splitlines()[0]}"
                 raise ConfigError(msg) from None
-    for task, labels in rules.patterns.items():
-        for label, patterns in labels.items():
-            for pattern in patterns:
-                try:
-                    pl.select(pl.lit("").str.contains(pattern))
-                except pl.exceptions.PolarsError as exc:
-                    msg = (f"{source}: patterns.{task}.{label}: bad pattern {pattern!r}: "
-                           f"{str(exc).splitlines()[0]}")
-                    raise ConfigError(msg) from None
     if taxonomy.task(rules.gate.task).kind != "single":
         msg = f"{source}: gate task '{rules.gate.task}' must be a single-choice task"
         raise ConfigError(msg)
