@@ -104,6 +104,8 @@ TAG_CASES = [
     ("umrah", "የዑምራ ጉዞ ምዝገባ ጀምረናል ፤ 14 ቀን ፣ ቪዛ ፣ ትኬት እና ሆቴል ተካቷል", {"Religious"}),
     ("interest_free_bank", "Interest-free savings accounts, Sharia compliant, now at all our branches",
      {"Religious"}),
+    ("aviator_sunglasses", "Ray-Ban Aviator sunglasses, original, 6,500 birr, delivery available", set()),
+    ("capital_city", "በመዲናችን አዲስ አበባ 5ኛ ቅርንጫፋችንን ከፍተናል ፤ ልብሶች በ 20% ቅናሽ", set()),
     ("politics_book", "New book: 'Politics of the Horn' 📚 launch on Saturday, tickets 300 birr, "
                       "register now", {"Politics"}),
 ]
