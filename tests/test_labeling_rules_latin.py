@@ -35,6 +35,10 @@ LATIN_ADS = [
     ("short_caption", "Vitz 2013 ✅ 1.25M"),
     ("english_branch", "Open your savings account at any of our branches and get a free debit card"),
     ("private_seller_have", "የልጅ ጋሪ 2 አለኝ ፣ ለሚፈልግ ሰው በቅናሽ"),
+    # news words that an ad says too: a loan "for government employees", a "food court"
+    ("government_employees", "Special car loan for government employees, up to 80% financing, apply at "
+                             "any of our branches"),
+    ("food_court", "Food court space for rent at Bole mall, 40 sqm, 60k per month"),
 ]
 
 #: (kind, text): non-ads in English or Latin letters that quote prices, sale words or contacts.
