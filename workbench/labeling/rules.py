@@ -15,6 +15,10 @@ unpinned dependencies (tensorboard, munkres). The weights are set by hand and me
 (``bench/rules.py``, README). What is learned is supervised: ``gate.learned`` mixes in a text
 classifier fitted on the labeled posts that ship with the rules (:mod:`.learned_gate`).
 
+The other tasks (vertical, tags) are read from keyword lexicons per label and, for a word that
+counts only in company or in one form, regex ``patterns`` per label (Latin "bet" is ቤት, a house,
+unless a bonus or odds are near), each match a keyword hit.
+
 The rules live in ``labeling/rules.yaml`` (validated here against the taxonomy); the output has the
 same shape as the curation classifier's ``curated/predictions.parquet``, so ``label push`` treats
 both alike.
