@@ -1,4 +1,4 @@
-"""Benchmark the rule pre-annotations: ``rules-v1``, ``-v3`` to ``-v6`` and the packaged rules, in one run.
+"""Benchmark the rule pre-annotations: ``rules-v1``, ``-v3`` to ``-v7`` and the packaged rules, in one run.
 
 Usage::
 
@@ -35,7 +35,10 @@ Reports, for each rule set, the share of texts marked Ad:
   rules-v6 and rules-v7 (commit 146b0e4), then added to the learned part's posts;
 * round 7 (``tests/rules_round7.tsv``): a fifth writer's round shaped like the issue's real set (a
   property broker's channel and 34 others), measured once, whole, on rules-v7 (754f182); kept
-  out of the learned part's posts, for the next blind measure;
+  out of the learned part's posts until rules-v8;
+* round 8 dev (``tests/rules_round8_dev.tsv``): the development half of a sixth writer's round,
+  split by channel (English and Latin-typed Amharic posts beside Ge'ez ones), rules-v8's
+  development set; its ``tags`` column is scored too (below);
 * ``samples``: the packaged synthetic samples, ingested, split by their seed labels (shown for
   continuity, not tuned to);
 * ``afrisenti`` / ``sib200`` (optional): every AfriSenti Amharic tweet and every SIB-200 Amharic
@@ -46,13 +49,17 @@ the post Ad *and* the vertical is the file's (no vertical for a post the gate mi
 "always the most common vertical". ``--show N`` prints up to N texts of the external sets the
 packaged rules mark Ad, with the signals that fired, and the round-3 ads they miss.
 
+Last, for each labeled file with a ``tags`` column, each tag's true positives, false positives
+and false negatives on the file's ads (tags are asked of ads only), per rule set from rules-v7.
+
 ``rules-v1`` is the rule gate of the commit before rules-v2, kept in this script
-(:data:`RULES_V1_GATE`, with rules-v3's lexicons); ``rules-v3`` to ``rules-v6`` are the rules
-files of the commits before rules-v4 to rules-v7, kept beside this script (``bench/rules-v3.yaml``
-... ``bench/rules-v6.yaml``), so the comparison runs in the same process on the same texts.
-rules-v7's learned part is fitted on ``labeling/gate_posts.tsv``, which holds every labeled
-round above: on those rounds it is scored on posts it learned from (README, "Rule
-pre-annotations", for the figures measured with each round left out).
+(:data:`RULES_V1_GATE`, with rules-v3's lexicons); ``rules-v3`` to ``rules-v7`` are the rules
+files of the commits before rules-v4 to rules-v8, kept beside this script (``bench/rules-v3.yaml``
+... ``bench/rules-v7.yaml``), so the comparison runs in the same process on the same texts.
+rules-v7's learned part is fitted on the posts its file held (rounds 1 to 6, rebuilt here from
+``tests/rules_fixtures.py``); the packaged rules' on ``labeling/gate_posts.tsv``, which holds
+every labeled round it names: on those rounds it is scored on posts it learned from (README,
+"Rule pre-annotations", for the figures measured with each round left out).
 """
 
 from __future__ import annotations
@@ -83,8 +90,12 @@ from tests.rules_fixtures import (  # noqa: E402
     ROUND5_HELDOUT_FILE,
     ROUND6_FILE,
     ROUND7_FILE,
+    ROUND8_DEV_FILE,
+    RULES_V7_GATE_ROUND_FILES,
     STRUCTURE_ADS,
     STRUCTURE_NON_ADS,
+    LabeledPost,
+    gate_training_posts,
     round3_dev,
 )
 from workbench.core.amharic.patterns import PHONE_NUMBER_PATTERN  # noqa: E402
@@ -125,6 +136,10 @@ RULES_V5 = Path(__file__).with_name("rules-v5.yaml")
 #: rules-v6, the packaged rules before rules-v7 (the signals alone, no learned part), as they were.
 RULES_V6 = Path(__file__).with_name("rules-v6.yaml")
 
+#: rules-v7, the packaged rules before rules-v8, as they were (its learned part's posts are
+#: rebuilt by :func:`_rules_v7`).
+RULES_V7 = Path(__file__).with_name("rules-v7.yaml")
+
 
 def _rules_v1_yaml() -> str:
     import yaml
@@ -135,6 +150,18 @@ def _rules_v1_yaml() -> str:
     v1 = {"model_version": "rules-v1", "max_score": 0.9, **yaml.safe_load(RULES_V1_GATE),
           "keywords": {**v3["keywords"], "vertical": vertical}}
     return yaml.safe_dump(v1, allow_unicode=True)
+
+
+def _rules_v7(folder: Path, taxonomy: object) -> Rules:
+    """rules-v7 with the learned part fitted on the posts it shipped with (rounds 1 to 6)."""
+    from workbench.labeling.learned_gate import POSTS_HEADER
+
+    (folder / "rules.yaml").write_bytes(RULES_V7.read_bytes())
+    rows = gate_training_posts(RULES_V7_GATE_ROUND_FILES)
+    (folder / "gate_posts.tsv").write_text(
+        POSTS_HEADER + "\n" + "".join(f"{label}\t{text.replace(chr(10), chr(92) + 'n')}\n"
+                                       for label, text in rows), encoding="utf-8")
+    return load_rules(folder / "rules.yaml", taxonomy=taxonomy)
 
 
 def tsv_texts(folder: Path, column: str) -> list[str]:
@@ -243,6 +270,28 @@ def vertical_table(name: str, verticals: list[str], versions: list[Rules], preds
         for v, k in Counter(verticals).most_common()))
 
 
+def tag_table(name: str, ads: list[LabeledPost], versions: list[Rules],
+              preds: list[pl.DataFrame]) -> None:
+    """Print, per tag and rule set, true and false positives and false negatives on ``ads``.
+
+    A tag the rules give an ad the gate misses is not given (tags are asked of ads only).
+    """
+    tags = sorted({t for post in ads for t in post.tags} | {
+        t for rules in versions for t in rules.keywords.get("tags", {})})
+    print(f"\ntags on the {len(ads)} {name} (tp / fp / fn against the file's tags column):")
+    for rules, frame in zip(versions, preds, strict=True):
+        got: dict[int, set[str]] = {i: set() for i in range(len(ads))}
+        for uid, value in frame.filter(pl.col("task") == "tags").select("uid", "value").iter_rows():
+            got[int(uid)] = set(value)
+        cells = []
+        for tag in tags:
+            tp = sum(tag in got[i] and tag in post.tags for i, post in enumerate(ads))
+            fp = sum(tag in got[i] and tag not in post.tags for i, post in enumerate(ads))
+            fn = sum(tag not in got[i] and tag in post.tags for i, post in enumerate(ads))
+            cells.append(f"{tag} {tp}/{fp}/{fn}")
+        print(f"  {rules.model_version}: " + ", ".join(cells))
+
+
 def main() -> None:
     """Print the comparison tables."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -279,7 +328,8 @@ def main() -> None:
     stems = {ROUND3_HELDOUT_FILE.resolve(): "round 3 held-out", ROUND4_DEV_FILE.resolve(): "round 4 dev",
              ROUND4_HELDOUT_FILE.resolve(): "round 4 held-out", ROUND5_DEV_FILE.resolve(): "round 5 dev",
              ROUND5_HELDOUT_FILE.resolve(): "round 5 held-out", ROUND6_FILE.resolve(): "round 6",
-             ROUND7_FILE.resolve(): "round 7"}
+             ROUND7_FILE.resolve(): "round 7", ROUND8_DEV_FILE.resolve(): "round 8 dev"}
+    tagged: dict[str, list[LabeledPost]] = {}  # files with a tags column: name -> their ads
     for path in [*stems, *(p for p in args.labeled if p.resolve() not in stems)]:
         if not path.is_file():
             sys.exit(f"no such file: {path}")
@@ -290,6 +340,8 @@ def main() -> None:
         sets[f"{stem} ads, phones removed"] = (without_phones(ads), "higher")
         sets[f"{stem} non-ads"] = ([r.text for r in posts if r.label != "Ad"], "lower")
         vertical_sets[f"{stem} ads"] = [r.vertical for r in posts if r.label == "Ad"]
+        if any(r.tags for r in posts):
+            tagged[f"{stem} ads"] = [r for r in posts if r.label == "Ad"]
         labeled_non_ads.append(f"{stem} non-ads")
     seed_ads, seed_non_ads = _samples()
     sets["synthetic samples, seed ads"] = (seed_ads, "higher")
@@ -300,12 +352,27 @@ def main() -> None:
         sets["SIB-200 sentences, all splits"] = (tsv_texts(args.sib200, "text"), "lower")
     cleaning = CleaningConfig()
     tax = load_taxonomy()
-    with tempfile.TemporaryDirectory() as tmp:
-        v1_file = Path(tmp) / "rules-v1.yaml"
-        v1_file.write_text(_rules_v1_yaml(), encoding="utf-8")
-        versions = [load_rules(v1_file, taxonomy=tax), load_rules(RULES_V3, taxonomy=tax),
-                    load_rules(RULES_V4, taxonomy=tax), load_rules(RULES_V5, taxonomy=tax),
-                    load_rules(RULES_V6, taxonomy=tax), load_rules(None, taxonomy=tax)]
+    # Kept to the end of the run: rules-v7's learned part is fitted when it first predicts.
+    tmp_dir = tempfile.TemporaryDirectory()
+    tmp = Path(tmp_dir.name)
+    v1_file = tmp / "rules-v1.yaml"
+    v1_file.write_text(_rules_v1_yaml(), encoding="utf-8")
+    (tmp / "v7").mkdir()
+    versions = [load_rules(v1_file, taxonomy=tax), load_rules(RULES_V3, taxonomy=tax),
+                load_rules(RULES_V4, taxonomy=tax), load_rules(RULES_V5, taxonomy=tax),
+                load_rules(RULES_V6, taxonomy=tax), _rules_v7(tmp / "v7", tax),
+                load_rules(None, taxonomy=tax)]
+    try:
+        _report(args, sets, vertical_sets, labeled_non_ads, tagged, versions, cleaning)
+    finally:
+        tmp_dir.cleanup()
+
+
+def _report(args: argparse.Namespace, sets: dict[str, tuple[list[str], str]],
+            vertical_sets: dict[str, list[str]], labeled_non_ads: list[str],
+            tagged: dict[str, list[LabeledPost]], versions: list[Rules],
+            cleaning: CleaningConfig) -> None:
+    """Print every table for ``versions`` (the packaged rules last)."""
     names = [r.model_version for r in versions]
     print(f"{'set':38} {'n':>6}  " + "  ".join(f"{n + ' Ad':>15}" for n in names) + "  better")
     seconds = [0.0] * len(versions)
@@ -326,6 +393,8 @@ def main() -> None:
     for name, verticals in vertical_sets.items():
         if verticals:
             vertical_table(name, verticals, versions, vertical_preds[name])
+    for name, ads in tagged.items():
+        tag_table(name, ads, versions[-2:], vertical_preds[name][-2:])
 
     if args.learned:
         external = [t for name, (texts, _) in sets.items() if name.startswith(("AfriSenti", "SIB-200"))

@@ -10,7 +10,7 @@ lift a post the signals half-believe or damp one they believe weakly, and neithe
 post alone at the default weight 0.3 unless the other agrees somewhat. Chosen by leaving each
 labeled round out in turn (README, "Rule pre-annotations").
 
-Fitting takes about a second on the ~900 shipped posts; a fitted model is kept per posts file
+Fitting takes about a second on the ~1,500 shipped posts; a fitted model is kept per posts file
 (its sha256) and cleaning, so a push or a curation run fits it once.
 """
 

@@ -15,6 +15,10 @@ unpinned dependencies (tensorboard, munkres). The weights are set by hand and me
 (``bench/rules.py``, README). What is learned is supervised: ``gate.learned`` mixes in a text
 classifier fitted on the labeled posts that ship with the rules (:mod:`.learned_gate`).
 
+The other tasks (vertical, tags) are read from keyword lexicons per label and, for a word that
+counts only in company or in one form, regex ``patterns`` per label (Latin "bet" is ቤት, a house,
+unless a bonus or odds are near), each match a keyword hit.
+
 The rules live in ``labeling/rules.yaml`` (validated here against the taxonomy); the output has the
 same shape as the curation classifier's ``curated/predictions.parquet``, so ``label push`` treats
 both alike.
@@ -177,12 +181,18 @@ class Gate(StrictModel):
 class Rules(StrictModel):
     """``labeling/rules.yaml``."""
 
-    model_version: str = Field(default="rules-v7", min_length=1, description="Shown with each prediction.")
+    model_version: str = Field(default="rules-v8", min_length=1, description="Shown with each prediction.")
     max_score: float = Field(default=0.9, gt=0.0, le=1.0, description="Ceiling of any rule score.")
     gate: Gate
     keywords: dict[str, dict[str, list[str]]] = Field(
         default_factory=dict, description="task -> label -> keywords."
     )
+    patterns: dict[str, dict[str, list[str]]] = Field(
+        default_factory=dict,
+        description="task -> label -> regex patterns matched in text_norm (Ge'ez spelt as "
+        "text_norm spells it, as gate signals are), each match counted as a keyword hit: for "
+        "a word that counts only in company (Latin 'bet' is ቤት, a house, unless a bonus or "
+        "odds are near).")
     fallback: dict[str, str] = Field(
         default_factory=dict,
         description="Single-choice task -> label predicted when none of its keywords hits, so "
@@ -197,7 +207,9 @@ def load_rules(path: Path | None = None, *, taxonomy: Taxonomy) -> Rules:
     source = rules_path(path)
     rules = load_yaml_model(source, Rules)
     named = {rules.gate.task: [rules.gate.positive, rules.gate.negative]}
-    named |= {task: list(labels) for task, labels in rules.keywords.items()}
+    for lexicon in (rules.keywords, rules.patterns):
+        for task, labels in lexicon.items():
+            named.setdefault(task, []).extend(lab for lab in labels if lab not in named.get(task, []))
     for task, label in rules.fallback.items():
         named.setdefault(task, []).append(label)
         if task in taxonomy.names and taxonomy.task(task).kind != "single":
@@ -211,12 +223,15 @@ def load_rules(path: Path | None = None, *, taxonomy: Taxonomy) -> Rules:
             msg = (f"{source}: task '{task}' has no label(s) {unknown}; "
                    f"the taxonomy has: {taxonomy.task(task).values}")
             raise ConfigError(msg)
-    for name in rules.gate.signals:
-        for pattern in rules.gate.signal(name).patterns:
+    declared = {f"gate.signals.{name}": rules.gate.signal(name).patterns for name in rules.gate.signals}
+    declared |= {f"patterns.{task}.{label}": patterns
+                 for task, labels in rules.patterns.items() for label, patterns in labels.items()}
+    for where, patterns in declared.items():
+        for pattern in patterns:
             try:
                 pl.select(pl.lit("").str.contains(pattern))
             except pl.exceptions.PolarsError as exc:
-                msg = f"{source}: gate.signals.{name}: bad pattern {pattern!r}: {str(exc).splitlines()[0]}"
+                msg = f"{source}: {where}: bad pattern {pattern!r}: {str(exc).splitlines()[0]}"
                 raise ConfigError(msg) from None
     if taxonomy.task(rules.gate.task).kind != "single":
         msg = f"{source}: gate task '{rules.gate.task}' must be a single-choice task"
@@ -364,9 +379,20 @@ def gate_evidence(messages: pl.DataFrame, rules: Rules, *, cleaning: CleaningCon
     return out.select("uid", pl.col(f"^{re.escape(SIGNAL_PREFIX)}.*$"), score=pl.col(_SCORE))
 
 
+def _lexicon_labels(rules: Rules, task: str) -> list[str]:
+    """The labels of ``task`` with keywords or patterns, keywords' labels first."""
+    labels = list(rules.keywords.get(task, {}))
+    return labels + [lab for lab in rules.patterns.get(task, {}) if lab not in labels]
+
+
 def _keyword_hits(rules: Rules, task: str, labels: list[str], cleaning: CleaningConfig) -> list[pl.Expr]:
-    """Per label of ``task``, the number of its keywords' matches in ``text_norm``."""
-    return [_hits(_pattern(rules.keywords[task][lab], cleaning)) for lab in labels]
+    """Per label of ``task``, the matches of its keywords and its patterns in ``text_norm``."""
+    out = []
+    for lab in labels:
+        hits = _hits(_pattern(rules.keywords.get(task, {}).get(lab, []), cleaning))
+        pattern = signal_pattern(rules.patterns.get(task, {}).get(lab, []), cleaning)
+        out.append(hits + _hits(pattern) if pattern is not None else hits)
+    return out
 
 
 def keyword_counts(messages: pl.DataFrame, rules: Rules, task: str, *,
@@ -377,7 +403,7 @@ def keyword_counts(messages: pl.DataFrame, rules: Rules, task: str, *,
     already knows the post is an ad (curation pools it with the classifier on labeled ads).
     """
     require_columns(messages, ("uid", "text_norm"), "keyword counts input")
-    labels = list(rules.keywords.get(task, {}))
+    labels = _lexicon_labels(rules, task)
     return messages.select("uid", *[hits.alias(lab) for hits, lab in
                                     zip(_keyword_hits(rules, task, labels, cleaning), labels,
                                         strict=True)])
@@ -432,9 +458,10 @@ def rule_predictions(
         return masks[cond.task] & values[cond.task].list.contains(cond.equals)
 
     for task in taxonomy.names:  # declaration order, so a condition sees its parent
-        if task == gate.task or task not in rules.keywords:
+        lexicon = _lexicon_labels(rules, task)
+        if task == gate.task or not lexicon:
             continue
-        labels = [lab for lab in taxonomy.task(task).values if lab in rules.keywords[task]]
+        labels = [lab for lab in taxonomy.task(task).values if lab in lexicon]
         # Materialised for the same reason as the gate: each count is read several times.
         names = [f"_{task}_{i}" for i in range(len(labels))]
         messages = messages.with_columns(
