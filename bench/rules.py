@@ -39,6 +39,8 @@ Reports, for each rule set, the share of texts marked Ad:
 * round 8 dev (``tests/rules_round8_dev.tsv``): the development half of a sixth writer's round,
   split by channel (English and Latin-typed Amharic posts beside Ge'ez ones), rules-v8's
   development set; its ``tags`` column is scored too (below);
+* round 8 held-out (``tests/rules_round8_heldout.tsv``): the other half's channels and groups,
+  measured once on the frozen rules-v8 (32a9b73); kept out of the learned part's posts;
 * ``samples``: the packaged synthetic samples, ingested, split by their seed labels (shown for
   continuity, not tuned to);
 * ``afrisenti`` / ``sib200`` (optional): every AfriSenti Amharic tweet and every SIB-200 Amharic
@@ -91,6 +93,7 @@ from tests.rules_fixtures import (  # noqa: E402
     ROUND6_FILE,
     ROUND7_FILE,
     ROUND8_DEV_FILE,
+    ROUND8_HELDOUT_FILE,
     RULES_V7_GATE_ROUND_FILES,
     STRUCTURE_ADS,
     STRUCTURE_NON_ADS,
@@ -328,7 +331,8 @@ def main() -> None:
     stems = {ROUND3_HELDOUT_FILE.resolve(): "round 3 held-out", ROUND4_DEV_FILE.resolve(): "round 4 dev",
              ROUND4_HELDOUT_FILE.resolve(): "round 4 held-out", ROUND5_DEV_FILE.resolve(): "round 5 dev",
              ROUND5_HELDOUT_FILE.resolve(): "round 5 held-out", ROUND6_FILE.resolve(): "round 6",
-             ROUND7_FILE.resolve(): "round 7", ROUND8_DEV_FILE.resolve(): "round 8 dev"}
+             ROUND7_FILE.resolve(): "round 7", ROUND8_DEV_FILE.resolve(): "round 8 dev",
+             ROUND8_HELDOUT_FILE.resolve(): "round 8 held-out"}
     tagged: dict[str, list[LabeledPost]] = {}  # files with a tags column: name -> their ads
     for path in [*stems, *(p for p in args.labeled if p.resolve() not in stems)]:
         if not path.is_file():

@@ -19,6 +19,7 @@ from tests.rules_fixtures import (
     ROUND6_FILE,
     ROUND7_FILE,
     ROUND8_DEV_FILE,
+    ROUND8_HELDOUT_FILE,
     STRUCTURE_ADS_BY_KIND,
     STRUCTURE_NON_ADS_BY_KIND,
     round3_dev,
@@ -290,8 +291,11 @@ def test_vertical_words_do_not_match_inside_other_words() -> None:
     # English and Latin-typed posts): 91 of 93 ads, 0 of 47 non-ads, 84 verticals (rules-v7: 84,
     # 4, 63). A floor, not a blind figure.
     (ROUND8_DEV_FILE, (93, 47), 91, 0, 84),
+    # Its other channels, measured once on the frozen rules-v8 (32a9b73): 111 of 125 ads, 2 of
+    # 39 non-ads, 90 verticals (rules-v7: 109, 2, 79). A floor, not a target to tune to.
+    (ROUND8_HELDOUT_FILE, (125, 39), 111, 2, 90),
 ], ids=["round4-dev", "round4-held-out", "round5-dev", "round5-held-out", "round6", "round7",
-        "round8-dev"])
+        "round8-dev", "round8-held-out"])
 def test_labeled_rounds_keep_the_level_the_rules_reached(path: Path, sizes: tuple[int, int], min_ads: int,
                                                          max_non_ads: int, min_verticals: int) -> None:
     posts = round3_dev(path)
