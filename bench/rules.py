@@ -41,9 +41,9 @@ Reports, for each rule set, the share of texts marked Ad:
   development set; its ``tags`` column is scored too (below);
 * round 8 held-out (``tests/rules_round8_heldout.tsv``): the other half's channels and groups,
   measured once on the frozen rules-v8 (32a9b73); kept out of the learned part's posts;
-* round 9 (``tests/rules_round9.tsv``): a seventh writer's six news channels with sponsored posts
-  among the news, measured once, whole, on rules-v8 (66001fc); kept out of the learned part's
-  posts;
+* round 9 dev / held-out (``tests/rules_round9_dev.tsv``, ``..._heldout.tsv``): a seventh
+  writer's six news channels with sponsored posts among the news, measured once, whole, on
+  rules-v8 (66001fc), then split by channel; kept out of the learned part's posts;
 * ``samples``: the packaged synthetic samples, ingested, split by their seed labels (shown for
   continuity, not tuned to);
 * ``afrisenti`` / ``sib200`` (optional): every AfriSenti Amharic tweet and every SIB-200 Amharic
@@ -97,7 +97,8 @@ from tests.rules_fixtures import (  # noqa: E402
     ROUND7_FILE,
     ROUND8_DEV_FILE,
     ROUND8_HELDOUT_FILE,
-    ROUND9_FILE,
+    ROUND9_DEV_FILE,
+    ROUND9_HELDOUT_FILE,
     RULES_V7_GATE_ROUND_FILES,
     STRUCTURE_ADS,
     STRUCTURE_NON_ADS,
@@ -336,7 +337,8 @@ def main() -> None:
              ROUND4_HELDOUT_FILE.resolve(): "round 4 held-out", ROUND5_DEV_FILE.resolve(): "round 5 dev",
              ROUND5_HELDOUT_FILE.resolve(): "round 5 held-out", ROUND6_FILE.resolve(): "round 6",
              ROUND7_FILE.resolve(): "round 7", ROUND8_DEV_FILE.resolve(): "round 8 dev",
-             ROUND8_HELDOUT_FILE.resolve(): "round 8 held-out", ROUND9_FILE.resolve(): "round 9"}
+             ROUND8_HELDOUT_FILE.resolve(): "round 8 held-out", ROUND9_DEV_FILE.resolve(): "round 9 dev",
+             ROUND9_HELDOUT_FILE.resolve(): "round 9 held-out"}
     tagged: dict[str, list[LabeledPost]] = {}  # files with a tags column: name -> their ads
     for path in [*stems, *(p for p in args.labeled if p.resolve() not in stems)]:
         if not path.is_file():
