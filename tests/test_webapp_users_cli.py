@@ -64,3 +64,20 @@ def test_users_ls_has_a_header(tmp_path: Path) -> None:
     assert header.split() == ["email", "role", "company", "live", "sessions"]
     assert row.split()[:2] == ["hanna@abebe.et", "marketer"]
     assert row.split()[-1] == "0"
+
+
+def test_users_passwd_without_a_terminal_needs_a_flag_and_keeps_the_password(tmp_path: Path) -> None:
+    assert add(tmp_path, "hanna@abebe.et", PASSWORD).returncode == 0
+    before = stored_hash(tmp_path, "hanna@abebe.et")
+    no_tty = run_workbench("users", "passwd", "hanna@abebe.et", "--data-dir", str(tmp_path))
+    assert no_tty.returncode == 2
+    assert "--password-stdin" in no_tty.stderr
+    assert "--generate-password" in no_tty.stderr
+    assert len(no_tty.stderr.strip().splitlines()) == 1
+    assert stored_hash(tmp_path, "hanna@abebe.et") == before
+    made = run_workbench("users", "passwd", "hanna@abebe.et", "--generate-password",
+                         "--data-dir", str(tmp_path))
+    assert made.returncode == 0, made.stderr
+    shown = re.search(r"password: (\S+)", made.stdout)
+    assert shown, made.stdout
+    assert verify_password(stored_hash(tmp_path, "hanna@abebe.et"), shown.group(1))

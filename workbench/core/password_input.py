@@ -6,8 +6,8 @@ take a password in one of three ways, and a script gets the same behaviour from 
 - ``--password-stdin``: the first line of standard input;
 - ``--generate-password``: a random one, which the command shows once;
 - neither: on a terminal the person types it twice, hidden; without a terminal (a script, a
-  pipe with no flag) a random one is made and shown once, so nothing waits for input that
-  cannot come.
+  pipe with no flag) a new account gets a random one, shown once, so nothing waits for input
+  that cannot come, while ``users passwd`` refuses: replacing a working password needs a flag.
 
 A password never travels on the command line, where shell history and ``ps`` would keep it.
 """
@@ -37,7 +37,8 @@ def stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
-def read_new_password(email: str, *, from_stdin: bool, generate: bool) -> NewPassword:
+def read_new_password(email: str, *, from_stdin: bool, generate: bool,
+                      generate_without_terminal: bool = True) -> NewPassword:
     """The password chosen by the flags, as the module docstring says.
 
     Parameters
@@ -48,11 +49,16 @@ def read_new_password(email: str, *, from_stdin: bool, generate: bool) -> NewPas
         ``--password-stdin`` was given.
     generate : bool
         ``--generate-password`` was given.
+    generate_without_terminal : bool
+        Generate one when there is no terminal and neither flag was given (creating an
+        account); False refuses instead (changing a password: a script must not replace a
+        working password by accident).
 
     Raises
     ------
     ConfigError
-        Both flags, an empty line on standard input, or an empty typed password.
+        Both flags, an empty line on standard input, an empty typed password, or no terminal
+        and no flag when ``generate_without_terminal`` is False.
     """
     import typer  # the CLI's prompt; core stays importable without a terminal library loaded
 
@@ -65,6 +71,10 @@ def read_new_password(email: str, *, from_stdin: bool, generate: bool) -> NewPas
             msg = "--password-stdin: nothing on standard input"
             raise ConfigError(msg)
         return NewPassword(password, generated=False)
+    if not generate and not stdin_is_terminal() and not generate_without_terminal:
+        msg = ("no terminal to type the new password on: pipe it in with --password-stdin, or "
+               "make one with --generate-password")
+        raise ConfigError(msg)
     if generate or not stdin_is_terminal():
         return NewPassword(secrets.token_urlsafe(GENERATED_PASSWORD_BYTES), generated=True)
     password = str(typer.prompt(f"password for {email}", hide_input=True,

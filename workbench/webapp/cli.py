@@ -101,7 +101,8 @@ def users_passwd(email: Annotated[str, typer.Argument(help="Account.")],
     from workbench.webapp.store import Store, db_path
 
     _, root = resolve(data_dir, config)
-    password = read_new_password(email, from_stdin=password_stdin, generate=generate_password)
+    password = read_new_password(email, from_stdin=password_stdin, generate=generate_password,
+                                 generate_without_terminal=False)
     set_password(Store(db_path(root)), email, password.value)
     typer.echo(f"password changed for {email}; its sessions are ended")
     for line in shown_once(password):
