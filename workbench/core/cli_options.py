@@ -21,6 +21,14 @@ ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", help="Project config (default: ./workbench.yaml if present).", dir_okay=False),
 ]
+#: How an account command reads a new password (:mod:`workbench.core.password_input`).
+PasswordStdinOption = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
+]
+GeneratePasswordOption = Annotated[
+    bool, typer.Option("--generate-password",
+                       help="Make a random password and show it once, even on a terminal.")
+]
 
 def config_default(key: str) -> str:
     """``"default: <key> in workbench.yaml, <packaged value>"``, for an option's help.

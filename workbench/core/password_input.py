@@ -60,7 +60,7 @@ def read_new_password(email: str, *, from_stdin: bool, generate: bool,
         Both flags, an empty line on standard input, an empty typed password, or no terminal
         and no flag when ``generate_without_terminal`` is False.
     """
-    import typer  # the CLI's prompt; core stays importable without a terminal library loaded
+    import typer  # only the prompt needs the CLI library
 
     if from_stdin and generate:
         msg = "choose one of --password-stdin and --generate-password"

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
+from workbench.core.cli_options import (
+    ConfigOption,
+    DataDirOption,
+    GeneratePasswordOption,
+    PasswordStdinOption,
+    resolve,
+)
 from workbench.core.config import ProjectConfig
 from workbench.core.errors import ConfigError
 from workbench.core.password_input import read_new_password, shown_once
@@ -48,8 +54,8 @@ def _backend(cfg: ProjectConfig, root: Path) -> Backend:
 def users_add(
     email: Annotated[str, typer.Argument(help="The annotator's e-mail (their login).")],
     group: Annotated[int | None, typer.Option(help="Annotator group number (config annotator_groups; default: none).")] = None,
-    generate_password: Annotated[bool, typer.Option("--generate-password", help="Make a random password and show it once, even on a terminal (without a terminal this is what happens).")] = False,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")] = False,
+    generate_password: GeneratePasswordOption = False,
+    password_stdin: PasswordStdinOption = False,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:

@@ -9,7 +9,13 @@ from typing import Annotated, Any
 
 import typer
 
-from workbench.core.cli_options import ConfigOption, DataDirOption, resolve
+from workbench.core.cli_options import (
+    ConfigOption,
+    DataDirOption,
+    GeneratePasswordOption,
+    PasswordStdinOption,
+    resolve,
+)
 from workbench.core.errors import ConfigError
 from workbench.core.password_input import read_new_password, shown_once
 
@@ -17,23 +23,13 @@ users_app = typer.Typer(help="Web app accounts (company, role) for `workbench se
                         no_args_is_help=True)
 
 
-PasswordStdin = Annotated[
-    bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
-]
-GeneratePassword = Annotated[
-    bool, typer.Option("--generate-password",
-                       help="Make a random password and show it once, even on a terminal "
-                            "(without a terminal this is what happens).")
-]
-
-
 @users_app.command("add")
 def users_add(
     email: Annotated[str, typer.Argument(help="Sign-in e-mail.")],
     company: Annotated[str, typer.Option("--company", help="Company: the unit of data isolation.")],
     role: Annotated[str, typer.Option("--role", help="admin, marketer or analyst.")] = "marketer",
-    password_stdin: PasswordStdin = False,
-    generate_password: GeneratePassword = False,
+    password_stdin: PasswordStdinOption = False,
+    generate_password: GeneratePasswordOption = False,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -90,8 +86,8 @@ def users_remove(email: Annotated[str, typer.Argument(help="Account to delete.")
 
 @users_app.command("passwd")
 def users_passwd(email: Annotated[str, typer.Argument(help="Account.")],
-                 password_stdin: PasswordStdin = False,
-                 generate_password: GeneratePassword = False,
+                 password_stdin: PasswordStdinOption = False,
+                 generate_password: GeneratePasswordOption = False,
                  data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
     """Set a new password and end every session of the account.
 
