@@ -158,8 +158,8 @@ def normalization_table(cleaning: CleaningConfig) -> dict[str, str]:
 
 
 #: Spellings of the Ethiopic full stop that ``text_norm`` reads as "።": two wordspaces, which
-#: people type where their keyboard has no full stop (about one AfriSenti tweet in six that ends
-#: a sentence does).
+#: people type where their keyboard has no full stop (535 of the 4,404 full stops in the AfriSenti
+#: Amharic tweets, about one in eight).
 FULL_STOP_SPELLINGS = {"፡፡": "።"}
 
 
