@@ -85,20 +85,10 @@ from tests.rules_fixtures import (  # noqa: E402
     ADS_WITHOUT_PHONE,
     HELD_OUT_ADS,
     HELD_OUT_NON_ADS,
+    LABELED_ROUND_FILES,
     NEWS_WITH_PRICES,
     ROUND2_ADS,
     ROUND2_NON_ADS,
-    ROUND3_HELDOUT_FILE,
-    ROUND4_DEV_FILE,
-    ROUND4_HELDOUT_FILE,
-    ROUND5_DEV_FILE,
-    ROUND5_HELDOUT_FILE,
-    ROUND6_FILE,
-    ROUND7_FILE,
-    ROUND8_DEV_FILE,
-    ROUND8_HELDOUT_FILE,
-    ROUND9_DEV_FILE,
-    ROUND9_HELDOUT_FILE,
     RULES_V7_GATE_ROUND_FILES,
     STRUCTURE_ADS,
     STRUCTURE_NON_ADS,
@@ -333,12 +323,7 @@ def main() -> None:
         "round 3 dev ads, phones removed": (without_phones(dev_ads), "higher"),
         "round 3 dev non-ads": ([r.text for r in dev if r.label != "Ad"], "lower"),
     }
-    stems = {ROUND3_HELDOUT_FILE.resolve(): "round 3 held-out", ROUND4_DEV_FILE.resolve(): "round 4 dev",
-             ROUND4_HELDOUT_FILE.resolve(): "round 4 held-out", ROUND5_DEV_FILE.resolve(): "round 5 dev",
-             ROUND5_HELDOUT_FILE.resolve(): "round 5 held-out", ROUND6_FILE.resolve(): "round 6",
-             ROUND7_FILE.resolve(): "round 7", ROUND8_DEV_FILE.resolve(): "round 8 dev",
-             ROUND8_HELDOUT_FILE.resolve(): "round 8 held-out", ROUND9_DEV_FILE.resolve(): "round 9 dev",
-             ROUND9_HELDOUT_FILE.resolve(): "round 9 held-out"}
+    stems = {path.resolve(): name for name, path in LABELED_ROUND_FILES.items()}
     tagged: dict[str, list[LabeledPost]] = {}  # files with a tags column: name -> their ads
     for path in [*stems, *(p for p in args.labeled if p.resolve() not in stems)]:
         if not path.is_file():

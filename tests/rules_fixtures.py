@@ -246,6 +246,16 @@ ROUND8_HELDOUT_FILE = Path(__file__).with_name("rules_round8_heldout.tsv")
 ROUND9_DEV_FILE = Path(__file__).with_name("rules_round9_dev.tsv")
 ROUND9_HELDOUT_FILE = Path(__file__).with_name("rules_round9_heldout.tsv")
 
+#: Every labeled round file after round 3's development set, by the name reports give it, in
+#: the order they were written (``bench/rules.py`` reads them all).
+LABELED_ROUND_FILES: dict[str, Path] = {
+    "round 3 held-out": ROUND3_HELDOUT_FILE, "round 4 dev": ROUND4_DEV_FILE,
+    "round 4 held-out": ROUND4_HELDOUT_FILE, "round 5 dev": ROUND5_DEV_FILE,
+    "round 5 held-out": ROUND5_HELDOUT_FILE, "round 6": ROUND6_FILE, "round 7": ROUND7_FILE,
+    "round 8 dev": ROUND8_DEV_FILE, "round 8 held-out": ROUND8_HELDOUT_FILE,
+    "round 9 dev": ROUND9_DEV_FILE, "round 9 held-out": ROUND9_HELDOUT_FILE,
+}
+
 
 #: Columns a labeled round's TSV may have; ``label`` and ``text`` are required.
 ROUND_COLUMNS = ("label", "vertical", "tags", "source", "text")

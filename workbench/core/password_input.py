@@ -71,11 +71,13 @@ def read_new_password(email: str, *, from_stdin: bool, generate: bool,
             msg = "--password-stdin: nothing on standard input"
             raise ConfigError(msg)
         return NewPassword(password, generated=False)
-    if not generate and not stdin_is_terminal() and not generate_without_terminal:
-        msg = ("no terminal to type the new password on: pipe it in with --password-stdin, or "
-               "make one with --generate-password")
-        raise ConfigError(msg)
-    if generate or not stdin_is_terminal():
+    if not generate and not stdin_is_terminal():
+        if not generate_without_terminal:
+            msg = ("no terminal to type the new password on: pipe it in with --password-stdin, "
+                   "or make one with --generate-password")
+            raise ConfigError(msg)
+        generate = True
+    if generate:
         return NewPassword(secrets.token_urlsafe(GENERATED_PASSWORD_BYTES), generated=True)
     password = str(typer.prompt(f"password for {email}", hide_input=True,
                                 confirmation_prompt=True))
