@@ -9,8 +9,8 @@ groups, whose source starts with ``group_``)::
 
     .venv/bin/python bench/channel_verticals.py tests/rules_round5_dev.tsv tests/rules_round5_heldout.tsv
 
-The files are round 5's format: ``label``, ``vertical``, ``source``, ``text`` (``\n`` for a
-line break), a header line.
+The files are read as the tests read them (``tests/rules_fixtures.round3_dev``: columns by the
+header line, ``source`` required here, ``\n`` for a line break).
 """
 
 from __future__ import annotations
@@ -25,19 +25,16 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.rules_fixtures import round3_dev  # noqa: E402
 from workbench.core.config import ProjectConfig  # noqa: E402
 from workbench.curation.flag import run_flag  # noqa: E402
 
 
 def read_round(path: Path) -> pl.DataFrame:
     """The ads of one round file: ``uid``, ``text``, ``vertical``, ``source``, ``file``."""
-    rows = []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for i, line in enumerate(lines[1:]):
-        label, vertical, source, text = line.split("\t", 3)
-        if label == "Ad":
-            rows.append({"uid": f"{source}:{path.stem}-{i}", "text": text.replace("\\n", "\n"),
-                         "vertical": vertical, "source": source, "file": path.stem})
+    rows = [{"uid": f"{post.source}:{path.stem}-{i}", "text": post.text,
+             "vertical": post.vertical, "source": post.source, "file": path.stem}
+            for i, post in enumerate(round3_dev(path)) if post.label == "Ad"]
     return pl.DataFrame(rows)
 
 

@@ -62,11 +62,16 @@ def look_alike(texts: list[str], y: np.ndarray, n_classes: int, seed: int) -> np
 
 
 def workbench_consensus(texts: list[str], votes: np.ndarray, classes: list[str], work: Path,
-                        classifier: str | None) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+                        classifier: str | None, *, task: str = "topic",
+                        uids: list[str] | None = None,
+                        ) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
     """``curate flag`` on the votes as CSV files: label, issue flag, annotator quality.
 
     The label is the final label per item (what ``split`` uses); the quality is the workbench's
-    estimate for ``annotator1``, ``annotator2``... in order.
+    estimate for ``annotator1``, ``annotator2``... in order. With ``uids`` (sorted, one per
+    text; ``<channel>:<id>`` gives the channel prior its channels) and a ``task`` the labeling
+    rules cover (``is_ad``, ``vertical``), the run is the command's: the rules are pooled as
+    ``curate flag`` pools them.
     """
     import polars as pl
 
@@ -74,13 +79,14 @@ def workbench_consensus(texts: list[str], votes: np.ndarray, classes: list[str],
     from workbench.core.settings.curation import with_overrides
     from workbench.curation.flag import flag_labels
     from workbench.curation.inputs import load_inputs
+    from workbench.curation.rule_prior import project_rule_priors
 
-    uids = [f"t{i:05d}" for i in range(len(texts))]
+    uids = uids or [f"t{i:05d}" for i in range(len(texts))]
     work.mkdir(parents=True, exist_ok=True)
     pl.DataFrame({"uid": uids, "text": texts}).write_csv(work / "texts.csv")
     n, m = votes.shape
     pl.DataFrame({
-        "uid": [u for u in uids for _ in range(m)], "task": ["topic"] * (n * m),
+        "uid": [u for u in uids for _ in range(m)], "task": [task] * (n * m),
         "annotator": [f"annotator{j + 1}" for _ in range(n) for j in range(m)],
         "value": [classes[v] for row in votes for v in row],
     }).write_csv(work / "annotations.csv")
@@ -88,7 +94,8 @@ def workbench_consensus(texts: list[str], votes: np.ndarray, classes: list[str],
     flag_cfg = with_overrides(cfg.curation.flag, classifier=classifier)
     inputs = load_inputs(work, texts=work / "texts.csv", annotations=work / "annotations.csv",
                          cleaning=cfg.cleaning)
-    result = flag_labels(inputs, cfg=flag_cfg)
+    result = flag_labels(inputs, cfg=flag_cfg,
+                         rule_evidence=project_rule_priors(inputs, cfg, flag_cfg))
     rows = result.label_issues.sort("uid")
     label = np.array([classes.index(v[0]) for v in rows.get_column("label").to_list()])
     table = result.annotator_quality.sort("annotator")

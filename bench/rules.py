@@ -43,7 +43,12 @@ Reports, for each rule set, the share of texts marked Ad:
   measured once on the frozen rules-v8 (32a9b73); kept out of the learned part's posts;
 * round 9 dev / held-out (``tests/rules_round9_dev.tsv``, ``..._heldout.tsv``): a seventh
   writer's six news channels with sponsored posts among the news, measured once, whole, on
-  rules-v8 (66001fc), then split by channel; kept out of the learned part's posts;
+  rules-v8 (66001fc), then split by channel; kept out of the learned part's posts; ten labels
+  adjudicated since (a news channel promoting its own pages is an Ad, Media), so its rows read
+  the adjudicated labels;
+* round 10 (``tests/rules_round10.tsv``): an eighth writer's business channels with the posts
+  between their offers, groups and general channels, measured once, whole, on rules-v8
+  (ec0958f); kept out of the learned part's posts;
 * ``samples``: the packaged synthetic samples, ingested, split by their seed labels (shown for
   continuity, not tuned to);
 * ``afrisenti`` / ``sib200`` (optional): every AfriSenti Amharic tweet and every SIB-200 Amharic

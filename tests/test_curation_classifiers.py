@@ -159,6 +159,31 @@ def test_self_check_finds_the_flips_it_injected(corpus) -> None:
     same = others["filter_by=low_normalized_margin"]
     assert (margin.points[0].flagged, margin.points[0].precision, margin.points[0].recall) == (
         same.flagged, same.precision, same.recall)
+    # Each cleanlab point names its method; a label_quality threshold has none.
+    assert [p.method for p in is_ad.points if p.method] == [
+        "low_self_confidence", "low_normalized_margin", "prune_by_noise_rate", "both"]
+    assert all(p.method is None for p in is_ad.points if p.name.startswith("label_quality <"))
+
+
+def test_self_check_reuses_a_flag_run_it_is_given(corpus, monkeypatch) -> None:
+    import workbench.curation.selfcheck as selfcheck
+
+    inputs = in_memory(corpus.messages, annotations_from_labels(corpus.truth, annotator="a"))
+    cfg = FlagConfig(folds=3)
+    base = flag_labels(inputs, cfg=cfg)
+    runs: list[int] = []
+
+    def counted(*args, **kwargs):
+        runs.append(1)
+        return flag_labels(*args, **kwargs)
+
+    monkeypatch.setattr(selfcheck, "flag_labels", counted)
+    given = self_check(inputs, cfg=cfg, rate=0.1, base=base)
+    with_base = len(runs)
+    fresh = self_check(inputs, cfg=cfg, rate=0.1)
+    # The same report, one flag run fewer: the given run is the base, not recomputed.
+    assert [c.lines() for c in given] == [c.lines() for c in fresh]
+    assert len(runs) - with_base == with_base + 1
 
 
 def test_self_check_cli_writes_nothing(tmp_path: Path, corpus) -> None:

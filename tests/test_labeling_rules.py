@@ -22,6 +22,7 @@ from tests.rules_fixtures import (
     ROUND8_HELDOUT_FILE,
     ROUND9_DEV_FILE,
     ROUND9_HELDOUT_FILE,
+    ROUND10_FILE,
     STRUCTURE_ADS_BY_KIND,
     STRUCTURE_NON_ADS_BY_KIND,
     round3_dev,
@@ -297,12 +298,18 @@ def test_vertical_words_do_not_match_inside_other_words() -> None:
     # 39 non-ads, 90 verticals (rules-v7: 109, 2, 79). A floor, not a target to tune to.
     (ROUND8_HELDOUT_FILE, (125, 39), 111, 2, 90),
     # Round 9, news channels with sponsored posts, measured once, whole, on rules-v8 (66001fc):
-    # 72 of 82 ads, 25 of 259 news posts (rules-v7: 72, 32), 58 verticals; by half below. A
+    # 72 of 82 ads, 25 of 259 news posts (rules-v7: 72, 32), 58 verticals on the writer's
+    # labels. Ten posts of news channels promoting their own pages, labeled Non-Ad by the writer,
+    # are Ad (Media) by the guidelines and by two independent annotators, and were corrected:
+    # on those labels rules-v8 reads 78 of 92 ads and 19 of 249 news posts, by half below. A
     # floor and a ceiling that record where the rules stand on news, not targets.
-    (ROUND9_DEV_FILE, (45, 146), 39, 17, 29),
-    (ROUND9_HELDOUT_FILE, (37, 113), 33, 8, 29),
+    (ROUND9_DEV_FILE, (50, 141), 42, 14, 30),
+    (ROUND9_HELDOUT_FILE, (42, 108), 36, 5, 32),
+    # Round 10, business channels' histories (their non-offer posts beside the offers), measured
+    # once, whole, on rules-v8 (ec0958f): 158 of 178 ads, 4 of 129 non-ads, 123 verticals.
+    (ROUND10_FILE, (178, 129), 158, 4, 123),
 ], ids=["round4-dev", "round4-held-out", "round5-dev", "round5-held-out", "round6", "round7",
-        "round8-dev", "round8-held-out", "round9-dev", "round9-held-out"])
+        "round8-dev", "round8-held-out", "round9-dev", "round9-held-out", "round10"])
 def test_labeled_rounds_keep_the_level_the_rules_reached(path: Path, sizes: tuple[int, int], min_ads: int,
                                                          max_non_ads: int, min_verticals: int) -> None:
     posts = round3_dev(path)

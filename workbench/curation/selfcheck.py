@@ -51,6 +51,7 @@ class OperatingPoint:
     flagged: int
     precision: float
     recall: float
+    method: str | None = None  # the cleanlab method, None for a label_quality threshold
 
 
 @dataclass
@@ -82,8 +83,9 @@ def _points(rows: pl.DataFrame, flipped: set[str], filter_by: str) -> list[Opera
 
     uids = rows.get_column("uid")
     quality = rows.get_column("label_quality").fill_null(1.0)
-    points = [point(f"current (filter_by={filter_by})",
-                    set(uids.filter(rows.get_column("is_issue")).to_list()))]
+    points = [replace(point(f"current (filter_by={filter_by})",
+                            set(uids.filter(rows.get_column("is_issue")).to_list())),
+                      method=filter_by)]
     points += [point(f"label_quality < {t}", set(uids.filter(quality < t).to_list()))
                for t in THRESHOLDS]
     return points
@@ -111,13 +113,14 @@ def _filter_points(noisy: FlagResult, task: str, inputs: CurationInputs, counted
         tp = len(flagged & flipped)
         points.append(OperatingPoint(f"filter_by={method}", len(flagged),
                                      tp / len(flagged) if flagged else 0.0,
-                                     tp / len(flipped) if flipped else 0.0))
+                                     tp / len(flipped) if flipped else 0.0, method))
     return points
 
 
 def self_check(inputs: CurationInputs, *, cfg: FlagConfig, rate: float | None = None,
                seed: int = 0,
-               rule_evidence: Mapping[str, RuleEvidence] | None = None) -> list[TaskCheck]:
+               rule_evidence: Mapping[str, RuleEvidence] | None = None,
+               base: FlagResult | None = None) -> list[TaskCheck]:
     """Inject known flips per single-choice task and measure the flagger on them.
 
     Parameters
@@ -133,6 +136,9 @@ def self_check(inputs: CurationInputs, *, cfg: FlagConfig, rate: float | None = 
         Seed of which items are flipped and to what.
     rule_evidence
         The rules' evidence pooled by the flagger, as ``curate flag`` pools it (None: none).
+    base
+        The flagger's result on ``inputs`` with ``cfg`` and ``rule_evidence``, when the caller
+        has it already (None: computed here).
 
     Returns
     -------
@@ -141,7 +147,8 @@ def self_check(inputs: CurationInputs, *, cfg: FlagConfig, rate: float | None = 
     """
     rate = cfg.self_check_rate if rate is None else rate
     rng = np.random.default_rng(seed)
-    base = flag_labels(inputs, cfg=cfg, rule_evidence=rule_evidence)
+    if base is None:
+        base = flag_labels(inputs, cfg=cfg, rule_evidence=rule_evidence)
     checks = []
     for spec in inputs.tasks:
         check = TaskCheck(spec.name)
