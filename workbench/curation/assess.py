@@ -140,7 +140,8 @@ def assess_task(
                                     x.shape[0]))
     outcome = TaskOutcome(spec.name, spec.kind, data.n, n_gate_excluded=answers.n_gate_excluded,
                           n_multi=int(data.multi.sum()),
-                          n_adjudicated=sum(a is not None for a in answers.adjudicated))
+                          n_adjudicated=sum(a is not None for a in answers.adjudicated),
+                          filter_by=cfg.filter_by_for(spec.name))
     if data.n < cfg.min_labeled:
         outcome.skipped = f"{data.n} labeled item(s), fewer than min_labeled={cfg.min_labeled}"
     elif spec.kind == "single" and len(trained) < 2:
@@ -290,7 +291,7 @@ def _assess_single(
                 cons_quality[i] = consensus.quality[r]
                 if not data.adjudicated(i):
                     used[i] = consensus.consensus[r]
-    mask, quality = cleanlab_single(used, probs, cfg.filter_by)
+    mask, quality = cleanlab_single(used, probs, cfg.filter_by_for(data.spec.name))
     suggested = probs.argmax(axis=1)
 
     def disagrees(i: int) -> str:
@@ -355,7 +356,7 @@ def _assess_multi(
                 if not data.adjudicated(i):
                     used[i] = consensus.consensus[r]
     mask, quality = cleanlab_multi([np.flatnonzero(row).tolist() for row in used], probs,
-                                    cfg.filter_by)
+                                    cfg.filter_by_for(data.spec.name))
     suggested = probs >= 0.5
 
     def disagrees(i: int) -> str:

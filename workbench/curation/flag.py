@@ -29,7 +29,7 @@ import numpy as np
 import polars as pl
 from tqdm.auto import tqdm
 
-from workbench.core.errors import DataContractError
+from workbench.core.errors import ConfigError, DataContractError
 from workbench.core.io import read_parquet_checked
 from workbench.core.layout import Layout
 from workbench.core.progress import bars_disabled, step
@@ -184,6 +184,23 @@ def _predictions(task: TaskSpec, probs: np.ndarray, classes: list[str], uids: pl
     ])
 
 
+def check_filter_by_tasks(cfg: FlagConfig, inputs: CurationInputs) -> None:
+    """Refuse a per-task ``filter_by`` that names a task neither the taxonomy nor the labels have.
+
+    A misspelt task name would otherwise leave that task at the default without a word.
+    """
+    if isinstance(cfg.filter_by, str):
+        return
+    from workbench.core.taxonomy import load_taxonomy
+
+    known = {t.name for t in load_taxonomy().tasks} | {t.name for t in inputs.all_tasks}
+    unknown = sorted(set(cfg.filter_by) - known)
+    if unknown:
+        msg = (f"curation.flag.filter_by names unknown task(s): {', '.join(unknown)}; "
+               f"tasks: {', '.join(sorted(known))}")
+        raise ConfigError(msg)
+
+
 def flag_model_version(cfg: FlagConfig, annotations_sha: str,
                        rule_evidence: Mapping[str, RuleEvidence] | None) -> str:
     """The predictions' ``model_version``: classifier, K, a digest of the settings, the labels.
@@ -334,6 +351,7 @@ def run_flag(
     check_names(fcfg.classifier_names(), fcfg.encoder)  # fails before any data is read
     inputs = load_inputs(data_dir, texts=texts, annotations=annotations, tasks=tasks,
                          cleaning=cfg.cleaning, max_text_chars=cfg.ingest.max_text_chars)
+    check_filter_by_tasks(fcfg, inputs)
     out_dir = out or Layout(data_dir).curated
     clusters = None
     if fcfg.duplicate_conflicts:
@@ -351,6 +369,7 @@ def run_flag(
                  "skipped": o.skipped, "classifier": o.classifier,
                  "auto_log_loss": None if o.choice is None else o.choice.log_loss,
                  "rule_weight": o.rule_weight, "channel_weight": o.channel_weight,
+                 "filter_by": o.filter_by,
                  "fold_repeats": o.repeats, "folds": o.folds,
                  "rare_labels": o.rare_labels,
                  "accuracy": None if o.accuracy is None else round(o.accuracy, 4)}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from workbench.core.settings.curation import DEFAULT_FILTER_BY
 from workbench.curation.choose import Choice
 
 
@@ -41,6 +42,7 @@ class TaskOutcome:
     #: classifier's out-of-fold suggestion, the whole label set for multi-label tasks: the
     #: accuracy a team reads "how good is the classifier on our labels" from (None: not run).
     accuracy: float | None = None
+    filter_by: str = DEFAULT_FILTER_BY  # the cleanlab method that flagged the task
 
     def line(self) -> str:
         """One summary line."""
@@ -67,6 +69,8 @@ class TaskOutcome:
             extras.append(f"rules pooled at weight {self.rule_weight:g}")
         if self.channel_weight is not None:
             extras.append(f"channel labels pooled at weight {self.channel_weight:g}")
+        if self.filter_by != DEFAULT_FILTER_BY and not self.skipped:
+            extras.append(f"flagged by {self.filter_by}")
         if self.rare_labels and self.folds is not None:
             rare = ", ".join(f"'{k}' {v}" for k, v in sorted(self.rare_labels.items(),
                                                              key=lambda kv: (kv[1], kv[0])))

@@ -28,7 +28,7 @@ import polars as pl
 
 from workbench.core.progress import step
 from workbench.core.settings.curation import FlagConfig
-from workbench.curation.flag import FlagResult, flag_labels
+from workbench.curation.flag import FlagResult, check_filter_by_tasks, flag_labels
 from workbench.curation.inputs import CurationInputs
 from workbench.curation.rule_prior import RuleEvidence, project_rule_priors
 
@@ -191,8 +191,9 @@ def self_check(inputs: CurationInputs, *, cfg: FlagConfig, rate: float | None = 
         noisy_rows = noisy.label_issues.filter(
             (pl.col("task") == spec.name) & pl.col("uid").is_in(list(keep)))
         check.n_flipped = n_flip
-        check.points = _points(noisy_rows, flipped, cfg.filter_by)
-        check.points[1:1] = _filter_points(noisy, spec.name, inputs, keep, flipped, cfg.filter_by)
+        current = cfg.filter_by_for(spec.name)
+        check.points = _points(noisy_rows, flipped, current)
+        check.points[1:1] = _filter_points(noisy, spec.name, inputs, keep, flipped, current)
     return checks
 
 
@@ -202,8 +203,9 @@ def summary_lines(checks: list[TaskCheck], *, rate: float) -> list[str]:
              "counted among them only (optimistic: the other items are harder); outputs untouched"]
     for c in checks:
         lines += [f"  {line}" for line in c.lines()]
-    lines.append("  move the operating point: curation.flag.filter_by, or keep the rows of "
-                 "label_issues.parquet whose label_quality is below a threshold")
+    lines.append("  move the operating point: curation.flag.filter_by (one method, or one per "
+                 "task: {is_ad: prune_by_noise_rate}), or keep the rows of label_issues.parquet "
+                 "whose label_quality is below a threshold")
     return lines
 
 
@@ -222,6 +224,7 @@ def run_self_check(data_dir: Path, cfg: ProjectConfig, *, texts: Path | None = N
     check_names(fcfg.classifier_names(), fcfg.encoder)
     inputs = load_inputs(data_dir, texts=texts, annotations=annotations, tasks=tasks,
                          cleaning=cfg.cleaning, max_text_chars=cfg.ingest.max_text_chars)
+    check_filter_by_tasks(fcfg, inputs)
     checks = self_check(inputs, cfg=fcfg, seed=fcfg.seed,
                         rule_evidence=project_rule_priors(inputs, cfg, fcfg))
     return summary_lines(checks, rate=fcfg.self_check_rate)
