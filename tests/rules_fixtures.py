@@ -313,10 +313,14 @@ def round3_dev(path: Path = ROUND3_DEV_FILE) -> list[LabeledPost]:
 #: The labeled rounds' files in the learned part's posts (``labeling/gate_posts.tsv``), in order.
 GATE_ROUND_FILES: tuple[Path, ...] = (
     ROUND3_DEV_FILE, ROUND3_HELDOUT_FILE, ROUND4_DEV_FILE, ROUND4_HELDOUT_FILE, ROUND5_DEV_FILE,
-    ROUND5_HELDOUT_FILE, ROUND6_FILE, ROUND7_FILE, ROUND8_DEV_FILE)
+    ROUND5_HELDOUT_FILE, ROUND6_FILE, ROUND7_FILE, ROUND8_DEV_FILE, ROUND8_HELDOUT_FILE,
+    ROUND9_DEV_FILE, ROUND9_HELDOUT_FILE, ROUND10_FILE)
 
 #: The files rules-v7's posts held (``bench/rules.py`` rebuilds them for its rules-v7 column).
 RULES_V7_GATE_ROUND_FILES: tuple[Path, ...] = GATE_ROUND_FILES[:7]
+
+#: The files rules-v8's posts held (``bench/rules.py`` rebuilds them for its rules-v8 column).
+RULES_V8_GATE_ROUND_FILES: tuple[Path, ...] = GATE_ROUND_FILES[:9]
 
 
 def gate_training_posts(files: tuple[Path, ...] = GATE_ROUND_FILES) -> list[tuple[str, str]]:
