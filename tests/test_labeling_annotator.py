@@ -108,7 +108,7 @@ def test_first_push_prefills_every_task_that_applies(tmp_path: Path) -> None:
     cfg = ProjectConfig()
     tax = load_taxonomy()
     records, source = plan_push(data, cfg, tax)
-    assert source == "rules rules-v8"
+    assert source == "rules rules-v9"
     ads = 0
     for recs in records.values():
         for rec in recs:

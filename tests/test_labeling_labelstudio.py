@@ -95,12 +95,12 @@ def test_push_pull_agreement_quarantine(labeling_env: LabelingEnv, tmp_path: Pat
     env = labeling_env
     make_data_dir(env.data_dir, tmp_path / "exports")
     results, source = run_push(env.data_dir, env.cfg)
-    assert source == "rules rules-v8"
+    assert source == "rules rules-v9"
     assert {r.key: r.added for r in results} == {k: len(v) for k, v in EXPECTED_PROJECTS.items()}
     group1 = Project(env, "group-1")
     tasks = group1.tasks()
     assert {t["data"]["uid"] for t in tasks} == EXPECTED_PROJECTS["group-1"]
-    assert all(t["predictions_model_versions"] == "rules-v8" for t in tasks)
+    assert all(t["predictions_model_versions"] == "rules-v9" for t in tasks)
     # Overlap: 10% of 9 tasks -> 1 task wants 2 annotators.
     assert sorted(t["overlap"] for t in tasks) == [1] * 8 + [2]
     project = group1.backend.api.project(group1.id)
@@ -283,7 +283,7 @@ def test_group_limit_classifier_predictions_and_uncertainty(labeling_env: Labeli
     results, source = run_push(env.data_dir, env.cfg, group=2, order="uncertainty")
     # Curation's predictions for the messages they cover, the rules for the other groups' ones.
     assert source.startswith(str(curated / "predictions.parquet"))
-    assert "rules rules-v8 for 14 message(s) it does not cover" in source
+    assert "rules rules-v9 for 14 message(s) it does not cover" in source
     assert [(r.added, r.predictions_added) for r in results] == [(1, 1)]
     tasks = Project(env, "group-2").tasks()
     assert all("clf-v2" in t["predictions_model_versions"] for t in tasks)

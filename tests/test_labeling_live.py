@@ -43,7 +43,7 @@ def test_annotations_retrain_and_replace_predictions(labeling_env: LabelingEnv, 
     rules_before = {tid: shop.backend.api.predictions(tid)[0]["result"] for tid in shop_ids.values()}
     # Nothing to learn from yet: no change.
     assert refresh_once(group1.backend, tax) is None
-    assert all(t["predictions_model_versions"] == "rules-v8" for t in group1.tasks())
+    assert all(t["predictions_model_versions"] == "rules-v9" for t in group1.tasks())
 
     # The refresher runs on a thread as `label serve --live` runs it; no debounce here.
     stop = threading.Event()
@@ -72,7 +72,7 @@ def test_annotations_retrain_and_replace_predictions(labeling_env: LabelingEnv, 
     assert len(live) == 1
     assert live.pop().startswith("live-3-")
     # Annotated tasks keep what they had; unlabeled ones have exactly one prediction each.
-    assert all(versions[tid] == "rules-v8" for tid in labeled)
+    assert all(versions[tid] == "rules-v9" for tid in labeled)
     press1, values = _is_ad(group1, ids[f"{PRESS_ID}:1"])  # the same text as TIKVAH:1
     assert len(press1) == 1
     assert values == ["Ad"]

@@ -33,7 +33,7 @@ def test_each_file_type_in_and_out(tmp_path: Path, ext: str) -> None:
     res = run("label", "preannotate", "--texts", str(src), "--out", str(out),
               "--data-dir", str(tmp_path / "data"))
     assert res.returncode == 0, res.stderr
-    assert "2 text(s); pre-annotations from: rules-v8 (2)" in res.stdout
+    assert "2 text(s); pre-annotations from: rules-v9 (2)" in res.stdout
     assert "is_ad: Ad 1, Non-Ad 1" in res.stdout
     got = {".csv": pl.read_csv, ".parquet": pl.read_parquet, ".jsonl": pl.read_ndjson}[ext](out)
     assert got.columns == ["uid", "text", "task", "value", "score", "model_version"]
@@ -63,8 +63,8 @@ def test_curation_predictions_for_known_uids_rules_for_the_rest(tmp_path: Path) 
     result = preannotate(texts, data, ProjectConfig(), load_taxonomy())
     got = {(u, t): (v, m) for u, t, v, m in result.rows.select("uid", "task", "value", "model_version").rows()}
     assert got[("1:1", "vertical")] == (["Travel"], "clf-v3")
-    assert got[("x", "is_ad")] == (["Ad"], "rules-v8")
-    assert result.sources == {"clf-v3": 1, "rules-v8": 1}
+    assert got[("x", "is_ad")] == (["Ad"], "rules-v9")
+    assert result.sources == {"clf-v3": 1, "rules-v9": 1}
     # A uid curation predicted only for a task outside the taxonomy (a team's own topic task)
     # gets the rules: such a prediction pre-fills nothing, and the text got nothing at all.
     own = pl.DataFrame({"uid": ["t1"], "task": ["topic"], "value": [["sports"]], "score": [0.9],
@@ -72,10 +72,10 @@ def test_curation_predictions_for_known_uids_rules_for_the_rest(tmp_path: Path) 
     pl.concat([pl.read_parquet(path), own]).write_parquet(path)
     result = preannotate(pl.DataFrame({"uid": ["t1"], "text": [AD]}), data, ProjectConfig(),
                          load_taxonomy())
-    assert result.sources == {"rules-v8": 1}
+    assert result.sources == {"rules-v9": 1}
     # None of the texts known to curation: all get the rules.
     result = preannotate(texts.filter(pl.col("uid") == "x"), data, ProjectConfig(), load_taxonomy())
-    assert result.sources == {"rules-v8": 1}
+    assert result.sources == {"rules-v9": 1}
 
 
 @pytest.mark.parametrize(("name", "content", "expected"), [
@@ -181,7 +181,7 @@ def test_texts_with_nothing_left_after_cleaning_are_left_out_as_push_does(tmp_pa
     assert set(result.rows.get_column("uid").to_list()) == {"a"}
     assert (result.texts, result.empty) == (4, 3)
     assert summary_lines(result)[0] == ("4 text(s), 3 left out: no text after cleaning (push never "
-                                        "sends those); pre-annotations from: rules-v8 (1)")
+                                        "sends those); pre-annotations from: rules-v9 (1)")
 
 
 def test_blank_lines_of_a_csv(tmp_path: Path) -> None:

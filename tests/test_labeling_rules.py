@@ -264,6 +264,26 @@ def test_sale_words_in_the_genitive_are_not_an_offer() -> None:
 
 
 
+def test_a_paid_post_marker_lifts_the_damping_of_news_language(tmp_path: Path) -> None:
+    # rules-v9: "#ማስታወቂያ", "Sponsored" or ስፖንሰርድ heading a post is the channel saying it is
+    # an ad; the word ማስታወቂያ alone also heads notices and vacancies ("የስራ ማስታወቂያ").
+    fired = signals_of(["#ማስታወቂያ\nአዲሱ ፋብሪካ ስራ ጀመረ", "Sponsored | Admissions open",
+                        "ስፖንሰርድ ✨ ዲጂታል ብድር", "የስራ ማስታወቂያ፦ መምህራን እንፈልጋለን",
+                        "The match was sponsored by a bank"])
+    assert ["paid_marker" in f for f in fired] == [True, True, True, False, False]
+    rules = tmp_path / "rules.yaml"
+    gate = ("gate: {task: is_ad, positive: Ad, negative: Non-Ad, weights: {paid: 0.6},\n"
+            "       against: {news: 0.6}, signals: {paid: ['ስፖንሰርድ'], news: ['አስታወቀ']}%s}\n")
+    texts = ["ስፖንሰርድ: ባንኩ አዲስ አገልግሎት አስታወቀ", "ባንኩ አዲስ አገልግሎት አስታወቀ"]
+    rules.write_text(gate % "", encoding="utf-8")
+    assert gate_of(texts, rules) == ["Non-Ad", "Non-Ad"]
+    rules.write_text(gate % ", overrides: [paid]", encoding="utf-8")
+    assert gate_of(texts, rules) == ["Ad", "Non-Ad"]
+    rules.write_text(gate % ", overrides: [sponsored]", encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown signal"):
+        load_rules(rules, taxonomy=load_taxonomy())
+
+
 def test_vertical_words_do_not_match_inside_other_words() -> None:
     # Honey (ማር) is inside ሱፐርማርኬት and በአማርኛ; a tour (ቱር) inside ቱርክ; a plural stem changes
     # its last letter (ልብስ, ልብሶች).
@@ -279,35 +299,40 @@ def test_vertical_words_do_not_match_inside_other_words() -> None:
     # rule change losing what was reached, not a blind figure.
     (ROUND4_DEV_FILE, (83, 47), 83, 0, 82),
     # The held-out half, measured once on the frozen rules-v5: a floor, not a target to tune to.
-    # rules-v6 reads 80 and 1 (as v5) and 71 verticals.
-    (ROUND4_HELDOUT_FILE, (83, 47), 80, 1, 65),
+    # rules-v6 reads 80 and 1 (as v5) and 71 verticals; rules-v9 83, 1 and 73.
+    (ROUND4_HELDOUT_FILE, (83, 47), 83, 1, 73),
     # rules-v6 was written against round 5's development half (a third writer, split by
     # channel): 105 of 113 ads, 0 of 31 non-ads, 99 verticals (rules-v5: 84, 0, 63).
     (ROUND5_DEV_FILE, (113, 31), 105, 0, 99),
     # Its other channels, measured once on the frozen rules-v6: a floor, not a target.
     (ROUND5_HELDOUT_FILE, (109, 38), 86, 2, 65),
-    # Round 6, measured once, whole, on rules-v7 (146b0e4): 145 of 171, 1 of 70, 104 verticals.
-    (ROUND6_FILE, (171, 70), 145, 1, 104),
-    # Round 7, measured once, whole, on rules-v7 (754f182): 219 of 233, 2 of 47, 170 verticals.
-    (ROUND7_FILE, (233, 47), 219, 2, 170),
+    # Round 6, measured once, whole, on rules-v7 (146b0e4): 145 of 171, 1 of 70, 104 verticals;
+    # rules-v9 reads 148, 0, 111.
+    (ROUND6_FILE, (171, 70), 148, 0, 111),
+    # Round 7, measured once, whole, on rules-v7 (754f182): 219 of 233, 2 of 47, 170 verticals;
+    # rules-v9 reads 222, 1, 179.
+    (ROUND7_FILE, (233, 47), 222, 1, 179),
     # rules-v8 was written against round 8's development half (a sixth writer, split by channel;
     # English and Latin-typed posts): 91 of 93 ads, 0 of 47 non-ads, 84 verticals (rules-v7: 84,
     # 4, 63). A floor, not a blind figure.
     (ROUND8_DEV_FILE, (93, 47), 91, 0, 84),
     # Its other channels, measured once on the frozen rules-v8 (32a9b73): 111 of 125 ads, 2 of
-    # 39 non-ads, 90 verticals (rules-v7: 109, 2, 79). A floor, not a target to tune to.
-    (ROUND8_HELDOUT_FILE, (125, 39), 111, 2, 90),
+    # 39 non-ads, 90 verticals (rules-v7: 109, 2, 79). rules-v9 was written against it and its
+    # learned part fitted on it (with rounds 9 and 10): 118, 0, 95, not blind figures.
+    (ROUND8_HELDOUT_FILE, (125, 39), 118, 0, 95),
     # Round 9, news channels with sponsored posts, measured once, whole, on rules-v8 (66001fc):
     # 72 of 82 ads, 25 of 259 news posts (rules-v7: 72, 32), 58 verticals on the writer's
     # labels. Ten posts of news channels promoting their own pages, labeled Non-Ad by the writer,
     # are Ad (Media) by the guidelines and by two independent annotators, and were corrected:
-    # on those labels rules-v8 reads 78 of 92 ads and 19 of 249 news posts, by half below. A
-    # floor and a ceiling that record where the rules stand on news, not targets.
-    (ROUND9_DEV_FILE, (50, 141), 42, 14, 30),
-    (ROUND9_HELDOUT_FILE, (42, 108), 36, 5, 32),
+    # on those labels rules-v8 reads 78 of 92 ads and 19 of 249 news posts (42, 14, 30 verticals
+    # and 36, 5, 32 by half). rules-v9 was written against both halves, its learned part fitted
+    # on them: 47, 4, 34 and 39, 0, 35 below, not blind figures.
+    (ROUND9_DEV_FILE, (50, 141), 47, 4, 34),
+    (ROUND9_HELDOUT_FILE, (42, 108), 39, 0, 35),
     # Round 10, business channels' histories (their non-offer posts beside the offers), measured
     # once, whole, on rules-v8 (ec0958f): 158 of 178 ads, 4 of 129 non-ads, 123 verticals.
-    (ROUND10_FILE, (178, 129), 158, 4, 123),
+    # rules-v9 was written against it, its learned part fitted on it: 173, 0, 135, not blind.
+    (ROUND10_FILE, (178, 129), 173, 0, 135),
 ], ids=["round4-dev", "round4-held-out", "round5-dev", "round5-held-out", "round6", "round7",
         "round8-dev", "round8-held-out", "round9-dev", "round9-held-out", "round10"])
 def test_labeled_rounds_keep_the_level_the_rules_reached(path: Path, sizes: tuple[int, int], min_ads: int,

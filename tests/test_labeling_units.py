@@ -111,7 +111,7 @@ def test_rules_signals_keywords_and_conditions() -> None:
     assert ("1:1", "vertical") not in got  # conditional tasks only for predicted ads
     assert ("1:1", "tags") not in got
     assert preds.get_column("score").max() <= rules.max_score
-    assert preds.get_column("model_version").unique().to_list() == ["rules-v8"]
+    assert preds.get_column("model_version").unique().to_list() == ["rules-v9"]
     # Ge'ez keywords match inside words; Latin ones only as whole words.
     from workbench.labeling.rules import _hits, _pattern
 
@@ -314,11 +314,11 @@ def test_plan_push_projects_predictions_and_order(tmp_path: Path) -> None:
     cfg = ProjectConfig()
     tax = load_taxonomy()
     records, source = plan_push(data, cfg, tax)
-    assert source == "rules rules-v8"
+    assert source == "rules rules-v9"
     assert {k: {r.uid for r in v} for k, v in records.items()} == EXPECTED_PROJECTS
     shop = records["ungrouped"]
     assert [r.message_id for r in shop] == [1, 2, 3, 4, 5]
-    assert all(r.model_version == "rules-v8" and r.predictions for r in shop)
+    assert all(r.model_version == "rules-v9" and r.predictions for r in shop)
     assert "Addis Shop" in shop[0].meta
     # The photo-only post (empty text) is not pushed.
     assert "200:9" not in {r.uid for v in records.values() for r in v}
@@ -353,11 +353,11 @@ def test_plan_push_projects_predictions_and_order(tmp_path: Path) -> None:
     preds.write_parquet(data / "curated" / "predictions.parquet")
     records, source = plan_push(data, cfg, tax)
     n_all = sum(len(v) for v in records.values())
-    assert source.endswith(f"curated/predictions.parquet; rules rules-v8 for {n_all - 4} "
+    assert source.endswith(f"curated/predictions.parquet; rules rules-v9 for {n_all - 4} "
                            "message(s) it does not cover")
     by_uid = {r.uid: r for v in records.values() for r in v}
     assert by_uid[f"{SHOP_ID}:1"].model_version == "clf"
-    assert by_uid[f"{SHOP_ID}:5"].model_version == "rules-v8"
+    assert by_uid[f"{SHOP_ID}:5"].model_version == "rules-v9"
     assert by_uid[f"{SHOP_ID}:5"].predictions
     assert by_uid[f"{SHOP_ID}:4"].predictions == []  # covered ("Maybe" is invalid): no rules
     rest = sorted(set(by_uid) - set(preds["uid"]))

@@ -187,16 +187,22 @@ def _with_gate_score(messages: pl.DataFrame, gate: Gate, cleaning: CleaningConfi
         pattern = signal_pattern(spec.patterns, cleaning)
         count = _hits(_line_pattern(pattern), _LINES) if spec.per_line else _hits(pattern)
         signals[name] = count >= spec.min_count
-    used = [*gate.weights, *(name for name in gate.against if name not in gate.weights)]
+    used = [*gate.weights, *(name for name in [*gate.against, *gate.overrides]
+                             if name not in gate.weights)]
+    used = list(dict.fromkeys(used))
     messages = messages.with_columns([signals[name].alias(SIGNAL_PREFIX + name) for name in used])
     # Noisy-OR: P(ad) = 1 - prod(1 - w_s) over the signals present, then damped by the evidence
-    # against (news / chat language): P *= prod(1 - a_s).
+    # against (news / chat language): P *= prod(1 - a_s), unless an ``overrides`` signal is present.
     keep = pl.lit(1.0)
     for name, weight in gate.weights.items():
         keep = keep * pl.when(pl.col(SIGNAL_PREFIX + name)).then(1.0 - weight).otherwise(1.0)
-    p_gate = 1.0 - keep
+    damp = pl.lit(1.0)
     for name, weight in gate.against.items():
-        p_gate = p_gate * pl.when(pl.col(SIGNAL_PREFIX + name)).then(1.0 - weight).otherwise(1.0)
+        damp = damp * pl.when(pl.col(SIGNAL_PREFIX + name)).then(1.0 - weight).otherwise(1.0)
+    # A paid-post marker (``overrides``) is the channel saying the post is an ad: not damped.
+    overridden = pl.any_horizontal([pl.col(SIGNAL_PREFIX + n) for n in gate.overrides]) \
+        if gate.overrides else pl.lit(value=False)
+    p_gate = (1.0 - keep) * pl.when(overridden).then(1.0).otherwise(damp)
     scored = messages.with_columns(p_gate.alias(_SCORE)).drop(_LINES, strict=False)
     if gate.learned is None:
         return scored

@@ -52,7 +52,7 @@ class Gate(StrictModel):
 
     Score: the noisy-OR of the ``weights`` of the signals present, times ``1 - w`` for each
     ``against`` signal present (news and chat language: evidence that a post is not an ad, so a
-    news post quoting prices does not pass).
+    news post quoting prices does not pass), unless one of the ``overrides`` signals is present.
     """
 
     task: str = Field(description="Taxonomy task the signals decide.")
@@ -65,6 +65,9 @@ class Gate(StrictModel):
     signals: dict[str, list[str] | Signal] = Field(
         default_factory=dict,
         description="Declared signals: name -> regex patterns matched in text_norm, or a Signal.")
+    overrides: list[str] = Field(
+        default_factory=list, description="Signals that, present, leave the score undamped by every "
+        "`against` signal (a paid-post marker: the channel says the post is an ad).")
     call_to_action: list[str] = Field(default_factory=list, description="Call-to-action keywords.")
     learned: LearnedGate | None = Field(
         default=None, description="A classifier fitted on labeled posts, mixed into the score: "
@@ -82,7 +85,7 @@ class Gate(StrictModel):
             msg = f"gate.signals may not redefine built-in signal(s) {clash}"
             raise ValueError(msg)
         known = set(BUILTIN_SIGNALS) | set(self.signals)
-        unknown = sorted((set(self.weights) | set(self.against)) - known)
+        unknown = sorted((set(self.weights) | set(self.against) | set(self.overrides)) - known)
         if unknown:
             msg = (f"gate weights name unknown signal(s) {unknown}; built-in: {list(BUILTIN_SIGNALS)}, "
                    f"declared under gate.signals: {sorted(self.signals)}")
