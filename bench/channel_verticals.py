@@ -9,8 +9,9 @@ groups, whose source starts with ``group_``)::
 
     .venv/bin/python bench/channel_verticals.py tests/rules_round5_dev.tsv tests/rules_round5_heldout.tsv
 
-The files are read as the tests read them (``tests/rules_fixtures.round3_dev``: columns by the
-header line, ``source`` required here, ``\n`` for a line break).
+The files are read as the tests read them (``bench/flags_rounds.read_posts`` over
+``tests/rules_fixtures.round3_dev``: columns by the header line, ``\n`` for a line break; a file
+without a ``source`` column gives its posts the file's name as their channel).
 """
 
 from __future__ import annotations
@@ -25,17 +26,15 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.rules_fixtures import round3_dev  # noqa: E402
+from bench.flags_rounds import read_posts  # noqa: E402
 from workbench.core.config import ProjectConfig  # noqa: E402
 from workbench.curation.flag import run_flag  # noqa: E402
 
 
 def read_round(path: Path) -> pl.DataFrame:
     """The ads of one round file: ``uid``, ``text``, ``vertical``, ``source``, ``file``."""
-    rows = [{"uid": f"{post.source}:{path.stem}-{i}", "text": post.text,
-             "vertical": post.vertical, "source": post.source, "file": path.stem}
-            for i, post in enumerate(round3_dev(path)) if post.label == "Ad"]
-    return pl.DataFrame(rows)
+    return read_posts([path]).filter(pl.col("is_ad") == "Ad").select(
+        "uid", "text", "vertical", "source", "file")
 
 
 def accuracy_table(ads: pl.DataFrame, work: Path, *, channel_prior: bool) -> pl.DataFrame:

@@ -34,13 +34,12 @@ from bench.curation import load_real  # noqa: E402
 from bench.flags_rounds import Score, flip_labels, read_posts, score  # noqa: E402
 from tests.rules_fixtures import LABELED_ROUND_FILES, ROUND3_DEV_FILE  # noqa: E402
 from workbench.core.config import ProjectConfig  # noqa: E402
+from workbench.core.settings.curation import DEFAULT_FILTER_BY as DEFAULT  # noqa: E402
 from workbench.curation.cleanlab_issues import cleanlab_single  # noqa: E402
 from workbench.curation.flag import flag_labels  # noqa: E402
 from workbench.curation.inputs import load_inputs  # noqa: E402
 from workbench.curation.rule_prior import project_rule_priors  # noqa: E402
 from workbench.curation.selfcheck import TaskCheck, self_check  # noqa: E402
-
-DEFAULT = "low_self_confidence"
 
 
 def f1(precision: float, recall: float) -> float:

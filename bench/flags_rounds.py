@@ -42,6 +42,7 @@ from tests.rules_fixtures import (  # noqa: E402
 )
 from workbench.core.config import ProjectConfig  # noqa: E402
 from workbench.curation.flag import run_flag  # noqa: E402
+from workbench.curation.selfcheck import FILTERS as OPERATING_POINTS  # noqa: E402
 
 #: The round files the packaged rules' learned part was not fitted on (their signals were
 #: written before these rounds too): the labeled rounds outside ``GATE_ROUND_FILES``.
@@ -50,14 +51,14 @@ UNSEEN_BY_RULES = frozenset(p.stem for p in LABELED_ROUND_FILES.values()) - froz
 
 
 def read_posts(files: list[Path]) -> pl.DataFrame:
-    """Every post of the files: ``uid``, ``text``, ``is_ad``, ``vertical``, ``file``."""
+    """Every post of the files: ``uid``, ``text``, ``is_ad``, ``vertical``, ``source``, ``file``."""
     rows = []
     for path in files:
         for i, post in enumerate(round3_dev(path)):
             source = post.source or path.stem
             rows.append({"uid": f"{source}:{path.stem}-{i}", "text": post.text,
                          "is_ad": post.label, "vertical": post.vertical or None,
-                         "file": path.stem})
+                         "source": source, "file": path.stem})
     return pl.DataFrame(rows)
 
 
@@ -70,10 +71,6 @@ def flip_labels(labels: list[str], rate: float, seed: int) -> tuple[list[str], s
     for i in rows:
         noisy[i] = str(rng.choice([c for c in classes if c != labels[i]]))
     return noisy, set(rows.tolist())
-
-
-#: cleanlab's operating points (``curation.flag.filter_by``), the default first.
-OPERATING_POINTS = ("low_self_confidence", "low_normalized_margin", "prune_by_noise_rate", "both")
 
 
 @dataclass(frozen=True)

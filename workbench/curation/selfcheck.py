@@ -76,16 +76,15 @@ class TaskCheck:
 
 
 def _points(rows: pl.DataFrame, flipped: set[str], filter_by: str) -> list[OperatingPoint]:
-    def point(name: str, flagged: set[str]) -> OperatingPoint:
+    def point(name: str, flagged: set[str], method: str | None = None) -> OperatingPoint:
         tp = len(flagged & flipped)
         return OperatingPoint(name, len(flagged), tp / len(flagged) if flagged else 0.0,
-                              tp / len(flipped) if flipped else 0.0)
+                              tp / len(flipped) if flipped else 0.0, method)
 
     uids = rows.get_column("uid")
     quality = rows.get_column("label_quality").fill_null(1.0)
-    points = [replace(point(f"current (filter_by={filter_by})",
-                            set(uids.filter(rows.get_column("is_issue")).to_list())),
-                      method=filter_by)]
+    points = [point(f"current (filter_by={filter_by})",
+                    set(uids.filter(rows.get_column("is_issue")).to_list()), filter_by)]
     points += [point(f"label_quality < {t}", set(uids.filter(quality < t).to_list()))
                for t in THRESHOLDS]
     return points

@@ -187,9 +187,7 @@ def _with_gate_score(messages: pl.DataFrame, gate: Gate, cleaning: CleaningConfi
         pattern = signal_pattern(spec.patterns, cleaning)
         count = _hits(_line_pattern(pattern), _LINES) if spec.per_line else _hits(pattern)
         signals[name] = count >= spec.min_count
-    used = [*gate.weights, *(name for name in [*gate.against, *gate.overrides]
-                             if name not in gate.weights)]
-    used = list(dict.fromkeys(used))
+    used = list(dict.fromkeys([*gate.weights, *gate.against, *gate.overrides]))
     messages = messages.with_columns([signals[name].alias(SIGNAL_PREFIX + name) for name in used])
     # Noisy-OR: P(ad) = 1 - prod(1 - w_s) over the signals present, then damped by the evidence
     # against (news / chat language): P *= prod(1 - a_s), unless an ``overrides`` signal is present.
@@ -200,8 +198,8 @@ def _with_gate_score(messages: pl.DataFrame, gate: Gate, cleaning: CleaningConfi
     for name, weight in gate.against.items():
         damp = damp * pl.when(pl.col(SIGNAL_PREFIX + name)).then(1.0 - weight).otherwise(1.0)
     # A paid-post marker (``overrides``) is the channel saying the post is an ad: not damped.
-    overridden = pl.any_horizontal([pl.col(SIGNAL_PREFIX + n) for n in gate.overrides]) \
-        if gate.overrides else pl.lit(value=False)
+    overridden = (pl.any_horizontal([pl.col(SIGNAL_PREFIX + n) for n in gate.overrides])
+                  if gate.overrides else pl.lit(value=False))
     p_gate = (1.0 - keep) * pl.when(overridden).then(1.0).otherwise(damp)
     scored = messages.with_columns(p_gate.alias(_SCORE)).drop(_LINES, strict=False)
     if gate.learned is None:
